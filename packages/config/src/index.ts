@@ -1,1 +1,13 @@
-export {};
+export * from './errors.js';
+export * from './model.js';
+export * from './load.js';
+export { configSchema, type ScopeName } from './schema/schema.js';
+export type { ResolvedSettings, StanzaSettings } from './schema/types.js';
+export { directiveDef, directiveNames, scopeNames, type DirectiveDef } from './schema/access.js';
+export * from './policy/domain-policy.js';
+export * from './policy/source-policy.js';
+export * from './policy/vmta.js';
+export { DEFAULT_ORIGIN } from './policy/defaults.js';
+export type { Resolved } from './policy/merge.js';
+export { summarize } from './summary.js';
+export * from './values/index.js';

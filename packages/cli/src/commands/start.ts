@@ -1,0 +1,68 @@
+/** `vmta start`: run the MTA roles of this process on a configuration. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkConfigFile, formatDiagnostic } from '@vmta/config';
+import { startRedisServer } from '@vmta/queue';
+import { pino } from 'pino';
+import { configPath } from '../config-path.js';
+import { ensureDevCertificates } from '../dev-certs.js';
+import { EXIT } from '../exit-codes.js';
+
+const ROLES = ['all', 'listener', 'delivery'] as const;
+type Role = (typeof ROLES)[number];
+
+export async function startCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        config: { type: 'string', short: 'c' },
+        role: { type: 'string', default: 'all' },
+        'dev-certs': { type: 'boolean', default: false },
+        'data-dir': { type: 'string', default: 'data' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`vmta start: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const role = parsed.values.role as Role;
+  if (!ROLES.includes(role)) {
+    process.stderr.write(`vmta start: --role must be one of ${ROLES.join(', ')}\n`);
+    return EXIT.usage;
+  }
+  const log = pino({ base: { component: 'main', pid: process.pid } });
+  const file = configPath(parsed.values.config);
+  const checked = checkConfigFile(file);
+  for (const w of checked.warnings) log.warn({ event: 'config-warning' }, formatDiagnostic(w));
+  if (!checked.config) {
+    for (const e of checked.errors) log.error({ event: 'config-error' }, formatDiagnostic(e));
+    return EXIT.configInvalid;
+  }
+  const config = checked.config;
+  if (parsed.values['dev-certs']) {
+    for (const f of await ensureDevCertificates(config, process.cwd())) {
+      log.warn({ event: 'dev-certificate', file: f }, 'generated a self-signed development certificate');
+    }
+  }
+  let redisUrl = process.env.REDIS_URL;
+  let stopRedis: (() => Promise<void>) | undefined;
+  if (!redisUrl) {
+    const dir = path.resolve(parsed.values['data-dir']!, 'redis');
+    mkdirSync(dir, { recursive: true });
+    const server = await startRedisServer({ dir, appendOnly: true, appendFsync: 'always', logger: log });
+    redisUrl = server.url;
+    stopRedis = () => server.stop();
+    log.info({ event: 'embedded-redis', url: redisUrl, dir }, 'no REDIS_URL set: started a private redis-server (AOF on) for this process');
+  }
+  log.info({ event: 'started', role, config: file, redis: redisUrl }, 'vmta started');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info({ event: 'stopping' }, 'stopping');
+  await stopRedis?.();
+  return EXIT.ok;
+}

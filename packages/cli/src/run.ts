@@ -1,0 +1,31 @@
+/** Command dispatch. Each command lives in its own module under commands/. */
+import { EXIT } from './exit-codes.js';
+import { checkCommand } from './commands/check.js';
+import { schemaCommand } from './commands/schema.js';
+import { startCommand } from './commands/start.js';
+
+export type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, { run: Command; help: string }> = {
+  check: { run: checkCommand, help: 'check [FILE | --config FILE]   validate a configuration and print a summary' },
+  start: { run: startCommand, help: 'start [--role all|listener|delivery] [--config FILE]   run the MTA' },
+  schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
+};
+
+export function usage(): string {
+  return ['usage: vmta <command> [options]', '', ...Object.values(commands).map((c) => `  ${c.help}`)].join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`vmta: unknown command "${name}"\n${usage()}\n`);
+    return EXIT.usage;
+  }
+  return command.run(rest);
+}

@@ -1,0 +1,308 @@
+/**
+ * Turns the event stream of the reader into the configuration model: knows
+ * which stanzas nest where and what each directive's value type is, all
+ * through the schema. Collects every error instead of stopping at the first.
+ */
+import type { Diagnostic, DiagnosticCode, Origin } from './errors.js';
+import { AUTH_SOURCE, type DomainStanza, type SourceStanza, type Stanza, type VmtaConfig } from './model.js';
+import type { ReadEvent } from './reader.js';
+import { truncate } from './reader.js';
+import {
+  directiveDef,
+  directiveNames,
+  isScopeName,
+  nestedScopes,
+  scopesWithDirective,
+  stanzaArgKind,
+  unsupportedReason,
+  type DirectiveDef,
+} from './schema/access.js';
+import type { ScopeName } from './schema/schema.js';
+import { suggest } from './suggest.js';
+import { tokenize, valueTypes, ValueError, type CidrValue, type DomainPattern, type ListenerAddress, type ValueTypeName } from './values/index.js';
+
+type AnyStanza = Stanza<ScopeName> & { domains?: DomainStanza[] };
+
+interface Frame {
+  tag: string;
+  /** The opening tag as written, e.g. "<domain *>". */
+  text: string;
+  label: string;
+  origin: Origin;
+  /** null: an unsupported or invalid stanza whose content is skipped. */
+  stanza: AnyStanza | null;
+}
+
+export interface BuildResult {
+  config: VmtaConfig;
+  diagnostics: Diagnostic[];
+}
+
+const CLEAR = '""';
+
+export function buildConfig(events: ReadEvent[], file: string, files: string[]): BuildResult {
+  return new Builder(file, files).run(events);
+}
+
+function newStanza<S extends ScopeName>(scope: S, name: string, origin: Origin): Stanza<S> {
+  return { scope, name, origin, settings: {}, origins: Object.create(null) };
+}
+
+class Builder {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly config: VmtaConfig;
+  private readonly stack: Frame[];
+
+  constructor(file: string, files: string[]) {
+    const global = newStanza('global', '', { file, line: 0 });
+    this.config = {
+      file,
+      files,
+      global,
+      listeners: [],
+      users: Object.create(null),
+      sources: [],
+      vmtas: Object.create(null),
+      pools: Object.create(null),
+      domains: [],
+      patternLists: Object.create(null),
+      acctFiles: [],
+      listenerStanzas: [],
+      warnings: [],
+    };
+    this.stack = [{ tag: '', text: '', label: 'at top level', origin: global.origin, stanza: global }];
+  }
+
+  run(events: ReadEvent[]): BuildResult {
+    for (const ev of events) {
+      if (ev.kind === 'open') this.open(ev.name, ev.arg, ev.origin);
+      else if (ev.kind === 'close') this.close(ev.name, ev.origin);
+      else this.directive(ev.name, ev.raw, ev.origin);
+    }
+    while (this.stack.length > 1) {
+      const f = this.stack.pop()!;
+      this.report('error', 'CONFIG_UNCLOSED', f.origin, `${f.text} is not closed (missing </${f.tag}>)`);
+    }
+    return { config: this.config, diagnostics: this.diagnostics };
+  }
+
+  private report(severity: Diagnostic['severity'], code: DiagnosticCode, origin: Origin, message: string): void {
+    this.diagnostics.push({ severity, code, file: origin.file, line: origin.line, message });
+  }
+
+  private get top(): Frame {
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  private open(tag: string, arg: string, origin: Origin): void {
+    const text = `<${tag}${arg ? ` ${truncate(arg)}` : ''}>`;
+    const label = `in ${text}`;
+    const skip = (): void => {
+      this.stack.push({ tag, text, label, origin, stanza: null });
+    };
+    const parent = this.top.stanza;
+    if (!parent) return skip();
+    const where = this.top.label;
+    if (nestedScopes(parent.scope).includes(tag) && isScopeName(tag)) {
+      const stanza = this.stanzaFor(tag, arg, origin, parent);
+      this.stack.push({ tag, text, label, origin, stanza });
+      return;
+    }
+    if (isScopeName(tag)) {
+      this.report('error', 'CONFIG_SYNTAX', origin, `<${tag}> is not allowed ${where}`);
+      return skip();
+    }
+    const reason = unsupportedReason(parent.scope, tag);
+    if (reason !== undefined) {
+      this.report('warning', 'CONFIG_UNSUPPORTED', origin, `<${tag}> ${reason}; its content is ignored`);
+      return skip();
+    }
+    const hint = suggest(tag, nestedScopes(parent.scope));
+    this.report(
+      'error',
+      'CONFIG_UNKNOWN_STANZA',
+      origin,
+      `unknown stanza <${tag}> ${where}${hint ? ` (did you mean <${hint}>?)` : ''}`,
+    );
+    skip();
+  }
+
+  private close(tag: string, origin: Origin): void {
+    const depth = this.stack.map((f) => f.tag).lastIndexOf(tag);
+    if (depth <= 0) {
+      this.report('error', 'CONFIG_SYNTAX', origin, `</${tag}> without a matching <${tag}>`);
+      return;
+    }
+    while (this.stack.length - 1 > depth) {
+      const f = this.stack.pop()!;
+      this.report(
+        'error',
+        'CONFIG_UNCLOSED',
+        f.origin,
+        `${f.text} is not closed (missing </${f.tag}> before line ${origin.line})`,
+      );
+    }
+    this.stack.pop();
+  }
+
+  private directive(name: string, raw: string, origin: Origin): void {
+    const frame = this.top;
+    const stanza = frame.stanza;
+    if (!stanza) return;
+    let def = directiveDef(stanza.scope, name);
+    if (!def) return this.unknownDirective(stanza.scope, name, frame.label, origin);
+    if (def.aliasOf) {
+      this.report('warning', 'CONFIG_DEPRECATED', origin, `${name} is deprecated; use ${def.aliasOf}`);
+      def = directiveDef(stanza.scope, def.aliasOf) ?? def;
+    }
+    const value = raw === CLEAR ? null : this.parseValue(def.type, raw, origin, def.name);
+    if (value === undefined) return;
+    if (typeof value === 'string' && def.unsupportedValues.includes(value)) {
+      this.report('warning', 'CONFIG_UNSUPPORTED', origin, `${def.name} ${value} is not supported yet`);
+    }
+    setValue(stanza, def, value, origin);
+  }
+
+  private unknownDirective(scope: ScopeName, name: string, where: string, origin: Origin): void {
+    const reason = unsupportedReason(scope, name);
+    if (reason !== undefined) {
+      this.report('warning', 'CONFIG_UNSUPPORTED', origin, `${name} ${where}: ${reason}; ignored`);
+      return;
+    }
+    const elsewhere = scopesWithDirective(name).filter((s) => s !== scope);
+    if (elsewhere.length > 0) {
+      const places = elsewhere.map((s) => (s === 'global' ? 'the top level' : `<${s}>`)).join(' or ');
+      this.report('error', 'CONFIG_MISPLACED_DIRECTIVE', origin, `"${name}" is not allowed ${where} (it belongs in ${places})`);
+      return;
+    }
+    const hint = suggest(name, directiveNames(scope));
+    this.report(
+      'error',
+      'CONFIG_UNKNOWN_DIRECTIVE',
+      origin,
+      `unknown directive "${name}" ${where}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+    );
+  }
+
+  /** Returns the parsed value, or undefined after reporting an error. */
+  private parseValue(type: ValueTypeName, raw: string, origin: Origin, what: string): unknown {
+    try {
+      if (raw === '') throw new ValueError(`needs a value (${valueTypes[type].expected})`);
+      let words: string[];
+      try {
+        words = tokenize(raw);
+      } catch (quoteError) {
+        // A /regex/ may hold an unbalanced quote: types that read `raw` still get their chance.
+        try {
+          return valueTypes[type].parse(raw, []);
+        } catch {
+          throw quoteError;
+        }
+      }
+      return valueTypes[type].parse(raw, words);
+    } catch (err) {
+      if (!(err instanceof ValueError)) throw err;
+      this.report('error', 'CONFIG_VALUE', origin, `${what}: ${err.message}`);
+      return undefined;
+    }
+  }
+
+  private stanzaFor(scope: ScopeName, arg: string, origin: Origin, parent: AnyStanza): AnyStanza | null {
+    const kind = stanzaArgKind(scope);
+    if (kind !== null && arg === '') {
+      this.report('error', 'CONFIG_SYNTAX', origin, `<${scope}> needs ${kind === 'name' ? 'a name' : `a ${kind}`}`);
+      return null;
+    }
+    const c = this.config;
+    switch (scope) {
+      case 'smtp-user':
+        return (c.users[arg] ??= newStanza('smtp-user', arg, origin));
+      case 'virtual-mta':
+        if (!this.checkName(arg, origin, scope)) return null;
+        return (c.vmtas[arg.toLowerCase()] ??= { ...newStanza('virtual-mta', arg, origin), domains: [] });
+      case 'virtual-mta-pool':
+        if (!this.checkName(arg, origin, scope)) return null;
+        return (c.pools[arg.toLowerCase()] ??= { ...newStanza('virtual-mta-pool', arg, origin), domains: [] });
+      case 'smtp-pattern-list':
+        if (!this.checkName(arg, origin, scope)) return null;
+        return (c.patternLists[arg.toLowerCase()] ??= newStanza('smtp-pattern-list', arg, origin));
+      case 'acct-file':
+        return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
+      case 'smtp-listener': {
+        const address = this.parseValue('listener-address', arg, origin, '<smtp-listener>') as ListenerAddress | undefined;
+        if (!address) return null;
+        return findOrAdd(
+          c.listenerStanzas,
+          (s) => s.address.address === address.address && s.address.port === address.port,
+          () => ({ ...newStanza('smtp-listener', arg, origin), address }),
+        );
+      }
+      case 'domain': {
+        const pattern = this.parseValue('domain-pattern', arg, origin, '<domain>') as DomainPattern | undefined;
+        if (!pattern) return null;
+        const list = parent.scope === 'global' ? c.domains : (parent.domains ?? []);
+        return findOrAdd(
+          list,
+          (s) => s.pattern.text.toLowerCase() === pattern.text.toLowerCase(),
+          () => ({ ...newStanza('domain', arg, origin), pattern }),
+        );
+      }
+      case 'source':
+        return this.sourceStanza(arg, origin);
+      default:
+        return null;
+    }
+  }
+
+  private checkName(arg: string, origin: Origin, scope: ScopeName): boolean {
+    if (/^[\w.@{}-]+$/.test(arg)) return true;
+    this.report('error', 'CONFIG_SYNTAX', origin, `<${scope} ${truncate(arg)}>: a name may hold letters, digits and . _ - only`);
+    return false;
+  }
+
+  private sourceStanza(arg: string, origin: Origin): SourceStanza | null {
+    const list = this.config.sources;
+    if (arg.toLowerCase() === AUTH_SOURCE) {
+      return findOrAdd(list, (s) => s.kind === 'auth', () => ({ ...newStanza('source', AUTH_SOURCE, origin), kind: 'auth' }));
+    }
+    if (/^[\d.:/a-fA-F]+$/.test(arg) && /[\d]/.test(arg) && /[.:/]/.test(arg)) {
+      const cidr = this.parseValue('cidr', arg, origin, '<source>') as CidrValue | undefined;
+      if (!cidr) return null;
+      return findOrAdd(
+        list,
+        (s) => s.kind === 'cidr' && s.cidr!.any === cidr.any && s.cidr!.address === cidr.address && s.cidr!.prefix === cidr.prefix,
+        () => ({ ...newStanza('source', arg, origin), kind: 'cidr', cidr }),
+      );
+    }
+    if (!this.checkName(arg, origin, 'source')) return null;
+    const lower = arg.toLowerCase();
+    return findOrAdd(
+      list,
+      (s) => s.kind === 'named' && s.name.toLowerCase() === lower,
+      () => ({ ...newStanza('source', arg, origin), kind: 'named' }),
+    );
+  }
+}
+
+function findOrAdd<T>(list: T[], same: (s: T) => boolean, make: () => T): T {
+  const found = list.find(same);
+  if (found) return found;
+  const made = make();
+  list.push(made);
+  return made;
+}
+
+function setValue(stanza: AnyStanza, def: DirectiveDef, value: unknown, origin: Origin): void {
+  const settings = stanza.settings as Record<string, unknown>;
+  if (def.repeatable && value !== null) {
+    const current = settings[def.name];
+    const list = Array.isArray(current) ? current : [];
+    const origins = Array.isArray(current) ? (stanza.origins[def.name] ?? []) : [];
+    settings[def.name] = [...list, value];
+    stanza.origins[def.name] = [...origins, origin];
+    return;
+  }
+  settings[def.name] = value;
+  stanza.origins[def.name] = [origin];
+}
+

@@ -1,0 +1,68 @@
+/** The parsed configuration: plain data, one object per stanza, settings keyed by directive name. */
+import type { Diagnostic, Origin } from './errors.js';
+import type { ScopeName } from './schema/schema.js';
+import type { StanzaSettings } from './schema/types.js';
+import type { CertificateValue, CidrValue, DomainPattern, ListenerAddress } from './values/index.js';
+
+export interface Stanza<S extends ScopeName> {
+  scope: S;
+  /** The stanza's argument as written (`<domain *.example.com>` → "*.example.com"); "" for the top level. */
+  name: string;
+  origin: Origin;
+  settings: StanzaSettings<S>;
+  /** Where each directive was set; repeatable directives have one origin per value. */
+  origins: Record<string, Origin[]>;
+}
+
+export interface DomainStanza extends Stanza<'domain'> {
+  pattern: DomainPattern;
+}
+
+export interface SourceStanza extends Stanza<'source'> {
+  kind: 'cidr' | 'named' | 'auth';
+  cidr?: CidrValue;
+}
+
+export interface VirtualMtaStanza extends Stanza<'virtual-mta'> {
+  domains: DomainStanza[];
+}
+
+export interface VirtualMtaPoolStanza extends Stanza<'virtual-mta-pool'> {
+  domains: DomainStanza[];
+}
+
+export interface ListenerStanza extends Stanza<'smtp-listener'> {
+  address: ListenerAddress;
+}
+
+/** One address the listener binds, merged from `smtp-listener` lines and `<smtp-listener>` stanzas. */
+export interface ListenerConfig {
+  /** "ADDRESS:PORT" as the operator wrote it. */
+  name: string;
+  address: ListenerAddress;
+  source?: string;
+  immediateTls: boolean;
+  tlsCertificate?: CertificateValue;
+  origin: Origin;
+}
+
+export interface VmtaConfig {
+  /** The main file as it was named, and every file read (absolute). */
+  file: string;
+  files: string[];
+  global: Stanza<'global'>;
+  listeners: ListenerConfig[];
+  users: Record<string, Stanza<'smtp-user'>>;
+  sources: SourceStanza[];
+  /** Keyed by lower-case name. */
+  vmtas: Record<string, VirtualMtaStanza>;
+  pools: Record<string, VirtualMtaPoolStanza>;
+  domains: DomainStanza[];
+  patternLists: Record<string, Stanza<'smtp-pattern-list'>>;
+  acctFiles: Stanza<'acct-file'>[];
+  listenerStanzas: ListenerStanza[];
+  warnings: Diagnostic[];
+}
+
+/** Key under which a named source is stored and looked up. */
+export const AUTH_SOURCE = '{auth}';

@@ -1,0 +1,187 @@
+/**
+ * Reads configuration text into a flat stream of events (stanza open/close,
+ * directive), expanding `include` in place. Knows the file syntax only, not
+ * what any directive means.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { globSync } from 'tinyglobby';
+import type { Diagnostic, Origin } from './errors.js';
+
+export type ReadEvent =
+  | { kind: 'open'; name: string; arg: string; origin: Origin }
+  | { kind: 'close'; name: string; origin: Origin }
+  | { kind: 'directive'; name: string; raw: string; origin: Origin };
+
+/** The one word of file syntax that is not a directive. */
+const INCLUDE = 'include';
+const MAX_INCLUDE_DEPTH = 16;
+const GLOB_CHARS = /[*?[\]{}]/;
+
+export interface ReadResult {
+  events: ReadEvent[];
+  files: string[];
+  diagnostics: Diagnostic[];
+}
+
+/** Strips a `#` comment that is not inside double quotes. */
+export function stripComment(line: string): string {
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '\\' && quoted) {
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (c === '#' && !quoted) {
+      return line.slice(0, i);
+    }
+  }
+  return line;
+}
+
+const OPEN = /^<\s*([A-Za-z][\w-]*)(?:\s+([^>]*?))?\s*>$/;
+const CLOSE = /^<\/\s*([A-Za-z][\w-]*)\s*>$/;
+const DIRECTIVE = /^(\S+)(?:\s+(.*))?$/;
+
+/** Lexes the text of one file; `include` lines come back as directives named "include". */
+export function lexText(text: string, file: string, diagnostics: Diagnostic[]): ReadEvent[] {
+  const events: ReadEvent[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n|\r/);
+  lines.forEach((rawLine, index) => {
+    const origin = { file, line: index + 1 };
+    const line = stripComment(rawLine).trim();
+    if (line === '') return;
+    if (line.startsWith('<')) {
+      const close = CLOSE.exec(line);
+      if (close) {
+        events.push({ kind: 'close', name: close[1]!.toLowerCase(), origin });
+        return;
+      }
+      const open = OPEN.exec(line);
+      if (open) {
+        events.push({ kind: 'open', name: open[1]!.toLowerCase(), arg: (open[2] ?? '').trim(), origin });
+        return;
+      }
+      diagnostics.push({
+        severity: 'error',
+        code: 'CONFIG_SYNTAX',
+        ...origin,
+        message: `malformed stanza tag ${JSON.stringify(truncate(line))} (expected <name value> or </name>)`,
+      });
+      return;
+    }
+    const m = DIRECTIVE.exec(line);
+    if (!m) return;
+    events.push({ kind: 'directive', name: m[1]!.toLowerCase(), raw: (m[2] ?? '').trim(), origin });
+  });
+  return events;
+}
+
+export function truncate(s: string, max = 60): string {
+  return s.length > max ? `${s.slice(0, max)}...` : s;
+}
+
+/** Reads a file and everything it includes. `displayName` is how diagnostics name it. */
+export function readConfigFile(file: string, displayName = file): ReadResult {
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  const events = readOne(path.resolve(file), displayName, [], diagnostics, files, undefined);
+  return { events, files, diagnostics };
+}
+
+/** Reads configuration given as text (used by tests and `vmta check -`); includes resolve against baseDir. */
+export function readConfigText(text: string, displayName: string, baseDir = process.cwd()): ReadResult {
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  const events = expand(lexText(text, displayName, diagnostics), path.join(baseDir, displayName), displayName, [], diagnostics, files);
+  return { events, files, diagnostics };
+}
+
+function readOne(
+  absPath: string,
+  displayName: string,
+  chain: string[],
+  diagnostics: Diagnostic[],
+  files: string[],
+  includedAt: Origin | undefined,
+): ReadEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(absPath, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    diagnostics.push({
+      severity: 'error',
+      code: 'CONFIG_INCLUDE',
+      file: includedAt?.file ?? displayName,
+      line: includedAt?.line ?? 0,
+      message: `cannot read ${displayName}: ${reason}`,
+    });
+    return [];
+  }
+  files.push(absPath);
+  return expand(lexText(text, displayName, diagnostics), absPath, displayName, [...chain, absPath], diagnostics, files);
+}
+
+function expand(
+  events: ReadEvent[],
+  absPath: string,
+  displayName: string,
+  chain: string[],
+  diagnostics: Diagnostic[],
+  files: string[],
+): ReadEvent[] {
+  const out: ReadEvent[] = [];
+  for (const ev of events) {
+    if (ev.kind !== 'directive' || ev.name !== INCLUDE) {
+      out.push(ev);
+      continue;
+    }
+    const err = (message: string) =>
+      diagnostics.push({ severity: 'error', code: 'CONFIG_INCLUDE', ...ev.origin, message });
+    const target = ev.raw.replace(/^"(.*)"$/, '$1');
+    if (target === '') {
+      err('include needs a file name or pattern');
+      continue;
+    }
+    if (chain.length >= MAX_INCLUDE_DEPTH) {
+      err(`include ${target}: includes nested deeper than ${MAX_INCLUDE_DEPTH} levels`);
+      continue;
+    }
+    const dir = path.dirname(absPath);
+    const displayDir = path.dirname(displayName);
+    const matches = GLOB_CHARS.test(target)
+      ? globSync(target.replace(/\\/g, '/'), { cwd: dir, absolute: true, onlyFiles: true }).sort()
+      : [path.resolve(dir, target)];
+    if (matches.length === 0) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'CONFIG_INCLUDE',
+        ...ev.origin,
+        message: `include ${target}: no file matches`,
+      });
+    }
+    for (const match of matches) {
+      const shown = path.isAbsolute(target) ? match : path.join(displayDir, path.relative(dir, match));
+      if (chain.includes(match)) {
+        err(`include ${target}: ${shown} includes itself`);
+        continue;
+      }
+      if (isDirectory(match)) {
+        err(`include ${target}: ${shown} is a directory`);
+        continue;
+      }
+      out.push(...readOne(match, shown, chain, diagnostics, files, ev.origin));
+    }
+  }
+  return out;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The configuration schema: the single source of directive names, the scopes
+ * they may appear in, their value types and their defaults. The parser reads
+ * it to know what a word means, ajv validates parsed stanzas against it, and
+ * `vmta schema` prints it.
+ */
+import { directive as d, scope } from './directive.js';
+import { valueSchemas } from './value-schemas.js';
+
+const domainScope = scope(
+  'Delivery policy for queues whose recipient domain matches the pattern.',
+  {
+    'use-starttls': d('boolean', 'Use STARTTLS when the MX offers it.', { 'x-default': 'yes' }),
+    'require-starttls': d('boolean', 'Never send without TLS: defer when STARTTLS is absent or fails.', { 'x-default': 'no' }),
+    'smtp-hosts': d('host-list', 'Static routing instead of an MX lookup: commas = same preference, semicolons = next level.'),
+    route: d('host-list', 'Deprecated alias of smtp-hosts.', { 'x-alias-of': 'smtp-hosts' }),
+    'default-smtp-port': d('port', 'Port used for MX hosts.', { 'x-default': '25' }),
+    'retry-after': d('time-interval-list', 'Queue retry schedule after a failed connection or transaction; the last value repeats.', { 'x-default': '10m' }),
+    'retry-recipients-after': d('time-interval', 'Minimum wait before a recipient that got 4xx is tried again.', { 'x-default': '10m' }),
+    'bounce-after': d('time-interval', 'Bounce a message once it is older than this.', { 'x-default': '4d12h' }),
+    'bounce-upon-no-mx': d('boolean', 'Bounce at once when the domain has no usable MX or address.', { 'x-default': 'no' }),
+    'max-smtp-out': d('integer', 'Simultaneous connections for this queue, all delivery processes together.', { 'x-default': '20' }),
+    'max-msg-per-connection': d('integer', 'Messages per connection (0 = unlimited).', { 'x-default': '0' }),
+    'max-rcpt-per-transaction': d('integer', 'Recipients per SMTP transaction.', { 'x-default': '1000', minimum: 1 }),
+    'max-msg-rate': d('rate', 'Rate of attempted recipients for this queue, cluster-wide.', { 'x-default': 'unlimited' }),
+    'max-connect-rate': d('rate', 'Rate of new connections for this queue, cluster-wide.', { 'x-default': 'unlimited' }),
+    'connect-timeout': d('time-interval', 'Time allowed to establish the TCP connection.', { 'x-default': '2m' }),
+    'smtp-greeting-timeout': d('time-interval', 'Time allowed for the server greeting.', { 'x-default': '5m' }),
+    'data-send-timeout': d('time-interval', 'Time allowed to send the message data.', { 'x-default': '3m' }),
+    'connection-idle-timeout': d('time-interval', 'Keep an idle connection open this long for more mail.', { 'x-default': '0' }),
+    'dkim-sign': d('boolean', 'Sign with the matching domain-key.', { 'x-default': 'no' }),
+    'smtp-pattern-list': d('string', 'Name of an <smtp-pattern-list> applied to replies from this domain.', { 'x-ref': 'smtp-pattern-list' }),
+    'backoff-max-msg-rate': d('rate', 'max-msg-rate while the queue is in backoff mode.'),
+    'backoff-retry-after': d('time-interval-list', 'retry-after while the queue is in backoff mode.'),
+    'backoff-max-smtp-out': d('integer', 'max-smtp-out while the queue is in backoff mode.'),
+    'backoff-to-normal-after': d('time-interval', 'Return to normal mode after this long in backoff.'),
+    'backoff-to-normal-after-delivery': d('boolean', 'Return to normal mode after a successful delivery.'),
+    'queue-priority': d('integer', 'Share of delivery capacity, 0 to 100.', { 'x-default': '50', maximum: 100 }),
+  },
+  { arg: 'domain-pattern', unsupported: { 'use-dane': 'DANE is not supported yet' } },
+);
+
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://vmta.dev/schema/config.json',
+  title: 'vmta configuration',
+  description: 'PowerMTA-compatible configuration, one object per stanza scope.',
+  $defs: {
+    values: valueSchemas,
+    global: scope(
+      'Directives at the top level of the file.',
+      {
+        'smtp-listener': d('listener-spec', 'Accept SMTP on CIDR:PORT, optionally with a named source.', { 'x-repeatable': true, 'x-ref': 'source' }),
+        'smtp-server-tls-certificate': d('certificate', 'PEM file with certificate chain and private key for inbound TLS, and its password.'),
+        'host-name': d('hostname', 'Greeting and EHLO name.'),
+        'smtp-source-host': d('source-host', 'Outbound source address and EHLO name of the default virtual MTA; repeatable (round robin).', { 'x-repeatable': true }),
+        'name-server': d('name-server', 'DNS servers used instead of the OS resolver; repeatable (round robin).', { 'x-repeatable': true }),
+        postmaster: d('email', 'Operator address; From of generated DSNs falls back to it.'),
+        'relay-domain': d('domain-pattern', 'Anyone may send to these recipient domains.', { 'x-repeatable': true }),
+        'relay-address': d('address-or-regex', 'Anyone may send to matching recipient addresses.', { 'x-repeatable': true }),
+        'domain-key': d('domain-key', 'DKIM key: SELECTOR,DOMAIN-or-*,KEYFILE.', { 'x-repeatable': true }),
+        'http-mgmt-port': d('port', 'Management HTTP port (0 = off).', { 'x-default': '0' }),
+        'http-access': d('http-access', 'Who may use the management HTTP server; first match wins.', { 'x-repeatable': true }),
+        'total-max-smtp-in': d('integer', 'Inbound SMTP connections per listener process; beyond it new clients get 421.', { 'x-default': '1000' }),
+      },
+      {
+        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'acct-file'],
+        unsupported: {
+          pickup: 'pickup directories are not supported yet',
+          spool: 'the spool is Redis; <spool> settings do not apply',
+          'bounce-processor': 'bounce processing is not supported yet',
+          'feedback-loop-processor': 'feedback loop processing is not supported yet',
+          'pattern-list': '<pattern-list> is not supported yet',
+          'address-list': '<address-list> is not supported yet',
+        },
+      },
+    ),
+    'smtp-user': scope(
+      'A user that may authenticate (AUTH PLAIN, LOGIN, CRAM-MD5) and then relay.',
+      {
+        password: d('string', 'The password.'),
+        'authentication-method': d('auth-method', 'How the user is checked; only password is supported.', {
+          'x-default': 'password',
+          'x-unsupported-values': ['certificate', 'system'],
+        }),
+        source: d('string', 'Named <source> whose settings apply once this user is authenticated.', { 'x-ref': 'source' }),
+      },
+      { arg: 'name' },
+    ),
+    source: scope(
+      'Inbound policy for clients by IP (most specific CIDR wins), by name, or {auth}.',
+      {
+        'always-allow-relaying': d('boolean', 'Clients may relay without AUTH (internal feeders only).', { 'x-default': 'no' }),
+        'require-auth': d('boolean', 'No MAIL FROM before successful AUTH.', { 'x-default': 'no' }),
+        'allow-auth': d('boolean', 'AUTH is offered.', { 'x-default': 'yes' }),
+        'allow-starttls': d('boolean', 'STARTTLS is offered.', { 'x-default': 'no' }),
+        'require-starttls-before-auth': d('boolean', 'AUTH only after TLS.', { 'x-default': 'no' }),
+        'allow-unencrypted-plain-auth': d('boolean', 'PLAIN/LOGIN over a clear channel.', { 'x-default': 'no' }),
+        'smtp-max-auth-failure-rate': d('rate', 'Failed AUTH per client IP before AUTH is refused.', { 'x-default': 'unlimited' }),
+        'default-virtual-mta': d('string', 'VMTA or pool for mail from this source, or by-smtp-source-ip.', {
+          'x-ref': 'virtual-mta-or-pool',
+          'x-special-values': ['by-smtp-source-ip'],
+        }),
+        'process-x-virtual-mta': d('boolean', 'Honour an X-Virtual-MTA header, then remove it.', { 'x-default': 'no' }),
+        'retain-x-virtual-mta': d('boolean', 'Keep the X-Virtual-MTA header when delivering.', { 'x-default': 'no' }),
+        'reject-invalid-virtual-mta': d('boolean', 'Reject mail that names an unknown VMTA (else use the default).', { 'x-default': 'yes' }),
+        'max-message-size': d('size', 'Largest message accepted; advertised in EHLO.', { 'x-default': 'unlimited' }),
+        'max-rcpt-per-message': d('integer', 'Recipients per message (0 = unlimited).', { 'x-default': '0' }),
+        'add-received-header': d('boolean', 'Prepend our Received header.', { 'x-default': 'yes' }),
+        'hide-message-source': d('boolean', "Omit the client's address from the Received header.", { 'x-default': 'no' }),
+        'log-connections': d('boolean', 'Log each connection.', { 'x-default': 'no' }),
+        'log-commands': d('boolean', 'Log each SMTP command.', { 'x-default': 'no' }),
+        'relay-debug': d('boolean', 'Answer denied recipients with 451 4.7.1 instead of 550 5.7.1.', { 'x-default': 'no' }),
+      },
+      { arg: 'source-key' },
+    ),
+    'smtp-listener': scope(
+      'Settings of one listener address.',
+      {
+        'immediate-tls': d('boolean', 'Implicit TLS from the first byte (port 465 style).', { 'x-default': 'no' }),
+        source: d('string', 'Named <source> for clients of this listener.', { 'x-ref': 'source' }),
+        'tls-certificate': d('certificate', 'PEM with certificate chain and key for this listener, and its password.'),
+      },
+      { arg: 'listener-address' },
+    ),
+    'virtual-mta': scope(
+      'A virtual MTA: outbound identity (source address and EHLO name) with its own policies.',
+      {
+        'smtp-source-host': d('source-host', 'Source address and EHLO name; repeatable (round robin).', { 'x-repeatable': true }),
+        'host-name': d('hostname', 'EHLO name for this VMTA.'),
+        'domain-key': d('domain-key', 'DKIM key for mail of this VMTA.', { 'x-repeatable': true }),
+        'max-smtp-out': d('integer', 'Simultaneous connections of all queues of this VMTA together.'),
+      },
+      { arg: 'name', nested: ['domain'] },
+    ),
+    'virtual-mta-pool': scope(
+      'A pool of virtual MTAs used round robin; its <domain> stanzas apply to its members.',
+      {
+        'virtual-mta': d('string', 'A member VMTA.', { 'x-repeatable': true, 'x-ref': 'virtual-mta' }),
+        'domain-key': d('domain-key', 'DKIM key for mail of this pool.', { 'x-repeatable': true }),
+      },
+      { arg: 'name', nested: ['domain'] },
+    ),
+    domain: domainScope,
+    'smtp-pattern-list': scope(
+      'Reply patterns and the actions they trigger; first match wins.',
+      { reply: d('reply-pattern', 'reply /REGEX/ ACTIONS', { 'x-repeatable': true }) },
+      { arg: 'name' },
+    ),
+    'acct-file': scope(
+      'An accounting file (CSV).',
+      {
+        records: d('records', 'Record types written: d,b,t,tq,r,f.', { 'x-default': 'd,b' }),
+        'record-fields': d('record-fields', 'Fields of a record type: TYPE *,!field,header_X-Name.', { 'x-repeatable': true }),
+        'move-interval': d('time-interval', 'Rotate the file this often.'),
+        'max-size': d('size', 'Rotate the file at this size.'),
+        'delete-after': d('text', 'Delete rotated files after this long (or never).'),
+      },
+      { arg: 'text' },
+    ),
+  },
+} as const;
+
+export type ConfigSchema = typeof configSchema;
+export type ScopeName = Exclude<keyof ConfigSchema['$defs'], 'values'>;

@@ -1,0 +1,36 @@
+/** The one-screen summary `vmta check` prints for a valid configuration. */
+import { formatDiagnostic } from './errors.js';
+import type { VmtaConfig } from './model.js';
+
+function list(items: string[], max = 6): string {
+  if (items.length === 0) return '-';
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown}, ... (${items.length - max} more)` : shown;
+}
+
+export function summarize(config: VmtaConfig): string {
+  const vmtas = Object.values(config.vmtas);
+  const pools = Object.values(config.pools);
+  const nestedDomains = vmtas.reduce((n, v) => n + v.domains.length, 0) + pools.reduce((n, p) => n + p.domains.length, 0);
+  const lines = [
+    `${config.file}: OK (${config.files.length} file${config.files.length === 1 ? '' : 's'})`,
+    `  listeners        ${config.listeners.length}: ${list(
+      config.listeners.map((l) => `${l.name}${l.immediateTls ? ' (implicit TLS)' : ''}${l.source ? ` source=${l.source}` : ''}`),
+    )}`,
+    `  smtp users       ${Object.keys(config.users).length}: ${list(Object.keys(config.users))}`,
+    `  sources          ${config.sources.length}: ${list(config.sources.map((s) => s.name))}`,
+    `  virtual MTAs     ${vmtas.length}: ${list(
+      vmtas.map((v) => {
+        const hosts = (v.settings['smtp-source-host'] ?? []).map((h) => `${h.cidr.text} ${h.hostName}`);
+        return hosts.length ? `${v.name} (${hosts.join('; ')})` : v.name;
+      }),
+    )}`,
+    `  pools            ${pools.length}: ${list(pools.map((p) => `${p.name} [${(p.settings['virtual-mta'] ?? []).join(' ')}]`))}`,
+    `  domain stanzas   ${config.domains.length + nestedDomains}: ${config.domains.length} top level, ${nestedDomains} inside VMTAs and pools`,
+    `  pattern lists    ${Object.keys(config.patternLists).length}, accounting files ${config.acctFiles.length}`,
+    `  warnings         ${config.warnings.length}`,
+  ];
+  for (const w of config.warnings.slice(0, 20)) lines.push(`    ${formatDiagnostic(w)}`);
+  if (config.warnings.length > 20) lines.push(`    ... ${config.warnings.length - 20} more`);
+  return lines.join('\n');
+}

@@ -1,0 +1,139 @@
+/**
+ * Checks a built configuration: every stanza against its schema scope (ajv),
+ * then references between stanzas (a name must name something).
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Diagnostic, Origin } from './errors.js';
+import type { Stanza, VmtaConfig } from './model.js';
+import { directiveDef, directiveNames } from './schema/access.js';
+import type { RefKind } from './schema/directive.js';
+import { configSchema, type ScopeName } from './schema/schema.js';
+
+const META_KEYWORDS = [
+  'x-type',
+  'x-default',
+  'x-repeatable',
+  'x-ref',
+  'x-alias-of',
+  'x-unsupported-values',
+  'x-special-values',
+  'x-nested',
+  'x-arg',
+  'x-unsupported',
+];
+
+let ajv: Ajv | undefined;
+const validators = new Map<ScopeName, ValidateFunction>();
+
+function validatorFor(scope: ScopeName): ValidateFunction {
+  if (!ajv) {
+    ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    for (const keyword of META_KEYWORDS) ajv.addKeyword({ keyword });
+    ajv.addSchema(configSchema);
+  }
+  let v = validators.get(scope);
+  if (!v) {
+    v = ajv.getSchema(`${configSchema.$id}#/$defs/${scope}`)!;
+    validators.set(scope, v);
+  }
+  return v;
+}
+
+/** All stanzas of the configuration, nested <domain> stanzas included. */
+export function allStanzas(config: VmtaConfig): Stanza<ScopeName>[] {
+  const out: Stanza<ScopeName>[] = [config.global];
+  out.push(...Object.values(config.users), ...config.sources, ...config.listenerStanzas, ...config.domains);
+  for (const v of Object.values(config.vmtas)) out.push(v, ...v.domains);
+  for (const p of Object.values(config.pools)) out.push(p, ...p.domains);
+  out.push(...Object.values(config.patternLists), ...config.acctFiles);
+  return out;
+}
+
+function originOf(stanza: Stanza<ScopeName>, instancePath: string): Origin {
+  const [, directive, index] = instancePath.split('/');
+  const origins = directive ? stanza.origins[directive] : undefined;
+  return origins?.[Number(index ?? origins.length - 1)] ?? origins?.[origins.length - 1] ?? stanza.origin;
+}
+
+function meaningful(errors: ErrorObject[]): ErrorObject[] {
+  return errors.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params.type === 'null'));
+}
+
+export function validateSchema(config: VmtaConfig): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const stanza of allStanzas(config)) {
+    const validate = validatorFor(stanza.scope);
+    if (validate(stanza.settings)) continue;
+    const seen = new Set<string>();
+    for (const e of meaningful(validate.errors ?? [])) {
+      const directive = e.instancePath.split('/')[1] ?? '';
+      if (seen.has(directive)) continue;
+      seen.add(directive);
+      const o = originOf(stanza, e.instancePath);
+      out.push({
+        severity: 'error',
+        code: 'CONFIG_VALUE',
+        file: o.file,
+        line: o.line,
+        message: `${directive || `<${stanza.scope}>`}: ${e.message ?? 'invalid'}`,
+      });
+    }
+  }
+  return out;
+}
+
+function refTarget(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { source?: unknown }).source === 'string') {
+    return (value as { source: string }).source;
+  }
+  return undefined;
+}
+
+const REF_WHAT: Record<RefKind, string> = {
+  'virtual-mta': '<virtual-mta>',
+  'virtual-mta-or-pool': '<virtual-mta> or <virtual-mta-pool>',
+  source: 'named <source>',
+  'smtp-pattern-list': '<smtp-pattern-list>',
+};
+
+function refExists(config: VmtaConfig, kind: RefKind, name: string): boolean {
+  const key = name.toLowerCase();
+  switch (kind) {
+    case 'virtual-mta':
+      return key in config.vmtas;
+    case 'virtual-mta-or-pool':
+      return key in config.vmtas || key in config.pools;
+    case 'source':
+      return config.sources.some((s) => s.kind === 'named' && s.name.toLowerCase() === key);
+    case 'smtp-pattern-list':
+      return key in config.patternLists;
+  }
+}
+
+export function validateReferences(config: VmtaConfig): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const error = (o: Origin, message: string) =>
+    out.push({ severity: 'error', code: 'CONFIG_REFERENCE', file: o.file, line: o.line, message });
+  for (const stanza of allStanzas(config)) {
+    for (const name of directiveNames(stanza.scope)) {
+      const def = directiveDef(stanza.scope, name)!;
+      const raw = (stanza.settings as Record<string, unknown>)[name];
+      if (!def.ref || raw === undefined || raw === null) continue;
+      const values = def.repeatable ? (raw as unknown[]) : [raw];
+      values.forEach((value, i) => {
+        const target = refTarget(value);
+        if (target === undefined || def.specialValues.includes(target)) return;
+        if (!refExists(config, def.ref!, target)) {
+          const o = stanza.origins[name]?.[def.repeatable ? i : 0] ?? stanza.origin;
+          error(o, `${name} "${target}" names no ${REF_WHAT[def.ref!]}`);
+        }
+      });
+    }
+  }
+  for (const [key, pool] of Object.entries(config.pools)) {
+    if (key in config.vmtas) error(pool.origin, `<virtual-mta-pool ${pool.name}> has the name of a <virtual-mta>`);
+    if (!pool.settings['virtual-mta']?.length) error(pool.origin, `<virtual-mta-pool ${pool.name}> has no virtual-mta members`);
+  }
+  return out;
+}

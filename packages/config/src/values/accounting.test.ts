@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { parseValue, ValueError, type RecordFields, type RecordType } from './index.js';
+
+describe('records', () => {
+  it.each<[string, RecordType[]]>([
+    ['d,b,t,tq,r,f', ['d', 'b', 't', 'tq', 'r', 'f']],
+    ['d', ['d']],
+    ['D, B', ['d', 'b']],
+    ['d,d,b', ['d', 'b']],
+    ['"d,b"', ['d', 'b']],
+  ])('parses %j', (raw, expected) => {
+    expect(parseValue('records', raw)).toEqual(expected);
+  });
+
+  it.each<[string, string]>([
+    ['d,x', '"d,x" is not a RECORDS: unknown record type "x" (expected comma-separated record types from d, b, t, tq, r, f, e.g. d,b,t)'],
+    [',', 'no record type given'],
+  ])('rejects %j', (raw, message) => {
+    expect(() => parseValue('records', raw)).toThrow(ValueError);
+    expect(() => parseValue('records', raw)).toThrow(message);
+  });
+});
+
+describe('record-fields', () => {
+  it.each<[string, RecordFields]>([
+    ['d *,!dsnDiag,header_X-Name', { type: 'd', fields: ['*', '!dsnDiag', 'header_X-Name'] }],
+    ['r type,timeLogged,rcpt', { type: 'r', fields: ['type', 'timeLogged', 'rcpt'] }],
+    ['B *, !dsnMta', { type: 'b', fields: ['*', '!dsnMta'] }],
+  ])('parses %j', (raw, expected) => {
+    expect(parseValue('record-fields', raw)).toEqual(expected);
+  });
+
+  it.each<[string, string]>([
+    ['x *', '"x *" is not a RECORD-FIELDS: unknown record type "x" (expected TYPE FIELD,... with TYPE one of d, b, t, tq, r, f and fields like *,!dsnDiag,header_X-Job-Id)'],
+    ['d', 'no field given'],
+    ['d *,bad.field', '"bad.field" is not a field name'],
+    ['d *,1st', '"1st" is not a field name'],
+  ])('rejects %j', (raw, message) => {
+    expect(() => parseValue('record-fields', raw)).toThrow(message);
+  });
+});

@@ -1,0 +1,66 @@
+import { fail, valueText } from './common.js';
+import type { ValueType } from './value-type.js';
+
+export type RecordType = 'd' | 'b' | 't' | 'tq' | 'r' | 'f';
+export const RECORD_TYPES: readonly RecordType[] = ['d', 'b', 't', 'tq', 'r', 'f'];
+
+export interface RecordFields {
+  type: RecordType;
+  /** As written: `*`, `fieldName`, `!fieldName`, `header_X-Name`. */
+  fields: string[];
+}
+
+export const RECORDS_EXPECTED = 'comma-separated record types from d, b, t, tq, r, f, e.g. d,b,t';
+export const RECORD_FIELDS_EXPECTED = 'TYPE FIELD,... with TYPE one of d, b, t, tq, r, f and fields like *,!dsnDiag,header_X-Job-Id';
+
+const FIELD_RE = /^(\*|!?[a-z][a-z0-9_-]*)$/i;
+
+function recordType(text: string): RecordType | undefined {
+  const lower = text.toLowerCase();
+  return RECORD_TYPES.find((t) => t === lower);
+}
+
+/** `d,b,t,tq,r,f` (spaces allowed); duplicates are dropped. */
+export function parseRecords(text: string): RecordType[] {
+  const items = text.split(/[\s,]+/).filter((t) => t !== '');
+  if (items.length === 0) throw fail('records', RECORDS_EXPECTED, text, 'no record type given');
+  const out: RecordType[] = [];
+  for (const item of items) {
+    const type = recordType(item);
+    if (type === undefined) throw fail('records', RECORDS_EXPECTED, text, `unknown record type "${item}"`);
+    if (!out.includes(type)) out.push(type);
+  }
+  return out;
+}
+
+export const recordsType: ValueType<RecordType[]> = {
+  name: 'records',
+  expected: RECORDS_EXPECTED,
+  parse: (raw, words) => parseRecords(valueText(raw, words)),
+  schema: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...RECORD_TYPES] } },
+};
+
+export const recordFieldsType: ValueType<RecordFields> = {
+  name: 'record-fields',
+  expected: RECORD_FIELDS_EXPECTED,
+  parse(raw, words) {
+    const bad = (reason?: string): Error => fail('record-fields', RECORD_FIELDS_EXPECTED, raw, reason);
+    const [typeText, ...rest] = words;
+    const type = typeText === undefined ? undefined : recordType(typeText);
+    if (type === undefined) throw bad(typeText === undefined ? undefined : `unknown record type "${typeText}"`);
+    const fields = rest.join(',').split(',').map((f) => f.trim()).filter((f) => f !== '');
+    if (fields.length === 0) throw bad('no field given');
+    const invalid = fields.find((f) => !FIELD_RE.test(f));
+    if (invalid !== undefined) throw bad(`"${invalid}" is not a field name`);
+    return { type, fields };
+  },
+  schema: {
+    type: 'object',
+    properties: {
+      type: { type: 'string', enum: [...RECORD_TYPES] },
+      fields: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+    },
+    required: ['type', 'fields'],
+    additionalProperties: false,
+  },
+};

@@ -1,0 +1,148 @@
+import { recordFieldsType, recordsType, type RecordFields, type RecordType } from './accounting.js';
+import { cidrType, type CidrValue } from './cidr.js';
+import {
+  certificateType,
+  domainKeyType,
+  httpAccessType,
+  type CertificateValue,
+  type DomainKey,
+  type HttpAccess,
+} from './directives.js';
+import { domainPatternType, type DomainPattern } from './domain-pattern.js';
+import {
+  hostListType,
+  nameServerType,
+  sourceHostType,
+  type HostList,
+  type NameServer,
+  type SourceHost,
+} from './hosts.js';
+import { listenerAddressType, listenerSpecType, type ListenerAddress, type ListenerSpec } from './listener.js';
+import { rateType, type RateValue } from './rate.js';
+import { addressOrRegexType, regexType, type AddressOrRegex, type RegexValue } from './regex.js';
+import { replyPatternType, type ReplyPattern } from './reply-pattern.js';
+import {
+  authMethodType,
+  booleanType,
+  emailType,
+  hostnameType,
+  integerType,
+  portType,
+  stringType,
+  textType,
+  type AuthMethod,
+} from './scalars.js';
+import { sizeType, type SizeValue } from './size.js';
+import { timeIntervalListType, timeIntervalType } from './time-interval.js';
+import { tokenize } from './tokenize.js';
+import type { ValueType, ValueTypeName } from './value-type.js';
+
+export { ValueError } from './errors.js';
+export { tokenize };
+export type { ValueType, ValueTypeName } from './value-type.js';
+
+export { parseRecords, RECORD_TYPES, type RecordFields, type RecordType } from './accounting.js';
+export { cidrContains, isCidrValue, parseCidr, type CidrValue } from './cidr.js';
+export {
+  parseDomainKey,
+  type CertificateValue,
+  type DomainKey,
+  type HttpAccess,
+  type HttpAccessLevel,
+} from './directives.js';
+export {
+  domainMatches,
+  domainSpecificity,
+  parseDomainPattern,
+  type DomainPattern,
+  type DomainPatternKind,
+} from './domain-pattern.js';
+export {
+  parseHostList,
+  parseNameServer,
+  type HostList,
+  type HostListItem,
+  type NameServer,
+  type SourceHost,
+} from './hosts.js';
+export { parseListenerAddress, type ListenerAddress, type ListenerSpec } from './listener.js';
+export { parseRate, type RateLimit, type RateValue } from './rate.js';
+export { parseRegex, toRegExp, type AddressOrRegex, type RegexValue } from './regex.js';
+export { parseReplyPattern, type ReplyAction, type ReplyFlagAction, type ReplyPattern } from './reply-pattern.js';
+export { parseEmail, parseHostName, type AuthMethod } from './scalars.js';
+export { parseSize, type SizeValue } from './size.js';
+export { parseTimeInterval, parseTimeIntervalList } from './time-interval.js';
+export { normalizeIp, type IpFamily, type NormalizedIp } from './ip.js';
+
+/** The parsed (JSON) value of each value type. */
+export interface ValueTypeMap {
+  boolean: boolean;
+  string: string;
+  text: string;
+  integer: number;
+  port: number;
+  /** Milliseconds. */
+  'time-interval': number;
+  /** Milliseconds. */
+  'time-interval-list': number[];
+  /** Bytes. */
+  size: SizeValue;
+  rate: RateValue;
+  cidr: CidrValue;
+  'listener-address': ListenerAddress;
+  'domain-pattern': DomainPattern;
+  regex: RegexValue;
+  'address-or-regex': AddressOrRegex;
+  email: string;
+  hostname: string;
+  'host-list': HostList;
+  'source-host': SourceHost;
+  'name-server': NameServer;
+  'domain-key': DomainKey;
+  'http-access': HttpAccess;
+  certificate: CertificateValue;
+  'listener-spec': ListenerSpec;
+  'reply-pattern': ReplyPattern;
+  records: RecordType[];
+  'record-fields': RecordFields;
+  'auth-method': AuthMethod;
+}
+
+/** The parsed value of value type `N`. */
+export type ParsedValueOf<N extends ValueTypeName> = ValueTypeMap[N];
+
+export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap[N]> } = {
+  boolean: booleanType,
+  string: stringType,
+  text: textType,
+  integer: integerType,
+  port: portType,
+  'time-interval': timeIntervalType,
+  'time-interval-list': timeIntervalListType,
+  size: sizeType,
+  rate: rateType,
+  cidr: cidrType,
+  'listener-address': listenerAddressType,
+  'domain-pattern': domainPatternType,
+  regex: regexType,
+  'address-or-regex': addressOrRegexType,
+  email: emailType,
+  hostname: hostnameType,
+  'host-list': hostListType,
+  'source-host': sourceHostType,
+  'name-server': nameServerType,
+  'domain-key': domainKeyType,
+  'http-access': httpAccessType,
+  certificate: certificateType,
+  'listener-spec': listenerSpecType,
+  'reply-pattern': replyPatternType,
+  records: recordsType,
+  'record-fields': recordFieldsType,
+  'auth-method': authMethodType,
+};
+
+/** Parses `raw` as the given type, tokenizing it first (convenience for callers and tests). */
+export function parseValue<N extends ValueTypeName>(name: N, raw: string): ValueTypeMap[N] {
+  const type = valueTypes[name] as ValueType<ValueTypeMap[N]>;
+  return type.parse(raw, tokenize(raw));
+}

@@ -1,0 +1,48 @@
+/** Names of the value types a directive can declare. */
+export type ValueTypeName =
+  | 'boolean'
+  | 'string'
+  | 'text'
+  | 'integer'
+  | 'port'
+  | 'time-interval'
+  | 'time-interval-list'
+  | 'size'
+  | 'rate'
+  | 'cidr'
+  | 'listener-address'
+  | 'domain-pattern'
+  | 'regex'
+  | 'address-or-regex'
+  | 'email'
+  | 'hostname'
+  | 'host-list'
+  | 'source-host'
+  | 'name-server'
+  | 'domain-key'
+  | 'http-access'
+  | 'certificate'
+  | 'listener-spec'
+  | 'reply-pattern'
+  | 'records'
+  | 'record-fields'
+  | 'auth-method';
+
+export interface ValueType<T = unknown> {
+  name: ValueTypeName;
+  /** What an operator must write, used in error messages. */
+  expected: string;
+  /**
+   * raw = the directive's value text (comment stripped, trimmed, may contain spaces); words = the same split on
+   * whitespace with "double quotes" honoured and removed (see tokenize). Throws ValueError. Never called for the
+   * clearing value "" (the parser handles that).
+   */
+  parse(raw: string, words: string[]): T;
+  /** JSON Schema (draft 2020-12 / ajv 8 compatible, no custom keywords) of the PARSED value. */
+  schema: Record<string, unknown>;
+}
+
+/** The label used in error messages: `"x" is not a TIME-INTERVAL (...)`. */
+export function labelOf(name: ValueTypeName): string {
+  return name.toUpperCase();
+}
