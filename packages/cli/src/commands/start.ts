@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
-import { startRedisServer } from '@vmta/queue';
+import { startRedisServer } from '@vmta/redis-server';
 import { pino } from 'pino';
 import { configPath } from '../config-path.js';
 import { ensureDevCertificates } from '../dev-certs.js';

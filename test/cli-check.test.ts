@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const vmta = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), ...args], { cwd: root, encoding: 'utf8' });
+
+describe('vmta check', () => {
+  it('accepts the example configuration and prints a one-screen summary', () => {
+    const r = vmta('check', 'config/vmta.conf');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('config/vmta.conf: OK');
+    expect(r.stdout).toMatch(/virtual MTAs\s+2: mta1 \(127\.0\.0\.1 mta1\.example\.test\), mta2/);
+    expect(r.stdout.split('\n').length).toBeLessThan(25);
+  });
+
+  it('accepts the PowerMTA seed configuration given with --config', () => {
+    const r = vmta('check', '--config', 'test/fixtures/powermta-seed.conf');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('listeners        2: 0/0:25, 10.0.1.22:25');
+  });
+
+  it('exits 1 and prints every error with file:line', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-check-'));
+    const file = path.join(dir, 'vmta.conf');
+    writeFileSync(file, '<domain *>\n  max-smpt-out 10\n  max-msg-rate 10/fortnight\n</domain>\n<source 0/0>\n');
+    const r = vmta('check', file);
+    expect(r.status).toBe(1);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      `${file}:2: unknown directive "max-smpt-out" in <domain *> (did you mean "max-smtp-out"?)`,
+      `${file}:3: max-msg-rate: "10/fortnight" is not a RATE (expected unlimited, 0 or N/[M]{s|sec|m|min|h|hr|d|day}, e.g. 83/10m)`,
+      `${file}:5: <source 0/0> is not closed (missing </source>)`,
+      `${file}: 3 errors`,
+    ]);
+  });
+
+  it('exits 1 for a missing file and 2 for a bad command line', () => {
+    const missing = vmta('check', 'no/such/file.conf');
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toContain('cannot read no/such/file.conf: no such file');
+    expect(vmta('check', 'a', 'b').status).toBe(2);
+    expect(vmta('frobnicate').status).toBe(2);
+  });
+});
