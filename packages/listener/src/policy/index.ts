@@ -1,0 +1,7 @@
+/** Pure inbound policy: replies, address analysis, relay decision, VMTA selection, header operations. */
+export * from './smtp-reply.js';
+export * from './address.js';
+export * from './relay.js';
+export * from './vmta-selection.js';
+export * from './headers.js';
+export * from './received-header.js';

@@ -1,0 +1,183 @@
+/**
+ * SMTP replies the listener sends, as errors with a stable `code` (decide by it, never by the text).
+ *
+ * How smtp-server 3.21 writes an error handed to a callback (onMailFrom, onRcptTo, onData, onAuth):
+ * `send(err.responseCode || 550, err.message)`. With `hideENHANCEDSTATUSCODES` at its default (true) it
+ * adds nothing between the two; with it false it inserts a code of its own chosen from the reply code
+ * alone (550 → 5.1.1, 452 → 4.2.2, 538 → 5.7.0, ...), which is wrong for most replies below and cannot
+ * be overridden per error. So the listener keeps `hideENHANCEDSTATUSCODES` unset and `message` carries
+ * the enhanced code: "5.7.1 Relaying denied" goes out as "550 5.7.1 Relaying denied", exactly once.
+ * `text` is the reply text without any code; `response` is the full reply line(s).
+ */
+
+export type SmtpReplyCode =
+  | 'RELAY_DENIED'
+  | 'VMTA_INVALID'
+  | 'TOO_MANY_RECIPIENTS'
+  | 'MESSAGE_TOO_BIG'
+  | 'BARE_LINE_ENDING'
+  | 'QUEUE_UNAVAILABLE'
+  | 'AUTH_FAILED'
+  | 'AUTH_RATE_LIMITED'
+  | 'AUTH_REQUIRED'
+  | 'ENCRYPTION_REQUIRED'
+  | 'ADDRESS_INVALID'
+  | 'ADDRESS_SYNTAX';
+
+const ENHANCED_RE = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
+const CONTROL_RE = /[\x00-\x1f\x7f]+/g;
+
+/** One line of reply text: control characters (CR, LF, ...) become a space so a reply can never be split. */
+function cleanText(text: string): string {
+  return text.replace(CONTROL_RE, ' ').trim();
+}
+
+function checkCodes(responseCode: number, enhancedCode: string): void {
+  const m = ENHANCED_RE.exec(enhancedCode);
+  if (!Number.isInteger(responseCode) || responseCode < 200 || responseCode > 599) {
+    throw new TypeError(`SMTP reply code must be 200-599, got ${responseCode}`);
+  }
+  if (!m || m[1] !== String(responseCode)[0]) {
+    throw new TypeError(`enhanced status code ${enhancedCode} does not fit reply code ${responseCode}`);
+  }
+}
+
+/**
+ * Formats a reply the way it goes on the wire (without the final CRLF): "550 5.7.1 Relaying denied", or
+ * for several lines "550-5.7.1 first" CRLF "550 5.7.1 last" (RFC 2034: the enhanced code on every line).
+ */
+export function smtpReply(responseCode: number, enhancedCode: string, text: string | readonly string[]): string {
+  checkCodes(responseCode, enhancedCode);
+  const lines = (typeof text === 'string' ? text.split(/\r?\n/) : [...text]).map(cleanText);
+  if (lines.length === 0) lines.push('');
+  return lines
+    .map((line, i) => `${responseCode}${i < lines.length - 1 ? '-' : ' '}${enhancedCode}${line ? ` ${line}` : ''}`)
+    .join('\r\n');
+}
+
+export interface SmtpReplyErrorOptions {
+  /** The SMTP command being answered (nodemailer's error shape), e.g. 'RCPT TO'. */
+  command?: string;
+}
+
+export class SmtpReplyError extends Error {
+  override readonly name = 'SmtpReplyError';
+  /** Reply text without the codes, e.g. "Relaying denied". */
+  readonly text: string;
+  /** The full reply as the client sees it, e.g. "550 5.7.1 Relaying denied". */
+  readonly response: string;
+  readonly command?: string;
+
+  constructor(
+    readonly code: SmtpReplyCode,
+    readonly responseCode: number,
+    readonly enhancedCode: string,
+    text: string,
+    options: SmtpReplyErrorOptions = {},
+  ) {
+    checkCodes(responseCode, enhancedCode);
+    const clean = cleanText(text);
+    // What smtp-server writes after `responseCode` (see the note at the top of this file).
+    super(`${enhancedCode} ${clean}`);
+    this.text = clean;
+    this.response = smtpReply(responseCode, enhancedCode, clean);
+    if (options.command !== undefined) this.command = options.command;
+  }
+
+  /** Temporary (4xx) rather than permanent (5xx). */
+  get temporary(): boolean {
+    return this.responseCode < 500;
+  }
+
+  /** Plain data for logs and job records (errors are serialized). */
+  toJSON(): { name: string; code: SmtpReplyCode; responseCode: number; enhancedCode: string; text: string; response: string; command?: string } {
+    const { name, code, responseCode, enhancedCode, text, response, command } = this;
+    return command === undefined
+      ? { name, code, responseCode, enhancedCode, text, response }
+      : { name, code, responseCode, enhancedCode, text, response, command };
+  }
+}
+
+/** Shortens a client-supplied value for a reply: printable ASCII only, at most 64 characters. */
+function quoteValue(value: string): string {
+  const printable = value.replace(/[^\x21-\x7e]/g, '?');
+  return printable.length > 64 ? `${printable.slice(0, 61)}...` : printable;
+}
+
+/** The replies the listener uses. Each call returns a new error. */
+export const replies = {
+  /** RFC 5321 §3.6.2 / RFC 3463 X.7.1; `relay-debug` turns it temporary so a misconfigured feeder retries. */
+  relayDenied(debug = false, detail?: string): SmtpReplyError {
+    const text = detail ? `Relaying denied (${detail})` : 'Relaying denied';
+    return debug
+      ? new SmtpReplyError('RELAY_DENIED', 451, '4.7.1', text, { command: 'RCPT TO' })
+      : new SmtpReplyError('RELAY_DENIED', 550, '5.7.1', text, { command: 'RCPT TO' });
+  },
+  /** An X-Virtual-MTA header or default-virtual-mta naming no VMTA or pool (reject-invalid-virtual-mta). */
+  invalidVirtualMta(name: string): SmtpReplyError {
+    return new SmtpReplyError('VMTA_INVALID', 550, '5.7.1', `Invalid virtual MTA ${quoteValue(name)}`, {
+      command: 'DATA',
+    });
+  },
+  /** RFC 5321 §4.5.3.1.10: 452 for too many recipients; RFC 3463 X.5.3. The client sends the rest later. */
+  tooManyRecipients(): SmtpReplyError {
+    return new SmtpReplyError('TOO_MANY_RECIPIENTS', 452, '4.5.3', 'Too many recipients', { command: 'RCPT TO' });
+  },
+  /** RFC 1870 §6: 552 with X.3.4; for MAIL FROM SIZE= and for the actual DATA bytes. */
+  messageTooBig(maxBytes?: number): SmtpReplyError {
+    const text =
+      maxBytes === undefined
+        ? 'Message size exceeds fixed maximum message size'
+        : `Message size exceeds fixed maximum message size of ${maxBytes} bytes`;
+    return new SmtpReplyError('MESSAGE_TOO_BIG', 552, '5.3.4', text);
+  },
+  /**
+   * A bare LF or CR in the message (RFC 5321 §2.3.8; the SMTP smuggling vector). 550 5.6.0: the content
+   * itself is malformed (X.6.0 "other or undefined media error") and resending it unchanged cannot succeed.
+   * X.5.2 (Postfix's choice) describes a command syntax error, which DATA content is not.
+   */
+  bareLineEnding(kind: 'LF' | 'CR'): SmtpReplyError {
+    return new SmtpReplyError('BARE_LINE_ENDING', 550, '5.6.0', `Message contains a bare <${kind}>; lines must end with <CR><LF>`, {
+      command: 'DATA',
+    });
+  },
+  /** RFC 3463 X.3.0: the queue (Redis) could not take the message; the client retries. */
+  queueUnavailable(): SmtpReplyError {
+    return new SmtpReplyError('QUEUE_UNAVAILABLE', 451, '4.3.0', 'Temporary local problem, please try again later');
+  },
+  /** RFC 4954 §6: 535 5.7.8. */
+  authFailed(): SmtpReplyError {
+    return new SmtpReplyError('AUTH_FAILED', 535, '5.7.8', 'Authentication credentials invalid', { command: 'AUTH' });
+  },
+  /**
+   * smtp-max-auth-failure-rate exceeded. RFC 4954 §6: 454 4.7.0 "temporary authentication failure";
+   * unlike 421 it keeps the session (the client may still send unauthenticated mail where allowed).
+   */
+  authRateLimited(): SmtpReplyError {
+    return new SmtpReplyError('AUTH_RATE_LIMITED', 454, '4.7.0', 'Temporary authentication failure, too many failed attempts', {
+      command: 'AUTH',
+    });
+  },
+  /** RFC 4954 §6: 530 5.7.0, e.g. MAIL FROM before AUTH under require-auth. */
+  authRequired(): SmtpReplyError {
+    return new SmtpReplyError('AUTH_REQUIRED', 530, '5.7.0', 'Authentication required');
+  },
+  /** RFC 4954 §6: 538 5.7.11, AUTH over a clear channel (require-starttls-before-auth, plain auth in clear). */
+  encryptionRequired(): SmtpReplyError {
+    return new SmtpReplyError('ENCRYPTION_REQUIRED', 538, '5.7.11', 'Encryption required for requested authentication mechanism', {
+      command: 'AUTH',
+    });
+  },
+  /** RFC 5321 §4.2.2 553 "mailbox name not allowed"; RFC 3463 X.1.3 (recipient) / X.1.7 (sender). */
+  addressInvalid(role: 'sender' | 'recipient' = 'recipient'): SmtpReplyError {
+    return role === 'sender'
+      ? new SmtpReplyError('ADDRESS_INVALID', 553, '5.1.7', 'Bad sender mailbox address syntax', { command: 'MAIL FROM' })
+      : new SmtpReplyError('ADDRESS_INVALID', 553, '5.1.3', 'Bad destination mailbox address syntax', { command: 'RCPT TO' });
+  },
+  /** 501: the command's argument could not be parsed at all (RFC 5321 §4.2.2). */
+  addressSyntax(role: 'sender' | 'recipient' = 'recipient'): SmtpReplyError {
+    return role === 'sender'
+      ? new SmtpReplyError('ADDRESS_SYNTAX', 501, '5.1.7', 'Bad sender address syntax', { command: 'MAIL FROM' })
+      : new SmtpReplyError('ADDRESS_SYNTAX', 501, '5.1.3', 'Bad recipient address syntax', { command: 'RCPT TO' });
+  },
+} as const;
