@@ -1,0 +1,45 @@
+/**
+ * The one builder of Redis key names and queue names. Nothing parses a key back
+ * into parts. Keys of one message share a hash tag ({m:<id>}), keys of one queue
+ * share {q:<queue>}, so each group lives in one Redis Cluster slot.
+ */
+
+/** A queue is the pair (recipient domain, VMTA), named the way operators write it. */
+export function queueName(domain: string, vmta: string): string {
+  return `${domain}/${vmta}`;
+}
+
+export class Keys {
+  constructor(readonly prefix = 'vmta') {}
+
+  messageBody(id: string): string {
+    return `${this.prefix}:{m:${id}}:body`;
+  }
+  messageMeta(id: string): string {
+    return `${this.prefix}:{m:${id}}:meta`;
+  }
+  /** Hash: recipient index -> JSON recipient record (address, queue, state). */
+  messageRecipients(id: string): string {
+    return `${this.prefix}:{m:${id}}:rcpts`;
+  }
+  /** Sorted set of message ids waiting in a queue, scored by the time they may next be tried. */
+  queueReady(queue: string): string {
+    return `${this.prefix}:{q:${queue}}:ready`;
+  }
+  /** Set of every queue name that has held mail. */
+  queueIndex(): string {
+    return `${this.prefix}:queues`;
+  }
+  /** Stream of accounting events (r, d, b, t records). */
+  accounting(): string {
+    return `${this.prefix}:acct`;
+  }
+  /** Counter of a fixed rate window, e.g. AUTH failures of one client IP. */
+  rateWindow(name: string, subject: string, windowStart: number): string {
+    return `${this.prefix}:rate:${name}:{${subject}}:${windowStart}`;
+  }
+  /** Hash of cluster-wide totals (received, delivered, ...). */
+  totals(): string {
+    return `${this.prefix}:totals`;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Durable storage of accepted messages. `enqueue` writes body, envelope,
+ * recipients, the queue entries and the `r` accounting records in one
+ * MULTI/EXEC: either all of it is in Redis or none of it.
+ */
+import type { Redis } from 'ioredis';
+import { decodeBody, encodeBody, type BodyEncoding } from './body-codec.js';
+import { QueueUnavailableError } from './errors.js';
+import { Keys, queueName } from './keys.js';
+import { newMessageId } from './message-id.js';
+import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
+
+/** Upper bound of the accounting stream until the accounting writer trims it. */
+const ACCOUNTING_MAXLEN = 1_000_000;
+
+export interface EnqueueResult {
+  id: string;
+  queues: string[];
+}
+
+export class MessageStore {
+  readonly keys: Keys;
+  constructor(
+    private readonly redis: Redis,
+    options: { prefix?: string; compressMinBytes?: number } = {},
+  ) {
+    this.keys = new Keys(options.prefix);
+    this.compressMinBytes = options.compressMinBytes ?? 1024;
+  }
+  private readonly compressMinBytes: number;
+
+  async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt)): Promise<EnqueueResult> {
+    if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
+    const k = this.keys;
+    const { data, encoding } = encodeBody(msg.body, this.compressMinBytes);
+    const recipients: RecipientRecord[] = msg.recipients.map((r, index) => ({
+      ...r,
+      index,
+      queue: queueName(r.domain, msg.vmta),
+      state: 'queued',
+      attempts: 0,
+    }));
+    const queues = [...new Set(recipients.map((r) => r.queue))];
+    const multi = this.redis.multi();
+    multi.set(k.messageBody(id), data);
+    multi.hset(k.messageMeta(id), {
+      from: msg.mailFrom,
+      vmta: msg.vmta,
+      ...(msg.vmtaPool ? { pool: msg.vmtaPool } : {}),
+      ...(msg.envId ? { envid: msg.envId } : {}),
+      ...(msg.ret ? { ret: msg.ret } : {}),
+      src: JSON.stringify(msg.source),
+      rcv: String(msg.receivedAt),
+      size: String(msg.body.length),
+      enc: encoding,
+      pending: String(recipients.length),
+    });
+    multi.hset(k.messageRecipients(id), Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])));
+    for (const q of queues) multi.zadd(k.queueReady(q), 'NX', msg.receivedAt, id);
+    multi.sadd(k.queueIndex(), ...queues);
+    const logged = new Date().toISOString();
+    for (const r of recipients) {
+      multi.xadd(k.accounting(), 'MAXLEN', '~', String(ACCOUNTING_MAXLEN), '*', ...receivedRecord(id, msg, r, logged));
+    }
+    multi.hincrby(k.totals(), 'received', recipients.length);
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await multi.exec();
+    } catch (err) {
+      throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
+    }
+    const failed = results?.find(([e]) => e);
+    if (!results || failed) {
+      throw new QueueUnavailableError(`cannot enqueue ${id}: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+    }
+    return { id, queues };
+  }
+
+  /** The whole record of a message, body decoded; undefined when it does not exist (or no longer). */
+  async get(id: string): Promise<StoredMessage | undefined> {
+    const k = this.keys;
+    const [[, meta], [, rcpts], [, body]] = (await this.redis
+      .multi()
+      .hgetall(k.messageMeta(id))
+      .hgetall(k.messageRecipients(id))
+      .getBuffer(k.messageBody(id))
+      .exec()) as [[null, Record<string, string>], [null, Record<string, string>], [null, Buffer | null]];
+    if (!meta || Object.keys(meta).length === 0 || !body) return undefined;
+    return {
+      id,
+      mailFrom: meta.from ?? '',
+      vmta: meta.vmta ?? '',
+      vmtaPool: meta.pool,
+      envId: meta.envid,
+      ret: meta.ret as StoredMessage['ret'],
+      source: JSON.parse(meta.src ?? '{}') as MessageSource,
+      receivedAt: Number(meta.rcv),
+      size: Number(meta.size),
+      recipients: Object.values(rcpts)
+        .map((r) => JSON.parse(r) as RecipientRecord)
+        .sort((a, b) => a.index - b.index),
+      body: decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding),
+    };
+  }
+
+  /** Ids of the messages waiting in a queue, oldest first. */
+  async queued(queue: string, limit = 1000): Promise<string[]> {
+    return this.redis.zrange(this.keys.queueReady(queue), '0', String(limit - 1));
+  }
+
+  async queueNames(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.queueIndex())).sort();
+  }
+}
+
+/** An `r` accounting record, field names as in PowerMTA's accounting file. */
+function receivedRecord(id: string, msg: NewMessage, r: RecipientRecord, logged: string): string[] {
+  const fields: Record<string, string | undefined> = {
+    type: 'r',
+    timeLogged: logged,
+    orig: msg.mailFrom,
+    rcpt: r.address,
+    orcpt: r.orcpt,
+    srcType: 'smtp',
+    srcMta: msg.source.heloName,
+    rcvSourceIp: msg.source.ip,
+    rcvDestinationIp: msg.source.localIp,
+    vmta: msg.vmta,
+    vmtaPool: msg.vmtaPool,
+    jobId: id,
+    envId: msg.envId,
+    rcvSmtpUser: msg.source.authUser,
+  };
+  return Object.entries(fields).flatMap(([key, value]) => [key, value ?? '']);
+}

@@ -1,0 +1,59 @@
+/** The queued message record: the contract between listener and delivery. */
+
+export interface NewRecipient {
+  address: string;
+  /** Domain the message is routed to (lower case, no trailing dot). */
+  domain: string;
+  /** DSN ORCPT parameter, when given. */
+  orcpt?: string;
+  /** DSN NOTIFY parameter values, when given. */
+  notify?: string[];
+}
+
+export interface MessageSource {
+  ip: string;
+  /** The listener the client used, as written in the config ("127.0.0.1:2525"). */
+  listener: string;
+  /** Address of ours the client connected to. */
+  localIp?: string;
+  authUser?: string;
+  heloName?: string;
+  tls?: { protocol: string; cipher: string };
+}
+
+export interface NewMessage {
+  /** Envelope sender; "" is the null sender. */
+  mailFrom: string;
+  recipients: NewRecipient[];
+  /** The message as it will be delivered: headers already edited, CRLF line ends. */
+  body: Buffer;
+  vmta: string;
+  vmtaPool?: string;
+  envId?: string;
+  ret?: 'FULL' | 'HDRS';
+  source: MessageSource;
+  receivedAt: number;
+}
+
+export type RecipientState = 'queued' | 'delivered' | 'bounced';
+
+export interface RecipientRecord extends NewRecipient {
+  index: number;
+  queue: string;
+  state: RecipientState;
+  attempts: number;
+}
+
+export interface StoredMessage {
+  id: string;
+  mailFrom: string;
+  vmta: string;
+  vmtaPool?: string;
+  envId?: string;
+  ret?: 'FULL' | 'HDRS';
+  source: MessageSource;
+  receivedAt: number;
+  size: number;
+  recipients: RecipientRecord[];
+  body: Buffer;
+}
