@@ -55,7 +55,7 @@ export async function startCommand(args: string[]): Promise<number> {
     const server = await startRedisServer({ dir, appendOnly: true, appendFsync: 'always', logger: log });
     redisUrl = server.url;
     stopRedis = () => server.stop();
-    log.info({ event: 'embedded-redis', url: redisUrl, dir }, 'no REDIS_URL set: started a private redis-server (AOF on) for this process');
+    log.info({ event: 'embedded-redis', url: redisUrl, dir, redisPid: server.pid }, 'no REDIS_URL set: started a private redis-server (AOF on) for this process');
   }
   log.info({ event: 'started', role, config: file, redis: redisUrl }, 'vmta started');
   await new Promise<void>((resolve) => {
