@@ -89,8 +89,10 @@ describe('the PowerMTA seed configuration', () => {
 describe('every configuration in the shared fixtures directory', () => {
   const dir = path.resolve(root, '../shared/fixtures');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.conf')) : [];
-  it.skipIf(files.length === 0).each(files)('%s loads without errors', (f) => {
-    const result = checkConfigFile(path.join(dir, f));
-    expect(result.errors).toEqual([]);
-  });
+  if (files.length === 0) it.skip(`${dir} is not present on this machine`, () => {});
+  else
+    it.each(files)('%s loads without errors', (f) => {
+      const result = checkConfigFile(path.join(dir, f));
+      expect(result.errors).toEqual([]);
+    });
 });
