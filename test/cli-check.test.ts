@@ -46,3 +46,25 @@ describe('vmta check', () => {
     expect(vmta('frobnicate').status).toBe(2);
   });
 });
+
+describe('vmta show settings', () => {
+  it('prints the effective policy of a queue and where each value came from', () => {
+    const r = vmta('show', 'settings', 'example.test/mta2', '--config', 'config/vmta.conf');
+    expect(r.status).toBe(0);
+    const line = (name: string) => r.stdout.split('\n').find((l) => l.trim().startsWith(`${name} `))?.trim().split(/\s+/);
+    expect(line('max-smtp-out')).toEqual(['max-smtp-out', '5', 'config/vmta.conf:54']);
+    expect(line('smtp-hosts')).toEqual(['smtp-hosts', '[127.0.0.1]:2526', 'config/vmta.conf:74']);
+    expect(line('retry-recipients-after')).toEqual(['retry-recipients-after', '10m', 'default']);
+  });
+
+  it('answers JSON and refuses a pool or an unknown VMTA', () => {
+    const r = vmta('show', 'settings', 'gmail.com/mta1', '--json', '--config', 'config/vmta.conf');
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout) as { queue: string; settings: Array<{ directive: string; value: string; from: string }> };
+    expect(json.queue).toBe('gmail.com/mta1');
+    expect(json.settings.find((s) => s.directive === 'max-smtp-out')).toEqual({ directive: 'max-smtp-out', value: '10', from: 'config/vmta.conf:70' });
+    expect(vmta('show', 'settings', 'gmail.com/pool1', '--config', 'config/vmta.conf').status).toBe(1);
+    expect(vmta('show', 'settings', 'gmail.com/nope', '--config', 'config/vmta.conf').status).toBe(1);
+    expect(vmta('show', 'settings', 'gmail.com', '--config', 'config/vmta.conf').status).toBe(2);
+  });
+});

@@ -2,6 +2,7 @@
 import { EXIT } from './exit-codes.js';
 import { checkCommand } from './commands/check.js';
 import { schemaCommand } from './commands/schema.js';
+import { showCommand } from './commands/show.js';
 import { startCommand } from './commands/start.js';
 
 export type Command = (args: string[]) => Promise<number>;
@@ -9,6 +10,7 @@ export type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, { run: Command; help: string }> = {
   check: { run: checkCommand, help: 'check [FILE | --config FILE]   validate a configuration and print a summary' },
   start: { run: startCommand, help: 'start [--role all|listener|delivery] [--config FILE]   run the MTA' },
+  show: { run: showCommand, help: 'show settings DOMAIN/VMTA [--json]   effective delivery policy of a queue and where each value comes from' },
   schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
 };
 

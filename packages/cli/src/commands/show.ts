@@ -1,0 +1,62 @@
+/** `vmta show ...`: what the cluster and the configuration say. */
+import { parseArgs } from 'node:util';
+import { directiveDef, domainPolicy, findVmtaOrPool, formatDiagnostic, checkConfigFile, formatValue, DEFAULT_VMTA, type ValueTypeName } from '@vmta/config';
+import { configPath } from '../config-path.js';
+import { EXIT } from '../exit-codes.js';
+
+const USAGE = 'usage: vmta show settings DOMAIN/VMTA [--json] [--config FILE]';
+
+export async function showCommand(args: string[]): Promise<number> {
+  const [what, ...rest] = args;
+  if (what === 'settings') return showSettings(rest);
+  process.stderr.write(`vmta show: unknown subject ${JSON.stringify(what ?? '')}\n${USAGE}\n`);
+  return EXIT.usage;
+}
+
+async function showSettings(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } } });
+  } catch (err) {
+    process.stderr.write(`vmta show settings: ${(err as Error).message}\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const queue = parsed.positionals[0];
+  const slash = queue?.lastIndexOf('/') ?? -1;
+  if (!queue || parsed.positionals.length !== 1 || slash <= 0) {
+    process.stderr.write(`vmta show settings: give one queue as DOMAIN/VMTA, e.g. example.com/mta1\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const domain = queue.slice(0, slash);
+  const vmta = queue.slice(slash + 1) || DEFAULT_VMTA;
+  const file = configPath(parsed.values.config);
+  const checked = checkConfigFile(file);
+  if (!checked.config) {
+    for (const e of checked.errors) process.stderr.write(`${formatDiagnostic(e)}\n`);
+    return EXIT.configInvalid;
+  }
+  const config = checked.config;
+  const target = findVmtaOrPool(config, vmta);
+  if (vmta !== DEFAULT_VMTA && target?.kind !== 'vmta') {
+    process.stderr.write(`vmta show settings: ${vmta} is ${target ? 'a pool, not a virtual MTA' : 'not a virtual MTA of ' + file}\n`);
+    return EXIT.configInvalid;
+  }
+  const resolved = domainPolicy(config, domain, vmta);
+  const rows = Object.keys(resolved.settings)
+    .sort()
+    .map((name) => {
+      const type = directiveDef('domain', name)!.type as ValueTypeName;
+      const value = (resolved.settings as Record<string, unknown>)[name];
+      const origin = resolved.origins[name];
+      return { directive: name, value: formatValue(type, value as never), from: origin && origin.line > 0 ? `${origin.file}:${origin.line}` : 'default' };
+    });
+  if (parsed.values.json) {
+    process.stdout.write(`${JSON.stringify({ queue: `${domain}/${vmta}`, domain, vmta, settings: rows }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const w1 = Math.max(...rows.map((r) => r.directive.length));
+  const w2 = Math.min(40, Math.max(...rows.map((r) => r.value.length)));
+  process.stdout.write(`${domain}/${vmta}  (stanzas applied: ${resolved.applied.join(', ') || 'none'})\n`);
+  for (const r of rows) process.stdout.write(`  ${r.directive.padEnd(w1)}  ${r.value.padEnd(w2)}  ${r.from}\n`);
+  return EXIT.ok;
+}
