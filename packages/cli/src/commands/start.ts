@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
+import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
 import { startRedisServer } from '@vmta/redis-server';
 import { pino } from 'pino';
 import { configPath } from '../config-path.js';
@@ -57,12 +58,26 @@ export async function startCommand(args: string[]): Promise<number> {
     stopRedis = () => server.stop();
     log.info({ event: 'embedded-redis', url: redisUrl, dir, redisPid: server.pid }, 'no REDIS_URL set: started a private redis-server (AOF on) for this process');
   }
-  log.info({ event: 'started', role, config: file, redis: redisUrl }, 'vmta started');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  // Signals are taken from here on, so a SIGTERM during startup still shuts down cleanly.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  log.info({ event: 'stopping' }, 'stopping');
+  let listener: RunningListener | undefined;
+  if (role === 'all' || role === 'listener') {
+    try {
+      listener = await startListener({ config, redisUrl, logger: log });
+    } catch (err) {
+      const listenerError = err instanceof ListenerStartError;
+      log.error({ event: 'listener-start-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start the listener');
+      await stopRedis?.();
+      return listenerError ? EXIT.configInvalid : EXIT.software;
+    }
+  }
+  log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses }, 'vmta started');
+  const signal = await stopSignal;
+  log.info({ event: 'stopping', signal }, 'stopping');
+  await listener?.close();
   await stopRedis?.();
   return EXIT.ok;
 }

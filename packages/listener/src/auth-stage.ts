@@ -1,0 +1,75 @@
+/**
+ * AUTH: which mechanism may be used on this channel, the brute-force lockout (smtp-max-auth-failure-rate,
+ * counted per client IP in Redis so it holds across connections and processes) and the password check
+ * against `<smtp-user>`. Passwords are never logged.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { VmtaConfig } from '@vmta/config';
+import type { RateCounter, RateLimit } from '@vmta/queue';
+import type { SMTPServerAuthentication } from 'smtp-server';
+import { allowedAuthMechanisms } from './ehlo-features.js';
+import { replies, type SmtpReplyError } from './policy/index.js';
+import type { SessionState } from './session-state.js';
+
+export const AUTH_METHODS = ['PLAIN', 'LOGIN', 'CRAM-MD5'] as const;
+const AUTH_FAILURE_COUNTER = 'auth-fail';
+
+/** The failure rate as a limit, or undefined when unlimited (`unlimited`, or a count of 0). */
+export function authFailureLimit(state: SessionState): RateLimit | undefined {
+  const rate = state.policy['smtp-max-auth-failure-rate'];
+  if (rate === undefined || rate === 'unlimited' || rate.count <= 0) return undefined;
+  return rate;
+}
+
+/** May the client start this mechanism on this channel? An error reply when not (538 5.7.11). */
+export function mechanismRefusal(state: SessionState, secure: boolean, method: string): SmtpReplyError | undefined {
+  const offered = allowedAuthMechanisms({ secure, policy: state.policy }, AUTH_METHODS);
+  if (!secure && !offered.includes(method) && (AUTH_METHODS as readonly string[]).includes(method)) {
+    return replies.encryptionRequired();
+  }
+  return undefined;
+}
+
+/** 454 4.7.0 while the client IP is over its failure rate; also when Redis cannot tell (fail closed). */
+export async function lockoutRefusal(counter: RateCounter, state: SessionState): Promise<SmtpReplyError | undefined> {
+  const limit = authFailureLimit(state);
+  if (limit === undefined) return undefined;
+  try {
+    return (await counter.exceeded(AUTH_FAILURE_COUNTER, state.clientIp, limit)) ? replies.authRateLimited() : undefined;
+  } catch (err) {
+    state.log.warn({ event: 'auth-rate-unavailable', err: (err as Error).message }, 'cannot read the AUTH failure count');
+    return replies.authRateLimited();
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a, 'utf8').digest();
+  const hb = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(ha, hb);
+}
+
+/** True when the credentials match a `<smtp-user>` with `authentication-method password`. */
+export function checkCredentials(config: VmtaConfig, auth: SMTPServerAuthentication): boolean {
+  const user = auth.username === undefined ? undefined : config.users[auth.username];
+  const password = user?.settings.password;
+  if (user === undefined || typeof password !== 'string' || password === '') return false;
+  if ((user.settings['authentication-method'] ?? 'password') !== 'password') return false;
+  if (auth.method === 'CRAM-MD5') return typeof auth.validatePassword === 'function' && auth.validatePassword(password);
+  if (auth.method === 'PLAIN' || auth.method === 'LOGIN') {
+    // PLAIN: an authorization identity other than the user itself is not supported.
+    if (auth.method === 'PLAIN' && auth.authzid && auth.authzid !== auth.username) return false;
+    return typeof auth.password === 'string' && sameSecret(auth.password, password);
+  }
+  return false;
+}
+
+/** Counts one failed AUTH of the client IP (when a rate is configured). */
+export async function countFailure(counter: RateCounter, state: SessionState): Promise<void> {
+  const limit = authFailureLimit(state);
+  if (limit === undefined) return;
+  try {
+    await counter.hit(AUTH_FAILURE_COUNTER, state.clientIp, limit);
+  } catch (err) {
+    state.log.warn({ event: 'auth-rate-unavailable', err: (err as Error).message }, 'cannot count a failed AUTH');
+  }
+}

@@ -1,0 +1,179 @@
+import { getTestRedis } from '@vmta/testing';
+import { createHmac } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { b64, CERT_PASSWORD, makeCertificates, RawSmtp, startTestListener, type TestCertificates, type TestListener } from './testing/smtp-test-kit.js';
+
+let certs: TestCertificates;
+let t: TestListener;
+
+beforeAll(async () => {
+  certs = await makeCertificates();
+  t = await startTestListener(await getTestRedis(), `
+host-name mx.test.example
+smtp-listener 127.0.0.1:0
+smtp-server-tls-certificate ${certs.plain}
+<smtp-listener 127.0.0.2:0>
+  immediate-tls yes
+  tls-certificate ${certs.encrypted} ${CERT_PASSWORD}
+</smtp-listener>
+<smtp-user alice>
+  password s3cret
+</smtp-user>
+<source 0/0>
+  allow-starttls yes
+  require-auth yes
+  require-starttls-before-auth yes
+  smtp-max-auth-failure-rate 3/1h
+</source>
+`);
+});
+
+afterAll(async () => {
+  await t?.close();
+  certs?.cleanup();
+});
+
+function transport(kind: 'starttls' | 'implicit', method: string, pass = 's3cret') {
+  return nodemailer.createTransport({
+    host: kind === 'starttls' ? t.host(0) : t.host(1),
+    port: kind === 'starttls' ? t.port(0) : t.port(1),
+    secure: kind === 'implicit',
+    requireTLS: kind === 'starttls',
+    auth: { user: 'alice', pass, method },
+    tls: { rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+  });
+}
+
+describe('AUTH', () => {
+  for (const kind of ['starttls', 'implicit'] as const) {
+    for (const method of ['PLAIN', 'LOGIN', 'CRAM-MD5']) {
+      it(`accepts AUTH ${method} over ${kind === 'starttls' ? 'STARTTLS' : 'implicit TLS'} and queues the mail`, async () => {
+        const tr = transport(kind, method);
+        try {
+          const info = await tr.sendMail({ from: 'alice@sender.example', to: 'bob@elsewhere.example', subject: 'hi', text: 'hello' });
+          const id = /queued as (\S+)/.exec(info.response)?.[1];
+          expect(info.response).toMatch(/^250 2\.0\.0 OK queued as /);
+          const stored = await t.store.get(id!);
+          expect(stored?.source.authUser).toBe('alice');
+          expect(stored?.source.tls?.protocol).toMatch(/^TLSv1\.[23]$/);
+          expect(stored?.body.toString()).toMatch(/^Received: from [^\r]* with ESMTPSA\r\n/);
+          expect(stored?.body.toString()).toContain('authenticated as alice');
+        } finally {
+          tr.close();
+        }
+      });
+    }
+  }
+
+  it('answers a wrong password with 535 5.7.8', async () => {
+    const c = await RawSmtp.connect(t.port(1), t.host(1), { tls: true });
+    // A different client IP bucket is not possible on loopback, so this test uses a rate-free source: see below.
+    expect((await c.read()).code).toBe(220);
+    await c.command('EHLO client.example');
+    const r = await c.command(`AUTH PLAIN ${b64('\0alice\0wrong')}`);
+    expect(r.text).toBe('535 5.7.8 Authentication credentials invalid');
+    c.close();
+  });
+
+  it('refuses AUTH before STARTTLS with 538 5.7.11 when require-starttls-before-auth is set', async () => {
+    const c = await RawSmtp.connect(t.port(0), t.host(0));
+    await c.read();
+    const ehlo = await c.command('EHLO client.example');
+    expect(ehlo.text).toContain('STARTTLS');
+    expect(ehlo.text).not.toContain('AUTH');
+    expect((await c.command(`AUTH PLAIN ${b64('\0alice\0s3cret')}`)).text).toBe('538 5.7.11 Encryption required for requested authentication mechanism');
+    expect((await c.command('AUTH CRAM-MD5')).code).toBe(538);
+    expect((await c.command('MAIL FROM:<alice@sender.example>')).text).toBe('530 5.7.0 Authentication required');
+    c.close();
+  });
+});
+
+describe('AUTH without TLS', () => {
+  let plain: TestListener;
+  beforeAll(async () => {
+    plain = await startTestListener(await getTestRedis(), `
+smtp-listener 127.0.0.3:0
+<smtp-user alice>
+  password s3cret
+</smtp-user>
+<source 0/0>
+  require-auth yes
+</source>
+`);
+  });
+  afterAll(() => plain?.close());
+
+  it('offers only CRAM-MD5 in the clear and refuses PLAIN and LOGIN unless allow-unencrypted-plain-auth', async () => {
+    const c = await RawSmtp.connect(plain.port(), plain.host());
+    await c.read();
+    const ehlo = await c.command('EHLO client.example');
+    expect(ehlo.lines).toContain('250-AUTH CRAM-MD5');
+    expect(ehlo.text).not.toContain('STARTTLS');
+    expect((await c.command(`AUTH PLAIN ${b64('\0alice\0s3cret')}`)).code).toBe(538);
+    expect((await c.command('AUTH LOGIN')).code).toBe(538);
+    const challenge = await c.command('AUTH CRAM-MD5');
+    expect(challenge.code).toBe(334);
+    const text = Buffer.from(challenge.text.slice(4), 'base64').toString();
+    const digest = createHmac('md5', 's3cret').update(text).digest('hex');
+    expect((await c.command(b64(`alice ${digest}`))).code).toBe(235);
+    c.close();
+  });
+});
+
+describe('smtp-max-auth-failure-rate', () => {
+  let a: TestListener;
+  let b: TestListener;
+  beforeAll(async () => {
+    const config = (addr: string) => `
+smtp-listener ${addr}:0
+<smtp-user alice>
+  password s3cret
+</smtp-user>
+<source 0/0>
+  allow-unencrypted-plain-auth yes
+  smtp-max-auth-failure-rate 3/4s
+</source>
+`;
+    a = await startTestListener(await getTestRedis(), config('127.0.0.4'));
+    // A second listener instance on the same Redis keyspace stands for another process.
+    b = await startTestListener({ url: a.redisUrl, prefix: a.prefix }, config('127.0.0.5'));
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  async function tryAuth(l: TestListener, password: string): Promise<string> {
+    const c = await RawSmtp.connect(l.port(), l.host());
+    try {
+      await c.read();
+      await c.command('EHLO client.example');
+      return (await c.command(`AUTH PLAIN ${b64(`\0alice\0${password}`)}`)).text;
+    } finally {
+      c.close();
+    }
+  }
+
+  it('locks a client IP out after too many failures across connections and processes, then lets it in again', async () => {
+    // Start right after a window boundary is not needed: the counter keys are fixed windows, so a window
+    // change during the loop only delays the lockout; loop until it happens.
+    let locked = false;
+    for (let i = 0; i < 12 && !locked; i++) {
+      const r = await tryAuth(a, 'wrong');
+      if (r.startsWith('454')) locked = true;
+      else expect(r).toBe('535 5.7.8 Authentication credentials invalid');
+    }
+    expect(locked).toBe(true);
+    // The right password on another instance is refused too while locked.
+    expect(await tryAuth(b, 's3cret')).toBe('454 4.7.0 Temporary authentication failure, too many failed attempts');
+    // Once the window has passed, AUTH works again.
+    let r = '';
+    for (let i = 0; i < 40; i++) {
+      r = await tryAuth(b, 's3cret');
+      if (r.startsWith('235')) break;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(r).toMatch(/^235/);
+  });
+});

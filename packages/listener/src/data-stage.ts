@@ -1,0 +1,117 @@
+/**
+ * DATA: collect and check the message, build what is queued, enqueue it durably. The 250 goes out only
+ * after MessageStore.enqueue resolved (one MULTI: all or nothing), and carries our queue id.
+ */
+import type { VmtaConfig, VmtaSelector } from '@vmta/config';
+import { newMessageId, type MessageStore, type NewRecipient } from '@vmta/queue';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { maxMessageBytes } from './ehlo-features.js';
+import { buildMessage } from './message-builder.js';
+import { MessageCollector } from './message-collector.js';
+import { receivedProtocol, replies, SmtpReplyError } from './policy/index.js';
+import type { SessionState } from './session-state.js';
+
+export interface DataContext {
+  config: VmtaConfig;
+  store: MessageStore;
+  selector: VmtaSelector;
+  hostName: string;
+  maxHeaderBytes: number;
+}
+
+/** Reads the whole stream (always to its end), checking it as it comes. */
+export function collect(stream: SMTPServerDataStream, collector: MessageCollector): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => collector.push(chunk));
+    stream.once('end', () => resolve());
+    stream.once('error', reject);
+  });
+}
+
+function envelopeRecipients(state: SessionState, session: SMTPServerSession): NewRecipient[] {
+  const out: NewRecipient[] = [];
+  for (const r of session.envelope.rcptTo) {
+    const known = state.recipients.get(r.address.toLowerCase());
+    if (known) out.push(known);
+  }
+  return out;
+}
+
+/** The reply text of a 250 (smtp-server adds "250 "), or throws the SmtpReplyError to send. */
+export async function receiveMessage(
+  ctx: DataContext,
+  state: SessionState,
+  session: SMTPServerSession,
+  stream: SMTPServerDataStream,
+): Promise<string> {
+  const collector = new MessageCollector({ maxBytes: maxMessageBytes(state.policy), maxHeaderBytes: ctx.maxHeaderBytes });
+  await collect(stream, collector);
+  const collected = collector.finish();
+  if (!collected.ok) {
+    state.log.info({ event: 'message-rejected', code: collected.error.code, bytes: collected.bytes }, collected.error.response);
+    throw collected.error;
+  }
+  const recipients = envelopeRecipients(state, session);
+  if (recipients.length === 0) throw replies.queueUnavailable();
+
+  const queueId = newMessageId();
+  const receivedAt = Date.now();
+  const tls = session.secure && session.tlsOptions ? { protocol: session.tlsOptions.version ?? 'TLS', cipher: session.tlsOptions.name } : undefined;
+  const heloName = session.hostNameAppearsAs || 'unknown';
+  const single = session.envelope.rcptTo.length === 1 ? session.envelope.rcptTo[0]?.address : undefined;
+  const built = buildMessage(ctx.config, {
+    message: collected.message,
+    queueId,
+    policy: state.policy,
+    selector: ctx.selector,
+    localIp: state.localIp,
+    hostName: ctx.hostName,
+    received: {
+      heloName,
+      clientIp: state.clientIp,
+      ...(session.clientHostname ? { clientHostname: session.clientHostname } : {}),
+      protocol: receivedProtocol({ esmtp: session.openingCommand === 'EHLO', tls: !!tls, authenticated: state.authUser !== undefined }),
+      ...(tls ? { tls } : {}),
+      ...(state.authUser !== undefined ? { authUser: state.authUser } : {}),
+      ...(single ? { recipient: single } : {}),
+    },
+    now: new Date(receivedAt),
+  });
+  if (!built.ok) throw built.error;
+
+  const log = state.log.child({ queueId });
+  const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  try {
+    await ctx.store.enqueue(
+      {
+        mailFrom,
+        recipients,
+        body: built.body,
+        vmta: built.selection.vmta,
+        ...(built.selection.pool ? { vmtaPool: built.selection.pool } : {}),
+        source: {
+          ip: state.clientIp,
+          listener: state.listener.name,
+          localIp: state.localIp,
+          heloName,
+          ...(state.authUser !== undefined ? { authUser: state.authUser } : {}),
+          ...(tls ? { tls } : {}),
+        },
+        receivedAt,
+      },
+      queueId,
+    );
+  } catch (err) {
+    log.warn({ event: 'enqueue-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot queue the message');
+    throw replies.queueUnavailable();
+  }
+  log.info(
+    { event: 'message-queued', bytes: built.body.length, recipients: recipients.length, vmta: built.selection.vmta, via: built.selection.via },
+    'message queued',
+  );
+  return `2.0.0 OK queued as ${queueId}`;
+}
+
+export function isReplyError(err: unknown): err is SmtpReplyError {
+  return err instanceof SmtpReplyError;
+}

@@ -1,0 +1,21 @@
+import { loadConfigText, sourcePolicy } from '@vmta/config';
+import { describe, expect, it } from 'vitest';
+import { ehloFeatures } from './ehlo-features.js';
+
+const FEATURES = ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'AUTH PLAIN LOGIN CRAM-MD5', 'STARTTLS', 'SIZE'];
+const policy = (text: string) => sourcePolicy(loadConfigText(`<source 0/0>\n${text}\n</source>\n`), '192.0.2.1').settings;
+
+describe('ehloFeatures', () => {
+  it.each<[string, string, boolean, string[]]>([
+    ['defaults in the clear', '', false, ['AUTH CRAM-MD5', 'SIZE']],
+    ['defaults over TLS', '', true, ['AUTH PLAIN LOGIN CRAM-MD5', 'SIZE']],
+    ['plain auth allowed in the clear', 'allow-unencrypted-plain-auth yes', false, ['AUTH PLAIN LOGIN CRAM-MD5', 'SIZE']],
+    ['TLS required before AUTH', 'require-starttls-before-auth yes', false, ['SIZE']],
+    ['AUTH off', 'allow-auth no', true, ['SIZE']],
+    ['a size limit', 'max-message-size 10M', true, ['AUTH PLAIN LOGIN CRAM-MD5', 'SIZE 10485760']],
+  ])('advertises the right AUTH and SIZE lines for %s', (_name, directives, secure, expected) => {
+    const out = ehloFeatures(FEATURES, { secure, policy: policy(directives) });
+    expect(out.filter((f) => f.startsWith('AUTH') || f.startsWith('SIZE'))).toEqual(expected);
+    expect(out).toContain('STARTTLS');
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * MAIL FROM and RCPT TO: thin adapters over the pure policy. Each returns the SmtpReplyError to send, or
+ * undefined to accept. The null sender and the domainless `postmaster` recipient are handled here, before
+ * the address analysis (which treats them as invalid).
+ */
+import type { VmtaConfig } from '@vmta/config';
+import type { NewRecipient } from '@vmta/queue';
+import type { SMTPServerAddress } from 'smtp-server';
+import { maxMessageBytes } from './ehlo-features.js';
+import { analyzeAddress, relayDecision, replies, SmtpReplyError } from './policy/index.js';
+import type { SessionState } from './session-state.js';
+
+export function checkMailFrom(state: SessionState, address: SMTPServerAddress): SmtpReplyError | undefined {
+  if (state.policy['require-auth'] && state.authUser === undefined) return replies.authRequired();
+  const max = maxMessageBytes(state.policy);
+  const declared = address.args && typeof address.args === 'object' ? (address.args as Record<string, unknown>)['SIZE'] : undefined;
+  if (max !== undefined && typeof declared === 'string' && Number(declared) > max) return replies.messageTooBig(max);
+  state.recipients.clear();
+  if (address.address === '') return undefined;
+  try {
+    analyzeAddress(address.address, { role: 'sender' });
+  } catch (err) {
+    if (err instanceof SmtpReplyError) return err;
+    throw err;
+  }
+  return undefined;
+}
+
+/** Where mail to the bare `postmaster` goes: the configured postmaster, else postmaster@host-name. */
+function postmasterRecipient(config: VmtaConfig, hostName: string): NewRecipient {
+  const configured = config.global.settings.postmaster;
+  if (typeof configured === 'string' && configured.includes('@')) {
+    const a = analyzeAddress(configured);
+    return { address: a.address, domain: a.domain };
+  }
+  const domain = hostName.toLowerCase();
+  return { address: `postmaster@${domain}`, domain };
+}
+
+export function checkRcptTo(
+  config: VmtaConfig,
+  state: SessionState,
+  address: SMTPServerAddress,
+  acceptedSoFar: number,
+  hostName: string,
+): SmtpReplyError | undefined {
+  const key = address.address.toLowerCase();
+  const max = state.policy['max-rcpt-per-message'] ?? 0;
+  if (max > 0 && acceptedSoFar >= max && !state.recipients.has(key)) return replies.tooManyRecipients();
+  // RFC 5321 §4.5.1: "postmaster" without a domain must be accepted.
+  if (key === 'postmaster') {
+    state.recipients.set(key, postmasterRecipient(config, hostName));
+    return undefined;
+  }
+  const decision = relayDecision(config, { address: address.address, authenticated: state.authUser !== undefined, source: state.policy });
+  if (!decision.allowed) return decision.error;
+  state.recipients.set(key, { address: decision.address.address, domain: decision.address.domain });
+  return undefined;
+}

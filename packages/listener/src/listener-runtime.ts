@@ -1,0 +1,59 @@
+/** What every SMTP server of a listener process shares: config, Redis-backed stores, sessions, the connection cap. */
+import os from 'node:os';
+import { VmtaSelector, type VmtaConfig } from '@vmta/config';
+import type { MessageStore, RateCounter } from '@vmta/queue';
+import type { Logger } from 'pino';
+import type { SessionState } from './session-state.js';
+
+export interface ListenerLimits {
+  /** smtp-server socketTimeout: idle time before 421 and close. */
+  idleTimeoutMs: number;
+  /** A session (connection) is closed with 421 after this long, whatever it does. */
+  sessionMaxMs: number;
+  /** Largest header block accepted; beyond it 552. */
+  maxHeaderBytes: number;
+  /** Longest command line; beyond it smtp-server answers 421 and closes. */
+  maxCommandLength: number;
+  /** How long close() lets open sessions finish before they get 421. */
+  closeTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ListenerLimits = {
+  idleTimeoutMs: 5 * 60_000,
+  sessionMaxMs: 30 * 60_000,
+  maxHeaderBytes: 1024 * 1024,
+  maxCommandLength: 4096,
+  closeTimeoutMs: 10_000,
+};
+
+export class ListenerRuntime {
+  config: VmtaConfig;
+  selector: VmtaSelector;
+  readonly sessions = new Map<string, SessionState>();
+
+  constructor(
+    config: VmtaConfig,
+    readonly store: MessageStore,
+    readonly rates: RateCounter,
+    readonly log: Logger,
+    readonly limits: ListenerLimits,
+  ) {
+    this.config = config;
+    this.selector = new VmtaSelector(config);
+  }
+
+  get hostName(): string {
+    return this.config.global.settings['host-name'] ?? os.hostname();
+  }
+
+  /** total-max-smtp-in: inbound sessions of this process, all listeners together. */
+  get maxSessions(): number {
+    const v = this.config.global.settings['total-max-smtp-in'];
+    return typeof v === 'number' && v > 0 ? v : 1000;
+  }
+
+  setConfig(config: VmtaConfig): void {
+    this.config = config;
+    this.selector = new VmtaSelector(config);
+  }
+}

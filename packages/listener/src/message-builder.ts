@@ -1,0 +1,77 @@
+/**
+ * The message as it is queued (pure): the VMTA chosen from the X-Virtual-MTA header or the source, that
+ * header removed unless retain-x-virtual-mta, our Received field prepended (add-received-header), and
+ * Message-ID and Date added when missing. Everything else stays byte-identical.
+ */
+import type { SourcePolicy, VmtaConfig, VmtaSelector } from '@vmta/config';
+import {
+  buildReceivedHeader,
+  dateHeader,
+  encodeHeader,
+  getHeader,
+  hasHeader,
+  messageIdHeader,
+  removeHeader,
+  selectVirtualMta,
+  splitHeader,
+  type ReceivedProtocol,
+  type SmtpReplyError,
+  type VmtaSelection,
+} from './policy/index.js';
+
+export interface BuildInput {
+  message: Buffer;
+  queueId: string;
+  policy: SourcePolicy;
+  selector: VmtaSelector;
+  localIp: string;
+  hostName: string;
+  received: {
+    heloName: string;
+    clientIp: string;
+    clientHostname?: string;
+    protocol: ReceivedProtocol;
+    tls?: { protocol: string; cipher: string };
+    authUser?: string;
+    /** Set only when the message has exactly one recipient. */
+    recipient?: string;
+  };
+  now: Date;
+}
+
+export type BuildResult = { ok: true; body: Buffer; selection: VmtaSelection } | { ok: false; error: SmtpReplyError };
+
+const X_VIRTUAL_MTA = 'X-Virtual-MTA';
+
+export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult {
+  const { header, bodyOffset } = splitHeader(input.message);
+  const vmtaHeader = getHeader(header, X_VIRTUAL_MTA);
+  const selection = selectVirtualMta(config, {
+    ...(vmtaHeader === undefined ? {} : { header: vmtaHeader }),
+    source: input.policy,
+    localAddress: input.localIp,
+    selector: input.selector,
+  });
+  if ('error' in selection) return { ok: false, error: selection.error };
+
+  const keepVmtaHeader = input.policy['retain-x-virtual-mta'] === true;
+  const newHeader = !keepVmtaHeader && hasHeader(header, X_VIRTUAL_MTA) ? removeHeader(header, X_VIRTUAL_MTA) : header;
+
+  let added = '';
+  if (input.policy['add-received-header'] !== false) {
+    added += buildReceivedHeader({
+      ...input.received,
+      hostName: input.hostName,
+      queueId: input.queueId,
+      date: input.now,
+      hideSource: input.policy['hide-message-source'] === true,
+    });
+  }
+  if (!hasHeader(header, 'Message-ID')) added += messageIdHeader(input.queueId, input.hostName);
+  if (!hasHeader(header, 'Date')) added += dateHeader(input.now);
+
+  const parts = [encodeHeader(added)];
+  parts.push(newHeader === header ? input.message.subarray(0, bodyOffset) : encodeHeader(newHeader));
+  parts.push(input.message.subarray(bodyOffset));
+  return { ok: true, body: Buffer.concat(parts), selection };
+}

@@ -1,0 +1,80 @@
+/**
+ * Collects the DATA of one message (already dot-unstuffed by smtp-server) while checking it on the fly:
+ * the size limit on the bytes actually sent, the size of the header block, and bare CR / bare LF (the
+ * SMTP smuggling vector: only CRLF may end a line). Once a limit is hit nothing more is kept, but the
+ * caller still drains the stream so the reply comes after the data and the connection stays usable.
+ */
+import { replies, SmtpReplyError } from './policy/index.js';
+
+export interface CollectorLimits {
+  /** max-message-size in bytes; undefined = unlimited. */
+  maxBytes?: number;
+  /** Largest header block accepted (bytes up to and including the empty line). */
+  maxHeaderBytes: number;
+}
+
+export type CollectResult = { ok: true; message: Buffer } | { ok: false; error: SmtpReplyError; bytes: number };
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+export class MessageCollector {
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+  private error: SmtpReplyError | undefined;
+  /** The previous byte was a CR whose LF has not been seen yet. */
+  private pendingCr = false;
+  /** Bytes of the current line so far (0 right after a CRLF), for finding the empty line. */
+  private lineLength = 0;
+  private headerDone = false;
+
+  constructor(private readonly limits: CollectorLimits) {}
+
+  push(chunk: Buffer): void {
+    const start = this.bytes;
+    this.bytes += chunk.length;
+    if (this.error) return;
+    if (this.limits.maxBytes !== undefined && this.bytes > this.limits.maxBytes) {
+      this.fail(replies.messageTooBig(this.limits.maxBytes));
+      return;
+    }
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (this.pendingCr) {
+        if (c !== LF) return this.fail(replies.bareLineEnding('CR'));
+        this.pendingCr = false;
+        if (!this.headerDone && this.lineLength === 0) {
+          this.headerDone = true;
+          if (start + i + 1 > this.limits.maxHeaderBytes) return this.headerTooBig();
+        }
+        this.lineLength = 0;
+        continue;
+      }
+      if (c === CR) this.pendingCr = true;
+      else if (c === LF) return this.fail(replies.bareLineEnding('LF'));
+      else this.lineLength++;
+    }
+    if (!this.headerDone && this.bytes > this.limits.maxHeaderBytes) return this.headerTooBig();
+    this.chunks.push(chunk);
+  }
+
+  /** The whole message, or the first problem found. */
+  finish(): CollectResult {
+    if (!this.error && this.pendingCr) this.fail(replies.bareLineEnding('CR'));
+    if (this.error) return { ok: false, error: this.error, bytes: this.bytes };
+    return { ok: true, message: Buffer.concat(this.chunks, this.bytes) };
+  }
+
+  get byteLength(): number {
+    return this.bytes;
+  }
+
+  private headerTooBig(): void {
+    this.fail(new SmtpReplyError('MESSAGE_TOO_BIG', 552, '5.3.4', `Message header exceeds ${this.limits.maxHeaderBytes} bytes`, { command: 'DATA' }));
+  }
+
+  private fail(error: SmtpReplyError): void {
+    this.error ??= error;
+    this.chunks.length = 0;
+  }
+}

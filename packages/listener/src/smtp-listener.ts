@@ -1,0 +1,168 @@
+/**
+ * One smtp-server instance for one `smtp-listener` address. The hooks are thin adapters: they look up the
+ * session's state and call the stages (auth-stage, envelope-stage, data-stage), which decide with the pure
+ * policy and return the SmtpReplyError to send. smtp-server writes `responseCode + ' ' + message`, and our
+ * messages already start with the enhanced status code.
+ */
+import type { ListenerConfig } from '@vmta/config';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { AUTH_METHODS, checkCredentials, countFailure, lockoutRefusal, mechanismRefusal } from './auth-stage.js';
+import { endSession, findConnection, patchConnection } from './connection-patches.js';
+import { receiveMessage } from './data-stage.js';
+import { ehloFeatures } from './ehlo-features.js';
+import { checkMailFrom, checkRcptTo } from './envelope-stage.js';
+import type { ListenerRuntime } from './listener-runtime.js';
+import { replies, SmtpReplyError } from './policy/index.js';
+import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
+import type { TlsCredentials } from './tls-certificate.js';
+
+type Callback = (err?: Error | null) => void;
+
+function tooManySessions(hostName: string): SmtpReplyError {
+  return new SmtpReplyError('QUEUE_UNAVAILABLE', 421, '4.7.0', `${hostName} Too many connections, try again later`);
+}
+
+export function createSmtpServer(rt: ListenerRuntime, listener: ListenerConfig, tls: TlsCredentials | undefined): SMTPServer {
+  const log = rt.log.child({ listener: listener.name });
+  let server: SMTPServer;
+
+  const stateOf = (id: string): SessionState | undefined => rt.sessions.get(id);
+  /** Runs a stage; a thrown SmtpReplyError becomes the reply, anything else a logged 451. */
+  const reply = (id: string, cb: Callback, stage: () => SmtpReplyError | undefined) => {
+    const state = stateOf(id);
+    if (!state) return cb(replies.queueUnavailable());
+    try {
+      cb(stage() ?? null);
+    } catch (err) {
+      if (err instanceof SmtpReplyError) return cb(err);
+      state.log.error({ event: 'handler-error', err }, 'internal error');
+      cb(replies.queueUnavailable());
+    }
+  };
+
+  const options: SMTPServerOptions = {
+    name: rt.hostName,
+    secure: listener.immediateTls,
+    ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    disabledCommands: tls ? [] : ['STARTTLS'],
+    authMethods: [...AUTH_METHODS],
+    // require-auth, TLS-before-AUTH and plain AUTH in the clear are decided per session (see the patches).
+    authOptional: true,
+    allowInsecureAuth: true,
+    disableReverseLookup: true,
+    // Advertise SIZE without smtp-server enforcing anything: the number is set per session (ehloFeatures),
+    // MAIL FROM SIZE= and the actual bytes are checked by us.
+    size: Number.MAX_SAFE_INTEGER,
+    hideSize: true,
+    socketTimeout: rt.limits.idleTimeoutMs,
+    closeTimeout: rt.limits.closeTimeoutMs,
+    maxCommandLength: rt.limits.maxCommandLength,
+    maxClients: rt.maxSessions,
+    logger: rt.log.child({ component: 'smtp-server', listener: listener.name }) as unknown as SMTPServerOptions['logger'],
+
+    onConnect(session, cb) {
+      if (rt.sessions.size >= rt.maxSessions) return cb(tooManySessions(rt.hostName));
+      const state = newSessionState(rt.config, {
+        id: session.id,
+        log: log.child({ session: session.id, client: session.remoteAddress }),
+        listener,
+        clientIp: session.remoteAddress,
+        localIp: session.localAddress,
+      });
+      rt.sessions.set(session.id, state);
+      const disabled: string[] = [];
+      if (!tls || !state.policy['allow-starttls']) disabled.push('STARTTLS');
+      if (state.policy['allow-auth'] === false) disabled.push('AUTH');
+      (session as { disabledCommands?: string[] }).disabledCommands = disabled;
+      const conn = findConnection(server, session.id);
+      if (conn) {
+        patchConnection(conn, {
+          features: (features, secure) => ehloFeatures(features, { secure, policy: stateOf(session.id)?.policy ?? state.policy }),
+          beforeAuth: async (method, secure) => {
+            const s = stateOf(session.id);
+            if (!s) return replies.authFailed();
+            return mechanismRefusal(s, secure, method) ?? (await lockoutRefusal(rt.rates, s));
+          },
+        });
+        state.capTimer = setTimeout(() => {
+          state.log.info({ event: 'session-cap' }, 'session time limit reached');
+          endSession(conn, `4.4.2 ${rt.hostName} Session time limit exceeded, closing connection`);
+        }, rt.limits.sessionMaxMs);
+        state.capTimer.unref();
+      }
+      const level = state.policy['log-connections'] ? 'info' : 'debug';
+      state.log[level]({ event: 'connect', localIp: state.localIp }, 'connection');
+      cb();
+    },
+
+    onSecure(_socket, session, cb) {
+      const state = stateOf(session.id);
+      if (state) forgetAuthentication(rt.config, state);
+      cb();
+    },
+
+    onAuth(auth, session, cb) {
+      const state = stateOf(session.id);
+      if (!state) return cb(replies.authFailed());
+      const refusal = mechanismRefusal(state, session.secure, auth.method);
+      if (refusal) return cb(refusal);
+      void (async () => {
+        const locked = await lockoutRefusal(rt.rates, state);
+        if (locked) return cb(locked);
+        if (!checkCredentials(rt.config, auth)) {
+          await countFailure(rt.rates, state);
+          state.log.info({ event: 'auth-failed', method: auth.method, user: auth.username }, 'authentication failed');
+          return cb(replies.authFailed());
+        }
+        authenticate(rt.config, state, auth.username!);
+        state.log.info({ event: 'auth', method: auth.method }, 'authenticated');
+        cb(null, { user: auth.username });
+      })().catch((err: unknown) => {
+        state.log.error({ event: 'handler-error', err }, 'internal error in AUTH');
+        cb(replies.authRateLimited());
+      });
+    },
+
+    onMailFrom(address, session, cb) {
+      reply(session.id, cb, () => checkMailFrom(stateOf(session.id)!, address));
+    },
+
+    onRcptTo(address, session, cb) {
+      reply(session.id, cb, () => checkRcptTo(rt.config, stateOf(session.id)!, address, session.envelope.rcptTo.length, rt.hostName));
+    },
+
+    onData(stream, session, cb) {
+      const state = stateOf(session.id);
+      if (!state) {
+        stream.resume();
+        return cb(replies.queueUnavailable());
+      }
+      receiveMessage(
+        { config: rt.config, store: rt.store, selector: rt.selector, hostName: rt.hostName, maxHeaderBytes: rt.limits.maxHeaderBytes },
+        state,
+        session,
+        stream,
+      ).then(
+        (message) => cb(null, message),
+        (err: unknown) => {
+          if (err instanceof SmtpReplyError) return cb(err);
+          state.log.warn({ event: 'data-error', err: (err as Error).message }, 'message not received');
+          cb(replies.queueUnavailable());
+        },
+      );
+    },
+
+    onClose(session) {
+      const state = stateOf(session.id);
+      if (!state) return;
+      clearTimeout(state.capTimer);
+      rt.sessions.delete(session.id);
+      const level = state.policy['log-connections'] ? 'info' : 'debug';
+      state.log[level]({ event: 'close' }, 'connection closed');
+    },
+  };
+  server = new SMTPServer(options);
+  return server;
+}

@@ -1,0 +1,215 @@
+/**
+ * Test helpers for the listener: certificates, a listener on a test Redis, a raw SMTP client.
+ * Not part of the build (excluded in tsconfig.json); imported by *.test.ts only.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { loadConfigText, type VmtaConfig } from '@vmta/config';
+import { createRedis, MessageStore } from '@vmta/queue';
+import { generate } from 'selfsigned';
+import { startListener, type RunningListener, type StartListenerOptions } from '../listener.js';
+
+export const CERT_PASSWORD = 'c3rt-pass';
+
+export interface TestCertificates {
+  dir: string;
+  /** Certificate chain + plain key. */
+  plain: string;
+  /** Certificate chain + key encrypted with CERT_PASSWORD. */
+  encrypted: string;
+  cleanup(): void;
+}
+
+export async function makeCertificates(): Promise<TestCertificates> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vmta-listener-cert-'));
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 86_400_000),
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+  });
+  const plain = path.join(dir, 'plain.pem');
+  writeFileSync(plain, `${pems.cert}${pems.private}`);
+  const encryptedKey = createPrivateKey(pems.private).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: CERT_PASSWORD });
+  const encrypted = path.join(dir, 'encrypted.pem');
+  writeFileSync(encrypted, `${pems.cert}${encryptedKey.toString()}`);
+  return { dir, plain, encrypted, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TestListener {
+  listener: RunningListener;
+  config: VmtaConfig;
+  store: MessageStore;
+  prefix: string;
+  redisUrl: string;
+  /** Port of the n-th configured listener. */
+  port(n?: number): number;
+  host(n?: number): string;
+  close(): Promise<void>;
+}
+
+/** Where the listener's Redis is: getTestRedis() (its prefix may end in ':') or a private Redis. */
+export interface RedisTarget {
+  url: string;
+  prefix?: string;
+  cleanup?: () => Promise<number>;
+}
+
+/** Starts a listener on `configText` (listen on 127.0.0.x:0) against `redis`. */
+export async function startTestListener(
+  redis: RedisTarget,
+  configText: string,
+  opts: { limits?: StartListenerOptions['limits'] } = {},
+): Promise<TestListener> {
+  const config = loadConfigText(configText);
+  const url = redis.url;
+  const prefix = (redis.prefix ?? 'vmta').replace(/:$/, '');
+  const cleanup = redis.cleanup ?? (async () => 0);
+  const listener = await startListener({ config, redisUrl: url, prefix, limits: { closeTimeoutMs: 500, ...opts.limits } });
+  const client = createRedis(url, 'cli', { retryStrategy: (n) => Math.min(n * 100, 500), maxRetriesPerRequest: 3 });
+  client.on('error', () => {});
+  const store = new MessageStore(client, { prefix });
+  return {
+    listener,
+    config,
+    store,
+    prefix,
+    redisUrl: url,
+    port: (n = 0) => listener.addresses[n]!.port,
+    host: (n = 0) => listener.addresses[n]!.address,
+    async close() {
+      await listener.close();
+      await cleanup().catch(() => 0);
+      client.disconnect();
+    },
+  };
+}
+
+export interface Reply {
+  code: number;
+  lines: string[];
+  /** All lines joined with "\n", codes included. */
+  text: string;
+}
+
+/** A raw SMTP client: exact bytes out, replies parsed in order. */
+export class RawSmtp {
+  private buffer = '';
+  private waiters: Array<() => void> = [];
+  private closed = false;
+  private constructor(public socket: net.Socket | tls.TLSSocket) {
+    this.attach(socket);
+  }
+
+  private attach(socket: net.Socket | tls.TLSSocket): void {
+    socket.on('data', (d: Buffer) => {
+      this.buffer += d.toString('latin1');
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => {});
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    w.forEach((f) => f());
+  }
+
+  static connect(port: number, host = '127.0.0.1', options: { tls?: boolean } = {}): Promise<RawSmtp> {
+    return new Promise((resolve, reject) => {
+      const socket = options.tls
+        ? tls.connect({ port, host, rejectUnauthorized: false, servername: 'localhost' }, () => resolve(new RawSmtp(socket)))
+        : net.connect({ port, host }, () => resolve(new RawSmtp(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** The next complete reply (possibly multi-line). */
+  async read(): Promise<Reply> {
+    for (;;) {
+      const lines: string[] = [];
+      let rest = this.buffer;
+      for (;;) {
+        const i = rest.indexOf('\r\n');
+        if (i < 0) break;
+        const line = rest.slice(0, i);
+        rest = rest.slice(i + 2);
+        lines.push(line);
+        if (/^\d{3}(?: |$)/.test(line)) {
+          this.buffer = rest;
+          return { code: Number(line.slice(0, 3)), lines, text: lines.join('\n') };
+        }
+      }
+      if (this.closed) throw new Error(`connection closed; pending: ${JSON.stringify(this.buffer)}`);
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  /** Bytes received but not yet read as replies. */
+  get pending(): string {
+    return this.buffer;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  async command(line: string): Promise<Reply> {
+    this.write(`${line}\r\n`);
+    return this.read();
+  }
+
+  /** Upgrades the connection after a 220 to STARTTLS. */
+  async startTls(): Promise<void> {
+    const raw = this.socket;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('close');
+    await new Promise<void>((resolve, reject) => {
+      const s = tls.connect({ socket: raw, rejectUnauthorized: false, servername: 'localhost' }, () => resolve());
+      s.once('error', reject);
+      this.socket = s;
+      this.attach(s);
+    });
+  }
+
+  /** Waits until the server closes the connection. */
+  async closedByServer(): Promise<void> {
+    while (!this.closed) await new Promise<void>((r) => this.waiters.push(r));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** EHLO then MAIL/RCPT/DATA with `data` sent verbatim (must end with CRLF.CRLF); returns the DATA reply. */
+export async function sendRaw(c: RawSmtp, from: string, to: string[], data: string | Buffer): Promise<Reply> {
+  let r = await c.command(`MAIL FROM:<${from}>`);
+  if (r.code !== 250) return r;
+  for (const rcpt of to) {
+    r = await c.command(`RCPT TO:<${rcpt}>`);
+    if (r.code !== 250) return r;
+  }
+  r = await c.command('DATA');
+  if (r.code !== 354) return r;
+  c.write(data);
+  return c.read();
+}
+
+export function queueIdOf(reply: Reply): string | undefined {
+  return /queued as (\S+)/.exec(reply.text)?.[1];
+}

@@ -1,0 +1,135 @@
+/**
+ * End to end: `vmta start --role listener` as a real process on a private Redis (AOF, fsync always).
+ * A kill -9 while 20 clients send must not lose or truncate any message that got its 250.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createRedis, MessageStore } from '../packages/queue/src/index.js';
+import { canStartPrivateRedis, startPrivateRedis, type PrivateRedis } from '../packages/testing/src/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { queueIdOf, RawSmtp } from '../packages/listener/src/testing/smtp-test-kit.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CONFIG = `
+host-name mx.crash.example
+smtp-listener 127.0.0.1:0
+relay-domain [*.]dest.example
+total-max-smtp-in 100
+`;
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  exit: Promise<number | null>;
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f();
+});
+
+async function startVmta(redisUrl: string): Promise<Started> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vmta-e2e-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'vmta.conf');
+  writeFileSync(file, CONFIG);
+  const child = spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'start', '--role', 'listener', '--config', file], {
+    cwd: dir,
+    env: { ...process.env, REDIS_URL: redisUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const ev = JSON.parse(line) as { event?: string; port?: number };
+      if (ev.event === 'listening' && ev.port) resolve(ev.port);
+    });
+    child.once('exit', (code) => reject(new Error(`vmta exited with ${code} before listening`)));
+  });
+  return { child, port, exit };
+}
+
+async function privateRedis(): Promise<PrivateRedis> {
+  const redis = await startPrivateRedis();
+  cleanups.push(() => redis.dispose());
+  return redis;
+}
+
+describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
+  it('closes its listeners and exits 0 on SIGTERM', async () => {
+    const redis = await privateRedis();
+    const vmta = await startVmta(redis.url);
+    const c = await RawSmtp.connect(vmta.port);
+    expect((await c.read()).code).toBe(220);
+    c.close();
+    vmta.child.kill('SIGTERM');
+    expect(await vmta.exit).toBe(0);
+  });
+
+  it('keeps every message that got 250, complete, when the process is killed with SIGKILL while 20 clients send', async () => {
+    const redis = await privateRedis();
+    const vmta = await startVmta(redis.url);
+    const acked = new Map<string, { original: Buffer; recipients: string[] }>();
+    let killed = false;
+
+    const client = async (n: number) => {
+      let c: RawSmtp;
+      try {
+        c = await RawSmtp.connect(vmta.port);
+        await c.read();
+        await c.command(`EHLO client${n}.example`);
+      } catch {
+        return;
+      }
+      for (let i = 0; ; i++) {
+        const recipients = [`a${n}@dest.example`, `b${n}@dest.example`, `c${n}@sub.dest.example`];
+        const original = Buffer.from(
+          `Subject: client ${n} message ${i}\r\nMessage-ID: <c${n}.${i}@client.example>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n` +
+            `${`payload ${n}/${i} `.repeat(200)}\r\nend\r\n`,
+        );
+        try {
+          let r = await c.command('MAIL FROM:<sender@client.example>');
+          for (const to of recipients) r = await c.command(`RCPT TO:<${to}>`);
+          r = await c.command('DATA');
+          if (r.code !== 354) return;
+          c.write(Buffer.concat([original, Buffer.from('.\r\n')]));
+          r = await c.read();
+          const id = queueIdOf(r);
+          if (r.code === 250 && id) acked.set(id, { original, recipients });
+        } catch {
+          return; // the connection died with the process
+        }
+        if (killed) return;
+      }
+    };
+
+    const clients = Array.from({ length: 20 }, (_, n) => client(n));
+    while (acked.size < 60) await new Promise((r) => setTimeout(r, 20));
+    vmta.child.kill('SIGKILL');
+    killed = true;
+    await vmta.exit;
+    await Promise.all(clients);
+
+    const conn = createRedis(redis.url, 'cli');
+    cleanups.push(() => conn.disconnect());
+    const store = new MessageStore(conn, { prefix: 'vmta' });
+    expect(acked.size).toBeGreaterThanOrEqual(60);
+    for (const [id, sent] of acked) {
+      const m = await store.get(id);
+      expect(m, `message ${id}`).toBeDefined();
+      const body = m!.body;
+      expect(body.subarray(body.length - sent.original.length).equals(sent.original)).toBe(true);
+      expect(body.subarray(0, body.length - sent.original.length).toString()).toMatch(/^Received: [^\n]*\r\n(?:\t[^\n]*\r\n)*$/);
+      expect(m!.recipients.map((r) => r.address)).toEqual(sent.recipients);
+      expect(m!.recipients.map((r) => r.queue)).toEqual(['dest.example/{default}', 'dest.example/{default}', 'sub.dest.example/{default}']);
+    }
+  });
+});
