@@ -37,6 +37,8 @@ export class ListenerRuntime {
     readonly rates: RateCounter,
     readonly log: Logger,
     readonly limits: ListenerLimits,
+    /** The logger without a component, for components of their own (smtp-server). */
+    readonly rootLog: Logger = log,
   ) {
     this.config = config;
     this.selector = new VmtaSelector(config);

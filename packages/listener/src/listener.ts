@@ -59,7 +59,8 @@ function closeServer(server: SMTPServer): Promise<void> {
 }
 
 export async function startListener(options: StartListenerOptions): Promise<RunningListener> {
-  const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'listener' });
+  const rootLog = options.logger ?? pino({ level: 'silent' });
+  const log = rootLog.child({ component: 'listener' });
   const cwd = options.cwd ?? process.cwd();
   const certificates = (config: VmtaConfig) =>
     config.listeners.map((l) => {
@@ -85,6 +86,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
     new RateCounter(redis, prefix),
     log,
     { ...DEFAULT_LIMITS, ...options.limits },
+    rootLog,
   );
 
   const servers: SMTPServer[] = [];

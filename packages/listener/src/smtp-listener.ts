@@ -60,7 +60,7 @@ export function createSmtpServer(rt: ListenerRuntime, listener: ListenerConfig, 
     closeTimeout: rt.limits.closeTimeoutMs,
     maxCommandLength: rt.limits.maxCommandLength,
     maxClients: rt.maxSessions,
-    logger: rt.log.child({ component: 'smtp-server', listener: listener.name }) as unknown as SMTPServerOptions['logger'],
+    logger: rt.rootLog.child({ listener: listener.name }) /* smtp-server adds component=smtp-server itself */ as unknown as SMTPServerOptions['logger'],
 
     onConnect(session, cb) {
       if (rt.sessions.size >= rt.maxSessions) return cb(tooManySessions(rt.hostName));

@@ -34,7 +34,8 @@ export async function startCommand(args: string[]): Promise<number> {
     process.stderr.write(`vmta start: --role must be one of ${ROLES.join(', ')}\n`);
     return EXIT.usage;
   }
-  const log = pino({ base: { component: 'main', pid: process.pid } });
+  const rootLog = pino({ base: { pid: process.pid } });
+  const log = rootLog.child({ component: 'main' });
   const file = configPath(parsed.values.config);
   const checked = checkConfigFile(file);
   for (const w of checked.warnings) log.warn({ event: 'config-warning' }, formatDiagnostic(w));
@@ -66,7 +67,7 @@ export async function startCommand(args: string[]): Promise<number> {
   let listener: RunningListener | undefined;
   if (role === 'all' || role === 'listener') {
     try {
-      listener = await startListener({ config, redisUrl, logger: log });
+      listener = await startListener({ config, redisUrl, logger: rootLog });
     } catch (err) {
       const listenerError = err instanceof ListenerStartError;
       log.error({ event: 'listener-start-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start the listener');
