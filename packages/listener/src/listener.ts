@@ -119,6 +119,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
     },
     async close() {
       await Promise.all(servers.map(closeServer));
+      await rt.store.dispatcher.close().catch(() => undefined);
       redis.disconnect();
       log.info({ event: 'closed' }, 'listener closed');
     },

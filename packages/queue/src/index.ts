@@ -5,3 +5,5 @@ export * from './message-id.js';
 export * from './message-store.js';
 export * from './rate-counter.js';
 export * from './redis.js';
+export * from './dispatch.js';
+export * from './queue-ops.js';

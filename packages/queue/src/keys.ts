@@ -26,6 +26,22 @@ export class Keys {
   queueReady(queue: string): string {
     return `${this.prefix}:{q:${queue}}:ready`;
   }
+  /** Hash of a queue's state: mode, retry time, consecutive failures, counters. */
+  queueState(queue: string): string {
+    return `${this.prefix}:{q:${queue}}:state`;
+  }
+  /** Set of message ids a token (connection slot) of a queue has claimed and not finished. */
+  queueInflight(queue: string, slot: number): string {
+    return `${this.prefix}:{q:${queue}}:inflight:${slot}`;
+  }
+  /** Queues whose dispatch token may not have been added yet (swept by delivery). */
+  wakeSet(): string {
+    return `${this.prefix}:wake`;
+  }
+  /** BullMQ prefix of the dispatch queue. */
+  bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
   /** Set of every queue name that has held mail. */
   queueIndex(): string {
     return `${this.prefix}:queues`;

@@ -31,6 +31,7 @@ describe('MessageStore', () => {
     store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
   });
   afterAll(async () => {
+    await store.dispatcher.close();
     await t.cleanup();
     redis.disconnect();
   });

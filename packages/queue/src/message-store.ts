@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { decodeBody, encodeBody, type BodyEncoding } from './body-codec.js';
+import { Dispatcher } from './dispatch.js';
 import { QueueUnavailableError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { newMessageId } from './message-id.js';
@@ -16,6 +17,8 @@ const ACCOUNTING_MAXLEN = 1_000_000;
 export interface EnqueueResult {
   id: string;
   queues: string[];
+  /** False when the dispatch tokens could not be added; delivery's wake sweep adds them later. */
+  woken: boolean;
 }
 
 export class MessageStore {
@@ -26,7 +29,9 @@ export class MessageStore {
   ) {
     this.keys = new Keys(options.prefix);
     this.compressMinBytes = options.compressMinBytes ?? 1024;
+    this.dispatcher = new Dispatcher(redis, options.prefix);
   }
+  readonly dispatcher: Dispatcher;
   private readonly compressMinBytes: number;
 
   async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt)): Promise<EnqueueResult> {
@@ -58,6 +63,7 @@ export class MessageStore {
     multi.hset(k.messageRecipients(id), Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])));
     for (const q of queues) multi.zadd(k.queueReady(q), 'NX', msg.receivedAt, id);
     multi.sadd(k.queueIndex(), ...queues);
+    multi.sadd(k.wakeSet(), ...queues);
     const logged = new Date().toISOString();
     for (const r of recipients) {
       multi.xadd(k.accounting(), 'MAXLEN', '~', String(ACCOUNTING_MAXLEN), '*', ...receivedRecord(id, msg, r, logged));
@@ -73,7 +79,17 @@ export class MessageStore {
     if (!results || failed) {
       throw new QueueUnavailableError(`cannot enqueue ${id}: ${failed?.[0]?.message ?? 'transaction aborted'}`);
     }
-    return { id, queues };
+    return { id, queues, woken: await this.wake(queues) };
+  }
+
+  private async wake(queues: string[]): Promise<boolean> {
+    try {
+      for (const q of queues) await this.dispatcher.wake(q);
+      await this.redis.srem(this.keys.wakeSet(), ...queues);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The whole record of a message, body decoded; undefined when it does not exist (or no longer). */

@@ -1,0 +1,124 @@
+import { Redis } from 'ioredis';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageStore, QueueOps, tokenId, type NewMessage } from './index.js';
+
+function message(recipients: string[]): NewMessage {
+  return {
+    mailFrom: 'sender@example.org',
+    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
+    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
+    vmta: 'mta1',
+    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
+    receivedAt: Date.now(),
+  };
+}
+
+describe('queue operations for delivery', () => {
+  let t: TestRedis;
+  let redis: Redis;
+  let store: MessageStore;
+  let ops: QueueOps;
+  beforeAll(async () => {
+    t = await getTestRedis();
+    redis = new Redis(t.url);
+    store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
+    ops = new QueueOps(redis, t.prefix.slice(0, -1));
+  });
+  afterAll(async () => {
+    await store.dispatcher.close();
+    await t.cleanup();
+    redis.disconnect();
+  });
+
+  it('adds one dispatch token per queue at enqueue, deduplicated, and clears the wake marks', async () => {
+    const { queues, woken } = await store.enqueue(message(['a@tok.example', 'b@tok.example', 'c@tok2.example']));
+    await store.enqueue(message(['d@tok.example']));
+    expect(woken).toBe(true);
+    expect(queues).toEqual(['tok.example/mta1', 'tok2.example/mta1']);
+    const job = await store.dispatcher.bull.getJob(tokenId('tok.example/mta1', 0));
+    expect(job?.data).toEqual({ queue: 'tok.example/mta1', slot: 0 });
+    expect(await store.dispatcher.bull.getWaitingCount()).toBe(2);
+    expect(await redis.smembers(store.keys.wakeSet())).toEqual([]);
+  });
+
+  it('claims only due messages for a slot and gives them back when the slot is recovered', async () => {
+    const q = 'claim.example/mta1';
+    const a = await store.enqueue(message(['x@claim.example']));
+    const b = await store.enqueue(message(['y@claim.example']));
+    await redis.zadd(store.keys.queueReady(q), String(Date.now() + 3_600_000), b.id);
+    const claimed = await ops.claimDue(q, 0, Date.now(), 10);
+    expect(claimed).toEqual([a.id]);
+    expect(await ops.claimDue(q, 1, Date.now(), 10)).toEqual([]);
+    expect(await ops.nextDue(q)).toBeGreaterThan(Date.now());
+    expect(await ops.requeueInflight(q, 0, Date.now())).toBe(1);
+    expect(await ops.claimDue(q, 1, Date.now(), 10)).toEqual([a.id]);
+  });
+
+  it('keeps a message until every recipient is final, then removes all of it', async () => {
+    const { id } = await store.enqueue(message(['p@fin.example', 'q@fin.example', 'r@fin2.example']));
+    const q = 'fin.example/mta1';
+    await ops.claimDue(q, 0, Date.now(), 10);
+    const msg = (await store.get(id))!;
+    const mine = msg.recipients.filter((r) => r.queue === q);
+    const left = await ops.finish({
+      id,
+      queue: q,
+      slot: 0,
+      recipients: [
+        { ...mine[0]!, state: 'delivered', attempts: 1 },
+        { ...mine[1]!, state: 'queued', attempts: 1 },
+      ],
+      notBefore: Date.now() + 600_000,
+      accounting: [{ type: 'd', rcpt: 'p@fin.example', jobId: id }],
+    });
+    expect(left).toBe(2);
+    expect((await store.get(id))?.recipients.map((r) => r.state)).toEqual(['delivered', 'queued', 'queued']);
+    expect(await store.queued(q)).toEqual([id]);
+    expect((await ops.state(q)).delivered).toBe(1);
+    await ops.claimDue(q, 0, Date.now() + 600_000, 10);
+    await ops.finish({ id, queue: q, slot: 0, recipients: [{ ...mine[1]!, state: 'bounced', attempts: 2 }] });
+    await ops.claimDue('fin2.example/mta1', 0, Date.now(), 10);
+    const last = await ops.finish({ id, queue: 'fin2.example/mta1', slot: 0, recipients: [{ ...msg.recipients[2]!, state: 'delivered', attempts: 1 }] });
+    expect(last).toBe(0);
+    expect(await store.get(id)).toBeUndefined();
+    expect(await redis.exists(store.keys.messageBody(id), store.keys.messageMeta(id), store.keys.messageRecipients(id))).toBe(0);
+    expect(await redis.scard(store.keys.queueInflight(q, 0))).toBe(0);
+  });
+
+  it('wakes a token that sleeps until a recipient is due, but not one in retry mode', async () => {
+    const q = 'sleep.example/mta1';
+    await store.enqueue(message(['s@sleep.example']));
+    const job = (await store.dispatcher.bull.getJob(tokenId(q, 0)))!;
+    await job.changeDelay(3_600_000).catch(async () => {
+      await job.remove();
+      await store.dispatcher.bull.add(q, { queue: q, slot: 0 }, { jobId: tokenId(q, 0), delay: 3_600_000 });
+    });
+    expect(await (await store.dispatcher.bull.getJob(tokenId(q, 0)))!.getState()).toBe('delayed');
+    await store.dispatcher.wake(q);
+    expect(await (await store.dispatcher.bull.getJob(tokenId(q, 0)))!.getState()).toBe('waiting');
+
+    const r = 'retry.example/mta1';
+    await store.enqueue(message(['s@retry.example']));
+    await ops.enterRetry(r, Date.now() + 3_600_000);
+    await (await store.dispatcher.bull.getJob(tokenId(r, 0)))!.remove();
+    await store.dispatcher.bull.add(r, { queue: r, slot: 0 }, { jobId: tokenId(r, 0), delay: 3_600_000 });
+    await store.enqueue(message(['t@retry.example']));
+    expect(await (await store.dispatcher.bull.getJob(tokenId(r, 0)))!.getState()).toBe('delayed');
+    expect((await ops.state(r)).mode).toBe('retry');
+    await ops.leaveRetry(r);
+    expect(await ops.state(r)).toMatchObject({ mode: 'normal', failures: 0, retryAt: undefined });
+  });
+
+  it('pauses and resumes a queue, back into retry mode while its retry time is ahead', async () => {
+    const q = 'pause.example/mta1';
+    await ops.pause(q);
+    expect((await ops.state(q)).mode).toBe('paused');
+    await ops.resume(q);
+    expect((await ops.state(q)).mode).toBe('normal');
+    await ops.enterRetry(q, Date.now() + 60_000);
+    await ops.pause(q);
+    await ops.resume(q);
+    expect((await ops.state(q)).mode).toBe('retry');
+  });
+});

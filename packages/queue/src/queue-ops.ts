@@ -1,0 +1,177 @@
+/**
+ * What delivery does to a queue, each step atomic in Redis: claim due
+ * messages for a connection slot, give back what a dead worker held, record
+ * per-recipient outcomes (and drop the message once every recipient is final),
+ * and the queue's mode (normal | retry | paused).
+ */
+import type { ChainableCommander, Redis } from 'ioredis';
+import { Keys } from './keys.js';
+import type { RecipientRecord } from './message.js';
+
+const CLAIM = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('SADD', KEYS[2], id)
+end
+return ids`;
+
+const REQUEUE = `
+local ids = redis.call('SMEMBERS', KEYS[1])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[2], ARGV[1], id) end
+redis.call('DEL', KEYS[1])
+return #ids`;
+
+// KEYS: meta, rcpts, body, inflight, ready, state, totals
+// ARGV: id, notBefore|'' , finals, delivered, bounced, deferred, (index, json)...
+const FINISH = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SREM', KEYS[4], ARGV[1])
+  return -1
+end
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('SREM', KEYS[4], ARGV[1])
+if ARGV[2] ~= '' then redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1]) end
+for i, name in ipairs({'delivered', 'bounced', 'deferred'}) do
+  local n = tonumber(ARGV[3 + i])
+  if n > 0 then
+    redis.call('HINCRBY', KEYS[6], name, n)
+    redis.call('HINCRBY', KEYS[7], name, n)
+  end
+end
+local left = redis.call('HINCRBY', KEYS[1], 'pending', -tonumber(ARGV[3]))
+if left <= 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
+return left`;
+
+export type QueueMode = 'normal' | 'retry' | 'paused';
+
+export interface QueueState {
+  mode: QueueMode;
+  /** While in retry mode: when the queue may be tried again (ms). */
+  retryAt?: number;
+  /** Consecutive failed connections/transactions (drives retry-after). */
+  failures: number;
+  delivered: number;
+  bounced: number;
+  deferred: number;
+}
+
+export interface OutcomeBatch {
+  id: string;
+  queue: string;
+  slot: number;
+  /** Recipient records of this queue, updated (state, attempts, last reply). */
+  recipients: RecipientRecord[];
+  /** When recipients of this message remain queued here: when they may be tried again. */
+  notBefore?: number;
+  /** Accounting records (d, b, t) to append, field name to value. */
+  accounting?: Array<Record<string, string | number | undefined>>;
+}
+
+type WithScripts = Redis & {
+  vmtaClaim(ready: string, inflight: string, now: number, limit: number): Promise<string[]>;
+  vmtaRequeue(inflight: string, ready: string, now: number): Promise<number>;
+};
+
+export class QueueOps {
+  readonly keys: Keys;
+  private readonly r: WithScripts;
+
+  constructor(redis: Redis, prefix?: string) {
+    this.keys = new Keys(prefix);
+    if (!('vmtaClaim' in redis)) {
+      redis.defineCommand('vmtaClaim', { numberOfKeys: 2, lua: CLAIM });
+      redis.defineCommand('vmtaRequeue', { numberOfKeys: 2, lua: REQUEUE });
+      redis.defineCommand('vmtaFinish', { numberOfKeys: 7, lua: FINISH });
+    }
+    this.r = redis as WithScripts;
+  }
+
+  /** Moves up to `limit` messages whose time has come from the queue to the slot's in-flight set. */
+  claimDue(queue: string, slot: number, now: number, limit: number): Promise<string[]> {
+    return this.r.vmtaClaim(this.keys.queueReady(queue), this.keys.queueInflight(queue, slot), now, limit);
+  }
+
+  /** Gives back what a slot held (its previous holder died, or it stops early): due at `now`. */
+  requeueInflight(queue: string, slot: number, now: number): Promise<number> {
+    return this.r.vmtaRequeue(this.keys.queueInflight(queue, slot), this.keys.queueReady(queue), now);
+  }
+
+  /** When the next message of the queue is due, if any. */
+  async nextDue(queue: string): Promise<number | undefined> {
+    const first = await this.r.zrange(this.keys.queueReady(queue), '0', '0', 'WITHSCORES');
+    return first.length >= 2 ? Number(first[1]) : undefined;
+  }
+
+  /** Records outcomes of one message in one queue; returns the recipients still pending overall. */
+  async finish(batch: OutcomeBatch): Promise<number> {
+    const k = this.keys;
+    const count = (s: string) => batch.recipients.filter((r) => r.state === s).length;
+    const finals = batch.recipients.filter((r) => r.state !== 'queued').length;
+    const deferred = batch.recipients.filter((r) => r.state === 'queued').length;
+    const multi = this.r.multi() as ChainableCommander & { vmtaFinish(...args: (string | number)[]): ChainableCommander };
+    multi.vmtaFinish(
+      k.messageMeta(batch.id),
+      k.messageRecipients(batch.id),
+      k.messageBody(batch.id),
+      k.queueInflight(batch.queue, batch.slot),
+      k.queueReady(batch.queue),
+      k.queueState(batch.queue),
+      k.totals(),
+      batch.id,
+      batch.notBefore === undefined ? '' : batch.notBefore,
+      finals,
+      count('delivered'),
+      count('bounced'),
+      deferred,
+      ...batch.recipients.flatMap((r) => [String(r.index), JSON.stringify(r)]),
+    );
+    for (const rec of batch.accounting ?? []) {
+      multi.xadd(k.accounting(), 'MAXLEN', '~', '1000000', '*', ...Object.entries(rec).flatMap(([f, v]) => [f, v === undefined ? '' : String(v)]));
+    }
+    const results = await multi.exec();
+    const failed = results?.find(([e]) => e);
+    if (!results || failed) throw failed?.[0] ?? new Error('finish: transaction aborted');
+    return Number(results[0]![1]);
+  }
+
+  async state(queue: string): Promise<QueueState> {
+    const h = await this.r.hgetall(this.keys.queueState(queue));
+    const retryAt = h.retryAt ? Number(h.retryAt) : undefined;
+    return {
+      mode: (h.mode as QueueMode | undefined) ?? 'normal',
+      retryAt,
+      failures: Number(h.failures ?? 0),
+      delivered: Number(h.delivered ?? 0),
+      bounced: Number(h.bounced ?? 0),
+      deferred: Number(h.deferred ?? 0),
+    };
+  }
+
+  /** A connection or transaction failed: retry mode until `retryAt`. */
+  async enterRetry(queue: string, retryAt: number): Promise<number> {
+    const key = this.keys.queueState(queue);
+    const [[, failures]] = (await this.r
+      .multi()
+      .hincrby(key, 'failures', 1)
+      .hset(key, { mode: 'retry', retryAt: String(retryAt) })
+      .exec()) as [[null, number], unknown];
+    return failures;
+  }
+
+  /** A delivery succeeded (or the operator said retry now): back to normal, schedule reset. */
+  async leaveRetry(queue: string): Promise<void> {
+    const key = this.keys.queueState(queue);
+    await this.r.multi().hset(key, { mode: 'normal', failures: '0' }).hdel(key, 'retryAt').exec();
+  }
+
+  async pause(queue: string): Promise<void> {
+    await this.r.hset(this.keys.queueState(queue), 'mode', 'paused');
+  }
+
+  /** Resumes a paused queue (into retry mode again if its retry time is still ahead). */
+  async resume(queue: string, now = Date.now()): Promise<void> {
+    const s = await this.state(queue);
+    await this.r.hset(this.keys.queueState(queue), 'mode', s.retryAt && s.retryAt > now ? 'retry' : 'normal');
+  }
+}
