@@ -8,3 +8,22 @@ export { classifyReply, normalizeReplyText, type Outcome, type ReplyClassificati
 export { REPLY_RULES, type ReplyRule, type SmtpPhase } from './stages/reply-rules.js';
 export { DEFAULT_RETRY_AFTER_MS, isExpired, nextQueueRetry, recipientNotBefore } from './stages/retry-schedule.js';
 export { smtpTlsOptions, tlsPolicyOf, type SmtpTlsContext, type SmtpTlsOptions, type TlsPolicy } from './stages/tls-policy.js';
+export * from './smtp-errors.js';
+export {
+  isLocalAddress,
+  localSourceAddresses,
+  selectSource,
+  servableVmtas,
+  stableHash,
+  vmtaSources,
+  type OutboundSource,
+  type SelectSourceOptions,
+  type VmtaServability,
+  type VmtaSources,
+} from './stages/select-source.js';
+export { connect, openSession, smtpTimeoutsOf, type ConnectInput, type SmtpTimeouts } from './stages/connect.js';
+export { SmtpSession, type SessionInfo, type SessionTls, type SmtpWireError } from './stages/smtp-session.js';
+export { splitRecipients, transact, type DsnNotify, type RecipientResult, type TransactionInput, type TransactionResult } from './stages/transact.js';
+export { startDelivery, type RunningDelivery, type StartDeliveryOptions } from './worker/delivery-service.js';
+export { processToken, type TokenDeps, type TokenResult } from './worker/token-processor.js';
+export { applyOutcomes, type RecipientOutcome } from './worker/outcomes.js';

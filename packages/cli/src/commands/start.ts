@@ -6,6 +6,7 @@ import { checkConfigFile, formatDiagnostic } from '@vmta/config';
 import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
 import { startRedisServer } from '@vmta/redis-server';
 import { pino } from 'pino';
+import { startDelivery, type RunningDelivery } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
 import { ensureDevCertificates } from '../dev-certs.js';
 import { EXIT } from '../exit-codes.js';
@@ -67,7 +68,7 @@ export async function startCommand(args: string[]): Promise<number> {
   let listener: RunningListener | undefined;
   if (role === 'all' || role === 'listener') {
     try {
-      listener = await startListener({ config, redisUrl, logger: rootLog });
+      listener = await startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
     } catch (err) {
       const listenerError = err instanceof ListenerStartError;
       log.error({ event: 'listener-start-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start the listener');
@@ -75,10 +76,15 @@ export async function startCommand(args: string[]): Promise<number> {
       return listenerError ? EXIT.configInvalid : EXIT.software;
     }
   }
+  let delivery: RunningDelivery | undefined;
+  if (role === 'all' || role === 'delivery') {
+    delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+  }
   log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');
   await listener?.close();
+  await delivery?.close();
   await stopRedis?.();
   return EXIT.ok;
 }

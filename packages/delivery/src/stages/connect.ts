@@ -1,0 +1,170 @@
+/**
+ * Stage "connect (TLS policy)": an SMTP session to the first host of the route that gives one,
+ * from a chosen source address (bound with `localAddress`, EHLO with the source's name).
+ *
+ * - Any failure to set the session up (refused, timeout, non-220 greeting such as 421, EHLO
+ *   refused, TLS failure) moves on to the next host, like Postfix with smtp_skip_5xx_greeting;
+ *   when every host failed the caller defers (ConnectError, `attempts` says who failed how).
+ * - `required`: nodemailer's requireTLS sends STARTTLS even when not offered and fails when it is
+ *   refused or the handshake fails, before any MAIL FROM. We check `secure` once more: a session
+ *   that is not encrypted is never returned. Never a plaintext fallback.
+ * - `opportunistic`: a refused STARTTLS goes on in plaintext (nodemailer's opportunisticTLS); a
+ *   handshake that fails after the 220 is retried on the same host once with TLS disabled.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import type { DomainPolicy } from '@vmta/config';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { ConnectError, SmtpClientError, type ConnectFailure, type HostAttempt } from '../smtp-errors.js';
+import type { RouteHost } from './route.js';
+import type { OutboundSource } from './select-source.js';
+import { SmtpSession, type SessionTls, type SmtpWireError } from './smtp-session.js';
+import { smtpTlsOptions, type TlsPolicy } from './tls-policy.js';
+
+export interface SmtpTimeouts {
+  /** TCP connect (nodemailer connectionTimeout; it also caps greeting and STARTTLS). */
+  connectTimeoutMs: number;
+  /** Greeting and STARTTLS handshake (greetingTimeout). */
+  greetingTimeoutMs: number;
+  /** Inactivity while a command or the message data is under way (socketTimeout). */
+  dataSendTimeoutMs: number;
+  /** Close the session after this long without a transaction; 0 = the caller closes it. */
+  idleTimeoutMs: number;
+}
+
+/** The timeouts of a queue's domain policy. */
+export function smtpTimeoutsOf(
+  policy: Pick<DomainPolicy, 'connect-timeout' | 'smtp-greeting-timeout' | 'data-send-timeout' | 'connection-idle-timeout'>,
+): SmtpTimeouts {
+  return {
+    connectTimeoutMs: policy['connect-timeout'],
+    // nodemailer's connectionTimeout bounds the whole setup: give it room for the greeting too.
+    greetingTimeoutMs: policy['smtp-greeting-timeout'],
+    dataSendTimeoutMs: policy['data-send-timeout'],
+    idleTimeoutMs: policy['connection-idle-timeout'],
+  };
+}
+
+export interface ConnectInput {
+  /** Hosts in the order to try (route() output). */
+  host: RouteHost | readonly RouteHost[];
+  source: OutboundSource;
+  tlsPolicy: TlsPolicy;
+  timeouts: SmtpTimeouts;
+  /** pino logger; a child `{ component: 'smtp-client', host, ip }` is handed to nodemailer. */
+  logger?: Logger;
+}
+
+let sessionCounter = 0;
+
+type OpenResult = { ok: true; session: SmtpSession } | { ok: false; failure: ConnectFailure };
+
+function failureOf(err: SmtpWireError, stage: string, upgrading: boolean): ConnectFailure {
+  const base = {
+    errorCode: err.code ?? 'UNKNOWN',
+    message: err.message,
+    ...(err.originalCode !== undefined ? { systemCode: err.originalCode } : {}),
+    ...(err.responseCode !== undefined ? { responseCode: err.responseCode } : {}),
+    ...(err.response !== undefined ? { response: err.response } : {}),
+    ...(err.command !== undefined ? { command: err.command } : {}),
+  };
+  const sys = err.originalCode ?? '';
+  if (err.code === 'ETIMEDOUT') return { kind: 'timeout', ...base };
+  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(sys) && stage === 'init') return { kind: 'refused', ...base };
+  if (upgrading) return { kind: 'tls-handshake', ...base };
+  if (err.command === 'STARTTLS' || err.code === 'ETLS') return { kind: err.response ? 'tls-unavailable' : 'tls-handshake', ...base };
+  if (err.command === 'CONN' && err.responseCode !== undefined && stage === 'connected' && err.code === 'EPROTOCOL') return { kind: 'greeting', ...base };
+  if (err.command === 'EHLO' || err.command === 'HELO') return { kind: err.responseCode === 421 ? 'greeting' : 'ehlo', ...base };
+  return { kind: 'network', ...base };
+}
+
+function tlsOf(conn: SMTPConnection): SessionTls | undefined {
+  const socket = conn._socket;
+  if (!conn.secure || !(socket instanceof tls.TLSSocket)) return undefined;
+  return { protocol: socket.getProtocol() ?? 'unknown', cipher: socket.getCipher()?.name ?? 'unknown' };
+}
+
+/** One attempt: one host, one TLS policy. Never throws. */
+export function openSession(host: RouteHost, input: Omit<ConnectInput, 'host'>, attempts: readonly HostAttempt[] = []): Promise<OpenResult> {
+  const { source, tlsPolicy, timeouts } = input;
+  const servername = net.isIP(host.name) === 0 ? host.name : undefined;
+  const log = input.logger?.child({ component: 'smtp-client', host: host.name, ip: host.ip, port: host.port, tlsPolicy });
+  const conn = new SMTPConnection({
+    host: host.ip,
+    port: host.port,
+    name: source.hostName,
+    ...(source.ip !== undefined ? { localAddress: source.ip } : {}),
+    ...smtpTlsOptions(tlsPolicy, servername !== undefined ? { servername } : {}),
+    ...(servername !== undefined ? { servername } : {}),
+    connectionTimeout: timeouts.connectTimeoutMs + timeouts.greetingTimeoutMs,
+    greetingTimeout: timeouts.greetingTimeoutMs,
+    socketTimeout: timeouts.dataSendTimeoutMs,
+    dnsTimeout: timeouts.connectTimeoutMs,
+    logger: (log ?? false) as unknown as SMTPConnection.Options['logger'],
+    component: 'smtp-client',
+  });
+  return new Promise<OpenResult>((resolve) => {
+    let settled = false;
+    const fail = (err: SmtpWireError, upgrading: boolean): void => {
+      if (settled) return;
+      settled = true;
+      conn.close();
+      resolve({ ok: false, failure: failureOf(err, conn.stage, upgrading) });
+    };
+    conn.on('error', (err: SmtpWireError) => fail(err, conn.upgrading === true));
+    conn.connect((err) => {
+      if (err) return fail(err, false);
+      if (settled) return;
+      const sessionTls = tlsOf(conn);
+      if (tlsPolicy === 'required' && sessionTls === undefined) {
+        return fail({ message: 'TLS required but the session is not encrypted', code: 'ETLS', command: 'STARTTLS' }, false);
+      }
+      settled = true;
+      const socket = conn._socket || undefined;
+      const session = new SmtpSession(
+        conn,
+        {
+          id: `${socket?.localAddress ?? '?'}->${host.ip}:${host.port}#${++sessionCounter}`,
+          host,
+          source,
+          tlsPolicy,
+          ...(sessionTls !== undefined ? { tls: sessionTls } : {}),
+          ...(socket?.localAddress !== undefined ? { localAddress: socket.localAddress } : {}),
+          attempts,
+        },
+        timeouts.idleTimeoutMs,
+      );
+      log?.info({ session: session.info.id, tls: sessionTls ?? null }, 'smtp session open');
+      resolve({ ok: true, session });
+    });
+  });
+}
+
+const sameFamily = (source: OutboundSource, host: RouteHost): boolean =>
+  source.ip === undefined || net.isIP(source.ip) === net.isIP(host.ip.replace(/^\[|\]$/g, ''));
+
+/** An SMTP session to the first host that gives one. Throws ConnectError (CONNECT_FAILED) with every attempt. */
+export async function connect(input: ConnectInput): Promise<SmtpSession> {
+  const hosts: readonly RouteHost[] = Array.isArray(input.host) ? input.host : [input.host as RouteHost];
+  if (hosts.length === 0) throw new SmtpClientError('CONNECT_NO_HOSTS', 'connect() needs at least one host');
+  const attempts: HostAttempt[] = [];
+  for (const host of hosts) {
+    if (!sameFamily(input.source, host)) {
+      const message = `source ${input.source.ip} cannot reach ${host.ip}`;
+      attempts.push({ host, tlsPolicy: input.tlsPolicy, failure: { kind: 'address-family', errorCode: 'EAFNOSUPPORT', message } });
+      continue;
+    }
+    let result = await openSession(host, input, [...attempts]);
+    if (!result.ok && input.tlsPolicy === 'opportunistic' && result.failure.kind === 'tls-handshake') {
+      attempts.push({ host, tlsPolicy: input.tlsPolicy, failure: result.failure });
+      result = await openSession(host, { ...input, tlsPolicy: 'disabled' }, [...attempts]);
+      if (!result.ok) attempts.push({ host, tlsPolicy: 'disabled', failure: result.failure });
+    } else if (!result.ok) {
+      attempts.push({ host, tlsPolicy: input.tlsPolicy, failure: result.failure });
+    }
+    if (result.ok) return result.session;
+    input.logger?.warn({ component: 'smtp-client', host: host.name, ip: host.ip, failure: attempts[attempts.length - 1]?.failure }, 'smtp connect failed');
+  }
+  throw new ConnectError(attempts);
+}

@@ -1,0 +1,140 @@
+/**
+ * An open SMTP session (nodemailer SMTPConnection after greeting, EHLO and STARTTLS), made by
+ * `connect()` and used by `transact()` for one message after another: RSET between messages,
+ * a count for max-msg-per-connection, an idle timer for connection-idle-timeout, and `close()`.
+ * Knows nothing of queues.
+ */
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { RouteHost } from './route.js';
+import type { OutboundSource } from './select-source.js';
+import type { TlsPolicy } from './tls-policy.js';
+import type { HostAttempt } from '../smtp-errors.js';
+
+/** TLS of the session after STARTTLS (`tls.TLSSocket#getProtocol()` and `getCipher().name`). */
+export interface SessionTls {
+  protocol: string;
+  cipher: string;
+}
+
+export interface SessionInfo {
+  /** For logs: `${localAddress}->${ip}:${port}#n`. */
+  id: string;
+  host: RouteHost;
+  source: OutboundSource;
+  /** The policy the session was opened with: 'disabled' after an opportunistic handshake failure. */
+  tlsPolicy: TlsPolicy;
+  /** Set when the session is encrypted. */
+  tls?: SessionTls;
+  /** Local address the socket is bound to, as the OS reports it. */
+  localAddress?: string;
+  /** Failed attempts before this session (other hosts, or this host with TLS). */
+  attempts: readonly HostAttempt[];
+}
+
+/** The error shape nodemailer gives (code, response, responseCode, command). */
+export interface SmtpWireError {
+  message: string;
+  code?: string;
+  originalCode?: string;
+  response?: string;
+  responseCode?: number;
+  command?: string;
+  recipient?: string;
+}
+
+export class SmtpSession {
+  private ended = false;
+  private lost: SmtpWireError | undefined;
+  private busy = false;
+  private sent = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    /** @internal for transact(); do not drive it from elsewhere. */
+    readonly connection: SMTPConnection,
+    readonly info: SessionInfo,
+    private readonly idleTimeoutMs = 0,
+  ) {
+    // nodemailer emits 'error' for a lost connection; without a listener the process would crash.
+    connection.on('error', (err: SmtpWireError) => {
+      this.lost ??= err;
+    });
+    connection.once('end', () => {
+      this.ended = true;
+      this.clearIdle();
+    });
+  }
+
+  /** Transactions started on this session (MAIL FROM sent), for max-msg-per-connection. */
+  get messagesSent(): number {
+    return this.sent;
+  }
+
+  /** Open, not lost, not closing. */
+  get usable(): boolean {
+    return !this.ended && !this.connection.destroyed && this.lost === undefined && this.closing === undefined;
+  }
+
+  /** Why the session went away, when it was lost rather than closed by us. */
+  get lostError(): SmtpWireError | undefined {
+    return this.lost;
+  }
+
+  /** Whether another message may go on this session (`max` 0 = unlimited). */
+  canSendMore(maxMsgPerConnection: number): boolean {
+    return this.usable && !this.busy && (maxMsgPerConnection <= 0 || this.sent < maxMsgPerConnection);
+  }
+
+  /**
+   * @internal for transact(): claims the session for one transaction; RSET first when a
+   * transaction ran on it before. Resolves with the RSET error when that failed (session closed).
+   */
+  async begin(): Promise<SmtpWireError | undefined> {
+    if (!this.usable || this.busy) return { message: 'session is not usable', code: 'SESSION_UNUSABLE' };
+    this.busy = true;
+    this.clearIdle();
+    if (this.sent > 0) {
+      const err = await new Promise<SmtpWireError | undefined>((resolve) => this.connection.reset((e) => resolve(e ?? undefined)));
+      if (err !== undefined) {
+        this.busy = false;
+        this.connection.close();
+        return err;
+      }
+    }
+    this.sent++;
+    return undefined;
+  }
+
+  /** @internal for transact(): the transaction is over; arms the idle timer. */
+  finish(): void {
+    this.busy = false;
+    if (!this.usable) return;
+    if (this.idleTimeoutMs > 0) {
+      this.idleTimer = setTimeout(() => void this.close(), this.idleTimeoutMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  /** QUIT and close; resolves once the socket is gone (at most `graceMs` after QUIT). Idempotent. */
+  close(graceMs = 5_000): Promise<void> {
+    this.clearIdle();
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.ended || this.connection.destroyed) return resolve();
+      const timer = setTimeout(() => this.connection.close(), graceMs);
+      timer.unref();
+      this.connection.once('end', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (this.lost === undefined && !this.busy) this.connection.quit();
+      else this.connection.close();
+    });
+    return this.closing;
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+}

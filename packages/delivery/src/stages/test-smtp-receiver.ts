@@ -1,0 +1,160 @@
+/**
+ * Test receiver: an smtp-server on a 127.0.0.x address that records what a client did (every
+ * command, every raw byte before TLS, the messages) and answers as told. For tests only.
+ */
+import type net from 'node:net';
+import type tls from 'node:tls';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { generate } from 'selfsigned';
+
+export interface ReceivedConnection {
+  remoteAddress: string;
+  /** EHLO/HELO name. */
+  heloName: string;
+  secure: boolean;
+  tlsProtocol?: string;
+}
+
+export interface ReceivedMessage {
+  from: string;
+  to: string[];
+  body: string;
+}
+
+export interface ReceiverOptions {
+  host: string;
+  /** Offer STARTTLS (self-signed certificate). */
+  startTls: boolean;
+  /** Reply for a recipient: [code, text], or undefined to accept. */
+  rcptReply?: (address: string) => [number, string] | undefined;
+  /** Reply to the message after the dot, or undefined for 250. */
+  dataReply?: () => [number, string] | undefined;
+  /** Offer STARTTLS but fail every handshake (an EC certificate with only RSA ciphers allowed). */
+  brokenTls?: boolean;
+  /** Greet with this reply instead of 220 (e.g. 421 too busy). */
+  greeting?: [number, string];
+  /** Drop the TCP connection once the whole message (the final dot) arrived, without a reply. */
+  dropAfterDot?: boolean;
+}
+
+export interface Receiver {
+  host: string;
+  port: number;
+  connections: ReceivedConnection[];
+  /** Every command line, "MAIL FROM:<a@b>" etc., in order. */
+  commands: string[];
+  /** Raw bytes the clients sent in plaintext (the TLS part of a connection is not decoded). */
+  raw: () => string;
+  messages: ReceivedMessage[];
+  close: () => Promise<void>;
+}
+
+let certificate: Promise<{ key: string; cert: string }> | undefined;
+function testCertificate(): Promise<{ key: string; cert: string }> {
+  certificate ??= generate([{ name: 'commonName', value: 'mx.test' }], { keyType: 'ec', algorithm: 'sha256' }).then((p) => ({
+    key: p.private,
+    cert: p.cert,
+  }));
+  return certificate;
+}
+
+const smtpError = (code: number, text: string): Error => Object.assign(new Error(text), { responseCode: code });
+
+export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
+  const { key, cert } = await testCertificate();
+  const connections: ReceivedConnection[] = [];
+  const commands: string[] = [];
+  const messages: ReceivedMessage[] = [];
+  const chunks: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
+  const byId = new Map<string, ReceivedConnection>();
+  const record = (session: SMTPServerSession): ReceivedConnection => {
+    let c = byId.get(session.id);
+    if (c === undefined) {
+      c = { remoteAddress: session.remoteAddress, heloName: '', secure: false };
+      byId.set(session.id, c);
+      connections.push(c);
+    }
+    c.heloName = session.hostNameAppearsAs || c.heloName;
+    c.secure = session.secure;
+    return c;
+  };
+  const logger = {
+    debug: (entry: { tnx?: string }, _fmt: string, line?: string) => {
+      if (entry.tnx === 'command' && typeof line === 'string') commands.push(line);
+    },
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+    trace: () => undefined,
+    fatal: () => undefined,
+    child: () => logger,
+  };
+  const server = new SMTPServer({
+    key,
+    cert,
+    ...(options.brokenTls ? { maxVersion: 'TLSv1.2' as const, ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' } : {}),
+    disabledCommands: options.startTls || options.brokenTls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    authOptional: true,
+    disableReverseLookup: true,
+    closeTimeout: 1000,
+    logger: logger as never,
+    onConnect(session, cb) {
+      record(session);
+      cb(options.greeting === undefined ? null : smtpError(options.greeting[0], options.greeting[1]));
+    },
+    onSecure(socket, session, cb) {
+      const c = record(session);
+      c.secure = true;
+      c.tlsProtocol = (socket as tls.TLSSocket).getProtocol?.() ?? undefined;
+      cb();
+    },
+    onMailFrom(_address, session, cb) {
+      record(session);
+      cb();
+    },
+    onRcptTo(address, _session, cb) {
+      const r = options.rcptReply?.(address.address);
+      cb(r === undefined ? null : smtpError(r[0], r[1]));
+    },
+    onData(stream, session, cb) {
+      const parts: Buffer[] = [];
+      stream.on('data', (b: Buffer) => parts.push(b));
+      stream.on('end', () => {
+        const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
+        messages.push({ from, to: session.envelope.rcptTo.map((r) => r.address), body: Buffer.concat(parts).toString('utf8') });
+        if (options.dropAfterDot) {
+          for (const s of sockets) s.destroy();
+          return;
+        }
+        const r = options.dataReply?.();
+        cb(r === undefined ? null : smtpError(r[0], r[1]));
+      });
+    },
+  });
+  server.server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('data', (b: Buffer) => chunks.push(b));
+    s.once('close', () => sockets.delete(s));
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, options.host, () => resolve((server.server.address() as net.AddressInfo).port));
+  });
+  // Client-caused errors (a failed TLS handshake) are expected here; the assertions look at what was recorded.
+  server.removeAllListeners('error');
+  server.on('error', () => undefined);
+  return {
+    host: options.host,
+    port,
+    connections,
+    commands,
+    messages,
+    raw: () => Buffer.concat(chunks).toString('latin1'),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * Stage "transact": one SMTP transaction (MAIL FROM, RCPT TO..., DATA) on an open session, with
+ * an outcome per recipient, classified by classifyReply():
+ * - a RCPT reply other than 2xx belongs to that recipient alone;
+ * - a MAIL FROM refusal, the reply to DATA and the final reply after the dot apply to every
+ *   recipient that RCPT accepted;
+ * - a connection lost (or timed out) before the final reply defers every recipient without a
+ *   definite answer; after the dot it is flagged `possibleDuplicate` (the server may have the mail).
+ * Never throws for SMTP or network trouble: that is what the outcomes are for.
+ */
+import { Readable } from 'node:stream';
+import type { ReplyPattern } from '@vmta/config';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { SMTPConnectionEnvelope } from 'nodemailer/lib/smtp-connection';
+import type { BounceCategory } from '../bounce-category.js';
+import { SmtpClientError } from '../smtp-errors.js';
+import { classifyReply, normalizeReplyText, type Outcome } from './classify-reply.js';
+import type { SmtpPhase } from './reply-rules.js';
+import type { SmtpSession, SmtpWireError } from './smtp-session.js';
+
+export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
+
+export interface TransactionInput {
+  /** Envelope sender; "" is the null sender (MAIL FROM:<>). */
+  mailFrom: string;
+  /** At most max-rcpt-per-transaction (see `splitRecipients`). */
+  recipients: readonly string[];
+  /** The message, CRLF line ends; dot-stuffing is done on the wire. */
+  body: Buffer;
+  /** DSN ENVID (sent when the server offers DSN). */
+  envId?: string;
+  /**
+   * DSN RET, NOTIFY and ORCPT, sent when the server offers DSN. nodemailer sends the same NOTIFY
+   * and ORCPT on every RCPT: group recipients that differ into separate transactions.
+   */
+  dsn?: { ret?: 'FULL' | 'HDRS'; notify?: readonly DsnNotify[]; orcpt?: string };
+  /** The domain's smtp-pattern-list, for classifyReply's `patternActions`. */
+  patternList?: readonly ReplyPattern[];
+}
+
+export interface RecipientResult {
+  recipient: string;
+  outcome: Outcome;
+  /** Basic reply code; 451 with 4.4.2 for a connection lost or timed out (our reply, as Postfix). */
+  code: number;
+  enhancedCode?: string;
+  /** Server reply as received (or our text for a lost connection). */
+  response: string;
+  category: BounceCategory;
+  /** The step whose reply decided: rcpt, mail, data (DATA command), dot (after the message). */
+  phase: SmtpPhase;
+  patternActions?: ReturnType<typeof classifyReply>['patternActions'];
+}
+
+export interface TransactionResult {
+  recipients: RecipientResult[];
+  /** Final reply to the message, when the server gave one. */
+  response?: string;
+  /** The connection went away during the transaction: before or after the whole message was sent. */
+  connectionLost?: 'before-data' | 'after-data';
+  /** Lost after the dot: the server may have taken the message (a retry may duplicate it). */
+  possibleDuplicate?: boolean;
+  /** Whether the session can carry another message. */
+  sessionUsable: boolean;
+}
+
+/** Recipients in chunks of at most `max` (max-rcpt-per-transaction). */
+export function splitRecipients<T>(recipients: readonly T[], max: number): T[][] {
+  const size = Math.max(1, Math.floor(max));
+  const out: T[][] = [];
+  for (let i = 0; i < recipients.length; i += size) out.push(recipients.slice(i, i + size));
+  return out;
+}
+
+const INVALID_ADDRESS = /[\r\n<>]|^\s*$/;
+
+function reply(recipient: string, code: number, response: string, phase: SmtpPhase, patterns?: readonly ReplyPattern[]): RecipientResult {
+  const c = classifyReply({ code, text: response, phase }, patterns);
+  const { enhancedCode } = normalizeReplyText(response);
+  return {
+    recipient,
+    outcome: c.action,
+    code,
+    ...(enhancedCode !== undefined ? { enhancedCode } : {}),
+    response,
+    category: c.category,
+    phase,
+    ...(c.patternActions !== undefined ? { patternActions: c.patternActions } : {}),
+  };
+}
+
+function lost(recipient: string, phase: SmtpPhase, err: SmtpWireError, afterData: boolean): RecipientResult {
+  const what = err.code === 'ETIMEDOUT' ? 'timeout' : 'connection lost';
+  const when = afterData ? 'after the message was sent, before the final reply' : `during ${phase.toUpperCase()}`;
+  return {
+    recipient,
+    outcome: 'deferred',
+    code: 451,
+    enhancedCode: '4.4.2',
+    response: `451 4.4.2 ${what} ${when}: ${err.message}`,
+    category: 'bad-connection',
+    phase,
+  };
+}
+
+const codeOf = (response: string | undefined): number => Number(/^\d{3}/.exec(response ?? '')?.[0] ?? 0);
+
+/** The envelope nodemailer tracks (accepted/rejected so far): not on every error it reports. */
+function envelopeOf(conn: SMTPConnection): Pick<SMTPConnectionEnvelope, 'accepted' | 'rejectedErrors'> {
+  const env = (conn as unknown as { _envelope?: SMTPConnectionEnvelope | false })._envelope;
+  return env ? env : { accepted: [], rejectedErrors: [] };
+}
+
+interface SendOutcome {
+  err?: SmtpWireError;
+  info?: SMTPConnection.SentMessageInfo;
+  dataStarted: boolean;
+  bodySent: boolean;
+}
+
+function send(conn: SMTPConnection, input: TransactionInput, recipients: string[]): Promise<SendOutcome> {
+  const state = { dataStarted: false, bodySent: false };
+  // A stream rather than the Buffer: its reads say how far DATA got (nodemailer pipes it after 354).
+  const body = new Readable({
+    read() {
+      state.dataStarted = true;
+      this.push(input.body);
+      this.push(null);
+    },
+  });
+  body.once('end', () => (state.bodySent = true));
+  const dsn = input.dsn;
+  const envelope: SMTPConnection.Envelope = {
+    from: input.mailFrom,
+    to: recipients,
+    size: input.body.length,
+    use8BitMime: input.body.some((b) => b > 127),
+    ...(dsn !== undefined || input.envId !== undefined
+      ? {
+          dsn: {
+            ...(dsn?.ret !== undefined ? { ret: dsn.ret } : {}),
+            ...(input.envId !== undefined ? { envid: input.envId } : {}),
+            ...(dsn?.notify !== undefined ? { notify: [...dsn.notify] } : {}),
+            ...(dsn?.orcpt !== undefined ? { orcpt: dsn.orcpt } : {}),
+          },
+        }
+      : {}),
+  };
+  return new Promise((resolve) => {
+    conn.send(envelope, body, (err, info) => resolve({ ...(err ? { err } : { info }), ...state }));
+  });
+}
+
+/** One transaction on `session`; the session stays open (close it, or reuse it: RSET comes first). */
+export async function transact(session: SmtpSession, input: TransactionInput): Promise<TransactionResult> {
+  if (input.recipients.length === 0) throw new SmtpClientError('TRANSACTION_INVALID', 'a transaction needs at least one recipient');
+  const pats = input.patternList;
+  const results = new Map<string, RecipientResult>();
+  const valid = input.recipients.filter((r) => {
+    if (!INVALID_ADDRESS.test(r)) return true;
+    results.set(r, reply(r, 553, '553 5.1.3 Invalid recipient address syntax', 'rcpt', pats));
+    return false;
+  });
+  const ordered = (): RecipientResult[] => input.recipients.map((r) => results.get(r)!);
+  if (valid.length === 0) return { recipients: ordered(), sessionUsable: session.usable };
+
+  const rsetError = await session.begin();
+  if (rsetError !== undefined) {
+    for (const r of valid) results.set(r, lost(r, 'mail', rsetError, false));
+    return { recipients: ordered(), connectionLost: 'before-data', sessionUsable: false };
+  }
+  const conn = session.connection;
+  const out = await send(conn, input, valid);
+  session.finish();
+  const result: TransactionResult = { recipients: [], sessionUsable: session.usable };
+
+  // A refused MAIL FROM decides for everyone (with PIPELINING the RCPTs then get 503s that mean nothing).
+  const err = out.err;
+  if (err?.command === 'MAIL FROM' && err.response !== undefined && codeOf(err.response) >= 200) {
+    for (const r of valid) results.set(r, reply(r, codeOf(err.response), err.response, 'mail', pats));
+    return { recipients: ordered(), sessionUsable: session.usable };
+  }
+  // Recipients with their own RCPT reply keep it, whatever happened afterwards.
+  const rejected = out.info?.rejectedErrors ?? (err as { rejectedErrors?: SmtpWireError[] } | undefined)?.rejectedErrors ?? envelopeOf(conn).rejectedErrors;
+  for (const e of rejected) {
+    const r = (e as SmtpWireError).recipient;
+    if (r !== undefined && e.response !== undefined) results.set(r, reply(r, codeOf(e.response), e.response, 'rcpt', pats));
+  }
+  const open = valid.filter((r) => !results.has(r));
+
+  if (out.info !== undefined) {
+    result.response = out.info.response;
+    for (const r of open) results.set(r, reply(r, codeOf(out.info.response), out.info.response, 'dot', pats));
+  } else {
+    const e = err ?? { message: 'no result' };
+    const command = e.command ?? '';
+    const hasReply = e.response !== undefined && codeOf(e.response) >= 200;
+    if (hasReply && command === 'DATA' && e.code === 'EENVELOPE') {
+      for (const r of open) results.set(r, reply(r, codeOf(e.response), e.response!, 'data', pats));
+    } else if (hasReply && command === 'DATA' && e.code === 'EMESSAGE') {
+      result.response = e.response!;
+      for (const r of open) results.set(r, reply(r, codeOf(e.response), e.response!, 'dot', pats));
+    } else if (e.code === 'EMESSAGE' && command === 'MAIL FROM') {
+      // nodemailer refuses locally when the message exceeds the SIZE the server announced.
+      for (const r of open) results.set(r, reply(r, 552, `552 5.3.4 ${e.message}`, 'mail', pats));
+    } else {
+      const afterData = out.bodySent;
+      result.connectionLost = afterData ? 'after-data' : 'before-data';
+      if (afterData) result.possibleDuplicate = true;
+      const phase: SmtpPhase = afterData ? 'dot' : out.dataStarted ? 'data' : 'rcpt';
+      for (const r of open) results.set(r, lost(r, phase, e, afterData));
+    }
+  }
+  result.recipients = ordered();
+  result.sessionUsable = session.usable;
+  return result;
+}

@@ -1,0 +1,89 @@
+/**
+ * A delivery process: one BullMQ Worker on the dispatch queue (not one per
+ * mail queue), the wake sweep, and the start-up report of which VMTAs this
+ * host can serve.
+ */
+import { Worker } from 'bullmq';
+import type { VmtaConfig } from '@vmta/config';
+import { createRedis, DISPATCH_QUEUE, Keys, MessageStore, QueueOps, type TokenData } from '@vmta/queue';
+import { pino, type Logger } from 'pino';
+import { DnsResolver } from '../dns/resolver.js';
+import type { RouteResolver } from '../stages/route.js';
+import { localSourceAddresses, servableVmtas } from '../stages/select-source.js';
+import { processToken } from './token-processor.js';
+
+export interface StartDeliveryOptions {
+  config: VmtaConfig;
+  redisUrl: string;
+  prefix?: string;
+  /** Tokens (connections) this process works on at once. */
+  concurrency?: number;
+  logger?: Logger;
+  resolver?: RouteResolver;
+  /** How often to add tokens an enqueue could not add (ms). */
+  wakeSweepMs?: number;
+  /** BullMQ stalled-job check: a dead process's tokens come back after about twice this. */
+  stalledIntervalMs?: number;
+}
+
+export interface RunningDelivery {
+  reload(config: VmtaConfig): void;
+  close(): Promise<void>;
+}
+
+export async function startDelivery(options: StartDeliveryOptions): Promise<RunningDelivery> {
+  const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'delivery' });
+  const prefix = options.prefix ?? 'vmta';
+  let config = options.config;
+  const redis = createRedis(options.redisUrl, 'delivery');
+  const store = new MessageStore(redis, { prefix });
+  const ops = new QueueOps(redis, prefix);
+  const localIps = localSourceAddresses();
+  const servable = servableVmtas(config, localIps);
+  log.info(
+    { event: 'vmtas', serves: servable.servable.map((s) => s.vmta), skips: servable.skipped, unusableSources: servable.unusableSources },
+    'virtual MTAs this host serves',
+  );
+  const nameServers = config.global.settings['name-server'];
+  const resolver = options.resolver ?? new DnsResolver(nameServers?.length ? { servers: nameServers } : {});
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps };
+  const stalled = options.stalledIntervalMs ?? 15_000;
+  const worker = new Worker<TokenData>(DISPATCH_QUEUE, (job, token) => processToken(job, token, deps), {
+    connection: createRedis(options.redisUrl, 'delivery'),
+    prefix: new Keys(prefix).bullPrefix(),
+    concurrency: options.concurrency ?? 20,
+    stalledInterval: stalled,
+    lockDuration: stalled * 2,
+    // A token that stalled (its process died) must never end up failed: it goes back to wait.
+    maxStalledCount: Number.MAX_SAFE_INTEGER,
+  });
+  worker.on('completed', (job) => {
+    // A message may have arrived while the token was finishing (its wake was deduplicated).
+    void ops
+      .nextDue(job.data.queue)
+      .then((next) => (next !== undefined && next <= Date.now() ? store.dispatcher.wake(job.data, job.data.slot) : undefined))
+      .catch((err: Error) => log.warn({ event: 'rewake-failed', queue: job.data.queue, err: err.message }, 'could not re-add a token'));
+  });
+  worker.on('failed', (job, err) => {
+    log.error({ event: 'token-failed', queue: job?.data.queue, err: err.message }, 'token failed; it will be retried');
+  });
+  worker.on('error', (err) => log.error({ event: 'worker-error', err: err.message }, 'worker error'));
+  const sweep = setInterval(() => {
+    store.dispatcher.sweepWakes().catch((err: Error) => log.warn({ event: 'wake-sweep-failed', err: err.message }, 'wake sweep failed'));
+  }, options.wakeSweepMs ?? 30_000);
+  sweep.unref();
+  await store.dispatcher.sweepWakes().catch(() => undefined);
+  log.info({ event: 'started', concurrency: options.concurrency ?? 20 }, 'delivery started');
+  return {
+    reload(next) {
+      config = next;
+    },
+    async close() {
+      clearInterval(sweep);
+      await worker.close();
+      await store.dispatcher.close();
+      redis.disconnect();
+      log.info({ event: 'closed' }, 'delivery closed');
+    },
+  };
+}

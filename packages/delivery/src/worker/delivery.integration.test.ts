@@ -1,0 +1,106 @@
+import { Redis } from 'ioredis';
+import { loadConfigText } from '@vmta/config';
+import { MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startReceiver, type Receiver } from '../stages/test-smtp-receiver.js';
+import { startDelivery, type RunningDelivery } from './delivery-service.js';
+
+function configFor(port: number, extra = ''): string {
+  return [
+    'host-name mta.example.test',
+    '<virtual-mta mta1>',
+    '  smtp-source-host 127.0.0.2 mta1.example.test',
+    '</virtual-mta>',
+    '<domain *>',
+    `  smtp-hosts [127.0.0.10]:${port}`,
+    '  retry-after 1h',
+    '  retry-recipients-after 1h',
+    extra,
+    '</domain>',
+  ].join('\n');
+}
+
+function message(recipients: string[]): NewMessage {
+  return {
+    mailFrom: 'sender@example.org',
+    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
+    body: Buffer.from('Subject: delivery test\r\nFrom: sender@example.org\r\n\r\nhello\r\n..leading dot\r\n'),
+    vmta: 'mta1',
+    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.test' },
+    receivedAt: Date.now(),
+  };
+}
+
+describe('delivery of queued mail', () => {
+  let t: TestRedis;
+  let redis: Redis;
+  let receiver: Receiver | undefined;
+  let delivery: RunningDelivery | undefined;
+  let store: MessageStore | undefined;
+
+  async function setup(receiverOptions: Parameters<typeof startReceiver>[0], extra = '') {
+    t = await getTestRedis();
+    redis = new Redis(t.url);
+    receiver = await startReceiver(receiverOptions);
+    const prefix = t.prefix.slice(0, -1);
+    store = new MessageStore(redis, { prefix });
+    const config = loadConfigText(configFor(receiver.port, extra));
+    delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 4 });
+    return { store, ops: new QueueOps(redis, prefix), prefix };
+  }
+
+  afterEach(async () => {
+    await delivery?.close();
+    await store?.dispatcher.close();
+    await receiver?.close();
+    await t?.cleanup();
+    redis?.disconnect();
+    delivery = undefined;
+    receiver = undefined;
+  });
+
+  it('delivers from the VMTA source address with its EHLO name, then forgets the message', async () => {
+    const { store, ops } = await setup({ host: '127.0.0.10', startTls: true });
+    const { id } = await store.enqueue(message(['a@one.example', 'b@one.example', 'c@two.example']));
+    await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(2);
+    expect(receiver!.connections.every((c) => c.remoteAddress === '127.0.0.2' && c.heloName === 'mta1.example.test')).toBe(true);
+    expect(receiver!.connections.every((c) => c.secure)).toBe(true);
+    expect(receiver!.messages.flatMap((m) => m.to).sort()).toEqual(['a@one.example', 'b@one.example', 'c@two.example']);
+    expect(receiver!.messages[0]!.body).toBe(message([]).body.toString());
+    await expect.poll(() => store.get(id), { timeout: 10_000 }).toBeUndefined();
+    expect((await ops.state('one.example/mta1')).delivered).toBe(2);
+    const records = (await redis.xrange(store.keys.accounting(), '-', '+')).map(([, f]) => f);
+    const d = records.filter((f) => f[1] === 'd');
+    expect(d).toHaveLength(3);
+    expect(d[0]).toContain('TLSv1.3');
+  });
+
+  it('bounces a 5xx recipient, defers a 4xx one until retry-recipients-after, delivers the rest', async () => {
+    const { store, ops } = await setup({
+      host: '127.0.0.10',
+      startTls: false,
+      rcptReply: (a) => (a.startsWith('gone') ? [550, '5.1.1 no such user'] : a.startsWith('full') ? [452, '4.2.2 mailbox full'] : undefined),
+    });
+    const { id } = await store.enqueue(message(['ok@mix.example', 'gone@mix.example', 'full@mix.example']));
+    await expect.poll(async () => (await store.get(id))?.recipients.map((r) => r.state), { timeout: 20_000 }).toEqual(['delivered', 'bounced', 'queued']);
+    const next = await ops.nextDue('mix.example/mta1');
+    expect(next).toBeGreaterThan(Date.now() + 50 * 60_000);
+    const token = await store.dispatcher.bull.getJob(tokenId('mix.example/mta1', 0));
+    await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
+    expect((await ops.state('mix.example/mta1')).mode).toBe('normal');
+  });
+
+  it('puts the queue in retry mode when the host refuses connections, and holds the mail', async () => {
+    const { store, ops } = await setup({ host: '127.0.0.10', startTls: false });
+    await receiver!.close();
+    const { id } = await store.enqueue(message(['x@down.example']));
+    await expect.poll(async () => (await ops.state('down.example/mta1')).mode, { timeout: 20_000 }).toBe('retry');
+    const s = await ops.state('down.example/mta1');
+    expect(s.failures).toBe(1);
+    expect(s.retryAt).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect(await store.queued('down.example/mta1')).toEqual([id]);
+    const token = await store.dispatcher.bull.getJob(tokenId('down.example/mta1', 0));
+    await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * Processing one dispatch token (`<queue>#<slot>`): the chain of named stages
+ * for a batch of due messages of one queue. route → select source → connect
+ * → transact → outcomes. A queue that must wait moves its token to BullMQ's
+ * delayed set and costs nothing until then.
+ */
+import { DelayedError, type Job } from 'bullmq';
+import { domainPolicy, type DomainPolicy, type VmtaConfig } from '@vmta/config';
+import type { Dispatcher, MessageStore, QueueOps, RecipientRecord, StoredMessage, TokenData } from '@vmta/queue';
+import type { Logger } from 'pino';
+import { ConnectError, SmtpClientError } from '../smtp-errors.js';
+import { connect, smtpTimeoutsOf } from '../stages/connect.js';
+import { isExpired, nextQueueRetry } from '../stages/retry-schedule.js';
+import { route, type RouteHost, type RouteResolver } from '../stages/route.js';
+import { selectSource, type OutboundSource } from '../stages/select-source.js';
+import type { SmtpSession } from '../stages/smtp-session.js';
+import { tlsPolicyOf } from '../stages/tls-policy.js';
+import { splitRecipients, transact } from '../stages/transact.js';
+import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
+
+export interface TokenDeps {
+  config: () => VmtaConfig;
+  store: MessageStore;
+  ops: QueueOps;
+  dispatcher: Dispatcher;
+  resolver: RouteResolver;
+  log: Logger;
+  localIps?: ReadonlySet<string>;
+  now?: () => number;
+  /** Messages claimed at a time. */
+  batchSize?: number;
+  /** After this long a token hands its place back (fairness between queues). */
+  timeBudgetMs?: number;
+}
+
+export type TokenResult = 'empty' | 'paused' | 'yielded';
+
+const NOT_LOCAL_RETRY_MS = 60_000;
+
+async function sleep(job: Job<TokenData>, token: string | undefined, until: number): Promise<never> {
+  await job.moveToDelayed(Math.max(until, Date.now() + 1), token);
+  throw new DelayedError();
+}
+
+class QueueFailure extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult> {
+  const now = deps.now ?? Date.now;
+  const { queue, domain, vmta, slot } = job.data;
+  const ref = { queue, domain, vmta };
+  const { ops } = deps;
+  await ops.requeueInflight(queue, slot, now());
+  const state = await ops.state(queue);
+  if (state.mode === 'paused') return 'paused';
+  if (state.mode === 'retry' && state.retryAt !== undefined && state.retryAt > now()) return sleep(job, token, state.retryAt);
+  const config = deps.config();
+  const policy = domainPolicy(config, domain, vmta).settings;
+  const log = deps.log.child({ queue, slot });
+  const sessions = new Map<string, SmtpSession>();
+  const started = now();
+  let failures = state.failures;
+  try {
+    for (;;) {
+      const batch = deps.batchSize ?? 50;
+      const ids = await ops.claimDue(queue, slot, now(), batch);
+      if (ids.length === 0) {
+        const next = await ops.nextDue(queue);
+        // `return await`: a rejected promise must not sit unobserved while `finally` closes sessions.
+        return next === undefined ? 'empty' : await sleep(job, token, next);
+      }
+      if (ids.length === batch && slot + 1 < policy['max-smtp-out']) await deps.dispatcher.wake(ref, slot + 1);
+      const messages = await Promise.all(ids.map((id) => deps.store.get(id)));
+      const routed = await route({ domain, policy, resolver: deps.resolver });
+      for (const [i, message] of messages.entries()) {
+        if (!message) {
+          await ops.finish({ id: ids[i]!, queue, slot, recipients: [] });
+          continue;
+        }
+        const pending = message.recipients.filter((r) => r.queue === queue && r.state === 'queued');
+        if (pending.length === 0) {
+          await ops.finish({ id: message.id, queue, slot, recipients: [] });
+        } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
+          await finishSame(deps, message, queue, slot, pending, expired(policy), policy, now());
+        } else if (routed.kind !== 'hosts') {
+          if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`);
+          const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
+          await finishSame(deps, message, queue, slot, pending, result, policy, now());
+        } else {
+          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, policy, config, log, now });
+          if (delivered && failures > 0) {
+            await ops.leaveRetry(queue);
+            failures = 0;
+          }
+        }
+      }
+      if (now() - started > (deps.timeBudgetMs ?? 30_000)) return 'yielded';
+    }
+  } catch (err) {
+    if (err instanceof SmtpClientError && err.code === 'SOURCE_NONE') {
+      // Not this host's VMTA: give the mail back and let a host that has the address take the token.
+      await ops.requeueInflight(queue, slot, now());
+      log.warn({ event: 'source-not-local', err: err.message }, 'this host cannot serve the VMTA');
+      return await sleep(job, token, now() + NOT_LOCAL_RETRY_MS);
+    }
+    if (!(err instanceof QueueFailure)) throw err;
+    const retryAt = now() + nextQueueRetry(policy['retry-after'], failures + 1);
+    await ops.enterRetry(queue, retryAt);
+    await ops.requeueInflight(queue, slot, now());
+    log.warn({ event: 'queue-retry', reason: err.reason, retryAt: new Date(retryAt).toISOString() }, 'queue in retry mode');
+    return await sleep(job, token, retryAt);
+  } finally {
+    await Promise.all([...sessions.values()].map((s) => s.close().catch(() => undefined)));
+  }
+}
+
+function expired(policy: DomainPolicy): RecipientOutcome {
+  return { outcome: 'bounced', code: 554, enhancedCode: '5.4.7', response: `message expired after bounce-after (${policy['bounce-after'] / 1000}s)`, category: 'message-expired' };
+}
+
+async function finishSame(
+  deps: TokenDeps,
+  message: StoredMessage,
+  queue: string,
+  slot: number,
+  pending: RecipientRecord[],
+  result: RecipientOutcome,
+  policy: DomainPolicy,
+  now: number,
+): Promise<void> {
+  const applied = applyOutcomes(message, sameOutcome(pending, result), { queue, now }, policy['retry-recipients-after']);
+  await deps.ops.finish({ id: message.id, queue, slot, ...applied });
+}
+
+interface MessageContext {
+  queue: string;
+  vmta: string;
+  slot: number;
+  policy: DomainPolicy;
+  config: VmtaConfig;
+  log: Logger;
+  now: () => number;
+}
+
+/** Sends one message to its pending recipients of this queue; true when any was delivered. */
+async function deliverMessage(
+  deps: TokenDeps,
+  sessions: Map<string, SmtpSession>,
+  hosts: RouteHost[],
+  message: StoredMessage,
+  pending: RecipientRecord[],
+  ctx: MessageContext,
+): Promise<boolean> {
+  const { policy } = ctx;
+  const source: OutboundSource = selectSource(ctx.config, ctx.vmta, pending[0]!.address, { localIps: deps.localIps });
+  const key = `${source.ip ?? '*'}|${source.hostName}`;
+  let session = sessions.get(key);
+  if (!session || !session.usable || !session.canSendMore(policy['max-msg-per-connection'])) {
+    await session?.close().catch(() => undefined);
+    sessions.delete(key);
+    try {
+      session = await connect({ host: hosts, source, tlsPolicy: tlsPolicyOf(policy), timeouts: smtpTimeoutsOf(policy), logger: ctx.log });
+    } catch (err) {
+      if (err instanceof ConnectError) throw new QueueFailure(err.message);
+      throw err;
+    }
+    sessions.set(key, session);
+  }
+  const results: Array<{ recipient: RecipientRecord; result: RecipientOutcome }> = [];
+  for (const chunk of splitRecipients(pending, policy['max-rcpt-per-transaction'])) {
+    if (!session.usable) {
+      results.push(...sameOutcome(chunk, { outcome: 'deferred', code: 451, enhancedCode: '4.4.2', response: 'connection lost', category: 'bad-connection' }));
+      continue;
+    }
+    const tx = await transact(session, { mailFrom: message.mailFrom, recipients: chunk.map((r) => r.address), body: message.body, envId: message.envId });
+    chunk.forEach((recipient, i) => {
+      const r = tx.recipients[i]!;
+      results.push({ recipient, result: { outcome: r.outcome, code: r.code, enhancedCode: r.enhancedCode, response: r.response, category: r.category } });
+    });
+  }
+  const applied = applyOutcomes(
+    message,
+    results,
+    { queue: ctx.queue, now: ctx.now(), sourceIp: source.ip, destinationIp: session.info.host.ip, tls: session.info.tls },
+    policy['retry-recipients-after'],
+  );
+  await deps.ops.finish({ id: message.id, queue: ctx.queue, slot: ctx.slot, ...applied });
+  ctx.log.info(
+    { event: 'delivery', queueId: message.id, delivered: results.filter((r) => r.result.outcome === 'delivered').length, bounced: results.filter((r) => r.result.outcome === 'bounced').length, deferred: results.filter((r) => r.result.outcome === 'deferred').length },
+    'transaction done',
+  );
+  return results.some((r) => r.result.outcome === 'delivered');
+}
