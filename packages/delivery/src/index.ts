@@ -27,3 +27,4 @@ export { splitRecipients, transact, type DsnNotify, type RecipientResult, type T
 export { startDelivery, type RunningDelivery, type StartDeliveryOptions } from './worker/delivery-service.js';
 export { processToken, type TokenDeps, type TokenResult } from './worker/token-processor.js';
 export { applyOutcomes, type RecipientOutcome } from './worker/outcomes.js';
+export { buildDsn, dsnStatus, isNullSender, wantsNotice, BounceNotifier, DEFAULT_MAX_RETURN_BYTES, type BuildDsnInput, type BounceNotifierOptions, type DsnAction, type DsnRecipient } from './dsn/index.js';

@@ -48,8 +48,10 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const resolver = options.resolver ?? new DnsResolver(nameServers?.length ? { servers: nameServers } : {});
   const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps };
   const stalled = options.stalledIntervalMs ?? 15_000;
+  // BullMQ leaves a connection it was handed open on close: we close it ourselves.
+  const workerRedis = createRedis(options.redisUrl, 'delivery');
   const worker = new Worker<TokenData>(DISPATCH_QUEUE, (job, token) => processToken(job, token, deps), {
-    connection: createRedis(options.redisUrl, 'delivery'),
+    connection: workerRedis,
     prefix: new Keys(prefix).bullPrefix(),
     concurrency: options.concurrency ?? 20,
     stalledInterval: stalled,
@@ -82,6 +84,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       clearInterval(sweep);
       await worker.close();
       await store.dispatcher.close();
+      workerRedis.disconnect();
       redis.disconnect();
       log.info({ event: 'closed' }, 'delivery closed');
     },
