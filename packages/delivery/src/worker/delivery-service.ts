@@ -3,6 +3,7 @@
  * mail queue), the wake sweep, and the start-up report of which VMTAs this
  * host can serve.
  */
+import os from 'node:os';
 import { Worker } from 'bullmq';
 import type { VmtaConfig } from '@vmta/config';
 import { createRedis, DISPATCH_QUEUE, Keys, MessageStore, QueueOps, type TokenData } from '@vmta/queue';
@@ -10,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
 import { localSourceAddresses, servableVmtas } from '../stages/select-source.js';
+import { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { processToken } from './token-processor.js';
 
 export interface StartDeliveryOptions {
@@ -46,7 +48,9 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   );
   const nameServers = config.global.settings['name-server'];
   const resolver = options.resolver ?? new DnsResolver(nameServers?.length ? { servers: nameServers } : {});
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps };
+  const hostName = config.global.settings['host-name'] ?? os.hostname();
+  const bounces = new BounceNotifier(store, { reportingMta: hostName, postmaster: config.global.settings.postmaster ?? `postmaster@${hostName}` });
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces };
   const stalled = options.stalledIntervalMs ?? 15_000;
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');

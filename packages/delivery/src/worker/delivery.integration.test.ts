@@ -89,6 +89,13 @@ describe('delivery of queued mail', () => {
     const token = await store.dispatcher.bull.getJob(tokenId('mix.example/mta1', 0));
     await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
     expect((await ops.state('mix.example/mta1')).mode).toBe('normal');
+    // the sender gets a DSN for the bounced recipient, from the null sender, delivered like any mail
+    await expect.poll(() => receiver!.messages.find((m) => m.from === '' && m.to.includes('sender@example.org')), { timeout: 20_000 }).toBeDefined();
+    const dsn = receiver!.messages.find((m) => m.from === '')!;
+    expect(dsn.body).toContain('multipart/report');
+    expect(dsn.body).toContain('Final-Recipient: rfc822; gone@mix.example');
+    expect(dsn.body).toContain('Status: 5.1.1');
+    expect(dsn.body).not.toContain('Final-Recipient: rfc822; full@mix.example');
   });
 
   it('puts the queue in retry mode when the host refuses connections, and holds the mail', async () => {

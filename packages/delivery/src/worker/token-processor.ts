@@ -16,6 +16,7 @@ import { selectSource, type OutboundSource } from '../stages/select-source.js';
 import type { SmtpSession } from '../stages/smtp-session.js';
 import { tlsPolicyOf } from '../stages/tls-policy.js';
 import { splitRecipients, transact } from '../stages/transact.js';
+import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 
 export interface TokenDeps {
@@ -25,6 +26,8 @@ export interface TokenDeps {
   dispatcher: Dispatcher;
   resolver: RouteResolver;
   log: Logger;
+  /** Sends DSNs for bounced recipients; none when absent. */
+  bounces?: BounceNotifier;
   localIps?: ReadonlySet<string>;
   now?: () => number;
   /** Messages claimed at a time. */
@@ -131,8 +134,23 @@ async function finishSame(
   policy: DomainPolicy,
   now: number,
 ): Promise<void> {
-  const applied = applyOutcomes(message, sameOutcome(pending, result), { queue, now }, policy['retry-recipients-after']);
+  const results = sameOutcome(pending, result);
+  const applied = applyOutcomes(message, results, { queue, now }, policy['retry-recipients-after']);
+  await notifyBounces(deps, message, results);
   await deps.ops.finish({ id: message.id, queue, slot, ...applied });
+}
+
+/** DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it. */
+async function notifyBounces(
+  deps: TokenDeps,
+  message: StoredMessage,
+  results: ReadonlyArray<{ recipient: RecipientRecord; result: RecipientOutcome }>,
+  remoteMta?: string,
+): Promise<void> {
+  const bounced = results.filter((r) => r.result.outcome === 'bounced');
+  if (!deps.bounces || bounced.length === 0) return;
+  const dsnId = await deps.bounces.notify(message, bounced.map((r) => ({ ...r, ...(remoteMta ? { remoteMta } : {}) })), 'failed');
+  if (dsnId) deps.log.info({ event: 'dsn', queueId: message.id, dsnId, recipients: bounced.length }, 'bounce notification queued');
 }
 
 interface MessageContext {
@@ -187,6 +205,7 @@ async function deliverMessage(
     { queue: ctx.queue, now: ctx.now(), sourceIp: source.ip, destinationIp: session.info.host.ip, tls: session.info.tls },
     policy['retry-recipients-after'],
   );
+  await notifyBounces(deps, message, results, session.info.host.name);
   await deps.ops.finish({ id: message.id, queue: ctx.queue, slot: ctx.slot, ...applied });
   ctx.log.info(
     { event: 'delivery', queueId: message.id, delivered: results.filter((r) => r.result.outcome === 'delivered').length, bounced: results.filter((r) => r.result.outcome === 'bounced').length, deferred: results.filter((r) => r.result.outcome === 'deferred').length },
