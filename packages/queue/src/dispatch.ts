@@ -10,9 +10,17 @@ import { Keys } from './keys.js';
 
 export const DISPATCH_QUEUE = 'dispatch';
 
-export interface TokenData {
+/** A mail queue as delivery needs it: its name and the two parts it is made of. */
+export interface QueueRef {
   queue: string;
+  domain: string;
+  vmta: string;
+}
+
+export interface TokenData extends QueueRef {
   slot: number;
+  /** 'expire': the queue's bounce-after sweep instead of a connection token. */
+  kind?: 'expire';
 }
 
 /** BullMQ job ids may not contain ':' (IPv6 literals do): the id is the encoded queue name and slot. */
@@ -41,22 +49,36 @@ export class Dispatcher {
    * sleeping until a recipient is due is woken; one in retry mode or for a
    * paused queue stays as it is.
    */
-  async wake(queue: string, slot = 0): Promise<void> {
+  async wake(ref: QueueRef, slot = 0): Promise<void> {
+    const { queue } = ref;
     const jobId = tokenId(queue, slot);
-    const job = await this.bull.add(queue, { queue, slot }, { jobId });
+    const job = await this.bull.add(queue, { ...ref, slot }, { jobId });
     if ((await job.getState()) !== 'delayed') return;
     const mode = await this.redis.hget(this.keys.queueState(queue), 'mode');
     if (mode !== 'retry' && mode !== 'paused') await job.promote().catch(() => undefined);
   }
 
+  /** Makes sure the queue's bounce-after sweep runs at `at` (or earlier, if already set earlier). */
+  async scheduleExpiry(ref: QueueRef, at: number): Promise<void> {
+    const jobId = `x!${encodeURIComponent(ref.queue)}`;
+    const existing = await this.bull.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'active' || state === 'waiting') return;
+      if (state === 'delayed' && existing.timestamp + (existing.opts.delay ?? 0) <= at) return;
+      await existing.remove().catch(() => undefined);
+    }
+    await this.bull.add(`${ref.queue} expiry`, { ...ref, slot: -1, kind: 'expire' }, { jobId, delay: Math.max(0, at - Date.now()) });
+  }
+
   /** Wakes every queue an enqueue marked, then unmarks it (a crash in between only repeats the wake). */
   async sweepWakes(): Promise<number> {
-    const queues = await this.redis.smembers(this.keys.wakeSet());
-    for (const q of queues) {
-      await this.wake(q);
-      await this.redis.srem(this.keys.wakeSet(), q);
+    const marks = await this.redis.smembers(this.keys.wakeSet());
+    for (const mark of marks) {
+      await this.wake(JSON.parse(mark) as QueueRef);
+      await this.redis.srem(this.keys.wakeSet(), mark);
     }
-    return queues.length;
+    return marks.length;
   }
 
   async close(): Promise<void> {

@@ -34,6 +34,10 @@ export class Keys {
   queueInflight(queue: string, slot: number): string {
     return `${this.prefix}:{q:${queue}}:inflight:${slot}`;
   }
+  /** Sorted set of the queue's message ids by received time, for bounce-after in every state. */
+  queueAge(queue: string): string {
+    return `${this.prefix}:{q:${queue}}:age`;
+  }
   /** Queues whose dispatch token may not have been added yet (swept by delivery). */
   wakeSet(): string {
     return `${this.prefix}:wake`;
@@ -57,5 +61,17 @@ export class Keys {
   /** Hash of cluster-wide totals (received, delivered, ...). */
   totals(): string {
     return `${this.prefix}:totals`;
+  }
+  /** Sorted set of connection leases of one queue: holder -> lease expiry (ms). */
+  queueConnections(queue: string): string {
+    return `${this.prefix}:{q:${queue}}:conns`;
+  }
+  /** Sorted set of connection leases of all queues of one VMTA: holder -> lease expiry (ms). */
+  vmtaConnections(vmta: string): string {
+    return `${this.prefix}:{v:${vmta}}:conns`;
+  }
+  /** GCRA state (theoretical arrival time) of one rate limit of a queue, e.g. `max-msg-rate`. */
+  queueRateLimit(queue: string, limit: string): string {
+    return `${this.prefix}:{q:${queue}}:rate:${limit}`;
   }
 }

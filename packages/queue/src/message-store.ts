@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { decodeBody, encodeBody, type BodyEncoding } from './body-codec.js';
-import { Dispatcher } from './dispatch.js';
+import { Dispatcher, type QueueRef } from './dispatch.js';
 import { QueueUnavailableError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { newMessageId } from './message-id.js';
@@ -45,7 +45,9 @@ export class MessageStore {
       state: 'queued',
       attempts: 0,
     }));
-    const queues = [...new Set(recipients.map((r) => r.queue))];
+    const refs = new Map(recipients.map((r) => [r.queue, { queue: r.queue, domain: r.domain, vmta: msg.vmta }]));
+    const queues = [...refs.keys()];
+    const marks = [...refs.values()].map((ref) => JSON.stringify(ref));
     const multi = this.redis.multi();
     multi.set(k.messageBody(id), data);
     multi.hset(k.messageMeta(id), {
@@ -61,9 +63,12 @@ export class MessageStore {
       pending: String(recipients.length),
     });
     multi.hset(k.messageRecipients(id), Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])));
-    for (const q of queues) multi.zadd(k.queueReady(q), 'NX', msg.receivedAt, id);
+    for (const q of queues) {
+      multi.zadd(k.queueReady(q), 'NX', msg.receivedAt, id);
+      multi.zadd(k.queueAge(q), 'NX', msg.receivedAt, id);
+    }
     multi.sadd(k.queueIndex(), ...queues);
-    multi.sadd(k.wakeSet(), ...queues);
+    multi.sadd(k.wakeSet(), ...marks);
     const logged = new Date().toISOString();
     for (const r of recipients) {
       multi.xadd(k.accounting(), 'MAXLEN', '~', String(ACCOUNTING_MAXLEN), '*', ...receivedRecord(id, msg, r, logged));
@@ -79,13 +84,13 @@ export class MessageStore {
     if (!results || failed) {
       throw new QueueUnavailableError(`cannot enqueue ${id}: ${failed?.[0]?.message ?? 'transaction aborted'}`);
     }
-    return { id, queues, woken: await this.wake(queues) };
+    return { id, queues, woken: await this.wake([...refs.values()], marks) };
   }
 
-  private async wake(queues: string[]): Promise<boolean> {
+  private async wake(refs: QueueRef[], marks: string[]): Promise<boolean> {
     try {
-      for (const q of queues) await this.dispatcher.wake(q);
-      await this.redis.srem(this.keys.wakeSet(), ...queues);
+      for (const ref of refs) await this.dispatcher.wake(ref);
+      await this.redis.srem(this.keys.wakeSet(), ...marks);
       return true;
     } catch {
       return false;

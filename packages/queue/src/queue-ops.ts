@@ -16,22 +16,37 @@ for _, id in ipairs(ids) do
 end
 return ids`;
 
+const CLAIM_IDS = `
+local out = {}
+for _, id in ipairs(ARGV) do
+  if redis.call('ZREM', KEYS[1], id) == 1 then
+    redis.call('SADD', KEYS[2], id)
+    out[#out + 1] = id
+  end
+end
+return out`;
+
 const REQUEUE = `
 local ids = redis.call('SMEMBERS', KEYS[1])
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[2], ARGV[1], id) end
 redis.call('DEL', KEYS[1])
 return #ids`;
 
-// KEYS: meta, rcpts, body, inflight, ready, state, totals
+// KEYS: meta, rcpts, body, inflight, ready, state, totals, age
 // ARGV: id, notBefore|'' , finals, delivered, bounced, deferred, (index, json)...
 const FINISH = `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SREM', KEYS[4], ARGV[1])
+  redis.call('ZREM', KEYS[8], ARGV[1])
   return -1
 end
 for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 redis.call('SREM', KEYS[4], ARGV[1])
-if ARGV[2] ~= '' then redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1]) end
+if ARGV[2] ~= '' then
+  redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
+else
+  redis.call('ZREM', KEYS[8], ARGV[1])
+end
 for i, name in ipairs({'delivered', 'bounced', 'deferred'}) do
   local n = tonumber(ARGV[3 + i])
   if n > 0 then
@@ -71,7 +86,11 @@ export interface OutcomeBatch {
 type WithScripts = Redis & {
   vmtaClaim(ready: string, inflight: string, now: number, limit: number): Promise<string[]>;
   vmtaRequeue(inflight: string, ready: string, now: number): Promise<number>;
+  vmtaClaimIds(ready: string, inflight: string, ...ids: string[]): Promise<string[]>;
 };
+
+/** The in-flight slot used by the bounce-after sweep of a queue. */
+export const EXPIRY_SLOT = -1;
 
 export class QueueOps {
   readonly keys: Keys;
@@ -82,7 +101,8 @@ export class QueueOps {
     if (!('vmtaClaim' in redis)) {
       redis.defineCommand('vmtaClaim', { numberOfKeys: 2, lua: CLAIM });
       redis.defineCommand('vmtaRequeue', { numberOfKeys: 2, lua: REQUEUE });
-      redis.defineCommand('vmtaFinish', { numberOfKeys: 7, lua: FINISH });
+      redis.defineCommand('vmtaFinish', { numberOfKeys: 8, lua: FINISH });
+      redis.defineCommand('vmtaClaimIds', { numberOfKeys: 2, lua: CLAIM_IDS });
     }
     this.r = redis as WithScripts;
   }
@@ -95,6 +115,23 @@ export class QueueOps {
   /** Gives back what a slot held (its previous holder died, or it stops early): due at `now`. */
   requeueInflight(queue: string, slot: number, now: number): Promise<number> {
     return this.r.vmtaRequeue(this.keys.queueInflight(queue, slot), this.keys.queueReady(queue), now);
+  }
+
+  /** Ids received before `receivedBefore`, oldest first (bounce-after candidates, whatever their state). */
+  receivedBefore(queue: string, receivedBefore: number, limit: number): Promise<string[]> {
+    return this.r.zrangebyscore(this.keys.queueAge(queue), '-inf', String(receivedBefore), 'LIMIT', '0', String(limit));
+  }
+
+  /** Received time of the oldest message in the queue, if any. */
+  async oldest(queue: string): Promise<number | undefined> {
+    const first = await this.r.zrange(this.keys.queueAge(queue), '0', '0', 'WITHSCORES');
+    return first.length >= 2 ? Number(first[1]) : undefined;
+  }
+
+  /** Claims these ids for a slot if they are waiting in the queue (not held by a token). */
+  claimIds(queue: string, slot: number, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.r.vmtaClaimIds(this.keys.queueReady(queue), this.keys.queueInflight(queue, slot), ...ids);
   }
 
   /** When the next message of the queue is due, if any. */
@@ -118,6 +155,7 @@ export class QueueOps {
       k.queueReady(batch.queue),
       k.queueState(batch.queue),
       k.totals(),
+      k.queueAge(batch.queue),
       batch.id,
       batch.notBefore === undefined ? '' : batch.notBefore,
       finals,

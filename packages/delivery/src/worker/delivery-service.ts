@@ -64,6 +64,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     maxStalledCount: Number.MAX_SAFE_INTEGER,
   });
   worker.on('completed', (job) => {
+    if (job.data.kind === 'expire') return;
     // A message may have arrived while the token was finishing (its wake was deduplicated).
     void ops
       .nextDue(job.data.queue)

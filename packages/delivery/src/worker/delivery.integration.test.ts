@@ -110,4 +110,26 @@ describe('delivery of queued mail', () => {
     const token = await store.dispatcher.bull.getJob(tokenId('down.example/mta1', 0));
     await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
   });
+
+  it('bounces mail older than bounce-after even while its queue is paused', async () => {
+    const { store, ops } = await setup({ host: '127.0.0.10', startTls: false }, '  bounce-after 1h');
+    await ops.pause('old.example/mta1');
+    const { id } = await store.enqueue({ ...message(['x@old.example', 'y@old.example']), receivedAt: Date.now() - 2 * 3_600_000 });
+    await expect.poll(async () => (await store.get(id))?.recipients.map((r) => r.state) ?? 'gone', { timeout: 20_000 }).toEqual('gone');
+    expect((await ops.state('old.example/mta1')).bounced).toBe(2);
+    expect(receiver!.messages.some((m) => m.to.includes('x@old.example'))).toBe(false);
+    // the DSN to the sender goes out through its own queue, which is not paused
+    await expect.poll(() => receiver!.messages.find((m) => m.from === '')?.body ?? '', { timeout: 20_000 }).toContain('Status: 5.4.7');
+  });
+
+  it('bounces mail older than bounce-after while its queue is in retry mode', async () => {
+    const { store, ops } = await setup({ host: '127.0.0.10', startTls: false }, '  bounce-after 3s');
+    await receiver!.close();
+    const { id } = await store.enqueue(message(['x@stuck.example']));
+    await expect.poll(async () => (await ops.state('stuck.example/mta1')).mode, { timeout: 20_000 }).toBe('retry');
+    expect((await ops.state('stuck.example/mta1')).retryAt).toBeGreaterThan(Date.now() + 50 * 60_000);
+    await expect.poll(async () => (await ops.state('stuck.example/mta1')).bounced, { timeout: 20_000 }).toBe(1);
+    expect((await ops.state('stuck.example/mta1')).mode).toBe('retry');
+    expect(await store.get(id)).toBeUndefined();
+  });
 });

@@ -17,6 +17,7 @@ import type { SmtpSession } from '../stages/smtp-session.js';
 import { tlsPolicyOf } from '../stages/tls-policy.js';
 import { splitRecipients, transact } from '../stages/transact.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
+import { expiredOutcome, processExpiry, scheduleExpiry } from './expiry.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 
 export interface TokenDeps {
@@ -51,17 +52,19 @@ class QueueFailure extends Error {
   }
 }
 
-export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult> {
+export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult | number> {
+  if (job.data.kind === 'expire') return processExpiry(job, deps);
   const now = deps.now ?? Date.now;
   const { queue, domain, vmta, slot } = job.data;
   const ref = { queue, domain, vmta };
   const { ops } = deps;
+  const config = deps.config();
+  const policy = domainPolicy(config, domain, vmta).settings;
   await ops.requeueInflight(queue, slot, now());
+  if (slot === 0) await scheduleExpiry(deps, ref, policy['bounce-after']);
   const state = await ops.state(queue);
   if (state.mode === 'paused') return 'paused';
   if (state.mode === 'retry' && state.retryAt !== undefined && state.retryAt > now()) return sleep(job, token, state.retryAt);
-  const config = deps.config();
-  const policy = domainPolicy(config, domain, vmta).settings;
   const log = deps.log.child({ queue, slot });
   const sessions = new Map<string, SmtpSession>();
   const started = now();
@@ -87,7 +90,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
         if (pending.length === 0) {
           await ops.finish({ id: message.id, queue, slot, recipients: [] });
         } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
-          await finishSame(deps, message, queue, slot, pending, expired(policy), policy, now());
+          await finishSame(deps, message, queue, slot, pending, expiredOutcome(policy['bounce-after']), policy, now());
         } else if (routed.kind !== 'hosts') {
           if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`);
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
@@ -118,10 +121,6 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
   } finally {
     await Promise.all([...sessions.values()].map((s) => s.close().catch(() => undefined)));
   }
-}
-
-function expired(policy: DomainPolicy): RecipientOutcome {
-  return { outcome: 'bounced', code: 554, enhancedCode: '5.4.7', response: `message expired after bounce-after (${policy['bounce-after'] / 1000}s)`, category: 'message-expired' };
 }
 
 async function finishSame(

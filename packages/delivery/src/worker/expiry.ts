@@ -1,0 +1,62 @@
+/**
+ * bounce-after in every state: each queue has one delayed `expire` job due when
+ * its oldest message reaches bounce-after. It bounces what is too old whether
+ * the queue is normal, in retry or paused (mail held by a running token is
+ * bounced by that token), then reschedules itself for the next oldest.
+ */
+import { domainPolicy } from '@vmta/config';
+import { EXPIRY_SLOT, type QueueRef, type TokenData } from '@vmta/queue';
+import type { Job } from 'bullmq';
+import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
+import type { TokenDeps } from './token-processor.js';
+
+const BATCH = 200;
+
+export function expiredOutcome(bounceAfterMs: number): RecipientOutcome {
+  return {
+    outcome: 'bounced',
+    code: 554,
+    enhancedCode: '5.4.7',
+    response: `message expired: not delivered within bounce-after (${Math.round(bounceAfterMs / 1000)}s)`,
+    category: 'message-expired',
+  };
+}
+
+/** Keeps the queue's expiry job due at its oldest message's bounce-after time. */
+export async function scheduleExpiry(deps: TokenDeps, ref: QueueRef, bounceAfterMs: number): Promise<void> {
+  const oldest = await deps.ops.oldest(ref.queue);
+  if (oldest !== undefined) await deps.dispatcher.scheduleExpiry(ref, oldest + bounceAfterMs);
+}
+
+export async function processExpiry(job: Job<TokenData>, deps: TokenDeps): Promise<number> {
+  const now = deps.now ?? Date.now;
+  const { queue, domain, vmta } = job.data;
+  const ref = { queue, domain, vmta };
+  const { ops } = deps;
+  const policy = domainPolicy(deps.config(), domain, vmta).settings;
+  await ops.requeueInflight(queue, EXPIRY_SLOT, now());
+  let bounced = 0;
+  for (;;) {
+    const candidates = await ops.receivedBefore(queue, now() - policy['bounce-after'], BATCH);
+    const ids = await ops.claimIds(queue, EXPIRY_SLOT, candidates);
+    for (const id of ids) {
+      const message = await deps.store.get(id);
+      const pending = message?.recipients.filter((r) => r.queue === queue && r.state === 'queued') ?? [];
+      if (!message || pending.length === 0) {
+        await ops.finish({ id, queue, slot: EXPIRY_SLOT, recipients: [] });
+        continue;
+      }
+      const results = sameOutcome(pending, expiredOutcome(policy['bounce-after']));
+      if (deps.bounces) await deps.bounces.notify(message, results, 'failed');
+      await ops.finish({ id, queue, slot: EXPIRY_SLOT, ...applyOutcomes(message, results, { queue, now: now() }, policy['retry-recipients-after']) });
+      bounced += pending.length;
+    }
+    // Candidates held by a running token are left to it; stop when nothing more could be taken.
+    if (ids.length === 0 || candidates.length < BATCH) break;
+  }
+  if (bounced > 0) deps.log.info({ event: 'expired', queue, recipients: bounced }, 'bounced mail older than bounce-after');
+  const oldest = await ops.oldest(queue);
+  // A message held by a token stays in `age` until the token finishes it: look again in a minute at most.
+  if (oldest !== undefined) await deps.dispatcher.scheduleExpiry(ref, Math.max(oldest + policy['bounce-after'], now() + 60_000));
+  return bounced;
+}
