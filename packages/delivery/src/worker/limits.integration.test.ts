@@ -1,0 +1,97 @@
+/**
+ * Limits hold across delivery processes: two `vmta start --role delivery`
+ * processes share one queue and together never open more connections than its
+ * max-smtp-out.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { MessageStore } from '@vmta/queue';
+import { getTestRedis } from '@vmta/testing';
+import { SMTPServer } from 'smtp-server';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const MAX_SMTP_OUT = 2;
+const TOTAL = 120;
+
+/** A receiver that takes 30 ms per message and records the most connections it had open at once. */
+async function slowReceiver() {
+  let open = 0;
+  let peak = 0;
+  let received = 0;
+  const server = new SMTPServer({
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    authOptional: true,
+    disableReverseLookup: true,
+    logger: false,
+    onConnect(_s, cb) {
+      open += 1;
+      peak = Math.max(peak, open);
+      cb();
+    },
+    onClose() {
+      open -= 1;
+    },
+    onData(stream, _s, cb) {
+      stream.resume();
+      stream.on('end', () =>
+        setTimeout(() => {
+          received += 1;
+          cb();
+        }, 30),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.10', resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return { port, peak: () => peak, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function deliveryProcess(conf: string, url: string, prefix: string): ChildProcess {
+  return spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'start', '--role', 'delivery', '--config', conf], {
+    env: { ...process.env, REDIS_URL: url, VMTA_PREFIX: prefix },
+    stdio: 'ignore',
+  });
+}
+
+describe('max-smtp-out across delivery processes', () => {
+  it('two processes together keep to the queue max-smtp-out', { timeout: 90_000 }, async () => {
+    const t = await getTestRedis();
+    const prefix = t.prefix.slice(0, -1);
+    const receiver = await slowReceiver();
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-limits-'));
+    const conf = path.join(dir, 'vmta.conf');
+    writeFileSync(
+      conf,
+      ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, `  max-smtp-out ${MAX_SMTP_OUT}`, '  max-msg-per-connection 10', '</domain>'].join('\n'),
+    );
+    const redis = new Redis(t.url);
+    const store = new MessageStore(redis, { prefix });
+    const procs = [deliveryProcess(conf, t.url, prefix), deliveryProcess(conf, t.url, prefix)];
+    try {
+      for (let i = 0; i < TOTAL; i++) {
+        await store.enqueue({
+          mailFrom: 's@example.org',
+          recipients: [{ address: `r${i}@limits.example`, domain: 'limits.example' }],
+          body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`),
+          vmta: 'mta1',
+          source: { ip: '127.0.0.9', listener: 'test' },
+          receivedAt: Date.now(),
+        });
+      }
+      await expect.poll(() => receiver.received(), { timeout: 60_000, interval: 200 }).toBe(TOTAL);
+      // both slots were used (the limit was reached), never more
+      expect(receiver.peak()).toBe(MAX_SMTP_OUT);
+    } finally {
+      for (const p of procs) p.kill('SIGKILL');
+      await store.dispatcher.close();
+      redis.disconnect();
+      await receiver.close();
+      await t.cleanup();
+    }
+  });
+});
