@@ -7,3 +7,5 @@ export * from './rate-counter.js';
 export * from './redis.js';
 export * from './dispatch.js';
 export * from './queue-ops.js';
+export * from './connection-limiter.js';
+export * from './delivery-rate-limiter.js';

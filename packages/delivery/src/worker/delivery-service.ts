@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { Worker } from 'bullmq';
 import type { VmtaConfig } from '@vmta/config';
-import { createRedis, DISPATCH_QUEUE, Keys, MessageStore, QueueOps, type TokenData } from '@vmta/queue';
+import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DISPATCH_QUEUE, Keys, MessageStore, QueueOps, type TokenData } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
@@ -50,7 +50,8 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const resolver = options.resolver ?? new DnsResolver(nameServers?.length ? { servers: nameServers } : {});
   const hostName = config.global.settings['host-name'] ?? os.hostname();
   const bounces = new BounceNotifier(store, { reportingMta: hostName, postmaster: config.global.settings.postmaster ?? `postmaster@${hostName}` });
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces };
+  const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix) };
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters };
   const stalled = options.stalledIntervalMs ?? 15_000;
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');

@@ -132,4 +132,27 @@ describe('delivery of queued mail', () => {
     expect((await ops.state('stuck.example/mta1')).mode).toBe('retry');
     expect(await store.get(id)).toBeUndefined();
   });
+
+  it('keeps to max-msg-rate: one message an hour means one goes now and the rest wait, token asleep', async () => {
+    const { store } = await setup({ host: '127.0.0.10', startTls: false }, '  max-msg-rate 1/h');
+    const ids = [];
+    for (const r of ['a', 'b', 'c']) ids.push((await store.enqueue(message([`${r}@slow.example`]))).id);
+    await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(1);
+    const token = await store.dispatcher.bull.getJob(tokenId('slow.example/mta1', 0));
+    await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
+    expect((await store.queued('slow.example/mta1')).length).toBe(2);
+    expect(receiver!.messages.length).toBe(1);
+  });
+
+  it('keeps to the max-smtp-out of a virtual MTA across its queues', async () => {
+    const { store } = await setup({ host: '127.0.0.10', startTls: false }, '  max-smtp-out 5');
+    // the VMTA allows no connection at all: nothing may go out, every queue waits
+    await delivery!.close();
+    const config = loadConfigText(configFor(receiver!.port, '').replace('smtp-source-host 127.0.0.2 mta1.example.test', 'smtp-source-host 127.0.0.2 mta1.example.test\n  max-smtp-out 0'));
+    delivery = await startDelivery({ config, redisUrl: t.url, prefix: t.prefix.slice(0, -1), concurrency: 4 });
+    await store.enqueue(message(['a@v1.example', 'b@v2.example']));
+    const token = await store.dispatcher.bull.getJob(tokenId('v1.example/mta1', 0));
+    await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
+    expect(receiver!.connections.length).toBe(0);
+  });
 });

@@ -18,6 +18,7 @@ import { tlsPolicyOf } from '../stages/tls-policy.js';
 import { splitRecipients, transact } from '../stages/transact.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { expiredOutcome, processExpiry, scheduleExpiry } from './expiry.js';
+import { holderId, mayConnect, maySend, releaseConnection, type Limiters } from './limits.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 
 export interface TokenDeps {
@@ -29,6 +30,8 @@ export interface TokenDeps {
   log: Logger;
   /** Sends DSNs for bounced recipients; none when absent. */
   bounces?: BounceNotifier;
+  /** Cluster-wide limits (VMTA max-smtp-out, max-connect-rate, max-msg-rate); none when absent. */
+  limiters?: Limiters;
   localIps?: ReadonlySet<string>;
   now?: () => number;
   /** Messages claimed at a time. */
@@ -52,6 +55,21 @@ class QueueFailure extends Error {
   }
 }
 
+/** A limit says not now: the token sleeps until `until`, the queue stays in its mode. */
+class LimitWait extends Error {
+  constructor(
+    readonly until: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+interface OpenSession {
+  session: SmtpSession;
+  holder: string;
+}
+
 export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult | number> {
   if (job.data.kind === 'expire') return processExpiry(job, deps);
   const now = deps.now ?? Date.now;
@@ -66,7 +84,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
   if (state.mode === 'paused') return 'paused';
   if (state.mode === 'retry' && state.retryAt !== undefined && state.retryAt > now()) return sleep(job, token, state.retryAt);
   const log = deps.log.child({ queue, slot });
-  const sessions = new Map<string, SmtpSession>();
+  const sessions = new Map<string, OpenSession>();
   const started = now();
   let failures = state.failures;
   try {
@@ -106,6 +124,11 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
       if (now() - started > (deps.timeBudgetMs ?? 30_000)) return 'yielded';
     }
   } catch (err) {
+    if (err instanceof LimitWait) {
+      await ops.requeueInflight(queue, slot, now());
+      log.debug({ event: 'limit-wait', reason: err.reason, until: new Date(err.until).toISOString() }, 'waiting for a limit');
+      return await sleep(job, token, err.until);
+    }
     if (err instanceof SmtpClientError && err.code === 'SOURCE_NONE') {
       // Not this host's VMTA: give the mail back and let a host that has the address take the token.
       await ops.requeueInflight(queue, slot, now());
@@ -119,7 +142,12 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
     log.warn({ event: 'queue-retry', reason: err.reason, retryAt: new Date(retryAt).toISOString() }, 'queue in retry mode');
     return await sleep(job, token, retryAt);
   } finally {
-    await Promise.all([...sessions.values()].map((s) => s.close().catch(() => undefined)));
+    await Promise.all(
+      [...sessions.values()].map(async (s) => {
+        await s.session.close().catch(() => undefined);
+        if (deps.limiters) await releaseConnection(deps.limiters, vmta, s.holder).catch(() => undefined);
+      }),
+    );
   }
 }
 
@@ -165,7 +193,7 @@ interface MessageContext {
 /** Sends one message to its pending recipients of this queue; true when any was delivered. */
 async function deliverMessage(
   deps: TokenDeps,
-  sessions: Map<string, SmtpSession>,
+  sessions: Map<string, OpenSession>,
   hosts: RouteHost[],
   message: StoredMessage,
   pending: RecipientRecord[],
@@ -174,17 +202,29 @@ async function deliverMessage(
   const { policy } = ctx;
   const source: OutboundSource = selectSource(ctx.config, ctx.vmta, pending[0]!.address, { localIps: deps.localIps });
   const key = `${source.ip ?? '*'}|${source.hostName}`;
-  let session = sessions.get(key);
-  if (!session || !session.usable || !session.canSendMore(policy['max-msg-per-connection'])) {
-    await session?.close().catch(() => undefined);
+  let open = sessions.get(key);
+  if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection'])) {
+    const holder = open?.holder ?? holderId(ctx.queue, ctx.slot, key);
+    await open?.session.close().catch(() => undefined);
     sessions.delete(key);
+    if (deps.limiters && !open) {
+      const verdict = await mayConnect(deps.limiters, ctx.config, { queue: ctx.queue, vmta: ctx.vmta, holder, policy, now: ctx.now() });
+      if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
+    }
     try {
-      session = await connect({ host: hosts, source, tlsPolicy: tlsPolicyOf(policy), timeouts: smtpTimeoutsOf(policy), logger: ctx.log });
+      const session = await connect({ host: hosts, source, tlsPolicy: tlsPolicyOf(policy), timeouts: smtpTimeoutsOf(policy), logger: ctx.log });
+      open = { session, holder };
     } catch (err) {
+      if (deps.limiters) await releaseConnection(deps.limiters, ctx.vmta, holder).catch(() => undefined);
       if (err instanceof ConnectError) throw new QueueFailure(err.message);
       throw err;
     }
-    sessions.set(key, session);
+    sessions.set(key, open);
+  }
+  const session = open.session;
+  if (deps.limiters) {
+    const verdict = await maySend(deps.limiters, ctx.queue, policy, pending.length, ctx.now());
+    if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
   }
   const results: Array<{ recipient: RecipientRecord; result: RecipientOutcome }> = [];
   for (const chunk of splitRecipients(pending, policy['max-rcpt-per-transaction'])) {

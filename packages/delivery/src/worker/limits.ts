@@ -1,0 +1,51 @@
+/**
+ * Limits stage: cluster-wide checks before a connection and before a
+ * transaction. Each answers "go" or "wait until T"; waiting is done by the
+ * caller as a delayed token, never by polling here.
+ */
+import os from 'node:os';
+import type { DomainPolicy, VmtaConfig } from '@vmta/config';
+import type { ConnectionLimiter, DeliveryRateLimiter } from '@vmta/queue';
+
+export interface Limiters {
+  connections: ConnectionLimiter;
+  rates: DeliveryRateLimiter;
+}
+
+/** A VMTA slot is held for a session; a dead process's slot comes back after this. */
+export const VMTA_LEASE_MS = 5 * 60_000;
+/** How long a token waits before asking again for a VMTA slot that was full. */
+export const VMTA_FULL_WAIT_MS = 2_000;
+
+export type Verdict = { go: true } | { go: false; until: number; reason: string };
+
+export function holderId(queue: string, slot: number, sourceKey: string): string {
+  return `${os.hostname()}:${process.pid}:${queue}#${slot}:${sourceKey}`;
+}
+
+/** Before opening a connection: max-connect-rate of the queue, max-smtp-out of the VMTA. */
+export async function mayConnect(
+  limiters: Limiters,
+  config: VmtaConfig,
+  input: { queue: string; vmta: string; holder: string; policy: DomainPolicy; now: number },
+): Promise<Verdict> {
+  const rate = await limiters.rates.take({ queue: input.queue, limit: 'max-connect-rate' }, input.policy['max-connect-rate'], 1, input.now);
+  if (rate.allowed < 1) return { go: false, until: rate.retryAtMs ?? input.now + 1000, reason: 'max-connect-rate' };
+  const vmtaLimit = config.vmtas[input.vmta.toLowerCase()]?.settings['max-smtp-out'];
+  if (vmtaLimit === undefined || vmtaLimit === null) return { go: true };
+  const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, vmtaLimit, VMTA_LEASE_MS, input.now);
+  return ok ? { go: true } : { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'virtual-mta max-smtp-out' };
+}
+
+export async function releaseConnection(limiters: Limiters, vmta: string, holder: string): Promise<void> {
+  await limiters.connections.release({ kind: 'vmta', vmta }, holder);
+}
+
+/** Before a message: max-msg-rate counts attempted recipients of the queue. */
+export async function maySend(limiters: Limiters, queue: string, policy: DomainPolicy, recipients: number, now: number): Promise<Verdict> {
+  const rate = policy['max-msg-rate'];
+  if (rate === 'unlimited') return { go: true };
+  const burst = Math.max(1, Math.min(recipients, policy['max-rcpt-per-transaction']));
+  const taken = await limiters.rates.take({ queue, limit: 'max-msg-rate' }, { ...rate, burst }, recipients, now);
+  return taken.allowed >= recipients ? { go: true } : { go: false, until: taken.retryAtMs ?? now + 1000, reason: 'max-msg-rate' };
+}

@@ -1,0 +1,102 @@
+import { Redis } from 'ioredis';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionLimiter, type ConnectionScope } from './index.js';
+
+describe('cluster-wide connection limits (max-smtp-out)', () => {
+  let t: TestRedis;
+  let a: Redis;
+  let b: Redis;
+  let la: ConnectionLimiter;
+  let lb: ConnectionLimiter;
+  const now = 1_000_000;
+  beforeAll(async () => {
+    t = await getTestRedis();
+    a = new Redis(t.url);
+    b = new Redis(t.url);
+    la = new ConnectionLimiter(a, t.prefix.slice(0, -1));
+    lb = new ConnectionLimiter(b, t.prefix.slice(0, -1));
+  });
+  afterAll(async () => {
+    await t.cleanup();
+    a.disconnect();
+    b.disconnect();
+  });
+
+  it('grants exactly the limit when two processes race 50 acquires for 3 slots', async () => {
+    const scope: ConnectionScope = { kind: 'vmta', vmta: 'race' };
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? la : lb).acquire(scope, `h${i}`, 3, 60_000, now)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(3);
+    expect(await la.count(scope, now)).toBe(3);
+  });
+
+  it('shares one count among all queues of a VMTA and keeps queues apart', async () => {
+    const vmta: ConnectionScope = { kind: 'vmta', vmta: 'mta1' };
+    expect(await la.acquire(vmta, 'gmail.com/mta1#0', 2, 60_000, now)).toBe(true);
+    expect(await lb.acquire(vmta, 'yahoo.com/mta1#0', 2, 60_000, now)).toBe(true);
+    expect(await la.acquire(vmta, 'aol.com/mta1#0', 2, 60_000, now)).toBe(false);
+    expect(await la.acquire({ kind: 'vmta', vmta: 'mta2' }, 'aol.com/mta2#0', 2, 60_000, now)).toBe(true);
+    expect(await la.acquire({ kind: 'queue', queue: 'aol.com/mta1' }, 'x', 1, 60_000, now)).toBe(true);
+    expect(await la.count(vmta, now)).toBe(2);
+  });
+
+  it('frees a slot on release, and release of a slot not held says false', async () => {
+    const scope: ConnectionScope = { kind: 'queue', queue: 'rel.example/mta1' };
+    expect(await la.acquire(scope, 'p1', 1, 60_000, now)).toBe(true);
+    expect(await lb.acquire(scope, 'p2', 1, 60_000, now)).toBe(false);
+    expect(await la.release(scope, 'p1')).toBe(true);
+    expect(await la.release(scope, 'p1')).toBe(false);
+    expect(await lb.acquire(scope, 'p2', 1, 60_000, now)).toBe(true);
+    expect(await lb.count(scope, now)).toBe(1);
+  });
+
+  it('gives the slots of a dead holder back once its lease has expired', async () => {
+    const scope: ConnectionScope = { kind: 'vmta', vmta: 'lease' };
+    expect(await la.acquire(scope, 'dead', 1, 10_000, now)).toBe(true);
+    expect(await lb.acquire(scope, 'alive', 1, 10_000, now + 9_999)).toBe(false);
+    expect(await la.count(scope, now + 9_999)).toBe(1);
+    expect(await la.count(scope, now + 10_000)).toBe(0);
+    expect(await lb.acquire(scope, 'alive', 1, 10_000, now + 10_000)).toBe(true);
+    expect(await la.renew(scope, 'dead', 10_000, now + 10_001)).toBe(false);
+  });
+
+  it('keeps a renewed lease past its first expiry', async () => {
+    const scope: ConnectionScope = { kind: 'vmta', vmta: 'renew' };
+    expect(await la.acquire(scope, 'h', 1, 10_000, now)).toBe(true);
+    expect(await la.renew(scope, 'h', 10_000, now + 8_000)).toBe(true);
+    expect(await lb.acquire(scope, 'other', 1, 10_000, now + 15_000)).toBe(false);
+    expect(await lb.acquire(scope, 'other', 1, 10_000, now + 18_000)).toBe(true);
+  });
+
+  it('treats a repeated acquire by the same holder as a renewal, not a second slot', async () => {
+    const scope: ConnectionScope = { kind: 'vmta', vmta: 'idem' };
+    expect(await la.acquire(scope, 'h', 2, 10_000, now)).toBe(true);
+    expect(await la.acquire(scope, 'h', 2, 10_000, now + 5_000)).toBe(true);
+    expect(await la.count(scope, now + 12_000)).toBe(1);
+    expect(await lb.acquire(scope, 'g', 2, 10_000, now)).toBe(true);
+    expect(await lb.acquire(scope, 'k', 2, 10_000, now)).toBe(false);
+  });
+
+  it.each([
+    ['no connection for a limit of 0', 0, [false, false]],
+    ['no cap for an infinite limit', Infinity, [true, true]],
+  ] as const)('allows %s', async (_name, limit, expected) => {
+    const scope: ConnectionScope = { kind: 'vmta', vmta: `limit-${String(limit)}` };
+    const got = [await la.acquire(scope, 'h1', limit, 1_000, now), await la.acquire(scope, 'h2', limit, 1_000, now)];
+    expect(got).toEqual(expected);
+  });
+
+  it('rejects a lease that is not positive', async () => {
+    await expect(la.acquire({ kind: 'vmta', vmta: 'x' }, 'h', 1, 0, now)).rejects.toThrow(RangeError);
+  });
+
+  it('sets a TTL so the key of an abandoned scope disappears', async () => {
+    const scope: ConnectionScope = { kind: 'vmta', vmta: 'ttl' };
+    await la.acquire(scope, 'h', 1, 30_000, Date.now());
+    const ttl = await a.pttl(la.keys.vmtaConnections('ttl'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+});
