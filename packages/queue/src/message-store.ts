@@ -66,6 +66,7 @@ export class MessageStore {
     for (const q of queues) {
       multi.zadd(k.queueReady(q), 'NX', msg.receivedAt, id);
       multi.zadd(k.queueAge(q), 'NX', msg.receivedAt, id);
+      multi.hincrby(k.queueState(q), 'queued', recipients.filter((r) => r.queue === q).length);
     }
     multi.sadd(k.queueIndex(), ...queues);
     multi.sadd(k.wakeSet(), ...marks);

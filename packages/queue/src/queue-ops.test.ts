@@ -121,4 +121,21 @@ describe('queue operations for delivery', () => {
     await ops.resume(q);
     expect((await ops.state(q)).mode).toBe('retry');
   });
+
+  it('counts recipients queued, messages in flight and deferred, and the age of the oldest', async () => {
+    const q = 'stats.example/mta1';
+    const now = Date.now();
+    await store.enqueue({ ...message(['a@stats.example', 'b@stats.example']), receivedAt: now - 90_000 });
+    const { id } = await store.enqueue({ ...message(['c@stats.example']), receivedAt: now - 1000 });
+    expect(await ops.stats(q, now)).toMatchObject({ queue: q, mode: 'normal', paused: false, queued: 3, inflight: 0, deferred: 0, oldestAgeSeconds: 90 });
+    const claimed = await ops.claimDue(q, 0, now, 1);
+    expect((await ops.stats(q, now)).inflight).toBe(1);
+    const msg = (await store.get(claimed[0]!))!;
+    await ops.finish({ id: msg.id, queue: q, slot: 0, recipients: [{ ...msg.recipients[0]!, state: 'delivered', attempts: 1 }, { ...msg.recipients[1]!, state: 'queued', attempts: 1 }], notBefore: now + 600_000 });
+    expect(await ops.stats(q, now)).toMatchObject({ queued: 2, inflight: 0, deferred: 1, delivered: 1 });
+    await ops.claimDue(q, 3, now, 10);
+    expect(await ops.requeueInflight(q, 3, now)).toBe(1);
+    expect((await ops.stats(q, now)).inflight).toBe(0);
+    expect(id).toBeTruthy();
+  });
 });

@@ -8,12 +8,14 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { Keys } from './keys.js';
 import type { RecipientRecord } from './message.js';
 
+// KEYS: ready, inflight, state
 const CLAIM = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   redis.call('SADD', KEYS[2], id)
 end
+if #ids > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', #ids) end
 return ids`;
 
 const CLAIM_IDS = `
@@ -24,24 +26,28 @@ for _, id in ipairs(ARGV) do
     out[#out + 1] = id
   end
 end
+if #out > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', #out) end
 return out`;
 
+// KEYS: inflight, ready, state
 const REQUEUE = `
 local ids = redis.call('SMEMBERS', KEYS[1])
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[2], ARGV[1], id) end
 redis.call('DEL', KEYS[1])
+if #ids > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', -#ids) end
 return #ids`;
 
 // KEYS: meta, rcpts, body, inflight, ready, state, totals, age
 // ARGV: id, notBefore|'' , finals, delivered, bounced, deferred, (index, json)...
 const FINISH = `
+local held = redis.call('SREM', KEYS[4], ARGV[1])
+if held == 1 then redis.call('HINCRBY', KEYS[6], 'inflight', -1) end
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('SREM', KEYS[4], ARGV[1])
   redis.call('ZREM', KEYS[8], ARGV[1])
   return -1
 end
 for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-redis.call('SREM', KEYS[4], ARGV[1])
+if tonumber(ARGV[3]) > 0 then redis.call('HINCRBY', KEYS[6], 'queued', -tonumber(ARGV[3])) end
 if ARGV[2] ~= '' then
   redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
 else
@@ -71,6 +77,22 @@ export interface QueueState {
   deferred: number;
 }
 
+export interface QueueStats {
+  queue: string;
+  mode: QueueMode;
+  paused: boolean;
+  /** Recipients not yet final. */
+  queued: number;
+  /** Messages held by a connection right now. */
+  inflight: number;
+  /** Messages waiting for retry-recipients-after (not due yet). */
+  deferred: number;
+  oldestAgeSeconds: number;
+  delivered: number;
+  bounced: number;
+  retryAt?: number;
+}
+
 export interface OutcomeBatch {
   id: string;
   queue: string;
@@ -84,9 +106,9 @@ export interface OutcomeBatch {
 }
 
 type WithScripts = Redis & {
-  vmtaClaim(ready: string, inflight: string, now: number, limit: number): Promise<string[]>;
-  vmtaRequeue(inflight: string, ready: string, now: number): Promise<number>;
-  vmtaClaimIds(ready: string, inflight: string, ...ids: string[]): Promise<string[]>;
+  vmtaClaim(ready: string, inflight: string, state: string, now: number, limit: number): Promise<string[]>;
+  vmtaRequeue(inflight: string, ready: string, state: string, now: number): Promise<number>;
+  vmtaClaimIds(ready: string, inflight: string, state: string, ...ids: string[]): Promise<string[]>;
 };
 
 /** The in-flight slot used by the bounce-after sweep of a queue. */
@@ -99,22 +121,22 @@ export class QueueOps {
   constructor(redis: Redis, prefix?: string) {
     this.keys = new Keys(prefix);
     if (!('vmtaClaim' in redis)) {
-      redis.defineCommand('vmtaClaim', { numberOfKeys: 2, lua: CLAIM });
-      redis.defineCommand('vmtaRequeue', { numberOfKeys: 2, lua: REQUEUE });
+      redis.defineCommand('vmtaClaim', { numberOfKeys: 3, lua: CLAIM });
+      redis.defineCommand('vmtaRequeue', { numberOfKeys: 3, lua: REQUEUE });
       redis.defineCommand('vmtaFinish', { numberOfKeys: 8, lua: FINISH });
-      redis.defineCommand('vmtaClaimIds', { numberOfKeys: 2, lua: CLAIM_IDS });
+      redis.defineCommand('vmtaClaimIds', { numberOfKeys: 3, lua: CLAIM_IDS });
     }
     this.r = redis as WithScripts;
   }
 
   /** Moves up to `limit` messages whose time has come from the queue to the slot's in-flight set. */
   claimDue(queue: string, slot: number, now: number, limit: number): Promise<string[]> {
-    return this.r.vmtaClaim(this.keys.queueReady(queue), this.keys.queueInflight(queue, slot), now, limit);
+    return this.r.vmtaClaim(this.keys.queueReady(queue), this.keys.queueInflight(queue, slot), this.keys.queueState(queue), now, limit);
   }
 
   /** Gives back what a slot held (its previous holder died, or it stops early): due at `now`. */
   requeueInflight(queue: string, slot: number, now: number): Promise<number> {
-    return this.r.vmtaRequeue(this.keys.queueInflight(queue, slot), this.keys.queueReady(queue), now);
+    return this.r.vmtaRequeue(this.keys.queueInflight(queue, slot), this.keys.queueReady(queue), this.keys.queueState(queue), now);
   }
 
   /** Ids received before `receivedBefore`, oldest first (bounce-after candidates, whatever their state). */
@@ -131,7 +153,7 @@ export class QueueOps {
   /** Claims these ids for a slot if they are waiting in the queue (not held by a token). */
   claimIds(queue: string, slot: number, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.r.vmtaClaimIds(this.keys.queueReady(queue), this.keys.queueInflight(queue, slot), ...ids);
+    return this.r.vmtaClaimIds(this.keys.queueReady(queue), this.keys.queueInflight(queue, slot), this.keys.queueState(queue), ...ids);
   }
 
   /** When the next message of the queue is due, if any. */
@@ -171,6 +193,29 @@ export class QueueOps {
     const failed = results?.find(([e]) => e);
     if (!results || failed) throw failed?.[0] ?? new Error('finish: transaction aborted');
     return Number(results[0]![1]);
+  }
+
+  /** What `vmta show queues` shows for one queue. */
+  async stats(queue: string, now = Date.now()): Promise<QueueStats> {
+    const [[, h], [, waiting], [, oldest]] = (await this.r
+      .multi()
+      .hgetall(this.keys.queueState(queue))
+      .zcount(this.keys.queueReady(queue), `(${now}`, '+inf')
+      .zrange(this.keys.queueAge(queue), '0', '0', 'WITHSCORES')
+      .exec()) as [[null, Record<string, string>], [null, number], [null, string[]]];
+    const mode = (h.mode as QueueMode | undefined) ?? 'normal';
+    return {
+      queue,
+      mode,
+      paused: mode === 'paused',
+      queued: Math.max(0, Number(h.queued ?? 0)),
+      inflight: Math.max(0, Number(h.inflight ?? 0)),
+      deferred: waiting,
+      oldestAgeSeconds: oldest.length >= 2 ? Math.max(0, Math.round((now - Number(oldest[1])) / 1000)) : 0,
+      delivered: Number(h.delivered ?? 0),
+      bounced: Number(h.bounced ?? 0),
+      retryAt: h.retryAt ? Number(h.retryAt) : undefined,
+    };
   }
 
   async state(queue: string): Promise<QueueState> {
