@@ -28,3 +28,4 @@ export { startDelivery, type RunningDelivery, type StartDeliveryOptions } from '
 export { processToken, type TokenDeps, type TokenResult } from './worker/token-processor.js';
 export { applyOutcomes, type RecipientOutcome } from './worker/outcomes.js';
 export { buildDsn, dsnStatus, isNullSender, wantsNotice, BounceNotifier, DEFAULT_MAX_RETURN_BYTES, type BuildDsnInput, type BounceNotifierOptions, type DsnAction, type DsnRecipient } from './dsn/index.js';
+export { startAccounting, accountingGroup, type RunningAccounting, type StartAccountingOptions } from './accounting/accounting-writer.js';

@@ -1,0 +1,144 @@
+/**
+ * AccountingWriter: moves the records of the accounting stream (every process
+ * XADDs r/d/b/t records to `Keys.accounting()`) into the `<acct-file>` CSV files
+ * of this host.
+ *
+ * One consumer group per `<acct-file>` path as written (`acct:<path>`), shared by
+ * all hosts: each record reaches exactly one host's file of that path, the one
+ * whose writer read it, the way each PowerMTA server writes the records of what
+ * it handled. The full accounting is the union of the hosts' files (each file
+ * may be appended by several processes of one host: O_APPEND, header per type).
+ * Records are not copied to every host: that would multiply them by the hosts.
+ *
+ * Consumers are named `<hostname>:<pid>` and removed from the group on a clean
+ * close when they hold nothing. A group of a removed `<acct-file>` is not
+ * destroyed (other hosts may still have it): it keeps the stream from being
+ * trimmed below its position until the MAXLEN cap of the writers applies;
+ * `XGROUP DESTROY <stream> acct:<path>` once no host has that file any more.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { Stanza, VmtaConfig } from '@vmta/config';
+import { createRedis, Keys } from '@vmta/queue';
+import { pino, type Logger } from 'pino';
+import { AcctFile, type AcctFileLimits } from './acct-file.js';
+import { GroupConsumer } from './group-consumer.js';
+import { planFile } from './record-format.js';
+import { deleteAfterMs } from './rotation-policy.js';
+
+export interface StartAccountingOptions {
+  config: VmtaConfig;
+  redisUrl: string;
+  prefix?: string;
+  logger?: Logger;
+  /** Unique per process; default `<hostname>:<pid>`. */
+  consumer?: string;
+  /** How long one XREADGROUP waits for records (ms); also the period of rotation checks. Default 2000. */
+  blockMs?: number;
+  /** Entries read per XREADGROUP. Default 500. */
+  batchSize?: number;
+  /** Pending entries idle this long belong to a dead writer and are claimed (ms). Default 60000. */
+  claimIdleMs?: number;
+  /** Wait after a failed write or Redis error (ms). Default 1000. */
+  retryDelayMs?: number;
+  /** Relative `<acct-file>` paths are resolved against this; default the directory of the config file. */
+  baseDir?: string;
+}
+
+export interface RunningAccounting {
+  reload(config: VmtaConfig): void;
+  close(): Promise<void>;
+}
+
+/** Consumer group of an `<acct-file>`: one per path as written, shared by every host. */
+export function accountingGroup(name: string): string {
+  return `acct:${name}`;
+}
+
+function limitsOf(stanza: Stanza<'acct-file'>): AcctFileLimits {
+  const s = stanza.settings;
+  const deleteAfter = deleteAfterMs(s['delete-after']);
+  return {
+    ...(s['move-interval'] != null ? { moveIntervalMs: s['move-interval'] } : {}),
+    ...(s['max-size'] != null ? { maxSize: s['max-size'] } : {}),
+    ...(deleteAfter !== undefined ? { deleteAfterMs: deleteAfter } : {}),
+  };
+}
+
+export async function startAccounting(options: StartAccountingOptions): Promise<RunningAccounting> {
+  const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'accounting' });
+  const key = new Keys(options.prefix ?? 'vmta').accounting();
+  const consumer = options.consumer ?? `${os.hostname()}:${process.pid}`;
+  const running = new Map<string, GroupConsumer>();
+  const pending = new Set<Promise<void>>();
+  let closed = false;
+
+  const baseDirOf = (config: VmtaConfig): string => options.baseDir ?? path.dirname(path.resolve(config.file));
+
+  const apply = (config: VmtaConfig): Promise<void>[] => {
+    const stopping: Promise<void>[] = [];
+    const wanted = new Map(config.acctFiles.map((s) => [s.name, s]));
+    for (const [name, c] of running) {
+      if (!wanted.has(name)) {
+        running.delete(name);
+        stopping.push(c.close());
+        log.info({ event: 'acct-file-removed', file: name }, 'accounting file no longer configured');
+      }
+    }
+    for (const [name, stanza] of wanted) {
+      let limits: AcctFileLimits;
+      try {
+        limits = limitsOf(stanza);
+      } catch (err) {
+        log.error({ event: 'bad-setting', file: name, err }, 'accounting file skipped: invalid delete-after');
+        continue;
+      }
+      const plan = planFile(stanza.settings);
+      const existing = running.get(name);
+      if (existing !== undefined) {
+        existing.update(plan, limits);
+        continue;
+      }
+      const file = path.resolve(baseDirOf(config), name);
+      const acctFile = new AcctFile(file, limits, (from, to) => log.info({ event: 'moved', file: from, to }, 'accounting file moved'));
+      running.set(
+        name,
+        new GroupConsumer({
+          redis: createRedis(options.redisUrl, 'delivery'),
+          reader: createRedis(options.redisUrl, 'delivery'),
+          key,
+          group: accountingGroup(name),
+          consumer,
+          file: acctFile,
+          plan,
+          log: log.child({ file }),
+          blockMs: options.blockMs ?? 2000,
+          batchSize: options.batchSize ?? 500,
+          claimIdleMs: options.claimIdleMs ?? 60_000,
+          retryDelayMs: options.retryDelayMs ?? 1000,
+        }),
+      );
+      log.info({ event: 'acct-file', file, group: accountingGroup(name), consumer }, 'writing accounting file');
+    }
+    return stopping;
+  };
+
+  apply(options.config);
+
+  return {
+    reload(config) {
+      if (closed) return;
+      const stopping = Promise.all(apply(config))
+        .then(() => {})
+        .catch((err: unknown) => log.error({ event: 'error', err }, 'closing an accounting file failed'));
+      pending.add(stopping);
+      void stopping.finally(() => pending.delete(stopping));
+    },
+    async close() {
+      closed = true;
+      const all = [...running.values()];
+      running.clear();
+      await Promise.all([...all.map((c) => c.close()), ...pending]);
+    },
+  };
+}
