@@ -2,6 +2,7 @@
 import { EXIT } from './exit-codes.js';
 import { checkCommand } from './commands/check.js';
 import { schemaCommand } from './commands/schema.js';
+import { queueAction } from './commands/queues.js';
 import { showCommand } from './commands/show.js';
 import { startCommand } from './commands/start.js';
 
@@ -10,7 +11,10 @@ export type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, { run: Command; help: string }> = {
   check: { run: checkCommand, help: 'check [FILE | --config FILE]   validate a configuration and print a summary' },
   start: { run: startCommand, help: 'start [--role all|listener|delivery] [--config FILE]   run the MTA' },
-  show: { run: showCommand, help: 'show settings DOMAIN/VMTA [--json]   effective delivery policy of a queue and where each value comes from' },
+  pause: { run: (a) => queueAction('pause', a), help: 'pause queue DOMAIN/VMTA   hold the mail of a queue (*/mta1 allowed)' },
+  resume: { run: (a) => queueAction('resume', a), help: 'resume queue DOMAIN/VMTA   release a paused queue' },
+  retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN/VMTA   leave retry mode now' },
+  show: { run: showCommand, help: 'show settings DOMAIN/VMTA | show queues [--json]   effective policy of a queue; the queues of the cluster' },
   schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
 };
 

@@ -2,13 +2,15 @@
 import { parseArgs } from 'node:util';
 import { directiveDef, domainPolicy, findVmtaOrPool, formatDiagnostic, checkConfigFile, formatValue, DEFAULT_VMTA, type ValueTypeName } from '@vmta/config';
 import { configPath } from '../config-path.js';
+import { showQueues } from './queues.js';
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = 'usage: vmta show settings DOMAIN/VMTA [--json] [--config FILE]';
+const USAGE = 'usage: vmta show settings DOMAIN/VMTA [--json] [--config FILE]\n       vmta show queues [--json] [--domain D] [--vmta V]';
 
 export async function showCommand(args: string[]): Promise<number> {
   const [what, ...rest] = args;
   if (what === 'settings') return showSettings(rest);
+  if (what === 'queues') return showQueues(rest);
   process.stderr.write(`vmta show: unknown subject ${JSON.stringify(what ?? '')}\n${USAGE}\n`);
   return EXIT.usage;
 }

@@ -1,13 +1,14 @@
 /** `vmta start`: run the MTA roles of this process on a configuration. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
 import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
 import { startRedisServer } from '@vmta/redis-server';
 import { pino } from 'pino';
-import { startDelivery, type RunningDelivery } from '@vmta/delivery';
+import { startAccounting, startDelivery, type RunningAccounting, type RunningDelivery } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
+import { EMBEDDED_URL_FILE } from '../redis-target.js';
 import { ensureDevCertificates } from '../dev-certs.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -58,6 +59,7 @@ export async function startCommand(args: string[]): Promise<number> {
     const server = await startRedisServer({ dir, appendOnly: true, appendFsync: 'always', logger: log });
     redisUrl = server.url;
     stopRedis = () => server.stop();
+    writeFileSync(path.resolve(parsed.values['data-dir']!, EMBEDDED_URL_FILE), `${redisUrl}\n`);
     log.info({ event: 'embedded-redis', url: redisUrl, dir, redisPid: server.pid }, 'no REDIS_URL set: started a private redis-server (AOF on) for this process');
   }
   // Signals are taken from here on, so a SIGTERM during startup still shuts down cleanly.
@@ -77,14 +79,17 @@ export async function startCommand(args: string[]): Promise<number> {
     }
   }
   let delivery: RunningDelivery | undefined;
+  let accounting: RunningAccounting | undefined;
   if (role === 'all' || role === 'delivery') {
     delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+    if (config.acctFiles.length > 0) accounting = await startAccounting({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
   }
   log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');
   await listener?.close();
   await delivery?.close();
+  await accounting?.close();
   await stopRedis?.();
   return EXIT.ok;
 }

@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageStore, QueueOps } from '../packages/queue/src/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+describe('vmta show queues, pause, resume, retry', () => {
+  let t: TestRedis;
+  let redis: Redis;
+  let store: MessageStore;
+  let env: NodeJS.ProcessEnv;
+  const vmta = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), ...args], { cwd: root, encoding: 'utf8', env });
+
+  beforeAll(async () => {
+    t = await getTestRedis();
+    redis = new Redis(t.url);
+    store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
+    env = { ...process.env, REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) };
+    const base = { mailFrom: 's@example.org', body: Buffer.from('Subject: x\r\n\r\nx\r\n'), source: { ip: '127.0.0.9', listener: 'test' } };
+    await store.enqueue({ ...base, vmta: 'mta1', recipients: ['a', 'b', 'c'].map((l) => ({ address: `${l}@big.example`, domain: 'big.example' })), receivedAt: Date.now() - 60_000 });
+    await store.enqueue({ ...base, vmta: 'mta2', recipients: [{ address: 'a@small.example', domain: 'small.example' }], receivedAt: Date.now() });
+  });
+  afterAll(async () => {
+    await store.dispatcher.close();
+    await t.cleanup();
+    redis.disconnect();
+  });
+
+  it('lists every queue as JSON with the documented fields, biggest first', () => {
+    const r = vmta('show', 'queues', '--json');
+    expect(r.status).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    expect(rows.map((q) => q.queue)).toEqual(['big.example/mta1', 'small.example/mta2']);
+    expect(rows[0]).toMatchObject({ domain: 'big.example', vmta: 'mta1', queued: 3, inflight: 0, deferred: 0, mode: 'normal', paused: false, delivered: 0, bounced: 0 });
+    expect(rows[0]!.oldestAgeSeconds).toBeGreaterThanOrEqual(59);
+    const mta2 = JSON.parse(vmta('show', 'queues', '--json', '--vmta', 'mta2').stdout) as Array<{ queue: string }>;
+    expect(mta2.map((q) => q.queue)).toEqual(['small.example/mta2']);
+  });
+
+  it('prints an aligned table for people', () => {
+    const lines = vmta('show', 'queues').stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^QUEUE\s+QUEUED\s+INFLIGHT\s+DEFERRED\s+MODE\s+OLDEST\s+DELIVERED\s+BOUNCED$/);
+    expect(lines[1]).toMatch(/^big\.example\/mta1\s+3\s+0\s+0\s+normal/);
+    expect(lines[1]!.indexOf('normal')).toBe(lines[0]!.indexOf('MODE'));
+    expect(lines[2]!.indexOf('normal')).toBe(lines[0]!.indexOf('MODE'));
+  });
+
+  it('pauses and resumes queues by pattern and leaves retry mode on request', async () => {
+    const ops = new QueueOps(redis, t.prefix.slice(0, -1));
+    const p = vmta('pause', 'queue', '*/mta1');
+    expect(p.status).toBe(0);
+    expect(p.stdout).toBe('big.example/mta1: paused\n');
+    expect((await ops.state('big.example/mta1')).mode).toBe('paused');
+    expect((await ops.state('small.example/mta2')).mode).toBe('normal');
+    expect(vmta('resume', 'queue', 'big.example/mta1').stdout).toBe('big.example/mta1: normal\n');
+    await ops.enterRetry('small.example/mta2', Date.now() + 3_600_000);
+    expect(vmta('retry', 'queue', 'small.example/mta2').stdout).toBe('small.example/mta2: normal\n');
+    expect(vmta('pause', 'queue', 'nothing/*').status).toBe(1);
+    expect(vmta('pause', 'big.example/mta1').status).toBe(2);
+  });
+
+  it('says so and exits 69 when Redis cannot be reached', () => {
+    env = { ...env, REDIS_URL: 'redis://127.0.0.1:1' };
+    const r = vmta('show', 'queues');
+    expect(r.status).toBe(69);
+    expect(r.stderr).toContain('Redis at redis://127.0.0.1:1 is unreachable');
+  });
+});
