@@ -119,7 +119,7 @@ describe('delivery of queued mail', () => {
     expect((await ops.state('old.example/mta1')).bounced).toBe(2);
     expect(receiver!.messages.some((m) => m.to.includes('x@old.example'))).toBe(false);
     // the DSN to the sender goes out through its own queue, which is not paused
-    await expect.poll(() => receiver!.messages.find((m) => m.from === '')?.body ?? '', { timeout: 20_000 }).toContain('Status: 5.4.7');
+    await expect.poll(() => receiver!.messages.find((m) => m.from === '')?.body ?? '', { timeout: 20_000 }).toContain('Status: 4.4.7');
   });
 
   it('bounces mail older than bounce-after while its queue is in retry mode', async () => {

@@ -15,8 +15,9 @@ const BATCH = 200;
 export function expiredOutcome(bounceAfterMs: number): RecipientOutcome {
   return {
     outcome: 'bounced',
+    // RFC 3463: 4.4.7 "delivery time expired", reported with Action: failed (as sendmail and Postfix do)
     code: 554,
-    enhancedCode: '5.4.7',
+    enhancedCode: '4.4.7',
     response: `message expired: not delivered within bounce-after (${Math.round(bounceAfterMs / 1000)}s)`,
     category: 'message-expired',
   };
