@@ -15,7 +15,7 @@ import { MessageStore } from '../packages/queue/src/index.js';
 import { startReceiver } from '../packages/delivery/src/stages/test-smtp-receiver.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TOTAL = 1500;
+const TOTAL = 2000;
 const MAX_SMTP_OUT = 4;
 
 function startDeliveryProcess(conf: string, redisUrl: string, prefix: string): { child: ChildProcess; output: () => string } {
@@ -75,7 +75,10 @@ describe('a delivery process killed with SIGKILL mid-delivery', () => {
       await expect.poll(() => new Set(seqs()).size, { timeout: 120_000, interval: 500 }).toBe(TOTAL);
       const all = seqs();
       expect(killedAt).toBeLessThan(TOTAL / 2);
-      expect(all.length - TOTAL).toBeLessThanOrEqual(MAX_SMTP_OUT * 3);
+      // duplicates are only possible for messages on the wire when the process died (RFC 5321 §6.1)
+      const duplicates = all.length - TOTAL;
+      console.info(`delivery crash test: ${TOTAL} messages, killed after ${killedAt} delivered, ${duplicates} duplicate deliveries`);
+      expect(duplicates).toBeLessThanOrEqual(MAX_SMTP_OUT * 3);
       for (const q of ['crash0.example/mta1', 'crash1.example/mta1', 'crash2.example/mta1']) {
         await expect.poll(() => store.queued(q), { timeout: 10_000 }).toEqual([]);
       }

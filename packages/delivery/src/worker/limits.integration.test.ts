@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { MessageStore } from '@vmta/queue';
+import { MessageStore, QueueOps, tokenId } from '@vmta/queue';
 import { getTestRedis } from '@vmta/testing';
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,46 @@ describe('max-smtp-out across delivery processes', () => {
       await expect.poll(() => receiver.received(), { timeout: 60_000, interval: 200 }).toBe(TOTAL);
       // both slots were used (the limit was reached), never more
       expect(receiver.peak()).toBe(MAX_SMTP_OUT);
+    } finally {
+      for (const p of procs) p.kill('SIGKILL');
+      await store.dispatcher.close();
+      redis.disconnect();
+      await receiver.close();
+      await t.cleanup();
+    }
+  });
+
+  it('two processes together keep to the queue max-msg-rate', { timeout: 60_000 }, async () => {
+    const t = await getTestRedis();
+    const prefix = t.prefix.slice(0, -1);
+    const receiver = await slowReceiver();
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-rate-'));
+    const conf = path.join(dir, 'vmta.conf');
+    writeFileSync(
+      conf,
+      ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '  max-smtp-out 4', '  max-msg-rate 2/h', '</domain>'].join('\n'),
+    );
+    const redis = new Redis(t.url);
+    const store = new MessageStore(redis, { prefix });
+    const ops = new QueueOps(redis, prefix);
+    const procs = [deliveryProcess(conf, t.url, prefix), deliveryProcess(conf, t.url, prefix)];
+    try {
+      for (let i = 0; i < 20; i++) {
+        await store.enqueue({
+          mailFrom: 's@example.org',
+          recipients: [{ address: `r${i}@rate.example`, domain: 'rate.example' }],
+          body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`),
+          vmta: 'mta1',
+          source: { ip: '127.0.0.9', listener: 'test' },
+          receivedAt: Date.now(),
+        });
+      }
+      // 2/h spaced evenly: the first goes at once, the next not before 30 minutes
+      await expect.poll(() => receiver.received(), { timeout: 20_000 }).toBe(1);
+      const token = await store.dispatcher.bull.getJob(tokenId('rate.example/mta1', 0));
+      await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
+      expect((await ops.stats('rate.example/mta1')).queued).toBe(19);
+      expect(receiver.received()).toBe(1);
     } finally {
       for (const p of procs) p.kill('SIGKILL');
       await store.dispatcher.close();
