@@ -8,7 +8,6 @@ export { classifyReply, normalizeReplyText, type Outcome, type ReplyClassificati
 export { REPLY_RULES, type ReplyRule, type SmtpPhase } from './stages/reply-rules.js';
 export { DEFAULT_RETRY_AFTER_MS, isExpired, nextQueueRetry, recipientNotBefore } from './stages/retry-schedule.js';
 export { smtpTlsOptions, tlsPolicyOf, type SmtpTlsContext, type SmtpTlsOptions, type TlsPolicy } from './stages/tls-policy.js';
-export * from './smtp-errors.js';
 export {
   isLocalAddress,
   localSourceAddresses,

@@ -16,7 +16,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { DomainPolicy } from '@vmta/config';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { ConnectError, SmtpClientError, type ConnectFailure, type HostAttempt } from '../smtp-errors.js';
+import { ConnectError, SmtpClientError, type ConnectFailure, type HostAttempt } from '../errors.js';
 import type { RouteHost } from './route.js';
 import type { OutboundSource } from './select-source.js';
 import { SmtpSession, type SessionTls, type SmtpWireError } from './smtp-session.js';

@@ -8,7 +8,7 @@ import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { RouteHost } from './route.js';
 import type { OutboundSource } from './select-source.js';
 import type { TlsPolicy } from './tls-policy.js';
-import type { HostAttempt } from '../smtp-errors.js';
+import type { HostAttempt } from '../errors.js';
 
 /** TLS of the session after STARTTLS (`tls.TLSSocket#getProtocol()` and `getCipher().name`). */
 export interface SessionTls {

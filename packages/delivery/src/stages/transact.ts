@@ -13,7 +13,7 @@ import type { ReplyPattern } from '@vmta/config';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SMTPConnectionEnvelope } from 'nodemailer/lib/smtp-connection';
 import type { BounceCategory } from '../bounce-category.js';
-import { SmtpClientError } from '../smtp-errors.js';
+import { SmtpClientError } from '../errors.js';
 import { classifyReply, normalizeReplyText, type Outcome } from './classify-reply.js';
 import type { SmtpPhase } from './reply-rules.js';
 import type { SmtpSession, SmtpWireError } from './smtp-session.js';

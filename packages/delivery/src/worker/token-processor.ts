@@ -8,7 +8,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { domainPolicy, type DomainPolicy, type VmtaConfig } from '@vmta/config';
 import type { Dispatcher, MessageStore, QueueOps, RecipientRecord, StoredMessage, TokenData } from '@vmta/queue';
 import type { Logger } from 'pino';
-import { ConnectError, SmtpClientError } from '../smtp-errors.js';
+import { ConnectError, SmtpClientError } from '../errors.js';
 import { connect, smtpTimeoutsOf } from '../stages/connect.js';
 import { isExpired, nextQueueRetry } from '../stages/retry-schedule.js';
 import { route, type RouteHost, type RouteResolver } from '../stages/route.js';
