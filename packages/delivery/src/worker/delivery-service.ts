@@ -51,7 +51,8 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const hostName = config.global.settings['host-name'] ?? os.hostname();
   const bounces = new BounceNotifier(store, { reportingMta: hostName, postmaster: config.global.settings.postmaster ?? `postmaster@${hostName}` });
   const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix) };
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters };
+  let stopping = false;
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, stopping: () => stopping };
   const stalled = options.stalledIntervalMs ?? 15_000;
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
@@ -87,6 +88,8 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       config = next;
     },
     async close() {
+      // Tokens at work hand their mail back after the message on the wire; worker.close() waits for that.
+      stopping = true;
       clearInterval(sweep);
       await worker.close();
       await store.dispatcher.close();

@@ -135,3 +135,45 @@ describe('max-smtp-out across delivery processes', () => {
     }
   });
 });
+
+describe('SIGTERM of a delivery process mid-delivery', () => {
+  it('exits 0 promptly, hands its mail back, and another process delivers all of it', { timeout: 90_000 }, async () => {
+    const t = await getTestRedis();
+    const prefix = t.prefix.slice(0, -1);
+    const receiver = await slowReceiver();
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-term-'));
+    const conf = path.join(dir, 'vmta.conf');
+    writeFileSync(conf, ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '</domain>'].join('\n'));
+    const redis = new Redis(t.url);
+    const store = new MessageStore(redis, { prefix });
+    const first = deliveryProcess(conf, t.url, prefix);
+    let second: ChildProcess | undefined;
+    try {
+      for (let i = 0; i < 200; i++) {
+        await store.enqueue({
+          mailFrom: 's@example.org',
+          recipients: [{ address: `r${i}@term.example`, domain: 'term.example' }],
+          body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`),
+          vmta: 'mta1',
+          source: { ip: '127.0.0.9', listener: 'test' },
+          receivedAt: Date.now(),
+        });
+      }
+      await expect.poll(() => receiver.received(), { timeout: 20_000 }).toBeGreaterThan(5);
+      const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+      first.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const handedBack = 200 - receiver.received();
+      expect(handedBack).toBeGreaterThan(0);
+      second = deliveryProcess(conf, t.url, prefix);
+      await expect.poll(() => receiver.received(), { timeout: 60_000, interval: 200 }).toBe(200);
+    } finally {
+      first.kill('SIGKILL');
+      second?.kill('SIGKILL');
+      await store.dispatcher.close();
+      redis.disconnect();
+      await receiver.close();
+      await t.cleanup();
+    }
+  });
+});

@@ -38,6 +38,8 @@ export interface TokenDeps {
   batchSize?: number;
   /** After this long a token hands its place back (fairness between queues). */
   timeBudgetMs?: number;
+  /** True once the process is shutting down: tokens hand their mail back after the current message. */
+  stopping?: () => boolean;
 }
 
 export type TokenResult = 'empty' | 'paused' | 'yielded';
@@ -48,6 +50,9 @@ async function sleep(job: Job<TokenData>, token: string | undefined, until: numb
   await job.moveToDelayed(Math.max(until, Date.now() + 1), token);
   throw new DelayedError();
 }
+
+/** The process is stopping: the token goes back (due at once) for another process. */
+class HandBack extends Error {}
 
 class QueueFailure extends Error {
   constructor(readonly reason: string) {
@@ -89,6 +94,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
   let failures = state.failures;
   try {
     for (;;) {
+      if (deps.stopping?.()) throw new HandBack();
       const batch = deps.batchSize ?? 50;
       const ids = await ops.claimDue(queue, slot, now(), batch);
       if (ids.length === 0) {
@@ -100,6 +106,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
       const messages = await Promise.all(ids.map((id) => deps.store.get(id)));
       const routed = await route({ domain, policy, resolver: deps.resolver });
       for (const [i, message] of messages.entries()) {
+        if (deps.stopping?.()) throw new HandBack();
         if (!message) {
           await ops.finish({ id: ids[i]!, queue, slot, recipients: [] });
           continue;
@@ -124,6 +131,11 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
       if (now() - started > (deps.timeBudgetMs ?? 30_000)) return 'yielded';
     }
   } catch (err) {
+    if (err instanceof HandBack) {
+      await ops.requeueInflight(queue, slot, now());
+      log.info({ event: 'token-handed-back' }, 'stopping: mail handed back to the queue');
+      return await sleep(job, token, now());
+    }
     if (err instanceof LimitWait) {
       await ops.requeueInflight(queue, slot, now());
       log.debug({ event: 'limit-wait', reason: err.reason, until: new Date(err.until).toISOString() }, 'waiting for a limit');
