@@ -11,8 +11,9 @@ const allowed = {
   queue: [],
   listener: ['config', 'queue'],
   delivery: ['config', 'queue'],
+  http: ['config', 'queue'],
   testing: ['redis-server'],
-  cli: ['config', 'queue', 'listener', 'delivery', 'redis-server'],
+  cli: ['config', 'queue', 'listener', 'delivery', 'http', 'redis-server'],
   bench: ['config', 'queue', 'listener', 'delivery', 'redis-server', 'testing'],
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');

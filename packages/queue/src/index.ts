@@ -9,3 +9,4 @@ export * from './dispatch.js';
 export * from './queue-ops.js';
 export * from './connection-limiter.js';
 export * from './delivery-rate-limiter.js';
+export * from './cluster-view.js';

@@ -1,6 +1,6 @@
 /** `vmta show queues`, `pause|resume|retry queue DOMAIN/VMTA`: queues of the whole cluster, through Redis. */
 import { parseArgs } from 'node:util';
-import { createRedis, Dispatcher, Keys, QueueOps, type QueueStats } from '@vmta/queue';
+import { createRedis, Dispatcher, Keys, QueueOps, queueRows, splitQueueName } from '@vmta/queue';
 import type { Redis } from 'ioredis';
 import { EXIT } from '../exit-codes.js';
 import { redisTarget } from '../redis-target.js';
@@ -39,23 +39,12 @@ function matcher(pattern: string): (name: string) => boolean {
   return (name) => re.test(name);
 }
 
-function split(name: string): { domain: string; vmta: string } {
-  const at = name.lastIndexOf('/');
-  return { domain: name.slice(0, at), vmta: name.slice(at + 1) };
-}
-
 export async function showQueues(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, domain: { type: 'string' }, vmta: { type: 'string' }, config: { type: 'string' } } });
   return withCluster(async ({ redis, ops, keys }) => {
-    const names = (await redis.smembers(keys.queueIndex())).sort();
-    const rows: Array<QueueStats & { domain: string; vmta: string }> = [];
-    for (const name of names) {
-      const parts = split(name);
-      if (values.domain && parts.domain.toLowerCase() !== values.domain.toLowerCase()) continue;
-      if (values.vmta && parts.vmta.toLowerCase() !== values.vmta.toLowerCase()) continue;
-      rows.push({ ...parts, ...(await ops.stats(name)) });
-    }
-    rows.sort((a, b) => b.queued - a.queued || a.queue.localeCompare(b.queue));
+    const rows = (await queueRows(redis, keys, ops)).filter(
+      (r) => (!values.domain || r.domain.toLowerCase() === values.domain.toLowerCase()) && (!values.vmta || r.vmta.toLowerCase() === values.vmta.toLowerCase()),
+    );
     if (values.json) {
       process.stdout.write(`${JSON.stringify(rows.map(({ retryAt, ...r }) => ({ ...r, ...(retryAt ? { retryAt: new Date(retryAt).toISOString() } : {}) })), null, 2)}\n`);
       return EXIT.ok;
@@ -83,7 +72,7 @@ export async function queueAction(action: 'pause' | 'resume' | 'retry', args: st
     const dispatcher = new Dispatcher(redis, keys.prefix);
     try {
       for (const name of names) {
-        const ref = { queue: name, ...split(name) };
+        const ref = { queue: name, ...splitQueueName(name) };
         if (action === 'pause') await ops.pause(name);
         if (action === 'resume') await ops.resume(name);
         if (action === 'retry') await ops.leaveRetry(name);

@@ -6,6 +6,7 @@ import { checkConfigFile, formatDiagnostic } from '@vmta/config';
 import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
 import { startRedisServer } from '@vmta/redis-server';
 import { pino } from 'pino';
+import { startHttpManagement, type RunningHttpManagement } from '@vmta/http';
 import { startAccounting, startDelivery, type RunningAccounting, type RunningDelivery } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
 import { EMBEDDED_URL_FILE } from '../redis-target.js';
@@ -84,9 +85,24 @@ export async function startCommand(args: string[]): Promise<number> {
     delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
     if (config.acctFiles.length > 0) accounting = await startAccounting({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
   }
-  log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses }, 'vmta started');
+  let http: RunningHttpManagement | undefined;
+  const httpPort = config.global.settings['http-mgmt-port'] ?? 0;
+  if (httpPort > 0) {
+    try {
+      http = await startHttpManagement({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+    } catch (err) {
+      log.error({ event: 'http-start-failed', port: httpPort, err: (err as Error).message }, 'cannot start the management HTTP server');
+      await listener?.close();
+      await delivery?.close();
+      await accounting?.close();
+      await stopRedis?.();
+      return EXIT.software;
+    }
+  }
+  log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, httpPort: http?.port }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');
+  await http?.close();
   await listener?.close();
   await delivery?.close();
   await accounting?.close();

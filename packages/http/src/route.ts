@@ -1,0 +1,37 @@
+/** What a route is: method, path match, the access level it needs, and its handler. */
+import type { ServerResponse } from 'node:http';
+import type { HttpAccessLevel } from '@vmta/config';
+import type { Dispatcher, Keys, QueueOps } from '@vmta/queue';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export interface ReloadResult {
+  ok: boolean;
+  errors?: string[];
+}
+
+/** What every handler gets: the cluster through Redis, and the server's options. */
+export interface HttpContext {
+  redis: Redis;
+  keys: Keys;
+  ops: QueueOps;
+  dispatcher: Dispatcher;
+  log: Logger;
+  version: string;
+  onReload?: () => Promise<ReloadResult>;
+}
+
+export type Method = 'GET' | 'POST';
+
+export interface Route {
+  method: Method;
+  /** Matches the raw (still percent-encoded) path; returns the path parameters, or undefined. */
+  match: (path: string) => string[] | undefined;
+  level: HttpAccessLevel;
+  handle: (ctx: HttpContext, res: ServerResponse, params: string[]) => Promise<void>;
+}
+
+/** A route whose path is exactly `path`. */
+export function exact(path: string): (p: string) => string[] | undefined {
+  return (p) => (p === path ? [] : undefined);
+}

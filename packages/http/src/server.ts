@@ -1,0 +1,90 @@
+/** The management HTTP server (node:http, no framework): status, queues, metrics, queue control, reload. */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { VmtaConfig } from '@vmta/config';
+import { createRedis, Dispatcher, Keys, QueueOps } from '@vmta/queue';
+import { pino, type Logger } from 'pino';
+import type { ReloadResult, Route } from './route.js';
+import { createHandler } from './router.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { queueRoutes } from './routes/queues.js';
+import { reloadRoutes } from './routes/reload.js';
+import { statusRoutes } from './routes/status.js';
+
+export interface HttpManagementOptions {
+  config: VmtaConfig;
+  redisUrl: string;
+  prefix?: string;
+  logger?: Logger;
+  /** Overrides `http-mgmt-port`; 0 picks a free port. */
+  port?: number;
+  /** Address to bind; default 0.0.0.0. */
+  host?: string;
+  /** Reloads the configuration; without it POST /reload answers 501. */
+  onReload?: () => Promise<ReloadResult>;
+}
+
+export interface RunningHttpManagement {
+  port: number;
+  close(): Promise<void>;
+}
+
+const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...metricsRoutes, ...reloadRoutes];
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function startHttpManagement(options: HttpManagementOptions): Promise<RunningHttpManagement> {
+  const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'http' });
+  const settings = options.config.global.settings;
+  const port = options.port ?? settings['http-mgmt-port'] ?? 0;
+  const host = options.host ?? '0.0.0.0';
+  // Fail fast: a scrape must not hang while Redis is away.
+  const redis = createRedis(options.redisUrl, 'delivery', { maxRetriesPerRequest: 1, commandTimeout: 5000 });
+  redis.on('error', (err) => log.debug({ event: 'redis-error', err: err.message }, 'redis connection error'));
+  const keys = new Keys(options.prefix);
+  const dispatcher = new Dispatcher(redis, keys.prefix);
+  const handler = createHandler(ROUTES, settings['http-access'] ?? [], {
+    redis,
+    keys,
+    ops: new QueueOps(redis, keys.prefix),
+    dispatcher,
+    log,
+    version: packageVersion(),
+    onReload: options.onReload,
+  });
+  const server = createServer((req, res) => void handler(req, res));
+  const shutdown = async () => {
+    await dispatcher.close().catch(() => undefined);
+    redis.disconnect();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  const bound = (server.address() as AddressInfo).port;
+  log.info({ event: 'http-listening', host, port: bound }, `management HTTP on ${host}:${bound}`);
+  return {
+    port: bound,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await shutdown();
+    },
+  };
+}
