@@ -3,6 +3,7 @@ import { EXIT } from './exit-codes.js';
 import { checkCommand } from './commands/check.js';
 import { schemaCommand } from './commands/schema.js';
 import { queueAction } from './commands/queues.js';
+import { reloadCommand } from './commands/reload.js';
 import { showCommand } from './commands/show.js';
 import { startCommand } from './commands/start.js';
 
@@ -14,6 +15,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   pause: { run: (a) => queueAction('pause', a), help: 'pause queue DOMAIN/VMTA   hold the mail of a queue (*/mta1 allowed)' },
   resume: { run: (a) => queueAction('resume', a), help: 'resume queue DOMAIN/VMTA   release a paused queue' },
   retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN/VMTA   leave retry mode now' },
+  reload: { run: reloadCommand, help: 'reload   every running process re-reads its configuration (SIGHUP does it for one)' },
   show: { run: showCommand, help: 'show settings DOMAIN/VMTA | show queues [--json]   effective policy of a queue; the queues of the cluster' },
   schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
 };

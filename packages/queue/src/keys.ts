@@ -42,6 +42,10 @@ export class Keys {
   wakeSet(): string {
     return `${this.prefix}:wake`;
   }
+  /** Pub/sub channel of cluster-wide commands to every process (e.g. "reload"). */
+  controlChannel(): string {
+    return `${this.prefix}:control`;
+  }
   /** BullMQ prefix of the dispatch queue. */
   bullPrefix(): string {
     return `${this.prefix}:bull`;

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { startHttpManagement, type RunningHttpManagement } from '@vmta/http';
 import { startAccounting, startDelivery, type RunningAccounting, type RunningDelivery } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
+import { watchReload } from '../reload.js';
 import { EMBEDDED_URL_FILE } from '../redis-target.js';
 import { ensureDevCertificates } from '../dev-certs.js';
 import { EXIT } from '../exit-codes.js';
@@ -85,11 +86,12 @@ export async function startCommand(args: string[]): Promise<number> {
     delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
     if (config.acctFiles.length > 0) accounting = await startAccounting({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
   }
+  let reloadHook: () => Promise<{ ok: boolean; errors?: string[] }> = async () => ({ ok: false, errors: ['still starting'] });
   let http: RunningHttpManagement | undefined;
   const httpPort = config.global.settings['http-mgmt-port'] ?? 0;
   if (httpPort > 0) {
     try {
-      http = await startHttpManagement({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+      http = await startHttpManagement({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, onReload: () => reloadHook() });
     } catch (err) {
       log.error({ event: 'http-start-failed', port: httpPort, err: (err as Error).message }, 'cannot start the management HTTP server');
       await listener?.close();
@@ -99,9 +101,22 @@ export async function startCommand(args: string[]): Promise<number> {
       return EXIT.software;
     }
   }
+  const watch = await watchReload({
+    file,
+    redisUrl,
+    prefix: process.env.VMTA_PREFIX,
+    log,
+    apply: (next) => {
+      listener?.reload(next);
+      delivery?.reload(next);
+      accounting?.reload(next);
+    },
+  });
+  reloadHook = watch.reload;
   log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, httpPort: http?.port }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');
+  await watch.close();
   await http?.close();
   await listener?.close();
   await delivery?.close();
