@@ -22,7 +22,7 @@ export type RouteErrorCode =
   /** An address literal like [300.1.1.1] that is not an IP address. */
   | 'ROUTE_BAD_LITERAL';
 
-export type DeliveryErrorCode = DnsErrorCode | RouteErrorCode | 'TEST_DNS_SERVER';
+export type DeliveryErrorCode = DnsErrorCode | RouteErrorCode | SmtpClientErrorCode | 'TEST_DNS_SERVER';
 
 export class DeliveryError extends Error {
   override readonly name: string = 'DeliveryError';
@@ -119,14 +119,11 @@ export interface HostAttempt {
   failure: ConnectFailure;
 }
 
-export class SmtpClientError extends Error {
+export class SmtpClientError extends DeliveryError {
   override readonly name: string = 'SmtpClientError';
-  constructor(
-    readonly code: SmtpClientErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  declare readonly code: SmtpClientErrorCode;
+  constructor(code: SmtpClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
