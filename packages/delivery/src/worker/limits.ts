@@ -32,8 +32,9 @@ export async function mayConnect(
   const rate = await limiters.rates.take({ queue: input.queue, limit: 'max-connect-rate' }, input.policy['max-connect-rate'], 1, input.now);
   if (rate.allowed < 1) return { go: false, until: rate.retryAtMs ?? input.now + 1000, reason: 'max-connect-rate' };
   const vmtaLimit = config.vmtas[input.vmta.toLowerCase()]?.settings['max-smtp-out'];
-  if (vmtaLimit === undefined || vmtaLimit === null) return { go: true };
-  const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, vmtaLimit, VMTA_LEASE_MS, input.now);
+  // Without a cap the lease is still taken: it is how the cluster counts its connections out per VMTA.
+  const cap = vmtaLimit === undefined || vmtaLimit === null ? Infinity : vmtaLimit;
+  const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, cap, VMTA_LEASE_MS, input.now);
   return ok ? { go: true } : { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'virtual-mta max-smtp-out' };
 }
 

@@ -18,6 +18,7 @@ import { tlsPolicyOf } from '../stages/tls-policy.js';
 import { splitRecipients, transact } from '../stages/transact.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { expiredOutcome, processExpiry, scheduleExpiry } from './expiry.js';
+import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, releaseConnection, type Limiters } from './limits.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 
@@ -91,13 +92,24 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
   const log = deps.log.child({ queue, slot });
   const sessions = new Map<string, OpenSession>();
   const started = now();
+  const budget = deps.timeBudgetMs ?? 30_000;
+  let firstBatch = true;
   let failures = state.failures;
   try {
     for (;;) {
       if (deps.stopping?.()) throw new HandBack();
+      // A pause takes effect at the next batch, not only at the next token.
+      if (!firstBatch && (await ops.state(queue)).mode === 'paused') return 'paused';
+      firstBatch = false;
       const batch = deps.batchSize ?? 50;
       const ids = await ops.claimDue(queue, slot, now(), batch);
       if (ids.length === 0) {
+        const idleMs = policy['connection-idle-timeout'];
+        const open = () => [...sessions.values()].some((s) => s.session.usable);
+        if (idleMs > 0 && open() && now() - started < budget) {
+          const more = await lingerForMail({ ops, queue, idleMs, now, hasSession: open, stopping: () => deps.stopping?.() ?? false });
+          if (more) continue;
+        }
         const next = await ops.nextDue(queue);
         // `return await`: a rejected promise must not sit unobserved while `finally` closes sessions.
         return next === undefined ? 'empty' : await sleep(job, token, next);
@@ -128,7 +140,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
           }
         }
       }
-      if (now() - started > (deps.timeBudgetMs ?? 30_000)) return 'yielded';
+      if (now() - started > budget) return 'yielded';
     }
   } catch (err) {
     if (err instanceof HandBack) {
