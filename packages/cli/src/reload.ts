@@ -24,7 +24,7 @@ export async function watchReload(options: {
   redisUrl: string;
   prefix?: string;
   log: Logger;
-  apply: (config: VmtaConfig) => void;
+  apply: (config: VmtaConfig) => void | Promise<void>;
 }): Promise<ReloadWatch> {
   const { file, log } = options;
   const reload = async (): Promise<ReloadResult> => {
@@ -36,7 +36,13 @@ export async function watchReload(options: {
       log.error({ event: 'reload-refused', config: file, errors: errors.length }, 'configuration has errors: still running on the previous one');
       return { ok: false, errors };
     }
-    options.apply(checked.config);
+    try {
+      await options.apply(checked.config);
+    } catch (err) {
+      // Not refused (parts may already run on the new file), but never an unhandled rejection.
+      log.error({ event: 'reload-failed', config: file, err: (err as Error).message }, 'applying the configuration failed');
+      return { ok: false, errors: [(err as Error).message] };
+    }
     log.info({ event: 'config-reloaded', config: file }, 'configuration reloaded');
     return { ok: true };
   };

@@ -6,18 +6,26 @@
  * - AUTH: refuse a mechanism the channel does not allow (538 5.7.11) or a locked-out client (454 4.7.0)
  *   at the AUTH command, before the client sends credentials.
  * - The whole-session cap: 421 and close.
+ * - Draining (shutdown, or a listener removed by a reload): smtp-server's own close() answers every next
+ *   command with "421 Server shutting down" at once and cuts what is left after closeTimeout; it cannot
+ *   drain one listener while another keeps running, nor tell an idle session (421 now) from one in the
+ *   middle of DATA (finish the message, 421 at the next command). So the listener never calls it: a hook
+ *   in front of the command dispatcher refuses the next command while draining, and the drain itself
+ *   (bound-server.ts) decides which session is idle and when to force the rest.
  */
 import type { SMTPServer } from 'smtp-server';
 import { ehloFeatures } from './ehlo-features.js';
 import type { SmtpReplyError } from './policy/index.js';
 
-type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
+export type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
 
 export interface ConnectionHooks {
   /** Adjusts the EHLO capability list (the lines after the greeting line). */
   features(features: string[], secure: boolean): string[];
   /** Decides on an AUTH command before the exchange starts; undefined lets it proceed. */
   beforeAuth(method: string, secure: boolean): Promise<SmtpReplyError | undefined>;
+  /** A reply (a 421) that ends the session instead of running its next command; undefined runs it. */
+  beforeCommand(): SmtpReplyError | undefined;
 }
 
 export function findConnection(server: SMTPServer, sessionId: string): Connection | undefined {
@@ -29,6 +37,16 @@ export function patchConnection(conn: Connection, hooks: ConnectionHooks): void 
   const send = conn.send.bind(conn);
   const ehlo = conn.handler_EHLO.bind(conn);
   const auth = conn.handler_AUTH.bind(conn);
+  const onCommand = conn._onCommand.bind(conn);
+  // The parser calls `conn._onCommand(...)` by name (also the new parser after STARTTLS), so an own
+  // property takes over every command line, AUTH continuation lines included. Never while a TLS handshake
+  // runs: anything buffered then is plaintext that smtp-server discards without a reply.
+  conn._onCommand = (command, callback) => {
+    const refusal = conn._upgrading ? undefined : hooks.beforeCommand();
+    if (!refusal) return onCommand(command, callback);
+    // A 421 makes smtp-server close the connection; the parser is not resumed.
+    send(refusal.responseCode, refusal.message);
+  };
   conn.handler_EHLO = (command, callback) => {
     // The EHLO reply is the only multi-line 250 and is sent synchronously by the handler.
     conn.send = (code, data, context) => {
@@ -67,5 +85,44 @@ export function patchConnection(conn: Connection, hooks: ConnectionHooks): void 
 /** Ends a session that ran too long, whatever it is doing. */
 export function endSession(conn: Connection, text: string): void {
   conn.send(421, text);
+}
+
+/**
+ * Waits for the client: greeted, no command handler running, not in DATA (smtp-server keeps `_dataStream`
+ * until the reply to the message is sent), no TLS handshake. Such a session loses nothing to a 421.
+ */
+export function isIdle(conn: Connection): boolean {
+  return conn._ready && !conn._handlerPending && !conn._dataStream && !conn._upgrading && !conn._closing;
+}
+
+/**
+ * The end of a drain: 421 (unless the session is already closing), then the socket goes as soon as the
+ * reply is flushed, or at once when it was closing already. smtp-server's close() alone would wait up to
+ * 5 s for the client to close its side. A message still in DATA is cut: its stream errors, so it is
+ * never queued and never gets a 250.
+ */
+export function forceClose(conn: Connection, text: string): void {
+  const socket = conn._socket;
+  if (conn._closing || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  conn.send(421, text);
+  if (socket.writableFinished) socket.destroy();
+  else socket.once('finish', () => socket.destroy());
+}
+
+/** The last resort after forceClose: sockets still open are destroyed. */
+export function destroyConnection(conn: Connection): void {
+  if (!conn._socket.destroyed) conn._socket.destroy();
+}
+
+/**
+ * Sockets accepted but not yet handed to a session (implicit TLS handshake or PROXY header in progress).
+ * Destroys the topmost socket, as smtp-server's close() does: tearing a TLS socket down from below in
+ * the middle of a handshake crashes Node.
+ */
+export function destroyPendingSockets(server: SMTPServer): void {
+  server._pendingSockets.forEach((top) => top.destroy());
 }
 

@@ -1,4 +1,4 @@
-export { startListener, type BoundListener, type RunningListener, type StartListenerOptions } from './listener.js';
+export { startListener, type BoundListener, type ListenerReloadResult, type RunningListener, type StartListenerOptions } from './listener.js';
 export { DEFAULT_LIMITS, type ListenerLimits } from './listener-runtime.js';
 export { ListenerStartError } from './errors.js';
 export * from './policy/index.js';

@@ -14,7 +14,11 @@ export interface ListenerLimits {
   maxHeaderBytes: number;
   /** Longest command line; beyond it smtp-server answers 421 and closes. */
   maxCommandLength: number;
-  /** How long close() lets open sessions finish before they get 421. */
+  /**
+   * Graceful shutdown: how long close() lets sessions in progress finish (a message in DATA gets its 250)
+   * before what is left is cut with 421. A listener removed by a reload lets its sessions run this long
+   * before it drains them the same way.
+   */
   closeTimeoutMs: number;
 }
 

@@ -1,16 +1,19 @@
 /**
  * startListener: binds every configured listener address (smtp-listener lines and <smtp-listener> stanzas,
  * merged by @vmta/config), each with its own smtp-server, and queues accepted mail in Redis.
+ * reload() applies a new configuration without dropping sessions (listener-set.ts says what is rebound);
+ * close() is the graceful shutdown (bound-server.ts: 421 to new sessions, in-flight messages finish).
  */
-import type { AddressInfo } from 'node:net';
-import type { VmtaConfig } from '@vmta/config';
+import type { ListenerConfig, VmtaConfig } from '@vmta/config';
 import { createRedis, MessageStore, RateCounter } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
-import type { SMTPServer } from 'smtp-server';
+import { BoundServer, type BoundListener, type DrainCounts } from './bound-server.js';
 import { ListenerStartError } from './errors.js';
 import { DEFAULT_LIMITS, ListenerRuntime, type ListenerLimits } from './listener-runtime.js';
-import { createSmtpServer } from './smtp-listener.js';
+import { planListeners, socketOf } from './listener-set.js';
 import { loadTlsCertificate, type TlsCredentials } from './tls-certificate.js';
+
+export type { BoundListener } from './bound-server.js';
 
 export interface StartListenerOptions {
   config: VmtaConfig;
@@ -23,51 +26,36 @@ export interface StartListenerOptions {
   cwd?: string;
 }
 
-export interface BoundListener {
-  /** The listener as written in the config, e.g. "0/0:25". */
-  name: string;
-  address: string;
-  /** The port actually bound (differs from the configured one when that was 0). */
-  port: number;
-  immediateTls: boolean;
+export interface ListenerReloadResult {
+  added: BoundListener[];
+  removed: BoundListener[];
+  unchanged: BoundListener[];
+  /** Listeners of the new configuration that could not be bound or whose certificate could not be loaded. */
+  failed: Array<{ name: string; error: string }>;
 }
 
 export interface RunningListener {
-  addresses: BoundListener[];
-  /** Takes a new configuration for new sessions and transactions (listener addresses are not rebound). */
-  reload(config: VmtaConfig): void;
-  /** Stops accepting, lets sessions finish (up to closeTimeoutMs), then closes Redis. */
+  /** What is bound now, in the order of the configuration. */
+  readonly addresses: BoundListener[];
+  /**
+   * Takes a new configuration: policy for new sessions and transactions, listeners added, removed (their
+   * sessions run on) or kept (same socket, new certificate). A listener that cannot be bound is reported
+   * and logged; everything else keeps running.
+   */
+  reload(config: VmtaConfig): Promise<ListenerReloadResult>;
+  /** Graceful shutdown: 421 to new sessions, sessions finish what they do (up to closeTimeoutMs), then closes Redis. */
   close(): Promise<void>;
-}
-
-function listen(server: SMTPServer, address: string, port: number): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(new ListenerStartError(`cannot listen on ${address}:${port}: ${err.message}`, { cause: err }));
-    server.server.once('error', onError);
-    server.listen(port, address, () => {
-      server.server.off('error', onError);
-      resolve(server.server.address() as AddressInfo);
-    });
-  });
-}
-
-function closeServer(server: SMTPServer): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.server.listening) return resolve();
-    server.close(() => resolve());
-  });
 }
 
 export async function startListener(options: StartListenerOptions): Promise<RunningListener> {
   const rootLog = options.logger ?? pino({ level: 'silent' });
   const log = rootLog.child({ component: 'listener' });
   const cwd = options.cwd ?? process.cwd();
-  const certificates = (config: VmtaConfig) =>
-    config.listeners.map((l) => {
-      if (!l.tlsCertificate && l.immediateTls) throw new ListenerStartError(`listener ${l.name} has immediate-tls but no TLS certificate`);
-      return l.tlsCertificate ? loadTlsCertificate(l.tlsCertificate, cwd) : undefined;
-    });
-  const tlsPerListener: (TlsCredentials | undefined)[] = certificates(options.config);
+  const credentials = (l: ListenerConfig): TlsCredentials | undefined => {
+    if (!l.tlsCertificate && l.immediateTls) throw new ListenerStartError(`listener ${l.name} has immediate-tls but no TLS certificate`);
+    return l.tlsCertificate ? loadTlsCertificate(l.tlsCertificate, cwd) : undefined;
+  };
+  const tlsAtStart = options.config.listeners.map(credentials);
 
   const redis = createRedis(options.redisUrl, 'listener');
   let redisDown = false;
@@ -80,48 +68,127 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
     redisDown = false;
   });
   const prefix = options.prefix ?? 'vmta';
-  const rt = new ListenerRuntime(
-    options.config,
-    new MessageStore(redis, { prefix }),
-    new RateCounter(redis, prefix),
-    log,
-    { ...DEFAULT_LIMITS, ...options.limits },
-    rootLog,
-  );
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const rt = new ListenerRuntime(options.config, new MessageStore(redis, { prefix }), new RateCounter(redis, prefix), log, limits, rootLog);
 
-  const servers: SMTPServer[] = [];
-  const addresses: BoundListener[] = [];
+  let active: BoundServer[] = [];
+  /** Listeners removed by a reload whose sessions are still running. */
+  const retiring = new Set<BoundServer>();
   try {
     for (const [i, l] of options.config.listeners.entries()) {
-      const server = createSmtpServer(rt, l, tlsPerListener[i]);
-      server.on('error', (err: Error) => log.warn({ event: 'smtp-error', listener: l.name, err: err.message }, 'SMTP connection error'));
-      servers.push(server);
-      const bound = await listen(server, l.address.address, l.address.port);
-      addresses.push({ name: l.name, address: bound.address, port: bound.port, immediateTls: l.immediateTls });
+      const bs = new BoundServer(rt, l, tlsAtStart[i], log);
+      active.push(bs);
+      const bound = await bs.listen();
       log.info({ event: 'listening', listener: l.name, address: bound.address, port: bound.port, immediateTls: l.immediateTls }, 'listening');
     }
   } catch (err) {
-    await Promise.all(servers.map(closeServer));
+    active.forEach((bs) => bs.destroy());
     redis.disconnect();
     throw err;
   }
 
+  const retire = (bs: BoundServer) => {
+    const address = bs.address;
+    retiring.add(bs);
+    log.info({ event: 'listener-removed', ...address, sessions: bs.sessionCount }, 'listener removed: no new connections, sessions in progress go on');
+    void bs.retire(limits.closeTimeoutMs, limits.closeTimeoutMs).then((counts) => {
+      retiring.delete(bs);
+      log.info({ event: 'listener-retired', ...address, ...counts }, 'last session of a removed listener ended');
+    });
+  };
+
+  const applyReload = async (config: VmtaConfig): Promise<ListenerReloadResult> => {
+    const result: ListenerReloadResult = { added: [], removed: [], unchanged: [], failed: [] };
+    const fail = (l: ListenerConfig, err: unknown, event: string, msg: string) => {
+      const error = (err as Error).message;
+      result.failed.push({ name: l.name, error });
+      log.error({ event, listener: l.name, address: l.address.address, port: l.address.port, err: error }, msg);
+    };
+    const plan = planListeners(active, config.listeners);
+    rt.setConfig(config);
+
+    const next = new Map<ListenerConfig, BoundServer>();
+    for (const { current, next: l } of plan.keep) {
+      let tls: TlsCredentials | undefined;
+      try {
+        tls = credentials(l);
+      } catch (err) {
+        fail(l, err, 'tls-reload-failed', 'cannot load the new TLS certificate: the listener keeps the previous one');
+      }
+      current.update(l, tls);
+      next.set(l, current);
+      result.unchanged.push(current.address);
+      log.debug({ event: 'listener-unchanged', ...current.address }, 'listener unchanged');
+    }
+    // Certificates first: a listener that replaces another on the same socket but cannot get its
+    // certificate leaves the old one running rather than nothing.
+    const prepared: Array<{ l: ListenerConfig; tls: TlsCredentials | undefined }> = [];
+    const keepOld = new Set<string>();
+    for (const l of plan.add) {
+      try {
+        prepared.push({ l, tls: credentials(l) });
+      } catch (err) {
+        keepOld.add(socketOf(l));
+        fail(l, err, 'listen-failed', 'cannot start a listener of the new configuration');
+      }
+    }
+    const stay: BoundServer[] = [];
+    // Removed listeners stop accepting before new ones bind: a changed listener reuses the address:port.
+    for (const bs of plan.remove) {
+      if (keepOld.has(socketOf(bs.listener))) {
+        stay.push(bs);
+        continue;
+      }
+      result.removed.push(bs.address);
+      retire(bs);
+    }
+    for (const { l, tls } of prepared) {
+      const bs = new BoundServer(rt, l, tls, log);
+      try {
+        const bound = await bs.listen();
+        next.set(l, bs);
+        result.added.push(bound);
+        log.info({ event: 'listener-added', listener: l.name, address: bound.address, port: bound.port, immediateTls: l.immediateTls }, 'listener added');
+      } catch (err) {
+        bs.destroy();
+        fail(l, err, 'listen-failed', 'cannot listen on a listener of the new configuration');
+      }
+    }
+    active = [...config.listeners.flatMap((l) => next.get(l) ?? []), ...stay];
+    log.info(
+      { event: 'reloaded', added: result.added.length, removed: result.removed.length, unchanged: result.unchanged.length, failed: result.failed.length },
+      'configuration reloaded',
+    );
+    return result;
+  };
+
+  // Reloads (SIGHUP and the control channel may race) and the shutdown run one after the other.
+  let queue: Promise<unknown> = Promise.resolve();
+  let closing: Promise<void> | undefined;
+
   return {
-    addresses,
-    reload(config) {
-      const tls = certificates(config);
-      rt.setConfig(config);
-      servers.forEach((server, i) => {
-        const creds = tls[i];
-        if (creds) server.updateSecureContext({ key: creds.key, cert: creds.cert });
-      });
-      log.info({ event: 'reloaded' }, 'configuration reloaded');
+    get addresses() {
+      return active.map((bs) => bs.address);
     },
-    async close() {
-      await Promise.all(servers.map(closeServer));
-      await rt.store.dispatcher.close().catch(() => undefined);
-      redis.disconnect();
-      log.info({ event: 'closed' }, 'listener closed');
+    reload(config) {
+      const run = queue.then(() => (closing ? { added: [], removed: [], unchanged: [], failed: [] } : applyReload(config)));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    close() {
+      closing ??= (async () => {
+        await queue;
+        const all = [...active, ...retiring];
+        const sessions = all.reduce((n, bs) => n + bs.sessionCount, 0);
+        log.info({ event: 'shutdown-started', sessions, listeners: active.length, closeTimeoutMs: limits.closeTimeoutMs }, 'shutting down: new sessions get 421');
+        const counts = await Promise.all(all.map((bs) => bs.drain(limits.closeTimeoutMs)));
+        all.forEach((bs) => bs.destroy());
+        await rt.store.dispatcher.close().catch(() => undefined);
+        redis.disconnect();
+        const total = counts.reduce<DrainCounts>((t, c) => ({ drained: t.drained + c.drained, forced: t.forced + c.forced }), { drained: 0, forced: 0 });
+        log.info({ event: 'shutdown-complete', ...total }, 'listener closed');
+      })();
+      return closing;
     },
   };
 }

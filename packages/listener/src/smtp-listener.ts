@@ -7,7 +7,7 @@
 import type { ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AUTH_METHODS, checkCredentials, countFailure, lockoutRefusal, mechanismRefusal } from './auth-stage.js';
-import { endSession, findConnection, patchConnection } from './connection-patches.js';
+import { endSession, findConnection, patchConnection, type Connection } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo } from './envelope-stage.js';
@@ -22,8 +22,31 @@ function tooManySessions(hostName: string): SmtpReplyError {
   return new SmtpReplyError('QUEUE_UNAVAILABLE', 421, '4.7.0', `${hostName} Too many connections, try again later`);
 }
 
-export function createSmtpServer(rt: ListenerRuntime, listener: ListenerConfig, tls: TlsCredentials | undefined): SMTPServer {
-  const log = rt.log.child({ listener: listener.name });
+/** RFC 5321 §3.8: a server that shuts down answers 421; 4.3.2 = system not accepting network messages. */
+export function shuttingDown(hostName: string): SmtpReplyError {
+  return new SmtpReplyError('QUEUE_UNAVAILABLE', 421, '4.3.2', `${hostName} Service shutting down, try again later`);
+}
+
+/** How one smtp-server is tied to its listener (bound-server.ts): the current config, draining, its sessions. */
+export interface ServerControl {
+  /** The listener as currently configured: a reload that keeps the listener replaces it for new sessions. */
+  readonly listener: ListenerConfig;
+  /** While set, new sessions and the next command of every session get 421. */
+  readonly draining: boolean;
+  /** A connection reached onConnect; `accepted` when it is greeted with 220 (else refused with a 421). */
+  opened(id: string, conn: Connection | undefined, accepted: boolean): void;
+  closed(id: string): void;
+}
+
+/** The server-wide options that follow the configuration (host-name, total-max-smtp-in) for new sessions. */
+export function refreshServerOptions(server: SMTPServer, rt: ListenerRuntime): void {
+  server.options.name = rt.hostName;
+  server.options.maxClients = rt.maxSessions;
+}
+
+export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tls: TlsCredentials | undefined): SMTPServer {
+  const initial = control.listener;
+  const log = rt.log.child({ listener: initial.name });
   let server: SMTPServer;
 
   const stateOf = (id: string): SessionState | undefined => rt.sessions.get(id);
@@ -42,7 +65,7 @@ export function createSmtpServer(rt: ListenerRuntime, listener: ListenerConfig, 
 
   const options: SMTPServerOptions = {
     name: rt.hostName,
-    secure: listener.immediateTls,
+    secure: initial.immediateTls,
     ...(tls ? { key: tls.key, cert: tls.cert } : {}),
     minVersion: 'TLSv1.2',
     maxVersion: 'TLSv1.3',
@@ -60,10 +83,20 @@ export function createSmtpServer(rt: ListenerRuntime, listener: ListenerConfig, 
     closeTimeout: rt.limits.closeTimeoutMs,
     maxCommandLength: rt.limits.maxCommandLength,
     maxClients: rt.maxSessions,
-    logger: rt.rootLog.child({ listener: listener.name }) /* smtp-server adds component=smtp-server itself */ as unknown as SMTPServerOptions['logger'],
+    logger: rt.rootLog.child({ listener: initial.name }) /* smtp-server adds component=smtp-server itself */ as unknown as SMTPServerOptions['logger'],
 
     onConnect(session, cb) {
-      if (rt.sessions.size >= rt.maxSessions) return cb(tooManySessions(rt.hostName));
+      const conn = findConnection(server, session.id);
+      // New sessions during a drain get 421, never 220 (the listening socket stays open so they get an answer).
+      if (control.draining) {
+        control.opened(session.id, conn, false);
+        return cb(shuttingDown(rt.hostName));
+      }
+      if (rt.sessions.size >= rt.maxSessions) {
+        control.opened(session.id, conn, false);
+        return cb(tooManySessions(rt.hostName));
+      }
+      const listener = control.listener;
       const state = newSessionState(rt.config, {
         id: session.id,
         log: log.child({ session: session.id, client: session.remoteAddress }),
@@ -76,7 +109,7 @@ export function createSmtpServer(rt: ListenerRuntime, listener: ListenerConfig, 
       if (!tls || !state.policy['allow-starttls']) disabled.push('STARTTLS');
       if (state.policy['allow-auth'] === false) disabled.push('AUTH');
       (session as { disabledCommands?: string[] }).disabledCommands = disabled;
-      const conn = findConnection(server, session.id);
+      control.opened(session.id, conn, true);
       if (conn) {
         patchConnection(conn, {
           features: (features, secure) => ehloFeatures(features, { secure, policy: stateOf(session.id)?.policy ?? state.policy }),
@@ -85,6 +118,7 @@ export function createSmtpServer(rt: ListenerRuntime, listener: ListenerConfig, 
             if (!s) return replies.authFailed();
             return mechanismRefusal(s, secure, method) ?? (await lockoutRefusal(rt.rates, s));
           },
+          beforeCommand: () => (control.draining ? shuttingDown(rt.hostName) : undefined),
         });
         state.capTimer = setTimeout(() => {
           state.log.info({ event: 'session-cap' }, 'session time limit reached');
@@ -155,6 +189,7 @@ export function createSmtpServer(rt: ListenerRuntime, listener: ListenerConfig, 
     },
 
     onClose(session) {
+      control.closed(session.id);
       const state = stateOf(session.id);
       if (!state) return;
       clearTimeout(state.capTimer);

@@ -106,8 +106,8 @@ export async function startCommand(args: string[]): Promise<number> {
     redisUrl,
     prefix: process.env.VMTA_PREFIX,
     log,
-    apply: (next) => {
-      listener?.reload(next);
+    apply: async (next) => {
+      await listener?.reload(next);
       delivery?.reload(next);
       accounting?.reload(next);
     },
