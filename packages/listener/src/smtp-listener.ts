@@ -19,12 +19,12 @@ import type { TlsCredentials } from './tls-certificate.js';
 type Callback = (err?: Error | null) => void;
 
 function tooManySessions(hostName: string): SmtpReplyError {
-  return new SmtpReplyError('QUEUE_UNAVAILABLE', 421, '4.7.0', `${hostName} Too many connections, try again later`);
+  return new SmtpReplyError('TOO_MANY_CONNECTIONS', 421, '4.7.0', `${hostName} Too many connections, try again later`);
 }
 
 /** RFC 5321 §3.8: a server that shuts down answers 421; 4.3.2 = system not accepting network messages. */
 export function shuttingDown(hostName: string): SmtpReplyError {
-  return new SmtpReplyError('QUEUE_UNAVAILABLE', 421, '4.3.2', `${hostName} Service shutting down, try again later`);
+  return new SmtpReplyError('SHUTTING_DOWN', 421, '4.3.2', `${hostName} Service shutting down, try again later`);
 }
 
 /** How one smtp-server is tied to its listener (bound-server.ts): the current config, draining, its sessions. */
