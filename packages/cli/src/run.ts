@@ -1,6 +1,7 @@
 /** Command dispatch. Each command lives in its own module under commands/. */
 import { EXIT } from './exit-codes.js';
 import { checkCommand } from './commands/check.js';
+import { deleteCommand } from './commands/delete.js';
 import { schemaCommand } from './commands/schema.js';
 import { queueAction } from './commands/queues.js';
 import { reloadCommand } from './commands/reload.js';
@@ -16,7 +17,11 @@ const commands: Record<string, { run: Command; help: string }> = {
   resume: { run: (a) => queueAction('resume', a), help: 'resume queue DOMAIN/VMTA   release a paused queue' },
   retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN/VMTA   leave retry mode now' },
   reload: { run: reloadCommand, help: 'reload   every running process re-reads its configuration (SIGHUP does it for one)' },
-  show: { run: showCommand, help: 'show settings DOMAIN/VMTA | show queues [--json]   effective policy of a queue; the queues of the cluster' },
+  delete: { run: deleteCommand, help: 'delete --queue DOMAIN/VMTA [--dsn]   delete the mail of a queue (*/mta1 allowed); --dsn tells the senders' },
+  show: {
+    run: showCommand,
+    help: 'show settings DOMAIN/VMTA | queues | status | vmtas [--json]   effective policy of a queue; queues, processes and rates, VMTAs of the cluster',
+  },
   schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
 };
 

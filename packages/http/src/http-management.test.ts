@@ -1,11 +1,41 @@
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { Dispatcher, MessageStore, QueueOps, registerProcess, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpManagement, type RunningHttpManagement } from './index.js';
+import { historyMinutes } from './routes/history.js';
+import { queryFlag } from './routes/queues.js';
+
+describe('query parameters', () => {
+  it.each([
+    [null, 60],
+    ['', 60],
+    ['1', 1],
+    ['0', 1],
+    ['90', 90],
+    ['1440', 1440],
+    ['1441', 1440],
+    ['-5', undefined],
+    ['1.5', undefined],
+    ['abc', undefined],
+  ])('history minutes %j → %j', (raw, minutes) => {
+    expect(historyMinutes(raw)).toBe(minutes);
+  });
+  it.each([
+    [null, false],
+    ['', true],
+    ['1', true],
+    ['true', true],
+    ['YES', true],
+    ['0', false],
+    ['no', false],
+  ])('dsn flag %j → %j', (raw, flag) => {
+    expect(queryFlag(raw)).toBe(flag);
+  });
+});
 
 function message(recipients: string[]): NewMessage {
   return {
@@ -150,6 +180,117 @@ describe('management HTTP server', () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET');
     expect((await call('/status', 'POST')).status).toBe(405);
+  });
+
+  it('adds per-minute rates and the registered processes to /status', async () => {
+    const reg = await registerProcess(redis, { role: 'delivery', host: 'host-1', pid: 99, vmtas: ['mta1'], listeners: [] }, { prefix });
+    try {
+      const get = await serve(config('http-access 127.0.0.1 monitor'));
+      const body = (await (await get('/status')).json()) as Record<string, unknown>;
+      expect(Object.keys(body).sort()).toEqual(['perMinute', 'perMinute5', 'processes', 'queues', 'totals', 'uptimeSeconds', 'version']);
+      expect(body.perMinute).toEqual({ received: expect.any(Number), delivered: 0, bounced: 0, deferred: 0 });
+      expect(body.perMinute5).toEqual({ received: expect.any(Number), delivered: 0, bounced: 0, deferred: 0 });
+      expect(body.processes).toEqual([
+        {
+          id: reg.id,
+          role: 'delivery',
+          host: 'host-1',
+          pid: 99,
+          alive: true,
+          startedAt: new Date(reg.info.startedAt).toISOString(),
+          uptimeSeconds: expect.any(Number),
+          lastSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          vmtas: ['mta1'],
+          listeners: [],
+        },
+      ]);
+    } finally {
+      await reg.deregister();
+    }
+  });
+
+  it('lists the VMTAs and pools of its configuration on /vmtas, with their mail and serving processes', async () => {
+    const reg = await registerProcess(redis, { role: 'all', host: 'host-2', pid: 98, vmtas: ['mta1'], listeners: ['127.0.0.1:25'] }, { prefix });
+    try {
+      const get = await serve(
+        config(
+          'http-access 127.0.0.1 monitor',
+          '<virtual-mta mta1>',
+          'smtp-source-host 127.0.0.2 mta1.example.com',
+          '</virtual-mta>',
+          '<virtual-mta mta2>',
+          'smtp-source-host 127.0.0.3 mta2.example.com',
+          '</virtual-mta>',
+          '<virtual-mta-pool pool1>',
+          'virtual-mta mta1',
+          'virtual-mta mta2',
+          '</virtual-mta-pool>',
+        ),
+      );
+      const res = await get('/vmtas');
+      expect(res.status).toBe(200);
+      const rows = (await res.json()) as Array<Record<string, unknown>>;
+      expect(rows).toEqual([
+        { name: 'mta1', kind: 'vmta', members: [], sourceHosts: ['127.0.0.2 mta1.example.com'], queues: 2, queued: 4, inflight: 0, connectionsOut: 0, servedBy: [reg.id] },
+        { name: 'mta2', kind: 'vmta', members: [], sourceHosts: ['127.0.0.3 mta2.example.com'], queues: 0, queued: 0, inflight: 0, connectionsOut: 0, servedBy: [] },
+        {
+          name: 'pool1',
+          kind: 'pool',
+          members: ['mta1', 'mta2'],
+          sourceHosts: [
+            '127.0.0.2 mta1.example.com',
+            '127.0.0.3 mta2.example.com',
+          ],
+          queues: 2,
+          queued: 4,
+          inflight: 0,
+          connectionsOut: 0,
+          servedBy: [reg.id],
+        },
+      ]);
+    } finally {
+      await reg.deregister();
+    }
+  });
+
+  it('serves the per-minute history oldest first, 60 minutes by default and a day at most', async () => {
+    const get = await serve(config('http-access 127.0.0.1 monitor'));
+    const body = (await (await get('/history')).json()) as { minutes: Array<{ t: string; received: number; delivered: number; bounced: number; deferred: number }> };
+    expect(body.minutes).toHaveLength(60);
+    const times = body.minutes.map((m) => Date.parse(m.t));
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(60_000);
+    expect(times.at(-1)!).toBeLessThanOrEqual(Date.now());
+    expect(body.minutes.reduce((n, m) => n + m.received, 0)).toBe(4);
+    expect(Object.keys(body.minutes[0]!).sort()).toEqual(['bounced', 'deferred', 'delivered', 'received', 't']);
+    expect(((await (await get('/history?minutes=5')).json()) as { minutes: unknown[] }).minutes).toHaveLength(5);
+    expect(((await (await get('/history?minutes=100000')).json()) as { minutes: unknown[] }).minutes).toHaveLength(1440);
+    expect((await get('/history?minutes=lots')).status).toBe(400);
+  });
+
+  it('lets an operator delete a queue: the request is queued for delivery processes, with or without DSN', async () => {
+    const call = await serve(config('http-access 127.0.0.1 operator'));
+    const dispatcher = new Dispatcher(redis, prefix);
+    try {
+      const path = (q: string, query = '') => `/queues/${encodeURIComponent(q)}/delete${query}`;
+      const res = await call(path('big.example/mta1', '?dsn=1'), 'POST');
+      expect(res.status).toBe(202);
+      expect(await res.json()).toMatchObject({ queue: 'big.example/mta1', recipients: 3, dsn: true });
+      expect(await (await call(path('small.example/mta1'), 'POST')).json()).toMatchObject({ queue: 'small.example/mta1', recipients: 1, dsn: false });
+      const jobs = (await dispatcher.bull.getJobs(['waiting'])).filter((j) => j.data.kind === 'purge');
+      expect(jobs.map((j) => [j.data.queue, j.data.dsn]).sort()).toEqual([
+        ['big.example/mta1', true],
+        ['small.example/mta1', false],
+      ]);
+      expect((await call(path('none.example/mta1'), 'POST')).status).toBe(404);
+      expect((await call(path('*/mta1'), 'POST')).status).toBe(400);
+      expect((await call(path('big.example/mta1'), 'GET')).status).toBe(405);
+      // Nothing is deleted by the HTTP process itself.
+      expect((await ops.stats('big.example/mta1')).queued).toBe(3);
+    } finally {
+      await dispatcher.close();
+    }
+    const monitor = await serve(config('http-access 127.0.0.1 monitor'));
+    expect((await monitor(`/queues/${encodeURIComponent('big.example/mta1')}/delete`, 'POST')).status).toBe(403);
   });
 
   it('reloads through onReload: 200 when it worked, 409 with the errors when not, 501 without it', async () => {

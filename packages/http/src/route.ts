@@ -1,6 +1,6 @@
 /** What a route is: method, path match, the access level it needs, and its handler. */
 import type { ServerResponse } from 'node:http';
-import type { HttpAccessLevel } from '@vmta/config';
+import type { HttpAccessLevel, VmtaConfig } from '@vmta/config';
 import type { Dispatcher, Keys, QueueOps } from '@vmta/queue';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -18,6 +18,8 @@ export interface HttpContext {
   dispatcher: Dispatcher;
   log: Logger;
   version: string;
+  /** The configuration this process runs on now (VMTAs and pools for GET /vmtas). */
+  config: () => VmtaConfig;
   onReload?: () => Promise<ReloadResult>;
 }
 
@@ -28,7 +30,15 @@ export interface Route {
   /** Matches the raw (still percent-encoded) path; returns the path parameters, or undefined. */
   match: (path: string) => string[] | undefined;
   level: HttpAccessLevel;
-  handle: (ctx: HttpContext, res: ServerResponse, params: string[]) => Promise<void>;
+  handle: (ctx: HttpContext, res: ServerResponse, params: string[], client: Client) => Promise<void>;
+}
+
+/** Who is asking: the router has already computed the access level from `http-access`. */
+export interface Client {
+  ip: string;
+  level: HttpAccessLevel;
+  /** The request's query string (`?minutes=60`, `?dsn=1`). */
+  query: URLSearchParams;
 }
 
 /** A route whose path is exactly `path`. */

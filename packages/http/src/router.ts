@@ -27,7 +27,7 @@ export function createHandler(routes: readonly Route[], rules: readonly HttpAcce
     if (!hit) return sendJson(res, 405, { error: 'method-not-allowed' }, { allow: [...new Set(matching.map((m) => m.route.method))].join(', ') });
     if (!allows(level, hit.route.level)) return deny();
     try {
-      await hit.route.handle(ctx, res, hit.params);
+      await hit.route.handle(ctx, res, hit.params, { ip, level, query: new URLSearchParams((req.url ?? '/').slice(path.length + 1)) });
     } catch (err) {
       ctx.log.error({ event: 'http-error', path, err: (err as Error).message }, 'http request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal' });

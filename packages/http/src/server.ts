@@ -11,6 +11,10 @@ import { metricsRoutes } from './routes/metrics.js';
 import { queueRoutes } from './routes/queues.js';
 import { reloadRoutes } from './routes/reload.js';
 import { statusRoutes } from './routes/status.js';
+import { historyRoutes } from './routes/history.js';
+import { vmtaRoutes } from './routes/vmtas.js';
+import { monitorRoutes } from './routes/monitor.js';
+import { whoamiRoutes } from './routes/whoami.js';
 
 export interface HttpManagementOptions {
   config: VmtaConfig;
@@ -27,10 +31,12 @@ export interface HttpManagementOptions {
 
 export interface RunningHttpManagement {
   port: number;
+  /** A reloaded configuration: GET /vmtas lists its VMTAs from now on. */
+  reload(config: VmtaConfig): void;
   close(): Promise<void>;
 }
 
-const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...metricsRoutes, ...reloadRoutes];
+const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes];
 
 function packageVersion(): string {
   try {
@@ -50,6 +56,7 @@ export async function startHttpManagement(options: HttpManagementOptions): Promi
   redis.on('error', (err) => log.debug({ event: 'redis-error', err: err.message }, 'redis connection error'));
   const keys = new Keys(options.prefix);
   const dispatcher = new Dispatcher(redis, keys.prefix);
+  let config = options.config;
   const handler = createHandler(ROUTES, settings['http-access'] ?? [], {
     redis,
     keys,
@@ -57,6 +64,7 @@ export async function startHttpManagement(options: HttpManagementOptions): Promi
     dispatcher,
     log,
     version: packageVersion(),
+    config: () => config,
     onReload: options.onReload,
   });
   const server = createServer((req, res) => void handler(req, res));
@@ -80,6 +88,9 @@ export async function startHttpManagement(options: HttpManagementOptions): Promi
   log.info({ event: 'http-listening', host, port: bound }, `management HTTP on ${host}:${bound}`);
   return {
     port: bound,
+    reload(next) {
+      config = next;
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -1,5 +1,7 @@
-/** The cluster seen from Redis: every queue with its stats, and the totals. Shared by the CLI and the HTTP server. */
+/** The cluster seen from Redis: every queue with its stats, the totals, the per-minute history, the processes. Shared by the CLI and the HTTP server. */
 import type { Keys } from './keys.js';
+import { epochMinute, MINUTE_FIELDS, MINUTE_MS } from './minute-counters.js';
+import { listProcesses, type ProcessRow } from './process-registry.js';
 import type { QueueOps, QueueStats } from './queue-ops.js';
 import type { Redis } from 'ioredis';
 
@@ -32,4 +34,101 @@ export async function clusterTotals(redis: Redis, keys: Keys): Promise<Totals> {
   const h = await redis.hgetall(keys.totals());
   const n = (v: string | undefined) => Number(v ?? 0) || 0;
   return { received: n(h.received), delivered: n(h.delivered), bounced: n(h.bounced), deferred: n(h.deferred) };
+}
+
+export interface MinuteCounts extends Totals {
+  /** Start of the minute (ms since the epoch). */
+  t: number;
+}
+
+/**
+ * The last `minutes` minutes of counters, oldest first, zeros where nothing
+ * happened; the last entry is the current (incomplete) minute. One pipeline.
+ */
+export async function clusterHistory(redis: Redis, keys: Keys, minutes = 60, now = Date.now()): Promise<MinuteCounts[]> {
+  const last = epochMinute(now);
+  const span = Array.from({ length: Math.max(0, Math.floor(minutes)) }, (_, i) => last - minutes + 1 + i);
+  if (span.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const m of span) pipeline.hgetall(keys.minuteCounters(m));
+  const results = (await pipeline.exec()) ?? [];
+  return span.map((m, i) => {
+    const [err, h] = results[i] ?? [null, {}];
+    if (err) throw err;
+    const n = (v: string | undefined) => Number(v ?? 0) || 0;
+    const c = (h ?? {}) as Record<string, string>;
+    return { t: m * MINUTE_MS, received: n(c.received), delivered: n(c.delivered), bounced: n(c.bounced), deferred: n(c.deferred) };
+  });
+}
+
+export interface ProcessView {
+  id: string;
+  role: string;
+  host: string;
+  pid: number;
+  alive: boolean;
+  startedAt: string;
+  uptimeSeconds: number;
+  lastSeen: string;
+  vmtas: string[];
+  listeners: string[];
+  version?: string;
+}
+
+/** What `vmta show status --json` prints and GET /status serves (the HTTP server adds its version and uptime). */
+export interface ClusterStatus {
+  queues: number;
+  totals: Totals;
+  /** The last complete minute. */
+  perMinute: Totals;
+  /** Average of the last five complete minutes. */
+  perMinute5: Totals;
+  processes: ProcessView[];
+}
+
+function sumOf(rows: readonly Totals[]): Totals {
+  const sum = { received: 0, delivered: 0, bounced: 0, deferred: 0 };
+  for (const r of rows) for (const f of MINUTE_FIELDS) sum[f] += r[f];
+  return sum;
+}
+
+/** Rates from a history whose last entry is the current minute: the last complete one, and the mean of the five before. Pure. */
+export function minuteRates(history: readonly Totals[]): { perMinute: Totals; perMinute5: Totals } {
+  const complete = history.slice(0, -1);
+  const five = complete.slice(-5);
+  const sum = sumOf(five);
+  const mean = (v: number) => (five.length === 0 ? 0 : Math.round((v / five.length) * 100) / 100);
+  const last = complete.at(-1);
+  return {
+    perMinute: last ? { received: last.received, delivered: last.delivered, bounced: last.bounced, deferred: last.deferred } : sumOf([]),
+    perMinute5: { received: mean(sum.received), delivered: mean(sum.delivered), bounced: mean(sum.bounced), deferred: mean(sum.deferred) },
+  };
+}
+
+/** A registered process as operators read it: ISO times, uptime in seconds. Pure. */
+export function processView(p: ProcessRow, now: number): ProcessView {
+  const until = p.alive ? now : p.lastSeen;
+  return {
+    id: p.id,
+    role: p.role,
+    host: p.host,
+    pid: p.pid,
+    alive: p.alive,
+    startedAt: new Date(p.startedAt).toISOString(),
+    uptimeSeconds: Math.max(0, Math.round((until - p.startedAt) / 1000)),
+    lastSeen: new Date(p.lastSeen).toISOString(),
+    vmtas: p.vmtas,
+    listeners: p.listeners,
+    ...(p.version ? { version: p.version } : {}),
+  };
+}
+
+export async function clusterStatus(redis: Redis, keys: Keys, now = Date.now()): Promise<ClusterStatus> {
+  const [queues, totals, history, processes] = await Promise.all([
+    redis.scard(keys.queueIndex()),
+    clusterTotals(redis, keys),
+    clusterHistory(redis, keys, 6, now),
+    listProcesses(redis, keys, { now }),
+  ]);
+  return { queues, totals, ...minuteRates(history), processes: processes.map((p) => processView(p, now)) };
 }

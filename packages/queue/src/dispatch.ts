@@ -19,8 +19,28 @@ export interface QueueRef {
 
 export interface TokenData extends QueueRef {
   slot: number;
-  /** 'expire': the queue's bounce-after sweep instead of a connection token. */
-  kind?: 'expire';
+  /** 'expire': the queue's bounce-after sweep; 'purge': an operator's delete of the queue's mail. Neither is a connection token. */
+  kind?: 'expire' | 'purge';
+  /** purge: tell each sender with a DSN. */
+  dsn?: boolean;
+  /** purge: mail received up to this time (ms) goes, mail that arrived after the request stays. */
+  before?: number;
+}
+
+/** A delete request as queued for delivery processes. */
+export interface PurgeRequest {
+  jobId: string;
+  slot: number;
+  before: number;
+}
+
+/**
+ * In-flight slot of the n-th purge request: below EXPIRY_SLOT (-1), one of
+ * its own per request, so two deletes of one queue never give back each
+ * other's mail when one of them restarts.
+ */
+export function purgeSlot(n: number): number {
+  return -1 - n;
 }
 
 /** BullMQ job ids may not contain ':' (IPv6 literals do): the id is the encoded queue name and slot. */
@@ -69,6 +89,21 @@ export class Dispatcher {
       await existing.remove().catch(() => undefined);
     }
     await this.bull.add(`${ref.queue} expiry`, { ...ref, slot: -1, kind: 'expire' }, { jobId, delay: Math.max(0, at - Date.now()) });
+  }
+
+  /**
+   * Asks delivery processes to delete the queue's mail received up to `before`
+   * (see packages/delivery/src/worker/purge.ts). Any delivery process takes it:
+   * deleting needs no source address.
+   */
+  async purge(ref: QueueRef, options: { dsn: boolean; before?: number }): Promise<PurgeRequest> {
+    const n = await this.redis.incr(this.keys.purgeSequence());
+    const slot = purgeSlot(n);
+    const before = options.before ?? Date.now();
+    const jobId = `p!${encodeURIComponent(ref.queue)}!${n}`;
+    const data: TokenData = { queue: ref.queue, domain: ref.domain, vmta: ref.vmta, slot, kind: 'purge', dsn: options.dsn, before };
+    await this.bull.add(`${ref.queue} delete`, data, { jobId });
+    return { jobId, slot, before };
   }
 
   /** Wakes every queue an enqueue marked, then unmarks it (a crash in between only repeats the wake). */

@@ -10,3 +10,6 @@ export * from './queue-ops.js';
 export * from './connection-limiter.js';
 export * from './delivery-rate-limiter.js';
 export * from './cluster-view.js';
+export * from './minute-counters.js';
+export * from './process-registry.js';
+export * from './vmta-view.js';

@@ -74,6 +74,22 @@ export class Keys {
   vmtaConnections(vmta: string): string {
     return `${this.prefix}:{v:${vmta}}:conns`;
   }
+  /** Sorted set of running `vmta start` processes: process id -> last heartbeat (ms). */
+  processIndex(): string {
+    return `${this.prefix}:procs`;
+  }
+  /** JSON record of one process (role, host, pid, VMTAs served...), expiring if it stops heart-beating. */
+  processRecord(id: string): string {
+    return `${this.prefix}:proc:${id}`;
+  }
+  /** Hash of one minute's counters (received, delivered, bounced, deferred); `epochMinute` = ms / 60000. */
+  minuteCounters(epochMinute: number): string {
+    return `${this.prefix}:minute:${epochMinute}`;
+  }
+  /** Counter numbering operator delete requests (each gets its own in-flight slot). */
+  purgeSequence(): string {
+    return `${this.prefix}:purge-seq`;
+  }
   /** GCRA state (theoretical arrival time) of one rate limit of a queue, e.g. `max-msg-rate`. */
   queueRateLimit(queue: string, limit: string): string {
     return `${this.prefix}:{q:${queue}}:rate:${limit}`;

@@ -9,6 +9,7 @@ import { Dispatcher, type QueueRef } from './dispatch.js';
 import { QueueUnavailableError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { newMessageId } from './message-id.js';
+import { countMinute } from './minute-counters.js';
 import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
 
 /** Upper bound of the accounting stream until the accounting writer trims it. */
@@ -75,6 +76,7 @@ export class MessageStore {
       multi.xadd(k.accounting(), 'MAXLEN', '~', String(ACCOUNTING_MAXLEN), '*', ...receivedRecord(id, msg, r, logged));
     }
     multi.hincrby(k.totals(), 'received', recipients.length);
+    countMinute(multi, k, msg.receivedAt, { received: recipients.length });
     let results: [Error | null, unknown][] | null;
     try {
       results = await multi.exec();

@@ -7,6 +7,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { Keys } from './keys.js';
 import type { RecipientRecord } from './message.js';
+import { epochMinute, MINUTE_COUNTERS_TTL_SECONDS } from './minute-counters.js';
 
 // KEYS: ready, inflight, state
 const CLAIM = `
@@ -37,8 +38,10 @@ redis.call('DEL', KEYS[1])
 if #ids > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', -#ids) end
 return #ids`;
 
-// KEYS: meta, rcpts, body, inflight, ready, state, totals, age
+// KEYS: meta, rcpts, body, inflight, ready, state, totals, age, minute counters
 // ARGV: id, notBefore|'' , finals, delivered, bounced, deferred, (index, json)...
+// The minute counters are counted here, next to the totals, so a finish that
+// counts nothing (message already gone) counts nothing in the history either.
 const FINISH = `
 local held = redis.call('SREM', KEYS[4], ARGV[1])
 if held == 1 then redis.call('HINCRBY', KEYS[6], 'inflight', -1) end
@@ -53,13 +56,17 @@ if ARGV[2] ~= '' then
 else
   redis.call('ZREM', KEYS[8], ARGV[1])
 end
+local counted = false
 for i, name in ipairs({'delivered', 'bounced', 'deferred'}) do
   local n = tonumber(ARGV[3 + i])
   if n > 0 then
     redis.call('HINCRBY', KEYS[6], name, n)
     redis.call('HINCRBY', KEYS[7], name, n)
+    redis.call('HINCRBY', KEYS[9], name, n)
+    counted = true
   end
 end
+if counted then redis.call('EXPIRE', KEYS[9], ${MINUTE_COUNTERS_TTL_SECONDS}) end
 local left = redis.call('HINCRBY', KEYS[1], 'pending', -tonumber(ARGV[3]))
 if left <= 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
 return left`;
@@ -123,7 +130,7 @@ export class QueueOps {
     if (!('vmtaClaim' in redis)) {
       redis.defineCommand('vmtaClaim', { numberOfKeys: 3, lua: CLAIM });
       redis.defineCommand('vmtaRequeue', { numberOfKeys: 3, lua: REQUEUE });
-      redis.defineCommand('vmtaFinish', { numberOfKeys: 8, lua: FINISH });
+      redis.defineCommand('vmtaFinish', { numberOfKeys: 9, lua: FINISH });
       redis.defineCommand('vmtaClaimIds', { numberOfKeys: 3, lua: CLAIM_IDS });
     }
     this.r = redis as WithScripts;
@@ -139,9 +146,9 @@ export class QueueOps {
     return this.r.vmtaRequeue(this.keys.queueInflight(queue, slot), this.keys.queueReady(queue), this.keys.queueState(queue), now);
   }
 
-  /** Ids received before `receivedBefore`, oldest first (bounce-after candidates, whatever their state). */
-  receivedBefore(queue: string, receivedBefore: number, limit: number): Promise<string[]> {
-    return this.r.zrangebyscore(this.keys.queueAge(queue), '-inf', String(receivedBefore), 'LIMIT', '0', String(limit));
+  /** Ids received before `receivedBefore`, oldest first, skipping `offset` (bounce-after and delete candidates, whatever their state). */
+  receivedBefore(queue: string, receivedBefore: number, limit: number, offset = 0): Promise<string[]> {
+    return this.r.zrangebyscore(this.keys.queueAge(queue), '-inf', String(receivedBefore), 'LIMIT', String(offset), String(limit));
   }
 
   /** Received time of the oldest message in the queue, if any. */
@@ -162,8 +169,8 @@ export class QueueOps {
     return first.length >= 2 ? Number(first[1]) : undefined;
   }
 
-  /** Records outcomes of one message in one queue; returns the recipients still pending overall. */
-  async finish(batch: OutcomeBatch): Promise<number> {
+  /** Records outcomes of one message in one queue; returns the recipients still pending overall. `now` picks the history minute. */
+  async finish(batch: OutcomeBatch, now = Date.now()): Promise<number> {
     const k = this.keys;
     const count = (s: string) => batch.recipients.filter((r) => r.state === s).length;
     const finals = batch.recipients.filter((r) => r.state !== 'queued').length;
@@ -178,6 +185,7 @@ export class QueueOps {
       k.queueState(batch.queue),
       k.totals(),
       k.queueAge(batch.queue),
+      k.minuteCounters(epochMinute(now)),
       batch.id,
       batch.notBefore === undefined ? '' : batch.notBefore,
       finals,

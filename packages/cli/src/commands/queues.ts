@@ -5,13 +5,13 @@ import type { Redis } from 'ioredis';
 import { EXIT } from '../exit-codes.js';
 import { redisTarget } from '../redis-target.js';
 
-interface Cluster {
+export interface Cluster {
   redis: Redis;
   ops: QueueOps;
   keys: Keys;
 }
 
-async function withCluster(run: (c: Cluster) => Promise<number>): Promise<number> {
+export async function withCluster(run: (c: Cluster) => Promise<number>): Promise<number> {
   const target = redisTarget();
   if (!target) {
     process.stderr.write('vmta: no Redis to talk to: set REDIS_URL (or run from the directory where `vmta start` keeps data/)\n');
@@ -34,7 +34,7 @@ async function withCluster(run: (c: Cluster) => Promise<number>): Promise<number
 }
 
 /** `*` in a queue pattern matches any run of characters. */
-function matcher(pattern: string): (name: string) => boolean {
+export function matcher(pattern: string): (name: string) => boolean {
   const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
   return (name) => re.test(name);
 }

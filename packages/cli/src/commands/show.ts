@@ -3,14 +3,23 @@ import { parseArgs } from 'node:util';
 import { directiveDef, domainPolicy, findVmtaOrPool, formatDiagnostic, checkConfigFile, formatValue, DEFAULT_VMTA, type ValueTypeName } from '@vmta/config';
 import { configPath } from '../config-path.js';
 import { showQueues } from './queues.js';
+import { showStatus } from './status.js';
+import { showVmtas } from './vmtas.js';
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = 'usage: vmta show settings DOMAIN/VMTA [--json] [--config FILE]\n       vmta show queues [--json] [--domain D] [--vmta V]';
+const USAGE = [
+  'usage: vmta show settings DOMAIN/VMTA [--json] [--config FILE]',
+  '       vmta show queues [--json] [--domain D] [--vmta V]',
+  '       vmta show status [--json]',
+  '       vmta show vmtas [--json] [--config FILE]',
+].join('\n');
 
 export async function showCommand(args: string[]): Promise<number> {
   const [what, ...rest] = args;
   if (what === 'settings') return showSettings(rest);
   if (what === 'queues') return showQueues(rest);
+  if (what === 'status') return showStatus(rest);
+  if (what === 'vmtas') return showVmtas(rest);
   process.stderr.write(`vmta show: unknown subject ${JSON.stringify(what ?? '')}\n${USAGE}\n`);
   return EXIT.usage;
 }

@@ -1,13 +1,14 @@
 /** `vmta start`: run the MTA roles of this process on a configuration. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
 import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
 import { startRedisServer } from '@vmta/redis-server';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { startHttpManagement, type RunningHttpManagement } from '@vmta/http';
 import { startAccounting, startDelivery, type RunningAccounting, type RunningDelivery } from '@vmta/delivery';
+import { createRedis, registerProcess, type ProcessRole } from '@vmta/queue';
 import { configPath } from '../config-path.js';
 import { watchReload } from '../reload.js';
 import { EMBEDDED_URL_FILE } from '../redis-target.js';
@@ -110,12 +111,17 @@ export async function startCommand(args: string[]): Promise<number> {
       await listener?.reload(next);
       delivery?.reload(next);
       accounting?.reload(next);
+      http?.reload(next);
     },
   });
   reloadHook = watch.reload;
-  log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, httpPort: http?.port }, 'vmta started');
+  const listening = (listener?.addresses ?? []).map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`));
+  const registered = await registerThisProcess(redisUrl, role, { vmtas: delivery?.servedVmtas ?? [], listeners: listening }, log);
+  log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, httpPort: http?.port, processId: registered?.id }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');
+  // First leave the process list, so `vmta show status` stops counting on this process while it drains.
+  await registered?.close();
   await watch.close();
   await http?.close();
   await listener?.close();
@@ -123,4 +129,44 @@ export async function startCommand(args: string[]): Promise<number> {
   await accounting?.close();
   await stopRedis?.();
   return EXIT.ok;
+}
+
+function cliVersion(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Puts this process in the cluster's process list (`vmta show status`) with a
+ * heartbeat. Not fatal when Redis refuses: the MTA runs, it is just not listed.
+ */
+async function registerThisProcess(
+  redisUrl: string,
+  role: ProcessRole,
+  serves: { vmtas: string[]; listeners: string[] },
+  log: Logger,
+): Promise<{ id: string; close(): Promise<void> } | undefined> {
+  const redis = createRedis(redisUrl, 'delivery', { maxRetriesPerRequest: 1 });
+  redis.on('error', (err: Error) => log.debug({ event: 'registry-redis-error', err: err.message }, 'process registry: redis error'));
+  try {
+    const registration = await registerProcess(
+      redis,
+      { role, version: cliVersion(), ...serves },
+      { prefix: process.env.VMTA_PREFIX, onError: (err) => log.warn({ event: 'heartbeat-failed', err: err.message }, 'process registry: heartbeat failed') },
+    );
+    return {
+      id: registration.id,
+      async close() {
+        await registration.deregister().catch((err: Error) => log.warn({ event: 'deregister-failed', err: err.message }, 'process registry: could not deregister'));
+        redis.disconnect();
+      },
+    };
+  } catch (err) {
+    log.warn({ event: 'register-failed', err: (err as Error).message }, 'process registry: could not register this process');
+    redis.disconnect();
+    return undefined;
+  }
 }

@@ -29,6 +29,8 @@ export interface StartDeliveryOptions {
 }
 
 export interface RunningDelivery {
+  /** The VMTAs this host can deliver for, as logged at start-up (what the process registry shows). */
+  readonly servedVmtas: string[];
   reload(config: VmtaConfig): void;
   close(): Promise<void>;
 }
@@ -66,7 +68,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     maxStalledCount: Number.MAX_SAFE_INTEGER,
   });
   worker.on('completed', (job) => {
-    if (job.data.kind === 'expire') return;
+    if (job.data.kind) return; // expire and purge jobs are not connection tokens
     // A message may have arrived while the token was finishing (its wake was deduplicated).
     void ops
       .nextDue(job.data.queue)
@@ -84,6 +86,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   await store.dispatcher.sweepWakes().catch(() => undefined);
   log.info({ event: 'started', concurrency: options.concurrency ?? 20 }, 'delivery started');
   return {
+    servedVmtas: servable.servable.map((s) => s.vmta),
     reload(next) {
       config = next;
     },

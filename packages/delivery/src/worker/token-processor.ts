@@ -18,6 +18,7 @@ import { tlsPolicyOf } from '../stages/tls-policy.js';
 import { splitRecipients, transact } from '../stages/transact.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { expiredOutcome, processExpiry, scheduleExpiry } from './expiry.js';
+import { processPurge } from './purge.js';
 import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, releaseConnection, type Limiters } from './limits.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
@@ -78,6 +79,7 @@ interface OpenSession {
 
 export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult | number> {
   if (job.data.kind === 'expire') return processExpiry(job, deps);
+  if (job.data.kind === 'purge') return processPurge(job, token, deps);
   const now = deps.now ?? Date.now;
   const { queue, domain, vmta, slot } = job.data;
   const ref = { queue, domain, vmta };

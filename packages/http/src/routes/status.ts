@@ -1,5 +1,5 @@
-/** GET /status (monitor): version, uptime, cluster totals and the number of queues. */
-import { clusterTotals } from '@vmta/queue';
+/** GET /status (monitor): version and uptime of this process, cluster totals and per-minute rates, queues, processes. */
+import { clusterStatus } from '@vmta/queue';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
 
@@ -9,8 +9,8 @@ export const statusRoutes: Route[] = [
     match: exact('/status'),
     level: 'monitor',
     async handle(ctx, res) {
-      const [totals, queues] = await Promise.all([clusterTotals(ctx.redis, ctx.keys), ctx.redis.scard(ctx.keys.queueIndex())]);
-      sendJson(res, 200, { version: ctx.version, uptimeSeconds: Math.round(process.uptime()), totals, queues });
+      const status = await clusterStatus(ctx.redis, ctx.keys);
+      sendJson(res, 200, { version: ctx.version, uptimeSeconds: Math.round(process.uptime()), ...status });
     },
   },
 ];

@@ -1,0 +1,48 @@
+/** `vmta show vmtas [--json] [--config FILE]`: every VMTA and pool of the configuration with its queues, connections and serving processes. */
+import { parseArgs } from 'node:util';
+import { checkConfigFile, formatDiagnostic } from '@vmta/config';
+import { listProcesses, vmtaDefinitions, vmtaRows, type VmtaRow } from '@vmta/queue';
+import { configPath } from '../config-path.js';
+import { EXIT } from '../exit-codes.js';
+import { withCluster } from './queues.js';
+import { renderTable } from './table.js';
+
+const USAGE = 'usage: vmta show vmtas [--json] [--config FILE]';
+
+export async function showVmtas(args: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({ args, options: { json: { type: 'boolean' }, config: { type: 'string', short: 'c' } } }).values;
+  } catch (err) {
+    process.stderr.write(`vmta show vmtas: ${(err as Error).message}\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const file = configPath(values.config);
+  const checked = checkConfigFile(file);
+  if (!checked.config) {
+    for (const e of checked.errors) process.stderr.write(`${formatDiagnostic(e)}\n`);
+    return EXIT.configInvalid;
+  }
+  const definitions = vmtaDefinitions(checked.config);
+  return withCluster(async ({ redis, keys, ops }) => {
+    const now = Date.now();
+    const rows = await vmtaRows(redis, keys, ops, definitions, await listProcesses(redis, keys, { now }), now);
+    process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : `${vmtasText(rows).join('\n')}\n`);
+    return EXIT.ok;
+  });
+}
+
+/** The human form: one line per VMTA or pool. Pure. */
+export function vmtasText(rows: readonly VmtaRow[]): string[] {
+  const cells = rows.map((r) => [
+    r.name,
+    r.kind === 'pool' ? `pool(${r.members.join(',')})` : 'vmta',
+    r.sourceHosts.join(', ') || '-',
+    String(r.queues),
+    String(r.queued),
+    String(r.inflight),
+    String(r.connectionsOut),
+    r.servedBy.join(',') || '-',
+  ]);
+  return renderTable([['VMTA', 'KIND', 'SOURCE HOSTS', 'QUEUES', 'QUEUED', 'INFLIGHT', 'CONNS', 'SERVED BY'], ...cells], [3, 4, 5, 6]);
+}

@@ -1,0 +1,134 @@
+/**
+ * `vmta delete --queue`: a purge job taken by a running delivery process. Real Redis, a real
+ * SMTP receiver for the DSNs; every outcome is polled for, no timing is asserted.
+ */
+import { Redis } from 'ioredis';
+import { loadConfigText } from '@vmta/config';
+import { Dispatcher, Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver, type Receiver } from '../stages/test-smtp-receiver.js';
+import { startDelivery, type RunningDelivery } from './delivery-service.js';
+
+const SENDER = 'sender@sender.test';
+const POLL = { timeout: 20_000 };
+
+function message(recipients: string[], receivedAt = Date.now()): NewMessage {
+  return {
+    mailFrom: SENDER,
+    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
+    body: Buffer.from(`Subject: to delete\r\nFrom: ${SENDER}\r\n\r\nhello\r\n`),
+    vmta: 'mta1',
+    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.test' },
+    receivedAt,
+  };
+}
+
+function fieldsOf(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
+describe('deleting the mail of a queue (purge jobs)', () => {
+  let t: TestRedis;
+  let redis: Redis;
+  let receiver: Receiver;
+  let delivery: RunningDelivery;
+  let store: MessageStore;
+  let ops: QueueOps;
+  let keys: Keys;
+  let dispatcher: Dispatcher;
+  const ref = (queue: string) => ({ queue, domain: queue.split('/')[0]!, vmta: 'mta1' });
+
+  beforeAll(async () => {
+    t = await getTestRedis();
+    const prefix = t.prefix.slice(0, -1);
+    redis = new Redis(t.url);
+    receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
+    store = new MessageStore(redis, { prefix });
+    ops = new QueueOps(redis, prefix);
+    keys = new Keys(prefix);
+    dispatcher = new Dispatcher(redis, prefix);
+    const config = loadConfigText(
+      ['host-name mta.example.test', '<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '</domain>'].join('\n'),
+    );
+    delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 4 });
+  });
+  afterAll(async () => {
+    await delivery.close();
+    await dispatcher.close();
+    await store.dispatcher.close();
+    await receiver.close();
+    await t.cleanup();
+    redis.disconnect();
+  });
+
+  it('drops the mail of a paused queue without a DSN, counted as bounced with bounceCat "deleted"', async () => {
+    const q = 'quiet.test/mta1';
+    await ops.pause(q);
+    const a = await store.enqueue(message(['a@quiet.test', 'b@quiet.test', 'x@elsewhere.test']));
+    const b = await store.enqueue(message(['c@quiet.test']));
+    expect((await ops.stats(q)).queued).toBe(3);
+    await dispatcher.purge(ref(q), { dsn: false });
+    await expect.poll(async () => (await ops.stats(q)).queued, POLL).toBe(0);
+    expect(await store.get(b.id)).toBeUndefined();
+    // The other queue of the first message is untouched: its recipient is delivered as usual.
+    await expect.poll(() => store.get(a.id), POLL).toBeUndefined();
+    expect(receiver.messages.flatMap((m) => m.to)).toEqual(['x@elsewhere.test']);
+    const state = await ops.stats(q);
+    expect(state).toMatchObject({ bounced: 3, inflight: 0, mode: 'paused' });
+    const records = (await redis.xrange(keys.accounting(), '-', '+')).map(([, f]) => fieldsOf(f)).filter((r) => r.queue === q);
+    expect(records.map((r) => [r.type, r.rcpt, r.bounceCat, r.dsnStatus, r.dsnAction]).sort()).toEqual([
+      ['b', 'a@quiet.test', 'deleted', '5.0.0', 'failed'],
+      ['b', 'b@quiet.test', 'deleted', '5.0.0', 'failed'],
+      ['b', 'c@quiet.test', 'deleted', '5.0.0', 'failed'],
+    ]);
+    expect(receiver.messages.filter((m) => m.from === '')).toEqual([]);
+  });
+
+  it('sends each sender a DSN with --dsn, and keeps mail that arrived after the request', async () => {
+    const q = 'loud.test/mta1';
+    await ops.pause(q);
+    const old = await store.enqueue(message(['a@loud.test'], Date.now() - 1000));
+    const before = Date.now() - 500;
+    const young = await store.enqueue(message(['b@loud.test'], Date.now()));
+    await dispatcher.purge(ref(q), { dsn: true, before });
+    await expect.poll(() => store.get(old.id), POLL).toBeUndefined();
+    await expect.poll(() => receiver.messages.filter((m) => m.from === '').length, POLL).toBe(1);
+    const dsn = receiver.messages.find((m) => m.from === '')!;
+    expect(dsn.to).toEqual([SENDER]);
+    expect(dsn.body).toContain('Final-Recipient: rfc822; a@loud.test');
+    expect(dsn.body).toContain('Status: 5.0.0');
+    expect(dsn.body).toContain('deleted by the operator');
+    expect(dsn.body).not.toContain('b@loud.test');
+    expect((await store.get(young.id))?.recipients.map((r) => r.state)).toEqual(['queued']);
+    expect((await ops.stats(q)).queued).toBe(1);
+  });
+
+  it('leaves mail a connection holds to it and deletes it once the connection gave it back', async () => {
+    const q = 'busy.test/mta1';
+    await ops.pause(q);
+    const held = await store.enqueue(message(['a@busy.test']));
+    const free = await store.enqueue(message(['b@busy.test']));
+    // A connection holds the first message, as during a transaction. Slot 7: no token of this
+    // paused queue has it (the real token #0 would give back what slot 0 holds when it runs).
+    expect(await ops.claimIds(q, 7, [held.id])).toEqual([held.id]);
+    await dispatcher.purge(ref(q), { dsn: false });
+    await expect.poll(() => store.get(free.id), POLL).toBeUndefined();
+    expect((await store.get(held.id))?.recipients.map((r) => r.state)).toEqual(['queued']);
+    // The connection ends without delivering it (say a 4xx): the mail goes back to the queue...
+    await ops.requeueInflight(q, 7, Date.now());
+    // ...and the delete, looking again a little later, takes it.
+    await expect.poll(() => store.get(held.id), POLL).toBeUndefined();
+    expect(await ops.stats(q)).toMatchObject({ queued: 0, inflight: 0, bounced: 2 });
+  });
+
+  it('numbers each request with a slot of its own below the expiry slot', async () => {
+    const one = await dispatcher.purge(ref('n.test/mta1'), { dsn: false });
+    const two = await dispatcher.purge(ref('n.test/mta1'), { dsn: false });
+    expect(one.slot).toBeLessThan(-1);
+    expect(two.slot).toBeLessThan(one.slot);
+    expect(two.jobId).not.toBe(one.jobId);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * An operator's delete of a queue (`vmta delete --queue`, POST /queues/Q/delete):
+ * a `purge` job on the dispatch queue, taken by any delivery process. Like the
+ * bounce-after sweep it claims waiting mail into an in-flight slot of its own
+ * (so a token and the delete never both handle a message) and finishes every
+ * recipient of the queue as bounced. Mail a running token holds is left to it;
+ * the job looks again a little later until nothing received before the request
+ * is left, or gives up after PURGE_GIVE_UP_MS.
+ *
+ * Without `dsn` the mail is dropped silently (PowerMTA's `pmta delete --queue`);
+ * with it each sender gets a DSN (Action: failed, Status: 5.0.0). Either way
+ * the recipients count as bounced and their accounting `b` records carry
+ * bounceCat `deleted`, so they are never mistaken for a remote server's verdict.
+ */
+import type { TokenData } from '@vmta/queue';
+import { DelayedError, type Job } from 'bullmq';
+import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
+import type { TokenDeps } from './token-processor.js';
+
+const BATCH = 200;
+/** How soon a delete looks again at mail a running token held. */
+export const PURGE_RETRY_MS = 5_000;
+/** After this long a delete stops waiting for mail held by tokens. */
+export const PURGE_GIVE_UP_MS = 10 * 60_000;
+/** Accounting `bounceCat` of deleted recipients: not one of PowerMTA's reply categories, since no server replied. */
+export const DELETED_CATEGORY = 'deleted';
+
+export function deletedOutcome(): RecipientOutcome {
+  // RFC 3463 5.0.0: permanent, no more specific code fits "removed by the operator".
+  return { outcome: 'bounced', code: 554, enhancedCode: '5.0.0', response: 'deleted by the operator', category: 'other' };
+}
+
+/** Deletes what it can of the queue now; returns the recipients deleted (the job may run again for held mail). */
+export async function processPurge(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<number> {
+  const now = deps.now ?? Date.now;
+  const { queue, slot } = job.data;
+  const dsn = job.data.dsn === true;
+  const before = job.data.before ?? job.timestamp;
+  const { ops } = deps;
+  // A previous run of this job died holding mail: give it back before claiming again.
+  await ops.requeueInflight(queue, slot, now());
+  let deleted = 0;
+  let held = 0;
+  let stopping = false;
+  try {
+    for (;;) {
+      // Mail held by tokens stays in `age`: skip past it rather than reading it again.
+      const candidates = await ops.receivedBefore(queue, before, BATCH, held);
+      const ids = await ops.claimIds(queue, slot, candidates);
+      held += candidates.length - ids.length;
+      for (const id of ids) deleted += await purgeMessage(deps, id, queue, slot, dsn, now());
+      if (candidates.length < BATCH) break;
+      // A big queue must not hold up shutdown: the rest is left to the next process that takes the job.
+      if (deps.stopping?.()) {
+        stopping = true;
+        break;
+      }
+    }
+  } finally {
+    // Nothing is left here unless a step failed: then the mail goes back to the queue, not lost in the slot.
+    await ops.requeueInflight(queue, slot, now());
+  }
+  if (stopping) {
+    deps.log.info({ event: 'queue-delete-handed-back', queue, recipients: deleted }, 'stopping: the rest of the delete is left to another process');
+    await job.moveToDelayed(now() + 1, token);
+    throw new DelayedError();
+  }
+  const left = (await ops.receivedBefore(queue, before, 1)).length > 0;
+  const givingUp = left && now() - before > PURGE_GIVE_UP_MS;
+  const log = { event: 'queue-deleted', queue, recipients: deleted, dsn, ...(left ? { heldByTokens: true } : {}) };
+  if (givingUp) deps.log.warn({ ...log, event: 'queue-delete-incomplete' }, 'delete gave up on mail still held by delivery');
+  else if (deleted > 0 || !left) deps.log.info(log, 'deleted mail of a queue');
+  if (left && !givingUp) {
+    await job.moveToDelayed(now() + PURGE_RETRY_MS, token);
+    throw new DelayedError();
+  }
+  return deleted;
+}
+
+async function purgeMessage(deps: TokenDeps, id: string, queue: string, slot: number, dsn: boolean, now: number): Promise<number> {
+  const message = await deps.store.get(id);
+  const pending = message?.recipients.filter((r) => r.queue === queue && r.state === 'queued') ?? [];
+  if (!message || pending.length === 0) {
+    await deps.ops.finish({ id, queue, slot, recipients: [] }, now);
+    return 0;
+  }
+  const results = sameOutcome(pending, deletedOutcome());
+  // DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it.
+  if (dsn && deps.bounces) {
+    const dsnId = await deps.bounces.notify(message, results, 'failed');
+    if (dsnId) deps.log.info({ event: 'dsn', queueId: message.id, dsnId, recipients: pending.length }, 'deleted mail: notification queued');
+  }
+  const applied = applyOutcomes(message, results, { queue, now }, 0);
+  const accounting = applied.accounting.map((rec) => ({ ...rec, bounceCat: DELETED_CATEGORY }));
+  await deps.ops.finish({ id, queue, slot, ...applied, accounting }, now);
+  return pending.length;
+}
