@@ -1,14 +1,25 @@
 /**
- * Dispatch tokens: one BullMQ queue whose jobs are permissions to hold one
- * connection for one mail queue (`<queue>#<slot>`), not messages. See
- * docs/design/queues.md. A waiting queue is one delayed BullMQ job: no timer,
- * no polling.
+ * Dispatch tokens: BullMQ jobs that are permissions to hold one connection for
+ * one mail queue (`<queue>#<slot>`), not messages; one BullMQ queue (lane) per
+ * VMTA, plus a shared lane for sweeps. See docs/design/queues.md. A waiting
+ * queue is one delayed BullMQ job: no timer, no polling.
  */
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
 
+/** The shared lane: bounce-after sweeps and deletes, which any delivery process can run. */
 export const DISPATCH_QUEUE = 'dispatch';
+
+/**
+ * The lane of a VMTA: its connection tokens, taken only by processes that
+ * serve the VMTA (whose host has its source addresses). With one lane for
+ * everything, a token would land on hosts that cannot send it and bounce
+ * between them.
+ */
+export function laneName(vmta: string): string {
+  return `${DISPATCH_QUEUE}@${encodeURIComponent(vmta.toLowerCase())}`;
+}
 
 /** A mail queue as delivery needs it: its name and the two parts it is made of. */
 export interface QueueRef {
@@ -49,19 +60,41 @@ export function tokenId(queue: string, slot: number): string {
 }
 
 export class Dispatcher {
+  /** The shared lane (expire and purge jobs). */
   readonly bull: Queue<TokenData>;
   private readonly keys: Keys;
+  private readonly lanes = new Map<string, Queue<TokenData>>();
 
   constructor(
     private readonly redis: Redis,
     prefix?: string,
   ) {
     this.keys = new Keys(prefix);
-    this.bull = new Queue<TokenData>(DISPATCH_QUEUE, {
-      connection: redis,
+    this.bull = this.open(DISPATCH_QUEUE);
+  }
+
+  private open(name: string): Queue<TokenData> {
+    return new Queue<TokenData>(name, {
+      connection: this.redis,
       prefix: this.keys.bullPrefix(),
       defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 1 },
     });
+  }
+
+  /** The BullMQ queue holding the connection tokens of a VMTA's mail queues. */
+  lane(vmta: string): Queue<TokenData> {
+    const name = laneName(vmta);
+    let lane = this.lanes.get(name);
+    if (!lane) {
+      lane = this.open(name);
+      this.lanes.set(name, lane);
+    }
+    return lane;
+  }
+
+  /** The token job of a queue's connection slot, if it exists. */
+  tokenJob(ref: Pick<QueueRef, 'queue' | 'vmta'>, slot = 0): Promise<Job<TokenData> | undefined> {
+    return this.lane(ref.vmta).getJob(tokenId(ref.queue, slot));
   }
 
   /**
@@ -72,7 +105,7 @@ export class Dispatcher {
   async wake(ref: QueueRef, slot = 0): Promise<void> {
     const { queue } = ref;
     const jobId = tokenId(queue, slot);
-    const job = await this.bull.add(queue, { ...ref, slot }, { jobId });
+    const job = await this.lane(ref.vmta).add(queue, { ...ref, slot }, { jobId });
     if ((await job.getState()) !== 'delayed') return;
     const mode = await this.redis.hget(this.keys.queueState(queue), 'mode');
     if (mode !== 'retry' && mode !== 'paused') await job.promote().catch(() => undefined);
@@ -117,6 +150,7 @@ export class Dispatcher {
   }
 
   async close(): Promise<void> {
-    await this.bull.close();
+    await Promise.all([this.bull, ...this.lanes.values()].map((q) => q.close()));
+    this.lanes.clear();
   }
 }

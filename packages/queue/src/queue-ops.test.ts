@@ -36,9 +36,9 @@ describe('queue operations for delivery', () => {
     await store.enqueue(message(['d@tok.example']));
     expect(woken).toBe(true);
     expect(queues).toEqual(['tok.example/mta1', 'tok2.example/mta1']);
-    const job = await store.dispatcher.bull.getJob(tokenId('tok.example/mta1', 0));
+    const job = await store.dispatcher.lane('mta1').getJob(tokenId('tok.example/mta1', 0));
     expect(job?.data).toEqual({ queue: 'tok.example/mta1', domain: 'tok.example', vmta: 'mta1', slot: 0 });
-    expect(await store.dispatcher.bull.getWaitingCount()).toBe(2);
+    expect(await store.dispatcher.lane('mta1').getWaitingCount()).toBe(2);
     expect(await redis.smembers(store.keys.wakeSet())).toEqual([]);
   });
 
@@ -89,22 +89,22 @@ describe('queue operations for delivery', () => {
   it('wakes a token that sleeps until a recipient is due, but not one in retry mode', async () => {
     const q = 'sleep.example/mta1';
     await store.enqueue(message(['s@sleep.example']));
-    const job = (await store.dispatcher.bull.getJob(tokenId(q, 0)))!;
+    const job = (await store.dispatcher.lane('mta1').getJob(tokenId(q, 0)))!;
     await job.changeDelay(3_600_000).catch(async () => {
       await job.remove();
-      await store.dispatcher.bull.add(q, { queue: q, domain: 'sleep.example', vmta: 'mta1', slot: 0 }, { jobId: tokenId(q, 0), delay: 3_600_000 });
+      await store.dispatcher.lane('mta1').add(q, { queue: q, domain: 'sleep.example', vmta: 'mta1', slot: 0 }, { jobId: tokenId(q, 0), delay: 3_600_000 });
     });
-    expect(await (await store.dispatcher.bull.getJob(tokenId(q, 0)))!.getState()).toBe('delayed');
+    expect(await (await store.dispatcher.lane('mta1').getJob(tokenId(q, 0)))!.getState()).toBe('delayed');
     await store.dispatcher.wake({ queue: q, domain: 'sleep.example', vmta: 'mta1' });
-    expect(await (await store.dispatcher.bull.getJob(tokenId(q, 0)))!.getState()).toBe('waiting');
+    expect(await (await store.dispatcher.lane('mta1').getJob(tokenId(q, 0)))!.getState()).toBe('waiting');
 
     const r = 'retry.example/mta1';
     await store.enqueue(message(['s@retry.example']));
     await ops.enterRetry(r, Date.now() + 3_600_000);
-    await (await store.dispatcher.bull.getJob(tokenId(r, 0)))!.remove();
-    await store.dispatcher.bull.add(r, { queue: r, domain: 'retry.example', vmta: 'mta1', slot: 0 }, { jobId: tokenId(r, 0), delay: 3_600_000 });
+    await (await store.dispatcher.lane('mta1').getJob(tokenId(r, 0)))!.remove();
+    await store.dispatcher.lane('mta1').add(r, { queue: r, domain: 'retry.example', vmta: 'mta1', slot: 0 }, { jobId: tokenId(r, 0), delay: 3_600_000 });
     await store.enqueue(message(['t@retry.example']));
-    expect(await (await store.dispatcher.bull.getJob(tokenId(r, 0)))!.getState()).toBe('delayed');
+    expect(await (await store.dispatcher.lane('mta1').getJob(tokenId(r, 0)))!.getState()).toBe('delayed');
     expect((await ops.state(r)).mode).toBe('retry');
     await ops.leaveRetry(r);
     expect(await ops.state(r)).toMatchObject({ mode: 'normal', failures: 0, retryAt: undefined });

@@ -97,6 +97,13 @@ describe('servableVmtas', () => {
     expect(isLocalAddress(ip, local)).toBe(expected);
   });
 
+  it.each([
+    ['127.0.0.2', true],
+    ['127.0.0.3', false],
+  ])('isLocalAddress(%s) on a host whose only address is 127.0.0.2 (no loopback /8) is %s', (ip, expected) => {
+    expect(isLocalAddress(ip, new Set(['127.0.0.2']))).toBe(expected);
+  });
+
   it('serves the VMTAs whose sources are local (any 127.x) and says why it skips the others', () => {
     const result = servableVmtas(config, new Set(['127.0.0.1']));
     expect(result.servable.map((s) => s.vmta)).toEqual(['{default}', 'one', 'named', 'anywhere']);

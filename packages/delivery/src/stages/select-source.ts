@@ -86,7 +86,8 @@ export function selectSource(config: VmtaConfig, vmtaName: string, recipient: st
 /** Whether `ip` is an address of this host: listed on an interface, or any 127.x (all of 127/8 is local on Linux). */
 export function isLocalAddress(ip: string, localIps: ReadonlySet<string>): boolean {
   const plain = ip.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
-  if (net.isIPv4(plain) && plain.startsWith('127.')) return true;
+  // A host with loopback (127.0.0.1 on lo) can bind all of 127.0.0.0/8 (Linux routes the whole /8 to lo).
+  if (net.isIPv4(plain) && plain.startsWith('127.') && localIps.has('127.0.0.1')) return true;
   return localIps.has(plain);
 }
 

@@ -4,26 +4,28 @@
  * host can serve.
  */
 import os from 'node:os';
-import { Worker } from 'bullmq';
 import type { VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DISPATCH_QUEUE, Keys, MessageStore, QueueOps, type TokenData } from '@vmta/queue';
+import { ConnectionLimiter, createRedis, DeliveryRateLimiter, Keys, MessageStore, QueueOps } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
 import { localSourceAddresses, servableVmtas } from '../stages/select-source.js';
 import { BounceNotifier } from '../dsn/bounce-notifier.js';
+import { LaneWorkers } from './lanes.js';
 import { processToken } from './token-processor.js';
 
 export interface StartDeliveryOptions {
   config: VmtaConfig;
   redisUrl: string;
   prefix?: string;
-  /** Tokens (connections) this process works on at once. */
+  /** Tokens (connections) this process works on at once, per VMTA. */
   concurrency?: number;
   logger?: Logger;
   resolver?: RouteResolver;
   /** How often to add tokens an enqueue could not add (ms). */
   wakeSweepMs?: number;
+  /** The host's addresses (default: its interfaces); tests use it to play several hosts. */
+  localAddresses?: ReadonlySet<string>;
   /** BullMQ stalled-job check: a dead process's tokens come back after about twice this. */
   stalledIntervalMs?: number;
 }
@@ -42,12 +44,16 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const redis = createRedis(options.redisUrl, 'delivery');
   const store = new MessageStore(redis, { prefix });
   const ops = new QueueOps(redis, prefix);
-  const localIps = localSourceAddresses();
-  const servable = servableVmtas(config, localIps);
-  log.info(
-    { event: 'vmtas', serves: servable.servable.map((s) => s.vmta), skips: servable.skipped, unusableSources: servable.unusableSources },
-    'virtual MTAs this host serves',
-  );
+  const localIps = options.localAddresses ?? localSourceAddresses();
+  const servedBy = (c: VmtaConfig): string[] => {
+    const servable = servableVmtas(c, localIps);
+    log.info(
+      { event: 'vmtas', serves: servable.servable.map((s) => s.vmta), skips: servable.skipped, unusableSources: servable.unusableSources },
+      'virtual MTAs this host serves',
+    );
+    return servable.servable.map((s) => s.vmta);
+  };
+  let served = servedBy(config);
   const nameServers = config.global.settings['name-server'];
   const resolver = options.resolver ?? new DnsResolver(nameServers?.length ? { servers: nameServers } : {});
   const hostName = config.global.settings['host-name'] ?? os.hostname();
@@ -55,46 +61,48 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix) };
   let stopping = false;
   const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, stopping: () => stopping };
-  const stalled = options.stalledIntervalMs ?? 15_000;
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
-  const worker = new Worker<TokenData>(DISPATCH_QUEUE, (job, token) => processToken(job, token, deps), {
+  const concurrency = options.concurrency ?? 20;
+  const lanes = new LaneWorkers({
     connection: workerRedis,
     prefix: new Keys(prefix).bullPrefix(),
-    concurrency: options.concurrency ?? 20,
-    stalledInterval: stalled,
-    lockDuration: stalled * 2,
-    // A token that stalled (its process died) must never end up failed: it goes back to wait.
-    maxStalledCount: Number.MAX_SAFE_INTEGER,
+    concurrency,
+    sharedConcurrency: Math.max(2, Math.ceil(concurrency / 4)),
+    stalledIntervalMs: options.stalledIntervalMs ?? 15_000,
+    log,
+    process: (job, token) => processToken(job, token, deps),
+    onCompleted: (job) => {
+      if (job.data.kind) return; // expire and purge jobs are not connection tokens
+      // A message may have arrived while the token was finishing (its wake was deduplicated).
+      void ops
+        .nextDue(job.data.queue)
+        .then((next) => (next !== undefined && next <= Date.now() ? store.dispatcher.wake(job.data, job.data.slot) : undefined))
+        .catch((err: Error) => log.warn({ event: 'rewake-failed', queue: job.data.queue, err: err.message }, 'could not re-add a token'));
+    },
   });
-  worker.on('completed', (job) => {
-    if (job.data.kind) return; // expire and purge jobs are not connection tokens
-    // A message may have arrived while the token was finishing (its wake was deduplicated).
-    void ops
-      .nextDue(job.data.queue)
-      .then((next) => (next !== undefined && next <= Date.now() ? store.dispatcher.wake(job.data, job.data.slot) : undefined))
-      .catch((err: Error) => log.warn({ event: 'rewake-failed', queue: job.data.queue, err: err.message }, 'could not re-add a token'));
-  });
-  worker.on('failed', (job, err) => {
-    log.error({ event: 'token-failed', queue: job?.data.queue, err: err.message }, 'token failed; it will be retried');
-  });
-  worker.on('error', (err) => log.error({ event: 'worker-error', err: err.message }, 'worker error'));
+  lanes.serve(served);
   const sweep = setInterval(() => {
     store.dispatcher.sweepWakes().catch((err: Error) => log.warn({ event: 'wake-sweep-failed', err: err.message }, 'wake sweep failed'));
   }, options.wakeSweepMs ?? 30_000);
   sweep.unref();
   await store.dispatcher.sweepWakes().catch(() => undefined);
-  log.info({ event: 'started', concurrency: options.concurrency ?? 20 }, 'delivery started');
+  log.info({ event: 'started', concurrency, lanes: lanes.names }, 'delivery started');
   return {
-    servedVmtas: servable.servable.map((s) => s.vmta),
+    get servedVmtas() {
+      return served;
+    },
     reload(next) {
       config = next;
+      served = servedBy(next);
+      const { added, removed } = lanes.serve(served);
+      if (added.length + removed.length > 0) log.info({ event: 'lanes-changed', added, removed }, 'dispatch lanes changed');
     },
     async close() {
       // Tokens at work hand their mail back after the message on the wire; worker.close() waits for that.
       stopping = true;
       clearInterval(sweep);
-      await worker.close();
+      await lanes.close();
       await store.dispatcher.close();
       workerRedis.disconnect();
       redis.disconnect();

@@ -86,7 +86,7 @@ describe('delivery of queued mail', () => {
     await expect.poll(async () => (await store.get(id))?.recipients.map((r) => r.state), { timeout: 20_000 }).toEqual(['delivered', 'bounced', 'queued']);
     const next = await ops.nextDue('mix.example/mta1');
     expect(next).toBeGreaterThan(Date.now() + 50 * 60_000);
-    const token = await store.dispatcher.bull.getJob(tokenId('mix.example/mta1', 0));
+    const token = await store.dispatcher.lane('mta1').getJob(tokenId('mix.example/mta1', 0));
     await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
     expect((await ops.state('mix.example/mta1')).mode).toBe('normal');
     // the sender gets a DSN for the bounced recipient, from the null sender, delivered like any mail
@@ -107,7 +107,7 @@ describe('delivery of queued mail', () => {
     expect(s.failures).toBe(1);
     expect(s.retryAt).toBeGreaterThan(Date.now() + 50 * 60_000);
     expect(await store.queued('down.example/mta1')).toEqual([id]);
-    const token = await store.dispatcher.bull.getJob(tokenId('down.example/mta1', 0));
+    const token = await store.dispatcher.lane('mta1').getJob(tokenId('down.example/mta1', 0));
     await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
   });
 
@@ -138,7 +138,7 @@ describe('delivery of queued mail', () => {
     const ids = [];
     for (const r of ['a', 'b', 'c']) ids.push((await store.enqueue(message([`${r}@slow.example`]))).id);
     await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(1);
-    const token = await store.dispatcher.bull.getJob(tokenId('slow.example/mta1', 0));
+    const token = await store.dispatcher.lane('mta1').getJob(tokenId('slow.example/mta1', 0));
     await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
     expect((await store.queued('slow.example/mta1')).length).toBe(2);
     expect(receiver!.messages.length).toBe(1);
@@ -151,7 +151,7 @@ describe('delivery of queued mail', () => {
     const config = loadConfigText(configFor(receiver!.port, '').replace('smtp-source-host 127.0.0.2 mta1.example.test', 'smtp-source-host 127.0.0.2 mta1.example.test\n  max-smtp-out 0'));
     delivery = await startDelivery({ config, redisUrl: t.url, prefix: t.prefix.slice(0, -1), concurrency: 4 });
     await store.enqueue(message(['a@v1.example', 'b@v2.example']));
-    const token = await store.dispatcher.bull.getJob(tokenId('v1.example/mta1', 0));
+    const token = await store.dispatcher.lane('mta1').getJob(tokenId('v1.example/mta1', 0));
     await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
     expect(receiver!.connections.length).toBe(0);
   });

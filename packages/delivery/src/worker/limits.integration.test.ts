@@ -122,7 +122,7 @@ describe('max-smtp-out across delivery processes', () => {
       }
       // 2/h spaced evenly: the first goes at once, the next not before 30 minutes
       await expect.poll(() => receiver.received(), { timeout: 20_000 }).toBe(1);
-      const token = await store.dispatcher.bull.getJob(tokenId('rate.example/mta1', 0));
+      const token = await store.dispatcher.lane('mta1').getJob(tokenId('rate.example/mta1', 0));
       await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
       expect((await ops.stats('rate.example/mta1')).queued).toBe(19);
       expect(receiver.received()).toBe(1);
