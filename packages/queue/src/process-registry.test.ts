@@ -106,6 +106,12 @@ describe('process registry', () => {
     await r.deregister();
   });
 
+  it('shows what a process serves after a reload changed it', async () => {
+    const r = await register('delivery', 'reload-host', { vmtas: ['mta1'], listeners: [] });
+    await r.update({ vmtas: ['mta1', 'mta2'] });
+    expect((await listProcesses(redis, keys, { now: clock })).find((p) => p.id === r.id)).toMatchObject({ vmtas: ['mta1', 'mta2'], alive: true });
+  });
+
   it('keeps heart-beating on its own timer', async () => {
     const r = await registerProcess(redis, { role: 'all', vmtas: [], listeners: [] }, { prefix, heartbeatMs: 20 });
     registrations.push(r);

@@ -105,6 +105,12 @@ export class ProcessRegistration {
       .exec();
   }
 
+  /** What the process serves changed (a reload): the record says so from now on. */
+  async update(changes: Partial<Pick<ProcessInfo, 'vmtas' | 'listeners'>>): Promise<void> {
+    Object.assign(this.info, changes);
+    if (!this.stopped) await this.writeRecord();
+  }
+
   /** Writes the record and the first heartbeat, then keeps beating. */
   async start(): Promise<void> {
     await this.writeRecord();

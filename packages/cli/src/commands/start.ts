@@ -102,6 +102,7 @@ export async function startCommand(args: string[]): Promise<number> {
       return EXIT.software;
     }
   }
+  let registered: Registered | undefined;
   const watch = await watchReload({
     file,
     redisUrl,
@@ -112,23 +113,32 @@ export async function startCommand(args: string[]): Promise<number> {
       delivery?.reload(next);
       accounting?.reload(next);
       http?.reload(next);
+      await registered?.update(serves());
     },
   });
   reloadHook = watch.reload;
-  const listening = (listener?.addresses ?? []).map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`));
-  const registered = await registerThisProcess(redisUrl, role, { vmtas: delivery?.servedVmtas ?? [], listeners: listening }, log);
+  const serves = () => ({
+    vmtas: delivery?.servedVmtas ?? [],
+    listeners: (listener?.addresses ?? []).map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)),
+  });
+  registered = await registerThisProcess(redisUrl, role, serves(), log);
   log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, httpPort: http?.port, processId: registered?.id }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');
   // First leave the process list, so `vmta show status` stops counting on this process while it drains.
   await registered?.close();
   await watch.close();
-  await http?.close();
-  await listener?.close();
-  await delivery?.close();
+  // The listener's drain and delivery's hand-back run side by side: the shutdown bound is the longer of the two.
+  await Promise.all([http?.close(), listener?.close(), delivery?.close()]);
   await accounting?.close();
   await stopRedis?.();
   return EXIT.ok;
+}
+
+interface Registered {
+  id: string;
+  update(serves: { vmtas: string[]; listeners: string[] }): Promise<void>;
+  close(): Promise<void>;
 }
 
 function cliVersion(): string | undefined {
@@ -148,7 +158,7 @@ async function registerThisProcess(
   role: ProcessRole,
   serves: { vmtas: string[]; listeners: string[] },
   log: Logger,
-): Promise<{ id: string; close(): Promise<void> } | undefined> {
+): Promise<Registered | undefined> {
   const redis = createRedis(redisUrl, 'delivery', { maxRetriesPerRequest: 1 });
   redis.on('error', (err: Error) => log.debug({ event: 'registry-redis-error', err: err.message }, 'process registry: redis error'));
   try {
@@ -159,6 +169,9 @@ async function registerThisProcess(
     );
     return {
       id: registration.id,
+      async update(changes) {
+        await registration.update(changes).catch((err: Error) => log.warn({ event: 'registry-update-failed', err: err.message }, 'process registry: could not update'));
+      },
       async close() {
         await registration.deregister().catch((err: Error) => log.warn({ event: 'deregister-failed', err: err.message }, 'process registry: could not deregister'));
         redis.disconnect();
