@@ -1,5 +1,5 @@
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { Dispatcher, MessageStore, QueueOps, registerProcess, type NewMessage } from '@vmta/queue';
+import { ConnectionLimiter, countLatency, Dispatcher, Keys, MessageStore, QueueOps, registerProcess, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -128,10 +128,40 @@ describe('management HTTP server', () => {
     expect(lines).toContain('vmta_queue_recipients{queue="big.example/mta1",domain="big.example",vmta="mta1"} 3');
     expect(lines).toContain('vmta_queue_inflight{queue="small.example/mta1",domain="small.example",vmta="mta1"} 0');
     expect(lines.some((l) => l.startsWith('vmta_queue_oldest_age_seconds{queue="big.example/mta1"'))).toBe(true);
-    expect(lines).toContain('vmta_queue_delivered_total{queue="big.example/mta1"} 0');
-    expect(lines).toContain('vmta_queue_bounced_total{queue="big.example/mta1"} 0');
+    expect(lines).toContain('# TYPE vmta_queue_delivered_total counter');
+    expect(lines).toContain('vmta_queue_delivered_total{queue="big.example/mta1",domain="big.example",vmta="mta1"} 0');
+    expect(lines).toContain('vmta_queue_bounced_total{queue="big.example/mta1",domain="big.example",vmta="mta1"} 0');
+    expect(lines).toContain('vmta_queue_paused{queue="big.example/mta1",domain="big.example",vmta="mta1"} 0');
+    expect(lines).toContain('# TYPE vmta_received_total counter');
     expect(lines).toContain('vmta_received_total 4');
     for (const name of ['vmta_delivered_total', 'vmta_bounced_total', 'vmta_deferred_total']) expect(lines).toContain(`${name} 0`);
+  });
+
+  it('serves the delivery latency histogram and the connections out per VMTA', async () => {
+    const keys = new Keys(prefix);
+    const m = redis.multi();
+    countLatency(m, keys, 'mta1', 0.5, 2);
+    countLatency(m, keys, 'mta1', 120, 1);
+    await m.exec();
+    const limiter = new ConnectionLimiter(redis, prefix);
+    await limiter.acquire({ kind: 'vmta', vmta: 'mta1' }, 'metrics-test', Infinity, 60_000);
+    try {
+      const get = await serve(config('http-access 127.0.0.0/8 monitor', '<virtual-mta mta1>', '</virtual-mta>'));
+      const lines = (await (await get('/metrics')).text()).split('\n').filter((l) => l !== '');
+      for (const line of lines) expect(line).toMatch(PROM_LINE);
+      expect(lines).toContain('# TYPE vmta_delivery_latency_seconds histogram');
+      expect(lines).toContain('vmta_delivery_latency_seconds_bucket{vmta="mta1",le="1"} 2');
+      expect(lines).toContain('vmta_delivery_latency_seconds_bucket{vmta="mta1",le="60"} 2');
+      expect(lines).toContain('vmta_delivery_latency_seconds_bucket{vmta="mta1",le="300"} 3');
+      expect(lines).toContain('vmta_delivery_latency_seconds_bucket{vmta="mta1",le="+Inf"} 3');
+      expect(lines).toContain('vmta_delivery_latency_seconds_sum{vmta="mta1"} 121');
+      expect(lines).toContain('vmta_delivery_latency_seconds_count{vmta="mta1"} 3');
+      expect(lines).toContain('vmta_connections_out{vmta="mta1"} 1');
+      expect(lines).toContain('vmta_connections_out{vmta="{default}"} 0');
+    } finally {
+      await limiter.release({ kind: 'vmta', vmta: 'mta1' }, 'metrics-test');
+      await redis.del(keys.deliveryLatency());
+    }
   });
 
   it('lets a monitor read but not pause a queue, and logs the denial', async () => {

@@ -1,32 +1,75 @@
-/** Prometheus metrics of the cluster, built on each scrape from a Redis snapshot (a registry of our own, never the global one). */
-import { Gauge, Registry } from 'prom-client';
-import type { QueueRow, Totals } from '@vmta/queue';
+/**
+ * Prometheus metrics of the cluster, built on each scrape from a Redis snapshot (a registry of
+ * our own, never the global one). Cluster counters live in Redis; a fresh registry per scrape
+ * lets a Counter carry their value as read, so they are typed `counter` as Prometheus expects.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import { LATENCY_BUCKETS, type LatencyHistogram, type QueueRow, type Totals } from '@vmta/queue';
 
 const QUEUE_LABELS = ['queue', 'domain', 'vmta'] as const;
 
+export interface MetricsSnapshot {
+  rows: readonly QueueRow[];
+  totals: Totals;
+  /** Live outbound connections per VMTA, all delivery processes together. */
+  connectionsOut: ReadonlyMap<string, number>;
+  latency: ReadonlyMap<string, LatencyHistogram>;
+}
+
 /** A fresh registry holding the snapshot: concurrent scrapes never see each other's values. */
-export function metricsRegistry(rows: readonly QueueRow[], totals: Totals): Registry {
+export function metricsRegistry(snapshot: Omit<MetricsSnapshot, 'latency'>): Registry {
   const registry = new Registry();
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
-    new Gauge<L>({ name, help, labelNames, registers: [registry] });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Counter<L>({ name, help, labelNames, registers: [registry] });
 
   const recipients = gauge('vmta_queue_recipients', 'Recipients not yet final in the queue.', QUEUE_LABELS);
   const inflight = gauge('vmta_queue_inflight', 'Messages of the queue held by a connection right now.', QUEUE_LABELS);
+  const waiting = gauge('vmta_queue_deferred', 'Messages of the queue waiting for a later attempt.', QUEUE_LABELS);
   const oldest = gauge('vmta_queue_oldest_age_seconds', 'Age of the oldest message of the queue.', QUEUE_LABELS);
-  const queueDelivered = gauge('vmta_queue_delivered_total', 'Recipients delivered from the queue.', ['queue']);
-  const queueBounced = gauge('vmta_queue_bounced_total', 'Recipients bounced from the queue.', ['queue']);
-  for (const r of rows) {
+  const paused = gauge('vmta_queue_paused', '1 when the queue is paused by an operator.', QUEUE_LABELS);
+  const retrying = gauge('vmta_queue_retry', '1 when the queue is in retry mode.', QUEUE_LABELS);
+  const queueDelivered = counter('vmta_queue_delivered_total', 'Recipients delivered from the queue.', QUEUE_LABELS);
+  const queueBounced = counter('vmta_queue_bounced_total', 'Recipients bounced from the queue.', QUEUE_LABELS);
+  for (const r of snapshot.rows) {
     const labels = { queue: r.queue, domain: r.domain, vmta: r.vmta };
     recipients.set(labels, r.queued);
     inflight.set(labels, r.inflight);
+    waiting.set(labels, r.deferred);
     oldest.set(labels, r.oldestAgeSeconds);
-    queueDelivered.set({ queue: r.queue }, r.delivered);
-    queueBounced.set({ queue: r.queue }, r.bounced);
+    paused.set(labels, r.mode === 'paused' ? 1 : 0);
+    retrying.set(labels, r.mode === 'retry' ? 1 : 0);
+    queueDelivered.inc(labels, r.delivered);
+    queueBounced.inc(labels, r.bounced);
   }
-  // Cluster totals are counters kept in Redis; a Gauge exposes them as read.
-  gauge('vmta_received_total', 'Recipients received by the cluster.').set(totals.received);
-  gauge('vmta_delivered_total', 'Recipients delivered by the cluster.').set(totals.delivered);
-  gauge('vmta_bounced_total', 'Recipients bounced by the cluster.').set(totals.bounced);
-  gauge('vmta_deferred_total', 'Delivery attempts deferred by the cluster.').set(totals.deferred);
+  const out = gauge('vmta_connections_out', 'Open outbound SMTP connections of the VMTA, all delivery processes together.', ['vmta']);
+  for (const [vmta, n] of snapshot.connectionsOut) out.set({ vmta }, n);
+  const { totals } = snapshot;
+  counter('vmta_received_total', 'Recipients received by the cluster.').inc(totals.received);
+  counter('vmta_delivered_total', 'Recipients delivered by the cluster.').inc(totals.delivered);
+  counter('vmta_bounced_total', 'Recipients bounced by the cluster.').inc(totals.bounced);
+  counter('vmta_deferred_total', 'Delivery attempts deferred by the cluster.').inc(totals.deferred);
   return registry;
+}
+
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+/**
+ * `vmta_delivery_latency_seconds` in the text format. prom-client's Histogram only observes single
+ * values; ours are counters already summed in Redis, so the buckets are written out directly.
+ */
+export function latencyText(latency: ReadonlyMap<string, LatencyHistogram>): string {
+  const name = 'vmta_delivery_latency_seconds';
+  const lines = [`# HELP ${name} Time from receipt to delivery of delivered recipients, per VMTA.`, `# TYPE ${name} histogram`];
+  for (const [vmta, h] of [...latency].sort(([a], [b]) => a.localeCompare(b))) {
+    const v = escapeLabel(vmta);
+    let cumulative = 0;
+    LATENCY_BUCKETS.forEach((le, i) => {
+      cumulative += h.buckets[i] ?? 0;
+      lines.push(`${name}_bucket{vmta="${v}",le="${le}"} ${cumulative}`);
+    });
+    lines.push(`${name}_bucket{vmta="${v}",le="+Inf"} ${h.count}`);
+    lines.push(`${name}_sum{vmta="${v}"} ${h.sum}`);
+    lines.push(`${name}_count{vmta="${v}"} ${h.count}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

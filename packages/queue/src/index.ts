@@ -13,3 +13,4 @@ export * from './cluster-view.js';
 export * from './minute-counters.js';
 export * from './process-registry.js';
 export * from './vmta-view.js';
+export * from './latency.js';

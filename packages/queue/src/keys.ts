@@ -86,6 +86,10 @@ export class Keys {
   minuteCounters(epochMinute: number): string {
     return `${this.prefix}:minute:${epochMinute}`;
   }
+  /** Hash of delivery latency histogram counters per VMTA (`<vmta>|<bucket>`, `|count`, `|sum`). */
+  deliveryLatency(): string {
+    return `${this.prefix}:latency`;
+  }
   /** Counter numbering operator delete requests (each gets its own in-flight slot). */
   purgeSequence(): string {
     return `${this.prefix}:purge-seq`;

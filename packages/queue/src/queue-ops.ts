@@ -6,6 +6,7 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { Keys } from './keys.js';
+import { countLatency } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute, MINUTE_COUNTERS_TTL_SECONDS } from './minute-counters.js';
 
@@ -110,6 +111,8 @@ export interface OutcomeBatch {
   notBefore?: number;
   /** Accounting records (d, b, t) to append, field name to value. */
   accounting?: Array<Record<string, string | number | undefined>>;
+  /** For the latency histogram: the VMTA and time from receipt (ms) of the recipients delivered now. */
+  delivered?: { vmta: string; afterMs: number };
 }
 
 type WithScripts = Redis & {
@@ -194,6 +197,7 @@ export class QueueOps {
       deferred,
       ...batch.recipients.flatMap((r) => [String(r.index), JSON.stringify(r)]),
     );
+    if (batch.delivered) countLatency(multi, k, batch.delivered.vmta, batch.delivered.afterMs / 1000, count('delivered'));
     for (const rec of batch.accounting ?? []) {
       multi.xadd(k.accounting(), 'MAXLEN', '~', '1000000', '*', ...Object.entries(rec).flatMap(([f, v]) => [f, v === undefined ? '' : String(v)]));
     }

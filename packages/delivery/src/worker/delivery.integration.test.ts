@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
+import { latencyHistograms, MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../stages/test-smtp-receiver.js';
@@ -70,6 +70,7 @@ describe('delivery of queued mail', () => {
     expect(receiver!.messages[0]!.body).toBe(message([]).body.toString());
     await expect.poll(() => store.get(id), { timeout: 10_000 }).toBeUndefined();
     expect((await ops.state('one.example/mta1')).delivered).toBe(2);
+    expect((await latencyHistograms(redis, store.keys)).get('mta1')?.count).toBe(3);
     const records = (await redis.xrange(store.keys.accounting(), '-', '+')).map(([, f]) => f);
     const d = records.filter((f) => f[1] === 'd');
     expect(d).toHaveLength(3);

@@ -271,7 +271,7 @@ async function deliverMessage(
     policy['retry-recipients-after'],
   );
   await notifyBounces(deps, message, results, session.info.host.name);
-  await deps.ops.finish({ id: message.id, queue: ctx.queue, slot: ctx.slot, ...applied });
+  await deps.ops.finish({ id: message.id, queue: ctx.queue, slot: ctx.slot, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
   ctx.log.info(
     { event: 'delivery', queueId: message.id, delivered: results.filter((r) => r.result.outcome === 'delivered').length, bounced: results.filter((r) => r.result.outcome === 'bounced').length, deferred: results.filter((r) => r.result.outcome === 'deferred').length },
     'transaction done',
