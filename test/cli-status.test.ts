@@ -175,6 +175,21 @@ describe('vmta show status, show vmtas and delete against a running vmta start',
     expect((await vmta('delete', '--queue', 'no-slash')).status).toBe(2);
   });
 
+  it('holds the mail of a paused queue and delivers it after resume', async () => {
+    const q = 'hold.example/mta1';
+    expect((await vmta('pause', 'queue', q)).status).toBe(0);
+    await store.enqueue(message('p@sender.example', ['x@hold.example']));
+    await store.enqueue(message('p@sender.example', ['y@free.example']));
+    // The unpaused queue is delivered; by then the paused one has had every chance to go too.
+    await expect.poll(() => receiver.messages.some((m) => m.to.includes('y@free.example')), POLL).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(receiver.messages.some((m) => m.to.includes('x@hold.example'))).toBe(false);
+    expect(await ops.stats(q)).toMatchObject({ queued: 1, mode: 'paused' });
+    expect((await vmta('resume', 'queue', q)).status).toBe(0);
+    await expect.poll(() => receiver.messages.some((m) => m.to.includes('x@hold.example')), POLL).toBe(true);
+    await expect.poll(async () => (await ops.stats(q)).queued, POLL).toBe(0);
+  });
+
   it('leaves the process list when it stops', async () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
