@@ -75,10 +75,15 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     onCompleted: (job) => {
       if (job.data.kind) return; // expire and purge jobs are not connection tokens
       // A message may have arrived while the token was finishing (its wake was deduplicated).
-      void ops
-        .nextDue(job.data.queue)
-        .then((next) => (next !== undefined && next <= Date.now() ? store.dispatcher.wake(job.data, job.data.slot) : undefined))
-        .catch((err: Error) => log.warn({ event: 'rewake-failed', queue: job.data.queue, err: err.message }, 'could not re-add a token'));
+      // A token that found its queue paused goes away for good, unless a resume came in meanwhile
+      // (that resume's wake met this token still active and was deduplicated).
+      const { queue, slot } = job.data;
+      const rewake = async () => {
+        if (job.returnvalue === 'paused' && (await ops.state(queue)).mode === 'paused') return;
+        const next = await ops.nextDue(queue);
+        if (next !== undefined && next <= Date.now()) await store.dispatcher.wake(job.data, slot);
+      };
+      rewake().catch((err: Error) => log.warn({ event: 'rewake-failed', queue, err: err.message }, 'could not re-add a token'));
     },
   });
   lanes.serve(served);

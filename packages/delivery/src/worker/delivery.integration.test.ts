@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { latencyHistograms, MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
+import { QueueEvents } from 'bullmq';
+import { Keys, laneName, latencyHistograms, MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../stages/test-smtp-receiver.js';
@@ -121,6 +122,30 @@ describe('delivery of queued mail', () => {
     expect(receiver!.messages.some((m) => m.to.includes('x@old.example'))).toBe(false);
     // the DSN to the sender goes out through its own queue, which is not paused
     await expect.poll(() => receiver!.messages.find((m) => m.from === '')?.body ?? '', { timeout: 20_000 }).toContain('Status: 4.4.7');
+  });
+
+  it('costs nothing while its queue is paused: the token goes away instead of coming back', async () => {
+    const { store, ops, prefix } = await setup({ host: '127.0.0.10', startTls: false });
+    await ops.pause('idle.example/mta1');
+    const events = new QueueEvents(laneName('mta1'), { connection: { url: t.url }, prefix: new Keys(prefix).bullPrefix() });
+    await events.waitUntilReady();
+    let runs = 0;
+    events.on('completed', ({ jobId }) => {
+      if (jobId === tokenId('idle.example/mta1', 0)) runs++;
+    });
+    try {
+      await store.enqueue(message(['x@idle.example']));
+      await expect.poll(() => runs, { timeout: 10_000 }).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(runs).toBeLessThanOrEqual(2);
+      expect(receiver!.messages).toHaveLength(0);
+      // resume brings it back
+      await ops.resume('idle.example/mta1');
+      await store.dispatcher.wake({ queue: 'idle.example/mta1', domain: 'idle.example', vmta: 'mta1' });
+      await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(1);
+    } finally {
+      await events.close();
+    }
   });
 
   it('bounces mail older than bounce-after while its queue is in retry mode', async () => {
