@@ -7,6 +7,7 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
+import { AWAKE_TTL_MS } from './queue-ops.js';
 
 /** The shared lane: bounce-after sweeps and deletes, which any delivery process can run. */
 export const DISPATCH_QUEUE = 'dispatch';
@@ -77,7 +78,8 @@ export class Dispatcher {
     return new Queue<TokenData>(name, {
       connection: this.redis,
       prefix: this.keys.bullPrefix(),
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 1 },
+      // A failed token must not keep its jobId: a later add with that id would be ignored.
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
     });
   }
 
@@ -106,9 +108,19 @@ export class Dispatcher {
     const { queue } = ref;
     const jobId = tokenId(queue, slot);
     const job = await this.lane(ref.vmta).add(queue, { ...ref, slot }, { jobId });
-    if ((await job.getState()) !== 'delayed') return;
-    const mode = await this.redis.hget(this.keys.queueState(queue), 'mode');
-    if (mode !== 'retry' && mode !== 'paused') await job.promote().catch(() => undefined);
+    const state = await job.getState();
+    if (state === 'delayed') {
+      const mode = await this.redis.hget(this.keys.queueState(queue), 'mode');
+      if (mode === 'retry' || mode === 'paused') return;
+      await job.promote().catch(() => undefined);
+    }
+    // A running token marks itself at its next claim; marking it here could outlive its last claim.
+    if (state !== 'active') await this.redis.set(this.keys.queueAwake(queue), '1', 'PX', AWAKE_TTL_MS);
+  }
+
+  /** A token that failed (an unexpected error) is gone: add it again after `delayMs`. */
+  async rewakeLater(ref: QueueRef, slot: number, delayMs: number): Promise<void> {
+    await this.lane(ref.vmta).add(ref.queue, { ...ref, slot }, { jobId: tokenId(ref.queue, slot), delay: delayMs });
   }
 
   /** Makes sure the queue's bounce-after sweep runs at `at` (or earlier, if already set earlier). */

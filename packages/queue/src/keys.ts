@@ -34,6 +34,14 @@ export class Keys {
   queueInflight(queue: string, slot: number): string {
     return `${this.prefix}:{q:${queue}}:inflight:${slot}`;
   }
+  /**
+   * Present (with a TTL) while a token of the queue is awake: waiting to run, or running and
+   * still finding mail. An enqueue that sees it skips the wake; the token's empty claim
+   * deletes it atomically, so mail queued after that always wakes a token.
+   */
+  queueAwake(queue: string): string {
+    return `${this.prefix}:{q:${queue}}:awake`;
+  }
   /** Sorted set of the queue's message ids by received time, for bounce-after in every state. */
   queueAge(queue: string): string {
     return `${this.prefix}:{q:${queue}}:age`;

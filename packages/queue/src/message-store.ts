@@ -64,6 +64,8 @@ export class MessageStore {
       pending: String(recipients.length),
     });
     multi.hset(k.messageRecipients(id), Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])));
+    // Read in the same transaction as the writes: a queue whose token is awake will find this mail by itself.
+    for (const q of queues) multi.exists(k.queueAwake(q));
     for (const q of queues) {
       multi.zadd(k.queueReady(q), 'NX', msg.receivedAt, id);
       multi.zadd(k.queueAge(q), 'NX', msg.receivedAt, id);
@@ -87,7 +89,8 @@ export class MessageStore {
     if (!results || failed) {
       throw new QueueUnavailableError(`cannot enqueue ${id}: ${failed?.[0]?.message ?? 'transaction aborted'}`);
     }
-    return { id, queues, woken: await this.wake([...refs.values()], marks) };
+    const asleep = [...refs.values()].filter((_, i) => results[3 + i]?.[1] === 0);
+    return { id, queues, woken: asleep.length === 0 || (await this.wake(asleep, asleep.map((ref) => JSON.stringify(ref)))) };
   }
 
   private async wake(refs: QueueRef[], marks: string[]): Promise<boolean> {

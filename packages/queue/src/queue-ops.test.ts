@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MessageStore, QueueOps, tokenId, type NewMessage } from './index.js';
 
 function message(recipients: string[]): NewMessage {
@@ -31,15 +31,32 @@ describe('queue operations for delivery', () => {
     redis.disconnect();
   });
 
-  it('adds one dispatch token per queue at enqueue, deduplicated, and clears the wake marks', async () => {
+  it('adds one dispatch token per queue at enqueue, and skips the wake while the token is awake', async () => {
     const { queues, woken } = await store.enqueue(message(['a@tok.example', 'b@tok.example', 'c@tok2.example']));
-    await store.enqueue(message(['d@tok.example']));
     expect(woken).toBe(true);
     expect(queues).toEqual(['tok.example/mta1', 'tok2.example/mta1']);
     const job = await store.dispatcher.lane('mta1').getJob(tokenId('tok.example/mta1', 0));
     expect(job?.data).toEqual({ queue: 'tok.example/mta1', domain: 'tok.example', vmta: 'mta1', slot: 0 });
     expect(await store.dispatcher.lane('mta1').getWaitingCount()).toBe(2);
     expect(await redis.smembers(store.keys.wakeSet())).toEqual([]);
+    const q = 'tok.example/mta1';
+    expect(await redis.exists(store.keys.queueAwake(q))).toBe(1);
+    const wake = vi.spyOn(store.dispatcher, 'wake');
+    try {
+      // The token is awake: it will find the new mail by itself.
+      expect((await store.enqueue(message(['d@tok.example']))).woken).toBe(true);
+      expect(wake).not.toHaveBeenCalled();
+      // The token drains the queue; its empty claim puts it to sleep in the same step...
+      expect(await ops.claimDue(q, 0, Date.now(), 10)).toHaveLength(2);
+      expect(await redis.exists(store.keys.queueAwake(q))).toBe(1);
+      expect(await ops.claimDue(q, 0, Date.now(), 10)).toEqual([]);
+      expect(await redis.exists(store.keys.queueAwake(q))).toBe(0);
+      // ...so the next enqueue wakes it.
+      await store.enqueue(message(['e@tok.example']));
+      expect(wake).toHaveBeenCalledTimes(1);
+    } finally {
+      wake.mockRestore();
+    }
   });
 
   it('claims only due messages for a slot and gives them back when the slot is recovered', async () => {

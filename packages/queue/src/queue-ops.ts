@@ -10,14 +10,20 @@ import { countLatency } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute, MINUTE_COUNTERS_TTL_SECONDS } from './minute-counters.js';
 
-// KEYS: ready, inflight, state
+// KEYS: ready, inflight, state, awake. ARGV: now, limit, awake ttl (ms).
+// An empty claim clears `awake` in the same step: an enqueue after it wakes a token.
 const CLAIM = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   redis.call('SADD', KEYS[2], id)
 end
-if #ids > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', #ids) end
+if #ids > 0 then
+  redis.call('HINCRBY', KEYS[3], 'inflight', #ids)
+  redis.call('SET', KEYS[4], '1', 'PX', tonumber(ARGV[3]))
+else
+  redis.call('DEL', KEYS[4])
+end
 return ids`;
 
 const CLAIM_IDS = `
@@ -116,10 +122,13 @@ export interface OutcomeBatch {
 }
 
 type WithScripts = Redis & {
-  vmtaClaim(ready: string, inflight: string, state: string, now: number, limit: number): Promise<string[]>;
+  vmtaClaim(ready: string, inflight: string, state: string, awake: string, now: number, limit: number, awakeTtlMs: number): Promise<string[]>;
   vmtaRequeue(inflight: string, ready: string, state: string, now: number): Promise<number>;
   vmtaClaimIds(ready: string, inflight: string, state: string, ...ids: string[]): Promise<string[]>;
 };
+
+/** How long a token counts as awake after its last claim (a token that died stops counting after this). */
+export const AWAKE_TTL_MS = 60_000;
 
 /** The in-flight slot used by the bounce-after sweep of a queue. */
 export const EXPIRY_SLOT = -1;
@@ -131,7 +140,7 @@ export class QueueOps {
   constructor(redis: Redis, prefix?: string) {
     this.keys = new Keys(prefix);
     if (!('vmtaClaim' in redis)) {
-      redis.defineCommand('vmtaClaim', { numberOfKeys: 3, lua: CLAIM });
+      redis.defineCommand('vmtaClaim', { numberOfKeys: 4, lua: CLAIM });
       redis.defineCommand('vmtaRequeue', { numberOfKeys: 3, lua: REQUEUE });
       redis.defineCommand('vmtaFinish', { numberOfKeys: 9, lua: FINISH });
       redis.defineCommand('vmtaClaimIds', { numberOfKeys: 3, lua: CLAIM_IDS });
@@ -141,7 +150,7 @@ export class QueueOps {
 
   /** Moves up to `limit` messages whose time has come from the queue to the slot's in-flight set. */
   claimDue(queue: string, slot: number, now: number, limit: number): Promise<string[]> {
-    return this.r.vmtaClaim(this.keys.queueReady(queue), this.keys.queueInflight(queue, slot), this.keys.queueState(queue), now, limit);
+    return this.r.vmtaClaim(this.keys.queueReady(queue), this.keys.queueInflight(queue, slot), this.keys.queueState(queue), this.keys.queueAwake(queue), now, limit, AWAKE_TTL_MS);
   }
 
   /** Gives back what a slot held (its previous holder died, or it stops early): due at `now`. */

@@ -37,6 +37,9 @@ export interface RunningDelivery {
   close(): Promise<void>;
 }
 
+/** A token that failed with an unexpected error (Redis gone, a bug) comes back after this. */
+const FAILED_TOKEN_RETRY_MS = 10_000;
+
 export async function startDelivery(options: StartDeliveryOptions): Promise<RunningDelivery> {
   const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'delivery' });
   const prefix = options.prefix ?? 'vmta';
@@ -72,6 +75,12 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     stalledIntervalMs: options.stalledIntervalMs ?? 15_000,
     log,
     process: (job, token) => processToken(job, token, deps),
+    onFailed: (job) => {
+      if (job.data.kind) return; // the next token run schedules the sweep again; a delete can be asked again
+      store.dispatcher
+        .rewakeLater(job.data, job.data.slot, FAILED_TOKEN_RETRY_MS)
+        .catch((err: Error) => log.warn({ event: 'rewake-failed', queue: job.data.queue, err: err.message }, 'could not re-add a failed token'));
+    },
     onCompleted: (job) => {
       if (job.data.kind) return; // expire and purge jobs are not connection tokens
       // A message may have arrived while the token was finishing (its wake was deduplicated).

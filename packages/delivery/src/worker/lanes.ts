@@ -23,6 +23,8 @@ export interface LaneOptions {
   stalledIntervalMs: number;
   process: (job: Job<TokenData>, token: string | undefined) => Promise<unknown>;
   onCompleted: (job: Job<TokenData>) => void;
+  /** A token threw (not a wait): it is gone from BullMQ and must be added again. */
+  onFailed: (job: Job<TokenData>, err: Error) => void;
   log: Logger;
 }
 
@@ -74,7 +76,10 @@ export class LaneWorkers {
       maxStalledCount: Number.MAX_SAFE_INTEGER,
     });
     worker.on('completed', (job) => this.options.onCompleted(job));
-    worker.on('failed', (job, err) => log.error({ event: 'token-failed', lane: name, queue: job?.data.queue, err: err.message }, 'token failed; it will be retried'));
+    worker.on('failed', (job, err) => {
+      log.error({ event: 'token-failed', lane: name, queue: job?.data.queue, err: err.message }, 'token failed; it will be added again');
+      if (job) this.options.onFailed(job, err);
+    });
     worker.on('error', (err) => log.error({ event: 'worker-error', lane: name, err: err.message }, 'worker error'));
     this.workers.set(name, worker);
   }
