@@ -1,0 +1,119 @@
+/** Command line of `pnpm bench`. */
+import { parseArgs } from 'node:util';
+
+export const SCENARIOS = ['e2e', 'queues', 'million'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+export type Fsync = 'always' | 'everysec';
+
+export interface BenchOptions {
+  scenarios: Scenario[];
+  /** Messages per e2e run (smtp-source -m). */
+  messages: number;
+  /** Parallel SMTP sessions of the load generators. */
+  sessions: number;
+  /** Payload bytes per message (smtp-source -l). */
+  size: number;
+  /** Domains of the queues scenario, and how many of them cannot deliver. */
+  domains: number;
+  blocked: number;
+  /** Seconds the queues scenario watches the blocked queues after the rest drained. */
+  idleSeconds: number;
+  /** Messages of the million scenario. */
+  million: number;
+  /** The million scenario stops enqueueing / draining after this many seconds and extrapolates. */
+  enqueueBudgetSeconds: number;
+  drainBudgetSeconds: number;
+  fsync: Fsync;
+  profile: boolean;
+  quick: boolean;
+  /** Only re-render BENCHMARKS.md from bench-results.json (after editing notes.md). */
+  renderOnly: boolean;
+  outDir: string;
+}
+
+export class UsageError extends Error {
+  readonly code = 'BENCH_USAGE';
+}
+
+export const USAGE = `usage: pnpm bench [options]
+  --scenario e2e|queues|million|all   what to run (default all; repeatable)
+  --messages N        messages per end-to-end run (default 10000)
+  --million N         messages of the million scenario (default 1000000)
+  --enqueue-budget S  seconds the million scenario enqueues before extrapolating (default 420)
+  --drain-budget S    seconds the million scenario drains before extrapolating (default 420)
+  --domains N         domains of the queues scenario (default 10000), --blocked N of them blocked (default 1000)
+  --idle-seconds S    how long the queues scenario watches the blocked queues (default 30)
+  --sessions N        parallel SMTP sessions of the load (default 20), --size B payload bytes (default 10240)
+  --fsync always|everysec   Redis appendfsync (default always: what \`vmta start\` ships)
+  --no-profile        skip the --cpu-prof run of our processes
+  --quick             small counts for a smoke run
+  --render            run nothing: re-render BENCHMARKS.md from bench-results.json (e.g. after editing packages/bench/notes.md)
+  --out DIR           where BENCHMARKS.md and bench-results.json go (default: the repo root)`;
+
+function count(name: string, value: string | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        scenario: { type: 'string', multiple: true },
+        messages: { type: 'string' },
+        million: { type: 'string' },
+        'drain-budget': { type: 'string' },
+        'enqueue-budget': { type: 'string' },
+        domains: { type: 'string' },
+        blocked: { type: 'string' },
+        'idle-seconds': { type: 'string' },
+        sessions: { type: 'string' },
+        size: { type: 'string' },
+        fsync: { type: 'string' },
+        'no-profile': { type: 'boolean', default: false },
+        quick: { type: 'boolean', default: false },
+        render: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) throw new UsageError('');
+  const names = (v.scenario ?? ['all']).flatMap((s) => s.split(','));
+  const scenarios = new Set<Scenario>();
+  for (const name of names) {
+    if (name === 'all') SCENARIOS.forEach((s) => scenarios.add(s));
+    else if ((SCENARIOS as readonly string[]).includes(name)) scenarios.add(name as Scenario);
+    else throw new UsageError(`--scenario must be one of ${[...SCENARIOS, 'all'].join(', ')}, got "${name}"`);
+  }
+  const quick = v.quick;
+  const fsync = v.fsync ?? 'always';
+  if (fsync !== 'always' && fsync !== 'everysec') throw new UsageError(`--fsync must be always or everysec, got "${fsync}"`);
+  const domains = count('domains', v.domains, quick ? 500 : 10_000);
+  const blocked = count('blocked', v.blocked, quick ? 50 : 1_000, 0);
+  if (blocked >= domains) throw new UsageError('--blocked must be smaller than --domains');
+  return {
+    scenarios: SCENARIOS.filter((s) => scenarios.has(s)),
+    messages: count('messages', v.messages, quick ? 1_000 : 10_000),
+    sessions: count('sessions', v.sessions, 20),
+    size: count('size', v.size, 10_240),
+    domains,
+    blocked,
+    idleSeconds: count('idle-seconds', v['idle-seconds'], quick ? 5 : 30),
+    million: count('million', v.million, quick ? 20_000 : 1_000_000),
+    enqueueBudgetSeconds: count('enqueue-budget', v['enqueue-budget'], quick ? 60 : 420),
+    drainBudgetSeconds: count('drain-budget', v['drain-budget'], quick ? 60 : 420),
+    fsync,
+    profile: !v['no-profile'],
+    quick,
+    renderOnly: v.render,
+    outDir: v.out ?? repoRoot,
+  };
+}

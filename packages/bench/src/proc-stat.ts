@@ -1,0 +1,101 @@
+/**
+ * CPU time of processes from /proc/<pid>/stat (Linux only). utime and stime are
+ * fields 14 and 15, cutime/cstime (children already reaped) 16 and 17, in clock
+ * ticks; the comm field is in parentheses and may itself contain spaces or ')'.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  ppid: number;
+  /** Own CPU seconds (user + system). */
+  cpu: number;
+  /** CPU seconds of children this process has waited for. */
+  childrenCpu: number;
+}
+
+let ticks: number | undefined;
+function clockTicks(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
+}
+
+/** Parses one /proc/<pid>/stat line. */
+export function parseProcStat(line: string, hz = clockTicks()): ProcStat {
+  const open = line.indexOf('(');
+  const close = line.lastIndexOf(')');
+  if (open < 0 || close < open) throw new Error(`not a /proc stat line: ${line.slice(0, 80)}`);
+  const pid = Number(line.slice(0, open).trim());
+  const comm = line.slice(open + 1, close);
+  // Fields after ')' start at field 3 (state).
+  const rest = line.slice(close + 2).trim().split(/\s+/);
+  const field = (n: number) => Number(rest[n - 3]);
+  return { pid, comm, ppid: field(4), cpu: (field(14) + field(15)) / hz, childrenCpu: (field(16) + field(17)) / hz };
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live process, by pid. */
+export function allProcesses(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = readProcStat(Number(name));
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+export interface TreeCpu {
+  /** All CPU seconds of the tree: the root, its reaped children, its live descendants. */
+  total: number;
+  /** Live processes by command name (smtpd, cleanup, qmgr...), own CPU only. */
+  byName: Record<string, number>;
+  /** CPU of descendants that exited and were reaped by their parent. */
+  reaped: number;
+}
+
+/**
+ * CPU of a process tree at one instant. Children that exit between two readings
+ * move from "live" to the parent's reaped counter, so the difference of two
+ * readings is the CPU spent in between.
+ */
+export function treeCpu(rootPid: number, procs: ProcStat[] = allProcesses()): TreeCpu {
+  const byParent = new Map<number, ProcStat[]>();
+  for (const p of procs) byParent.set(p.ppid, [...(byParent.get(p.ppid) ?? []), p]);
+  const root = procs.find((p) => p.pid === rootPid);
+  const out: TreeCpu = { total: 0, byName: {}, reaped: 0 };
+  if (!root) return out;
+  const stack = [root];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    out.total += p.cpu + p.childrenCpu;
+    out.reaped += p.childrenCpu;
+    out.byName[p.comm] = (out.byName[p.comm] ?? 0) + p.cpu;
+    stack.push(...(byParent.get(p.pid) ?? []));
+  }
+  return out;
+}
+
+/** later - earlier, per name and in total. */
+export function treeDelta(earlier: TreeCpu, later: TreeCpu): TreeCpu {
+  const byName: Record<string, number> = {};
+  for (const name of new Set([...Object.keys(earlier.byName), ...Object.keys(later.byName)])) {
+    byName[name] = (later.byName[name] ?? 0) - (earlier.byName[name] ?? 0);
+  }
+  return { total: later.total - earlier.total, byName, reaped: later.reaped - earlier.reaped };
+}

@@ -1,0 +1,123 @@
+/**
+ * Our MTA for a run: a bench configuration file and `vmta start --role ...`
+ * processes (listener and delivery apart, so each one's CPU can be read from
+ * /proc), all on a private Redis given as REDIS_URL with their own prefix.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { track } from './children.js';
+import { readProcStat } from './proc-stat.js';
+
+export interface BenchConfigOptions {
+  listener?: { host: string; port: number };
+  sink: { host: string; port: number };
+  /** max-smtp-out of every queue (Postfix gets the same destination concurrency). */
+  maxSmtpOut: number;
+  /** Extra lines, e.g. `<domain *.throttle.bench.test>` stanzas. */
+  extra?: string[];
+}
+
+/** The bench VMTA configuration: open relay for loopback clients only, every domain to the sink. */
+export function benchConfig(o: BenchConfigOptions): string {
+  return [
+    '# Written by pnpm bench for one run; loopback only.',
+    'host-name mta.bench.test',
+    'postmaster postmaster@bench.test',
+    ...(o.listener ? [`smtp-listener ${o.listener.host}:${o.listener.port}`] : []),
+    '<source 127.0.0.0/8>',
+    '  always-allow-relaying yes',
+    '  default-virtual-mta bench',
+    '  max-message-size 20M',
+    '</source>',
+    '<virtual-mta bench>',
+    '  smtp-source-host 127.0.0.1 mta.bench.test',
+    '</virtual-mta>',
+    '<domain *>',
+    `  smtp-hosts [${o.sink.host}]:${o.sink.port}`,
+    '  use-starttls no',
+    `  max-smtp-out ${o.maxSmtpOut}`,
+    '  max-msg-per-connection 0',
+    '</domain>',
+    ...(o.extra ?? []),
+    '',
+  ].join('\n');
+}
+
+export interface VmtaProcess {
+  role: 'listener' | 'delivery';
+  pid: number;
+  logFile: string;
+  cpu(): number;
+  /** SIGTERM, then SIGKILL after timeoutMs. Resolves once the process is gone. */
+  stop(timeoutMs?: number): Promise<void>;
+  exited(): boolean;
+}
+
+export interface SpawnVmtaOptions {
+  cli: string;
+  config: string;
+  role: 'listener' | 'delivery';
+  redisUrl: string;
+  prefix: string;
+  dir: string;
+  /** e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/x'] */
+  nodeFlags?: string[];
+  name?: string;
+}
+
+function waitForEvent(logFile: string, match: (ev: Record<string, unknown>) => boolean, child: ChildProcess, timeoutMs: number): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      const text = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const ev = JSON.parse(line) as Record<string, unknown>;
+          if (match(ev)) return resolve(ev);
+        } catch {
+          /* partial line */
+        }
+      }
+      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`vmta exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${text.slice(-2000)}`));
+      if (Date.now() > deadline) return reject(new Error(`vmta not ready after ${timeoutMs} ms:\n${text.slice(-2000)}`));
+      setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+/** Logs go to a file, as an operator would run it; the bench only polls the file until the process is up. */
+export async function spawnVmta(o: SpawnVmtaOptions): Promise<VmtaProcess> {
+  const logFile = path.join(o.dir, `${o.name ?? o.role}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = track(spawn(process.execPath, [...(o.nodeFlags ?? []), o.cli, 'start', '--role', o.role, '--config', o.config, '--data-dir', path.join(o.dir, 'data')], {
+    cwd: o.dir,
+    env: { ...process.env, REDIS_URL: o.redisUrl, VMTA_PREFIX: o.prefix, NODE_OPTIONS: '' },
+    stdio: ['ignore', fd, fd],
+  }));
+  closeSync(fd);
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (timeoutMs = 30_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exit;
+    clearTimeout(timer);
+  };
+  try {
+    await waitForEvent(logFile, (ev) => ev.event === 'started' && ev.component === 'main', child, 30_000);
+  } catch (err) {
+    await stop(1000);
+    throw err;
+  }
+  return {
+    role: o.role,
+    pid: child.pid!,
+    logFile,
+    cpu: () => readProcStat(child.pid!)?.cpu ?? 0,
+    stop,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+  };
+}
