@@ -100,6 +100,8 @@ export async function receiveMessage(
         receivedAt,
       },
       queueId,
+      // The message and its wake marks are durable at EXEC: the 250 need not wait for the tokens.
+      { backgroundWake: true },
     );
   } catch (err) {
     log.warn({ event: 'enqueue-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot queue the message');

@@ -18,8 +18,20 @@ const ACCOUNTING_MAXLEN = 1_000_000;
 export interface EnqueueResult {
   id: string;
   queues: string[];
-  /** False when the dispatch tokens could not be added; delivery's wake sweep adds them later. */
-  woken: boolean;
+  /**
+   * False when the dispatch tokens could not be added (delivery's wake sweep adds them later);
+   * 'background' when the caller did not wait for them.
+   */
+  woken: boolean | 'background';
+}
+
+export interface EnqueueOptions {
+  /**
+   * Do not wait for the dispatch tokens: the wake marks written with the message already
+   * guarantee them (the sweep adds what a crash left out), so a listener can say 250 right
+   * after EXEC. Default false.
+   */
+  backgroundWake?: boolean;
 }
 
 export class MessageStore {
@@ -35,7 +47,7 @@ export class MessageStore {
   readonly dispatcher: Dispatcher;
   private readonly compressMinBytes: number;
 
-  async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt)): Promise<EnqueueResult> {
+  async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt), options: EnqueueOptions = {}): Promise<EnqueueResult> {
     if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
     const k = this.keys;
     const { data, encoding } = encodeBody(msg.body, this.compressMinBytes);
@@ -90,7 +102,9 @@ export class MessageStore {
       throw new QueueUnavailableError(`cannot enqueue ${id}: ${failed?.[0]?.message ?? 'transaction aborted'}`);
     }
     const asleep = [...refs.values()].filter((_, i) => results[3 + i]?.[1] === 0);
-    return { id, queues, woken: asleep.length === 0 || (await this.wake(asleep, asleep.map((ref) => JSON.stringify(ref)))) };
+    if (asleep.length === 0) return { id, queues, woken: true };
+    const woken = this.wake(asleep, asleep.map((ref) => JSON.stringify(ref)));
+    return { id, queues, woken: options.backgroundWake ? 'background' : await woken };
   }
 
   private async wake(refs: QueueRef[], marks: string[]): Promise<boolean> {

@@ -89,7 +89,9 @@ function tlsOf(conn: SMTPConnection): SessionTls | undefined {
 export function openSession(host: RouteHost, input: Omit<ConnectInput, 'host'>, attempts: readonly HostAttempt[] = []): Promise<OpenResult> {
   const { source, tlsPolicy, timeouts } = input;
   const servername = net.isIP(host.name) === 0 ? host.name : undefined;
-  const log = input.logger?.child({ component: 'smtp-client', host: host.name, ip: host.ip, port: host.port, tlsPolicy });
+  // nodemailer logs every command at info: that is our debug (one line per delivery is ours, in the token).
+  const quiet = input.logger && !['debug', 'trace'].includes(input.logger.level);
+  const log = input.logger?.child({ component: 'smtp-client', host: host.name, ip: host.ip, port: host.port, tlsPolicy }, quiet ? { level: 'warn' } : {});
   const conn = new SMTPConnection({
     host: host.ip,
     port: host.port,

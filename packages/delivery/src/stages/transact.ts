@@ -8,6 +8,7 @@
  *   definite answer; after the dot it is flagged `possibleDuplicate` (the server may have the mail).
  * Never throws for SMTP or network trouble: that is what the outcomes are for.
  */
+import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
 import type { ReplyPattern } from '@vmta/config';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -134,7 +135,7 @@ function send(conn: SMTPConnection, input: TransactionInput, recipients: string[
     from: input.mailFrom,
     to: recipients,
     size: input.body.length,
-    use8BitMime: input.body.some((b) => b > 127),
+    use8BitMime: !isAscii(input.body),
     ...(dsn !== undefined || input.envId !== undefined
       ? {
           dsn: {
