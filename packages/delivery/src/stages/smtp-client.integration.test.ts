@@ -177,7 +177,7 @@ describe('transact', () => {
     ]);
   });
 
-  it('sends two messages on one connection with RSET between, and counts them', async () => {
+  it('sends two messages on one connection without RSET after a finished one, and counts them', async () => {
     const r = await receiver();
     const session = await open(r);
     const first = await transact(session, { mailFrom: 'a@sender.test', recipients: ['x@rcpt.test'], body });
@@ -188,8 +188,20 @@ describe('transact', () => {
     expect(session.canSendMore(0)).toBe(true);
     expect(r.connections).toHaveLength(1);
     const verbs = r.commands.map((c) => c.split(/[ :]/)[0]?.toUpperCase());
-    expect(verbs).toEqual(['EHLO', 'MAIL', 'RCPT', 'DATA', 'RSET', 'MAIL', 'RCPT', 'DATA']);
+    expect(verbs).toEqual(['EHLO', 'MAIL', 'RCPT', 'DATA', 'MAIL', 'RCPT', 'DATA']);
     expect(r.messages.map((m) => m.from)).toEqual(['a@sender.test', 'b@sender.test']);
+  });
+
+  it('sends RSET before the next message when the previous transaction stopped before DATA', async () => {
+    const r = await receiver({ rcptReply: (a) => (a.startsWith('gone') ? [550, '5.1.1 no such user'] : undefined) });
+    const session = await open(r);
+    const first = await transact(session, { mailFrom: 'a@sender.test', recipients: ['gone@rcpt.test'], body });
+    const second = await transact(session, { mailFrom: 'b@sender.test', recipients: ['y@rcpt.test'], body });
+    expect([first.recipients[0]?.outcome, second.recipients[0]?.outcome]).toEqual(['bounced', 'delivered']);
+    const verbs = r.commands.map((c) => c.split(/[ :]/)[0]?.toUpperCase());
+    // nodemailer may pipeline DATA behind the refused RCPT; either way the transaction was not finished.
+    expect(verbs.filter((v) => v === 'RSET')).toHaveLength(1);
+    expect(verbs.slice(verbs.indexOf('RSET'))).toEqual(['RSET', 'MAIL', 'RCPT', 'DATA']);
   });
 
   it('defers instead of sending on a session that is closed', async () => {

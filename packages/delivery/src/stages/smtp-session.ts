@@ -47,6 +47,8 @@ export class SmtpSession {
   private lost: SmtpWireError | undefined;
   private busy = false;
   private sent = 0;
+  /** The last transaction did not end with a reply to the final dot: RSET before the next one. */
+  private needsReset = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
@@ -87,14 +89,16 @@ export class SmtpSession {
   }
 
   /**
-   * @internal for transact(): claims the session for one transaction; RSET first when a
-   * transaction ran on it before. Resolves with the RSET error when that failed (session closed).
+   * @internal for transact(): claims the session for one transaction; RSET first when the
+   * previous transaction was left unfinished (after a reply to the final dot the server is back
+   * in its initial state, RFC 5321 §4.1.1.4, and an RSET would only cost a round trip).
+   * Resolves with the RSET error when that failed (session closed).
    */
   async begin(): Promise<SmtpWireError | undefined> {
     if (!this.usable || this.busy) return { message: 'session is not usable', code: 'SESSION_UNUSABLE' };
     this.busy = true;
     this.clearIdle();
-    if (this.sent > 0) {
+    if (this.sent > 0 && this.needsReset) {
       const err = await new Promise<SmtpWireError | undefined>((resolve) => this.connection.reset((e) => resolve(e ?? undefined)));
       if (err !== undefined) {
         this.busy = false;
@@ -106,9 +110,10 @@ export class SmtpSession {
     return undefined;
   }
 
-  /** @internal for transact(): the transaction is over; arms the idle timer. */
-  finish(): void {
+  /** @internal for transact(): the transaction is over (`completed`: the final dot got its reply); arms the idle timer. */
+  finish(completed = false): void {
     this.busy = false;
+    this.needsReset = !completed;
     if (!this.usable) return;
     if (this.idleTimeoutMs > 0) {
       this.idleTimer = setTimeout(() => void this.close(), this.idleTimeoutMs);

@@ -172,7 +172,9 @@ export async function transact(session: SmtpSession, input: TransactionInput): P
   }
   const conn = session.connection;
   const out = await send(conn, input, valid);
-  session.finish();
+  const err0 = out.err;
+  const dotAnswered = out.info !== undefined || (err0?.command === 'DATA' && err0.code === 'EMESSAGE' && codeOf(err0.response) >= 200);
+  session.finish(dotAnswered);
   const result: TransactionResult = { recipients: [], sessionUsable: session.usable };
 
   // A refused MAIL FROM decides for everyone (with PIPELINING the RCPTs then get 503s that mean nothing).
