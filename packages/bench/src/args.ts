@@ -48,7 +48,8 @@ export const USAGE = `usage: pnpm bench [options]
   --no-profile        skip the --cpu-prof run of our processes
   --quick             small counts for a smoke run
   --render            run nothing: re-render BENCHMARKS.md from bench-results.json (e.g. after editing packages/bench/notes.md)
-  --out DIR           where BENCHMARKS.md and bench-results.json go (default: the repo root)`;
+  --out DIR           where BENCHMARKS.md and bench-results.json go (default: the repo root)
+environment: BENCH_VMTA_ARGS="--concurrency 20" adds arguments to every \`vmta start\` the bench runs`;
 
 function count(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;

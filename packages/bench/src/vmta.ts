@@ -92,7 +92,7 @@ function waitForEvent(logFile: string, match: (ev: Record<string, unknown>) => b
 export async function spawnVmta(o: SpawnVmtaOptions): Promise<VmtaProcess> {
   const logFile = path.join(o.dir, `${o.name ?? o.role}.log`);
   const fd = openSync(logFile, 'a');
-  const child = track(spawn(process.execPath, [...(o.nodeFlags ?? []), o.cli, 'start', '--role', o.role, '--config', o.config, '--data-dir', path.join(o.dir, 'data')], {
+  const child = track(spawn(process.execPath, [...(o.nodeFlags ?? []), o.cli, 'start', '--role', o.role, '--config', o.config, '--data-dir', path.join(o.dir, 'data'), ...(process.env.BENCH_VMTA_ARGS ? process.env.BENCH_VMTA_ARGS.split(' ') : [])], {
     cwd: o.dir,
     env: { ...process.env, REDIS_URL: o.redisUrl, VMTA_PREFIX: o.prefix, NODE_OPTIONS: '' },
     stdio: ['ignore', fd, fd],

@@ -31,6 +31,7 @@ export async function startCommand(args: string[]): Promise<number> {
         'dev-certs': { type: 'boolean', default: false },
         'data-dir': { type: 'string', default: 'data' },
         'shutdown-timeout': { type: 'string', default: String(SHUTDOWN_BOUND_MS / 1000) },
+        concurrency: { type: 'string' },
       },
     });
   } catch (err) {
@@ -38,6 +39,11 @@ export async function startCommand(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   const role = parsed.values.role as Role;
+  const concurrency = parsed.values.concurrency === undefined ? undefined : Number(parsed.values.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
+    process.stderr.write('vmta start: --concurrency must be a positive whole number\n');
+    return EXIT.usage;
+  }
   const shutdownMs = Number(parsed.values['shutdown-timeout']) * 1000;
   if (!Number.isFinite(shutdownMs) || shutdownMs <= 0) {
     process.stderr.write('vmta start: --shutdown-timeout must be a positive number of seconds\n');
@@ -95,7 +101,7 @@ export async function startCommand(args: string[]): Promise<number> {
   let delivery: RunningDelivery | undefined;
   let accounting: RunningAccounting | undefined;
   if (role === 'all' || role === 'delivery') {
-    delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+    delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, ...(concurrency ? { concurrency } : {}) });
     if (config.acctFiles.length > 0) accounting = await startAccounting({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
   }
   let reloadHook: () => Promise<{ ok: boolean; errors?: string[] }> = async () => ({ ok: false, errors: ['still starting'] });

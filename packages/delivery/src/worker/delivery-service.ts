@@ -37,6 +37,12 @@ export interface RunningDelivery {
   close(): Promise<void>;
 }
 
+/**
+ * Tokens (connections) per VMTA lane and process. Tokens mostly wait on the network; with one
+ * message per domain (a connection each) 100 drained 9,333 domains 37 % faster than 20 (pnpm bench).
+ */
+export const DEFAULT_CONCURRENCY = 100;
+
 /** A token that failed with an unexpected error (Redis gone, a bug) comes back after this. */
 const FAILED_TOKEN_RETRY_MS = 10_000;
 
@@ -66,7 +72,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, stopping: () => stopping };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
-  const concurrency = options.concurrency ?? 20;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lanes = new LaneWorkers({
     connection: workerRedis,
     prefix: new Keys(prefix).bullPrefix(),
