@@ -9,7 +9,8 @@ import { Dispatcher, type QueueRef } from './dispatch.js';
 import { QueueUnavailableError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { newMessageId } from './message-id.js';
-import { countMinute } from './minute-counters.js';
+import { ENQUEUE_LUA, enqueueScriptArgs } from './enqueue-script.js';
+import { epochMinute, MINUTE_COUNTERS_TTL_SECONDS } from './minute-counters.js';
 import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
 
 /** Upper bound of the accounting stream until the accounting writer trims it. */
@@ -43,6 +44,7 @@ export class MessageStore {
     this.keys = new Keys(options.prefix);
     this.compressMinBytes = options.compressMinBytes ?? 1024;
     this.dispatcher = new Dispatcher(redis, options.prefix);
+    if (!('vmtaEnqueue' in redis)) redis.defineCommand('vmtaEnqueue', { lua: ENQUEUE_LUA });
   }
   readonly dispatcher: Dispatcher;
   private readonly compressMinBytes: number;
@@ -60,10 +62,8 @@ export class MessageStore {
     }));
     const refs = new Map(recipients.map((r) => [r.queue, { queue: r.queue, domain: r.domain, vmta: msg.vmta }]));
     const queues = [...refs.keys()];
-    const marks = [...refs.values()].map((ref) => JSON.stringify(ref));
-    const multi = this.redis.multi();
-    multi.set(k.messageBody(id), data);
-    multi.hset(k.messageMeta(id), {
+    const logged = new Date().toISOString();
+    const meta: Record<string, string> = {
       from: msg.mailFrom,
       vmta: msg.vmta,
       ...(msg.vmtaPool ? { pool: msg.vmtaPool } : {}),
@@ -74,34 +74,27 @@ export class MessageStore {
       size: String(msg.body.length),
       enc: encoding,
       pending: String(recipients.length),
+    };
+    const args = enqueueScriptArgs(k, {
+      id,
+      body: data,
+      receivedAt: msg.receivedAt,
+      recipients: recipients.length,
+      meta,
+      rcpts: Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])),
+      queues: queues.map((q) => ({ name: q, mark: JSON.stringify(refs.get(q)), recipients: recipients.filter((r) => r.queue === q).length })),
+      records: recipients.map((r) => receivedRecord(id, msg, r, logged)),
+      minuteKey: k.minuteCounters(epochMinute(msg.receivedAt)),
+      minuteTtlSeconds: MINUTE_COUNTERS_TTL_SECONDS,
+      acctMaxLen: ACCOUNTING_MAXLEN,
     });
-    multi.hset(k.messageRecipients(id), Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])));
-    // Read in the same transaction as the writes: a queue whose token is awake will find this mail by itself.
-    for (const q of queues) multi.exists(k.queueAwake(q));
-    for (const q of queues) {
-      multi.zadd(k.queueReady(q), 'NX', msg.receivedAt, id);
-      multi.zadd(k.queueAge(q), 'NX', msg.receivedAt, id);
-      multi.hincrby(k.queueState(q), 'queued', recipients.filter((r) => r.queue === q).length);
-    }
-    multi.sadd(k.queueIndex(), ...queues);
-    multi.sadd(k.wakeSet(), ...marks);
-    const logged = new Date().toISOString();
-    for (const r of recipients) {
-      multi.xadd(k.accounting(), 'MAXLEN', '~', String(ACCOUNTING_MAXLEN), '*', ...receivedRecord(id, msg, r, logged));
-    }
-    multi.hincrby(k.totals(), 'received', recipients.length);
-    countMinute(multi, k, msg.receivedAt, { received: recipients.length });
-    let results: [Error | null, unknown][] | null;
+    let awake: number[];
     try {
-      results = await multi.exec();
+      awake = await (this.redis as Redis & { vmtaEnqueue(...a: (string | number | Buffer)[]): Promise<number[]> }).vmtaEnqueue(...args);
     } catch (err) {
       throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
     }
-    const failed = results?.find(([e]) => e);
-    if (!results || failed) {
-      throw new QueueUnavailableError(`cannot enqueue ${id}: ${failed?.[0]?.message ?? 'transaction aborted'}`);
-    }
-    const asleep = [...refs.values()].filter((_, i) => results[3 + i]?.[1] === 0);
+    const asleep = [...refs.values()].filter((_, i) => awake[i] === 0);
     if (asleep.length === 0) return { id, queues, woken: true };
     const woken = this.wake(asleep, asleep.map((ref) => JSON.stringify(ref)));
     return { id, queues, woken: options.backgroundWake ? 'background' : await woken };
