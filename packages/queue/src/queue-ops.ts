@@ -4,9 +4,9 @@
  * per-recipient outcomes (and drop the message once every recipient is final),
  * and the queue's mode (normal | retry | paused).
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
-import { countLatency } from './latency.js';
+import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute, MINUTE_COUNTERS_TTL_SECONDS } from './minute-counters.js';
 
@@ -45,18 +45,34 @@ redis.call('DEL', KEYS[1])
 if #ids > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', -#ids) end
 return #ids`;
 
-// KEYS: meta, rcpts, body, inflight, ready, state, totals, age, minute counters
-// ARGV: id, notBefore|'' , finals, delivered, bounced, deferred, (index, json)...
+// KEYS: meta, rcpts, body, inflight, ready, state, totals, age, minute counters, acct, latency
+// ARGV: id, notBefore|'', finals, delivered, bounced, deferred,
+//       latency vmta|'', latency bucket, latency seconds,
+//       records, per record: n, field/value (n values),
+//       then (index, json) per recipient to the end.
 // The minute counters are counted here, next to the totals, so a finish that
 // counts nothing (message already gone) counts nothing in the history either.
+// Accounting records and latency go in whatever happened: the attempt did happen.
 const FINISH = `
+local a = 11
+for r = 1, tonumber(ARGV[10]) do
+  local n = tonumber(ARGV[a])
+  redis.call('XADD', KEYS[10], 'MAXLEN', '~', '1000000', '*', unpack(ARGV, a + 1, a + n))
+  a = a + n + 1
+end
+local d = tonumber(ARGV[4])
+if ARGV[7] ~= '' and d > 0 then
+  redis.call('HINCRBY', KEYS[11], ARGV[7] .. '|' .. ARGV[8], d)
+  redis.call('HINCRBY', KEYS[11], ARGV[7] .. '|count', d)
+  redis.call('HINCRBYFLOAT', KEYS[11], ARGV[7] .. '|sum', tonumber(ARGV[9]) * d)
+end
 local held = redis.call('SREM', KEYS[4], ARGV[1])
 if held == 1 then redis.call('HINCRBY', KEYS[6], 'inflight', -1) end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[8], ARGV[1])
   return -1
 end
-for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+for i = a, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 if tonumber(ARGV[3]) > 0 then redis.call('HINCRBY', KEYS[6], 'queued', -tonumber(ARGV[3])) end
 if ARGV[2] ~= '' then
   redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
@@ -125,6 +141,7 @@ type WithScripts = Redis & {
   vmtaClaim(ready: string, inflight: string, state: string, awake: string, now: number, limit: number, awakeTtlMs: number): Promise<string[]>;
   vmtaRequeue(inflight: string, ready: string, state: string, now: number): Promise<number>;
   vmtaClaimIds(ready: string, inflight: string, state: string, ...ids: string[]): Promise<string[]>;
+  vmtaFinish(...args: (string | number)[]): Promise<number>;
 };
 
 /** How long a token counts as awake after its last claim (a token that died stops counting after this). */
@@ -142,7 +159,7 @@ export class QueueOps {
     if (!('vmtaClaim' in redis)) {
       redis.defineCommand('vmtaClaim', { numberOfKeys: 4, lua: CLAIM });
       redis.defineCommand('vmtaRequeue', { numberOfKeys: 3, lua: REQUEUE });
-      redis.defineCommand('vmtaFinish', { numberOfKeys: 9, lua: FINISH });
+      redis.defineCommand('vmtaFinish', { numberOfKeys: 11, lua: FINISH });
       redis.defineCommand('vmtaClaimIds', { numberOfKeys: 3, lua: CLAIM_IDS });
     }
     this.r = redis as WithScripts;
@@ -187,8 +204,10 @@ export class QueueOps {
     const count = (s: string) => batch.recipients.filter((r) => r.state === s).length;
     const finals = batch.recipients.filter((r) => r.state !== 'queued').length;
     const deferred = batch.recipients.filter((r) => r.state === 'queued').length;
-    const multi = this.r.multi() as ChainableCommander & { vmtaFinish(...args: (string | number)[]): ChainableCommander };
-    multi.vmtaFinish(
+    const records = (batch.accounting ?? []).map((rec) => Object.entries(rec).flatMap(([f, v]) => [f, v === undefined ? '' : String(v)]));
+    const latency = batch.delivered;
+    const seconds = latency ? Math.max(0, latency.afterMs / 1000) : 0;
+    const left = await this.r.vmtaFinish(
       k.messageMeta(batch.id),
       k.messageRecipients(batch.id),
       k.messageBody(batch.id),
@@ -198,22 +217,22 @@ export class QueueOps {
       k.totals(),
       k.queueAge(batch.queue),
       k.minuteCounters(epochMinute(now)),
+      k.accounting(),
+      k.deliveryLatency(),
       batch.id,
       batch.notBefore === undefined ? '' : batch.notBefore,
       finals,
       count('delivered'),
       count('bounced'),
       deferred,
+      latency?.vmta ?? '',
+      latencyBucket(seconds),
+      seconds,
+      records.length,
+      ...records.flatMap((r) => [r.length, ...r]),
       ...batch.recipients.flatMap((r) => [String(r.index), JSON.stringify(r)]),
     );
-    if (batch.delivered) countLatency(multi, k, batch.delivered.vmta, batch.delivered.afterMs / 1000, count('delivered'));
-    for (const rec of batch.accounting ?? []) {
-      multi.xadd(k.accounting(), 'MAXLEN', '~', '1000000', '*', ...Object.entries(rec).flatMap(([f, v]) => [f, v === undefined ? '' : String(v)]));
-    }
-    const results = await multi.exec();
-    const failed = results?.find(([e]) => e);
-    if (!results || failed) throw failed?.[0] ?? new Error('finish: transaction aborted');
-    return Number(results[0]![1]);
+    return Number(left);
   }
 
   /** What `vmta show queues` shows for one queue. */
