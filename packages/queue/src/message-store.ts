@@ -112,29 +112,29 @@ export class MessageStore {
 
   /** The whole record of a message, body decoded; undefined when it does not exist (or no longer). */
   async get(id: string): Promise<StoredMessage | undefined> {
+    return (await this.getMany([id]))[0];
+  }
+
+  /**
+   * Several messages in one round trip (a pipeline, not a transaction: a message finished
+   * meanwhile by another queue's token reads as gone, which callers handle anyway).
+   */
+  async getMany(ids: readonly string[]): Promise<Array<StoredMessage | undefined>> {
+    if (ids.length === 0) return [];
     const k = this.keys;
-    const [[, meta], [, rcpts], [, body]] = (await this.redis
-      .multi()
-      .hgetall(k.messageMeta(id))
-      .hgetall(k.messageRecipients(id))
-      .getBuffer(k.messageBody(id))
-      .exec()) as [[null, Record<string, string>], [null, Record<string, string>], [null, Buffer | null]];
-    if (!meta || Object.keys(meta).length === 0 || !body) return undefined;
-    return {
-      id,
-      mailFrom: meta.from ?? '',
-      vmta: meta.vmta ?? '',
-      vmtaPool: meta.pool,
-      envId: meta.envid,
-      ret: meta.ret as StoredMessage['ret'],
-      source: JSON.parse(meta.src ?? '{}') as MessageSource,
-      receivedAt: Number(meta.rcv),
-      size: Number(meta.size),
-      recipients: Object.values(rcpts)
-        .map((r) => JSON.parse(r) as RecipientRecord)
-        .sort((a, b) => a.index - b.index),
-      body: decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding),
-    };
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(k.messageMeta(id)).hgetall(k.messageRecipients(id)).getBuffer(k.messageBody(id));
+    const results = (await pipeline.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [[e1, meta], [e2, rcpts], [e3, body]] = results.slice(i * 3, i * 3 + 3) as [
+        [Error | null, Record<string, string>],
+        [Error | null, Record<string, string>],
+        [Error | null, Buffer | null],
+      ];
+      const failed = e1 ?? e2 ?? e3;
+      if (failed) throw failed;
+      return parseMessage(id, meta, rcpts, body);
+    });
   }
 
   /** Ids of the messages waiting in a queue, oldest first. */
@@ -166,4 +166,23 @@ function receivedRecord(id: string, msg: NewMessage, r: RecipientRecord, logged:
     rcvSmtpUser: msg.source.authUser,
   };
   return Object.entries(fields).flatMap(([key, value]) => [key, value ?? '']);
+}
+
+function parseMessage(id: string, meta: Record<string, string>, rcpts: Record<string, string>, body: Buffer | null): StoredMessage | undefined {
+  if (!meta || Object.keys(meta).length === 0 || !body) return undefined;
+  return {
+    id,
+    mailFrom: meta.from ?? '',
+    vmta: meta.vmta ?? '',
+    vmtaPool: meta.pool,
+    envId: meta.envid,
+    ret: meta.ret as StoredMessage['ret'],
+    source: JSON.parse(meta.src ?? '{}') as MessageSource,
+    receivedAt: Number(meta.rcv),
+    size: Number(meta.size),
+    recipients: Object.values(rcpts)
+      .map((r) => JSON.parse(r) as RecipientRecord)
+      .sort((a, b) => a.index - b.index),
+    body: decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding),
+  };
 }

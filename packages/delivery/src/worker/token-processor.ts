@@ -117,7 +117,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
         return next === undefined ? 'empty' : await sleep(job, token, next);
       }
       if (ids.length === batch && slot + 1 < policy['max-smtp-out']) await deps.dispatcher.wake(ref, slot + 1);
-      const messages = await Promise.all(ids.map((id) => deps.store.get(id)));
+      const messages = await deps.store.getMany(ids);
       const routed = await route({ domain, policy, resolver: deps.resolver });
       for (const [i, message] of messages.entries()) {
         if (deps.stopping?.()) throw new HandBack();
