@@ -172,7 +172,7 @@ function renderQueues(q: QueuesResult & Stamp, e2e?: E2eResult): string {
     '',
     stampLine(q),
     '',
-    `${n0(q.domains)} domains, one message each, queued at once through packages/queue with delivery stopped; ${q.blocked.paused} paused, ${q.blocked.retry} in retry mode an hour ahead, ${q.blocked.throttle} throttled (\`max-msg-rate 1/h\`, two messages: the first goes, the second waits). One delivery process (20 tokens at once) then drains the rest to smtp-sink: every message needs its own connection (one domain each).`,
+    `${n0(q.domains)} domains, one message each, queued at once through packages/queue with delivery stopped; ${q.blocked.paused} paused, ${q.blocked.retry} in retry mode an hour ahead, ${q.blocked.throttle} throttled (\`max-msg-rate 1/h\`, two messages: the first goes, the second waits). One delivery process (default concurrency: 100 tokens per VMTA) then drains the rest to smtp-sink: every message needs its own connection (one domain each).`,
     '',
     table(
       ['figure', 'value', 'target', 'holds'],
