@@ -69,7 +69,9 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   });
   const prefix = options.prefix ?? 'vmta';
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const rt = new ListenerRuntime(options.config, new MessageStore(redis, { prefix }), new RateCounter(redis, prefix), log, limits, rootLog);
+  // `r` records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
+  const store = new MessageStore(redis, { prefix, accounting: () => rt.config.acctFiles.length > 0 });
+  const rt: ListenerRuntime = new ListenerRuntime(options.config, store, new RateCounter(redis, prefix), log, limits, rootLog);
 
   let active: BoundServer[] = [];
   /** Listeners removed by a reload whose sessions are still running. */

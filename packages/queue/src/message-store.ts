@@ -39,15 +39,22 @@ export class MessageStore {
   readonly keys: Keys;
   constructor(
     private readonly redis: Redis,
-    options: { prefix?: string; compressMinBytes?: number } = {},
+    options: {
+      prefix?: string;
+      compressMinBytes?: number;
+      /** Whether `r` records go to the accounting stream (false when no `<acct-file>` reads them); default true. */
+      accounting?: () => boolean;
+    } = {},
   ) {
     this.keys = new Keys(options.prefix);
+    this.accounting = options.accounting ?? (() => true);
     this.compressMinBytes = options.compressMinBytes ?? 1024;
     this.dispatcher = new Dispatcher(redis, options.prefix);
     if (!('vmtaEnqueue' in redis)) redis.defineCommand('vmtaEnqueue', { lua: ENQUEUE_LUA });
   }
   readonly dispatcher: Dispatcher;
   private readonly compressMinBytes: number;
+  private readonly accounting: () => boolean;
 
   async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt), options: EnqueueOptions = {}): Promise<EnqueueResult> {
     if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
@@ -83,7 +90,7 @@ export class MessageStore {
       meta,
       rcpts: Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])),
       queues: queues.map((q) => ({ name: q, mark: JSON.stringify(refs.get(q)), recipients: recipients.filter((r) => r.queue === q).length })),
-      records: recipients.map((r) => receivedRecord(id, msg, r, logged)),
+      records: this.accounting() ? recipients.map((r) => receivedRecord(id, msg, r, logged)) : [],
       minuteKey: k.minuteCounters(epochMinute(msg.receivedAt)),
       minuteTtlSeconds: MINUTE_COUNTERS_TTL_SECONDS,
       acctMaxLen: ACCOUNTING_MAXLEN,

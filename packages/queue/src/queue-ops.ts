@@ -154,8 +154,15 @@ export class QueueOps {
   readonly keys: Keys;
   private readonly r: WithScripts;
 
-  constructor(redis: Redis, prefix?: string) {
+  private readonly accounting: () => boolean;
+
+  /**
+   * `accounting`: whether outcomes go to the accounting stream (false when no `<acct-file>` would
+   * ever read them, so the stream does not fill Redis); default true.
+   */
+  constructor(redis: Redis, prefix?: string, options: { accounting?: () => boolean } = {}) {
     this.keys = new Keys(prefix);
+    this.accounting = options.accounting ?? (() => true);
     if (!('vmtaClaim' in redis)) {
       redis.defineCommand('vmtaClaim', { numberOfKeys: 4, lua: CLAIM });
       redis.defineCommand('vmtaRequeue', { numberOfKeys: 3, lua: REQUEUE });
@@ -204,7 +211,7 @@ export class QueueOps {
     const count = (s: string) => batch.recipients.filter((r) => r.state === s).length;
     const finals = batch.recipients.filter((r) => r.state !== 'queued').length;
     const deferred = batch.recipients.filter((r) => r.state === 'queued').length;
-    const records = (batch.accounting ?? []).map((rec) => Object.entries(rec).flatMap(([f, v]) => [f, v === undefined ? '' : String(v)]));
+    const records = (this.accounting() ? (batch.accounting ?? []) : []).map((rec) => Object.entries(rec).flatMap(([f, v]) => [f, v === undefined ? '' : String(v)]));
     const latency = batch.delivered;
     const seconds = latency ? Math.max(0, latency.afterMs / 1000) : 0;
     const left = await this.r.vmtaFinish(

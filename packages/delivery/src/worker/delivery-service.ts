@@ -51,8 +51,10 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const prefix = options.prefix ?? 'vmta';
   let config = options.config;
   const redis = createRedis(options.redisUrl, 'delivery');
-  const store = new MessageStore(redis, { prefix });
-  const ops = new QueueOps(redis, prefix);
+  // Accounting records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
+  const accounting = () => config.acctFiles.length > 0;
+  const store = new MessageStore(redis, { prefix, accounting });
+  const ops = new QueueOps(redis, prefix, { accounting });
   const localIps = options.localAddresses ?? localSourceAddresses();
   const servedBy = (c: VmtaConfig): string[] => {
     const servable = servableVmtas(c, localIps);

@@ -10,6 +10,9 @@ import { startDelivery, type RunningDelivery } from './delivery-service.js';
 function configFor(port: number, extra = ''): string {
   return [
     'host-name mta.example.test',
+    // outcomes go to the accounting stream only when an <acct-file> reads them
+    '<acct-file acct.csv>',
+    '</acct-file>',
     '<virtual-mta mta1>',
     '  smtp-source-host 127.0.0.2 mta1.example.test',
     '</virtual-mta>',
@@ -146,6 +149,23 @@ describe('delivery of queued mail', () => {
     } finally {
       await events.close();
     }
+  });
+
+  it('writes no accounting records when no <acct-file> would read them', async () => {
+    t = await getTestRedis();
+    redis = new Redis(t.url);
+    receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
+    const prefix = t.prefix.slice(0, -1);
+    store = new MessageStore(redis, { prefix });
+    const config = loadConfigText(configFor(receiver.port).replace('<acct-file acct.csv>\n</acct-file>\n', ''));
+    expect(config.acctFiles).toHaveLength(0);
+    delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 2 });
+    // the test's own store writes the r record, as a listener with an <acct-file> would
+    await store.enqueue(message(['a@noacct.example']));
+    await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(1);
+    await expect.poll(async () => (await new QueueOps(redis, prefix).state('noacct.example/mta1')).delivered, { timeout: 10_000 }).toBe(1);
+    const types = (await redis.xrange(store.keys.accounting(), '-', '+')).map(([, f]) => f[1]);
+    expect(types).toEqual(['r']);
   });
 
   it('bounces mail older than bounce-after while its queue is in retry mode', async () => {

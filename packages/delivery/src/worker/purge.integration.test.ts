@@ -51,7 +51,8 @@ describe('deleting the mail of a queue (purge jobs)', () => {
     keys = new Keys(prefix);
     dispatcher = new Dispatcher(redis, prefix);
     const config = loadConfigText(
-      ['host-name mta.example.test', '<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '</domain>'].join('\n'),
+      // An <acct-file> so that outcomes are written to the accounting stream the test reads.
+      ['host-name mta.example.test', '<acct-file acct.csv>', '</acct-file>', '<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '</domain>'].join('\n'),
     );
     delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 4 });
   });

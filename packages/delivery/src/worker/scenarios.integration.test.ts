@@ -63,7 +63,8 @@ describe('delivery scenarios through our DNS server', () => {
     receiver = await startReceiver({ host: '127.0.0.10', startTls: false, ...s.receiver });
     const prefix = t.prefix.slice(0, -1);
     store = new MessageStore(redis, { prefix });
-    const config: VmtaConfig = loadConfigText(s.config({ dns: dns.server.port, smtp: receiver.port }));
+    // An <acct-file> so that outcomes are written to the accounting stream the tests read.
+    const config: VmtaConfig = loadConfigText(`<acct-file acct.csv>\n</acct-file>\n${s.config({ dns: dns.server.port, smtp: receiver.port })}`);
     delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 8 });
     return { store, ops: new QueueOps(redis, prefix), keys: new Keys(prefix), config, receiver, redis };
   }
