@@ -4,7 +4,7 @@
  * reload() applies a new configuration without dropping sessions (listener-set.ts says what is rebound);
  * close() is the graceful shutdown (bound-server.ts: 421 to new sessions, in-flight messages finish).
  */
-import type { ListenerConfig, VmtaConfig } from '@vmta/config';
+import { domainPolicy, type ListenerConfig, type VmtaConfig } from '@vmta/config';
 import { createRedis, MessageStore, RateCounter } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { BoundServer, type BoundListener, type DrainCounts } from './bound-server.js';
@@ -70,7 +70,11 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   const prefix = options.prefix ?? 'vmta';
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // `r` records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
-  const store = new MessageStore(redis, { prefix, accounting: () => rt.config.acctFiles.length > 0 });
+  const store = new MessageStore(redis, {
+    prefix,
+    accounting: () => rt.config.acctFiles.length > 0,
+    bounceAfter: (ref) => domainPolicy(rt.config, ref.domain, ref.vmta).settings['bounce-after'],
+  });
   const rt: ListenerRuntime = new ListenerRuntime(options.config, store, new RateCounter(redis, prefix), log, limits, rootLog);
 
   let active: BoundServer[] = [];

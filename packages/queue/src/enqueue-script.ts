@@ -14,7 +14,8 @@ import type { Keys } from './keys.js';
 //       n, meta field/value (n values), n, rcpt field/value (n values),
 //       queues, per queue: name, wake mark, recipients,
 //       records, per record: n, field/value (n values).
-// Returns, per queue, 1 when its token is awake (it will find this mail by itself), else 0.
+// Returns, per queue, 1 when its token is awake (it will find this mail by itself), else 0;
+// then, per queue, 1 when the queue held no mail before (its bounce-after sweep needs scheduling).
 export const ENQUEUE_LUA = `
 local a = 7
 local function take()
@@ -30,10 +31,12 @@ redis.call('HSET', KEYS[2], unpack(take()))
 redis.call('HSET', KEYS[3], unpack(take()))
 local queues = tonumber(ARGV[a]); a = a + 1
 local awake = {}
+local first = {}
 for q = 1, queues do
   local k = 8 + (q - 1) * 4
   local name, mark, count = ARGV[a], ARGV[a + 1], ARGV[a + 2]; a = a + 3
   awake[q] = redis.call('EXISTS', KEYS[k + 4])
+  first[q] = redis.call('EXISTS', KEYS[k + 2]) == 0 and 1 or 0
   redis.call('ZADD', KEYS[k + 1], 'NX', received, id)
   redis.call('ZADD', KEYS[k + 2], 'NX', received, id)
   redis.call('HINCRBY', KEYS[k + 3], 'queued', count)
@@ -47,6 +50,7 @@ end
 redis.call('HINCRBY', KEYS[7], 'received', ARGV[4])
 redis.call('HINCRBY', KEYS[8], 'received', ARGV[4])
 redis.call('EXPIRE', KEYS[8], ARGV[5])
+for q = 1, queues do awake[queues + q] = first[q] end
 return awake`;
 
 export interface EnqueueQueue {

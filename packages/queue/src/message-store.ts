@@ -44,10 +44,17 @@ export class MessageStore {
       compressMinBytes?: number;
       /** Whether `r` records go to the accounting stream (false when no `<acct-file>` reads them); default true. */
       accounting?: () => boolean;
+      /**
+       * bounce-after (ms) of a queue: the first message of an empty queue schedules the queue's
+       * bounce-after sweep at once, so mail expires even when no delivery process ever takes
+       * the queue's tokens (no host serves its VMTA). Without it only delivery schedules sweeps.
+       */
+      bounceAfter?: (ref: QueueRef) => number | undefined;
     } = {},
   ) {
     this.keys = new Keys(options.prefix);
     this.accounting = options.accounting ?? (() => true);
+    this.bounceAfter = options.bounceAfter;
     this.compressMinBytes = options.compressMinBytes ?? 1024;
     this.dispatcher = new Dispatcher(redis, options.prefix);
     if (!('vmtaEnqueue' in redis)) redis.defineCommand('vmtaEnqueue', { lua: ENQUEUE_LUA });
@@ -55,6 +62,7 @@ export class MessageStore {
   readonly dispatcher: Dispatcher;
   private readonly compressMinBytes: number;
   private readonly accounting: () => boolean;
+  private readonly bounceAfter: ((ref: QueueRef) => number | undefined) | undefined;
 
   async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt), options: EnqueueOptions = {}): Promise<EnqueueResult> {
     if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
@@ -101,10 +109,22 @@ export class MessageStore {
     } catch (err) {
       throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
     }
-    const asleep = [...refs.values()].filter((_, i) => awake[i] === 0);
-    if (asleep.length === 0) return { id, queues, woken: true };
-    const woken = this.wake(asleep, asleep.map((ref) => JSON.stringify(ref)));
+    const all = [...refs.values()];
+    const asleep = all.filter((_, i) => awake[i] === 0);
+    const fresh = all.filter((_, i) => awake[all.length + i] === 1);
+    if (asleep.length === 0 && fresh.length === 0) return { id, queues, woken: true };
+    const woken = this.afterEnqueue(asleep, fresh, msg.receivedAt);
     return { id, queues, woken: options.backgroundWake ? 'background' : await woken };
+  }
+
+  /** Tokens for queues without an awake one, and the bounce-after sweep of queues that were empty. */
+  private async afterEnqueue(asleep: QueueRef[], fresh: QueueRef[], receivedAt: number): Promise<boolean> {
+    for (const ref of fresh) {
+      const after = this.bounceAfter?.(ref);
+      // A failure here is not fatal: delivery schedules the sweep too when it takes the queue.
+      if (after !== undefined) await this.dispatcher.scheduleExpiry(ref, receivedAt + after).catch(() => undefined);
+    }
+    return asleep.length === 0 || this.wake(asleep, asleep.map((ref) => JSON.stringify(ref)));
   }
 
   private async wake(refs: QueueRef[], marks: string[]): Promise<boolean> {

@@ -4,7 +4,7 @@
  * host can serve.
  */
 import os from 'node:os';
-import type { VmtaConfig } from '@vmta/config';
+import { domainPolicy, type VmtaConfig } from '@vmta/config';
 import { ConnectionLimiter, createRedis, DeliveryRateLimiter, Keys, MessageStore, QueueOps } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
@@ -53,7 +53,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const redis = createRedis(options.redisUrl, 'delivery');
   // Accounting records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
   const accounting = () => config.acctFiles.length > 0;
-  const store = new MessageStore(redis, { prefix, accounting });
+  const store = new MessageStore(redis, { prefix, accounting, bounceAfter: (ref) => domainPolicy(config, ref.domain, ref.vmta).settings['bounce-after'] });
   const ops = new QueueOps(redis, prefix, { accounting });
   const localIps = options.localAddresses ?? localSourceAddresses();
   const servedBy = (c: VmtaConfig): string[] => {

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { loadConfigText } from '@vmta/config';
-import { MessageStore, type NewMessage } from '@vmta/queue';
+import { domainPolicy, loadConfigText } from '@vmta/config';
+import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../stages/test-smtp-receiver.js';
@@ -78,6 +78,23 @@ describe('dispatch lanes: a process takes only tokens of VMTAs its host serves',
     expect(new Set(bySource('127.0.0.2'))).toEqual(new Set(['mta1.example.test']));
     expect(new Set(bySource('127.0.0.3'))).toEqual(new Set(['mta2.example.test']));
     expect([...hostA.events(), ...hostB.events()]).not.toContain('source-not-local');
+  });
+
+  it('bounces mail of a VMTA that no host serves at bounce-after (its sweep is scheduled at enqueue)', async () => {
+    const { prefix, url, port } = await setup();
+    const text = `${configText(port, [['mta1', '127.0.0.2'], ['mta2', '127.0.0.3']])}\n<domain stuck.example>\n  bounce-after 2s\n</domain>`;
+    const config = loadConfigText(text);
+    // This host has only mta1's address: nothing here (or anywhere) ever takes mta2's tokens.
+    running.push(await startDelivery({ config, redisUrl: url, prefix, concurrency: 2, localAddresses: new Set(['127.0.0.2']) }));
+    const listenerSide = new MessageStore(redis!, { prefix, bounceAfter: (ref) => domainPolicy(config, ref.domain, ref.vmta).settings['bounce-after'] });
+    const { id } = await listenerSide.enqueue(message('x@stuck.example', 'mta2'));
+    const ops = new QueueOps(redis!, prefix);
+    await expect.poll(async () => (await ops.state('stuck.example/mta2')).bounced, { timeout: 20_000 }).toBe(1);
+    expect(await listenerSide.get(id)).toBeUndefined();
+    // the DSN is queued to the sender through the message's own VMTA (it leaves once a host serves mta2)
+    await expect.poll(async () => (await ops.stats('example.org/mta2')).queued, { timeout: 10_000 }).toBe(1);
+    expect(receiver!.messages).toHaveLength(0);
+    await listenerSide.dispatcher.close();
   });
 
   it('a reload that adds a VMTA of this host starts taking its mail', async () => {
