@@ -1,15 +1,15 @@
 /** `vmta start`: run the MTA roles of this process on a configuration. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
 import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
 import { startRedisServer } from '@vmta/redis-server';
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
 import { startHttpManagement, type RunningHttpManagement } from '@vmta/http';
 import { startAccounting, startDelivery, type RunningAccounting, type RunningDelivery } from '@vmta/delivery';
-import { createRedis, registerProcess, type ProcessRole } from '@vmta/queue';
 import { configPath } from '../config-path.js';
+import { registerThisProcess, type Registered } from '../process-registration.js';
 import { watchReload } from '../reload.js';
 import { EMBEDDED_URL_FILE } from '../redis-target.js';
 import { ensureDevCertificates } from '../dev-certs.js';
@@ -158,53 +158,4 @@ export async function startCommand(args: string[]): Promise<number> {
   await accounting?.close();
   await stopRedis?.();
   return EXIT.ok;
-}
-
-interface Registered {
-  id: string;
-  update(serves: { vmtas: string[]; listeners: string[] }): Promise<void>;
-  close(): Promise<void>;
-}
-
-function cliVersion(): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Puts this process in the cluster's process list (`vmta show status`) with a
- * heartbeat. Not fatal when Redis refuses: the MTA runs, it is just not listed.
- */
-async function registerThisProcess(
-  redisUrl: string,
-  role: ProcessRole,
-  serves: { vmtas: string[]; listeners: string[] },
-  log: Logger,
-): Promise<Registered | undefined> {
-  const redis = createRedis(redisUrl, 'delivery', { maxRetriesPerRequest: 1 });
-  redis.on('error', (err: Error) => log.debug({ event: 'registry-redis-error', err: err.message }, 'process registry: redis error'));
-  try {
-    const registration = await registerProcess(
-      redis,
-      { role, version: cliVersion(), ...serves },
-      { prefix: process.env.VMTA_PREFIX, onError: (err) => log.warn({ event: 'heartbeat-failed', err: err.message }, 'process registry: heartbeat failed') },
-    );
-    return {
-      id: registration.id,
-      async update(changes) {
-        await registration.update(changes).catch((err: Error) => log.warn({ event: 'registry-update-failed', err: err.message }, 'process registry: could not update'));
-      },
-      async close() {
-        await registration.deregister().catch((err: Error) => log.warn({ event: 'deregister-failed', err: err.message }, 'process registry: could not deregister'));
-        redis.disconnect();
-      },
-    };
-  } catch (err) {
-    log.warn({ event: 'register-failed', err: (err as Error).message }, 'process registry: could not register this process');
-    redis.disconnect();
-    return undefined;
-  }
 }
