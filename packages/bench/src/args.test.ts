@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBenchArgs, UsageError } from './args.js';
+import { parseBenchArgs, USAGE, UsageError } from './args.js';
 
 describe('pnpm bench arguments', () => {
   it('runs everything at full size by default, writing to the repo root', () => {
@@ -14,10 +14,18 @@ describe('pnpm bench arguments', () => {
     [['--quick'], { messages: 1_000, domains: 500, blocked: 50, million: 20_000, quick: true, renderOnly: false }],
     [['--render'], { renderOnly: true }],
     [['--fsync', 'everysec', '--no-profile'], { fsync: 'everysec', profile: false }],
+    [[], { runs: 3, slowMessages: 2_000, slowDelaySeconds: 1, manyDomains: 1_000, variants: true }],
+    [['--quick'], { runs: 1, slowMessages: 200, manyDomains: 100 }],
+    [['--quick', '--runs', '3'], { runs: 3, quick: true }],
+    [['--runs', '5', '--slow-messages', '500', '--slow-delay', '2', '--many-domains', '2_000'], { runs: 5, slowMessages: 500, slowDelaySeconds: 2, manyDomains: 2_000 }],
+    [['--no-variants'], { variants: false }],
   ])('%j', (argv, expected) => {
     expect(parseBenchArgs(argv, '/repo')).toMatchObject(expected);
   });
-  it.each([[['--scenario', 'fast']], [['--messages', '0']], [['--messages', 'many']], [['--fsync', 'no']], [['--domains', '10', '--blocked', '10']], [['--bogus']]])(
+  it('documents the new options in --help', () => {
+    for (const flag of ['--runs N', '--slow-messages N', '--slow-delay S', '--many-domains N', '--no-variants']) expect(USAGE).toContain(flag);
+  });
+  it.each([[['--scenario', 'fast']], [['--messages', '0']], [['--messages', 'many']], [['--fsync', 'no']], [['--domains', '10', '--blocked', '10']], [['--bogus']], [['--runs', '0']], [['--runs', '1.5']], [['--slow-delay', '0']], [['--many-domains', 'x']]])(
     'refuses %j',
     (argv) => {
       expect(() => parseBenchArgs(argv, '/repo')).toThrow(UsageError);

@@ -9,6 +9,15 @@ export interface BenchOptions {
   scenarios: Scenario[];
   /** Messages per e2e run (smtp-source -m). */
   messages: number;
+  /** How many times the e2e measurement (direct, Postfix, vmta) is repeated; the report shows medians. */
+  runs: number;
+  /** Messages of the slow-sink variant, and smtp-sink's delay (-w, whole seconds) before its reply to DATA. */
+  slowMessages: number;
+  slowDelaySeconds: number;
+  /** Recipient domains of the many-domain variant (it sends `messages` messages). */
+  manyDomains: number;
+  /** Run the slow-sink and many-domain variants of e2e. */
+  variants: boolean;
   /** Parallel SMTP sessions of the load generators. */
   sessions: number;
   /** Payload bytes per message (smtp-source -l). */
@@ -38,6 +47,10 @@ export class UsageError extends Error {
 export const USAGE = `usage: pnpm bench [options]
   --scenario e2e|queues|million|all   what to run (default all; repeatable)
   --messages N        messages per end-to-end run (default 10000)
+  --runs N            repeat the end-to-end runs N times and report medians (default 3; --quick: 1)
+  --slow-messages N   messages of the slow-sink variant (default 2000), --slow-delay S its smtp-sink -w delay (default 1)
+  --many-domains N    recipient domains of the many-domain variant (default 1000)
+  --no-variants       skip the slow-sink and many-domain variants of e2e
   --million N         messages of the million scenario (default 1000000)
   --enqueue-budget S  seconds the million scenario enqueues before extrapolating (default 420)
   --drain-budget S    seconds the million scenario drains before extrapolating (default 420)
@@ -66,6 +79,11 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
       options: {
         scenario: { type: 'string', multiple: true },
         messages: { type: 'string' },
+        runs: { type: 'string' },
+        'slow-messages': { type: 'string' },
+        'slow-delay': { type: 'string' },
+        'many-domains': { type: 'string' },
+        'no-variants': { type: 'boolean', default: false },
         million: { type: 'string' },
         'drain-budget': { type: 'string' },
         'enqueue-budget': { type: 'string' },
@@ -103,6 +121,11 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
   return {
     scenarios: SCENARIOS.filter((s) => scenarios.has(s)),
     messages: count('messages', v.messages, quick ? 1_000 : 10_000),
+    runs: count('runs', v.runs, quick ? 1 : 3),
+    slowMessages: count('slow-messages', v['slow-messages'], quick ? 200 : 2_000),
+    slowDelaySeconds: count('slow-delay', v['slow-delay'], 1),
+    manyDomains: count('many-domains', v['many-domains'], quick ? 100 : 1_000),
+    variants: !v['no-variants'],
     sessions: count('sessions', v.sessions, 20),
     size: count('size', v.size, 10_240),
     domains,

@@ -1,6 +1,6 @@
 import { checkConfigText, domainPolicy, sourcePolicy } from '@vmta/config';
 import { describe, expect, it } from 'vitest';
-import { postfixMainCf, postfixMasterCf } from './postfix.js';
+import { countDeliveryStatuses, postfixMainCf, postfixMasterCf } from './postfix.js';
 import { domainPlan } from './scenarios/queues.js';
 import { benchConfig } from './vmta.js';
 
@@ -38,5 +38,17 @@ describe('the configurations the bench writes', () => {
     expect(plan.map((p) => p.kind)).toEqual(['paused', 'retry', 'throttle', 'paused', 'open', 'open', 'open', 'open', 'open', 'open']);
     expect(plan[2]).toEqual({ domain: 'd2.throttle.bench.test', kind: 'throttle', messages: 2 });
     expect(new Set(plan.map((p) => p.domain)).size).toBe(10);
+  });
+
+  it('counts the delivery outcomes of a Postfix maillog', () => {
+    const log = [
+      'Nov 23 13:00:01 h postfix/smtp[1]: 4Xa: to=<to@sink.bench.test>, relay=127.0.0.4[127.0.0.4]:2526, delay=0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok)',
+      'Nov 23 13:00:01 h postfix/smtp[1]: 4Xb: to=<to@sink.bench.test>, relay=none, delay=30, dsn=4.4.1, status=deferred (connect to 127.0.0.4[127.0.0.4]:2526: Connection refused)',
+      'Nov 23 13:00:02 h postfix/smtp[2]: 4Xc: to=<x@sink.bench.test>, dsn=5.1.1, status=bounced (host said: 550 no)',
+      'Nov 23 13:00:02 h postfix/smtp[2]: 4Xd: to=<to@sink.bench.test>, dsn=2.0.0, status=sent (250 2.0.0 Ok)',
+      'Nov 23 13:00:02 h postfix/qmgr[3]: 4Xd: removed',
+    ].join('\n');
+    expect(countDeliveryStatuses(log)).toEqual({ sent: 2, deferred: 1, bounced: 1 });
+    expect(countDeliveryStatuses('')).toEqual({ sent: 0, deferred: 0, bounced: 0 });
   });
 });

@@ -10,10 +10,12 @@ export interface LatencyLoad {
   port: number;
   sessions: number;
   messages: number;
-  /** Offered rate, messages per second over all sessions (open loop: a late message goes at once). */
+  /** Offered rate, messages per second over all sessions (open loop: a late message goes at once); Infinity: as fast as replies come. */
   rate: number;
   from: string;
   to: string;
+  /** Recipient of message k (default: `to` for every message). */
+  recipientFor?: (k: number) => string;
   /** Message text without the final dot (CRLF line ends, dot-stuffed already). */
   body: string;
 }
@@ -70,12 +72,12 @@ async function session(load: LatencyLoad, index: number, t0: number, out: Latenc
   await replies.next();
   await command('EHLO latency.bench.test', 2);
   for (let k = index; k < load.messages; k += load.sessions) {
-    const due = t0 + (k * 1000) / load.rate;
+    const due = Number.isFinite(load.rate) ? t0 + (k * 1000) / load.rate : 0;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     try {
       await command(`MAIL FROM:<${load.from}>`, 2);
-      await command(`RCPT TO:<${load.to}>`, 2);
+      await command(`RCPT TO:<${load.recipientFor ? load.recipientFor(k) : load.to}>`, 2);
       await command('DATA', 3);
       socket.write(load.body);
       const dot = performance.now();

@@ -28,6 +28,21 @@ export interface PostfixInstance {
   masterPid(): number;
   stop(): Promise<void>;
   logTail(lines?: number): string;
+  /** status=sent/deferred/bounced lines in its maillog so far (take differences around a run). */
+  statusCounts(): DeliveryStatusCounts;
+}
+
+export interface DeliveryStatusCounts {
+  sent: number;
+  deferred: number;
+  bounced: number;
+}
+
+/** Counts the delivery agents' status= lines of a Postfix maillog. */
+export function countDeliveryStatuses(maillog: string): DeliveryStatusCounts {
+  const counts: DeliveryStatusCounts = { sent: 0, deferred: 0, bounced: 0 };
+  for (const m of maillog.matchAll(/ status=(sent|deferred|bounced)\b/g)) counts[m[1] as keyof DeliveryStatusCounts]++;
+  return counts;
 }
 
 export function postfixMainCf(o: PostfixOptions): string {
@@ -108,10 +123,15 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> 
     if (Date.now() > deadline) throw new Error(`postfix did not write ${pidFile}\n${logTail()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  const statusCounts = () => {
+    const file = path.join(o.dir, 'maillog');
+    return countDeliveryStatuses(existsSync(file) ? readFileSync(file, 'utf8') : '');
+  };
   return {
     configDir,
     masterPid,
     logTail,
+    statusCounts,
     async stop() {
       abortAtExit();
       await run(o.postfix, ['-c', configDir, 'stop']).catch(() => undefined);

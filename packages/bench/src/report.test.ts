@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { e2eTargets, renderBenchmarks, type BenchResults } from './report.js';
+import { e2eChecks, e2eMedians, endToEndOrCutoff, e2eTargets, renderBenchmarks, spreadCell, type BenchResults } from './report.js';
 import type { E2eResult, RunFigures } from './scenarios/e2e.js';
 
 const run = (accepted: number, e2e: number, p99?: number): RunFigures => ({
@@ -61,5 +61,78 @@ describe('BENCHMARKS.md', () => {
     expect(md).toContain('**Cut by the time budget**');
     expect(md).toContain('**projected** time to drain 1,000,000');
     expect(md.trimEnd().endsWith('hand-written')).toBe(true);
+  });
+
+  const machine = { date: 'x', cpu: 'cpu', cores: 2, memoryGiB: 24, kernel: 'Linux', node: 'v20', redis: '7', postfix: '3.7', loadAvgAtStart: [1, 1, 1] };
+  const stamp = { ranAt: '2026-01-01T00:00:00Z', loadAvgAtStart: [1], command: 'pnpm bench' };
+
+  function repeated(): E2eResult {
+    const base = e2e(run(2000, 1500, 10));
+    return {
+      ...base,
+      runs: {
+        direct: [run(10000, 10000), run(12000, 12000), run(11000, 11000)],
+        postfix: [run(1000, 900, 5), run(1200, 1100, 7), run(800, 700, 6)],
+        vmta: [run(2000, 1500, 10), run(2400, 1800, 12), run(1600, 1200, 8)],
+        order: ['1:postfix', '1:vmta', '2:vmta', '2:postfix', '3:postfix', '3:vmta'],
+      },
+    };
+  }
+
+  it('takes medians and min–max over the runs, and judges the targets on the medians', () => {
+    const m = e2eMedians(repeated());
+    expect(m.postfix.endToEnd).toEqual({ median: 900, min: 700, max: 1100, runs: 3 });
+    expect(m.vmta.p99).toEqual({ median: 10, min: 8, max: 12, runs: 3 });
+    expect(spreadCell(m.vmta.accepted)).toBe('2,000 (1,600–2,400)');
+    expect(spreadCell({ median: 5, min: 5, max: 5, runs: 1 })).toBe('5');
+    // 1500 / 900 and 2000 / 1000 of the medians.
+    expect(e2eTargets(repeated()).map((t) => t.value.slice(0, 5))).toEqual(['1.67×', '2.00×', '10.0 ', '2.00 ']);
+  });
+
+  it('renders the medians, the run order and every run\'s check; a short sink is a visible failure', () => {
+    const e = repeated();
+    e.runs!.vmta[1] = { ...run(2400, 1800, 12), sinkCount: 990, deferred: 10, bounced: 0 };
+    const md = renderBenchmarks({ machine, e2e: { ...e, ...stamp } });
+    expect(md).toContain('**Medians of 3 runs**');
+    expect(md).toContain('1:postfix, 1:vmta, 2:vmta, 2:postfix, 3:postfix, 3:vmta');
+    expect(md).toContain('| accepted msg/s | 11,000 (10,000–12,000) | 1,000 (800–1,200) | 2,000 (1,600–2,400) | 2.00× |');
+    expect(md).toContain('1.0 (1.0–1.0) / 6.0 (5.0–7.0)');
+    expect(md).toContain('**1 run(s) failed their check');
+    expect(md).toContain('| run 2: vmta (appendfsync always) | 1,000 | 990 | 10 | 0 | 0 | **FAILED**: sink got 990 of 1000; 10 deferred |');
+    expect(e2eChecks(e)).toHaveLength(9);
+  });
+
+  it('says a single run is a single run, and that every run passed', () => {
+    const md = renderBenchmarks({ machine, e2e: { ...e2e(run(2000, 1500, 10)), ...stamp } });
+    expect(md).toContain('Single run of each');
+    expect(md).toContain('Every run passed');
+    expect(md).not.toContain('Slow sink');
+  });
+
+  it('renders the slow-sink and many-domain variants with their ratios and checks', () => {
+    const e: E2eResult = {
+      ...e2e(run(2000, 1500, 10)),
+      slowSink: { messages: 1000, sessions: 20, loadArgs: ['-d', '-m', '1000'], sinkArgs: ['-w', '1'], domains: 1, postfix: run(1000, 16), vmta: run(2000, 20) },
+      manyDomains: { messages: 1000, sessions: 20, loadArgs: ['client'], sinkArgs: [], domains: 1000, direct: run(5000, 5000), postfix: run(1000, 800), vmta: { ...run(1500, 1200), sinkCount: 999 } },
+    };
+    const md = renderBenchmarks({ machine, e2e: { ...e, ...stamp } });
+    expect(md).toContain('### Slow sink (single run)');
+    expect(md).toContain('`smtp-sink -w 1`');
+    expect(md).toContain('| end-to-end msg/s (until the sink has every message) | 16 | 20 | 1.25× |');
+    expect(md).toContain('### Many destination domains: 1,000 (single run)');
+    expect(md).toContain('| end-to-end msg/s (until the sink has every message) | 5,000 | 800 | 1,200 | 1.50× |');
+    expect(md).toContain('999 (1,000), **FAILED**');
+    expect(md).toContain('| many domains: vmta | 1,000 | 999 |');
+  });
+
+  it('shows a run cut off by its time limit with what arrived by then, and still gives a ratio', () => {
+    const cut: RunFigures = { ...run(2000, 1), endToEndMs: Number.NaN, endToEndPerSec: Number.NaN, sinkCount: 120, cutoffMs: 60_000 };
+    expect(endToEndOrCutoff(cut)).toEqual({ rate: 2, cell: '**cut off**: 120 of 1,000 in 60 s ≈ 2' });
+    expect(endToEndOrCutoff({ ...cut, cutoffMs: undefined }).rate).toBeUndefined();
+    const e: E2eResult = { ...e2e(run(2000, 1500, 10)), slowSink: { messages: 1000, sessions: 20, loadArgs: [], sinkArgs: ['-w', '1'], domains: 1, postfix: run(1000, 16), vmta: cut } };
+    const md = renderBenchmarks({ machine, e2e: { ...e, ...stamp } });
+    expect(md).toContain('| 16 | **cut off**: 120 of 1,000 in 60 s ≈ 2 | 0.13× |');
+    expect(md).toContain('| slow sink: vmta | 1,000 | 120 |');
+    expect(md).toContain('did not finish in time');
   });
 });

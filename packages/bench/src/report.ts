@@ -4,7 +4,8 @@
  * packages/bench/notes.md and is appended as it is.
  */
 import type { Machine } from './machine.js';
-import type { E2eResult, RunFigures } from './scenarios/e2e.js';
+import { checkRun, spread, type Spread } from './runs.js';
+import type { E2eResult, RunFigures, VariantResult } from './scenarios/e2e.js';
 import type { MillionResult } from './scenarios/million.js';
 import type { QueuesResult } from './scenarios/queues.js';
 import { ratio } from './stats.js';
@@ -52,10 +53,125 @@ function stampLine(s: Stamp): string {
   return `_Run ${s.ranAt.slice(0, 16).replace('T', ' ')} UTC, load average at start ${s.loadAvgAtStart.join(' / ')}, \`${s.command}\`._`;
 }
 
+export interface RunSpreads {
+  accepted: Spread;
+  endToEnd: Spread;
+  p50: Spread;
+  p99: Spread;
+}
+
+function spreads(runs: RunFigures[]): RunSpreads {
+  return {
+    accepted: spread(runs.map((r) => r.acceptedPerSec)),
+    endToEnd: spread(runs.map((r) => r.endToEndPerSec)),
+    p50: spread(runs.map((r) => r.latency?.p50)),
+    p99: spread(runs.map((r) => r.latency?.p99)),
+  };
+}
+
+/** Medians (with min–max) of the repeated runs; results written before --runs count as one run. */
+export function e2eMedians(e: E2eResult): { direct: RunSpreads; postfix: RunSpreads; vmta: RunSpreads } {
+  const runs = e.runs ?? { direct: [e.direct], postfix: [e.postfix], vmta: [e.vmta] };
+  return { direct: spreads(runs.direct), postfix: spreads(runs.postfix), vmta: spreads(runs.vmta) };
+}
+
+/** "1,234" for one run, "1,234 (1,100–1,300)" for several. */
+export function spreadCell(s: Spread, fmt: (x: number | undefined) => string = n0): string {
+  return s.runs > 1 && Number.isFinite(s.min) ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : fmt(s.median);
+}
+
+/** Every run's check, in the order the runs ran. */
+export function e2eChecks(e: E2eResult): Array<{ run: string; figures: RunFigures }> {
+  const rows: Array<{ run: string; figures: RunFigures }> = [];
+  const runs = e.runs ?? { direct: [e.direct], postfix: [e.postfix], vmta: [e.vmta] };
+  runs.direct.forEach((f, i) => rows.push({ run: `run ${i + 1}: smtp-source → smtp-sink`, figures: f }));
+  runs.postfix.forEach((f, i) => rows.push({ run: `run ${i + 1}: Postfix`, figures: f }));
+  runs.vmta.forEach((f, i) => rows.push({ run: `run ${i + 1}: vmta (appendfsync ${e.fsync})`, figures: f }));
+  if (e.vmtaOtherFsync) rows.push({ run: `single run: vmta (appendfsync ${e.vmtaOtherFsync.fsync})`, figures: e.vmtaOtherFsync });
+  for (const [name, v] of [['slow sink', e.slowSink], ['many domains', e.manyDomains]] as const) {
+    if (!v) continue;
+    if (v.direct) rows.push({ run: `${name}: client → smtp-sink`, figures: v.direct });
+    rows.push({ run: `${name}: Postfix`, figures: v.postfix }, { run: `${name}: vmta`, figures: v.vmta });
+  }
+  return rows;
+}
+
+function renderChecks(e: E2eResult): string {
+  const rows = e2eChecks(e).map(({ run, figures: f }) => {
+    const c = checkRun(f);
+    return [run, n0(f.messages), n0(f.sinkCount), f.deferred === undefined ? '–' : n0(f.deferred), f.bounced === undefined ? '–' : n0(f.bounced), String(f.sourceExitCode), c.ok ? 'ok' : `**FAILED**: ${c.problems.join('; ')}`];
+  });
+  const failed = rows.filter((r) => r[6] !== 'ok').length;
+  return [
+    '### Checks (every run)',
+    '',
+    failed
+      ? `**${failed} run(s) failed their check: their figures do not count.**`
+      : 'Every run passed: the sink got exactly what was sent, nothing deferred or bounced, the load generator exited 0.',
+    '',
+    table(['run', 'sent', 'sink got', 'deferred', 'bounced', 'load exit', 'check'], rows),
+    '',
+    'Deferred / bounced: Postfix from the `status=` lines of its maillog, ours from the cluster totals in Redis, both over the measured window (not the latency probe).',
+  ].join('\n');
+}
+
+/** msg/s until the sink had everything, or, for a run cut off, what arrived by the cut-off. */
+export function endToEndOrCutoff(r: RunFigures): { rate: number | undefined; cell: string } {
+  if (Number.isFinite(r.endToEndPerSec)) return { rate: r.endToEndPerSec, cell: n0(r.endToEndPerSec) };
+  if (r.cutoffMs === undefined) return { rate: undefined, cell: '–' };
+  const rate = (r.sinkCount * 1000) / r.cutoffMs;
+  return { rate, cell: `**cut off**: ${n0(r.sinkCount)} of ${n0(r.messages)} in ${n0(r.cutoffMs / 1000)} s ≈ ${n0(rate)}` };
+}
+
+function renderVariant(title: string, intro: string, e: E2eResult, v: VariantResult): string {
+  const [d, p, u] = [v.direct && endToEndOrCutoff(v.direct), endToEndOrCutoff(v.postfix), endToEndOrCutoff(v.vmta)];
+  const rows = [
+    ['accepted msg/s', ...(v.direct ? [n0(v.direct.acceptedPerSec)] : []), n0(v.postfix.acceptedPerSec), n0(v.vmta.acceptedPerSec), x2(ratio(v.vmta.acceptedPerSec, v.postfix.acceptedPerSec))],
+    ['end-to-end msg/s (until the sink has every message)', ...(d ? [d.cell] : []), p.cell, u.cell, x2(ratio(u.rate, p.rate))],
+    [
+      'messages the sink got (sent), check',
+      ...(v.direct ? [`${n0(v.direct.sinkCount)} (${n0(v.direct.messages)}), ${checkRun(v.direct).ok ? 'ok' : '**FAILED**'}`] : []),
+      `${n0(v.postfix.sinkCount)} (${n0(v.postfix.messages)}), ${checkRun(v.postfix).ok ? 'ok' : '**FAILED**'}`,
+      `${n0(v.vmta.sinkCount)} (${n0(v.vmta.messages)}), ${checkRun(v.vmta).ok ? 'ok' : '**FAILED**'}`,
+      '',
+    ],
+  ];
+  return [
+    title,
+    '',
+    intro,
+    '',
+    table(['', ...(v.direct ? ['client → smtp-sink'] : []), 'Postfix', `vmta (appendfsync ${e.fsync})`, 'vmta / Postfix'], rows),
+  ].join('\n');
+}
+
+function renderSlowSink(e: E2eResult): string {
+  const v = e.slowSink;
+  if (!v) return '';
+  return renderVariant(
+    '### Slow sink (single run)',
+    `A sink that pushes back: \`smtp-sink ${v.sinkArgs.join(' ')}\` waits before its reply to DATA, so each connection carries at most one message per delay and the queue builds up in the MTA. Load: \`smtp-source ${v.loadArgs.join(' ')}\` (${n0(v.messages)} messages); destination concurrency ${e.maxSmtpOut} on both sides, so the ceiling is about ${e.maxSmtpOut} connections ÷ the delay. One run each, not a median.`,
+    e,
+    v,
+  );
+}
+
+function renderManyDomains(e: E2eResult): string {
+  const v = e.manyDomains;
+  if (!v) return '';
+  return renderVariant(
+    `### Many destination domains: ${n0(v.domains)} (single run)`,
+    `${n0(v.messages)} messages, recipients round-robin over ${n0(v.domains)} domains, ${v.sessions} sessions, one connection per session. smtp-source cannot vary the recipient domain, so the load comes from the bench's own SMTP client (${v.loadArgs.join('; ')}); it costs more CPU than smtp-source on the same two cores, hence its own "client → smtp-sink" ceiling. Every domain goes to the one sink: ours through \`<domain *>\` smtp-hosts, i.e. ${n0(v.domains)} queues (domain/vmta), each with its own connections; Postfix through its relayhost, i.e. **one** nexthop queue and connection cache for all domains (what Postfix does with a smarthost). One run each, not a median.`,
+    e,
+    v,
+  );
+}
+
 export function e2eTargets(e: E2eResult): Array<{ target: string; value: string; ok: boolean | undefined }> {
-  const e2eRatio = ratio(e.vmta.endToEndPerSec, e.postfix.endToEndPerSec);
-  const acceptRatio = ratio(e.vmta.acceptedPerSec, e.postfix.acceptedPerSec);
-  const p99 = e.vmta.latency?.p99;
+  const m = e2eMedians(e);
+  const e2eRatio = ratio(m.vmta.endToEnd.median, m.postfix.endToEnd.median);
+  const acceptRatio = ratio(m.vmta.accepted.median, m.postfix.accepted.median);
+  const p99 = Number.isFinite(m.vmta.p99.median) ? m.vmta.p99.median : undefined;
   const worstMemory = Math.max(e.redis.memoryPerMessage, e.redis.memoryPerTextMessage);
   return [
     { target: `end to end ≥ ${TARGETS.endToEndVsPostfix}× Postfix`, value: x2(e2eRatio), ok: e2eRatio === undefined ? undefined : e2eRatio >= TARGETS.endToEndVsPostfix },
@@ -70,12 +186,15 @@ function renderE2e(e: E2eResult & Stamp): string {
   const o = e.vmtaOtherFsync;
   const lat = (r?: RunFigures) => (r?.latency ? `${n1(r.latency.p50)} / ${n1(r.latency.p99)} (at ${n0(r.latency.offeredPerSec)}/s)` : '–');
   const other = (cell: string) => (o ? [cell] : []);
+  const m = e2eMedians(e);
+  const many = (e.runs?.vmta.length ?? 1) > 1;
+  const latCell = (r: RunSpreads) => (Number.isFinite(r.p99.median) ? `${spreadCell(r.p50, n1)} / ${spreadCell(r.p99, n1)}` : '–');
   const rows = [
-    ['accepted msg/s', n0(direct.acceptedPerSec), n0(postfix.acceptedPerSec), n0(vmta.acceptedPerSec), x2(ratio(vmta.acceptedPerSec, postfix.acceptedPerSec)), ...other(`${n0(o?.acceptedPerSec)} (${x2(ratio(o?.acceptedPerSec, postfix.acceptedPerSec))})`)],
-    ['end-to-end msg/s (until the sink has every message)', n0(direct.endToEndPerSec), n0(postfix.endToEndPerSec), n0(vmta.endToEndPerSec), x2(ratio(vmta.endToEndPerSec, postfix.endToEndPerSec)), ...other(`${n0(o?.endToEndPerSec)} (${x2(ratio(o?.endToEndPerSec, postfix.endToEndPerSec))})`)],
-    ['final dot → 250, p50 / p99 ms (at half of that run\'s accepted rate)', '–', lat(postfix), lat(vmta), x2(ratio(vmta.latency?.p99, postfix.latency?.p99)), ...other(lat(o))],
+    ['accepted msg/s', spreadCell(m.direct.accepted), spreadCell(m.postfix.accepted), spreadCell(m.vmta.accepted), x2(ratio(m.vmta.accepted.median, m.postfix.accepted.median)), ...other(`${n0(o?.acceptedPerSec)} (${x2(ratio(o?.acceptedPerSec, m.postfix.accepted.median))})`)],
+    ['end-to-end msg/s (until the sink has every message)', spreadCell(m.direct.endToEnd), spreadCell(m.postfix.endToEnd), spreadCell(m.vmta.endToEnd), x2(ratio(m.vmta.endToEnd.median, m.postfix.endToEnd.median)), ...other(`${n0(o?.endToEndPerSec)} (${x2(ratio(o?.endToEndPerSec, m.postfix.endToEnd.median))})`)],
+    ["final dot → 250, p50 / p99 ms (at half of that run's accepted rate)", '–', latCell(m.postfix), latCell(m.vmta), x2(ratio(m.vmta.p99.median, m.postfix.p99.median)), ...other(lat(o))],
     [
-      'messages the sink got (sent)',
+      'messages the sink got (sent), first run',
       `${n0(direct.sinkCount)} (${n0(direct.messages)})`,
       `${n0(postfix.sinkCount)} (${n0(postfix.messages)})`,
       `${n0(vmta.sinkCount)} (${n0(vmta.messages)})`,
@@ -83,6 +202,9 @@ function renderE2e(e: E2eResult & Stamp): string {
       ...other(`${n0(o?.sinkCount)} (${n0(o?.messages)})`),
     ],
   ];
+  const runsLine = many
+    ? `**Medians of ${e.runs!.vmta.length} runs** (min–max in brackets; ratios are ratios of the medians); Postfix and vmta alternate which goes first (${e.runs!.order.join(', ')}), so a drift in the machine's load hits both. The appendfsync ${o?.fsync ?? 'other'} column, the CPU, Redis and profile figures are **single runs** (the first vmta run, or a separate one).`
+    : 'Single run of each (no medians: `--runs 1`); the figures are indicative only.';
   const cpuRows = [
     ...Object.entries(postfix.cpuByProcess).map(([name, s]) => [`Postfix: ${name}`, n3(s)]),
     ['**Postfix total**', `**${n3(postfix.cpuPer1000['postfix (all processes)'])}**`],
@@ -114,13 +236,21 @@ function renderE2e(e: E2eResult & Stamp): string {
     `Load: \`smtp-source ${e.load.smtpSourceArgs.join(' ')}\` — ${n0(e.load.messages)} messages of ${n0(e.load.size)} B payload, 1 recipient, ${e.load.sessions} sessions, one connection per session (\`-d\`). Destination: \`smtp-sink\` on loopback. ` +
       `Postfix: private instance, destination concurrency ${e.maxSmtpOut}, defaults otherwise (fsync before 250). Ours: listener and delivery as separate \`vmta start --role\` processes, max-smtp-out ${e.maxSmtpOut}, Redis with AOF on and \`appendfsync ${e.fsync}\`${e.fsync === 'always' ? ' (the default `vmta start` ships for its embedded Redis)' : ''}.`,
     '',
-    table(['', 'smtp-source → smtp-sink', 'Postfix', `vmta (appendfsync ${e.fsync})`, 'vmta / Postfix', ...other(`vmta (appendfsync ${o?.fsync}), vs Postfix`)], rows),
+    runsLine,
+    '',
+    table(['', 'smtp-source → smtp-sink', 'Postfix', `vmta (appendfsync ${e.fsync})`, 'vmta / Postfix (medians)', ...other(`vmta (appendfsync ${o?.fsync}, single run), vs Postfix median`)], rows),
+    '',
+    renderChecks(e),
+    '',
+    renderSlowSink(e),
+    '',
+    renderManyDomains(e),
     '',
     '### Targets',
     '',
     table(['target', 'measured', 'holds'], targets.map((t) => [t.target, t.value, holds(t.ok)])),
     '',
-    '### CPU seconds per 1,000 messages (over the end-to-end window)',
+    '### CPU seconds per 1,000 messages (over the end-to-end window of the first run)',
     '',
     table(['process', 'CPU s / 1,000 msg'], cpuRows),
     '',
@@ -252,6 +382,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     'pnpm install && pnpm build      # the bench runs packages/cli/dist and packages/bench/dist',
     'pnpm bench                      # all scenarios; installs postfix and redis-server with apt-get when missing',
     'pnpm bench --scenario e2e --messages 20000',
+    'pnpm bench --scenario e2e --runs 5 --no-variants   # medians of 5 runs, without the slow-sink / many-domain variants',
     'pnpm bench --scenario million --million 200000 --drain-budget 300',
     'pnpm bench --quick              # smoke run with small counts',
     '```',
