@@ -10,10 +10,15 @@ import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute, MINUTE_COUNTERS_TTL_SECONDS } from './minute-counters.js';
 
-// KEYS: ready, inflight, state, awake. ARGV: now, limit, awake ttl (ms).
+// KEYS: ready, inflight, state, awake. ARGV: now, limit, awake ttl (ms), spread.
+// Takes the slot's share of what is due (due / spread, at least 1, at most limit), so a small
+// backlog is spread over the queue's connections instead of lining up behind one of them.
 // An empty claim clears `awake` in the same step: an enqueue after it wakes a token.
+// Returns { due messages left after this claim, ids }.
 const CLAIM = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local due = redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1])
+local take = math.min(tonumber(ARGV[2]), math.max(1, math.ceil(due / tonumber(ARGV[4]))))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, take)
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   redis.call('SADD', KEYS[2], id)
@@ -24,7 +29,7 @@ if #ids > 0 then
 else
   redis.call('DEL', KEYS[4])
 end
-return ids`;
+return {due - #ids, ids}`;
 
 const CLAIM_IDS = `
 local out = {}
@@ -138,7 +143,7 @@ export interface OutcomeBatch {
 }
 
 type WithScripts = Redis & {
-  vmtaClaim(ready: string, inflight: string, state: string, awake: string, now: number, limit: number, awakeTtlMs: number): Promise<string[]>;
+  vmtaClaim(ready: string, inflight: string, state: string, awake: string, now: number, limit: number, awakeTtlMs: number, spread: number): Promise<[number, string[]]>;
   vmtaRequeue(inflight: string, ready: string, state: string, now: number): Promise<number>;
   vmtaClaimIds(ready: string, inflight: string, state: string, ...ids: string[]): Promise<string[]>;
   vmtaFinish(...args: (string | number)[]): Promise<number>;
@@ -173,8 +178,26 @@ export class QueueOps {
   }
 
   /** Moves up to `limit` messages whose time has come from the queue to the slot's in-flight set. */
-  claimDue(queue: string, slot: number, now: number, limit: number): Promise<string[]> {
-    return this.r.vmtaClaim(this.keys.queueReady(queue), this.keys.queueInflight(queue, slot), this.keys.queueState(queue), this.keys.queueAwake(queue), now, limit, AWAKE_TTL_MS);
+  async claimDue(queue: string, slot: number, now: number, limit: number): Promise<string[]> {
+    return (await this.claim(queue, slot, now, limit, 1)).ids;
+  }
+
+  /**
+   * Claims the slot's share of the due mail: due / `spread` messages (the queue's connections),
+   * at least one, at most `limit`. `remaining`: due messages left for other connections.
+   */
+  async claim(queue: string, slot: number, now: number, limit: number, spread: number): Promise<{ ids: string[]; remaining: number }> {
+    const [remaining, ids] = await this.r.vmtaClaim(
+      this.keys.queueReady(queue),
+      this.keys.queueInflight(queue, slot),
+      this.keys.queueState(queue),
+      this.keys.queueAwake(queue),
+      now,
+      limit,
+      AWAKE_TTL_MS,
+      Math.max(1, spread),
+    );
+    return { ids, remaining };
   }
 
   /** Gives back what a slot held (its previous holder died, or it stops early): due at `now`. */

@@ -96,6 +96,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
   const started = now();
   const budget = deps.timeBudgetMs ?? 30_000;
   let firstBatch = true;
+  let nextSlotWokenAt = -Infinity;
   let failures = state.failures;
   try {
     for (;;) {
@@ -104,7 +105,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
       if (!firstBatch && (await ops.state(queue)).mode === 'paused') return 'paused';
       firstBatch = false;
       const batch = deps.batchSize ?? 50;
-      const ids = await ops.claimDue(queue, slot, now(), batch);
+      const { ids, remaining } = await ops.claim(queue, slot, now(), batch, policy['max-smtp-out']);
       if (ids.length === 0) {
         const idleMs = policy['connection-idle-timeout'];
         const open = () => [...sessions.values()].some((s) => s.session.usable);
@@ -116,7 +117,11 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
         // `return await`: a rejected promise must not sit unobserved while `finally` closes sessions.
         return next === undefined ? 'empty' : await sleep(job, token, next);
       }
-      if (ids.length === batch && slot + 1 < policy['max-smtp-out']) await deps.dispatcher.wake(ref, slot + 1);
+      // More is due than this connection took: the next slot's connection helps (asked at most once a second).
+      if (remaining > 0 && slot + 1 < policy['max-smtp-out'] && now() - nextSlotWokenAt >= 1_000) {
+        await deps.dispatcher.wake(ref, slot + 1);
+        nextSlotWokenAt = now();
+      }
       const messages = await deps.store.getMany(ids);
       const routed = await route({ domain, policy, resolver: deps.resolver });
       for (const [i, message] of messages.entries()) {
