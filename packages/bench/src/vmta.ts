@@ -4,7 +4,7 @@
  * /proc), all on a private Redis given as REDIS_URL with their own prefix.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { track } from './children.js';
 import { readProcStat } from './proc-stat.js';

@@ -14,7 +14,6 @@
  *   (bound-server.ts) decides which session is idle and when to force the rest.
  */
 import type { SMTPServer } from 'smtp-server';
-import { ehloFeatures } from './ehlo-features.js';
 import type { SmtpReplyError } from './policy/index.js';
 
 export type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;

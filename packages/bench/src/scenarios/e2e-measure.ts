@@ -1,0 +1,99 @@
+/** One measured run: load into a target until the sink has every message, with CPU meters and outcome checks; the latency probe. */
+import { getFreePort } from '@vmta/redis-server';
+import type { BenchOptions } from '../args.js';
+import { messageWithHeaders, sourceLikePayload } from '../bodies.js';
+import { measureLatency } from '../latency-client.js';
+import { startSink, type Sink } from '../sink.js';
+import { runSource, type SourceLoad, type SourceResult } from '../source.js';
+import { percentile, perSecond } from '../stats.js';
+import { ADDR, deadline, sleep, type Context } from './common.js';
+import type { Latency, RunFigures } from './e2e-types.js';
+
+export interface Meter {
+  name: string;
+  read(): number;
+}
+
+export type Target = { host: string; port: number };
+/** Sends one run's load to the target (smtp-source, or our client for the many-domain variant). */
+export type Send = (target: Target) => Promise<SourceResult>;
+/** Deferrals and bounces the MTA has recorded so far; read before and after a run. */
+export type Outcomes = () => Promise<{ deferred: number; bounced: number }>;
+
+export async function measure(
+  ctx: Context,
+  sink: Sink,
+  offset: number,
+  messages: number,
+  target: Target,
+  send: Send,
+  meters: Meter[],
+  outcomes?: Outcomes,
+  timeoutMs = deadline(messages),
+): Promise<RunFigures> {
+  const o0 = outcomes ? await outcomes() : undefined;
+  const before = meters.map((m) => m.read());
+  const t0 = performance.now();
+  // A sink that never gets everything is a failed check in the report, not a crash of the whole bench.
+  let cutoff: { ms: number; count: number } | undefined;
+  const arrived = sink.waitFor(offset + messages, timeoutMs).catch((err: Error) => {
+    ctx.log(`  ${err.message}`);
+    cutoff = { ms: performance.now() - t0, count: sink.count() - offset };
+    return Number.NaN;
+  });
+  const src = await send(target);
+  if (src.exitCode !== 0) ctx.log(`  load generator exited ${src.exitCode}: ${src.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const tEnd = await arrived;
+  const after = meters.map((m) => m.read());
+  await sleep(1000);
+  const o1 = outcomes ? await outcomes() : undefined;
+  const e2eMs = tEnd - t0;
+  const cpuPer1000: Record<string, number> = {};
+  meters.forEach((m, i) => (cpuPer1000[m.name] = ((after[i]! - before[i]!) * 1000) / messages));
+  return {
+    messages,
+    acceptMs: src.ms,
+    endToEndMs: e2eMs,
+    acceptedPerSec: perSecond(messages, src.ms),
+    endToEndPerSec: Number.isFinite(e2eMs) ? perSecond(messages, e2eMs) : Number.NaN,
+    sinkCount: cutoff ? cutoff.count : sink.count() - offset,
+    ...(cutoff ? { cutoffMs: cutoff.ms } : {}),
+    ...(o0 && o1 ? { deferred: o1.deferred - o0.deferred, bounced: o1.bounced - o0.bounced } : {}),
+    sourceExitCode: src.exitCode,
+    cpuPer1000,
+  };
+}
+
+export async function latencyAt(sink: Sink, offset: number, rate: number, messages: number, target: Target, load: SourceLoad): Promise<Latency> {
+  const arrived = sink.waitFor(offset + messages, deadline(messages));
+  const body = messageWithHeaders(sourceLikePayload(load.size), load.from, load.to, 'latency');
+  const r = await measureLatency({ ...target, sessions: load.sessions, messages, rate, from: load.from, to: load.to, body });
+  await arrived.catch(() => undefined);
+  return {
+    offeredPerSec: rate,
+    messages: r.samples.length,
+    failures: r.failures,
+    p50: percentile(r.samples, 50),
+    p90: percentile(r.samples, 90),
+    p99: percentile(r.samples, 99),
+    max: Math.max(...r.samples),
+  };
+}
+
+export function latencyCount(opts: BenchOptions): number {
+  return Math.min(opts.messages, opts.quick ? 500 : 5000);
+}
+
+export const smtpSource =
+  (ctx: Context, load: SourceLoad): Send =>
+  (t) =>
+    runSource(ctx.tools.smtpSource, load, t.host, t.port);
+
+export async function runDirect(ctx: Context, messages: number, send: Send): Promise<RunFigures> {
+  const sink = await startSink(ctx.tools.smtpSink, ADDR.sink, await getFreePort(ADDR.sink));
+  try {
+    return await measure(ctx, sink, 0, messages, sink, send, [{ name: 'smtp-sink', read: sink.cpu }]);
+  } finally {
+    await sink.stop();
+  }
+}

@@ -1,0 +1,79 @@
+/** What the e2e scenario measures: one run's figures, the latency probe, the variants, the whole result. */
+import type { ProfileSummary } from '../cpuprofile.js';
+import type { PerMessageStat } from '../redis-info.js';
+import type { SourceLoad } from '../source.js';
+
+export interface Latency {
+  offeredPerSec: number;
+  messages: number;
+  failures: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface RunFigures {
+  messages: number;
+  acceptMs: number;
+  endToEndMs: number;
+  acceptedPerSec: number;
+  endToEndPerSec: number;
+  /** What the sink counted a second after the last expected message (more = duplicates). */
+  sinkCount: number;
+  /** Deferrals and bounces the MTA recorded over the run (Postfix: maillog status= lines; vmta: Redis totals); absent for direct. */
+  deferred?: number;
+  bounced?: number;
+  /** Set when the sink did not have every message in time: how long we waited (sinkCount is what it had then). */
+  cutoffMs?: number;
+  sourceExitCode: number | null;
+  /** CPU seconds per 1,000 messages, per process (or process tree), over the end-to-end window. */
+  cpuPer1000: Record<string, number>;
+  latency?: Latency;
+}
+
+export interface E2eResult {
+  load: SourceLoad & { smtpSourceArgs: string[] };
+  fsync: string;
+  maxSmtpOut: number;
+  direct: RunFigures;
+  postfix: RunFigures & { cpuByProcess: Record<string, number> };
+  vmta: RunFigures;
+  /** The same run with the other appendfsync policy (accept, end to end, latency only). */
+  vmtaOtherFsync?: RunFigures & { fsync: string };
+  redis: {
+    commandsPerMessage: PerMessageStat[];
+    totalCallsPerMessage: number;
+    /** used_memory growth per message queued with delivery stopped (smtp-source body). */
+    memoryPerMessage: number;
+    memoryMessages: number;
+    /** Same, body of pseudo-random text enqueued through packages/queue. */
+    memoryPerTextMessage: number;
+    textBodyBytes: number;
+    textStoredBytes: number;
+    acceptOnlyPerSec: number;
+    drainOnlyPerSec: number;
+    slowlog: Array<{ us: number; command: string }>;
+  };
+  profile?: { listener: ProfileSummary; delivery: ProfileSummary; messages: number };
+  /**
+   * Every run of the repeated measurement, in the order they ran (`order`); `direct`, `postfix`
+   * and `vmta` above are the first run of each (the one with the Redis figures and profile).
+   */
+  runs?: { direct: RunFigures[]; postfix: RunFigures[]; vmta: RunFigures[]; order: string[] };
+  slowSink?: VariantResult;
+  manyDomains?: VariantResult;
+}
+
+/** A single-run variant of the load: Postfix and vmta (appendfsync as the main runs) on the same load. */
+export interface VariantResult {
+  messages: number;
+  sessions: number;
+  /** What generated the load and what the sink did, for the report. */
+  loadArgs: string[];
+  sinkArgs: string[];
+  domains: number;
+  direct?: RunFigures;
+  postfix: RunFigures;
+  vmta: RunFigures;
+}
