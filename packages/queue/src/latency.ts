@@ -1,10 +1,10 @@
 /**
  * Delivery latency (received → delivered) of the whole cluster, per VMTA, as
- * histogram counters in one Redis hash: fields `<vmta>|<le>`, `<vmta>|count`
- * and `<vmta>|sum` (seconds). Written in the MULTI that records the outcome;
+ * histogram counters in one Redis hash: fields `<vmta>|<bucket index>`, `<vmta>|count`
+ * and `<vmta>|sum` (seconds). Written by the FINISH script that records the outcome;
  * turned into a Prometheus histogram (cumulative buckets) on each scrape.
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 
 /** Upper bounds (seconds): a second to a day, the range between a warm queue and a retried one. */
@@ -21,16 +21,6 @@ export interface LatencyHistogram {
 export function latencyBucket(seconds: number): number {
   const i = LATENCY_BUCKETS.findIndex((le) => seconds <= le);
   return i === -1 ? LATENCY_BUCKETS.length : i;
-}
-
-/** Queues the counters for `recipients` delivered `seconds` after they were received. */
-export function countLatency(multi: ChainableCommander, keys: Keys, vmta: string, seconds: number, recipients: number): void {
-  if (recipients <= 0) return;
-  const s = Math.max(0, seconds);
-  const key = keys.deliveryLatency();
-  multi.hincrby(key, `${vmta}|${latencyBucket(s)}`, recipients);
-  multi.hincrby(key, `${vmta}|count`, recipients);
-  multi.hincrbyfloat(key, `${vmta}|sum`, s * recipients);
 }
 
 /** Every VMTA's histogram. */

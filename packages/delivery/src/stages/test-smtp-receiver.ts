@@ -158,3 +158,36 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       }),
   };
 }
+
+/** A plain receiver that answers each message after `delayMs` and records the most connections open at once. */
+export async function startSlowReceiver(delayMs: number, host = '127.0.0.10') {
+  let open = 0;
+  let peak = 0;
+  let received = 0;
+  const server = new SMTPServer({
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    authOptional: true,
+    disableReverseLookup: true,
+    logger: false,
+    onConnect(_s, cb) {
+      open += 1;
+      peak = Math.max(peak, open);
+      cb();
+    },
+    onClose() {
+      open -= 1;
+    },
+    onData(stream, _s, cb) {
+      stream.resume();
+      stream.on('end', () =>
+        setTimeout(() => {
+          received += 1;
+          cb();
+        }, delayMs),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.server.address() as net.AddressInfo).port;
+  return { port, peak: () => peak, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}

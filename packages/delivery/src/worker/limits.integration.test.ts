@@ -11,45 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { MessageStore, QueueOps, tokenId } from '@vmta/queue';
 import { getTestRedis } from '@vmta/testing';
-import { SMTPServer } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
+import { startSlowReceiver } from '../stages/test-smtp-receiver.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const MAX_SMTP_OUT = 2;
 const TOTAL = 120;
-
-/** A receiver that takes 30 ms per message and records the most connections it had open at once. */
-async function slowReceiver() {
-  let open = 0;
-  let peak = 0;
-  let received = 0;
-  const server = new SMTPServer({
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    authOptional: true,
-    disableReverseLookup: true,
-    logger: false,
-    onConnect(_s, cb) {
-      open += 1;
-      peak = Math.max(peak, open);
-      cb();
-    },
-    onClose() {
-      open -= 1;
-    },
-    onData(stream, _s, cb) {
-      stream.resume();
-      stream.on('end', () =>
-        setTimeout(() => {
-          received += 1;
-          cb();
-        }, 30),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.10', resolve));
-  const port = (server.server.address() as { port: number }).port;
-  return { port, peak: () => peak, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 function deliveryProcess(conf: string, url: string, prefix: string): ChildProcess {
   return spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'start', '--role', 'delivery', '--config', conf], {
@@ -62,7 +29,7 @@ describe('max-smtp-out across delivery processes', () => {
   it('two processes together keep to the queue max-smtp-out', { timeout: 90_000 }, async () => {
     const t = await getTestRedis();
     const prefix = t.prefix.slice(0, -1);
-    const receiver = await slowReceiver();
+    const receiver = await startSlowReceiver(30);
     const dir = mkdtempSync(path.join(tmpdir(), 'vmta-limits-'));
     const conf = path.join(dir, 'vmta.conf');
     writeFileSync(
@@ -98,7 +65,7 @@ describe('max-smtp-out across delivery processes', () => {
   it('two processes together keep to the queue max-msg-rate', { timeout: 60_000 }, async () => {
     const t = await getTestRedis();
     const prefix = t.prefix.slice(0, -1);
-    const receiver = await slowReceiver();
+    const receiver = await startSlowReceiver(30);
     const dir = mkdtempSync(path.join(tmpdir(), 'vmta-rate-'));
     const conf = path.join(dir, 'vmta.conf');
     writeFileSync(
@@ -140,7 +107,7 @@ describe('SIGTERM of a delivery process mid-delivery', () => {
   it('exits 0 promptly, hands its mail back, and another process delivers all of it', { timeout: 90_000 }, async () => {
     const t = await getTestRedis();
     const prefix = t.prefix.slice(0, -1);
-    const receiver = await slowReceiver();
+    const receiver = await startSlowReceiver(30);
     const dir = mkdtempSync(path.join(tmpdir(), 'vmta-term-'));
     const conf = path.join(dir, 'vmta.conf');
     writeFileSync(conf, ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '</domain>'].join('\n'));

@@ -7,48 +7,15 @@ import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
 import { MessageStore } from '@vmta/queue';
 import { getTestRedis } from '@vmta/testing';
-import { SMTPServer } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
+import { startSlowReceiver } from '../stages/test-smtp-receiver.js';
 import { startDelivery } from './delivery-service.js';
-
-/** Answers each message after `delayMs` and records the most connections open at once. */
-async function slowReceiver(delayMs: number) {
-  let open = 0;
-  let peak = 0;
-  let received = 0;
-  const server = new SMTPServer({
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    authOptional: true,
-    disableReverseLookup: true,
-    logger: false,
-    onConnect(_s, cb) {
-      open += 1;
-      peak = Math.max(peak, open);
-      cb();
-    },
-    onClose() {
-      open -= 1;
-    },
-    onData(stream, _s, cb) {
-      stream.resume();
-      stream.on('end', () =>
-        setTimeout(() => {
-          received += 1;
-          cb();
-        }, delayMs),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.10', resolve));
-  const port = (server.server.address() as { port: number }).port;
-  return { port, peak: () => peak, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 describe('spreading a backlog over connections', () => {
   it('sends ten queued messages to a slow receiver over several connections at once, never more than max-smtp-out', { timeout: 60_000 }, async () => {
     const t = await getTestRedis();
     const prefix = t.prefix.slice(0, -1);
-    const receiver = await slowReceiver(700);
+    const receiver = await startSlowReceiver(700);
     const redis = new Redis(t.url);
     const store = new MessageStore(redis, { prefix });
     const config = loadConfigText(
