@@ -59,6 +59,15 @@ describe('queue operations for delivery', () => {
     }
   });
 
+  it('claims nothing from a paused queue and says so', async () => {
+    const q = 'pausedclaim.example/mta1';
+    const { id } = await store.enqueue(message(['x@pausedclaim.example']));
+    await ops.pause(q);
+    expect(await ops.claim(q, 0, Date.now(), 10, 1)).toEqual({ ids: [], remaining: -1 });
+    await ops.resume(q);
+    expect(await ops.claim(q, 0, Date.now(), 10, 1)).toEqual({ ids: [id], remaining: 0 });
+  });
+
   it('claims only due messages for a slot and gives them back when the slot is recovered', async () => {
     const q = 'claim.example/mta1';
     const a = await store.enqueue(message(['x@claim.example']));

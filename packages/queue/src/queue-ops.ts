@@ -14,8 +14,10 @@ import { epochMinute, MINUTE_COUNTERS_TTL_SECONDS } from './minute-counters.js';
 // Takes the slot's share of what is due (due / spread, at least 1, at most limit), so a small
 // backlog is spread over the queue's connections instead of lining up behind one of them.
 // An empty claim clears `awake` in the same step: an enqueue after it wakes a token.
-// Returns { due messages left after this claim, ids }.
+// Returns { due messages left after this claim, ids }; { -1, {} } when the queue is paused, so a
+// pause is seen at every claim without a round trip of its own.
 const CLAIM = `
+if redis.call('HGET', KEYS[3], 'mode') == 'paused' then return {-1, {}} end
 local due = redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1])
 local take = math.min(tonumber(ARGV[2]), math.max(1, math.ceil(due / tonumber(ARGV[4]))))
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, take)
@@ -184,7 +186,8 @@ export class QueueOps {
 
   /**
    * Claims the slot's share of the due mail: due / `spread` messages (the queue's connections),
-   * at least one, at most `limit`. `remaining`: due messages left for other connections.
+   * at least one, at most `limit`. `remaining`: due messages left for other connections, -1 when
+   * the queue is paused (nothing is claimed then).
    */
   async claim(queue: string, slot: number, now: number, limit: number, spread: number): Promise<{ ids: string[]; remaining: number }> {
     const [remaining, ids] = await this.r.vmtaClaim(

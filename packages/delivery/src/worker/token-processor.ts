@@ -95,17 +95,15 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
   const sessions = new Map<string, OpenSession>();
   const started = now();
   const budget = deps.timeBudgetMs ?? 30_000;
-  let firstBatch = true;
   let nextSlotWokenAt = -Infinity;
   let failures = state.failures;
   try {
     for (;;) {
       if (deps.stopping?.()) throw new HandBack();
-      // A pause takes effect at the next batch, not only at the next token.
-      if (!firstBatch && (await ops.state(queue)).mode === 'paused') return 'paused';
-      firstBatch = false;
       const batch = deps.batchSize ?? 50;
       const { ids, remaining } = await ops.claim(queue, slot, now(), batch, policy['max-smtp-out']);
+      // A pause takes effect at the next batch, not only at the next token (the claim sees it).
+      if (remaining < 0) return 'paused';
       if (ids.length === 0) {
         const idleMs = policy['connection-idle-timeout'];
         const open = () => [...sessions.values()].some((s) => s.session.usable);
