@@ -1,5 +1,5 @@
 /**
- * CPU priority of `vmta start`: a --role delivery process runs at nice 10 unless --nice says
+ * CPU priority of `vmta start`: a --role delivery process runs at nice 19 unless --nice says
  * otherwise (every one of its threads, read back from /proc), listeners keep the priority they
  * were started with, and a bad --nice is a usage error.
  */
@@ -80,12 +80,12 @@ describe('vmta start --nice', { timeout: 60_000 }, () => {
       child.once('exit', (code) => reject(new Error(`vmta start exited with ${code}`)));
     });
 
-  it.runIf(linux)('a delivery process lowers every one of its threads to nice 10 by default', async () => {
+  it.runIf(linux)('a delivery process lowers every one of its threads to nice 19 by default', async () => {
     const { pid, events } = await start('--role', 'delivery');
     const nices = threadNices(pid);
     expect(nices.length).toBeGreaterThan(1);
-    expect(new Set(nices)).toEqual(new Set([niceOf(10)]));
-    if (base < 10) expect(events.find((e) => e.event === 'priority')).toMatchObject({ nice: 10, threads: expect.any(Number) });
+    expect(new Set(nices)).toEqual(new Set([niceOf(19)]));
+    if (base < 19) expect(events.find((e) => e.event === 'priority')).toMatchObject({ nice: 19, threads: expect.any(Number) });
   });
 
   it.runIf(linux)('--nice sets another value, and --nice 0 leaves delivery at the priority it was started with', async () => {

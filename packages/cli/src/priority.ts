@@ -1,5 +1,5 @@
 /**
- * CPU priority of a `vmta start` process. A delivery process lowers its own priority (nice 10
+ * CPU priority of a `vmta start` process. A delivery process lowers its own priority (nice 19
  * by default) so that on a host it shares with listeners and Redis, accepting mail (what a
  * sender waits for) gets the CPU first and delivery works through the queue with what is left;
  * on a host of its own it makes no difference.

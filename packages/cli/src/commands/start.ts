@@ -21,7 +21,7 @@ const ROLES = ['all', 'listener', 'delivery'] as const;
 const SHUTDOWN_BOUND_MS = 60_000;
 type Role = (typeof ROLES)[number];
 /** nice of a --role delivery process unless --nice says otherwise: listeners and Redis get the CPU first. */
-const DELIVERY_NICE = 10;
+const DELIVERY_NICE = 19;
 
 export async function startCommand(args: string[]): Promise<number> {
   let parsed;
