@@ -1,7 +1,7 @@
 /**
  * CPU time of processes from /proc/<pid>/stat (Linux only). utime and stime are
  * fields 14 and 15, cutime/cstime (children already reaped) 16 and 17, in clock
- * ticks; the comm field is in parentheses and may itself contain spaces or ')'.
+ * ticks, the nice value field 19; the comm field is in parentheses and may itself contain spaces or ')'.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +14,8 @@ export interface ProcStat {
   cpu: number;
   /** CPU seconds of children this process has waited for. */
   childrenCpu: number;
+  /** Nice value (field 19) of the main thread. */
+  nice: number;
 }
 
 let ticks: number | undefined;
@@ -38,7 +40,7 @@ export function parseProcStat(line: string, hz = clockTicks()): ProcStat {
   // Fields after ')' start at field 3 (state).
   const rest = line.slice(close + 2).trim().split(/\s+/);
   const field = (n: number) => Number(rest[n - 3]);
-  return { pid, comm, ppid: field(4), cpu: (field(14) + field(15)) / hz, childrenCpu: (field(16) + field(17)) / hz };
+  return { pid, comm, ppid: field(4), cpu: (field(14) + field(15)) / hz, childrenCpu: (field(16) + field(17)) / hz, nice: field(19) };
 }
 
 export function readProcStat(pid: number): ProcStat | undefined {

@@ -135,4 +135,53 @@ describe('BENCHMARKS.md', () => {
     expect(md).toContain('| slow sink: vmta | 1,000 | 120 |');
     expect(md).toContain('did not finish in time');
   });
+
+  it('renders the delivery-at-normal-priority column, its check, and the accept-window CPU', () => {
+    const accept = (listener: number, delivery: number, redis: number) => ({ 'vmta listener': listener, 'vmta delivery': delivery, 'redis-server': redis, 'smtp-sink': 0.01 });
+    const base = repeated();
+    const e: E2eResult = {
+      ...base,
+      postfix: { ...base.postfix, acceptCpuPer1000: { 'postfix (all processes)': 0.9, 'smtp-sink': 0.02 }, sinkCountAtAcceptEnd: 500 },
+      vmta: { ...base.vmta, acceptCpuPer1000: accept(0.4, 0.1, 0.2), sinkCountAtAcceptEnd: 300, nice: { 'vmta listener': 0, 'vmta delivery': 19 } },
+      vmtaOtherFsync: { ...run(2100, 1600, 9), fsync: 'everysec' },
+      vmtaNormalPriority: {
+        ...run(1800, 1400, 12),
+        deliveryArgs: ['--nice', '0'],
+        acceptCpuPer1000: accept(0.4, 0.3, 0.2),
+        sinkCountAtAcceptEnd: 800,
+        nice: { 'vmta listener': 0, 'vmta delivery': 0 },
+      },
+    };
+    const md = renderBenchmarks({ machine, e2e: { ...e, ...stamp } });
+    expect(md).toContain('| vmta / Postfix (medians) | vmta (appendfsync everysec, single run), vs Postfix median | vmta, delivery at normal priority (`--nice 0`, single run), vs Postfix median |');
+    expect(md).toContain('| accepted msg/s | 11,000 (10,000–12,000) | 1,000 (800–1,200) | 2,000 (1,600–2,400) | 2.00× | 2,100 (2.10×) | 1,800 (1.80×) |');
+    // 1400 / the Postfix median of 900.
+    expect(md).toContain('| 1,600 (1.78×) | 1,400 (1.56×) |');
+    expect(md).toContain('| 1.0 / 9.0 (at 1,050/s) | 1.0 / 12.0 (at 900/s) |');
+    expect(md).toContain("delivery's nice read from /proc: 19 in the first vmta run, 0 in this one");
+    expect(md).toContain('The appendfsync everysec column, the delivery at normal priority column, the CPU, Redis and profile figures are **single runs**');
+    expect(md).toContain('| single run: vmta (appendfsync always), delivery at normal priority (`--nice 0`) | 1,000 | 1,000 | – | – | 0 | ok |');
+    expect(e2eChecks(e)).toHaveLength(11);
+    expect(md).toContain('| process | CPU s / 1,000 msg (end to end) | accept window |');
+    expect(md).toContain('| **Postfix total** | **1.000** | **0.900** |');
+    expect(md).toContain('| vmta delivery | 1.000 | 0.100 |');
+    expect(md).toContain('| **vmta total (listener + delivery + redis-server)** | **2.500** | **0.700** |');
+    expect(md).toContain('| smtp-sink (in the Postfix run / in ours) | – / – | 0.020 / 0.010 |');
+    expect(md).toContain('| vmta with appendfsync everysec: listener / delivery / redis-server | 1.000 / 1.000 / 0.500 | – |');
+    expect(md).toContain('| vmta, delivery at normal priority (`--nice 0`): listener / delivery / redis-server | 1.000 / 1.000 / 0.500 | 0.400 / 0.300 / 0.200 |');
+    expect(md).toContain('the sink had 300 of 1,000 messages in the first vmta run (delivery at nice 19), 800 of 1,000 with delivery at normal priority, 500 of 1,000 with Postfix.');
+  });
+
+  it('renders results written before the accept window and the priority run, with "–" for what they lack', () => {
+    const old: E2eResult = { ...e2e(run(2000, 1500, 10)), vmtaOtherFsync: { ...run(2100, 1600, 9), fsync: 'everysec' } };
+    const md = renderBenchmarks({ machine, e2e: { ...JSON.parse(JSON.stringify(old)), ...stamp } });
+    expect(md).not.toContain('normal priority');
+    expect(md).toContain('| accepted msg/s | 10,000 | 1,000 | 2,000 | 2.00× | 2,100 (2.10×) |');
+    expect(md).toContain('| **Postfix total** | **1.000** | – |');
+    expect(md).toContain('| vmta delivery | 1.000 | – |');
+    expect(md).toContain('| **vmta total (listener + delivery + redis-server)** | **2.500** | – |');
+    expect(md).toContain('| vmta with appendfsync everysec: listener / delivery / redis-server | 1.000 / 1.000 / 0.500 | – |');
+    expect(md).toContain('Accept window: not recorded in these results (–).');
+    expect(e2eChecks(old)).toHaveLength(4);
+  });
 });

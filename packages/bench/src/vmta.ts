@@ -49,6 +49,8 @@ export interface VmtaProcess {
   pid: number;
   logFile: string;
   cpu(): number;
+  /** Nice value of its main thread from /proc (undefined once it is gone). */
+  nice(): number | undefined;
   /** SIGTERM, then SIGKILL after timeoutMs. Resolves once the process is gone. */
   stop(timeoutMs?: number): Promise<void>;
   exited(): boolean;
@@ -63,6 +65,8 @@ export interface SpawnVmtaOptions {
   dir: string;
   /** e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/x'] */
   nodeFlags?: string[];
+  /** Arguments of `vmta start` after BENCH_VMTA_ARGS (so they win), e.g. ['--nice', '0']. */
+  args?: string[];
   name?: string;
 }
 
@@ -92,7 +96,7 @@ function waitForEvent(logFile: string, match: (ev: Record<string, unknown>) => b
 export async function spawnVmta(o: SpawnVmtaOptions): Promise<VmtaProcess> {
   const logFile = path.join(o.dir, `${o.name ?? o.role}.log`);
   const fd = openSync(logFile, 'a');
-  const child = track(spawn(process.execPath, [...(o.nodeFlags ?? []), o.cli, 'start', '--role', o.role, '--config', o.config, '--data-dir', path.join(o.dir, 'data'), ...(process.env.BENCH_VMTA_ARGS ? process.env.BENCH_VMTA_ARGS.split(' ') : [])], {
+  const child = track(spawn(process.execPath, [...(o.nodeFlags ?? []), o.cli, 'start', '--role', o.role, '--config', o.config, '--data-dir', path.join(o.dir, 'data'), ...(process.env.BENCH_VMTA_ARGS ? process.env.BENCH_VMTA_ARGS.split(' ') : []), ...(o.args ?? [])], {
     cwd: o.dir,
     env: { ...process.env, REDIS_URL: o.redisUrl, VMTA_PREFIX: o.prefix, NODE_OPTIONS: '' },
     stdio: ['ignore', fd, fd],
@@ -117,6 +121,7 @@ export async function spawnVmta(o: SpawnVmtaOptions): Promise<VmtaProcess> {
     pid: child.pid!,
     logFile,
     cpu: () => readProcStat(child.pid!)?.cpu ?? 0,
+    nice: () => readProcStat(child.pid!)?.nice,
     stop,
     exited: () => child.exitCode !== null || child.signalCode !== null,
   };

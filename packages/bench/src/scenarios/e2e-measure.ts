@@ -11,7 +11,17 @@ import type { Latency, RunFigures } from './e2e-types.js';
 
 export interface Meter {
   name: string;
+  /** CPU seconds so far. */
   read(): number;
+  /** The process's nice value, for our own processes (recorded at the end of the run). */
+  nice?: () => number | undefined;
+}
+
+/** CPU seconds per 1,000 messages between two readings of every meter. */
+function cpuPer1000(meters: Meter[], before: number[], after: number[], messages: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  meters.forEach((m, i) => (out[m.name] = ((after[i]! - before[i]!) * 1000) / messages));
+  return out;
 }
 
 export type Target = { host: string; port: number };
@@ -42,14 +52,20 @@ export async function measure(
     return Number.NaN;
   });
   const src = await send(target);
+  // The accept window ends here: everything is accepted, delivery may still be behind.
+  const atAccept = meters.map((m) => m.read());
+  const sinkCountAtAcceptEnd = sink.count() - offset;
   if (src.exitCode !== 0) ctx.log(`  load generator exited ${src.exitCode}: ${src.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const tEnd = await arrived;
   const after = meters.map((m) => m.read());
+  const nice: Record<string, number> = {};
+  for (const m of meters) {
+    const v = m.nice?.();
+    if (v !== undefined) nice[m.name] = v;
+  }
   await sleep(1000);
   const o1 = outcomes ? await outcomes() : undefined;
   const e2eMs = tEnd - t0;
-  const cpuPer1000: Record<string, number> = {};
-  meters.forEach((m, i) => (cpuPer1000[m.name] = ((after[i]! - before[i]!) * 1000) / messages));
   return {
     messages,
     acceptMs: src.ms,
@@ -60,7 +76,10 @@ export async function measure(
     ...(cutoff ? { cutoffMs: cutoff.ms } : {}),
     ...(o0 && o1 ? { deferred: o1.deferred - o0.deferred, bounced: o1.bounced - o0.bounced } : {}),
     sourceExitCode: src.exitCode,
-    cpuPer1000,
+    cpuPer1000: cpuPer1000(meters, before, after, messages),
+    acceptCpuPer1000: cpuPer1000(meters, before, atAccept, messages),
+    sinkCountAtAcceptEnd,
+    ...(Object.keys(nice).length ? { nice } : {}),
   };
 }
 

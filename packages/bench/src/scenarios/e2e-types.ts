@@ -29,6 +29,15 @@ export interface RunFigures {
   sourceExitCode: number | null;
   /** CPU seconds per 1,000 messages, per process (or process tree), over the end-to-end window. */
   cpuPer1000: Record<string, number>;
+  /**
+   * The same over the accept window only: from the start of the load until the load generator
+   * finished (every message accepted), per 1,000 messages. Absent in results written before it.
+   */
+  acceptCpuPer1000?: Record<string, number>;
+  /** What the sink had when the load generator finished (how far delivery kept up while accepting). */
+  sinkCountAtAcceptEnd?: number;
+  /** Nice value of each of our processes read from /proc at the end of the run (vmta runs only). */
+  nice?: Record<string, number>;
   latency?: Latency;
 }
 
@@ -41,6 +50,12 @@ export interface E2eResult {
   vmta: RunFigures;
   /** The same run with the other appendfsync policy (accept, end to end, latency only). */
   vmtaOtherFsync?: RunFigures & { fsync: string };
+  /**
+   * The same load and appendfsync as the main vmta runs, but the delivery process started with these
+   * extra `vmta start` arguments (`--nice 0`: normal priority instead of the delivery default, nice 19).
+   * Single run (accept, end to end, latency); absent in results written before it.
+   */
+  vmtaNormalPriority?: RunFigures & { deliveryArgs: string[] };
   redis: {
     commandsPerMessage: PerMessageStat[];
     totalCallsPerMessage: number;

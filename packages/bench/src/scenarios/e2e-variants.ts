@@ -23,7 +23,7 @@ export async function runSlowSink(ctx: Context, opts: BenchOptions, load: Source
   // vmta gets twice what Postfix needed (at least a minute): a cut-off run is reported as such, with what arrived by then.
   const vmtaLimit = Math.max(60_000, 2 * (Number.isFinite(postfix.endToEndMs) ? postfix.endToEndMs : postfixLimit));
   ctx.log(`e2e slow sink: ${slow.messages} messages to vmta (cut off after ${Math.round(vmtaLimit / 1000)} s)`);
-  const vmta = await withVmta(ctx, opts.fsync, maxSmtpOut, sinkArgs, (env) => measureVmta(ctx, env, slow.messages, smtpSource(ctx, slow), vmtaLimit));
+  const vmta = await withVmta(ctx, opts.fsync, maxSmtpOut, { sinkArgs }, (env) => measureVmta(ctx, env, slow.messages, smtpSource(ctx, slow), vmtaLimit));
   ctx.log(`  vmta: accepted ${vmta.acceptedPerSec.toFixed(0)}/s, end to end ${vmta.endToEndPerSec.toFixed(0)}/s, sink ${vmta.sinkCount}/${slow.messages}, deferred ${vmta.deferred}`);
   return { messages: slow.messages, sessions: slow.sessions, loadArgs: sourceArgs(slow, '<host>', 0).slice(0, -1), sinkArgs, domains: 1, postfix, vmta };
 }
@@ -40,7 +40,7 @@ export async function runManyDomains(ctx: Context, opts: BenchOptions, load: Sou
   ctx.log('e2e many domains: to Postfix');
   const postfix = await withPostfix(ctx, maxSmtpOut, [], (env) => measurePostfix(ctx, env, many.messages, send));
   ctx.log('e2e many domains: to vmta');
-  const vmta = await withVmta(ctx, opts.fsync, maxSmtpOut, [], (env) => measureVmta(ctx, env, many.messages, send));
+  const vmta = await withVmta(ctx, opts.fsync, maxSmtpOut, {}, (env) => measureVmta(ctx, env, many.messages, send));
   ctx.log(`  vmta: accepted ${vmta.acceptedPerSec.toFixed(0)}/s, end to end ${vmta.endToEndPerSec.toFixed(0)}/s, sink ${vmta.sinkCount}/${many.messages}, deferred ${vmta.deferred}`);
   return {
     messages: many.messages,

@@ -37,16 +37,22 @@ export interface VmtaEnv {
   spawnRole(role: 'listener' | 'delivery', nodeFlags?: string[], name?: string): Promise<VmtaProcess>;
 }
 
+/** How one run's processes are started: smtp-sink's arguments, extra `vmta start` arguments of the delivery process. */
+export interface VmtaSetup {
+  sinkArgs?: string[];
+  deliveryArgs?: string[];
+}
+
 /** A fresh Redis (AOF, the given appendfsync), sink, listener and delivery process for one run. */
-export async function withVmta<T>(ctx: Context, fsync: Fsync, maxSmtpOut: number, sinkArgs: string[], fn: (env: VmtaEnv) => Promise<T>): Promise<T> {
+export async function withVmta<T>(ctx: Context, fsync: Fsync, maxSmtpOut: number, setup: VmtaSetup, fn: (env: VmtaEnv) => Promise<T>): Promise<T> {
   const tmp = tempDir('vmta');
   const redis = await startBenchRedis(path.join(tmp.dir, 'redis'), fsync);
-  const sink = await startSink(ctx.tools.smtpSink, ADDR.sink, await getFreePort(ADDR.sink), sinkArgs);
+  const sink = await startSink(ctx.tools.smtpSink, ADDR.sink, await getFreePort(ADDR.sink), setup.sinkArgs ?? []);
   const listenAt = { host: ADDR.listener, port: await getFreePort(ADDR.listener) };
   const config = path.join(tmp.dir, 'vmta.conf');
   writeFileSync(config, benchConfig({ listener: listenAt, sink, maxSmtpOut }));
   const spawnRole = (role: 'listener' | 'delivery', nodeFlags?: string[], name?: string) =>
-    spawnVmta({ cli: ctx.cli, config, role, redisUrl: redis.url, prefix: PREFIX, dir: tmp.dir, nodeFlags, name });
+    spawnVmta({ cli: ctx.cli, config, role, redisUrl: redis.url, prefix: PREFIX, dir: tmp.dir, nodeFlags, name, args: role === 'delivery' ? setup.deliveryArgs : undefined });
   const procs: VmtaProcess[] = [];
   try {
     const listener = await spawnRole('listener');
@@ -77,8 +83,8 @@ export function measureVmta(ctx: Context, env: VmtaEnv, messages: number, send: 
     env.listenAt,
     send,
     [
-      { name: 'vmta listener', read: () => env.listener.cpu() },
-      { name: 'vmta delivery', read: () => env.delivery.cpu() },
+      { name: 'vmta listener', read: () => env.listener.cpu(), nice: () => env.listener.nice() },
+      { name: 'vmta delivery', read: () => env.delivery.cpu(), nice: () => env.delivery.nice() },
       { name: 'redis-server', read: env.redis.cpu },
       { name: 'smtp-sink', read: env.sink.cpu },
     ],
@@ -169,7 +175,10 @@ async function vmtaExtras(ctx: Context, opts: BenchOptions, env: VmtaEnv, load: 
   };
 }
 
-/** One measured vmta run plus its latency; with `extras`, also the Redis figures and the profile. */
+/**
+ * One measured vmta run plus its latency; with `extras`, also the Redis figures and the profile.
+ * `deliveryArgs` go to the delivery process's `vmta start` (e.g. `--nice 0`).
+ */
 export async function runVmta(
   ctx: Context,
   opts: BenchOptions,
@@ -177,13 +186,15 @@ export async function runVmta(
   maxSmtpOut: number,
   fsync: Fsync,
   extras: boolean,
+  deliveryArgs: string[] = [],
 ): Promise<{ figures: RunFigures; redis?: RedisFigures; profile?: E2eResult['profile'] }> {
-  return withVmta(ctx, fsync, maxSmtpOut, [], async (env) => {
+  return withVmta(ctx, fsync, maxSmtpOut, { deliveryArgs }, async (env) => {
     await env.redis.resetStats();
     const figures = await measureVmta(ctx, env, load.messages, smtpSource(ctx, load));
     const stats = await env.redis.commandStats();
     const slowlog = await env.redis.slowlog(10);
-    ctx.log(`  vmta (appendfsync ${fsync}): accepted ${figures.acceptedPerSec.toFixed(0)}/s, end to end ${figures.endToEndPerSec.toFixed(0)}/s, sink ${figures.sinkCount}/${load.messages}, deferred ${figures.deferred}`);
+    const nice = figures.nice ? `, nice listener ${figures.nice['vmta listener']} / delivery ${figures.nice['vmta delivery']}` : '';
+    ctx.log(`  vmta (appendfsync ${fsync}${nice}): accepted ${figures.acceptedPerSec.toFixed(0)}/s, end to end ${figures.endToEndPerSec.toFixed(0)}/s, sink ${figures.sinkCount}/${load.messages}, deferred ${figures.deferred}`);
     const rate = figures.acceptedPerSec / 2;
     ctx.log(`  vmta latency at ${rate.toFixed(0)}/s`);
     figures.latency = await latencyAt(env.sink, figures.sinkCount, rate, latencyCount(opts), env.listenAt, load);

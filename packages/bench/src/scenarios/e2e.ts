@@ -9,8 +9,10 @@
  * of that run's accepted rate; for (3) Redis memory per queued message (delivery
  * stopped), Redis commands per message, and a --cpu-prof run of our processes.
  * (2) and (3) are repeated --runs times, alternating which goes first; the
- * report gives medians. Two single-run variants follow: a sink that answers
- * DATA only after a delay (smtp-sink -w), and recipients over many domains.
+ * report gives medians. Single runs of (3) follow: with the other appendfsync, and
+ * with the delivery process at normal priority (`--nice 0`, not its default 19).
+ * Two single-run variants follow: a sink that answers DATA only after a delay
+ * (smtp-sink -w), and recipients over many domains.
  * Every run is checked: the sink got exactly what was sent, nothing deferred.
  */
 import type { BenchOptions } from '../args.js';
@@ -57,6 +59,10 @@ export async function runE2e(ctx: Context, opts: BenchOptions): Promise<E2eResul
   const other = opts.fsync === 'always' ? 'everysec' : 'always';
   ctx.log(`e2e (single run): the same with appendfsync ${other}`);
   const otherRun = await runVmta(ctx, opts, load, maxSmtpOut, other, false);
+  // `vmta start --role delivery` runs at nice 19 by default; what that costs or buys, on the same load.
+  const deliveryArgs = ['--nice', '0'];
+  ctx.log(`e2e (single run): the same with appendfsync ${opts.fsync}, delivery at normal priority (${deliveryArgs.join(' ')})`);
+  const normalPriority = await runVmta(ctx, opts, load, maxSmtpOut, opts.fsync, false, deliveryArgs);
   const slowSink = opts.variants ? await runSlowSink(ctx, opts, load, maxSmtpOut) : undefined;
   const manyDomains = opts.variants ? await runManyDomains(ctx, opts, load, maxSmtpOut) : undefined;
   return {
@@ -67,6 +73,7 @@ export async function runE2e(ctx: Context, opts: BenchOptions): Promise<E2eResul
     postfix: firstPostfix!,
     vmta: runs.vmta[0]!,
     vmtaOtherFsync: { ...otherRun.figures, fsync: other },
+    vmtaNormalPriority: { ...normalPriority.figures, deliveryArgs },
     redis: redis!,
     profile,
     runs,
