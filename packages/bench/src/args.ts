@@ -47,7 +47,7 @@ export class UsageError extends Error {
 export const USAGE = `usage: pnpm bench [options]
   --scenario e2e|queues|million|all   what to run (default all; repeatable)
   --messages N        messages per end-to-end run (default 10000)
-  --runs N            repeat the end-to-end runs N times and report medians (default 3; --quick: 1)
+  --runs N            repeat the end-to-end runs and the queues drains N times, report medians (default 3; --quick: 1)
   --slow-messages N   messages of the slow-sink variant (default 2000), --slow-delay S its smtp-sink -w delay (default 1)
   --many-domains N    recipient domains of the many-domain variant (default 1000)
   --no-variants       skip the slow-sink and many-domain variants of e2e

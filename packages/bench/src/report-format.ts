@@ -18,6 +18,8 @@ export const TARGETS = {
    */
   idleCpuPct: 1,
   idleCommandsPerSec: 10,
+  /** "The rest must drain at full speed": with the blocked queues, at least this share of the control's drain rate. */
+  drainVsUnblocked: 0.9,
 } as const;
 
 export const n0 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));

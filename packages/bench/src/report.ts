@@ -15,6 +15,16 @@ export { e2eChecks, endToEndOrCutoff } from './report-checks.js';
 export { e2eMedians, e2eTargets, spreadCell, type RunSpreads } from './report-e2e.js';
 export { TARGETS, type Stamp } from './report-format.js';
 
+/** ", median of N runs" when there were several. */
+function runsNote(runs: number[] | undefined): string {
+  return runs && runs.length > 1 ? `, median of ${runs.length} runs` : '';
+}
+
+/** A median with the min–max of its runs, when there were several. */
+function withSpread(median: number, runs: number[] | undefined): string {
+  return runs && runs.length > 1 ? `${n0(median)} (${n0(Math.min(...runs))}–${n0(Math.max(...runs))})` : n0(median);
+}
+
 export interface BenchResults {
   machine: Machine;
   e2e?: E2eResult & Stamp;
@@ -61,7 +71,17 @@ function renderQueues(q: QueuesResult & Stamp, e2e?: E2eResult): string {
       ['figure', 'value', 'target', 'holds'],
       [
         ['enqueue (msg/s)', n0((q.enqueued * 1000) / q.enqueueMs), '', ''],
-        [`drain of the ${n0(q.deliverable)} deliverable messages (msg/s)`, n0(q.drainPerSec), full ? `single-domain drain: ${n0(full)} msg/s` : '', '–'],
+        [`drain of the ${n0(q.deliverable)} deliverable messages (msg/s)${runsNote(q.drainRuns?.blocked)}`, withSpread(q.drainPerSec, q.drainRuns?.blocked), full ? `single-domain drain: ${n0(full)} msg/s` : '', '–'],
+        ...(q.unblockedDrainPerSec
+          ? [
+              [
+                `control: ${n0(q.deliverable)} one-message domains, none blocked (msg/s)${runsNote(q.drainRuns?.unblocked)}`,
+                `${withSpread(q.unblockedDrainPerSec, q.drainRuns?.unblocked)}; with the blocked queues: ${(q.drainPerSec / q.unblockedDrainPerSec).toFixed(2)}×`,
+                `≥ ${TARGETS.drainVsUnblocked}× of the control`,
+                holds(q.drainPerSec >= TARGETS.drainVsUnblocked * q.unblockedDrainPerSec),
+              ],
+            ]
+          : []),
         [`delivery CPU while only blocked queues remain (${idle.seconds} s)`, `${n2(idle.deliveryCpuPct)} % of a core`, `≤ ${TARGETS.idleCpuPct} %`, holds(idle.deliveryCpuPct <= TARGETS.idleCpuPct)],
         ['Redis commands/s in that window', n1(idle.redisCommandsPerSec), `≤ ${TARGETS.idleCommandsPerSec}`, holds(idle.redisCommandsPerSec <= TARGETS.idleCommandsPerSec)],
         ['redis-server CPU in that window', `${n2(idle.redisCpuPct)} % of a core`, '', ''],

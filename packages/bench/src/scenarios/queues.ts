@@ -6,7 +6,9 @@
  * throttled (`max-msg-rate 1/h`: its first message goes, the second waits).
  * One delivery process then drains the rest to the sink; once it has, we watch
  * for a while with only the blocked queues left: the delivery process's CPU and
- * Redis commands per second must be near zero.
+ * Redis commands per second must be near zero. A control run drains as many
+ * one-message domains with none blocked, to show the blocked ones cost the rest
+ * nothing.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +19,7 @@ import { attributeCommands, startBenchRedis } from '../bench-redis.js';
 import { messageWithHeaders, textPayload } from '../bodies.js';
 import type { CommandStat } from '../redis-info.js';
 import { startSink } from '../sink.js';
+import { median } from '../runs.js';
 import { perSecond } from '../stats.js';
 import { benchConfig, spawnVmta, type VmtaProcess } from '../vmta.js';
 import { ADDR, deadline, FROM, pool, sleep, tempDir, type Context } from './common.js';
@@ -42,6 +45,13 @@ export interface QueuesResult {
   deliverable: number;
   drainMs: number;
   drainPerSec: number;
+  /**
+   * The control: as many one-message domains as were deliverable, none blocked, on a fresh Redis and
+   * delivery process. The blocked queues must not slow the rest down: drainPerSec ≈ this.
+   */
+  unblockedDrainPerSec?: number;
+  /** Every drain rate measured, with the blocked queues and without (medians above when there are several). */
+  drainRuns?: { blocked: number[]; unblocked: number[] };
   idle: {
     seconds: number;
     deliveryCpuSeconds: number;
@@ -60,19 +70,111 @@ export interface QueuesResult {
   stillQueued: number;
 }
 
-export async function runQueues(ctx: Context, opts: BenchOptions): Promise<QueuesResult> {
-  const tmp = tempDir('queues');
+interface QueuesEnv {
+  redis: Awaited<ReturnType<typeof startBenchRedis>>;
+  sink: Awaited<ReturnType<typeof startSink>>;
+  store: MessageStore;
+  prefix: string;
+  /** Starts the one delivery process of this environment (stopped with it). */
+  startDelivery(name?: string): Promise<VmtaProcess>;
+}
+
+/** A private Redis, sink and configuration for one drain; everything is stopped and removed after `fn`. */
+async function withQueuesEnv<T>(ctx: Context, opts: BenchOptions, name: string, extra: string[], fn: (env: QueuesEnv) => Promise<T>): Promise<T> {
+  const tmp = tempDir(name);
   const redis = await startBenchRedis(path.join(tmp.dir, 'redis'), opts.fsync);
   const sink = await startSink(ctx.tools.smtpSink, ADDR.sink, await getFreePort(ADDR.sink));
   const prefix = 'bench';
   const config = path.join(tmp.dir, 'vmta.conf');
-  writeFileSync(config, benchConfig({ sink, maxSmtpOut: 20, extra: ['<domain *.throttle.bench.test>', '  max-msg-rate 1/h', '</domain>'] }));
-  const plan = domainPlan(opts.domains, opts.blocked);
+  writeFileSync(config, benchConfig({ sink, maxSmtpOut: 20, extra }));
   const store = new MessageStore(redis.client, { prefix });
-  const ops = new QueueOps(redis.client, prefix);
-  const body = Buffer.from(messageWithHeaders(textPayload(2000), FROM, 'rcpt@domain', 'queues'));
   let delivery: VmtaProcess | undefined;
+  const startDelivery = async (procName?: string) =>
+    (delivery = await spawnVmta({ cli: ctx.cli, config, role: 'delivery', redisUrl: redis.url, prefix, dir: tmp.dir, ...(procName ? { name: procName } : {}) }));
   try {
+    return await fn({ redis, sink, store, prefix, startDelivery });
+  } finally {
+    await delivery?.stop();
+    await store.dispatcher.close();
+    await sink.stop();
+    await redis.stop();
+    tmp.remove();
+  }
+}
+
+/** One message per planned domain message, 64 in flight; the time it took. */
+async function enqueuePlan(store: MessageStore, plan: Array<{ domain: string; messages: number }>): Promise<number> {
+  const body = Buffer.from(messageWithHeaders(textPayload(2000), FROM, 'rcpt@domain', 'queues'));
+  const t0 = performance.now();
+  await pool(plan, 64, async (p) => {
+    for (let m = 0; m < p.messages; m++) {
+      await store.enqueue({
+        mailFrom: FROM,
+        recipients: [{ address: `rcpt@${p.domain}`, domain: p.domain }],
+        body,
+        vmta: 'bench',
+        source: { ip: '127.0.0.1', listener: 'bench' },
+        receivedAt: Date.now(),
+      });
+    }
+  });
+  return performance.now() - t0;
+}
+
+/** The control: `count` one-message domains, none blocked, drained by a fresh delivery process (msg/s). */
+function unblockedDrain(ctx: Context, opts: BenchOptions, count: number): Promise<number> {
+  return withQueuesEnv(ctx, opts, 'queues-control', [], async ({ sink, store, startDelivery }) => {
+    await enqueuePlan(store, Array.from({ length: count }, (_, i) => ({ domain: `d${i}.control.bench.test`, messages: 1 })));
+    const arrived = sink.waitFor(count, deadline(count, 20));
+    const t0 = performance.now();
+    await startDelivery('delivery-control');
+    return perSecond(count, (await arrived) - t0);
+  });
+}
+
+/**
+ * The blocked drain with its idle window, then `opts.runs` drains of the control and as many of the
+ * blocked plan in all (alternating), so the comparison is between medians, not two single runs on a
+ * shared machine.
+ */
+export async function runQueues(ctx: Context, opts: BenchOptions): Promise<QueuesResult> {
+  const result = await runBlocked(ctx, opts, true);
+  const blocked = [result.drainPerSec];
+  const unblocked: number[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    ctx.log(`queues control ${i + 1}/${opts.runs}: ${result.deliverable} one-message domains, none blocked`);
+    unblocked.push(await unblockedDrain(ctx, opts, result.deliverable));
+    ctx.log(`  drained at ${unblocked[i]!.toFixed(0)}/s`);
+    if (i + 1 < opts.runs) blocked.push((await runBlocked(ctx, opts, false)).drainPerSec);
+  }
+  return { ...result, drainPerSec: median(blocked), unblockedDrainPerSec: median(unblocked), drainRuns: { blocked, unblocked } };
+}
+
+function blockedCounts(plan: ReturnType<typeof domainPlan>): QueuesResult['blocked'] {
+  return {
+    paused: plan.filter((p) => p.kind === 'paused').length,
+    retry: plan.filter((p) => p.kind === 'retry').length,
+    throttle: plan.filter((p) => p.kind === 'throttle').length,
+  };
+}
+
+/** The figures of a drain-only run (no idle window). */
+function noIdle(plan: ReturnType<typeof domainPlan>, opts: BenchOptions): Omit<QueuesResult, 'enqueueMs' | 'deliverable' | 'drainMs' | 'drainPerSec'> {
+  return {
+    domains: plan.length,
+    blocked: blockedCounts(plan),
+    enqueued: plan.reduce((sum, p) => sum + p.messages, 0),
+    idle: { seconds: 0, deliveryCpuSeconds: 0, deliveryCpuPct: 0, redisCpuPct: 0, redisCommandsPerSec: 0, commands: {}, deliveredDuringIdle: 0, commandsByKind: {} },
+    stillQueued: 0,
+  };
+}
+
+/** The plan with its blocked queues; with `watchIdle`, then the idle window (else its figures are zero). */
+function runBlocked(ctx: Context, opts: BenchOptions, watchIdle: boolean): Promise<QueuesResult> {
+  const throttle = ['<domain *.throttle.bench.test>', '  max-msg-rate 1/h', '</domain>'];
+  return withQueuesEnv(ctx, opts, 'queues', throttle, async ({ redis, sink, store, prefix, startDelivery }) => {
+    const plan = domainPlan(opts.domains, opts.blocked);
+    const ops = new QueueOps(redis.client, prefix);
     ctx.log(`queues: enqueueing ${plan.length} domains (${opts.blocked} blocked)`);
     const retryAt = Date.now() + 3_600_000;
     for (const p of plan) {
@@ -80,27 +182,15 @@ export async function runQueues(ctx: Context, opts: BenchOptions): Promise<Queue
       if (p.kind === 'paused') await ops.pause(q);
       if (p.kind === 'retry') await ops.enterRetry(q, retryAt);
     }
-    const t0 = performance.now();
-    await pool(plan, 64, async (p) => {
-      for (let m = 0; m < p.messages; m++) {
-        await store.enqueue({
-          mailFrom: FROM,
-          recipients: [{ address: `rcpt@${p.domain}`, domain: p.domain }],
-          body,
-          vmta: 'bench',
-          source: { ip: '127.0.0.1', listener: 'bench' },
-          receivedAt: Date.now(),
-        });
-      }
-    });
-    const enqueueMs = performance.now() - t0;
+    const enqueueMs = await enqueuePlan(store, plan);
     const deliverable = plan.filter((p) => p.kind === 'open' || p.kind === 'throttle').length;
     ctx.log(`  enqueued in ${(enqueueMs / 1000).toFixed(1)} s; delivering ${deliverable}`);
     const arrived = sink.waitFor(deliverable, deadline(deliverable, 20));
     const tDrain = performance.now();
-    delivery = await spawnVmta({ cli: ctx.cli, config, role: 'delivery', redisUrl: redis.url, prefix, dir: tmp.dir });
+    const delivery = await startDelivery();
     const drainMs = (await arrived) - tDrain;
-    ctx.log(`  drained ${deliverable} in ${(drainMs / 1000).toFixed(1)} s; watching the blocked queues for ${opts.idleSeconds} s`);
+    ctx.log(`  drained ${deliverable} in ${(drainMs / 1000).toFixed(1)} s${watchIdle ? `; watching the blocked queues for ${opts.idleSeconds} s` : ''}`);
+    if (!watchIdle) return { ...noIdle(plan, opts), enqueueMs, deliverable, drainMs, drainPerSec: perSecond(deliverable, drainMs) };
     await sleep(5000);
 
     const sink0 = sink.count();
@@ -123,11 +213,7 @@ export async function runQueues(ctx: Context, opts: BenchOptions): Promise<Queue
     });
     return {
       domains: plan.length,
-      blocked: {
-        paused: plan.filter((p) => p.kind === 'paused').length,
-        retry: plan.filter((p) => p.kind === 'retry').length,
-        throttle: plan.filter((p) => p.kind === 'throttle').length,
-      },
+      blocked: blockedCounts(plan),
       enqueued: plan.reduce((sum, p) => sum + p.messages, 0),
       enqueueMs,
       deliverable,
@@ -145,11 +231,5 @@ export async function runQueues(ctx: Context, opts: BenchOptions): Promise<Queue
       },
       stillQueued,
     };
-  } finally {
-    await delivery?.stop();
-    await store.dispatcher.close();
-    await sink.stop();
-    await redis.stop();
-    tmp.remove();
-  }
+  });
 }
