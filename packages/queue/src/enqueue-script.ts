@@ -14,8 +14,10 @@ import type { Keys } from './keys.js';
 //       n, meta field/value (n values), n, rcpt field/value (n values),
 //       queues, per queue: name, wake mark, recipients,
 //       records, per record: n, field/value (n values).
-// Returns, per queue, 1 when its token is awake (it will find this mail by itself), else 0;
-// then, per queue, 1 when the queue held no mail before (its bounce-after sweep needs scheduling).
+// Returns, per queue, 1 when no token needs waking: its token is awake (it will find this mail by
+// itself), or the queue is paused and already held mail (a token would only find the pause; resuming
+// wakes it); else 0. Then, per queue, 1 when the queue held no mail before (its bounce-after sweep needs
+// scheduling: the first message of a paused queue still wakes a token, which schedules it).
 export const ENQUEUE_LUA = `
 local a = 7
 local function take()
@@ -35,8 +37,9 @@ local first = {}
 for q = 1, queues do
   local k = 8 + (q - 1) * 4
   local name, mark, count = ARGV[a], ARGV[a + 1], ARGV[a + 2]; a = a + 3
-  awake[q] = redis.call('EXISTS', KEYS[k + 4])
   first[q] = redis.call('EXISTS', KEYS[k + 2]) == 0 and 1 or 0
+  local held = first[q] == 0 and redis.call('HGET', KEYS[k + 3], 'mode') == 'paused'
+  awake[q] = (held or redis.call('EXISTS', KEYS[k + 4]) == 1) and 1 or 0
   redis.call('ZADD', KEYS[k + 1], 'NX', received, id)
   redis.call('ZADD', KEYS[k + 2], 'NX', received, id)
   redis.call('HINCRBY', KEYS[k + 3], 'queued', count)

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { canStartPrivateRedis, getTestRedis, startPrivateRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStore, QueueUnavailableError, createRedis, newMessageId, redisReady, type NewMessage, RateCounter } from './index.js';
+import { MessageStore, QueueOps, QueueUnavailableError, createRedis, newMessageId, redisReady, type NewMessage, RateCounter } from './index.js';
 
 function message(overrides: Partial<NewMessage> = {}): NewMessage {
   const line = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n';
@@ -53,6 +53,35 @@ describe('MessageStore', () => {
     expect(await store.queued('other.test/mta1')).toContain(id);
     const bodyKeys = await redis.keys(`${t.prefix}{m:${id}}:*`);
     expect(bodyKeys.sort()).toEqual([`${t.prefix}{m:${id}}:body`, `${t.prefix}{m:${id}}:meta`, `${t.prefix}{m:${id}}:rcpts`]);
+  });
+
+  it('wakes a paused queue only for its first message (whose token schedules the bounce-after sweep), not for every message', async () => {
+    const ops = new QueueOps(redis, t.prefix.slice(0, -1));
+    const ref = { queue: 'paused-wake.example/mta1', domain: 'paused-wake.example', vmta: 'mta1' };
+    const to = (local: string) => message({ recipients: [{ address: `${local}@paused-wake.example`, domain: 'paused-wake.example' }] });
+    await ops.pause(ref.queue);
+    const first = await store.enqueue(to('a'));
+    const token = await store.dispatcher.tokenJob(ref);
+    expect(await token?.getState()).toBe('waiting');
+    // The token's pass finds the pause and goes away (what delivery does), and its awake mark runs out.
+    await token!.remove();
+    await redis.del(store.keys.queueAwake(ref.queue));
+    const second = await store.enqueue(to('b'));
+    const third = await store.enqueue(to('c'));
+    expect(await store.dispatcher.tokenJob(ref)).toBeUndefined();
+    expect((await store.queued(ref.queue)).sort()).toEqual([first.id, second.id, third.id].sort());
+    // What `vmta resume` and the HTTP resume do.
+    await ops.resume(ref.queue);
+    await store.dispatcher.wake(ref);
+    expect(await (await store.dispatcher.tokenJob(ref))?.getState()).toBe('waiting');
+    // A queue that is not paused wakes a token whenever none is awake.
+    const open = { queue: 'open-wake.example/mta1', domain: 'open-wake.example', vmta: 'mta1' };
+    const toOpen = message({ recipients: [{ address: 'x@open-wake.example', domain: 'open-wake.example' }] });
+    await store.enqueue(toOpen);
+    await (await store.dispatcher.tokenJob(open))!.remove();
+    await redis.del(store.keys.queueAwake(open.queue));
+    await store.enqueue(toOpen);
+    expect(await (await store.dispatcher.tokenJob(open))?.getState()).toBe('waiting');
   });
 
   it('compresses a body when that pays and keeps small ones raw', async () => {

@@ -184,8 +184,9 @@ describe('delivery of queued mail', () => {
     const ids = [];
     for (const r of ['a', 'b', 'c']) ids.push((await store.enqueue(message([`${r}@slow.example`]))).id);
     await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(1);
-    const token = await store.dispatcher.lane('mta1').getJob(tokenId('slow.example/mta1', 0));
-    await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
+    // Looked up on every poll: between two runs the token can be briefly gone (completed, then re-added).
+    const tokenState = async () => (await store.dispatcher.lane('mta1').getJob(tokenId('slow.example/mta1', 0)))?.getState();
+    await expect.poll(tokenState, { timeout: 10_000 }).toBe('delayed');
     expect((await store.queued('slow.example/mta1')).length).toBe(2);
     expect(receiver!.messages.length).toBe(1);
   });
@@ -197,8 +198,8 @@ describe('delivery of queued mail', () => {
     const config = loadConfigText(configFor(receiver!.port, '').replace('smtp-source-host 127.0.0.2 mta1.example.test', 'smtp-source-host 127.0.0.2 mta1.example.test\n  max-smtp-out 0'));
     delivery = await startDelivery({ config, redisUrl: t.url, prefix: t.prefix.slice(0, -1), concurrency: 4 });
     await store.enqueue(message(['a@v1.example', 'b@v2.example']));
-    const token = await store.dispatcher.lane('mta1').getJob(tokenId('v1.example/mta1', 0));
-    await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
+    const tokenState = async () => (await store.dispatcher.lane('mta1').getJob(tokenId('v1.example/mta1', 0)))?.getState();
+    await expect.poll(tokenState, { timeout: 10_000 }).toBe('delayed');
     expect(receiver!.connections.length).toBe(0);
   });
 });
