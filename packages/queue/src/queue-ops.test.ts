@@ -81,6 +81,22 @@ describe('queue operations for delivery', () => {
     expect(await ops.claimDue(q, 1, Date.now(), 10)).toEqual([a.id]);
   });
 
+  it("starts a token in one round trip: gives back its slot's mail, then reads the state and the oldest receipt", async () => {
+    const q = 'start.example/mta1';
+    expect(await ops.startToken(q, 0, Date.now())).toEqual({ state: expect.objectContaining({ mode: 'normal', failures: 0 }), oldest: undefined });
+    const first = { ...message(['x@start.example']), receivedAt: Date.now() - 60_000 };
+    const a = await store.enqueue(first);
+    await store.enqueue(message(['y@start.example']));
+    expect(await ops.claimDue(q, 2, Date.now(), 10)).toHaveLength(2);
+    await ops.enterRetry(q, Date.now() + 60_000);
+    const started = await ops.startToken(q, 2, Date.now());
+    expect(started.oldest).toBe(first.receivedAt);
+    expect(started.state).toMatchObject({ mode: 'retry', failures: 1 });
+    // the slot's two messages are back, due now: another slot can claim them
+    expect((await ops.claimDue(q, 3, Date.now(), 10)).sort()).toContain(a.id);
+    expect(await ops.requeueInflight(q, 2, Date.now())).toBe(0);
+  });
+
   it('keeps a message until every recipient is final, then removes all of it', async () => {
     const { id } = await store.enqueue(message(['p@fin.example', 'q@fin.example', 'r@fin2.example']));
     const q = 'fin.example/mta1';

@@ -208,6 +208,23 @@ export class QueueOps {
     return this.r.vmtaRequeue(this.keys.queueInflight(queue, slot), this.keys.queueReady(queue), this.keys.queueState(queue), now);
   }
 
+  /**
+   * What a token does first, in one round trip (a pipeline, in this order): gives back what its slot
+   * held (requeueInflight), then reads the queue's state and the receipt time of its oldest message.
+   */
+  async startToken(queue: string, slot: number, now: number): Promise<{ state: QueueState; oldest: number | undefined }> {
+    const k = this.keys;
+    const pipeline = this.r.pipeline() as ReturnType<Redis['pipeline']> & { vmtaRequeue(...a: (string | number)[]): unknown };
+    pipeline.vmtaRequeue(k.queueInflight(queue, slot), k.queueReady(queue), k.queueState(queue), now);
+    pipeline.hgetall(k.queueState(queue)).zrange(k.queueAge(queue), '0', '0', 'WITHSCORES');
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+    const h = results[1]?.[1] as Record<string, string>;
+    const first = results[2]?.[1] as string[];
+    return { state: parseState(h), oldest: first.length >= 2 ? Number(first[1]) : undefined };
+  }
+
   /** Ids received before `receivedBefore`, oldest first, skipping `offset` (bounce-after and delete candidates, whatever their state). */
   receivedBefore(queue: string, receivedBefore: number, limit: number, offset = 0): Promise<string[]> {
     return this.r.zrangebyscore(this.keys.queueAge(queue), '-inf', String(receivedBefore), 'LIMIT', String(offset), String(limit));
@@ -292,16 +309,7 @@ export class QueueOps {
   }
 
   async state(queue: string): Promise<QueueState> {
-    const h = await this.r.hgetall(this.keys.queueState(queue));
-    const retryAt = h.retryAt ? Number(h.retryAt) : undefined;
-    return {
-      mode: (h.mode as QueueMode | undefined) ?? 'normal',
-      retryAt,
-      failures: Number(h.failures ?? 0),
-      delivered: Number(h.delivered ?? 0),
-      bounced: Number(h.bounced ?? 0),
-      deferred: Number(h.deferred ?? 0),
-    };
+    return parseState(await this.r.hgetall(this.keys.queueState(queue)));
   }
 
   /** A connection or transaction failed: retry mode until `retryAt`. */
@@ -330,4 +338,15 @@ export class QueueOps {
     const s = await this.state(queue);
     await this.r.hset(this.keys.queueState(queue), 'mode', s.retryAt && s.retryAt > now ? 'retry' : 'normal');
   }
+}
+
+function parseState(h: Record<string, string>): QueueState {
+  return {
+    mode: (h.mode as QueueMode | undefined) ?? 'normal',
+    retryAt: h.retryAt ? Number(h.retryAt) : undefined,
+    failures: Number(h.failures ?? 0),
+    delivered: Number(h.delivered ?? 0),
+    bounced: Number(h.bounced ?? 0),
+    deferred: Number(h.deferred ?? 0),
+  };
 }

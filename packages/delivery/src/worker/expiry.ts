@@ -5,7 +5,7 @@
  * bounced by that token), then reschedules itself for the next oldest.
  */
 import { domainPolicy } from '@vmta/config';
-import { EXPIRY_SLOT, type QueueRef, type TokenData } from '@vmta/queue';
+import { EXPIRY_SLOT, type TokenData } from '@vmta/queue';
 import type { Job } from 'bullmq';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps } from './token-processor.js';
@@ -21,12 +21,6 @@ export function expiredOutcome(bounceAfterMs: number): RecipientOutcome {
     response: `message expired: not delivered within bounce-after (${Math.round(bounceAfterMs / 1000)}s)`,
     category: 'message-expired',
   };
-}
-
-/** Keeps the queue's expiry job due at its oldest message's bounce-after time. */
-export async function scheduleExpiry(deps: TokenDeps, ref: QueueRef, bounceAfterMs: number): Promise<void> {
-  const oldest = await deps.ops.oldest(ref.queue);
-  if (oldest !== undefined) await deps.dispatcher.scheduleExpiry(ref, oldest + bounceAfterMs);
 }
 
 export async function processExpiry(job: Job<TokenData>, deps: TokenDeps): Promise<number> {

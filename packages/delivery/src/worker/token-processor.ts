@@ -17,7 +17,7 @@ import type { SmtpSession } from '../stages/smtp-session.js';
 import { tlsPolicyOf } from '../stages/tls-policy.js';
 import { splitRecipients, transact } from '../stages/transact.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
-import { expiredOutcome, processExpiry, scheduleExpiry } from './expiry.js';
+import { expiredOutcome, processExpiry } from './expiry.js';
 import { processPurge } from './purge.js';
 import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, releaseConnection, type Limiters } from './limits.js';
@@ -86,9 +86,9 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
   const { ops } = deps;
   const config = deps.config();
   const policy = domainPolicy(config, domain, vmta).settings;
-  await ops.requeueInflight(queue, slot, now());
-  if (slot === 0) await scheduleExpiry(deps, ref, policy['bounce-after']);
-  const state = await ops.state(queue);
+  const { state, oldest } = await ops.startToken(queue, slot, now());
+  // The enqueue schedules the sweep for a queue's first message; this covers a listener that died in between.
+  if (slot === 0 && oldest !== undefined) await deps.dispatcher.scheduleExpiry(ref, oldest + policy['bounce-after']);
   if (state.mode === 'paused') return 'paused';
   if (state.mode === 'retry' && state.retryAt !== undefined && state.retryAt > now()) return sleep(job, token, state.retryAt);
   const log = deps.log.child({ queue, slot });
