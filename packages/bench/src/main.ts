@@ -4,7 +4,7 @@
  * bench-results.json (raw figures) and BENCHMARKS.md. Scenarios not run this
  * time keep their previous figures from bench-results.json.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`pnpm bench: ${cli} is missing; run pnpm build first\n`);
     return 1;
   }
+  // Created before anything runs: a missing --out directory must not lose a finished scenario's figures.
+  mkdirSync(opts.outDir, { recursive: true });
   const jsonFile = path.join(opts.outDir, 'bench-results.json');
   const save = (results: BenchResults) => {
     writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
