@@ -138,41 +138,32 @@ function unblockedDrain(ctx: Context, opts: BenchOptions, count: number): Promis
  * shared machine.
  */
 export async function runQueues(ctx: Context, opts: BenchOptions): Promise<QueuesResult> {
-  const result = await runBlocked(ctx, opts, true);
+  const result = await runBlocked(ctx, opts, (d) => watchIdle(ctx, opts, d));
   const blocked = [result.drainPerSec];
   const unblocked: number[] = [];
   for (let i = 0; i < opts.runs; i++) {
     ctx.log(`queues control ${i + 1}/${opts.runs}: ${result.deliverable} one-message domains, none blocked`);
     unblocked.push(await unblockedDrain(ctx, opts, result.deliverable));
     ctx.log(`  drained at ${unblocked[i]!.toFixed(0)}/s`);
-    if (i + 1 < opts.runs) blocked.push((await runBlocked(ctx, opts, false)).drainPerSec);
+    if (i + 1 < opts.runs) blocked.push(await runBlocked(ctx, opts, async (d) => perSecond(d.deliverable, d.drainMs)));
   }
   return { ...result, drainPerSec: median(blocked), unblockedDrainPerSec: median(unblocked), drainRuns: { blocked, unblocked } };
 }
 
-function blockedCounts(plan: ReturnType<typeof domainPlan>): QueuesResult['blocked'] {
-  return {
-    paused: plan.filter((p) => p.kind === 'paused').length,
-    retry: plan.filter((p) => p.kind === 'retry').length,
-    throttle: plan.filter((p) => p.kind === 'throttle').length,
-  };
+interface BlockedDrain {
+  env: QueuesEnv;
+  plan: ReturnType<typeof domainPlan>;
+  delivery: VmtaProcess;
+  enqueueMs: number;
+  deliverable: number;
+  drainMs: number;
 }
 
-/** The figures of a drain-only run (no idle window). */
-function noIdle(plan: ReturnType<typeof domainPlan>, opts: BenchOptions): Omit<QueuesResult, 'enqueueMs' | 'deliverable' | 'drainMs' | 'drainPerSec'> {
-  return {
-    domains: plan.length,
-    blocked: blockedCounts(plan),
-    enqueued: plan.reduce((sum, p) => sum + p.messages, 0),
-    idle: { seconds: 0, deliveryCpuSeconds: 0, deliveryCpuPct: 0, redisCpuPct: 0, redisCommandsPerSec: 0, commands: {}, deliveredDuringIdle: 0, commandsByKind: {} },
-    stillQueued: 0,
-  };
-}
-
-/** The plan with its blocked queues; with `watchIdle`, then the idle window (else its figures are zero). */
-function runBlocked(ctx: Context, opts: BenchOptions, watchIdle: boolean): Promise<QueuesResult> {
+/** The plan with its blocked queues, queued and drained; `after` runs in the same environment before it is torn down. */
+function runBlocked<T>(ctx: Context, opts: BenchOptions, after: (d: BlockedDrain) => Promise<T>): Promise<T> {
   const throttle = ['<domain *.throttle.bench.test>', '  max-msg-rate 1/h', '</domain>'];
-  return withQueuesEnv(ctx, opts, 'queues', throttle, async ({ redis, sink, store, prefix, startDelivery }) => {
+  return withQueuesEnv(ctx, opts, 'queues', throttle, async (env) => {
+    const { redis, store, sink, prefix, startDelivery } = env;
     const plan = domainPlan(opts.domains, opts.blocked);
     const ops = new QueueOps(redis.client, prefix);
     ctx.log(`queues: enqueueing ${plan.length} domains (${opts.blocked} blocked)`);
@@ -189,47 +180,57 @@ function runBlocked(ctx: Context, opts: BenchOptions, watchIdle: boolean): Promi
     const tDrain = performance.now();
     const delivery = await startDelivery();
     const drainMs = (await arrived) - tDrain;
-    ctx.log(`  drained ${deliverable} in ${(drainMs / 1000).toFixed(1)} s${watchIdle ? `; watching the blocked queues for ${opts.idleSeconds} s` : ''}`);
-    if (!watchIdle) return { ...noIdle(plan, opts), enqueueMs, deliverable, drainMs, drainPerSec: perSecond(deliverable, drainMs) };
-    await sleep(5000);
-
-    const sink0 = sink.count();
-    const cpu0 = delivery.cpu();
-    const rcpu0 = redis.cpu();
-    await redis.resetStats();
-    const cmd0 = await redis.commandsProcessed();
-    await sleep(opts.idleSeconds * 1000);
-    const cmd1 = await redis.commandsProcessed();
-    const commands = await redis.commandStats();
-    const cpu1 = delivery.cpu();
-    const rcpu1 = redis.cpu();
-    // Our own call counted in the window: the first INFO stats (RESETSTAT comes before it, and an INFO does not count itself).
-    const own = 1;
-    const stillQueued = (await Promise.all(plan.filter((p) => p.kind !== 'open').map((p) => redis.client.zcard(store.keys.queueReady(queueName(p.domain, 'bench')))))).reduce((a, b) => a + b, 0);
-    // Redis 7 names subcommands "config|resetstat": leave out everything the bench itself sent.
-    const delivererCommands = Object.fromEntries(Object.entries(commands).filter(([name]) => !['info', 'config', 'slowlog'].includes(name.split('|')[0]!)));
-    const commandsByKind = await attributeCommands(redis.url, 2000, (text) => {
-      return /\.(paused|retry|throttle|open)\.bench\.test/.exec(text)?.[1] ?? 'no queue named';
-    });
-    return {
-      domains: plan.length,
-      blocked: blockedCounts(plan),
-      enqueued: plan.reduce((sum, p) => sum + p.messages, 0),
-      enqueueMs,
-      deliverable,
-      drainMs,
-      drainPerSec: perSecond(deliverable, drainMs),
-      idle: {
-        seconds: opts.idleSeconds,
-        deliveryCpuSeconds: cpu1 - cpu0,
-        deliveryCpuPct: (100 * (cpu1 - cpu0)) / opts.idleSeconds,
-        redisCpuPct: (100 * (rcpu1 - rcpu0)) / opts.idleSeconds,
-        redisCommandsPerSec: Math.max(0, cmd1 - cmd0 - own) / opts.idleSeconds,
-        commands: delivererCommands,
-        deliveredDuringIdle: sink.count() - sink0,
-        commandsByKind,
-      },
-      stillQueued,
-    };
+    ctx.log(`  drained ${deliverable} in ${(drainMs / 1000).toFixed(1)} s`);
+    return after({ env, plan, delivery, enqueueMs, deliverable, drainMs });
   });
+}
+
+/** After the drain, only the blocked queues are left: what delivery and Redis spend on them. */
+async function watchIdle(ctx: Context, opts: BenchOptions, { env, plan, delivery, enqueueMs, deliverable, drainMs }: BlockedDrain): Promise<QueuesResult> {
+  const { redis, sink, store } = env;
+  ctx.log(`  watching the blocked queues for ${opts.idleSeconds} s`);
+  await sleep(5000);
+
+  const sink0 = sink.count();
+  const cpu0 = delivery.cpu();
+  const rcpu0 = redis.cpu();
+  await redis.resetStats();
+  const cmd0 = await redis.commandsProcessed();
+  await sleep(opts.idleSeconds * 1000);
+  const cmd1 = await redis.commandsProcessed();
+  const commands = await redis.commandStats();
+  const cpu1 = delivery.cpu();
+  const rcpu1 = redis.cpu();
+  // Our own call counted in the window: the first INFO stats (RESETSTAT comes before it, and an INFO does not count itself).
+  const own = 1;
+  const stillQueued = (await Promise.all(plan.filter((p) => p.kind !== 'open').map((p) => redis.client.zcard(store.keys.queueReady(queueName(p.domain, 'bench')))))).reduce((a, b) => a + b, 0);
+  // Redis 7 names subcommands "config|resetstat": leave out everything the bench itself sent.
+  const delivererCommands = Object.fromEntries(Object.entries(commands).filter(([name]) => !['info', 'config', 'slowlog'].includes(name.split('|')[0]!)));
+  const commandsByKind = await attributeCommands(redis.url, 2000, (text) => {
+    return /\.(paused|retry|throttle|open)\.bench\.test/.exec(text)?.[1] ?? 'no queue named';
+  });
+  return {
+    domains: plan.length,
+    blocked: {
+      paused: plan.filter((p) => p.kind === 'paused').length,
+      retry: plan.filter((p) => p.kind === 'retry').length,
+      throttle: plan.filter((p) => p.kind === 'throttle').length,
+    },
+    enqueued: plan.reduce((sum, p) => sum + p.messages, 0),
+    enqueueMs,
+    deliverable,
+    drainMs,
+    drainPerSec: perSecond(deliverable, drainMs),
+    idle: {
+      seconds: opts.idleSeconds,
+      deliveryCpuSeconds: cpu1 - cpu0,
+      deliveryCpuPct: (100 * (cpu1 - cpu0)) / opts.idleSeconds,
+      redisCpuPct: (100 * (rcpu1 - rcpu0)) / opts.idleSeconds,
+      redisCommandsPerSec: Math.max(0, cmd1 - cmd0 - own) / opts.idleSeconds,
+      commands: delivererCommands,
+      deliveredDuringIdle: sink.count() - sink0,
+      commandsByKind,
+    },
+    stillQueued,
+  };
 }

@@ -68,7 +68,8 @@ export async function startCommand(args: string[]): Promise<number> {
   const logDestination = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 });
   const rootLog = pino({ base: { pid: process.pid } }, logDestination);
   const log = rootLog.child({ component: 'main' });
-  if (nice > 0) log.info({ event: 'priority', nice, threads: lowerPriority(nice) }, 'CPU priority lowered');
+  const threads = nice > 0 ? lowerPriority(nice) : 0;
+  if (threads > 0) log.info({ event: 'priority', nice, threads }, 'CPU priority lowered');
   const file = configPath(parsed.values.config);
   const checked = checkConfigFile(file);
   for (const w of checked.warnings) log.warn({ event: 'config-warning' }, formatDiagnostic(w));
