@@ -7,7 +7,7 @@
 import type { ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AUTH_METHODS, checkCredentials, countFailure, lockoutRefusal, mechanismRefusal } from './auth-stage.js';
-import { endSession, findConnection, patchConnection, type Connection } from './connection-patches.js';
+import { endSession, findConnection, greetAtOnce, patchConnection, type Connection } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo } from './envelope-stage.js';
@@ -199,5 +199,6 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     },
   };
   server = new SMTPServer(options);
+  greetAtOnce(server);
   return server;
 }
