@@ -30,15 +30,60 @@ export function mechanismRefusal(state: SessionState, secure: boolean, method: s
   return undefined;
 }
 
-/** 454 4.7.0 while the client IP is over its failure rate; also when Redis cannot tell (fail closed). */
+/**
+ * Whom the failure count belongs to: the client IP, an IPv6 client by its /64 (one customer's network,
+ * where a host can take any of 2^64 addresses), an IPv4-mapped IPv6 address as the IPv4 address.
+ */
+export function authSubject(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/**
+ * 454 4.7.0 while the client is over its failure rate; also when Redis cannot tell (fail closed). A read
+ * only: the check before the AUTH exchange starts, so a locked-out client is not asked for credentials.
+ */
 export async function lockoutRefusal(counter: RateCounter, state: SessionState): Promise<SmtpReplyError | undefined> {
   const limit = authFailureLimit(state);
   if (limit === undefined) return undefined;
   try {
-    return (await counter.exceeded(AUTH_FAILURE_COUNTER, state.clientIp, limit)) ? replies.authRateLimited() : undefined;
+    return (await counter.exceeded(AUTH_FAILURE_COUNTER, authSubject(state.clientIp), limit)) ? replies.authRateLimited() : undefined;
   } catch (err) {
     state.log.warn({ event: 'auth-rate-unavailable', err: (err as Error).message }, 'cannot read the AUTH failure count');
     return replies.authRateLimited();
+  }
+}
+
+/** What an AUTH attempt holds while its credentials are checked: a refusal, or the attempt to settle. */
+export type AuthAttempt = { refusal: SmtpReplyError } | { refusal?: undefined; succeeded(): Promise<void> };
+
+/**
+ * Takes one attempt of the client's failure budget before the credentials are checked (counted and
+ * compared in one atomic step), so N parallel sessions get no more guesses than one session would. A failed
+ * attempt stays counted; `succeeded` gives the attempt back.
+ */
+export async function startAuthAttempt(counter: RateCounter, state: SessionState): Promise<AuthAttempt> {
+  const limit = authFailureLimit(state);
+  const none = { succeeded: async () => undefined };
+  if (limit === undefined) return none;
+  try {
+    const taken = await counter.take(AUTH_FAILURE_COUNTER, authSubject(state.clientIp), limit);
+    if (!taken.allowed) return { refusal: replies.authRateLimited() };
+    return {
+      succeeded: () =>
+        taken.giveBack().catch((err: unknown) => {
+          state.log.warn({ event: 'auth-rate-unavailable', err: (err as Error).message }, 'cannot give back a successful AUTH attempt');
+        }),
+    };
+  } catch (err) {
+    state.log.warn({ event: 'auth-rate-unavailable', err: (err as Error).message }, 'cannot count the AUTH attempt');
+    return { refusal: replies.authRateLimited() };
   }
 }
 
@@ -61,15 +106,4 @@ export function checkCredentials(config: VmtaConfig, auth: SMTPServerAuthenticat
     return typeof auth.password === 'string' && sameSecret(auth.password, password);
   }
   return false;
-}
-
-/** Counts one failed AUTH of the client IP (when a rate is configured). */
-export async function countFailure(counter: RateCounter, state: SessionState): Promise<void> {
-  const limit = authFailureLimit(state);
-  if (limit === undefined) return;
-  try {
-    await counter.hit(AUTH_FAILURE_COUNTER, state.clientIp, limit);
-  } catch (err) {
-    state.log.warn({ event: 'auth-rate-unavailable', err: (err as Error).message }, 'cannot count a failed AUTH');
-  }
 }

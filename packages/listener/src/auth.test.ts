@@ -2,6 +2,7 @@ import { getTestRedis } from '@vmta/testing';
 import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authSubject } from './auth-stage.js';
 import { b64, CERT_PASSWORD, makeCertificates, RawSmtp, startTestListener, type TestCertificates, type TestListener } from './testing/smtp-test-kit.js';
 
 let certs: TestCertificates;
@@ -175,5 +176,43 @@ smtp-listener ${addr}:0
       await new Promise((res) => setTimeout(res, 250));
     }
     expect(r).toMatch(/^235/);
+  });
+
+  it('gives parallel sessions of one client no more guesses between them than the limit', async () => {
+    const c = await startTestListener({ url: a.redisUrl, prefix: `${a.prefix}par:` }, `
+smtp-listener 127.0.0.6:0
+<smtp-user alice>
+  password s3cret
+</smtp-user>
+<source 0/0>
+  allow-unencrypted-plain-auth yes
+  smtp-max-auth-failure-rate 3/1h
+</source>
+`);
+    try {
+      const sessions = await Promise.all(Array.from({ length: 12 }, () => RawSmtp.connect(c.port(), c.host())));
+      await Promise.all(sessions.map(async (s) => { await s.read(); await s.command('EHLO client.example'); }));
+      const replies = await Promise.all(sessions.map((s) => s.command(`AUTH PLAIN ${b64('\0alice\0wrong')}`)));
+      for (const s of sessions) s.close();
+      const guesses = replies.filter((r) => r.text.startsWith('535')).length;
+      expect(replies.filter((r) => r.text.startsWith('454')).length).toBe(12 - guesses);
+      expect(guesses).toBe(3);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('authSubject', () => {
+  it.each([
+    ['192.0.2.7', '192.0.2.7'],
+    ['::ffff:192.0.2.7', '192.0.2.7'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::9', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002:ffff::1', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ])('counts %s as %s', (ip, subject) => {
+    expect(authSubject(ip)).toBe(subject);
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { AUTH_METHODS, checkCredentials, countFailure, lockoutRefusal, mechanismRefusal } from './auth-stage.js';
+import { AUTH_METHODS, checkCredentials, lockoutRefusal, mechanismRefusal, startAuthAttempt } from './auth-stage.js';
 import { endSession, findConnection, greetAtOnce, patchConnection, type Connection } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
@@ -143,13 +143,13 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       const refusal = mechanismRefusal(state, session.secure, auth.method);
       if (refusal) return cb(refusal);
       void (async () => {
-        const locked = await lockoutRefusal(rt.rates, state);
-        if (locked) return cb(locked);
+        const attempt = await startAuthAttempt(rt.rates, state);
+        if (attempt.refusal) return cb(attempt.refusal);
         if (!checkCredentials(rt.config, auth)) {
-          await countFailure(rt.rates, state);
           state.log.info({ event: 'auth-failed', method: auth.method, user: auth.username }, 'authentication failed');
           return cb(replies.authFailed());
         }
+        await attempt.succeeded();
         authenticate(rt.config, state, auth.username!);
         state.log.info({ event: 'auth', method: auth.method }, 'authenticated');
         cb(null, { user: auth.username });

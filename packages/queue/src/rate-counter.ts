@@ -31,6 +31,24 @@ export class RateCounter {
     return count;
   }
 
+  /**
+   * Takes one of the window's `rate.count` events before the event happens, atomically (INCR), so that
+   * parallel callers can never take more than the limit between them. `allowed` false: the window is
+   * full (nothing is kept). `giveBack` returns the event, e.g. an AUTH attempt that succeeded.
+   */
+  async take(name: string, subject: string, rate: RateLimit, now = Date.now()): Promise<{ allowed: boolean; giveBack(): Promise<void> }> {
+    const key = this.key(name, subject, rate, now);
+    const count = await this.hit(name, subject, rate, now);
+    const giveBack = async () => {
+      await this.redis.decr(key);
+    };
+    if (count > rate.count) {
+      await giveBack();
+      return { allowed: false, giveBack: async () => undefined };
+    }
+    return { allowed: true, giveBack };
+  }
+
   /** True once the window has seen `rate.count` events or more. */
   async exceeded(name: string, subject: string, rate: RateLimit, now = Date.now()): Promise<boolean> {
     const v = await this.redis.get(this.key(name, subject, rate, now));
