@@ -13,6 +13,12 @@ describe('csvField', () => {
     ['cr\ronly', '"cr\ronly"'],
     ['ünïcødé ✉', 'ünïcødé ✉'],
     ['550 5.1.1 <a@b.example>: unknown', '550 5.1.1 <a@b.example>: unknown'],
+    ['=HYPERLINK("http://x.example")', '"\'=HYPERLINK(""http://x.example"")"'],
+    ['+1+cmd', '"\'+1+cmd"'],
+    ['-2+3', '"\'-2+3"'],
+    ['@SUM(A1)', '"\'@SUM(A1)"'],
+    ['\tx', '"\'\tx"'],
+    ['a=b', 'a=b'],
   ])('writes %j as %j', (value, expected) => {
     expect(csvField(value)).toBe(expected);
   });

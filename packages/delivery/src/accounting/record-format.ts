@@ -78,9 +78,14 @@ export function planFile(settings: AcctSettings): FilePlan {
   return { records: new Set(records), fields, headers };
 }
 
-/** One CSV field: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
+/**
+ * One CSV field: quoted when it holds a comma, a quote, CR or LF; quotes doubled. A value that a
+ * spreadsheet would run as a formula (it starts with = + - @, TAB or CR: a HELO name or a reply text is
+ * chosen by a stranger) gets a leading apostrophe and quotes, as OWASP's CSV-injection advice says.
+ */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return safe !== value || /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 export function csvLine(values: readonly string[]): string {
