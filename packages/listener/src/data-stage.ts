@@ -8,7 +8,7 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
 import { buildMessage } from './message-builder.js';
 import { MessageCollector } from './message-collector.js';
-import { receivedProtocol, replies, SmtpReplyError } from './policy/index.js';
+import { receivedProtocol, replies, senderAsSent, SmtpReplyError } from './policy/index.js';
 import type { SessionState } from './session-state.js';
 
 export interface DataContext {
@@ -80,7 +80,9 @@ export async function receiveMessage(
   if (!built.ok) throw built.error;
 
   const log = state.log.child({ queueId });
-  const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  const from = session.envelope.mailFrom;
+  const smtputf8 = !!from && typeof from.args === 'object' && from.args !== null && 'SMTPUTF8' in from.args;
+  const mailFrom = from ? senderAsSent(from.address, smtputf8) : '';
   try {
     await ctx.store.enqueue(
       {

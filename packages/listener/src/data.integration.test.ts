@@ -61,6 +61,14 @@ describe('DATA', () => {
     c.close();
   });
 
+  it('stores a punycode sender domain as the client sent it (smtp-server hands it over in Unicode)', async () => {
+    const c = await open();
+    const r = await sendRaw(c, 'bounce@xn--bcher-kva.example', ['rcpt@dest.example'], `${ORIGINAL_BODY}.\r\n`);
+    expect(r.text).toMatch(/^250 /);
+    expect((await t.store.get(queueIdOf(r)!))!.mailFrom).toBe('bounce@xn--bcher-kva.example');
+    c.close();
+  });
+
   it('adds Message-ID and Date when the message has none', async () => {
     const c = await open();
     const m = await stored(c, 'Subject: bare\r\n\r\nhello\r\n.\r\n');

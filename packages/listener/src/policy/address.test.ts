@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAddress, normalizeMailDomain, type AddressTrick } from './address.js';
+import { analyzeAddress, normalizeMailDomain, senderAsSent, type AddressTrick } from './address.js';
 import { SmtpReplyError } from './smtp-reply.js';
 
 type Row = [input: string, local: string, domain: string, routingDomain: string, tricks: AddressTrick[]];
@@ -92,5 +92,18 @@ describe('normalizeMailDomain', () => {
     ['10.0.0.1', undefined],
   ])('normalizes %j to %j', (input, expected) => {
     expect(normalizeMailDomain(input)).toBe(expected);
+  });
+});
+
+describe('senderAsSent', () => {
+  it.each([
+    ['a@bücher.example', false, 'a@xn--bcher-kva.example'],
+    ['a@bücher.example', true, 'a@bücher.example'],
+    ['a@plain.example', false, 'a@plain.example'],
+    ['"x@y"@bücher.example', false, '"x@y"@xn--bcher-kva.example'],
+    ['', false, ''],
+    ['a@[192.0.2.1]', false, 'a@[192.0.2.1]'],
+  ])('keeps %j (SMTPUTF8 %s) as %j', (address, utf8, expected) => {
+    expect(senderAsSent(address, utf8)).toBe(expected);
   });
 });

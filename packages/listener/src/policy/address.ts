@@ -49,6 +49,19 @@ const MAX_ADDRESS_LENGTH = 254;
 /** Cheap guard before parsing (source routes and non-normalized forms may be longer). */
 const MAX_INPUT_LENGTH = 1024;
 
+/**
+ * The envelope sender as the client sent it. smtp-server turns a punycode domain into Unicode
+ * (`a@xn--bcher-kva.example` → `a@bücher.example`); without SMTPUTF8 the client can only have sent ASCII,
+ * so the domain goes back to punycode and DSNs go to an address the sender's MX knows. With SMTPUTF8 the
+ * address stays as it is. A domain that is not a valid name (an address literal) is left alone.
+ */
+export function senderAsSent(address: string, smtputf8: boolean): string {
+  const at = address.lastIndexOf('@');
+  if (smtputf8 || at < 0 || !/[^\x00-\x7f]/.test(address.slice(at + 1))) return address;
+  const ascii = domainToASCII(address.slice(at + 1));
+  return ascii ? `${address.slice(0, at + 1)}${ascii}` : address;
+}
+
 /** A host name as we route to it: lowercased, punycode, no trailing dot; undefined when not a valid one. */
 export function normalizeMailDomain(text: string): string | undefined {
   // ASCII may only hold name characters: domainToASCII would percent-decode ("ex%41mple" → "example").
