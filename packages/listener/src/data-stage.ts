@@ -7,7 +7,7 @@ import { newMessageId, type MessageStore, type NewRecipient } from '@vmta/queue'
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
 import { buildMessage } from './message-builder.js';
-import { MessageCollector } from './message-collector.js';
+import { MessageCollector, type ByteBudget } from './message-collector.js';
 import { receivedProtocol, replies, senderAsSent, SmtpReplyError } from './policy/index.js';
 import type { SessionState } from './session-state.js';
 
@@ -17,6 +17,7 @@ export interface DataContext {
   selector: VmtaSelector;
   hostName: string;
   maxHeaderBytes: number;
+  budget?: ByteBudget;
 }
 
 /** Reads the whole stream (always to its end), checking it as it comes. */
@@ -44,7 +45,21 @@ export async function receiveMessage(
   session: SMTPServerSession,
   stream: SMTPServerDataStream,
 ): Promise<string> {
-  const collector = new MessageCollector({ maxBytes: maxMessageBytes(state.policy), maxHeaderBytes: ctx.maxHeaderBytes });
+  const collector = new MessageCollector({ maxBytes: maxMessageBytes(state.policy), maxHeaderBytes: ctx.maxHeaderBytes, budget: ctx.budget });
+  try {
+    return await receiveCollected(ctx, state, session, stream, collector);
+  } finally {
+    collector.release();
+  }
+}
+
+async function receiveCollected(
+  ctx: DataContext,
+  state: SessionState,
+  session: SMTPServerSession,
+  stream: SMTPServerDataStream,
+  collector: MessageCollector,
+): Promise<string> {
   await collect(stream, collector);
   const collected = collector.finish();
   if (!collected.ok) {

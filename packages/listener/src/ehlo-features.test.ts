@@ -7,12 +7,13 @@ const policy = (text: string) => sourcePolicy(loadConfigText(`<source 0/0>\n${te
 
 describe('ehloFeatures', () => {
   it.each<[string, string, boolean, string[]]>([
-    ['defaults in the clear', '', false, ['AUTH CRAM-MD5', 'SIZE']],
-    ['defaults over TLS', '', true, ['AUTH PLAIN LOGIN CRAM-MD5', 'SIZE']],
-    ['plain auth allowed in the clear', 'allow-unencrypted-plain-auth yes', false, ['AUTH PLAIN LOGIN CRAM-MD5', 'SIZE']],
-    ['TLS required before AUTH', 'require-starttls-before-auth yes', false, ['SIZE']],
-    ['AUTH off', 'allow-auth no', true, ['SIZE']],
+    ['defaults in the clear', '', false, ['AUTH CRAM-MD5', 'SIZE 26214400']],
+    ['defaults over TLS', '', true, ['AUTH PLAIN LOGIN CRAM-MD5', 'SIZE 26214400']],
+    ['plain auth allowed in the clear', 'allow-unencrypted-plain-auth yes', false, ['AUTH PLAIN LOGIN CRAM-MD5', 'SIZE 26214400']],
+    ['TLS required before AUTH', 'require-starttls-before-auth yes', false, ['SIZE 26214400']],
+    ['AUTH off', 'allow-auth no', true, ['SIZE 26214400']],
     ['a size limit', 'max-message-size 10M', true, ['AUTH PLAIN LOGIN CRAM-MD5', 'SIZE 10485760']],
+    ['no size limit', 'max-message-size unlimited', true, ['AUTH PLAIN LOGIN CRAM-MD5', 'SIZE']],
   ])('advertises the right AUTH and SIZE lines for %s', (_name, directives, secure, expected) => {
     const out = ehloFeatures(FEATURES, { secure, policy: policy(directives) });
     expect(out.filter((f) => f.startsWith('AUTH') || f.startsWith('SIZE'))).toEqual(expected);

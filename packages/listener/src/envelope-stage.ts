@@ -26,6 +26,11 @@ export function checkMailFrom(state: SessionState, address: SMTPServerAddress): 
   return undefined;
 }
 
+/** A `limit` directive's value as a number, or undefined when unlimited (`unlimited` or 0). */
+export function countLimit(value: number | 'unlimited' | undefined): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined;
+}
+
 /** Where mail to the bare `postmaster` goes: the configured postmaster, else postmaster@host-name. */
 function postmasterRecipient(config: VmtaConfig, hostName: string): NewRecipient {
   const configured = config.global.settings.postmaster;
@@ -45,8 +50,8 @@ export function checkRcptTo(
   hostName: string,
 ): SmtpReplyError | undefined {
   const key = address.address.toLowerCase();
-  const max = state.policy['max-rcpt-per-message'] ?? 0;
-  if (max > 0 && acceptedSoFar >= max && !state.recipients.has(key)) return replies.tooManyRecipients();
+  const max = countLimit(state.policy['max-rcpt-per-message']);
+  if (max !== undefined && acceptedSoFar >= max && !state.recipients.has(key)) return replies.tooManyRecipients();
   // RFC 5321 §4.5.1: "postmaster" without a domain must be accepted.
   if (key === 'postmaster') {
     state.recipients.set(key, postmasterRecipient(config, hostName));

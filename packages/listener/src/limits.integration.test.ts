@@ -1,6 +1,6 @@
 import { getTestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawSmtp, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
+import { RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
 
 const open: Array<RawSmtp | TestListener> = [];
 afterEach(async () => {
@@ -64,5 +64,62 @@ describe('listener addresses', () => {
       open.push(c);
       expect((await c.read()).code).toBe(220);
     }
+  });
+});
+
+describe('safe defaults and shared limits', () => {
+  async function greeted(t: TestListener): Promise<RawSmtp> {
+    const c = await connect(t);
+    expect((await c.read()).code).toBe(220);
+    return c;
+  }
+
+  it('advertises the 25 MB default max-message-size, and no SIZE limit with max-message-size unlimited', async () => {
+    const t = await listener('smtp-listener 127.0.0.13:0\nsmtp-listener 127.0.0.14:0 source=big\n<source big>\n  max-message-size unlimited\n</source>\n');
+    const c = await greeted(t);
+    expect((await c.command('EHLO client.example')).text).toMatch(/^250[- ]SIZE 26214400$/m);
+    const d = await RawSmtp.connect(t.port(1), t.host(1));
+    open.push(d);
+    await d.read();
+    expect((await d.command('EHLO client.example')).text).toMatch(/^250[- ]SIZE$/m);
+  });
+
+  it('refuses recipient 1001 with 452 4.5.3 by default, and takes it with max-rcpt-per-message unlimited', async () => {
+    const t = await listener('smtp-listener 127.0.0.13:0\nsmtp-listener 127.0.0.14:0 source=many\nrelay-domain dest.example\n<source many>\n  max-rcpt-per-message unlimited\n</source>\n');
+    for (const [n, expected] of [[0, '452 4.5.3 Too many recipients'], [1, /^250 /]] as const) {
+      const c = await RawSmtp.connect(t.port(n), t.host(n));
+      open.push(c);
+      await c.read();
+      await c.command('EHLO client.example');
+      expect((await c.command('MAIL FROM:<s@client.example>')).code).toBe(250);
+      for (let i = 0; i < 1000; i++) expect((await c.command(`RCPT TO:<r${i}@dest.example>`)).code).toBe(250);
+      expect((await c.command('RCPT TO:<r1000@dest.example>')).text).toMatch(expected);
+    }
+  });
+
+  it('refuses a message with 452 4.3.1 while the DATA held by all sessions would pass maxDataBytes, and gives the memory back', async () => {
+    const t = await listener('smtp-listener 127.0.0.13:0\nrelay-domain dest.example\n', { maxDataBytes: 64 * 1024 });
+    const body = (kb: number) => `Subject: x\r\n\r\n${'y'.repeat(1022)}\r\n`.repeat(kb) + '.\r\n';
+    const c = await greeted(t);
+    await c.command('EHLO client.example');
+    expect((await sendRaw(c, 's@client.example', ['r@dest.example'], body(100))).text).toMatch(/^452 4\.3\.1 /);
+    // Each of these fits alone; the second passes only if the first gave its memory back.
+    for (let i = 0; i < 3; i++) expect((await sendRaw(c, 's@client.example', ['r@dest.example'], body(40))).text).toMatch(/^250 /);
+  });
+
+  it('refuses a client its sessions beyond max-smtp-in-per-ip with 421 4.7.0, and takes it again when one closes', async () => {
+    const t = await listener('smtp-listener 127.0.0.13:0\n<source 0/0>\n  max-smtp-in-per-ip 2\n</source>\n');
+    const a = await greeted(t);
+    await greeted(t);
+    const c = await connect(t);
+    expect((await c.read()).text).toMatch(/^421 4\.7\.0 .*from your address/);
+    a.close();
+    let r = '';
+    for (let i = 0; i < 50 && !r.startsWith('220'); i++) {
+      const d = await connect(t);
+      r = (await d.read()).text;
+      if (!r.startsWith('220')) await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(r).toMatch(/^220 /);
   });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { VmtaSelector, type VmtaConfig } from '@vmta/config';
 import type { MessageStore, RateCounter } from '@vmta/queue';
 import type { Logger } from 'pino';
+import { ByteBudget } from './message-collector.js';
 import type { SessionState } from './session-state.js';
 
 export interface ListenerLimits {
@@ -20,6 +21,11 @@ export interface ListenerLimits {
    * before it drains them the same way.
    */
   closeTimeoutMs: number;
+  /**
+   * DATA held in memory by all sessions of the process together (messages being received, then queued);
+   * past it a message gets 452 4.3.1 and the client tries again later.
+   */
+  maxDataBytes: number;
 }
 
 export const DEFAULT_LIMITS: ListenerLimits = {
@@ -28,12 +34,16 @@ export const DEFAULT_LIMITS: ListenerLimits = {
   maxHeaderBytes: 1024 * 1024,
   maxCommandLength: 4096,
   closeTimeoutMs: 10_000,
+  maxDataBytes: 512 * 1024 * 1024,
 };
 
 export class ListenerRuntime {
   config: VmtaConfig;
   selector: VmtaSelector;
   readonly sessions = new Map<string, SessionState>();
+  /** Sessions per client (authSubject: an IPv6 client by its /64), for max-smtp-in-per-ip. */
+  readonly sessionsPerClient = new Map<string, number>();
+  readonly dataBudget: ByteBudget;
 
   constructor(
     config: VmtaConfig,
@@ -46,6 +56,7 @@ export class ListenerRuntime {
   ) {
     this.config = config;
     this.selector = new VmtaSelector(config);
+    this.dataBudget = new ByteBudget(limits.maxDataBytes);
   }
 
   get hostName(): string {

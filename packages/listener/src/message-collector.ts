@@ -11,6 +11,29 @@ export interface CollectorLimits {
   maxBytes?: number;
   /** Largest header block accepted (bytes up to and including the empty line). */
   maxHeaderBytes: number;
+  /** The memory every session of the process shares for DATA it holds; past it the message gets 452 4.3.1. */
+  budget?: ByteBudget;
+}
+
+/** Bytes of DATA that all sessions of a process may hold at once. */
+export class ByteBudget {
+  private used = 0;
+  constructor(readonly limitBytes: number) {}
+
+  /** Takes `n` bytes; false (nothing taken) when that would pass the limit. */
+  take(n: number): boolean {
+    if (this.used + n > this.limitBytes) return false;
+    this.used += n;
+    return true;
+  }
+
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+
+  get usedBytes(): number {
+    return this.used;
+  }
 }
 
 export type CollectResult = { ok: true; message: Buffer } | { ok: false; error: SmtpReplyError; bytes: number };
@@ -27,6 +50,8 @@ export class MessageCollector {
   /** Bytes of the current line so far (0 right after a CRLF), for finding the empty line. */
   private lineLength = 0;
   private headerDone = false;
+  /** Bytes taken from the shared budget for the chunks kept. */
+  private held = 0;
 
   constructor(private readonly limits: CollectorLimits) {}
 
@@ -41,7 +66,7 @@ export class MessageCollector {
     // Line by line with native byte searches (a JavaScript loop per byte cost a few % of the listener).
     let pos = 0;
     if (this.pendingCr) {
-      if (chunk.length === 0) return void this.chunks.push(chunk);
+      if (chunk.length === 0) return;
       if (chunk[0] !== LF) return this.fail(replies.bareLineEnding('CR'));
       this.pendingCr = false;
       if (this.endLine(start + 1)) return;
@@ -66,6 +91,21 @@ export class MessageCollector {
       pos = cr + 2;
     }
     if (!this.headerDone && this.bytes > this.limits.maxHeaderBytes) return this.headerTooBig();
+    this.keep(chunk);
+  }
+
+  /** Gives the memory of the kept chunks back to the shared budget (once the message is queued or refused). */
+  release(): void {
+    this.limits.budget?.give(this.held);
+    this.held = 0;
+  }
+
+  private keep(chunk: Buffer): void {
+    const budget = this.limits.budget;
+    if (budget) {
+      if (!budget.take(chunk.length)) return this.fail(replies.insufficientStorage());
+      this.held += chunk.length;
+    }
     this.chunks.push(chunk);
   }
 
@@ -100,5 +140,6 @@ export class MessageCollector {
   private fail(error: SmtpReplyError): void {
     this.error ??= error;
     this.chunks.length = 0;
+    this.release();
   }
 }

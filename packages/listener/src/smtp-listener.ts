@@ -6,11 +6,11 @@
  */
 import type { ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { AUTH_METHODS, checkCredentials, lockoutRefusal, mechanismRefusal, startAuthAttempt } from './auth-stage.js';
+import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, startAuthAttempt } from './auth-stage.js';
 import { endSession, findConnection, greetAtOnce, patchConnection, type Connection } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
-import { checkMailFrom, checkRcptTo } from './envelope-stage.js';
+import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { replies, SmtpReplyError } from './policy/index.js';
 import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
@@ -20,6 +20,10 @@ type Callback = (err?: Error | null) => void;
 
 function tooManySessions(hostName: string): SmtpReplyError {
   return new SmtpReplyError('TOO_MANY_CONNECTIONS', 421, '4.7.0', `${hostName} Too many connections, try again later`);
+}
+
+function tooManyFromClient(hostName: string): SmtpReplyError {
+  return new SmtpReplyError('TOO_MANY_CONNECTIONS_FROM_CLIENT', 421, '4.7.0', `${hostName} Too many connections from your address, try again later`);
 }
 
 /** RFC 5321 §3.8: a server that shuts down answers 421; 4.3.2 = system not accepting network messages. */
@@ -104,6 +108,15 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         clientIp: session.remoteAddress,
         localIp: session.localAddress,
       });
+      const client = authSubject(state.clientIp);
+      const fromClient = rt.sessionsPerClient.get(client) ?? 0;
+      const perClient = countLimit(state.policy['max-smtp-in-per-ip']);
+      if (perClient !== undefined && fromClient >= perClient) {
+        control.opened(session.id, conn, false);
+        state.log.info({ event: 'too-many-from-client', sessions: fromClient }, 'refused: max-smtp-in-per-ip');
+        return cb(tooManyFromClient(rt.hostName));
+      }
+      rt.sessionsPerClient.set(client, fromClient + 1);
       rt.sessions.set(session.id, state);
       const disabled: string[] = [];
       if (!tls || !state.policy['allow-starttls']) disabled.push('STARTTLS');
@@ -174,7 +187,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         return cb(replies.queueUnavailable());
       }
       receiveMessage(
-        { config: rt.config, store: rt.store, selector: rt.selector, hostName: rt.hostName, maxHeaderBytes: rt.limits.maxHeaderBytes },
+        { config: rt.config, store: rt.store, selector: rt.selector, hostName: rt.hostName, maxHeaderBytes: rt.limits.maxHeaderBytes, budget: rt.dataBudget },
         state,
         session,
         stream,
@@ -194,6 +207,10 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       if (!state) return;
       clearTimeout(state.capTimer);
       rt.sessions.delete(session.id);
+      const client = authSubject(state.clientIp);
+      const left = (rt.sessionsPerClient.get(client) ?? 1) - 1;
+      if (left > 0) rt.sessionsPerClient.set(client, left);
+      else rt.sessionsPerClient.delete(client);
       const level = state.policy['log-connections'] ? 'info' : 'debug';
       state.log[level]({ event: 'close' }, 'connection closed');
     },

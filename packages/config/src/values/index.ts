@@ -27,6 +27,7 @@ import {
   emailType,
   hostnameType,
   integerType,
+  limitType,
   portType,
   stringType,
   textType,
@@ -81,6 +82,7 @@ export interface ValueTypeMap {
   string: string;
   text: string;
   integer: number;
+  limit: number | 'unlimited';
   port: number;
   /** Milliseconds. */
   'time-interval': number;
@@ -117,6 +119,7 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   string: stringType,
   text: textType,
   integer: integerType,
+  limit: limitType,
   port: portType,
   'time-interval': timeIntervalType,
   'time-interval-list': timeIntervalListType,

@@ -43,6 +43,21 @@ export const integerType: ValueType<number> = {
   schema: { type: 'integer', minimum: 0 },
 };
 
+const LIMIT_EXPECTED = 'a whole number of 0 or more (0 = unlimited), or unlimited';
+/** A count that may be lifted: `N`, or `unlimited` (0 means unlimited too, as in PowerMTA). */
+export const limitType: ValueType<number | 'unlimited'> = {
+  name: 'limit',
+  expected: LIMIT_EXPECTED,
+  parse(raw, words) {
+    const word = singleWord('limit', LIMIT_EXPECTED, raw, words);
+    if (word.toLowerCase() === 'unlimited') return 'unlimited';
+    const n = parseDecimal(word);
+    if (n === undefined) throw fail('limit', LIMIT_EXPECTED, raw, /^\d+$/.test(word) ? 'too large' : undefined);
+    return n;
+  },
+  schema: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', const: 'unlimited' }] },
+};
+
 const PORT_EXPECTED = 'a port number from 0 to 65535';
 export const portType: ValueType<number> = {
   name: 'port',

@@ -4,6 +4,7 @@ export type ValueTypeName =
   | 'string'
   | 'text'
   | 'integer'
+  | 'limit'
   | 'port'
   | 'time-interval'
   | 'time-interval-list'

@@ -14,6 +14,8 @@ export type SmtpReplyCode =
   | 'RELAY_DENIED'
   | 'VMTA_INVALID'
   | 'TOO_MANY_RECIPIENTS'
+  | 'INSUFFICIENT_STORAGE'
+  | 'TOO_MANY_CONNECTIONS_FROM_CLIENT'
   | 'MESSAGE_TOO_BIG'
   | 'BARE_LINE_ENDING'
   | 'QUEUE_UNAVAILABLE'
@@ -124,6 +126,10 @@ export const replies = {
   /** RFC 5321 §4.5.3.1.10: 452 for too many recipients; RFC 3463 X.5.3. The client sends the rest later. */
   tooManyRecipients(): SmtpReplyError {
     return new SmtpReplyError('TOO_MANY_RECIPIENTS', 452, '4.5.3', 'Too many recipients', { command: 'RCPT TO' });
+  },
+  /** RFC 5321 §4.2.2: 452 insufficient storage; RFC 3463 X.3.1 mail system full. The process holds too much DATA in memory right now. */
+  insufficientStorage(): SmtpReplyError {
+    return new SmtpReplyError('INSUFFICIENT_STORAGE', 452, '4.3.1', 'Insufficient system storage, try again later', { command: 'DATA' });
   },
   /** RFC 1870 §6: 552 with X.3.4; for MAIL FROM SIZE= and for the actual DATA bytes. */
   messageTooBig(maxBytes?: number): SmtpReplyError {
