@@ -69,6 +69,16 @@ describe('DATA', () => {
     c.close();
   });
 
+  it('refuses a message that arrives with max-message-hops (default 100) Received headers as a mail loop, 554 5.4.6', async () => {
+    const c = await open();
+    const hops = (n: number) => 'Received: x\r\n'.repeat(n);
+    const big = await sendRaw(c, 'sender@client.example', ['rcpt@dest.example'], `${hops(100)}Subject: loop\r\n\r\nx\r\n.\r\n`);
+    expect(big.text).toMatch(/^554 5\.4\.6 Too many hops \(100 Received headers\)/);
+    const fine = await sendRaw(c, 'sender@client.example', ['rcpt@dest.example'], `${hops(99)}Subject: ok\r\n\r\nx\r\n.\r\n`);
+    expect(fine.text).toMatch(/^250 /);
+    c.close();
+  });
+
   it('adds Message-ID and Date when the message has none', async () => {
     const c = await open();
     const m = await stored(c, 'Subject: bare\r\n\r\nhello\r\n.\r\n');

@@ -1,7 +1,8 @@
 /**
  * The message as it is queued (pure): the VMTA chosen from the X-Virtual-MTA header or the source, that
  * header removed unless retain-x-virtual-mta, our Received field prepended (add-received-header), and
- * Message-ID and Date added when missing. Everything else stays byte-identical.
+ * Message-ID and Date added when missing. Everything else stays byte-identical. A message that already
+ * carries max-message-hops Received headers is refused as a mail loop.
  */
 import type { SourcePolicy, VmtaConfig, VmtaSelector } from '@vmta/config';
 import {
@@ -12,6 +13,7 @@ import {
   hasHeader,
   messageIdHeader,
   removeHeader,
+  replies,
   selectVirtualMta,
   splitHeader,
   type ReceivedProtocol,
@@ -42,9 +44,16 @@ export interface BuildInput {
 export type BuildResult = { ok: true; body: Buffer; selection: VmtaSelection } | { ok: false; error: SmtpReplyError };
 
 const X_VIRTUAL_MTA = 'X-Virtual-MTA';
+const RECEIVED_FIELD_RE = /^received[ \t]*:/gim;
 
 export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult {
   const { header, bodyOffset } = splitHeader(input.message);
+  const maxHops = input.policy['max-message-hops'];
+  if (typeof maxHops === 'number' && maxHops > 0) {
+    // Field names start a line (continuation lines start with white space).
+    const hops = header.match(RECEIVED_FIELD_RE)?.length ?? 0;
+    if (hops >= maxHops) return { ok: false, error: replies.mailLoop(hops) };
+  }
   const vmtaHeader = getHeader(header, X_VIRTUAL_MTA);
   const selection = selectVirtualMta(config, {
     ...(vmtaHeader === undefined ? {} : { header: vmtaHeader }),

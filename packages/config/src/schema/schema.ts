@@ -106,6 +106,7 @@ export const configSchema = {
         'reject-invalid-virtual-mta': d('boolean', 'Reject mail that names an unknown VMTA (else use the default).', { 'x-default': 'yes' }),
         'max-message-size': d('size', 'Largest message accepted; advertised in EHLO. Default 25M (PowerMTA: unlimited; write unlimited to restore it).', { 'x-default': '25M' }),
         'max-rcpt-per-message': d('limit', 'Recipients per message; beyond it 452 4.5.3. Default 1000 (PowerMTA: unlimited; write unlimited or 0 to restore it).', { 'x-default': '1000' }),
+        'max-message-hops': d('integer', 'A message that arrives with this many Received headers or more is refused (554 5.4.6, a mail loop).', { 'x-default': '100' }),
         'max-smtp-in-per-ip': d('limit', 'Inbound SMTP sessions of one client IP (an IPv6 client by its /64) per listener process; beyond it 421 4.7.0. Not a PowerMTA directive.', { 'x-default': '100' }),
         'add-received-header': d('boolean', 'Prepend our Received header.', { 'x-default': 'yes' }),
         'hide-message-source': d('boolean', "Omit the client's address from the Received header.", { 'x-default': 'no' }),

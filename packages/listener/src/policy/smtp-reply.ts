@@ -15,6 +15,7 @@ export type SmtpReplyCode =
   | 'VMTA_INVALID'
   | 'TOO_MANY_RECIPIENTS'
   | 'INSUFFICIENT_STORAGE'
+  | 'MAIL_LOOP'
   | 'TOO_MANY_CONNECTIONS_FROM_CLIENT'
   | 'MESSAGE_TOO_BIG'
   | 'BARE_LINE_ENDING'
@@ -130,6 +131,10 @@ export const replies = {
   /** RFC 5321 §4.2.2: 452 insufficient storage; RFC 3463 X.3.1 mail system full. The process holds too much DATA in memory right now. */
   insufficientStorage(): SmtpReplyError {
     return new SmtpReplyError('INSUFFICIENT_STORAGE', 452, '4.3.1', 'Insufficient system storage, try again later', { command: 'DATA' });
+  },
+  /** RFC 5321 §6.3: a message that went through too many hops is in a loop; RFC 3463 X.4.6 routing loop detected. */
+  mailLoop(hops: number): SmtpReplyError {
+    return new SmtpReplyError('MAIL_LOOP', 554, '5.4.6', `Too many hops (${hops} Received headers): mail loop`, { command: 'DATA' });
   },
   /** RFC 1870 §6: 552 with X.3.4; for MAIL FROM SIZE= and for the actual DATA bytes. */
   messageTooBig(maxBytes?: number): SmtpReplyError {
