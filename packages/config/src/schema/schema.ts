@@ -61,6 +61,7 @@ export const configSchema = {
         'domain-key': d('domain-key', 'DKIM key: SELECTOR,DOMAIN-or-*,KEYFILE.', { 'x-repeatable': true }),
         'http-mgmt-port': d('port', 'Management HTTP port (0 = off).', { 'x-default': '0' }),
         'http-access': d('http-access', 'Who may use the management HTTP server; first match wins.', { 'x-repeatable': true }),
+        'http-api-key': d('http-api-key', 'A key scripts send as "Authorization: Bearer KEY" for the management HTTP server, from any address, with its access level (default admin).', { 'x-repeatable': true }),
         'total-max-smtp-in': d('integer', 'Inbound SMTP connections per listener process; beyond it new clients get 421.', { 'x-default': '1000' }),
       },
       {

@@ -9,6 +9,7 @@ import {
   type HttpAccess,
 } from './directives.js';
 import { domainPatternType, type DomainPattern } from './domain-pattern.js';
+import { httpApiKeyType, type HttpApiKey } from './http-api-key.js';
 import {
   hostListType,
   nameServerType,
@@ -51,6 +52,7 @@ export {
   type HttpAccess,
   type HttpAccessLevel,
 } from './directives.js';
+export type { HttpApiKey } from './http-api-key.js';
 export {
   domainMatches,
   domainSpecificity,
@@ -103,6 +105,7 @@ export interface ValueTypeMap {
   'name-server': NameServer;
   'domain-key': DomainKey;
   'http-access': HttpAccess;
+  'http-api-key': HttpApiKey;
   certificate: CertificateValue;
   'listener-spec': ListenerSpec;
   'reply-pattern': ReplyPattern;
@@ -137,6 +140,7 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   'name-server': nameServerType,
   'domain-key': domainKeyType,
   'http-access': httpAccessType,
+  'http-api-key': httpApiKeyType,
   certificate: certificateType,
   'listener-spec': listenerSpecType,
   'reply-pattern': replyPatternType,

@@ -22,6 +22,7 @@ export type ValueTypeName =
   | 'name-server'
   | 'domain-key'
   | 'http-access'
+  | 'http-api-key'
   | 'certificate'
   | 'listener-spec'
   | 'reply-pattern'
