@@ -12,5 +12,6 @@ export * from './delivery-rate-limiter.js';
 export * from './cluster-view.js';
 export * from './minute-counters.js';
 export * from './process-registry.js';
+export * from './queue-index.js';
 export * from './vmta-view.js';
 export * from './latency.js';
