@@ -7,9 +7,11 @@
  * dropped silently; with --dsn every sender gets a DSN. Either way it counts as bounced.
  */
 import { parseArgs } from 'node:util';
-import { Dispatcher, listProcesses, splitQueueName } from '@vmta/queue';
+import { queueRef } from '@vmta/control';
+import { listProcesses, queueNames } from '@vmta/queue';
 import { EXIT } from '../exit-codes.js';
-import { matcher, withCluster } from './queues.js';
+import { withCluster } from '../with-cluster.js';
+import { matcher } from './queues.js';
 
 const USAGE = 'usage: vmta delete --queue DOMAIN/VMTA [--dsn]   (patterns like */mta1 allowed)';
 
@@ -27,28 +29,24 @@ export async function deleteCommand(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   const dsn = values.dsn === true;
-  return withCluster(async ({ redis, ops, keys }) => {
-    const all = await redis.smembers(keys.queueIndex());
+  return withCluster(async (cluster) => {
+    const { redis, ops, keys } = cluster;
+    const all = await queueNames(redis, keys);
     const names = [...new Set(patterns.flatMap((p) => all.filter(matcher(p))))].sort();
     if (names.length === 0) {
       process.stderr.write(`vmta delete: no queue matches ${patterns.join(' ')}\n`);
       return EXIT.configInvalid;
     }
-    const dispatcher = new Dispatcher(redis, keys.prefix);
     let requested = 0;
-    try {
-      for (const name of names) {
-        const { queued } = await ops.stats(name);
-        if (queued === 0) {
-          process.stdout.write(`${name}: nothing queued\n`);
-          continue;
-        }
-        await dispatcher.purge({ queue: name, ...splitQueueName(name) }, { dsn });
-        requested += 1;
-        process.stdout.write(`${name}: ${queued} recipient${queued === 1 ? '' : 's'} to delete${dsn ? ', senders get a DSN' : ' (no DSN)'}\n`);
+    for (const name of names) {
+      const { queued } = await ops.stats(name);
+      if (queued === 0) {
+        process.stdout.write(`${name}: nothing queued\n`);
+        continue;
       }
-    } finally {
-      await dispatcher.close();
+      await cluster.dispatcher.purge(queueRef(name), { dsn });
+      requested += 1;
+      process.stdout.write(`${name}: ${queued} recipient${queued === 1 ? '' : 's'} to delete${dsn ? ', senders get a DSN' : ' (no DSN)'}\n`);
     }
     if (requested > 0) {
       const delivering = (await listProcesses(redis, keys)).some((p) => p.alive && p.role !== 'listener');

@@ -1,37 +1,9 @@
 /** `vmta show queues`, `pause|resume|retry queue DOMAIN/VMTA`: queues of the whole cluster, through Redis. */
 import { parseArgs } from 'node:util';
-import { createRedis, Dispatcher, Keys, QueueOps, queueRows, splitQueueName } from '@vmta/queue';
-import type { Redis } from 'ioredis';
+import { queueRef, queueRowJson, queueRows } from '@vmta/control';
+import { queueNames } from '@vmta/queue';
 import { EXIT } from '../exit-codes.js';
-import { redisTarget } from '../redis-target.js';
-
-export interface Cluster {
-  redis: Redis;
-  ops: QueueOps;
-  keys: Keys;
-}
-
-export async function withCluster(run: (c: Cluster) => Promise<number>): Promise<number> {
-  const target = redisTarget();
-  if (!target) {
-    process.stderr.write('vmta: no Redis to talk to: set REDIS_URL (or run from the directory where `vmta start` keeps data/)\n');
-    return EXIT.unavailable;
-  }
-  const redis = createRedis(target.url, 'cli');
-  redis.on('error', () => undefined);
-  try {
-    await redis.ping();
-  } catch (err) {
-    process.stderr.write(`vmta: Redis at ${target.url} is unreachable: ${(err as Error).message}\n`);
-    redis.disconnect();
-    return EXIT.unavailable;
-  }
-  try {
-    return await run({ redis, ops: new QueueOps(redis, target.prefix), keys: new Keys(target.prefix) });
-  } finally {
-    redis.disconnect();
-  }
-}
+import { withCluster } from '../with-cluster.js';
 
 /** `*` in a queue pattern matches any run of characters. */
 export function matcher(pattern: string): (name: string) => boolean {
@@ -41,12 +13,12 @@ export function matcher(pattern: string): (name: string) => boolean {
 
 export async function showQueues(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, domain: { type: 'string' }, vmta: { type: 'string' }, config: { type: 'string' } } });
-  return withCluster(async ({ redis, ops, keys }) => {
-    const rows = (await queueRows(redis, keys, ops)).filter(
+  return withCluster(async (cluster) => {
+    const rows = (await queueRows(cluster)).filter(
       (r) => (!values.domain || r.domain.toLowerCase() === values.domain.toLowerCase()) && (!values.vmta || r.vmta.toLowerCase() === values.vmta.toLowerCase()),
     );
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(rows.map(({ retryAt, ...r }) => ({ ...r, ...(retryAt ? { retryAt: new Date(retryAt).toISOString() } : {}) })), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(rows.map(queueRowJson), null, 2)}\n`);
       return EXIT.ok;
     }
     const table = [['QUEUE', 'QUEUED', 'INFLIGHT', 'DEFERRED', 'MODE', 'OLDEST', 'DELIVERED', 'BOUNCED']].concat(
@@ -65,22 +37,17 @@ export async function queueAction(action: 'pause' | 'resume' | 'retry', args: st
     process.stderr.write(`usage: vmta ${action} queue DOMAIN/VMTA   (patterns like */mta1 allowed)\n`);
     return EXIT.usage;
   }
-  return withCluster(async ({ redis, ops, keys }) => {
+  return withCluster(async (cluster) => {
+    const { redis, ops, keys } = cluster;
     const match = matcher(pattern);
-    const names = (await redis.smembers(keys.queueIndex())).filter(match);
+    const names = (await queueNames(redis, keys)).filter(match);
     if (names.length === 0 && !pattern.includes('*')) names.push(pattern);
-    const dispatcher = new Dispatcher(redis, keys.prefix);
-    try {
-      for (const name of names) {
-        const ref = { queue: name, ...splitQueueName(name) };
-        if (action === 'pause') await ops.pause(name);
-        if (action === 'resume') await ops.resume(name);
-        if (action === 'retry') await ops.leaveRetry(name);
-        if (action !== 'pause') await dispatcher.wake(ref);
-        process.stdout.write(`${name}: ${(await ops.state(name)).mode}\n`);
-      }
-    } finally {
-      await dispatcher.close();
+    for (const name of names) {
+      if (action === 'pause') await ops.pause(name);
+      if (action === 'resume') await ops.resume(name);
+      if (action === 'retry') await ops.leaveRetry(name);
+      if (action !== 'pause') await cluster.dispatcher.wake(queueRef(name));
+      process.stdout.write(`${name}: ${(await ops.state(name)).mode}\n`);
     }
     if (names.length === 0) process.stderr.write(`vmta ${action}: no queue matches ${pattern}\n`);
     return names.length === 0 ? EXIT.configInvalid : EXIT.ok;

@@ -2,7 +2,8 @@
  * GET /queues (monitor): the rows of `vmta show queues --json`; POST /queues/DOMAIN%2FVMTA/pause|resume|retry
  * (operator); POST /queues/DOMAIN%2FVMTA/delete[?dsn=1] (operator): delivery processes delete the queue's mail.
  */
-import { queueRows, splitQueueName } from '@vmta/queue';
+import { queueRef, queueRowJson, queueRows, splitQueueName } from '@vmta/control';
+import { hasQueue } from '@vmta/queue';
 import { sendJson } from '../respond.js';
 import { exact, type HttpContext, type Route } from '../route.js';
 
@@ -23,12 +24,12 @@ function queueOf(encoded: string): string | undefined {
 }
 
 /** Applies an operator action the way `vmta pause|resume|retry queue` does; returns the queue's new mode. */
-async function applyAction(ctx: HttpContext, queue: string, action: Action): Promise<string> {
-  if (action === 'pause') await ctx.ops.pause(queue);
-  if (action === 'resume') await ctx.ops.resume(queue);
-  if (action === 'retry') await ctx.ops.leaveRetry(queue);
-  if (action !== 'pause') await ctx.dispatcher.wake({ queue, ...splitQueueName(queue) });
-  return (await ctx.ops.state(queue)).mode;
+async function applyAction({ cluster }: HttpContext, queue: string, action: Action): Promise<string> {
+  if (action === 'pause') await cluster.ops.pause(queue);
+  if (action === 'resume') await cluster.ops.resume(queue);
+  if (action === 'retry') await cluster.ops.leaveRetry(queue);
+  if (action !== 'pause') await cluster.dispatcher.wake(queueRef(queue));
+  return (await cluster.ops.state(queue)).mode;
 }
 
 function decode(segment: string): string | undefined {
@@ -45,8 +46,7 @@ export const queueRoutes: Route[] = [
     match: exact('/queues'),
     level: 'monitor',
     async handle(ctx, res) {
-      const rows = await queueRows(ctx.redis, ctx.keys, ctx.ops);
-      sendJson(res, 200, rows.map(({ retryAt, ...r }) => ({ ...r, ...(retryAt ? { retryAt: new Date(retryAt).toISOString() } : {}) })));
+      sendJson(res, 200, (await queueRows(ctx.cluster)).map(queueRowJson));
     },
   },
   {
@@ -80,13 +80,13 @@ export const queueRoutes: Route[] = [
         sendJson(res, 400, { error: 'bad-queue', message: 'expected /queues/DOMAIN%2FVMTA/delete (no patterns)' });
         return;
       }
-      if (!(await ctx.redis.sismember(ctx.keys.queueIndex(), queue))) {
+      if (!(await hasQueue(ctx.cluster.redis, ctx.cluster.keys, queue))) {
         sendJson(res, 404, { error: 'no-queue', message: `no queue ${queue}` });
         return;
       }
       const dsn = queryFlag(client.query.get('dsn'));
-      const { queued } = await ctx.ops.stats(queue);
-      const request = await ctx.dispatcher.purge({ queue, ...splitQueueName(queue) }, { dsn });
+      const { queued } = await ctx.cluster.ops.stats(queue);
+      const request = await ctx.cluster.dispatcher.purge(queueRef(queue), { dsn });
       ctx.log.info({ event: 'http-queue-delete', queue, recipients: queued, dsn, jobId: request.jobId }, `delete ${queue}`);
       // 202: delivery processes carry the delete out (a message a connection holds is left to it, deleted if given back).
       sendJson(res, 202, { queue, recipients: queued, dsn, requested: new Date(request.before).toISOString() });
