@@ -1,15 +1,8 @@
 /** `vmta show queues`, `pause|resume|retry queue DOMAIN/VMTA`: queues of the whole cluster, through Redis. */
 import { parseArgs } from 'node:util';
-import { queueRef, queueRowJson, queueRows } from '@vmta/control';
-import { queueNames } from '@vmta/queue';
+import { queueModeActions, queueRowJson, queueRows, selectQueues, type QueueModeAction } from '@vmta/control';
 import { EXIT } from '../exit-codes.js';
 import { withCluster } from '../with-cluster.js';
-
-/** `*` in a queue pattern matches any run of characters. */
-export function matcher(pattern: string): (name: string) => boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
-  return (name) => re.test(name);
-}
 
 export async function showQueues(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, domain: { type: 'string' }, vmta: { type: 'string' }, config: { type: 'string' } } });
@@ -30,7 +23,7 @@ export async function showQueues(args: string[]): Promise<number> {
   });
 }
 
-export async function queueAction(action: 'pause' | 'resume' | 'retry', args: string[]): Promise<number> {
+export async function queueAction(action: QueueModeAction, args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
   const [what, pattern] = positionals;
   if (what !== 'queue' || !pattern || !pattern.includes('/')) {
@@ -38,16 +31,10 @@ export async function queueAction(action: 'pause' | 'resume' | 'retry', args: st
     return EXIT.usage;
   }
   return withCluster(async (cluster) => {
-    const { redis, ops, keys } = cluster;
-    const match = matcher(pattern);
-    const names = (await queueNames(redis, keys)).filter(match);
-    if (names.length === 0 && !pattern.includes('*')) names.push(pattern);
+    const names = await selectQueues(cluster, pattern);
     for (const name of names) {
-      if (action === 'pause') await ops.pause(name);
-      if (action === 'resume') await ops.resume(name);
-      if (action === 'retry') await ops.leaveRetry(name);
-      if (action !== 'pause') await cluster.dispatcher.wake(queueRef(name));
-      process.stdout.write(`${name}: ${(await ops.state(name)).mode}\n`);
+      const { queue, mode } = await queueModeActions[action](cluster, name);
+      process.stdout.write(`${queue}: ${mode}\n`);
     }
     if (names.length === 0) process.stderr.write(`vmta ${action}: no queue matches ${pattern}\n`);
     return names.length === 0 ? EXIT.configInvalid : EXIT.ok;

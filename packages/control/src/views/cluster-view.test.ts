@@ -15,7 +15,7 @@ import {
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../cluster.js';
-import { clusterHistory, clusterStatus, minuteRates } from './cluster-view.js';
+import { clusterHistory, clusterStatus, deliveryRunning, minuteRates } from './cluster-view.js';
 import { vmtaDefinitions, vmtaRows } from './vmta-view.js';
 
 const M = 28_333_333; // an epoch minute
@@ -144,6 +144,22 @@ describe('cluster view from Redis', () => {
   it('answers an empty history for zero minutes and the minute of a time', async () => {
     expect(await clusterHistory(cluster, 0, at(M))).toEqual([]);
     expect(epochMinute(at(M, 59) + 999)).toBe(M);
+  });
+
+  it.each<[string, Array<{ role: 'all' | 'listener' | 'delivery'; alive: boolean }>, boolean]>([
+    ['no process', [], false],
+    ['only a listener', [{ role: 'listener', alive: true }], false],
+    ['a delivery process that stopped answering', [{ role: 'delivery', alive: false }], false],
+    ['an alive delivery process', [{ role: 'listener', alive: true }, { role: 'delivery', alive: true }], true],
+    ['an alive process of every role', [{ role: 'all', alive: true }], true],
+  ])('tells whether a process delivers now: %s', async (_name, procs, expected) => {
+    const own = new Cluster(redis, `${prefix}:running-${_name.replace(/\W+/g, '-')}`);
+    const regs = await Promise.all(
+      procs.map((p, i) => registerProcess(redis, { role: p.role, host: 'h', pid: i, vmtas: [], listeners: [] }, { prefix: own.keys.prefix, ...(p.alive ? {} : { now: () => Date.now() - 600_000 + 1000 }) })),
+    );
+    for (const r of regs) r.stop();
+    expect(await deliveryRunning(own)).toBe(expected);
+    for (const r of regs) await r.deregister();
   });
 
   it('sums up status: queues, totals, rates of the last complete minutes and the processes', async () => {

@@ -130,3 +130,8 @@ export async function clusterStatus(cluster: Cluster, now = Date.now()): Promise
   ]);
   return { queues, totals, ...minuteRates(history), processes: processes.map((p) => processView(p, now)) };
 }
+
+/** Whether an alive process delivers mail (and so carries out deletes now rather than when one starts). */
+export async function deliveryRunning({ redis, keys }: Cluster): Promise<boolean> {
+  return (await listProcesses(redis, keys)).some((p) => p.alive && p.role !== 'listener');
+}
