@@ -11,9 +11,10 @@ const allowed = {
   queue: [],
   listener: ['config', 'queue'],
   delivery: ['config', 'queue'],
-  http: ['config', 'queue'],
+  control: ['config', 'queue'],
+  http: ['config', 'queue', 'control'],
   testing: ['redis-server'],
-  cli: ['config', 'queue', 'listener', 'delivery', 'http', 'redis-server'],
+  cli: ['config', 'queue', 'control', 'listener', 'delivery', 'http', 'redis-server'],
   bench: ['config', 'queue', 'listener', 'delivery', 'redis-server', 'testing'],
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');

@@ -4,7 +4,8 @@
  * lets a Counter carry their value as read, so they are typed `counter` as Prometheus expects.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { LATENCY_BUCKETS, type LatencyHistogram, type QueueRow, type Totals } from '@vmta/queue';
+import type { QueueRow, Totals } from '@vmta/control';
+import { LATENCY_BUCKETS, type LatencyHistogram } from '@vmta/queue';
 
 const QUEUE_LABELS = ['queue', 'domain', 'vmta'] as const;
 

@@ -1,8 +1,7 @@
 /** What a route is: method, path match, the access level it needs, and its handler. */
 import type { ServerResponse } from 'node:http';
 import type { HttpAccessLevel, VmtaConfig } from '@vmta/config';
-import type { Dispatcher, Keys, QueueOps } from '@vmta/queue';
-import type { Redis } from 'ioredis';
+import type { Cluster } from '@vmta/control';
 import type { Logger } from 'pino';
 
 export interface ReloadResult {
@@ -12,10 +11,7 @@ export interface ReloadResult {
 
 /** What every handler gets: the cluster through Redis, and the server's options. */
 export interface HttpContext {
-  redis: Redis;
-  keys: Keys;
-  ops: QueueOps;
-  dispatcher: Dispatcher;
+  cluster: Cluster;
   log: Logger;
   version: string;
   /** The configuration this process runs on now (VMTAs and pools for GET /vmtas). */

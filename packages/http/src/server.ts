@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VmtaConfig } from '@vmta/config';
-import { createRedis, Dispatcher, Keys, QueueOps } from '@vmta/queue';
+import { Cluster } from '@vmta/control';
+import { createRedis } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import type { ReloadResult, Route } from './route.js';
 import { createHandler } from './router.js';
@@ -54,14 +55,10 @@ export async function startHttpManagement(options: HttpManagementOptions): Promi
   // Fail fast: a scrape must not hang while Redis is away.
   const redis = createRedis(options.redisUrl, 'delivery', { maxRetriesPerRequest: 1, commandTimeout: 5000 });
   redis.on('error', (err) => log.debug({ event: 'redis-error', err: err.message }, 'redis connection error'));
-  const keys = new Keys(options.prefix);
-  const dispatcher = new Dispatcher(redis, keys.prefix);
+  const cluster = new Cluster(redis, options.prefix);
   let config = options.config;
   const handler = createHandler(ROUTES, settings['http-access'] ?? [], {
-    redis,
-    keys,
-    ops: new QueueOps(redis, keys.prefix),
-    dispatcher,
+    cluster,
     log,
     version: packageVersion(),
     config: () => config,
@@ -69,7 +66,7 @@ export async function startHttpManagement(options: HttpManagementOptions): Promi
   });
   const server = createServer((req, res) => void handler(req, res));
   const shutdown = async () => {
-    await dispatcher.close().catch(() => undefined);
+    await cluster.close().catch(() => undefined);
     redis.disconnect();
   };
   try {

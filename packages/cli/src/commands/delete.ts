@@ -1,15 +1,13 @@
 /**
  * `vmta delete --queue DOMAIN/VMTA [--dsn]`: delete the mail of a queue (`*` in the
- * pattern matches any run of characters, as for `vmta pause`). The request goes to the
- * delivery processes as a purge job (packages/delivery/src/worker/purge.ts): they never
- * hand the same message to a connection and to the delete; a message a connection holds
- * is left to it and deleted if the connection gives it back. Without --dsn the mail is
- * dropped silently; with --dsn every sender gets a DSN. Either way it counts as bounced.
+ * pattern matches any run of characters, as for `vmta pause`); how, see deleteQueue
+ * in @vmta/control. Without --dsn the mail is dropped silently; with --dsn every sender
+ * gets a DSN.
  */
 import { parseArgs } from 'node:util';
-import { Dispatcher, listProcesses, splitQueueName } from '@vmta/queue';
+import { deleteQueue, deliveryRunning, matchQueues } from '@vmta/control';
 import { EXIT } from '../exit-codes.js';
-import { matcher, withCluster } from './queues.js';
+import { withCluster } from '../with-cluster.js';
 
 const USAGE = 'usage: vmta delete --queue DOMAIN/VMTA [--dsn]   (patterns like */mta1 allowed)';
 
@@ -27,33 +25,26 @@ export async function deleteCommand(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   const dsn = values.dsn === true;
-  return withCluster(async ({ redis, ops, keys }) => {
-    const all = await redis.smembers(keys.queueIndex());
-    const names = [...new Set(patterns.flatMap((p) => all.filter(matcher(p))))].sort();
+  return withCluster(async (cluster) => {
+    const names = await matchQueues(cluster, patterns);
     if (names.length === 0) {
       process.stderr.write(`vmta delete: no queue matches ${patterns.join(' ')}\n`);
       return EXIT.configInvalid;
     }
-    const dispatcher = new Dispatcher(redis, keys.prefix);
     let requested = 0;
-    try {
-      for (const name of names) {
-        const { queued } = await ops.stats(name);
-        if (queued === 0) {
-          process.stdout.write(`${name}: nothing queued\n`);
-          continue;
-        }
-        await dispatcher.purge({ queue: name, ...splitQueueName(name) }, { dsn });
-        requested += 1;
-        process.stdout.write(`${name}: ${queued} recipient${queued === 1 ? '' : 's'} to delete${dsn ? ', senders get a DSN' : ' (no DSN)'}\n`);
+    for (const name of names) {
+      const result = await deleteQueue(cluster, name, { dsn, skipEmpty: true });
+      if (!result?.request) {
+        process.stdout.write(`${name}: nothing queued\n`);
+        continue;
       }
-    } finally {
-      await dispatcher.close();
+      requested += 1;
+      const { recipients } = result;
+      process.stdout.write(`${name}: ${recipients} recipient${recipients === 1 ? '' : 's'} to delete${dsn ? ', senders get a DSN' : ' (no DSN)'}\n`);
     }
     if (requested > 0) {
-      const delivering = (await listProcesses(redis, keys)).some((p) => p.alive && p.role !== 'listener');
       process.stdout.write('delivery processes carry the delete out; a message being sent right now is left to its connection (delivered, or deleted once given back)\n');
-      if (!delivering) process.stderr.write('vmta delete: no delivery process is running: the delete happens when one starts\n');
+      if (!(await deliveryRunning(cluster))) process.stderr.write('vmta delete: no delivery process is running: the delete happens when one starts\n');
     }
     return EXIT.ok;
   });

@@ -1,9 +1,9 @@
 /** `vmta show status [--json]`: the processes of the cluster, its totals and per-minute rates, the number of queues. */
 import { parseArgs } from 'node:util';
-import { clusterStatus, type ClusterStatus, type Totals } from '@vmta/queue';
+import { clusterStatus, type ClusterStatus, type Totals } from '@vmta/control';
 import { EXIT } from '../exit-codes.js';
-import { withCluster } from './queues.js';
 import { formatDuration, renderTable } from './table.js';
+import { withCluster } from '../with-cluster.js';
 
 const USAGE = 'usage: vmta show status [--json]';
 
@@ -15,8 +15,8 @@ export async function showStatus(args: string[]): Promise<number> {
     process.stderr.write(`vmta show status: ${(err as Error).message}\n${USAGE}\n`);
     return EXIT.usage;
   }
-  return withCluster(async ({ redis, keys }) => {
-    const status = await clusterStatus(redis, keys);
+  return withCluster(async (cluster) => {
+    const status = await clusterStatus(cluster);
     process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : `${statusText(status, Date.now()).join('\n')}\n`);
     return EXIT.ok;
   });

@@ -1,11 +1,11 @@
 /** `vmta show vmtas [--json] [--config FILE]`: every VMTA and pool of the configuration with its queues, connections and serving processes. */
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
-import { listProcesses, vmtaDefinitions, vmtaRows, type VmtaRow } from '@vmta/queue';
+import { vmtaView, type VmtaRow } from '@vmta/control';
 import { configPath } from '../config-path.js';
 import { EXIT } from '../exit-codes.js';
-import { withCluster } from './queues.js';
 import { renderTable } from './table.js';
+import { withCluster } from '../with-cluster.js';
 
 const USAGE = 'usage: vmta show vmtas [--json] [--config FILE]';
 
@@ -23,10 +23,9 @@ export async function showVmtas(args: string[]): Promise<number> {
     for (const e of checked.errors) process.stderr.write(`${formatDiagnostic(e)}\n`);
     return EXIT.configInvalid;
   }
-  const definitions = vmtaDefinitions(checked.config);
-  return withCluster(async ({ redis, keys, ops }) => {
-    const now = Date.now();
-    const rows = await vmtaRows(redis, keys, ops, definitions, await listProcesses(redis, keys, { now }), now);
+  const config = checked.config;
+  return withCluster(async (cluster) => {
+    const rows = await vmtaView(cluster, config);
     process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : `${vmtasText(rows).join('\n')}\n`);
     return EXIT.ok;
   });

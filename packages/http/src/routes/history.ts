@@ -1,5 +1,5 @@
 /** GET /history?minutes=N (monitor): per-minute counters of the cluster, oldest first; the last minute is the current one. */
-import { clusterHistory } from '@vmta/queue';
+import { clusterHistory } from '@vmta/control';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
 
@@ -25,7 +25,7 @@ export const historyRoutes: Route[] = [
         sendJson(res, 400, { error: 'bad-minutes', message: `minutes must be a whole number from 1 to ${MAX_HISTORY_MINUTES}` });
         return;
       }
-      const history = await clusterHistory(ctx.redis, ctx.keys, minutes);
+      const history = await clusterHistory(ctx.cluster, minutes);
       sendJson(res, 200, { minutes: history.map(({ t, ...counts }) => ({ t: new Date(t).toISOString(), ...counts })) });
     },
   },

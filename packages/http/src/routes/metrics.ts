@@ -1,12 +1,13 @@
 /** GET /metrics (monitor): Prometheus text format, collected from Redis on each scrape. */
-import { clusterTotals, ConnectionLimiter, latencyHistograms, queueRows } from '@vmta/queue';
+import { clusterTotals, queueRows } from '@vmta/control';
+import { ConnectionLimiter, latencyHistograms } from '@vmta/queue';
 import { latencyText, metricsRegistry } from '../metrics.js';
 import { sendText } from '../respond.js';
 import { exact, type HttpContext, type Route } from '../route.js';
 
 /** Live connection leases of every VMTA of the configuration (and the default VMTA). */
 async function connectionsOut(ctx: HttpContext): Promise<Map<string, number>> {
-  const limiter = new ConnectionLimiter(ctx.redis, ctx.keys.prefix);
+  const limiter = new ConnectionLimiter(ctx.cluster.redis, ctx.cluster.keys.prefix);
   const names = ['{default}', ...Object.values(ctx.config().vmtas).map((v) => v.name)];
   const counts = await Promise.all(names.map((vmta) => limiter.count({ kind: 'vmta', vmta })));
   return new Map(names.map((n, i) => [n, counts[i]!]));
@@ -19,10 +20,10 @@ export const metricsRoutes: Route[] = [
     level: 'monitor',
     async handle(ctx, res) {
       const [rows, totals, connections, latency] = await Promise.all([
-        queueRows(ctx.redis, ctx.keys, ctx.ops),
-        clusterTotals(ctx.redis, ctx.keys),
+        queueRows(ctx.cluster),
+        clusterTotals(ctx.cluster),
         connectionsOut(ctx),
-        latencyHistograms(ctx.redis, ctx.keys),
+        latencyHistograms(ctx.cluster.redis, ctx.cluster.keys),
       ]);
       const registry = metricsRegistry({ rows, totals, connectionsOut: connections });
       sendText(res, 200, registry.contentType, `${await registry.metrics()}\n${latencyText(latency)}`);

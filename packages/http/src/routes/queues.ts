@@ -2,13 +2,12 @@
  * GET /queues (monitor): the rows of `vmta show queues --json`; POST /queues/DOMAIN%2FVMTA/pause|resume|retry
  * (operator); POST /queues/DOMAIN%2FVMTA/delete[?dsn=1] (operator): delivery processes delete the queue's mail.
  */
-import { queueRows, splitQueueName } from '@vmta/queue';
+import { deleteQueue, queueModeActions, queueRowJson, queueRows, splitQueueName, type QueueModeAction } from '@vmta/control';
 import { sendJson } from '../respond.js';
-import { exact, type HttpContext, type Route } from '../route.js';
+import { exact, type Route } from '../route.js';
 
 const ACTION_PATH = /^\/queues\/(.+)\/(pause|resume|retry)$/;
 const DELETE_PATH = /^\/queues\/(.+)\/delete$/;
-type Action = 'pause' | 'resume' | 'retry';
 
 /** `?dsn=1` (or true, yes): a flag of the query string. Pure. */
 export function queryFlag(value: string | null): boolean {
@@ -20,15 +19,6 @@ function queueOf(encoded: string): string | undefined {
   const queue = decode(encoded);
   const { domain, vmta } = queue?.includes('/') ? splitQueueName(queue) : { domain: '', vmta: '' };
   return queue && domain && vmta && !queue.includes('*') ? queue : undefined;
-}
-
-/** Applies an operator action the way `vmta pause|resume|retry queue` does; returns the queue's new mode. */
-async function applyAction(ctx: HttpContext, queue: string, action: Action): Promise<string> {
-  if (action === 'pause') await ctx.ops.pause(queue);
-  if (action === 'resume') await ctx.ops.resume(queue);
-  if (action === 'retry') await ctx.ops.leaveRetry(queue);
-  if (action !== 'pause') await ctx.dispatcher.wake({ queue, ...splitQueueName(queue) });
-  return (await ctx.ops.state(queue)).mode;
 }
 
 function decode(segment: string): string | undefined {
@@ -45,8 +35,7 @@ export const queueRoutes: Route[] = [
     match: exact('/queues'),
     level: 'monitor',
     async handle(ctx, res) {
-      const rows = await queueRows(ctx.redis, ctx.keys, ctx.ops);
-      sendJson(res, 200, rows.map(({ retryAt, ...r }) => ({ ...r, ...(retryAt ? { retryAt: new Date(retryAt).toISOString() } : {}) })));
+      sendJson(res, 200, (await queueRows(ctx.cluster)).map(queueRowJson));
     },
   },
   {
@@ -62,7 +51,7 @@ export const queueRoutes: Route[] = [
         sendJson(res, 400, { error: 'bad-queue', message: 'expected /queues/DOMAIN%2FVMTA/pause|resume|retry (no patterns)' });
         return;
       }
-      const mode = await applyAction(ctx, queue, action as Action);
+      const { mode } = await queueModeActions[action as QueueModeAction](ctx.cluster, queue);
       ctx.log.info({ event: 'http-queue-action', queue, action, mode }, `${action} ${queue}`);
       sendJson(res, 200, { queue, mode });
     },
@@ -80,16 +69,16 @@ export const queueRoutes: Route[] = [
         sendJson(res, 400, { error: 'bad-queue', message: 'expected /queues/DOMAIN%2FVMTA/delete (no patterns)' });
         return;
       }
-      if (!(await ctx.redis.sismember(ctx.keys.queueIndex(), queue))) {
+      const result = await deleteQueue(ctx.cluster, queue, { dsn: queryFlag(client.query.get('dsn')) });
+      if (!result?.request) {
+        // Without skipEmpty every queue that held mail gets a request: none means no such queue.
         sendJson(res, 404, { error: 'no-queue', message: `no queue ${queue}` });
         return;
       }
-      const dsn = queryFlag(client.query.get('dsn'));
-      const { queued } = await ctx.ops.stats(queue);
-      const request = await ctx.dispatcher.purge({ queue, ...splitQueueName(queue) }, { dsn });
-      ctx.log.info({ event: 'http-queue-delete', queue, recipients: queued, dsn, jobId: request.jobId }, `delete ${queue}`);
+      const { recipients, dsn, request } = result;
+      ctx.log.info({ event: 'http-queue-delete', queue, recipients, dsn, jobId: request.jobId }, `delete ${queue}`);
       // 202: delivery processes carry the delete out (a message a connection holds is left to it, deleted if given back).
-      sendJson(res, 202, { queue, recipients: queued, dsn, requested: new Date(request.before).toISOString() });
+      sendJson(res, 202, { queue, recipients, dsn, requested: new Date(request.before).toISOString() });
     },
   },
 ];

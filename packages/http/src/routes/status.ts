@@ -1,5 +1,5 @@
 /** GET /status (monitor): version and uptime of this process, cluster totals and per-minute rates, queues, processes. */
-import { clusterStatus } from '@vmta/queue';
+import { clusterStatus } from '@vmta/control';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
 
@@ -9,7 +9,7 @@ export const statusRoutes: Route[] = [
     match: exact('/status'),
     level: 'monitor',
     async handle(ctx, res) {
-      const status = await clusterStatus(ctx.redis, ctx.keys);
+      const status = await clusterStatus(ctx.cluster);
       sendJson(res, 200, { version: ctx.version, uptimeSeconds: Math.round(process.uptime()), ...status });
     },
   },

@@ -1,5 +1,5 @@
 /** GET /vmtas (monitor): what `vmta show vmtas --json` prints: one row per VMTA and pool of this process's configuration. */
-import { listProcesses, vmtaDefinitions, vmtaRows } from '@vmta/queue';
+import { vmtaView } from '@vmta/control';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
 
@@ -9,9 +9,7 @@ export const vmtaRoutes: Route[] = [
     match: exact('/vmtas'),
     level: 'monitor',
     async handle(ctx, res) {
-      const now = Date.now();
-      const processes = await listProcesses(ctx.redis, ctx.keys, { now });
-      sendJson(res, 200, await vmtaRows(ctx.redis, ctx.keys, ctx.ops, vmtaDefinitions(ctx.config()), processes, now));
+      sendJson(res, 200, await vmtaView(ctx.cluster, ctx.config()));
     },
   },
 ];

@@ -1,9 +1,7 @@
 /** The cluster seen from Redis: every queue with its stats, the totals, the per-minute history, the processes. Shared by the CLI and the HTTP server. */
-import type { Keys } from './keys.js';
-import { epochMinute, MINUTE_FIELDS, MINUTE_MS } from './minute-counters.js';
-import { listProcesses, type ProcessRow } from './process-registry.js';
-import type { QueueOps, QueueStats } from './queue-ops.js';
-import type { Redis } from 'ioredis';
+import { epochMinute, listProcesses, MINUTE_FIELDS, MINUTE_MS, queueCount, queueNames, type ProcessRow, type QueueStats } from '@vmta/queue';
+import type { Cluster } from '../cluster.js';
+import { splitQueueName } from '../queue-ref.js';
 
 export interface QueueRow extends QueueStats {
   domain: string;
@@ -17,20 +15,19 @@ export interface Totals {
   deferred: number;
 }
 
-/** "domain/vmta" → its parts, the way `vmta show queues` splits a queue name. */
-export function splitQueueName(name: string): { domain: string; vmta: string } {
-  const at = name.lastIndexOf('/');
-  return { domain: name.slice(0, at), vmta: name.slice(at + 1) };
-}
-
 /** Every queue of the cluster with its stats, sorted by queued (desc), then name: what `vmta show queues` lists. */
-export async function queueRows(redis: Redis, keys: Keys, ops: QueueOps, now = Date.now()): Promise<QueueRow[]> {
-  const names = (await redis.smembers(keys.queueIndex())).sort();
+export async function queueRows({ redis, keys, ops }: Cluster, now = Date.now()): Promise<QueueRow[]> {
+  const names = await queueNames(redis, keys);
   const rows = await Promise.all(names.map(async (name) => ({ ...splitQueueName(name), ...(await ops.stats(name, now)) })));
   return rows.sort((a, b) => b.queued - a.queued || a.queue.localeCompare(b.queue));
 }
 
-export async function clusterTotals(redis: Redis, keys: Keys): Promise<Totals> {
+/** A queue row as JSON carries it (`vmta show queues --json`, GET /queues): `retryAt` as an ISO time, absent outside retry. Pure. */
+export function queueRowJson({ retryAt, ...row }: QueueRow): Omit<QueueRow, 'retryAt'> & { retryAt?: string } {
+  return { ...row, ...(retryAt ? { retryAt: new Date(retryAt).toISOString() } : {}) };
+}
+
+export async function clusterTotals({ redis, keys }: Cluster): Promise<Totals> {
   const h = await redis.hgetall(keys.totals());
   const n = (v: string | undefined) => Number(v ?? 0) || 0;
   return { received: n(h.received), delivered: n(h.delivered), bounced: n(h.bounced), deferred: n(h.deferred) };
@@ -45,7 +42,7 @@ export interface MinuteCounts extends Totals {
  * The last `minutes` minutes of counters, oldest first, zeros where nothing
  * happened; the last entry is the current (incomplete) minute. One pipeline.
  */
-export async function clusterHistory(redis: Redis, keys: Keys, minutes = 60, now = Date.now()): Promise<MinuteCounts[]> {
+export async function clusterHistory({ redis, keys }: Cluster, minutes = 60, now = Date.now()): Promise<MinuteCounts[]> {
   const last = epochMinute(now);
   const span = Array.from({ length: Math.max(0, Math.floor(minutes)) }, (_, i) => last - minutes + 1 + i);
   if (span.length === 0) return [];
@@ -123,12 +120,18 @@ export function processView(p: ProcessRow, now: number): ProcessView {
   };
 }
 
-export async function clusterStatus(redis: Redis, keys: Keys, now = Date.now()): Promise<ClusterStatus> {
+export async function clusterStatus(cluster: Cluster, now = Date.now()): Promise<ClusterStatus> {
+  const { redis, keys } = cluster;
   const [queues, totals, history, processes] = await Promise.all([
-    redis.scard(keys.queueIndex()),
-    clusterTotals(redis, keys),
-    clusterHistory(redis, keys, 6, now),
+    queueCount(redis, keys),
+    clusterTotals(cluster),
+    clusterHistory(cluster, 6, now),
     listProcesses(redis, keys, { now }),
   ]);
   return { queues, totals, ...minuteRates(history), processes: processes.map((p) => processView(p, now)) };
+}
+
+/** Whether an alive process delivers mail (and so carries out deletes now rather than when one starts). */
+export async function deliveryRunning({ redis, keys }: Cluster): Promise<boolean> {
+  return (await listProcesses(redis, keys)).some((p) => p.alive && p.role !== 'listener');
 }

@@ -1,24 +1,22 @@
 import { Redis } from 'ioredis';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigText } from '@vmta/config';
 import {
-  clusterHistory,
-  clusterStatus,
   ConnectionLimiter,
   epochMinute,
   Keys,
   listProcesses,
   MessageStore,
   MINUTE_COUNTERS_TTL_SECONDS,
-  minuteRates,
   QueueOps,
   registerProcess,
-  vmtaDefinitions,
-  vmtaRows,
   type NewMessage,
   type RecipientRecord,
-  type VmtaConfigView,
-} from './index.js';
+} from '@vmta/queue';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster } from '../cluster.js';
+import { clusterHistory, clusterStatus, deliveryRunning, minuteRates } from './cluster-view.js';
+import { vmtaDefinitions, vmtaRows } from './vmta-view.js';
 
 const M = 28_333_333; // an epoch minute
 const at = (minute: number, second = 0) => minute * 60_000 + second * 1000;
@@ -53,13 +51,21 @@ describe('per-minute rates from a history', () => {
 
 describe('VMTA definitions from the configuration', () => {
   it('lists VMTAs with their source hosts (host-name overriding the EHLO name), then pools with their members', () => {
-    const config: VmtaConfigView = {
-      vmtas: {
-        mta1: { name: 'mta1', settings: { 'smtp-source-host': [{ cidr: { text: '192.0.2.10' }, hostName: 'mta1.example.com' }] } },
-        mta2: { name: 'MTA2', settings: { 'smtp-source-host': [{ cidr: { text: '192.0.2.11' }, hostName: 'x.example.com' }], 'host-name': 'mta2.example.com' } },
-      },
-      pools: { pool1: { name: 'pool1', settings: { 'virtual-mta': ['mta1', 'mta2'] } } },
-    };
+    const config = loadConfigText(
+      [
+        '<virtual-mta mta1>',
+        '  smtp-source-host 192.0.2.10 mta1.example.com',
+        '</virtual-mta>',
+        '<virtual-mta MTA2>',
+        '  smtp-source-host 192.0.2.11 x.example.com',
+        '  host-name mta2.example.com',
+        '</virtual-mta>',
+        '<virtual-mta-pool pool1>',
+        '  virtual-mta mta1',
+        '  virtual-mta mta2',
+        '</virtual-mta-pool>',
+      ].join('\n'),
+    );
     expect(vmtaDefinitions(config)).toEqual([
       { name: 'mta1', kind: 'vmta', members: [], sourceHosts: ['192.0.2.10 mta1.example.com'] },
       { name: 'MTA2', kind: 'vmta', members: [], sourceHosts: ['192.0.2.11 mta2.example.com'] },
@@ -82,6 +88,7 @@ describe('cluster view from Redis', () => {
   let store: MessageStore;
   let ops: QueueOps;
   let keys: Keys;
+  let cluster: Cluster;
   let prefix: string;
 
   beforeAll(async () => {
@@ -91,8 +98,10 @@ describe('cluster view from Redis', () => {
     store = new MessageStore(redis, { prefix });
     ops = new QueueOps(redis, prefix);
     keys = new Keys(prefix);
+    cluster = new Cluster(redis, prefix);
   });
   afterAll(async () => {
+    await cluster.close();
     await store.dispatcher.close();
     await t.cleanup();
     redis.disconnect();
@@ -109,7 +118,7 @@ describe('cluster view from Redis', () => {
     const a = await store.enqueue(message(['a@hist.example', 'b@hist.example', 'c@hist.example'], at(M, 5)));
     await store.enqueue(message(['d@hist.example'], at(M, 59)));
     await deliverAll(a.id, 'hist.example/mta1', ['delivered', 'bounced', 'queued'], at(M + 2, 30));
-    const history = await clusterHistory(redis, keys, 5, at(M + 3, 10));
+    const history = await clusterHistory(cluster, 5, at(M + 3, 10));
     expect(history).toEqual([
       { t: at(M - 1), ...zero },
       { t: at(M), ...zero, received: 4 },
@@ -133,15 +142,31 @@ describe('cluster view from Redis', () => {
   });
 
   it('answers an empty history for zero minutes and the minute of a time', async () => {
-    expect(await clusterHistory(redis, keys, 0, at(M))).toEqual([]);
+    expect(await clusterHistory(cluster, 0, at(M))).toEqual([]);
     expect(epochMinute(at(M, 59) + 999)).toBe(M);
+  });
+
+  it.each<[string, Array<{ role: 'all' | 'listener' | 'delivery'; alive: boolean }>, boolean]>([
+    ['no process', [], false],
+    ['only a listener', [{ role: 'listener', alive: true }], false],
+    ['a delivery process that stopped answering', [{ role: 'delivery', alive: false }], false],
+    ['an alive delivery process', [{ role: 'listener', alive: true }, { role: 'delivery', alive: true }], true],
+    ['an alive process of every role', [{ role: 'all', alive: true }], true],
+  ])('tells whether a process delivers now: %s', async (_name, procs, expected) => {
+    const own = new Cluster(redis, `${prefix}:running-${_name.replace(/\W+/g, '-')}`);
+    const regs = await Promise.all(
+      procs.map((p, i) => registerProcess(redis, { role: p.role, host: 'h', pid: i, vmtas: [], listeners: [] }, { prefix: own.keys.prefix, ...(p.alive ? {} : { now: () => Date.now() - 600_000 + 1000 }) })),
+    );
+    for (const r of regs) r.stop();
+    expect(await deliveryRunning(own)).toBe(expected);
+    for (const r of regs) await r.deregister();
   });
 
   it('sums up status: queues, totals, rates of the last complete minutes and the processes', async () => {
     const now = at(M + 12, 30);
     const reg = await registerProcess(redis, { role: 'delivery', host: 'h1', pid: 7, vmtas: ['mta1'], listeners: [] }, { prefix, now: () => now - 60_000 });
     reg.stop();
-    const status = await clusterStatus(redis, keys, now);
+    const status = await clusterStatus(cluster, now);
     expect(status.queues).toBe(2);
     expect(status.totals).toEqual({ received: 5, delivered: 2, bounced: 1, deferred: 1 });
     expect(status.perMinute).toEqual({ ...zero, delivered: 1 }); // minute M+11
@@ -184,7 +209,7 @@ describe('cluster view from Redis', () => {
       { name: 'idle', kind: 'vmta' as const, members: [], sourceHosts: [] },
       { name: 'pool1', kind: 'pool' as const, members: ['mta1', 'MTA2'], sourceHosts: [] },
     ];
-    const rows = await vmtaRows(redis, keys, ops, definitions, await listProcesses(redis, keys, { now }), now);
+    const rows = await vmtaRows(cluster, definitions, await listProcesses(redis, keys, { now }), now);
     const row = (name: string) => rows.find((r) => r.name === name)!;
     expect(rows.map((r) => r.name)).toEqual(['mta1', 'mta2', 'idle', 'pool1', 'old9']);
     // mta1 also holds the earlier tests' mail: hist.example (2 recipients left), v1 (2), v2 (1, held by a connection).

@@ -1,20 +1,12 @@
 /**
  * `vmta show vmtas` and GET /vmtas: one row per VMTA (and per pool) of the
  * configuration with its queues, recipients, connections out and the alive
- * processes serving it. The queue package cannot import the config package:
- * callers hand in the configuration, read through the small structural view below.
+ * processes serving it.
  */
-import type { Redis } from 'ioredis';
+import type { VmtaConfig } from '@vmta/config';
+import { listProcesses, type ProcessRow } from '@vmta/queue';
+import type { Cluster } from '../cluster.js';
 import { queueRows } from './cluster-view.js';
-import type { Keys } from './keys.js';
-import type { ProcessRow } from './process-registry.js';
-import type { QueueOps } from './queue-ops.js';
-
-/** The parts of a parsed configuration (`VmtaConfig`) this view reads. */
-export interface VmtaConfigView {
-  vmtas: Record<string, { name: string; settings: { 'smtp-source-host'?: ReadonlyArray<{ cidr: { text: string }; hostName: string }> | null; 'host-name'?: string | null } }>;
-  pools: Record<string, { name: string; settings: { 'virtual-mta'?: readonly string[] | null } }>;
-}
 
 export interface VmtaDefinition {
   name: string;
@@ -39,7 +31,7 @@ export interface VmtaRow extends VmtaDefinition {
 }
 
 /** VMTAs then pools of a configuration, in file order. Pure. */
-export function vmtaDefinitions(config: VmtaConfigView): VmtaDefinition[] {
+export function vmtaDefinitions(config: Pick<VmtaConfig, 'vmtas' | 'pools'>): VmtaDefinition[] {
   const vmtas = Object.values(config.vmtas).map((v): VmtaDefinition => {
     const override = v.settings['host-name'] ?? undefined;
     const sourceHosts = (v.settings['smtp-source-host'] ?? []).map((h) => `${h.cidr.text} ${override ?? h.hostName}`);
@@ -67,15 +59,14 @@ interface Figures {
  * the connection counts.
  */
 export async function vmtaRows(
-  redis: Redis,
-  keys: Keys,
-  ops: QueueOps,
+  cluster: Cluster,
   definitions: readonly VmtaDefinition[],
   processes: readonly ProcessRow[],
   now = Date.now(),
 ): Promise<VmtaRow[]> {
+  const { redis, keys } = cluster;
   const figures = new Map<string, Figures & { name: string }>();
-  for (const q of await queueRows(redis, keys, ops, now)) {
+  for (const q of await queueRows(cluster, now)) {
     const key = q.vmta.toLowerCase();
     const f = figures.get(key) ?? { name: q.vmta, queues: 0, queued: 0, inflight: 0 };
     if (q.queued > 0 || q.inflight > 0) f.queues += 1;
@@ -109,4 +100,10 @@ export async function vmtaRows(
       servedBy: alive.filter((p) => p.vmtas.some((v) => names.includes(v.toLowerCase()))).map((p) => p.id),
     };
   });
+}
+
+/** The rows of a configuration's VMTAs and pools, with the processes registered now: what `vmta show vmtas --json` prints. */
+export async function vmtaView(cluster: Cluster, config: Pick<VmtaConfig, 'vmtas' | 'pools'>, now = Date.now()): Promise<VmtaRow[]> {
+  const processes = await listProcesses(cluster.redis, cluster.keys, { now });
+  return vmtaRows(cluster, vmtaDefinitions(config), processes, now);
 }

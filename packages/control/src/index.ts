@@ -1,0 +1,12 @@
+/**
+ * The one home of operator actions and the views they are decided on. The CLI and the HTTP
+ * server are adapters: they parse a request, call one function here, and format its result.
+ * A new action goes in src/actions/ (one file, a typed result), a new read model in src/views/.
+ */
+export * from './cluster.js';
+export * from './queue-ref.js';
+export * from './actions/select-queues.js';
+export * from './actions/queue-mode.js';
+export * from './actions/delete-queue.js';
+export * from './views/cluster-view.js';
+export * from './views/vmta-view.js';
