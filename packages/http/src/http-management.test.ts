@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
 import { ConnectionLimiter, Dispatcher, Keys, MessageStore, QueueOps, latencyBucket, registerProcess, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
@@ -77,7 +78,14 @@ describe('management HTTP server', () => {
   async function serve(cfg: VmtaConfig, logger?: pino.Logger, onReload?: () => Promise<{ ok: boolean; errors?: string[] }>) {
     const s = await startHttpManagement({ config: cfg, redisUrl: t.url, prefix, port: 0, host: '127.0.0.1', logger, onReload });
     servers.push(s);
-    return (path: string, method = 'GET') => fetch(`http://127.0.0.1:${s.port}${path}`, { method });
+    // A script's POST (any method but GET) carries X-Vmta-Request (Node's fetch sends no Origin).
+    return (path: string, method = 'GET') => fetch(`http://127.0.0.1:${s.port}${path}`, { method, headers: method === 'GET' ? {} : { 'x-vmta-request': '1' } });
+  }
+
+  async function serveRaw(cfg: VmtaConfig) {
+    const s = await startHttpManagement({ config: cfg, redisUrl: t.url, prefix, port: 0, host: '127.0.0.1' });
+    servers.push(s);
+    return { s, url: `http://127.0.0.1:${s.port}` };
   }
 
   beforeAll(async () => {
@@ -336,5 +344,53 @@ describe('management HTTP server', () => {
     expect(await failed.json()).toEqual({ ok: false, errors: ['vmta.conf:3: unknown directive "x"'] });
     const without = await serve(config('http-access 127.0.0.1 admin'));
     expect((await without('/reload', 'POST')).status).toBe(501);
+  });
+
+  describe('request guard', () => {
+    const KEY = 'scripts-key-0123456789abcdef';
+    const pausePath = `/queues/${encodeURIComponent('small.example/mta1')}/pause`;
+
+    it('refuses a rebound Host name (DNS rebinding) and takes an IP literal, localhost and host-name', async () => {
+      const { s } = await serveRaw(config('http-access 127.0.0.1 monitor'));
+      const status = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port: s.port, path: '/status', headers: { host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await status('rebind.attacker.example')).toBe(403);
+      expect(await status(`127.0.0.1:${s.port}`)).toBe(200);
+      expect(await status(`localhost:${s.port}`)).toBe(200);
+      expect(await status('mta.example.com')).toBe(200);
+    });
+
+    it('refuses a cross-origin POST and a POST with neither Origin nor X-Vmta-Request, and takes a same-origin one', async () => {
+      const { url } = await serveRaw(config('http-access 127.0.0.1 operator'));
+      expect((await fetch(`${url}${pausePath}`, { method: 'POST', headers: { origin: 'http://evil.example' } })).status).toBe(403);
+      expect((await fetch(`${url}${pausePath}`, { method: 'POST' })).status).toBe(403);
+      expect((await fetch(`${url}/reload`, { method: 'POST', headers: { origin: 'null' } })).status).toBe(403);
+      expect((await fetch(`${url}${pausePath}`, { method: 'POST', headers: { origin: url } })).status).toBe(200);
+      expect((await fetch(`${url}${pausePath.replace('pause', 'resume')}`, { method: 'POST', headers: { 'x-vmta-request': '1' } })).status).toBe(200);
+    });
+
+    it('gives a script with an http-api-key its level from an address http-access does not know, and 401 for a wrong key', async () => {
+      const { url } = await serveRaw(config('http-access 0/0 none', `http-api-key ${KEY} operator`));
+      expect((await fetch(`${url}/status`)).status).toBe(403);
+      expect((await fetch(`${url}/status`, { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(200);
+      expect((await fetch(`${url}${pausePath}`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } })).status).toBe(200);
+      expect((await fetch(`${url}/reload`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } })).status).toBe(403);
+      expect((await fetch(`${url}/status`, { headers: { authorization: 'Bearer wrong-key-0123456789abcdefgh' } })).status).toBe(401);
+      await fetch(`${url}${pausePath.replace('pause', 'resume')}`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } });
+    });
+
+    it('applies an http-access rule removed by a reload at once', async () => {
+      const { s, url } = await serveRaw(config('http-access 127.0.0.1 monitor'));
+      expect((await fetch(`${url}/status`)).status).toBe(200);
+      s.reload(config('http-access 0/0 none'));
+      expect((await fetch(`${url}/status`)).status).toBe(403);
+    });
   });
 });

@@ -1,16 +1,46 @@
-/** Request → route: access check, 404 for an unknown path, 405 for a known path with another method. */
+/**
+ * Request → route: the request guard (Host, CSRF, API key), the access check, 404 for an unknown path,
+ * 405 for a known path with another method. `http-access` and `http-api-key` are read from the current
+ * configuration on every request, so a reload that removes a rule takes effect at once.
+ */
+import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpAccess } from '@vmta/config';
+import type { HttpAccessLevel } from '@vmta/config';
 import { accessLevel, allows } from './access.js';
+import { CSRF_HEADER, guardRequest } from './request-guard.js';
 import { sendJson } from './respond.js';
 import type { HttpContext, Route } from './route.js';
 
-export function createHandler(routes: readonly Route[], rules: readonly HttpAccess[], ctx: HttpContext) {
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+const higher = (a: HttpAccessLevel, b: HttpAccessLevel | undefined): HttpAccessLevel => (b !== undefined && allows(b, a) ? b : a);
+
+export function createHandler(routes: readonly Route[], ctx: HttpContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     req.resume(); // no route reads a body
     const ip = req.socket.remoteAddress ?? '';
     const path = (req.url ?? '/').split('?')[0]!;
-    const level = accessLevel(rules, ip);
+    const settings = ctx.config().global.settings;
+    const hostName = settings['host-name'];
+    const verdict = guardRequest(
+      {
+        method: req.method ?? 'GET',
+        host: header(req, 'host'),
+        origin: header(req, 'origin'),
+        secFetchSite: header(req, 'sec-fetch-site'),
+        authorization: header(req, 'authorization'),
+        csrfHeader: header(req, CSRF_HEADER) !== undefined,
+      },
+      { hostNames: new Set([os.hostname().toLowerCase(), ...(hostName ? [hostName.toLowerCase()] : [])]), apiKeys: settings['http-api-key'] ?? [] },
+    );
+    if (!verdict.ok) {
+      ctx.log.warn({ event: 'http-refused', ip, path, error: verdict.error, reason: verdict.reason }, 'http request refused');
+      return sendJson(res, verdict.status, { error: verdict.error, reason: verdict.reason });
+    }
+    const level = higher(accessLevel(settings['http-access'] ?? [], ip), verdict.keyLevel);
     const deny = () => {
       // `accessLevel`, not `level`: pino's own `level` key would be duplicated in the JSON line.
       ctx.log.warn({ event: 'http-denied', ip, path, accessLevel: level }, 'http request denied');

@@ -57,7 +57,7 @@ export async function startHttpManagement(options: HttpManagementOptions): Promi
   redis.on('error', (err) => log.debug({ event: 'redis-error', err: err.message }, 'redis connection error'));
   const cluster = new Cluster(redis, options.prefix);
   let config = options.config;
-  const handler = createHandler(ROUTES, settings['http-access'] ?? [], {
+  const handler = createHandler(ROUTES, {
     cluster,
     log,
     version: packageVersion(),

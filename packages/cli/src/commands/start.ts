@@ -23,6 +23,22 @@ type Role = (typeof ROLES)[number];
 /** nice of a --role delivery process unless --nice says otherwise: listeners and Redis get the CPU first. */
 const DELIVERY_NICE = 19;
 
+/**
+ * Where this process serves management HTTP: `--http off|PORT|ADDRESS:PORT` (per process, so several
+ * processes on one host need not fight for http-mgmt-port), else `http-mgmt-port` on every address;
+ * undefined when off.
+ */
+export function httpBinding(option: string | undefined, configuredPort: number): { host: string; port: number } | undefined {
+  if (option === undefined) return configuredPort > 0 ? { host: '0.0.0.0', port: configuredPort } : undefined;
+  if (option === 'off') return undefined;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]:|([0-9.]+|localhost):)?(\d{1,5})$/.exec(option);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port < 1 || port > 65535) throw new UsageError('--http must be off, PORT or ADDRESS:PORT (e.g. 127.0.0.1:8081)');
+  return { host: m[1] ?? m[2] ?? '0.0.0.0', port };
+}
+
+class UsageError extends Error {}
+
 export async function startCommand(args: string[]): Promise<number> {
   let parsed;
   try {
@@ -36,6 +52,7 @@ export async function startCommand(args: string[]): Promise<number> {
         'shutdown-timeout': { type: 'string', default: String(SHUTDOWN_BOUND_MS / 1000) },
         concurrency: { type: 'string' },
         nice: { type: 'string' },
+        http: { type: 'string' },
       },
     });
   } catch (err) {
@@ -56,6 +73,13 @@ export async function startCommand(args: string[]): Promise<number> {
   const shutdownMs = Number(parsed.values['shutdown-timeout']) * 1000;
   if (!Number.isFinite(shutdownMs) || shutdownMs <= 0) {
     process.stderr.write('vmta start: --shutdown-timeout must be a positive number of seconds\n');
+    return EXIT.usage;
+  }
+  try {
+    httpBinding(parsed.values.http, 0);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`vmta start: ${err.message}\n`);
     return EXIT.usage;
   }
   if (!ROLES.includes(role)) {
@@ -118,17 +142,17 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   let reloadHook: () => Promise<{ ok: boolean; errors?: string[] }> = async () => ({ ok: false, errors: ['still starting'] });
   let http: RunningHttpManagement | undefined;
-  const httpPort = config.global.settings['http-mgmt-port'] ?? 0;
-  if (httpPort > 0) {
+  const httpAt = httpBinding(parsed.values.http, config.global.settings['http-mgmt-port'] ?? 0);
+  if (httpAt) {
     try {
-      http = await startHttpManagement({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, onReload: () => reloadHook() });
+      http = await startHttpManagement({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, port: httpAt.port, host: httpAt.host, onReload: () => reloadHook() });
     } catch (err) {
-      log.error({ event: 'http-start-failed', port: httpPort, err: (err as Error).message }, 'cannot start the management HTTP server');
-      await listener?.close();
-      await delivery?.close();
-      await accounting?.close();
-      await stopRedis?.();
-      return EXIT.software;
+      // The management port is optional: the MTA runs on without it, and the log says how to fix it.
+      const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      const fix = taken
+        ? `port ${httpAt.port} is taken (another vmta process on this host?): start this process with --http off, or --http PORT for a port of its own`
+        : `give this process --http off, or --http [ADDRESS:]PORT`;
+      log.error({ event: 'http-start-failed', host: httpAt.host, port: httpAt.port, err: (err as Error).message, fix }, `management HTTP not started: ${fix}`);
     }
   }
   let registered: Registered | undefined;

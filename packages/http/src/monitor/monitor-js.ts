@@ -356,7 +356,7 @@ async function act(queue, action) {
   state.busy.add(queue);
   renderQueues();
   try {
-    const res = await fetch(path, { method: 'POST', cache: 'no-store', headers: { accept: 'application/json' } });
+    const res = await fetch(path, { method: 'POST', cache: 'no-store', headers: { accept: 'application/json', 'x-vmta-request': '1' } });
     const body = await res.json().catch(() => null);
     if (res.status === 404) throw new Error(action + ' ' + queue + ': ' + NOT_AVAILABLE);
     if (!res.ok) {
