@@ -14,9 +14,9 @@ import type { ReplyPattern } from '@vmta/config';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SMTPConnectionEnvelope } from 'nodemailer/lib/smtp-connection';
 import type { BounceCategory } from '../bounce-category.js';
-import { SmtpClientError } from '../errors.js';
-import { classifyReply, normalizeReplyText, type Outcome } from './classify-reply.js';
-import type { SmtpPhase } from './reply-rules.js';
+import { SmtpClientError } from './errors.js';
+import { classifyReply, normalizeReplyText, type Outcome } from '../stages/classify-reply.js';
+import type { SmtpPhase } from '../stages/reply-rules.js';
 import type { SmtpSession, SmtpWireError } from './smtp-session.js';
 
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
