@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RouteHost } from '../stages/route.js';
 import { connect, type SmtpTimeouts } from './connect.js';
 import type { SmtpSession } from './smtp-session.js';
-import { startReceiver, type Receiver, type ReceiverOptions } from '../stages/test-smtp-receiver.js';
+import { startReceiver, type Receiver, type ReceiverOptions } from '../testing/test-smtp-receiver.js';
 import { transact } from './transact.js';
 import type { TlsPolicy } from '../stages/tls-policy.js';
 

@@ -1,6 +1,6 @@
 /**
  * Test helpers for the listener: certificates, a listener on a test Redis, a raw SMTP client.
- * Not part of the build (excluded in tsconfig.json); imported by *.test.ts only.
+ * Built, and exported through "./testing" for the root test/ folder; imported by tests only.
  */
 import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
