@@ -25,7 +25,9 @@ export { connect, openSession, smtpTimeoutsOf, type ConnectInput, type SmtpTimeo
 export { SmtpSession, type SessionInfo, type SessionTls, type SmtpWireError } from './smtp-client/smtp-session.js';
 export { splitRecipients, transact, type DsnNotify, type RecipientResult, type TransactionInput, type TransactionResult } from './smtp-client/transact.js';
 export { startDelivery, type RunningDelivery, type StartDeliveryOptions } from './worker/delivery-service.js';
-export { processToken, type TokenDeps, type TokenResult } from './worker/token-processor.js';
+export { processToken } from './worker/token-processor.js';
+export { processJob } from './worker/process-job.js';
+export type { TokenDeps, TokenResult } from './worker/token-deps.js';
 export { applyOutcomes, type RecipientOutcome } from './worker/outcomes.js';
 export { buildDsn, dsnStatus, isNullSender, wantsNotice, BounceNotifier, DEFAULT_MAX_RETURN_BYTES, type BuildDsnInput, type BounceNotifierOptions, type DsnAction, type DsnRecipient } from './dsn/index.js';
 export { startAccounting, accountingGroup, type RunningAccounting, type StartAccountingOptions } from './accounting/accounting-writer.js';
