@@ -46,7 +46,7 @@ export async function receiveMessage(
 ): Promise<string> {
   const collector = new MessageCollector({ maxBytes: maxMessageBytes(state.policy), maxHeaderBytes: ctx.maxHeaderBytes });
   await collect(stream, collector);
-  const collected = collector.finish();
+  const collected = collector.end();
   if (!collected.ok) {
     state.log.info({ event: 'message-rejected', code: collected.error.code, bytes: collected.bytes }, collected.error.response);
     throw collected.error;

@@ -110,8 +110,8 @@ export class SmtpSession {
     return undefined;
   }
 
-  /** @internal for transact(): the transaction is over (`completed`: the final dot got its reply); arms the idle timer. */
-  finish(completed = false): void {
+  /** @internal for transact(): the transaction is over (`completed`: the final dot got its reply); frees the session for the next one and arms the idle timer. */
+  release(completed = false): void {
     this.busy = false;
     this.needsReset = !completed;
     if (!this.usable) return;

@@ -174,7 +174,7 @@ export async function transact(session: SmtpSession, input: TransactionInput): P
   const out = await send(conn, input, valid);
   const err0 = out.err;
   const dotAnswered = out.info !== undefined || (err0?.command === 'DATA' && err0.code === 'EMESSAGE' && codeOf(err0.response) >= 200);
-  session.finish(dotAnswered);
+  session.release(dotAnswered);
   const result: TransactionResult = { recipients: [], sessionUsable: session.usable };
 
   // A refused MAIL FROM decides for everyone (with PIPELINING the RCPTs then get 503s that mean nothing).

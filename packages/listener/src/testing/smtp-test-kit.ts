@@ -108,16 +108,16 @@ export class RawSmtp {
   private attach(socket: net.Socket | tls.TLSSocket): void {
     socket.on('data', (d: Buffer) => {
       this.buffer += d.toString('latin1');
-      this.wake();
+      this.notifyWaiters();
     });
     socket.on('close', () => {
       this.closed = true;
-      this.wake();
+      this.notifyWaiters();
     });
     socket.on('error', () => {});
   }
 
-  private wake(): void {
+  private notifyWaiters(): void {
     const w = this.waiters;
     this.waiters = [];
     w.forEach((f) => f());
