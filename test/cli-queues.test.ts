@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStore, QueueOps } from '../packages/queue/src/index.js';
+import { MessageStore, QueueOps } from '@vmta/queue';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStore, QueueOps } from '../packages/queue/src/index.js';
-import { startReceiver, type Receiver } from '../packages/delivery/src/stages/test-smtp-receiver.js';
+import { MessageStore, QueueOps } from '@vmta/queue';
+import { startReceiver, type Receiver } from '@vmta/delivery/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const main = path.join(root, 'packages/cli/dist/main.js');

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
-import { MessageStore } from '../packages/queue/src/index.js';
-import { startReceiver } from '../packages/delivery/src/stages/test-smtp-receiver.js';
+import { MessageStore } from '@vmta/queue';
+import { startReceiver } from '@vmta/delivery/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOTAL = 2000;

@@ -11,8 +11,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
-import { startReceiver } from '../packages/delivery/src/stages/test-smtp-receiver.js';
-import { b64, RawSmtp, sendRaw } from '../packages/listener/src/testing/smtp-test-kit.js';
+import { startReceiver } from '@vmta/delivery/testing';
+import { b64, RawSmtp, sendRaw } from '@vmta/listener/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createRedis, MessageStore } from '../packages/queue/src/index.js';
-import { canStartPrivateRedis, startPrivateRedis, type PrivateRedis } from '../packages/testing/src/index.js';
+import { createRedis, MessageStore } from '@vmta/queue';
+import { canStartPrivateRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueIdOf, RawSmtp } from '../packages/listener/src/testing/smtp-test-kit.js';
+import { queueIdOf, RawSmtp } from '@vmta/listener/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG = `

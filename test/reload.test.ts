@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
-import { b64, RawSmtp } from '../packages/listener/src/testing/smtp-test-kit.js';
+import { b64, RawSmtp } from '@vmta/listener/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'packages/cli/dist/main.js');

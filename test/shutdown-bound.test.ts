@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { startPrivateRedis } from '@vmta/testing';
-import { MessageStore } from '../packages/queue/src/index.js';
+import { MessageStore } from '@vmta/queue';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
-import { createRedis, MessageStore } from '../packages/queue/src/index.js';
-import { queueIdOf, RawSmtp } from '../packages/listener/src/testing/smtp-test-kit.js';
+import { createRedis, MessageStore } from '@vmta/queue';
+import { queueIdOf, RawSmtp } from '@vmta/listener/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'packages/cli/dist/main.js');

@@ -10,4 +10,6 @@ export * from './policy/vmta.js';
 export { DEFAULT_ORIGIN } from './policy/defaults.js';
 export type { Resolved } from './policy/merge.js';
 export { summarize } from './summary.js';
+// Not through values/index.js: format.ts reads its ValueTypeMap, and a re-export there would be an import circle.
+export { formatInterval, formatValue } from './values/format.js';
 export * from './values/index.js';

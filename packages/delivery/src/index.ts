@@ -1,5 +1,6 @@
 /** Public API of @vmta/delivery: the delivery stages (resolve MX → connect → transact → classify). */
 export * from './errors.js';
+export * from './smtp-client/errors.js';
 export * from './bounce-category.js';
 export type { AddressRecord, DnsOutcome, DnsOutcomeKind, DnsTempFailure, MxRecord, NameServerAddress } from './dns/types.js';
 export { DnsResolver, type DnsResolverOptions } from './dns/resolver.js';
@@ -20,11 +21,13 @@ export {
   type VmtaServability,
   type VmtaSources,
 } from './stages/select-source.js';
-export { connect, openSession, smtpTimeoutsOf, type ConnectInput, type SmtpTimeouts } from './stages/connect.js';
-export { SmtpSession, type SessionInfo, type SessionTls, type SmtpWireError } from './stages/smtp-session.js';
-export { splitRecipients, transact, type DsnNotify, type RecipientResult, type TransactionInput, type TransactionResult } from './stages/transact.js';
+export { connect, openSession, smtpTimeoutsOf, type ConnectInput, type SmtpTimeouts } from './smtp-client/connect.js';
+export { SmtpSession, type SessionInfo, type SessionTls, type SmtpWireError } from './smtp-client/smtp-session.js';
+export { splitRecipients, transact, type DsnNotify, type RecipientResult, type TransactionInput, type TransactionResult } from './smtp-client/transact.js';
 export { startDelivery, type RunningDelivery, type StartDeliveryOptions } from './worker/delivery-service.js';
-export { processToken, type TokenDeps, type TokenResult } from './worker/token-processor.js';
+export { processToken } from './worker/token-processor.js';
+export { processJob } from './worker/process-job.js';
+export type { TokenDeps, TokenResult } from './worker/token-deps.js';
 export { applyOutcomes, type RecipientOutcome } from './worker/outcomes.js';
 export { buildDsn, dsnStatus, isNullSender, wantsNotice, BounceNotifier, DEFAULT_MAX_RETURN_BYTES, type BuildDsnInput, type BounceNotifierOptions, type DsnAction, type DsnRecipient } from './dsn/index.js';
 export { startAccounting, accountingGroup, type RunningAccounting, type StartAccountingOptions } from './accounting/accounting-writer.js';

@@ -61,7 +61,7 @@ async function receiveCollected(
   collector: MessageCollector,
 ): Promise<string> {
   await collect(stream, collector);
-  const collected = collector.finish();
+  const collected = collector.end();
   if (!collected.ok) {
     state.log.info({ event: 'message-rejected', code: collected.error.code, bytes: collected.bytes }, collected.error.response);
     throw collected.error;

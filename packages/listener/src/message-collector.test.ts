@@ -4,7 +4,7 @@ import { MessageCollector } from './message-collector.js';
 function collect(chunks: string[], limits = { maxHeaderBytes: 100 }) {
   const c = new MessageCollector(limits);
   for (const ch of chunks) c.push(Buffer.from(ch, 'latin1'));
-  return c.finish();
+  return c.end();
 }
 
 describe('MessageCollector', () => {
@@ -57,7 +57,7 @@ function reference(bytes: Buffer, maxHeaderBytes: number): string {
 }
 
 function outcome(collector: MessageCollector): string {
-  const r = collector.finish();
+  const r = collector.end();
   if (r.ok) return 'ok';
   if (r.error.code === 'BARE_LINE_ENDING') return r.error.response.includes('<CR>') ? 'bare-CR' : 'bare-LF';
   return 'header';

@@ -109,8 +109,8 @@ export class MessageCollector {
     this.chunks.push(chunk);
   }
 
-  /** The whole message, or the first problem found. */
-  finish(): CollectResult {
+  /** The end of the data: the whole message, or the first problem found. */
+  end(): CollectResult {
     if (!this.error && this.pendingCr) this.fail(replies.bareLineEnding('CR'));
     if (this.error) return { ok: false, error: this.error, bytes: this.bytes };
     return { ok: true, message: Buffer.concat(this.chunks, this.bytes) };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatValue, parseValue, type ValueTypeName } from './index.js';
+import { formatValue } from './format.js';
+import { parseValue, type ValueTypeName } from './index.js';
 
 describe('formatValue writes a parsed value back the way an operator writes it', () => {
   it.each<[ValueTypeName, string, string]>([

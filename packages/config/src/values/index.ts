@@ -76,7 +76,6 @@ export { parseEmail, parseHostName, type AuthMethod } from './scalars.js';
 export { parseSize, type SizeValue } from './size.js';
 export { parseTimeInterval, parseTimeIntervalList } from './time-interval.js';
 export { normalizeIp, type IpFamily, type NormalizedIp } from './ip.js';
-export { formatInterval, formatValue } from './format.js';
 
 /** The parsed (JSON) value of each value type. */
 export interface ValueTypeMap {

@@ -74,7 +74,7 @@ export class GroupConsumer {
         await this.o.file.tick();
         let entries: Entry[] = [];
         if (Date.now() - lastClaimMs >= this.o.claimIdleMs / 2) {
-          [claimCursor, entries] = await this.claim(claimCursor);
+          [claimCursor, entries] = await this.reclaimIdle(claimCursor);
           if (claimCursor === '0-0') lastClaimMs = Date.now();
           if (entries.length > 0) log.info({ event: 'claimed', count: entries.length }, 'took accounting entries of a stopped writer');
         }
@@ -118,7 +118,7 @@ export class GroupConsumer {
   }
 
   /** XAUTOCLAIM entries idle for claimIdleMs (from any consumer of the group, a dead one in practice). */
-  private async claim(cursor: string): Promise<[string, Entry[]]> {
+  private async reclaimIdle(cursor: string): Promise<[string, Entry[]]> {
     const { redis, key, group, consumer, claimIdleMs, batchSize } = this.o;
     const reply = (await redis.xautoclaim(key, group, consumer, claimIdleMs, cursor, 'COUNT', batchSize)) as unknown[];
     const entries = (Array.isArray(reply[1]) ? reply[1] : []) as Entry[];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsResolver, parseServerText } from './resolver.js';
-import { startTestDnsServer, type TestDnsServer, type TestZone } from './test-dns-server.js';
+import { startTestDnsServer, type TestDnsServer, type TestZone } from '../testing/test-dns-server.js';
 
 const zone: TestZone = {
   'example.test': { MX: [{ preference: 10, exchange: 'mx1.example.test' }, { preference: 20, exchange: 'MX2.Example.Test.' }], ttl: 120 },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { domainPolicy, loadConfigText } from '@vmta/config';
 import { DnsResolver } from '../dns/resolver.js';
-import { startTestDnsServer, type TestDnsServer } from '../dns/test-dns-server.js';
+import { startTestDnsServer, type TestDnsServer } from '../testing/test-dns-server.js';
 import { orderMx, route, routeError, type RouteInput } from './route.js';
 
 let dns: TestDnsServer;

@@ -14,7 +14,7 @@
 import os from 'node:os';
 import net from 'node:net';
 import { DEFAULT_VMTA, type SourceHost, type VmtaConfig } from '@vmta/config';
-import { SmtpClientError } from '../errors.js';
+import { SmtpClientError } from '../smtp-client/errors.js';
 
 export interface OutboundSource {
   /** Local address to bind; absent = the OS chooses (0/0 or no smtp-source-host). */

@@ -12,7 +12,7 @@ import type { RouteResolver } from '../stages/route.js';
 import { localSourceAddresses, servableVmtas } from '../stages/select-source.js';
 import { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { LaneWorkers } from './lanes.js';
-import { processToken } from './token-processor.js';
+import { processJob } from './process-job.js';
 
 export interface StartDeliveryOptions {
   config: VmtaConfig;
@@ -82,7 +82,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     sharedConcurrency: Math.max(2, Math.ceil(concurrency / 4)),
     stalledIntervalMs: options.stalledIntervalMs ?? 15_000,
     log,
-    process: (job, token) => processToken(job, token, deps),
+    process: (job, token) => processJob(job, token, deps),
     onFailed: (job) => {
       if (job.data.kind) return; // the next token run schedules the sweep again; a delete can be asked again
       store.dispatcher

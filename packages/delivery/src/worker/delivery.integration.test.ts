@@ -4,7 +4,7 @@ import { QueueEvents } from 'bullmq';
 import { Keys, laneName, latencyHistograms, MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../stages/test-smtp-receiver.js';
+import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery, type RunningDelivery } from './delivery-service.js';
 
 function configFor(port: number, extra = ''): string {

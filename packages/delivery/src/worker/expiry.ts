@@ -8,7 +8,7 @@ import { domainPolicy } from '@vmta/config';
 import { EXPIRY_SLOT, type TokenData } from '@vmta/queue';
 import type { Job } from 'bullmq';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
-import type { TokenDeps } from './token-processor.js';
+import type { TokenDeps } from './token-deps.js';
 
 const BATCH = 200;
 

@@ -5,7 +5,7 @@ import { domainPolicy, loadConfigText } from '@vmta/config';
 import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../stages/test-smtp-receiver.js';
+import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery, type RunningDelivery } from './delivery-service.js';
 
 const configText = (port: number, vmtas: Array<[string, string]>) =>

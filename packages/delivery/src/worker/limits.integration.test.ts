@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { MessageStore, QueueOps, tokenId } from '@vmta/queue';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
-import { startSlowReceiver } from '../stages/test-smtp-receiver.js';
+import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const MAX_SMTP_OUT = 2;

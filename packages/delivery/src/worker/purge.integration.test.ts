@@ -7,7 +7,7 @@ import { loadConfigText } from '@vmta/config';
 import { Dispatcher, Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../stages/test-smtp-receiver.js';
+import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery, type RunningDelivery } from './delivery-service.js';
 
 const SENDER = 'sender@sender.test';

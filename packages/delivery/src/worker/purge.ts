@@ -15,7 +15,7 @@
 import type { TokenData } from '@vmta/queue';
 import { DelayedError, type Job } from 'bullmq';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
-import type { TokenDeps } from './token-processor.js';
+import type { TokenDeps } from './token-deps.js';
 
 const BATCH = 200;
 /** How soon a delete looks again at mail a running token held. */

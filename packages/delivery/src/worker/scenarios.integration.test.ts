@@ -7,8 +7,8 @@ import { loadConfigText, VmtaSelector, type VmtaConfig } from '@vmta/config';
 import { Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestDnsServer, type TestDnsServer, type TestZone } from '../dns/test-dns-server.js';
-import { startReceiver, type Receiver, type ReceiverOptions } from '../stages/test-smtp-receiver.js';
+import { startTestDnsServer, type TestDnsServer, type TestZone } from '../testing/test-dns-server.js';
+import { startReceiver, type Receiver, type ReceiverOptions } from '../testing/test-smtp-receiver.js';
 import { startDelivery, type RunningDelivery } from './delivery-service.js';
 
 const SENDER = 'sender@sender.test';

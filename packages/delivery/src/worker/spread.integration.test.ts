@@ -8,7 +8,7 @@ import { loadConfigText } from '@vmta/config';
 import { MessageStore } from '@vmta/queue';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
-import { startSlowReceiver } from '../stages/test-smtp-receiver.js';
+import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery } from './delivery-service.js';
 
 describe('spreading a backlog over connections', () => {

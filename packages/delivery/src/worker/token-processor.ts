@@ -2,84 +2,34 @@
  * Processing one dispatch token (`<queue>#<slot>`): the chain of named stages
  * for a batch of due messages of one queue. route → select source → connect
  * → transact → outcomes. A queue that must wait moves its token to BullMQ's
- * delayed set and costs nothing until then.
+ * delayed set and costs nothing until then (token-sleep.ts). Other job kinds
+ * are routed in process-job.ts.
  */
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { domainPolicy, type DomainPolicy, type VmtaConfig } from '@vmta/config';
-import type { Dispatcher, MessageStore, QueueOps, RecipientRecord, StoredMessage, TokenData } from '@vmta/queue';
+import type { RecipientRecord, StoredMessage, TokenData } from '@vmta/queue';
 import type { Logger } from 'pino';
-import { ConnectError, SmtpClientError } from '../errors.js';
-import { connect, smtpTimeoutsOf } from '../stages/connect.js';
-import { isExpired, nextQueueRetry } from '../stages/retry-schedule.js';
-import { route, type RouteHost, type RouteResolver } from '../stages/route.js';
+import { ConnectError } from '../smtp-client/errors.js';
+import { connect, smtpTimeoutsOf } from '../smtp-client/connect.js';
+import { isExpired } from '../stages/retry-schedule.js';
+import { route, type RouteHost } from '../stages/route.js';
 import { selectSource, type OutboundSource } from '../stages/select-source.js';
-import type { SmtpSession } from '../stages/smtp-session.js';
+import type { SmtpSession } from '../smtp-client/smtp-session.js';
 import { tlsPolicyOf } from '../stages/tls-policy.js';
-import { splitRecipients, transact } from '../stages/transact.js';
-import type { BounceNotifier } from '../dsn/bounce-notifier.js';
-import { expiredOutcome, processExpiry } from './expiry.js';
-import { processPurge } from './purge.js';
+import { splitRecipients, transact } from '../smtp-client/transact.js';
+import { expiredOutcome } from './expiry.js';
 import { lingerForMail } from './linger.js';
-import { holderId, mayConnect, maySend, releaseConnection, type Limiters } from './limits.js';
+import { holderId, mayConnect, maySend, releaseConnection } from './limits.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
-
-export interface TokenDeps {
-  config: () => VmtaConfig;
-  store: MessageStore;
-  ops: QueueOps;
-  dispatcher: Dispatcher;
-  resolver: RouteResolver;
-  log: Logger;
-  /** Sends DSNs for bounced recipients; none when absent. */
-  bounces?: BounceNotifier;
-  /** Cluster-wide limits (VMTA max-smtp-out, max-connect-rate, max-msg-rate); none when absent. */
-  limiters?: Limiters;
-  localIps?: ReadonlySet<string>;
-  now?: () => number;
-  /** Messages claimed at a time. */
-  batchSize?: number;
-  /** After this long a token hands its place back (fairness between queues). */
-  timeBudgetMs?: number;
-  /** True once the process is shutting down: tokens hand their mail back after the current message. */
-  stopping?: () => boolean;
-}
-
-export type TokenResult = 'empty' | 'paused' | 'yielded';
-
-const NOT_LOCAL_RETRY_MS = 60_000;
-
-async function sleep(job: Job<TokenData>, token: string | undefined, until: number): Promise<never> {
-  await job.moveToDelayed(Math.max(until, Date.now() + 1), token);
-  throw new DelayedError();
-}
-
-/** The process is stopping: the token goes back (due at once) for another process. */
-class HandBack extends Error {}
-
-class QueueFailure extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
-
-/** A limit says not now: the token sleeps until `until`, the queue stays in its mode. */
-class LimitWait extends Error {
-  constructor(
-    readonly until: number,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
+import type { TokenDeps, TokenResult } from './token-deps.js';
+import { HandBack, LimitWait, QueueFailure, sleep, sleepOrRethrow } from './token-sleep.js';
 
 interface OpenSession {
   session: SmtpSession;
   holder: string;
 }
 
-export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult | number> {
-  if (job.data.kind === 'expire') return processExpiry(job, deps);
-  if (job.data.kind === 'purge') return processPurge(job, token, deps);
+export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult> {
   const now = deps.now ?? Date.now;
   const { queue, domain, vmta, slot } = job.data;
   const ref = { queue, domain, vmta };
@@ -148,28 +98,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
       if (now() - started > budget) return 'yielded';
     }
   } catch (err) {
-    if (err instanceof HandBack) {
-      await ops.requeueInflight(queue, slot, now());
-      log.info({ event: 'token-handed-back' }, 'stopping: mail handed back to the queue');
-      return await sleep(job, token, now());
-    }
-    if (err instanceof LimitWait) {
-      await ops.requeueInflight(queue, slot, now());
-      log.debug({ event: 'limit-wait', reason: err.reason, until: new Date(err.until).toISOString() }, 'waiting for a limit');
-      return await sleep(job, token, err.until);
-    }
-    if (err instanceof SmtpClientError && err.code === 'SOURCE_NONE') {
-      // Not this host's VMTA: give the mail back and let a host that has the address take the token.
-      await ops.requeueInflight(queue, slot, now());
-      log.warn({ event: 'source-not-local', err: err.message }, 'this host cannot serve the VMTA');
-      return await sleep(job, token, now() + NOT_LOCAL_RETRY_MS);
-    }
-    if (!(err instanceof QueueFailure)) throw err;
-    const retryAt = now() + nextQueueRetry(policy['retry-after'], failures + 1);
-    await ops.enterRetry(queue, retryAt);
-    await ops.requeueInflight(queue, slot, now());
-    log.warn({ event: 'queue-retry', reason: err.reason, retryAt: new Date(retryAt).toISOString() }, 'queue in retry mode');
-    return await sleep(job, token, retryAt);
+    return await sleepOrRethrow(err, { job, token, ops, queue, slot, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
     await Promise.all(
       [...sessions.values()].map(async (s) => {

@@ -1,6 +1,6 @@
 /**
  * Test helpers for the listener: certificates, a listener on a test Redis, a raw SMTP client.
- * Not part of the build (excluded in tsconfig.json); imported by *.test.ts only.
+ * Built, and exported through "./testing" for the root test/ folder; imported by tests only.
  */
 import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -108,16 +108,16 @@ export class RawSmtp {
   private attach(socket: net.Socket | tls.TLSSocket): void {
     socket.on('data', (d: Buffer) => {
       this.buffer += d.toString('latin1');
-      this.wake();
+      this.notifyWaiters();
     });
     socket.on('close', () => {
       this.closed = true;
-      this.wake();
+      this.notifyWaiters();
     });
     socket.on('error', () => {});
   }
 
-  private wake(): void {
+  private notifyWaiters(): void {
     const w = this.waiters;
     this.waiters = [];
     w.forEach((f) => f());

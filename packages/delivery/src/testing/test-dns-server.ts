@@ -15,7 +15,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import * as packet from 'dns-packet';
 import { DeliveryError } from '../errors.js';
-import type { NameServerAddress } from './types.js';
+import type { NameServerAddress } from '../dns/types.js';
 
 export interface TestZoneRecords {
   MX?: Array<{ preference: number; exchange: string }>;

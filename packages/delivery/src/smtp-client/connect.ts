@@ -16,11 +16,11 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { DomainPolicy } from '@vmta/config';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { ConnectError, SmtpClientError, type ConnectFailure, type HostAttempt } from '../errors.js';
-import type { RouteHost } from './route.js';
-import type { OutboundSource } from './select-source.js';
+import { ConnectError, SmtpClientError, type ConnectFailure, type HostAttempt } from './errors.js';
+import type { RouteHost } from '../stages/route.js';
+import type { OutboundSource } from '../stages/select-source.js';
 import { SmtpSession, type SessionTls, type SmtpWireError } from './smtp-session.js';
-import { smtpTlsOptions, type TlsPolicy } from './tls-policy.js';
+import { smtpTlsOptions, type TlsPolicy } from '../stages/tls-policy.js';
 
 export interface SmtpTimeouts {
   /** TCP connect (nodemailer connectionTimeout; it also caps greeting and STARTTLS). */

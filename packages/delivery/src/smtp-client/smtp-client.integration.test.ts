@@ -5,12 +5,12 @@
 import net from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RouteHost } from './route.js';
+import type { RouteHost } from '../stages/route.js';
 import { connect, type SmtpTimeouts } from './connect.js';
 import type { SmtpSession } from './smtp-session.js';
-import { startReceiver, type Receiver, type ReceiverOptions } from './test-smtp-receiver.js';
+import { startReceiver, type Receiver, type ReceiverOptions } from '../testing/test-smtp-receiver.js';
 import { transact } from './transact.js';
-import type { TlsPolicy } from './tls-policy.js';
+import type { TlsPolicy } from '../stages/tls-policy.js';
 
 const timeouts: SmtpTimeouts = { connectTimeoutMs: 10_000, greetingTimeoutMs: 10_000, dataSendTimeoutMs: 10_000, idleTimeoutMs: 0 };
 const source = { ip: '127.0.0.2', hostName: 'mta1.sender.test' };

@@ -5,10 +5,10 @@
  * Knows nothing of queues.
  */
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type { RouteHost } from './route.js';
-import type { OutboundSource } from './select-source.js';
-import type { TlsPolicy } from './tls-policy.js';
-import type { HostAttempt } from '../errors.js';
+import type { RouteHost } from '../stages/route.js';
+import type { OutboundSource } from '../stages/select-source.js';
+import type { TlsPolicy } from '../stages/tls-policy.js';
+import type { HostAttempt } from './errors.js';
 
 /** TLS of the session after STARTTLS (`tls.TLSSocket#getProtocol()` and `getCipher().name`). */
 export interface SessionTls {
@@ -110,8 +110,8 @@ export class SmtpSession {
     return undefined;
   }
 
-  /** @internal for transact(): the transaction is over (`completed`: the final dot got its reply); arms the idle timer. */
-  finish(completed = false): void {
+  /** @internal for transact(): the transaction is over (`completed`: the final dot got its reply); frees the session for the next one and arms the idle timer. */
+  release(completed = false): void {
     this.busy = false;
     this.needsReset = !completed;
     if (!this.usable) return;

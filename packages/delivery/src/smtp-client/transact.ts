@@ -14,9 +14,9 @@ import type { ReplyPattern } from '@vmta/config';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SMTPConnectionEnvelope } from 'nodemailer/lib/smtp-connection';
 import type { BounceCategory } from '../bounce-category.js';
-import { SmtpClientError } from '../errors.js';
-import { classifyReply, normalizeReplyText, type Outcome } from './classify-reply.js';
-import type { SmtpPhase } from './reply-rules.js';
+import { SmtpClientError } from './errors.js';
+import { classifyReply, normalizeReplyText, type Outcome } from '../stages/classify-reply.js';
+import type { SmtpPhase } from '../stages/reply-rules.js';
 import type { SmtpSession, SmtpWireError } from './smtp-session.js';
 
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
@@ -174,7 +174,7 @@ export async function transact(session: SmtpSession, input: TransactionInput): P
   const out = await send(conn, input, valid);
   const err0 = out.err;
   const dotAnswered = out.info !== undefined || (err0?.command === 'DATA' && err0.code === 'EMESSAGE' && codeOf(err0.response) >= 200);
-  session.finish(dotAnswered);
+  session.release(dotAnswered);
   const result: TransactionResult = { recipients: [], sessionUsable: session.usable };
 
   // A refused MAIL FROM decides for everyone (with PIPELINING the RCPTs then get 503s that mean nothing).

@@ -1,0 +1,6 @@
+/**
+ * Test servers for tests of this package, of other packages and of the root test/ folder, through
+ * this package's "./testing" export. Production code never imports them (scripts/check-layers.mjs).
+ */
+export * from './test-dns-server.js';
+export * from './test-smtp-receiver.js';

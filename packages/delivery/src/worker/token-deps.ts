@@ -1,0 +1,30 @@
+/** What processing a dispatch job (a token, a bounce-after sweep, a queue delete) is handed, and what a token run ends with. */
+import type { VmtaConfig } from '@vmta/config';
+import type { Dispatcher, MessageStore, QueueOps } from '@vmta/queue';
+import type { Logger } from 'pino';
+import type { RouteResolver } from '../stages/route.js';
+import type { BounceNotifier } from '../dsn/bounce-notifier.js';
+import type { Limiters } from './limits.js';
+
+export interface TokenDeps {
+  config: () => VmtaConfig;
+  store: MessageStore;
+  ops: QueueOps;
+  dispatcher: Dispatcher;
+  resolver: RouteResolver;
+  log: Logger;
+  /** Sends DSNs for bounced recipients; none when absent. */
+  bounces?: BounceNotifier;
+  /** Cluster-wide limits (VMTA max-smtp-out, max-connect-rate, max-msg-rate); none when absent. */
+  limiters?: Limiters;
+  localIps?: ReadonlySet<string>;
+  now?: () => number;
+  /** Messages claimed at a time. */
+  batchSize?: number;
+  /** After this long a token hands its place back (fairness between queues). */
+  timeBudgetMs?: number;
+  /** True once the process is shutting down: tokens hand their mail back after the current message. */
+  stopping?: () => boolean;
+}
+
+export type TokenResult = 'empty' | 'paused' | 'yielded';
