@@ -81,6 +81,8 @@ export async function receiveMessage(
 
   const log = state.log.child({ queueId });
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  const dsn = session.envelope.dsn;
+  const ret = dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : undefined;
   try {
     await ctx.store.enqueue(
       {
@@ -89,6 +91,9 @@ export async function receiveMessage(
         body: built.body,
         vmta: built.selection.vmta,
         ...(built.selection.pool ? { vmtaPool: built.selection.pool } : {}),
+        // RFC 3461 ENVID and RET, decoded from xtext by smtp-server (the line was checked: dsnParameterError).
+        ...(dsn?.envid ? { envId: dsn.envid } : {}),
+        ...(ret ? { ret } : {}),
         source: {
           ip: state.clientIp,
           listener: state.listener.name,
