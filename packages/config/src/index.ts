@@ -11,3 +11,4 @@ export { DEFAULT_ORIGIN } from './policy/defaults.js';
 export type { Resolved } from './policy/merge.js';
 export { summarize } from './summary.js';
 export * from './values/index.js';
+export { notApplied, notAppliedReason } from './schema/not-applied.js';
