@@ -17,6 +17,7 @@ import {
   unsupportedReason,
   type DirectiveDef,
 } from './schema/access.js';
+import { notAppliedReason } from './schema/not-applied.js';
 import type { ScopeName } from './schema/schema.js';
 import { suggest } from './suggest.js';
 import { tokenize, valueTypes, ValueError, type CidrValue, type DomainPattern, type ListenerAddress, type ValueTypeName } from './values/index.js';
@@ -160,6 +161,8 @@ class Builder {
     if (typeof value === 'string' && def.unsupportedValues.includes(value)) {
       this.report('warning', 'CONFIG_UNSUPPORTED', origin, `${def.name} ${value} is not supported yet`);
     }
+    const notYet = value === null ? undefined : notAppliedReason(stanza.scope, def.name);
+    if (notYet !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${def.name} ${frame.label}: not applied yet (${notYet}); ignored`);
     setValue(stanza, def, value, origin);
   }
 

@@ -15,6 +15,8 @@ export type DiagnosticCode =
   | 'CONFIG_UNCLOSED'
   | 'CONFIG_INCLUDE'
   | 'CONFIG_UNSUPPORTED'
+  /** Parsed and valid, but nothing applies it yet (schema/not-applied.ts). */
+  | 'CONFIG_NOT_APPLIED'
   | 'CONFIG_DEPRECATED'
   | 'CONFIG_OVERRIDDEN';
 

@@ -3,6 +3,7 @@
  * (own properties shadowing prototype methods; nothing global is changed). Pinned to smtp-server 3.21.x:
  * - EHLO: smtp-server builds one capability list per server; `ehloFeatures` adjusts SIZE (the server runs
  *   with `hideSize`, so it advertises a bare SIZE and leaves MAIL FROM SIZE= to us) and AUTH per session.
+ * - MAIL FROM / RCPT TO with invalid DSN parameters: 501 5.5.4 before smtp-server parses the line.
  * - AUTH: refuse a mechanism the channel does not allow (538 5.7.11) or a locked-out client (454 4.7.0)
  *   at the AUTH command, before the client sends credentials.
  * - The whole-session cap: 421 and close.
@@ -27,8 +28,11 @@ export interface ConnectionHooks {
   features(features: string[], secure: boolean): string[];
   /** Decides on an AUTH command before the exchange starts; undefined lets it proceed. */
   beforeAuth(method: string, secure: boolean): Promise<SmtpReplyError | undefined>;
-  /** A reply (a 421) that ends the session instead of running its next command; undefined runs it. */
-  beforeCommand(): SmtpReplyError | undefined;
+  /**
+   * A reply instead of running the command line: a 421 ends the session, any other reply (a 501 for
+   * bad DSN parameters) answers the command and the session goes on; undefined runs it.
+   */
+  beforeCommand(line: string): SmtpReplyError | undefined;
 }
 
 export function findConnection(server: SMTPServer, sessionId: string): Connection | undefined {
@@ -45,10 +49,11 @@ export function patchConnection(conn: Connection, hooks: ConnectionHooks): void 
   // property takes over every command line, AUTH continuation lines included. Never while a TLS handshake
   // runs: anything buffered then is plaintext that smtp-server discards without a reply.
   conn._onCommand = (command, callback) => {
-    const refusal = conn._upgrading ? undefined : hooks.beforeCommand();
+    const refusal = conn._upgrading ? undefined : hooks.beforeCommand(command.toString());
     if (!refusal) return onCommand(command, callback);
     // A 421 makes smtp-server close the connection; the parser is not resumed.
     send(refusal.responseCode, refusal.message);
+    if (refusal.responseCode !== 421) callback?.();
   };
   conn.handler_EHLO = (command, callback) => {
     // The EHLO reply is the only multi-line 250 and is sent synchronously by the handler.

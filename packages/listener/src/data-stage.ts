@@ -98,6 +98,8 @@ async function receiveCollected(
   const from = session.envelope.mailFrom;
   const smtputf8 = !!from && typeof from.args === 'object' && from.args !== null && 'SMTPUTF8' in from.args;
   const mailFrom = from ? senderAsSent(from.address, smtputf8) : '';
+  const dsn = session.envelope.dsn;
+  const ret = dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : undefined;
   try {
     await ctx.store.enqueue(
       {
@@ -106,6 +108,9 @@ async function receiveCollected(
         body: built.body,
         vmta: built.selection.vmta,
         ...(built.selection.pool ? { vmtaPool: built.selection.pool } : {}),
+        // RFC 3461 ENVID and RET, decoded from xtext by smtp-server (the line was checked: dsnParameterError).
+        ...(dsn?.envid ? { envId: dsn.envid } : {}),
+        ...(ret ? { ret } : {}),
         source: {
           ip: state.clientIp,
           listener: state.listener.name,

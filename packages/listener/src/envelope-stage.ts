@@ -59,6 +59,18 @@ export function checkRcptTo(
   }
   const decision = relayDecision(config, { address: address.address, authenticated: state.authUser !== undefined, source: state.policy });
   if (!decision.allowed) return decision.error;
-  state.recipients.set(key, { address: decision.address.address, domain: decision.address.domain });
+  state.recipients.set(key, { address: decision.address.address, domain: decision.address.domain, ...recipientDsn(address) });
   return undefined;
+}
+
+/**
+ * The recipient's DSN parameters as smtp-server decoded them from the line dsnParameterError checked:
+ * NOTIFY upper case, ORCPT "addr-type;address" (RFC 3461 §4.1, §4.2).
+ */
+export function recipientDsn(address: SMTPServerAddress): Pick<NewRecipient, 'notify' | 'orcpt'> {
+  const dsn = address.dsn;
+  return {
+    ...(dsn?.notify !== undefined && dsn.notify.length > 0 ? { notify: dsn.notify.map((v) => v.toUpperCase()) } : {}),
+    ...(dsn?.orcpt ? { orcpt: dsn.orcpt } : {}),
+  };
 }

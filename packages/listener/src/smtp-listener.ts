@@ -12,7 +12,7 @@ import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
-import { replies, SmtpReplyError } from './policy/index.js';
+import { dsnParameterError, replies, SmtpReplyError } from './policy/index.js';
 import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
 import type { TlsCredentials } from './tls-certificate.js';
 
@@ -83,6 +83,9 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     // MAIL FROM SIZE= and the actual bytes are checked by us.
     size: Number.MAX_SAFE_INTEGER,
     hideSize: true,
+    // RFC 3461 DSN: advertised; RET/ENVID/NOTIFY/ORCPT are checked on the raw line (dsnParameterError)
+    // and stored with the message (envelope-stage, data-stage).
+    hideDSN: false,
     socketTimeout: rt.limits.idleTimeoutMs,
     closeTimeout: rt.limits.closeTimeoutMs,
     maxCommandLength: rt.limits.maxCommandLength,
@@ -131,7 +134,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
             if (!s) return replies.authFailed();
             return mechanismRefusal(s, secure, method) ?? (await lockoutRefusal(rt.rates, s));
           },
-          beforeCommand: () => (control.draining ? shuttingDown(rt.hostName) : undefined),
+          beforeCommand: (line) => (control.draining ? shuttingDown(rt.hostName) : dsnParameterError(line)),
         });
         state.capTimer = setTimeout(() => {
           state.log.info({ event: 'session-cap' }, 'session time limit reached');

@@ -81,6 +81,11 @@ describe('buildDsn: whether a notification is due', () => {
     { notify: ['SUCCESS'], action: 'failed', due: false },
     { notify: ['SUCCESS', 'FAILURE', 'DELAY'], action: 'delayed', due: true },
     { notify: ['failure'], action: 'failed', due: true },
+    { notify: undefined, action: 'relayed', due: false },
+    { notify: ['FAILURE', 'DELAY'], action: 'relayed', due: false },
+    { notify: ['SUCCESS'], action: 'relayed', due: true },
+    { notify: ['SUCCESS'], action: 'delivered', due: true },
+    { notify: ['NEVER'], action: 'relayed', due: false },
   ] as const)('with NOTIFY=$notify a $action recipient gets a notification: $due', ({ notify, action, due }) => {
     const dsn = buildDsn(input({ action, recipients: [rcpt('bob@example.com', notify ? { notify: [...notify] } : {})] }));
     expect(dsn !== undefined).toBe(due);
@@ -238,5 +243,34 @@ describe('buildDsn: the returned message', () => {
     expectWireSafe(dsn);
     const inner = await simpleParser((await parse(dsn)).attachments[1]!.content);
     expect(inner.subject).toBe('Grüße');
+  });
+});
+
+describe('buildDsn: a notice of success (NOTIFY=SUCCESS)', () => {
+  const relayed = (ret?: 'FULL' | 'HDRS') =>
+    input({
+      action: 'relayed',
+      message: message({ envId: 'QQ+1', ...(ret ? { ret } : {}) }),
+      recipients: [
+        rcpt('bob@example.com', { notify: ['SUCCESS'], orcpt: 'rfc822;Bob.Original@example.com', state: 'delivered' }, { outcome: 'delivered', code: 250, enhancedCode: '2.0.0', response: '250 2.0.0 OK queued' }),
+      ],
+    });
+
+  it('reports Action relayed with a 2.x.x Status, Original-Envelope-Id and Original-Recipient', async () => {
+    const mail = await parse(buildDsn(relayed()));
+    expect(mail.subject).toBe('Delivery Status Notification (Relayed)');
+    const [perMessage, bob] = statusGroups(mail);
+    expect(perMessage?.['Original-Envelope-Id']).toBe('QQ+1');
+    expect(bob).toMatchObject({ 'Original-Recipient': 'rfc822;Bob.Original@example.com', Action: 'relayed', Status: '2.0.0' });
+  });
+
+  it('returns the headers only even with RET=FULL (RFC 3461 §4.3: RET is about failures)', async () => {
+    const mail = await parse(buildDsn(relayed('FULL')));
+    expect(mail.attachments[1]?.contentType).toBe('text/rfc822-headers');
+    expect(mail.attachments[1]?.content.toString()).not.toContain('secret body');
+  });
+
+  it('takes 2.0.0 for a 250 without an enhanced code', () => {
+    expect(dsnStatus({ code: 250 }, 'relayed')).toBe('2.0.0');
   });
 });

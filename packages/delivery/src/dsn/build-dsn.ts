@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { RecipientRecord, StoredMessage } from '@vmta/queue';
 import type { RecipientOutcome } from '../worker/outcomes.js';
 import { asciiText, has8bit, headerField, isLineSafe, returnableHeaders, rfc5322Date, wrapText } from './dsn-text.js';
-import { isNullSender, wantsNotice, type DsnAction } from './notify-policy.js';
+import { isNullSender, returnsFullMessage, wantsNotice, type DsnAction } from './notify-policy.js';
 
 /** Default cap on the returned original: at most this many octets of it go back to the sender. */
 export const DEFAULT_MAX_RETURN_BYTES = 100 * 1024;
@@ -36,6 +36,8 @@ export interface BuildDsnInput {
 const SUBJECT: Record<DsnAction, string> = {
   failed: 'Undelivered Mail Returned to Sender',
   delayed: 'Delivery Status Notification (Delay)',
+  relayed: 'Delivery Status Notification (Relayed)',
+  delivered: 'Delivery Status Notification (Success)',
 };
 
 /**
@@ -50,9 +52,10 @@ export function buildDsn(input: BuildDsnInput): Buffer | undefined {
   if (reported.length === 0) return undefined;
 
   const maxReturn = input.maxReturnBytes ?? DEFAULT_MAX_RETURN_BYTES;
-  const full = message.ret === 'FULL' && message.body.length <= maxReturn && isLineSafe(message.body);
+  const wantsFull = returnsFullMessage(message.ret, action);
+  const full = wantsFull && message.body.length <= maxReturn && isLineSafe(message.body);
   const returned = full ? message.body : returnableHeaders(message.body, maxReturn);
-  const human = Buffer.from(humanReadable(input, reported, message.ret === 'FULL' && !full), 'utf8');
+  const human = Buffer.from(humanReadable(input, reported, wantsFull && !full), 'utf8');
   const status = Buffer.from(deliveryStatus(input, reported), 'ascii');
   const eightBit = has8bit(human) || has8bit(returned);
   const boundary = boundaryFor(input, [human, status, returned]);
@@ -86,20 +89,26 @@ export function buildDsn(input: BuildDsnInput): Buffer | undefined {
     ),
     ...part(['Content-Type: message/delivery-status', 'Content-Description: Delivery report'], status),
     ...part(
-      [`Content-Type: ${returnedType}`, `Content-Description: ${full ? 'Undelivered Message' : 'Undelivered Message Headers'}`, cte(returned)],
+      [`Content-Type: ${returnedType}`, `Content-Description: ${returnedDescription(action, full)}`, cte(returned)],
       returned,
     ),
     Buffer.from(`--${boundary}--\r\n`, 'ascii'),
   ]);
 }
 
-/** The Status of a recipient: its enhanced code, else the class of the reply code (5.0.0 / 4.0.0). */
+/** The Status of a recipient: its enhanced code, else the class of the reply code (5.0.0 / 4.0.0 / 2.0.0). */
 export function dsnStatus(result: Pick<RecipientOutcome, 'code' | 'enhancedCode'>, action: DsnAction): string {
   const enhanced = result.enhancedCode?.trim();
   if (enhanced !== undefined && /^[245]\.\d{1,3}\.\d{1,3}$/.test(enhanced)) return enhanced;
   if (result.code >= 500 && result.code < 600) return '5.0.0';
   if (result.code >= 400 && result.code < 500) return '4.0.0';
-  return action === 'failed' ? '5.0.0' : '4.0.0';
+  if (result.code >= 200 && result.code < 300) return '2.0.0';
+  return action === 'failed' ? '5.0.0' : action === 'delayed' ? '4.0.0' : '2.0.0';
+}
+
+function returnedDescription(action: DsnAction, full: boolean): string {
+  const what = action === 'failed' || action === 'delayed' ? 'Undelivered Message' : 'Message';
+  return full ? what : `${what} Headers`;
 }
 
 function cte(body: Buffer): string {
@@ -137,17 +146,24 @@ function deliveryStatus(input: BuildDsnInput, reported: readonly DsnRecipient[])
   return blocks.join('\r\n\r\n') + '\r\n';
 }
 
+const INTRO: Record<DsnAction, (postmaster: string) => string[]> = {
+  failed: (postmaster) => [
+    'Your message could not be delivered to one or more recipients. It is attached below.',
+    `For further assistance, please contact <${postmaster}>. If you do so, please include this problem report.`,
+  ],
+  delayed: () => [
+    'THIS IS A WARNING ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE.',
+    'Your message could not be delivered yet to one or more recipients. The mail system will keep trying, and will tell you if it gives up.',
+  ],
+  relayed: () => [
+    'Your message was relayed to the recipients below, as you asked (NOTIFY=SUCCESS).',
+    'The next mail system does not offer delivery status notifications: no further notice of delivery will come.',
+  ],
+  delivered: () => ['Your message was delivered to the recipients below, as you asked (NOTIFY=SUCCESS).'],
+};
+
 function humanReadable(input: BuildDsnInput, reported: readonly DsnRecipient[], tooLarge: boolean): string {
-  const intro =
-    input.action === 'failed'
-      ? [
-          'Your message could not be delivered to one or more recipients. It is attached below.',
-          `For further assistance, please contact <${input.postmaster}>. If you do so, please include this problem report.`,
-        ]
-      : [
-          'THIS IS A WARNING ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE.',
-          'Your message could not be delivered yet to one or more recipients. The mail system will keep trying, and will tell you if it gives up.',
-        ];
+  const intro = INTRO[input.action](input.postmaster);
   const lines = [`This is the mail system at host ${input.reportingMta}.`, ...intro];
   if (tooLarge) lines.push('The message was too large to return in full: only its headers are attached.');
   const details = reported.map(({ recipient, result, remoteMta }) =>

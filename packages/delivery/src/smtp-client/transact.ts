@@ -17,6 +17,7 @@ import type { BounceCategory } from '../bounce-category.js';
 import { SmtpClientError } from './errors.js';
 import { classifyReply, normalizeReplyText, type Outcome } from '../stages/classify-reply.js';
 import type { SmtpPhase } from '../stages/reply-rules.js';
+import { offersDsn, usePerRecipientDsn, type RecipientDsn } from '../dsn/next-hop-params.js';
 import type { SmtpSession, SmtpWireError } from './smtp-session.js';
 
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
@@ -30,11 +31,8 @@ export interface TransactionInput {
   body: Buffer;
   /** DSN ENVID (sent when the server offers DSN). */
   envId?: string;
-  /**
-   * DSN RET, NOTIFY and ORCPT, sent when the server offers DSN. nodemailer sends the same NOTIFY
-   * and ORCPT on every RCPT: group recipients that differ into separate transactions.
-   */
-  dsn?: { ret?: 'FULL' | 'HDRS'; notify?: readonly DsnNotify[]; orcpt?: string };
+  /** DSN RET, and NOTIFY and ORCPT by recipient address: sent when the server offers DSN. */
+  dsn?: { ret?: 'FULL' | 'HDRS'; recipients?: ReadonlyMap<string, RecipientDsn> };
   /** The domain's smtp-pattern-list, for classifyReply's `patternActions`. */
   patternList?: readonly ReplyPattern[];
 }
@@ -63,6 +61,8 @@ export interface TransactionResult {
   possibleDuplicate?: boolean;
   /** Whether the session can carry another message. */
   sessionUsable: boolean;
+  /** The server offered DSN, so the DSN parameters went on with the message. */
+  nextHopDsn?: boolean;
 }
 
 /** Recipients in chunks of at most `max` (max-rcpt-per-transaction). */
@@ -141,15 +141,14 @@ function send(conn: SMTPConnection, input: TransactionInput, recipients: string[
           dsn: {
             ...(dsn?.ret !== undefined ? { ret: dsn.ret } : {}),
             ...(input.envId !== undefined ? { envid: input.envId } : {}),
-            ...(dsn?.notify !== undefined ? { notify: [...dsn.notify] } : {}),
-            ...(dsn?.orcpt !== undefined ? { orcpt: dsn.orcpt } : {}),
           },
         }
       : {}),
   };
-  return new Promise((resolve) => {
+  const restore = dsn?.recipients?.size ? usePerRecipientDsn(conn, dsn.recipients) : undefined;
+  return new Promise<SendOutcome>((resolve) => {
     conn.send(envelope, body, (err, info) => resolve({ ...(err ? { err } : { info }), ...state }));
-  });
+  }).finally(restore);
 }
 
 /** One transaction on `session`; the session stays open (close it, or reuse it: RSET comes first). */
@@ -175,7 +174,7 @@ export async function transact(session: SmtpSession, input: TransactionInput): P
   const err0 = out.err;
   const dotAnswered = out.info !== undefined || (err0?.command === 'DATA' && err0.code === 'EMESSAGE' && codeOf(err0.response) >= 200);
   session.release(dotAnswered);
-  const result: TransactionResult = { recipients: [], sessionUsable: session.usable };
+  const result: TransactionResult = { recipients: [], sessionUsable: session.usable, nextHopDsn: offersDsn(conn) };
 
   // A refused MAIL FROM decides for everyone (with PIPELINING the RCPTs then get 503s that mean nothing).
   const err = out.err;

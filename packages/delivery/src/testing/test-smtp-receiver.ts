@@ -35,6 +35,8 @@ export interface ReceiverOptions {
   greeting?: [number, string];
   /** Drop the TCP connection once the whole message (the final dot) arrived, without a reply. */
   dropAfterDot?: boolean;
+  /** Offer DSN (RFC 3461) in the EHLO reply: default yes, as smtp-server does. */
+  offerDsn?: boolean;
 }
 
 export interface Receiver {
@@ -98,6 +100,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     authOptional: true,
     disableReverseLookup: true,
     closeTimeout: 1000,
+    hideDSN: options.offerDsn === false,
     logger: logger as never,
     onConnect(session, cb) {
       record(session);

@@ -18,6 +18,8 @@ import type { SmtpSession } from '../smtp-client/smtp-session.js';
 import { tlsPolicyOf } from '../stages/tls-policy.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
 import { expiredOutcome } from './expiry.js';
+import { transactionDsn } from '../dsn/next-hop-params.js';
+import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, releaseConnection } from './limits.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
@@ -138,6 +140,19 @@ async function notifyBounces(
   if (dsnId) deps.log.info({ event: 'dsn', queueId: message.id, dsnId, recipients: bounced.length }, 'bounce notification queued');
 }
 
+/** RFC 3461 §6.2.6.2: "relayed" for NOTIFY=SUCCESS recipients the next hop took without offering DSN. */
+async function notifyRelayed(
+  deps: TokenDeps,
+  message: StoredMessage,
+  relayed: ReadonlyArray<{ recipient: RecipientRecord; result: RecipientOutcome }>,
+  remoteMta: string,
+): Promise<void> {
+  const wanted = relayed.filter((r) => wantsNotice(r.recipient.notify, 'relayed'));
+  if (!deps.bounces || wanted.length === 0) return;
+  const dsnId = await deps.bounces.notify(message, wanted.map((r) => ({ ...r, remoteMta })), 'relayed');
+  if (dsnId) deps.log.info({ event: 'dsn', queueId: message.id, dsnId, recipients: wanted.length, action: 'relayed' }, 'success notification queued');
+}
+
 interface MessageContext {
   queue: string;
   vmta: string;
@@ -185,15 +200,18 @@ async function deliverMessage(
     if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
   }
   const results: Array<{ recipient: RecipientRecord; result: RecipientOutcome }> = [];
+  /** Delivered to a next hop that does not offer DSN: a NOTIFY=SUCCESS recipient gets "relayed" from us. */
+  const relayed: typeof results = [];
   for (const chunk of splitRecipients(pending, policy['max-rcpt-per-transaction'])) {
     if (!session.usable) {
       results.push(...sameOutcome(chunk, { outcome: 'deferred', code: 451, enhancedCode: '4.4.2', response: 'connection lost', category: 'bad-connection' }));
       continue;
     }
-    const tx = await transact(session, { mailFrom: message.mailFrom, recipients: chunk.map((r) => r.address), body: message.body, envId: message.envId });
+    const tx = await transact(session, { mailFrom: message.mailFrom, recipients: chunk.map((r) => r.address), body: message.body, ...transactionDsn(message, chunk) });
     chunk.forEach((recipient, i) => {
       const r = tx.recipients[i]!;
       results.push({ recipient, result: { outcome: r.outcome, code: r.code, enhancedCode: r.enhancedCode, response: r.response, category: r.category } });
+      if (r.outcome === 'delivered' && !tx.nextHopDsn) relayed.push(results.at(-1)!);
     });
   }
   const applied = applyOutcomes(
@@ -203,6 +221,7 @@ async function deliverMessage(
     policy['retry-recipients-after'],
   );
   await notifyBounces(deps, message, results, session.info.host.name);
+  await notifyRelayed(deps, message, relayed, session.info.host.name);
   await deps.ops.finish({ id: message.id, queue: ctx.queue, slot: ctx.slot, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
   ctx.log.info(
     { event: 'delivery', queueId: message.id, delivered: results.filter((r) => r.result.outcome === 'delivered').length, bounced: results.filter((r) => r.result.outcome === 'bounced').length, deferred: results.filter((r) => r.result.outcome === 'deferred').length },

@@ -5,3 +5,4 @@ export * from './relay.js';
 export * from './vmta-selection.js';
 export * from './headers.js';
 export * from './received-header.js';
+export * from './dsn-params.js';

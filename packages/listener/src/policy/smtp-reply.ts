@@ -27,7 +27,8 @@ export type SmtpReplyCode =
   | 'AUTH_REQUIRED'
   | 'ENCRYPTION_REQUIRED'
   | 'ADDRESS_INVALID'
-  | 'ADDRESS_SYNTAX';
+  | 'ADDRESS_SYNTAX'
+  | 'DSN_PARAMETER';
 
 const ENHANCED_RE = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
 const CONTROL_RE = /[\x00-\x1f\x7f]+/g;

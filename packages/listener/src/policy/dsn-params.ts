@@ -1,0 +1,91 @@
+/**
+ * RFC 3461 DSN parameters on MAIL FROM (RET, ENVID) and RCPT TO (NOTIFY, ORCPT), checked on the raw
+ * command line (pure). smtp-server decodes xtext before anyone sees the values (and leaves an invalid
+ * "+" escape as it is), refuses a bad RET or NOTIFY with a 501 that has no enhanced code, and takes
+ * any length and any printable value; so the listener checks the line first and answers 501 5.5.4
+ * (RFC 3463: "invalid command arguments"). A line that passes holds only valid xtext, which
+ * smtp-server then decodes exactly; the decoded values are printable US-ASCII.
+ */
+import { SmtpReplyError } from './smtp-reply.js';
+
+/** RFC 3461 §4.4: an ENVID is at most 100 characters. */
+export const MAX_ENVID_CHARS = 100;
+/** RFC 3461 §4.2: an ORCPT is at most 500 characters. */
+export const MAX_ORCPT_CHARS = 500;
+
+/** xtext (RFC 3461 §4): "!".."~" except "+" and "=", or "+" and two upper-case hex digits. */
+const XTEXT = /^(?:[\x21-\x2a\x2c-\x3c\x3e-\x7e]|\+[0-9A-F]{2})+$/;
+/** RFC 3461 §4.2: addr-type is an atom (RFC 5322 atext). */
+const ADDR_TYPE = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
+const NOTIFY_VALUES = new Set(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']);
+
+export function decodeXtext(value: string): string {
+  return value.replace(/\+([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+function bad(command: 'MAIL FROM' | 'RCPT TO', text: string): SmtpReplyError {
+  return new SmtpReplyError('DSN_PARAMETER', 501, '5.5.4', text, { command });
+}
+
+/** Printable US-ASCII (RFC 3461 §4.4 for ENVID; the decoded ORCPT address as well). */
+const PRINTABLE = /^[\x20-\x7e]+$/;
+
+function checkXtext(command: 'MAIL FROM' | 'RCPT TO', name: string, raw: string, max: number): SmtpReplyError | undefined {
+  if (!XTEXT.test(raw)) return bad(command, `Invalid ${name} parameter: not xtext (RFC 3461)`);
+  const decoded = decodeXtext(raw);
+  if (!PRINTABLE.test(decoded)) return bad(command, `Invalid ${name} parameter: only printable US-ASCII allowed`);
+  if (decoded.length > max) return bad(command, `Invalid ${name} parameter: longer than ${max} characters`);
+  return undefined;
+}
+
+function checkValue(command: 'MAIL FROM' | 'RCPT TO', name: string, raw: string): SmtpReplyError | undefined {
+  switch (name) {
+    case 'RET':
+      return /^(FULL|HDRS)$/i.test(raw) ? undefined : bad(command, 'Invalid RET parameter value: must be FULL or HDRS');
+    case 'ENVID':
+      return checkXtext(command, 'ENVID', raw, MAX_ENVID_CHARS);
+    case 'NOTIFY': {
+      const values = raw.toUpperCase().split(',');
+      if (values.some((v) => !NOTIFY_VALUES.has(v))) return bad(command, 'Invalid NOTIFY parameter value: must be NEVER or a list of SUCCESS, FAILURE, DELAY');
+      if (values.includes('NEVER') && values.length > 1) return bad(command, 'Invalid NOTIFY parameter value: NEVER cannot be combined with other values');
+      if (new Set(values).size !== values.length) return bad(command, 'Invalid NOTIFY parameter value: a value is repeated');
+      return undefined;
+    }
+    case 'ORCPT': {
+      const semi = raw.indexOf(';');
+      if (semi <= 0 || !ADDR_TYPE.test(raw.slice(0, semi))) return bad(command, 'Invalid ORCPT parameter: must be addr-type;xtext');
+      if (raw.length > MAX_ORCPT_CHARS) return bad(command, `Invalid ORCPT parameter: longer than ${MAX_ORCPT_CHARS} characters`);
+      return checkXtext(command, 'ORCPT', raw.slice(semi + 1), MAX_ORCPT_CHARS);
+    }
+    default:
+      return undefined;
+  }
+}
+
+const COMMANDS: ReadonlyArray<{ re: RegExp; command: 'MAIL FROM' | 'RCPT TO'; params: readonly string[] }> = [
+  { re: /^MAIL\s+FROM\s*:/i, command: 'MAIL FROM', params: ['RET', 'ENVID'] },
+  { re: /^RCPT\s+TO\s*:/i, command: 'RCPT TO', params: ['NOTIFY', 'ORCPT'] },
+];
+
+/**
+ * The 501 5.5.4 for a MAIL FROM or RCPT TO line whose DSN parameters are invalid (bad value, not
+ * xtext, too long, missing value, given twice); undefined for a good line and for any other command.
+ */
+export function dsnParameterError(line: string): SmtpReplyError | undefined {
+  const match = COMMANDS.find((c) => c.re.test(line));
+  if (!match) return undefined;
+  const [, ...params] = line.replace(match.re, '').trim().split(/\s+/);
+  const seen = new Set<string>();
+  for (const param of params) {
+    const eq = param.indexOf('=');
+    const name = (eq < 0 ? param : param.slice(0, eq)).toUpperCase();
+    if (!match.params.includes(name)) continue;
+    if (seen.has(name)) return bad(match.command, `Duplicate ${name} parameter`);
+    seen.add(name);
+    const raw = eq < 0 ? '' : param.slice(eq + 1);
+    if (raw === '') return bad(match.command, `${name} parameter requires a value`);
+    const error = checkValue(match.command, name, raw);
+    if (error) return error;
+  }
+  return undefined;
+}

@@ -1,0 +1,160 @@
+/**
+ * No directive accepted in silence: every directive the schema accepts is either applied
+ * somewhere (APPLIED below names the module that reads it) or listed in packages/config's
+ * not-applied table, which makes `vmta check` warn "not applied yet" with file:line.
+ * A new directive in the schema fails this test until it is one or the other.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkConfigText, directiveDef, directiveNames, notApplied, scopeNames, type ScopeName } from '@vmta/config';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const LISTENER = 'packages/listener/src';
+const DELIVERY = 'packages/delivery/src';
+
+/** Where each applied directive is read: a module that names it (settings['name'] or settings.name) where it uses its value. */
+const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
+  global: {
+    'smtp-listener': 'packages/config/src/listeners.ts',
+    'smtp-server-tls-certificate': 'packages/config/src/listeners.ts',
+    'host-name': `${LISTENER}/listener-runtime.ts`,
+    'smtp-source-host': `${DELIVERY}/stages/select-source.ts`,
+    'name-server': `${DELIVERY}/worker/delivery-service.ts`,
+    postmaster: `${DELIVERY}/worker/delivery-service.ts`,
+    'relay-domain': `${LISTENER}/policy/relay.ts`,
+    'relay-address': `${LISTENER}/policy/relay.ts`,
+    'http-mgmt-port': 'packages/http/src/server.ts',
+    'http-access': 'packages/http/src/server.ts',
+    'total-max-smtp-in': `${LISTENER}/listener-runtime.ts`,
+  },
+  'smtp-user': {
+    password: `${LISTENER}/auth-stage.ts`,
+    'authentication-method': `${LISTENER}/auth-stage.ts`,
+    source: 'packages/config/src/policy/source-policy.ts',
+  },
+  source: {
+    'always-allow-relaying': `${LISTENER}/policy/relay.ts`,
+    'require-auth': `${LISTENER}/envelope-stage.ts`,
+    'allow-auth': `${LISTENER}/ehlo-features.ts`,
+    'allow-starttls': `${LISTENER}/smtp-listener.ts`,
+    'require-starttls-before-auth': `${LISTENER}/ehlo-features.ts`,
+    'allow-unencrypted-plain-auth': `${LISTENER}/ehlo-features.ts`,
+    'smtp-max-auth-failure-rate': `${LISTENER}/auth-stage.ts`,
+    'default-virtual-mta': `${LISTENER}/policy/vmta-selection.ts`,
+    'process-x-virtual-mta': `${LISTENER}/policy/vmta-selection.ts`,
+    'retain-x-virtual-mta': `${LISTENER}/message-builder.ts`,
+    'reject-invalid-virtual-mta': `${LISTENER}/policy/vmta-selection.ts`,
+    'max-message-size': `${LISTENER}/ehlo-features.ts`,
+    'max-rcpt-per-message': `${LISTENER}/envelope-stage.ts`,
+    'add-received-header': `${LISTENER}/message-builder.ts`,
+    'hide-message-source': `${LISTENER}/message-builder.ts`,
+    'log-connections': `${LISTENER}/smtp-listener.ts`,
+    'relay-debug': `${LISTENER}/policy/relay.ts`,
+  },
+  'smtp-listener': {
+    'immediate-tls': 'packages/config/src/listeners.ts',
+    source: 'packages/config/src/listeners.ts',
+    'tls-certificate': 'packages/config/src/listeners.ts',
+  },
+  'virtual-mta': {
+    'smtp-source-host': `${DELIVERY}/stages/select-source.ts`,
+    'host-name': `${DELIVERY}/stages/select-source.ts`,
+    'max-smtp-out': `${DELIVERY}/worker/limits.ts`,
+  },
+  'virtual-mta-pool': { 'virtual-mta': 'packages/config/src/policy/vmta.ts' },
+  domain: {
+    'use-starttls': `${DELIVERY}/stages/tls-policy.ts`,
+    'require-starttls': `${DELIVERY}/stages/tls-policy.ts`,
+    'smtp-hosts': `${DELIVERY}/stages/route.ts`,
+    'default-smtp-port': `${DELIVERY}/stages/route.ts`,
+    'retry-after': `${DELIVERY}/worker/token-processor.ts`,
+    'retry-recipients-after': `${DELIVERY}/worker/expiry.ts`,
+    'bounce-after': `${DELIVERY}/worker/expiry.ts`,
+    'bounce-upon-no-mx': `${DELIVERY}/stages/route.ts`,
+    'max-smtp-out': `${DELIVERY}/worker/limits.ts`,
+    'max-msg-per-connection': `${DELIVERY}/worker/token-processor.ts`,
+    'max-rcpt-per-transaction': `${DELIVERY}/worker/limits.ts`,
+    'max-msg-rate': `${DELIVERY}/worker/limits.ts`,
+    'max-connect-rate': `${DELIVERY}/worker/limits.ts`,
+    'connect-timeout': `${DELIVERY}/stages/connect.ts`,
+    'smtp-greeting-timeout': `${DELIVERY}/stages/connect.ts`,
+    'data-send-timeout': `${DELIVERY}/stages/connect.ts`,
+    'connection-idle-timeout': `${DELIVERY}/stages/connect.ts`,
+  },
+  'acct-file': {
+    records: `${DELIVERY}/accounting/record-format.ts`,
+    'record-fields': `${DELIVERY}/accounting/record-format.ts`,
+    'move-interval': `${DELIVERY}/accounting/accounting-writer.ts`,
+    'max-size': `${DELIVERY}/accounting/accounting-writer.ts`,
+    'delete-after': `${DELIVERY}/accounting/accounting-writer.ts`,
+  },
+};
+
+const has = (table: { [S in ScopeName]?: object }, scope: ScopeName, name: string): boolean =>
+  Object.prototype.hasOwnProperty.call(table[scope] ?? {}, name);
+
+const every = scopeNames.flatMap((scope) => directiveNames(scope).map((name) => ({ scope, name, def: directiveDef(scope, name)! })));
+
+describe('no directive accepted in silence', () => {
+  it.each(every.map((e) => [e.scope, e.name] as const))('<%s> %s is applied or warned about', (scope, name) => {
+    const alias = directiveDef(scope, name)!.aliasOf;
+    // A deprecated alias is stored under its target (build.ts): it is whatever its target is.
+    const target = alias ?? name;
+    const applied = has(APPLIED, scope, target);
+    const warned = has(notApplied, scope, target);
+    expect({ scope, name, applied, warned }).toEqual({ scope, name, applied: !warned, warned: !applied });
+  });
+
+  it.each(every.filter((e) => has(APPLIED, e.scope, e.name)).map((e) => [e.scope, e.name, APPLIED[e.scope]![e.name]!] as const))(
+    '<%s> %s is read in %s',
+    (_scope, name, file) => {
+      const full = path.join(root, file);
+      expect(existsSync(full), `${file} does not exist: update APPLIED`).toBe(true);
+      // settings['name'], settings["name"] or settings.name
+      const mention = /^[a-z]\w*$/i.test(name) ? `['"]${name}['"]|\\.${name}\\b` : `['"]${name}['"]`;
+      expect(readFileSync(full, 'utf8')).toMatch(new RegExp(mention));
+    },
+  );
+
+  it('lists in the not-applied table only directives the schema has', () => {
+    for (const [scope, table] of Object.entries(notApplied)) {
+      for (const name of Object.keys(table)) expect(directiveDef(scope as ScopeName, name), `<${scope}> ${name}`).toBeDefined();
+    }
+  });
+});
+
+describe('vmta check on a directive not applied yet', () => {
+  it('warns with file and line, and the configuration still loads', () => {
+    const text = [
+      'host-name mx.example',
+      'domain-key s1,example.com,/etc/k.pem',
+      '<source 0/0>',
+      '  log-commands yes',
+      '</source>',
+      '<smtp-pattern-list p>',
+      '  reply /421/ mode=backoff',
+      '</smtp-pattern-list>',
+      '<domain *>',
+      '  queue-priority 80',
+      '  backoff-retry-after 1h',
+      '  dkim-sign yes',
+      '  smtp-pattern-list p',
+      '  max-smtp-out 5',
+      '</domain>',
+    ].join('\n');
+    const result = checkConfigText(text, 'pmta.conf');
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:2', 'domain-key at top level: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:4', 'log-commands in <source 0/0>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:7', 'reply in <smtp-pattern-list p>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:10', 'queue-priority in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:11', 'backoff-retry-after in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:12', 'dkim-sign in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:13', 'smtp-pattern-list in <domain *>: not applied yet; ignored'],
+    ]);
+  });
+});
