@@ -9,12 +9,9 @@ import { Dispatcher, type QueueRef } from './dispatch.js';
 import { QueueUnavailableError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { newMessageId } from './message-id.js';
-import { ENQUEUE_LUA, enqueueScriptArgs } from './enqueue-script.js';
-import { epochMinute, MINUTE_COUNTERS_TTL_SECONDS } from './minute-counters.js';
+import { epochMinute } from './minute-counters.js';
 import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
-
-/** Upper bound of the accounting stream until the accounting writer trims it. */
-const ACCOUNTING_MAXLEN = 1_000_000;
+import { scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
 
 export interface EnqueueResult {
   id: string;
@@ -57,9 +54,10 @@ export class MessageStore {
     this.bounceAfter = options.bounceAfter;
     this.compressMinBytes = options.compressMinBytes ?? 1024;
     this.dispatcher = new Dispatcher(redis, options.prefix);
-    if (!('vmtaEnqueue' in redis)) redis.defineCommand('vmtaEnqueue', { lua: ENQUEUE_LUA });
+    this.scripts = scripts(redis);
   }
   readonly dispatcher: Dispatcher;
+  private readonly scripts: QueueScripts;
   private readonly compressMinBytes: number;
   private readonly accounting: () => boolean;
   private readonly bounceAfter: ((ref: QueueRef) => number | undefined) | undefined;
@@ -90,7 +88,7 @@ export class MessageStore {
       enc: encoding,
       pending: String(recipients.length),
     };
-    const args = enqueueScriptArgs(k, {
+    const input = {
       id,
       body: data,
       receivedAt: msg.receivedAt,
@@ -100,18 +98,16 @@ export class MessageStore {
       queues: queues.map((q) => ({ name: q, mark: JSON.stringify(refs.get(q)), recipients: recipients.filter((r) => r.queue === q).length })),
       records: this.accounting() ? recipients.map((r) => receivedRecord(id, msg, r, logged)) : [],
       minuteKey: k.minuteCounters(epochMinute(msg.receivedAt)),
-      minuteTtlSeconds: MINUTE_COUNTERS_TTL_SECONDS,
-      acctMaxLen: ACCOUNTING_MAXLEN,
-    });
-    let awake: number[];
+    };
+    let reply: EnqueueReply;
     try {
-      awake = await (this.redis as Redis & { vmtaEnqueue(...a: (string | number | Buffer)[]): Promise<number[]> }).vmtaEnqueue(...args);
+      reply = await this.scripts.enqueue(k, input);
     } catch (err) {
       throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
     }
     const all = [...refs.values()];
-    const asleep = all.filter((_, i) => awake[i] === 0);
-    const fresh = all.filter((_, i) => awake[all.length + i] === 1);
+    const asleep = all.filter((_, i) => reply.needsWake[i]);
+    const fresh = all.filter((_, i) => reply.wasEmpty[i]);
     if (asleep.length === 0 && fresh.length === 0) return { id, queues, woken: true };
     const woken = this.afterEnqueue(asleep, fresh, msg.receivedAt);
     return { id, queues, woken: options.backgroundWake ? 'background' : await woken };
