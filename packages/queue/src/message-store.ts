@@ -4,6 +4,7 @@
  * MULTI/EXEC: either all of it is in Redis or none of it.
  */
 import type { Redis } from 'ioredis';
+import { receivedRecord, serializeRecord } from './accounting-records.js';
 import { decodeBody, encodeBody, type BodyEncoding } from './body-codec.js';
 import { Dispatcher, type QueueRef } from './dispatch.js';
 import { QueueUnavailableError } from './errors.js';
@@ -96,7 +97,7 @@ export class MessageStore {
       meta,
       rcpts: Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])),
       queues: queues.map((q) => ({ name: q, mark: JSON.stringify(refs.get(q)), recipients: recipients.filter((r) => r.queue === q).length })),
-      records: this.accounting() ? recipients.map((r) => receivedRecord(id, msg, r, logged)) : [],
+      records: this.accounting() ? recipients.map((r) => serializeRecord(receivedRecord(id, msg, r, logged))) : [],
       minuteKey: k.minuteCounters(epochMinute(msg.receivedAt)),
     };
     let reply: EnqueueReply;
@@ -168,27 +169,6 @@ export class MessageStore {
   async queueNames(): Promise<string[]> {
     return (await this.redis.smembers(this.keys.queueIndex())).sort();
   }
-}
-
-/** An `r` accounting record, field names as in PowerMTA's accounting file. */
-function receivedRecord(id: string, msg: NewMessage, r: RecipientRecord, logged: string): string[] {
-  const fields: Record<string, string | undefined> = {
-    type: 'r',
-    timeLogged: logged,
-    orig: msg.mailFrom,
-    rcpt: r.address,
-    orcpt: r.orcpt,
-    srcType: 'smtp',
-    srcMta: msg.source.heloName,
-    rcvSourceIp: msg.source.ip,
-    rcvDestinationIp: msg.source.localIp,
-    vmta: msg.vmta,
-    vmtaPool: msg.vmtaPool,
-    jobId: id,
-    envId: msg.envId,
-    rcvSmtpUser: msg.source.authUser,
-  };
-  return Object.entries(fields).flatMap(([key, value]) => [key, value ?? '']);
 }
 
 function parseMessage(id: string, meta: Record<string, string>, rcpts: Record<string, string>, body: Buffer | null): StoredMessage | undefined {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLAIM_PAUSED, MessageStore, QueueOps, tokenId, type NewMessage } from './index.js';
+import { CLAIM_PAUSED, deliveryRecord, MessageStore, QueueOps, tokenId, type NewMessage } from './index.js';
 
 function message(recipients: string[]): NewMessage {
   return {
@@ -112,7 +112,7 @@ describe('queue operations for delivery', () => {
         { ...mine[1]!, state: 'queued', attempts: 1 },
       ],
       notBefore: Date.now() + 600_000,
-      accounting: [{ type: 'd', rcpt: 'p@fin.example', jobId: id }],
+      accounting: [deliveryRecord(msg, mine[0]!, { outcome: 'delivered', dsnStatus: '2.0.0', dsnDiag: '250 ok', queue: q }, new Date().toISOString())],
     });
     expect(left).toBe(2);
     expect((await store.get(id))?.recipients.map((r) => r.state)).toEqual(['delivered', 'queued', 'queued']);

@@ -5,6 +5,7 @@
  * and the queue's mode (normal | retry | paused).
  */
 import type { Redis } from 'ioredis';
+import { serializeRecord, type DeliveryRecord } from './accounting-records.js';
 import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
@@ -48,8 +49,8 @@ export interface OutcomeBatch {
   recipients: RecipientRecord[];
   /** When recipients of this message remain queued here: when they may be tried again. */
   notBefore?: number;
-  /** Accounting records (d, b, t) to append, field name to value. */
-  accounting?: Array<Record<string, string | number | undefined>>;
+  /** Accounting records (d, b, t) to append. */
+  accounting?: readonly DeliveryRecord[];
   /** For the latency histogram: the VMTA and time from receipt (ms) of the recipients delivered now. */
   delivered?: { vmta: string; afterMs: number };
 }
@@ -156,7 +157,7 @@ export class QueueOps {
       bounced: count('bounced'),
       deferred: count('queued'),
       latency: batch.delivered && { vmta: batch.delivered.vmta, bucket: latencyBucket(seconds), seconds },
-      records: (this.accounting() ? (batch.accounting ?? []) : []).map((rec) => Object.entries(rec).flatMap(([f, v]) => [f, v === undefined ? '' : String(v)])),
+      records: (this.accounting() ? (batch.accounting ?? []) : []).map(serializeRecord),
       recipients: batch.recipients.map((r) => [String(r.index), JSON.stringify(r)] as const),
     });
   }
