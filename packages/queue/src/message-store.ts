@@ -1,7 +1,7 @@
 /**
  * Durable storage of accepted messages. `enqueue` writes body, envelope,
  * recipients, the queue entries and the `r` accounting records in one
- * MULTI/EXEC: either all of it is in Redis or none of it.
+ * script call: either all of it is in Redis or none of it.
  */
 import type { Redis } from 'ioredis';
 import { receivedRecord, serializeRecord } from './accounting-records.js';
@@ -28,7 +28,7 @@ export interface EnqueueOptions {
   /**
    * Do not wait for the dispatch tokens: the wake marks written with the message already
    * guarantee them (the sweep adds what a crash left out), so a listener can say 250 right
-   * after EXEC. Default false.
+   * after the enqueue script. Default false.
    */
   backgroundWake?: boolean;
 }
@@ -121,10 +121,11 @@ export class MessageStore {
       // A failure here is not fatal: delivery schedules the sweep too when it takes the queue.
       if (after !== undefined) await this.dispatcher.scheduleExpiry(ref, receivedAt + after).catch(() => undefined);
     }
-    return asleep.length === 0 || this.wake(asleep, asleep.map((ref) => JSON.stringify(ref)));
+    return asleep.length === 0 || this.wakeAsleep(asleep, asleep.map((ref) => JSON.stringify(ref)));
   }
 
-  private async wake(refs: QueueRef[], marks: string[]): Promise<boolean> {
+  /** Adds a token for each of these queues, then clears their wake marks (the sweep retries what fails). */
+  private async wakeAsleep(refs: QueueRef[], marks: string[]): Promise<boolean> {
     try {
       for (const ref of refs) await this.dispatcher.wake(ref);
       await this.redis.srem(this.keys.wakeSet(), ...marks);
