@@ -11,40 +11,10 @@
  */
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
+import { scripts, type QueueScripts } from './scripts/index.js';
 
 /** What a connection limit applies to. */
 export type ConnectionScope = { kind: 'queue'; queue: string } | { kind: 'vmta'; vmta: string };
-
-// KEYS: leases. ARGV: now, leaseMs, limit ('inf' = no cap), holder.
-// A holder that already holds a live lease gets it renewed and true (a retried
-// call after a timeout must not take a second slot), even if the limit was
-// lowered since: lowering a limit takes effect as leases are released.
-const ACQUIRE = `
-local now = tonumber(ARGV[1])
-local limit = ARGV[3] == 'inf' and math.huge or tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], ARGV[4]) and redis.call('ZCARD', KEYS[1]) >= limit then
-  return 0
-end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[4])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(tonumber(last[2]) - now)))
-return 1`;
-
-// KEYS: leases. ARGV: now, leaseMs, holder. 0 when the lease was lost (expired or released).
-const RENEW = `
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 0 end
-redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[3])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(tonumber(last[2]) - now)))
-return 1`;
-
-type WithScripts = Redis & {
-  vmtaConnAcquire(key: string, now: number, leaseMs: number, limit: string, holder: string): Promise<number>;
-  vmtaConnRenew(key: string, now: number, leaseMs: number, holder: string): Promise<number>;
-};
 
 function checkLease(leaseMs: number): void {
   if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new RangeError(`leaseMs must be a positive number, got ${leaseMs}`);
@@ -52,15 +22,14 @@ function checkLease(leaseMs: number): void {
 
 export class ConnectionLimiter {
   readonly keys: Keys;
-  private readonly r: WithScripts;
+  private readonly scripts: QueueScripts;
 
-  constructor(redis: Redis, prefix?: string) {
+  constructor(
+    private readonly r: Redis,
+    prefix?: string,
+  ) {
     this.keys = new Keys(prefix);
-    if (!('vmtaConnAcquire' in redis)) {
-      redis.defineCommand('vmtaConnAcquire', { numberOfKeys: 1, lua: ACQUIRE });
-      redis.defineCommand('vmtaConnRenew', { numberOfKeys: 1, lua: RENEW });
-    }
-    this.r = redis as WithScripts;
+    this.scripts = scripts(r);
   }
 
   private key(scope: ConnectionScope): string {
@@ -78,13 +47,13 @@ export class ConnectionLimiter {
     if (Number.isNaN(limit)) throw new RangeError('limit must be a number');
     if (limit <= 0) return false;
     const cap = limit === Infinity ? 'inf' : String(Math.floor(limit));
-    return (await this.r.vmtaConnAcquire(this.key(scope), now, leaseMs, cap, holder)) === 1;
+    return this.scripts.acquireLease(this.key(scope), now, leaseMs, cap, holder);
   }
 
   /** Extends a live lease to `now + leaseMs`. False when it was lost: stop using the connection. */
   async renew(scope: ConnectionScope, holder: string, leaseMs: number, now = Date.now()): Promise<boolean> {
     checkLease(leaseMs);
-    return (await this.r.vmtaConnRenew(this.key(scope), now, leaseMs, holder)) === 1;
+    return this.scripts.renewLease(this.key(scope), now, leaseMs, holder);
   }
 
   /** Gives the slot back. True when the holder held it (false: already released or expired and reaped). */

@@ -18,6 +18,7 @@
  */
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
+import { scripts, type QueueScripts } from './scripts/index.js';
 
 /** The rate limits of a queue this limiter keeps, by directive name. */
 export type DeliveryRateName = 'max-msg-rate' | 'max-connect-rate';
@@ -42,37 +43,6 @@ export interface RateTake {
   retryAtMs?: number;
 }
 
-// KEYS: tat. ARGV: now, count, perMs, burst, n (all integers, n >= 1).
-// TAT stored as "ms:rem" = ms + rem/count. d = (TAT - now) * count, so a cell
-// k (1-based) of this call may go when d + (k - 1) * perMs <= (burst - 1) * perMs.
-const TAKE = `
-local now, count, per = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local burst, n = tonumber(ARGV[4]), tonumber(ARGV[5])
-local ms, rem = now, 0
-local v = redis.call('GET', KEYS[1])
-if v then
-  local sep = string.find(v, ':', 1, true)
-  local tms, trem = tonumber(string.sub(v, 1, sep - 1)), tonumber(string.sub(v, sep + 1))
-  if tms > now or (tms == now and trem > 0) then ms, rem = tms, trem end
-end
-local d = (ms - now) * count + rem
-local allowed = burst - math.ceil(d / per)
-if allowed > n then allowed = n end
-if allowed < 0 then allowed = 0 end
-if allowed > 0 then
-  rem = rem + allowed * per
-  local carry = rem % count
-  ms = ms + (rem - carry) / count
-  rem = carry
-  redis.call('SET', KEYS[1], string.format('%d:%d', ms, rem), 'PX', math.max(1, ms - now + 1))
-end
-if allowed == n then return {allowed} end
-return {allowed, ms + math.ceil((rem - (burst - 1) * per) / count)}`;
-
-type WithScripts = Redis & {
-  vmtaRateTake(key: string, now: number, count: number, perMs: number, burst: number, n: number): Promise<number[]>;
-};
-
 function positiveInteger(name: string, v: number): number {
   if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   return v;
@@ -85,12 +55,14 @@ export function isUnlimitedRate(rate: DeliveryRate): rate is 'unlimited' | { cou
 
 export class DeliveryRateLimiter {
   readonly keys: Keys;
-  private readonly r: WithScripts;
+  private readonly scripts: QueueScripts;
 
-  constructor(redis: Redis, prefix?: string) {
+  constructor(
+    private readonly r: Redis,
+    prefix?: string,
+  ) {
     this.keys = new Keys(prefix);
-    if (!('vmtaRateTake' in redis)) redis.defineCommand('vmtaRateTake', { numberOfKeys: 1, lua: TAKE });
-    this.r = redis as WithScripts;
+    this.scripts = scripts(r);
   }
 
   /**
@@ -104,7 +76,7 @@ export class DeliveryRateLimiter {
     const count = positiveInteger('rate.count', rate.count);
     const perMs = positiveInteger('rate.perMs', rate.perMs);
     const burst = positiveInteger('rate.burst', rate.burst ?? 1);
-    const [allowed = 0, retryAtMs] = await this.r.vmtaRateTake(
+    const [allowed = 0, retryAtMs] = await this.scripts.takeRate(
       this.keys.queueRateLimit(key.queue, key.limit),
       Math.floor(now),
       count,

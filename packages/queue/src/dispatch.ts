@@ -7,7 +7,7 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
-import { AWAKE_TTL_MS } from './queue-ops.js';
+import { AWAKE_TTL_MS } from './scripts/constants.js';
 
 /** The shared lane: bounce-after sweeps and deletes, which any delivery process can run. */
 export const DISPATCH_QUEUE = 'dispatch';

@@ -1,7 +1,7 @@
 /**
  * Delivery latency (received → delivered) of the whole cluster, per VMTA, as
  * histogram counters in one Redis hash: fields `<vmta>|<bucket index>`, `<vmta>|count`
- * and `<vmta>|sum` (seconds). Written by the FINISH script that records the outcome;
+ * and `<vmta>|sum` (seconds). Written by the recordOutcomes script (scripts/record-outcomes.ts);
  * turned into a Prometheus histogram (cumulative buckets) on each scrape.
  */
 import type { Redis } from 'ioredis';

@@ -1,20 +1,18 @@
 /**
  * Durable storage of accepted messages. `enqueue` writes body, envelope,
  * recipients, the queue entries and the `r` accounting records in one
- * MULTI/EXEC: either all of it is in Redis or none of it.
+ * script call: either all of it is in Redis or none of it.
  */
 import type { Redis } from 'ioredis';
+import { receivedRecord, serializeRecord } from './accounting-records.js';
 import { decodeBody, encodeBody, type BodyEncoding } from './body-codec.js';
 import { Dispatcher, type QueueRef } from './dispatch.js';
 import { QueueUnavailableError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { newMessageId } from './message-id.js';
-import { ENQUEUE_LUA, enqueueScriptArgs } from './enqueue-script.js';
-import { epochMinute, MINUTE_COUNTERS_TTL_SECONDS } from './minute-counters.js';
+import { epochMinute } from './minute-counters.js';
 import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
-
-/** Upper bound of the accounting stream until the accounting writer trims it. */
-const ACCOUNTING_MAXLEN = 1_000_000;
+import { scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
 
 export interface EnqueueResult {
   id: string;
@@ -30,7 +28,7 @@ export interface EnqueueOptions {
   /**
    * Do not wait for the dispatch tokens: the wake marks written with the message already
    * guarantee them (the sweep adds what a crash left out), so a listener can say 250 right
-   * after EXEC. Default false.
+   * after the enqueue script. Default false.
    */
   backgroundWake?: boolean;
 }
@@ -57,9 +55,10 @@ export class MessageStore {
     this.bounceAfter = options.bounceAfter;
     this.compressMinBytes = options.compressMinBytes ?? 1024;
     this.dispatcher = new Dispatcher(redis, options.prefix);
-    if (!('vmtaEnqueue' in redis)) redis.defineCommand('vmtaEnqueue', { lua: ENQUEUE_LUA });
+    this.scripts = scripts(redis);
   }
   readonly dispatcher: Dispatcher;
+  private readonly scripts: QueueScripts;
   private readonly compressMinBytes: number;
   private readonly accounting: () => boolean;
   private readonly bounceAfter: ((ref: QueueRef) => number | undefined) | undefined;
@@ -90,7 +89,7 @@ export class MessageStore {
       enc: encoding,
       pending: String(recipients.length),
     };
-    const args = enqueueScriptArgs(k, {
+    const input = {
       id,
       body: data,
       receivedAt: msg.receivedAt,
@@ -98,20 +97,18 @@ export class MessageStore {
       meta,
       rcpts: Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])),
       queues: queues.map((q) => ({ name: q, mark: JSON.stringify(refs.get(q)), recipients: recipients.filter((r) => r.queue === q).length })),
-      records: this.accounting() ? recipients.map((r) => receivedRecord(id, msg, r, logged)) : [],
+      records: this.accounting() ? recipients.map((r) => serializeRecord(receivedRecord(id, msg, r, logged))) : [],
       minuteKey: k.minuteCounters(epochMinute(msg.receivedAt)),
-      minuteTtlSeconds: MINUTE_COUNTERS_TTL_SECONDS,
-      acctMaxLen: ACCOUNTING_MAXLEN,
-    });
-    let awake: number[];
+    };
+    let reply: EnqueueReply;
     try {
-      awake = await (this.redis as Redis & { vmtaEnqueue(...a: (string | number | Buffer)[]): Promise<number[]> }).vmtaEnqueue(...args);
+      reply = await this.scripts.enqueue(k, input);
     } catch (err) {
       throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
     }
     const all = [...refs.values()];
-    const asleep = all.filter((_, i) => awake[i] === 0);
-    const fresh = all.filter((_, i) => awake[all.length + i] === 1);
+    const asleep = all.filter((_, i) => reply.needsWake[i]);
+    const fresh = all.filter((_, i) => reply.wasEmpty[i]);
     if (asleep.length === 0 && fresh.length === 0) return { id, queues, woken: true };
     const woken = this.afterEnqueue(asleep, fresh, msg.receivedAt);
     return { id, queues, woken: options.backgroundWake ? 'background' : await woken };
@@ -124,10 +121,11 @@ export class MessageStore {
       // A failure here is not fatal: delivery schedules the sweep too when it takes the queue.
       if (after !== undefined) await this.dispatcher.scheduleExpiry(ref, receivedAt + after).catch(() => undefined);
     }
-    return asleep.length === 0 || this.wake(asleep, asleep.map((ref) => JSON.stringify(ref)));
+    return asleep.length === 0 || this.wakeAsleep(asleep, asleep.map((ref) => JSON.stringify(ref)));
   }
 
-  private async wake(refs: QueueRef[], marks: string[]): Promise<boolean> {
+  /** Adds a token for each of these queues, then clears their wake marks (the sweep retries what fails). */
+  private async wakeAsleep(refs: QueueRef[], marks: string[]): Promise<boolean> {
     try {
       for (const ref of refs) await this.dispatcher.wake(ref);
       await this.redis.srem(this.keys.wakeSet(), ...marks);
@@ -172,27 +170,6 @@ export class MessageStore {
   async queueNames(): Promise<string[]> {
     return (await this.redis.smembers(this.keys.queueIndex())).sort();
   }
-}
-
-/** An `r` accounting record, field names as in PowerMTA's accounting file. */
-function receivedRecord(id: string, msg: NewMessage, r: RecipientRecord, logged: string): string[] {
-  const fields: Record<string, string | undefined> = {
-    type: 'r',
-    timeLogged: logged,
-    orig: msg.mailFrom,
-    rcpt: r.address,
-    orcpt: r.orcpt,
-    srcType: 'smtp',
-    srcMta: msg.source.heloName,
-    rcvSourceIp: msg.source.ip,
-    rcvDestinationIp: msg.source.localIp,
-    vmta: msg.vmta,
-    vmtaPool: msg.vmtaPool,
-    jobId: id,
-    envId: msg.envId,
-    rcvSmtpUser: msg.source.authUser,
-  };
-  return Object.entries(fields).flatMap(([key, value]) => [key, value ?? '']);
 }
 
 function parseMessage(id: string, meta: Record<string, string>, rcpts: Record<string, string>, body: Buffer | null): StoredMessage | undefined {

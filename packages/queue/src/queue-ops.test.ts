@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MessageStore, QueueOps, tokenId, type NewMessage } from './index.js';
+import { CLAIM_PAUSED, deliveryRecord, MessageStore, QueueOps, tokenId, type NewMessage } from './index.js';
 
 function message(recipients: string[]): NewMessage {
   return {
@@ -63,9 +63,9 @@ describe('queue operations for delivery', () => {
     const q = 'pausedclaim.example/mta1';
     const { id } = await store.enqueue(message(['x@pausedclaim.example']));
     await ops.pause(q);
-    expect(await ops.claim(q, 0, Date.now(), 10, 1)).toEqual({ ids: [], remaining: -1 });
+    expect(await ops.claimShare(q, 0, Date.now(), 10, 1)).toEqual({ ids: [], remaining: CLAIM_PAUSED });
     await ops.resume(q);
-    expect(await ops.claim(q, 0, Date.now(), 10, 1)).toEqual({ ids: [id], remaining: 0 });
+    expect(await ops.claimShare(q, 0, Date.now(), 10, 1)).toEqual({ ids: [id], remaining: 0 });
   });
 
   it('claims only due messages for a slot and gives them back when the slot is recovered', async () => {
@@ -103,7 +103,7 @@ describe('queue operations for delivery', () => {
     await ops.claimDue(q, 0, Date.now(), 10);
     const msg = (await store.get(id))!;
     const mine = msg.recipients.filter((r) => r.queue === q);
-    const left = await ops.finish({
+    const left = await ops.recordOutcomes({
       id,
       queue: q,
       slot: 0,
@@ -112,16 +112,16 @@ describe('queue operations for delivery', () => {
         { ...mine[1]!, state: 'queued', attempts: 1 },
       ],
       notBefore: Date.now() + 600_000,
-      accounting: [{ type: 'd', rcpt: 'p@fin.example', jobId: id }],
+      accounting: [deliveryRecord(msg, mine[0]!, { outcome: 'delivered', dsnStatus: '2.0.0', dsnDiag: '250 ok', queue: q }, new Date().toISOString())],
     });
     expect(left).toBe(2);
     expect((await store.get(id))?.recipients.map((r) => r.state)).toEqual(['delivered', 'queued', 'queued']);
     expect(await store.queued(q)).toEqual([id]);
     expect((await ops.state(q)).delivered).toBe(1);
     await ops.claimDue(q, 0, Date.now() + 600_000, 10);
-    await ops.finish({ id, queue: q, slot: 0, recipients: [{ ...mine[1]!, state: 'bounced', attempts: 2 }] });
+    await ops.recordOutcomes({ id, queue: q, slot: 0, recipients: [{ ...mine[1]!, state: 'bounced', attempts: 2 }] });
     await ops.claimDue('fin2.example/mta1', 0, Date.now(), 10);
-    const last = await ops.finish({ id, queue: 'fin2.example/mta1', slot: 0, recipients: [{ ...msg.recipients[2]!, state: 'delivered', attempts: 1 }] });
+    const last = await ops.recordOutcomes({ id, queue: 'fin2.example/mta1', slot: 0, recipients: [{ ...msg.recipients[2]!, state: 'delivered', attempts: 1 }] });
     expect(last).toBe(0);
     expect(await store.get(id)).toBeUndefined();
     expect(await redis.exists(store.keys.messageBody(id), store.keys.messageMeta(id), store.keys.messageRecipients(id))).toBe(0);
@@ -173,7 +173,7 @@ describe('queue operations for delivery', () => {
     const claimed = await ops.claimDue(q, 0, now, 1);
     expect((await ops.stats(q, now)).inflight).toBe(1);
     const msg = (await store.get(claimed[0]!))!;
-    await ops.finish({ id: msg.id, queue: q, slot: 0, recipients: [{ ...msg.recipients[0]!, state: 'delivered', attempts: 1 }, { ...msg.recipients[1]!, state: 'queued', attempts: 1 }], notBefore: now + 600_000 });
+    await ops.recordOutcomes({ id: msg.id, queue: q, slot: 0, recipients: [{ ...msg.recipients[0]!, state: 'delivered', attempts: 1 }, { ...msg.recipients[1]!, state: 'queued', attempts: 1 }], notBefore: now + 600_000 });
     expect(await ops.stats(q, now)).toMatchObject({ queued: 2, inflight: 0, deferred: 1, delivered: 1 });
     await ops.claimDue(q, 3, now, 10);
     expect(await ops.requeueInflight(q, 3, now)).toBe(1);

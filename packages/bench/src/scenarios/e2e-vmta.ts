@@ -68,7 +68,7 @@ export async function withVmta<T>(ctx: Context, fsync: Fsync, maxSmtpOut: number
   }
 }
 
-/** Cluster-wide totals our finish script keeps; a deferral is counted there whatever the reason. */
+/** Cluster-wide totals our recordOutcomes script keeps; a deferral is counted there whatever the reason. */
 async function vmtaOutcomes(client: Redis): Promise<{ deferred: number; bounced: number }> {
   const h = await client.hgetall(new Keys(PREFIX).totals());
   return { deferred: Number(h.deferred ?? 0), bounced: Number(h.bounced ?? 0) };

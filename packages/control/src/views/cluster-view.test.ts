@@ -111,7 +111,7 @@ describe('cluster view from Redis', () => {
     const m = (await store.get(id))!;
     await ops.claimIds(queue, 0, [id]);
     const recipients = m.recipients.filter((r) => r.queue === queue).map((r, i) => ({ ...r, state: states[i]! }));
-    return ops.finish({ id, queue, slot: 0, recipients, ...(states.includes('queued') ? { notBefore: now + 60_000 } : {}) }, now);
+    return ops.recordOutcomes({ id, queue, slot: 0, recipients, ...(states.includes('queued') ? { notBefore: now + 60_000 } : {}) }, now);
   }
 
   it('counts recipients in the minute they were received and finished, with zeros for quiet minutes', async () => {
@@ -136,7 +136,7 @@ describe('cluster view from Redis', () => {
     const gone = await store.enqueue(message(['x@gone.example'], at(M + 10)));
     await deliverAll(gone.id, 'gone.example/mta1', ['delivered'], at(M + 11));
     const late = { id: gone.id, queue: 'gone.example/mta1', slot: 0, recipients: [{ address: 'x@gone.example', domain: 'gone.example', index: 0, queue: 'gone.example/mta1', state: 'delivered' as const, attempts: 1 }] };
-    expect(await ops.finish(late, at(M + 12))).toBe(-1);
+    expect(await ops.recordOutcomes(late, at(M + 12))).toBe(-1);
     expect(await redis.exists(keys.minuteCounters(M + 12))).toBe(0);
     expect(Number((await redis.hgetall(keys.totals())).delivered)).toBe(Number(before.delivered ?? 0) + 1);
   });

@@ -4,11 +4,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { Keys } from '@vmta/queue';
+import { DELIVERY_FIELDS, Keys, RECEIVED_FIELDS } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { AcctFile } from './acct-file.js';
 import { startAccounting, type RunningAccounting } from './accounting-writer.js';
-import { DELIVERY_FIELDS, RECEIVED_FIELDS } from './record-format.js';
 
 /** RFC 4180 parser: rows of fields; quoted fields may hold commas, quotes and line breaks. */
 function parseCsv(text: string): string[][] {

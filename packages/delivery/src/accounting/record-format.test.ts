@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordFields } from '@vmta/config';
-import { csvField, DELIVERY_FIELDS, formatEntry, planFile, RECEIVED_FIELDS, resolveFields } from './record-format.js';
+import { DELIVERY_FIELDS, RECEIVED_FIELDS } from '@vmta/queue';
+import { csvField, formatEntry, planFile, resolveFields } from './record-format.js';
 
 describe('csvField', () => {
   it.each([

@@ -1,30 +1,17 @@
 /**
  * Accounting records → CSV lines (RFC 4180, UTF-8). Pure: which record types an
- * `<acct-file>` takes, which fields each type has, and how one stream entry
- * becomes one line. No I/O.
+ * `<acct-file>` takes, which columns it writes of each (the fields of a type are
+ * defined in @vmta/queue's accounting-records), and how one stream entry becomes
+ * one line. No I/O.
  */
 import type { RecordFields, RecordType } from '@vmta/config';
-
-/** Fields of d, b, t (and tq) records, in the reference's order. */
-export const DELIVERY_FIELDS: readonly string[] = [
-  'type', 'timeLogged', 'timeQueued', 'orig', 'rcpt', 'orcpt', 'dsnAction', 'dsnStatus', 'dsnDiag',
-  'dsnMta', 'bounceCat', 'srcType', 'srcMta', 'dlvType', 'dlvSourceIp', 'dlvDestinationIp', 'dlvEsmtpAvailable',
-  'dlvSize', 'vmta', 'jobId', 'envId', 'queue', 'vmtaPool', 'dlvTlsProtocol', 'dlvTlsCipher', 'rcvSmtpUser',
-];
-
-/** Fields of r records, in the reference's order. */
-export const RECEIVED_FIELDS: readonly string[] = [
-  'type', 'timeLogged', 'orig', 'rcpt', 'orcpt', 'srcType', 'srcMta', 'rcvSourceIp', 'rcvDestinationIp',
-  'vmta', 'vmtaPool', 'jobId', 'envId', 'rcvSmtpUser',
-];
-
-/** f (feedback loop) records are not produced yet; a minimal list until they are. */
-const FEEDBACK_FIELDS: readonly string[] = ['type', 'timeLogged', 'orig', 'rcpt', 'jobId'];
+import { accountingFields } from '@vmta/queue';
 
 export const DEFAULT_RECORDS: readonly RecordType[] = ['d', 'b'];
 
+/** The default columns of a record type: all its fields, in the reference's order. */
 export function defaultFields(type: RecordType): readonly string[] {
-  return type === 'r' ? RECEIVED_FIELDS : type === 'f' ? FEEDBACK_FIELDS : DELIVERY_FIELDS;
+  return accountingFields(type);
 }
 
 /** What one `<acct-file>` writes: the record types and the columns of each. */

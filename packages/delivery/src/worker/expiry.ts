@@ -38,12 +38,12 @@ export async function processExpiry(job: Job<TokenData>, deps: TokenDeps): Promi
       const message = await deps.store.get(id);
       const pending = message?.recipients.filter((r) => r.queue === queue && r.state === 'queued') ?? [];
       if (!message || pending.length === 0) {
-        await ops.finish({ id, queue, slot: EXPIRY_SLOT, recipients: [] });
+        await ops.recordOutcomes({ id, queue, slot: EXPIRY_SLOT, recipients: [] });
         continue;
       }
       const results = sameOutcome(pending, expiredOutcome(policy['bounce-after']));
       if (deps.bounces) await deps.bounces.notify(message, results, 'failed');
-      await ops.finish({ id, queue, slot: EXPIRY_SLOT, ...applyOutcomes(message, results, { queue, now: now() }, policy['retry-recipients-after']) });
+      await ops.recordOutcomes({ id, queue, slot: EXPIRY_SLOT, ...applyOutcomes(message, results, { queue, now: now() }, policy['retry-recipients-after']) });
       bounced += pending.length;
     }
     // Candidates held by a running token are left to it; stop when nothing more could be taken.

@@ -81,7 +81,7 @@ async function purgeMessage(deps: TokenDeps, id: string, queue: string, slot: nu
   const message = await deps.store.get(id);
   const pending = message?.recipients.filter((r) => r.queue === queue && r.state === 'queued') ?? [];
   if (!message || pending.length === 0) {
-    await deps.ops.finish({ id, queue, slot, recipients: [] }, now);
+    await deps.ops.recordOutcomes({ id, queue, slot, recipients: [] }, now);
     return 0;
   }
   const results = sameOutcome(pending, deletedOutcome());
@@ -92,6 +92,6 @@ async function purgeMessage(deps: TokenDeps, id: string, queue: string, slot: nu
   }
   const applied = applyOutcomes(message, results, { queue, now }, 0);
   const accounting = applied.accounting.map((rec) => ({ ...rec, bounceCat: DELETED_CATEGORY }));
-  await deps.ops.finish({ id, queue, slot, ...applied, accounting }, now);
+  await deps.ops.recordOutcomes({ id, queue, slot, ...applied, accounting }, now);
   return pending.length;
 }

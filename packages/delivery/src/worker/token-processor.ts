@@ -7,7 +7,7 @@
  */
 import type { Job } from 'bullmq';
 import { domainPolicy, type DomainPolicy, type VmtaConfig } from '@vmta/config';
-import type { RecipientRecord, StoredMessage, TokenData } from '@vmta/queue';
+import { CLAIM_PAUSED, type RecipientRecord, type StoredMessage, type TokenData } from '@vmta/queue';
 import type { Logger } from 'pino';
 import { ConnectError } from '../smtp-client/errors.js';
 import { connect, smtpTimeoutsOf } from '../smtp-client/connect.js';
@@ -53,9 +53,9 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
     for (;;) {
       if (deps.stopping?.()) throw new HandBack();
       const batch = deps.batchSize ?? 50;
-      const { ids, remaining } = await ops.claim(queue, slot, now(), batch, policy['max-smtp-out']);
+      const { ids, remaining } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out']);
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
-      if (remaining < 0) return 'paused';
+      if (remaining === CLAIM_PAUSED) return 'paused';
       if (ids.length === 0) {
         const idleMs = policy['connection-idle-timeout'];
         const open = () => [...sessions.values()].some((s) => s.session.usable);
@@ -77,12 +77,12 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
       for (const [i, message] of messages.entries()) {
         if (deps.stopping?.()) throw new HandBack();
         if (!message) {
-          await ops.finish({ id: ids[i]!, queue, slot, recipients: [] });
+          await ops.recordOutcomes({ id: ids[i]!, queue, slot, recipients: [] });
           continue;
         }
         const pending = message.recipients.filter((r) => r.queue === queue && r.state === 'queued');
         if (pending.length === 0) {
-          await ops.finish({ id: message.id, queue, slot, recipients: [] });
+          await ops.recordOutcomes({ id: message.id, queue, slot, recipients: [] });
         } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
           await finishSame(deps, message, queue, slot, pending, expiredOutcome(policy['bounce-after']), policy, now());
         } else if (routed.kind !== 'hosts') {
@@ -124,7 +124,7 @@ async function finishSame(
   const results = sameOutcome(pending, result);
   const applied = applyOutcomes(message, results, { queue, now }, policy['retry-recipients-after']);
   await notifyBounces(deps, message, results);
-  await deps.ops.finish({ id: message.id, queue, slot, ...applied });
+  await deps.ops.recordOutcomes({ id: message.id, queue, slot, ...applied });
 }
 
 /** DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it. */
@@ -222,7 +222,7 @@ async function deliverMessage(
   );
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
-  await deps.ops.finish({ id: message.id, queue: ctx.queue, slot: ctx.slot, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
   ctx.log.info(
     { event: 'delivery', queueId: message.id, delivered: results.filter((r) => r.result.outcome === 'delivered').length, bounced: results.filter((r) => r.result.outcome === 'bounced').length, deferred: results.filter((r) => r.result.outcome === 'deferred').length },
     'transaction done',

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { accountingFields, DELIVERY_FIELDS, deliveryRecord, RECEIVED_FIELDS, receivedRecord, serializeRecord } from './accounting-records.js';
+import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
+
+const recipient: RecipientRecord = { address: 'a@example.com', domain: 'example.com', index: 0, queue: 'example.com/mta1', state: 'queued', attempts: 0 };
+const message: NewMessage = {
+  mailFrom: 's@example.org',
+  recipients: [recipient],
+  body: Buffer.from('x'),
+  vmta: 'mta1',
+  source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.example' },
+  receivedAt: Date.UTC(2026, 0, 1),
+};
+const stored: StoredMessage = { ...message, id: 'id1', size: 1, recipients: [recipient] };
+
+describe('accounting records', () => {
+  it('writes an r record with every received field, in the reference order, undefined as empty', () => {
+    const flat = serializeRecord(receivedRecord('id1', message, recipient, '2026-01-01T00:00:01.000Z'));
+    expect(flat.filter((_, i) => i % 2 === 0)).toEqual(RECEIVED_FIELDS);
+    expect(flat.slice(0, 8)).toEqual(['type', 'r', 'timeLogged', '2026-01-01T00:00:01.000Z', 'orig', 's@example.org', 'rcpt', 'a@example.com']);
+    expect(flat[flat.indexOf('orcpt') + 1]).toBe('');
+  });
+
+  it('writes a d, b or t record in the reference order and leaves out the fields vmta does not produce', () => {
+    const attempt = { dsnStatus: '4.4.1', dsnDiag: 'no answer', bounceCat: 'no-answer-from-host', queue: 'example.com/mta1' };
+    const record = deliveryRecord(stored, recipient, { ...attempt, outcome: 'deferred' }, '2026-01-01T00:00:02.000Z');
+    const fields = serializeRecord(record).filter((_, i) => i % 2 === 0);
+    expect(fields).toEqual(DELIVERY_FIELDS.filter((f) => !['dsnMta', 'dlvType', 'dlvEsmtpAvailable'].includes(f)));
+    expect([record.type, record.dsnAction, record.timeQueued, record.dlvSize]).toEqual(['t', 'delayed', '2026-01-01T00:00:00.000Z', 1]);
+    expect(deliveryRecord(stored, recipient, { ...attempt, outcome: 'bounced' }, '').type).toBe('b');
+    expect(deliveryRecord(stored, recipient, { ...attempt, outcome: 'delivered' }, '').dsnAction).toBe('relayed');
+  });
+
+  it('gives tq the delivery fields and f its own', () => {
+    expect(accountingFields('tq')).toBe(DELIVERY_FIELDS);
+    expect(accountingFields('f')).toEqual(['type', 'timeLogged', 'orig', 'rcpt', 'jobId']);
+  });
+});

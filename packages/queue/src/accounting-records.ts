@@ -1,0 +1,186 @@
+/**
+ * Accounting records, the one definition: the fields of each record type, named and ordered as in
+ * PowerMTA's accounting file, the builders of the records vmta writes, and their serialisation to
+ * the flat field/value list of an accounting stream entry. The listener writes `r` records (in the
+ * enqueue script), delivery writes `d`, `b` and `t` (with the outcomes); the accounting writer
+ * turns stream entries into CSV lines with these field lists as its default columns.
+ */
+import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
+
+/** Record types of the accounting file: received, delivered, bounced, transient (deferred), transient-queue, feedback. */
+export type AccountingRecordType = 'r' | 'd' | 'b' | 't' | 'tq' | 'f';
+
+/** Fields of r records, in the reference's order. */
+export const RECEIVED_FIELDS = [
+  'type', 'timeLogged', 'orig', 'rcpt', 'orcpt', 'srcType', 'srcMta', 'rcvSourceIp', 'rcvDestinationIp',
+  'vmta', 'vmtaPool', 'jobId', 'envId', 'rcvSmtpUser',
+] as const;
+
+/** Fields of d, b, t (and tq) records, in the reference's order. */
+export const DELIVERY_FIELDS = [
+  'type', 'timeLogged', 'timeQueued', 'orig', 'rcpt', 'orcpt', 'dsnAction', 'dsnStatus', 'dsnDiag',
+  'dsnMta', 'bounceCat', 'srcType', 'srcMta', 'dlvType', 'dlvSourceIp', 'dlvDestinationIp', 'dlvEsmtpAvailable',
+  'dlvSize', 'vmta', 'jobId', 'envId', 'queue', 'vmtaPool', 'dlvTlsProtocol', 'dlvTlsCipher', 'rcvSmtpUser',
+] as const;
+
+/** Fields of f (feedback loop) records: not produced yet; a minimal list until they are. */
+export const FEEDBACK_FIELDS = ['type', 'timeLogged', 'orig', 'rcpt', 'jobId'] as const;
+
+/** An `r` record: a recipient accepted by the listener. Every field is written (undefined as empty). */
+export interface ReceivedRecord {
+  type: 'r';
+  timeLogged: string;
+  orig: string;
+  rcpt: string;
+  orcpt: string | undefined;
+  srcType: 'smtp';
+  srcMta: string | undefined;
+  rcvSourceIp: string;
+  rcvDestinationIp: string | undefined;
+  vmta: string;
+  vmtaPool: string | undefined;
+  jobId: string;
+  envId: string | undefined;
+  rcvSmtpUser: string | undefined;
+}
+
+/** The outcome of a delivery attempt for one recipient, and the record type it is logged as. */
+export type DeliveryOutcome = 'delivered' | 'bounced' | 'deferred';
+export const DELIVERY_RECORD_TYPE = { delivered: 'd', bounced: 'b', deferred: 't' } as const satisfies Record<DeliveryOutcome, AccountingRecordType>;
+
+/**
+ * A `d`, `b` or `t` record: the outcome of an attempt for one recipient. The optional fields are
+ * not produced yet: they stay out of the stream entry, and their CSV columns stay empty.
+ */
+export interface DeliveryRecord {
+  type: (typeof DELIVERY_RECORD_TYPE)[DeliveryOutcome];
+  timeLogged: string;
+  timeQueued: string;
+  orig: string;
+  rcpt: string;
+  orcpt: string | undefined;
+  dsnAction: 'relayed' | 'failed' | 'delayed';
+  dsnStatus: string;
+  dsnDiag: string;
+  dsnMta?: string;
+  bounceCat: string | undefined;
+  srcType: 'smtp';
+  srcMta: string | undefined;
+  dlvType?: string;
+  dlvSourceIp: string | undefined;
+  dlvDestinationIp: string | undefined;
+  dlvEsmtpAvailable?: string;
+  dlvSize: number;
+  vmta: string;
+  jobId: string;
+  envId: string | undefined;
+  queue: string;
+  vmtaPool: string | undefined;
+  dlvTlsProtocol: string | undefined;
+  dlvTlsCipher: string | undefined;
+  rcvSmtpUser: string | undefined;
+}
+
+/** An `f` record (feedback loop report): not produced yet. */
+export interface FeedbackRecord {
+  type: 'f';
+  timeLogged: string;
+  orig: string;
+  rcpt: string;
+  jobId: string;
+}
+
+export type AccountingRecord = ReceivedRecord | DeliveryRecord | FeedbackRecord;
+
+// Each list names exactly the fields of its interface (a compile error otherwise).
+type SameFields<R, L extends readonly string[]> = [Exclude<keyof R, L[number]>, Exclude<L[number], keyof R>] extends [never, never] ? true : false;
+const fieldListsMatch: [
+  SameFields<ReceivedRecord, typeof RECEIVED_FIELDS>,
+  SameFields<DeliveryRecord, typeof DELIVERY_FIELDS>,
+  SameFields<FeedbackRecord, typeof FEEDBACK_FIELDS>,
+] = [true, true, true];
+void fieldListsMatch;
+
+/** The fields of a record type, in the reference's order. */
+export function accountingFields(type: AccountingRecordType): readonly string[] {
+  return type === 'r' ? RECEIVED_FIELDS : type === 'f' ? FEEDBACK_FIELDS : DELIVERY_FIELDS;
+}
+
+/** The `r` record of one recipient of a message being enqueued as `id`. */
+export function receivedRecord(id: string, msg: NewMessage, recipient: RecipientRecord, logged: string): ReceivedRecord {
+  return {
+    type: 'r',
+    timeLogged: logged,
+    orig: msg.mailFrom,
+    rcpt: recipient.address,
+    orcpt: recipient.orcpt,
+    srcType: 'smtp',
+    srcMta: msg.source.heloName,
+    rcvSourceIp: msg.source.ip,
+    rcvDestinationIp: msg.source.localIp,
+    vmta: msg.vmta,
+    vmtaPool: msg.vmtaPool,
+    jobId: id,
+    envId: msg.envId,
+    rcvSmtpUser: msg.source.authUser,
+  };
+}
+
+/** What a delivery record says about one attempt, beyond the message and the recipient. */
+export interface DeliveryAttempt {
+  outcome: DeliveryOutcome;
+  /** The enhanced status code of the reply, else its reply code. */
+  dsnStatus: string;
+  /** The reply text. */
+  dsnDiag: string;
+  /** Bounce category (not for a delivery). */
+  bounceCat?: string;
+  queue: string;
+  sourceIp?: string;
+  destinationIp?: string;
+  tls?: { protocol: string; cipher: string };
+}
+
+const DSN_ACTION = { delivered: 'relayed', bounced: 'failed', deferred: 'delayed' } as const satisfies Record<DeliveryOutcome, DeliveryRecord['dsnAction']>;
+
+/** The `d`, `b` or `t` record of one attempt for one recipient, logged at `logged` (ISO time). */
+export function deliveryRecord(message: StoredMessage, recipient: RecipientRecord, attempt: DeliveryAttempt, logged: string): DeliveryRecord {
+  return {
+    type: DELIVERY_RECORD_TYPE[attempt.outcome],
+    timeLogged: logged,
+    timeQueued: new Date(message.receivedAt).toISOString(),
+    orig: message.mailFrom,
+    rcpt: recipient.address,
+    orcpt: recipient.orcpt,
+    dsnAction: DSN_ACTION[attempt.outcome],
+    dsnStatus: attempt.dsnStatus,
+    dsnDiag: attempt.dsnDiag,
+    bounceCat: attempt.bounceCat,
+    srcType: 'smtp',
+    srcMta: message.source.heloName,
+    dlvSourceIp: attempt.sourceIp,
+    dlvDestinationIp: attempt.destinationIp,
+    dlvSize: message.size,
+    vmta: message.vmta,
+    jobId: message.id,
+    envId: message.envId,
+    queue: attempt.queue,
+    vmtaPool: message.vmtaPool,
+    dlvTlsProtocol: attempt.tls?.protocol,
+    dlvTlsCipher: attempt.tls?.cipher,
+    rcvSmtpUser: message.source.authUser,
+  };
+}
+
+/**
+ * A record as the flat `[field, value, ...]` list of a stream entry, in its type's field order:
+ * every field the record carries, undefined as ''. Fields it does not carry stay out.
+ */
+export function serializeRecord(record: AccountingRecord): string[] {
+  const values = record as unknown as Record<string, string | number | undefined>;
+  const out: string[] = [];
+  for (const field of accountingFields(record.type)) {
+    if (field in values) out.push(field, values[field] === undefined ? '' : String(values[field]));
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+/**
+ * claimShare: takes a slot's share of the due mail of a queue, so a small backlog is spread over
+ * the queue's connections instead of lining up behind one of them: due / spread messages, at least
+ * one, at most `limit`. An empty claim clears `awake` in the same step: an enqueue after it wakes a
+ * token. A paused queue answers CLAIM_PAUSED, so a pause is seen at every claim without a round
+ * trip of its own.
+ *
+ * KEYS: 1 ready, 2 inflight (of the slot), 3 state, 4 awake.
+ * ARGV: 1 now (ms), 2 limit, 3 spread (the queue's connections, at least 1).
+ * Returns: { due messages left after this claim, claimed ids }, or { CLAIM_PAUSED, {} }.
+ */
+import { AWAKE_TTL_MS, CLAIM_PAUSED } from './constants.js';
+import { defineScript } from './script.js';
+
+const lua = `
+if redis.call('HGET', KEYS[3], 'mode') == 'paused' then return {${CLAIM_PAUSED}, {}} end
+local due = redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1])
+local take = math.min(tonumber(ARGV[2]), math.max(1, math.ceil(due / tonumber(ARGV[3]))))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, take)
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('SADD', KEYS[2], id)
+end
+if #ids > 0 then
+  redis.call('HINCRBY', KEYS[3], 'inflight', #ids)
+  redis.call('SET', KEYS[4], '1', 'PX', ${AWAKE_TTL_MS})
+else
+  redis.call('DEL', KEYS[4])
+end
+return {due - #ids, ids}`;
+
+export interface ClaimShareKeys {
+  ready: string;
+  inflight: string;
+  state: string;
+  awake: string;
+}
+
+export interface ClaimedShare {
+  ids: string[];
+  /** Due messages left for other connections; CLAIM_PAUSED when the queue is paused (nothing claimed). */
+  remaining: number;
+}
+
+export const claimShare = defineScript({
+  name: 'vmtaClaimShare',
+  numberOfKeys: 4,
+  lua,
+  args: (k: ClaimShareKeys, now: number, limit: number, spread: number) => [k.ready, k.inflight, k.state, k.awake, now, limit, spread],
+  reply: (raw): ClaimedShare => {
+    const [remaining, ids] = raw as [number, string[]];
+    return { ids, remaining };
+  },
+});

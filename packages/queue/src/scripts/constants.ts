@@ -1,0 +1,38 @@
+/**
+ * Constants the Lua scripts and the TypeScript around them share: limits written into the
+ * scripts, and the codes scripts return. Each is interpolated into the Lua text, so a script
+ * and its caller cannot disagree, and no number means two things: a code names one answer of
+ * one script.
+ */
+
+/** How long a token counts as awake after its last claim (a token that died stops counting after this). */
+export const AWAKE_TTL_MS = 60_000;
+
+/**
+ * How long a minute's counters are kept. GET /history serves up to a day, so a
+ * day and an hour: about 1,500 small hashes at most.
+ */
+export const MINUTE_COUNTERS_TTL_SECONDS = 25 * 3600;
+
+/** Upper bound (approximate, `MAXLEN ~`) of the accounting stream until the accounting writer trims it. */
+export const ACCOUNTING_MAXLEN = 1_000_000;
+
+/** claimShare: the queue is paused, nothing was claimed (in place of the count of due messages left). */
+export const CLAIM_PAUSED = -2;
+
+/** recordOutcomes: the message was gone already, nothing was counted (in place of the recipients left, which is never negative). */
+export const OUTCOMES_MESSAGE_GONE = -1;
+
+/** acquireLease / renewLease: the holder holds a live lease now. */
+export const LEASE_HELD = 1;
+/** acquireLease: every slot is taken; renewLease: the lease was lost (expired or released). */
+export const LEASE_NOT_HELD = 0;
+
+/** enqueue, first flag per queue: a token of the queue is awake (or the paused queue already held mail): no wake needed. */
+export const QUEUE_NEEDS_NO_WAKE = 1;
+/** enqueue, first flag per queue: no token will find this mail by itself: wake one. */
+export const QUEUE_NEEDS_WAKE = 0;
+/** enqueue, second flag per queue: the queue held no mail before (its bounce-after sweep needs scheduling). */
+export const QUEUE_WAS_EMPTY = 1;
+/** enqueue, second flag per queue: the queue held mail before. */
+export const QUEUE_HELD_MAIL = 0;

@@ -1,0 +1,76 @@
+/**
+ * The Lua scripts of the queue, one file each (header: what it does, KEYS, ARGV, returns), and
+ * the one place they are registered on a connection. `scripts(redis)` defines them all once per
+ * connection and returns one typed method per script; `.on(pipeline)` queues the same calls on a
+ * pipeline or MULTI of that connection (create it after `scripts(redis)`: ioredis copies the
+ * scripts of a connection onto a pipeline when the pipeline is made).
+ */
+import type { ChainableCommander, Redis } from 'ioredis';
+import { acquireLease } from './acquire-lease.js';
+import { claimIds } from './claim-ids.js';
+import { claimShare } from './claim-share.js';
+import { enqueue } from './enqueue.js';
+import { recordOutcomes } from './record-outcomes.js';
+import { renewLease } from './renew-lease.js';
+import { requeue } from './requeue.js';
+import type { RedisArg, ScriptDefinition } from './script.js';
+import { takeRate } from './take-rate.js';
+
+const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue };
+
+type Definitions = typeof DEFINITIONS;
+type Name = keyof Definitions;
+type InputOf<K extends Name> = Definitions[K] extends ScriptDefinition<infer A, unknown> ? A : never;
+type ReplyOf<K extends Name> = Definitions[K] extends ScriptDefinition<never, infer R> ? R : never;
+
+/** The scripts queued on a pipeline or MULTI: their replies come with exec(), raw. */
+export type PipelinedScripts = { [K in Name]: (...input: InputOf<K>) => void };
+
+/** The scripts of the queue on one connection. */
+export type QueueScripts = { [K in Name]: (...input: InputOf<K>) => Promise<ReplyOf<K>> } & {
+  on(pipeline: ChainableCommander): PipelinedScripts;
+};
+
+type Command = (...args: RedisArg[]) => unknown;
+
+/** ioredis adds a defined script as a method of the connection (and of its later pipelines). */
+function command(target: object, name: string): Command {
+  const method = (target as Record<string, unknown>)[name];
+  if (typeof method !== 'function') throw new Error(`script ${name} is not defined here (make pipelines after scripts(redis))`);
+  return (method as Command).bind(target);
+}
+
+const names = Object.keys(DEFINITIONS) as Name[];
+const registered = new WeakMap<Redis, QueueScripts>();
+
+/** The queue's scripts on `redis`, defined on first use (once per connection). */
+export function scripts(redis: Redis): QueueScripts {
+  const known = registered.get(redis);
+  if (known) return known;
+  const definitions: Record<Name, ScriptDefinition<unknown[], unknown>> = DEFINITIONS as never;
+  const calls: Record<string, unknown> = {};
+  for (const name of names) {
+    const d = definitions[name];
+    redis.defineCommand(d.name, d.numberOfKeys === undefined ? { lua: d.lua } : { numberOfKeys: d.numberOfKeys, lua: d.lua });
+    const call = command(redis, d.name);
+    calls[name] = async (...input: unknown[]) => d.reply(await call(...d.args(...input)));
+  }
+  calls.on = (pipeline: ChainableCommander): PipelinedScripts => {
+    const queued: Record<string, unknown> = {};
+    for (const name of names) {
+      const d = definitions[name];
+      const call = command(pipeline, d.name);
+      queued[name] = (...input: unknown[]) => void call(...d.args(...input));
+    }
+    return queued as PipelinedScripts;
+  };
+  const typed = calls as QueueScripts;
+  registered.set(redis, typed);
+  return typed;
+}
+
+export * from './constants.js';
+export type { ClaimedShare, ClaimShareKeys } from './claim-share.js';
+export type { SlotKeys } from './claim-ids.js';
+export type { EnqueueInput, EnqueueQueue, EnqueueReply } from './enqueue.js';
+export type { RecordOutcomesInput } from './record-outcomes.js';
