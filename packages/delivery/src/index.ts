@@ -22,6 +22,7 @@ export {
 } from './stages/select-source.js';
 export { connect, openSession, smtpTimeoutsOf, type ConnectInput, type SmtpTimeouts } from './stages/connect.js';
 export { SmtpSession, type SessionInfo, type SessionTls, type SmtpWireError } from './stages/smtp-session.js';
+export { DkimSigner, dkimHeaderList, readHeaderSection, DKIM_DEFAULT_HEADERS, type DkimMessage, type DkimSignerOptions } from './stages/dkim-sign.js';
 export { splitRecipients, transact, type DsnNotify, type RecipientResult, type TransactionInput, type TransactionResult } from './stages/transact.js';
 export { startDelivery, type RunningDelivery, type StartDeliveryOptions } from './worker/delivery-service.js';
 export { processToken, type TokenDeps, type TokenResult } from './worker/token-processor.js';

@@ -16,6 +16,7 @@ import { selectSource, type OutboundSource } from '../stages/select-source.js';
 import type { SmtpSession } from '../stages/smtp-session.js';
 import { tlsPolicyOf } from '../stages/tls-policy.js';
 import { splitRecipients, transact } from '../stages/transact.js';
+import type { DkimSigner } from '../stages/dkim-sign.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { expiredOutcome, processExpiry } from './expiry.js';
 import { processPurge } from './purge.js';
@@ -32,6 +33,8 @@ export interface TokenDeps {
   log: Logger;
   /** Sends DSNs for bounced recipients; none when absent. */
   bounces?: BounceNotifier;
+  /** DKIM signing (dkim-sign, domain-key); mail goes unsigned when absent. */
+  dkim?: DkimSigner;
   /** Cluster-wide limits (VMTA max-smtp-out, max-connect-rate, max-msg-rate); none when absent. */
   limiters?: Limiters;
   localIps?: ReadonlySet<string>;
@@ -255,13 +258,14 @@ async function deliverMessage(
     const verdict = await maySend(deps.limiters, ctx.queue, policy, pending.length, ctx.now());
     if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
   }
+  const body = deps.dkim ? await deps.dkim.sign(message, ctx.vmta, policy, ctx.config) : message.body;
   const results: Array<{ recipient: RecipientRecord; result: RecipientOutcome }> = [];
   for (const chunk of splitRecipients(pending, policy['max-rcpt-per-transaction'])) {
     if (!session.usable) {
       results.push(...sameOutcome(chunk, { outcome: 'deferred', code: 451, enhancedCode: '4.4.2', response: 'connection lost', category: 'bad-connection' }));
       continue;
     }
-    const tx = await transact(session, { mailFrom: message.mailFrom, recipients: chunk.map((r) => r.address), body: message.body, envId: message.envId });
+    const tx = await transact(session, { mailFrom: message.mailFrom, recipients: chunk.map((r) => r.address), body, envId: message.envId });
     chunk.forEach((recipient, i) => {
       const r = tx.recipients[i]!;
       results.push({ recipient, result: { outcome: r.outcome, code: r.code, enhancedCode: r.enhancedCode, response: r.response, category: r.category } });
