@@ -3,7 +3,7 @@
 of a message, asking the test DNS server for the keys over UDP on loopback.
 
 usage: dkim-verify.py MESSAGE-FILE DNS-IP DNS-PORT
-prints one JSON line: [{"d": ..., "s": ..., "a": ..., "c": ..., "pass": true|false}, ...]
+prints one JSON line: [{"d": ..., "s": ..., "a": ..., "c": ..., "pass": true|false, "reason": ...}, ...]
 """
 import json
 import sys
@@ -33,8 +33,11 @@ def main():
     signatures = [value for name, value in d.headers if name.lower() == b'dkim-signature']
     for i, value in enumerate(signatures):
         tags = dkim.util.parse_tag_value(value)
-        ok = d.verify(idx=i, dnsfunc=dnsfunc)
-        out.append({k: tags.get(k.encode(), b'').decode() for k in ('d', 's', 'a', 'c', 'i')} | {'pass': bool(ok)})
+        try:
+            ok, reason = bool(d.verify(idx=i, dnsfunc=dnsfunc)), ''
+        except dkim.DKIMException as e:  # dkimpy raises for a body hash mismatch
+            ok, reason = False, str(e)
+        out.append({k: tags.get(k.encode(), b'').decode() for k in ('d', 's', 'a', 'c', 'i')} | {'pass': ok, 'reason': reason})
     print(json.dumps(out))
 
 
