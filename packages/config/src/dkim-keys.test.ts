@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkConfigText, DkimKeyError, readDomainKey } from './index.js';
+import { checkConfigText, DkimKeyError, domainKeysFor, loadConfigText, readDomainKey } from './index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vmta-dkim-keys-'));
 function key(name: string, kind: 'rsa' | 'ed25519' | 'ec', bits = 2048): string {
@@ -77,5 +77,35 @@ describe('dkim-* directives', () => {
   it('refuses a bad value with file:line', () => {
     const r = checkConfigText(['<domain x.test>', '  dkim-body-canon nofws', '  dkim-sign maybe', '</domain>'].join('\n'));
     expect(r.errors.map((e) => e.line)).toEqual([2, 3]);
+  });
+});
+
+describe('domainKeysFor', () => {
+  it("lists the VMTA's keys, then its pool's, then the global ones, each in file order", () => {
+    const k = key('order', 'ed25519');
+    const c = loadConfigText(
+      [
+        'domain-key g1,*,/k/g1.pem',
+        '<virtual-mta m1>',
+        '  domain-key v1,a.example,/k/v1.pem',
+        '  domain-key v2,b.example,/k/v2.pem',
+        '</virtual-mta>',
+        '<virtual-mta-pool p1>',
+        '  virtual-mta m1',
+        '  domain-key p1,a.example,/k/p1.pem',
+        '</virtual-mta-pool>',
+        'domain-key g2,a.example,/k/g2.pem',
+      ]
+        .join('\n')
+        .replaceAll(/\/k\/\w+\.pem/g, k),
+    );
+    expect(domainKeysFor(c, 'M1', 'p1').map((k) => [k.selector, k.scope])).toEqual([
+      ['v1', 'virtual-mta'],
+      ['v2', 'virtual-mta'],
+      ['p1', 'virtual-mta-pool'],
+      ['g1', 'global'],
+      ['g2', 'global'],
+    ]);
+    expect(domainKeysFor(c, '{default}').map((k) => k.selector)).toEqual(['g1', 'g2']);
   });
 });
