@@ -1,7 +1,7 @@
 /** Command line of `pnpm bench`. */
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['e2e', 'queues', 'million'] as const;
+export const SCENARIOS = ['e2e', 'queues', 'million', 'dkim'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export type Fsync = 'always' | 'everysec';
 
@@ -45,7 +45,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario e2e|queues|million|all   what to run (default all; repeatable)
+  --scenario e2e|queues|million|dkim|all   what to run (default all; repeatable)
   --messages N        messages per end-to-end run (default 10000)
   --runs N            repeat the end-to-end runs and the queues drains N times, report medians (default 3; --quick: 1)
   --slow-messages N   messages of the slow-sink variant (default 2000), --slow-delay S its smtp-sink -w delay (default 1)

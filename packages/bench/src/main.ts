@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE, UsageError } from './args.js';
 import { describeMachine } from './machine.js';
 import { renderBenchmarks, type BenchResults, type Stamp } from './report.js';
+import { runDkim } from './scenarios/dkim.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runMillion } from './scenarios/million.js';
 import { runQueues } from './scenarios/queues.js';
@@ -78,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
     if (scenario === 'e2e') results.e2e = { ...s, ...(await runE2e(ctx, opts)) };
     if (scenario === 'queues') results.queues = { ...s, ...(await runQueues(ctx, opts)) };
     if (scenario === 'million') results.million = { ...s, ...(await runMillion(ctx, opts)) };
+    if (scenario === 'dkim') results.dkim = { ...s, ...(await runDkim(ctx, opts)) };
     save(results);
     log(`${scenario}: done; figures in ${jsonFile}`);
   }

@@ -8,6 +8,7 @@ import type { Machine } from './machine.js';
 import { renderE2e } from './report-e2e.js';
 import { holds, kb, n0, n1, n2, n3, stampLine, table, TARGETS, type Stamp } from './report-format.js';
 import type { E2eResult } from './scenarios/e2e.js';
+import type { DkimResult } from './scenarios/dkim.js';
 import type { MillionResult } from './scenarios/million.js';
 import type { QueuesResult } from './scenarios/queues.js';
 
@@ -30,6 +31,7 @@ export interface BenchResults {
   e2e?: E2eResult & Stamp;
   queues?: QueuesResult & Stamp;
   million?: MillionResult & Stamp;
+  dkim?: DkimResult & Stamp;
 }
 
 function renderProfile(e: E2eResult): string {
@@ -98,6 +100,21 @@ function renderQueues(q: QueuesResult & Stamp, e2e?: E2eResult): string {
   ].join('\n');
 }
 
+function renderDkim(d: DkimResult & Stamp): string {
+  const base = d.variants.find((v) => v.variant === 'unsigned');
+  return [
+    '## 4. The cost of DKIM signing',
+    '',
+    stampLine(d),
+    '',
+    `DkimSigner.sign() on one core, in process, a ${n0(d.messageBytes)}-byte message, a new message each time (no cached signature). Delivery signs once per message and VMTA.`,
+    '',
+    '| signing | msg/s | µs per message |',
+    '|---|---:|---:|',
+    ...d.variants.map((v) => `| ${v.variant} | ${n0(v.msgPerSec)} | ${n0(v.usPerMsg)}${base && v !== base ? ` (+${n0(v.usPerMsg - base.usPerMsg)})` : ''} |`),
+  ].join('\n');
+}
+
 function renderMillion(m: MillionResult & Stamp): string {
   const cut = m.messages < m.target;
   const target = m.target ?? m.messages;
@@ -149,6 +166,8 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     '',
     results.million ? renderMillion(results.million) : '## 3. A large backlog\n\nNot run yet.',
     '',
+    results.dkim ? renderDkim(results.dkim) : '## 4. The cost of DKIM signing\n\nNot run yet.',
+    '',
     '## How to reproduce',
     '',
     '```sh',
@@ -157,6 +176,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     'pnpm bench --scenario e2e --messages 20000',
     'pnpm bench --scenario e2e --runs 5 --no-variants   # medians of 5 runs, without the slow-sink / many-domain variants',
     'pnpm bench --scenario million --million 200000 --drain-budget 300',
+    'pnpm bench --scenario dkim       # signing cost: unsigned, RSA 2048, Ed25519, dual',
     'pnpm bench --quick              # smoke run with small counts',
     '```',
     '',

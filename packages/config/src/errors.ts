@@ -18,7 +18,8 @@ export type DiagnosticCode =
   /** Parsed and valid, but nothing applies it yet (schema/not-applied.ts). */
   | 'CONFIG_NOT_APPLIED'
   | 'CONFIG_DEPRECATED'
-  | 'CONFIG_OVERRIDDEN';
+  | 'CONFIG_OVERRIDDEN'
+  | 'CONFIG_DKIM_KEY';
 
 export interface Diagnostic {
   severity: 'error' | 'warning';
@@ -43,5 +44,20 @@ export class ConfigError extends Error {
     readonly warnings: Diagnostic[] = [],
   ) {
     super(errors.map(formatDiagnostic).join('\n'));
+  }
+}
+
+export type DkimKeyErrorCode = 'DKIM_KEY_UNREADABLE' | 'DKIM_KEY_INVALID' | 'DKIM_KEY_TOO_SHORT';
+
+/** A domain-key file that cannot sign: missing or unreadable, not a private key of a DKIM kind, or too short. */
+export class DkimKeyError extends Error {
+  override readonly name = 'DkimKeyError';
+  constructor(
+    readonly code: DkimKeyErrorCode,
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }

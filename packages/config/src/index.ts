@@ -1,6 +1,8 @@
 export * from './errors.js';
 export * from './model.js';
 export * from './load.js';
+export * from './dkim-keys.js';
+export * from './policy/dkim.js';
 export { configSchema, type ScopeName } from './schema/schema.js';
 export type { ResolvedSettings, StanzaSettings } from './schema/types.js';
 export { directiveDef, directiveNames, scopeNames, type DirectiveDef } from './schema/access.js';

@@ -1,5 +1,6 @@
 /** Loading a configuration: read → build → validate. Throws ConfigError listing every error. */
 import { buildConfig } from './build.js';
+import { checkDkim } from './dkim-keys.js';
 import { ConfigError, type Diagnostic } from './errors.js';
 import { mergeListeners } from './listeners.js';
 import type { VmtaConfig } from './model.js';
@@ -18,6 +19,7 @@ function finish(read: ReadResult, file: string): CheckResult {
   diagnostics.push(...built);
   config.listeners = mergeListeners(config);
   diagnostics.push(...validateSchema(config), ...validateReferences(config));
+  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...checkDkim(config));
   const fileOrder = new Map<string, number>();
   for (const ev of read.events) if (!fileOrder.has(ev.origin.file)) fileOrder.set(ev.origin.file, fileOrder.size);
   const rank = (f: string) => fileOrder.get(f) ?? -1;

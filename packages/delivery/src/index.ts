@@ -24,6 +24,7 @@ export {
 export { connect, openSession, smtpTimeoutsOf, type ConnectInput, type SmtpTimeouts } from './smtp-client/connect.js';
 export { SmtpSession, type SessionInfo, type SessionTls, type SmtpWireError } from './smtp-client/smtp-session.js';
 export { splitRecipients, transact, type DsnNotify, type RecipientResult, type TransactionInput, type TransactionResult } from './smtp-client/transact.js';
+export { DkimSigner, dkimHeaderList, readHeaderSection, DKIM_DEFAULT_HEADERS, type DkimMessage, type DkimSignerOptions } from './stages/dkim-sign.js';
 export { startDelivery, type RunningDelivery, type StartDeliveryOptions } from './worker/delivery-service.js';
 export { processToken } from './worker/token-processor.js';
 export { processJob } from './worker/process-job.js';

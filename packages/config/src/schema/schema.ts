@@ -28,7 +28,11 @@ const domainScope = scope(
     'smtp-greeting-timeout': d('time-interval', 'Time allowed for the server greeting.', { 'x-default': '5m' }),
     'data-send-timeout': d('time-interval', 'Time allowed to send the message data.', { 'x-default': '3m' }),
     'connection-idle-timeout': d('time-interval', 'Keep an idle connection open this long for more mail.', { 'x-default': '0' }),
-    'dkim-sign': d('boolean', 'Sign with the matching domain-key.', { 'x-default': 'no' }),
+    'dkim-sign': d('dkim-sign', 'DKIM-sign mail to this domain with the matching domain-key (if-x-dkim-options-present: only mail with an X-DKIM-Options header).', { 'x-default': 'no' }),
+    'dkim-identity': d('dkim-identity', 'Signing identity: sender-or-from, strict-from, or an address or @domain that becomes i= and picks the key.', { 'x-default': 'sender-or-from' }),
+    'dkim-headers': d('dkim-headers', 'Headers signed besides the default list: names and /regex/ entries, comma separated.'),
+    'dkim-headers-canon': d('dkim-canon', 'DKIM header canonicalization.', { 'x-default': 'relaxed' }),
+    'dkim-body-canon': d('dkim-canon', 'DKIM body canonicalization.', { 'x-default': 'relaxed' }),
     'smtp-pattern-list': d('string', 'Name of an <smtp-pattern-list> applied to replies from this domain.', { 'x-ref': 'smtp-pattern-list' }),
     'backoff-max-msg-rate': d('rate', 'max-msg-rate while the queue is in backoff mode.'),
     'backoff-retry-after': d('time-interval-list', 'retry-after while the queue is in backoff mode.'),
@@ -37,7 +41,20 @@ const domainScope = scope(
     'backoff-to-normal-after-delivery': d('boolean', 'Return to normal mode after a successful delivery.'),
     'queue-priority': d('integer', 'Share of delivery capacity, 0 to 100.', { 'x-default': '50', maximum: 100 }),
   },
-  { arg: 'domain-pattern', unsupported: { 'use-dane': 'DANE is not supported yet' } },
+  {
+    arg: 'domain-pattern',
+    unsupported: {
+      'use-dane': 'DANE is not supported yet',
+      // PowerMTA's other DKIM options (§3.3.10.20–30): accepted, warned, ignored.
+      'dkim-add-body-limit': 'not applied yet (no l= tag is added)',
+      'dkim-add-timestamp': 'not applied yet (t= is always added: the time the message was received)',
+      'dkim-algorithm': 'not applied yet (the key decides: rsa-sha256 or ed25519-sha256)',
+      'dkim-expire-after': 'not applied yet (no x= tag is added)',
+      'dkim-query-method': 'not applied yet (no q= tag is added)',
+      'dkim-identity-fallback': 'not applied yet',
+      'dkim-disallow-adding-headers': 'not applied yet',
+    },
+  },
 );
 
 export const configSchema = {

@@ -46,6 +46,14 @@ export function formatValue<N extends ValueTypeName>(type: N, value: ValueTypeMa
   switch (type) {
     case 'boolean':
       return v ? 'yes' : 'no';
+    case 'dkim-sign':
+      return typeof v === 'string' ? v : v ? 'yes' : 'no';
+    case 'dkim-identity': {
+      const id = v as ValueTypeMap['dkim-identity'];
+      return id.kind === 'identity' ? id.identity : id.kind;
+    }
+    case 'dkim-headers':
+      return (v as ValueTypeMap['dkim-headers']).map((h) => (h.kind === 'name' ? h.name : formatValue('regex', h.regex))).join(', ');
     case 'time-interval':
       return formatInterval(v as number);
     case 'time-interval-list':
@@ -72,6 +80,7 @@ export function formatValue<N extends ValueTypeName>(type: N, value: ValueTypeMa
     case 'email':
     case 'hostname':
     case 'auth-method':
+    case 'dkim-canon':
       return quoteIfNeeded(String(v));
     case 'integer':
     case 'port':

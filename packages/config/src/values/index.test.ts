@@ -33,6 +33,10 @@ const samples: Record<ValueTypeName, string[]> = {
   records: ['d,b,t,tq,r,f'],
   'record-fields': ['d *,!dsnDiag,header_X-Name'],
   'auth-method': ['password', 'system'],
+  'dkim-sign': ['yes', 'no', 'if-x-dkim-options-present'],
+  'dkim-canon': ['simple', 'Relaxed'],
+  'dkim-identity': ['sender-or-from', 'strict-from', '@esp.example', 'bounce@esp.example', 'esp.example'],
+  'dkim-headers': ['X-Campaign', 'foo, /bar/, Baz'],
 };
 
 const rows = Object.entries(samples).flatMap(([name, raws]) => raws.map((raw) => [name as ValueTypeName, raw] as const));
@@ -72,6 +76,9 @@ describe('valueTypes', () => {
     ['reply-pattern', { regex: { source: 'x', flags: 'i' }, actions: [{ action: 'explode' }] }],
     ['records', ['d', 'd']],
     ['auth-method', 'kerberos'],
+    ['dkim-sign', 'maybe'],
+    ['dkim-identity', { kind: 'identity', identity: 'x' }],
+    ['dkim-headers', []],
   ])('rejects a malformed parsed %s value %j in its schema', (name, value) => {
     expect(ajv.validate(valueTypes[name].schema, value)).toBe(false);
   });

@@ -8,6 +8,7 @@ import {
   type DomainKey,
   type HttpAccess,
 } from './directives.js';
+import { dkimCanonType, dkimHeadersType, dkimIdentityType, dkimSignType, type DkimCanon, type DkimHeaderItem, type DkimIdentity, type DkimSignMode } from './dkim.js';
 import { domainPatternType, type DomainPattern } from './domain-pattern.js';
 import { httpApiKeyType, type HttpApiKey } from './http-api-key.js';
 import {
@@ -53,6 +54,7 @@ export {
   type HttpAccessLevel,
 } from './directives.js';
 export type { HttpApiKey } from './http-api-key.js';
+export type { DkimCanon, DkimHeaderItem, DkimIdentity, DkimSignMode } from './dkim.js';
 export {
   domainMatches,
   domainSpecificity,
@@ -111,6 +113,10 @@ export interface ValueTypeMap {
   records: RecordType[];
   'record-fields': RecordFields;
   'auth-method': AuthMethod;
+  'dkim-sign': DkimSignMode;
+  'dkim-canon': DkimCanon;
+  'dkim-identity': DkimIdentity;
+  'dkim-headers': DkimHeaderItem[];
 }
 
 /** The parsed value of value type `N`. */
@@ -146,6 +152,10 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   records: recordsType,
   'record-fields': recordFieldsType,
   'auth-method': authMethodType,
+  'dkim-sign': dkimSignType,
+  'dkim-canon': dkimCanonType,
+  'dkim-identity': dkimIdentityType,
+  'dkim-headers': dkimHeadersType,
 };
 
 /** Parses `raw` as the given type, tokenizing it first (convenience for callers and tests). */

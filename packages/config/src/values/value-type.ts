@@ -28,7 +28,11 @@ export type ValueTypeName =
   | 'reply-pattern'
   | 'records'
   | 'record-fields'
-  | 'auth-method';
+  | 'auth-method'
+  | 'dkim-sign'
+  | 'dkim-canon'
+  | 'dkim-identity'
+  | 'dkim-headers';
 
 export interface ValueType<T = unknown> {
   name: ValueTypeName;

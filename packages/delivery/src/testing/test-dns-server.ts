@@ -22,6 +22,8 @@ export interface TestZoneRecords {
   A?: string[];
   AAAA?: string[];
   CNAME?: string;
+  /** TXT records; a string longer than 255 bytes is sent as several character-strings of one record. */
+  TXT?: string[];
   /** TTL of these records in seconds. Default 300. */
   ttl?: number;
   /** Answer over UDP with the TC bit and no records, so the client must ask again over TCP. */
@@ -65,7 +67,16 @@ function answerFor(name: string, type: string, entry: TestZoneRecords): packet.A
   if (type === 'MX') return (entry.MX ?? []).map((data) => ({ type: 'MX', name, ttl, data }));
   if (type === 'A') return (entry.A ?? []).map((data) => ({ type: 'A', name, ttl, data }));
   if (type === 'AAAA') return (entry.AAAA ?? []).map((data) => ({ type: 'AAAA', name, ttl, data }));
+  if (type === 'TXT') return (entry.TXT ?? []).map((text) => ({ type: 'TXT', name, ttl, data: txtStrings(text) }));
   return [];
+}
+
+/** A TXT value as character-strings of at most 255 bytes (a DKIM RSA-2048 key record is longer). */
+function txtStrings(text: string): Buffer[] {
+  const bytes = Buffer.from(text);
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += 255) out.push(bytes.subarray(i, i + 255));
+  return out.length > 0 ? out : [Buffer.alloc(0)];
 }
 
 /** The reply to a query, or undefined to stay silent. */

@@ -11,6 +11,7 @@ import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
 import { localSourceAddresses, servableVmtas } from '../stages/select-source.js';
 import { BounceNotifier } from '../dsn/bounce-notifier.js';
+import { DkimSigner } from '../stages/dkim-sign.js';
 import { LaneWorkers } from './lanes.js';
 import { processJob } from './process-job.js';
 
@@ -71,7 +72,8 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const bounces = new BounceNotifier(store, { reportingMta: hostName, postmaster: config.global.settings.postmaster ?? `postmaster@${hostName}` });
   const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix) };
   let stopping = false;
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, stopping: () => stopping };
+  const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, stopping: () => stopping };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;

@@ -3,6 +3,7 @@ import type { VmtaConfig } from '@vmta/config';
 import type { Dispatcher, MessageStore, QueueOps } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { RouteResolver } from '../stages/route.js';
+import type { DkimSigner } from '../stages/dkim-sign.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import type { Limiters } from './limits.js';
 
@@ -15,6 +16,8 @@ export interface TokenDeps {
   log: Logger;
   /** Sends DSNs for bounced recipients; none when absent. */
   bounces?: BounceNotifier;
+  /** DKIM signing (dkim-sign, domain-key); mail goes unsigned when absent. */
+  dkim?: DkimSigner;
   /** Cluster-wide limits (VMTA max-smtp-out, max-connect-rate, max-msg-rate); none when absent. */
   limiters?: Limiters;
   localIps?: ReadonlySet<string>;

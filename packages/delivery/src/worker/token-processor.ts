@@ -199,6 +199,7 @@ async function deliverMessage(
     const verdict = await maySend(deps.limiters, ctx.queue, policy, pending.length, ctx.now());
     if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
   }
+  const body = deps.dkim ? await deps.dkim.sign(message, ctx.vmta, policy, ctx.config) : message.body;
   const results: Array<{ recipient: RecipientRecord; result: RecipientOutcome }> = [];
   /** Delivered to a next hop that does not offer DSN: a NOTIFY=SUCCESS recipient gets "relayed" from us. */
   const relayed: typeof results = [];
@@ -207,7 +208,7 @@ async function deliverMessage(
       results.push(...sameOutcome(chunk, { outcome: 'deferred', code: 451, enhancedCode: '4.4.2', response: 'connection lost', category: 'bad-connection' }));
       continue;
     }
-    const tx = await transact(session, { mailFrom: message.mailFrom, recipients: chunk.map((r) => r.address), body: message.body, ...transactionDsn(message, chunk) });
+    const tx = await transact(session, { mailFrom: message.mailFrom, recipients: chunk.map((r) => r.address), body, ...transactionDsn(message, chunk) });
     chunk.forEach((recipient, i) => {
       const r = tx.recipients[i]!;
       results.push({ recipient, result: { outcome: r.outcome, code: r.code, enhancedCode: r.enhancedCode, response: r.response, category: r.category } });

@@ -1,0 +1,148 @@
+/**
+ * DKIM end to end: mail submitted over SMTP to `vmta start`, signed at delivery, received by a
+ * loopback test server, and the received bytes verified by python3-dkim and by mailauth against
+ * the public keys served by the test DNS server.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { getTestRedis } from '@vmta/testing';
+import { describe, expect, it } from 'vitest';
+import { startReceiver, startTestDnsServer, verifyWithMailauth, verifyWithPython, writeTestKey } from '@vmta/delivery/testing';
+import { RawSmtp, sendRaw } from '@vmta/listener/testing';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+describe('DKIM end to end', () => {
+  it('signs at delivery after our header edits: dual rsa/ed25519 with parent-domain keys, relaxed and simple, a * key, and dkim-sign no', { timeout: 90_000 }, async () => {
+    const t = await getTestRedis();
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-e2e-dkim-'));
+    const rsa = writeTestKey(dir, 'rsa', 'rsa');
+    const ed = writeTestKey(dir, 'ed', 'ed25519');
+    const star = writeTestKey(dir, 'star', 'rsa');
+    const dns = await startTestDnsServer({
+      address: '127.0.0.1',
+      zone: {
+        'rsa1._domainkey.example.com': { TXT: [rsa.txt] },
+        'ed1._domainkey.example.com': { TXT: [ed.txt] },
+        'any._domainkey.other.org': { TXT: [star.txt] },
+      },
+    });
+    const receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
+    const conf = path.join(dir, 'vmta.conf');
+    writeFileSync(
+      conf,
+      [
+        'host-name mx.e2e.example',
+        'smtp-listener 127.0.0.1:0',
+        'domain-key any,*,star.pem',
+        '<source 0/0>',
+        '  always-allow-relaying yes',
+        '  process-x-virtual-mta yes',
+        '</source>',
+        '<virtual-mta mta1>',
+        '  smtp-source-host 127.0.0.2 mta1.e2e.example',
+        '  domain-key rsa1,example.com,rsa.pem',
+        '  domain-key ed1,example.com,ed.pem',
+        '</virtual-mta>',
+        '<domain *>',
+        `  smtp-hosts [127.0.0.10]:${receiver.port}`,
+        '  dkim-sign yes',
+        '</domain>',
+        '<domain simple.test>',
+        '  dkim-headers-canon simple',
+        '  dkim-body-canon simple',
+        '</domain>',
+        '<domain nosign.test>',
+        '  dkim-sign no',
+        '</domain>',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'start', '--config', conf], {
+      cwd: dir,
+      env: { ...process.env, REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          const ev = JSON.parse(line) as { event?: string; port?: number };
+          if (ev.event === 'listening' && ev.port) resolve(ev.port);
+        });
+        child.once('exit', (code) => reject(new Error(`vmta exited with ${code}`)));
+      });
+      const c = await RawSmtp.connect(port);
+      await c.read();
+      await c.command('EHLO client.example');
+      const news = [
+        'From: "Nouvelles" <news@news.example.com>',
+        'To: bob@relaxed.test,',
+        '\tcarol@simple.test',
+        'Subject: a folded',
+        '  subject   line',
+        'X-Virtual-MTA: mta1',
+        'Date: Mon, 1 Jan 2024 00:00:00 +0000',
+        'Message-ID: <e2e-dkim@news.example.com>',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        'Déjà vu — 8-bit body  ',
+        '.leading dot',
+        '',
+      ].join('\r\n');
+      expect((await sendRaw(c, 'news@news.example.com', ['bob@relaxed.test', 'carol@simple.test', 'dave@nosign.test'], Buffer.from(`${news}\r\n.\r\n`))).code).toBe(250);
+      const other = 'From: a@other.org\r\nTo: erin@relaxed.test\r\nSubject: star\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nhello\r\n';
+      expect((await sendRaw(c, 'a@other.org', ['erin@relaxed.test'], `${other}.\r\n`)).code).toBe(250);
+      c.close();
+      await expect.poll(() => receiver.messages.length, { timeout: 60_000 }).toBe(4);
+
+      const byRcpt = (rcpt: string) => Buffer.from(receiver.messages.find((m) => m.to.includes(rcpt))!.body, 'utf8');
+      const check = async (rcpt: string) => {
+        const bytes = byRcpt(rcpt);
+        const [python, mailauth] = await Promise.all([verifyWithPython(bytes, dns.server, dir), verifyWithMailauth(bytes, dns.server)]);
+        return { bytes: bytes.toString('utf8'), python: python.map((r) => [r.d, r.s, r.a, r.c, r.pass]), mailauth: mailauth.map((r) => [r.d, r.s, r.pass]) };
+      };
+
+      const relaxed = await check('bob@relaxed.test');
+      expect(relaxed.python).toEqual([
+        ['example.com', 'rsa1', 'rsa-sha256', 'relaxed/relaxed', true],
+        ['example.com', 'ed1', 'ed25519-sha256', 'relaxed/relaxed', true],
+      ]);
+      expect(relaxed.mailauth).toEqual([
+        ['example.com', 'rsa1', true],
+        ['example.com', 'ed1', true],
+      ]);
+      // Signed after our edits: the signatures sit on top, the Received header below them, no X-Virtual-MTA.
+      expect(relaxed.bytes).toMatch(/^DKIM-Signature: [^]*\r\nDKIM-Signature: [^]*\r\nReceived: /);
+      expect(relaxed.bytes).not.toContain('X-Virtual-MTA');
+
+      const simple = await check('carol@simple.test');
+      expect(simple.python).toEqual([
+        ['example.com', 'rsa1', 'rsa-sha256', 'simple/simple', true],
+        ['example.com', 'ed1', 'ed25519-sha256', 'simple/simple', true],
+      ]);
+      expect(simple.mailauth.map((r) => r[2])).toEqual([true, true]);
+
+      const unsigned = await check('dave@nosign.test');
+      expect(unsigned.python).toEqual([]);
+      expect(unsigned.bytes).toMatch(/^Received: /);
+
+      const starred = await check('erin@relaxed.test');
+      expect(starred.python).toEqual([['other.org', 'any', 'rsa-sha256', 'relaxed/relaxed', true]]);
+      expect(starred.mailauth).toEqual([['other.org', 'any', true]]);
+
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await receiver.close();
+      await dns.close();
+      await t.cleanup();
+    }
+  });
+});
