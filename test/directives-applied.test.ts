@@ -27,8 +27,10 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'relay-domain': `${LISTENER}/policy/relay.ts`,
     'relay-address': `${LISTENER}/policy/relay.ts`,
     'http-mgmt-port': 'packages/http/src/server.ts',
-    'http-access': 'packages/http/src/server.ts',
+    'http-access': 'packages/http/src/router.ts',
     'total-max-smtp-in': `${LISTENER}/listener-runtime.ts`,
+    'http-api-key': 'packages/http/src/router.ts',
+    'domain-key': 'packages/config/src/dkim-keys.ts',
   },
   'smtp-user': {
     password: `${LISTENER}/auth-stage.ts`,
@@ -53,6 +55,8 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'hide-message-source': `${LISTENER}/message-builder.ts`,
     'log-connections': `${LISTENER}/smtp-listener.ts`,
     'relay-debug': `${LISTENER}/policy/relay.ts`,
+    'max-message-hops': `${LISTENER}/message-builder.ts`,
+    'max-smtp-in-per-ip': `${LISTENER}/smtp-listener.ts`,
   },
   'smtp-listener': {
     'immediate-tls': 'packages/config/src/listeners.ts',
@@ -63,10 +67,16 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'smtp-source-host': `${DELIVERY}/stages/select-source.ts`,
     'host-name': `${DELIVERY}/stages/select-source.ts`,
     'max-smtp-out': `${DELIVERY}/worker/limits.ts`,
+    'domain-key': 'packages/config/src/dkim-keys.ts',
   },
-  'virtual-mta-pool': { 'virtual-mta': 'packages/config/src/policy/vmta.ts' },
+  'virtual-mta-pool': { 'virtual-mta': 'packages/config/src/policy/vmta.ts', 'domain-key': 'packages/config/src/dkim-keys.ts' },
   domain: {
     'use-starttls': `${DELIVERY}/stages/tls-policy.ts`,
+    'dkim-sign': `${DELIVERY}/stages/dkim-sign.ts`,
+    'dkim-identity': `${DELIVERY}/stages/dkim-sign.ts`,
+    'dkim-headers': `${DELIVERY}/stages/dkim-sign.ts`,
+    'dkim-headers-canon': `${DELIVERY}/stages/dkim-sign.ts`,
+    'dkim-body-canon': `${DELIVERY}/stages/dkim-sign.ts`,
     'require-starttls': `${DELIVERY}/stages/tls-policy.ts`,
     'smtp-hosts': `${DELIVERY}/stages/route.ts`,
     'default-smtp-port': `${DELIVERY}/stages/route.ts`,
@@ -79,10 +89,10 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'max-rcpt-per-transaction': `${DELIVERY}/worker/limits.ts`,
     'max-msg-rate': `${DELIVERY}/worker/limits.ts`,
     'max-connect-rate': `${DELIVERY}/worker/limits.ts`,
-    'connect-timeout': `${DELIVERY}/stages/connect.ts`,
-    'smtp-greeting-timeout': `${DELIVERY}/stages/connect.ts`,
-    'data-send-timeout': `${DELIVERY}/stages/connect.ts`,
-    'connection-idle-timeout': `${DELIVERY}/stages/connect.ts`,
+    'connect-timeout': `${DELIVERY}/smtp-client/connect.ts`,
+    'smtp-greeting-timeout': `${DELIVERY}/smtp-client/connect.ts`,
+    'data-send-timeout': `${DELIVERY}/smtp-client/connect.ts`,
+    'connection-idle-timeout': `${DELIVERY}/smtp-client/connect.ts`,
   },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,
@@ -130,7 +140,6 @@ describe('vmta check on a directive not applied yet', () => {
   it('warns with file and line, and the configuration still loads', () => {
     const text = [
       'host-name mx.example',
-      'domain-key s1,example.com,/etc/k.pem',
       '<source 0/0>',
       '  log-commands yes',
       '</source>',
@@ -140,7 +149,6 @@ describe('vmta check on a directive not applied yet', () => {
       '<domain *>',
       '  queue-priority 80',
       '  backoff-retry-after 1h',
-      '  dkim-sign yes',
       '  smtp-pattern-list p',
       '  max-smtp-out 5',
       '</domain>',
@@ -148,13 +156,11 @@ describe('vmta check on a directive not applied yet', () => {
     const result = checkConfigText(text, 'pmta.conf');
     expect(result.errors).toEqual([]);
     expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:2', 'domain-key at top level: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:4', 'log-commands in <source 0/0>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:7', 'reply in <smtp-pattern-list p>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:10', 'queue-priority in <domain *>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:11', 'backoff-retry-after in <domain *>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:12', 'dkim-sign in <domain *>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:13', 'smtp-pattern-list in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:3', 'log-commands in <source 0/0>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:6', 'reply in <smtp-pattern-list p>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:9', 'queue-priority in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:10', 'backoff-retry-after in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:11', 'smtp-pattern-list in <domain *>: not applied yet; ignored'],
     ]);
   });
 });

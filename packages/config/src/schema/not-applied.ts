@@ -10,15 +10,10 @@ import type { ScopeName } from './schema.js';
 
 type NotAppliedTable = { [S in ScopeName]?: { [D in DirectiveName<S>]?: string } };
 
-const DKIM = 'DKIM signing is not implemented yet; mail goes out unsigned';
 const BACKOFF = 'backoff mode is not implemented yet (smtp-pattern-list mode=backoff); the normal limits always apply';
 
 export const notApplied: NotAppliedTable = {
-  global: { 'domain-key': DKIM },
-  'virtual-mta': { 'domain-key': DKIM },
-  'virtual-mta-pool': { 'domain-key': DKIM },
   domain: {
-    'dkim-sign': DKIM,
     'smtp-pattern-list': 'reply patterns are not applied to delivery yet; replies are classified by the built-in rules',
     'backoff-max-msg-rate': BACKOFF,
     'backoff-retry-after': BACKOFF,
