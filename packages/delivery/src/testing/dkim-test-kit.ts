@@ -13,7 +13,7 @@ import { readDomainKey } from '@vmta/config';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import type { NameServerAddress } from '../dns/types.js';
 
-const VERIFY_PY = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/stages/dkim-verify.py');
+const VERIFY_PY = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/testing/dkim-verify.py');
 
 export interface TestKey {
   file: string;
