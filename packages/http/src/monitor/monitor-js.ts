@@ -337,7 +337,7 @@ function fillQueueRow(tr, r) {
   retry.textContent = 'Retry';
   retry.setAttribute('aria-label', 'Retry queue ' + r.queue + ' now');
   retry.title = 'leave retry mode now';
-  retry.disabled = busy || (r.mode !== 'retry' && r.mode !== 'backoff');
+  retry.disabled = busy || r.mode !== 'retry';
   del.textContent = 'Delete';
   del.setAttribute('aria-label', 'Delete queue ' + r.queue);
   del.disabled = busy || r.queued === 0;
