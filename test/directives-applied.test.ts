@@ -54,6 +54,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'add-received-header': `${LISTENER}/message-builder.ts`,
     'hide-message-source': `${LISTENER}/message-builder.ts`,
     'log-connections': `${LISTENER}/smtp-listener.ts`,
+    'log-commands': `${LISTENER}/smtp-listener.ts`,
     'relay-debug': `${LISTENER}/policy/relay.ts`,
     'max-message-hops': `${LISTENER}/message-builder.ts`,
     'max-smtp-in-per-ip': `${LISTENER}/smtp-listener.ts`,
@@ -140,9 +141,6 @@ describe('vmta check on a directive not applied yet', () => {
   it('warns with file and line, and the configuration still loads', () => {
     const text = [
       'host-name mx.example',
-      '<source 0/0>',
-      '  log-commands yes',
-      '</source>',
       '<smtp-pattern-list p>',
       '  reply /421/ mode=backoff',
       '</smtp-pattern-list>',
@@ -156,11 +154,10 @@ describe('vmta check on a directive not applied yet', () => {
     const result = checkConfigText(text, 'pmta.conf');
     expect(result.errors).toEqual([]);
     expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:3', 'log-commands in <source 0/0>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:6', 'reply in <smtp-pattern-list p>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:9', 'queue-priority in <domain *>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:10', 'backoff-retry-after in <domain *>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:11', 'smtp-pattern-list in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:3', 'reply in <smtp-pattern-list p>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:6', 'queue-priority in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:7', 'backoff-retry-after in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:8', 'smtp-pattern-list in <domain *>: not applied yet; ignored'],
     ]);
   });
 });

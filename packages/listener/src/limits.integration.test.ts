@@ -1,5 +1,7 @@
 import { getTestRedis } from '@vmta/testing';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loggableCommand } from './smtp-listener.js';
 import { RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
 
 const open: Array<RawSmtp | TestListener> = [];
@@ -121,5 +123,32 @@ describe('safe defaults and shared limits', () => {
       if (!r.startsWith('220')) await new Promise((res) => setTimeout(res, 50));
     }
     expect(r).toMatch(/^220 /);
+  });
+});
+
+describe('log-commands', () => {
+  it.each([
+    ['MAIL FROM:<a@b.example> SIZE=10', 'MAIL FROM:<a@b.example> SIZE=10'],
+    ['AUTH PLAIN AGFsaWNlAHMzY3JldA==', 'AUTH PLAIN ***'],
+    ['auth login', 'AUTH LOGIN ***'],
+    ['AGFsaWNlAHMzY3JldA==', '***'],
+    ['quit\r\n', 'quit'],
+  ])('logs %j as %j', (line, logged) => {
+    expect(loggableCommand(line)).toBe(logged);
+  });
+
+  it('logs each command of a session of a source with log-commands yes, and never the credentials', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const t = await startTestListener(await getTestRedis(), 'smtp-listener 127.0.0.15:0\n<smtp-user u>\n  password s3cret-pass\n</smtp-user>\n<source 0/0>\n  log-commands yes\n  allow-unencrypted-plain-auth yes\n</source>\n', { logger });
+    open.push(t);
+    const c = await connect(t);
+    await c.read();
+    await c.command('EHLO client.example');
+    await c.command(`AUTH PLAIN ${Buffer.from('\0u\0s3cret-pass').toString('base64')}`);
+    await c.command('NOOP');
+    const commands = lines.filter((l) => l.event === 'command').map((l) => l.command);
+    expect(commands).toEqual(['EHLO client.example', 'AUTH PLAIN ***', 'NOOP']);
+    expect(JSON.stringify(lines)).not.toContain(Buffer.from('\0u\0s3cret-pass').toString('base64'));
   });
 });

@@ -22,6 +22,20 @@ function tooManySessions(hostName: string): SmtpReplyError {
   return new SmtpReplyError('TOO_MANY_CONNECTIONS', 421, '4.7.0', `${hostName} Too many connections, try again later`);
 }
 
+const SMTP_VERBS = /^(EHLO|HELO|LHLO|MAIL|RCPT|DATA|BDAT|RSET|NOOP|QUIT|STARTTLS|VRFY|EXPN|HELP)\b/i;
+
+/**
+ * A command line as log-commands writes it: never a secret. AUTH keeps only its mechanism; a line that is
+ * not an SMTP verb (an AUTH continuation: base64 credentials) is not written at all.
+ */
+export function loggableCommand(line: string): string {
+  const text = line.replace(/[\r\n]+$/, '');
+  const auth = /^AUTH\s+(\S+)/i.exec(text);
+  if (auth) return `AUTH ${auth[1]!.toUpperCase()} ***`;
+  if (!SMTP_VERBS.test(text)) return '***';
+  return text.length > 512 ? `${text.slice(0, 512)}...` : text;
+}
+
 function tooManyFromClient(hostName: string): SmtpReplyError {
   return new SmtpReplyError('TOO_MANY_CONNECTIONS_FROM_CLIENT', 421, '4.7.0', `${hostName} Too many connections from your address, try again later`);
 }
@@ -134,7 +148,11 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
             if (!s) return replies.authFailed();
             return mechanismRefusal(s, secure, method) ?? (await lockoutRefusal(rt.rates, s));
           },
-          beforeCommand: (line) => (control.draining ? shuttingDown(rt.hostName) : dsnParameterError(line)),
+          beforeCommand: (line) => {
+            const s = stateOf(session.id);
+            if (s?.policy['log-commands']) s.log.info({ event: 'command', command: loggableCommand(line) }, 'smtp command');
+            return control.draining ? shuttingDown(rt.hostName) : dsnParameterError(line);
+          },
         });
         state.capTimer = setTimeout(() => {
           state.log.info({ event: 'session-cap' }, 'session time limit reached');

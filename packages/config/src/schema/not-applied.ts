@@ -23,7 +23,6 @@ export const notApplied: NotAppliedTable = {
     'queue-priority': 'queues are not prioritised yet; every queue gets connection slots alike',
   },
   'smtp-pattern-list': { reply: 'reply patterns are not applied to delivery yet; replies are classified by the built-in rules' },
-  source: { 'log-commands': 'SMTP commands are not logged per source yet (log-connections is)' },
 };
 
 /** Why `directive` in `scope` is parsed but not applied yet; undefined when it is applied. */
