@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { receivedRecord, serializeRecord } from './accounting-records.js';
-import { decodeBody, encodeBody, type BodyEncoding } from './body-codec.js';
+import { decodeBody, encodeBodyOffLoop, type BodyEncoding } from './body-codec.js';
 import { Dispatcher, type QueueRef } from './dispatch.js';
 import { QueueUnavailableError } from './errors.js';
 import { Keys, queueName } from './keys.js';
@@ -66,7 +66,7 @@ export class MessageStore {
   async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt), options: EnqueueOptions = {}): Promise<EnqueueResult> {
     if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
     const k = this.keys;
-    const { data, encoding } = encodeBody(msg.body, this.compressMinBytes);
+    const { data, encoding } = await encodeBodyOffLoop(msg.body, this.compressMinBytes);
     const recipients: RecipientRecord[] = msg.recipients.map((r, index) => ({
       ...r,
       index,

@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { decodeBody, encodeBody, encodeBodyOffLoop, OFF_LOOP_BYTES } from './body-codec.js';
+
+const text = (bytes: number) => Buffer.from('Subject: x\r\n\r\n' + 'All work and no play makes a dull message.\r\n'.repeat(Math.ceil(bytes / 44))).subarray(0, bytes);
+
+describe('body codec', () => {
+  it.each([
+    ['a small text body', text(500)],
+    ['a text body worth deflating', text(50_000)],
+    ['a large text body (off the loop)', text(OFF_LOOP_BYTES * 8)],
+    ['a large random body (kept raw)', randomBytes(OFF_LOOP_BYTES * 2)],
+  ])('encodes %s off the loop exactly as on it, and decodes it back', async (_name, body) => {
+    const off = await encodeBodyOffLoop(body);
+    expect(off.encoding).toBe(encodeBody(body).encoding);
+    expect(decodeBody(off.data, off.encoding).equals(body)).toBe(true);
+  });
+
+  it('lets the event loop run while a large body is deflated', async () => {
+    let ran = false;
+    setImmediate(() => (ran = true));
+    const done = encodeBodyOffLoop(text(OFF_LOOP_BYTES * 32)).then(() => ran);
+    expect(await done).toBe(true);
+  });
+});
