@@ -2,8 +2,8 @@
 export * from './errors.js';
 export * from './smtp-client/errors.js';
 export * from './bounce-category.js';
-export type { AddressRecord, DnsOutcome, DnsOutcomeKind, DnsTempFailure, MxRecord, NameServerAddress } from './dns/types.js';
-export { DnsResolver, type DnsResolverOptions } from './dns/resolver.js';
+export type { AddressRecord, DnsOutcome, DnsOutcomeKind, DnsRecordOf, DnsTempFailure, MxRecord, NameServerAddress, PtrRecord, TxtRecord } from './dns/types.js';
+export { DnsResolver, reverseName, type DnsResolverOptions } from './dns/resolver.js';
 export { route, routeError, orderMx, type RouteHost, type RouteInput, type RouteResolver, type RouteResult } from './stages/route.js';
 export { classifyReply, normalizeReplyText, type Outcome, type ReplyClassification, type SmtpReply } from './stages/classify-reply.js';
 export { REPLY_RULES, type ReplyRule, type SmtpPhase } from './stages/reply-rules.js';
