@@ -76,7 +76,7 @@ function toRecord(a: packet.Answer): CachedRecord | undefined {
 }
 
 /** The full 8 groups of an IPv6 address, 4 hex digits each (an embedded IPv4 tail becomes 2 groups). */
-function ipv6Groups(ip: string): string[] {
+export function ipv6Groups(ip: string): string[] {
   let text = ip.toLowerCase().replace(/%.*$/, '');
   const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (v4 !== null) {
