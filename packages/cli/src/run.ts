@@ -11,7 +11,7 @@ import { startCommand } from './commands/start.js';
 export type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
-  check: { run: checkCommand, help: 'check [FILE | --config FILE]   validate a configuration and print a summary' },
+  check: { run: checkCommand, help: 'check [FILE | --config FILE] [--dns [--json]]   validate a configuration and print a summary; --dns: check PTR, DKIM, SPF, DMARC records' },
   start: { run: startCommand, help: 'start [--role all|listener|delivery] [--config FILE]   run the MTA' },
   pause: { run: (a) => queueAction('pause', a), help: 'pause queue DOMAIN/VMTA   hold the mail of a queue (*/mta1 allowed)' },
   resume: { run: (a) => queueAction('resume', a), help: 'resume queue DOMAIN/VMTA   release a paused queue' },

@@ -7,7 +7,9 @@ export type DnsErrorCode =
   /** A server answered SERVFAIL/REFUSED, or the network failed. */
   | 'DNS_TEMPFAIL'
   /** A reply that does not parse or does not answer our question. */
-  | 'DNS_BAD_RESPONSE';
+  | 'DNS_BAD_RESPONSE'
+  /** Not a name or address that can be asked about (a PTR lookup of something that is no IP). */
+  | 'DNS_BAD_NAME';
 
 export type RouteErrorCode =
   /** DNS could not be asked (SERVFAIL, timeout): try again later. */

@@ -2,8 +2,8 @@
 export * from './errors.js';
 export * from './smtp-client/errors.js';
 export * from './bounce-category.js';
-export type { AddressRecord, DnsOutcome, DnsOutcomeKind, DnsTempFailure, MxRecord, NameServerAddress } from './dns/types.js';
-export { DnsResolver, type DnsResolverOptions } from './dns/resolver.js';
+export type { AddressRecord, DnsOutcome, DnsOutcomeKind, DnsRecordOf, DnsTempFailure, MxRecord, NameServerAddress, PtrRecord, TxtRecord } from './dns/types.js';
+export { DnsResolver, reverseName, type DnsResolverOptions } from './dns/resolver.js';
 export { route, routeError, orderMx, type RouteHost, type RouteInput, type RouteResolver, type RouteResult } from './stages/route.js';
 export { classifyReply, normalizeReplyText, type Outcome, type ReplyClassification, type SmtpReply } from './stages/classify-reply.js';
 export { REPLY_RULES, type ReplyRule, type SmtpPhase } from './stages/reply-rules.js';
@@ -32,3 +32,7 @@ export type { TokenDeps, TokenResult } from './worker/token-deps.js';
 export { applyOutcomes, type RecipientOutcome } from './worker/outcomes.js';
 export { buildDsn, dsnStatus, isNullSender, wantsNotice, BounceNotifier, DEFAULT_MAX_RETURN_BYTES, type BuildDsnInput, type BounceNotifierOptions, type DsnAction, type DsnRecipient } from './dsn/index.js';
 export { startAccounting, accountingGroup, type RunningAccounting, type StartAccountingOptions } from './accounting/accounting-writer.js';
+export { runDnsCheck, resolverFor, type DnsCheckOptions } from './dns-check/run-dns-check.js';
+export { dnsCheckReport, type DnsCheckName, type DnsCheckReport, type DnsCheckRow, type DnsCheckStatus } from './dns-check/checks.js';
+export { dnsCheckTargets, type DnsCheckTargets } from './dns-check/targets.js';
+export { evaluateSpf, type SpfResult, type SpfResultKind } from './dns-check/spf.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DnsResolver, parseServerText } from './resolver.js';
+import { DnsResolver, parseServerText, reverseName } from './resolver.js';
 import { startTestDnsServer, type TestDnsServer, type TestZone } from '../testing/test-dns-server.js';
 
 const zone: TestZone = {
@@ -10,6 +10,9 @@ const zone: TestZone = {
   'alias.test': { CNAME: 'mx1.example.test' },
   'big.test': { MX: [{ preference: 5, exchange: 'mx.big.test' }], truncate: true },
   'nullmx.test': { MX: [{ preference: 0, exchange: '.' }] },
+  'txt.test': { TXT: ['v=spf1 -all', 'x'.repeat(300)] },
+  '11.0.0.127.in-addr.arpa': { PTR: ['MX1.example.test.'] },
+  [reverseName('2001:db8::1')]: { PTR: ['v6.example.test'] },
   'nx.test': 'NXDOMAIN',
   'broken.test': 'SERVFAIL',
   'slow.test': 'TIMEOUT',
@@ -128,6 +131,30 @@ describe('DnsResolver', () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => r.addresses('mx1.example.test')));
     expect(results.every((x) => x.kind === 'ok')).toBe(true);
     expect(dns.queryCount('mx1.example.test', 'A') - before).toBe(1);
+  });
+});
+
+describe('DnsResolver TXT and PTR', () => {
+  it('returns TXT records with their character-strings joined (a value over 255 bytes is split on the wire)', async () => {
+    expect(await fresh().txt('TXT.test')).toMatchObject({
+      kind: 'ok',
+      records: [{ text: 'v=spf1 -all' }, { text: 'x'.repeat(300) }],
+    });
+    expect(await fresh().txt('nomx.test')).toEqual({ kind: 'nodata' });
+  });
+
+  it('returns the PTR names of an IPv4 and an IPv6 address, lower case without the trailing dot', async () => {
+    expect(await fresh().ptr('127.0.0.11')).toMatchObject({ kind: 'ok', records: [{ name: 'mx1.example.test' }] });
+    expect(await fresh().ptr('2001:db8:0::1')).toMatchObject({ kind: 'ok', records: [{ name: 'v6.example.test' }] });
+    expect(await fresh().ptr('127.0.0.99')).toEqual({ kind: 'nxdomain' });
+  });
+
+  it.each([
+    ['192.0.2.5', '5.2.0.192.in-addr.arpa'],
+    ['2001:db8::1', '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa'],
+    ['::ffff:192.0.2.5', '5.0.2.0.0.0.0.c.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa'],
+  ])('writes the reverse name of %s as %s', (ip, name) => {
+    expect(reverseName(ip)).toBe(name);
   });
 });
 

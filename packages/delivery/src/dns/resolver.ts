@@ -16,7 +16,7 @@ import net from 'node:net';
 import type * as packet from 'dns-packet';
 import { DnsError } from '../errors.js';
 import { queryServer, type QueryType } from './transport.js';
-import type { AddressRecord, DnsOutcome, MxRecord, NameServerAddress } from './types.js';
+import type { AddressRecord, DnsOutcome, DnsRecordOf, MxRecord, NameServerAddress, PtrRecord, TxtRecord } from './types.js';
 
 export interface DnsResolverOptions {
   /** From `name-server`; default: the OS resolvers (/etc/resolv.conf) as node's `dns.getServers()` lists them. */
@@ -37,7 +37,7 @@ export interface DnsResolverOptions {
   now?: () => number;
 }
 
-type CachedRecord = MxRecord | AddressRecord;
+type CachedRecord = DnsRecordOf[QueryType];
 type Outcome = DnsOutcome<CachedRecord>;
 
 const RCODE_NOERROR = 0;
@@ -67,7 +67,34 @@ function toRecord(a: packet.Answer): CachedRecord | undefined {
     return { preference: a.data.preference ?? 0, exchange: exchange === '.' ? '' : exchange, ttl };
   }
   if (a.type === 'A' || a.type === 'AAAA') return { address: a.data, family: a.type === 'A' ? 4 : 6, ttl };
+  if (a.type === 'TXT') {
+    const parts = Array.isArray(a.data) ? a.data : [a.data];
+    return { text: parts.map((p) => (typeof p === 'string' ? p : p.toString('latin1'))).join(''), ttl };
+  }
+  if (a.type === 'PTR') return { name: normalizeName(a.data), ttl };
   return undefined;
+}
+
+/** The full 8 groups of an IPv6 address, 4 hex digits each (an embedded IPv4 tail becomes 2 groups). */
+export function ipv6Groups(ip: string): string[] {
+  let text = ip.toLowerCase().replace(/%.*$/, '');
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4 !== null) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const middle = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill('0');
+  return [...h, ...middle, ...t].map((g) => g.padStart(4, '0'));
+}
+
+/** The name a PTR record of an address lives at: 4.3.2.1.in-addr.arpa, or 32 nibbles under ip6.arpa (RFC 3596). */
+export function reverseName(ip: string): string {
+  if (net.isIPv4(ip)) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+  if (!net.isIPv6(ip)) throw new DnsError('DNS_BAD_NAME', `"${ip}" is not an IP address`, ip);
+  return `${[...ipv6Groups(ip).join('')].reverse().join('.')}.ip6.arpa`;
 }
 
 /** Reads one reply: records (following CNAMEs in the packet), or the negative answer and its TTL. */
@@ -127,6 +154,21 @@ export class DnsResolver {
   /** MX records of a domain as published (unsorted; a null MX has exchange ""). */
   async mx(domain: string): Promise<DnsOutcome<MxRecord>> {
     return (await this.lookup(normalizeName(domain), 'MX')) as DnsOutcome<MxRecord>;
+  }
+
+  /** Records of one type as published (the answer of one query, CNAMEs followed). */
+  async query<T extends QueryType>(name: string, type: T): Promise<DnsOutcome<DnsRecordOf[T]>> {
+    return (await this.lookup(normalizeName(name), type)) as DnsOutcome<DnsRecordOf[T]>;
+  }
+
+  /** TXT records of a name, each one's character-strings joined. */
+  async txt(name: string): Promise<DnsOutcome<TxtRecord>> {
+    return this.query(name, 'TXT');
+  }
+
+  /** PTR records of an address (reverse DNS). */
+  async ptr(ip: string): Promise<DnsOutcome<PtrRecord>> {
+    return this.query(reverseName(ip), 'PTR');
   }
 
   /** A and AAAA records of a host (IPv4 first); an IP address given as host answers itself. */

@@ -9,7 +9,7 @@ import * as packet from 'dns-packet';
 import { DnsError } from '../errors.js';
 import type { NameServerAddress } from './types.js';
 
-export type QueryType = 'A' | 'AAAA' | 'MX';
+export type QueryType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR';
 
 /** EDNS0 payload size recommended by DNS Flag Day 2020: avoids IP fragmentation. */
 const EDNS_UDP_SIZE = 1232;

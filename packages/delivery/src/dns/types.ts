@@ -20,6 +20,29 @@ export interface AddressRecord {
   ttl: number;
 }
 
+export interface TxtRecord {
+  /** The record's character-strings joined without separator (RFC 7208 §3.3, RFC 6376 §3.6.2.2). */
+  text: string;
+  /** Seconds, as received. */
+  ttl: number;
+}
+
+export interface PtrRecord {
+  /** The host name the address points to: lower case, no trailing dot. */
+  name: string;
+  /** Seconds, as received. */
+  ttl: number;
+}
+
+/** The record each query type returns. */
+export interface DnsRecordOf {
+  A: AddressRecord;
+  AAAA: AddressRecord;
+  MX: MxRecord;
+  TXT: TxtRecord;
+  PTR: PtrRecord;
+}
+
 export type DnsTempFailure = { kind: 'servfail' } | { kind: 'timeout' };
 
 export type DnsOutcome<R> =

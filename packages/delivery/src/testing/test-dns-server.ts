@@ -22,6 +22,8 @@ export interface TestZoneRecords {
   A?: string[];
   AAAA?: string[];
   CNAME?: string;
+  /** PTR records (host names), at a reverse name such as 9.0.0.127.in-addr.arpa (see `reverseName`). */
+  PTR?: string[];
   /** TXT records; a string longer than 255 bytes is sent as several character-strings of one record. */
   TXT?: string[];
   /** TTL of these records in seconds. Default 300. */
@@ -67,6 +69,7 @@ function answerFor(name: string, type: string, entry: TestZoneRecords): packet.A
   if (type === 'MX') return (entry.MX ?? []).map((data) => ({ type: 'MX', name, ttl, data }));
   if (type === 'A') return (entry.A ?? []).map((data) => ({ type: 'A', name, ttl, data }));
   if (type === 'AAAA') return (entry.AAAA ?? []).map((data) => ({ type: 'AAAA', name, ttl, data }));
+  if (type === 'PTR') return (entry.PTR ?? []).map((data) => ({ type: 'PTR', name, ttl, data }));
   if (type === 'TXT') return (entry.TXT ?? []).map((text) => ({ type: 'TXT', name, ttl, data: txtStrings(text) }));
   return [];
 }
