@@ -2,7 +2,7 @@ import { getTestRedis } from '@vmta/testing';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loggableCommand } from './smtp-listener.js';
-import { RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
+import { queueIdOf, RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
 
 const open: Array<RawSmtp | TestListener> = [];
 afterEach(async () => {
@@ -98,6 +98,24 @@ describe('safe defaults and shared limits', () => {
       expect((await c.command('RCPT TO:<r1000@dest.example>')).text).toMatch(expected);
     }
   });
+
+  it('queues a message of 10,000 recipients over four domains with max-rcpt-per-message unlimited', async () => {
+    const domains = ['d1.example', 'd2.example', 'd3.example', 'd4.example'];
+    const t = await listener(`smtp-listener 127.0.0.14:0\n${domains.map((d) => `relay-domain ${d}`).join('\n')}\n<source 0/0>\n  max-rcpt-per-message unlimited\n</source>\n`);
+    const c = await greeted(t);
+    await c.command('EHLO client.example');
+    expect((await c.command('MAIL FROM:<s@client.example>')).code).toBe(250);
+    // PIPELINING: all RCPTs in one write, then their replies.
+    c.write(Array.from({ length: 10_000 }, (_, i) => `RCPT TO:<r${i}@${domains[i % 4]}>\r\n`).join(''));
+    for (let i = 0; i < 10_000; i++) expect((await c.read()).code).toBe(250);
+    expect((await c.command('DATA')).code).toBe(354);
+    c.write('Subject: many\r\n\r\nhello\r\n.\r\n');
+    const reply = await c.read();
+    expect(reply.text).toMatch(/^250 /);
+    const stored = (await t.store.get(queueIdOf(reply)!))!;
+    expect(stored.recipients).toHaveLength(10_000);
+    for (const d of domains) expect(stored.recipients.filter((r) => r.queue === `${d}/${stored.vmta}`)).toHaveLength(2_500);
+  }, 60_000);
 
   it('refuses a message with 452 4.3.1 while the DATA held by all sessions would pass maxDataBytes, and gives the memory back', async () => {
     const t = await listener('smtp-listener 127.0.0.13:0\nrelay-domain dest.example\n', { maxDataBytes: 64 * 1024 });

@@ -4,8 +4,12 @@
  * A MULTI of the same ~15 commands cost the listener a client-side Command object, argument
  * encoding and reply parsing for each of them.
  *
- * Redis refuses a writing script as a whole when it is over maxmemory (noeviction), before it
- * runs, so an out-of-memory Redis leaves nothing half-written either.
+ * Any number of recipients: long lists go to HSET in slices (Lua's `unpack` stops at about 8,000
+ * values, which was about 4,000 recipients). All or nothing: the script reads what it needs first,
+ * then writes; when a write fails part way (a key of the wrong type, a Lua error) it undoes what
+ * it wrote (message keys, queue entries and counts, index and wake marks it added, stream entries,
+ * totals) and answers an error starting ENQUEUE_UNDONE. An out-of-memory Redis (noeviction)
+ * refuses the first write, so nothing is written then either.
  *
  * KEYS: 1 body, 2 meta, 3 rcpts, 4 queue index, 5 wake set, 6 accounting stream, 7 totals,
  *       8 minute counters, then per queue: ready, age, state, awake.
@@ -30,6 +34,9 @@ import {
 } from './constants.js';
 import { defineScript, type RedisArg } from './script.js';
 
+/** Values per HSET or XDEL call: Lua's `unpack` fails at about 8,000 (LUAI_MAXCSTACK). */
+const SLICE = 1000;
+
 const lua = `
 local a = 5
 local function take()
@@ -39,34 +46,78 @@ local function take()
   a = a + n + 1
   return out
 end
+-- Lua's unpack fails past a few thousand values: long lists go to Redis in slices.
+local function sliced(list, each)
+  for i = 1, #list, ${SLICE} do each(unpack(list, i, math.min(i + ${SLICE} - 1, #list))) end
+end
 local id, received = ARGV[1], ARGV[3]
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('HSET', KEYS[2], unpack(take()))
-redis.call('HSET', KEYS[3], unpack(take()))
+local meta, rcpts = take(), take()
 local queues = tonumber(ARGV[a]); a = a + 1
-local awake = {}
-local first = {}
-for q = 1, queues do
-  local k = 8 + (q - 1) * 4
-  local name, mark, count = ARGV[a], ARGV[a + 1], ARGV[a + 2]; a = a + 3
-  first[q] = redis.call('EXISTS', KEYS[k + 2]) == 0 and ${QUEUE_WAS_EMPTY} or ${QUEUE_HELD_MAIL}
-  local held = first[q] == ${QUEUE_HELD_MAIL} and redis.call('HGET', KEYS[k + 3], 'mode') == 'paused'
-  awake[q] = (held or redis.call('EXISTS', KEYS[k + 4]) == 1) and ${QUEUE_NEEDS_NO_WAKE} or ${QUEUE_NEEDS_WAKE}
-  redis.call('ZADD', KEYS[k + 1], 'NX', received, id)
-  redis.call('ZADD', KEYS[k + 2], 'NX', received, id)
-  redis.call('HINCRBY', KEYS[k + 3], 'queued', count)
-  redis.call('SADD', KEYS[4], name)
-  redis.call('SADD', KEYS[5], mark)
+local q = {}
+for i = 1, queues do
+  local k = 8 + (i - 1) * 4
+  q[i] = { k = k, name = ARGV[a], mark = ARGV[a + 1], count = tonumber(ARGV[a + 2]) }; a = a + 3
+  q[i].first = redis.call('EXISTS', KEYS[k + 2]) == 0
+  q[i].hadState = redis.call('EXISTS', KEYS[k + 3]) == 1
+  local held = not q[i].first and redis.call('HGET', KEYS[k + 3], 'mode') == 'paused'
+  q[i].asleep = not (held or redis.call('EXISTS', KEYS[k + 4]) == 1)
 end
-local records = tonumber(ARGV[a]); a = a + 1
-for r = 1, records do
-  redis.call('XADD', KEYS[6], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(take()))
+local count = tonumber(ARGV[a]); a = a + 1
+local records = {}
+for r = 1, count do records[r] = take() end
+local hadStream = redis.call('EXISTS', KEYS[6]) == 1
+local hadTotals = redis.call('EXISTS', KEYS[7]) == 1
+local hadMinute = redis.call('EXISTS', KEYS[8]) == 1
+-- Writes: a failure part way (a wrong key type, a script error) undoes what was written.
+local done = { streamed = {} }
+local ok, err = pcall(function()
+  redis.call('SET', KEYS[1], ARGV[2])
+  sliced(meta, function(...) redis.call('HSET', KEYS[2], ...) end)
+  sliced(rcpts, function(...) redis.call('HSET', KEYS[3], ...) end)
+  for i = 1, queues do
+    local k = q[i].k
+    q[i].ready = redis.call('ZADD', KEYS[k + 1], 'NX', received, id) == 1
+    q[i].age = redis.call('ZADD', KEYS[k + 2], 'NX', received, id) == 1
+    redis.call('HINCRBY', KEYS[k + 3], 'queued', q[i].count)
+    q[i].counted = true
+    q[i].indexed = redis.call('SADD', KEYS[4], q[i].name) == 1
+    q[i].marked = redis.call('SADD', KEYS[5], q[i].mark) == 1
+  end
+  for r = 1, #records do
+    done.streamed[r] = redis.call('XADD', KEYS[6], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(records[r]))
+  end
+  redis.call('HINCRBY', KEYS[7], 'received', ARGV[4])
+  done.totals = true
+  redis.call('HINCRBY', KEYS[8], 'received', ARGV[4])
+  done.minute = true
+  redis.call('EXPIRE', KEYS[8], ${MINUTE_COUNTERS_TTL_SECONDS})
+end)
+if not ok then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  for i = 1, queues do
+    local k = q[i].k
+    if q[i].ready then redis.call('ZREM', KEYS[k + 1], id) end
+    if q[i].age then redis.call('ZREM', KEYS[k + 2], id) end
+    if q[i].counted and q[i].hadState then redis.call('HINCRBY', KEYS[k + 3], 'queued', -q[i].count) end
+    if q[i].counted and not q[i].hadState then redis.call('DEL', KEYS[k + 3]) end
+    if q[i].indexed then redis.call('SREM', KEYS[4], q[i].name) end
+    if q[i].marked then redis.call('SREM', KEYS[5], q[i].mark) end
+  end
+  if hadStream then sliced(done.streamed, function(...) redis.call('XDEL', KEYS[6], ...) end) elseif #done.streamed > 0 then redis.call('DEL', KEYS[6]) end
+  if done.totals then
+    if hadTotals then redis.call('HINCRBY', KEYS[7], 'received', -tonumber(ARGV[4])) else redis.call('DEL', KEYS[7]) end
+  end
+  if done.minute then
+    if hadMinute then redis.call('HINCRBY', KEYS[8], 'received', -tonumber(ARGV[4])) else redis.call('DEL', KEYS[8]) end
+  end
+  return redis.error_reply('ENQUEUE_UNDONE nothing kept: ' .. tostring(type(err) == 'table' and err.err or err))
 end
-redis.call('HINCRBY', KEYS[7], 'received', ARGV[4])
-redis.call('HINCRBY', KEYS[8], 'received', ARGV[4])
-redis.call('EXPIRE', KEYS[8], ${MINUTE_COUNTERS_TTL_SECONDS})
-for q = 1, queues do awake[queues + q] = first[q] end
-return awake`;
+local reply = {}
+for i = 1, queues do
+  reply[i] = q[i].asleep and ${QUEUE_NEEDS_WAKE} or ${QUEUE_NEEDS_NO_WAKE}
+  reply[queues + i] = q[i].first and ${QUEUE_WAS_EMPTY} or ${QUEUE_HELD_MAIL}
+end
+return reply`;
 
 export interface EnqueueQueue {
   name: string;

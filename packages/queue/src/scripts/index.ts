@@ -31,7 +31,11 @@ export type QueueScripts = { [K in Name]: (...input: InputOf<K>) => Promise<Repl
   on(pipeline: ChainableCommander): PipelinedScripts;
 };
 
-type Command = (...args: RedisArg[]) => unknown;
+/**
+ * A script call takes its arguments as one array (ioredis flattens it): spread into a call,
+ * the ~400,000 arguments of a message of 10,000 recipients overflow the JavaScript stack.
+ */
+type Command = (args: RedisArg[]) => unknown;
 
 /** ioredis adds a defined script as a method of the connection (and of its later pipelines). */
 function command(target: object, name: string): Command {
@@ -53,14 +57,14 @@ export function scripts(redis: Redis): QueueScripts {
     const d = definitions[name];
     redis.defineCommand(d.name, d.numberOfKeys === undefined ? { lua: d.lua } : { numberOfKeys: d.numberOfKeys, lua: d.lua });
     const call = command(redis, d.name);
-    calls[name] = async (...input: unknown[]) => d.reply(await call(...d.args(...input)));
+    calls[name] = async (...input: unknown[]) => d.reply(await call(d.args(...input)));
   }
   calls.on = (pipeline: ChainableCommander): PipelinedScripts => {
     const queued: Record<string, unknown> = {};
     for (const name of names) {
       const d = definitions[name];
       const call = command(pipeline, d.name);
-      queued[name] = (...input: unknown[]) => void call(...d.args(...input));
+      queued[name] = (...input: unknown[]) => void call(d.args(...input));
     }
     return queued as PipelinedScripts;
   };

@@ -1,0 +1,99 @@
+import { Redis } from 'ioredis';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageStore, QueueUnavailableError, type NewMessage } from '../index.js';
+
+const DOMAINS = ['one.example', 'two.example', 'three.example', 'four.example'];
+
+function message(recipients: number): NewMessage {
+  return {
+    mailFrom: 'sender@example.org',
+    recipients: Array.from({ length: recipients }, (_, i) => {
+      const domain = DOMAINS[i % DOMAINS.length]!;
+      return { address: `r${i}@${domain}`, domain };
+    }),
+    body: Buffer.from('Subject: many\r\n\r\nhello\r\n'),
+    vmta: 'mta1',
+    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
+    receivedAt: Date.now(),
+  };
+}
+
+describe('the enqueue script', () => {
+  let t: TestRedis;
+  let redis: Redis;
+  const stores: MessageStore[] = [];
+  /** A store of its own (own prefix under the test's), so a broken key breaks no other test. */
+  const storeNamed = (name: string): MessageStore => {
+    const store = new MessageStore(redis, { prefix: `${t.prefix}${name}` });
+    stores.push(store);
+    return store;
+  };
+  /** Every key of a store with its content, BullMQ's keys left out (tokens are added after the script). */
+  const snapshot = async (store: MessageStore): Promise<Record<string, unknown>> => {
+    const keys = (await redis.keys(`${store.keys.prefix}:*`)).filter((k) => !k.includes(':bull:')).sort();
+    const out: Record<string, unknown> = {};
+    for (const key of keys) {
+      const type = await redis.type(key);
+      out[key] =
+        type === 'hash' ? await redis.hgetall(key)
+        : type === 'zset' ? await redis.zrange(key, '0', '-1', 'WITHSCORES')
+        : type === 'set' ? (await redis.smembers(key)).sort()
+        : type === 'stream' ? await redis.xrange(key, '-', '+')
+        : await redis.get(key);
+    }
+    return out;
+  };
+  beforeAll(async () => {
+    t = await getTestRedis();
+    redis = new Redis(t.url);
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.dispatcher.close();
+    await t.cleanup();
+    redis.disconnect();
+  });
+
+  it('queues a message of 10,000 recipients over four domains, each in its queue, with one r record each', async () => {
+    const store = storeNamed('many');
+    const { id, queues } = await store.enqueue(message(10_000));
+    expect(queues).toEqual(DOMAINS.map((d) => `${d}/mta1`));
+    const stored = (await store.get(id))!;
+    expect(stored.recipients).toHaveLength(10_000);
+    expect(stored.recipients[9_999]).toMatchObject({ address: 'r9999@four.example', queue: 'four.example/mta1', state: 'queued' });
+    for (const q of queues) {
+      expect(await store.queued(q)).toEqual([id]);
+      expect(await redis.hget(store.keys.queueState(q), 'queued')).toBe('2500');
+    }
+    expect(await redis.hget(store.keys.messageMeta(id), 'pending')).toBe('10000');
+    expect(await redis.xlen(store.keys.accounting())).toBe(10_000);
+    expect(await redis.hget(store.keys.totals(), 'received')).toBe('10000');
+  });
+
+  it.each([
+    ['the totals', (s: MessageStore) => s.keys.totals()],
+    ['the accounting stream', (s: MessageStore) => s.keys.accounting()],
+  ])('leaves nothing behind when a write fails part way (%s of the wrong type)', async (what, broken) => {
+    const store = storeNamed(`broken-${what.replace(/ /g, '-')}`);
+    await redis.set(broken(store), 'not what the script expects');
+    const before = await snapshot(store);
+    const err = await store.enqueue(message(12)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueueUnavailableError);
+    expect(String((err as Error).message)).toMatch(/ENQUEUE_UNDONE/);
+    expect(await snapshot(store)).toEqual(before);
+  });
+
+  it('keeps what the queues held before when a later enqueue fails and is undone', async () => {
+    const store = storeNamed('held');
+    await store.enqueue(message(8));
+    const before = await snapshot(store);
+    await redis.del(store.keys.accounting());
+    await redis.set(store.keys.accounting(), 'broken');
+    const withBroken = await snapshot(store);
+    await expect(store.enqueue(message(8))).rejects.toBeInstanceOf(QueueUnavailableError);
+    expect(await snapshot(store)).toEqual(withBroken);
+    // Everything but the stream is as it was before the failed enqueue.
+    const keep = (s: Record<string, unknown>) => Object.fromEntries(Object.entries(s).filter(([k]) => k !== store.keys.accounting()));
+    expect(keep(withBroken)).toEqual(keep(before));
+  });
+});
