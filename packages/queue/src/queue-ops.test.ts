@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLAIM_PAUSED, deliveryRecord, MessageStore, QueueOps, tokenId, type NewMessage } from './index.js';
+import { CLAIM_PAUSED, deliveryRecord, MessageStore, QueueOps, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
 
 function message(recipients: string[]): NewMessage {
   return {
@@ -11,6 +11,21 @@ function message(recipients: string[]): NewMessage {
     vmta: 'mta1',
     source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
     receivedAt: Date.now(),
+  };
+}
+
+/** What delivery records for these recipients of one queue: their new states (attempts + 1) and one accounting record each. */
+function outcomes(msg: StoredMessage, queue: string, states: RecipientRecord['state'][], notBefore?: number): OutcomeBatch {
+  const mine = msg.recipients.filter((r) => r.queue === queue);
+  const outcome = { delivered: 'delivered', bounced: 'bounced', queued: 'deferred' } as const;
+  return {
+    id: msg.id,
+    queue,
+    slot: 0,
+    recipients: mine.map((r, i) => ({ ...r, state: states[i]!, attempts: r.attempts + 1 })),
+    ...(notBefore === undefined ? {} : { notBefore }),
+    accounting: mine.map((r, i) => deliveryRecord(msg, r, { outcome: outcome[states[i]!], dsnStatus: '2.0.0', dsnDiag: 'reply', queue }, new Date().toISOString())),
+    delivered: { vmta: 'mta1', afterMs: 1_000 },
   };
 }
 
@@ -179,5 +194,55 @@ describe('queue operations for delivery', () => {
     expect(await ops.requeueInflight(q, 3, now)).toBe(1);
     expect((await ops.stats(q, now)).inflight).toBe(0);
     expect(id).toBeTruthy();
+  });
+
+  const totals = async () => {
+    const h = await redis.hgetall(store.keys.totals());
+    return { delivered: Number(h.delivered ?? 0), bounced: Number(h.bounced ?? 0), deferred: Number(h.deferred ?? 0) };
+  };
+  const recordsOf = async (id: string) =>
+    (await redis.xrange(store.keys.accounting(), '-', '+'))
+      .map(([, f]) => ({ type: f[f.indexOf('type') + 1], jobId: f[f.indexOf('jobId') + 1], rcpt: f[f.indexOf('rcpt') + 1] }))
+      .filter((r) => r.jobId === id && r.type !== 'r');
+
+  it('records a repeated finish (its lock was lost while SMTP went on) once: the finals of one domain count once, and the other domain stays queued and deliverable', async () => {
+    const { id } = await store.enqueue(message(['a1@dup-a.example', 'a2@dup-a.example', 'b1@dup-b.example']));
+    const [qa, qb] = ['dup-a.example/mta1', 'dup-b.example/mta1'];
+    const before = await totals();
+    const latencyBefore = Number((await redis.hget(store.keys.deliveryLatency(), 'mta1|count')) ?? 0);
+    expect(await ops.claimDue(qa, 0, Date.now(), 10)).toEqual([id]);
+    const batch = outcomes((await store.get(id))!, qa, ['delivered', 'bounced']);
+    expect(await ops.recordOutcomes(batch)).toBe(1);
+    // The same finish again: its slot's lock was lost while SMTP went on, and it finishes late.
+    expect(await ops.recordOutcomes(batch)).toBe(1);
+    expect(await redis.hget(store.keys.messageMeta(id), 'pending')).toBe('1');
+    expect((await store.get(id))?.recipients.map((r) => r.state)).toEqual(['delivered', 'bounced', 'queued']);
+    expect(await totals()).toEqual({ ...before, delivered: before.delivered + 1, bounced: before.bounced + 1 });
+    expect(await ops.state(qa)).toMatchObject({ delivered: 1, bounced: 1 });
+    expect(await redis.hget(store.keys.queueState(qa), 'queued')).toBe('0');
+    expect(await redis.hget(store.keys.deliveryLatency(), 'mta1|count')).toBe(String(latencyBefore + 1));
+    expect((await recordsOf(id)).map((r) => `${r.type} ${r.rcpt}`)).toEqual(['d a1@dup-a.example', 'b a2@dup-a.example']);
+    // Domain B's recipient is still queued, and its token can deliver it.
+    expect(await ops.claimDue(qb, 0, Date.now(), 10)).toEqual([id]);
+    expect(await ops.recordOutcomes(outcomes((await store.get(id))!, qb, ['delivered']))).toBe(0);
+    expect(await store.get(id)).toBeUndefined();
+    expect(await totals()).toEqual({ ...before, delivered: before.delivered + 2, bounced: before.bounced + 1 });
+  });
+
+  it('records a repeated deferral once and does not put the message back in the queue for the repeat', async () => {
+    const { id } = await store.enqueue(message(['x@dup-c.example']));
+    const q = 'dup-c.example/mta1';
+    const before = await totals();
+    expect(await ops.claimDue(q, 0, Date.now(), 10)).toEqual([id]);
+    const later = Date.now() + 600_000;
+    const batch = outcomes((await store.get(id))!, q, ['queued'], later);
+    expect(await ops.recordOutcomes(batch)).toBe(1);
+    // Another token claims the message when it is due again; the late repeat must not make it claimable twice.
+    expect(await ops.claimDue(q, 1, later, 10)).toEqual([id]);
+    expect(await ops.recordOutcomes(batch)).toBe(1);
+    expect(await store.queued(q)).toEqual([]);
+    expect(await totals()).toEqual({ ...before, deferred: before.deferred + 1 });
+    expect((await recordsOf(id)).map((r) => r.type)).toEqual(['t']);
+    expect((await store.get(id))?.recipients[0]).toMatchObject({ state: 'queued', attempts: 1 });
   });
 });

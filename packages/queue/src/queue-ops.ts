@@ -142,23 +142,30 @@ export class QueueOps {
   /**
    * Records outcomes of one message in one queue; returns the recipients still pending overall
    * (OUTCOMES_MESSAGE_GONE when the message was gone already). `now` picks the history minute.
+   * Idempotent per recipient (see scripts/record-outcomes.ts): each accounting record goes with
+   * its recipient (by address, in order) and is appended only when that recipient's outcome is.
    */
   recordOutcomes(batch: OutcomeBatch, now = Date.now()): Promise<number> {
-    const count = (s: RecipientRecord['state']) => batch.recipients.filter((r) => r.state === s).length;
     const seconds = batch.delivered ? Math.max(0, batch.delivered.afterMs / 1000) : 0;
+    const byAddress = new Map<string, DeliveryRecord[]>();
+    for (const record of this.accounting() ? (batch.accounting ?? []) : []) {
+      const list = byAddress.get(record.rcpt) ?? [];
+      list.push(record);
+      byAddress.set(record.rcpt, list);
+    }
+    const recipients = batch.recipients.map((r) => {
+      const record = byAddress.get(r.address)?.shift();
+      return { index: r.index, json: JSON.stringify(r), state: r.state, attempts: r.attempts, ...(record ? { record: serializeRecord(record) } : {}) };
+    });
     return this.scripts.recordOutcomes(this.keys, {
       id: batch.id,
       queue: batch.queue,
       slot: batch.slot,
       minuteKey: this.keys.minuteCounters(epochMinute(now)),
       notBefore: batch.notBefore,
-      finals: batch.recipients.length - count('queued'),
-      delivered: count('delivered'),
-      bounced: count('bounced'),
-      deferred: count('queued'),
       latency: batch.delivered && { vmta: batch.delivered.vmta, bucket: latencyBucket(seconds), seconds },
-      records: (this.accounting() ? (batch.accounting ?? []) : []).map(serializeRecord),
-      recipients: batch.recipients.map((r) => [String(r.index), JSON.stringify(r)] as const),
+      records: [...byAddress.values()].flat().map(serializeRecord),
+      recipients,
     });
   }
 

@@ -110,7 +110,7 @@ describe('cluster view from Redis', () => {
   async function deliverAll(id: string, queue: string, states: RecipientRecord['state'][], now: number) {
     const m = (await store.get(id))!;
     await ops.claimIds(queue, 0, [id]);
-    const recipients = m.recipients.filter((r) => r.queue === queue).map((r, i) => ({ ...r, state: states[i]! }));
+    const recipients = m.recipients.filter((r) => r.queue === queue).map((r, i) => ({ ...r, state: states[i]!, attempts: r.attempts + 1 }));
     return ops.recordOutcomes({ id, queue, slot: 0, recipients, ...(states.includes('queued') ? { notBefore: now + 60_000 } : {}) }, now);
   }
 

@@ -1,54 +1,83 @@
 /**
- * recordOutcomes: the outcomes of one message in one queue, in one step. Appends the accounting
- * records and the latency of the recipients delivered now (whatever else happened: the attempt did
- * happen), lets go of the slot's hold on the message, writes the updated recipient records, puts the
- * message back in the queue when recipients stay queued there (else out of the queue's age index),
- * counts the outcomes (queue, totals, minute counters) and drops the message once no recipient is
- * pending. The minute counters are counted here, next to the totals, so outcomes that count nothing
- * (the message already gone) count nothing in the history either.
+ * recordOutcomes: the outcomes of one message in one queue, in one step. Lets go of the slot's hold
+ * on the message, writes the recipient records that change now with their accounting records and
+ * the latency of those delivered, puts the message back in the queue when recipients stay queued
+ * there (else out of the queue's age index), counts the outcomes (queue, totals, minute counters)
+ * and drops the message once no recipient is pending.
+ *
+ * Idempotent per recipient: an outcome is recorded only when the stored recipient is still queued
+ * and the outcome is final, or a deferral of a later attempt than the stored one (delivery makes
+ * each outcome from the record it read, attempts + 1). So a finish repeated (its slot's lock was
+ * lost while SMTP went on, and another token finished the message meanwhile) changes nothing:
+ * `pending`, the counters, the accounting records and the latency count each recipient once, and
+ * a message whose other recipients are still queued elsewhere stays. A repeat that changes no
+ * recipient does not touch the queue either (the message may be held by another token now). The
+ * minute counters are counted here, next to the totals, so outcomes that count nothing count
+ * nothing in the history either.
  *
  * KEYS: 1 meta, 2 rcpts, 3 body, 4 inflight (of the slot), 5 ready, 6 state, 7 totals, 8 age,
  *       9 minute counters, 10 accounting stream, 11 latency histogram.
- * ARGV: 1 id, 2 notBefore (ms) or '', 3 recipients final now, 4 delivered, 5 bounced, 6 deferred,
- *       7 latency vmta or '', 8 latency bucket, 9 latency seconds,
- *       10 records, then per record: n, field/value (n values),
- *       then (index, recipient JSON) per recipient to the end.
+ * ARGV: 1 id, 2 notBefore (ms) or '', 3 latency vmta or '', 4 latency bucket, 5 latency seconds,
+ *       6 records of no recipient of the batch, then per record: n, field/value (n values),
+ *       then per recipient to the end: index, recipient JSON, state, attempts,
+ *       n, its accounting record's field/value (n values, 0 when none).
  * Returns: the recipients still pending overall (0 once the message is dropped), or
- *          OUTCOMES_MESSAGE_GONE when the message was gone already.
+ *          OUTCOMES_MESSAGE_GONE when the message was gone already (nothing is counted then).
  */
 import type { Keys } from '../keys.js';
 import { ACCOUNTING_MAXLEN, MINUTE_COUNTERS_TTL_SECONDS, OUTCOMES_MESSAGE_GONE } from './constants.js';
 import { defineScript, type RedisArg } from './script.js';
 
 const lua = `
-local a = 11
-for r = 1, tonumber(ARGV[10]) do
+local id = ARGV[1]
+local function append(from, n)
+  if n > 0 then redis.call('XADD', KEYS[10], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(ARGV, from, from + n - 1)) end
+end
+local a = 7
+for r = 1, tonumber(ARGV[6]) do
   local n = tonumber(ARGV[a])
-  redis.call('XADD', KEYS[10], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(ARGV, a + 1, a + n))
+  append(a + 1, n)
   a = a + n + 1
 end
-local d = tonumber(ARGV[4])
-if ARGV[7] ~= '' and d > 0 then
-  redis.call('HINCRBY', KEYS[11], ARGV[7] .. '|' .. ARGV[8], d)
-  redis.call('HINCRBY', KEYS[11], ARGV[7] .. '|count', d)
-  redis.call('HINCRBYFLOAT', KEYS[11], ARGV[7] .. '|sum', tonumber(ARGV[9]) * d)
-end
-local held = redis.call('SREM', KEYS[4], ARGV[1])
+local held = redis.call('SREM', KEYS[4], id)
 if held == 1 then redis.call('HINCRBY', KEYS[6], 'inflight', -1) end
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('ZREM', KEYS[8], ARGV[1])
+  redis.call('ZREM', KEYS[8], id)
   return ${OUTCOMES_MESSAGE_GONE}
 end
-for i = a, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-if tonumber(ARGV[3]) > 0 then redis.call('HINCRBY', KEYS[6], 'queued', -tonumber(ARGV[3])) end
-if ARGV[2] ~= '' then
-  redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
-else
-  redis.call('ZREM', KEYS[8], ARGV[1])
+local counts = { delivered = 0, bounced = 0, queued = 0 }
+local stale = 0
+while a <= #ARGV do
+  local index, json, state, attempts, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  local stored = redis.call('HGET', KEYS[2], index)
+  local was = stored and cjson.decode(stored)
+  if was and was.state == 'queued' and (state ~= 'queued' or (tonumber(was.attempts) or 0) < attempts) then
+    redis.call('HSET', KEYS[2], index, json)
+    counts[state] = counts[state] + 1
+    append(a + 5, n)
+  else
+    stale = stale + 1
+  end
+  a = a + 5 + n
+end
+local finals = counts.delivered + counts.bounced
+if stale > 0 and finals + counts.queued == 0 then
+  return tonumber(redis.call('HGET', KEYS[1], 'pending'))
+end
+if ARGV[3] ~= '' and counts.delivered > 0 then
+  local d = counts.delivered
+  redis.call('HINCRBY', KEYS[11], ARGV[3] .. '|' .. ARGV[4], d)
+  redis.call('HINCRBY', KEYS[11], ARGV[3] .. '|count', d)
+  redis.call('HINCRBYFLOAT', KEYS[11], ARGV[3] .. '|sum', tonumber(ARGV[5]) * d)
+end
+if finals > 0 then redis.call('HINCRBY', KEYS[6], 'queued', -finals) end
+if counts.queued > 0 and ARGV[2] ~= '' then
+  redis.call('ZADD', KEYS[5], ARGV[2], id)
+elseif counts.queued == 0 and stale == 0 then
+  redis.call('ZREM', KEYS[8], id)
 end
 local counted = false
-for i, name in ipairs({'delivered', 'bounced', 'deferred'}) do
-  local n = tonumber(ARGV[3 + i])
+for name, n in pairs({ delivered = counts.delivered, bounced = counts.bounced, deferred = counts.queued }) do
   if n > 0 then
     redis.call('HINCRBY', KEYS[6], name, n)
     redis.call('HINCRBY', KEYS[7], name, n)
@@ -57,9 +86,21 @@ for i, name in ipairs({'delivered', 'bounced', 'deferred'}) do
   end
 end
 if counted then redis.call('EXPIRE', KEYS[9], ${MINUTE_COUNTERS_TTL_SECONDS}) end
-local left = redis.call('HINCRBY', KEYS[1], 'pending', -tonumber(ARGV[3]))
+if finals == 0 then return tonumber(redis.call('HGET', KEYS[1], 'pending')) end
+local left = redis.call('HINCRBY', KEYS[1], 'pending', -finals)
 if left <= 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
 return math.max(left, 0)`;
+
+/** One recipient's new record, with the accounting record of its outcome. */
+export interface RecipientOutcomeRecord {
+  index: number;
+  json: string;
+  state: 'queued' | 'delivered' | 'bounced';
+  /** Attempts so far including this one (one more than the record the outcome was made from). */
+  attempts: number;
+  /** The accounting record as a flat field, value list, if any. */
+  record?: readonly string[];
+}
 
 export interface RecordOutcomesInput {
   id: string;
@@ -69,17 +110,12 @@ export interface RecordOutcomesInput {
   minuteKey: string;
   /** When recipients stay queued here: when they may be tried again (ms). */
   notBefore?: number;
-  /** Recipients of this queue final now, and the count of each outcome. */
-  finals: number;
-  delivered: number;
-  bounced: number;
-  deferred: number;
   /** The VMTA, histogram bucket and seconds since receipt of the recipients delivered now. */
   latency?: { vmta: string; bucket: number; seconds: number };
-  /** Accounting records as flat field, value lists. */
+  /** Accounting records of no recipient in `recipients` (appended whatever happens), as flat field, value lists. */
   records: readonly (readonly string[])[];
-  /** Updated recipient records: index, JSON. */
-  recipients: ReadonlyArray<readonly [string, string]>;
+  /** Updated recipient records of this queue. */
+  recipients: readonly RecipientOutcomeRecord[];
 }
 
 export const recordOutcomes = defineScript({
@@ -100,16 +136,12 @@ export const recordOutcomes = defineScript({
     keys.deliveryLatency(),
     input.id,
     input.notBefore ?? '',
-    input.finals,
-    input.delivered,
-    input.bounced,
-    input.deferred,
     input.latency?.vmta ?? '',
     input.latency?.bucket ?? 0,
     input.latency?.seconds ?? 0,
     input.records.length,
     ...input.records.flatMap((r) => [r.length, ...r]),
-    ...input.recipients.flat(),
+    ...input.recipients.flatMap((r) => [r.index, r.json, r.state, r.attempts, r.record?.length ?? 0, ...(r.record ?? [])]),
   ],
   reply: (raw) => Number(raw),
 });
