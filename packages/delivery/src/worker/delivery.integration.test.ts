@@ -137,6 +137,24 @@ describe('delivery of queued mail', () => {
     await expect.poll(() => receiver!.messages.find((m) => m.from === '')?.body ?? '', { timeout: 20_000 }).toContain('Status: 4.4.7');
   });
 
+  it('bounces mail of a paused queue that arrives after its first sweep, by later sweeps the first one schedules', async () => {
+    const { store, ops } = await setup({ host: '127.0.0.10', startTls: false }, '  bounce-after 2s');
+    const q = 'later.example/mta1';
+    await ops.pause(q);
+    // A's token finds the pause and schedules the sweep at A + 2 s; B and C wake nothing (the paused queue holds mail).
+    const a = await store.enqueue(message(['a@later.example']));
+    await new Promise((r) => setTimeout(r, 1_000));
+    const b = await store.enqueue(message(['b@later.example']));
+    await expect.poll(() => store.get(a.id), { timeout: 10_000 }).toBeUndefined();
+    const c = await store.enqueue(message(['c@later.example']));
+    expect(await store.get(b.id)).toBeDefined();
+    await expect.poll(() => store.get(b.id), { timeout: 10_000 }).toBeUndefined();
+    await expect.poll(() => store.get(c.id), { timeout: 10_000 }).toBeUndefined();
+    expect((await ops.state(q)).bounced).toBe(3);
+    expect(await store.dispatcher.tokenJob({ queue: q, vmta: 'mta1' })).toBeUndefined();
+    expect(receiver!.messages.some((m) => m.to.some((to) => to.endsWith('@later.example')))).toBe(false);
+  });
+
   it('costs nothing while its queue is paused: the token goes away instead of coming back', async () => {
     const { store, ops, prefix } = await setup({ host: '127.0.0.10', startTls: false });
     await ops.pause('idle.example/mta1');

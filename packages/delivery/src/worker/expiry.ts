@@ -2,15 +2,21 @@
  * bounce-after in every state: each queue has one delayed `expire` job due when
  * its oldest message reaches bounce-after. It bounces what is too old whether
  * the queue is normal, in retry or paused (mail held by a running token is
- * bounced by that token), then reschedules itself for the next oldest.
+ * bounced by that token), then moves itself to BullMQ's delayed set until the
+ * next oldest message is due (scheduleExpiry cannot: it finds this job active).
+ * A sweep that leaves the queue empty completes; the next first message of the
+ * queue schedules a new one.
  */
 import { domainPolicy } from '@vmta/config';
 import { EXPIRY_SLOT, type TokenData } from '@vmta/queue';
 import type { Job } from 'bullmq';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps } from './token-deps.js';
+import { sleep } from './token-sleep.js';
 
 const BATCH = 200;
+/** An overdue message held by a token stays in `age` until the token finishes it: the sweep looks again this much later. */
+const HELD_RECHECK_MS = 60_000;
 
 export function expiredOutcome(bounceAfterMs: number): RecipientOutcome {
   return {
@@ -23,10 +29,9 @@ export function expiredOutcome(bounceAfterMs: number): RecipientOutcome {
   };
 }
 
-export async function processExpiry(job: Job<TokenData>, deps: TokenDeps): Promise<number> {
+export async function processExpiry(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<number> {
   const now = deps.now ?? Date.now;
   const { queue, domain, vmta } = job.data;
-  const ref = { queue, domain, vmta };
   const { ops } = deps;
   const policy = domainPolicy(deps.config(), domain, vmta).settings;
   await ops.requeueInflight(queue, EXPIRY_SLOT, now());
@@ -51,7 +56,7 @@ export async function processExpiry(job: Job<TokenData>, deps: TokenDeps): Promi
   }
   if (bounced > 0) deps.log.info({ event: 'expired', queue, recipients: bounced }, 'bounced mail older than bounce-after');
   const oldest = await ops.oldest(queue);
-  // A message held by a token stays in `age` until the token finishes it: look again in a minute at most.
-  if (oldest !== undefined) await deps.dispatcher.scheduleExpiry(ref, Math.max(oldest + policy['bounce-after'], now() + 60_000));
-  return bounced;
+  if (oldest === undefined) return bounced;
+  const due = oldest + policy['bounce-after'];
+  return await sleep(job, token, due > now() ? due : now() + HELD_RECHECK_MS);
 }

@@ -11,7 +11,7 @@ import { processToken } from './token-processor.js';
 
 /** What the job ended with: a token's result, or the recipients an expire or purge job bounced. */
 export function processJob(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult | number> {
-  if (job.data.kind === 'expire') return processExpiry(job, deps);
+  if (job.data.kind === 'expire') return processExpiry(job, token, deps);
   if (job.data.kind === 'purge') return processPurge(job, token, deps);
   return processToken(job, token, deps);
 }
