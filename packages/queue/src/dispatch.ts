@@ -60,6 +60,14 @@ export function tokenId(queue: string, slot: number): string {
   return `t!${encodeURIComponent(queue)}!${slot}`;
 }
 
+/** The job id of a queue's bounce-after sweep (one per queue). */
+export function expiryJobId(queue: string): string {
+  return `x!${encodeURIComponent(queue)}`;
+}
+
+/** BullMQ scores a delayed job by its due time (ms) times 0x1000, plus a sequence number. */
+const DELAYED_SCORE_FACTOR = 0x1000;
+
 export class Dispatcher {
   /** The shared lane (expire and purge jobs). */
   readonly bull: Queue<TokenData>;
@@ -134,15 +142,25 @@ export class Dispatcher {
 
   /** Makes sure the queue's bounce-after sweep runs at `at` (or earlier, if already set earlier). */
   async scheduleExpiry(ref: QueueRef, at: number): Promise<void> {
-    const jobId = `x!${encodeURIComponent(ref.queue)}`;
+    const jobId = expiryJobId(ref.queue);
     const existing = await this.bull.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
       if (state === 'active' || state === 'waiting') return;
-      if (state === 'delayed' && existing.timestamp + (existing.opts.delay ?? 0) <= at) return;
+      if (state === 'delayed' && ((await this.expiryDueAt(ref.queue)) ?? Infinity) <= at) return;
       await existing.remove().catch(() => undefined);
     }
     await this.bull.add(`${ref.queue} expiry`, { ...ref, slot: -1, kind: 'expire' }, { jobId, delay: Math.max(0, at - Date.now()) });
+  }
+
+  /**
+   * When the queue's bounce-after sweep is due, while it waits in the delayed set. Read from the set
+   * itself: a sweep that moved itself there keeps the `timestamp` of its first add, so `timestamp +
+   * delay` is not its due time.
+   */
+  async expiryDueAt(queue: string): Promise<number | undefined> {
+    const score = await this.bullRedis.zscore(this.bull.toKey('delayed'), expiryJobId(queue));
+    return score === null ? undefined : Math.floor(Number(score) / DELAYED_SCORE_FACTOR);
   }
 
   /**

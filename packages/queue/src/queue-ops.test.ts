@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLAIM_PAUSED, deliveryRecord, MessageStore, QueueOps, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
+import { CLAIM_PAUSED, deliveryRecord, expiryJobId, MessageStore, QueueOps, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
 
 function message(recipients: string[]): NewMessage {
   return {
@@ -165,6 +165,22 @@ describe('queue operations for delivery', () => {
     expect((await ops.state(r)).mode).toBe('retry');
     await ops.leaveRetry(r);
     expect(await ops.state(r)).toMatchObject({ mode: 'normal', failures: 0, retryAt: undefined });
+  });
+
+  it('moves a bounce-after sweep earlier even after it moved itself to the delayed set (its timestamp is old)', async () => {
+    const ref = { queue: 'sweep-due.example/mta1', domain: 'sweep-due.example', vmta: 'mta1' };
+    const now = Date.now();
+    const hour = 3_600_000;
+    // A sweep added ten hours ago, due two hours ago, that moved itself (what expiry.ts does) to two hours from now.
+    const job = await store.dispatcher.bull.add('sweep', { ...ref, slot: -1, kind: 'expire' }, { jobId: expiryJobId(ref.queue), timestamp: now - 10 * hour, delay: 8 * hour });
+    await job.changeDelay(2 * hour);
+    const due = (await store.dispatcher.expiryDueAt(ref.queue))!;
+    expect(Math.abs(due - (now + 2 * hour))).toBeLessThan(5_000);
+    await store.dispatcher.scheduleExpiry(ref, now + hour);
+    expect(await store.dispatcher.expiryDueAt(ref.queue)).toBeLessThanOrEqual(now + hour);
+    // A later time leaves it as it is.
+    await store.dispatcher.scheduleExpiry(ref, now + 3 * hour);
+    expect(await store.dispatcher.expiryDueAt(ref.queue)).toBeLessThanOrEqual(now + hour);
   });
 
   it('pauses and resumes a queue, back into retry mode while its retry time is ahead', async () => {
