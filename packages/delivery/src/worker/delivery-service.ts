@@ -12,6 +12,7 @@ import type { RouteResolver } from '../stages/route.js';
 import { localSourceAddresses, servableVmtas } from '../stages/select-source.js';
 import { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { DkimSigner } from '../stages/dkim-sign.js';
+import { afterSweep } from './expiry.js';
 import { LaneWorkers } from './lanes.js';
 import { processJob } from './process-job.js';
 
@@ -92,7 +93,11 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
         .catch((err: Error) => log.warn({ event: 'rewake-failed', queue: job.data.queue, err: err.message }, 'could not re-add a failed token'));
     },
     onCompleted: (job) => {
-      if (job.data.kind) return; // expire and purge jobs are not connection tokens
+      if (job.data.kind === 'expire') {
+        afterSweep(job.data, deps).catch((err: Error) => log.warn({ event: 'sweep-reschedule-failed', queue: job.data.queue, err: err.message }, 'could not schedule a sweep'));
+        return;
+      }
+      if (job.data.kind) return; // purge jobs are not connection tokens
       // A message may have arrived while the token was finishing (its wake was deduplicated).
       // A token that found its queue paused goes away for good, unless a resume came in meanwhile
       // (that resume's wake met this token still active and was deduplicated).

@@ -3,7 +3,7 @@ import { loadConfigText } from '@vmta/config';
 import { QueueEvents } from 'bullmq';
 import { Keys, laneName, latencyHistograms, MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery, type RunningDelivery } from './delivery-service.js';
 
@@ -153,6 +153,32 @@ describe('delivery of queued mail', () => {
     expect((await ops.state(q)).bounced).toBe(3);
     expect(await store.dispatcher.tokenJob({ queue: q, vmta: 'mta1' })).toBeUndefined();
     expect(receiver!.messages.some((m) => m.to.some((to) => to.endsWith('@later.example')))).toBe(false);
+  });
+
+  it('schedules a sweep for a first message that came while the sweep that emptied the queue was finishing', async () => {
+    const { store, ops, prefix } = await setup({ host: '127.0.0.10', startTls: false }, '  bounce-after 2s');
+    const q = 'race.example/mta1';
+    await ops.pause(q);
+    const a = await store.enqueue(message(['a@race.example']));
+    // A listener whose first message of the (now empty) queue meets the sweep still active; no host takes its token.
+    const listenerSide = new MessageStore(redis, { prefix, bounceAfter: () => 2_000 });
+    vi.spyOn(listenerSide.dispatcher, 'wake').mockResolvedValue(undefined);
+    let b: string | undefined;
+    const oldest = QueueOps.prototype.oldest;
+    const spy = vi.spyOn(QueueOps.prototype, 'oldest').mockImplementation(async function (this: QueueOps, queue: string) {
+      const seen = await oldest.call(this, queue);
+      if (queue === q && seen === undefined && b === undefined) b = (await listenerSide.enqueue(message(['b@race.example']))).id;
+      return seen;
+    });
+    try {
+      await expect.poll(() => store.get(a.id), { timeout: 10_000 }).toBeUndefined();
+      await expect.poll(() => b, { timeout: 5_000 }).toBeDefined();
+      await expect.poll(() => store.get(b!), { timeout: 10_000 }).toBeUndefined();
+      expect((await ops.state(q)).bounced).toBe(2);
+    } finally {
+      spy.mockRestore();
+      await listenerSide.dispatcher.close();
+    }
   });
 
   it('costs nothing while its queue is paused: the token goes away instead of coming back', async () => {

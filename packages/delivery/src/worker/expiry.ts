@@ -5,10 +5,11 @@
  * bounced by that token), then moves itself to BullMQ's delayed set until the
  * next oldest message is due (scheduleExpiry cannot: it finds this job active).
  * A sweep that leaves the queue empty completes; the next first message of the
- * queue schedules a new one.
+ * queue schedules a new one, and `afterSweep` covers a first message that came
+ * while the sweep was finishing (its schedule found the sweep active).
  */
 import { domainPolicy } from '@vmta/config';
-import { EXPIRY_SLOT, type TokenData } from '@vmta/queue';
+import { EXPIRY_SLOT, type QueueRef, type TokenData } from '@vmta/queue';
 import type { Job } from 'bullmq';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps } from './token-deps.js';
@@ -59,4 +60,14 @@ export async function processExpiry(job: Job<TokenData>, token: string | undefin
   if (oldest === undefined) return bounced;
   const due = oldest + policy['bounce-after'];
   return await sleep(job, token, due > now() ? due : now() + HELD_RECHECK_MS);
+}
+
+/**
+ * After a sweep completed (it found the queue empty): a first message that came meanwhile found the
+ * sweep active and scheduled none (nor does its token when no host serves the VMTA): schedule it now.
+ */
+export async function afterSweep(ref: QueueRef, deps: Pick<TokenDeps, 'ops' | 'dispatcher' | 'config'>): Promise<void> {
+  const oldest = await deps.ops.oldest(ref.queue);
+  if (oldest === undefined) return;
+  await deps.dispatcher.scheduleExpiry(ref, oldest + domainPolicy(deps.config(), ref.domain, ref.vmta).settings['bounce-after']);
 }
