@@ -33,6 +33,8 @@ export interface ReceiverOptions {
   brokenTls?: boolean;
   /** Greet with this reply instead of 220 (e.g. 421 too busy). */
   greeting?: [number, string];
+  /** Wait this long after the final dot before the reply (a transaction on the wire for that long). */
+  dataDelayMs?: number;
   /** Drop the TCP connection once the whole message (the final dot) arrived, without a reply. */
   dropAfterDot?: boolean;
   /** Offer DSN (RFC 3461) in the EHLO reply: default yes, as smtp-server does. */
@@ -131,7 +133,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
           return;
         }
         const r = options.dataReply?.();
-        cb(r === undefined ? null : smtpError(r[0], r[1]));
+        const reply = () => cb(r === undefined ? null : smtpError(r[0], r[1]));
+        if (options.dataDelayMs) setTimeout(reply, options.dataDelayMs);
+        else reply();
       });
     },
   });
