@@ -14,6 +14,8 @@ import { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { DkimSigner } from '../stages/dkim-sign.js';
 import { LaneWorkers } from './lanes.js';
 import { processJob } from './process-job.js';
+import type { SlotHolderProcess } from './slot-hold.js';
+import { recoverSilentSlots, RECOVERY_SCAN_MS } from './slot-recovery.js';
 
 export interface StartDeliveryOptions {
   config: VmtaConfig;
@@ -27,8 +29,15 @@ export interface StartDeliveryOptions {
   wakeSweepMs?: number;
   /** The host's addresses (default: its interfaces); tests use it to play several hosts. */
   localAddresses?: ReadonlySet<string>;
-  /** BullMQ stalled-job check: a dead process's tokens come back after about twice this. */
+  /** BullMQ stalled-job check: the fallback for tokens slot recovery cannot see (a process never registered). */
   stalledIntervalMs?: number;
+  /**
+   * This process in the process registry: its token runs record themselves as slot holders, and it
+   * takes back the slots of processes silent for `recoverAfterMs` (docs/design/queues.md, Crash).
+   */
+  holder?: SlotHolderProcess;
+  /** Default SLOT_RECOVERY_AFTER_MS. */
+  recoverAfterMs?: number;
 }
 
 export interface RunningDelivery {
@@ -73,7 +82,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, stopping: () => stopping };
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, stopping: () => stopping, holder: options.holder };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -110,6 +119,15 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     store.dispatcher.sweepWakes().catch((err: Error) => log.warn({ event: 'wake-sweep-failed', err: err.message }, 'wake sweep failed'));
   }, options.wakeSweepMs ?? 30_000);
   sweep.unref();
+  let recovering = false;
+  const recovery = setInterval(() => {
+    if (!options.holder || recovering) return;
+    recovering = true;
+    recoverSilentSlots({ ops, dispatcher: store.dispatcher, log, recoverAfterMs: options.recoverAfterMs })
+      .catch((err: Error) => log.warn({ event: 'slot-recovery-failed', err: err.message }, 'slot recovery failed'))
+      .finally(() => (recovering = false));
+  }, RECOVERY_SCAN_MS);
+  recovery.unref();
   await store.dispatcher.sweepWakes().catch(() => undefined);
   log.info({ event: 'started', concurrency, lanes: lanes.names }, 'delivery started');
   return {
@@ -126,6 +144,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       // Tokens at work hand their mail back after the message on the wire; worker.close() waits for that.
       stopping = true;
       clearInterval(sweep);
+      clearInterval(recovery);
       await lanes.close();
       await store.dispatcher.close();
       workerRedis.disconnect();

@@ -20,6 +20,12 @@ export const ACCOUNTING_MAXLEN = 1_000_000;
 /** claimShare: the queue is paused, nothing was claimed (in place of the count of due messages left). */
 export const CLAIM_PAUSED = -2;
 
+/**
+ * claimShare, requeue, recordOutcomes: the slot is no longer held by this run (its process went
+ * silent and recovery gave the slot's mail back): nothing was written.
+ */
+export const SLOT_LOST = -3;
+
 /** recordOutcomes: the message was gone already, nothing was counted (in place of the recipients left, which is never negative). */
 export const OUTCOMES_MESSAGE_GONE = -1;
 
