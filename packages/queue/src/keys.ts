@@ -66,9 +66,13 @@ export class Keys {
   bullPrefix(): string {
     return `${this.prefix}:bull`;
   }
-  /** Set of every queue name that has held mail. */
+  /** Set of the queue names that hold mail, or did within QUEUE_RETIRE_IDLE_MS (retireQueue takes idle ones out). */
   queueIndex(): string {
     return `${this.prefix}:queues`;
+  }
+  /** Present while one delivery process runs the sweep that retires idle queues (the others skip it). */
+  retireSweepLock(): string {
+    return `${this.prefix}:retire-sweep`;
   }
   /** Stream of accounting events (r, d, b, t records). */
   accounting(): string {

@@ -219,6 +219,14 @@ export class QueueOps {
     await this.r.srem(this.keys.processSlots(processId), entry);
   }
 
+  /**
+   * Takes the queue out of the index (and drops its state hash) when it is empty, in normal mode,
+   * and was seen so, without new outcomes, by a call at least `idleMs` earlier (see retireQueue).
+   */
+  retireIfIdle(queue: string, now: number, idleMs: number): Promise<boolean> {
+    return this.scripts.retireQueue(this.keys, queue, now, idleMs);
+  }
+
   /** What `vmta show queues` shows for one queue. */
   async stats(queue: string, now = Date.now()): Promise<QueueStats> {
     const [[, h], [, waiting], [, oldest]] = (await this.r

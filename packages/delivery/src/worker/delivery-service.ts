@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { domainPolicy, type VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, createRedis, DeliveryRateLimiter, Keys, MessageStore, QueueOps } from '@vmta/queue';
+import { ConnectionLimiter, createRedis, DeliveryRateLimiter, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
@@ -16,6 +16,7 @@ import { LaneWorkers } from './lanes.js';
 import { processJob } from './process-job.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import { recoverSilentSlots, RECOVERY_SCAN_MS } from './slot-recovery.js';
+import { retireIdleQueues, retireSweepMs } from './retire-sweep.js';
 
 export interface StartDeliveryOptions {
   config: VmtaConfig;
@@ -38,6 +39,8 @@ export interface StartDeliveryOptions {
   holder?: SlotHolderProcess;
   /** Default SLOT_RECOVERY_AFTER_MS. */
   recoverAfterMs?: number;
+  /** An empty queue in normal mode without outcomes this long leaves the queue index (default QUEUE_RETIRE_IDLE_MS). */
+  retireIdleMs?: number;
 }
 
 export interface RunningDelivery {
@@ -128,6 +131,14 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       .finally(() => (recovering = false));
   }, RECOVERY_SCAN_MS);
   recovery.unref();
+  const retireIdleMs = options.retireIdleMs ?? QUEUE_RETIRE_IDLE_MS;
+  const retireEvery = retireSweepMs(retireIdleMs);
+  const retire = setInterval(() => {
+    retireIdleQueues(redis, ops, { idleMs: retireIdleMs, intervalMs: retireEvery })
+      .then((names) => names.length > 0 && log.info({ event: 'queues-retired', count: names.length, queues: names.slice(0, 20) }, 'idle queues left the index'))
+      .catch((err: Error) => log.warn({ event: 'retire-sweep-failed', err: err.message }, 'retire sweep failed'));
+  }, retireEvery);
+  retire.unref();
   await store.dispatcher.sweepWakes().catch(() => undefined);
   log.info({ event: 'started', concurrency, lanes: lanes.names }, 'delivery started');
   return {
@@ -145,6 +156,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       stopping = true;
       clearInterval(sweep);
       clearInterval(recovery);
+      clearInterval(retire);
       await lanes.close();
       await store.dispatcher.close();
       workerRedis.disconnect();

@@ -42,3 +42,11 @@ export const QUEUE_NEEDS_WAKE = 0;
 export const QUEUE_WAS_EMPTY = 1;
 /** enqueue, second flag per queue: the queue held mail before. */
 export const QUEUE_HELD_MAIL = 0;
+
+/** retireQueue: the queue left the index and its state hash is gone. */
+export const QUEUE_RETIRED = 1;
+/** retireQueue: the queue stays (mail in it, not in normal mode, or not idle long enough yet). */
+export const QUEUE_KEPT = 0;
+
+/** A queue empty, in normal mode and without outcomes this long leaves the queue index (retireQueue). */
+export const QUEUE_RETIRE_IDLE_MS = 3_600_000;
