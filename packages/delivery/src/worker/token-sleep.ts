@@ -56,12 +56,25 @@ export interface SleepContext {
 
 /** Gives the token's mail back and puts the token to sleep for a known reason to stop; any other error is thrown again. */
 export async function sleepOrRethrow(err: unknown, ctx: SleepContext): Promise<never> {
-  const { job, token, ops, queue, slot, now, log, run } = ctx;
-  if (err instanceof SlotLostError) {
-    // Recovery gave the slot's mail back and handed the token job to another run: touch neither.
-    log.warn({ event: 'slot-lost' }, 'this run lost its connection slot (its process was silent too long): stopping');
-    throw new DelayedError();
+  const { log } = ctx;
+  if (err instanceof SlotLostError) return slotLost(log);
+  try {
+    return await handBackAndSleep(err, ctx);
+  } catch (e) {
+    // The slot was taken while the run stopped (its hand-back was refused): the same as above.
+    if (e instanceof SlotLostError) return slotLost(log);
+    throw e;
   }
+}
+
+/** Recovery gave the slot's mail back and handed the token job to another run: the run touches neither. */
+function slotLost(log: Logger): never {
+  log.warn({ event: 'slot-lost' }, 'this run lost its connection slot (its process was silent too long): stopping');
+  throw new DelayedError();
+}
+
+async function handBackAndSleep(err: unknown, ctx: SleepContext): Promise<never> {
+  const { job, token, ops, queue, slot, now, log, run } = ctx;
   if (err instanceof HandBack) {
     await ops.requeueInflight(queue, slot, now(), run);
     log.info({ event: 'token-handed-back' }, 'stopping: mail handed back to the queue');
