@@ -38,15 +38,15 @@ export const HEARTBEAT_MS = 5_000;
 /** Missed heartbeats after which a process shows as not alive. */
 export const MISSED_HEARTBEATS = 3;
 /**
- * A delivery process silent this long (two missed heartbeats and 1 s) loses the connection slots it
- * holds: another process gives their mail back (see docs/design/queues.md, Crash).
+ * A delivery process silent this long (two missed heartbeats) loses the connection slots it holds:
+ * another process gives their mail back (see docs/design/queues.md, Crash).
  */
-export const SLOT_RECOVERY_AFTER_MS = 11_000;
+export const SLOT_RECOVERY_AFTER_MS = 2 * HEARTBEAT_MS;
 /**
  * A token run starts a message without asking Redis only while its process's last heartbeat (as
- * acknowledged) was sent less than this long ago (one interval and 1 s for a slow Redis): 5 s short
- * of SLOT_RECOVERY_AFTER_MS, so no recovery can have taken its slot yet. Past it, the run asks Redis
- * whether it still holds the slot before each message.
+ * acknowledged) was sent less than this long ago (one interval): 5 s short of
+ * SLOT_RECOVERY_AFTER_MS, so no recovery can have taken its slot yet. Past it (a heartbeat late or
+ * failing), the run asks Redis whether it still holds the slot before each message.
  */
 export const SEND_WHILE_BEAT_WITHIN_MS = SLOT_RECOVERY_AFTER_MS - 5_000;
 /** A silent process is listed (as not alive) this long, then forgotten. */
