@@ -6,11 +6,13 @@
  */
 import type { Redis } from 'ioredis';
 import { serializeRecord, type DeliveryRecord } from './accounting-records.js';
+import { SlotLostError } from './errors.js';
 import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute } from './minute-counters.js';
-import { scripts, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
+import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
+import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
 
 export type QueueMode = 'normal' | 'retry' | 'paused';
 
@@ -51,6 +53,8 @@ export interface OutcomeBatch {
   notBefore?: number;
   /** Accounting records (d, b, t) to append. */
   accounting?: readonly DeliveryRecord[];
+  /** The token run holding the slot: nothing is written once it lost the slot (SlotLostError). */
+  run?: string;
   /** For the latency histogram: the VMTA and time from receipt (ms) of the recipients delivered now. */
   delivered?: { vmta: string; afterMs: number };
 }
@@ -77,7 +81,8 @@ export class QueueOps {
   }
 
   private slotKeys(queue: string, slot: number): SlotKeys {
-    return { ready: this.keys.queueReady(queue), inflight: this.keys.queueInflight(queue, slot), state: this.keys.queueState(queue) };
+    const k = this.keys;
+    return { ready: k.queueReady(queue), inflight: k.queueInflight(queue, slot), state: k.queueState(queue), holder: k.queueSlotHolder(queue, slot) };
   }
 
   /** Moves up to `limit` messages whose time has come from the queue to the slot's in-flight set. */
@@ -88,31 +93,62 @@ export class QueueOps {
   /**
    * Claims the slot's share of the due mail: due / `spread` messages (the queue's connections),
    * at least one, at most `limit`. `remaining`: due messages left for other connections,
-   * CLAIM_PAUSED when the queue is paused (nothing is claimed then).
+   * CLAIM_PAUSED when the queue is paused (nothing is claimed then). With `run`: SlotLostError once
+   * that run no longer holds the slot.
    */
-  claimShare(queue: string, slot: number, now: number, limit: number, spread: number): Promise<ClaimedShare> {
-    return this.scripts.claimShare({ ...this.slotKeys(queue, slot), awake: this.keys.queueAwake(queue) }, now, limit, Math.max(1, spread));
+  async claimShare(queue: string, slot: number, now: number, limit: number, spread: number, run?: string): Promise<ClaimedShare> {
+    const share = await this.scripts.claimShare({ ...this.slotKeys(queue, slot), awake: this.keys.queueAwake(queue) }, now, limit, Math.max(1, spread), run);
+    if (share.remaining === SLOT_LOST) throw new SlotLostError(queue, slot);
+    return share;
   }
 
-  /** Gives back what a slot held (its previous holder died, or it stops early): due at `now`. */
-  requeueInflight(queue: string, slot: number, now: number): Promise<number> {
-    return this.scripts.requeue(this.slotKeys(queue, slot), now);
+  /** Gives back what a slot held (its previous holder died, or it stops early): due at `now`. With `run`: SlotLostError once that run no longer holds the slot. */
+  async requeueInflight(queue: string, slot: number, now: number, run?: string): Promise<number> {
+    const n = await this.scripts.requeue(this.slotKeys(queue, slot), now, run);
+    if (n === SLOT_LOST) throw new SlotLostError(queue, slot);
+    return n;
+  }
+
+  /** Whether `run` still holds the slot. */
+  async holds(queue: string, slot: number, run: string): Promise<boolean> {
+    return (await this.r.hget(this.keys.queueSlotHolder(queue, slot), 'run')) === run;
   }
 
   /**
-   * What a token does first, in one round trip (a pipeline, in this order): gives back what its slot
-   * held (requeueInflight), then reads the queue's state and the receipt time of its oldest message.
+   * A run lets go of its slot (it ended); with `giveBack`, recovery takes the slot from a run whose
+   * process went silent and its in-flight mail goes back to ready. False when `run` did not hold it.
    */
-  async startToken(queue: string, slot: number, now: number): Promise<{ state: QueueState; oldest: number | undefined }> {
+  async releaseSlot(queue: string, slot: number, run: string, now: number, giveBack: boolean): Promise<boolean> {
+    return (await this.scripts.releaseSlot(this.slotKeys(queue, slot), now, run, giveBack)) !== SLOT_LOST;
+  }
+
+  /**
+   * What a token does first, in one round trip (a pipeline, in this order): with a holder, lists the
+   * slot under its process (where recovery looks if the process goes silent) and records the run as
+   * the slot's holder (takeSlot); gives back what its slot held, then reads the queue's state and
+   * the receipt time of its oldest message.
+   */
+  async startToken(
+    queue: string,
+    slot: number,
+    now: number,
+    holder?: { processId: string; run: string; entry: string },
+  ): Promise<{ state: QueueState; oldest: number | undefined }> {
     const k = this.keys;
     const pipeline = this.r.pipeline();
-    this.scripts.on(pipeline).requeue(this.slotKeys(queue, slot), now);
+    if (holder) {
+      pipeline.sadd(k.processSlots(holder.processId), holder.entry);
+      this.scripts.on(pipeline).takeSlot(this.slotKeys(queue, slot), now, holder.run, holder.processId);
+    } else {
+      this.scripts.on(pipeline).requeue(this.slotKeys(queue, slot), now);
+    }
     pipeline.hgetall(k.queueState(queue)).zrange(k.queueAge(queue), '0', '0', 'WITHSCORES');
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([err]) => err)?.[0];
     if (failed) throw failed;
-    const h = results[1]?.[1] as Record<string, string>;
-    const first = results[2]?.[1] as string[];
+    const at = holder ? 1 : 0;
+    const h = results[at + 1]?.[1] as Record<string, string>;
+    const first = results[at + 2]?.[1] as string[];
     return { state: parseState(h), oldest: first.length >= 2 ? Number(first[1]) : undefined };
   }
 
@@ -143,13 +179,14 @@ export class QueueOps {
    * Records outcomes of one message in one queue; returns the recipients still pending overall
    * (OUTCOMES_MESSAGE_GONE when the message was gone already). `now` picks the history minute.
    */
-  recordOutcomes(batch: OutcomeBatch, now = Date.now()): Promise<number> {
+  async recordOutcomes(batch: OutcomeBatch, now = Date.now()): Promise<number> {
     const count = (s: RecipientRecord['state']) => batch.recipients.filter((r) => r.state === s).length;
     const seconds = batch.delivered ? Math.max(0, batch.delivered.afterMs / 1000) : 0;
-    return this.scripts.recordOutcomes(this.keys, {
+    const left = await this.scripts.recordOutcomes(this.keys, {
       id: batch.id,
       queue: batch.queue,
       slot: batch.slot,
+      run: batch.run,
       minuteKey: this.keys.minuteCounters(epochMinute(now)),
       notBefore: batch.notBefore,
       finals: batch.recipients.length - count('queued'),
@@ -160,6 +197,34 @@ export class QueueOps {
       records: (this.accounting() ? (batch.accounting ?? []) : []).map(serializeRecord),
       recipients: batch.recipients.map((r) => [String(r.index), JSON.stringify(r)] as const),
     });
+    if (left === SLOT_LOST) throw new SlotLostError(batch.queue, batch.slot);
+    return left;
+  }
+
+  /** A run ended: it lets go of the slot (if it still holds it) and unlists it from its process, in one round trip. */
+  async endRun(queue: string, slot: number, hold: { processId: string; run: string; entry: string }, now: number): Promise<void> {
+    const pipeline = this.r.pipeline();
+    this.scripts.on(pipeline).releaseSlot(this.slotKeys(queue, slot), now, hold.run, false);
+    pipeline.srem(this.keys.processSlots(hold.processId), hold.entry);
+    await pipeline.exec();
+  }
+
+  /** The slots listed under processes silent since `silentSince` (ms): what recovery takes back. */
+  slotsOfSilentProcesses(silentSince: number): Promise<Array<{ processId: string; entry: string; held: HeldSlot }>> {
+    return slotsOfSilentProcesses(this.r, this.keys, silentSince);
+  }
+
+  /** Unlists a slot from a process (recovery looked at it). */
+  async unlistSlot(processId: string, entry: string): Promise<void> {
+    await this.r.srem(this.keys.processSlots(processId), entry);
+  }
+
+  /**
+   * Takes the queue out of the index (and drops its state hash) when it is empty, in normal mode,
+   * and was seen so, without new outcomes, by a call at least `idleMs` earlier (see retireQueue).
+   */
+  retireIfIdle(queue: string, now: number, idleMs: number): Promise<boolean> {
+    return this.scripts.retireQueue(this.keys, queue, now, idleMs);
   }
 
   /** What `vmta show queues` shows for one queue. */

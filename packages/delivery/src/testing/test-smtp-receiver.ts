@@ -37,6 +37,8 @@ export interface ReceiverOptions {
   dropAfterDot?: boolean;
   /** Offer DSN (RFC 3461) in the EHLO reply: default yes, as smtp-server does. */
   offerDsn?: boolean;
+  /** Reply to the final dot this long after the message arrived (it is recorded at once). */
+  replyDelayMs?: number;
 }
 
 export interface Receiver {
@@ -131,7 +133,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
           return;
         }
         const r = options.dataReply?.();
-        cb(r === undefined ? null : smtpError(r[0], r[1]));
+        const reply = () => cb(r === undefined ? null : smtpError(r[0], r[1]));
+        if (options.replyDelayMs) setTimeout(reply, options.replyDelayMs);
+        else reply();
       });
     },
   });

@@ -22,6 +22,7 @@ import { transactionDsn } from '../dsn/next-hop-params.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, releaseConnection } from './limits.js';
+import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
 import { HandBack, LimitWait, QueueFailure, sleep, sleepOrRethrow } from './token-sleep.js';
@@ -31,14 +32,28 @@ interface OpenSession {
   holder: string;
 }
 
+/** Runs a token; with a slot holder (deps.holder), the run holds its slot until it ends (slot-hold.ts). */
 export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult> {
   const now = deps.now ?? Date.now;
   const { queue, domain, vmta, slot } = job.data;
   const ref = { queue, domain, vmta };
+  const hold = slotHold(deps.holder, ref, slot, token);
+  try {
+    return await runToken(job, token, deps, hold);
+  } finally {
+    if (hold) await deps.ops.endRun(queue, slot, hold, now()).catch((err: Error) => deps.log.warn({ event: 'slot-release-failed', queue, slot, err: err.message }, 'could not release the slot'));
+  }
+}
+
+async function runToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps, hold: SlotHold | undefined): Promise<TokenResult> {
+  const now = deps.now ?? Date.now;
+  const { queue, domain, vmta, slot } = job.data;
+  const ref = { queue, domain, vmta };
   const { ops } = deps;
+  const run = hold?.run;
   const config = deps.config();
   const policy = domainPolicy(config, domain, vmta).settings;
-  const { state, oldest } = await ops.startToken(queue, slot, now());
+  const { state, oldest } = await ops.startToken(queue, slot, now(), hold);
   // The enqueue schedules the sweep for a queue's first message; this covers a listener that died in between.
   if (slot === 0 && oldest !== undefined) await deps.dispatcher.scheduleExpiry(ref, oldest + policy['bounce-after']);
   if (state.mode === 'paused') return 'paused';
@@ -53,7 +68,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
     for (;;) {
       if (deps.stopping?.()) throw new HandBack();
       const batch = deps.batchSize ?? 50;
-      const { ids, remaining } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out']);
+      const { ids, remaining } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run);
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
       if (remaining === CLAIM_PAUSED) return 'paused';
       if (ids.length === 0) {
@@ -76,21 +91,22 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
       const routed = await route({ domain, policy, resolver: deps.resolver });
       for (const [i, message] of messages.entries()) {
         if (deps.stopping?.()) throw new HandBack();
+        await assertStillHeld(ops, deps.holder, hold, queue, slot, now());
         if (!message) {
-          await ops.recordOutcomes({ id: ids[i]!, queue, slot, recipients: [] });
+          await ops.recordOutcomes({ id: ids[i]!, queue, slot, run, recipients: [] });
           continue;
         }
         const pending = message.recipients.filter((r) => r.queue === queue && r.state === 'queued');
         if (pending.length === 0) {
-          await ops.recordOutcomes({ id: message.id, queue, slot, recipients: [] });
+          await ops.recordOutcomes({ id: message.id, queue, slot, run, recipients: [] });
         } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
-          await finishSame(deps, message, queue, slot, pending, expiredOutcome(policy['bounce-after']), policy, now());
+          await finishSame(deps, message, { queue, slot, run }, pending, expiredOutcome(policy['bounce-after']), policy, now());
         } else if (routed.kind !== 'hosts') {
           if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`);
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
-          await finishSame(deps, message, queue, slot, pending, result, policy, now());
+          await finishSame(deps, message, { queue, slot, run }, pending, result, policy, now());
         } else {
-          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, policy, config, log, now });
+          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, run, policy, config, log, now });
           if (delivered && failures > 0) {
             await ops.leaveRetry(queue);
             failures = 0;
@@ -100,7 +116,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
       if (now() - started > budget) return 'yielded';
     }
   } catch (err) {
-    return await sleepOrRethrow(err, { job, token, ops, queue, slot, now, log, retryAfterMs: policy['retry-after'], failures });
+    return await sleepOrRethrow(err, { job, token, ops, queue, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
     await Promise.all(
       [...sessions.values()].map(async (s) => {
@@ -114,17 +130,16 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
 async function finishSame(
   deps: TokenDeps,
   message: StoredMessage,
-  queue: string,
-  slot: number,
+  at: { queue: string; slot: number; run: string | undefined },
   pending: RecipientRecord[],
   result: RecipientOutcome,
   policy: DomainPolicy,
   now: number,
 ): Promise<void> {
   const results = sameOutcome(pending, result);
-  const applied = applyOutcomes(message, results, { queue, now }, policy['retry-recipients-after']);
+  const applied = applyOutcomes(message, results, { queue: at.queue, now }, policy['retry-recipients-after']);
   await notifyBounces(deps, message, results);
-  await deps.ops.recordOutcomes({ id: message.id, queue, slot, ...applied });
+  await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
 }
 
 /** DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it. */
@@ -157,6 +172,7 @@ interface MessageContext {
   queue: string;
   vmta: string;
   slot: number;
+  run: string | undefined;
   policy: DomainPolicy;
   config: VmtaConfig;
   log: Logger;
@@ -223,7 +239,7 @@ async function deliverMessage(
   );
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
-  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
   ctx.log.info(
     { event: 'delivery', queueId: message.id, delivered: results.filter((r) => r.result.outcome === 'delivered').length, bounced: results.filter((r) => r.result.outcome === 'bounced').length, deferred: results.filter((r) => r.result.outcome === 'deferred').length },
     'transaction done',

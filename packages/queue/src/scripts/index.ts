@@ -11,12 +11,15 @@ import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
 import { enqueue } from './enqueue.js';
 import { recordOutcomes } from './record-outcomes.js';
+import { releaseSlot } from './release-slot.js';
 import { renewLease } from './renew-lease.js';
 import { requeue } from './requeue.js';
+import { retireQueue } from './retire-queue.js';
 import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
+import { takeSlot } from './take-slot.js';
 
-const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue };
+const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue };
 
 type Definitions = typeof DEFINITIONS;
 type Name = keyof Definitions;

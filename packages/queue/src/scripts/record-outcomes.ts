@@ -7,22 +7,25 @@
  * pending. The minute counters are counted here, next to the totals, so outcomes that count nothing
  * (the message already gone) count nothing in the history either.
  *
+ * With a run, nothing is written unless that run still holds the slot (see takeSlot, releaseSlot).
+ *
  * KEYS: 1 meta, 2 rcpts, 3 body, 4 inflight (of the slot), 5 ready, 6 state, 7 totals, 8 age,
- *       9 minute counters, 10 accounting stream, 11 latency histogram.
+ *       9 minute counters, 10 accounting stream, 11 latency histogram, 12 holder (of the slot).
  * ARGV: 1 id, 2 notBefore (ms) or '', 3 recipients final now, 4 delivered, 5 bounced, 6 deferred,
- *       7 latency vmta or '', 8 latency bucket, 9 latency seconds,
- *       10 records, then per record: n, field/value (n values),
+ *       7 latency vmta or '', 8 latency bucket, 9 latency seconds, 10 run or '',
+ *       11 records, then per record: n, field/value (n values),
  *       then (index, recipient JSON) per recipient to the end.
- * Returns: the recipients still pending overall (0 once the message is dropped), or
- *          OUTCOMES_MESSAGE_GONE when the message was gone already.
+ * Returns: the recipients still pending overall (0 once the message is dropped),
+ *          OUTCOMES_MESSAGE_GONE when the message was gone already, or SLOT_LOST.
  */
 import type { Keys } from '../keys.js';
 import { ACCOUNTING_MAXLEN, MINUTE_COUNTERS_TTL_SECONDS, OUTCOMES_MESSAGE_GONE } from './constants.js';
+import { checkHolder } from './requeue.js';
 import { defineScript, type RedisArg } from './script.js';
 
-const lua = `
-local a = 11
-for r = 1, tonumber(ARGV[10]) do
+const lua = `${checkHolder(12, 10)}
+local a = 12
+for r = 1, tonumber(ARGV[11]) do
   local n = tonumber(ARGV[a])
   redis.call('XADD', KEYS[10], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(ARGV, a + 1, a + n))
   a = a + n + 1
@@ -65,6 +68,8 @@ export interface RecordOutcomesInput {
   id: string;
   queue: string;
   slot: number;
+  /** The run holding the slot (nothing is written once it lost the slot); none: no check. */
+  run?: string;
   /** Key of the minute counters the outcomes count in. */
   minuteKey: string;
   /** When recipients stay queued here: when they may be tried again (ms). */
@@ -84,7 +89,7 @@ export interface RecordOutcomesInput {
 
 export const recordOutcomes = defineScript({
   name: 'vmtaRecordOutcomes',
-  numberOfKeys: 11,
+  numberOfKeys: 12,
   lua,
   args: (keys: Keys, input: RecordOutcomesInput): RedisArg[] => [
     keys.messageMeta(input.id),
@@ -98,6 +103,7 @@ export const recordOutcomes = defineScript({
     input.minuteKey,
     keys.accounting(),
     keys.deliveryLatency(),
+    keys.queueSlotHolder(input.queue, input.slot),
     input.id,
     input.notBefore ?? '',
     input.finals,
@@ -107,6 +113,7 @@ export const recordOutcomes = defineScript({
     input.latency?.vmta ?? '',
     input.latency?.bucket ?? 0,
     input.latency?.seconds ?? 0,
+    input.run ?? '',
     input.records.length,
     ...input.records.flatMap((r) => [r.length, ...r]),
     ...input.recipients.flat(),
