@@ -149,7 +149,7 @@ describe('vmta check on a directive not applied yet', () => {
     const text = [
       'host-name mx.example',
       '<smtp-pattern-list p>',
-      '  reply /421/ mode=backoff',
+      '  reply /421/ mode=backoff disable-source-ip',
       '</smtp-pattern-list>',
       '<domain *>',
       '  queue-priority 80',
@@ -161,6 +161,7 @@ describe('vmta check on a directive not applied yet', () => {
     const result = checkConfigText(text, 'pmta.conf');
     expect(result.errors).toEqual([]);
     expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:3', 'disable-source-ip in reply in <smtp-pattern-list p>: not applied yet; ignored'],
       ['CONFIG_NOT_APPLIED', 'pmta.conf:6', 'queue-priority in <domain *>: not applied yet; ignored'],
     ]);
   });
