@@ -229,4 +229,30 @@ describe('traffic shaping: smtp-pattern-list and backoff mode', () => {
     expect((await ops.state('banned.test/mta1')).bounced).toBe(5);
     await expect.poll(() => receivers[0]!.messages.filter((m) => m.from === '').length, POLL).toBe(5);
   }, 60_000);
+
+  it('applies the list to the greeting: a 421 greeting puts the queue into backoff (behind retry mode)', async () => {
+    const { store, ops, rule } = await setup({
+      receivers: [{ greeting: [421, '4.7.0 too many connections from your IP'] }],
+      patterns: ['/too many connections/ mode=backoff'],
+      domain: () => [],
+    });
+    const { id } = await store.enqueue(message(['a@greet.test']));
+    await expect.poll(async () => (await ops.state('greet.test/mta1')).backoff?.rule, POLL).toBe(rule(0));
+    await expect.poll(async () => (await ops.state('greet.test/mta1')).mode, POLL).toBe('retry');
+    expect((await ops.state('greet.test/mta1')).backoff?.reason).toContain('too many connections');
+    expect(await store.get(id)).toBeDefined();
+  }, 60_000);
+
+  it('puts the queue into retry mode at once with defer-queue, keeping the mail', async () => {
+    const { store, ops, rule, records } = await setup({
+      receivers: [{ rcptReply: () => [450, '4.7.1 greylisted, come back later'] }],
+      patterns: ['/greylisted/ defer-queue'],
+      domain: () => [],
+    });
+    const { id } = await store.enqueue(message(['a@grey.test']));
+    await expect.poll(async () => (await ops.state('grey.test/mta1')).mode, POLL).toBe('retry');
+    expect((await ops.state('grey.test/mta1')).retryAt).toBeGreaterThan(Date.now() + 30 * 60_000);
+    await expect.poll(async () => (await records()).filter((r) => r.jobId === id && r.type === 't').map((r) => r.replyPattern), POLL).toEqual([rule(0)]);
+    expect(await store.get(id)).toBeDefined();
+  }, 60_000);
 });
