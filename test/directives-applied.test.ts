@@ -94,7 +94,14 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'smtp-greeting-timeout': `${DELIVERY}/smtp-client/connect.ts`,
     'data-send-timeout': `${DELIVERY}/smtp-client/connect.ts`,
     'connection-idle-timeout': `${DELIVERY}/smtp-client/connect.ts`,
+    'smtp-pattern-list': `${DELIVERY}/worker/traffic-shaping.ts`,
+    'backoff-max-msg-rate': `${DELIVERY}/stages/backoff-policy.ts`,
+    'backoff-retry-after': `${DELIVERY}/stages/backoff-policy.ts`,
+    'backoff-max-smtp-out': `${DELIVERY}/stages/backoff-policy.ts`,
+    'backoff-to-normal-after': `${DELIVERY}/stages/backoff-policy.ts`,
+    'backoff-to-normal-after-delivery': `${DELIVERY}/worker/traffic-shaping.ts`,
   },
+  'smtp-pattern-list': { reply: 'packages/config/src/policy/reply-patterns.ts' },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,
     'record-fields': `${DELIVERY}/accounting/record-format.ts`,
@@ -142,7 +149,7 @@ describe('vmta check on a directive not applied yet', () => {
     const text = [
       'host-name mx.example',
       '<smtp-pattern-list p>',
-      '  reply /421/ mode=backoff',
+      '  reply /421/ mode=backoff disable-source-ip',
       '</smtp-pattern-list>',
       '<domain *>',
       '  queue-priority 80',
@@ -154,10 +161,8 @@ describe('vmta check on a directive not applied yet', () => {
     const result = checkConfigText(text, 'pmta.conf');
     expect(result.errors).toEqual([]);
     expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:3', 'reply in <smtp-pattern-list p>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:3', 'disable-source-ip in reply in <smtp-pattern-list p>: not applied yet; ignored'],
       ['CONFIG_NOT_APPLIED', 'pmta.conf:6', 'queue-priority in <domain *>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:7', 'backoff-retry-after in <domain *>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:8', 'smtp-pattern-list in <domain *>: not applied yet; ignored'],
     ]);
   });
 });

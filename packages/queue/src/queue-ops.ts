@@ -2,7 +2,7 @@
  * What delivery does to a queue, each step atomic in Redis: claim due
  * messages for a connection slot, give back what a dead worker held, record
  * per-recipient outcomes (and drop the message once every recipient is final),
- * and the queue's mode (normal | retry | paused).
+ * and the queue's mode (normal | retry | backoff | paused).
  */
 import type { Redis } from 'ioredis';
 import { serializeRecord, type DeliveryRecord } from './accounting-records.js';
@@ -14,7 +14,18 @@ import { epochMinute } from './minute-counters.js';
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
 
-export type QueueMode = 'normal' | 'retry' | 'paused';
+export type QueueMode = 'normal' | 'retry' | 'backoff' | 'paused';
+
+/** Why a queue is in backoff (kept while retry or a pause hide it), see scripts/backoff-mode.ts. */
+export interface BackoffState {
+  since: number;
+  /** backoff-to-normal-after: back to normal at this time. */
+  until?: number;
+  /** The reply that matched, or who set it ("operator"). */
+  reason: string;
+  /** The smtp-pattern-list rule, file:line ("" when the operator set it). */
+  rule: string;
+}
 
 export interface QueueState {
   mode: QueueMode;
@@ -25,6 +36,7 @@ export interface QueueState {
   delivered: number;
   bounced: number;
   deferred: number;
+  backoff?: BackoffState;
 }
 
 export interface QueueStats {
@@ -41,6 +53,7 @@ export interface QueueStats {
   delivered: number;
   bounced: number;
   retryAt?: number;
+  backoff?: BackoffState;
 }
 
 export interface OutcomeBatch {
@@ -235,7 +248,8 @@ export class QueueOps {
       .zcount(this.keys.queueReady(queue), `(${now}`, '+inf')
       .zrange(this.keys.queueAge(queue), '0', '0', 'WITHSCORES')
       .exec()) as [[null, Record<string, string>], [null, number], [null, string[]]];
-    const mode = (h.mode as QueueMode | undefined) ?? 'normal';
+    const backoff = backoffOf(h, now);
+    const mode = modeOf(h, backoff);
     return {
       queue,
       mode,
@@ -247,6 +261,7 @@ export class QueueOps {
       delivered: Number(h.delivered ?? 0),
       bounced: Number(h.bounced ?? 0),
       retryAt: h.retryAt ? Number(h.retryAt) : undefined,
+      backoff,
     };
   }
 
@@ -267,8 +282,18 @@ export class QueueOps {
 
   /** A delivery succeeded (or the operator said retry now): back to normal, schedule reset. */
   async leaveRetry(queue: string): Promise<void> {
-    const key = this.keys.queueState(queue);
-    await this.r.multi().hset(key, { mode: 'normal', failures: '0' }).hdel(key, 'retryAt').exec();
+    // Back to backoff if the queue was in backoff before it failed.
+    await this.scripts.backoffMode(this.keys.queueState(queue), { op: 'leave-retry', now: Date.now() });
+  }
+
+  /** Backoff mode (backoff-* limits); true when the queue was not in backoff already. */
+  enterBackoff(queue: string, why: { now: number; until?: number; reason: string; rule: string }): Promise<boolean> {
+    return this.scripts.backoffMode(this.keys.queueState(queue), { op: 'enter', ...why });
+  }
+
+  /** Leaves backoff mode (`onlyIfDue`: only when backoff-to-normal-after has passed); true when it did. */
+  leaveBackoff(queue: string, now: number, onlyIfDue = false): Promise<boolean> {
+    return this.scripts.backoffMode(this.keys.queueState(queue), { op: onlyIfDue ? 'expire' : 'leave', now });
   }
 
   async pause(queue: string): Promise<void> {
@@ -278,17 +303,36 @@ export class QueueOps {
   /** Resumes a paused queue (into retry mode again if its retry time is still ahead). */
   async resume(queue: string, now = Date.now()): Promise<void> {
     const s = await this.state(queue);
-    await this.r.hset(this.keys.queueState(queue), 'mode', s.retryAt && s.retryAt > now ? 'retry' : 'normal');
+    await this.r.hset(this.keys.queueState(queue), 'mode', s.retryAt && s.retryAt > now ? 'retry' : s.backoff ? 'backoff' : 'normal');
   }
 }
 
-function parseState(h: Record<string, string>): QueueState {
+function parseState(h: Record<string, string>, now = Date.now()): QueueState {
+  const backoff = backoffOf(h, now);
   return {
-    mode: (h.mode as QueueMode | undefined) ?? 'normal',
+    mode: modeOf(h, backoff),
     retryAt: h.retryAt ? Number(h.retryAt) : undefined,
     failures: Number(h.failures ?? 0),
     delivered: Number(h.delivered ?? 0),
     bounced: Number(h.bounced ?? 0),
     deferred: Number(h.deferred ?? 0),
+    backoff,
+  };
+}
+
+/** The stored mode, except a backoff whose backoff-to-normal-after has passed reads as normal (the next token clears it). */
+function modeOf(h: Record<string, string>, backoff: BackoffState | undefined): QueueMode {
+  const mode = (h.mode as QueueMode | undefined) ?? 'normal';
+  return mode === 'backoff' && backoff === undefined ? 'normal' : mode;
+}
+
+function backoffOf(h: Record<string, string>, now: number): BackoffState | undefined {
+  if (!h.backoffSince) return undefined;
+  if (h.backoffUntil && Number(h.backoffUntil) <= now) return undefined;
+  return {
+    since: Number(h.backoffSince),
+    ...(h.backoffUntil ? { until: Number(h.backoffUntil) } : {}),
+    reason: h.backoffReason ?? '',
+    rule: h.backoffRule ?? '',
   };
 }

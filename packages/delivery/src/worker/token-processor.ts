@@ -25,6 +25,9 @@ import { holderId, mayConnect, maySend, releaseConnection } from './limits.js';
 import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
+import { QueueShaping } from './traffic-shaping.js';
+import { deliverSkippingMx } from './skip-mx.js';
+import type { PatternHit } from '../stages/pattern-actions.js';
 import { HandBack, LimitWait, QueueFailure, sleep, sleepOrRethrow } from './token-sleep.js';
 
 interface OpenSession {
@@ -52,8 +55,10 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   const { ops } = deps;
   const run = hold?.run;
   const config = deps.config();
-  const policy = domainPolicy(config, domain, vmta).settings;
+  const basePolicy = domainPolicy(config, domain, vmta).settings;
   const { state, oldest } = await ops.startToken(queue, slot, now(), hold);
+  const shaping = new QueueShaping(deps, ref, basePolicy, config, state, now(), deps.log.child({ queue }));
+  let policy = await shaping.policy(now(), state);
   // The enqueue schedules the sweep for a queue's first message; this covers a listener that died in between.
   if (slot === 0 && oldest !== undefined) await deps.dispatcher.scheduleExpiry(ref, oldest + policy['bounce-after']);
   if (state.mode === 'paused') return 'paused';
@@ -67,6 +72,9 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   try {
     for (;;) {
       if (deps.stopping?.()) throw new HandBack();
+      policy = await shaping.policy(now());
+      // Backoff lowered max-smtp-out below this slot: it waits; a wake adds it again when there is work.
+      if (slot >= policy['max-smtp-out']) throw new LimitWait(now() + 30_000, 'backoff-max-smtp-out');
       const batch = deps.batchSize ?? 50;
       const { ids, remaining } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run);
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
@@ -106,7 +114,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
           await finishSame(deps, message, { queue, slot, run }, pending, result, policy, now());
         } else {
-          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, run, policy, config, log, now });
+          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, run, policy, config, log, now, shaping });
           if (delivered && failures > 0) {
             await ops.leaveRetry(queue);
             failures = 0;
@@ -177,6 +185,7 @@ interface MessageContext {
   config: VmtaConfig;
   log: Logger;
   now: () => number;
+  shaping: QueueShaping;
 }
 
 /** Sends one message to its pending recipients of this queue; true when any was delivered. */
@@ -205,7 +214,11 @@ async function deliverMessage(
       open = { session, holder };
     } catch (err) {
       if (deps.limiters) await releaseConnection(deps.limiters, ctx.vmta, holder).catch(() => undefined);
-      if (err instanceof ConnectError) throw new QueueFailure(err.message);
+      if (err instanceof ConnectError) {
+        // Greeting, EHLO and STARTTLS replies meet the smtp-pattern-list too.
+        const deferred = await ctx.shaping.apply(ctx.shaping.hitsOfConnectError(err), ctx.now());
+        throw deferred ?? new QueueFailure(err.message);
+      }
       throw err;
     }
     sessions.set(key, open);
@@ -217,6 +230,7 @@ async function deliverMessage(
   }
   const body = deps.dkim ? await deps.dkim.sign(message, ctx.vmta, policy, ctx.config) : message.body;
   const results: Array<{ recipient: RecipientRecord; result: RecipientOutcome }> = [];
+  const hits: PatternHit[] = [];
   /** Delivered to a next hop that does not offer DSN: a NOTIFY=SUCCESS recipient gets "relayed" from us. */
   const relayed: typeof results = [];
   for (const chunk of splitRecipients(pending, policy['max-rcpt-per-transaction'])) {
@@ -224,12 +238,13 @@ async function deliverMessage(
       results.push(...sameOutcome(chunk, { outcome: 'deferred', code: 451, enhancedCode: '4.4.2', response: 'connection lost', category: 'bad-connection' }));
       continue;
     }
-    const tx = await transact(session, { mailFrom: message.mailFrom, recipients: chunk.map((r) => r.address), body, ...transactionDsn(message, chunk) });
-    chunk.forEach((recipient, i) => {
-      const r = tx.recipients[i]!;
-      results.push({ recipient, result: { outcome: r.outcome, code: r.code, enhancedCode: r.enhancedCode, response: r.response, category: r.category } });
-      if (r.outcome === 'delivered' && !tx.nextHopDsn) relayed.push(results.at(-1)!);
-    });
+    const input = { mailFrom: message.mailFrom, body, patternList: ctx.shaping.patterns };
+    const tx = await transact(session, { ...input, recipients: chunk.map((r) => r.address), ...transactionDsn(message, chunk) });
+    const done = await deliverSkippingMx(deps, { hosts, session, message, chunk, tx, input, ctx, hits });
+    for (const d of done) {
+      results.push(d);
+      if (d.result.outcome === 'delivered' && !d.nextHopDsn) relayed.push(d);
+    }
   }
   const applied = applyOutcomes(
     message,
@@ -240,6 +255,9 @@ async function deliverMessage(
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
   await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  const deferQueue = await ctx.shaping.apply(hits, ctx.now());
+  if (results.some((r) => r.result.outcome === 'delivered')) await ctx.shaping.delivered(ctx.now());
+  if (deferQueue) throw deferQueue;
   ctx.log.info(
     { event: 'delivery', queueId: message.id, delivered: results.filter((r) => r.result.outcome === 'delivered').length, bounced: results.filter((r) => r.result.outcome === 'bounced').length, deferred: results.filter((r) => r.result.outcome === 'deferred').length },
     'transaction done',

@@ -1,0 +1,26 @@
+/**
+ * Stage "backoff policy": the limits a queue works under in backoff mode. Pure. PowerMTA
+ * §3.3.10: backoff-max-msg-rate, backoff-max-smtp-out and backoff-retry-after replace
+ * max-msg-rate, max-smtp-out and retry-after while the queue is in backoff; one that is not
+ * set leaves the normal limit in force.
+ */
+import type { DomainPolicy } from '@vmta/config';
+
+export function effectivePolicy(policy: DomainPolicy, inBackoff: boolean): DomainPolicy {
+  if (!inBackoff) return policy;
+  const rate = policy['backoff-max-msg-rate'];
+  const smtpOut = policy['backoff-max-smtp-out'];
+  const retry = policy['backoff-retry-after'];
+  return {
+    ...policy,
+    ...(rate !== undefined && rate !== null ? { 'max-msg-rate': rate } : {}),
+    ...(smtpOut !== undefined && smtpOut !== null ? { 'max-smtp-out': Math.max(1, smtpOut) } : {}),
+    ...(retry !== undefined && retry !== null ? { 'retry-after': retry } : {}),
+  };
+}
+
+/** When a queue that enters backoff now returns to normal by itself (backoff-to-normal-after), if ever. */
+export function backoffUntil(policy: DomainPolicy, now: number): number | undefined {
+  const after = policy['backoff-to-normal-after'];
+  return after === undefined || after === null ? undefined : now + after;
+}
