@@ -57,7 +57,7 @@ for i, name in ipairs({'delivered', 'bounced', 'deferred'}) do
   end
 end
 if counted then redis.call('EXPIRE', KEYS[9], ${MINUTE_COUNTERS_TTL_SECONDS}) end
-local left = redis.call('HINCRBY', KEYS[1], 'pending', -tonumber(ARGV[3]))
+local left = redis.call('HINCRBY', KEYS[1], 'pending', 0 - tonumber(ARGV[3]))
 if left <= 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
 return math.max(left, 0)`;
 
