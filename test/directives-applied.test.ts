@@ -94,6 +94,10 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'smtp-greeting-timeout': `${DELIVERY}/smtp-client/connect.ts`,
     'data-send-timeout': `${DELIVERY}/smtp-client/connect.ts`,
     'connection-idle-timeout': `${DELIVERY}/smtp-client/connect.ts`,
+    'smtp-tls-verify-certificate': `${DELIVERY}/stages/tls-policy.ts`,
+    'smtp-tls-allow-tlsv1': `${DELIVERY}/stages/tls-policy.ts`,
+    'smtp-tls-allow-tlsv1.1': `${DELIVERY}/stages/tls-policy.ts`,
+    'smtp-tls-ca-file': `${DELIVERY}/smtp-client/connect.ts`,
   },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,

@@ -65,6 +65,8 @@ export class RouteError extends DeliveryError {
 
 /** Codes of the SMTP client's errors (classes in smtp-client/errors.ts). */
 export type SmtpClientErrorCode =
+  /** smtp-tls-ca-file could not be read. */
+  | 'CONNECT_CA_FILE'
   /** The VMTA named for delivery is not in the config. */
   | 'SOURCE_UNKNOWN_VMTA'
   /** The VMTA has no smtp-source-host usable for outbound connections (only ranges). */

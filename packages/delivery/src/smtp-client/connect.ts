@@ -8,9 +8,11 @@
  * - `required`: nodemailer's requireTLS sends STARTTLS even when not offered and fails when it is
  *   refused or the handshake fails, before any MAIL FROM. We check `secure` once more: a session
  *   that is not encrypted is never returned. Never a plaintext fallback.
+ * - `required-verified`: as `required`, and the certificate must verify (`tls-certificate` failure).
  * - `opportunistic`: a refused STARTTLS goes on in plaintext (nodemailer's opportunisticTLS); a
  *   handshake that fails after the 220 is retried on the same host once with TLS disabled.
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
@@ -20,7 +22,7 @@ import { ConnectError, SmtpClientError, type ConnectFailure, type HostAttempt } 
 import type { RouteHost } from '../stages/route.js';
 import type { OutboundSource } from '../stages/select-source.js';
 import { SmtpSession, type SessionTls, type SmtpWireError } from './smtp-session.js';
-import { smtpTlsOptions, type TlsPolicy } from '../stages/tls-policy.js';
+import { smtpTlsOptions, tlsMinVersionOf, tlsPolicyOf, type TlsMinVersion, type TlsPolicy } from '../stages/tls-policy.js';
 
 export interface SmtpTimeouts {
   /** TCP connect (nodemailer connectionTimeout; it also caps greeting and STARTTLS). */
@@ -46,11 +48,51 @@ export function smtpTimeoutsOf(
   };
 }
 
+type ConnectDirectives =
+  | 'use-starttls'
+  | 'require-starttls'
+  | 'smtp-tls-verify-certificate'
+  | 'smtp-tls-ca-file'
+  | 'smtp-tls-allow-tlsv1'
+  | 'smtp-tls-allow-tlsv1.1'
+  | 'connect-timeout'
+  | 'smtp-greeting-timeout'
+  | 'data-send-timeout'
+  | 'connection-idle-timeout';
+
+const caFiles = new Map<string, Buffer>();
+
+/** `smtp-tls-ca-file`, read once per process; throws SmtpClientError CONNECT_CA_FILE when it cannot be read. */
+function caFile(file: string): Buffer {
+  let pem = caFiles.get(file);
+  if (pem === undefined) {
+    try {
+      pem = readFileSync(file);
+    } catch (err) {
+      throw new SmtpClientError('CONNECT_CA_FILE', `smtp-tls-ca-file ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    caFiles.set(file, pem);
+  }
+  return pem;
+}
+
+/** What a queue's domain policy says of connecting: TLS policy, versions and CAs, timeouts, the session limit. */
+export function connectPolicyOf(policy: Pick<DomainPolicy, ConnectDirectives>): Pick<ConnectInput, 'tlsPolicy' | 'tls' | 'timeouts'> {
+  const ca = policy['smtp-tls-ca-file'];
+  return {
+    tlsPolicy: tlsPolicyOf(policy),
+    tls: { minVersion: tlsMinVersionOf(policy), ...(ca ? { ca: caFile(ca) } : {}) },
+    timeouts: smtpTimeoutsOf(policy),
+  };
+}
+
 export interface ConnectInput {
   /** Hosts in the order to try (route() output). */
   host: RouteHost | readonly RouteHost[];
   source: OutboundSource;
   tlsPolicy: TlsPolicy;
+  /** Lowest TLS version (default TLS 1.2) and the CAs that verify certificates under `required-verified` (default the system's). */
+  tls?: { minVersion?: TlsMinVersion; ca?: string | Buffer };
   timeouts: SmtpTimeouts;
   /** pino logger; a child `{ component: 'smtp-client', host, ip }` is handed to nodemailer. */
   logger?: Logger;
@@ -71,12 +113,20 @@ function failureOf(err: SmtpWireError, stage: string, upgrading: boolean): Conne
   };
   const sys = err.originalCode ?? '';
   if (err.code === 'ETIMEDOUT') return { kind: 'timeout', ...base };
+  if (isCertificateError(err)) return { kind: 'tls-certificate', ...base };
   if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(sys) && stage === 'init') return { kind: 'refused', ...base };
   if (upgrading) return { kind: 'tls-handshake', ...base };
   if (err.command === 'STARTTLS' || err.code === 'ETLS') return { kind: err.response ? 'tls-unavailable' : 'tls-handshake', ...base };
   if (err.command === 'CONN' && err.responseCode !== undefined && stage === 'connected' && err.code === 'EPROTOCOL') return { kind: 'greeting', ...base };
   if (err.command === 'EHLO' || err.command === 'HELO') return { kind: err.responseCode === 421 ? 'greeting' : 'ehlo', ...base };
   return { kind: 'network', ...base };
+}
+
+/** Node's codes for a certificate that does not verify (chain or name). */
+const CERTIFICATE_CODES = /^(?:CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(?:GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE|DECRYPT_CERT_SIGNATURE)|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
+
+function isCertificateError(err: SmtpWireError): boolean {
+  return CERTIFICATE_CODES.test(err.originalCode ?? '') || CERTIFICATE_CODES.test((err as { reason?: string }).reason ?? '') || /certificate|altnames/i.test(err.message);
 }
 
 function tlsOf(conn: SMTPConnection): SessionTls | undefined {
@@ -89,6 +139,7 @@ function tlsOf(conn: SMTPConnection): SessionTls | undefined {
 export function openSession(host: RouteHost, input: Omit<ConnectInput, 'host'>, attempts: readonly HostAttempt[] = []): Promise<OpenResult> {
   const { source, tlsPolicy, timeouts } = input;
   const servername = net.isIP(host.name) === 0 ? host.name : undefined;
+  const tlsContext = { ...(servername !== undefined ? { servername } : {}), ...(input.tls?.minVersion ? { minVersion: input.tls.minVersion } : {}), ...(input.tls?.ca !== undefined ? { ca: input.tls.ca } : {}) };
   // nodemailer logs every command at info: that is our debug (one line per delivery is ours, in the token).
   const quiet = input.logger && !['debug', 'trace'].includes(input.logger.level);
   const log = input.logger?.child({ component: 'smtp-client', host: host.name, ip: host.ip, port: host.port, tlsPolicy }, quiet ? { level: 'warn' } : {});
@@ -97,7 +148,7 @@ export function openSession(host: RouteHost, input: Omit<ConnectInput, 'host'>, 
     port: host.port,
     name: source.hostName,
     ...(source.ip !== undefined ? { localAddress: source.ip } : {}),
-    ...smtpTlsOptions(tlsPolicy, servername !== undefined ? { servername } : {}),
+    ...smtpTlsOptions(tlsPolicy, tlsContext),
     ...(servername !== undefined ? { servername } : {}),
     connectionTimeout: timeouts.connectTimeoutMs + timeouts.greetingTimeoutMs,
     greetingTimeout: timeouts.greetingTimeoutMs,
@@ -119,7 +170,7 @@ export function openSession(host: RouteHost, input: Omit<ConnectInput, 'host'>, 
       if (err) return fail(err, false);
       if (settled) return;
       const sessionTls = tlsOf(conn);
-      if (tlsPolicy === 'required' && sessionTls === undefined) {
+      if ((tlsPolicy === 'required' || tlsPolicy === 'required-verified') && sessionTls === undefined) {
         return fail({ message: 'TLS required but the session is not encrypted', code: 'ETLS', command: 'STARTTLS' }, false);
       }
       settled = true;

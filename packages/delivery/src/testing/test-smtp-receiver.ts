@@ -37,6 +37,8 @@ export interface ReceiverOptions {
   dropAfterDot?: boolean;
   /** Offer DSN (RFC 3461) in the EHLO reply: default yes, as smtp-server does. */
   offerDsn?: boolean;
+  /** Offer STARTTLS with this certificate and these TLS versions instead of the self-signed mx.test one. */
+  tls?: { key: string; cert: string; minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion; ciphers?: string };
 }
 
 export interface Receiver {
@@ -63,7 +65,8 @@ function testCertificate(): Promise<{ key: string; cert: string }> {
 const smtpError = (code: number, text: string): Error => Object.assign(new Error(text), { responseCode: code });
 
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
-  const { key, cert } = await testCertificate();
+  const { key, cert } = options.tls ?? (await testCertificate());
+  const versions = options.tls ? { ...(options.tls.minVersion ? { minVersion: options.tls.minVersion } : {}), ...(options.tls.maxVersion ? { maxVersion: options.tls.maxVersion } : {}), ...(options.tls.ciphers ? { ciphers: options.tls.ciphers } : {}) } : {};
   const connections: ReceivedConnection[] = [];
   const commands: string[] = [];
   const messages: ReceivedMessage[] = [];
@@ -96,7 +99,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     key,
     cert,
     ...(options.brokenTls ? { maxVersion: 'TLSv1.2' as const, ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' } : {}),
-    disabledCommands: options.startTls || options.brokenTls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...versions,
+    disabledCommands: options.startTls || options.brokenTls || options.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     authOptional: true,
     disableReverseLookup: true,
     closeTimeout: 1000,

@@ -9,19 +9,19 @@ import type { Job } from 'bullmq';
 import { domainPolicy, type DomainPolicy, type VmtaConfig } from '@vmta/config';
 import { CLAIM_PAUSED, type RecipientRecord, type StoredMessage, type TokenData } from '@vmta/queue';
 import type { Logger } from 'pino';
-import { ConnectError } from '../smtp-client/errors.js';
-import { connect, smtpTimeoutsOf } from '../smtp-client/connect.js';
+import { ConnectError, SmtpClientError } from '../smtp-client/errors.js';
+import { connect, connectPolicyOf } from '../smtp-client/connect.js';
 import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
 import { selectSource, type OutboundSource } from '../stages/select-source.js';
 import type { SmtpSession } from '../smtp-client/smtp-session.js';
-import { tlsPolicyOf } from '../stages/tls-policy.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
 import { expiredOutcome } from './expiry.js';
 import { transactionDsn } from '../dsn/next-hop-params.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, releaseConnection } from './limits.js';
+import { tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
 import { HandBack, LimitWait, QueueFailure, sleep, sleepOrRethrow } from './token-sleep.js';
@@ -185,11 +185,16 @@ async function deliverMessage(
       if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
     }
     try {
-      const session = await connect({ host: hosts, source, tlsPolicy: tlsPolicyOf(policy), timeouts: smtpTimeoutsOf(policy), logger: ctx.log });
+      const session = await connect({ host: hosts, source, ...connectPolicyOf(policy), logger: ctx.log });
       open = { session, holder };
     } catch (err) {
       if (deps.limiters) await releaseConnection(deps.limiters, ctx.vmta, holder).catch(() => undefined);
-      if (err instanceof ConnectError) throw new QueueFailure(err.message);
+      if (err instanceof ConnectError) {
+        const tlsRefused = tlsRequiredOutcome(err, connectPolicyOf(policy).tlsPolicy);
+        if (tlsRefused) await finishSame(deps, message, ctx.queue, ctx.slot, pending, tlsRefused, policy, ctx.now());
+        throw new QueueFailure(err.message);
+      }
+      if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
       throw err;
     }
     sessions.set(key, open);
