@@ -98,6 +98,9 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'smtp-tls-allow-tlsv1': `${DELIVERY}/stages/tls-policy.ts`,
     'smtp-tls-allow-tlsv1.1': `${DELIVERY}/stages/tls-policy.ts`,
     'smtp-tls-ca-file': `${DELIVERY}/smtp-client/connect.ts`,
+    'mx-address-limit': `${DELIVERY}/stages/route.ts`,
+    'mx-session-limit': `${DELIVERY}/smtp-client/connect.ts`,
+    'smtp-attempt-timeout': `${DELIVERY}/worker/token-processor.ts`,
   },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,

@@ -20,7 +20,7 @@ import { expiredOutcome } from './expiry.js';
 import { transactionDsn } from '../dsn/next-hop-params.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
-import { holderId, mayConnect, maySend, releaseConnection } from './limits.js';
+import { holderId, mayConnect, maySend, releaseConnection, VmtaLease } from './limits.js';
 import { tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
@@ -29,6 +29,8 @@ import { HandBack, LimitWait, QueueFailure, sleep, sleepOrRethrow } from './toke
 interface OpenSession {
   session: SmtpSession;
   holder: string;
+  /** The VMTA slot, renewed while the session lives (with limiters). */
+  lease?: VmtaLease;
 }
 
 export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult> {
@@ -105,7 +107,8 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
     await Promise.all(
       [...sessions.values()].map(async (s) => {
         await s.session.close().catch(() => undefined);
-        if (deps.limiters) await releaseConnection(deps.limiters, vmta, s.holder).catch(() => undefined);
+        if (s.lease) await s.lease.release();
+        else if (deps.limiters) await releaseConnection(deps.limiters, vmta, s.holder).catch(() => undefined);
       }),
     );
   }
@@ -176,19 +179,25 @@ async function deliverMessage(
   const source: OutboundSource = selectSource(ctx.config, ctx.vmta, pending[0]!.address, { localIps: deps.localIps });
   const key = `${source.ip ?? '*'}|${source.hostName}`;
   let open = sessions.get(key);
-  if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection'])) {
+  // smtp-attempt-timeout: connecting (every host together) and this message's transaction.
+  const deadline = policy['smtp-attempt-timeout'] > 0 ? Date.now() + policy['smtp-attempt-timeout'] : undefined;
+  if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection']) || open.lease?.lost) {
     const holder = open?.holder ?? holderId(ctx.queue, ctx.slot, key);
     await open?.session.close().catch(() => undefined);
+    // A reconnect is a new connection: its slot goes back and is asked for again (max-smtp-out, max-connect-rate).
+    await open?.lease?.release();
     sessions.delete(key);
-    if (deps.limiters && !open) {
+    let lease: VmtaLease | undefined;
+    if (deps.limiters) {
       const verdict = await mayConnect(deps.limiters, ctx.config, { queue: ctx.queue, vmta: ctx.vmta, holder, policy, now: ctx.now() });
       if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
+      lease = new VmtaLease(deps.limiters, ctx.vmta, holder);
     }
     try {
-      const session = await connect({ host: hosts, source, ...connectPolicyOf(policy), logger: ctx.log });
-      open = { session, holder };
+      const session = await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log });
+      open = { session, holder, ...(lease ? { lease } : {}) };
     } catch (err) {
-      if (deps.limiters) await releaseConnection(deps.limiters, ctx.vmta, holder).catch(() => undefined);
+      await lease?.release();
       if (err instanceof ConnectError) {
         const tlsRefused = tlsRequiredOutcome(err, connectPolicyOf(policy).tlsPolicy);
         if (tlsRefused) await finishSame(deps, message, ctx.queue, ctx.slot, pending, tlsRefused, policy, ctx.now());
@@ -200,6 +209,7 @@ async function deliverMessage(
     sessions.set(key, open);
   }
   const session = open.session;
+  session.setDeadline(deadline);
   if (deps.limiters) {
     const verdict = await maySend(deps.limiters, ctx.queue, policy, pending.length, ctx.now());
     if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
@@ -220,6 +230,7 @@ async function deliverMessage(
       if (r.outcome === 'delivered' && !tx.nextHopDsn) relayed.push(results.at(-1)!);
     });
   }
+  session.setDeadline(undefined);
   const applied = applyOutcomes(
     message,
     results,
