@@ -21,7 +21,9 @@ export type RouteErrorCode =
   /** No MX/A/AAAA gave an address to connect to. */
   | 'ROUTE_NONE'
   /** An address literal like [300.1.1.1] that is not an IP address. */
-  | 'ROUTE_BAD_LITERAL';
+  | 'ROUTE_BAD_LITERAL'
+  /** The best host of the route is our own smtp-listener (mail loop). */
+  | 'ROUTE_LOOP';
 
 export type DeliveryErrorCode = DnsErrorCode | RouteErrorCode | SmtpClientErrorCode | 'TEST_DNS_SERVER';
 

@@ -17,6 +17,7 @@ import type { RouteErrorCode } from '../errors.js';
 import { RouteError } from '../errors.js';
 import type { AddressRecord, DnsOutcome, MxRecord } from '../dns/types.js';
 import { normalizeName } from '../dns/resolver.js';
+import { dropOwnHosts, type OwnListener } from './mail-loop.js';
 
 export interface RouteHost {
   /** The MX/host name (or the IP as written for literals and `[ip]` hosts). */
@@ -41,6 +42,8 @@ export interface RouteInput {
   domain: string;
   policy: Pick<DomainPolicy, 'smtp-hosts' | 'default-smtp-port' | 'bounce-upon-no-mx'> & Partial<Pick<DomainPolicy, 'mx-address-limit'>>;
   resolver: RouteResolver;
+  /** Our own smtp-listeners (mail-loop.ts): they and every host no better are dropped; none = no check. */
+  isOwn?: OwnListener;
   /** Random source in [0, 1) for shuffling equal preferences. Default Math.random. */
   random?: () => number;
 }
@@ -167,6 +170,12 @@ function addressLiteral(domain: string): string | 'bad' | undefined {
 }
 
 export async function route(input: RouteInput): Promise<RouteResult> {
+  const found = await routeHosts(input);
+  if (found.kind !== 'hosts' || input.isOwn === undefined) return found;
+  return dropOwnHosts(normalizeName(input.domain), found.hosts, input.isOwn);
+}
+
+async function routeHosts(input: RouteInput): Promise<RouteResult> {
   const domain = normalizeName(input.domain);
   const port = input.policy['default-smtp-port'];
   const literal = addressLiteral(domain);

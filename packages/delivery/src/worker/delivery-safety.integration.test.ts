@@ -1,7 +1,7 @@
 /**
- * Delivery safety with real sockets: bounded MX fan-out (mx-address-limit, mx-session-limit), a
- * bound on each attempt (smtp-attempt-timeout) against tarpits, and VMTA slot leases that are
- * renewed and taken again on reconnect.
+ * Delivery safety with real sockets: no delivery to our own listeners (mail loop), bounded MX
+ * fan-out (mx-address-limit, mx-session-limit), a bound on each attempt (smtp-attempt-timeout)
+ * against tarpits, and VMTA slot leases that are renewed and taken again on reconnect.
  */
 import net from 'node:net';
 import { Redis } from 'ioredis';
@@ -12,7 +12,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DnsResolver } from '../dns/resolver.js';
 import { startTestDnsServer, type TestDnsServer } from '../testing/test-dns-server.js';
-import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
+import { startReceiver, startSlowReceiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery, type RunningDelivery, type StartDeliveryOptions } from './delivery-service.js';
 
 const HOST = '127.0.0.10';
@@ -106,6 +106,34 @@ describe('delivery safety', () => {
     await t?.cleanup();
     redis?.disconnect();
     delivery = undefined;
+  });
+
+  describe('mail loop', () => {
+    it.each([
+      ['smtp-listener at that address', (port: number) => `smtp-listener ${HOST}:${port}`, (port: number) => [`smtp-hosts [${HOST}]:${port}`], 'loop.example'],
+      ['smtp-listener 0/0 (every local address)', (port: number) => `smtp-listener 0/0:${port}`, (port: number) => [`smtp-hosts [${HOST}]:${port}`], 'loop.example'],
+      ['an MX that points at our listener', (port: number) => `smtp-listener 0/0:${port}`, (port: number) => [`default-smtp-port ${port}`], 'loop-mx.example'],
+    ])('bounces (5.4.6) instead of connecting when the route is our own %s', async (_name, listener, route, domain) => {
+      const ours = await startReceiver({ host: HOST, startTls: false });
+      cleanups.push(() => ours.close());
+      const { store } = await start([listener(ours.port)], route(ours.port));
+      const { id } = await store.enqueue(message(`x@${domain}`));
+      await expect.poll(async () => (await store.get(id))?.recipients[0]?.state ?? 'gone', { timeout: 20_000 }).toBe('gone');
+      const [b] = await records('b');
+      expect(b).toMatch(/\b5\.4\.6\b/);
+      expect(b).toMatch(/mail loop: MX points to us/);
+      expect(ours.connections).toHaveLength(0);
+    });
+
+    it('still delivers to a better host when we are only a backup MX', async () => {
+      const ours = await startReceiver({ host: HOST, startTls: false });
+      const them = await startReceiver({ host: '127.0.0.11', startTls: false });
+      cleanups.push(() => ours.close(), () => them.close());
+      const { store } = await start([`smtp-listener ${HOST}:${ours.port}`], [`smtp-hosts [127.0.0.11]:${them.port}; [${HOST}]:${ours.port}`]);
+      await store.enqueue(message('x@backup.example'));
+      await expect.poll(() => them.messages.length, { timeout: 20_000 }).toBe(1);
+      expect(ours.connections).toHaveLength(0);
+    });
   });
 
   describe('bounded fan-out', () => {

@@ -15,6 +15,7 @@ import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
 import { selectSource, type OutboundSource } from '../stages/select-source.js';
 import type { SmtpSession } from '../smtp-client/smtp-session.js';
+import { ownListenersOf } from '../stages/mail-loop.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
 import { expiredOutcome } from './expiry.js';
 import { transactionDsn } from '../dsn/next-hop-params.js';
@@ -75,7 +76,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
         nextSlotWokenAt = now();
       }
       const messages = await deps.store.getMany(ids);
-      const routed = await route({ domain, policy, resolver: deps.resolver });
+      const routed = await route({ domain, policy, resolver: deps.resolver, isOwn: ownListenersOf(config) });
       for (const [i, message] of messages.entries()) {
         if (deps.stopping?.()) throw new HandBack();
         if (!message) {
