@@ -100,6 +100,13 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'backoff-max-smtp-out': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-to-normal-after': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-to-normal-after-delivery': `${DELIVERY}/worker/traffic-shaping.ts`,
+    'smtp-tls-verify-certificate': `${DELIVERY}/stages/tls-policy.ts`,
+    'smtp-tls-allow-tlsv1': `${DELIVERY}/stages/tls-policy.ts`,
+    'smtp-tls-allow-tlsv1.1': `${DELIVERY}/stages/tls-policy.ts`,
+    'smtp-tls-ca-file': `${DELIVERY}/smtp-client/connect.ts`,
+    'mx-address-limit': `${DELIVERY}/stages/route.ts`,
+    'mx-session-limit': `${DELIVERY}/smtp-client/connect.ts`,
+    'smtp-attempt-timeout': `${DELIVERY}/worker/token-processor.ts`,
   },
   'smtp-pattern-list': { reply: 'packages/config/src/policy/reply-patterns.ts' },
   'acct-file': {

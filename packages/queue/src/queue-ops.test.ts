@@ -128,6 +128,16 @@ describe('queue operations for delivery', () => {
     expect(await redis.scard(store.keys.queueInflight(q, 0))).toBe(0);
   });
 
+  it('records an attempt in which every recipient was deferred (no recipient final)', async () => {
+    const { id } = await store.enqueue(message(['d@alldeferred.example']));
+    const q = 'alldeferred.example/mta1';
+    await ops.claimDue(q, 0, Date.now(), 10);
+    const msg = (await store.get(id))!;
+    const left = await ops.recordOutcomes({ id, queue: q, slot: 0, recipients: [{ ...msg.recipients[0]!, state: 'queued', attempts: 1 }], notBefore: Date.now() + 600_000 });
+    expect(left).toBe(1);
+    expect((await store.get(id))?.recipients[0]?.attempts).toBe(1);
+  });
+
   it('wakes a token that sleeps until a recipient is due, but not one in retry mode', async () => {
     const q = 'sleep.example/mta1';
     await store.enqueue(message(['s@sleep.example']));

@@ -12,6 +12,17 @@ const domainScope = scope(
   {
     'use-starttls': d('boolean', 'Use STARTTLS when the MX offers it.', { 'x-default': 'yes' }),
     'require-starttls': d('boolean', 'Never send without TLS: defer when STARTTLS is absent or fails.', { 'x-default': 'no' }),
+    'smtp-tls-verify-certificate': d(
+      'boolean',
+      'Verify the MX certificate (a trusted CA, or smtp-tls-ca-file, and the MX host name): implies require-starttls; a certificate that fails defers the mail.',
+      { 'x-default': 'no' },
+    ),
+    'smtp-tls-ca-file': d('string', 'PEM file of the CA certificates that verify MX certificates (smtp-tls-verify-certificate) instead of the system CAs, e.g. a private CA.'),
+    'smtp-tls-allow-tlsv1': d('boolean', 'Allow TLS 1.0 (and 1.1) for outbound STARTTLS; by default TLS 1.2 is the minimum.', { 'x-default': 'no' }),
+    'smtp-tls-allow-tlsv1.1': d('boolean', 'Allow TLS 1.1 for outbound STARTTLS; by default TLS 1.2 is the minimum.', { 'x-default': 'no' }),
+    'mx-address-limit': d('integer', 'Addresses (of all MX hosts or smtp-hosts together, best first) tried per delivery attempt; 0 = no limit (Postfix smtp_mx_address_limit).', { 'x-default': '5' }),
+    'mx-session-limit': d('integer', 'Servers that greeted but failed (421, EHLO or TLS refused) tried per delivery attempt; 0 = no limit (Postfix smtp_mx_session_limit).', { 'x-default': '2' }),
+    'smtp-attempt-timeout': d('time-interval', 'Total time of one delivery attempt: connecting to the hosts of the route together and one message transaction; past it the connection is closed and the mail deferred.', { 'x-default': '10m' }),
     'smtp-hosts': d('host-list', 'Static routing instead of an MX lookup: commas = same preference, semicolons = next level.'),
     route: d('host-list', 'Deprecated alias of smtp-hosts.', { 'x-alias-of': 'smtp-hosts' }),
     'default-smtp-port': d('port', 'Port used for MX hosts.', { 'x-default': '25' }),

@@ -39,6 +39,8 @@ export interface ReceiverOptions {
   offerDsn?: boolean;
   /** Reply to the final dot this long after the message arrived (it is recorded at once). */
   replyDelayMs?: number;
+  /** Offer STARTTLS with this certificate and these TLS versions instead of the self-signed mx.test one. */
+  tls?: { key: string; cert: string; minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion; ciphers?: string };
 }
 
 export interface Receiver {
@@ -65,7 +67,8 @@ function testCertificate(): Promise<{ key: string; cert: string }> {
 const smtpError = (code: number, text: string): Error => Object.assign(new Error(text), { responseCode: code });
 
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
-  const { key, cert } = await testCertificate();
+  const { key, cert } = options.tls ?? (await testCertificate());
+  const versions = options.tls ? { ...(options.tls.minVersion ? { minVersion: options.tls.minVersion } : {}), ...(options.tls.maxVersion ? { maxVersion: options.tls.maxVersion } : {}), ...(options.tls.ciphers ? { ciphers: options.tls.ciphers } : {}) } : {};
   const connections: ReceivedConnection[] = [];
   const commands: string[] = [];
   const messages: ReceivedMessage[] = [];
@@ -98,7 +101,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     key,
     cert,
     ...(options.brokenTls ? { maxVersion: 'TLSv1.2' as const, ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' } : {}),
-    disabledCommands: options.startTls || options.brokenTls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...versions,
+    disabledCommands: options.startTls || options.brokenTls || options.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     authOptional: true,
     disableReverseLookup: true,
     closeTimeout: 1000,

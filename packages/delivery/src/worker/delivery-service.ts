@@ -41,6 +41,8 @@ export interface StartDeliveryOptions {
   recoverAfterMs?: number;
   /** An empty queue in normal mode without outcomes this long leaves the queue index (default QUEUE_RETIRE_IDLE_MS). */
   retireIdleMs?: number;
+  /** VMTA connection slot lease (default VMTA_LEASE_MS, renewed every third of it); tests shorten it. */
+  vmtaLeaseMs?: number;
 }
 
 export interface RunningDelivery {
@@ -82,7 +84,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const resolver = options.resolver ?? new DnsResolver(nameServers?.length ? { servers: nameServers } : {});
   const hostName = config.global.settings['host-name'] ?? os.hostname();
   const bounces = new BounceNotifier(store, { reportingMta: hostName, postmaster: config.global.settings.postmaster ?? `postmaster@${hostName}` });
-  const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix) };
+  const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
   const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, stopping: () => stopping, holder: options.holder };

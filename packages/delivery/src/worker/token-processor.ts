@@ -9,20 +9,21 @@ import type { Job } from 'bullmq';
 import { domainPolicy, type DomainPolicy, type VmtaConfig } from '@vmta/config';
 import { CLAIM_PAUSED, type RecipientRecord, type StoredMessage, type TokenData } from '@vmta/queue';
 import type { Logger } from 'pino';
-import { ConnectError } from '../smtp-client/errors.js';
-import { connect, smtpTimeoutsOf } from '../smtp-client/connect.js';
+import { ConnectError, SmtpClientError } from '../smtp-client/errors.js';
+import { connect, connectPolicyOf } from '../smtp-client/connect.js';
 import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
 import { selectSource, type OutboundSource } from '../stages/select-source.js';
 import type { SmtpSession } from '../smtp-client/smtp-session.js';
-import { tlsPolicyOf } from '../stages/tls-policy.js';
+import { ownListenersOf } from '../stages/mail-loop.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
 import { expiredOutcome } from './expiry.js';
 import { transactionDsn } from '../dsn/next-hop-params.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
-import { holderId, mayConnect, maySend, releaseConnection } from './limits.js';
+import { holderId, mayConnect, maySend, releaseConnection, VmtaLease } from './limits.js';
 import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
+import { tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
 import { QueueShaping } from './traffic-shaping.js';
@@ -33,6 +34,8 @@ import { HandBack, LimitWait, QueueFailure, sleep, sleepOrRethrow } from './toke
 interface OpenSession {
   session: SmtpSession;
   holder: string;
+  /** The VMTA slot, renewed while the session lives (with limiters). */
+  lease?: VmtaLease;
 }
 
 /** Runs a token; with a slot holder (deps.holder), the run holds its slot until it ends (slot-hold.ts). */
@@ -96,7 +99,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         nextSlotWokenAt = now();
       }
       const messages = await deps.store.getMany(ids);
-      const routed = await route({ domain, policy, resolver: deps.resolver });
+      const routed = await route({ domain, policy, resolver: deps.resolver, isOwn: ownListenersOf(config) });
       for (const [i, message] of messages.entries()) {
         if (deps.stopping?.()) throw new HandBack();
         await assertStillHeld(ops, deps.holder, hold, queue, slot, now());
@@ -129,7 +132,8 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
     await Promise.all(
       [...sessions.values()].map(async (s) => {
         await s.session.close().catch(() => undefined);
-        if (deps.limiters) await releaseConnection(deps.limiters, vmta, s.holder).catch(() => undefined);
+        if (s.lease) await s.lease.release();
+        else if (deps.limiters) await releaseConnection(deps.limiters, vmta, s.holder).catch(() => undefined);
       }),
     );
   }
@@ -201,29 +205,39 @@ async function deliverMessage(
   const source: OutboundSource = selectSource(ctx.config, ctx.vmta, pending[0]!.address, { localIps: deps.localIps });
   const key = `${source.ip ?? '*'}|${source.hostName}`;
   let open = sessions.get(key);
-  if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection'])) {
+  // smtp-attempt-timeout: connecting (every host together) and this message's transaction.
+  const deadline = policy['smtp-attempt-timeout'] > 0 ? Date.now() + policy['smtp-attempt-timeout'] : undefined;
+  if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection']) || open.lease?.lost) {
     const holder = open?.holder ?? holderId(ctx.queue, ctx.slot, key);
     await open?.session.close().catch(() => undefined);
+    // A reconnect is a new connection: its slot goes back and is asked for again (max-smtp-out, max-connect-rate).
+    await open?.lease?.release();
     sessions.delete(key);
-    if (deps.limiters && !open) {
+    let lease: VmtaLease | undefined;
+    if (deps.limiters) {
       const verdict = await mayConnect(deps.limiters, ctx.config, { queue: ctx.queue, vmta: ctx.vmta, holder, policy, now: ctx.now() });
       if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
+      lease = new VmtaLease(deps.limiters, ctx.vmta, holder);
     }
     try {
-      const session = await connect({ host: hosts, source, tlsPolicy: tlsPolicyOf(policy), timeouts: smtpTimeoutsOf(policy), logger: ctx.log });
-      open = { session, holder };
+      const session = await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log });
+      open = { session, holder, ...(lease ? { lease } : {}) };
     } catch (err) {
-      if (deps.limiters) await releaseConnection(deps.limiters, ctx.vmta, holder).catch(() => undefined);
+      await lease?.release();
       if (err instanceof ConnectError) {
+        const tlsRefused = tlsRequiredOutcome(err, connectPolicyOf(policy).tlsPolicy);
+        if (tlsRefused) await finishSame(deps, message, { queue: ctx.queue, slot: ctx.slot, run: ctx.run }, pending, tlsRefused, policy, ctx.now());
         // Greeting, EHLO and STARTTLS replies meet the smtp-pattern-list too.
         const deferred = await ctx.shaping.apply(ctx.shaping.hitsOfConnectError(err), ctx.now());
         throw deferred ?? new QueueFailure(err.message);
       }
+      if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
       throw err;
     }
     sessions.set(key, open);
   }
   const session = open.session;
+  session.setDeadline(deadline);
   if (deps.limiters) {
     const verdict = await maySend(deps.limiters, ctx.queue, policy, pending.length, ctx.now());
     if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
@@ -246,6 +260,7 @@ async function deliverMessage(
       if (d.result.outcome === 'delivered' && !d.nextHopDsn) relayed.push(d);
     }
   }
+  session.setDeadline(undefined);
   const applied = applyOutcomes(
     message,
     results,
