@@ -98,6 +98,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'backoff-max-msg-rate': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-retry-after': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-max-smtp-out': `${DELIVERY}/stages/backoff-policy.ts`,
+    'backoff-max-msg-per-connection': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-to-normal-after': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-to-normal-after-delivery': `${DELIVERY}/worker/traffic-shaping.ts`,
     'smtp-tls-verify-certificate': `${DELIVERY}/stages/tls-policy.ts`,

@@ -48,6 +48,7 @@ const domainScope = scope(
     'backoff-max-msg-rate': d('rate', 'max-msg-rate while the queue is in backoff mode.'),
     'backoff-retry-after': d('time-interval-list', 'retry-after while the queue is in backoff mode.'),
     'backoff-max-smtp-out': d('integer', 'max-smtp-out while the queue is in backoff mode.'),
+    'backoff-max-msg-per-connection': d('integer', 'max-msg-per-connection while the queue is in backoff mode (0 = unlimited).'),
     'backoff-to-normal-after': d('time-interval', 'Return to normal mode after this long in backoff.'),
     'backoff-to-normal-after-delivery': d('boolean', 'Return to normal mode after a successful delivery.'),
     'queue-priority': d('integer', 'Share of delivery capacity, 0 to 100.', { 'x-default': '50', maximum: 100 }),

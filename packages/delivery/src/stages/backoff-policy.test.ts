@@ -14,6 +14,12 @@ describe('backoff policy', () => {
     expect(b['retry-after']).toEqual(p['backoff-retry-after']);
   });
 
+  it('replaces max-msg-per-connection with backoff-max-msg-per-connection in backoff', () => {
+    const p = policyOf(['max-msg-per-connection 100', 'backoff-max-msg-per-connection 5']);
+    expect(effectivePolicy(p, false)['max-msg-per-connection']).toBe(100);
+    expect(effectivePolicy(p, true)['max-msg-per-connection']).toBe(5);
+  });
+
   it('keeps the normal limits that have no backoff value', () => {
     const p = policyOf(['max-smtp-out 10']);
     expect(effectivePolicy(p, true)['max-smtp-out']).toBe(10);

@@ -1,7 +1,8 @@
 /**
  * Stage "backoff policy": the limits a queue works under in backoff mode. Pure. PowerMTA
- * §3.3.10: backoff-max-msg-rate, backoff-max-smtp-out and backoff-retry-after replace
- * max-msg-rate, max-smtp-out and retry-after while the queue is in backoff; one that is not
+ * §3.3.10: backoff-max-msg-rate, backoff-max-smtp-out, backoff-max-msg-per-connection and
+ * backoff-retry-after replace max-msg-rate, max-smtp-out, max-msg-per-connection and retry-after
+ * while the queue is in backoff; one that is not
  * set leaves the normal limit in force.
  */
 import type { DomainPolicy } from '@vmta/config';
@@ -11,11 +12,13 @@ export function effectivePolicy(policy: DomainPolicy, inBackoff: boolean): Domai
   const rate = policy['backoff-max-msg-rate'];
   const smtpOut = policy['backoff-max-smtp-out'];
   const retry = policy['backoff-retry-after'];
+  const perConnection = policy['backoff-max-msg-per-connection'];
   return {
     ...policy,
     ...(rate !== undefined && rate !== null ? { 'max-msg-rate': rate } : {}),
     ...(smtpOut !== undefined && smtpOut !== null ? { 'max-smtp-out': Math.max(1, smtpOut) } : {}),
     ...(retry !== undefined && retry !== null ? { 'retry-after': retry } : {}),
+    ...(perConnection !== undefined && perConnection !== null ? { 'max-msg-per-connection': perConnection } : {}),
   };
 }
 
