@@ -64,6 +64,27 @@ describe('vmta show queues, pause, resume, retry', () => {
     expect(vmta('pause', 'big.example/mta1').status).toBe(2);
   });
 
+  it('puts a queue into backoff and back with vmta set queue --mode, and shows why', async () => {
+    const ops = new QueueOps(redis, t.prefix.slice(0, -1));
+    const b = vmta('set', 'queue', '--mode=backoff', 'big.example/mta1');
+    expect(b.status).toBe(0);
+    expect(b.stdout).toBe('big.example/mta1: backoff\n');
+    expect(vmta('set', 'queue', '--mode=backoff', 'big.example/mta1').stdout).toBe('big.example/mta1: backoff (unchanged)\n');
+    const rows = JSON.parse(vmta('show', 'queues', '--json').stdout) as Array<Record<string, unknown>>;
+    expect(rows[0]).toMatchObject({ queue: 'big.example/mta1', mode: 'backoff', backoff: { reason: 'set by the operator', rule: '' } });
+    expect(Date.parse((rows[0]!.backoff as { since: string }).since)).toBeGreaterThan(Date.now() - 60_000);
+    const lines = vmta('show', 'queues').stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/BOUNCED\s+BACKOFF$/);
+    expect(lines[1]).toMatch(/backoff .*operator since .*: set by the operator$/);
+    // a failure while in backoff: retry mode; leaving retry returns to backoff, not to normal
+    await ops.enterRetry('big.example/mta1', Date.now() + 3_600_000);
+    expect((await ops.state('big.example/mta1')).mode).toBe('retry');
+    expect(vmta('retry', 'queue', 'big.example/mta1').stdout).toBe('big.example/mta1: backoff\n');
+    expect(vmta('set', 'queue', '--mode=normal', 'big.example/mta1').stdout).toBe('big.example/mta1: normal\n');
+    expect((await ops.state('big.example/mta1')).backoff).toBeUndefined();
+    expect(vmta('set', 'queue', '--mode=paused', 'big.example/mta1').status).toBe(2);
+  });
+
   it('says so and exits 69 when Redis cannot be reached', () => {
     env = { ...env, REDIS_URL: 'redis://127.0.0.1:1' };
     const r = vmta('show', 'queues');

@@ -40,7 +40,7 @@ describe('a delivery process that lost its locks while its transactions went on'
     const receiver = await startReceiver({
       host: '127.0.0.10',
       startTls: false,
-      dataDelayMs: 300,
+      replyDelayMs: 300,
       // Each recipient of the b domains is deferred at its first attempt: it stays queued a while.
       rcptReply: (a) => (a.includes('@b') && !deferredOnce.has(a) ? (deferredOnce.add(a), [451, '4.2.0 try again']) : undefined),
     });

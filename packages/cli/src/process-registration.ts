@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 
 export interface Registered {
   id: string;
+  /** When the last heartbeat Redis acknowledged was sent (ms). */
+  lastBeatAt(): number | undefined;
   update(serves: { vmtas: string[]; listeners: string[] }): Promise<void>;
   close(): Promise<void>;
 }
@@ -26,17 +28,19 @@ export async function registerThisProcess(
   role: ProcessRole,
   serves: { vmtas: string[]; listeners: string[] },
   log: Logger,
+  id?: string,
 ): Promise<Registered | undefined> {
   const redis = createRedis(redisUrl, 'delivery', { maxRetriesPerRequest: 1 });
   redis.on('error', (err: Error) => log.debug({ event: 'registry-redis-error', err: err.message }, 'process registry: redis error'));
   try {
     const registration = await registerProcess(
       redis,
-      { role, version: cliVersion(), ...serves },
+      { role, version: cliVersion(), ...serves, ...(id ? { id } : {}) },
       { prefix: process.env.VMTA_PREFIX, onError: (err) => log.warn({ event: 'heartbeat-failed', err: err.message }, 'process registry: heartbeat failed') },
     );
     return {
       id: registration.id,
+      lastBeatAt: () => registration.lastBeatAt,
       async update(changes) {
         await registration.update(changes).catch((err: Error) => log.warn({ event: 'registry-update-failed', err: err.message }, 'process registry: could not update'));
       },

@@ -5,6 +5,7 @@ import { deleteCommand } from './commands/delete.js';
 import { schemaCommand } from './commands/schema.js';
 import { queueAction } from './commands/queues.js';
 import { reloadCommand } from './commands/reload.js';
+import { setCommand } from './commands/set.js';
 import { showCommand } from './commands/show.js';
 import { startCommand } from './commands/start.js';
 
@@ -16,6 +17,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   pause: { run: (a) => queueAction('pause', a), help: 'pause queue DOMAIN/VMTA   hold the mail of a queue (*/mta1 allowed)' },
   resume: { run: (a) => queueAction('resume', a), help: 'resume queue DOMAIN/VMTA   release a paused queue' },
   retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN/VMTA   leave retry mode now' },
+  set: { run: setCommand, help: 'set queue --mode=backoff|normal DOMAIN/VMTA   put a queue into backoff mode (backoff-* limits) or back to normal' },
   reload: { run: reloadCommand, help: 'reload   every running process re-reads its configuration (SIGHUP does it for one)' },
   delete: { run: deleteCommand, help: 'delete --queue DOMAIN/VMTA [--dsn]   delete the mail of a queue (*/mta1 allowed); --dsn tells the senders' },
   show: {

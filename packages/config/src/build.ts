@@ -17,10 +17,10 @@ import {
   unsupportedReason,
   type DirectiveDef,
 } from './schema/access.js';
-import { notAppliedReason } from './schema/not-applied.js';
+import { notAppliedReason, notAppliedReplyActions } from './schema/not-applied.js';
 import type { ScopeName } from './schema/schema.js';
 import { suggest } from './suggest.js';
-import { tokenize, valueTypes, ValueError, type CidrValue, type DomainPattern, type ListenerAddress, type ValueTypeName } from './values/index.js';
+import { tokenize, valueTypes, ValueError, type CidrValue, type DomainPattern, type ListenerAddress, type ReplyPattern, type ValueTypeName } from './values/index.js';
 
 type AnyStanza = Stanza<ScopeName> & { domains?: DomainStanza[] };
 
@@ -163,6 +163,12 @@ class Builder {
     }
     const notYet = value === null ? undefined : notAppliedReason(stanza.scope, def.name);
     if (notYet !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${def.name} ${frame.label}: not applied yet (${notYet}); ignored`);
+    if (def.type === 'reply-pattern' && value !== null) {
+      for (const { action } of (value as ReplyPattern).actions) {
+        const why = notAppliedReplyActions[action];
+        if (why !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${action} in ${def.name} ${frame.label}: not applied yet (${why}); ignored`);
+      }
+    }
     setValue(stanza, def, value, origin);
   }
 

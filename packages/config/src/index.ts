@@ -9,6 +9,7 @@ export { directiveDef, directiveNames, scopeNames, type DirectiveDef } from './s
 export * from './policy/domain-policy.js';
 export * from './policy/source-policy.js';
 export * from './policy/vmta.js';
+export * from './policy/reply-patterns.js';
 export { DEFAULT_ORIGIN } from './policy/defaults.js';
 export type { Resolved } from './policy/merge.js';
 export { summarize } from './summary.js';

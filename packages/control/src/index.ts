@@ -7,6 +7,7 @@ export * from './cluster.js';
 export * from './queue-ref.js';
 export * from './actions/select-queues.js';
 export * from './actions/queue-mode.js';
+export * from './actions/backoff-mode.js';
 export * from './actions/delete-queue.js';
 export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';

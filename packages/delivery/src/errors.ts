@@ -21,7 +21,9 @@ export type RouteErrorCode =
   /** No MX/A/AAAA gave an address to connect to. */
   | 'ROUTE_NONE'
   /** An address literal like [300.1.1.1] that is not an IP address. */
-  | 'ROUTE_BAD_LITERAL';
+  | 'ROUTE_BAD_LITERAL'
+  /** The best host of the route is our own smtp-listener (mail loop). */
+  | 'ROUTE_LOOP';
 
 export type DeliveryErrorCode = DnsErrorCode | RouteErrorCode | SmtpClientErrorCode | 'TEST_DNS_SERVER';
 
@@ -65,6 +67,8 @@ export class RouteError extends DeliveryError {
 
 /** Codes of the SMTP client's errors (classes in smtp-client/errors.ts). */
 export type SmtpClientErrorCode =
+  /** smtp-tls-ca-file could not be read. */
+  | 'CONNECT_CA_FILE'
   /** The VMTA named for delivery is not in the config. */
   | 'SOURCE_UNKNOWN_VMTA'
   /** The VMTA has no smtp-source-host usable for outbound connections (only ranges). */

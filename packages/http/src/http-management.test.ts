@@ -200,6 +200,20 @@ describe('management HTTP server', () => {
     expect((await call('/reload', 'POST')).status).toBe(403);
   });
 
+  it('lets an operator set backoff mode and back, and shows it in GET /queues and /metrics', async () => {
+    const { logger, lines } = captureLogger();
+    const call = await serve(config('http-access 127.0.0.1 operator'), logger);
+    const path = (m: string) => `/queues/${encodeURIComponent('small.example/mta1')}/mode/${m}`;
+    expect(await (await call(path('backoff'), 'POST')).json()).toEqual({ queue: 'small.example/mta1', mode: 'backoff' });
+    const rows = (await (await call('/queues', 'GET')).json()) as Array<{ queue: string; mode: string; backoff?: { reason: string } }>;
+    expect(rows.find((r) => r.queue === 'small.example/mta1')).toMatchObject({ mode: 'backoff', backoff: { reason: 'set by the operator', rule: '' } });
+    const metrics = await (await call('/metrics', 'GET')).text();
+    expect(metrics).toMatch(/vmta_queue_backoff\{queue="small\.example\/mta1",domain="small\.example",vmta="mta1"\} 1/);
+    expect(await (await call(path('normal'), 'POST')).json()).toEqual({ queue: 'small.example/mta1', mode: 'normal' });
+    expect((await call(`/queues/${encodeURIComponent('small.example/mta1')}/mode/paused`, 'POST')).status).toBe(404);
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'http-queue-mode', queue: 'small.example/mta1', mode: 'backoff', changed: true }));
+  });
+
   it('takes the first matching http-access line from the top', async () => {
     const call = await serve(config('http-access 127.0.0.1 none', 'http-access 127.0.0.0/8 admin'));
     expect((await call('/status')).status).toBe(403);

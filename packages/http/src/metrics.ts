@@ -29,6 +29,7 @@ export function metricsRegistry(snapshot: Omit<MetricsSnapshot, 'latency'>): Reg
   const oldest = gauge('vmta_queue_oldest_age_seconds', 'Age of the oldest message of the queue.', QUEUE_LABELS);
   const paused = gauge('vmta_queue_paused', '1 when the queue is paused by an operator.', QUEUE_LABELS);
   const retrying = gauge('vmta_queue_retry', '1 when the queue is in retry mode.', QUEUE_LABELS);
+  const backingOff = gauge('vmta_queue_backoff', '1 when the queue is in backoff mode (backoff-* limits apply), also while retry or a pause hide it.', QUEUE_LABELS);
   const queueDelivered = counter('vmta_queue_delivered_total', 'Recipients delivered from the queue.', QUEUE_LABELS);
   const queueBounced = counter('vmta_queue_bounced_total', 'Recipients bounced from the queue.', QUEUE_LABELS);
   for (const r of snapshot.rows) {
@@ -39,6 +40,7 @@ export function metricsRegistry(snapshot: Omit<MetricsSnapshot, 'latency'>): Reg
     oldest.set(labels, r.oldestAgeSeconds);
     paused.set(labels, r.mode === 'paused' ? 1 : 0);
     retrying.set(labels, r.mode === 'retry' ? 1 : 0);
+    backingOff.set(labels, r.backoff ? 1 : 0);
     queueDelivered.inc(labels, r.delivered);
     queueBounced.inc(labels, r.bounced);
   }

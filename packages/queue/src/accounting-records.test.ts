@@ -25,8 +25,11 @@ describe('accounting records', () => {
     const attempt = { dsnStatus: '4.4.1', dsnDiag: 'no answer', bounceCat: 'no-answer-from-host', queue: 'example.com/mta1' };
     const record = deliveryRecord(stored, recipient, { ...attempt, outcome: 'deferred' }, '2026-01-01T00:00:02.000Z');
     const fields = serializeRecord(record).filter((_, i) => i % 2 === 0);
-    expect(fields).toEqual(DELIVERY_FIELDS.filter((f) => !['dsnMta', 'dlvType', 'dlvEsmtpAvailable'].includes(f)));
+    expect(fields).toEqual(DELIVERY_FIELDS.filter((f) => !['dsnMta', 'dlvType', 'dlvEsmtpAvailable', 'replyPattern'].includes(f)));
     expect([record.type, record.dsnAction, record.timeQueued, record.dlvSize]).toEqual(['t', 'delayed', '2026-01-01T00:00:00.000Z', 1]);
+    // an smtp-pattern-list rule that matched the reply is named last
+    const named = serializeRecord(deliveryRecord(stored, recipient, { ...attempt, outcome: 'bounced', replyPattern: 'pmta.conf:12' }, '2026-01-01T00:00:02.000Z'));
+    expect(named.slice(-2)).toEqual(['replyPattern', 'pmta.conf:12']);
     expect(deliveryRecord(stored, recipient, { ...attempt, outcome: 'bounced' }, '').type).toBe('b');
     expect(deliveryRecord(stored, recipient, { ...attempt, outcome: 'delivered' }, '').dsnAction).toBe('relayed');
   });

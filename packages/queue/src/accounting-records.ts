@@ -21,6 +21,7 @@ export const DELIVERY_FIELDS = [
   'type', 'timeLogged', 'timeQueued', 'orig', 'rcpt', 'orcpt', 'dsnAction', 'dsnStatus', 'dsnDiag',
   'dsnMta', 'bounceCat', 'srcType', 'srcMta', 'dlvType', 'dlvSourceIp', 'dlvDestinationIp', 'dlvEsmtpAvailable',
   'dlvSize', 'vmta', 'jobId', 'envId', 'queue', 'vmtaPool', 'dlvTlsProtocol', 'dlvTlsCipher', 'rcvSmtpUser',
+  'replyPattern',
 ] as const;
 
 /** Fields of f (feedback loop) records: not produced yet; a minimal list until they are. */
@@ -79,6 +80,8 @@ export interface DeliveryRecord {
   dlvTlsProtocol: string | undefined;
   dlvTlsCipher: string | undefined;
   rcvSmtpUser: string | undefined;
+  /** The smtp-pattern-list rule (file:line) that matched the reply, if one did (not a PowerMTA field). */
+  replyPattern?: string;
 }
 
 /** An `f` record (feedback loop report): not produced yet. */
@@ -139,6 +142,8 @@ export interface DeliveryAttempt {
   sourceIp?: string;
   destinationIp?: string;
   tls?: { protocol: string; cipher: string };
+  /** The smtp-pattern-list rule (file:line) that matched the reply. */
+  replyPattern?: string;
 }
 
 const DSN_ACTION = { delivered: 'relayed', bounced: 'failed', deferred: 'delayed' } as const satisfies Record<DeliveryOutcome, DeliveryRecord['dsnAction']>;
@@ -169,6 +174,7 @@ export function deliveryRecord(message: StoredMessage, recipient: RecipientRecor
     dlvTlsProtocol: attempt.tls?.protocol,
     dlvTlsCipher: attempt.tls?.cipher,
     rcvSmtpUser: message.source.authUser,
+    ...(attempt.replyPattern !== undefined ? { replyPattern: attempt.replyPattern } : {}),
   };
 }
 

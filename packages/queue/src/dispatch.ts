@@ -37,6 +37,8 @@ export interface TokenData extends QueueRef {
   dsn?: boolean;
   /** purge: mail received up to this time (ms) goes, mail that arrived after the request stays. */
   before?: number;
+  /** purge for a bounce-queue rule of an smtp-pattern-list: bounce with this reply, naming the rule (file:line). */
+  bounce?: { code: number; response: string; rule: string };
 }
 
 /** A delete request as queued for delivery processes. */
@@ -168,12 +170,12 @@ export class Dispatcher {
    * (see packages/delivery/src/worker/purge.ts). Any delivery process takes it:
    * deleting needs no source address.
    */
-  async purge(ref: QueueRef, options: { dsn: boolean; before?: number }): Promise<PurgeRequest> {
+  async purge(ref: QueueRef, options: { dsn: boolean; before?: number; bounce?: TokenData['bounce'] }): Promise<PurgeRequest> {
     const n = await this.redis.incr(this.keys.purgeSequence());
     const slot = purgeSlot(n);
     const before = options.before ?? Date.now();
     const jobId = `p!${encodeURIComponent(ref.queue)}!${n}`;
-    const data: TokenData = { queue: ref.queue, domain: ref.domain, vmta: ref.vmta, slot, kind: 'purge', dsn: options.dsn, before };
+    const data: TokenData = { queue: ref.queue, domain: ref.domain, vmta: ref.vmta, slot, kind: 'purge', dsn: options.dsn, before, ...(options.bounce ? { bounce: options.bounce } : {}) };
     await this.bull.add(`${ref.queue} delete`, data, { jobId });
     return { jobId, slot, before };
   }

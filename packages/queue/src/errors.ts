@@ -8,3 +8,18 @@ export class QueueUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A token run no longer holds its connection slot: its process was silent past the recovery bound
+ * and another process gave the slot's mail back. The run must stop at once, writing nothing more.
+ */
+export class SlotLostError extends Error {
+  override readonly name = 'SlotLostError';
+  readonly code = 'SLOT_LOST';
+  constructor(
+    readonly queue: string,
+    readonly slot: number,
+  ) {
+    super(`connection slot ${slot} of ${queue} was taken back from this run`);
+  }
+}

@@ -15,3 +15,4 @@ export * from './minute-counters.js';
 export * from './process-registry.js';
 export * from './queue-index.js';
 export * from './latency.js';
+export * from './slot-holders.js';

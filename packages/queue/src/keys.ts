@@ -35,6 +35,14 @@ export class Keys {
     return `${this.prefix}:{q:${queue}}:inflight:${slot}`;
   }
   /**
+   * Hash of the token run holding a connection slot of a queue: `process` (its process id in the
+   * registry) and `run` (the BullMQ lock token of the run). Scripts that act for the slot check it,
+   * so a run whose slot was taken from it (its process went silent) writes nothing more.
+   */
+  queueSlotHolder(queue: string, slot: number): string {
+    return `${this.prefix}:{q:${queue}}:holder:${slot}`;
+  }
+  /**
    * Present (with a TTL) while a token of the queue is awake: waiting to run, or running and
    * still finding mail. An enqueue that sees it skips the wake; the token's empty claim
    * deletes it atomically, so mail queued after that always wakes a token.
@@ -58,9 +66,13 @@ export class Keys {
   bullPrefix(): string {
     return `${this.prefix}:bull`;
   }
-  /** Set of every queue name that has held mail. */
+  /** Set of the queue names that hold mail, or did within QUEUE_RETIRE_IDLE_MS (retireQueue takes idle ones out). */
   queueIndex(): string {
     return `${this.prefix}:queues`;
+  }
+  /** Present while one delivery process runs the sweep that retires idle queues (the others skip it). */
+  retireSweepLock(): string {
+    return `${this.prefix}:retire-sweep`;
   }
   /** Stream of accounting events (r, d, b, t records). */
   accounting(): string {
@@ -89,6 +101,10 @@ export class Keys {
   /** JSON record of one process (role, host, pid, VMTAs served...), expiring if it stops heart-beating. */
   processRecord(id: string): string {
     return `${this.prefix}:proc:${id}`;
+  }
+  /** Set of the slots a process holds now (JSON {queue, domain, vmta, slot, run}): where recovery looks when it goes silent. */
+  processSlots(id: string): string {
+    return `${this.prefix}:proc:${id}:slots`;
   }
   /** Hash of one minute's counters (received, delivered, bounced, deferred); `epochMinute` = ms / 60000. */
   minuteCounters(epochMinute: number): string {

@@ -37,6 +37,18 @@ export interface ProcessRow extends ProcessInfo {
 export const HEARTBEAT_MS = 5_000;
 /** Missed heartbeats after which a process shows as not alive. */
 export const MISSED_HEARTBEATS = 3;
+/**
+ * A delivery process silent this long (two missed heartbeats) loses the connection slots it holds:
+ * another process gives their mail back (see docs/design/queues.md, Crash).
+ */
+export const SLOT_RECOVERY_AFTER_MS = 2 * HEARTBEAT_MS;
+/**
+ * A token run starts a message without asking Redis only while its process's last heartbeat (as
+ * acknowledged) was sent less than this long ago (one interval): 5 s short of
+ * SLOT_RECOVERY_AFTER_MS, so no recovery can have taken its slot yet. Past it (a heartbeat late or
+ * failing), the run asks Redis whether it still holds the slot before each message.
+ */
+export const SEND_WHILE_BEAT_WITHIN_MS = SLOT_RECOVERY_AFTER_MS - 5_000;
 /** A silent process is listed (as not alive) this long, then forgotten. */
 export const PRUNE_AFTER_MS = 10 * 60_000;
 
@@ -66,6 +78,7 @@ export class ProcessRegistration {
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<void> | undefined;
   private stopped = false;
+  private beatAt: number | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -78,6 +91,11 @@ export class ProcessRegistration {
     return this.info.id;
   }
 
+  /** When the last heartbeat Redis acknowledged was sent (this process's clock, ms); undefined before the first. */
+  get lastBeatAt(): number | undefined {
+    return this.beatAt;
+  }
+
   /** One round trip: the last-seen time and the record's lease. A heartbeat still on the wire is shared, not repeated. */
   heartbeat(): Promise<void> {
     this.pending ??= this.beat().finally(() => {
@@ -88,6 +106,7 @@ export class ProcessRegistration {
 
   private async beat(): Promise<void> {
     if (this.stopped) return;
+    const at = this.options.now();
     const results = await this.redis
       .multi()
       .zadd(this.keys.processIndex(), this.options.now(), this.info.id)
@@ -95,14 +114,17 @@ export class ProcessRegistration {
       .exec();
     // The record expired (Redis was away longer than pruneAfterMs, or someone pruned it): write it again.
     if (results?.[1]?.[1] === 0 && !this.stopped) await this.writeRecord();
+    else if (results?.every(([err]) => !err)) this.beatAt = at;
   }
 
   private async writeRecord(): Promise<void> {
-    await this.redis
+    const at = this.options.now();
+    const results = await this.redis
       .multi()
       .set(this.keys.processRecord(this.info.id), JSON.stringify(this.info), 'PX', this.options.pruneAfterMs)
-      .zadd(this.keys.processIndex(), this.options.now(), this.info.id)
+      .zadd(this.keys.processIndex(), at, this.info.id)
       .exec();
+    if (results?.every(([err]) => !err)) this.beatAt = at;
   }
 
   /** What the process serves changed (a reload): the record says so from now on. */

@@ -1,4 +1,4 @@
-/** The index of queue names: every queue that has held mail (the enqueue script adds to it). */
+/** The index of queue names: every queue that holds mail or did lately (the enqueue script adds to it, retireQueue takes idle ones out). */
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 

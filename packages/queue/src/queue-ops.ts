@@ -2,17 +2,30 @@
  * What delivery does to a queue, each step atomic in Redis: claim due
  * messages for a connection slot, give back what a dead worker held, record
  * per-recipient outcomes (and drop the message once every recipient is final),
- * and the queue's mode (normal | retry | paused).
+ * and the queue's mode (normal | retry | backoff | paused).
  */
 import type { Redis } from 'ioredis';
 import { serializeRecord, type DeliveryRecord } from './accounting-records.js';
+import { SlotLostError } from './errors.js';
 import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute } from './minute-counters.js';
-import { scripts, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
+import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
+import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
 
-export type QueueMode = 'normal' | 'retry' | 'paused';
+export type QueueMode = 'normal' | 'retry' | 'backoff' | 'paused';
+
+/** Why a queue is in backoff (kept while retry or a pause hide it), see scripts/backoff-mode.ts. */
+export interface BackoffState {
+  since: number;
+  /** backoff-to-normal-after: back to normal at this time. */
+  until?: number;
+  /** The reply that matched, or who set it ("operator"). */
+  reason: string;
+  /** The smtp-pattern-list rule, file:line ("" when the operator set it). */
+  rule: string;
+}
 
 export interface QueueState {
   mode: QueueMode;
@@ -23,6 +36,7 @@ export interface QueueState {
   delivered: number;
   bounced: number;
   deferred: number;
+  backoff?: BackoffState;
 }
 
 export interface QueueStats {
@@ -39,6 +53,7 @@ export interface QueueStats {
   delivered: number;
   bounced: number;
   retryAt?: number;
+  backoff?: BackoffState;
 }
 
 export interface OutcomeBatch {
@@ -51,6 +66,8 @@ export interface OutcomeBatch {
   notBefore?: number;
   /** Accounting records (d, b, t) to append. */
   accounting?: readonly DeliveryRecord[];
+  /** The token run holding the slot: nothing is written once it lost the slot (SlotLostError). */
+  run?: string;
   /** For the latency histogram: the VMTA and time from receipt (ms) of the recipients delivered now. */
   delivered?: { vmta: string; afterMs: number };
 }
@@ -77,7 +94,8 @@ export class QueueOps {
   }
 
   private slotKeys(queue: string, slot: number): SlotKeys {
-    return { ready: this.keys.queueReady(queue), inflight: this.keys.queueInflight(queue, slot), state: this.keys.queueState(queue) };
+    const k = this.keys;
+    return { ready: k.queueReady(queue), inflight: k.queueInflight(queue, slot), state: k.queueState(queue), holder: k.queueSlotHolder(queue, slot) };
   }
 
   /** Moves up to `limit` messages whose time has come from the queue to the slot's in-flight set. */
@@ -88,31 +106,62 @@ export class QueueOps {
   /**
    * Claims the slot's share of the due mail: due / `spread` messages (the queue's connections),
    * at least one, at most `limit`. `remaining`: due messages left for other connections,
-   * CLAIM_PAUSED when the queue is paused (nothing is claimed then).
+   * CLAIM_PAUSED when the queue is paused (nothing is claimed then). With `run`: SlotLostError once
+   * that run no longer holds the slot.
    */
-  claimShare(queue: string, slot: number, now: number, limit: number, spread: number): Promise<ClaimedShare> {
-    return this.scripts.claimShare({ ...this.slotKeys(queue, slot), awake: this.keys.queueAwake(queue) }, now, limit, Math.max(1, spread));
+  async claimShare(queue: string, slot: number, now: number, limit: number, spread: number, run?: string): Promise<ClaimedShare> {
+    const share = await this.scripts.claimShare({ ...this.slotKeys(queue, slot), awake: this.keys.queueAwake(queue) }, now, limit, Math.max(1, spread), run);
+    if (share.remaining === SLOT_LOST) throw new SlotLostError(queue, slot);
+    return share;
   }
 
-  /** Gives back what a slot held (its previous holder died, or it stops early): due at `now`. */
-  requeueInflight(queue: string, slot: number, now: number): Promise<number> {
-    return this.scripts.requeue(this.slotKeys(queue, slot), now);
+  /** Gives back what a slot held (its previous holder died, or it stops early): due at `now`. With `run`: SlotLostError once that run no longer holds the slot. */
+  async requeueInflight(queue: string, slot: number, now: number, run?: string): Promise<number> {
+    const n = await this.scripts.requeue(this.slotKeys(queue, slot), now, run);
+    if (n === SLOT_LOST) throw new SlotLostError(queue, slot);
+    return n;
+  }
+
+  /** Whether `run` still holds the slot. */
+  async holds(queue: string, slot: number, run: string): Promise<boolean> {
+    return (await this.r.hget(this.keys.queueSlotHolder(queue, slot), 'run')) === run;
   }
 
   /**
-   * What a token does first, in one round trip (a pipeline, in this order): gives back what its slot
-   * held (requeueInflight), then reads the queue's state and the receipt time of its oldest message.
+   * A run lets go of its slot (it ended); with `giveBack`, recovery takes the slot from a run whose
+   * process went silent and its in-flight mail goes back to ready. False when `run` did not hold it.
    */
-  async startToken(queue: string, slot: number, now: number): Promise<{ state: QueueState; oldest: number | undefined }> {
+  async releaseSlot(queue: string, slot: number, run: string, now: number, giveBack: boolean): Promise<boolean> {
+    return (await this.scripts.releaseSlot(this.slotKeys(queue, slot), now, run, giveBack)) !== SLOT_LOST;
+  }
+
+  /**
+   * What a token does first, in one round trip (a pipeline, in this order): with a holder, lists the
+   * slot under its process (where recovery looks if the process goes silent) and records the run as
+   * the slot's holder (takeSlot); gives back what its slot held, then reads the queue's state and
+   * the receipt time of its oldest message.
+   */
+  async startToken(
+    queue: string,
+    slot: number,
+    now: number,
+    holder?: { processId: string; run: string; entry: string },
+  ): Promise<{ state: QueueState; oldest: number | undefined }> {
     const k = this.keys;
     const pipeline = this.r.pipeline();
-    this.scripts.on(pipeline).requeue(this.slotKeys(queue, slot), now);
+    if (holder) {
+      pipeline.sadd(k.processSlots(holder.processId), holder.entry);
+      this.scripts.on(pipeline).takeSlot(this.slotKeys(queue, slot), now, holder.run, holder.processId);
+    } else {
+      this.scripts.on(pipeline).requeue(this.slotKeys(queue, slot), now);
+    }
     pipeline.hgetall(k.queueState(queue)).zrange(k.queueAge(queue), '0', '0', 'WITHSCORES');
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([err]) => err)?.[0];
     if (failed) throw failed;
-    const h = results[1]?.[1] as Record<string, string>;
-    const first = results[2]?.[1] as string[];
+    const at = holder ? 1 : 0;
+    const h = results[at + 1]?.[1] as Record<string, string>;
+    const first = results[at + 2]?.[1] as string[];
     return { state: parseState(h), oldest: first.length >= 2 ? Number(first[1]) : undefined };
   }
 
@@ -145,7 +194,7 @@ export class QueueOps {
    * Idempotent per recipient (see scripts/record-outcomes.ts): each accounting record goes with
    * its recipient (by address, in order) and is appended only when that recipient's outcome is.
    */
-  recordOutcomes(batch: OutcomeBatch, now = Date.now()): Promise<number> {
+  async recordOutcomes(batch: OutcomeBatch, now = Date.now()): Promise<number> {
     const seconds = batch.delivered ? Math.max(0, batch.delivered.afterMs / 1000) : 0;
     const byAddress = new Map<string, DeliveryRecord[]>();
     for (const record of this.accounting() ? (batch.accounting ?? []) : []) {
@@ -157,16 +206,45 @@ export class QueueOps {
       const record = byAddress.get(r.address)?.shift();
       return { index: r.index, json: JSON.stringify(r), state: r.state, attempts: r.attempts, ...(record ? { record: serializeRecord(record) } : {}) };
     });
-    return this.scripts.recordOutcomes(this.keys, {
+    const left = await this.scripts.recordOutcomes(this.keys, {
       id: batch.id,
       queue: batch.queue,
       slot: batch.slot,
+      run: batch.run,
       minuteKey: this.keys.minuteCounters(epochMinute(now)),
       notBefore: batch.notBefore,
       latency: batch.delivered && { vmta: batch.delivered.vmta, bucket: latencyBucket(seconds), seconds },
       records: [...byAddress.values()].flat().map(serializeRecord),
       recipients,
     });
+    if (left === SLOT_LOST) throw new SlotLostError(batch.queue, batch.slot);
+    return left;
+  }
+
+  /** A run ended: it lets go of the slot (if it still holds it) and unlists it from its process, in one round trip. */
+  async endRun(queue: string, slot: number, hold: { processId: string; run: string; entry: string }, now: number): Promise<void> {
+    const pipeline = this.r.pipeline();
+    this.scripts.on(pipeline).releaseSlot(this.slotKeys(queue, slot), now, hold.run, false);
+    pipeline.srem(this.keys.processSlots(hold.processId), hold.entry);
+    await pipeline.exec();
+  }
+
+  /** The slots listed under processes silent since `silentSince` (ms): what recovery takes back. */
+  slotsOfSilentProcesses(silentSince: number): Promise<Array<{ processId: string; entry: string; held: HeldSlot }>> {
+    return slotsOfSilentProcesses(this.r, this.keys, silentSince);
+  }
+
+  /** Unlists a slot from a process (recovery looked at it). */
+  async unlistSlot(processId: string, entry: string): Promise<void> {
+    await this.r.srem(this.keys.processSlots(processId), entry);
+  }
+
+  /**
+   * Takes the queue out of the index (and drops its state hash) when it is empty, in normal mode,
+   * and was seen so, without new outcomes, by a call at least `idleMs` earlier (see retireQueue).
+   */
+  retireIfIdle(queue: string, now: number, idleMs: number): Promise<boolean> {
+    return this.scripts.retireQueue(this.keys, queue, now, idleMs);
   }
 
   /** What `vmta show queues` shows for one queue. */
@@ -177,7 +255,8 @@ export class QueueOps {
       .zcount(this.keys.queueReady(queue), `(${now}`, '+inf')
       .zrange(this.keys.queueAge(queue), '0', '0', 'WITHSCORES')
       .exec()) as [[null, Record<string, string>], [null, number], [null, string[]]];
-    const mode = (h.mode as QueueMode | undefined) ?? 'normal';
+    const backoff = backoffOf(h, now);
+    const mode = modeOf(h, backoff);
     return {
       queue,
       mode,
@@ -189,6 +268,7 @@ export class QueueOps {
       delivered: Number(h.delivered ?? 0),
       bounced: Number(h.bounced ?? 0),
       retryAt: h.retryAt ? Number(h.retryAt) : undefined,
+      backoff,
     };
   }
 
@@ -209,8 +289,18 @@ export class QueueOps {
 
   /** A delivery succeeded (or the operator said retry now): back to normal, schedule reset. */
   async leaveRetry(queue: string): Promise<void> {
-    const key = this.keys.queueState(queue);
-    await this.r.multi().hset(key, { mode: 'normal', failures: '0' }).hdel(key, 'retryAt').exec();
+    // Back to backoff if the queue was in backoff before it failed.
+    await this.scripts.backoffMode(this.keys.queueState(queue), { op: 'leave-retry', now: Date.now() });
+  }
+
+  /** Backoff mode (backoff-* limits); true when the queue was not in backoff already. */
+  enterBackoff(queue: string, why: { now: number; until?: number; reason: string; rule: string }): Promise<boolean> {
+    return this.scripts.backoffMode(this.keys.queueState(queue), { op: 'enter', ...why });
+  }
+
+  /** Leaves backoff mode (`onlyIfDue`: only when backoff-to-normal-after has passed); true when it did. */
+  leaveBackoff(queue: string, now: number, onlyIfDue = false): Promise<boolean> {
+    return this.scripts.backoffMode(this.keys.queueState(queue), { op: onlyIfDue ? 'expire' : 'leave', now });
   }
 
   async pause(queue: string): Promise<void> {
@@ -220,17 +310,36 @@ export class QueueOps {
   /** Resumes a paused queue (into retry mode again if its retry time is still ahead). */
   async resume(queue: string, now = Date.now()): Promise<void> {
     const s = await this.state(queue);
-    await this.r.hset(this.keys.queueState(queue), 'mode', s.retryAt && s.retryAt > now ? 'retry' : 'normal');
+    await this.r.hset(this.keys.queueState(queue), 'mode', s.retryAt && s.retryAt > now ? 'retry' : s.backoff ? 'backoff' : 'normal');
   }
 }
 
-function parseState(h: Record<string, string>): QueueState {
+function parseState(h: Record<string, string>, now = Date.now()): QueueState {
+  const backoff = backoffOf(h, now);
   return {
-    mode: (h.mode as QueueMode | undefined) ?? 'normal',
+    mode: modeOf(h, backoff),
     retryAt: h.retryAt ? Number(h.retryAt) : undefined,
     failures: Number(h.failures ?? 0),
     delivered: Number(h.delivered ?? 0),
     bounced: Number(h.bounced ?? 0),
     deferred: Number(h.deferred ?? 0),
+    backoff,
+  };
+}
+
+/** The stored mode, except a backoff whose backoff-to-normal-after has passed reads as normal (the next token clears it). */
+function modeOf(h: Record<string, string>, backoff: BackoffState | undefined): QueueMode {
+  const mode = (h.mode as QueueMode | undefined) ?? 'normal';
+  return mode === 'backoff' && backoff === undefined ? 'normal' : mode;
+}
+
+function backoffOf(h: Record<string, string>, now: number): BackoffState | undefined {
+  if (!h.backoffSince) return undefined;
+  if (h.backoffUntil && Number(h.backoffUntil) <= now) return undefined;
+  return {
+    since: Number(h.backoffSince),
+    ...(h.backoffUntil ? { until: Number(h.backoffUntil) } : {}),
+    reason: h.backoffReason ?? '',
+    rule: h.backoffRule ?? '',
   };
 }

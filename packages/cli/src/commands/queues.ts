@@ -14,11 +14,18 @@ export async function showQueues(args: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(rows.map(queueRowJson), null, 2)}\n`);
       return EXIT.ok;
     }
-    const table = [['QUEUE', 'QUEUED', 'INFLIGHT', 'DEFERRED', 'MODE', 'OLDEST', 'DELIVERED', 'BOUNCED']].concat(
-      rows.map((r) => [r.queue, r.queued, r.inflight, r.deferred, r.mode, `${r.oldestAgeSeconds}s`, r.delivered, r.bounced].map(String)),
+    // Why a queue is in backoff: the rule (file:line, or the operator) and the reply, since and until when.
+    const why = (r: (typeof rows)[number]) =>
+      r.backoff
+        ? `${r.backoff.rule || 'operator'} since ${new Date(r.backoff.since).toISOString()}${r.backoff.until ? ` until ${new Date(r.backoff.until).toISOString()}` : ''}: ${r.backoff.reason}`
+        : '';
+    // The BACKOFF column only when a queue is in backoff.
+    const backoff = rows.some((r) => r.backoff) ? 1 : 0;
+    const table = [['QUEUE', 'QUEUED', 'INFLIGHT', 'DEFERRED', 'MODE', 'OLDEST', 'DELIVERED', 'BOUNCED', 'BACKOFF'].slice(0, 8 + backoff)].concat(
+      rows.map((r) => [r.queue, r.queued, r.inflight, r.deferred, r.mode, `${r.oldestAgeSeconds}s`, r.delivered, r.bounced, why(r)].slice(0, 8 + backoff).map(String)),
     );
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-    for (const row of table) process.stdout.write(`${row.map((c, i) => (i === 0 || i === 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`);
+    for (const row of table) process.stdout.write(`${row.map((c, i) => (i === 0 || i === 4 ? c.padEnd(widths[i]!) : i === 8 ? c : c.padStart(widths[i]!))).join('  ')}\n`);
     return EXIT.ok;
   });
 }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
 import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
 import { startRedisServer } from '@vmta/redis-server';
+import { newProcessId } from '@vmta/queue';
 import { pino } from 'pino';
 import { startHttpManagement, type RunningHttpManagement } from '@vmta/http';
 import { startAccounting, startDelivery, type RunningAccounting, type RunningDelivery } from '@vmta/delivery';
@@ -135,9 +136,13 @@ export async function startCommand(args: string[]): Promise<number> {
     }
   }
   let delivery: RunningDelivery | undefined;
+  let registered: Registered | undefined;
+  const processId = newProcessId();
   let accounting: RunningAccounting | undefined;
   if (role === 'all' || role === 'delivery') {
-    delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, ...(concurrency ? { concurrency } : {}) });
+    // Token runs record this process as their slot holder; its heartbeat (registered below) keeps the slots.
+    const holder = { processId, lastBeatAt: () => registered?.lastBeatAt() };
+    delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, holder, ...(concurrency ? { concurrency } : {}) });
     if (config.acctFiles.length > 0) accounting = await startAccounting({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
   }
   let reloadHook: () => Promise<{ ok: boolean; errors?: string[] }> = async () => ({ ok: false, errors: ['still starting'] });
@@ -155,7 +160,6 @@ export async function startCommand(args: string[]): Promise<number> {
       log.error({ event: 'http-start-failed', host: httpAt.host, port: httpAt.port, err: (err as Error).message, fix }, `management HTTP not started: ${fix}`);
     }
   }
-  let registered: Registered | undefined;
   const watch = await watchReload({
     file,
     redisUrl,
@@ -174,7 +178,7 @@ export async function startCommand(args: string[]): Promise<number> {
     vmtas: delivery?.servedVmtas ?? [],
     listeners: (listener?.addresses ?? []).map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)),
   });
-  registered = await registerThisProcess(redisUrl, role, serves(), log);
+  registered = await registerThisProcess(redisUrl, role, serves(), log, processId);
   log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, httpPort: http?.port, processId: registered?.id }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');

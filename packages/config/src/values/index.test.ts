@@ -29,7 +29,7 @@ const samples: Record<ValueTypeName, string[]> = {
   'http-api-key': ['0123456789abcdefghij', '0123456789abcdefghij operator'],
   certificate: ['/c.pem', '/c.pem secret'],
   'listener-spec': ['0/0:25', '10.0.1.22:2525 source=feeder'],
-  'reply-pattern': ['/^421/ mode=backoff, reenable-after=1h skip-mx', '/x/ mode=normal'],
+  'reply-pattern': ['/^421/ mode=backoff, disable-source-ip reenable-after=1h skip-mx', '/x/ mode=normal'],
   records: ['d,b,t,tq,r,f'],
   'record-fields': ['d *,!dsnDiag,header_X-Name'],
   'auth-method': ['password', 'system'],

@@ -41,6 +41,10 @@ describe('reply-pattern', () => {
     ['421 mode=backoff', 'it must start with a /REGEX/'],
     ['/421 mode=backoff', 'the regex has no closing "/"'],
     ['/a(/ skip-mx', '"/a(/" is not a REGEX: Unterminated group'],
+    ['/x/ mode=backoff mode=normal', 'mode=backoff and mode=normal cannot be in one rule'],
+    ['/x/ skip-mx bounce-queue', 'skip-mx and bounce-queue cannot be in one rule'],
+    ['/x/ reenable-after=1h', 'reenable-after needs disable-source-ip in the same rule'],
+    ['/x/ disable-source-ip reenable-after=1h reenable-after=2h', 'reenable-after is given twice'],
   ])('rejects %j', (raw, message) => {
     expect(() => parseValue('reply-pattern', raw)).toThrow(ValueError);
     expect(() => parseValue('reply-pattern', raw)).toThrow(message);

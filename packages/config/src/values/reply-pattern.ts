@@ -63,7 +63,22 @@ export function parseReplyPattern(raw: string): ReplyPattern {
   const regex = parseRegex(raw.slice(0, end + 1));
   const tokens = rest.split(/[\s,]+/).filter((t) => t !== '');
   if (tokens.length === 0) throw bad('no action given');
-  return { regex, actions: tokens.map((t) => parseAction(t, raw)) };
+  const actions = tokens.map((t) => parseAction(t, raw));
+  const forbidden = forbiddenCombination(actions);
+  if (forbidden !== undefined) throw bad(forbidden);
+  return { regex, actions };
+}
+
+/** PowerMTA §3.3.15: the combinations one rule may not hold; undefined when the rule is fine. */
+export function forbiddenCombination(actions: readonly ReplyAction[]): string | undefined {
+  const has = (name: ReplyAction['action']) => actions.some((a) => a.action === name);
+  const modes = new Set(actions.flatMap((a) => (a.action === 'mode' ? [a.value] : [])));
+  if (modes.has('backoff') && modes.has('normal')) return 'mode=backoff and mode=normal cannot be in one rule';
+  if (has('skip-mx') && has('bounce-queue')) return 'skip-mx and bounce-queue cannot be in one rule';
+  const reenable = actions.filter((a) => a.action === 'reenable-after').length;
+  if (reenable > 1) return 'reenable-after is given twice';
+  if (reenable === 1 && !has('disable-source-ip')) return 'reenable-after needs disable-source-ip in the same rule';
+  return undefined;
 }
 
 export const replyPatternType: ValueType<ReplyPattern> = {

@@ -22,9 +22,27 @@ export async function queueRows({ redis, keys, ops }: Cluster, now = Date.now())
   return rows.sort((a, b) => b.queued - a.queued || a.queue.localeCompare(b.queue));
 }
 
-/** A queue row as JSON carries it (`vmta show queues --json`, GET /queues): `retryAt` as an ISO time, absent outside retry. Pure. */
-export function queueRowJson({ retryAt, ...row }: QueueRow): Omit<QueueRow, 'retryAt'> & { retryAt?: string } {
-  return { ...row, ...(retryAt ? { retryAt: new Date(retryAt).toISOString() } : {}) };
+/** Why a queue is in backoff, as JSON carries it: times in ISO, `rule` the smtp-pattern-list rule's file:line ("" when set by the operator). */
+export interface BackoffJson {
+  reason: string;
+  rule: string;
+  since: string;
+  until?: string;
+}
+
+/**
+ * A queue row as JSON carries it (`vmta show queues --json`, GET /queues): `retryAt` as an ISO time, absent outside retry;
+ * `backoff` (why, since, until) while the queue is in backoff, also when retry or a pause hide it. Pure.
+ */
+export function queueRowJson({ retryAt, backoff, ...row }: QueueRow): Omit<QueueRow, 'retryAt' | 'backoff'> & { retryAt?: string; backoff?: BackoffJson } {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    ...row,
+    ...(retryAt ? { retryAt: iso(retryAt) } : {}),
+    ...(backoff
+      ? { backoff: { reason: backoff.reason, rule: backoff.rule, since: iso(backoff.since), ...(backoff.until !== undefined ? { until: iso(backoff.until) } : {}) } }
+      : {}),
+  };
 }
 
 export async function clusterTotals({ redis, keys }: Cluster): Promise<Totals> {

@@ -3,6 +3,7 @@
  * connection attempt and the classes callers decide on by `code`.
  */
 import type { RouteHost } from '../stages/route.js';
+import type { TlsPolicy } from '../stages/tls-policy.js';
 import { DeliveryError, type SmtpClientErrorCode } from '../errors.js';
 
 /** How one connection attempt to one host ended. Closed union: callers switch on `kind`. */
@@ -19,6 +20,8 @@ export type ConnectFailureKind =
   | 'tls-unavailable'
   /** The TLS handshake after STARTTLS failed. */
   | 'tls-handshake'
+  /** The certificate did not verify (untrusted chain, wrong name) under `required-verified`. */
+  | 'tls-certificate'
   /** The source address is IPv4 and the host IPv6 or the other way round: not tried. */
   | 'address-family'
   /** Anything else on the socket (reset, closed before the greeting, protocol garbage). */
@@ -41,7 +44,7 @@ export interface ConnectFailure {
 export interface HostAttempt {
   host: RouteHost;
   /** The TLS policy this attempt used (an opportunistic retry without TLS shows 'disabled'). */
-  tlsPolicy: 'disabled' | 'opportunistic' | 'required';
+  tlsPolicy: TlsPolicy;
   failure: ConnectFailure;
 }
 

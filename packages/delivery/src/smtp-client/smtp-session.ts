@@ -50,6 +50,7 @@ export class SmtpSession {
   /** The last transaction did not end with a reply to the final dot: RSET before the next one. */
   private needsReset = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -121,9 +122,27 @@ export class SmtpSession {
     }
   }
 
+  /**
+   * Ends the session at `deadline` (epoch ms) whatever it is doing, as a timeout: a command in
+   * flight fails with ETIMEDOUT (the attempt bound, smtp-attempt-timeout, against a server that
+   * answers slowly but within each command's timeout). `undefined` clears it.
+   */
+  setDeadline(deadline: number | undefined): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    if (deadline === undefined || !this.usable) return;
+    this.deadlineTimer = setTimeout(() => {
+      const conn = this.connection as unknown as { _onError(err: Error, type: string, data: false, command: string): void };
+      // nodemailer's own timeout path: 'error', close, and the send in flight completed with the error.
+      conn._onError(new Error('smtp-attempt-timeout reached'), 'ETIMEDOUT', false, 'CONN');
+    }, Math.max(1, deadline - Date.now()));
+    this.deadlineTimer.unref();
+  }
+
   /** QUIT and close; resolves once the socket is gone (at most `graceMs` after QUIT). Idempotent. */
   close(graceMs = 5_000): Promise<void> {
     this.clearIdle();
+    this.setDeadline(undefined);
     this.closing ??= new Promise<void>((resolve) => {
       if (this.ended || this.connection.destroyed) return resolve();
       const timer = setTimeout(() => this.connection.close(), graceMs);

@@ -34,7 +34,7 @@ export interface TransactionInput {
   /** DSN RET, and NOTIFY and ORCPT by recipient address: sent when the server offers DSN. */
   dsn?: { ret?: 'FULL' | 'HDRS'; recipients?: ReadonlyMap<string, RecipientDsn> };
   /** The domain's smtp-pattern-list, for classifyReply's `patternActions`. */
-  patternList?: readonly ReplyPattern[];
+  patternList?: ReadonlyArray<ReplyPattern & { rule?: string }>;
 }
 
 export interface RecipientResult {
@@ -49,6 +49,8 @@ export interface RecipientResult {
   /** The step whose reply decided: rcpt, mail, data (DATA command), dot (after the message). */
   phase: SmtpPhase;
   patternActions?: ReturnType<typeof classifyReply>['patternActions'];
+  /** The pattern's file:line. */
+  patternRule?: string;
 }
 
 export interface TransactionResult {
@@ -75,7 +77,7 @@ export function splitRecipients<T>(recipients: readonly T[], max: number): T[][]
 
 const INVALID_ADDRESS = /[\r\n<>]|^\s*$/;
 
-function reply(recipient: string, code: number, response: string, phase: SmtpPhase, patterns?: readonly ReplyPattern[]): RecipientResult {
+function reply(recipient: string, code: number, response: string, phase: SmtpPhase, patterns?: TransactionInput['patternList']): RecipientResult {
   const c = classifyReply({ code, text: response, phase }, patterns);
   const { enhancedCode } = normalizeReplyText(response);
   return {
@@ -87,6 +89,7 @@ function reply(recipient: string, code: number, response: string, phase: SmtpPha
     category: c.category,
     phase,
     ...(c.patternActions !== undefined ? { patternActions: c.patternActions } : {}),
+    ...(c.patternRule !== undefined ? { patternRule: c.patternRule } : {}),
   };
 }
 

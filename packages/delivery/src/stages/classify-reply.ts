@@ -27,6 +27,8 @@ export interface ReplyClassification {
   category: BounceCategory;
   /** Actions of the first matching `reply` pattern of the domain's smtp-pattern-list. */
   patternActions?: ReplyAction[];
+  /** Where that pattern is written (file:line), when the list says (config's replyPatternsOf). */
+  patternRule?: string;
   /** Which rule gave the category (for logs and tests). */
   rule: string;
 }
@@ -66,13 +68,15 @@ function actionOfCode(code: number, phase: SmtpPhase): Outcome | undefined {
   return undefined;
 }
 
-export function classifyReply(reply: SmtpReply, patternList?: readonly ReplyPattern[]): ReplyClassification {
+export function classifyReply(reply: SmtpReply, patternList?: ReadonlyArray<ReplyPattern & { rule?: string }>): ReplyClassification {
   const norm = normalizeReplyText(reply.text);
   const enhanced = reply.enhancedCode ?? norm.enhancedCode;
   const line = `${reply.code} ${enhanced === undefined ? '' : `${enhanced} `}${norm.text}`;
   const pattern = patternList?.find((p) => toRegExp(p.regex).test(line));
   const withPattern = (c: Omit<ReplyClassification, 'patternActions'>): ReplyClassification =>
-    pattern === undefined ? c : { ...c, patternActions: [...pattern.actions] };
+    pattern === undefined
+      ? c
+      : { ...c, patternActions: [...pattern.actions], ...(pattern.rule !== undefined ? { patternRule: pattern.rule } : {}) };
 
   const byCode = actionOfCode(reply.code, reply.phase);
   // No reply, or a reply that makes no sense here (e.g. 3xx to RCPT): try again later.

@@ -98,7 +98,7 @@ describe('route by MX', () => {
 
 describe('route by smtp-hosts', () => {
   it('uses the levels in order: literals with their port, names resolved, lookup-mx as the other domain routes', async () => {
-    const r = await routeOf('anything.test', ['smtp-hosts [127.0.0.41]:2525, relay.test; lookup-mx:example.test; [127.0.0.42]', 'default-smtp-port 587']);
+    const r = await routeOf('anything.test', ['smtp-hosts [127.0.0.41]:2525, relay.test; lookup-mx:example.test; [127.0.0.42]', 'default-smtp-port 587', 'mx-address-limit 10']);
     expect(r).toEqual({
       kind: 'hosts',
       hosts: [
@@ -135,5 +135,41 @@ describe('orderMx', () => {
   it('sorts by preference and keeps equal preferences together', () => {
     const mx = (preference: number, exchange: string) => ({ preference, exchange, ttl: 1 });
     expect(orderMx([mx(30, 'c'), mx(10, 'a1'), mx(20, 'b'), mx(10, 'a2')], KEEP_ORDER).map((r) => r.exchange)).toEqual(['a1', 'a2', 'b', 'c']);
+  });
+});
+
+describe('mx-address-limit', () => {
+  /** A domain with 50 MX hosts of one address each; counts the address lookups. */
+  function fiftyMx() {
+    const lookups: string[] = [];
+    const resolver = {
+      mx: async () => ({ kind: 'ok' as const, ttl: 60, records: Array.from({ length: 50 }, (_, i) => ({ preference: i, exchange: `mx${i}.many.test`, ttl: 60 })) }),
+      addresses: async (host: string) => {
+        lookups.push(host);
+        const i = Number(/^mx(\d+)\./.exec(host)![1]);
+        return { kind: 'ok' as const, ttl: 60, records: [{ address: `127.1.0.${i + 1}`, family: 4 as const, ttl: 60 }] };
+      },
+    };
+    return { resolver, lookups };
+  }
+
+  it('keeps the best mx-address-limit addresses of 50 MX hosts and looks up no more names than that', async () => {
+    const { resolver, lookups } = fiftyMx();
+    const r = await route({ domain: 'many.test', policy: policyFor('many.test', ['mx-address-limit 5']), resolver, random: KEEP_ORDER });
+    expect(r.kind === 'hosts' && r.hosts.map((h) => h.name)).toEqual(['mx0.many.test', 'mx1.many.test', 'mx2.many.test', 'mx3.many.test', 'mx4.many.test']);
+    expect(lookups).toHaveLength(5);
+  });
+
+  it('defaults to 5 addresses, and 0 means every address', async () => {
+    const r = await route({ domain: 'many.test', policy: policyFor('many.test'), resolver: fiftyMx().resolver, random: KEEP_ORDER });
+    expect(r.kind === 'hosts' && r.hosts).toHaveLength(5);
+    const all = await route({ domain: 'many.test', policy: policyFor('many.test', ['mx-address-limit 0']), resolver: fiftyMx().resolver, random: KEEP_ORDER });
+    expect(all.kind === 'hosts' && all.hosts).toHaveLength(50);
+  });
+
+  it('cuts smtp-hosts to the limit too, best level first', async () => {
+    const hosts = Array.from({ length: 50 }, (_, i) => `[127.1.1.${i + 1}]:25`).join(';');
+    const r = await routeOf('static.test', [`smtp-hosts ${hosts}`, 'mx-address-limit 3']);
+    expect(r.kind === 'hosts' && r.hosts.map((h) => h.ip)).toEqual(['127.1.1.1', '127.1.1.2', '127.1.1.3']);
   });
 });

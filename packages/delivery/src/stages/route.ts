@@ -5,6 +5,10 @@
  * `[ip]:port` used as written, host names resolved to addresses, `lookup-mx:other` = other's MX hosts.
  * Otherwise the MX lookup of RFC 5321 §5.1: sorted by preference, equal preferences shuffled, the
  * domain's own A/AAAA as implicit MX when it has no MX (NODATA), RFC 7505 null MX bounces.
+ *
+ * Bounded: at most `mx-address-limit` addresses, best first (Postfix smtp_mx_address_limit); MX names
+ * are looked up only until that many addresses are known, so a domain with thousands of MX records
+ * costs a few lookups and a few sockets, not thousands.
  */
 import net from 'node:net';
 import type { DomainPolicy } from '@vmta/config';
@@ -13,6 +17,7 @@ import type { RouteErrorCode } from '../errors.js';
 import { RouteError } from '../errors.js';
 import type { AddressRecord, DnsOutcome, MxRecord } from '../dns/types.js';
 import { normalizeName } from '../dns/resolver.js';
+import { dropOwnHosts, type OwnListener } from './mail-loop.js';
 
 export interface RouteHost {
   /** The MX/host name (or the IP as written for literals and `[ip]` hosts). */
@@ -35,8 +40,10 @@ export interface RouteResolver {
 
 export interface RouteInput {
   domain: string;
-  policy: Pick<DomainPolicy, 'smtp-hosts' | 'default-smtp-port' | 'bounce-upon-no-mx'>;
+  policy: Pick<DomainPolicy, 'smtp-hosts' | 'default-smtp-port' | 'bounce-upon-no-mx'> & Partial<Pick<DomainPolicy, 'mx-address-limit'>>;
   resolver: RouteResolver;
+  /** Our own smtp-listeners (mail-loop.ts): they and every host no better are dropped; none = no check. */
+  isOwn?: OwnListener;
   /** Random source in [0, 1) for shuffling equal preferences. Default Math.random. */
   random?: () => number;
 }
@@ -114,13 +121,18 @@ async function mxRoute(domain: string, port: number, input: RouteInput, preferen
     case 'ok': {
       const real = mx.records.filter((r) => r.exchange !== '');
       if (real.length === 0) return fail('bounce', 'ROUTE_NULL_MX', '5.1.10', 'bad-domain', `${domain}: domain accepts no mail (null MX)`);
-      const parts = await Promise.all(
-        orderMx(real, random).map((r) => {
-          const pref = preference ?? r.preference;
-          // An IP address published as exchange is wrong (RFC 5321 §5.1) but common: use it as it is.
-          return net.isIP(r.exchange) ? { hosts: [{ name: r.exchange, ip: r.exchange, port, preference: pref }], tempfail: false } : hostAddresses(input.resolver, r.exchange, port, pref);
-        }),
-      );
+      const lookup = (r: MxRecord): Promise<Found> | Found => {
+        const pref = preference ?? r.preference;
+        // An IP address published as exchange is wrong (RFC 5321 §5.1) but common: use it as it is.
+        return net.isIP(r.exchange) ? { hosts: [{ name: r.exchange, ip: r.exchange, port, preference: pref }], tempfail: false } : hostAddresses(input.resolver, r.exchange, port, pref);
+      };
+      const ordered = orderMx(real, random);
+      const limit = addressLimit(input);
+      // Every MX name gives at least one address or none: look them up `limit` at a time until there are enough.
+      const parts: Found[] = [];
+      for (let i = 0; i < ordered.length && merge(parts).hosts.length < limit; i += limit) {
+        parts.push(...(await Promise.all(ordered.slice(i, i + limit).map(lookup))));
+      }
       return merge(parts);
     }
   }
@@ -143,6 +155,12 @@ async function staticRoute(levels: NonNullable<DomainPolicy['smtp-hosts']>, port
   return merge(parts);
 }
 
+/** mx-address-limit; 0 (or absent) = no limit. */
+function addressLimit(input: RouteInput): number {
+  const limit = input.policy['mx-address-limit'];
+  return limit === undefined || limit === null || limit <= 0 ? Infinity : limit;
+}
+
 /** `[1.2.3.4]`, `[IPv6:2001:db8::1]` → the IP; undefined when not an address literal. */
 function addressLiteral(domain: string): string | 'bad' | undefined {
   if (!domain.startsWith('[')) return undefined;
@@ -152,6 +170,12 @@ function addressLiteral(domain: string): string | 'bad' | undefined {
 }
 
 export async function route(input: RouteInput): Promise<RouteResult> {
+  const found = await routeHosts(input);
+  if (found.kind !== 'hosts' || input.isOwn === undefined) return found;
+  return dropOwnHosts(normalizeName(input.domain), found.hosts, input.isOwn);
+}
+
+async function routeHosts(input: RouteInput): Promise<RouteResult> {
   const domain = normalizeName(input.domain);
   const port = input.policy['default-smtp-port'];
   const literal = addressLiteral(domain);
@@ -161,7 +185,7 @@ export async function route(input: RouteInput): Promise<RouteResult> {
   const smtpHosts = input.policy['smtp-hosts'];
   const found = smtpHosts !== undefined && smtpHosts.length > 0 ? await staticRoute(smtpHosts, port, input) : await mxRoute(domain, port, input);
   if ('kind' in found) return found;
-  if (found.hosts.length > 0) return { kind: 'hosts', hosts: found.hosts };
+  if (found.hosts.length > 0) return { kind: 'hosts', hosts: found.hosts.slice(0, addressLimit(input)) };
   if (found.tempfail) return fail('defer', 'ROUTE_DNS_TEMPFAIL', '4.4.3', 'routing-errors', `${domain}: address lookup of the mail hosts failed`);
   return input.policy['bounce-upon-no-mx']
     ? fail('bounce', 'ROUTE_NONE', '5.4.4', 'routing-errors', `${domain}: no mail host with an address (bounce-upon-no-mx)`)

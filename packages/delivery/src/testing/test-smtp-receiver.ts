@@ -33,12 +33,14 @@ export interface ReceiverOptions {
   brokenTls?: boolean;
   /** Greet with this reply instead of 220 (e.g. 421 too busy). */
   greeting?: [number, string];
-  /** Wait this long after the final dot before the reply (a transaction on the wire for that long). */
-  dataDelayMs?: number;
   /** Drop the TCP connection once the whole message (the final dot) arrived, without a reply. */
   dropAfterDot?: boolean;
   /** Offer DSN (RFC 3461) in the EHLO reply: default yes, as smtp-server does. */
   offerDsn?: boolean;
+  /** Reply to the final dot this long after the message arrived (it is recorded at once). */
+  replyDelayMs?: number;
+  /** Offer STARTTLS with this certificate and these TLS versions instead of the self-signed mx.test one. */
+  tls?: { key: string; cert: string; minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion; ciphers?: string };
 }
 
 export interface Receiver {
@@ -65,7 +67,8 @@ function testCertificate(): Promise<{ key: string; cert: string }> {
 const smtpError = (code: number, text: string): Error => Object.assign(new Error(text), { responseCode: code });
 
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
-  const { key, cert } = await testCertificate();
+  const { key, cert } = options.tls ?? (await testCertificate());
+  const versions = options.tls ? { ...(options.tls.minVersion ? { minVersion: options.tls.minVersion } : {}), ...(options.tls.maxVersion ? { maxVersion: options.tls.maxVersion } : {}), ...(options.tls.ciphers ? { ciphers: options.tls.ciphers } : {}) } : {};
   const connections: ReceivedConnection[] = [];
   const commands: string[] = [];
   const messages: ReceivedMessage[] = [];
@@ -98,7 +101,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     key,
     cert,
     ...(options.brokenTls ? { maxVersion: 'TLSv1.2' as const, ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' } : {}),
-    disabledCommands: options.startTls || options.brokenTls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...versions,
+    disabledCommands: options.startTls || options.brokenTls || options.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     authOptional: true,
     disableReverseLookup: true,
     closeTimeout: 1000,
@@ -134,7 +138,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
         }
         const r = options.dataReply?.();
         const reply = () => cb(r === undefined ? null : smtpError(r[0], r[1]));
-        if (options.dataDelayMs) setTimeout(reply, options.dataDelayMs);
+        if (options.replyDelayMs) setTimeout(reply, options.replyDelayMs);
         else reply();
       });
     },

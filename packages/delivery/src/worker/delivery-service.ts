@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { domainPolicy, type VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, createRedis, DeliveryRateLimiter, Keys, MessageStore, QueueOps } from '@vmta/queue';
+import { ConnectionLimiter, createRedis, DeliveryRateLimiter, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
@@ -15,6 +15,9 @@ import { DkimSigner } from '../stages/dkim-sign.js';
 import { afterSweep } from './expiry.js';
 import { LaneWorkers } from './lanes.js';
 import { processJob } from './process-job.js';
+import type { SlotHolderProcess } from './slot-hold.js';
+import { recoverSilentSlots, RECOVERY_SCAN_MS } from './slot-recovery.js';
+import { retireIdleQueues, retireSweepMs } from './retire-sweep.js';
 
 export interface StartDeliveryOptions {
   config: VmtaConfig;
@@ -28,8 +31,19 @@ export interface StartDeliveryOptions {
   wakeSweepMs?: number;
   /** The host's addresses (default: its interfaces); tests use it to play several hosts. */
   localAddresses?: ReadonlySet<string>;
-  /** BullMQ stalled-job check: a dead process's tokens come back after about twice this. */
+  /** BullMQ stalled-job check: the fallback for tokens slot recovery cannot see (a process never registered). */
   stalledIntervalMs?: number;
+  /**
+   * This process in the process registry: its token runs record themselves as slot holders, and it
+   * takes back the slots of processes silent for `recoverAfterMs` (docs/design/queues.md, Crash).
+   */
+  holder?: SlotHolderProcess;
+  /** Default SLOT_RECOVERY_AFTER_MS. */
+  recoverAfterMs?: number;
+  /** An empty queue in normal mode without outcomes this long leaves the queue index (default QUEUE_RETIRE_IDLE_MS). */
+  retireIdleMs?: number;
+  /** VMTA connection slot lease (default VMTA_LEASE_MS, renewed every third of it); tests shorten it. */
+  vmtaLeaseMs?: number;
 }
 
 export interface RunningDelivery {
@@ -71,10 +85,10 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const resolver = options.resolver ?? new DnsResolver(nameServers?.length ? { servers: nameServers } : {});
   const hostName = config.global.settings['host-name'] ?? os.hostname();
   const bounces = new BounceNotifier(store, { reportingMta: hostName, postmaster: config.global.settings.postmaster ?? `postmaster@${hostName}` });
-  const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix) };
+  const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, stopping: () => stopping };
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, stopping: () => stopping, holder: options.holder };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -115,6 +129,23 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     store.dispatcher.sweepWakes().catch((err: Error) => log.warn({ event: 'wake-sweep-failed', err: err.message }, 'wake sweep failed'));
   }, options.wakeSweepMs ?? 30_000);
   sweep.unref();
+  let recovering = false;
+  const recovery = setInterval(() => {
+    if (!options.holder || recovering) return;
+    recovering = true;
+    recoverSilentSlots({ ops, dispatcher: store.dispatcher, log, recoverAfterMs: options.recoverAfterMs })
+      .catch((err: Error) => log.warn({ event: 'slot-recovery-failed', err: err.message }, 'slot recovery failed'))
+      .finally(() => (recovering = false));
+  }, RECOVERY_SCAN_MS);
+  recovery.unref();
+  const retireIdleMs = options.retireIdleMs ?? QUEUE_RETIRE_IDLE_MS;
+  const retireEvery = retireSweepMs(retireIdleMs);
+  const retire = setInterval(() => {
+    retireIdleQueues(redis, ops, { idleMs: retireIdleMs, intervalMs: retireEvery })
+      .then((names) => names.length > 0 && log.info({ event: 'queues-retired', count: names.length, queues: names.slice(0, 20) }, 'idle queues left the index'))
+      .catch((err: Error) => log.warn({ event: 'retire-sweep-failed', err: err.message }, 'retire sweep failed'));
+  }, retireEvery);
+  retire.unref();
   await store.dispatcher.sweepWakes().catch(() => undefined);
   log.info({ event: 'started', concurrency, lanes: lanes.names }, 'delivery started');
   return {
@@ -131,6 +162,8 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       // Tokens at work hand their mail back after the message on the wire; worker.close() waits for that.
       stopping = true;
       clearInterval(sweep);
+      clearInterval(recovery);
+      clearInterval(retire);
       await lanes.close();
       await store.dispatcher.close();
       workerRedis.disconnect();

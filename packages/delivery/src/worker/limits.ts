@@ -10,6 +10,8 @@ import type { ConnectionLimiter, DeliveryRateLimiter } from '@vmta/queue';
 export interface Limiters {
   connections: ConnectionLimiter;
   rates: DeliveryRateLimiter;
+  /** How long a VMTA slot lease lasts unrenewed (default VMTA_LEASE_MS); tests shorten it. */
+  leaseMs?: number;
 }
 
 /** A VMTA slot is held for a session; a dead process's slot comes back after this. */
@@ -34,8 +36,40 @@ export async function mayConnect(
   const vmtaLimit = config.vmtas[input.vmta.toLowerCase()]?.settings['max-smtp-out'];
   // Without a cap the lease is still taken: it is how the cluster counts its connections out per VMTA.
   const cap = vmtaLimit === undefined || vmtaLimit === null ? Infinity : vmtaLimit;
-  const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, cap, VMTA_LEASE_MS, input.now);
+  const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, cap, limiters.leaseMs ?? VMTA_LEASE_MS, input.now);
   return ok ? { go: true } : { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'virtual-mta max-smtp-out' };
+}
+
+/**
+ * A VMTA slot held by one connection: renewed every third of the lease while the connection lives,
+ * so a delivery longer than the lease keeps its slot and max-smtp-out holds across processes (a
+ * dead process's slot still comes back after one lease). `lost` turns true when a renewal found the
+ * lease gone (expired while Redis was out of reach): the connection must not be used for more mail.
+ */
+export class VmtaLease {
+  lost = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly limiters: Limiters,
+    private readonly vmta: string,
+    readonly holder: string,
+  ) {
+    const leaseMs = limiters.leaseMs ?? VMTA_LEASE_MS;
+    this.timer = setInterval(() => void this.renew(leaseMs), Math.max(1, Math.floor(leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  private async renew(leaseMs: number): Promise<void> {
+    const held = await this.limiters.connections.renew({ kind: 'vmta', vmta: this.vmta }, this.holder, leaseMs).catch(() => true);
+    if (!held) this.lost = true;
+  }
+
+  /** Stops renewing and gives the slot back. */
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    await releaseConnection(this.limiters, this.vmta, this.holder).catch(() => undefined);
+  }
 }
 
 export async function releaseConnection(limiters: Limiters, vmta: string, holder: string): Promise<void> {

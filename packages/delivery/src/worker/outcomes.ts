@@ -11,6 +11,8 @@ export interface RecipientOutcome {
   enhancedCode?: string;
   response: string;
   category: BounceCategory;
+  /** The smtp-pattern-list rule (file:line) that matched the reply. */
+  replyPattern?: string;
 }
 
 export interface DeliveryFacts {
@@ -55,6 +57,7 @@ export function applyOutcomes(
           sourceIp: facts.sourceIp,
           destinationIp: facts.destinationIp,
           tls: facts.tls,
+          ...(result.replyPattern !== undefined ? { replyPattern: result.replyPattern } : {}),
         },
         logged,
       ),

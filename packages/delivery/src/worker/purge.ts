@@ -48,7 +48,7 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
       const candidates = await ops.receivedBefore(queue, before, BATCH, held);
       const ids = await ops.claimIds(queue, slot, candidates);
       held += candidates.length - ids.length;
-      for (const id of ids) deleted += await purgeMessage(deps, id, queue, slot, dsn, now());
+      for (const id of ids) deleted += await purgeMessage(deps, id, queue, slot, dsn, now(), job.data.bounce);
       if (candidates.length < BATCH) break;
       // A big queue must not hold up shutdown: the rest is left to the next process that takes the job.
       if (deps.stopping?.()) {
@@ -77,21 +77,33 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
   return deleted;
 }
 
-async function purgeMessage(deps: TokenDeps, id: string, queue: string, slot: number, dsn: boolean, now: number): Promise<number> {
+async function purgeMessage(
+  deps: TokenDeps,
+  id: string,
+  queue: string,
+  slot: number,
+  dsn: boolean,
+  now: number,
+  bounce?: TokenData['bounce'],
+): Promise<number> {
   const message = await deps.store.get(id);
   const pending = message?.recipients.filter((r) => r.queue === queue && r.state === 'queued') ?? [];
   if (!message || pending.length === 0) {
     await deps.ops.recordOutcomes({ id, queue, slot, recipients: [] }, now);
     return 0;
   }
-  const results = sameOutcome(pending, deletedOutcome());
+  // A bounce-queue rule bounces with the reply that triggered it; an operator's delete with 5.0.0.
+  const outcome: RecipientOutcome = bounce
+    ? { outcome: 'bounced', code: bounce.code, response: bounce.response, category: 'policy-related', replyPattern: bounce.rule }
+    : deletedOutcome();
+  const results = sameOutcome(pending, outcome);
   // DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it.
   if (dsn && deps.bounces) {
     const dsnId = await deps.bounces.notify(message, results, 'failed');
     if (dsnId) deps.log.info({ event: 'dsn', queueId: message.id, dsnId, recipients: pending.length }, 'deleted mail: notification queued');
   }
   const applied = applyOutcomes(message, results, { queue, now }, 0);
-  const accounting = applied.accounting.map((rec) => ({ ...rec, bounceCat: DELETED_CATEGORY }));
+  const accounting = bounce ? applied.accounting : applied.accounting.map((rec) => ({ ...rec, bounceCat: DELETED_CATEGORY }));
   await deps.ops.recordOutcomes({ id, queue, slot, ...applied, accounting }, now);
   return pending.length;
 }

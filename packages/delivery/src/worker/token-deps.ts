@@ -6,6 +6,7 @@ import type { RouteResolver } from '../stages/route.js';
 import type { DkimSigner } from '../stages/dkim-sign.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import type { Limiters } from './limits.js';
+import type { SlotHolderProcess } from './slot-hold.js';
 
 export interface TokenDeps {
   config: () => VmtaConfig;
@@ -26,6 +27,8 @@ export interface TokenDeps {
   batchSize?: number;
   /** After this long a token hands its place back (fairness between queues). */
   timeBudgetMs?: number;
+  /** This process as a slot holder (registry id, heartbeat): token runs are fenced and recoverable; none: no fencing. */
+  holder?: SlotHolderProcess;
   /** True once the process is shutting down: tokens hand their mail back after the current message. */
   stopping?: () => boolean;
 }

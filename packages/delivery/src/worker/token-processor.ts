@@ -9,36 +9,59 @@ import type { Job } from 'bullmq';
 import { domainPolicy, type DomainPolicy, type VmtaConfig } from '@vmta/config';
 import { CLAIM_PAUSED, type RecipientRecord, type StoredMessage, type TokenData } from '@vmta/queue';
 import type { Logger } from 'pino';
-import { ConnectError } from '../smtp-client/errors.js';
-import { connect, smtpTimeoutsOf } from '../smtp-client/connect.js';
+import { ConnectError, SmtpClientError } from '../smtp-client/errors.js';
+import { connect, connectPolicyOf } from '../smtp-client/connect.js';
 import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
 import { selectSource, type OutboundSource } from '../stages/select-source.js';
 import type { SmtpSession } from '../smtp-client/smtp-session.js';
-import { tlsPolicyOf } from '../stages/tls-policy.js';
+import { ownListenersOf } from '../stages/mail-loop.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
 import { expiredOutcome } from './expiry.js';
 import { transactionDsn } from '../dsn/next-hop-params.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
-import { holderId, mayConnect, maySend, releaseConnection } from './limits.js';
+import { holderId, mayConnect, maySend, releaseConnection, VmtaLease } from './limits.js';
+import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
+import { tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
+import { QueueShaping } from './traffic-shaping.js';
+import { deliverSkippingMx } from './skip-mx.js';
+import type { PatternHit } from '../stages/pattern-actions.js';
 import { HandBack, LimitWait, QueueFailure, sleep, sleepOrRethrow } from './token-sleep.js';
 
 interface OpenSession {
   session: SmtpSession;
   holder: string;
+  /** The VMTA slot, renewed while the session lives (with limiters). */
+  lease?: VmtaLease;
 }
 
+/** Runs a token; with a slot holder (deps.holder), the run holds its slot until it ends (slot-hold.ts). */
 export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult> {
   const now = deps.now ?? Date.now;
   const { queue, domain, vmta, slot } = job.data;
   const ref = { queue, domain, vmta };
+  const hold = slotHold(deps.holder, ref, slot, token);
+  try {
+    return await runToken(job, token, deps, hold);
+  } finally {
+    if (hold) await deps.ops.endRun(queue, slot, hold, now()).catch((err: Error) => deps.log.warn({ event: 'slot-release-failed', queue, slot, err: err.message }, 'could not release the slot'));
+  }
+}
+
+async function runToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps, hold: SlotHold | undefined): Promise<TokenResult> {
+  const now = deps.now ?? Date.now;
+  const { queue, domain, vmta, slot } = job.data;
+  const ref = { queue, domain, vmta };
   const { ops } = deps;
+  const run = hold?.run;
   const config = deps.config();
-  const policy = domainPolicy(config, domain, vmta).settings;
-  const { state, oldest } = await ops.startToken(queue, slot, now());
+  const basePolicy = domainPolicy(config, domain, vmta).settings;
+  const { state, oldest } = await ops.startToken(queue, slot, now(), hold);
+  const shaping = new QueueShaping(deps, ref, basePolicy, config, state, now(), deps.log.child({ queue }));
+  let policy = await shaping.policy(now(), state);
   // The enqueue schedules the sweep for a queue's first message; this covers a listener that died in between.
   if (slot === 0 && oldest !== undefined) await deps.dispatcher.scheduleExpiry(ref, oldest + policy['bounce-after']);
   if (state.mode === 'paused') return 'paused';
@@ -52,8 +75,11 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
   try {
     for (;;) {
       if (deps.stopping?.()) throw new HandBack();
+      policy = await shaping.policy(now());
+      // Backoff lowered max-smtp-out below this slot: it waits; a wake adds it again when there is work.
+      if (slot >= policy['max-smtp-out']) throw new LimitWait(now() + 30_000, 'backoff-max-smtp-out');
       const batch = deps.batchSize ?? 50;
-      const { ids, remaining } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out']);
+      const { ids, remaining } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run);
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
       if (remaining === CLAIM_PAUSED) return 'paused';
       if (ids.length === 0) {
@@ -73,24 +99,25 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
         nextSlotWokenAt = now();
       }
       const messages = await deps.store.getMany(ids);
-      const routed = await route({ domain, policy, resolver: deps.resolver });
+      const routed = await route({ domain, policy, resolver: deps.resolver, isOwn: ownListenersOf(config) });
       for (const [i, message] of messages.entries()) {
         if (deps.stopping?.()) throw new HandBack();
+        await assertStillHeld(ops, deps.holder, hold, queue, slot, now());
         if (!message) {
-          await ops.recordOutcomes({ id: ids[i]!, queue, slot, recipients: [] });
+          await ops.recordOutcomes({ id: ids[i]!, queue, slot, run, recipients: [] });
           continue;
         }
         const pending = message.recipients.filter((r) => r.queue === queue && r.state === 'queued');
         if (pending.length === 0) {
-          await ops.recordOutcomes({ id: message.id, queue, slot, recipients: [] });
+          await ops.recordOutcomes({ id: message.id, queue, slot, run, recipients: [] });
         } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
-          await finishSame(deps, message, queue, slot, pending, expiredOutcome(policy['bounce-after']), policy, now());
+          await finishSame(deps, message, { queue, slot, run }, pending, expiredOutcome(policy['bounce-after']), policy, now());
         } else if (routed.kind !== 'hosts') {
           if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`);
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
-          await finishSame(deps, message, queue, slot, pending, result, policy, now());
+          await finishSame(deps, message, { queue, slot, run }, pending, result, policy, now());
         } else {
-          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, policy, config, log, now });
+          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, run, policy, config, log, now, shaping });
           if (delivered && failures > 0) {
             await ops.leaveRetry(queue);
             failures = 0;
@@ -100,12 +127,13 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
       if (now() - started > budget) return 'yielded';
     }
   } catch (err) {
-    return await sleepOrRethrow(err, { job, token, ops, queue, slot, now, log, retryAfterMs: policy['retry-after'], failures });
+    return await sleepOrRethrow(err, { job, token, ops, queue, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
     await Promise.all(
       [...sessions.values()].map(async (s) => {
         await s.session.close().catch(() => undefined);
-        if (deps.limiters) await releaseConnection(deps.limiters, vmta, s.holder).catch(() => undefined);
+        if (s.lease) await s.lease.release();
+        else if (deps.limiters) await releaseConnection(deps.limiters, vmta, s.holder).catch(() => undefined);
       }),
     );
   }
@@ -114,17 +142,16 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
 async function finishSame(
   deps: TokenDeps,
   message: StoredMessage,
-  queue: string,
-  slot: number,
+  at: { queue: string; slot: number; run: string | undefined },
   pending: RecipientRecord[],
   result: RecipientOutcome,
   policy: DomainPolicy,
   now: number,
 ): Promise<void> {
   const results = sameOutcome(pending, result);
-  const applied = applyOutcomes(message, results, { queue, now }, policy['retry-recipients-after']);
+  const applied = applyOutcomes(message, results, { queue: at.queue, now }, policy['retry-recipients-after']);
   await notifyBounces(deps, message, results);
-  await deps.ops.recordOutcomes({ id: message.id, queue, slot, ...applied });
+  await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
 }
 
 /** DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it. */
@@ -157,10 +184,12 @@ interface MessageContext {
   queue: string;
   vmta: string;
   slot: number;
+  run: string | undefined;
   policy: DomainPolicy;
   config: VmtaConfig;
   log: Logger;
   now: () => number;
+  shaping: QueueShaping;
 }
 
 /** Sends one message to its pending recipients of this queue; true when any was delivered. */
@@ -176,31 +205,46 @@ async function deliverMessage(
   const source: OutboundSource = selectSource(ctx.config, ctx.vmta, pending[0]!.address, { localIps: deps.localIps });
   const key = `${source.ip ?? '*'}|${source.hostName}`;
   let open = sessions.get(key);
-  if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection'])) {
+  // smtp-attempt-timeout: connecting (every host together) and this message's transaction.
+  const deadline = policy['smtp-attempt-timeout'] > 0 ? Date.now() + policy['smtp-attempt-timeout'] : undefined;
+  if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection']) || open.lease?.lost) {
     const holder = open?.holder ?? holderId(ctx.queue, ctx.slot, key);
     await open?.session.close().catch(() => undefined);
+    // A reconnect is a new connection: its slot goes back and is asked for again (max-smtp-out, max-connect-rate).
+    await open?.lease?.release();
     sessions.delete(key);
-    if (deps.limiters && !open) {
+    let lease: VmtaLease | undefined;
+    if (deps.limiters) {
       const verdict = await mayConnect(deps.limiters, ctx.config, { queue: ctx.queue, vmta: ctx.vmta, holder, policy, now: ctx.now() });
       if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
+      lease = new VmtaLease(deps.limiters, ctx.vmta, holder);
     }
     try {
-      const session = await connect({ host: hosts, source, tlsPolicy: tlsPolicyOf(policy), timeouts: smtpTimeoutsOf(policy), logger: ctx.log });
-      open = { session, holder };
+      const session = await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log });
+      open = { session, holder, ...(lease ? { lease } : {}) };
     } catch (err) {
-      if (deps.limiters) await releaseConnection(deps.limiters, ctx.vmta, holder).catch(() => undefined);
-      if (err instanceof ConnectError) throw new QueueFailure(err.message);
+      await lease?.release();
+      if (err instanceof ConnectError) {
+        const tlsRefused = tlsRequiredOutcome(err, connectPolicyOf(policy).tlsPolicy);
+        if (tlsRefused) await finishSame(deps, message, { queue: ctx.queue, slot: ctx.slot, run: ctx.run }, pending, tlsRefused, policy, ctx.now());
+        // Greeting, EHLO and STARTTLS replies meet the smtp-pattern-list too.
+        const deferred = await ctx.shaping.apply(ctx.shaping.hitsOfConnectError(err), ctx.now());
+        throw deferred ?? new QueueFailure(err.message);
+      }
+      if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
       throw err;
     }
     sessions.set(key, open);
   }
   const session = open.session;
+  session.setDeadline(deadline);
   if (deps.limiters) {
     const verdict = await maySend(deps.limiters, ctx.queue, policy, pending.length, ctx.now());
     if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
   }
   const body = deps.dkim ? await deps.dkim.sign(message, ctx.vmta, policy, ctx.config) : message.body;
   const results: Array<{ recipient: RecipientRecord; result: RecipientOutcome }> = [];
+  const hits: PatternHit[] = [];
   /** Delivered to a next hop that does not offer DSN: a NOTIFY=SUCCESS recipient gets "relayed" from us. */
   const relayed: typeof results = [];
   for (const chunk of splitRecipients(pending, policy['max-rcpt-per-transaction'])) {
@@ -208,13 +252,15 @@ async function deliverMessage(
       results.push(...sameOutcome(chunk, { outcome: 'deferred', code: 451, enhancedCode: '4.4.2', response: 'connection lost', category: 'bad-connection' }));
       continue;
     }
-    const tx = await transact(session, { mailFrom: message.mailFrom, recipients: chunk.map((r) => r.address), body, ...transactionDsn(message, chunk) });
-    chunk.forEach((recipient, i) => {
-      const r = tx.recipients[i]!;
-      results.push({ recipient, result: { outcome: r.outcome, code: r.code, enhancedCode: r.enhancedCode, response: r.response, category: r.category } });
-      if (r.outcome === 'delivered' && !tx.nextHopDsn) relayed.push(results.at(-1)!);
-    });
+    const input = { mailFrom: message.mailFrom, body, patternList: ctx.shaping.patterns };
+    const tx = await transact(session, { ...input, recipients: chunk.map((r) => r.address), ...transactionDsn(message, chunk) });
+    const done = await deliverSkippingMx(deps, { hosts, session, message, chunk, tx, input, ctx, hits });
+    for (const d of done) {
+      results.push(d);
+      if (d.result.outcome === 'delivered' && !d.nextHopDsn) relayed.push(d);
+    }
   }
+  session.setDeadline(undefined);
   const applied = applyOutcomes(
     message,
     results,
@@ -223,7 +269,10 @@ async function deliverMessage(
   );
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
-  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  const deferQueue = await ctx.shaping.apply(hits, ctx.now());
+  if (results.some((r) => r.result.outcome === 'delivered')) await ctx.shaping.delivered(ctx.now());
+  if (deferQueue) throw deferQueue;
   ctx.log.info(
     { event: 'delivery', queueId: message.id, delivered: results.filter((r) => r.result.outcome === 'delivered').length, bounced: results.filter((r) => r.result.outcome === 'bounced').length, deferred: results.filter((r) => r.result.outcome === 'deferred').length },
     'transaction done',

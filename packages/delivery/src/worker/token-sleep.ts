@@ -5,7 +5,7 @@
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { DomainPolicy } from '@vmta/config';
-import type { QueueOps, TokenData } from '@vmta/queue';
+import { SlotLostError, type QueueOps, type TokenData } from '@vmta/queue';
 import type { Logger } from 'pino';
 import { SmtpClientError } from '../smtp-client/errors.js';
 import { nextQueueRetry } from '../stages/retry-schedule.js';
@@ -50,31 +50,51 @@ export interface SleepContext {
   retryAfterMs: DomainPolicy['retry-after'];
   /** Failures of the queue so far (its retry mode counts them). */
   failures: number;
+  /** The run holding the slot, when fenced (see slot-hold.ts). */
+  run?: string;
 }
 
 /** Gives the token's mail back and puts the token to sleep for a known reason to stop; any other error is thrown again. */
 export async function sleepOrRethrow(err: unknown, ctx: SleepContext): Promise<never> {
-  const { job, token, ops, queue, slot, now, log } = ctx;
+  const { log } = ctx;
+  if (err instanceof SlotLostError) return slotLost(log);
+  try {
+    return await handBackAndSleep(err, ctx);
+  } catch (e) {
+    // The slot was taken while the run stopped (its hand-back was refused): the same as above.
+    if (e instanceof SlotLostError) return slotLost(log);
+    throw e;
+  }
+}
+
+/** Recovery gave the slot's mail back and handed the token job to another run: the run touches neither. */
+function slotLost(log: Logger): never {
+  log.warn({ event: 'slot-lost' }, 'this run lost its connection slot (its process was silent too long): stopping');
+  throw new DelayedError();
+}
+
+async function handBackAndSleep(err: unknown, ctx: SleepContext): Promise<never> {
+  const { job, token, ops, queue, slot, now, log, run } = ctx;
   if (err instanceof HandBack) {
-    await ops.requeueInflight(queue, slot, now());
+    await ops.requeueInflight(queue, slot, now(), run);
     log.info({ event: 'token-handed-back' }, 'stopping: mail handed back to the queue');
     return await sleep(job, token, now());
   }
   if (err instanceof LimitWait) {
-    await ops.requeueInflight(queue, slot, now());
+    await ops.requeueInflight(queue, slot, now(), run);
     log.debug({ event: 'limit-wait', reason: err.reason, until: new Date(err.until).toISOString() }, 'waiting for a limit');
     return await sleep(job, token, err.until);
   }
   if (err instanceof SmtpClientError && err.code === 'SOURCE_NONE') {
     // Not this host's VMTA: give the mail back and let a host that has the address take the token.
-    await ops.requeueInflight(queue, slot, now());
+    await ops.requeueInflight(queue, slot, now(), run);
     log.warn({ event: 'source-not-local', err: err.message }, 'this host cannot serve the VMTA');
     return await sleep(job, token, now() + NOT_LOCAL_RETRY_MS);
   }
   if (!(err instanceof QueueFailure)) throw err;
   const retryAt = now() + nextQueueRetry(ctx.retryAfterMs, ctx.failures + 1);
   await ops.enterRetry(queue, retryAt);
-  await ops.requeueInflight(queue, slot, now());
+  await ops.requeueInflight(queue, slot, now(), run);
   log.warn({ event: 'queue-retry', reason: err.reason, retryAt: new Date(retryAt).toISOString() }, 'queue in retry mode');
   return await sleep(job, token, retryAt);
 }

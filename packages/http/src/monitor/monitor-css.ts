@@ -82,6 +82,7 @@ th[aria-sort="descending"] button.sort::after { content: " \25BC" / ""; opacity:
 .mode { display: inline-block; padding: 0 0.45rem; border-radius: 3px; font-size: 0.85rem; }
 .mode-paused { background: var(--paused-bg); }
 .mode-retry { background: var(--retry-bg); }
+.mode-backoff { background: var(--retry-bg); font-style: italic; }
 .ok { color: var(--delivered); }
 .bad { color: var(--bounced); font-weight: 600; }
 .toolbar { display: flex; flex-wrap: wrap; gap: 0.5rem 1.25rem; align-items: center; margin-bottom: 0.5rem; }

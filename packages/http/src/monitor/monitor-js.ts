@@ -319,7 +319,10 @@ function fillQueueRow(tr, r) {
   const mode = cells[1].firstChild;
   mode.className = 'mode mode-' + r.mode;
   mode.textContent = r.mode;
-  mode.title = r.retryAt ? 'retry at ' + new Date(r.retryAt).toLocaleString() : '';
+  mode.title = [
+    r.retryAt ? 'retry at ' + new Date(r.retryAt).toLocaleString() : '',
+    r.backoff ? 'backoff since ' + new Date(r.backoff.since).toLocaleString() + (r.backoff.until ? ' until ' + new Date(r.backoff.until).toLocaleString() : '') + ' by ' + (r.backoff.rule || 'the operator') + ': ' + r.backoff.reason : '',
+  ].filter(Boolean).join('; ');
   cells[2].textContent = formatCount(r.queued);
   cells[3].textContent = formatCount(r.inflight);
   cells[4].textContent = formatCount(r.deferred);

@@ -1,13 +1,15 @@
 /**
  * GET /queues (monitor): the rows of `vmta show queues --json`; POST /queues/DOMAIN%2FVMTA/pause|resume|retry
- * (operator); POST /queues/DOMAIN%2FVMTA/delete[?dsn=1] (operator): delivery processes delete the queue's mail.
+ * (operator); POST /queues/DOMAIN%2FVMTA/mode/backoff|normal (operator): backoff mode on or off;
+ * POST /queues/DOMAIN%2FVMTA/delete[?dsn=1] (operator): delivery processes delete the queue's mail.
  */
-import { deleteQueue, queueModeActions, queueRowJson, queueRows, splitQueueName, type QueueModeAction } from '@vmta/control';
+import { deleteQueue, setQueueMode, type SettableMode, queueModeActions, queueRowJson, queueRows, splitQueueName, type QueueModeAction } from '@vmta/control';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
 
 const ACTION_PATH = /^\/queues\/(.+)\/(pause|resume|retry)$/;
 const DELETE_PATH = /^\/queues\/(.+)\/delete$/;
+const SET_MODE_PATH = /^\/queues\/(.+)\/mode\/(backoff|normal)$/;
 
 /** `?dsn=1` (or true, yes): a flag of the query string. Pure. */
 export function queryFlag(value: string | null): boolean {
@@ -54,6 +56,24 @@ export const queueRoutes: Route[] = [
       const { mode } = await queueModeActions[action as QueueModeAction](ctx.cluster, queue);
       ctx.log.info({ event: 'http-queue-action', queue, action, mode }, `${action} ${queue}`);
       sendJson(res, 200, { queue, mode });
+    },
+  },
+  {
+    method: 'POST',
+    match: (path) => {
+      const m = SET_MODE_PATH.exec(path);
+      return m ? [m[1]!, m[2]!] : undefined;
+    },
+    level: 'operator',
+    async handle(ctx, res, [encoded, mode]) {
+      const queue = queueOf(encoded!);
+      if (!queue) {
+        sendJson(res, 400, { error: 'bad-queue', message: 'expected /queues/DOMAIN%2FVMTA/mode/backoff|normal (no patterns)' });
+        return;
+      }
+      const result = await setQueueMode(ctx.cluster, queue, mode as SettableMode);
+      ctx.log.info({ event: 'http-queue-mode', queue, mode: result.mode, changed: result.changed }, `set mode ${mode} ${queue}`);
+      sendJson(res, 200, { queue, mode: result.mode });
     },
   },
   {

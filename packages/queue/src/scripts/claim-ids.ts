@@ -23,6 +23,8 @@ export interface SlotKeys {
   ready: string;
   inflight: string;
   state: string;
+  /** Who holds the slot (Keys#queueSlotHolder). */
+  holder: string;
 }
 
 export const claimIds = defineScript({

@@ -3,16 +3,18 @@
  * the queue's connections instead of lining up behind one of them: due / spread messages, at least
  * one, at most `limit`. An empty claim clears `awake` in the same step: an enqueue after it wakes a
  * token. A paused queue answers CLAIM_PAUSED, so a pause is seen at every claim without a round
- * trip of its own.
+ * trip of its own. With a run, it claims only while that run holds the slot.
  *
- * KEYS: 1 ready, 2 inflight (of the slot), 3 state, 4 awake.
- * ARGV: 1 now (ms), 2 limit, 3 spread (the queue's connections, at least 1).
- * Returns: { due messages left after this claim, claimed ids }, or { CLAIM_PAUSED, {} }.
+ * KEYS: 1 ready, 2 inflight (of the slot), 3 state, 4 awake, 5 holder (of the slot).
+ * ARGV: 1 now (ms), 2 limit, 3 spread (the queue's connections, at least 1), 4 run or ''.
+ * Returns: { due messages left after this claim, claimed ids }, { CLAIM_PAUSED, {} }, or
+ *          { SLOT_LOST, {} } when the run no longer holds the slot.
  */
-import { AWAKE_TTL_MS, CLAIM_PAUSED } from './constants.js';
+import { AWAKE_TTL_MS, CLAIM_PAUSED, SLOT_LOST } from './constants.js';
 import { defineScript } from './script.js';
 
 const lua = `
+if ARGV[4] ~= '' and redis.call('HGET', KEYS[5], 'run') ~= ARGV[4] then return {${SLOT_LOST}, {}} end
 if redis.call('HGET', KEYS[3], 'mode') == 'paused' then return {${CLAIM_PAUSED}, {}} end
 local due = redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1])
 local take = math.min(tonumber(ARGV[2]), math.max(1, math.ceil(due / tonumber(ARGV[3]))))
@@ -34,19 +36,20 @@ export interface ClaimShareKeys {
   inflight: string;
   state: string;
   awake: string;
+  holder: string;
 }
 
 export interface ClaimedShare {
   ids: string[];
-  /** Due messages left for other connections; CLAIM_PAUSED when the queue is paused (nothing claimed). */
+  /** Due messages left for other connections; CLAIM_PAUSED when the queue is paused, SLOT_LOST when the run lost the slot (nothing claimed). */
   remaining: number;
 }
 
 export const claimShare = defineScript({
   name: 'vmtaClaimShare',
-  numberOfKeys: 4,
+  numberOfKeys: 5,
   lua,
-  args: (k: ClaimShareKeys, now: number, limit: number, spread: number) => [k.ready, k.inflight, k.state, k.awake, now, limit, spread],
+  args: (k: ClaimShareKeys, now: number, limit: number, spread: number, run: string = '') => [k.ready, k.inflight, k.state, k.awake, k.holder, now, limit, spread, run],
   reply: (raw): ClaimedShare => {
     const [remaining, ids] = raw as [number, string[]];
     return { ids, remaining };

@@ -20,6 +20,12 @@ export const ACCOUNTING_MAXLEN = 1_000_000;
 /** claimShare: the queue is paused, nothing was claimed (in place of the count of due messages left). */
 export const CLAIM_PAUSED = -2;
 
+/**
+ * claimShare, requeue, recordOutcomes: the slot is no longer held by this run (its process went
+ * silent and recovery gave the slot's mail back): nothing was written.
+ */
+export const SLOT_LOST = -3;
+
 /** recordOutcomes: the message was gone already, nothing was counted (in place of the recipients left, which is never negative). */
 export const OUTCOMES_MESSAGE_GONE = -1;
 
@@ -36,3 +42,11 @@ export const QUEUE_NEEDS_WAKE = 0;
 export const QUEUE_WAS_EMPTY = 1;
 /** enqueue, second flag per queue: the queue held mail before. */
 export const QUEUE_HELD_MAIL = 0;
+
+/** retireQueue: the queue left the index and its state hash is gone. */
+export const QUEUE_RETIRED = 1;
+/** retireQueue: the queue stays (mail in it, not in normal mode, or not idle long enough yet). */
+export const QUEUE_KEPT = 0;
+
+/** A queue empty, in normal mode and without outcomes this long leaves the queue index (retireQueue). */
+export const QUEUE_RETIRE_IDLE_MS = 3_600_000;

@@ -7,16 +7,20 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { acquireLease } from './acquire-lease.js';
+import { backoffMode } from './backoff-mode.js';
 import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
 import { enqueue } from './enqueue.js';
 import { recordOutcomes } from './record-outcomes.js';
+import { releaseSlot } from './release-slot.js';
 import { renewLease } from './renew-lease.js';
 import { requeue } from './requeue.js';
+import { retireQueue } from './retire-queue.js';
 import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
+import { takeSlot } from './take-slot.js';
 
-const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue };
+const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode };
 
 type Definitions = typeof DEFINITIONS;
 type Name = keyof Definitions;
@@ -76,5 +80,6 @@ export function scripts(redis: Redis): QueueScripts {
 export * from './constants.js';
 export type { ClaimedShare, ClaimShareKeys } from './claim-share.js';
 export type { SlotKeys } from './claim-ids.js';
+export type { BackoffInput, BackoffOp } from './backoff-mode.js';
 export type { EnqueueInput, EnqueueQueue, EnqueueReply } from './enqueue.js';
 export type { RecordOutcomesInput } from './record-outcomes.js';

@@ -15,26 +15,30 @@
  * minute counters are counted here, next to the totals, so outcomes that count nothing count
  * nothing in the history either.
  *
+ * With a run, nothing is written unless that run still holds the slot (see takeSlot, releaseSlot).
+ *
  * KEYS: 1 meta, 2 rcpts, 3 body, 4 inflight (of the slot), 5 ready, 6 state, 7 totals, 8 age,
- *       9 minute counters, 10 accounting stream, 11 latency histogram.
+ *       9 minute counters, 10 accounting stream, 11 latency histogram, 12 holder (of the slot).
  * ARGV: 1 id, 2 notBefore (ms) or '', 3 latency vmta or '', 4 latency bucket, 5 latency seconds,
- *       6 records of no recipient of the batch, then per record: n, field/value (n values),
- *       then per recipient to the end: index, recipient JSON, state, attempts,
+ *       6 run or '', 7 records of no recipient of the batch, then per record: n, field/value
+ *       (n values), then per recipient to the end: index, recipient JSON, state, attempts,
  *       n, its accounting record's field/value (n values, 0 when none).
- * Returns: the recipients still pending overall (0 once the message is dropped), or
- *          OUTCOMES_MESSAGE_GONE when the message was gone already (nothing is counted then).
+ * Returns: the recipients still pending overall (0 once the message is dropped),
+ *          OUTCOMES_MESSAGE_GONE when the message was gone already (nothing is counted then),
+ *          or SLOT_LOST.
  */
 import type { Keys } from '../keys.js';
 import { ACCOUNTING_MAXLEN, MINUTE_COUNTERS_TTL_SECONDS, OUTCOMES_MESSAGE_GONE } from './constants.js';
+import { checkHolder } from './requeue.js';
 import { defineScript, type RedisArg } from './script.js';
 
-const lua = `
+const lua = `${checkHolder(12, 6)}
 local id = ARGV[1]
 local function append(from, n)
   if n > 0 then redis.call('XADD', KEYS[10], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(ARGV, from, from + n - 1)) end
 end
-local a = 7
-for r = 1, tonumber(ARGV[6]) do
+local a = 8
+for r = 1, tonumber(ARGV[7]) do
   local n = tonumber(ARGV[a])
   append(a + 1, n)
   a = a + n + 1
@@ -87,7 +91,7 @@ for name, n in pairs({ delivered = counts.delivered, bounced = counts.bounced, d
 end
 if counted then redis.call('EXPIRE', KEYS[9], ${MINUTE_COUNTERS_TTL_SECONDS}) end
 if finals == 0 then return tonumber(redis.call('HGET', KEYS[1], 'pending')) end
-local left = redis.call('HINCRBY', KEYS[1], 'pending', -finals)
+local left = redis.call('HINCRBY', KEYS[1], 'pending', 0 - finals)  -- finals > 0 here; never -0, which HINCRBY refuses
 if left <= 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
 return math.max(left, 0)`;
 
@@ -106,6 +110,8 @@ export interface RecordOutcomesInput {
   id: string;
   queue: string;
   slot: number;
+  /** The run holding the slot (nothing is written once it lost the slot); none: no check. */
+  run?: string;
   /** Key of the minute counters the outcomes count in. */
   minuteKey: string;
   /** When recipients stay queued here: when they may be tried again (ms). */
@@ -120,7 +126,7 @@ export interface RecordOutcomesInput {
 
 export const recordOutcomes = defineScript({
   name: 'vmtaRecordOutcomes',
-  numberOfKeys: 11,
+  numberOfKeys: 12,
   lua,
   args: (keys: Keys, input: RecordOutcomesInput): RedisArg[] => [
     keys.messageMeta(input.id),
@@ -134,11 +140,13 @@ export const recordOutcomes = defineScript({
     input.minuteKey,
     keys.accounting(),
     keys.deliveryLatency(),
+    keys.queueSlotHolder(input.queue, input.slot),
     input.id,
     input.notBefore ?? '',
     input.latency?.vmta ?? '',
     input.latency?.bucket ?? 0,
     input.latency?.seconds ?? 0,
+    input.run ?? '',
     input.records.length,
     ...input.records.flatMap((r) => [r.length, ...r]),
     ...input.recipients.flatMap((r) => [r.index, r.json, r.state, r.attempts, r.record?.length ?? 0, ...(r.record ?? [])]),

@@ -31,8 +31,8 @@ describe('the queue scripts on a connection', () => {
     try {
       const early = fresh.pipeline();
       const s = scripts(fresh);
-      expect(() => s.on(early).requeue({ ready: 'r', inflight: 'i', state: 's' }, 0)).toThrow(/make pipelines after scripts/);
-      const keys = { ready: `${t.prefix}ready`, inflight: `${t.prefix}inflight`, state: `${t.prefix}state` };
+      expect(() => s.on(early).requeue({ ready: 'r', inflight: 'i', state: 's', holder: 'h' }, 0)).toThrow(/make pipelines after scripts/);
+      const keys = { ready: `${t.prefix}ready`, inflight: `${t.prefix}inflight`, state: `${t.prefix}state`, holder: `${t.prefix}holder` };
       await fresh.sadd(keys.inflight, 'a', 'b');
       const pipeline = fresh.pipeline();
       s.on(pipeline).requeue(keys, 5);
@@ -44,12 +44,13 @@ describe('the queue scripts on a connection', () => {
   });
 
   it('gives every reply code of a script a number no other code of that script uses', () => {
-    const { CLAIM_PAUSED, OUTCOMES_MESSAGE_GONE, LEASE_HELD, LEASE_NOT_HELD, QUEUE_NEEDS_WAKE, QUEUE_NEEDS_NO_WAKE, QUEUE_WAS_EMPTY, QUEUE_HELD_MAIL } = constants;
+    const { CLAIM_PAUSED, OUTCOMES_MESSAGE_GONE, SLOT_LOST, LEASE_HELD, LEASE_NOT_HELD, QUEUE_NEEDS_WAKE, QUEUE_NEEDS_NO_WAKE, QUEUE_WAS_EMPTY, QUEUE_HELD_MAIL, QUEUE_RETIRED, QUEUE_KEPT } = constants;
     // Negative codes stand in for counts (never negative), so they must not meet either.
-    expect(new Set([CLAIM_PAUSED, OUTCOMES_MESSAGE_GONE]).size).toBe(2);
-    expect(Math.max(CLAIM_PAUSED, OUTCOMES_MESSAGE_GONE)).toBeLessThan(0);
+    expect(new Set([CLAIM_PAUSED, OUTCOMES_MESSAGE_GONE, SLOT_LOST]).size).toBe(3);
+    expect(Math.max(CLAIM_PAUSED, OUTCOMES_MESSAGE_GONE, SLOT_LOST)).toBeLessThan(0);
     expect(LEASE_HELD).not.toBe(LEASE_NOT_HELD);
     expect(QUEUE_NEEDS_WAKE).not.toBe(QUEUE_NEEDS_NO_WAKE);
     expect(QUEUE_WAS_EMPTY).not.toBe(QUEUE_HELD_MAIL);
+    expect(QUEUE_RETIRED).not.toBe(QUEUE_KEPT);
   });
 });

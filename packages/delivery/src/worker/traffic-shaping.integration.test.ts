@@ -1,0 +1,258 @@
+/**
+ * Traffic shaping end to end: <smtp-pattern-list> rules applied to real replies of test receivers
+ * (127.0.0.10, .11), backoff mode kept in Redis and obeyed by two delivery processes. Counts are
+ * taken at the receiver; timings are asserted only as generous lower bounds on spreading.
+ */
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { loadConfigText, type VmtaConfig } from '@vmta/config';
+import { Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestDnsServer, type TestDnsServer } from '../testing/test-dns-server.js';
+import { startReceiver, type Receiver, type ReceiverOptions } from '../testing/test-smtp-receiver.js';
+import { startDelivery, type RunningDelivery } from './delivery-service.js';
+
+const SENDER = 'sender@sender.test';
+const POLL = { timeout: 30_000, interval: 100 };
+
+function message(recipients: string[]): NewMessage {
+  return {
+    mailFrom: SENDER,
+    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
+    body: Buffer.from(`Subject: shaping\r\nFrom: ${SENDER}\r\n\r\nhello\r\n`),
+    vmta: 'mta1',
+    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.test' },
+    receivedAt: Date.now(),
+  };
+}
+
+function fieldsOf(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
+describe('traffic shaping: smtp-pattern-list and backoff mode', () => {
+  let t: TestRedis | undefined;
+  let redis: Redis | undefined;
+  let receivers: Receiver[] = [];
+  let dns: TestDnsServer | undefined;
+  let deliveries: RunningDelivery[] = [];
+  let store: MessageStore | undefined;
+
+  afterEach(async () => {
+    await Promise.all(deliveries.map((d) => d.close()));
+    await store?.dispatcher.close();
+    await Promise.all(receivers.map((r) => r.close()));
+    await dns?.close();
+    await t?.cleanup();
+    redis?.disconnect();
+    deliveries = [];
+    receivers = [];
+    store = undefined;
+    dns = undefined;
+    redis = undefined;
+    t = undefined;
+  });
+
+  interface Setup {
+    /** Receivers on 127.0.0.10, .11, ... */
+    receivers: Array<Partial<ReceiverOptions>>;
+    /** Lines inside <domain *>; gets the receivers' ports. */
+    domain: (ports: number[]) => string[];
+    patterns: string[];
+    processes?: number;
+  }
+
+  async function setup(s: Setup) {
+    t = await getTestRedis();
+    redis = new Redis(t.url);
+    receivers = await Promise.all(s.receivers.map((r, i) => startReceiver({ host: `127.0.0.${10 + i}`, startTls: false, ...r })));
+    const ports = receivers.map((r) => r.port);
+    // DSNs to the sender's domain go to the first receiver.
+    dns = await startTestDnsServer({
+      zone: { 'sender.test': { MX: [{ preference: 10, exchange: 'mx.sender.test' }] }, 'mx.sender.test': { A: ['127.0.0.10'] } },
+      address: '127.0.0.53',
+    });
+    const text = [
+      '<acct-file acct.csv>',
+      '</acct-file>',
+      'host-name mta.example.test',
+      `name-server 127.0.0.53:${dns.server.port}`,
+      '<virtual-mta mta1>',
+      '  smtp-source-host 127.0.0.2 mta1.test',
+      '</virtual-mta>',
+      '<smtp-pattern-list shaping>',
+      ...s.patterns.map((p) => `  reply ${p}`),
+      '</smtp-pattern-list>',
+      '<domain *>',
+      `  default-smtp-port ${ports[0]}`,
+      '  retry-after 1h',
+      '  retry-recipients-after 1s',
+      '  smtp-pattern-list shaping',
+      ...s.domain(ports).map((l) => `  ${l}`),
+      // every domain goes to the first receiver unless the test routes it
+      ...(s.domain(ports).some((l) => l.startsWith('smtp-hosts')) ? [] : [`  smtp-hosts [127.0.0.10]:${ports[0]}`]),
+      '</domain>',
+    ].join('\n');
+    const config: VmtaConfig = loadConfigText(text);
+    const prefix = t.prefix.slice(0, -1);
+    store = new MessageStore(redis, { prefix });
+    const events: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void events.push(JSON.parse(line) as Record<string, unknown>) });
+    for (let i = 0; i < (s.processes ?? 1); i++) deliveries.push(await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 8, logger }));
+    /** file:line of the n-th reply rule (0-based). */
+    const rule = (n: number) => `${config.file}:${text.split('\n').indexOf(`  reply ${s.patterns[n]}`) + 1}`;
+    const records = async () => (await redis!.xrange(new Keys(prefix).accounting(), '-', '+')).map(([, f]) => fieldsOf(f));
+    return { store, ops: new QueueOps(redis, prefix), rule, records, events, receivers };
+  }
+
+  it('enters backoff on a matching 421 and two processes send at backoff-max-msg-rate, each message once', async () => {
+    let first = true;
+    const accepted: number[] = [];
+    const { store, ops, rule, records } = await setup({
+      processes: 2,
+      receivers: [
+        {
+          rcptReply: (address) => {
+            if (address === 'first@slow.test' && first) {
+              first = false;
+              return [421, '4.7.0 too many messages, slow down'];
+            }
+            accepted.push(Date.now());
+            return undefined;
+          },
+        },
+      ],
+      patterns: ['/^421 .*slow down/ mode=backoff'],
+      domain: () => ['backoff-max-msg-rate 2/s', 'backoff-max-smtp-out 2'],
+    });
+    const trigger = await store.enqueue(message(['first@slow.test']));
+    await expect.poll(async () => (await ops.state('slow.test/mta1')).mode, POLL).toBe('backoff');
+    const state = await ops.state('slow.test/mta1');
+    expect(state.backoff).toMatchObject({ reason: expect.stringContaining('slow down'), rule: rule(0) });
+    const ids: string[] = [trigger.id];
+    for (let i = 0; i < 16; i++) ids.push((await store.enqueue(message([`u${i}@slow.test`]))).id);
+    await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
+    // 17 accepted recipients at 2/s cannot take less than ~8 s; without backoff they take well under 1 s.
+    expect(accepted).toHaveLength(17);
+    expect(accepted.at(-1)! - accepted[0]!).toBeGreaterThanOrEqual(5_000);
+    for (const at of accepted) expect(accepted.filter((x) => x >= at && x < at + 1_000).length).toBeLessThanOrEqual(4);
+    const acct = await records();
+    expect(acct.filter((r) => r.type === 'd')).toHaveLength(17);
+    expect(acct.find((r) => r.type === 't')?.replyPattern).toBe(rule(0));
+    expect((await ops.state('slow.test/mta1')).mode).toBe('backoff');
+  }, 60_000);
+
+  it('returns to normal when backoff-to-normal-after has passed', async () => {
+    let first = true;
+    const { store, ops, records } = await setup({
+      receivers: [{ rcptReply: () => (first ? ((first = false), [421, '4.7.0 slow down']) : undefined) }],
+      patterns: ['/slow down/ mode=backoff'],
+      domain: () => ['backoff-to-normal-after 3s'],
+    });
+    const { id } = await store.enqueue(message(['a@timer.test']));
+    await expect.poll(async () => (await ops.state('timer.test/mta1')).mode, POLL).toBe('backoff');
+    await expect.poll(async () => (await ops.state('timer.test/mta1')).mode, POLL).toBe('normal');
+    expect((await ops.state('timer.test/mta1')).backoff).toBeUndefined();
+    await expect.poll(() => store.get(id), POLL).toBeUndefined();
+    expect((await records()).filter((r) => r.type === 'd')).toHaveLength(1);
+  }, 60_000);
+
+  it('returns to normal after a delivery with backoff-to-normal-after-delivery, and the change is logged', async () => {
+    let first = true;
+    const { store, ops, events, rule, records } = await setup({
+      receivers: [{ rcptReply: () => (first ? ((first = false), [421, '4.7.0 slow down']) : undefined) }],
+      patterns: ['/slow down/ mode=backoff'],
+      domain: () => ['backoff-to-normal-after-delivery yes'],
+    });
+    const { id } = await store.enqueue(message(['a@again.test']));
+    await expect.poll(() => store.get(id), POLL).toBeUndefined();
+    const changes = events.filter((e) => e.event === 'queue-mode').map((e) => [e.mode, e.rule ?? e.by]);
+    expect(changes).toEqual([
+      ['backoff', rule(0)],
+      ['normal', 'backoff-to-normal-after-delivery'],
+    ]);
+    expect((await ops.state('again.test/mta1')).mode).toBe('normal');
+  }, 60_000);
+
+  it('bounces a recipient at once on a 4xx to RCPT with bounce-rcpt, with a DSN and a b record naming the rule', async () => {
+    const { store, ops, rule, records, receivers } = await setup({
+      receivers: [{ rcptReply: (a) => (a.startsWith('full@') ? [452, '4.2.2 mailbox full'] : undefined) }],
+      patterns: ['/mailbox full/ bounce-rcpt'],
+      domain: () => [],
+    });
+    const { id } = await store.enqueue(message(['full@quota.test', 'ok@quota.test']));
+    await expect.poll(() => store.get(id), POLL).toBeUndefined();
+    const acct = (await records()).filter((r) => r.jobId === id && r.type !== 'r');
+    expect(acct.map((r) => [r.type, r.rcpt])).toEqual(
+      expect.arrayContaining([
+        ['b', 'full@quota.test'],
+        ['d', 'ok@quota.test'],
+      ]),
+    );
+    expect(acct).toHaveLength(2);
+    expect(acct.find((r) => r.type === 'b')).toMatchObject({ replyPattern: rule(0), dsnStatus: '4.2.2' });
+    // the DSN goes to the sender (the first receiver is sender.test's MX too)
+    await expect.poll(() => receivers[0]!.messages.filter((m) => m.from === '' && m.to.includes(SENDER)).length, POLL).toBe(1);
+    expect((await ops.state('quota.test/mta1')).bounced).toBe(1);
+  }, 60_000);
+
+  it('delivers through the next MX with skip-mx, even on a 5xx, keeping the mail', async () => {
+    const { store, rule, records, receivers } = await setup({
+      receivers: [{ rcptReply: (a) => (a.endsWith('@skip.test') ? [550, '5.7.1 blocked by policy'] : undefined) }, {}],
+      patterns: ['/blocked by policy/ skip-mx'],
+      domain: (ports) => [`smtp-hosts [127.0.0.10]:${ports[0]}; [127.0.0.11]:${ports[1]}`],
+    });
+    const { id } = await store.enqueue(message(['x@skip.test']));
+    await expect.poll(() => store.get(id), POLL).toBeUndefined();
+    expect(receivers[1]!.messages.map((m) => m.to)).toEqual([['x@skip.test']]);
+    expect(receivers[0]!.messages).toHaveLength(0);
+    const acct = (await records()).filter((r) => r.jobId === id && r.type !== 'r');
+    expect(acct.map((r) => r.type)).toEqual(['d']);
+    void rule;
+  }, 60_000);
+
+  it('bounces every message of the queue with bounce-queue, each once, with DSNs', async () => {
+    const { store, ops, rule, records, receivers } = await setup({
+      receivers: [{ rcptReply: (a) => (a.endsWith('@banned.test') ? [421, '4.7.1 sender banned'] : undefined) }],
+      patterns: ['/sender banned/ bounce-queue'],
+      domain: () => [],
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await store.enqueue(message([`u${i}@banned.test`]))).id);
+    await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
+    const acct = (await records()).filter((r) => ids.includes(r.jobId!) && r.type === 'b');
+    expect(acct.map((r) => r.rcpt).sort()).toEqual(['u0', 'u1', 'u2', 'u3', 'u4'].map((u) => `${u}@banned.test`));
+    expect(acct.every((r) => r.replyPattern === rule(0))).toBe(true);
+    expect((await ops.state('banned.test/mta1')).bounced).toBe(5);
+    await expect.poll(() => receivers[0]!.messages.filter((m) => m.from === '').length, POLL).toBe(5);
+  }, 60_000);
+
+  it('applies the list to the greeting: a 421 greeting puts the queue into backoff (behind retry mode)', async () => {
+    const { store, ops, rule } = await setup({
+      receivers: [{ greeting: [421, '4.7.0 too many connections from your IP'] }],
+      patterns: ['/too many connections/ mode=backoff'],
+      domain: () => [],
+    });
+    const { id } = await store.enqueue(message(['a@greet.test']));
+    await expect.poll(async () => (await ops.state('greet.test/mta1')).backoff?.rule, POLL).toBe(rule(0));
+    await expect.poll(async () => (await ops.state('greet.test/mta1')).mode, POLL).toBe('retry');
+    expect((await ops.state('greet.test/mta1')).backoff?.reason).toContain('too many connections');
+    expect(await store.get(id)).toBeDefined();
+  }, 60_000);
+
+  it('puts the queue into retry mode at once with defer-queue, keeping the mail', async () => {
+    const { store, ops, rule, records } = await setup({
+      receivers: [{ rcptReply: () => [450, '4.7.1 greylisted, come back later'] }],
+      patterns: ['/greylisted/ defer-queue'],
+      domain: () => [],
+    });
+    const { id } = await store.enqueue(message(['a@grey.test']));
+    await expect.poll(async () => (await ops.state('grey.test/mta1')).mode, POLL).toBe('retry');
+    expect((await ops.state('grey.test/mta1')).retryAt).toBeGreaterThan(Date.now() + 30 * 60_000);
+    await expect.poll(async () => (await records()).filter((r) => r.jobId === id && r.type === 't').map((r) => r.replyPattern), POLL).toEqual([rule(0)]);
+    expect(await store.get(id)).toBeDefined();
+  }, 60_000);
+});

@@ -1,0 +1,97 @@
+import { Redis } from 'ioredis';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageStore, queueNames, QueueOps, type NewMessage } from './index.js';
+
+function message(address: string): NewMessage {
+  return {
+    mailFrom: 'sender@example.org',
+    recipients: [{ address, domain: address.split('@')[1]! }],
+    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
+    vmta: 'mta1',
+    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
+    receivedAt: Date.now(),
+  };
+}
+
+describe('retiring empty, idle queues (retireQueue)', () => {
+  let t: TestRedis;
+  let redis: Redis;
+  let store: MessageStore;
+  let ops: QueueOps;
+  beforeAll(async () => {
+    t = await getTestRedis();
+    redis = new Redis(t.url);
+    store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
+    ops = new QueueOps(redis, t.prefix.slice(0, -1));
+  });
+  afterAll(async () => {
+    await store.dispatcher.close();
+    await t.cleanup();
+    redis.disconnect();
+  });
+
+  /** Enqueues one message to the queue and delivers it (its outcome recorded). */
+  async function deliverOne(address: string, queue: string): Promise<void> {
+    const { id } = await store.enqueue(message(address));
+    const [claimed] = await ops.claimDue(queue, 0, Date.now(), 1);
+    expect(claimed).toBe(id);
+    const msg = (await store.get(id))!;
+    await ops.recordOutcomes({ id, queue, slot: 0, recipients: [{ ...msg.recipients[0]!, state: 'delivered', attempts: 1 }] });
+  }
+
+  it('retires a queue seen empty in normal mode for the idle time, and keeps the cluster totals', async () => {
+    const q = 'gone.example/mta1';
+    await deliverOne('a@gone.example', q);
+    const totals = await redis.hgetall(ops.keys.totals());
+    expect(await ops.retireIfIdle(q, 1_000, 600)).toBe(false); // first seen empty: the idle time starts
+    expect(await ops.retireIfIdle(q, 1_500, 600)).toBe(false); // not idle long enough
+    expect(await ops.retireIfIdle(q, 1_600, 600)).toBe(true);
+    expect(await queueNames(redis, ops.keys)).not.toContain(q);
+    expect(await redis.exists(ops.keys.queueState(q))).toBe(0);
+    expect(await redis.hgetall(ops.keys.totals())).toEqual(totals);
+  });
+
+  it('starts the idle time over when the queue had outcomes or mail in between', async () => {
+    const q = 'busy.example/mta1';
+    await deliverOne('a@busy.example', q);
+    expect(await ops.retireIfIdle(q, 1_000, 600)).toBe(false);
+    await deliverOne('b@busy.example', q); // activity between two sweeps: the counters moved
+    expect(await ops.retireIfIdle(q, 2_000, 600)).toBe(false);
+    expect(await ops.retireIfIdle(q, 2_500, 600)).toBe(false);
+    await store.enqueue(message('c@busy.example')); // mail waiting: never retired
+    expect(await ops.retireIfIdle(q, 9_000, 600)).toBe(false);
+    expect(await ops.retireIfIdle(q, 99_000, 600)).toBe(false);
+    expect(await queueNames(redis, ops.keys)).toContain(q);
+  });
+
+  it('never retires a paused queue or one in retry mode', async () => {
+    for (const [q, address, set] of [
+      ['paused.example/mta1', 'a@paused.example', () => ops.pause('paused.example/mta1')],
+      ['retry.example/mta1', 'a@retry.example', () => ops.enterRetry('retry.example/mta1', Date.now() + 3_600_000)],
+    ] as const) {
+      await deliverOne(address, q);
+      await set();
+      for (const now of [1_000, 10_000, 100_000]) expect(await ops.retireIfIdle(q, now, 600)).toBe(false);
+      expect(await queueNames(redis, ops.keys)).toContain(q);
+    }
+  });
+
+  it('brings a queue back with an enqueue right after its retire: indexed, counted, its token woken', async () => {
+    const q = 'back.example/mta1';
+    await deliverOne('a@back.example', q);
+    // No token is awake any more (the queue ran dry): the next enqueue must wake one.
+    await redis.del(ops.keys.queueAwake(q));
+    await (await store.dispatcher.tokenJob({ queue: q, vmta: 'mta1' }))?.remove();
+    expect(await ops.retireIfIdle(q, 1_000, 0)).toBe(false);
+    expect(await ops.retireIfIdle(q, 1_000, 0)).toBe(true);
+    const { id, woken } = await store.enqueue(message('b@back.example'));
+    expect(woken).toBe(true);
+    expect(await queueNames(redis, ops.keys)).toContain(q);
+    expect((await ops.stats(q)).queued).toBe(1);
+    expect(await store.queued(q)).toEqual([id]);
+    expect(await store.dispatcher.tokenJob({ queue: q, vmta: 'mta1' }, 0)).toBeDefined();
+    // A retire now finds mail and keeps the queue.
+    expect(await ops.retireIfIdle(q, 99_000, 0)).toBe(false);
+  });
+});

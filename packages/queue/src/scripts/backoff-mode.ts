@@ -1,0 +1,58 @@
+/**
+ * backoffMode: a queue enters or leaves backoff mode, or leaves retry mode, in one step. Backoff
+ * is kept in the state hash as its own fields (backoffSince, backoffUntil, backoffReason,
+ * backoffRule) beside `mode`: a queue in backoff that fails goes into retry mode and, leaving
+ * retry (or a pause), comes back to backoff, not to normal. `mode` reads `backoff` only while
+ * nothing stronger (retry, paused) holds.
+ *
+ * KEYS: 1 state.
+ * ARGV: 1 op: enter | leave | expire (leave only if backoffUntil has come) | leave-retry,
+ *       2 now (ms), 3 until (ms, '' = no timer; enter), 4 reason (enter), 5 rule file:line (enter).
+ * Returns: 1 when the queue's backoff (or retry) changed, 0 when there was nothing to do.
+ */
+import { defineScript } from './script.js';
+
+const lua = `
+local op = ARGV[1]
+local since = redis.call('HGET', KEYS[1], 'backoffSince')
+local mode = redis.call('HGET', KEYS[1], 'mode')
+if op == 'enter' then
+  local untilMs = redis.call('HGET', KEYS[1], 'backoffUntil')
+  -- a backoff whose timer ran out and nobody cleared yet counts as over: enter afresh
+  if since and not (untilMs and tonumber(untilMs) <= tonumber(ARGV[2])) then return 0 end
+  redis.call('HSET', KEYS[1], 'backoffSince', ARGV[2], 'backoffReason', ARGV[4], 'backoffRule', ARGV[5])
+  if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'backoffUntil', ARGV[3]) else redis.call('HDEL', KEYS[1], 'backoffUntil') end
+  if not mode or mode == 'normal' then redis.call('HSET', KEYS[1], 'mode', 'backoff') end
+  return 1
+end
+if op == 'leave-retry' then
+  redis.call('HSET', KEYS[1], 'failures', '0', 'mode', since and 'backoff' or 'normal')
+  redis.call('HDEL', KEYS[1], 'retryAt')
+  return 1
+end
+if not since then return 0 end
+if op == 'expire' then
+  local untilMs = redis.call('HGET', KEYS[1], 'backoffUntil')
+  if not untilMs or tonumber(untilMs) > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('HDEL', KEYS[1], 'backoffSince', 'backoffUntil', 'backoffReason', 'backoffRule')
+if mode == 'backoff' then redis.call('HSET', KEYS[1], 'mode', 'normal') end
+return 1`;
+
+export type BackoffOp = 'enter' | 'leave' | 'expire' | 'leave-retry';
+
+export interface BackoffInput {
+  op: BackoffOp;
+  now: number;
+  until?: number;
+  reason?: string;
+  rule?: string;
+}
+
+export const backoffMode = defineScript({
+  name: 'vmtaBackoffMode',
+  numberOfKeys: 1,
+  lua,
+  args: (state: string, i: BackoffInput) => [state, i.op, i.now, i.until ?? '', i.reason ?? '', i.rule ?? ''],
+  reply: (raw) => Number(raw) === 1,
+});
