@@ -70,6 +70,8 @@ function summaryRows(s: SendersResult): string[][] {
     const accP = ratio(a('vmta'), a('postfix'));
     const ok = vsP !== undefined && vsP >= SENDER_TARGETS.endToEndVsPostfix && (vsH === undefined || vsH > 1) && accP !== undefined && accP >= SENDER_TARGETS.acceptVsPostfix;
     const failed = ORDER.reduce((n, k) => n + (m[k]?.failed ?? 0), 0);
+    const p99 = median((l!.probe?.vmta ?? []).map((p) => p.dotTo250.p99));
+    const greet = median((l!.greeting?.vmta ?? []).map((g) => g.p50));
     return [
       l!.title,
       ...ORDER.map((k) => n0(e(k))),
@@ -78,6 +80,8 @@ function summaryRows(s: SendersResult): string[][] {
       ...ORDER.map((k) => n0(a(k))),
       x2(accP),
       vsP === undefined ? '–' : holds(ok),
+      Number.isFinite(p99) ? `${n1(p99)} (${holds(p99 <= SENDER_TARGETS.p99AcceptMs)})` : '–',
+      Number.isFinite(greet) ? `${n2(greet)} (${holds(greet <= SENDER_TARGETS.greetingP50Ms)})` : '–',
       `${Math.max(...ORDER.map((k) => l!.runs[k]?.length ?? 0))}${failed ? `, **${failed} failed**` : ''}`,
     ];
   });
@@ -175,7 +179,7 @@ export function renderSenders(s: SendersResult & Stamp): string {
     '',
     `Each load into a fresh Postfix (private instance, destination concurrency ${s.maxSmtpOut}, fsync before 250), a fresh Haraka ${s.harakaVersion} (npm, one process, outbound queue on disk with fsync before 250, no connection reuse to the sink: Haraka's outbound has none) and a fresh vmta (listener and delivery processes, max-smtp-out ${s.maxSmtpOut}, Redis AOF \`appendfsync ${s.fsync}\`)${s.vmtaCli ? ` built from \`${s.vmtaCli}\`` : ''}, each relaying to fresh smtp-sinks. The three take turns going first. Figures are medians of the runs (min–max in brackets); CPU per 1,000 messages is the median over the runs, per process, over the end-to-end window. Targets (issue 13, goals): end to end ≥ ${SENDER_TARGETS.endToEndVsPostfix}× Postfix and ahead of Haraka, accepted ≥ ${SENDER_TARGETS.acceptVsPostfix}× Postfix, p99 final dot → 250 ≤ ${SENDER_TARGETS.p99AcceptMs} ms at half of peak, connect → 220 ≤ ${SENDER_TARGETS.greetingP50Ms} ms p50.`,
     '',
-    table(['load', 'Postfix e2e msg/s', 'Haraka e2e msg/s', 'vmta e2e msg/s', 'vmta / Postfix e2e', 'vmta / Haraka e2e', 'Postfix accepted msg/s', 'Haraka accepted msg/s', 'vmta accepted msg/s', 'vmta / Postfix accepted', 'throughput targets hold', 'runs'], summaryRows(s)),
+    table(['load', 'Postfix e2e msg/s', 'Haraka e2e msg/s', 'vmta e2e msg/s', 'vmta / Postfix e2e', 'vmta / Haraka e2e', 'Postfix accepted msg/s', 'Haraka accepted msg/s', 'vmta accepted msg/s', 'vmta / Postfix accepted', 'throughput targets hold', `vmta p99 dot → 250 at half of peak, ms (≤ ${SENDER_TARGETS.p99AcceptMs})`, `vmta connect → 220 p50, ms (≤ ${SENDER_TARGETS.greetingP50Ms})`, 'runs'], summaryRows(s)),
     '',
     ...sections.flatMap((x) => [x, '']),
   ].join('\n');

@@ -86,13 +86,13 @@ export function senderLoads(ctx: Context, c: LoadCounts, cert: BenchCert): LoadD
   const client = (over: Partial<SenderLoad> & Pick<SenderLoad, 'messages'>) => (t: Target) =>
     ({ host: t.host, port: t.port, sessions, from: FROM, connectionPerMessage: false, recipients: () => [TO], body: () => plainBody, ...over }) satisfies SenderLoad;
   const mixBodies = SIZE_MIX.map((s, i) => Buffer.from(messageWithHeaders(textPayload(s.bytes, 7 + i), FROM, TO, `mix${i}`)));
-  const reused: SourceLoad = { messages: q(5000), sessions, size: c.size, from: FROM, to: TO };
-  const perConn: SourceLoad = { ...reused, messages: q(3000), reuse: false };
+  const reused: SourceLoad = { messages: q(3000), sessions, size: c.size, from: FROM, to: TO };
+  const perConn: SourceLoad = { ...reused, messages: q(2000), reuse: false };
   const slow: SourceLoad = { ...reused, messages: q(300) };
-  const subMessages = q(1500);
+  const subMessages = q(1000);
   const fanMessages = q(300);
   const mixMessages = q(2000);
-  const manyMessages = q(3000);
+  const manyMessages = q(2000);
   const sub = client({ messages: subMessages, connectionPerMessage: true, submission });
   const probe = (over: Partial<SenderLoad>) => (t: Target, rate: number, messages: number) => runSenders({ ...client({ messages, connectionPerMessage: true, ...over })(t), rate });
   const manyBody = messageWithHeaders(sourceLikePayload(c.size), FROM, manyDomainRecipient(0, c.manyDomains), 'many');

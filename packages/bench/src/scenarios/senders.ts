@@ -68,7 +68,7 @@ function readProfiles(dir: string, pid: number): CpuProfile[] {
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as CpuProfile);
 }
 
-const PROBE_MESSAGES = 600;
+const PROBE_MESSAGES = 400;
 const GREETINGS = 300;
 
 async function runLoad(ctx: Context, opts: BenchOptions, haraka: string, load: LoadDef, mtas: Mta[]): Promise<SenderLoadResult> {
