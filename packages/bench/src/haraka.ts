@@ -14,7 +14,7 @@ import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { track } from './children.js';
-import { readProcStat } from './proc-stat.js';
+import { allProcesses, treeCpu } from './proc-stat.js';
 
 /** The Haraka release the bench installs (npm `Haraka`); kept out of the workspace's lockfile. */
 export const HARAKA_VERSION = '3.3.4';
@@ -140,11 +140,30 @@ export async function startHaraka(bin: string, o: HarakaOptions): Promise<Haraka
   closeSync(fd);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const logTail = (lines = 20) => (existsSync(logFile) ? readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)');
+  // bin/haraka runs haraka.js as a child process: the meter and the stop take the whole tree.
+  const descendants = () => {
+    const procs = allProcesses();
+    const out: number[] = [];
+    const walk = (pid: number) => procs.filter((p) => p.ppid === pid).forEach((p) => (out.push(p.pid), walk(p.pid)));
+    walk(child.pid!);
+    return out;
+  };
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone */
+    }
+  };
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
+    const kids = descendants();
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    kids.forEach((pid) => signal(pid, 'SIGTERM'));
+    const timer = setTimeout(() => [child.pid!, ...kids].forEach((pid) => signal(pid, 'SIGKILL')), 10_000);
     await exited;
+    const until = Date.now() + 15_000;
+    while (kids.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     clearTimeout(timer);
   };
   const deadline = Date.now() + 30_000;
@@ -159,7 +178,7 @@ export async function startHaraka(bin: string, o: HarakaOptions): Promise<Haraka
   return {
     pid: child.pid!,
     listen: o.listen,
-    cpu: () => readProcStat(child.pid!)?.cpu ?? 0,
+    cpu: () => treeCpu(child.pid!).total,
     outcomes() {
       const text = existsSync(outcomesFile) ? readFileSync(outcomesFile, 'utf8') : '';
       return { deferred: text.split('deferred').length - 1, bounced: text.split('bounced').length - 1 };
