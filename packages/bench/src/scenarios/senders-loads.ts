@@ -163,7 +163,7 @@ export function senderLoads(ctx: Context, c: LoadCounts, cert: BenchCert): LoadD
     {
       name: 'many-domains',
       title: `Many domains: ${n(c.manyDomains)} recipient domains`,
-      describe: `Our load client (many-domains.ts): ${n(manyMessages)} messages of ${n(c.size)} B, ${sessions} sessions on reused connections, recipients round-robin over ${n(c.manyDomains)} domains, all routed to the one sink.`,
+      describe: `Our load client (many-domains.ts): ${n(manyMessages)} messages of ${n(c.size)} B, ${sessions} sessions on reused connections, recipients round-robin over ${n(c.manyDomains)} domains, all routed to the one sink. Postfix's relayhost makes them one destination (20 connections in all); ours has a queue per domain (20 connections each at most); Haraka opens at most 20 in all, one per delivery.`,
       messages: manyMessages,
       sessions,
       runs: 0,
