@@ -29,8 +29,10 @@ interface Medians {
   failed: number;
 }
 
-function medians(runs: RunFigures[] | undefined): Medians | undefined {
-  if (!runs || runs.length === 0) return undefined;
+/** Medians over the runs that passed their check (a failed run's figures do not count; it is counted in `failed`). */
+function medians(all: RunFigures[] | undefined): Medians | undefined {
+  if (!all || all.length === 0) return undefined;
+  const runs = all.filter((r) => checkRun(r).ok);
   const names = new Set(runs.flatMap((r) => Object.keys(r.cpuPer1000)));
   const cpu: Record<string, number> = {};
   for (const name of names) cpu[name] = median(runs.map((r) => r.cpuPer1000[name] ?? Number.NaN));
@@ -40,7 +42,7 @@ function medians(runs: RunFigures[] | undefined): Medians | undefined {
     dotP50: spread(runs.map((r) => r.client?.dotTo250.p50)),
     dotP99: spread(runs.map((r) => r.client?.dotTo250.p99)),
     cpu,
-    failed: runs.filter((r) => !checkRun(r).ok).length,
+    failed: all.length - runs.length,
   };
 }
 
@@ -135,7 +137,7 @@ function checksTable(l: SenderLoadResult): string {
   }
   const all = ORDER.reduce((s, k) => s + (l.runs[k]?.length ?? 0), 0);
   return rows.length
-    ? [`**${rows.length} of ${all} runs failed their check; their figures do not count.**`, '', table(['run', 'sent', 'sink got', 'deferred', 'bounced', 'load exit', 'problem'], rows)].join('\n')
+    ? [`**${rows.length} of ${all} runs failed their check; their figures are left out of the medians.**`, '', table(['run', 'sent', 'sink got', 'deferred', 'bounced', 'load exit', 'problem'], rows)].join('\n')
     : `Checks: all ${all} runs passed (the sinks got exactly what was sent${l.deliveriesPerMessage > 1 ? `, ${l.deliveriesPerMessage} deliveries per message` : ''}, nothing deferred or bounced, the load generator succeeded).`;
 }
 

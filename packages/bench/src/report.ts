@@ -4,6 +4,7 @@
  * packages/bench/notes.md and is appended as it is. Section 1 (e2e) is
  * report-e2e.ts and report-checks.ts; formats and targets are report-format.ts.
  */
+import { HARAKA_VERSION } from './haraka.js';
 import type { Machine } from './machine.js';
 import { renderE2e } from './report-e2e.js';
 import { holds, kb, n0, n1, n2, n3, stampLine, table, TARGETS, type Stamp } from './report-format.js';
@@ -186,7 +187,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     'pnpm bench --quick              # smoke run with small counts',
     '```',
     '',
-    'Everything runs on loopback (127.0.0.3 Postfix, 127.0.0.4 smtp-sink, 127.0.0.5 our listener), with a private Redis per scenario and a private Postfix instance (`postfix -c` on a temp directory); the system Postfix configuration is not touched. Options: `pnpm bench --help`. The machine is shared: the load average at the start of each scenario is recorded, and single runs are indicative only.',
+    `Everything runs on loopback (127.0.0.3 Postfix, 127.0.0.4 smtp-sink, 127.0.0.5 our listener, 127.0.0.6 Haraka), with a private Redis per scenario and a private Postfix instance (\`postfix -c\` on a temp directory); the system Postfix configuration is not touched. Haraka ${HARAKA_VERSION} is installed by npm outside the workspace (~/.cache/vmta-bench/haraka-${HARAKA_VERSION}, or BENCH_HARAKA_DIR), with a config directory per run. Options: \`pnpm bench --help\`. The machine is shared: the load average at the start of each scenario is recorded, and single runs are indicative only.`,
     '',
     notes.trim(),
     '',
