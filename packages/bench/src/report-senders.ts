@@ -141,6 +141,12 @@ function checksTable(l: SenderLoadResult): string {
     : `Checks: all ${all} runs passed (the sinks got exactly what was sent${l.deliveriesPerMessage > 1 ? `, ${l.deliveriesPerMessage} deliveries per message` : ''}, nothing deferred or bounced, the load generator succeeded).`;
 }
 
+function redisLine(l: SenderLoadResult): string {
+  const r = l.redis;
+  if (!r) return '';
+  return `Our Redis (INFO commandstats over each measured run, commands inside Lua scripts included): ${cell(spread(r.callsPerMessage), n1)} calls per message; first run: ${r.first.map((c) => `${c.command} ${n2(c.callsPerMessage)} (${n1(c.usecPerMessage)} µs)`).join(', ')}.`;
+}
+
 function profileLines(l: SenderLoadResult): string {
   const p = l.profile;
   if (!p) return '';
@@ -172,6 +178,8 @@ export function renderSenders(s: SendersResult & Stamp): string {
       probeTable(l!),
       '',
       checksTable(l!),
+      '',
+      redisLine(l!),
       '',
       profileLines(l!),
     ].join('\n'),

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { getFreePort } from '@vmta/redis-server';
 import { Keys } from '@vmta/queue';
 import type { Fsync } from '../args.js';
-import { startBenchRedis } from '../bench-redis.js';
+import { startBenchRedis, type BenchRedis } from '../bench-redis.js';
 import { startHaraka, type HostPort } from '../haraka.js';
 import { startPostfix } from '../postfix.js';
 import { readProcStat, treeCpu } from '../proc-stat.js';
@@ -51,8 +51,8 @@ export interface MtaEnv {
   sink: Sink;
   meters: Meter[];
   outcomes: Outcomes;
-  /** Our processes, for profiles. */
-  vmta?: { listener: VmtaProcess; delivery: VmtaProcess };
+  /** Our processes (for profiles) and our Redis (for its command counts). */
+  vmta?: { listener: VmtaProcess; delivery: VmtaProcess; redis: BenchRedis };
 }
 
 /** The load generator: this process (our client, reading the sinks' counters) and the smtp-source children it reaped. */
@@ -138,7 +138,7 @@ export async function withMta<T>(ctx: Context, haraka: string, mta: Mta, setup: 
           const h = await redis.client.hgetall(totals);
           return { deferred: Number(h.deferred ?? 0), bounced: Number(h.bounced ?? 0) };
         },
-        vmta: { listener, delivery },
+        vmta: { listener, delivery, redis },
       };
     }
     return await fn(env);

@@ -15,6 +15,7 @@ import type { BenchOptions } from '../args.js';
 import { summarizeProfiles, type CpuProfile, type ProfileSummary } from '../cpuprofile.js';
 import { ensureHaraka, HARAKA_VERSION } from '../haraka.js';
 import { probeGreeting } from '../sender-client.js';
+import { perMessage, type PerMessageStat } from '../redis-info.js';
 import { percentile } from '../stats.js';
 import { makeCert } from '../tls-cert.js';
 import { tempDir, type Context } from './common.js';
@@ -47,6 +48,8 @@ export interface SenderLoadResult {
   /** Paced probe at half of that run's accepted rate, per MTA and run. */
   probe?: Partial<Record<Mta, ProbeFigures[]>>;
   profile?: { listener: ProfileSummary; delivery: ProfileSummary; messages: number };
+  /** Our Redis over each measured vmta run (INFO commandstats): calls per message, and the commands of the first run. */
+  redis?: { callsPerMessage: number[]; first: PerMessageStat[] };
   ranAt: string;
   loadAvgAtStart: number[];
 }
@@ -101,9 +104,15 @@ async function runLoad(ctx: Context, opts: BenchOptions, haraka: string, load: L
           ((result.greeting ??= {})[mta] ??= []).push(g);
           ctx.log(`  connect → 220: p50 ${g.p50.toFixed(2)} ms, p99 ${g.p99.toFixed(2)} ms`);
         }
+        await env.vmta?.redis.resetStats();
         const offset = env.sink.count();
         const f = await measure(ctx, env.sink, offset, load.messages, env.target, load.send, env.meters, env.outcomes, load.timeoutMs, load.deliveriesPerMessage);
         (result.runs[mta] ??= []).push(f);
+        if (env.vmta) {
+          const calls = perMessage(await env.vmta.redis.commandStats(), load.messages);
+          result.redis ??= { callsPerMessage: [], first: calls.slice(0, 8) };
+          result.redis.callsPerMessage.push(calls.reduce((s, c) => s + c.callsPerMessage, 0));
+        }
         ctx.log(`  ${mta}: accepted ${f.acceptedPerSec.toFixed(0)}/s, end to end ${f.endToEndPerSec.toFixed(0)}/s, sink ${f.sinkCount}/${load.messages}, deferred ${f.deferred}, bounced ${f.bounced}`);
         if (load.probe && Number.isFinite(f.acceptedPerSec)) {
           const rate = f.acceptedPerSec / 2;
