@@ -151,7 +151,7 @@ function profileLines(l: SenderLoadResult): string {
   const p = l.profile;
   if (!p) return '';
   const part = (name: string, s: typeof p.listener) =>
-    `**${name}** ${n3(s.busyMs / p.messages)} ms CPU per message on the main thread; self time: ${s.functions
+    `**${name}** ${n3(s.busyMs / p.messages)} ms CPU per message on the main thread (busy samples of the whole process life ÷ messages, start-up included: compare the CPU meters above); self time: ${s.functions
       .slice(0, 8)
       .map((f) => `\`${f.name}\` ${n1(f.pct)} %`)
       .join(', ')}; by package: ${s.packages
