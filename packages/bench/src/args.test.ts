@@ -4,12 +4,14 @@ import { parseBenchArgs, USAGE, UsageError } from './args.js';
 describe('pnpm bench arguments', () => {
   it('runs everything at full size by default, writing to the repo root', () => {
     const o = parseBenchArgs([], '/repo');
-    expect(o).toMatchObject({ scenarios: ['e2e', 'queues', 'million', 'dkim'], messages: 10_000, sessions: 20, size: 10_240, domains: 10_000, blocked: 1_000, million: 1_000_000, fsync: 'always', profile: true, outDir: '/repo' });
+    expect(o).toMatchObject({ scenarios: ['e2e', 'senders', 'queues', 'million', 'dkim'], senders: ['reused', 'per-connection', 'submission', 'fanout', 'size-mix', 'many-domains', 'slow-sink'], mtas: ['postfix', 'haraka', 'vmta'], messages: 10_000, sessions: 20, size: 10_240, domains: 10_000, blocked: 1_000, million: 1_000_000, fsync: 'always', profile: true, outDir: '/repo' });
   });
   it.each([
     [['--scenario', 'queues'], { scenarios: ['queues'] }],
     [['--scenario', 'million,e2e'], { scenarios: ['e2e', 'million'] }],
-    [['--scenario', 'e2e', '--scenario', 'all'], { scenarios: ['e2e', 'queues', 'million', 'dkim'] }],
+    [['--scenario', 'e2e', '--scenario', 'all'], { scenarios: ['e2e', 'senders', 'queues', 'million', 'dkim'] }],
+    [['--scenario', 'senders', '--senders', 'submission,per-connection', '--mtas', 'vmta,postfix'], { scenarios: ['senders'], senders: ['per-connection', 'submission'], mtas: ['postfix', 'vmta'] }],
+    [['--vmta-cli', '/old/packages/cli/dist/main.js'], { vmtaCli: '/old/packages/cli/dist/main.js' }],
     [['--messages', '20_000', '--out', '/tmp/x'], { messages: 20_000, outDir: '/tmp/x' }],
     [['--quick'], { messages: 1_000, domains: 500, blocked: 50, million: 20_000, quick: true, renderOnly: false }],
     [['--render'], { renderOnly: true }],
@@ -23,9 +25,9 @@ describe('pnpm bench arguments', () => {
     expect(parseBenchArgs(argv, '/repo')).toMatchObject(expected);
   });
   it('documents the new options in --help', () => {
-    for (const flag of ['--runs N', '--slow-messages N', '--slow-delay S', '--many-domains N', '--no-variants']) expect(USAGE).toContain(flag);
+    for (const flag of ['--senders LIST', '--mtas LIST', '--vmta-cli PATH', '--runs N', '--slow-messages N', '--slow-delay S', '--many-domains N', '--no-variants']) expect(USAGE).toContain(flag);
   });
-  it.each([[['--scenario', 'fast']], [['--messages', '0']], [['--messages', 'many']], [['--fsync', 'no']], [['--domains', '10', '--blocked', '10']], [['--bogus']], [['--runs', '0']], [['--runs', '1.5']], [['--slow-delay', '0']], [['--many-domains', 'x']]])(
+  it.each([[['--scenario', 'fast']], [['--messages', '0']], [['--messages', 'many']], [['--fsync', 'no']], [['--domains', '10', '--blocked', '10']], [['--bogus']], [['--runs', '0']], [['--runs', '1.5']], [['--slow-delay', '0']], [['--many-domains', 'x']], [['--senders', 'web']], [['--mtas', 'exim']]])(
     'refuses %j',
     (argv) => {
       expect(() => parseBenchArgs(argv, '/repo')).toThrow(UsageError);

@@ -1,7 +1,14 @@
 /** Command line of `pnpm bench`. */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['e2e', 'queues', 'million', 'dkim'] as const;
+export const SCENARIOS = ['e2e', 'senders', 'queues', 'million', 'dkim'] as const;
+/** The loads of the senders scenario. */
+export const SENDER_LOADS = ['reused', 'per-connection', 'submission', 'fanout', 'size-mix', 'many-domains', 'slow-sink'] as const;
+export type SenderLoadName = (typeof SENDER_LOADS)[number];
+/** The MTAs the senders scenario compares. */
+export const MTAS = ['postfix', 'haraka', 'vmta'] as const;
+export type Mta = (typeof MTAS)[number];
 export type Scenario = (typeof SCENARIOS)[number];
 export type Fsync = 'always' | 'everysec';
 
@@ -35,6 +42,11 @@ export interface BenchOptions {
   fsync: Fsync;
   profile: boolean;
   quick: boolean;
+  /** Loads of the senders scenario to run, and which MTAs. */
+  senders: SenderLoadName[];
+  mtas: Mta[];
+  /** Our CLI from another checkout (packages/cli/dist/main.js), e.g. to compare with an older build. */
+  vmtaCli?: string;
   /** Only re-render BENCHMARKS.md from bench-results.json (after editing notes.md). */
   renderOnly: boolean;
   outDir: string;
@@ -45,7 +57,10 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario e2e|queues|million|dkim|all   what to run (default all; repeatable)
+  --scenario e2e|senders|queues|million|dkim|all   what to run (default all; repeatable)
+  --senders LIST      loads of the senders scenario (default all: ${SENDER_LOADS.join(',')})
+  --mtas LIST         MTAs of the senders scenario (default all: ${MTAS.join(',')})
+  --vmta-cli PATH     run our MTA from another build (its packages/cli/dist/main.js)
   --messages N        messages per end-to-end run (default 10000)
   --runs N            repeat the end-to-end runs and the queues drains N times, report medians (default 3; --quick: 1)
   --slow-messages N   messages of the slow-sink variant (default 2000), --slow-delay S its smtp-sink -w delay (default 1)
@@ -69,6 +84,14 @@ function count(name: string, value: string | undefined, fallback: number, min = 
   const n = Number(value.replace(/_/g, ''));
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${value}"`);
   return n;
+}
+
+/** A comma-separated subset of `all` (all of them when absent), in the order of `all`. */
+function list<T extends string>(name: string, value: string | undefined, all: readonly T[]): T[] {
+  if (value === undefined) return [...all];
+  const names = value.split(',').filter(Boolean);
+  for (const x of names) if (!(all as readonly string[]).includes(x)) throw new UsageError(`--${name} must be a list of ${all.join(', ')}, got "${x}"`);
+  return all.filter((x) => names.includes(x));
 }
 
 export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
@@ -96,6 +119,9 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
         'no-profile': { type: 'boolean', default: false },
         quick: { type: 'boolean', default: false },
         render: { type: 'boolean', default: false },
+        senders: { type: 'string' },
+        mtas: { type: 'string' },
+        'vmta-cli': { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -120,6 +146,9 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
   if (blocked >= domains) throw new UsageError('--blocked must be smaller than --domains');
   return {
     scenarios: SCENARIOS.filter((s) => scenarios.has(s)),
+    senders: list('senders', v.senders, SENDER_LOADS),
+    mtas: list('mtas', v.mtas, MTAS),
+    ...(v['vmta-cli'] ? { vmtaCli: path.resolve(v['vmta-cli']) } : {}),
     messages: count('messages', v.messages, quick ? 1_000 : 10_000),
     runs: count('runs', v.runs, quick ? 1 : 3),
     slowMessages: count('slow-messages', v['slow-messages'], quick ? 200 : 2_000),

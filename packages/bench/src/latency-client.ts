@@ -3,7 +3,8 @@
  * our final "." to the server's reply, at a fixed offered rate. No pipelining,
  * one connection per session reused for all its messages (like smtp-source -d).
  */
-import { createConnection, type Socket } from 'node:net';
+import { createConnection } from 'node:net';
+import { Replies } from './smtp-replies.js';
 
 export interface LatencyLoad {
   host: string;
@@ -27,34 +28,6 @@ export interface LatencyResult {
   ms: number;
 }
 
-class ReplyReader {
-  private buf = '';
-  private waiting: Array<(reply: { code: number; text: string }) => void> = [];
-  private ready: Array<{ code: number; text: string }> = [];
-  constructor(socket: Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      this.buf += chunk;
-      let i: number;
-      while ((i = this.buf.indexOf('\r\n')) >= 0) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 2);
-        // Multi-line replies: "250-..." continues, "250 ..." ends.
-        if (line.length >= 4 && line[3] === '-') continue;
-        const reply = { code: Number(line.slice(0, 3)), text: line };
-        const w = this.waiting.shift();
-        if (w) w(reply);
-        else this.ready.push(reply);
-      }
-    });
-  }
-  next(): Promise<{ code: number; text: string }> {
-    const r = this.ready.shift();
-    if (r) return Promise.resolve(r);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-}
-
 async function session(load: LatencyLoad, index: number, t0: number, out: LatencyResult): Promise<void> {
   const socket = createConnection({ host: load.host, port: load.port });
   await new Promise<void>((resolve, reject) => {
@@ -62,7 +35,7 @@ async function session(load: LatencyLoad, index: number, t0: number, out: Latenc
     socket.once('error', reject);
   });
   socket.setNoDelay(true);
-  const replies = new ReplyReader(socket);
+  const replies = new Replies(socket);
   const command = async (line: string, expect: number) => {
     socket.write(`${line}\r\n`);
     const r = await replies.next();

@@ -15,6 +15,7 @@ import { runDkim } from './scenarios/dkim.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runMillion } from './scenarios/million.js';
 import { runQueues } from './scenarios/queues.js';
+import { runSendersScenario } from './scenarios/senders.js';
 import { ensureTools, toolVersions } from './tools.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -69,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
   const tools = ensureTools(log);
   const machine = describeMachine(toolVersions(tools));
   log(`machine: ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadAvgAtStart.join(' ')}`);
-  const ctx = { tools, cli, log };
+  const ctx = { tools, cli: opts.vmtaCli ?? cli, log };
   const results: BenchResults = { ...readPrevious(jsonFile), machine };
   const command = `pnpm bench ${argv.join(' ')}`.trim();
   const stamp = (): Stamp => ({ ranAt: new Date().toISOString(), loadAvgAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100), command });
@@ -77,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
   for (const scenario of opts.scenarios) {
     const s = stamp();
     if (scenario === 'e2e') results.e2e = { ...s, ...(await runE2e(ctx, opts)) };
+    if (scenario === 'senders') results.senders = { ...s, ...(await runSendersScenario(ctx, opts, results.senders, (r) => save({ ...results, senders: { ...s, ...r } }))) };
     if (scenario === 'queues') results.queues = { ...s, ...(await runQueues(ctx, opts)) };
     if (scenario === 'million') results.million = { ...s, ...(await runMillion(ctx, opts)) };
     if (scenario === 'dkim') results.dkim = { ...s, ...(await runDkim(ctx, opts)) };

@@ -21,7 +21,17 @@ export interface PostfixOptions {
   relay: { host: string; port: number };
   /** default_destination_concurrency_limit: matched to our max-smtp-out. */
   concurrency: number;
+  /**
+   * Submission: smtpd offers STARTTLS with this key and certificate, SASL (Cyrus, a private sasldb)
+   * after TLS only, relaying only for clients that authenticated.
+   */
+  submission?: { keyFile: string; certFile: string; users: Record<string, string> };
+  /** Recipient domains routed to their own sink (transport_maps) instead of the relayhost. */
+  routes?: Record<string, { host: string; port: number }>;
 }
+
+/** The realm of the sasldb users (smtpd_sasl_local_domain). */
+const SASL_REALM = 'bench.test';
 
 export interface PostfixInstance {
   configDir: string;
@@ -65,8 +75,36 @@ export function postfixMainCf(o: PostfixOptions): string {
     `default_process_limit = ${Math.max(100, o.concurrency * 3)}`,
     `maillog_file = ${o.dir}/maillog`,
     `maillog_file_prefixes = ${o.dir}`,
+    ...(o.routes ? [`transport_maps = texthash:${o.dir}/conf/transport`] : []),
+    ...(o.submission
+      ? [
+          `smtpd_tls_cert_file = ${o.submission.certFile}`,
+          `smtpd_tls_key_file = ${o.submission.keyFile}`,
+          'smtpd_tls_security_level = may',
+          'smtpd_tls_auth_only = yes',
+          'smtpd_sasl_auth_enable = yes',
+          'smtpd_sasl_type = cyrus',
+          'smtpd_sasl_path = smtpd',
+          // Debian's smtpd reads $config_directory/sasl/smtpd.conf whatever cyrus_sasl_config_path says; both point there.
+          `cyrus_sasl_config_path = ${o.dir}/conf/sasl`,
+          `smtpd_sasl_local_domain = ${SASL_REALM}`,
+          'smtpd_relay_restrictions = permit_sasl_authenticated, reject',
+        ]
+      : []),
     '',
   ].join('\n');
+}
+
+/** transport_maps lines: each routed domain to its own sink. */
+export function postfixTransport(routes: Record<string, { host: string; port: number }>): string {
+  return Object.entries(routes)
+    .map(([domain, t]) => `${domain} smtp:[${t.host}]:${t.port}\n`)
+    .join('');
+}
+
+/** Cyrus SASL's smtpd.conf: passwords from a sasldb file, PLAIN and LOGIN. */
+export function saslSmtpdConf(dir: string): string {
+  return `pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: ${dir}/conf/sasl/sasldb2\nmech_list: PLAIN LOGIN\n`;
 }
 
 export function postfixMasterCf(o: PostfixOptions): string {
@@ -91,6 +129,7 @@ export function postfixMasterCf(o: PostfixOptions): string {
     'anvil unix - - n - 1 anvil',
     'scache unix - - n - 1 scache',
     'postlog unix-dgram n - n - 1 postlogd',
+    ...(o.submission ? ['tlsmgr unix - - n 1000? 1 tlsmgr'] : []),
   ];
   return `${services.join('\n')}\n`;
 }
@@ -105,6 +144,18 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> 
   chownSync(path.join(o.dir, 'data'), postfixUid, -1);
   writeFileSync(path.join(configDir, 'main.cf'), postfixMainCf(o));
   writeFileSync(path.join(configDir, 'master.cf'), postfixMasterCf(o));
+  if (o.routes) writeFileSync(path.join(configDir, 'transport'), postfixTransport(o.routes));
+  if (o.submission) {
+    const sasl = path.join(configDir, 'sasl');
+    mkdirSync(sasl, { recursive: true });
+    writeFileSync(path.join(sasl, 'smtpd.conf'), saslSmtpdConf(o.dir));
+    const db = path.join(sasl, 'sasldb2');
+    for (const [user, password] of Object.entries(o.submission.users)) {
+      execFileSync('saslpasswd2', ['-f', db, '-p', '-c', '-u', SASL_REALM, user], { input: password, stdio: ['pipe', 'ignore', 'inherit'] });
+    }
+    // smtpd runs as the postfix user.
+    chownSync(db, postfixUid, -1);
+  }
   const logTail = (lines = 20) => {
     const file = path.join(o.dir, 'maillog');
     return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no maillog)';

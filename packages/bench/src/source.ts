@@ -8,6 +8,8 @@ export interface SourceLoad {
   size: number;
   from: string;
   to: string;
+  /** false: a new connection for every message (smtp-source without -d); default true. */
+  reuse?: boolean;
 }
 
 export interface SourceResult {
@@ -16,11 +18,14 @@ export interface SourceResult {
   exitCode: number | null;
   stderr: string;
   args: string[];
+  /** Our load client's samples (ms): final dot → 250 per message, connect → 220 per connection. */
+  dotTo250?: number[];
+  connectTo220?: number[];
 }
 
-/** -d: one connection per session for all its messages (what a feeding application does). */
+/** -d: one connection per session for all its messages (what a feeding application does); without it one per message. */
 export function sourceArgs(load: SourceLoad, host: string, port: number): string[] {
-  return ['-d', '-s', String(load.sessions), '-m', String(load.messages), '-l', String(load.size), '-M', 'client.bench.test', '-f', load.from, '-t', load.to, `${host}:${port}`];
+  return [...(load.reuse === false ? [] : ['-d']), '-s', String(load.sessions), '-m', String(load.messages), '-l', String(load.size), '-M', 'client.bench.test', '-f', load.from, '-t', load.to, `${host}:${port}`];
 }
 
 export function runSource(bin: string, load: SourceLoad, host: string, port: number): Promise<SourceResult> {

@@ -1,6 +1,7 @@
 /**
  * The outside programs the bench needs, installed from Debian when missing:
- * `postfix` brings smtp-source, smtp-sink and the baseline MTA; `redis-server`.
+ * `postfix` brings smtp-source, smtp-sink and the baseline MTA; `redis-server`;
+ * `sasl2-bin` and `libsasl2-modules` Postfix's SASL for the submission load.
  * debconf is preseeded so the postfix package neither prompts nor configures
  * (and starts) a system mail server.
  */
@@ -58,6 +59,9 @@ export function ensureTools(log: (line: string) => void): Tools {
   const missing = new Set<string>();
   if (!findTool('smtp-source') || !findTool('smtp-sink') || !findTool('postfix') || !findTool('postconf')) missing.add('postfix');
   if (!findTool('redis-server')) missing.add('redis-server');
+  // The submission load: Postfix's SASL from a private sasldb (saslpasswd2; PLAIN and LOGIN mechanisms), certificates by openssl.
+  if (!findTool('saslpasswd2')) ['sasl2-bin', 'libsasl2-modules'].forEach((p) => missing.add(p));
+  if (!findTool('openssl')) missing.add('openssl');
   if (missing.size > 0) aptInstall([...missing], log);
   const need = (name: string): string => {
     const p = findTool(name);

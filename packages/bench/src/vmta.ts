@@ -16,6 +16,13 @@ export interface BenchConfigOptions {
   maxSmtpOut: number;
   /** Extra lines, e.g. `<domain *.throttle.bench.test>` stanzas. */
   extra?: string[];
+  /**
+   * Submission: STARTTLS with this PEM (certificate and key), AUTH required (after TLS) for these
+   * users, no relaying without it. Without it, loopback clients relay without AUTH.
+   */
+  submission?: { certificateFile: string; users: Record<string, string> };
+  /** Recipient domains routed to their own sink instead of `sink`. */
+  routes?: Record<string, { host: string; port: number }>;
 }
 
 /** The bench VMTA configuration: open relay for loopback clients only, every domain to the sink. */
@@ -25,8 +32,16 @@ export function benchConfig(o: BenchConfigOptions): string {
     'host-name mta.bench.test',
     'postmaster postmaster@bench.test',
     ...(o.listener ? [`smtp-listener ${o.listener.host}:${o.listener.port}`] : []),
-    '<source 127.0.0.0/8>',
-    '  always-allow-relaying yes',
+    ...(o.submission
+      ? [
+          `smtp-server-tls-certificate ${o.submission.certificateFile}`,
+          ...Object.entries(o.submission.users).flatMap(([user, password]) => [`<smtp-user ${user}>`, `  password ${password}`, '</smtp-user>']),
+          '<source 127.0.0.0/8>',
+          '  allow-starttls yes',
+          '  require-auth yes',
+          '  require-starttls-before-auth yes',
+        ]
+      : ['<source 127.0.0.0/8>', '  always-allow-relaying yes']),
     '  default-virtual-mta bench',
     '  max-message-size 20M',
     '</source>',
@@ -39,6 +54,7 @@ export function benchConfig(o: BenchConfigOptions): string {
     `  max-smtp-out ${o.maxSmtpOut}`,
     '  max-msg-per-connection 0',
     '</domain>',
+    ...Object.entries(o.routes ?? {}).flatMap(([domain, t]) => [`<domain ${domain}>`, `  smtp-hosts [${t.host}]:${t.port}`, '</domain>']),
     ...(o.extra ?? []),
     '',
   ].join('\n');

@@ -6,7 +6,7 @@ import { atExit } from '../children.js';
 import type { Tools } from '../tools.js';
 
 /** Loopback only: the load generators and sinks never leave 127.0.0.0/8. */
-export const ADDR = { postfix: '127.0.0.3', sink: '127.0.0.4', listener: '127.0.0.5', client: '127.0.0.1' } as const;
+export const ADDR = { postfix: '127.0.0.3', sink: '127.0.0.4', listener: '127.0.0.5', haraka: '127.0.0.6', client: '127.0.0.1' } as const;
 
 export const FROM = 'from@bench.test';
 export const TO = 'to@sink.bench.test';

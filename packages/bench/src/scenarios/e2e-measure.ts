@@ -40,21 +40,22 @@ export async function measure(
   meters: Meter[],
   outcomes?: Outcomes,
   timeoutMs = deadline(messages),
+  deliveriesPerMessage = 1,
 ): Promise<RunFigures> {
   const o0 = outcomes ? await outcomes() : undefined;
   const before = meters.map((m) => m.read());
   const t0 = performance.now();
   // A sink that never gets everything is a failed check in the report, not a crash of the whole bench.
   let cutoff: { ms: number; count: number } | undefined;
-  const arrived = sink.waitFor(offset + messages, timeoutMs).catch((err: Error) => {
+  const arrived = sink.waitFor(offset + messages * deliveriesPerMessage, timeoutMs).catch((err: Error) => {
     ctx.log(`  ${err.message}`);
-    cutoff = { ms: performance.now() - t0, count: sink.count() - offset };
+    cutoff = { ms: performance.now() - t0, count: (sink.count() - offset) / deliveriesPerMessage };
     return Number.NaN;
   });
   const src = await send(target);
   // The accept window ends here: everything is accepted, delivery may still be behind.
   const atAccept = meters.map((m) => m.read());
-  const sinkCountAtAcceptEnd = sink.count() - offset;
+  const sinkCountAtAcceptEnd = (sink.count() - offset) / deliveriesPerMessage;
   if (src.exitCode !== 0) ctx.log(`  load generator exited ${src.exitCode}: ${src.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const tEnd = await arrived;
   const after = meters.map((m) => m.read());
@@ -72,7 +73,9 @@ export async function measure(
     endToEndMs: e2eMs,
     acceptedPerSec: perSecond(messages, src.ms),
     endToEndPerSec: Number.isFinite(e2eMs) ? perSecond(messages, e2eMs) : Number.NaN,
-    sinkCount: cutoff ? cutoff.count : sink.count() - offset,
+    sinkCount: cutoff ? cutoff.count : (sink.count() - offset) / deliveriesPerMessage,
+    ...(deliveriesPerMessage !== 1 ? { deliveriesPerMessage } : {}),
+    ...(src.dotTo250 || src.connectTo220 ? { client: { dotTo250: quantiles(src.dotTo250 ?? []), connectTo220: quantiles(src.connectTo220 ?? []) } } : {}),
     ...(cutoff ? { cutoffMs: cutoff.ms } : {}),
     ...(o0 && o1 ? { deferred: o1.deferred - o0.deferred, bounced: o1.bounced - o0.bounced } : {}),
     sourceExitCode: src.exitCode,
@@ -81,6 +84,10 @@ export async function measure(
     sinkCountAtAcceptEnd,
     ...(Object.keys(nice).length ? { nice } : {}),
   };
+}
+
+function quantiles(samples: number[]): { p50: number; p99: number; count: number } {
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length };
 }
 
 export async function latencyAt(sink: Sink, offset: number, rate: number, messages: number, target: Target, load: SourceLoad): Promise<Latency> {

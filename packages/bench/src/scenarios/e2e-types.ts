@@ -39,6 +39,16 @@ export interface RunFigures {
   /** Nice value of each of our processes read from /proc at the end of the run (vmta runs only). */
   nice?: Record<string, number>;
   latency?: Latency;
+  /** Sink deliveries per message when an MTA must split each message (one per recipient domain); sinkCount is in messages. */
+  deliveriesPerMessage?: number;
+  /** Our load client's own samples under the full load (ms). */
+  client?: { dotTo250: Quantiles; connectTo220: Quantiles };
+}
+
+export interface Quantiles {
+  p50: number;
+  p99: number;
+  count: number;
 }
 
 export interface E2eResult {
