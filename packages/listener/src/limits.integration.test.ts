@@ -170,3 +170,23 @@ describe('log-commands', () => {
     expect(JSON.stringify(lines)).not.toContain(Buffer.from('\0u\0s3cret-pass').toString('base64'));
   });
 });
+
+describe("smtp-server's own log lines", () => {
+  it('leaves out its per-connection info lines and logs a client reset at debug, not as an error', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const t = await startTestListener(await getTestRedis(), 'smtp-listener 127.0.0.16:0\n', { logger });
+    open.push(t);
+    const c = await connect(t);
+    await c.read();
+    await c.command('EHLO client.example');
+    await c.command('QUIT');
+    c.close();
+    const d = await connect(t);
+    await d.read();
+    d.socket.resetAndDestroy();
+    await new Promise((r) => setTimeout(r, 200));
+    const fromServer = lines.filter((l) => l.component === 'smtp-server');
+    expect(fromServer).toEqual([]);
+  });
+});

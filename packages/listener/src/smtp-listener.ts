@@ -13,6 +13,7 @@ import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { dsnParameterError, replies, SmtpReplyError } from './policy/index.js';
+import { smtpServerLogger } from './server-logger.js';
 import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
 import type { TlsCredentials } from './tls-certificate.js';
 
@@ -104,7 +105,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     closeTimeout: rt.limits.closeTimeoutMs,
     maxCommandLength: rt.limits.maxCommandLength,
     maxClients: rt.maxSessions,
-    logger: rt.rootLog.child({ listener: initial.name }) /* smtp-server adds component=smtp-server itself */ as unknown as SMTPServerOptions['logger'],
+    logger: smtpServerLogger(rt.rootLog.child({ listener: initial.name })) /* smtp-server adds component=smtp-server itself */ as unknown as SMTPServerOptions['logger'],
 
     onConnect(session, cb) {
       const conn = findConnection(server, session.id);
