@@ -74,7 +74,7 @@ for (const pkg of readdirSync(path.join(root, 'packages'))) {
       const target = imp.pkg;
       if (imp.subpath === '/testing' && !isTestCode) problems.push(`${rel}: production code imports a test helper (${imp.spec})`);
       else if (pkg === 'delivery' && inside(clientDir, file) && target === 'queue') problems.push(`${rel}: the SMTP client must not import @vmta/queue`);
-      else if (target === 'testing' && isTest) continue;
+      else if (target === 'testing' && isTestCode) continue;
       else if (target === pkg) problems.push(`${rel}: imports its own package by name (${imp.spec}); use a relative path`);
       else if (!ok.includes(target)) problems.push(`${rel}: ${pkg} must not import @vmta/${target}`);
       else if (!declared.includes(`@vmta/${target}`)) problems.push(`${rel}: imports @vmta/${target}, not declared in package.json`);

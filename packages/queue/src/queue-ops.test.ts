@@ -1,18 +1,9 @@
 import { Redis } from 'ioredis';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLAIM_PAUSED, deliveryRecord, expiryJobId, MessageStore, QueueOps, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
 
-function message(recipients: string[]): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
-    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
+const message = testMessage;
 
 /** What delivery records for these recipients of one queue: their new states (attempts + 1) and one accounting record each. */
 function outcomes(msg: StoredMessage, queue: string, states: RecipientRecord['state'][], notBefore?: number): OutcomeBatch {
@@ -30,21 +21,15 @@ function outcomes(msg: StoredMessage, queue: string, states: RecipientRecord['st
 }
 
 describe('queue operations for delivery', () => {
-  let t: TestRedis;
+  let bed: QueueTestbed;
   let redis: Redis;
   let store: MessageStore;
   let ops: QueueOps;
   beforeAll(async () => {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
-    ops = new QueueOps(redis, t.prefix.slice(0, -1));
+    bed = await openQueueTestbed();
+    ({ redis, store, ops } = bed);
   });
-  afterAll(async () => {
-    await store.dispatcher.close();
-    await t.cleanup();
-    redis.disconnect();
-  });
+  afterAll(() => bed.close());
 
   it('adds one dispatch token per queue at enqueue, and skips the wake while the token is awake', async () => {
     const { queues, woken } = await store.enqueue(message(['a@tok.example', 'b@tok.example', 'c@tok2.example']));

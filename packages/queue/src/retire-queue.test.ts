@@ -1,35 +1,20 @@
 import { Redis } from 'ioredis';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStore, queueNames, QueueOps, type NewMessage } from './index.js';
+import { MessageStore, queueNames, QueueOps } from './index.js';
 
-function message(address: string): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: [{ address, domain: address.split('@')[1]! }],
-    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
+const message = testMessage;
 
 describe('retiring empty, idle queues (retireQueue)', () => {
-  let t: TestRedis;
+  let bed: QueueTestbed;
   let redis: Redis;
   let store: MessageStore;
   let ops: QueueOps;
   beforeAll(async () => {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
-    ops = new QueueOps(redis, t.prefix.slice(0, -1));
+    bed = await openQueueTestbed();
+    ({ redis, store, ops } = bed);
   });
-  afterAll(async () => {
-    await store.dispatcher.close();
-    await t.cleanup();
-    redis.disconnect();
-  });
+  afterAll(() => bed.close());
 
   /** Enqueues one message to the queue and delivers it (its outcome recorded). */
   async function deliverOne(address: string, queue: string): Promise<void> {

@@ -1,37 +1,25 @@
 import { Redis } from 'ioredis';
-import { MessageStore, type NewMessage } from '@vmta/queue';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
+import type { MessageStore } from '@vmta/queue';
+import { openQueueTestbed, testMessage, type QueueTestbed } from '@vmta/queue/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../cluster.js';
 import { clusterStatus, queueRows } from './cluster-view.js';
 
-function message(address: string): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: [{ address, domain: address.split('@')[1]! }],
-    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
+const message = testMessage;
 
 describe('show queues after a queue retired', () => {
-  let t: TestRedis;
+  let bed: QueueTestbed;
   let redis: Redis;
   let store: MessageStore;
   let cluster: Cluster;
   beforeAll(async () => {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
-    cluster = new Cluster(redis, t.prefix.slice(0, -1));
+    bed = await openQueueTestbed();
+    ({ redis, store } = bed);
+    cluster = new Cluster(redis, bed.prefix);
   });
   afterAll(async () => {
-    await store.dispatcher.close();
     await cluster.close();
-    await t.cleanup();
-    redis.disconnect();
+    await bed.close();
   });
 
   it('no longer lists a retired queue, and the cluster totals still count its mail', async () => {

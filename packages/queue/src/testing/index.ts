@@ -1,0 +1,55 @@
+/**
+ * Test helpers of the queue package, exported as `@vmta/queue/testing` (tests only; the layering
+ * check refuses them in production code): a message to enqueue, and a Redis with a MessageStore
+ * and QueueOps on a key prefix of their own.
+ */
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { Redis } from 'ioredis';
+import { MessageStore } from '../message-store.js';
+import type { NewMessage } from '../message.js';
+import { QueueOps } from '../queue-ops.js';
+
+/** A small message of VMTA mta1 to these recipients (one address or several). */
+export function testMessage(recipients: string | readonly string[], over: Partial<NewMessage> = {}): NewMessage {
+  const list = typeof recipients === 'string' ? [recipients] : recipients;
+  return {
+    mailFrom: 'sender@example.org',
+    recipients: list.map((address) => ({ address, domain: address.split('@')[1]! })),
+    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
+    vmta: 'mta1',
+    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
+    receivedAt: Date.now(),
+    ...over,
+  };
+}
+
+export interface QueueTestbed {
+  t: TestRedis;
+  redis: Redis;
+  /** The key prefix without its trailing ':'. */
+  prefix: string;
+  store: MessageStore;
+  ops: QueueOps;
+  close(): Promise<void>;
+}
+
+/** A test Redis (its own key prefix) with a MessageStore and QueueOps on it; close() when done. */
+export async function openQueueTestbed(): Promise<QueueTestbed> {
+  const t = await getTestRedis();
+  const prefix = t.prefix.slice(0, -1);
+  const redis = new Redis(t.url);
+  const store = new MessageStore(redis, { prefix });
+  const ops = new QueueOps(redis, prefix);
+  return {
+    t,
+    redis,
+    prefix,
+    store,
+    ops,
+    async close() {
+      await store.dispatcher.close();
+      await t.cleanup();
+      redis.disconnect();
+    },
+  };
+}
