@@ -58,6 +58,10 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'relay-debug': `${LISTENER}/policy/relay.ts`,
     'max-message-hops': `${LISTENER}/message-builder.ts`,
     'max-smtp-in-per-ip': `${LISTENER}/smtp-listener.ts`,
+    'pattern-list': `${LISTENER}/message-builder.ts`,
+    'process-x-job': `${LISTENER}/policy/job-header.ts`,
+    'retain-x-job': `${LISTENER}/policy/job-header.ts`,
+    'jobid-header': `${LISTENER}/policy/job-header.ts`,
   },
   'smtp-listener': {
     'immediate-tls': 'packages/config/src/listeners.ts',
@@ -110,6 +114,11 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'smtp-attempt-timeout': `${DELIVERY}/worker/token-processor.ts`,
   },
   'smtp-pattern-list': { reply: 'packages/config/src/policy/reply-patterns.ts' },
+  'pattern-list': {
+    'mail-from': `${LISTENER}/policy/pattern-routing.ts`,
+    'rcpt-to': `${LISTENER}/policy/pattern-routing.ts`,
+    header: `${LISTENER}/policy/pattern-routing.ts`,
+  },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,
     'record-fields': `${DELIVERY}/accounting/record-format.ts`,

@@ -4,7 +4,7 @@
  * through the schema. Collects every error instead of stopping at the first.
  */
 import type { Diagnostic, DiagnosticCode, Origin } from './errors.js';
-import { AUTH_SOURCE, type DomainStanza, type SourceStanza, type Stanza, type VmtaConfig } from './model.js';
+import { AUTH_SOURCE, type DomainStanza, type PatternListRule, type PatternListStanza, type SourceStanza, type Stanza, type VmtaConfig } from './model.js';
 import type { ReadEvent } from './reader.js';
 import { truncate } from './reader.js';
 import {
@@ -17,12 +17,12 @@ import {
   unsupportedReason,
   type DirectiveDef,
 } from './schema/access.js';
-import { notAppliedReason, notAppliedReplyActions } from './schema/not-applied.js';
+import { notAppliedPatternActions, notAppliedReason, notAppliedReplyActions } from './schema/not-applied.js';
 import type { ScopeName } from './schema/schema.js';
 import { suggest } from './suggest.js';
-import { tokenize, valueTypes, ValueError, type CidrValue, type DomainPattern, type ListenerAddress, type ReplyPattern, type ValueTypeName } from './values/index.js';
+import { tokenize, valueTypes, ValueError, type CidrValue, type DomainPattern, type ListenerAddress, type PatternRule, type ReplyPattern, type ValueTypeName } from './values/index.js';
 
-type AnyStanza = Stanza<ScopeName> & { domains?: DomainStanza[] };
+type AnyStanza = Stanza<ScopeName> & { domains?: DomainStanza[]; rules?: PatternListRule[] };
 
 interface Frame {
   tag: string;
@@ -67,6 +67,7 @@ class Builder {
       pools: Object.create(null),
       domains: [],
       patternLists: Object.create(null),
+      routingLists: Object.create(null),
       acctFiles: [],
       listenerStanzas: [],
       warnings: [],
@@ -169,6 +170,13 @@ class Builder {
         if (why !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${action} in ${def.name} ${frame.label}: not applied yet (${why}); ignored`);
       }
     }
+    if ((def.type === 'pattern-rule' || def.type === 'header-pattern-rule') && value !== null) {
+      for (const { action } of (value as PatternRule).actions) {
+        const why = notAppliedPatternActions[action];
+        if (why !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${action} in ${def.name} ${frame.label}: not applied yet (${why}); ignored`);
+      }
+      stanza.rules?.push({ kind: def.name as PatternListRule['kind'], rule: value as PatternRule, origin });
+    }
     setValue(stanza, def, value, origin);
   }
 
@@ -235,6 +243,11 @@ class Builder {
       case 'smtp-pattern-list':
         if (!this.checkName(arg, origin, scope)) return null;
         return (c.patternLists[arg.toLowerCase()] ??= newStanza('smtp-pattern-list', arg, origin));
+      case 'pattern-list': {
+        if (!this.checkName(arg, origin, scope)) return null;
+        const list: PatternListStanza = (c.routingLists[arg.toLowerCase()] ??= { ...newStanza('pattern-list', arg, origin), rules: [] });
+        return list;
+      }
       case 'acct-file':
         return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
       case 'smtp-listener': {

@@ -117,9 +117,9 @@ describe('configuration errors name file, line and directive', () => {
       '<smtp-user u>', // 8
       '  authentication-method system', // 9
       '</smtp-user>', // 10
-      '<pattern-list p>', // 11
-      '  mail-from /x/ virtual-mta=a', // 12
-      '</pattern-list>', // 13
+      '<rewrite-list p>', // 11
+      '  mail-from *@foo.com *@bar.com', // 12
+      '</rewrite-list>', // 13
     ].join('\n');
     expect(errorsOf(text)).toEqual([]);
     const w = warningsOf(text);
@@ -128,7 +128,7 @@ describe('configuration errors name file, line and directive', () => {
     expect(w[1]).toMatch(/^vmta\.conf:5: warning: use-dane in <domain \*>: .*; ignored$/);
     expect(w[2]).toBe('vmta.conf:6: warning: route is deprecated; use smtp-hosts');
     expect(w[3]).toBe('vmta.conf:9: warning: authentication-method system is not supported yet');
-    expect(w[4]).toMatch(/^vmta\.conf:11: warning: <pattern-list> .*ignored$/);
+    expect(w[4]).toMatch(/^vmta\.conf:11: warning: <rewrite-list> .*ignored$/);
   });
 
   it('names the included file and its own line', () => {

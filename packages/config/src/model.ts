@@ -2,7 +2,7 @@
 import type { Diagnostic, Origin } from './errors.js';
 import type { ScopeName } from './schema/schema.js';
 import type { StanzaSettings } from './schema/types.js';
-import type { CertificateValue, CidrValue, DomainPattern, ListenerAddress } from './values/index.js';
+import type { CertificateValue, CidrValue, DomainPattern, ListenerAddress, PatternRule } from './values/index.js';
 
 export interface Stanza<S extends ScopeName> {
   scope: S;
@@ -35,6 +35,18 @@ export interface ListenerStanza extends Stanza<'smtp-listener'> {
   address: ListenerAddress;
 }
 
+/** One rule of a routing <pattern-list>, in the order written (first match wins). */
+export interface PatternListRule {
+  kind: 'mail-from' | 'rcpt-to' | 'header';
+  rule: PatternRule;
+  origin: Origin;
+}
+
+export interface PatternListStanza extends Stanza<'pattern-list'> {
+  /** Every rule of the list in file order, whatever its directive (settings keep them per directive). */
+  rules: PatternListRule[];
+}
+
 /** One address the listener binds, merged from `smtp-listener` lines and `<smtp-listener>` stanzas. */
 export interface ListenerConfig {
   /** "ADDRESS:PORT" as the operator wrote it. */
@@ -59,6 +71,8 @@ export interface VmtaConfig {
   pools: Record<string, VirtualMtaPoolStanza>;
   domains: DomainStanza[];
   patternLists: Record<string, Stanza<'smtp-pattern-list'>>;
+  /** Routing <pattern-list> stanzas (not <smtp-pattern-list>), keyed by lower-case name. */
+  routingLists: Record<string, PatternListStanza>;
   acctFiles: Stanza<'acct-file'>[];
   listenerStanzas: ListenerStanza[];
   warnings: Diagnostic[];

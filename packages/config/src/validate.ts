@@ -8,6 +8,7 @@ import type { Stanza, VmtaConfig } from './model.js';
 import { directiveDef, directiveNames } from './schema/access.js';
 import type { RefKind } from './schema/directive.js';
 import { configSchema, type ScopeName } from './schema/schema.js';
+import { validatePatternLists } from './validate-pattern-lists.js';
 
 const META_KEYWORDS = [
   'x-type',
@@ -45,7 +46,7 @@ export function allStanzas(config: VmtaConfig): Stanza<ScopeName>[] {
   out.push(...Object.values(config.users), ...config.sources, ...config.listenerStanzas, ...config.domains);
   for (const v of Object.values(config.vmtas)) out.push(v, ...v.domains);
   for (const p of Object.values(config.pools)) out.push(p, ...p.domains);
-  out.push(...Object.values(config.patternLists), ...config.acctFiles);
+  out.push(...Object.values(config.patternLists), ...Object.values(config.routingLists), ...config.acctFiles);
   return out;
 }
 
@@ -95,6 +96,7 @@ const REF_WHAT: Record<RefKind, string> = {
   'virtual-mta-or-pool': '<virtual-mta> or <virtual-mta-pool>',
   source: 'named <source>',
   'smtp-pattern-list': '<smtp-pattern-list>',
+  'pattern-list': '<pattern-list>',
 };
 
 function refExists(config: VmtaConfig, kind: RefKind, name: string): boolean {
@@ -108,6 +110,8 @@ function refExists(config: VmtaConfig, kind: RefKind, name: string): boolean {
       return config.sources.some((s) => s.kind === 'named' && s.name.toLowerCase() === key);
     case 'smtp-pattern-list':
       return key in config.patternLists;
+    case 'pattern-list':
+      return key in config.routingLists;
   }
 }
 
@@ -131,6 +135,7 @@ export function validateReferences(config: VmtaConfig): Diagnostic[] {
       });
     }
   }
+  out.push(...validatePatternLists(config, (kind, name) => refExists(config, kind, name)));
   for (const [key, pool] of Object.entries(config.pools)) {
     if (key in config.vmtas) error(pool.origin, `<virtual-mta-pool ${pool.name}> has the name of a <virtual-mta>`);
     if (!pool.settings['virtual-mta']?.length) error(pool.origin, `<virtual-mta-pool ${pool.name}> has no virtual-mta members`);

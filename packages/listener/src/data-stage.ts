@@ -74,6 +74,9 @@ async function receiveCollected(
   const tls = session.secure && session.tlsOptions ? { protocol: session.tlsOptions.version ?? 'TLS', cipher: session.tlsOptions.name } : undefined;
   const heloName = session.hostNameAppearsAs || 'unknown';
   const single = session.envelope.rcptTo.length === 1 ? session.envelope.rcptTo[0]?.address : undefined;
+  const from = session.envelope.mailFrom;
+  const smtputf8 = !!from && typeof from.args === 'object' && from.args !== null && 'SMTPUTF8' in from.args;
+  const mailFrom = from ? senderAsSent(from.address, smtputf8) : '';
   const built = buildMessage(ctx.config, {
     message: collected.message,
     queueId,
@@ -81,6 +84,7 @@ async function receiveCollected(
     selector: ctx.selector,
     localIp: state.localIp,
     hostName: ctx.hostName,
+    envelope: { mailFrom, recipients: recipients.map((r) => r.address) },
     received: {
       heloName,
       clientIp: state.clientIp,
@@ -95,9 +99,6 @@ async function receiveCollected(
   if (!built.ok) throw built.error;
 
   const log = state.log.child({ queueId });
-  const from = session.envelope.mailFrom;
-  const smtputf8 = !!from && typeof from.args === 'object' && from.args !== null && 'SMTPUTF8' in from.args;
-  const mailFrom = from ? senderAsSent(from.address, smtputf8) : '';
   const dsn = session.envelope.dsn;
   const ret = dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : undefined;
   try {
@@ -108,6 +109,8 @@ async function receiveCollected(
         body: built.body,
         vmta: built.selection.vmta,
         ...(built.selection.pool ? { vmtaPool: built.selection.pool } : {}),
+        ...(built.job !== undefined ? { job: built.job } : {}),
+        ...(built.selection.rule !== undefined ? { routePattern: built.selection.rule } : {}),
         // RFC 3461 ENVID and RET, decoded from xtext by smtp-server (the line was checked: dsnParameterError).
         ...(dsn?.envid ? { envId: dsn.envid } : {}),
         ...(ret ? { ret } : {}),
@@ -130,7 +133,7 @@ async function receiveCollected(
     throw replies.queueUnavailable();
   }
   log.info(
-    { event: 'message-queued', bytes: built.body.length, recipients: recipients.length, vmta: built.selection.vmta, via: built.selection.via },
+    { event: 'message-queued', bytes: built.body.length, recipients: recipients.length, vmta: built.selection.vmta, via: built.selection.via, rule: built.selection.rule, job: built.job },
     'message queued',
   );
   return `2.0.0 OK queued as ${queueId}`;

@@ -1,6 +1,7 @@
 /**
- * The message as it is queued (pure): the VMTA chosen from the X-Virtual-MTA header or the source, that
- * header removed unless retain-x-virtual-mta, our Received field prepended (add-received-header), and
+ * The message as it is queued (pure): the VMTA chosen from the X-Virtual-MTA header, the source's
+ * <pattern-list> or the source default, that header removed unless retain-x-virtual-mta; the job id
+ * (X-Job with process-x-job, removed unless retain-x-job, or the jobid-header); our Received field prepended (add-received-header), and
  * Message-ID and Date added when missing. Everything else stays byte-identical. A message that already
  * carries max-message-hops Received headers is refused as a mail loop.
  */
@@ -11,11 +12,14 @@ import {
   encodeHeader,
   getHeader,
   hasHeader,
+  jobOfMessage,
+  matchPatternList,
   messageIdHeader,
   removeHeader,
   replies,
   selectVirtualMta,
   splitHeader,
+  X_JOB,
   type ReceivedProtocol,
   type SmtpReplyError,
   type VmtaSelection,
@@ -28,6 +32,8 @@ export interface BuildInput {
   selector: VmtaSelector;
   localIp: string;
   hostName: string;
+  /** MAIL FROM as queued and the accepted recipients: what <pattern-list> rules match. */
+  envelope: { mailFrom: string; recipients: readonly string[] };
   received: {
     heloName: string;
     clientIp: string;
@@ -41,7 +47,7 @@ export interface BuildInput {
   now: Date;
 }
 
-export type BuildResult = { ok: true; body: Buffer; selection: VmtaSelection } | { ok: false; error: SmtpReplyError };
+export type BuildResult = { ok: true; body: Buffer; selection: VmtaSelection; job?: string } | { ok: false; error: SmtpReplyError };
 
 const X_VIRTUAL_MTA = 'X-Virtual-MTA';
 const RECEIVED_FIELD_RE = /^received[ \t]*:/gim;
@@ -54,9 +60,13 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
     const hops = header.match(RECEIVED_FIELD_RE)?.length ?? 0;
     if (hops >= maxHops) return { ok: false, error: replies.mailLoop(hops) };
   }
+  const job = jobOfMessage(header, input.policy);
+  if ('error' in job) return { ok: false, error: job.error };
   const vmtaHeader = getHeader(header, X_VIRTUAL_MTA);
+  const pattern = matchPatternList(config, input.policy['pattern-list'], { ...input.envelope, header });
   const selection = selectVirtualMta(config, {
     ...(vmtaHeader === undefined ? {} : { header: vmtaHeader }),
+    ...(pattern ? { pattern } : {}),
     source: input.policy,
     localAddress: input.localIp,
     selector: input.selector,
@@ -64,7 +74,8 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
   if ('error' in selection) return { ok: false, error: selection.error };
 
   const keepVmtaHeader = input.policy['retain-x-virtual-mta'] === true;
-  const newHeader = !keepVmtaHeader && hasHeader(header, X_VIRTUAL_MTA) ? removeHeader(header, X_VIRTUAL_MTA) : header;
+  let newHeader = !keepVmtaHeader && hasHeader(header, X_VIRTUAL_MTA) ? removeHeader(header, X_VIRTUAL_MTA) : header;
+  if (job.removeXJob) newHeader = removeHeader(newHeader, X_JOB);
 
   let added = '';
   if (input.policy['add-received-header'] !== false) {
@@ -82,5 +93,5 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
   const parts = [encodeHeader(added)];
   parts.push(newHeader === header ? input.message.subarray(0, bodyOffset) : encodeHeader(newHeader));
   parts.push(input.message.subarray(bodyOffset));
-  return { ok: true, body: Buffer.concat(parts), selection };
+  return { ok: true, body: Buffer.concat(parts), selection, ...(job.job !== undefined ? { job: job.job } : {}) };
 }

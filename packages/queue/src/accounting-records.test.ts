@@ -29,9 +29,24 @@ describe('accounting records', () => {
     expect([record.type, record.dsnAction, record.timeQueued, record.dlvSize]).toEqual(['t', 'delayed', '2026-01-01T00:00:00.000Z', 1]);
     // an smtp-pattern-list rule that matched the reply is named last
     const named = serializeRecord(deliveryRecord(stored, recipient, { ...attempt, outcome: 'bounced', replyPattern: 'pmta.conf:12' }, '2026-01-01T00:00:02.000Z'));
-    expect(named.slice(-2)).toEqual(['replyPattern', 'pmta.conf:12']);
+    expect(named.slice(-4)).toEqual(['replyPattern', 'pmta.conf:12', 'msgId', 'id1']);
     expect(deliveryRecord(stored, recipient, { ...attempt, outcome: 'bounced' }, '').type).toBe('b');
     expect(deliveryRecord(stored, recipient, { ...attempt, outcome: 'delivered' }, '').dsnAction).toBe('relayed');
+  });
+
+  it('puts the job id in jobId and our queue id in msgId of r, d, b and t records', () => {
+    const field = (flat: string[], name: string) => flat[flat.indexOf(name) + 1];
+    const withJob = { ...message, job: 'spring-sale', routePattern: 'vmta.conf:7' };
+    const r = serializeRecord(receivedRecord('id1', withJob, recipient, ''));
+    expect([field(r, 'jobId'), field(r, 'msgId'), field(r, 'routePattern')]).toEqual(['spring-sale', 'id1', 'vmta.conf:7']);
+    const attempt = { dsnStatus: '2.0.0', dsnDiag: 'ok', queue: 'example.com/mta1' };
+    for (const outcome of ['delivered', 'bounced', 'deferred'] as const) {
+      const d = serializeRecord(deliveryRecord({ ...stored, job: 'spring-sale' }, recipient, { ...attempt, outcome }, ''));
+      expect([field(d, 'jobId'), field(d, 'msgId')]).toEqual(['spring-sale', 'id1']);
+    }
+    // no job: jobId stays empty (PowerMTA: "job ID for the message, if any")
+    const none = serializeRecord(deliveryRecord(stored, recipient, { ...attempt, outcome: 'delivered' }, ''));
+    expect(field(none, 'jobId')).toBe('');
   });
 
   it('gives tq the delivery fields and f its own', () => {

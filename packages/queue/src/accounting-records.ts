@@ -13,7 +13,7 @@ export type AccountingRecordType = 'r' | 'd' | 'b' | 't' | 'tq' | 'f';
 /** Fields of r records, in the reference's order. */
 export const RECEIVED_FIELDS = [
   'type', 'timeLogged', 'orig', 'rcpt', 'orcpt', 'srcType', 'srcMta', 'rcvSourceIp', 'rcvDestinationIp',
-  'vmta', 'vmtaPool', 'jobId', 'envId', 'rcvSmtpUser',
+  'vmta', 'vmtaPool', 'jobId', 'envId', 'rcvSmtpUser', 'routePattern', 'msgId',
 ] as const;
 
 /** Fields of d, b, t (and tq) records, in the reference's order. */
@@ -21,7 +21,7 @@ export const DELIVERY_FIELDS = [
   'type', 'timeLogged', 'timeQueued', 'orig', 'rcpt', 'orcpt', 'dsnAction', 'dsnStatus', 'dsnDiag',
   'dsnMta', 'bounceCat', 'srcType', 'srcMta', 'dlvType', 'dlvSourceIp', 'dlvDestinationIp', 'dlvEsmtpAvailable',
   'dlvSize', 'vmta', 'jobId', 'envId', 'queue', 'vmtaPool', 'dlvTlsProtocol', 'dlvTlsCipher', 'rcvSmtpUser',
-  'replyPattern',
+  'replyPattern', 'msgId',
 ] as const;
 
 /** Fields of f (feedback loop) records: not produced yet; a minimal list until they are. */
@@ -40,9 +40,14 @@ export interface ReceivedRecord {
   rcvDestinationIp: string | undefined;
   vmta: string;
   vmtaPool: string | undefined;
-  jobId: string;
+  /** The job id (X-Job, jobid-header); empty when the message has none. */
+  jobId: string | undefined;
   envId: string | undefined;
   rcvSmtpUser: string | undefined;
+  /** The <pattern-list> rule (file:line) that chose the VMTA, if one did (not a PowerMTA field). */
+  routePattern: string | undefined;
+  /** Our queue id of the message (not a PowerMTA field). */
+  msgId: string;
 }
 
 /** The outcome of a delivery attempt for one recipient, and the record type it is logged as. */
@@ -73,7 +78,8 @@ export interface DeliveryRecord {
   dlvEsmtpAvailable?: string;
   dlvSize: number;
   vmta: string;
-  jobId: string;
+  /** The job id (X-Job, jobid-header); empty when the message has none. */
+  jobId: string | undefined;
   envId: string | undefined;
   queue: string;
   vmtaPool: string | undefined;
@@ -82,6 +88,8 @@ export interface DeliveryRecord {
   rcvSmtpUser: string | undefined;
   /** The smtp-pattern-list rule (file:line) that matched the reply, if one did (not a PowerMTA field). */
   replyPattern?: string;
+  /** Our queue id of the message (not a PowerMTA field). */
+  msgId: string;
 }
 
 /** An `f` record (feedback loop report): not produced yet. */
@@ -123,9 +131,11 @@ export function receivedRecord(id: string, msg: NewMessage, recipient: Recipient
     rcvDestinationIp: msg.source.localIp,
     vmta: msg.vmta,
     vmtaPool: msg.vmtaPool,
-    jobId: id,
+    jobId: msg.job,
     envId: msg.envId,
     rcvSmtpUser: msg.source.authUser,
+    routePattern: msg.routePattern,
+    msgId: id,
   };
 }
 
@@ -167,7 +177,7 @@ export function deliveryRecord(message: StoredMessage, recipient: RecipientRecor
     dlvDestinationIp: attempt.destinationIp,
     dlvSize: message.size,
     vmta: message.vmta,
-    jobId: message.id,
+    jobId: message.job,
     envId: message.envId,
     queue: attempt.queue,
     vmtaPool: message.vmtaPool,
@@ -175,6 +185,7 @@ export function deliveryRecord(message: StoredMessage, recipient: RecipientRecor
     dlvTlsCipher: attempt.tls?.cipher,
     rcvSmtpUser: message.source.authUser,
     ...(attempt.replyPattern !== undefined ? { replyPattern: attempt.replyPattern } : {}),
+    msgId: message.id,
   };
 }
 

@@ -103,7 +103,7 @@ describe('MessageStore', () => {
   it('writes one r accounting record per recipient', async () => {
     const { id } = await store.enqueue(message());
     const entries = await redis.xrange(store.keys.accounting(), '-', '+');
-    const mine = entries.map(([, f]) => Object.fromEntries(f.map((v, i, a) => (i % 2 ? [] : [v, a[i + 1]])).filter((x) => x.length))).filter((r) => r.jobId === id);
+    const mine = entries.map(([, f]) => Object.fromEntries(f.map((v, i, a) => (i % 2 ? [] : [v, a[i + 1]])).filter((x) => x.length))).filter((r) => r.msgId === id);
     expect(mine.map((r) => [r.type, r.rcpt, r.vmta, r.vmtaPool, r.rcvSmtpUser, r.rcvSourceIp])).toEqual([
       ['r', 'a@example.com', 'mta1', 'pool1', 'alice', '127.0.0.9'],
       ['r', 'b@example.com', 'mta1', 'pool1', 'alice', '127.0.0.9'],

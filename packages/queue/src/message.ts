@@ -29,6 +29,10 @@ export interface NewMessage {
   body: Buffer;
   vmta: string;
   vmtaPool?: string;
+  /** The job id (X-Job, jobid-header); stored in the meta hash as `job`, absent when none. */
+  job?: string;
+  /** The <pattern-list> rule ("file:line") that chose the VMTA: written in the r records only, not stored. */
+  routePattern?: string;
   envId?: string;
   ret?: 'FULL' | 'HDRS';
   source: MessageSource;
@@ -49,6 +53,8 @@ export interface StoredMessage {
   mailFrom: string;
   vmta: string;
   vmtaPool?: string;
+  /** The job id, when the message has one. */
+  job?: string;
   envId?: string;
   ret?: 'FULL' | 'HDRS';
   source: MessageSource;

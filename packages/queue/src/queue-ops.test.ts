@@ -215,8 +215,8 @@ describe('queue operations for delivery', () => {
   };
   const recordsOf = async (id: string) =>
     (await redis.xrange(store.keys.accounting(), '-', '+'))
-      .map(([, f]) => ({ type: f[f.indexOf('type') + 1], jobId: f[f.indexOf('jobId') + 1], rcpt: f[f.indexOf('rcpt') + 1] }))
-      .filter((r) => r.jobId === id && r.type !== 'r');
+      .map(([, f]) => ({ type: f[f.indexOf('type') + 1], msgId: f[f.indexOf('msgId') + 1], rcpt: f[f.indexOf('rcpt') + 1] }))
+      .filter((r) => r.msgId === id && r.type !== 'r');
 
   it('records a repeated finish (its lock was lost while SMTP went on) once: the finals of one domain count once, and the other domain stays queued and deliverable', async () => {
     const { id } = await store.enqueue(message(['a1@dup-a.example', 'a2@dup-a.example', 'b1@dup-b.example']));

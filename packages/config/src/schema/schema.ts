@@ -94,13 +94,12 @@ export const configSchema = {
         'total-max-smtp-in': d('integer', 'Inbound SMTP connections per listener process; beyond it new clients get 421.', { 'x-default': '1000' }),
       },
       {
-        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'acct-file'],
+        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'acct-file'],
         unsupported: {
           pickup: 'pickup directories are not supported yet',
           spool: 'the spool is Redis; <spool> settings do not apply',
           'bounce-processor': 'bounce processing is not supported yet',
           'feedback-loop-processor': 'feedback loop processing is not supported yet',
-          'pattern-list': '<pattern-list> is not supported yet',
           'address-list': '<address-list> is not supported yet',
         },
       },
@@ -134,6 +133,10 @@ export const configSchema = {
         'process-x-virtual-mta': d('boolean', 'Honour an X-Virtual-MTA header, then remove it.', { 'x-default': 'no' }),
         'retain-x-virtual-mta': d('boolean', 'Keep the X-Virtual-MTA header when delivering.', { 'x-default': 'no' }),
         'reject-invalid-virtual-mta': d('boolean', 'Reject mail that names an unknown VMTA (else use the default).', { 'x-default': 'yes' }),
+        'pattern-list': d('string', 'Routing <pattern-list> matched against each message at DATA: its first matching rule picks the VMTA (an X-Virtual-MTA header, where processed, still wins).', { 'x-ref': 'pattern-list' }),
+        'process-x-job': d('boolean', 'Take the job id of a message from its X-Job header (then removed unless retain-x-job); it goes into every accounting record (jobId).', { 'x-default': 'no' }),
+        'retain-x-job': d('boolean', 'Keep a processed X-Job header when delivering.', { 'x-default': 'no' }),
+        'jobid-header': d('string', 'A header whose value is the job id when no X-Job header sets it (the header stays in the message).'),
         'max-message-size': d('size', 'Largest message accepted; advertised in EHLO. Default 25M (PowerMTA: unlimited; write unlimited to restore it).', { 'x-default': '25M' }),
         'max-rcpt-per-message': d('limit', 'Recipients per message; beyond it 452 4.5.3. Default 1000 (PowerMTA: unlimited; write unlimited or 0 to restore it).', { 'x-default': '1000' }),
         'max-message-hops': d('integer', 'A message that arrives with this many Received headers or more is refused (554 5.4.6, a mail loop).', { 'x-default': '100' }),
@@ -177,6 +180,15 @@ export const configSchema = {
     'smtp-pattern-list': scope(
       'Reply patterns and the actions they trigger; first match wins.',
       { reply: d('reply-pattern', 'reply /REGEX/ ACTIONS', { 'x-repeatable': true }) },
+      { arg: 'name' },
+    ),
+    'pattern-list': scope(
+      'Routing rules matched at DATA against MAIL FROM, RCPT TO or a header; first match wins.',
+      {
+        'mail-from': d('pattern-rule', 'mail-from /REGEX/ RESULT: match the envelope sender.', { 'x-repeatable': true }),
+        'rcpt-to': d('pattern-rule', 'rcpt-to /REGEX/ RESULT: match a recipient; the first matching recipient routes the whole message.', { 'x-repeatable': true }),
+        header: d('header-pattern-rule', 'header NAME /REGEX/ RESULT: match the contents of a header.', { 'x-repeatable': true }),
+      },
       { arg: 'name' },
     ),
     'acct-file': scope(

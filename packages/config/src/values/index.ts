@@ -23,6 +23,7 @@ import { listenerAddressType, listenerSpecType, type ListenerAddress, type Liste
 import { rateType, type RateValue } from './rate.js';
 import { addressOrRegexType, regexType, type AddressOrRegex, type RegexValue } from './regex.js';
 import { replyPatternType, type ReplyPattern } from './reply-pattern.js';
+import { headerPatternRuleType, patternRuleType, type PatternRule } from './pattern-rule.js';
 import {
   authMethodType,
   booleanType,
@@ -73,6 +74,7 @@ export {
 export { parseListenerAddress, type ListenerAddress, type ListenerSpec } from './listener.js';
 export { parseRate, type RateLimit, type RateValue } from './rate.js';
 export { parseRegex, toRegExp, type AddressOrRegex, type RegexValue } from './regex.js';
+export { parseHeaderPatternRule, parsePatternRule, type PatternAction, type PatternMatch, type PatternRule } from './pattern-rule.js';
 export { parseReplyPattern, type ReplyAction, type ReplyFlagAction, type ReplyPattern } from './reply-pattern.js';
 export { parseEmail, parseHostName, type AuthMethod } from './scalars.js';
 export { parseSize, type SizeValue } from './size.js';
@@ -110,6 +112,8 @@ export interface ValueTypeMap {
   certificate: CertificateValue;
   'listener-spec': ListenerSpec;
   'reply-pattern': ReplyPattern;
+  'pattern-rule': PatternRule;
+  'header-pattern-rule': PatternRule;
   records: RecordType[];
   'record-fields': RecordFields;
   'auth-method': AuthMethod;
@@ -149,6 +153,8 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   certificate: certificateType,
   'listener-spec': listenerSpecType,
   'reply-pattern': replyPatternType,
+  'pattern-rule': patternRuleType,
+  'header-pattern-rule': headerPatternRuleType,
   records: recordsType,
   'record-fields': recordFieldsType,
   'auth-method': authMethodType,

@@ -26,6 +26,8 @@ export type ValueTypeName =
   | 'certificate'
   | 'listener-spec'
   | 'reply-pattern'
+  | 'pattern-rule'
+  | 'header-pattern-rule'
   | 'records'
   | 'record-fields'
   | 'auth-method'

@@ -251,7 +251,7 @@ describe('delivery scenarios through our DNS server', () => {
     expect(seen.get('later@later.test')).toBe(2);
     expect(seen.get('now@later.test')).toBe(1);
 
-    const records = (await redis.xrange(keys.accounting(), '-', '+')).map(([, f]) => fieldsOf(f)).filter((r) => r.jobId === id);
+    const records = (await redis.xrange(keys.accounting(), '-', '+')).map(([, f]) => fieldsOf(f)).filter((r) => r.msgId === id);
     const later = records.filter((r) => r.rcpt === 'later@later.test' && r.type !== 'r').map((r) => r.type);
     expect(later).toEqual(['t', 'd']);
     const now = records.filter((r) => r.rcpt === 'now@later.test' && r.type !== 'r').map((r) => r.type);
@@ -272,6 +272,6 @@ describe('delivery scenarios through our DNS server', () => {
     expect(receiver.messages).toHaveLength(0);
     const records = (await redis.xrange(keys.accounting(), '-', '+')).map(([, f]) => fieldsOf(f));
     expect(records.filter((r) => r.type === 'b').map((r) => r.rcpt)).toEqual(['gone@reject.test']);
-    expect(records.filter((r) => r.type === 'r').map((r) => r.jobId)).toEqual([id]);
+    expect(records.filter((r) => r.type === 'r').map((r) => r.msgId)).toEqual([id]);
   });
 });

@@ -185,7 +185,7 @@ describe('traffic shaping: smtp-pattern-list and backoff mode', () => {
     });
     const { id } = await store.enqueue(message(['full@quota.test', 'ok@quota.test']));
     await expect.poll(() => store.get(id), POLL).toBeUndefined();
-    const acct = (await records()).filter((r) => r.jobId === id && r.type !== 'r');
+    const acct = (await records()).filter((r) => r.msgId === id && r.type !== 'r');
     expect(acct.map((r) => [r.type, r.rcpt])).toEqual(
       expect.arrayContaining([
         ['b', 'full@quota.test'],
@@ -209,7 +209,7 @@ describe('traffic shaping: smtp-pattern-list and backoff mode', () => {
     await expect.poll(() => store.get(id), POLL).toBeUndefined();
     expect(receivers[1]!.messages.map((m) => m.to)).toEqual([['x@skip.test']]);
     expect(receivers[0]!.messages).toHaveLength(0);
-    const acct = (await records()).filter((r) => r.jobId === id && r.type !== 'r');
+    const acct = (await records()).filter((r) => r.msgId === id && r.type !== 'r');
     expect(acct.map((r) => r.type)).toEqual(['d']);
     void rule;
   }, 60_000);
@@ -223,7 +223,7 @@ describe('traffic shaping: smtp-pattern-list and backoff mode', () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await store.enqueue(message([`u${i}@banned.test`]))).id);
     await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
-    const acct = (await records()).filter((r) => ids.includes(r.jobId!) && r.type === 'b');
+    const acct = (await records()).filter((r) => ids.includes(r.msgId!) && r.type === 'b');
     expect(acct.map((r) => r.rcpt).sort()).toEqual(['u0', 'u1', 'u2', 'u3', 'u4'].map((u) => `${u}@banned.test`));
     expect(acct.every((r) => r.replyPattern === rule(0))).toBe(true);
     expect((await ops.state('banned.test/mta1')).bounced).toBe(5);
@@ -252,7 +252,7 @@ describe('traffic shaping: smtp-pattern-list and backoff mode', () => {
     const { id } = await store.enqueue(message(['a@grey.test']));
     await expect.poll(async () => (await ops.state('grey.test/mta1')).mode, POLL).toBe('retry');
     expect((await ops.state('grey.test/mta1')).retryAt).toBeGreaterThan(Date.now() + 30 * 60_000);
-    await expect.poll(async () => (await records()).filter((r) => r.jobId === id && r.type === 't').map((r) => r.replyPattern), POLL).toEqual([rule(0)]);
+    await expect.poll(async () => (await records()).filter((r) => r.msgId === id && r.type === 't').map((r) => r.replyPattern), POLL).toEqual([rule(0)]);
     expect(await store.get(id)).toBeDefined();
   }, 60_000);
 });

@@ -90,6 +90,18 @@ export function getHeader(header: string, name: string): string | undefined {
   return getHeaders(header, name)[0];
 }
 
+/**
+ * Contents of every field with this name (case-insensitive), as received: everything after the colon, white
+ * space and folding line breaks kept, only the field's final line end removed (what <pattern-list> header
+ * rules match against).
+ */
+export function getRawHeaders(header: string, name: string): string[] {
+  const key = name.toLowerCase();
+  return fields(header)
+    .filter((f) => f.name === key)
+    .map((f) => f.raw.slice(f.raw.indexOf(':') + 1).replace(/\r?\n$/, ''));
+}
+
 export function hasHeader(header: string, name: string): boolean {
   const key = name.toLowerCase();
   return fields(header).some((f) => f.name === key);

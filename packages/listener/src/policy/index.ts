@@ -3,6 +3,8 @@ export * from './smtp-reply.js';
 export * from './address.js';
 export * from './relay.js';
 export * from './vmta-selection.js';
+export * from './pattern-routing.js';
+export * from './job-header.js';
 export * from './headers.js';
 export * from './received-header.js';
 export * from './dsn-params.js';

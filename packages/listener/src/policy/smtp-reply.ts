@@ -28,7 +28,8 @@ export type SmtpReplyCode =
   | 'ENCRYPTION_REQUIRED'
   | 'ADDRESS_INVALID'
   | 'ADDRESS_SYNTAX'
-  | 'DSN_PARAMETER';
+  | 'DSN_PARAMETER'
+  | 'JOB_ID_INVALID';
 
 const ENHANCED_RE = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
 const CONTROL_RE = /[\x00-\x1f\x7f]+/g;
@@ -110,6 +111,9 @@ function quoteValue(value: string): string {
   return printable.length > 64 ? `${printable.slice(0, 61)}...` : printable;
 }
 
+/** Longest job id accepted (X-Job / jobid-header). */
+export const MAX_JOB_ID_LENGTH = 200;
+
 /** The replies the listener uses. Each call returns a new error. */
 export const replies = {
   /** RFC 5321 §3.6.2 / RFC 3463 X.7.1; `relay-debug` turns it temporary so a misconfigured feeder retries. */
@@ -122,6 +126,12 @@ export const replies = {
   /** An X-Virtual-MTA header or default-virtual-mta naming no VMTA or pool (reject-invalid-virtual-mta). */
   invalidVirtualMta(name: string): SmtpReplyError {
     return new SmtpReplyError('VMTA_INVALID', 550, '5.7.1', `Invalid virtual MTA ${quoteValue(name)}`, {
+      command: 'DATA',
+    });
+  },
+  /** A job id (X-Job, or the jobid-header) with white space or control characters, or too long (PowerMTA §3.3.7.45). */
+  invalidJobId(header: string): SmtpReplyError {
+    return new SmtpReplyError('JOB_ID_INVALID', 550, '5.6.0', `Invalid job id in ${quoteValue(header)}: printable characters without spaces, at most ${MAX_JOB_ID_LENGTH}`, {
       command: 'DATA',
     });
   },

@@ -1,6 +1,7 @@
 /**
  * Which virtual MTA sends a message. Precedence: the X-Virtual-MTA header (only when the source has
- * `process-x-virtual-mta`), then the source's `default-virtual-mta` (a VMTA, a pool, or
+ * `process-x-virtual-mta`), then the source's <pattern-list> decision (`virtual-mta=` of its first
+ * matching rule, see pattern-routing.ts), then the source's `default-virtual-mta` (a VMTA, a pool, or
  * `by-smtp-source-ip`), then the built-in default VMTA. The source policy passed in is the merged one
  * (IP sources, then the listener's named source, then {auth} and the user's source), so its
  * `default-virtual-mta` already is the listener's when the listener names a source.
@@ -16,7 +17,7 @@ import {
 } from '@vmta/config';
 import { replies, type SmtpReplyError } from './smtp-reply.js';
 
-export type VmtaSelectionVia = 'header' | 'source' | 'by-smtp-source-ip' | 'default';
+export type VmtaSelectionVia = 'header' | 'pattern-list' | 'source' | 'by-smtp-source-ip' | 'default';
 
 export interface VmtaSelection {
   /** The VMTA's name as configured, or DEFAULT_VMTA. */
@@ -24,6 +25,8 @@ export interface VmtaSelection {
   /** The pool's name as configured, when the name given was a pool. */
   pool?: string;
   via: VmtaSelectionVia;
+  /** The <pattern-list> rule ("file:line") that chose it, when via is 'pattern-list'. */
+  rule?: string;
 }
 
 export interface VmtaSelectionInput {
@@ -34,6 +37,8 @@ export interface VmtaSelectionInput {
   localAddress: string;
   /** Keeps the round-robin counters of pools. */
   selector: VmtaSelector;
+  /** What the source's <pattern-list> decided for this message, when a rule matched. */
+  pattern?: { virtualMta?: string; rule: string };
 }
 
 /** A VMTA or pool name (case-insensitive) resolved to a VMTA; pools advance their round robin. */
@@ -55,6 +60,13 @@ export function selectVirtualMta(config: VmtaConfig, input: VmtaSelectionInput):
     const picked = resolve(config, selector, header);
     if (picked) return { ...picked, via: 'header' };
     if (rejectInvalid) return { error: replies.invalidVirtualMta(header) };
+  }
+
+  const routed = input.pattern?.virtualMta;
+  if (routed) {
+    const picked = resolve(config, selector, routed);
+    if (picked) return { ...picked, via: 'pattern-list', rule: input.pattern!.rule };
+    if (rejectInvalid) return { error: replies.invalidVirtualMta(routed) };
   }
 
   const name = source['default-virtual-mta']?.trim();

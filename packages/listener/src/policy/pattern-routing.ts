@@ -1,0 +1,63 @@
+/**
+ * Routing by <pattern-list> (PowerMTA §3.3.14), decided at DATA: the rules of the source's list in the
+ * order written, first match wins. `mail-from` matches the envelope sender, `rcpt-to` any recipient (the
+ * first matching rule then routes the whole message, as in PowerMTA: one VMTA per message), `header NAME`
+ * the contents of any NAME field as received. A /regex/ is searched in the text; an exact pattern must
+ * equal the whole text (address, or header contents trimmed), ignoring case. `call-to:LIST` hands the
+ * message to another list, whose result (or lack of one) is the result.
+ */
+import { toRegExp, type PatternMatch, type PatternListRule, type VmtaConfig } from '@vmta/config';
+import { getRawHeaders } from './headers.js';
+
+export interface PatternRoutingInput {
+  mailFrom: string;
+  recipients: readonly string[];
+  /** The message's header block (binary string, as split by splitHeader). */
+  header: string;
+}
+
+export interface PatternDecision {
+  /** The VMTA or pool named by virtual-mta=, when the matching rule names one. */
+  virtualMta?: string;
+  /** recipient-priority= of the matching rule (parsed, not applied yet). */
+  recipientPriority?: number;
+  /** Where the deciding rule is written, "file:line". */
+  rule: string;
+}
+
+/** call-to chains longer than this stop (config validation already refuses loops). */
+const MAX_CALL_DEPTH = 16;
+
+function matches(match: PatternMatch, text: string): boolean {
+  if (match.kind === 'regex') return toRegExp(match.regex).test(text);
+  return text.trim().toLowerCase() === match.text.toLowerCase();
+}
+
+function ruleMatches(r: PatternListRule, input: PatternRoutingInput): boolean {
+  switch (r.kind) {
+    case 'mail-from':
+      return matches(r.rule.match, input.mailFrom);
+    case 'rcpt-to':
+      return input.recipients.some((rcpt) => matches(r.rule.match, rcpt));
+    case 'header':
+      return getRawHeaders(input.header, r.rule.header ?? '').some((value) => matches(r.rule.match, value));
+  }
+}
+
+/** The decision of the named list for a message; undefined when no list, an unknown list, or no rule matches. */
+export function matchPatternList(config: VmtaConfig, listName: string | undefined, input: PatternRoutingInput, depth = 0): PatternDecision | undefined {
+  const list = listName ? config.routingLists[listName.toLowerCase()] : undefined;
+  if (!list || depth > MAX_CALL_DEPTH) return undefined;
+  const found = list.rules.find((r) => ruleMatches(r, input));
+  if (!found) return undefined;
+  let decision: PatternDecision = { rule: `${found.origin.file}:${found.origin.line}` };
+  for (const a of found.rule.actions) {
+    if (a.action === 'virtual-mta') decision.virtualMta = a.value;
+    else if (a.action === 'recipient-priority') decision.recipientPriority = a.value;
+    else {
+      const called = matchPatternList(config, a.value, input, depth + 1);
+      if (called) decision = { ...decision, ...called };
+    }
+  }
+  return decision;
+}
