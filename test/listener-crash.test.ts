@@ -1,6 +1,7 @@
 /**
  * End to end: `vmta start --role listener` as a real process on a private Redis (AOF, fsync always).
- * A kill -9 while 20 clients send must not lose or truncate any message that got its 250.
+ * A kill -9 while 20 clients send must not lose or truncate any message that got its 250, nor the
+ * routing decided at DATA (<pattern-list>) or the job id taken from X-Job.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,16 @@ host-name mx.crash.example
 smtp-listener 127.0.0.1:0
 relay-domain [*.]dest.example
 total-max-smtp-in 100
+<virtual-mta acme>
+  smtp-source-host 127.0.0.4 acme.crash.example
+</virtual-mta>
+<pattern-list tenants>
+  header X-Tenant /^\\s*acme\\s*$/ virtual-mta=acme
+</pattern-list>
+<source 0/0>
+  pattern-list tenants
+  process-x-job yes
+</source>
 `;
 
 interface Started {
@@ -77,7 +88,7 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
   it('keeps every message that got 250, complete, when the process is killed with SIGKILL while 20 clients send', async () => {
     const redis = await privateRedis();
     const vmta = await startVmta(redis.url);
-    const acked = new Map<string, { original: Buffer; recipients: string[] }>();
+    const acked = new Map<string, { original: Buffer; recipients: string[]; job: string; vmta: string }>();
     let killed = false;
 
     const client = async (n: number) => {
@@ -91,19 +102,22 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
       }
       for (let i = 0; ; i++) {
         const recipients = [`a${n}@dest.example`, `b${n}@dest.example`, `c${n}@sub.dest.example`];
+        // Even clients are tenant acme (routed by the pattern list); every message has a job, stripped at DATA.
+        const tenant = n % 2 === 0 ? 'X-Tenant: acme\r\n' : '';
         const original = Buffer.from(
-          `Subject: client ${n} message ${i}\r\nMessage-ID: <c${n}.${i}@client.example>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n` +
+          `Subject: client ${n} message ${i}\r\n${tenant}Message-ID: <c${n}.${i}@client.example>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n` +
             `${`payload ${n}/${i} `.repeat(200)}\r\nend\r\n`,
         );
+        const sent = Buffer.concat([Buffer.from(`X-Job: job-${n}\r\n`), original]);
         try {
           let r = await c.command('MAIL FROM:<sender@client.example>');
           for (const to of recipients) r = await c.command(`RCPT TO:<${to}>`);
           r = await c.command('DATA');
           if (r.code !== 354) return;
-          c.write(Buffer.concat([original, Buffer.from('.\r\n')]));
+          c.write(Buffer.concat([sent, Buffer.from('.\r\n')]));
           r = await c.read();
           const id = queueIdOf(r);
-          if (r.code === 250 && id) acked.set(id, { original, recipients });
+          if (r.code === 250 && id) acked.set(id, { original, recipients, job: `job-${n}`, vmta: n % 2 === 0 ? 'acme' : '{default}' });
         } catch {
           return; // the connection died with the process
         }
@@ -129,7 +143,9 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
       expect(body.subarray(body.length - sent.original.length).equals(sent.original)).toBe(true);
       expect(body.subarray(0, body.length - sent.original.length).toString()).toMatch(/^Received: [^\n]*\r\n(?:\t[^\n]*\r\n)*$/);
       expect(m!.recipients.map((r) => r.address)).toEqual(sent.recipients);
-      expect(m!.recipients.map((r) => r.queue)).toEqual(['dest.example/{default}', 'dest.example/{default}', 'sub.dest.example/{default}']);
+      expect(m!.recipients.map((r) => r.queue)).toEqual([`dest.example/${sent.vmta}`, `dest.example/${sent.vmta}`, `sub.dest.example/${sent.vmta}`]);
+      expect([m!.vmta, m!.job]).toEqual([sent.vmta, sent.job]);
+      expect(body.toString('latin1')).not.toMatch(/^X-Job:/im);
     }
   });
 });

@@ -55,6 +55,15 @@ describe('MessageStore', () => {
     expect(bodyKeys.sort()).toEqual([`${t.prefix}{m:${id}}:body`, `${t.prefix}{m:${id}}:meta`, `${t.prefix}{m:${id}}:rcpts`]);
   });
 
+  it('stores the job in the meta hash as field job and reads it back; a message without a job has no field', async () => {
+    const withJob = await store.enqueue(message({ job: 'spring-sale' }));
+    expect(await redis.hget(store.keys.messageMeta(withJob.id), 'job')).toBe('spring-sale');
+    expect((await store.get(withJob.id))?.job).toBe('spring-sale');
+    const without = await store.enqueue(message());
+    expect(await redis.hexists(store.keys.messageMeta(without.id), 'job')).toBe(0);
+    expect(await store.get(without.id)).not.toHaveProperty('job');
+  });
+
   it('wakes a paused queue only for its first message (whose token schedules the bounce-after sweep), not for every message', async () => {
     const ops = new QueueOps(redis, t.prefix.slice(0, -1));
     const ref = { queue: 'paused-wake.example/mta1', domain: 'paused-wake.example', vmta: 'mta1' };
