@@ -33,6 +33,16 @@ const config = loadConfigText(
     '<source 10.0.0.0/8>', // 26
     '  process-x-virtual-mta no', // 27
     '</source>', // 28
+    '<pattern-list alice-routes>', // 29
+    '  mail-from /./ virtual-mta=acme', // 30
+    '</pattern-list>', // 31
+    '<source alice-source>', // 32
+    '  pattern-list alice-routes', // 33
+    '</source>', // 34
+    '<smtp-user alice>', // 35
+    '  password x', // 36
+    '  source alice-source', // 37
+    '</smtp-user>', // 38
   ].join('\n'),
   'vmta.conf',
 );
@@ -75,6 +85,12 @@ describe('selectVirtualMta with a <pattern-list> decision', () => {
     const pattern = matchPatternList(config, source['pattern-list'], input);
     return selectVirtualMta(config, { source, localAddress: '127.0.0.1', selector: new VmtaSelector(config), ...(pattern ? { pattern } : {}), ...(header ? { header } : {}) });
   };
+
+  it('uses the pattern list of an smtp-user through its source once authenticated', () => {
+    const source = sourcePolicy(config, '192.0.2.1', { authUser: 'alice' }).settings;
+    expect(source['pattern-list']).toBe('alice-routes');
+    expect(matchPatternList(config, source['pattern-list'], msg())).toEqual({ virtualMta: 'acme', rule: 'vmta.conf:30' });
+  });
 
   it.each([
     ['a matching rule picks its VMTA', '192.0.2.1', msg({ mailFrom: 'billing@x' }), undefined, { vmta: 'billing', via: 'pattern-list', rule: 'vmta.conf:15' }],

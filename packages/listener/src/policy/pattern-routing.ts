@@ -33,29 +33,40 @@ function matches(match: PatternMatch, text: string): boolean {
   return text.trim().toLowerCase() === match.text.toLowerCase();
 }
 
-function ruleMatches(r: PatternListRule, input: PatternRoutingInput): boolean {
+/** Header values by lower-case name, read once per message whatever the number of header rules. */
+type HeaderValues = Map<string, string[]>;
+
+function ruleMatches(r: PatternListRule, input: PatternRoutingInput, headers: HeaderValues): boolean {
   switch (r.kind) {
     case 'mail-from':
       return matches(r.rule.match, input.mailFrom);
     case 'rcpt-to':
       return input.recipients.some((rcpt) => matches(r.rule.match, rcpt));
-    case 'header':
-      return getRawHeaders(input.header, r.rule.header ?? '').some((value) => matches(r.rule.match, value));
+    case 'header': {
+      const name = r.rule.header ?? '';
+      let values = headers.get(name);
+      if (values === undefined) headers.set(name, (values = getRawHeaders(input.header, name)));
+      return values.some((value) => matches(r.rule.match, value));
+    }
   }
 }
 
 /** The decision of the named list for a message; undefined when no list, an unknown list, or no rule matches. */
-export function matchPatternList(config: VmtaConfig, listName: string | undefined, input: PatternRoutingInput, depth = 0): PatternDecision | undefined {
+export function matchPatternList(config: VmtaConfig, listName: string | undefined, input: PatternRoutingInput): PatternDecision | undefined {
+  return matchList(config, listName, input, new Map(), 0);
+}
+
+function matchList(config: VmtaConfig, listName: string | undefined, input: PatternRoutingInput, headers: HeaderValues, depth: number): PatternDecision | undefined {
   const list = listName ? config.routingLists[listName.toLowerCase()] : undefined;
   if (!list || depth > MAX_CALL_DEPTH) return undefined;
-  const found = list.rules.find((r) => ruleMatches(r, input));
+  const found = list.rules.find((r) => ruleMatches(r, input, headers));
   if (!found) return undefined;
   let decision: PatternDecision = { rule: `${found.origin.file}:${found.origin.line}` };
   for (const a of found.rule.actions) {
     if (a.action === 'virtual-mta') decision.virtualMta = a.value;
     else if (a.action === 'recipient-priority') decision.recipientPriority = a.value;
     else {
-      const called = matchPatternList(config, a.value, input, depth + 1);
+      const called = matchList(config, a.value, input, headers, depth + 1);
       if (called) decision = { ...decision, ...called };
     }
   }
