@@ -177,6 +177,8 @@ class Builder {
       }
       stanza.rules?.push({ kind: def.name as PatternListRule['kind'], rule: value as PatternRule, origin });
     }
+    // `mail-from ""` clears the rules of that kind written so far, as it clears the setting.
+    if (value === null && stanza.rules) stanza.rules = stanza.rules.filter((r) => r.kind !== def.name);
     setValue(stanza, def, value, origin);
   }
 

@@ -51,6 +51,11 @@ describe('<pattern-list> in the configuration', () => {
     expect(config.sources[0]!.settings['pattern-list']).toBe('routes');
   });
 
+  it('drops the rules of one kind written before a clearing ""', () => {
+    const config = loadConfigText(`${VMTAS}<pattern-list p>\n  mail-from /a/ virtual-mta=mta1\n  header x-a /b/ virtual-mta=mta1\n  mail-from ""\n  mail-from /c/ virtual-mta=mta2\n</pattern-list>\n`);
+    expect(config.routingLists.p!.rules.map((r) => [r.kind, r.origin.line])).toEqual([['header', 10], ['mail-from', 12]]);
+  });
+
   it.each([
     ['an unknown VMTA in a rule', '<pattern-list p>\n  mail-from /x/ virtual-mta=nope\n</pattern-list>\n', 'vmta.conf:9: mail-from in <pattern-list p>: virtual-mta=nope names no <virtual-mta> or <virtual-mta-pool>'],
     ['call-to of an unknown list', '<pattern-list p>\n  header x-a /x/ call-to:other\n</pattern-list>\n', 'vmta.conf:9: header in <pattern-list p>: call-to:other names no <pattern-list>'],
