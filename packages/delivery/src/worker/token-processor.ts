@@ -98,7 +98,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         await deps.dispatcher.wake(ref, slot + 1);
         nextSlotWokenAt = now();
       }
-      const messages = await deps.store.getMany(ids);
+      const messages = await deps.store.getForQueue(ids, queue);
       const routed = await route({ domain, policy, resolver: deps.resolver, isOwn: ownListenersOf(config) });
       for (const [i, message] of messages.entries()) {
         if (deps.stopping?.()) throw new HandBack();
