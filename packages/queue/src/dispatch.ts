@@ -155,6 +155,9 @@ export class Dispatcher {
     // Seen lately, due no later than asked and not due yet: nothing to do (a token of slot 0 asks at every start).
     const seen = this.expirySeen.get(ref.queue);
     if (seen && seen.dueAt <= at && seen.dueAt > now && now - seen.at < EXPIRY_SEEN_MS) return;
+    // The usual answer in one command: the sweep waits in the delayed set, due early enough.
+    const waiting = await this.expiryDueAt(ref.queue);
+    if (waiting !== undefined && waiting <= at) return this.sawExpiry(ref.queue, waiting, now);
     const jobId = expiryJobId(ref.queue);
     const existing = await this.bull.getJob(jobId);
     if (existing) {
