@@ -34,6 +34,24 @@ function startDeliveryProcess(conf: string, redisUrl: string, prefix: string): {
   return { child, output: () => out };
 }
 
+/** No message keys left, then the surviving process stops cleanly on SIGTERM. */
+async function expectDrainedAndStopped(redis: Redis, keyPrefix: string, survivor: ChildProcess): Promise<void> {
+  await expect.poll(() => redis.keys(`${keyPrefix}{m:*`), { timeout: 10_000 }).toEqual([]);
+  survivor.kill('SIGTERM');
+  expect(await new Promise((resolve) => survivor.once('exit', resolve))).toBe(0);
+}
+
+async function closeAll(
+  processes: Array<{ child: ChildProcess }>,
+  c: { store: MessageStore; redis: Redis; receiver: { close(): Promise<unknown> }; t: { cleanup(): Promise<unknown> } },
+): Promise<void> {
+  for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await c.store.dispatcher.close();
+  c.redis.disconnect();
+  await c.receiver.close();
+  await c.t.cleanup();
+}
+
 /** A delivery config sending every domain to the receiver on 127.0.0.10 with `maxSmtpOut` connections per queue. */
 function writeConfig(port: number, maxSmtpOut: number): string {
   const conf = path.join(mkdtempSync(path.join(tmpdir(), 'vmta-dcrash-')), 'vmta.conf');
@@ -81,15 +99,9 @@ describe('a delivery process killed with SIGKILL mid-delivery', () => {
       for (const q of ['crash0.example/mta1', 'crash1.example/mta1', 'crash2.example/mta1']) {
         await expect.poll(() => store.queued(q), { timeout: 10_000 }).toEqual([]);
       }
-      await expect.poll(() => redis.keys(`${t.prefix}{m:*`), { timeout: 10_000 }).toEqual([]);
-      b.child.kill('SIGTERM');
-      expect(await new Promise((resolve) => b.child.once('exit', resolve))).toBe(0);
+      await expectDrainedAndStopped(redis, t.prefix, b.child);
     } finally {
-      for (const p of [a, b]) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-      await store.dispatcher.close();
-      redis.disconnect();
-      await receiver.close();
-      await t.cleanup();
+      await closeAll([a, b], { store, redis, receiver, t });
     }
   });
 });
@@ -155,16 +167,10 @@ describe('slot recovery after kill -9 of a delivery process', () => {
       expect(duplicates).toBeLessThanOrEqual(RECOVERY_DOMAINS * RECOVERY_MAX_SMTP_OUT);
       expect(b.output()).toContain('"event":"slot-recovered"');
       for (let d = 0; d < RECOVERY_DOMAINS; d++) await expect.poll(() => store.queued(`rec${d}.example/mta1`), { timeout: 10_000 }).toEqual([]);
-      await expect.poll(() => redis.keys(`${t.prefix}{m:*`), { timeout: 10_000 }).toEqual([]);
-      b.child.kill('SIGTERM');
-      expect(await new Promise((resolve) => b.child.once('exit', resolve))).toBe(0);
+      await expectDrainedAndStopped(redis, t.prefix, b.child);
     } finally {
       clearInterval(watch);
-      for (const p of [a, b]) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-      await store.dispatcher.close();
-      redis.disconnect();
-      await receiver.close();
-      await t.cleanup();
+      await closeAll([a, b], { store, redis, receiver, t });
     }
   });
 });
@@ -213,15 +219,9 @@ describe('fan-out messages while a delivery process is killed with SIGKILL', () 
       console.info(`fan-out crash test: ${FAN_TOTAL} messages × ${FAN_DOMAINS} domains, ${duplicates} duplicate deliveries`);
       // Only what was on the wire at the kill: at most max-smtp-out connections per domain.
       expect(duplicates).toBeLessThanOrEqual(MAX_SMTP_OUT * FAN_DOMAINS);
-      await expect.poll(() => redis.keys(`${t.prefix}{m:*`), { timeout: 10_000 }).toEqual([]);
-      b.child.kill('SIGTERM');
-      expect(await new Promise((resolve) => b.child.once('exit', resolve))).toBe(0);
+      await expectDrainedAndStopped(redis, t.prefix, b.child);
     } finally {
-      for (const p of [a, b]) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-      await store.dispatcher.close();
-      redis.disconnect();
-      await receiver.close();
-      await t.cleanup();
+      await closeAll([a, b], { store, redis, receiver, t });
     }
   });
 });
