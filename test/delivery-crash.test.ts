@@ -34,6 +34,24 @@ function startDeliveryProcess(conf: string, redisUrl: string, prefix: string): {
   return { child, output: () => out };
 }
 
+/** No message keys left, then the surviving process stops cleanly on SIGTERM. */
+async function expectDrainedAndStopped(redis: Redis, keyPrefix: string, survivor: ChildProcess): Promise<void> {
+  await expect.poll(() => redis.keys(`${keyPrefix}{m:*`), { timeout: 10_000 }).toEqual([]);
+  survivor.kill('SIGTERM');
+  expect(await new Promise((resolve) => survivor.once('exit', resolve))).toBe(0);
+}
+
+async function closeAll(
+  processes: Array<{ child: ChildProcess }>,
+  c: { store: MessageStore; redis: Redis; receiver: { close(): Promise<unknown> }; t: { cleanup(): Promise<unknown> } },
+): Promise<void> {
+  for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await c.store.dispatcher.close();
+  c.redis.disconnect();
+  await c.receiver.close();
+  await c.t.cleanup();
+}
+
 /** A delivery config sending every domain to the receiver on 127.0.0.10 with `maxSmtpOut` connections per queue. */
 function writeConfig(port: number, maxSmtpOut: number): string {
   const conf = path.join(mkdtempSync(path.join(tmpdir(), 'vmta-dcrash-')), 'vmta.conf');
@@ -81,15 +99,9 @@ describe('a delivery process killed with SIGKILL mid-delivery', () => {
       for (const q of ['crash0.example/mta1', 'crash1.example/mta1', 'crash2.example/mta1']) {
         await expect.poll(() => store.queued(q), { timeout: 10_000 }).toEqual([]);
       }
-      await expect.poll(() => redis.keys(`${t.prefix}{m:*`), { timeout: 10_000 }).toEqual([]);
-      b.child.kill('SIGTERM');
-      expect(await new Promise((resolve) => b.child.once('exit', resolve))).toBe(0);
+      await expectDrainedAndStopped(redis, t.prefix, b.child);
     } finally {
-      for (const p of [a, b]) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-      await store.dispatcher.close();
-      redis.disconnect();
-      await receiver.close();
-      await t.cleanup();
+      await closeAll([a, b], { store, redis, receiver, t });
     }
   });
 });
@@ -155,16 +167,61 @@ describe('slot recovery after kill -9 of a delivery process', () => {
       expect(duplicates).toBeLessThanOrEqual(RECOVERY_DOMAINS * RECOVERY_MAX_SMTP_OUT);
       expect(b.output()).toContain('"event":"slot-recovered"');
       for (let d = 0; d < RECOVERY_DOMAINS; d++) await expect.poll(() => store.queued(`rec${d}.example/mta1`), { timeout: 10_000 }).toEqual([]);
-      await expect.poll(() => redis.keys(`${t.prefix}{m:*`), { timeout: 10_000 }).toEqual([]);
-      b.child.kill('SIGTERM');
-      expect(await new Promise((resolve) => b.child.once('exit', resolve))).toBe(0);
+      await expectDrainedAndStopped(redis, t.prefix, b.child);
     } finally {
       clearInterval(watch);
-      for (const p of [a, b]) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-      await store.dispatcher.close();
-      redis.disconnect();
-      await receiver.close();
-      await t.cleanup();
+      await closeAll([a, b], { store, redis, receiver, t });
+    }
+  });
+});
+
+/** Fan-out: each message to 2 recipients in each of 4 domains, so each domain's delivery reads only its own (readForQueue). */
+const FAN_TOTAL = 300;
+const FAN_DOMAINS = 4;
+
+describe('fan-out messages while a delivery process is killed with SIGKILL', () => {
+  it('delivers every recipient of every domain, each delivery with exactly its domain’s recipients', { timeout: 180_000 }, async () => {
+    const t = await getTestRedis();
+    const prefix = t.prefix.slice(0, -1);
+    const receiver = await startReceiver({ host: '127.0.0.10', startTls: false, replyDelayMs: 5 });
+    const conf = writeConfig(receiver.port, MAX_SMTP_OUT);
+    const redis = new Redis(t.url);
+    const store = new MessageStore(redis, { prefix });
+    const a = startDeliveryProcess(conf, t.url, prefix);
+    const b = startDeliveryProcess(conf, t.url, prefix);
+    // Deflated when stored (over 1 KB): each process inflates it once and keeps it for the other domains.
+    const filler = 'a line of body text that is long enough to be worth deflating\r\n'.repeat(40);
+    const rcpts = (i: number) =>
+      Array.from({ length: FAN_DOMAINS * 2 }, (_, k) => ({ address: `u${k}.${i}@fan${k % FAN_DOMAINS}.example`, domain: `fan${k % FAN_DOMAINS}.example` }));
+    try {
+      await expect.poll(() => a.output().includes('"event":"started"') && b.output().includes('"event":"started"'), { timeout: 20_000 }).toBe(true);
+      for (let i = 0; i < FAN_TOTAL; i++) {
+        await store.enqueue({
+          mailFrom: 'sender@example.org',
+          recipients: rcpts(i),
+          body: Buffer.from(`Subject: fan-out crash test\r\nX-Seq: ${i}\r\n\r\n${filler}message ${i}\r\n`),
+          vmta: 'mta1',
+          source: { ip: '127.0.0.9', listener: 'test' },
+          receivedAt: Date.now(),
+        });
+      }
+      await expect.poll(() => receiver.messages.length, { timeout: 30_000 }).toBeGreaterThan(FAN_TOTAL / 5);
+      a.child.kill('SIGKILL');
+      const deliveries = () => receiver.messages.map((m) => ({ seq: Number(/X-Seq: (\d+)/.exec(m.body)?.[1]), to: [...m.to].sort(), body: m.body }));
+      const key = (d: { seq: number; to: string[] }) => `${d.seq}|${d.to[0]!.split('@')[1]}`;
+      await expect.poll(() => new Set(deliveries().map(key)).size, { timeout: 120_000, interval: 500 }).toBe(FAN_TOTAL * FAN_DOMAINS);
+      for (const d of deliveries()) {
+        const domain = d.to[0]!.split('@')[1]!;
+        expect(d.to).toEqual(rcpts(d.seq).filter((r) => r.domain === domain).map((r) => r.address).sort());
+        expect(d.body).toContain(`${filler}message ${d.seq}`);
+      }
+      const duplicates = deliveries().length - FAN_TOTAL * FAN_DOMAINS;
+      console.info(`fan-out crash test: ${FAN_TOTAL} messages × ${FAN_DOMAINS} domains, ${duplicates} duplicate deliveries`);
+      // Only what was on the wire at the kill: at most max-smtp-out connections per domain.
+      expect(duplicates).toBeLessThanOrEqual(MAX_SMTP_OUT * FAN_DOMAINS);
+      await expectDrainedAndStopped(redis, t.prefix, b.child);
+    } finally {
+      await closeAll([a, b], { store, redis, receiver, t });
     }
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeBody, encodeBody, encodeBodyOffLoop, OFF_LOOP_BYTES } from './body-codec.js';
 
@@ -21,5 +22,18 @@ describe('body codec', () => {
     setImmediate(() => (ran = true));
     const done = encodeBodyOffLoop(text(OFF_LOOP_BYTES * 32)).then(() => ran);
     expect(await done).toBe(true);
+  });
+
+  it.each([1, 3, 6, 9])('reads a body stored at deflate level %i (bodies stored before a level change stay readable)', (level) => {
+    const body = text(50_000);
+    expect(decodeBody(deflateRawSync(body, { level }), 'deflate').equals(body)).toBe(true);
+  });
+
+  it('stores what plain raw inflate reads (older processes of a rolling upgrade)', () => {
+    const body = text(50_000);
+    const stored = encodeBody(body);
+    expect(stored.encoding).toBe('deflate');
+    expect(stored.data.length).toBeLessThan(body.length * 0.9);
+    expect(inflateRawSync(stored.data).equals(body)).toBe(true);
   });
 });

@@ -3,7 +3,12 @@ import { promisify } from 'node:util';
 import { deflateRaw, deflateRawSync, inflateRawSync, constants } from 'node:zlib';
 
 const deflateRawAsync = promisify(deflateRaw);
-const DEFLATE_OPTIONS = { level: 3, strategy: constants.Z_DEFAULT_STRATEGY };
+/**
+ * Level 1: on text bodies of 5 KB–2 MB it deflates in about half the CPU of level 3 (50 KB: 0.45 against
+ * 0.9 ms; 2 MB: 18 against 45 ms) for about 5 % more stored bytes (ratio 0.36 against 0.35); deflate was
+ * about a quarter of the listener's CPU on the size-mix load. Inflate reads any level.
+ */
+const DEFLATE_OPTIONS = { level: 1, strategy: constants.Z_DEFAULT_STRATEGY };
 
 /**
  * Bodies from this size on are deflated on libuv's thread pool: a 25 MB message deflated on the event

@@ -67,6 +67,13 @@ export function expiryJobId(queue: string): string {
   return `x!${encodeURIComponent(queue)}`;
 }
 
+/**
+ * scheduleExpiry trusts a sweep it saw waiting for this long before it looks again (the sweep could
+ * have been removed meanwhile: a queue then waits at most this long for its sweep to be put back).
+ */
+const EXPIRY_SEEN_MS = 60_000;
+const EXPIRY_SEEN_MAX = 10_000;
+
 /** BullMQ scores a delayed job by its due time (ms) times 0x1000, plus a sequence number. */
 const DELAYED_SCORE_FACTOR = 0x1000;
 
@@ -144,15 +151,33 @@ export class Dispatcher {
 
   /** Makes sure the queue's bounce-after sweep runs at `at` (or earlier, if already set earlier). */
   async scheduleExpiry(ref: QueueRef, at: number): Promise<void> {
+    const now = Date.now();
+    // Seen lately, due no later than asked and not due yet: nothing to do (a token of slot 0 asks at every start).
+    const seen = this.expirySeen.get(ref.queue);
+    if (seen && seen.dueAt <= at && seen.dueAt > now && now - seen.at < EXPIRY_SEEN_MS) return;
+    // The usual answer in one command: the sweep waits in the delayed set, due early enough.
+    const waiting = await this.expiryDueAt(ref.queue);
+    if (waiting !== undefined && waiting <= at) return this.sawExpiry(ref.queue, waiting, now);
     const jobId = expiryJobId(ref.queue);
     const existing = await this.bull.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
       if (state === 'active' || state === 'waiting') return;
-      if (state === 'delayed' && ((await this.expiryDueAt(ref.queue)) ?? Infinity) <= at) return;
+      const dueAt = state === 'delayed' ? await this.expiryDueAt(ref.queue) : undefined;
+      if (dueAt !== undefined && dueAt <= at) return this.sawExpiry(ref.queue, dueAt, now);
       await existing.remove().catch(() => undefined);
     }
-    await this.bull.add(`${ref.queue} expiry`, { ...ref, slot: -1, kind: 'expire' }, { jobId, delay: Math.max(0, at - Date.now()) });
+    await this.bull.add(`${ref.queue} expiry`, { ...ref, slot: -1, kind: 'expire' }, { jobId, delay: Math.max(0, at - now) });
+    this.sawExpiry(ref.queue, at, now);
+  }
+
+  /** Sweeps known to wait in the delayed set, by queue: due time and when that was seen (bounded, oldest dropped). */
+  private readonly expirySeen = new Map<string, { dueAt: number; at: number }>();
+
+  private sawExpiry(queue: string, dueAt: number, now: number): void {
+    this.expirySeen.delete(queue);
+    this.expirySeen.set(queue, { dueAt, at: now });
+    if (this.expirySeen.size > EXPIRY_SEEN_MAX) this.expirySeen.delete(this.expirySeen.keys().next().value!);
   }
 
   /**

@@ -12,7 +12,10 @@ import { Keys, queueName } from './keys.js';
 import { newMessageId } from './message-id.js';
 import { epochMinute } from './minute-counters.js';
 import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
-import { scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
+import { queueRecipientsField, scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
+import { readForQueue } from './scripts/read-for-queue.js';
+
+const readForQueueReply = readForQueue.reply;
 
 export interface EnqueueResult {
   id: string;
@@ -48,6 +51,12 @@ export class MessageStore {
        * the queue's tokens (no host serves its VMTA). Without it only delivery schedules sweeps.
        */
       bounceAfter?: (ref: QueueRef) => number | undefined;
+      /**
+       * Bytes of decoded bodies of messages in several queues kept by `getForQueue` (a delivery
+       * process): each queue's delivery of a fan-out message then neither reads nor inflates the
+       * body again. Bodies never change under an id. Default 0 (none kept).
+       */
+      bodyCacheBytes?: number;
     } = {},
   ) {
     this.keys = new Keys(options.prefix);
@@ -56,7 +65,9 @@ export class MessageStore {
     this.compressMinBytes = options.compressMinBytes ?? 1024;
     this.dispatcher = new Dispatcher(redis, options.prefix);
     this.scripts = scripts(redis);
+    this.bodies = new BodyCache(options.bodyCacheBytes ?? 0);
   }
+  private readonly bodies: BodyCache;
   readonly dispatcher: Dispatcher;
   private readonly scripts: QueueScripts;
   private readonly compressMinBytes: number;
@@ -90,6 +101,10 @@ export class MessageStore {
       enc: encoding,
       pending: String(recipients.length),
     };
+    // A message in several queues lists each queue's recipients: a delivery reads only its own (readForQueue).
+    if (queues.length > 1) {
+      for (const q of queues) meta[queueRecipientsField(q)] = recipients.filter((r) => r.queue === q).map((r) => r.index).join(',');
+    }
     const input = {
       id,
       body: data,
@@ -149,17 +164,43 @@ export class MessageStore {
     if (ids.length === 0) return [];
     const k = this.keys;
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(k.messageMeta(id)).hgetall(k.messageRecipients(id)).getBuffer(k.messageBody(id));
+    for (const id of ids) pipeline.hgetall(k.messageMeta(id)).hvals(k.messageRecipients(id)).getBuffer(k.messageBody(id));
     const results = (await pipeline.exec()) ?? [];
     return ids.map((id, i) => {
       const [[e1, meta], [e2, rcpts], [e3, body]] = results.slice(i * 3, i * 3 + 3) as [
         [Error | null, Record<string, string>],
-        [Error | null, Record<string, string>],
+        [Error | null, string[]],
         [Error | null, Buffer | null],
       ];
       const failed = e1 ?? e2 ?? e3;
       if (failed) throw failed;
-      return parseMessage(id, meta, rcpts, body);
+      if (!meta || Object.keys(meta).length === 0 || !body) return undefined;
+      return parseMessage(id, meta, rcpts, decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding));
+    });
+  }
+
+  /**
+   * What a delivery of `queue` needs of these messages, in one round trip: each message with only
+   * its recipients of that queue (all of them for a message in one queue), body decoded; undefined
+   * when gone. A body kept from an earlier call (a message in several queues) is not read again.
+   */
+  async getForQueue(ids: readonly string[], queue: string): Promise<Array<StoredMessage | undefined>> {
+    if (ids.length === 0) return [];
+    const k = this.keys;
+    const pipeline = this.redis.pipeline();
+    const queued = this.scripts.on(pipeline);
+    const kept = ids.map((id) => this.bodies.get(id));
+    ids.forEach((id, i) => queued.readForQueue({ meta: k.messageMeta(id), rcpts: k.messageRecipients(id), body: k.messageBody(id) }, queue, !kept[i]));
+    const results = (await pipeline.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [err, raw] = results[i] as [Error | null, unknown];
+      if (err) throw err;
+      const { meta, recipients, body } = readForQueueReply(raw);
+      if (Object.keys(meta).length === 0) return undefined;
+      const decoded = kept[i] ?? (body ? decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding) : undefined);
+      if (!decoded) return undefined;
+      if (!kept[i] && meta[queueRecipientsField(queue)] !== undefined) this.bodies.set(id, decoded);
+      return parseMessage(id, meta, recipients, decoded);
     });
   }
 
@@ -173,8 +214,7 @@ export class MessageStore {
   }
 }
 
-function parseMessage(id: string, meta: Record<string, string>, rcpts: Record<string, string>, body: Buffer | null): StoredMessage | undefined {
-  if (!meta || Object.keys(meta).length === 0 || !body) return undefined;
+function parseMessage(id: string, meta: Record<string, string>, rcpts: readonly string[], body: Buffer): StoredMessage {
   return {
     id,
     mailFrom: meta.from ?? '',
@@ -186,9 +226,37 @@ function parseMessage(id: string, meta: Record<string, string>, rcpts: Record<st
     source: JSON.parse(meta.src ?? '{}') as MessageSource,
     receivedAt: Number(meta.rcv),
     size: Number(meta.size),
-    recipients: Object.values(rcpts)
+    recipients: rcpts
       .map((r) => JSON.parse(r) as RecipientRecord)
       .sort((a, b) => a.index - b.index),
-    body: decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding),
+    body,
   };
+}
+
+/** Decoded bodies by message id, least recently used dropped first past a byte budget. */
+class BodyCache {
+  private readonly entries = new Map<string, Buffer>();
+  private bytes = 0;
+  constructor(private readonly maxBytes: number) {}
+
+  get(id: string): Buffer | undefined {
+    const body = this.entries.get(id);
+    if (body) {
+      this.entries.delete(id);
+      this.entries.set(id, body);
+    }
+    return body;
+  }
+
+  set(id: string, body: Buffer): void {
+    // A body over a quarter of the budget would push out most of the rest: not kept.
+    if (body.length > this.maxBytes / 4 || this.entries.has(id)) return;
+    this.entries.set(id, body);
+    this.bytes += body.length;
+    for (const [old, b] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(old);
+      this.bytes -= b.length;
+    }
+  }
 }

@@ -66,6 +66,8 @@ describe('queue operations for delivery', () => {
     expect(await ops.claimShare(q, 0, Date.now(), 10, 1)).toEqual({ ids: [], remaining: CLAIM_PAUSED });
     await ops.resume(q);
     expect(await ops.claimShare(q, 0, Date.now(), 10, 1)).toEqual({ ids: [id], remaining: 0 });
+    // Nothing left in the queue: an empty claim has no next message to tell.
+    expect(await ops.claimShare(q, 0, Date.now(), 10, 1)).toEqual({ ids: [], remaining: 0 });
   });
 
   it('claims only due messages for a slot and gives them back when the slot is recovered', async () => {
@@ -77,6 +79,9 @@ describe('queue operations for delivery', () => {
     expect(claimed).toEqual([a.id]);
     expect(await ops.claimDue(q, 1, Date.now(), 10)).toEqual([]);
     expect(await ops.nextDue(q)).toBeGreaterThan(Date.now());
+    // An empty claim says when the next message is due, as nextDue does.
+    const empty = await ops.claimShare(q, 1, Date.now(), 10, 1);
+    expect(empty).toEqual({ ids: [], remaining: 0, nextDue: await ops.nextDue(q) });
     expect(await ops.requeueInflight(q, 0, Date.now())).toBe(1);
     expect(await ops.claimDue(q, 1, Date.now(), 10)).toEqual([a.id]);
   });

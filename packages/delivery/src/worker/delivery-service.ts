@@ -62,6 +62,9 @@ export const DEFAULT_CONCURRENCY = 100;
 /** A token that failed with an unexpected error (Redis gone, a bug) comes back after this. */
 const FAILED_TOKEN_RETRY_MS = 10_000;
 
+/** Decoded bodies of messages in several queues kept per process: each domain of a fan-out reads and inflates the body once. */
+const BODY_CACHE_BYTES = 32 * 1024 * 1024;
+
 export async function startDelivery(options: StartDeliveryOptions): Promise<RunningDelivery> {
   const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'delivery' });
   const prefix = options.prefix ?? 'vmta';
@@ -69,7 +72,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const redis = createRedis(options.redisUrl, 'delivery');
   // Accounting records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
   const accounting = () => config.acctFiles.length > 0;
-  const store = new MessageStore(redis, { prefix, accounting, bounceAfter: (ref) => domainPolicy(config, ref.domain, ref.vmta).settings['bounce-after'] });
+  const store = new MessageStore(redis, { prefix, accounting, bodyCacheBytes: BODY_CACHE_BYTES, bounceAfter: (ref) => domainPolicy(config, ref.domain, ref.vmta).settings['bounce-after'] });
   const ops = new QueueOps(redis, prefix, { accounting });
   const localIps = options.localAddresses ?? localSourceAddresses();
   const servedBy = (c: VmtaConfig): string[] => {

@@ -79,17 +79,20 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
       // Backoff lowered max-smtp-out below this slot: it waits; a wake adds it again when there is work.
       if (slot >= policy['max-smtp-out']) throw new LimitWait(now() + 30_000, 'backoff-max-smtp-out');
       const batch = deps.batchSize ?? 50;
-      const { ids, remaining } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run);
+      const { ids, remaining, nextDue } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run);
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
       if (remaining === CLAIM_PAUSED) return 'paused';
       if (ids.length === 0) {
         const idleMs = policy['connection-idle-timeout'];
         const open = () => [...sessions.values()].some((s) => s.session.usable);
+        // The empty claim told when the next message is due: no round trip of its own.
+        let next = nextDue;
         if (idleMs > 0 && open() && now() - started < budget) {
           const more = await lingerForMail({ ops, queue, idleMs, now, hasSession: open, stopping: () => deps.stopping?.() ?? false });
           if (more) continue;
+          // Lingering took time: the claim's answer is old.
+          next = await ops.nextDue(queue);
         }
-        const next = await ops.nextDue(queue);
         // `return await`: a rejected promise must not sit unobserved while `finally` closes sessions.
         return next === undefined ? 'empty' : await sleep(job, token, next);
       }
@@ -98,7 +101,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         await deps.dispatcher.wake(ref, slot + 1);
         nextSlotWokenAt = now();
       }
-      const messages = await deps.store.getMany(ids);
+      const messages = await deps.store.getForQueue(ids, queue);
       const routed = await route({ domain, policy, resolver: deps.resolver, isOwn: ownListenersOf(config) });
       for (const [i, message] of messages.entries()) {
         if (deps.stopping?.()) throw new HandBack();

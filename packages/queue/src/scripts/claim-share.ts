@@ -5,9 +5,13 @@
  * token. A paused queue answers CLAIM_PAUSED, so a pause is seen at every claim without a round
  * trip of its own. With a run, it claims only while that run holds the slot.
  *
+ * An empty claim also answers when the next message of the queue becomes due, so a token that found
+ * nothing knows whether and until when to sleep without another round trip.
+ *
  * KEYS: 1 ready, 2 inflight (of the slot), 3 state, 4 awake, 5 holder (of the slot).
  * ARGV: 1 now (ms), 2 limit, 3 spread (the queue's connections, at least 1), 4 run or ''.
- * Returns: { due messages left after this claim, claimed ids }, { CLAIM_PAUSED, {} }, or
+ * Returns: { due messages left after this claim, claimed ids[, score of the queue's next message
+ *          (ms, as a string) when nothing was claimed and the queue holds mail] }, { CLAIM_PAUSED, {} }, or
  *          { SLOT_LOST, {} } when the run no longer holds the slot.
  */
 import { AWAKE_TTL_MS, CLAIM_PAUSED, SLOT_LOST } from './constants.js';
@@ -28,6 +32,8 @@ if #ids > 0 then
   redis.call('SET', KEYS[4], '1', 'PX', ${AWAKE_TTL_MS})
 else
   redis.call('DEL', KEYS[4])
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if #first == 2 then return {due, ids, first[2]} end
 end
 return {due - #ids, ids}`;
 
@@ -43,6 +49,8 @@ export interface ClaimedShare {
   ids: string[];
   /** Due messages left for other connections; CLAIM_PAUSED when the queue is paused, SLOT_LOST when the run lost the slot (nothing claimed). */
   remaining: number;
+  /** After an empty claim: when the queue's next message is due (ms); undefined when the queue holds none. */
+  nextDue?: number;
 }
 
 export const claimShare = defineScript({
@@ -51,7 +59,7 @@ export const claimShare = defineScript({
   lua,
   args: (k: ClaimShareKeys, now: number, limit: number, spread: number, run: string = '') => [k.ready, k.inflight, k.state, k.awake, k.holder, now, limit, spread, run],
   reply: (raw): ClaimedShare => {
-    const [remaining, ids] = raw as [number, string[]];
-    return { ids, remaining };
+    const [remaining, ids, next] = raw as [number, string[], string | undefined];
+    return next === undefined ? { ids, remaining } : { ids, remaining, nextDue: Number(next) };
   },
 });

@@ -50,3 +50,6 @@ export const QUEUE_KEPT = 0;
 
 /** A queue empty, in normal mode and without outcomes this long leaves the queue index (retireQueue). */
 export const QUEUE_RETIRE_IDLE_MS = 3_600_000;
+
+/** Values per HSET, HMGET or XDEL call in a script: Lua's `unpack` fails at about 8,000 (LUAI_MAXCSTACK). */
+export const SLICE = 1000;

@@ -31,11 +31,9 @@ import {
   QUEUE_NEEDS_NO_WAKE,
   QUEUE_NEEDS_WAKE,
   QUEUE_WAS_EMPTY,
+  SLICE,
 } from './constants.js';
 import { defineScript, type RedisArg } from './script.js';
-
-/** Values per HSET or XDEL call: Lua's `unpack` fails at about 8,000 (LUAI_MAXCSTACK). */
-const SLICE = 1000;
 
 const lua = `
 local a = 5

@@ -12,6 +12,7 @@ import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
 import { enqueue } from './enqueue.js';
 import { recordOutcomes } from './record-outcomes.js';
+import { readForQueue } from './read-for-queue.js';
 import { releaseSlot } from './release-slot.js';
 import { renewLease } from './renew-lease.js';
 import { requeue } from './requeue.js';
@@ -20,7 +21,7 @@ import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
 import { takeSlot } from './take-slot.js';
 
-const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode };
+const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode, readForQueue };
 
 type Definitions = typeof DEFINITIONS;
 type Name = keyof Definitions;
@@ -49,6 +50,7 @@ function command(target: object, name: string): Command {
 }
 
 const names = Object.keys(DEFINITIONS) as Name[];
+const variant = (d: ScriptDefinition<unknown[], unknown>) => (d.buffers ? `${d.name}Buffer` : d.name);
 const registered = new WeakMap<Redis, QueueScripts>();
 
 /** The queue's scripts on `redis`, defined on first use (once per connection). */
@@ -60,14 +62,14 @@ export function scripts(redis: Redis): QueueScripts {
   for (const name of names) {
     const d = definitions[name];
     redis.defineCommand(d.name, d.numberOfKeys === undefined ? { lua: d.lua } : { numberOfKeys: d.numberOfKeys, lua: d.lua });
-    const call = command(redis, d.name);
+    const call = command(redis, variant(d));
     calls[name] = async (...input: unknown[]) => d.reply(await call(d.args(...input)));
   }
   calls.on = (pipeline: ChainableCommander): PipelinedScripts => {
     const queued: Record<string, unknown> = {};
     for (const name of names) {
       const d = definitions[name];
-      const call = command(pipeline, d.name);
+      const call = command(pipeline, variant(d));
       queued[name] = (...input: unknown[]) => void call(d.args(...input));
     }
     return queued as PipelinedScripts;
@@ -83,3 +85,5 @@ export type { SlotKeys } from './claim-ids.js';
 export type { BackoffInput, BackoffOp } from './backoff-mode.js';
 export type { EnqueueInput, EnqueueQueue, EnqueueReply } from './enqueue.js';
 export type { RecordOutcomesInput } from './record-outcomes.js';
+export type { ReadForQueueReply } from './read-for-queue.js';
+export { queueRecipientsField } from './read-for-queue.js';

@@ -9,6 +9,8 @@ export interface ScriptDefinition<A extends unknown[], R> {
   /** How many of the arguments are KEYS; undefined when a call passes the count first (a variable number of keys). */
   numberOfKeys?: number;
   lua: string;
+  /** Call the script's Buffer variant (ioredis `<name>Buffer`): bulk replies come back as bytes (a body). */
+  buffers?: boolean;
   /** KEYS, then ARGV, in the order the script reads them. */
   args(...input: A): RedisArg[];
   /** The raw reply as callers use it. */
