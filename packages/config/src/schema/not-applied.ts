@@ -16,13 +16,8 @@ export const notApplied: NotAppliedTable = {
   },
 };
 
-const SOURCE_DISABLE = 'source IPs are not disabled yet; the rule\'s other actions apply';
-
 /** Actions of a `reply` rule (<smtp-pattern-list>) parsed but not applied yet: build.ts warns about each with file:line. */
-export const notAppliedReplyActions: Readonly<Record<string, string>> = {
-  'disable-source-ip': SOURCE_DISABLE,
-  'reenable-after': SOURCE_DISABLE,
-};
+export const notAppliedReplyActions: Readonly<Record<string, string>> = {};
 
 /** Why `directive` in `scope` is parsed but not applied yet; undefined when it is applied. */
 export function notAppliedReason(scope: ScopeName, directive: string): string | undefined {

@@ -16,6 +16,8 @@ export interface ReceivedConnection {
 }
 
 export interface ReceivedMessage {
+  /** The source address of the connection it came on. */
+  clientIp: string;
   from: string;
   to: string[];
   body: string;
@@ -25,8 +27,8 @@ export interface ReceiverOptions {
   host: string;
   /** Offer STARTTLS (self-signed certificate). */
   startTls: boolean;
-  /** Reply for a recipient: [code, text], or undefined to accept. */
-  rcptReply?: (address: string) => [number, string] | undefined;
+  /** Reply for a recipient: [code, text], or undefined to accept; `clientIp`: the connection's source address. */
+  rcptReply?: (address: string, clientIp: string) => [number, string] | undefined;
   /** Reply to the message after the dot, or undefined for 250. */
   dataReply?: () => [number, string] | undefined;
   /** Offer STARTTLS but fail every handshake (an EC certificate with only RSA ciphers allowed). */
@@ -122,8 +124,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       record(session);
       cb();
     },
-    onRcptTo(address, _session, cb) {
-      const r = options.rcptReply?.(address.address);
+    onRcptTo(address, session, cb) {
+      const r = options.rcptReply?.(address.address, session.remoteAddress);
       cb(r === undefined ? null : smtpError(r[0], r[1]));
     },
     onData(stream, session, cb) {
@@ -131,7 +133,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       stream.on('data', (b: Buffer) => parts.push(b));
       stream.on('end', () => {
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-        messages.push({ from, to: session.envelope.rcptTo.map((r) => r.address), body: Buffer.concat(parts).toString('utf8') });
+        messages.push({ clientIp: session.remoteAddress, from, to: session.envelope.rcptTo.map((r) => r.address), body: Buffer.concat(parts).toString('utf8') });
         if (options.dropAfterDot) {
           for (const s of sockets) s.destroy();
           return;
