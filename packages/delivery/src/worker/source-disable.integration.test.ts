@@ -84,7 +84,7 @@ describe('disabled source IPs and IP warm-up', () => {
     return ids;
   }
   const allGone = async (s: MessageStore, ids: string[]) => (await Promise.all(ids.map((id) => s.get(id)))).every((m) => m === undefined);
-  const recipientsFrom = (r: Receiver, ip?: string) => r.messages.filter((m) => ip === undefined || m.clientIp === ip).flatMap((m) => m.to);
+  const recipientsFrom = (r: Receiver, ip?: string) => r.messages.filter((m) => ip === undefined || m.clientIp === ip).flatMap((m) => m.to).filter((a) => a.endsWith('@block.test'));
   const users = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}${i}@block.test`);
 
   it('a rule with disable-source-ip moves the queue to the other IP, and reenable-after brings the IP back', async () => {
@@ -94,6 +94,7 @@ describe('disabled source IPs and IP warm-up', () => {
       processes: 2,
       receiver: { rcptReply: (_a, ip) => (blocking && ip === '127.0.0.2' ? [421, '4.7.0 [TS03] blocked ip 127.0.0.2'] : undefined) },
       patterns: ['/blocked ip/ disable-source-ip reenable-after=4s'],
+      domain: ['disabled-source-ip-notify ops@notice.test'],
     });
     const first = users('a', 12);
     const ids = await enqueueAll(store, first);
@@ -106,6 +107,11 @@ describe('disabled source IPs and IP warm-up', () => {
     expect(recipientsFrom(receiver).sort()).toEqual([...first].sort());
     expect(recipientsFrom(receiver, '127.0.0.2')).toEqual([]);
     expect(events.filter((e) => e.event === 'source-disabled').length).toBeGreaterThanOrEqual(1);
+    // disabled-source-ip-notify: a notice is queued and delivered like any mail.
+    await expect.poll(() => receiver.messages.filter((m) => m.to.includes('ops@notice.test')).length, POLL).toBeGreaterThanOrEqual(1);
+    const notice = receiver.messages.find((m) => m.to.includes('ops@notice.test'))!;
+    expect(notice.body).toContain(`Subject: source 127.0.0.2 disabled for ${QUEUE}`);
+    expect(notice.body).toContain(`(rule ${rule(0)})`);
 
     // The receiver takes 127.0.0.2 again; once reenable-after passed, the IP is used again.
     blocking = false;
@@ -117,6 +123,7 @@ describe('disabled source IPs and IP warm-up', () => {
     expect(recipientsFrom(receiver, '127.0.0.2').length).toBeGreaterThan(0);
     expect(await sources.list(Date.now())).toEqual([]);
     expect(events.filter((e) => e.event === 'source-enabled' && e.by === 'reenable-after')).toHaveLength(1);
+    await expect.poll(() => receiver.messages.filter((m) => m.body.includes('Subject: source 127.0.0.2 enabled')).length, POLL).toBe(1);
   });
 
   it('with every source disabled the mail waits, then goes once a source is enabled again', async () => {

@@ -49,15 +49,16 @@ export class SourceGate {
     const d = sourceDisableOf(hits, this.policy, now);
     if (d === undefined || ip === undefined || this.store === undefined) return false;
     const entry: DisabledSource = { ip, queue: this.ref.queue, reason: d.hit.response, rule: d.hit.rule, since: now, ...(d.until !== undefined ? { until: d.until } : {}) };
-    await this.store.disable(entry);
+    const fresh = await this.store.disable(entry);
     this.disabled.set(ip, entry);
-    await this.changed('disabled', entry, {});
+    // Disabled again by another connection (a new timer): logged, told only once.
+    await this.changed('disabled', entry, fresh ? {} : { again: true }, fresh);
     return true;
   }
 
-  private async changed(change: 'disabled' | 'enabled', e: DisabledSource, fields: Record<string, unknown>): Promise<void> {
+  private async changed(change: 'disabled' | 'enabled', e: DisabledSource, fields: Record<string, unknown>, tell = true): Promise<void> {
     const until = e.until !== undefined ? { until: new Date(e.until).toISOString() } : {};
     this.log.warn({ event: `source-${change}`, ip: e.ip, queue: e.queue, reply: e.reason, rule: e.rule, ...until, ...fields }, `source ${e.ip} ${change} for ${e.queue}`);
-    await this.notifier?.notify(change, e, this.policy['disabled-source-ip-notify'], this.ref.vmta).catch((err: Error) => this.log.warn({ event: 'source-notice-failed', ip: e.ip, err: err.message }, 'could not queue the notice'));
+    if (tell) await this.notifier?.notify(change, e, this.policy['disabled-source-ip-notify'], this.ref.vmta).catch((err: Error) => this.log.warn({ event: 'source-notice-failed', ip: e.ip, err: err.message }, 'could not queue the notice'));
   }
 }
