@@ -17,6 +17,7 @@ const ALL_DISABLED_RECHECK_MS = 5_000;
 
 export class SourceGate {
   private disabled = new Map<string, DisabledSource>();
+  private ips: ReadonlySet<string> = new Set();
   private readAt = -Infinity;
 
   constructor(
@@ -33,9 +34,10 @@ export class SourceGate {
       this.readAt = now;
       const { active, reenabled } = await this.store.read(now);
       this.disabled = disabledFor(active, this.ref.queue);
+      this.ips = new Set(this.disabled.keys());
       for (const e of reenabled) await this.changed('enabled', e, { by: 'reenable-after' });
     }
-    return new Set(this.disabled.keys());
+    return this.ips;
   }
 
   /** When a queue whose sources are all disabled looks again: the first timer to run out, at most a few seconds away. */
@@ -51,6 +53,7 @@ export class SourceGate {
     const entry: DisabledSource = { ip, queue: this.ref.queue, reason: d.hit.response, rule: d.hit.rule, since: now, ...(d.until !== undefined ? { until: d.until } : {}) };
     const fresh = await this.store.disable(entry);
     this.disabled.set(ip, entry);
+    this.ips = new Set(this.disabled.keys());
     // Disabled again by another connection (a new timer): logged, told only once.
     await this.changed('disabled', entry, fresh ? {} : { again: true }, fresh);
     return true;
