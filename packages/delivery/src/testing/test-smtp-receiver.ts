@@ -33,8 +33,8 @@ export interface ReceiverOptions {
   dataReply?: () => [number, string] | undefined;
   /** Offer STARTTLS but fail every handshake (an EC certificate with only RSA ciphers allowed). */
   brokenTls?: boolean;
-  /** Greet with this reply instead of 220 (e.g. 421 too busy). */
-  greeting?: [number, string];
+  /** Greet with this reply instead of 220 (e.g. 421 too busy); a function decides by the client's address (undefined: 220). */
+  greeting?: [number, string] | ((clientIp: string) => [number, string] | undefined);
   /** Drop the TCP connection once the whole message (the final dot) arrived, without a reply. */
   dropAfterDot?: boolean;
   /** Offer DSN (RFC 3461) in the EHLO reply: default yes, as smtp-server does. */
@@ -112,7 +112,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     logger: logger as never,
     onConnect(session, cb) {
       record(session);
-      cb(options.greeting === undefined ? null : smtpError(options.greeting[0], options.greeting[1]));
+      const g = typeof options.greeting === 'function' ? options.greeting(session.remoteAddress) : options.greeting;
+      cb(g === undefined ? null : smtpError(g[0], g[1]));
     },
     onSecure(socket, session, cb) {
       const c = record(session);

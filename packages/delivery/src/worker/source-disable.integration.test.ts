@@ -126,6 +126,21 @@ describe('disabled source IPs and IP warm-up', () => {
     await expect.poll(() => receiver.messages.filter((m) => m.body.includes('Subject: source 127.0.0.2 enabled')).length, POLL).toBe(1);
   });
 
+  it('a greeting that matches disable-source-ip moves the mail to the other IP at once, without retry mode', async () => {
+    const { store, sources, receiver } = await setup({
+      vmtas: TWO_IPS,
+      receiver: { greeting: (ip) => (ip === '127.0.0.2' ? [421, '4.7.1 blocked ip 127.0.0.2'] : undefined) },
+      patterns: ['/blocked ip/ disable-source-ip'],
+    });
+    // retry-after is 1h: had the failed greeting put the queue into retry mode, nothing would arrive.
+    const addresses = users('g', 10);
+    const ids = await enqueueAll(store, addresses);
+    await expect.poll(() => allGone(store, ids), POLL).toBe(true);
+    expect(recipientsFrom(receiver, '127.0.0.3').sort()).toEqual([...addresses].sort());
+    expect(await sources.list(Date.now())).toEqual([expect.objectContaining({ ip: '127.0.0.2', queue: QUEUE, reason: expect.stringContaining('blocked ip') })]);
+    expect((await sources.list(Date.now()))[0]!.until).toBeUndefined();
+  });
+
   it('with every source disabled the mail waits, then goes once a source is enabled again', async () => {
     const { store, sources, receiver } = await setup({ vmtas: TWO_IPS });
     for (const ip of ['127.0.0.2', '127.0.0.3']) await sources.disable({ ip, queue: ALL_QUEUES, reason: 'test', rule: '', since: Date.now() });
