@@ -20,7 +20,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN/VMTA   leave retry mode now' },
   set: { run: setCommand, help: 'set queue --mode=backoff|normal DOMAIN/VMTA   put a queue into backoff mode (backoff-* limits) or back to normal' },
   disable: { run: (a) => sourceCommand('disable', a), help: 'disable source IP [DOMAIN/VMTA]   stop using a source IP for a queue (none: every queue), on every host' },
-  enable: { run: (a) => sourceCommand('enable', a), help: 'enable source IP [DOMAIN/VMTA]   use a disabled source IP again' },
+  enable: { run: (a) => sourceCommand('enable', a), help: 'enable source IP [DOMAIN/VMTA]   use a disabled source IP again (no queue: for every queue)' },
   reload: { run: reloadCommand, help: 'reload   every running process re-reads its configuration (SIGHUP does it for one)' },
   delete: { run: deleteCommand, help: 'delete --queue DOMAIN/VMTA [--dsn]   delete the mail of a queue (*/mta1 allowed); --dsn tells the senders' },
   show: {

@@ -39,6 +39,16 @@ describe('the disabled-sources list in Redis', () => {
     expect(await a.enable('192.0.2.1', 'x/m')).toBe(true);
     expect(await a.enable('192.0.2.1', 'x/m')).toBe(false);
     expect(await a.list(0)).toEqual([]);
+    // Enabling for every queue takes all the IP's entries, and only that IP's.
+    await a.disable(entry('192.0.2.5', 'x/m'));
+    await a.disable(entry('192.0.2.5', ALL_QUEUES));
+    await a.disable(entry('192.0.2.50', 'x/m'));
+    expect(await a.enable('192.0.2.5', ALL_QUEUES)).toBe(true);
+    expect((await a.list(0)).map((e) => e.ip)).toEqual(['192.0.2.50']);
+    // A view leaves an expired entry for delivery to re-enable (and tell).
+    await a.disable(entry('192.0.2.6', 'x/m', { until: 10 }));
+    expect((await a.list(20)).map((e) => e.ip)).toEqual(['192.0.2.50']);
+    expect((await a.read(20)).reenabled.map((e) => e.ip)).toEqual(['192.0.2.6']);
     other.disconnect();
   });
 });

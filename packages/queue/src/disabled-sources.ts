@@ -42,9 +42,12 @@ export class DisabledSources {
     return added === 1;
   }
 
-  /** Enables again; true when it was disabled. */
+  /** Enables again; true when it was disabled. `*`: for every queue, whatever entries the IP has. */
   async enable(ip: string, queue: string): Promise<boolean> {
-    return (await this.redis.hdel(this.keys.disabledSources(), field(ip, queue))) === 1;
+    const key = this.keys.disabledSources();
+    if (queue !== ALL_QUEUES) return (await this.redis.hdel(key, field(ip, queue))) === 1;
+    const fields = Object.keys(await this.redis.hgetall(key)).filter((f) => f.startsWith(`${ip}|`));
+    return fields.length > 0 && (await this.redis.hdel(key, ...fields)) > 0;
   }
 
   /**
@@ -62,13 +65,17 @@ export class DisabledSources {
       if (entry.until === undefined || entry.until > now) active.push(entry);
       else if (await scripts(this.redis).enableSourceIf(key, name, json)) reenabled.push(entry);
     }
-    active.sort((a, b) => a.since - b.since || a.ip.localeCompare(b.ip));
+    active.sort(bySince);
     return { active, reenabled };
   }
 
-  /** The entries in force at `now`, oldest first (expired ones are not shown, and re-enabled on the way). */
+  /**
+   * The entries in force at `now`, oldest first, for views: expired ones are left out but not
+   * removed (the delivery process that removes one logs and tells it).
+   */
   async list(now: number): Promise<DisabledSource[]> {
-    return (await this.read(now)).active;
+    const all = Object.values(await this.redis.hgetall(this.keys.disabledSources())).flatMap((json) => parse(json) ?? []);
+    return all.filter((e) => e.until === undefined || e.until > now).sort(bySince);
   }
 }
 
@@ -79,6 +86,8 @@ export function disabledFor(active: readonly DisabledSource[], queue: string): M
   for (const e of active) if (e.queue === queue) out.set(e.ip, e);
   return out;
 }
+
+const bySince = (a: DisabledSource, b: DisabledSource): number => a.since - b.since || a.ip.localeCompare(b.ip);
 
 function parse(json: string): DisabledSource | undefined {
   try {

@@ -2,7 +2,7 @@
  * `vmta disable source IP [QUEUE]`, `vmta enable source IP [QUEUE]` and `vmta show disabled-sources`
  * (PowerMTA's `disable source`, `enable source`, `show disabled-sources`): the operator takes a
  * source IP out of use for one queue (`domain/vmta`) or every queue (`*`, the default), or puts it
- * back. The list is the one delivery obeys (queue/src/disabled-sources.ts), so every delivery process
+ * back (enable without a queue: every entry of the IP, per queue or not). The list is the one delivery obeys (queue/src/disabled-sources.ts), so every delivery process
  * follows within a second; a queue whose sources are all disabled waits (its mail stays queued).
  * An operator's disable has no timer. Each change is one log line (PowerMTA writes no accounting
  * record for it).
