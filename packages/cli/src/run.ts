@@ -7,6 +7,7 @@ import { queueAction } from './commands/queues.js';
 import { reloadCommand } from './commands/reload.js';
 import { setCommand } from './commands/set.js';
 import { showCommand } from './commands/show.js';
+import { sourceCommand } from './commands/sources.js';
 import { startCommand } from './commands/start.js';
 
 export type Command = (args: string[]) => Promise<number>;
@@ -18,11 +19,13 @@ const commands: Record<string, { run: Command; help: string }> = {
   resume: { run: (a) => queueAction('resume', a), help: 'resume queue DOMAIN/VMTA   release a paused queue' },
   retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN/VMTA   leave retry mode now' },
   set: { run: setCommand, help: 'set queue --mode=backoff|normal DOMAIN/VMTA   put a queue into backoff mode (backoff-* limits) or back to normal' },
+  disable: { run: (a) => sourceCommand('disable', a), help: 'disable source IP [DOMAIN/VMTA]   stop using a source IP for a queue (none: every queue), on every host' },
+  enable: { run: (a) => sourceCommand('enable', a), help: 'enable source IP [DOMAIN/VMTA]   use a disabled source IP again (no queue: for every queue)' },
   reload: { run: reloadCommand, help: 'reload   every running process re-reads its configuration (SIGHUP does it for one)' },
   delete: { run: deleteCommand, help: 'delete --queue DOMAIN/VMTA [--dsn]   delete the mail of a queue (*/mta1 allowed); --dsn tells the senders' },
   show: {
     run: showCommand,
-    help: 'show settings DOMAIN/VMTA | queues | status | vmtas [--json]   effective policy of a queue; queues, processes and rates, VMTAs of the cluster',
+    help: 'show settings DOMAIN/VMTA | queues | status | vmtas | disabled-sources [--json]   effective policy of a queue; queues, processes and rates, VMTAs, disabled source IPs of the cluster',
   },
   schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
 };

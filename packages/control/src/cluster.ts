@@ -3,12 +3,14 @@
  * connection. The caller owns the connection (and disconnects it); `close` ends only
  * what the cluster opened itself.
  */
-import { Dispatcher, Keys, QueueOps } from '@vmta/queue';
+import { DisabledSources, Dispatcher, Keys, QueueOps } from '@vmta/queue';
 import type { Redis } from 'ioredis';
 
 export class Cluster {
   readonly keys: Keys;
   readonly ops: QueueOps;
+  /** The cluster-wide list of disabled source IPs. */
+  readonly sources: DisabledSources;
   private dispatch: Dispatcher | undefined;
 
   constructor(
@@ -17,6 +19,7 @@ export class Cluster {
   ) {
     this.keys = new Keys(prefix);
     this.ops = new QueueOps(redis, this.keys.prefix);
+    this.sources = new DisabledSources(redis, this.keys.prefix);
   }
 
   /** Created on first use: it opens a connection of its own, which views never need. */

@@ -4,10 +4,12 @@
  * A new action goes in src/actions/ (one file, a typed result), a new read model in src/views/.
  */
 export * from './cluster.js';
+export * from './errors.js';
 export * from './queue-ref.js';
 export * from './actions/select-queues.js';
 export * from './actions/queue-mode.js';
 export * from './actions/backoff-mode.js';
 export * from './actions/delete-queue.js';
+export * from './actions/source-ip.js';
 export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';

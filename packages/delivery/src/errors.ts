@@ -73,6 +73,8 @@ export type SmtpClientErrorCode =
   | 'SOURCE_UNKNOWN_VMTA'
   /** The VMTA has no smtp-source-host usable for outbound connections (only ranges). */
   | 'SOURCE_NONE'
+  /** Every source IP of the VMTA is disabled for the queue (disable-source-ip, `vmta disable source`): the mail waits. */
+  | 'SOURCE_DISABLED'
   /** No host of the list gave a usable SMTP session: defer (see `attempts`). */
   | 'CONNECT_FAILED'
   /** connect() was called without hosts. */

@@ -15,6 +15,8 @@ export interface MetricsSnapshot {
   /** Live outbound connections per VMTA, all delivery processes together. */
   connectionsOut: ReadonlyMap<string, number>;
   latency: ReadonlyMap<string, LatencyHistogram>;
+  /** Source IPs disabled now (disable-source-ip, `vmta disable source`); queue `*` = every queue. */
+  disabledSources?: ReadonlyArray<{ ip: string; queue: string }>;
 }
 
 /** A fresh registry holding the snapshot: concurrent scrapes never see each other's values. */
@@ -46,6 +48,10 @@ export function metricsRegistry(snapshot: Omit<MetricsSnapshot, 'latency'>): Reg
   }
   const out = gauge('vmta_connections_out', 'Open outbound SMTP connections of the VMTA, all delivery processes together.', ['vmta']);
   for (const [vmta, n] of snapshot.connectionsOut) out.set({ vmta }, n);
+  const disabled = snapshot.disabledSources ?? [];
+  gauge('vmta_disabled_sources', 'Source IPs disabled now (each IP and queue once; queue "*" = every queue).').set(disabled.length);
+  const sourceDisabled = gauge('vmta_source_disabled', '1 for each source IP disabled for a queue ("*": every queue).', ['ip', 'queue']);
+  for (const d of disabled) sourceDisabled.set({ ip: d.ip, queue: d.queue }, 1);
   const { totals } = snapshot;
   counter('vmta_received_total', 'Recipients received by the cluster.').inc(totals.received);
   counter('vmta_delivered_total', 'Recipients delivered by the cluster.').inc(totals.delivered);

@@ -278,6 +278,9 @@ describe('web monitor in headless Chromium', () => {
       await p.route('**/status', (route) => route.fulfill(json(status)));
       await p.route('**/vmtas', (route) => route.fulfill(json(vmtas)));
       await p.route('**/history?minutes=60', (route) => route.fulfill(json({ minutes })));
+      await p.route('**/disabled-sources', (route) =>
+        route.fulfill(json([{ ip: '192.0.2.10', queue: 'gmail.com/mta1', reason: '421 4.7.0 [TS03] blocked', rule: 'pmta.conf:12', since: '2026-01-02T03:04:05.000Z', until: '2026-01-02T04:04:05.000Z' }])),
+      );
     });
     await page.locator('#processes table').waitFor();
     await page.locator('#chart svg path').first().waitFor();
@@ -288,6 +291,8 @@ describe('web monitor in headless Chromium', () => {
     expect(await page.locator('#processes tbody tr').nth(1).locator('td').nth(3).textContent()).toBe('down');
     expect(await page.locator('#vmtas thead th').allTextContents()).toEqual(['name', 'kind', 'source hosts', 'queues', 'queued', 'inflight', 'connections out', 'served by']);
     expect(await page.locator('#vmtas tbody tr').first().locator('th, td').allTextContents()).toEqual(['mta1', 'vmta', '192.0.2.10 mta1.example.com', '3', '6', '0', '2', 'mx1:4242']);
+    expect(await page.locator('#disabled-source-count').textContent()).toBe('(1)');
+    expect(await page.locator('#disabled-sources tbody tr').first().locator('th, td').allTextContents()).toEqual(['192.0.2.10', 'gmail.com/mta1', '421 4.7.0 [TS03] blocked', 'pmta.conf:12', expect.any(String), expect.any(String)]);
     expect(await page.locator('#chart svg path.line').evaluateAll((ps) => ps.map((p) => p.getAttribute('class')))).toEqual(['line received', 'line delivered', 'line bounced', 'line deferred']);
     expect((await page.locator('#chart svg text').allTextContents()).filter((s) => /^\d\d:\d\d$/.test(s)).length).toBeGreaterThanOrEqual(5);
     expect(await page.locator('#chart .legend li').allTextContents()).toEqual(['received ' + minutes.reduce((n, m) => n + m.received, 0).toLocaleString('en-US'), expect.stringMatching(/^delivered /), expect.stringMatching(/^bounced /), expect.stringMatching(/^deferred /)]);

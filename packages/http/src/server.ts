@@ -10,6 +10,7 @@ import type { ReloadResult, Route } from './route.js';
 import { createHandler } from './router.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { queueRoutes } from './routes/queues.js';
+import { sourceRoutes } from './routes/sources.js';
 import { reloadRoutes } from './routes/reload.js';
 import { statusRoutes } from './routes/status.js';
 import { historyRoutes } from './routes/history.js';
@@ -37,7 +38,7 @@ export interface RunningHttpManagement {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes];
+const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...sourceRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes];
 
 function packageVersion(): string {
   try {

@@ -122,4 +122,11 @@ export class Keys {
   queueRateLimit(queue: string, limit: string): string {
     return `${this.prefix}:{q:${queue}}:rate:${limit}`;
   }
+  /**
+   * Hash of the disabled source IPs: `<ip>|<queue>` (queue `*`: every queue) -> JSON DisabledSource.
+   * Every delivery process reads it; an entry past its `until` is re-enabled by whoever sees it first.
+   */
+  disabledSources(): string {
+    return `${this.prefix}:disabled-sources`;
+  }
 }

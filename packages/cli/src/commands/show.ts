@@ -5,6 +5,7 @@ import { configPath } from '../config-path.js';
 import { showQueues } from './queues.js';
 import { showStatus } from './status.js';
 import { showVmtas } from './vmtas.js';
+import { showDisabledSources } from './sources.js';
 import { EXIT } from '../exit-codes.js';
 
 const USAGE = [
@@ -12,6 +13,7 @@ const USAGE = [
   '       vmta show queues [--json] [--domain D] [--vmta V]',
   '       vmta show status [--json]',
   '       vmta show vmtas [--json] [--config FILE]',
+  '       vmta show disabled-sources [--json]',
 ].join('\n');
 
 export async function showCommand(args: string[]): Promise<number> {
@@ -20,6 +22,7 @@ export async function showCommand(args: string[]): Promise<number> {
   if (what === 'queues') return showQueues(rest);
   if (what === 'status') return showStatus(rest);
   if (what === 'vmtas') return showVmtas(rest);
+  if (what === 'disabled-sources') return showDisabledSources(rest);
   process.stderr.write(`vmta show: unknown subject ${JSON.stringify(what ?? '')}\n${USAGE}\n`);
   return EXIT.usage;
 }

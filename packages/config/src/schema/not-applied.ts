@@ -16,13 +16,8 @@ export const notApplied: NotAppliedTable = {
   },
 };
 
-const SOURCE_DISABLE = 'source IPs are not disabled yet; the rule\'s other actions apply';
-
 /** Actions of a `reply` rule (<smtp-pattern-list>) parsed but not applied yet: build.ts warns about each with file:line. */
-export const notAppliedReplyActions: Readonly<Record<string, string>> = {
-  'disable-source-ip': SOURCE_DISABLE,
-  'reenable-after': SOURCE_DISABLE,
-};
+export const notAppliedReplyActions: Readonly<Record<string, string>> = {};
 
 /** Results of a <pattern-list> rule parsed but not applied yet: build.ts warns about each with file:line. */
 export const notAppliedPatternActions: Readonly<Record<string, string>> = {

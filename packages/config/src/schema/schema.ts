@@ -52,6 +52,9 @@ const domainScope = scope(
     'backoff-to-normal-after': d('time-interval', 'Return to normal mode after this long in backoff.'),
     'backoff-to-normal-after-delivery': d('boolean', 'Return to normal mode after a successful delivery.'),
     'queue-priority': d('integer', 'Share of delivery capacity, 0 to 100.', { 'x-default': '50', maximum: 100 }),
+    'reenable-source-ip-after': d('time-interval', 'Re-enable a source IP that a disable-source-ip rule took out of use after this long, when the rule has no reenable-after=; absent: never (until `vmta enable source`).'),
+    'disabled-source-ip-notify': d('string', 'Comma separated addresses told by a short message when a source IP of a queue of this domain is disabled or enabled again.'),
+    'max-cold-virtual-mta-msg': d('rate', 'IP warm-up: of the messages for this domain that select VirtualMTA foo, the first N a day (UTC, all hosts together) go to foo-cold when that VirtualMTA exists; the rest to foo. 0: off.', { 'x-default': '0/d' }),
   },
   {
     arg: 'domain-pattern',

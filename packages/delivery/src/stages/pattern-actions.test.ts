@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReplyAction } from '@vmta/config';
-import { bounceQueueOutcome, queueActionsOf, recipientPatternOutcome, type PatternHit } from './pattern-actions.js';
+import { bounceQueueOutcome, queueActionsOf, recipientPatternOutcome, sourceDisableOf, type PatternHit } from './pattern-actions.js';
 import type { RecipientOutcome } from '../worker/outcomes.js';
 
 const hit = (code: number, phase: PatternHit['phase'], ...actions: ReplyAction[]): PatternHit => ({ code, response: `${code} x`, phase, actions, rule: 'p.conf:3' });
@@ -33,5 +33,19 @@ describe('pattern actions on the queue', () => {
   it('bounces the queue with the reply that matched, 554 for a 4xx', () => {
     expect(bounceQueueOutcome(hit(421, 'rcpt', { action: 'bounce-queue' }))).toMatchObject({ outcome: 'bounced', code: 554, replyPattern: 'p.conf:3' });
     expect(bounceQueueOutcome(hit(550, 'rcpt', { action: 'bounce-queue' })).code).toBe(550);
+  });
+});
+
+describe('disable-source-ip: until when', () => {
+  const NOW = 1_000_000;
+  const disable: ReplyAction = { action: 'disable-source-ip' };
+  it.each<[string, PatternHit[], number | undefined, { rule: string; until?: number } | undefined]>([
+    ['no hit disables', [hit(421, 'rcpt', { action: 'mode', value: 'backoff' })], 60_000, undefined],
+    ["the rule's reenable-after wins over the domain's", [hit(421, 'rcpt', disable, { action: 'reenable-after', value: 5_000 })], 60_000, { rule: 'p.conf:3', until: NOW + 5_000 }],
+    ["the domain's reenable-source-ip-after without one", [hit(421, 'rcpt', disable)], 60_000, { rule: 'p.conf:3', until: NOW + 60_000 }],
+    ['never by itself when neither says', [hit(421, 'greeting', disable)], undefined, { rule: 'p.conf:3' }],
+  ])('%s', (_name, hits, domainAfter, expected) => {
+    const d = sourceDisableOf(hits, domainAfter === undefined ? {} : { 'reenable-source-ip-after': domainAfter }, NOW);
+    expect(d === undefined ? undefined : { rule: d.hit.rule, ...(d.until !== undefined ? { until: d.until } : {}) }).toEqual(expected);
   });
 });

@@ -4,9 +4,10 @@
  * - bounce-rcpt: a 4xx reply to RCPT bounces that recipient now (other replies are untouched);
  * - skip-mx: the mail stays queued (even on a 5xx) and the next MX is tried now;
  * - bounce-queue, defer-queue, mode=backoff, mode=normal act on the queue (the caller applies them).
- * disable-source-ip and reenable-after are not applied yet (the config warns about them).
+ * - disable-source-ip takes the source IP that got the reply out of use for the queue, until
+ *   reenable-after=T from the rule, else the domain's reenable-source-ip-after, else by hand.
  */
-import type { ReplyAction } from '@vmta/config';
+import type { DomainPolicy, ReplyAction } from '@vmta/config';
 import type { RecipientOutcome } from '../worker/outcomes.js';
 import type { SmtpPhase } from './reply-rules.js';
 
@@ -57,4 +58,22 @@ export function queueActionsOf(hits: readonly PatternHit[]): QueueActions {
 export function bounceQueueOutcome(hit: PatternHit): RecipientOutcome {
   const code = hit.code >= 500 && hit.code < 600 ? hit.code : 554;
   return { outcome: 'bounced', code, response: hit.response, category: 'policy-related', replyPattern: hit.rule };
+}
+
+export interface SourceDisable {
+  hit: PatternHit;
+  /** When the IP is enabled again (ms); undefined: never by itself. */
+  until?: number;
+}
+
+/**
+ * The first hit with disable-source-ip, and until when: its own reenable-after=, else the domain's
+ * reenable-source-ip-after, else never. undefined when no hit disables the source.
+ */
+export function sourceDisableOf(hits: readonly PatternHit[], policy: Pick<DomainPolicy, 'reenable-source-ip-after'>, now: number): SourceDisable | undefined {
+  const hit = hits.find((h) => has(h, 'disable-source-ip'));
+  if (hit === undefined) return undefined;
+  const own = hit.actions.find((a) => a.action === 'reenable-after');
+  const after = own && 'value' in own && typeof own.value === 'number' ? own.value : policy['reenable-source-ip-after'];
+  return after === undefined ? { hit } : { hit, until: now + after };
 }

@@ -55,6 +55,20 @@ describe('selectSource', () => {
     expect(() => selectSource(config, 'ranged', 'x@example.org')).toThrow(expect.objectContaining({ code: 'SOURCE_NONE' }));
   });
 
+  it('leaves disabled sources out, spreading their recipients over the others, and refuses when all are disabled', () => {
+    const recipients = Array.from({ length: 30 }, (_, i) => `r${i}@example.org`);
+    const disabled = new Set(['127.0.0.4']);
+    const before = recipients.map((r) => selectSource(config, 'one', r).ip);
+    const after = recipients.map((r) => selectSource(config, 'one', r, { disabled }).ip);
+    expect(before).toContain('127.0.0.4');
+    expect(new Set(after)).toEqual(new Set(['127.0.0.3', '127.0.0.5']));
+    expect(() => selectSource(config, 'one', 'x@example.org', { disabled: new Set(['127.0.0.3', '127.0.0.4', '127.0.0.5']) })).toThrow(
+      expect.objectContaining({ code: 'SOURCE_DISABLED' }),
+    );
+    // 0/0 has no IP to disable.
+    expect(selectSource(config, 'anywhere', 'x@example.org', { disabled: new Set(['127.0.0.1']) }).ip).toBeUndefined();
+  });
+
   it('only uses local sources when told the local addresses', () => {
     expect(() => selectSource(config, 'remote', 'x@example.org', { localIps: new Set(['10.0.0.1']) })).toThrow(
       expect.objectContaining({ code: 'SOURCE_NONE' }),

@@ -8,6 +8,8 @@
  * - EHLO name: the VMTA's `host-name` when set, else the name of the chosen smtp-source-host line.
  *   For `{default}` the source line's name wins and the global `host-name` (the listener greeting
  *   name) is only the fallback when there is no smtp-source-host at all.
+ * - Disabled source IPs (disable-source-ip, `vmta disable source`) are left out; the recipients they
+ *   had spread over the others, and come back to them once the IP is enabled again.
  * - `0/0` as source = let the OS choose the address (no bind). A range like 10.0.0.0/24 cannot be
  *   bound for outbound connections and is skipped (it still maps inbound addresses to the VMTA).
  */
@@ -69,6 +71,8 @@ export interface SelectSourceOptions {
   localIps?: ReadonlySet<string>;
   /** EHLO name when nothing in the config gives one. Default os.hostname(). */
   fallbackHostName?: string;
+  /** Source IPs taken out of use for the queue (disable-source-ip): the others share the mail. */
+  disabled?: ReadonlySet<string>;
 }
 
 /** The source for one recipient of a VMTA: the same one on every retry. Throws SOURCE_NONE / SOURCE_UNKNOWN_VMTA. */
@@ -80,7 +84,10 @@ export function selectSource(config: VmtaConfig, vmtaName: string, recipient: st
     const why = all.length > 0 ? `none of ${all.map((s) => s.ip).join(', ')} is local` : `only ranges: ${skipped.join(', ')}`;
     throw new SmtpClientError('SOURCE_NONE', `virtual-mta "${vmtaName}" has no bindable smtp-source-host (${why})`);
   }
-  return sources[stableHash(recipient.toLowerCase()) % sources.length]!;
+  const { disabled } = options;
+  const usable = disabled === undefined || disabled.size === 0 ? sources : sources.filter((s) => s.ip === undefined || !disabled.has(s.ip));
+  if (usable.length === 0) throw new SmtpClientError('SOURCE_DISABLED', `every source IP of virtual-mta "${vmtaName}" is disabled (${sources.map((s) => s.ip).join(', ')})`);
+  return usable[stableHash(recipient.toLowerCase()) % usable.length]!;
 }
 
 /** Whether `ip` is an address of this host: listed on an interface, or any 127.x (all of 127/8 is local on Linux). */

@@ -16,6 +16,8 @@ export interface ReceivedConnection {
 }
 
 export interface ReceivedMessage {
+  /** The source address of the connection it came on. */
+  clientIp: string;
   from: string;
   to: string[];
   body: string;
@@ -25,14 +27,14 @@ export interface ReceiverOptions {
   host: string;
   /** Offer STARTTLS (self-signed certificate). */
   startTls: boolean;
-  /** Reply for a recipient: [code, text], or undefined to accept. */
-  rcptReply?: (address: string) => [number, string] | undefined;
+  /** Reply for a recipient: [code, text], or undefined to accept; `clientIp`: the connection's source address. */
+  rcptReply?: (address: string, clientIp: string) => [number, string] | undefined;
   /** Reply to the message after the dot, or undefined for 250. */
   dataReply?: () => [number, string] | undefined;
   /** Offer STARTTLS but fail every handshake (an EC certificate with only RSA ciphers allowed). */
   brokenTls?: boolean;
-  /** Greet with this reply instead of 220 (e.g. 421 too busy). */
-  greeting?: [number, string];
+  /** Greet with this reply instead of 220 (e.g. 421 too busy); a function decides by the client's address (undefined: 220). */
+  greeting?: [number, string] | ((clientIp: string) => [number, string] | undefined);
   /** Drop the TCP connection once the whole message (the final dot) arrived, without a reply. */
   dropAfterDot?: boolean;
   /** Offer DSN (RFC 3461) in the EHLO reply: default yes, as smtp-server does. */
@@ -110,7 +112,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     logger: logger as never,
     onConnect(session, cb) {
       record(session);
-      cb(options.greeting === undefined ? null : smtpError(options.greeting[0], options.greeting[1]));
+      const g = typeof options.greeting === 'function' ? options.greeting(session.remoteAddress) : options.greeting;
+      cb(g === undefined ? null : smtpError(g[0], g[1]));
     },
     onSecure(socket, session, cb) {
       const c = record(session);
@@ -122,8 +125,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       record(session);
       cb();
     },
-    onRcptTo(address, _session, cb) {
-      const r = options.rcptReply?.(address.address);
+    onRcptTo(address, session, cb) {
+      const r = options.rcptReply?.(address.address, session.remoteAddress);
       cb(r === undefined ? null : smtpError(r[0], r[1]));
     },
     onData(stream, session, cb) {
@@ -131,7 +134,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       stream.on('data', (b: Buffer) => parts.push(b));
       stream.on('end', () => {
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-        messages.push({ from, to: session.envelope.rcptTo.map((r) => r.address), body: Buffer.concat(parts).toString('utf8') });
+        messages.push({ clientIp: session.remoteAddress, from, to: session.envelope.rcptTo.map((r) => r.address), body: Buffer.concat(parts).toString('utf8') });
         if (options.dropAfterDot) {
           for (const s of sockets) s.destroy();
           return;

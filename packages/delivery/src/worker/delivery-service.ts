@@ -5,12 +5,13 @@
  */
 import os from 'node:os';
 import { domainPolicy, type VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, createRedis, DeliveryRateLimiter, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps } from '@vmta/queue';
+import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DisabledSources, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps, RateCounter } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
 import { localSourceAddresses, servableVmtas } from '../stages/select-source.js';
 import { BounceNotifier } from '../dsn/bounce-notifier.js';
+import { SourceNotifier } from '../dsn/source-notice.js';
 import { DkimSigner } from '../stages/dkim-sign.js';
 import { afterSweep } from './expiry.js';
 import { LaneWorkers } from './lanes.js';
@@ -91,7 +92,9 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, stopping: () => stopping, holder: options.holder };
+  const postmaster = config.global.settings.postmaster ?? `postmaster@${hostName}`;
+  const sources = { sources: new DisabledSources(redis, prefix), sourceNotices: new SourceNotifier(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, ...sources, stopping: () => stopping, holder: options.holder };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;

@@ -1,10 +1,11 @@
 /** What processing a dispatch job (a token, a bounce-after sweep, a queue delete) is handed, and what a token run ends with. */
 import type { VmtaConfig } from '@vmta/config';
-import type { Dispatcher, MessageStore, QueueOps } from '@vmta/queue';
+import type { DisabledSources, Dispatcher, MessageStore, QueueOps, RateCounter } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { RouteResolver } from '../stages/route.js';
 import type { DkimSigner } from '../stages/dkim-sign.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
+import type { SourceNotifier } from '../dsn/source-notice.js';
 import type { Limiters } from './limits.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 
@@ -22,6 +23,12 @@ export interface TokenDeps {
   /** Cluster-wide limits (VMTA max-smtp-out, max-connect-rate, max-msg-rate); none when absent. */
   limiters?: Limiters;
   localIps?: ReadonlySet<string>;
+  /** The cluster-wide list of disabled source IPs; none: every source is used. */
+  sources?: DisabledSources;
+  /** Notices to disabled-source-ip-notify; none: nobody is told. */
+  sourceNotices?: SourceNotifier;
+  /** Cluster-wide counts (the daily cold-VMTA count of IP warm-up); none: no warm-up. */
+  counters?: RateCounter;
   now?: () => number;
   /** Messages claimed at a time. */
   batchSize?: number;

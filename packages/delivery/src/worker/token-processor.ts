@@ -13,7 +13,6 @@ import { ConnectError, SmtpClientError } from '../smtp-client/errors.js';
 import { connect, connectPolicyOf } from '../smtp-client/connect.js';
 import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
-import { selectSource, type OutboundSource } from '../stages/select-source.js';
 import type { SmtpSession } from '../smtp-client/smtp-session.js';
 import { ownListenersOf } from '../stages/mail-loop.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
@@ -27,6 +26,9 @@ import { tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
 import { QueueShaping } from './traffic-shaping.js';
+import { SourceGate } from './source-gate.js';
+import { chooseSource } from './source-choice.js';
+import { coldVmtaOf, type ColdVmta } from '../stages/warm-up.js';
 import { deliverSkippingMx } from './skip-mx.js';
 import type { PatternHit } from '../stages/pattern-actions.js';
 import { HandBack, LimitWait, QueueFailure, sleep, sleepOrRethrow } from './token-sleep.js';
@@ -67,6 +69,8 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   if (state.mode === 'paused') return 'paused';
   if (state.mode === 'retry' && state.retryAt !== undefined && state.retryAt > now()) return sleep(job, token, state.retryAt);
   const log = deps.log.child({ queue, slot });
+  const gate = new SourceGate(deps.sources, ref, basePolicy, log, deps.sourceNotices);
+  const cold = coldVmtaOf(config, vmta, basePolicy);
   const sessions = new Map<string, OpenSession>();
   const started = now();
   const budget = deps.timeBudgetMs ?? 30_000;
@@ -120,7 +124,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
           await finishSame(deps, message, { queue, slot, run }, pending, result, policy, now());
         } else {
-          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, run, policy, config, log, now, shaping });
+          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, run, policy, config, log, now, shaping, gate, ...(cold ? { cold } : {}) });
           if (delivered && failures > 0) {
             await ops.leaveRetry(queue);
             failures = 0;
@@ -193,6 +197,8 @@ interface MessageContext {
   log: Logger;
   now: () => number;
   shaping: QueueShaping;
+  gate: SourceGate;
+  cold?: ColdVmta;
 }
 
 /** Sends one message to its pending recipients of this queue; true when any was delivered. */
@@ -205,7 +211,7 @@ async function deliverMessage(
   ctx: MessageContext,
 ): Promise<boolean> {
   const { policy } = ctx;
-  const source: OutboundSource = selectSource(ctx.config, ctx.vmta, pending[0]!.address, { localIps: deps.localIps });
+  const source = await chooseSource({ ...ctx, ...(ctx.cold ? { cold: ctx.cold } : {}), ...(deps.counters ? { counters: deps.counters } : {}), ...(deps.localIps ? { localIps: deps.localIps } : {}) }, pending[0]!.address);
   const key = `${source.ip ?? '*'}|${source.hostName}`;
   let open = sessions.get(key);
   // smtp-attempt-timeout: connecting (every host together) and this message's transaction.
@@ -231,8 +237,11 @@ async function deliverMessage(
         const tlsRefused = tlsRequiredOutcome(err, connectPolicyOf(policy).tlsPolicy);
         if (tlsRefused) await finishSame(deps, message, { queue: ctx.queue, slot: ctx.slot, run: ctx.run }, pending, tlsRefused, policy, ctx.now());
         // Greeting, EHLO and STARTTLS replies meet the smtp-pattern-list too.
-        const deferred = await ctx.shaping.apply(ctx.shaping.hitsOfConnectError(err), ctx.now());
-        throw deferred ?? new QueueFailure(err.message);
+        const hits = ctx.shaping.hitsOfConnectError(err);
+        // A source just disabled: the mail goes again at once from another source (no retry mode for it).
+        const sourceOut = await ctx.gate.apply(hits, source.ip, ctx.now());
+        const deferred = await ctx.shaping.apply(hits, ctx.now());
+        throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message));
       }
       if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
       throw err;
@@ -273,6 +282,12 @@ async function deliverMessage(
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
   await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  if (await ctx.gate.apply(hits, source.ip, ctx.now())) {
+    // The source is out of use: its connection closes; the next message picks another source.
+    sessions.delete(key);
+    await session.close().catch(() => undefined);
+    await open.lease?.release();
+  }
   const deferQueue = await ctx.shaping.apply(hits, ctx.now());
   if (results.some((r) => r.result.outcome === 'delivered')) await ctx.shaping.delivered(ctx.now());
   if (deferQueue) throw deferQueue;

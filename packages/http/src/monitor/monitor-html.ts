@@ -56,6 +56,10 @@ export const MONITOR_HTML = String.raw`<!doctype html>
     <h2 id="vmtas-title">VMTAs <span class="count" id="vmta-count"></span></h2>
     <div id="vmtas" class="scroll"><p class="unavailable loading">loading&hellip;</p></div>
   </section>
+  <section id="disabled-sources-section" aria-labelledby="disabled-sources-title">
+    <h2 id="disabled-sources-title">Disabled source IPs <span class="count" id="disabled-source-count"></span></h2>
+    <div id="disabled-sources" class="scroll"><p class="unavailable loading">loading&hellip;</p></div>
+  </section>
 </main>
 </body>
 </html>

@@ -98,6 +98,7 @@ const SOURCES = [
   ['/status', renderStatus, ['summary', 'processes']],
   ['/queues', renderQueueData, ['queues-empty']],
   ['/vmtas', renderVmtas, ['vmtas']],
+  ['/disabled-sources', renderDisabledSources, ['disabled-sources']],
   ['/history?minutes=60', renderHistory, ['chart']],
 ];
 
@@ -385,16 +386,17 @@ async function act(queue, action) {
 
 // ------------------------------------------------------------------ VMTAs
 
-function renderVmtas(rows) {
-  const box = $('vmtas');
+/** A JSON array as a plain table in box boxId, its length in countId (the VMTAs, the disabled sources). */
+function renderRows(rows, boxId, countId, caption, empty) {
+  const box = $(boxId);
   if (!Array.isArray(rows)) {
-    $('vmta-count').textContent = '';
+    $(countId).textContent = '';
     box.replaceChildren(unavailable());
     return;
   }
-  $('vmta-count').textContent = '(' + rows.length + ')';
+  $(countId).textContent = '(' + rows.length + ')';
   if (rows.length === 0) {
-    box.replaceChildren(unavailable('No VMTAs.'));
+    box.replaceChildren(unavailable(empty));
     return;
   }
   const columns = columnsOf(rows);
@@ -404,10 +406,19 @@ function renderVmtas(rows) {
       el(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, className: numeric.has(c) ? 'num' : '', text: cellText(r[c]) }))));
   box.replaceChildren(
     el('table', null,
-      el('caption', { className: 'visually-hidden', text: 'Virtual MTAs and pools' }),
+      el('caption', { className: 'visually-hidden', text: caption }),
       el('thead', null, el('tr', null, ...columns.map((c) => el('th', { scope: 'col', className: numeric.has(c) ? 'num' : '', text: labelOf(c) })))),
       el('tbody', null, ...body)),
   );
+}
+
+function renderVmtas(rows) {
+  renderRows(rows, 'vmtas', 'vmta-count', 'Virtual MTAs and pools', 'No VMTAs.');
+}
+
+/** Source IPs out of use (disable-source-ip rules, vmta disable source): IP, queue, why, since, until. */
+function renderDisabledSources(rows) {
+  renderRows(rows, 'disabled-sources', 'disabled-source-count', 'Disabled source IPs', 'No source IP is disabled.');
 }
 
 // ------------------------------------------------------------------ throughput chart

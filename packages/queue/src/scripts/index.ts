@@ -10,6 +10,7 @@ import { acquireLease } from './acquire-lease.js';
 import { backoffMode } from './backoff-mode.js';
 import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
+import { enableSourceIf } from './enable-source-if.js';
 import { enqueue } from './enqueue.js';
 import { recordOutcomes } from './record-outcomes.js';
 import { readForQueue } from './read-for-queue.js';
@@ -21,7 +22,22 @@ import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
 import { takeSlot } from './take-slot.js';
 
-const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode, readForQueue };
+const DEFINITIONS = {
+  claimShare,
+  claimIds,
+  requeue,
+  recordOutcomes,
+  acquireLease,
+  renewLease,
+  takeRate,
+  enqueue,
+  takeSlot,
+  releaseSlot,
+  retireQueue,
+  backoffMode,
+  readForQueue,
+  enableSourceIf,
+};
 
 type Definitions = typeof DEFINITIONS;
 type Name = keyof Definitions;
