@@ -101,6 +101,9 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'backoff-max-msg-per-connection': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-to-normal-after': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-to-normal-after-delivery': `${DELIVERY}/worker/traffic-shaping.ts`,
+    'backoff-notify': `${DELIVERY}/worker/traffic-shaping.ts`,
+    'backoff-recovery-steps': `${DELIVERY}/stages/backoff-recovery.ts`,
+    'backoff-recovery-step-time': `${DELIVERY}/stages/backoff-recovery.ts`,
     'smtp-tls-verify-certificate': `${DELIVERY}/stages/tls-policy.ts`,
     'smtp-tls-allow-tlsv1': `${DELIVERY}/stages/tls-policy.ts`,
     'smtp-tls-allow-tlsv1.1': `${DELIVERY}/stages/tls-policy.ts`,
@@ -110,6 +113,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'smtp-attempt-timeout': `${DELIVERY}/worker/token-processor.ts`,
   },
   'smtp-pattern-list': { reply: 'packages/config/src/policy/reply-patterns.ts' },
+  'bounce-category-patterns': { pattern: 'packages/config/src/policy/reply-patterns.ts' },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,
     'record-fields': `${DELIVERY}/accounting/record-format.ts`,

@@ -78,6 +78,7 @@ class Builder {
     for (const ev of events) {
       if (ev.kind === 'open') this.open(ev.name, ev.arg, ev.origin);
       else if (ev.kind === 'close') this.close(ev.name, ev.origin);
+      else if (this.top.stanza?.scope === 'bounce-category-patterns') this.directive('pattern', ev.line ?? `${ev.name} ${ev.raw}`, ev.origin);
       else this.directive(ev.name, ev.raw, ev.origin);
     }
     while (this.stack.length > 1) {
@@ -235,6 +236,8 @@ class Builder {
       case 'smtp-pattern-list':
         if (!this.checkName(arg, origin, scope)) return null;
         return (c.patternLists[arg.toLowerCase()] ??= newStanza('smtp-pattern-list', arg, origin));
+      case 'bounce-category-patterns':
+        return (c.bounceCategoryPatterns ??= newStanza('bounce-category-patterns', '', origin));
       case 'acct-file':
         return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
       case 'smtp-listener': {

@@ -59,6 +59,8 @@ export interface VmtaConfig {
   pools: Record<string, VirtualMtaPoolStanza>;
   domains: DomainStanza[];
   patternLists: Record<string, Stanza<'smtp-pattern-list'>>;
+  /** <bounce-category-patterns>, all of them merged in file order; absent when the files have none. */
+  bounceCategoryPatterns?: Stanza<'bounce-category-patterns'>;
   acctFiles: Stanza<'acct-file'>[];
   listenerStanzas: ListenerStanza[];
   warnings: Diagnostic[];

@@ -51,6 +51,9 @@ const domainScope = scope(
     'backoff-max-msg-per-connection': d('integer', 'max-msg-per-connection while the queue is in backoff mode (0 = unlimited).'),
     'backoff-to-normal-after': d('time-interval', 'Return to normal mode after this long in backoff.'),
     'backoff-to-normal-after-delivery': d('boolean', 'Return to normal mode after a successful delivery.'),
+    'backoff-notify': d('email-list', 'Addresses told (a short notice) when a queue of this domain enters or leaves backoff mode, once per change cluster-wide.'),
+    'backoff-recovery-steps': d('integer', 'Leaving backoff, the queue comes back to its normal limits in this many steps (each doubles the backoff-max-msg-rate and backoff-max-smtp-out, up to the normal limits); 0 = at once. Not a PowerMTA directive.', { 'x-default': '0' }),
+    'backoff-recovery-step-time': d('time-interval', 'How long each step of backoff-recovery-steps lasts. Not a PowerMTA directive.', { 'x-default': '10m' }),
     'queue-priority': d('integer', 'Share of delivery capacity, 0 to 100.', { 'x-default': '50', maximum: 100 }),
   },
   {
@@ -94,7 +97,7 @@ export const configSchema = {
         'total-max-smtp-in': d('integer', 'Inbound SMTP connections per listener process; beyond it new clients get 421.', { 'x-default': '1000' }),
       },
       {
-        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'acct-file'],
+        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'bounce-category-patterns', 'acct-file'],
         unsupported: {
           pickup: 'pickup directories are not supported yet',
           spool: 'the spool is Redis; <spool> settings do not apply',
@@ -178,6 +181,10 @@ export const configSchema = {
       'Reply patterns and the actions they trigger; first match wins.',
       { reply: d('reply-pattern', 'reply /REGEX/ ACTIONS', { 'x-repeatable': true }) },
       { arg: 'name' },
+    ),
+    'bounce-category-patterns': scope(
+      'The bounce category of a failed delivery by its reply, one /REGEX/ CATEGORY per line, first match wins; replies no line matches get the built-in categories.',
+      { pattern: d('bounce-category-pattern', '/REGEX/ CATEGORY (written without the word "pattern")', { 'x-repeatable': true }) },
     ),
     'acct-file': scope(
       'An accounting file (CSV).',

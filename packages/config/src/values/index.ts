@@ -23,10 +23,12 @@ import { listenerAddressType, listenerSpecType, type ListenerAddress, type Liste
 import { rateType, type RateValue } from './rate.js';
 import { addressOrRegexType, regexType, type AddressOrRegex, type RegexValue } from './regex.js';
 import { replyPatternType, type ReplyPattern } from './reply-pattern.js';
+import { bounceCategoryPatternType, type BounceCategoryPattern } from './bounce-category.js';
 import {
   authMethodType,
   booleanType,
   emailType,
+  emailListType,
   hostnameType,
   integerType,
   limitType,
@@ -73,6 +75,7 @@ export {
 export { parseListenerAddress, type ListenerAddress, type ListenerSpec } from './listener.js';
 export { parseRate, type RateLimit, type RateValue } from './rate.js';
 export { parseRegex, toRegExp, type AddressOrRegex, type RegexValue } from './regex.js';
+export { BOUNCE_CATEGORIES, parseBounceCategoryPattern, type BounceCategory, type BounceCategoryPattern } from './bounce-category.js';
 export { parseReplyPattern, type ReplyAction, type ReplyFlagAction, type ReplyPattern } from './reply-pattern.js';
 export { parseEmail, parseHostName, type AuthMethod } from './scalars.js';
 export { parseSize, type SizeValue } from './size.js';
@@ -100,6 +103,8 @@ export interface ValueTypeMap {
   regex: RegexValue;
   'address-or-regex': AddressOrRegex;
   email: string;
+  'email-list': string[];
+  'bounce-category-pattern': BounceCategoryPattern;
   hostname: string;
   'host-list': HostList;
   'source-host': SourceHost;
@@ -139,6 +144,8 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   regex: regexType,
   'address-or-regex': addressOrRegexType,
   email: emailType,
+  'email-list': emailListType,
+  'bounce-category-pattern': bounceCategoryPatternType,
   hostname: hostnameType,
   'host-list': hostListType,
   'source-host': sourceHostType,

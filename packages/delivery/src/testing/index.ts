@@ -6,3 +6,4 @@ export * from './test-dns-server.js';
 export * from './test-smtp-receiver.js';
 export * from './dkim-test-kit.js';
 export * from './test-tls.js';
+export * from './shaping-testbed.js';

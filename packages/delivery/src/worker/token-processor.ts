@@ -252,7 +252,7 @@ async function deliverMessage(
       results.push(...sameOutcome(chunk, { outcome: 'deferred', code: 451, enhancedCode: '4.4.2', response: 'connection lost', category: 'bad-connection' }));
       continue;
     }
-    const input = { mailFrom: message.mailFrom, body, patternList: ctx.shaping.patterns };
+    const input = { mailFrom: message.mailFrom, body, patternList: ctx.shaping.patterns, categoryPatterns: ctx.shaping.categories };
     const tx = await transact(session, { ...input, recipients: chunk.map((r) => r.address), ...transactionDsn(message, chunk) });
     const done = await deliverSkippingMx(deps, { hosts, session, message, chunk, tx, input, ctx, hits });
     for (const d of done) {

@@ -1,0 +1,120 @@
+/**
+ * Backoff scenarios end to end, with real test receivers answering scripted replies and two
+ * delivery processes on one Redis: mode=normal returns a queue to normal, backoff-notify tells
+ * the operator once per change cluster-wide, backoff-recovery-steps start from the change (kept
+ * in Redis), and <bounce-category-patterns> set the category of b records. Counts only, no timings.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { shapingMessage as message, shapingTestbeds } from '../testing/shaping-testbed.js';
+
+const POLL = { timeout: 30_000, interval: 100 };
+const OPS = 'ops@sender.test';
+
+describe('backoff scenarios', () => {
+  const setup = shapingTestbeds(afterEach);
+
+  it('mode=normal returns the queue to normal; two processes send exactly one notice per change; recovery starts in Redis', async () => {
+    const slowed = new Set<string>();
+    let last = '';
+    const { store, ops, rule, events, receivers } = await setup({
+      processes: 2,
+      receivers: [
+        {
+          rcptReply: (address) => {
+            last = address;
+            // every first attempt of the first messages is slowed: both processes see the rule match
+            if (address.startsWith('slow') && !slowed.has(address)) return slowed.add(address), [421, '4.7.0 too many messages, slow down'];
+            return undefined;
+          },
+          // the reply a recipient's result is read from is the one after the data
+          dataReply: () => (last.startsWith('clear') ? [250, '2.0.0 ok, all clear'] : undefined),
+        },
+      ],
+      patterns: ['/slow down/ mode=backoff', '/all clear/ mode=normal'],
+      domain: () => [`backoff-notify ${OPS}`, 'backoff-max-smtp-out 1', 'backoff-recovery-steps 3', 'backoff-recovery-step-time 1h'],
+    });
+    const queue = 'flip.test/mta1';
+    const notices = () => receivers[0]!.messages.filter((m) => m.from === '' && m.to.includes(OPS));
+    // several messages at once: connections of both processes get the reply that changes the mode
+    const first = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => store.enqueue(message([`slow${i}@flip.test`]))));
+    await expect.poll(async () => (await ops.state(queue)).mode, POLL).toBe('backoff');
+    await expect.poll(() => notices().length, POLL).toBe(1);
+    expect(notices()[0]!.body).toMatch(/Subject: Queue flip\.test\/mta1 entered backoff mode/);
+    expect(notices()[0]!.body).toContain(rule(0));
+    expect((await ops.state(queue)).recoverySince).toBeUndefined();
+    // the first messages are out before the one that clears (the receiver tells it by the last RCPT)
+    await expect.poll(async () => (await Promise.all(first.map((m) => store.get(m.id)))).every((m) => m === undefined), POLL).toBe(true);
+    await expect.poll(() => notices().length, POLL).toBe(1);
+
+    const clear = await store.enqueue(message(['clear@flip.test']));
+    await expect.poll(async () => (await ops.state(queue)).mode, POLL).toBe('normal');
+    await expect.poll(() => notices().length, POLL).toBe(2);
+    expect(notices()[1]!.body).toMatch(/Subject: Queue flip\.test\/mta1 left backoff mode/);
+    expect(notices()[1]!.body).toContain(rule(1));
+    const state = await ops.state(queue);
+    expect(state.backoff).toBeUndefined();
+    expect(state.recoverySince).toBeGreaterThan(0);
+
+    const ids = [...first, clear].map((m) => m.id);
+    await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
+    // every message reached the receiver once (on its retry)
+    const delivered = receivers[0]!.messages.filter((m) => m.from !== '').flatMap((m) => m.to);
+    expect(delivered.sort()).toEqual(['clear@flip.test', ...[0, 1, 2, 3, 4, 5].map((i) => `slow${i}@flip.test`)]);
+    expect(slowed.size).toBe(6);
+    const changes = events.filter((e) => e.event === 'queue-mode').map((e) => [e.mode, e.rule]);
+    expect(changes).toEqual([
+      ['backoff', rule(0)],
+      ['normal', rule(1)],
+    ]);
+    expect(events.filter((e) => e.event === 'backoff-notify')).toHaveLength(2);
+    expect(notices()).toHaveLength(2);
+  }, 60_000);
+
+  it('entering backoff again clears the recovery; no notice without backoff-notify', async () => {
+    let n = 0;
+    let last = '';
+    const { store, ops, events, receivers } = await setup({
+      receivers: [
+        {
+          rcptReply: (address) => ((last = address), n++ % 2 === 0 ? [421, '4.7.0 slow down'] : undefined),
+          dataReply: () => (last.startsWith('x@') ? [250, '2.0.0 all clear'] : undefined),
+        },
+      ],
+      patterns: ['/slow down/ mode=backoff', '/all clear/ mode=normal'],
+      domain: () => ['backoff-recovery-steps 2'],
+    });
+    const queue = 'again.test/mta1';
+    const { id } = await store.enqueue(message(['x@again.test']));
+    await expect.poll(() => store.get(id), POLL).toBeUndefined();
+    expect((await ops.state(queue)).recoverySince).toBeGreaterThan(0);
+    await store.enqueue(message(['y@again.test']));
+    await expect.poll(async () => (await ops.state(queue)).mode, POLL).toBe('backoff');
+    expect((await ops.state(queue)).recoverySince).toBeUndefined();
+    expect(events.filter((e) => e.event === 'backoff-notify')).toHaveLength(0);
+    expect(receivers[0]!.messages.filter((m) => m.from === '')).toHaveLength(0);
+  }, 60_000);
+
+  it('<bounce-category-patterns>: the first matching line sets the b record category, before the built-in rules', async () => {
+    const { store, records } = await setup({
+      receivers: [
+        {
+          rcptReply: (a) =>
+            a.startsWith('own@')
+              ? [550, '5.7.1 Message rejected: listed at our private list XYZ']
+              : a.startsWith('builtin@')
+                ? [550, '5.1.1 user unknown']
+                : undefined,
+        },
+      ],
+      patterns: [],
+      extra: ['<bounce-category-patterns>', '  /private list XYZ/ content-related', '  /never matches anything here/ virus-related', '</bounce-category-patterns>'],
+      domain: () => [],
+    });
+    const { id } = await store.enqueue(message(['own@cat.test', 'builtin@cat.test']));
+    await expect.poll(() => store.get(id), POLL).toBeUndefined();
+    const b = (await records()).filter((r) => r.jobId === id && r.type === 'b');
+    const byRcpt = Object.fromEntries(b.map((r) => [r.rcpt, r.bounceCat]));
+    // the built-in rules would say spam-related ("listed at") for the first
+    expect(byRcpt).toEqual({ 'own@cat.test': 'content-related', 'builtin@cat.test': 'bad-mailbox' });
+  }, 60_000);
+});
