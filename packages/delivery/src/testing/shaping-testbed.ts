@@ -40,6 +40,8 @@ export interface ShapingSetup {
   domain: (ports: number[]) => string[];
   patterns: string[];
   processes?: number;
+  /** More lines inside <virtual-mta mta1>. */
+  vmta?: string[];
   /** More lines at the top level of the config (other VMTAs, <bounce-category-patterns>, ...). */
   extra?: string[];
 }
@@ -77,6 +79,7 @@ export async function startShapingTestbed(s: ShapingSetup): Promise<ShapingTestb
     `name-server 127.0.0.53:${dns.server.port}`,
     '<virtual-mta mta1>',
     '  smtp-source-host 127.0.0.2 mta1.test',
+    ...(s.vmta ?? []).map((l) => `  ${l}`),
     '</virtual-mta>',
     ...(s.extra ?? []),
     '<smtp-pattern-list shaping>',

@@ -254,7 +254,7 @@ async function deliverMessage(
     }
     const input = { mailFrom: message.mailFrom, body, patternList: ctx.shaping.patterns, categoryPatterns: ctx.shaping.categories };
     const tx = await transact(session, { ...input, recipients: chunk.map((r) => r.address), ...transactionDsn(message, chunk) });
-    const done = await deliverSkippingMx(deps, { hosts, session, message, chunk, tx, input, ctx, hits });
+    const done = await deliverSkippingMx(deps, { hosts, session, message, chunk, tx, input, ctx, hits, holder: open.holder });
     for (const d of done) {
       results.push(d);
       if (d.result.outcome === 'delivered' && !d.nextHopDsn) relayed.push(d);

@@ -117,6 +117,20 @@ describe('traffic shaping: smtp-pattern-list and backoff mode', () => {
     void rule;
   }, 60_000);
 
+  it("skip-mx's extra connection takes a VMTA slot: with <virtual-mta> max-smtp-out 1 taken by the first MX, the mail stays queued", async () => {
+    const { store, ops, events, receivers } = await setup({
+      receivers: [{ rcptReply: (a) => (a.endsWith('@tight.test') ? [550, '5.7.1 blocked by policy'] : undefined) }, {}],
+      patterns: ['/blocked by policy/ skip-mx'],
+      vmta: ['max-smtp-out 1'],
+      domain: (ports) => [`smtp-hosts [127.0.0.10]:${ports[0]}; [127.0.0.11]:${ports[1]}`],
+    });
+    const { id } = await store.enqueue(message(['x@tight.test']));
+    await expect.poll(() => events.some((e) => e.event === 'skip-mx' && e.reason === 'virtual-mta max-smtp-out'), POLL).toBe(true);
+    expect(receivers[1]!.messages).toHaveLength(0);
+    expect(await store.get(id)).toBeDefined();
+    expect((await ops.state('tight.test/mta1')).delivered).toBe(0);
+  }, 60_000);
+
   it('bounces every message of the queue with bounce-queue, each once, with DSNs', async () => {
     const { store, ops, rule, records, receivers } = await setup({
       receivers: [{ rcptReply: (a) => (a.endsWith('@banned.test') ? [421, '4.7.1 sender banned'] : undefined) }],
