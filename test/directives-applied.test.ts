@@ -102,6 +102,8 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'backoff-to-normal-after': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-to-normal-after-delivery': `${DELIVERY}/worker/traffic-shaping.ts`,
     'backoff-notify': `${DELIVERY}/worker/traffic-shaping.ts`,
+    'reroute-to-virtual-mta': `${DELIVERY}/stages/backoff-policy.ts`,
+    'backoff-reroute-to-virtual-mta': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-recovery-steps': `${DELIVERY}/stages/backoff-recovery.ts`,
     'backoff-recovery-step-time': `${DELIVERY}/stages/backoff-recovery.ts`,
     'smtp-tls-verify-certificate': `${DELIVERY}/stages/tls-policy.ts`,

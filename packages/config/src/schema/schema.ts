@@ -51,6 +51,8 @@ const domainScope = scope(
     'backoff-max-msg-per-connection': d('integer', 'max-msg-per-connection while the queue is in backoff mode (0 = unlimited).'),
     'backoff-to-normal-after': d('time-interval', 'Return to normal mode after this long in backoff.'),
     'backoff-to-normal-after-delivery': d('boolean', 'Return to normal mode after a successful delivery.'),
+    'reroute-to-virtual-mta': d('string', "Deliver this domain's mail through this <virtual-mta> (its source IPs, EHLO name and max-smtp-out) instead of the queue's own; \"\" clears an inherited value. A pool is not accepted yet.", { 'x-ref': 'virtual-mta' }),
+    'backoff-reroute-to-virtual-mta': d('string', 'While the queue is in backoff, deliver its mail through this <virtual-mta> instead; "" clears an inherited value. A pool is not accepted yet.', { 'x-ref': 'virtual-mta' }),
     'backoff-notify': d('email-list', 'Addresses told (a short notice) when a queue of this domain enters or leaves backoff mode, once per change cluster-wide.'),
     'backoff-recovery-steps': d('integer', 'Leaving backoff, the queue comes back to its normal limits in this many steps (each doubles the backoff-max-msg-rate and backoff-max-smtp-out, up to the normal limits); 0 = at once. Not a PowerMTA directive.', { 'x-default': '0' }),
     'backoff-recovery-step-time': d('time-interval', 'How long each step of backoff-recovery-steps lasts. Not a PowerMTA directive.', { 'x-default': '10m' }),

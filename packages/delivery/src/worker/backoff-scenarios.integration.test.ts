@@ -117,4 +117,48 @@ describe('backoff scenarios', () => {
     // the built-in rules would say spam-related ("listed at") for the first
     expect(byRcpt).toEqual({ 'own@cat.test': 'content-related', 'builtin@cat.test': 'bad-mailbox' });
   }, 60_000);
+
+  const MTA2 = ['<virtual-mta mta2>', '  smtp-source-host 127.0.0.3 mta2.test', '</virtual-mta>'];
+
+  it('backoff-reroute-to-virtual-mta: in backoff the queue goes out through the other VMTA (its IP and EHLO), each message once, in its own queue', async () => {
+    const slowed = new Set<string>();
+    const { store, ops, records, receivers } = await setup({
+      processes: 2,
+      receivers: [{ rcptReply: (a) => (a.startsWith('slow') && !slowed.has(a) ? (slowed.add(a), [421, '4.7.0 slow down']) : undefined) }],
+      patterns: ['/slow down/ mode=backoff'],
+      extra: MTA2,
+      domain: () => ['backoff-reroute-to-virtual-mta mta2'],
+    });
+    const queue = 'reroute.test/mta1';
+    const first = await store.enqueue(message(['slow@reroute.test']));
+    await expect.poll(async () => (await ops.state(queue)).mode, POLL).toBe('backoff');
+    const later = await Promise.all([0, 1, 2, 3].map((i) => store.enqueue(message([`u${i}@reroute.test`]))));
+    const ids = [first, ...later].map((m) => m.id);
+    await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
+    const rcvd = receivers[0]!;
+    // the 421 came on mta1's connection; everything delivered came on mta2's
+    expect(rcvd.connections.filter((c) => c.remoteAddress.endsWith('127.0.0.2')).map((c) => c.heloName)).toContain('mta1.test');
+    const viaMta2 = rcvd.connections.filter((c) => c.remoteAddress.endsWith('127.0.0.3'));
+    expect(viaMta2.length).toBeGreaterThan(0);
+    expect(viaMta2.every((c) => c.heloName === 'mta2.test')).toBe(true);
+    expect(rcvd.messages.flatMap((m) => m.to).sort()).toEqual(['slow@reroute.test', 'u0@reroute.test', 'u1@reroute.test', 'u2@reroute.test', 'u3@reroute.test']);
+    const d = (await records()).filter((r) => r.type === 'd');
+    expect(d).toHaveLength(5);
+    expect(d.every((r) => r.vmta === 'mta2' && r.dlvSourceIp === '127.0.0.3' && r.queue === queue)).toBe(true);
+    const t = (await records()).filter((r) => r.type === 't');
+    expect(t.map((r) => [r.vmta, r.dlvSourceIp])).toEqual([['mta1', '127.0.0.2']]);
+  }, 60_000);
+
+  it('reroute-to-virtual-mta: a domain always goes out through the other VMTA; the records name it, the mail stays in its queue', async () => {
+    const { store, records, receivers } = await setup({
+      receivers: [{}],
+      patterns: [],
+      extra: MTA2,
+      domain: () => ['reroute-to-virtual-mta mta2'],
+    });
+    const ids = await Promise.all([0, 1, 2].map(async (i) => (await store.enqueue(message([`r${i}@static.test`]))).id));
+    await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
+    expect(receivers[0]!.connections.every((c) => c.remoteAddress.endsWith('127.0.0.3') && c.heloName === 'mta2.test')).toBe(true);
+    expect((await records()).filter((r) => r.type === 'd').map((r) => [r.vmta, r.queue])).toEqual(ids.map(() => ['mta2', 'static.test/mta1']));
+  }, 60_000);
 });

@@ -117,7 +117,8 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
           await finishSame(deps, message, { queue, slot, run }, pending, result, policy, now());
         } else {
-          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, run, policy, config, log, now, shaping });
+          // `vmta`: the VMTA whose connection delivers (a reroute's), the mail staying in its queue.
+          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta: shaping.via, slot, run, policy, config, log, now, shaping });
           if (delivered && failures > 0) {
             await ops.leaveRetry(queue);
             failures = 0;
@@ -264,7 +265,7 @@ async function deliverMessage(
   const applied = applyOutcomes(
     message,
     results,
-    { queue: ctx.queue, now: ctx.now(), sourceIp: source.ip, destinationIp: session.info.host.ip, tls: session.info.tls },
+    { queue: ctx.queue, vmta: ctx.vmta, now: ctx.now(), sourceIp: source.ip, destinationIp: session.info.host.ip, tls: session.info.tls },
     policy['retry-recipients-after'],
   );
   await notifyBounces(deps, message, results, session.info.host.name);

@@ -13,7 +13,7 @@ import type { QueueRef, QueueState } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { ConnectError } from '../smtp-client/errors.js';
 import type { BackoffNotice } from '../dsn/backoff-notice.js';
-import { backoffUntil, effectivePolicy } from '../stages/backoff-policy.js';
+import { backoffUntil, deliveringVmta, effectivePolicy } from '../stages/backoff-policy.js';
 import { recoveringPolicy, recoveryStep } from '../stages/backoff-recovery.js';
 import { classifyReply } from '../stages/classify-reply.js';
 import { queueActionsOf, type PatternHit } from '../stages/pattern-actions.js';
@@ -48,6 +48,11 @@ export class QueueShaping {
 
   get backoff(): boolean {
     return this.inBackoff;
+  }
+
+  /** The VMTA whose connections deliver the queue's mail now (reroute-to-virtual-mta, backoff-reroute-to-virtual-mta). */
+  get via(): string {
+    return deliveringVmta(this.base, this.ref.vmta, this.inBackoff);
   }
 
   /** The limits in force now (`fresh`: the state just read); backoff-to-normal-after is enforced here by any process. */
