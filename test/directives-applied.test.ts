@@ -102,6 +102,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'backoff-to-normal-after': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-to-normal-after-delivery': `${DELIVERY}/worker/traffic-shaping.ts`,
     'backoff-notify': `${DELIVERY}/worker/traffic-shaping.ts`,
+    'queue-priority': `${DELIVERY}/worker/limits.ts`,
     'reroute-to-virtual-mta': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-reroute-to-virtual-mta': `${DELIVERY}/stages/backoff-policy.ts`,
     'backoff-recovery-steps': `${DELIVERY}/stages/backoff-recovery.ts`,
@@ -176,7 +177,6 @@ describe('vmta check on a directive not applied yet', () => {
     expect(result.errors).toEqual([]);
     expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
       ['CONFIG_NOT_APPLIED', 'pmta.conf:3', 'disable-source-ip in reply in <smtp-pattern-list p>: not applied yet; ignored'],
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:6', 'queue-priority in <domain *>: not applied yet; ignored'],
     ]);
   });
 });

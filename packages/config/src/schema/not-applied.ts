@@ -10,11 +10,7 @@ import type { ScopeName } from './schema.js';
 
 type NotAppliedTable = { [S in ScopeName]?: { [D in DirectiveName<S>]?: string } };
 
-export const notApplied: NotAppliedTable = {
-  domain: {
-    'queue-priority': 'queues are not prioritised yet; every queue gets connection slots alike',
-  },
-};
+export const notApplied: NotAppliedTable = {};
 
 const SOURCE_DISABLE = 'source IPs are not disabled yet; the rule\'s other actions apply';
 

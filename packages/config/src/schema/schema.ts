@@ -56,7 +56,7 @@ const domainScope = scope(
     'backoff-notify': d('email-list', 'Addresses told (a short notice) when a queue of this domain enters or leaves backoff mode, once per change cluster-wide.'),
     'backoff-recovery-steps': d('integer', 'Leaving backoff, the queue comes back to its normal limits in this many steps (each doubles the backoff-max-msg-rate and backoff-max-smtp-out, up to the normal limits); 0 = at once. Not a PowerMTA directive.', { 'x-default': '0' }),
     'backoff-recovery-step-time': d('time-interval', 'How long each step of backoff-recovery-steps lasts. Not a PowerMTA directive.', { 'x-default': '10m' }),
-    'queue-priority': d('integer', 'Share of delivery capacity, 0 to 100.', { 'x-default': '50', maximum: 100 }),
+    'queue-priority': d('integer', "Priority of the queue, 0 to 100, for its <virtual-mta>'s max-smtp-out: when the VMTA is full, a slot that comes free goes to the highest-priority queue waiting for one.", { 'x-default': '50', maximum: 100 }),
   },
   {
     arg: 'domain-pattern',

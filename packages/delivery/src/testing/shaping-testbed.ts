@@ -50,6 +50,8 @@ export interface ShapingTestbed {
   store: MessageStore;
   ops: QueueOps;
   redis: Redis;
+  /** The key prefix (Keys, ConnectionLimiter). */
+  prefix: string;
   config: VmtaConfig;
   /** file:line of the n-th reply rule (0-based). */
   rule: (n: number) => string;
@@ -112,7 +114,7 @@ export async function startShapingTestbed(s: ShapingSetup): Promise<ShapingTestb
     await t.cleanup();
     redis.disconnect();
   };
-  return { store, ops: new QueueOps(redis, prefix), redis, config, rule, records, events, receivers, deliveries, close };
+  return { store, ops: new QueueOps(redis, prefix), redis, prefix, config, rule, records, events, receivers, deliveries, close };
 }
 
 /** A testbed per test of a describe block: `afterEach` (vitest's) closes the one a test started. */

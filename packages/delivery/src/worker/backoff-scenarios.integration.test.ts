@@ -4,6 +4,7 @@
  * the operator once per change cluster-wide, backoff-recovery-steps start from the change (kept
  * in Redis), and <bounce-category-patterns> set the category of b records. Counts only, no timings.
  */
+import { ConnectionLimiter, Keys } from '@vmta/queue';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shapingMessage as message, shapingTestbeds } from '../testing/shaping-testbed.js';
 
@@ -160,5 +161,30 @@ describe('backoff scenarios', () => {
     await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
     expect(receivers[0]!.connections.every((c) => c.remoteAddress.endsWith('127.0.0.3') && c.heloName === 'mta2.test')).toBe(true);
     expect((await records()).filter((r) => r.type === 'd').map((r) => [r.vmta, r.queue])).toEqual(ids.map(() => ['mta2', 'static.test/mta1']));
+  }, 60_000);
+
+  it('queue-priority: under a full <virtual-mta> max-smtp-out, the freed slot goes to the higher-priority queue first', async () => {
+    const { store, redis, prefix, receivers } = await setup({
+      receivers: [{}],
+      patterns: [],
+      vmta: ['max-smtp-out 1'],
+      extra: ['<domain high.test>', '  queue-priority 90', '</domain>', '<domain low.test>', '  queue-priority 10', '</domain>'],
+      domain: () => [],
+    });
+    // the VMTA's one slot is taken while both queues fill up and ask for it
+    const limiter = new ConnectionLimiter(redis, prefix);
+    const vmta = { kind: 'vmta', vmta: 'mta1' } as const;
+    expect(await limiter.acquire(vmta, 'test-block', 1, 60_000)).toBe(true);
+    const low = await Promise.all([0, 1, 2].map((i) => store.enqueue(message([`l${i}@low.test`]))));
+    const high = await Promise.all([0, 1, 2].map((i) => store.enqueue(message([`h${i}@high.test`]))));
+    const waiters = new Keys(prefix).vmtaConnectionWaiters('mta1');
+    const waiting = async () => (await redis.zrange(waiters, '0', '-1')).join(' ');
+    await expect.poll(waiting, POLL).toContain('low.test/mta1#0');
+    await expect.poll(waiting, POLL).toContain('high.test/mta1#0');
+    await limiter.release(vmta, 'test-block');
+    const ids = [...low, ...high].map((m) => m.id);
+    await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
+    const order = receivers[0]!.messages.flatMap((m) => m.to).map((a) => a.split('@')[1]);
+    expect(order).toEqual(['high.test', 'high.test', 'high.test', 'low.test', 'low.test', 'low.test']);
   }, 60_000);
 });

@@ -7,6 +7,7 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { acquireLease } from './acquire-lease.js';
+import { acquireLeaseByPriority } from './acquire-lease-by-priority.js';
 import { backoffMode } from './backoff-mode.js';
 import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
@@ -20,7 +21,7 @@ import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
 import { takeSlot } from './take-slot.js';
 
-const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode };
+const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, acquireLeaseByPriority, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode };
 
 type Definitions = typeof DEFINITIONS;
 type Name = keyof Definitions;
