@@ -187,4 +187,29 @@ describe('backoff scenarios', () => {
     const order = receivers[0]!.messages.flatMap((m) => m.to).map((a) => a.split('@')[1]);
     expect(order).toEqual(['high.test', 'high.test', 'high.test', 'low.test', 'low.test', 'low.test']);
   }, 60_000);
+
+  it('backoff-recovery-steps: after backoff the queue sends at the stepped rate, then at full speed once the steps are over', async () => {
+    const { store, ops, redis, prefix, receivers } = await setup({
+      processes: 2,
+      receivers: [{}],
+      patterns: [],
+      domain: () => ['backoff-max-msg-rate 2/h', 'backoff-recovery-steps 2', 'backoff-recovery-step-time 1h'],
+    });
+    const queue = 'steps.test/mta1';
+    // the operator's way in and out of backoff (vmta set queue --mode)
+    expect(await ops.enterBackoff(queue, { now: Date.now(), reason: 'test', rule: '' })).toBe(true);
+    expect(await ops.leaveBackoff(queue, Date.now())).toBe(true);
+    const since = (await ops.state(queue)).recoverySince!;
+    expect(since).toBeGreaterThan(0);
+    const ids = await Promise.all(Array.from({ length: 10 }, async (_, i) => (await store.enqueue(message([`s${i}@steps.test`]))).id));
+    await expect.poll(() => receivers[0]!.messages.length, POLL).toBeGreaterThan(0);
+    // step 1 of 2 is 4/h (2/h doubled) for an hour: a few seconds cannot see more than its burst
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(receivers[0]!.messages.length).toBeLessThanOrEqual(4);
+    // the steps are over (as if two hours had passed): the normal, unlimited rate
+    await redis.hset(new Keys(prefix).queueState(queue), 'recoverySince', String(since - 2 * 3_600_000 - 1));
+    await store.dispatcher.wake({ queue, domain: 'steps.test', vmta: 'mta1' });
+    await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
+    expect(receivers[0]!.messages.flatMap((m) => m.to).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}@steps.test`).sort());
+  }, 60_000);
 });
