@@ -41,9 +41,10 @@ async function closeAll(
 }
 
 /** A delivery config sending every domain to the receiver on 127.0.0.10 with `maxSmtpOut` connections per queue. */
-function writeConfig(port: number, maxSmtpOut: number): string {
+/** A delivery config sending every domain to the receiver on 127.0.0.10 with `maxSmtpOut` connections per queue (`extra`: more lines before <domain *>, then inside it). */
+function writeConfig(port: number, maxSmtpOut: number, extra: { top?: string[]; domain?: string[] } = {}): string {
   const conf = path.join(mkdtempSync(path.join(tmpdir(), 'vmta-dcrash-')), 'vmta.conf');
-  const lines = ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${port}`];
+  const lines = ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', ...(extra.top ?? []), '<domain *>', `  smtp-hosts [127.0.0.10]:${port}`, ...(extra.domain ?? [])];
   writeFileSync(conf, [...lines, `  max-smtp-out ${maxSmtpOut}`, '  retry-after 2s', '</domain>'].join('\n'));
   return conf;
 }
@@ -207,6 +208,54 @@ describe('fan-out messages while a delivery process is killed with SIGKILL', () 
       console.info(`fan-out crash test: ${FAN_TOTAL} messages × ${FAN_DOMAINS} domains, ${duplicates} duplicate deliveries`);
       // Only what was on the wire at the kill: at most max-smtp-out connections per domain.
       expect(duplicates).toBeLessThanOrEqual(MAX_SMTP_OUT * FAN_DOMAINS);
+      await expectDrainedAndStopped(redis, t.prefix, b.child);
+    } finally {
+      await closeAll([a, b], { store, redis, receiver, t });
+    }
+  });
+});
+
+/** Rerouted queues (reroute-to-virtual-mta): the mail stays in domain/mta1, the connections are mta2's. */
+const REROUTE_TOTAL = 400;
+
+describe('kill -9 of a delivery process delivering a rerouted queue', () => {
+  it('loses nothing and sends nothing twice outside the §6.1 window; every connection is mta2\'s', { timeout: 120_000 }, async () => {
+    const t = await getTestRedis();
+    const prefix = t.prefix.slice(0, -1);
+    const receiver = await startReceiver({ host: '127.0.0.10', startTls: false, replyDelayMs: 10 });
+    const conf = writeConfig(receiver.port, MAX_SMTP_OUT, {
+      top: ['<virtual-mta mta2>', '  smtp-source-host 127.0.0.3 mta2.example.test', '</virtual-mta>'],
+      domain: ['  reroute-to-virtual-mta mta2'],
+    });
+    const redis = new Redis(t.url);
+    const store = new MessageStore(redis, { prefix });
+    const a = startDeliveryProcess(conf, t.url, prefix);
+    const b = startDeliveryProcess(conf, t.url, prefix);
+    try {
+      await expect.poll(() => a.output().includes('"event":"started"') && b.output().includes('"event":"started"'), { timeout: 20_000 }).toBe(true);
+      for (let i = 0; i < REROUTE_TOTAL; i++) {
+        await store.enqueue({
+          mailFrom: 'sender@example.org',
+          recipients: [{ address: `r${i}@via${i % 2}.example`, domain: `via${i % 2}.example` }],
+          body: Buffer.from(`Subject: reroute crash\r\nX-Seq: ${i}\r\n\r\nmessage ${i}\r\n`),
+          vmta: 'mta1',
+          source: { ip: '127.0.0.9', listener: 'test' },
+          receivedAt: Date.now(),
+        });
+      }
+      await expect.poll(() => receiver.messages.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(REROUTE_TOTAL / 10);
+      a.child.kill('SIGKILL');
+      const arrivedBeforeKill = receiver.messages.length;
+      const seqs = () => receiver.messages.map((m) => Number(/X-Seq: (\d+)/.exec(m.body)?.[1]));
+      await expect.poll(() => new Set(seqs()).size, { timeout: 60_000, interval: 100 }).toBe(REROUTE_TOTAL);
+      const all = seqs();
+      const twice = [...new Set(all.filter((s, i) => all.indexOf(s) !== i))];
+      for (const s of twice) expect(all.indexOf(s)).toBeLessThan(arrivedBeforeKill);
+      console.info(`reroute crash test: ${REROUTE_TOTAL} messages, killed after ${arrivedBeforeKill}, ${all.length - REROUTE_TOTAL} duplicate(s)`);
+      expect(all.length - REROUTE_TOTAL).toBeLessThanOrEqual(2 * MAX_SMTP_OUT);
+      expect(receiver.connections.length).toBeGreaterThan(0);
+      expect(receiver.connections.every((c) => c.remoteAddress.endsWith('127.0.0.3') && c.heloName === 'mta2.example.test')).toBe(true);
+      for (const q of ['via0.example/mta1', 'via1.example/mta1']) await expect.poll(() => store.queued(q), { timeout: 10_000 }).toEqual([]);
       await expectDrainedAndStopped(redis, t.prefix, b.child);
     } finally {
       await closeAll([a, b], { store, redis, receiver, t });

@@ -108,6 +108,12 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'reenable-source-ip-after': `${DELIVERY}/stages/pattern-actions.ts`,
     'disabled-source-ip-notify': `${DELIVERY}/worker/source-gate.ts`,
     'max-cold-virtual-mta-msg': `${DELIVERY}/stages/warm-up.ts`,
+    'backoff-notify': `${DELIVERY}/worker/traffic-shaping.ts`,
+    'queue-priority': `${DELIVERY}/worker/limits.ts`,
+    'reroute-to-virtual-mta': `${DELIVERY}/stages/backoff-policy.ts`,
+    'backoff-reroute-to-virtual-mta': `${DELIVERY}/stages/backoff-policy.ts`,
+    'backoff-recovery-steps': `${DELIVERY}/stages/backoff-recovery.ts`,
+    'backoff-recovery-step-time': `${DELIVERY}/stages/backoff-recovery.ts`,
     'smtp-tls-verify-certificate': `${DELIVERY}/stages/tls-policy.ts`,
     'smtp-tls-allow-tlsv1': `${DELIVERY}/stages/tls-policy.ts`,
     'smtp-tls-allow-tlsv1.1': `${DELIVERY}/stages/tls-policy.ts`,
@@ -122,6 +128,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'rcpt-to': `${LISTENER}/policy/pattern-routing.ts`,
     header: `${LISTENER}/policy/pattern-routing.ts`,
   },
+  'bounce-category-patterns': { pattern: 'packages/config/src/policy/reply-patterns.ts' },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,
     'record-fields': `${DELIVERY}/accounting/record-format.ts`,
@@ -177,12 +184,15 @@ describe('vmta check on a directive not applied yet', () => {
       '  smtp-pattern-list p',
       '  max-smtp-out 5',
       '</domain>',
+      '<pattern-list r>',
+      '  rcpt-to /x/ recipient-priority=90',
+      '</pattern-list>',
     ].join('\n');
     const result = checkConfigText(text, 'pmta.conf');
     expect(result.errors).toEqual([]);
-    // disable-source-ip is applied (worker/source-gate.ts): no warning for it.
+    // disable-source-ip and queue-priority are applied: only recipient-priority= is warned.
     expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:6', 'queue-priority in <domain *>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:11', 'recipient-priority= in rcpt-to in <pattern-list r>: not applied yet; ignored'],
     ]);
   });
 });

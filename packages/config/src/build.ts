@@ -79,6 +79,7 @@ class Builder {
     for (const ev of events) {
       if (ev.kind === 'open') this.open(ev.name, ev.arg, ev.origin);
       else if (ev.kind === 'close') this.close(ev.name, ev.origin);
+      else if (this.top.stanza?.scope === 'bounce-category-patterns') this.directive('pattern', ev.line ?? `${ev.name} ${ev.raw}`, ev.origin);
       else this.directive(ev.name, ev.raw, ev.origin);
     }
     while (this.stack.length > 1) {
@@ -250,6 +251,8 @@ class Builder {
         const list: PatternListStanza = (c.routingLists[arg.toLowerCase()] ??= { ...newStanza('pattern-list', arg, origin), rules: [] });
         return list;
       }
+      case 'bounce-category-patterns':
+        return (c.bounceCategoryPatterns ??= newStanza('bounce-category-patterns', '', origin));
       case 'acct-file':
         return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
       case 'smtp-listener': {

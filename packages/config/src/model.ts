@@ -73,6 +73,8 @@ export interface VmtaConfig {
   patternLists: Record<string, Stanza<'smtp-pattern-list'>>;
   /** Routing <pattern-list> stanzas (not <smtp-pattern-list>), keyed by lower-case name. */
   routingLists: Record<string, PatternListStanza>;
+  /** <bounce-category-patterns>, all of them merged in file order; absent when the files have none. */
+  bounceCategoryPatterns?: Stanza<'bounce-category-patterns'>;
   acctFiles: Stanza<'acct-file'>[];
   listenerStanzas: ListenerStanza[];
   warnings: Diagnostic[];

@@ -11,7 +11,7 @@ import type { Diagnostic, Origin } from './errors.js';
 export type ReadEvent =
   | { kind: 'open'; name: string; arg: string; origin: Origin }
   | { kind: 'close'; name: string; origin: Origin }
-  | { kind: 'directive'; name: string; raw: string; origin: Origin };
+  | { kind: 'directive'; name: string; raw: string; origin: Origin; /** The line as written, without its comment (<bounce-category-patterns> lines are not NAME VALUE). */ line?: string };
 
 /** The one word of file syntax that is not a directive. */
 const INCLUDE = 'include';
@@ -73,7 +73,7 @@ export function lexText(text: string, file: string, diagnostics: Diagnostic[]): 
     }
     const m = DIRECTIVE.exec(line);
     if (!m) return;
-    events.push({ kind: 'directive', name: m[1]!.toLowerCase(), raw: (m[2] ?? '').trim(), origin });
+    events.push({ kind: 'directive', name: m[1]!.toLowerCase(), raw: (m[2] ?? '').trim(), origin, line });
   });
   return events;
 }

@@ -149,6 +149,8 @@ export interface DeliveryAttempt {
   /** Bounce category (not for a delivery). */
   bounceCat?: string;
   queue: string;
+  /** The VMTA whose connection made the attempt, when not the message's (reroute-to-virtual-mta): the record's `vmta`. */
+  vmta?: string;
   sourceIp?: string;
   destinationIp?: string;
   tls?: { protocol: string; cipher: string };
@@ -176,7 +178,7 @@ export function deliveryRecord(message: StoredMessage, recipient: RecipientRecor
     dlvSourceIp: attempt.sourceIp,
     dlvDestinationIp: attempt.destinationIp,
     dlvSize: message.size,
-    vmta: message.vmta,
+    vmta: attempt.vmta ?? message.vmta,
     jobId: message.job,
     envId: message.envId,
     queue: attempt.queue,

@@ -99,4 +99,50 @@ describe('cluster-wide connection limits (max-smtp-out)', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(30_000);
   });
+
+  describe('queue-priority: a full VMTA gives a freed slot to the highest-priority waiter', () => {
+    const wait = (priority: number) => ({ priority, waitMs: 6_000 });
+    const LEASE = 60_000;
+
+    it('a lower priority waits while a higher one waits; then takes its turn', async () => {
+      const vmta: ConnectionScope = { kind: 'vmta', vmta: 'prio' };
+      expect(await la.acquire(vmta, 'busy#0', 1, LEASE, now, wait(50))).toBe(true);
+      // both refused while the slot is held: both now wait
+      expect(await la.acquire(vmta, 'low.test/prio#0', 1, LEASE, now, wait(10))).toBe(false);
+      expect(await lb.acquire(vmta, 'high.test/prio#0', 1, LEASE, now, wait(90))).toBe(false);
+      await la.release(vmta, 'busy#0');
+      // the slot is free, but a higher priority waits: the low one asks first and is refused
+      expect(await la.acquire(vmta, 'low.test/prio#0', 1, LEASE, now + 1, wait(10))).toBe(false);
+      expect(await lb.acquire(vmta, 'high.test/prio#0', 1, LEASE, now + 1, wait(90))).toBe(true);
+      await lb.release(vmta, 'high.test/prio#0');
+      expect(await la.acquire(vmta, 'low.test/prio#0', 1, LEASE, now + 2, wait(10))).toBe(true);
+    });
+
+    it('a waiter that stopped asking stops counting after its wait', async () => {
+      const vmta: ConnectionScope = { kind: 'vmta', vmta: 'prio-gone' };
+      expect(await la.acquire(vmta, 'busy#0', 1, LEASE, now, wait(50))).toBe(true);
+      expect(await lb.acquire(vmta, 'high.test/x#0', 1, LEASE, now, wait(90))).toBe(false);
+      await la.release(vmta, 'busy#0');
+      expect(await la.acquire(vmta, 'low.test/x#0', 1, LEASE, now + 5_999, wait(10))).toBe(false);
+      expect(await la.acquire(vmta, 'low.test/x#0', 1, LEASE, now + 6_000, wait(10))).toBe(true);
+    });
+
+    it('free slots beyond the higher waiters go to lower priorities; equal priorities are first come, first served', async () => {
+      const vmta: ConnectionScope = { kind: 'vmta', vmta: 'prio-spare' };
+      expect(await la.acquire(vmta, 'busy#0', 2, LEASE, now, wait(50))).toBe(true);
+      expect(await la.acquire(vmta, 'busy#1', 2, LEASE, now, wait(50))).toBe(true);
+      expect(await lb.acquire(vmta, 'high.test/y#0', 2, LEASE, now, wait(90))).toBe(false);
+      await la.release(vmta, 'busy#0');
+      await la.release(vmta, 'busy#1');
+      // two free, one higher waiter: one of them is the low one's
+      expect(await la.acquire(vmta, 'low.test/y#0', 2, LEASE, now + 1, wait(10))).toBe(true);
+      expect(await la.acquire(vmta, 'low.test/y#1', 2, LEASE, now + 1, wait(10))).toBe(false);
+      expect(await lb.acquire(vmta, 'high.test/y#0', 2, LEASE, now + 1, wait(90))).toBe(true);
+      const same: ConnectionScope = { kind: 'vmta', vmta: 'prio-same' };
+      expect(await la.acquire(same, 'a#0', 1, LEASE, now, wait(50))).toBe(true);
+      expect(await lb.acquire(same, 'b#0', 1, LEASE, now, wait(50))).toBe(false);
+      await la.release(same, 'a#0');
+      expect(await la.acquire(same, 'c#0', 1, LEASE, now + 1, wait(50))).toBe(true);
+    });
+  });
 });

@@ -20,6 +20,15 @@ function checkLease(leaseMs: number): void {
   if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new RangeError(`leaseMs must be a positive number, got ${leaseMs}`);
 }
 
+/**
+ * queue-priority for a VMTA's slots (scripts/acquire-lease-by-priority.ts): a refused caller waits
+ * with this priority for `waitMs` (it must ask again before then to keep its place).
+ */
+export interface PriorityWait {
+  priority: number;
+  waitMs: number;
+}
+
 export class ConnectionLimiter {
   readonly keys: Keys;
   private readonly scripts: QueueScripts;
@@ -42,12 +51,16 @@ export class ConnectionLimiter {
    * are held by live leases. `limit` 0 (or less) means no connection at all;
    * `Infinity` means no cap (the lease is still recorded, so count() stays right).
    */
-  async acquire(scope: ConnectionScope, holder: string, limit: number, leaseMs: number, now = Date.now()): Promise<boolean> {
+  async acquire(scope: ConnectionScope, holder: string, limit: number, leaseMs: number, now = Date.now(), waiting?: PriorityWait): Promise<boolean> {
     checkLease(leaseMs);
     if (Number.isNaN(limit)) throw new RangeError('limit must be a number');
     if (limit <= 0) return false;
     const cap = limit === Infinity ? 'inf' : String(Math.floor(limit));
-    return this.scripts.acquireLease(this.key(scope), now, leaseMs, cap, holder);
+    if (waiting === undefined || scope.kind !== 'vmta' || cap === 'inf') return this.scripts.acquireLease(this.key(scope), now, leaseMs, cap, holder);
+    const { vmta } = scope;
+    const waiters = this.keys.vmtaConnectionWaiters(vmta);
+    const waitUntil = this.keys.vmtaConnectionWaitUntil(vmta);
+    return this.scripts.acquireLeaseByPriority({ leases: this.key(scope), waiters, waitUntil, now, leaseMs, limit: cap, holder, ...waiting });
   }
 
   /** Extends a live lease to `now + leaseMs`. False when it was lost: stop using the connection. */

@@ -94,6 +94,14 @@ export class Keys {
   vmtaConnections(vmta: string): string {
     return `${this.prefix}:{v:${vmta}}:conns`;
   }
+  /** Sorted set of the holders waiting for one of a full VMTA's connection slots: holder -> queue-priority. */
+  vmtaConnectionWaiters(vmta: string): string {
+    return `${this.prefix}:{v:${vmta}}:waiters`;
+  }
+  /** Sorted set of the same holders: holder -> until when its wait counts (ms); it asks again before then. */
+  vmtaConnectionWaitUntil(vmta: string): string {
+    return `${this.prefix}:{v:${vmta}}:waiting`;
+  }
   /** Sorted set of running `vmta start` processes: process id -> last heartbeat (ms). */
   processIndex(): string {
     return `${this.prefix}:procs`;

@@ -37,6 +37,8 @@ export interface QueueState {
   bounced: number;
   deferred: number;
   backoff?: BackoffState;
+  /** When the queue last left backoff (ms): backoff-recovery-steps count from it. */
+  recoverySince?: number;
 }
 
 export interface QueueStats {
@@ -324,6 +326,7 @@ function parseState(h: Record<string, string>, now = Date.now()): QueueState {
     bounced: Number(h.bounced ?? 0),
     deferred: Number(h.deferred ?? 0),
     backoff,
+    ...(h.recoverySince ? { recoverySince: Number(h.recoverySince) } : {}),
   };
 }
 

@@ -10,11 +10,7 @@ import type { ScopeName } from './schema.js';
 
 type NotAppliedTable = { [S in ScopeName]?: { [D in DirectiveName<S>]?: string } };
 
-export const notApplied: NotAppliedTable = {
-  domain: {
-    'queue-priority': 'queues are not prioritised yet; every queue gets connection slots alike',
-  },
-};
+export const notApplied: NotAppliedTable = {};
 
 /** Actions of a `reply` rule (<smtp-pattern-list>) parsed but not applied yet: build.ts warns about each with file:line. */
 export const notAppliedReplyActions: Readonly<Record<string, string>> = {};

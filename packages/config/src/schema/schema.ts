@@ -51,10 +51,15 @@ const domainScope = scope(
     'backoff-max-msg-per-connection': d('integer', 'max-msg-per-connection while the queue is in backoff mode (0 = unlimited).'),
     'backoff-to-normal-after': d('time-interval', 'Return to normal mode after this long in backoff.'),
     'backoff-to-normal-after-delivery': d('boolean', 'Return to normal mode after a successful delivery.'),
-    'queue-priority': d('integer', 'Share of delivery capacity, 0 to 100.', { 'x-default': '50', maximum: 100 }),
     'reenable-source-ip-after': d('time-interval', 'Re-enable a source IP that a disable-source-ip rule took out of use after this long, when the rule has no reenable-after=; absent: never (until `vmta enable source`).'),
     'disabled-source-ip-notify': d('string', 'Comma separated addresses told by a short message when a source IP of a queue of this domain is disabled or enabled again.'),
     'max-cold-virtual-mta-msg': d('rate', 'IP warm-up: of the messages for this domain that select VirtualMTA foo, the first N a day (UTC, all hosts together) go to foo-cold when that VirtualMTA exists; the rest to foo. 0: off.', { 'x-default': '0/d' }),
+    'reroute-to-virtual-mta': d('string', "Deliver this domain's mail through this <virtual-mta> (its source IPs, EHLO name and max-smtp-out) instead of the queue's own; \"\" clears an inherited value. A pool is not accepted yet.", { 'x-ref': 'virtual-mta' }),
+    'backoff-reroute-to-virtual-mta': d('string', 'While the queue is in backoff, deliver its mail through this <virtual-mta> instead; "" clears an inherited value. A pool is not accepted yet.', { 'x-ref': 'virtual-mta' }),
+    'backoff-notify': d('email-list', 'Addresses told (a short notice) when a queue of this domain enters or leaves backoff mode, once per change cluster-wide.'),
+    'backoff-recovery-steps': d('integer', 'Leaving backoff, the queue comes back to its normal limits in this many steps (each doubles the backoff-max-msg-rate and backoff-max-smtp-out, up to the normal limits); 0 = at once. Not a PowerMTA directive.', { 'x-default': '0' }),
+    'backoff-recovery-step-time': d('time-interval', 'How long each step of backoff-recovery-steps lasts. Not a PowerMTA directive.', { 'x-default': '10m' }),
+    'queue-priority': d('integer', "Priority of the queue, 0 to 100, for its <virtual-mta>'s max-smtp-out: when the VMTA is full, a slot that comes free goes to the highest-priority queue waiting for one.", { 'x-default': '50', maximum: 100 }),
   },
   {
     arg: 'domain-pattern',
@@ -97,7 +102,7 @@ export const configSchema = {
         'total-max-smtp-in': d('integer', 'Inbound SMTP connections per listener process; beyond it new clients get 421.', { 'x-default': '1000' }),
       },
       {
-        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'acct-file'],
+        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file'],
         unsupported: {
           pickup: 'pickup directories are not supported yet',
           spool: 'the spool is Redis; <spool> settings do not apply',
@@ -193,6 +198,10 @@ export const configSchema = {
         header: d('header-pattern-rule', 'header NAME /REGEX/ RESULT: match the contents of a header.', { 'x-repeatable': true }),
       },
       { arg: 'name' },
+    ),
+    'bounce-category-patterns': scope(
+      'The bounce category of a failed delivery by its reply, one /REGEX/ CATEGORY per line, first match wins; replies no line matches get the built-in categories.',
+      { pattern: d('bounce-category-pattern', '/REGEX/ CATEGORY (written without the word "pattern")', { 'x-repeatable': true }) },
     ),
     'acct-file': scope(
       'An accounting file (CSV).',

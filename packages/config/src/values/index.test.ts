@@ -20,6 +20,8 @@ const samples: Record<ValueTypeName, string[]> = {
   regex: ['/^5\\d\\d/', '/(?-i)Case/'],
   'address-or-regex': ['bounce@example.com', '/^bounce-/'],
   email: ['postmaster@example.com'],
+  'email-list': ['ops@example.com', 'ops@example.com, noc@example.org'],
+  'bounce-category-pattern': ['/user unknown/ bad-mailbox', '/(?-i)Over Quota/ quota-issues'],
   hostname: ['mail.example.com'],
   'host-list': ['h1, h2; [10.1.1.1]:2525; lookup-mx:other.com; last:26'],
   'source-host': ['10.0.0.5 mail.example.com', '0/0 mta.example.com'],

@@ -24,10 +24,12 @@ import { rateType, type RateValue } from './rate.js';
 import { addressOrRegexType, regexType, type AddressOrRegex, type RegexValue } from './regex.js';
 import { replyPatternType, type ReplyPattern } from './reply-pattern.js';
 import { headerPatternRuleType, patternRuleType, type PatternRule } from './pattern-rule.js';
+import { bounceCategoryPatternType, type BounceCategoryPattern } from './bounce-category.js';
 import {
   authMethodType,
   booleanType,
   emailType,
+  emailListType,
   hostnameType,
   integerType,
   limitType,
@@ -75,6 +77,7 @@ export { parseListenerAddress, type ListenerAddress, type ListenerSpec } from '.
 export { parseRate, type RateLimit, type RateValue } from './rate.js';
 export { parseRegex, toRegExp, type AddressOrRegex, type RegexValue } from './regex.js';
 export { parseHeaderPatternRule, parsePatternRule, type PatternAction, type PatternMatch, type PatternRule } from './pattern-rule.js';
+export { BOUNCE_CATEGORIES, parseBounceCategoryPattern, type BounceCategory, type BounceCategoryPattern } from './bounce-category.js';
 export { parseReplyPattern, type ReplyAction, type ReplyFlagAction, type ReplyPattern } from './reply-pattern.js';
 export { parseEmail, parseHostName, type AuthMethod } from './scalars.js';
 export { parseSize, type SizeValue } from './size.js';
@@ -102,6 +105,8 @@ export interface ValueTypeMap {
   regex: RegexValue;
   'address-or-regex': AddressOrRegex;
   email: string;
+  'email-list': string[];
+  'bounce-category-pattern': BounceCategoryPattern;
   hostname: string;
   'host-list': HostList;
   'source-host': SourceHost;
@@ -143,6 +148,8 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   regex: regexType,
   'address-or-regex': addressOrRegexType,
   email: emailType,
+  'email-list': emailListType,
+  'bounce-category-pattern': bounceCategoryPatternType,
   hostname: hostnameType,
   'host-list': hostListType,
   'source-host': sourceHostType,

@@ -105,6 +105,19 @@ export const emailType: ValueType<string> = {
   schema: { type: 'string', minLength: 3 },
 };
 
+const EMAIL_LIST_EXPECTED = 'e-mail addresses separated by commas, like ops@example.com, noc@example.com';
+/** A comma separated list of addresses (backoff-notify). */
+export const emailListType: ValueType<string[]> = {
+  name: 'email-list',
+  expected: EMAIL_LIST_EXPECTED,
+  parse(raw) {
+    const items = raw.split(',').map((a) => a.trim());
+    if (items.some((a) => a === '')) throw fail('email-list', EMAIL_LIST_EXPECTED, raw);
+    return items.map(parseEmail);
+  },
+  schema: { type: 'array', items: { type: 'string', minLength: 3 }, minItems: 1 },
+};
+
 export type AuthMethod = 'password' | 'certificate' | 'system';
 const AUTH_METHODS: readonly AuthMethod[] = ['password', 'certificate', 'system'];
 const AUTH_EXPECTED = 'password (certificate and system are recognised but not supported)';

@@ -16,6 +16,8 @@ export type ValueTypeName =
   | 'regex'
   | 'address-or-regex'
   | 'email'
+  | 'email-list'
+  | 'bounce-category-pattern'
   | 'hostname'
   | 'host-list'
   | 'source-host'

@@ -3,6 +3,7 @@
  * recipients and queues it, from the null sender, to the original envelope sender.
  */
 import { newMessageId, type MessageStore, type StoredMessage } from '@vmta/queue';
+import { buildBackoffNotice, type BackoffNotice } from './backoff-notice.js';
 import { buildDsn, type DsnRecipient } from './build-dsn.js';
 import type { DsnAction } from './notify-policy.js';
 
@@ -54,6 +55,22 @@ export class BounceNotifier {
       },
       id,
     );
+    return queued;
+  }
+
+  /** Queues the backoff-notify notice of a queue's change of mode to `to`, through `vmta`; returns its queue id. */
+  async backoffNotice(to: readonly string[], vmta: string, notice: BackoffNotice): Promise<string | undefined> {
+    const recipients = to.flatMap((address) => {
+      const domain = senderDomain(address);
+      return domain === undefined ? [] : [{ address, domain }];
+    });
+    if (recipients.length === 0) return undefined;
+    const receivedAt = Date.now();
+    const id = newMessageId(receivedAt);
+    const { reportingMta, postmaster } = this.options;
+    const body = buildBackoffNotice({ ...notice, to, reportingMta, postmaster, now: new Date(receivedAt), messageId: `${id}@${reportingMta}` });
+    const source = { ip: '127.0.0.1', listener: 'backoff-notify' };
+    const { id: queued } = await this.store.enqueue({ mailFrom: '', recipients, body, vmta: this.options.vmta ?? vmta, source, receivedAt }, id);
     return queued;
   }
 }

@@ -15,7 +15,7 @@ import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SMTPConnectionEnvelope } from 'nodemailer/lib/smtp-connection';
 import type { BounceCategory } from '../bounce-category.js';
 import { SmtpClientError } from './errors.js';
-import { classifyReply, normalizeReplyText, type Outcome } from '../stages/classify-reply.js';
+import { classifyReply, normalizeReplyText, type CategoryPatterns, type Outcome } from '../stages/classify-reply.js';
 import type { SmtpPhase } from '../stages/reply-rules.js';
 import { offersDsn, usePerRecipientDsn, type RecipientDsn } from '../dsn/next-hop-params.js';
 import type { SmtpSession, SmtpWireError } from './smtp-session.js';
@@ -35,6 +35,8 @@ export interface TransactionInput {
   dsn?: { ret?: 'FULL' | 'HDRS'; recipients?: ReadonlyMap<string, RecipientDsn> };
   /** The domain's smtp-pattern-list, for classifyReply's `patternActions`. */
   patternList?: ReadonlyArray<ReplyPattern & { rule?: string }>;
+  /** The operator's <bounce-category-patterns>, before the built-in categories. */
+  categoryPatterns?: CategoryPatterns;
 }
 
 export interface RecipientResult {
@@ -77,8 +79,10 @@ export function splitRecipients<T>(recipients: readonly T[], max: number): T[][]
 
 const INVALID_ADDRESS = /[\r\n<>]|^\s*$/;
 
-function reply(recipient: string, code: number, response: string, phase: SmtpPhase, patterns?: TransactionInput['patternList']): RecipientResult {
-  const c = classifyReply({ code, text: response, phase }, patterns);
+type Patterns = Pick<TransactionInput, 'patternList' | 'categoryPatterns'>;
+
+function reply(recipient: string, code: number, response: string, phase: SmtpPhase, patterns: Patterns): RecipientResult {
+  const c = classifyReply({ code, text: response, phase }, patterns.patternList, patterns.categoryPatterns);
   const { enhancedCode } = normalizeReplyText(response);
   return {
     recipient,
@@ -157,7 +161,7 @@ function send(conn: SMTPConnection, input: TransactionInput, recipients: string[
 /** One transaction on `session`; the session stays open (close it, or reuse it: RSET comes first). */
 export async function transact(session: SmtpSession, input: TransactionInput): Promise<TransactionResult> {
   if (input.recipients.length === 0) throw new SmtpClientError('TRANSACTION_INVALID', 'a transaction needs at least one recipient');
-  const pats = input.patternList;
+  const pats: Patterns = input;
   const results = new Map<string, RecipientResult>();
   const valid = input.recipients.filter((r) => {
     if (!INVALID_ADDRESS.test(r)) return true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { domainPolicy, loadConfigText } from '@vmta/config';
-import { backoffUntil, effectivePolicy } from './backoff-policy.js';
+import { backoffUntil, deliveringVmta, effectivePolicy } from './backoff-policy.js';
 
 const policyOf = (lines: string[]) => domainPolicy(loadConfigText(['<domain *>', ...lines, '</domain>'].join('\n')), 'x.test').settings;
 
@@ -29,5 +29,20 @@ describe('backoff policy', () => {
   it('returns to normal after backoff-to-normal-after, never without it', () => {
     expect(backoffUntil(policyOf(['backoff-to-normal-after 1h']), 1_000)).toBe(1_000 + 3_600_000);
     expect(backoffUntil(policyOf([]), 1_000)).toBeUndefined();
+  });
+
+  it.each([
+    // domain lines, in backoff, delivering VMTA
+    [[], false, 'mta1'],
+    [[], true, 'mta1'],
+    [['backoff-reroute-to-virtual-mta mta2'], false, 'mta1'],
+    [['backoff-reroute-to-virtual-mta mta2'], true, 'mta2'],
+    [['reroute-to-virtual-mta mta3'], false, 'mta3'],
+    [['reroute-to-virtual-mta mta3', 'backoff-reroute-to-virtual-mta mta2'], true, 'mta2'],
+    [['reroute-to-virtual-mta mta3', 'backoff-reroute-to-virtual-mta mta2'], false, 'mta3'],
+  ])('%j, backoff %s: through %s', (lines, inBackoff, via) => {
+    const vmtas = ['mta2', 'mta3'].flatMap((n) => [`<virtual-mta ${n}>`, `smtp-source-host 127.0.0.${n.at(-1)} ${n}.test`, '</virtual-mta>']);
+    const p = domainPolicy(loadConfigText([...vmtas, '<domain *>', ...lines, '</domain>'].join('\n')), 'x.test').settings;
+    expect(deliveringVmta(p, 'mta1', inBackoff)).toBe(via);
   });
 });

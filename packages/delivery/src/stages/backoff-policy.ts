@@ -27,3 +27,16 @@ export function backoffUntil(policy: DomainPolicy, now: number): number | undefi
   const after = policy['backoff-to-normal-after'];
   return after === undefined || after === null ? undefined : now + after;
 }
+
+/**
+ * The VMTA that delivers a queue's mail (PowerMTA reroute-to-virtual-mta and
+ * backoff-reroute-to-virtual-mta): in backoff the backoff reroute if set, else the reroute if
+ * set, else the queue's own VMTA. The mail stays in its queue (domain/vmta) under that queue's
+ * limits; only the connection is the other VMTA's: its source IPs, EHLO name, DKIM keys and its
+ * <virtual-mta> max-smtp-out. One hop: the other VMTA's own reroutes are not followed.
+ */
+export function deliveringVmta(policy: DomainPolicy, vmta: string, inBackoff: boolean): string {
+  const backoff = policy['backoff-reroute-to-virtual-mta'];
+  if (inBackoff && backoff) return backoff;
+  return policy['reroute-to-virtual-mta'] || vmta;
+}

@@ -99,3 +99,27 @@ describe('normalizeReplyText', () => {
     expect(normalizeReplyText('Mailbox full')).toEqual({ text: 'Mailbox full' });
   });
 });
+
+describe('classifyReply with <bounce-category-patterns>', () => {
+  const categories = [
+    { regex: { source: 'listed at our private list', flags: 'i' as const }, category: 'content-related' as const, rule: 'vmta.conf:2' },
+    { regex: { source: '^550 5\\.1\\.1', flags: 'i' as const }, category: 'inactive-mailbox' as const, rule: 'vmta.conf:3' },
+  ];
+  const at = (code: number, text: string) => ({ code, text, phase: 'rcpt' as SmtpPhase });
+
+  it.each([
+    // reply, category, rule
+    [at(550, '5.7.1 listed at our private list'), 'content-related', 'vmta.conf:2'],
+    [at(550, '5.1.1 user unknown'), 'inactive-mailbox', 'vmta.conf:3'],
+    [at(451, '4.7.1 listed at our private list, later'), 'content-related', 'vmta.conf:2'],
+    // no line matches: the built-in rules
+    [at(552, '5.2.2 mailbox full'), 'quota-issues', 'quota'],
+  ])('%o → %s (%s)', (r, category, rule) => {
+    expect(classifyReply(r, undefined, categories)).toMatchObject({ category, rule });
+  });
+
+  it('leaves the action to the code and a delivery uncategorised', () => {
+    expect(classifyReply(at(451, '4.7.1 listed at our private list'), undefined, categories).action).toBe('deferred');
+    expect(classifyReply(at(250, '2.0.0 listed at our private list'), undefined, categories)).toMatchObject({ action: 'delivered', category: 'other' });
+  });
+});

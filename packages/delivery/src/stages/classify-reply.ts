@@ -4,8 +4,10 @@
  * 5xx bounced) unless a rule says otherwise; the rules decide the PowerMTA bounce category.
  * The domain's `<smtp-pattern-list>` is matched too and its actions returned for the caller to
  * apply (backoff mode, skip-mx, bounce-rcpt, ...): they act on queues and sources, not on this reply.
+ * The operator's `<bounce-category-patterns>` come before the built-in rules for the category of a
+ * failure (first match wins, on the same "CODE ENHANCED TEXT" line the pattern list sees).
  */
-import type { ReplyAction, ReplyPattern } from '@vmta/config';
+import type { BounceCategoryPattern, ReplyAction, ReplyPattern } from '@vmta/config';
 import { toRegExp } from '@vmta/config';
 import type { BounceCategory } from '../bounce-category.js';
 import { REPLY_RULES, type ReplyRule, type SmtpPhase } from './reply-rules.js';
@@ -68,7 +70,13 @@ function actionOfCode(code: number, phase: SmtpPhase): Outcome | undefined {
   return undefined;
 }
 
-export function classifyReply(reply: SmtpReply, patternList?: ReadonlyArray<ReplyPattern & { rule?: string }>): ReplyClassification {
+export type CategoryPatterns = ReadonlyArray<BounceCategoryPattern & { rule?: string }>;
+
+export function classifyReply(
+  reply: SmtpReply,
+  patternList?: ReadonlyArray<ReplyPattern & { rule?: string }>,
+  categories?: CategoryPatterns,
+): ReplyClassification {
   const norm = normalizeReplyText(reply.text);
   const enhanced = reply.enhancedCode ?? norm.enhancedCode;
   const line = `${reply.code} ${enhanced === undefined ? '' : `${enhanced} `}${norm.text}`;
@@ -85,6 +93,8 @@ export function classifyReply(reply: SmtpReply, patternList?: ReadonlyArray<Repl
     return withPattern({ action: 'deferred', category: rule?.category ?? 'protocol-errors', rule: rule?.id ?? 'no-valid-code' });
   }
   if (byCode === 'delivered') return withPattern({ action: 'delivered', category: 'other', rule: 'success' });
+  const own = categories?.find((c) => toRegExp(c.regex).test(line));
+  if (own !== undefined) return withPattern({ action: byCode, category: own.category, rule: own.rule ?? 'bounce-category-patterns' });
   const rule = REPLY_RULES.find((r) => matches(r, String(reply.code), enhanced, norm.text, reply.phase));
   if (rule === undefined) return withPattern({ action: byCode, category: 'other', rule: 'default' });
   return withPattern({ action: rule.action ?? byCode, category: rule.category, rule: rule.id });

@@ -7,3 +7,4 @@ export * from './test-smtp-receiver.js';
 export * from './dkim-test-kit.js';
 export * from './test-tls.js';
 export * from './delivery-processes.js';
+export * from './shaping-testbed.js';

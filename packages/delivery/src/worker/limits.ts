@@ -25,7 +25,12 @@ export function holderId(queue: string, slot: number, sourceKey: string): string
   return `${os.hostname()}:${process.pid}:${queue}#${slot}:${sourceKey}`;
 }
 
-/** Before opening a connection: max-connect-rate of the queue, max-smtp-out of the VMTA. */
+/**
+ * Before opening a connection: max-connect-rate of the queue, max-smtp-out of the VMTA. When the
+ * VMTA is full, the queue waits for a slot with its queue-priority: a slot that comes free goes
+ * to the highest-priority queue asking for one (a refused token asks again after VMTA_FULL_WAIT_MS,
+ * so its wait counts for three of those).
+ */
 export async function mayConnect(
   limiters: Limiters,
   config: VmtaConfig,
@@ -36,7 +41,8 @@ export async function mayConnect(
   const vmtaLimit = config.vmtas[input.vmta.toLowerCase()]?.settings['max-smtp-out'];
   // Without a cap the lease is still taken: it is how the cluster counts its connections out per VMTA.
   const cap = vmtaLimit === undefined || vmtaLimit === null ? Infinity : vmtaLimit;
-  const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, cap, limiters.leaseMs ?? VMTA_LEASE_MS, input.now);
+  const waiting = { priority: input.policy['queue-priority'] ?? 50, waitMs: 3 * VMTA_FULL_WAIT_MS };
+  const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, cap, limiters.leaseMs ?? VMTA_LEASE_MS, input.now, waiting);
   return ok ? { go: true } : { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'virtual-mta max-smtp-out' };
 }
 

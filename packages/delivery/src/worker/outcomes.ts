@@ -17,6 +17,8 @@ export interface RecipientOutcome {
 
 export interface DeliveryFacts {
   queue: string;
+  /** The VMTA whose connection delivered, when it is not the message's (a reroute). */
+  vmta?: string;
   sourceIp?: string;
   destinationIp?: string;
   tls?: { protocol: string; cipher: string };
@@ -54,6 +56,7 @@ export function applyOutcomes(
           dsnDiag: result.response,
           bounceCat: result.outcome === 'delivered' ? undefined : result.category,
           queue: facts.queue,
+          ...(facts.vmta !== undefined ? { vmta: facts.vmta } : {}),
           sourceIp: facts.sourceIp,
           destinationIp: facts.destinationIp,
           tls: facts.tls,

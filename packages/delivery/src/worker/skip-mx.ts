@@ -3,9 +3,12 @@
  * reply (stages/pattern-actions.ts): bounce-rcpt bounces, and skip-mx keeps the mail and tries
  * the recipients again at once on the next MX of the route (a session of its own, closed after),
  * until a host takes them, no rule skips, or no host is left (then they stay queued).
+ * That extra connection counts like any other: it takes a VMTA slot (max-smtp-out of the
+ * <virtual-mta>, max-connect-rate of the queue) for its life, and when none is free the
+ * recipients stay queued as they are.
  */
 import type { RecipientRecord, StoredMessage } from '@vmta/queue';
-import type { DomainPolicy } from '@vmta/config';
+import type { DomainPolicy, VmtaConfig } from '@vmta/config';
 import type { Logger } from 'pino';
 import { connect, smtpTimeoutsOf } from '../smtp-client/connect.js';
 import type { SmtpSession } from '../smtp-client/smtp-session.js';
@@ -15,6 +18,7 @@ import { recipientPatternOutcome, type PatternHit } from '../stages/pattern-acti
 import type { RouteHost } from '../stages/route.js';
 import { tlsPolicyOf } from '../stages/tls-policy.js';
 import type { RecipientOutcome } from './outcomes.js';
+import { mayConnect, VmtaLease } from './limits.js';
 import type { TokenDeps } from './token-deps.js';
 
 export interface Decided {
@@ -31,7 +35,9 @@ export interface SkipMxInput {
   chunk: readonly RecipientRecord[];
   tx: TransactionResult;
   input: Omit<TransactionInput, 'recipients'>;
-  ctx: { policy: DomainPolicy; log: Logger };
+  ctx: { policy: DomainPolicy; log: Logger; queue: string; vmta: string; config: VmtaConfig; now: () => number };
+  /** The holder of the main connection's VMTA slot: the extra connection's slot is held as `${holder}|skip-mx`. */
+  holder: string;
   /** Rules matched along the way are added here (the caller applies their queue actions). */
   hits: PatternHit[];
 }
@@ -69,10 +75,21 @@ export async function deliverSkippingMx(deps: TokenDeps, s: SkipMxInput): Promis
     }
     if (skipped.length === 0) return out;
     const keep = (): Decided[] => skipped.map((b) => ({ recipient: b.recipient, result: recipientPatternOutcome(outcomeOf(b.r), hitOf(b.r)).result, nextHopDsn: b.dsn }));
+    let lease: VmtaLease | undefined;
+    if (deps.limiters) {
+      const holder = `${s.holder}|skip-mx`;
+      const verdict = await mayConnect(deps.limiters, s.ctx.config, { queue: s.ctx.queue, vmta: s.ctx.vmta, holder, policy: s.ctx.policy, now: s.ctx.now() });
+      if (!verdict.go) {
+        s.ctx.log.info({ event: 'skip-mx', reason: verdict.reason }, 'skip-mx: no connection slot for the next MX; the mail stays queued');
+        return [...out, ...keep()];
+      }
+      lease = new VmtaLease(deps.limiters, s.ctx.vmta, holder);
+    }
     let next: SmtpSession;
     try {
       next = await connect({ host: rest, source: s.session.info.source, tlsPolicy: tlsPolicyOf(s.ctx.policy), timeouts: smtpTimeoutsOf(s.ctx.policy), logger: s.ctx.log });
     } catch (err) {
+      await lease?.release();
       s.ctx.log.info({ event: 'skip-mx', err: (err as Error).message }, 'skip-mx: no further MX took the connection');
       return [...out, ...keep()];
     }
@@ -84,6 +101,7 @@ export async function deliverSkippingMx(deps: TokenDeps, s: SkipMxInput): Promis
       rest = after(s.hosts, next.info.host);
     } finally {
       await next.close().catch(() => undefined);
+      await lease?.release();
     }
   }
 }

@@ -124,7 +124,8 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
           await finishSame(deps, message, { queue, slot, run }, pending, result, policy, now());
         } else {
-          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta, slot, run, policy, config, log, now, shaping, gate, ...(cold ? { cold } : {}) });
+          // `vmta`: the VMTA whose connection delivers (a reroute's), the mail staying in its queue.
+          const delivered = await deliverMessage(deps, sessions, routed.hosts, message, pending, { queue, vmta: shaping.via, slot, run, policy, config, log, now, shaping, gate, ...(cold ? { cold } : {}) });
           if (delivered && failures > 0) {
             await ops.leaveRetry(queue);
             failures = 0;
@@ -264,9 +265,9 @@ async function deliverMessage(
       results.push(...sameOutcome(chunk, { outcome: 'deferred', code: 451, enhancedCode: '4.4.2', response: 'connection lost', category: 'bad-connection' }));
       continue;
     }
-    const input = { mailFrom: message.mailFrom, body, patternList: ctx.shaping.patterns };
+    const input = { mailFrom: message.mailFrom, body, patternList: ctx.shaping.patterns, categoryPatterns: ctx.shaping.categories };
     const tx = await transact(session, { ...input, recipients: chunk.map((r) => r.address), ...transactionDsn(message, chunk) });
-    const done = await deliverSkippingMx(deps, { hosts, session, message, chunk, tx, input, ctx, hits });
+    const done = await deliverSkippingMx(deps, { hosts, session, message, chunk, tx, input, ctx, hits, holder: open.holder });
     for (const d of done) {
       results.push(d);
       if (d.result.outcome === 'delivered' && !d.nextHopDsn) relayed.push(d);
@@ -276,7 +277,7 @@ async function deliverMessage(
   const applied = applyOutcomes(
     message,
     results,
-    { queue: ctx.queue, now: ctx.now(), sourceIp: source.ip, destinationIp: session.info.host.ip, tls: session.info.tls },
+    { queue: ctx.queue, vmta: ctx.vmta, now: ctx.now(), sourceIp: source.ip, destinationIp: session.info.host.ip, tls: session.info.tls },
     policy['retry-recipients-after'],
   );
   await notifyBounces(deps, message, results, session.info.host.name);

@@ -3,110 +3,13 @@
  * (127.0.0.10, .11), backoff mode kept in Redis and obeyed by two delivery processes. Counts are
  * taken at the receiver; timings are asserted only as generous lower bounds on spreading.
  */
-import { Redis } from 'ioredis';
-import pino from 'pino';
-import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestDnsServer, type TestDnsServer } from '../testing/test-dns-server.js';
-import { startReceiver, type Receiver, type ReceiverOptions } from '../testing/test-smtp-receiver.js';
-import { startDelivery, type RunningDelivery } from './delivery-service.js';
+import { SHAPING_SENDER as SENDER, shapingMessage as message, shapingTestbeds } from '../testing/shaping-testbed.js';
 
-const SENDER = 'sender@sender.test';
 const POLL = { timeout: 30_000, interval: 100 };
 
-function message(recipients: string[]): NewMessage {
-  return {
-    mailFrom: SENDER,
-    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
-    body: Buffer.from(`Subject: shaping\r\nFrom: ${SENDER}\r\n\r\nhello\r\n`),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.test' },
-    receivedAt: Date.now(),
-  };
-}
-
-function fieldsOf(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
-  return out;
-}
-
 describe('traffic shaping: smtp-pattern-list and backoff mode', () => {
-  let t: TestRedis | undefined;
-  let redis: Redis | undefined;
-  let receivers: Receiver[] = [];
-  let dns: TestDnsServer | undefined;
-  let deliveries: RunningDelivery[] = [];
-  let store: MessageStore | undefined;
-
-  afterEach(async () => {
-    await Promise.all(deliveries.map((d) => d.close()));
-    await store?.dispatcher.close();
-    await Promise.all(receivers.map((r) => r.close()));
-    await dns?.close();
-    await t?.cleanup();
-    redis?.disconnect();
-    deliveries = [];
-    receivers = [];
-    store = undefined;
-    dns = undefined;
-    redis = undefined;
-    t = undefined;
-  });
-
-  interface Setup {
-    /** Receivers on 127.0.0.10, .11, ... */
-    receivers: Array<Partial<ReceiverOptions>>;
-    /** Lines inside <domain *>; gets the receivers' ports. */
-    domain: (ports: number[]) => string[];
-    patterns: string[];
-    processes?: number;
-  }
-
-  async function setup(s: Setup) {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    receivers = await Promise.all(s.receivers.map((r, i) => startReceiver({ host: `127.0.0.${10 + i}`, startTls: false, ...r })));
-    const ports = receivers.map((r) => r.port);
-    // DSNs to the sender's domain go to the first receiver.
-    dns = await startTestDnsServer({
-      zone: { 'sender.test': { MX: [{ preference: 10, exchange: 'mx.sender.test' }] }, 'mx.sender.test': { A: ['127.0.0.10'] } },
-      address: '127.0.0.53',
-    });
-    const text = [
-      '<acct-file acct.csv>',
-      '</acct-file>',
-      'host-name mta.example.test',
-      `name-server 127.0.0.53:${dns.server.port}`,
-      '<virtual-mta mta1>',
-      '  smtp-source-host 127.0.0.2 mta1.test',
-      '</virtual-mta>',
-      '<smtp-pattern-list shaping>',
-      ...s.patterns.map((p) => `  reply ${p}`),
-      '</smtp-pattern-list>',
-      '<domain *>',
-      `  default-smtp-port ${ports[0]}`,
-      '  retry-after 1h',
-      '  retry-recipients-after 1s',
-      '  smtp-pattern-list shaping',
-      ...s.domain(ports).map((l) => `  ${l}`),
-      // every domain goes to the first receiver unless the test routes it
-      ...(s.domain(ports).some((l) => l.startsWith('smtp-hosts')) ? [] : [`  smtp-hosts [127.0.0.10]:${ports[0]}`]),
-      '</domain>',
-    ].join('\n');
-    const config: VmtaConfig = loadConfigText(text);
-    const prefix = t.prefix.slice(0, -1);
-    store = new MessageStore(redis, { prefix });
-    const events: Array<Record<string, unknown>> = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void events.push(JSON.parse(line) as Record<string, unknown>) });
-    for (let i = 0; i < (s.processes ?? 1); i++) deliveries.push(await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 8, logger }));
-    /** file:line of the n-th reply rule (0-based). */
-    const rule = (n: number) => `${config.file}:${text.split('\n').indexOf(`  reply ${s.patterns[n]}`) + 1}`;
-    const records = async () => (await redis!.xrange(new Keys(prefix).accounting(), '-', '+')).map(([, f]) => fieldsOf(f));
-    return { store, ops: new QueueOps(redis, prefix), rule, records, events, receivers };
-  }
+  const setup = shapingTestbeds(afterEach);
 
   it('enters backoff on a matching 421 and two processes send at backoff-max-msg-rate, each message once', async () => {
     let first = true;
@@ -212,6 +115,20 @@ describe('traffic shaping: smtp-pattern-list and backoff mode', () => {
     const acct = (await records()).filter((r) => r.msgId === id && r.type !== 'r');
     expect(acct.map((r) => r.type)).toEqual(['d']);
     void rule;
+  }, 60_000);
+
+  it("skip-mx's extra connection takes a VMTA slot: with <virtual-mta> max-smtp-out 1 taken by the first MX, the mail stays queued", async () => {
+    const { store, ops, events, receivers } = await setup({
+      receivers: [{ rcptReply: (a) => (a.endsWith('@tight.test') ? [550, '5.7.1 blocked by policy'] : undefined) }, {}],
+      patterns: ['/blocked by policy/ skip-mx'],
+      vmta: ['max-smtp-out 1'],
+      domain: (ports) => [`smtp-hosts [127.0.0.10]:${ports[0]}; [127.0.0.11]:${ports[1]}`],
+    });
+    const { id } = await store.enqueue(message(['x@tight.test']));
+    await expect.poll(() => events.some((e) => e.event === 'skip-mx' && e.reason === 'virtual-mta max-smtp-out'), POLL).toBe(true);
+    expect(receivers[1]!.messages).toHaveLength(0);
+    expect(await store.get(id)).toBeDefined();
+    expect((await ops.state('tight.test/mta1')).delivered).toBe(0);
   }, 60_000);
 
   it('bounces every message of the queue with bounce-queue, each once, with DSNs', async () => {

@@ -4,13 +4,17 @@
  * restarts and every delivery process sees it: each run reads it at start and again at most
  * once a second (at each batch), and works under the backoff-* limits while it holds.
  * Queue actions of matched rules (mode=backoff, mode=normal, bounce-queue, defer-queue) are
- * applied here; every change of mode is logged.
+ * applied here; every change of mode is logged and, with backoff-notify, told to the operator's
+ * addresses by the one process whose step made the change (the Redis script says which). Leaving
+ * backoff, backoff-recovery-steps bring the limits back in steps (stages/backoff-recovery.ts).
  */
-import { replyPatternsOf, type DomainPolicy, type ReplyRulePattern, type VmtaConfig } from '@vmta/config';
+import { bounceCategoryPatternsOf, replyPatternsOf, type BounceCategoryRule, type DomainPolicy, type ReplyRulePattern, type VmtaConfig } from '@vmta/config';
 import type { QueueRef, QueueState } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { ConnectError } from '../smtp-client/errors.js';
-import { backoffUntil, effectivePolicy } from '../stages/backoff-policy.js';
+import type { BackoffNotice } from '../dsn/backoff-notice.js';
+import { backoffUntil, deliveringVmta, effectivePolicy } from '../stages/backoff-policy.js';
+import { recoveringPolicy, recoveryStep } from '../stages/backoff-recovery.js';
 import { classifyReply } from '../stages/classify-reply.js';
 import { queueActionsOf, type PatternHit } from '../stages/pattern-actions.js';
 import type { TokenDeps } from './token-deps.js';
@@ -20,7 +24,10 @@ const REFRESH_MS = 1_000;
 
 export class QueueShaping {
   readonly patterns: ReplyRulePattern[];
+  /** The operator's <bounce-category-patterns>. */
+  readonly categories: BounceCategoryRule[];
   private inBackoff: boolean;
+  private recoverySince: number | undefined;
   private readAt: number;
 
   constructor(
@@ -33,12 +40,19 @@ export class QueueShaping {
     private readonly log: Logger,
   ) {
     this.patterns = replyPatternsOf(config, base['smtp-pattern-list']);
+    this.categories = bounceCategoryPatternsOf(config);
     this.inBackoff = state.backoff !== undefined;
+    this.recoverySince = state.recoverySince;
     this.readAt = now;
   }
 
   get backoff(): boolean {
     return this.inBackoff;
+  }
+
+  /** The VMTA whose connections deliver the queue's mail now (reroute-to-virtual-mta, backoff-reroute-to-virtual-mta). */
+  get via(): string {
+    return deliveringVmta(this.base, this.ref.vmta, this.inBackoff);
   }
 
   /** The limits in force now (`fresh`: the state just read); backoff-to-normal-after is enforced here by any process. */
@@ -49,12 +63,15 @@ export class QueueShaping {
       const wasBackoff = this.inBackoff || fresh !== undefined;
       this.readAt = now;
       this.inBackoff = state.backoff !== undefined;
+      this.recoverySince = state.recoverySince;
       // A backoff whose timer ran out reads as over; its fields are cleared (and the change logged) once.
       if (wasBackoff && !this.inBackoff && (await this.deps.ops.leaveBackoff(this.ref.queue, now, true))) {
-        this.logChange('normal', { by: 'backoff-to-normal-after' });
+        this.recoverySince ??= now;
+        await this.changed({ queue: this.ref.queue, mode: 'normal', by: 'backoff-to-normal-after' });
       }
     }
-    return effectivePolicy(this.base, this.inBackoff);
+    if (this.inBackoff) return effectivePolicy(this.base, true);
+    return recoveringPolicy(this.base, recoveryStep(this.base, this.recoverySince, now));
   }
 
   /** Rules matched by the replies of a connection that could not be set up (greeting, EHLO, STARTTLS). */
@@ -84,9 +101,13 @@ export class QueueShaping {
       const until = backoffUntil(this.base, now);
       const entered = await this.deps.ops.enterBackoff(queue, { now, ...(until !== undefined ? { until } : {}), reason: q.backoff.response, rule: q.backoff.rule });
       this.inBackoff = true;
-      if (entered) this.logChange('backoff', { reply: q.backoff.response, rule: q.backoff.rule, ...(until !== undefined ? { until: new Date(until).toISOString() } : {}) });
+      this.recoverySince = undefined;
+      if (entered) await this.changed({ queue, mode: 'backoff', reply: q.backoff.response, rule: q.backoff.rule, ...(until !== undefined ? { until: new Date(until) } : {}) });
     } else if (q.normal) {
-      if (await this.deps.ops.leaveBackoff(queue, now)) this.logChange('normal', { reply: q.normal.response, rule: q.normal.rule });
+      if (await this.deps.ops.leaveBackoff(queue, now)) {
+        this.recoverySince = now;
+        await this.changed({ queue, mode: 'normal', reply: q.normal.response, rule: q.normal.rule });
+      }
       this.inBackoff = false;
     }
     if (q.bounceQueue) {
@@ -101,11 +122,24 @@ export class QueueShaping {
   /** backoff-to-normal-after-delivery: a delivery in backoff returns the queue to normal. */
   async delivered(now: number): Promise<void> {
     if (!this.inBackoff || this.base['backoff-to-normal-after-delivery'] !== true) return;
-    if (await this.deps.ops.leaveBackoff(this.ref.queue, now)) this.logChange('normal', { by: 'backoff-to-normal-after-delivery' });
+    if (await this.deps.ops.leaveBackoff(this.ref.queue, now)) {
+      this.recoverySince = now;
+      await this.changed({ queue: this.ref.queue, mode: 'normal', by: 'backoff-to-normal-after-delivery' });
+    }
     this.inBackoff = false;
   }
 
-  private logChange(mode: 'backoff' | 'normal', fields: Record<string, unknown>): void {
-    this.log.warn({ event: 'queue-mode', queue: this.ref.queue, mode, ...fields }, `queue mode ${mode}`);
+  /** A change of mode this process made: logged, and told to the backoff-notify addresses (a failure to queue the notice is logged, never thrown). */
+  private async changed(n: BackoffNotice): Promise<void> {
+    const { queue, mode, until, ...fields } = n;
+    this.log.warn({ event: 'queue-mode', queue, mode, ...fields, ...(until !== undefined ? { until: until.toISOString() } : {}) }, `queue mode ${mode}`);
+    const to = this.base['backoff-notify'];
+    if (!to || to.length === 0 || !this.deps.bounces) return;
+    try {
+      const id = await this.deps.bounces.backoffNotice(to, this.ref.vmta, n);
+      this.log.info({ event: 'backoff-notify', queue, mode, to, id }, 'backoff notice queued');
+    } catch (err) {
+      this.log.error({ event: 'backoff-notify', queue, mode, err: (err as Error).message }, 'backoff notice not queued');
+    }
   }
 }

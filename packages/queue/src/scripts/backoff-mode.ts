@@ -3,7 +3,8 @@
  * is kept in the state hash as its own fields (backoffSince, backoffUntil, backoffReason,
  * backoffRule) beside `mode`: a queue in backoff that fails goes into retry mode and, leaving
  * retry (or a pause), comes back to backoff, not to normal. `mode` reads `backoff` only while
- * nothing stronger (retry, paused) holds.
+ * nothing stronger (retry, paused) holds. Leaving backoff stamps `recoverySince` (the start of
+ * backoff-recovery-steps, read by delivery); entering backoff clears it.
  *
  * KEYS: 1 state.
  * ARGV: 1 op: enter | leave | expire (leave only if backoffUntil has come) | leave-retry,
@@ -21,6 +22,7 @@ if op == 'enter' then
   -- a backoff whose timer ran out and nobody cleared yet counts as over: enter afresh
   if since and not (untilMs and tonumber(untilMs) <= tonumber(ARGV[2])) then return 0 end
   redis.call('HSET', KEYS[1], 'backoffSince', ARGV[2], 'backoffReason', ARGV[4], 'backoffRule', ARGV[5])
+  redis.call('HDEL', KEYS[1], 'recoverySince')
   if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'backoffUntil', ARGV[3]) else redis.call('HDEL', KEYS[1], 'backoffUntil') end
   if not mode or mode == 'normal' then redis.call('HSET', KEYS[1], 'mode', 'backoff') end
   return 1
@@ -31,11 +33,15 @@ if op == 'leave-retry' then
   return 1
 end
 if not since then return 0 end
+-- an expired backoff recovers from when its timer ran out, not from when somebody noticed
+local recovery = ARGV[2]
 if op == 'expire' then
   local untilMs = redis.call('HGET', KEYS[1], 'backoffUntil')
   if not untilMs or tonumber(untilMs) > tonumber(ARGV[2]) then return 0 end
+  recovery = untilMs
 end
 redis.call('HDEL', KEYS[1], 'backoffSince', 'backoffUntil', 'backoffReason', 'backoffRule')
+redis.call('HSET', KEYS[1], 'recoverySince', recovery)
 if mode == 'backoff' then redis.call('HSET', KEYS[1], 'mode', 'normal') end
 return 1`;
 

@@ -7,6 +7,7 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { acquireLease } from './acquire-lease.js';
+import { acquireLeaseByPriority } from './acquire-lease-by-priority.js';
 import { backoffMode } from './backoff-mode.js';
 import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
@@ -28,6 +29,7 @@ const DEFINITIONS = {
   requeue,
   recordOutcomes,
   acquireLease,
+  acquireLeaseByPriority,
   renewLease,
   takeRate,
   enqueue,
