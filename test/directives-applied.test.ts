@@ -192,7 +192,7 @@ describe('vmta check on a directive not applied yet', () => {
     expect(result.errors).toEqual([]);
     // disable-source-ip and queue-priority are applied: only recipient-priority= is warned.
     expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:11', 'recipient-priority= in rcpt-to in <pattern-list r>: not applied yet; ignored'],
+      ['CONFIG_NOT_APPLIED', 'pmta.conf:12', 'recipient-priority in rcpt-to in <pattern-list r>: not applied yet; ignored'],
     ]);
   });
 });
