@@ -67,6 +67,7 @@ class Builder {
       pools: Object.create(null),
       domains: [],
       patternLists: Object.create(null),
+      mxRollupLists: [],
       acctFiles: [],
       listenerStanzas: [],
       warnings: [],
@@ -235,6 +236,11 @@ class Builder {
       case 'smtp-pattern-list':
         if (!this.checkName(arg, origin, scope)) return null;
         return (c.patternLists[arg.toLowerCase()] ??= newStanza('smtp-pattern-list', arg, origin));
+      case 'mx-rollup-list': {
+        const list = newStanza('mx-rollup-list', arg, origin);
+        c.mxRollupLists.push(list);
+        return list;
+      }
       case 'acct-file':
         return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
       case 'smtp-listener': {

@@ -59,6 +59,8 @@ export interface VmtaConfig {
   pools: Record<string, VirtualMtaPoolStanza>;
   domains: DomainStanza[];
   patternLists: Record<string, Stanza<'smtp-pattern-list'>>;
+  /** Every <mx-rollup-list> stanza, in file order (their entries together form the one list). */
+  mxRollupLists: Stanza<'mx-rollup-list'>[];
   acctFiles: Stanza<'acct-file'>[];
   listenerStanzas: ListenerStanza[];
   warnings: Diagnostic[];

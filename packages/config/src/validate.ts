@@ -45,7 +45,7 @@ export function allStanzas(config: VmtaConfig): Stanza<ScopeName>[] {
   out.push(...Object.values(config.users), ...config.sources, ...config.listenerStanzas, ...config.domains);
   for (const v of Object.values(config.vmtas)) out.push(v, ...v.domains);
   for (const p of Object.values(config.pools)) out.push(p, ...p.domains);
-  out.push(...Object.values(config.patternLists), ...config.acctFiles);
+  out.push(...Object.values(config.patternLists), ...config.mxRollupLists, ...config.acctFiles);
   return out;
 }
 

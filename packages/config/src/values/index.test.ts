@@ -30,6 +30,7 @@ const samples: Record<ValueTypeName, string[]> = {
   certificate: ['/c.pem', '/c.pem secret'],
   'listener-spec': ['0/0:25', '10.0.1.22:2525 source=feeder'],
   'reply-pattern': ['/^421/ mode=backoff, disable-source-ip reenable-after=1h skip-mx', '/x/ mode=normal'],
+  'mx-rollup': ['mx1.example.com example.rollup', '*.yahoodns.net yahoo.rollup'],
   records: ['d,b,t,tq,r,f'],
   'record-fields': ['d *,!dsnDiag,header_X-Name'],
   'auth-method': ['password', 'system'],

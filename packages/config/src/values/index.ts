@@ -23,6 +23,7 @@ import { listenerAddressType, listenerSpecType, type ListenerAddress, type Liste
 import { rateType, type RateValue } from './rate.js';
 import { addressOrRegexType, regexType, type AddressOrRegex, type RegexValue } from './regex.js';
 import { replyPatternType, type ReplyPattern } from './reply-pattern.js';
+import { mxRollupType, type MxRollupEntry } from './mx-rollup.js';
 import {
   authMethodType,
   booleanType,
@@ -73,6 +74,7 @@ export {
 export { parseListenerAddress, type ListenerAddress, type ListenerSpec } from './listener.js';
 export { parseRate, type RateLimit, type RateValue } from './rate.js';
 export { parseRegex, toRegExp, type AddressOrRegex, type RegexValue } from './regex.js';
+export { parseMxRollup, type MxRollupEntry } from './mx-rollup.js';
 export { parseReplyPattern, type ReplyAction, type ReplyFlagAction, type ReplyPattern } from './reply-pattern.js';
 export { parseEmail, parseHostName, type AuthMethod } from './scalars.js';
 export { parseSize, type SizeValue } from './size.js';
@@ -110,6 +112,7 @@ export interface ValueTypeMap {
   certificate: CertificateValue;
   'listener-spec': ListenerSpec;
   'reply-pattern': ReplyPattern;
+  'mx-rollup': MxRollupEntry;
   records: RecordType[];
   'record-fields': RecordFields;
   'auth-method': AuthMethod;
@@ -149,6 +152,7 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   certificate: certificateType,
   'listener-spec': listenerSpecType,
   'reply-pattern': replyPatternType,
+  'mx-rollup': mxRollupType,
   records: recordsType,
   'record-fields': recordFieldsType,
   'auth-method': authMethodType,

@@ -26,6 +26,7 @@ export type ValueTypeName =
   | 'certificate'
   | 'listener-spec'
   | 'reply-pattern'
+  | 'mx-rollup'
   | 'records'
   | 'record-fields'
   | 'auth-method'
