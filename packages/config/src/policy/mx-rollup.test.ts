@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainPolicy, loadConfigText, lowestPreference, mayRollUp, mxRollupEntries, queueDomainFor, rollupFor } from '../index.js';
+import { checkConfigText, domainPolicy, formatDiagnostic, loadConfigText, lowestPreference, mayRollUp, mxRollupEntries, queueDomainFor, rollupFor } from '../index.js';
 import { parseMxRollup } from '../values/index.js';
 
 const entry = (text: string) => parseMxRollup(text, text.split(/\s+/));
@@ -82,5 +82,23 @@ describe('queueDomainFor', () => {
     expect(mayRollUp(config, 'provider.rollup')).toBe(false);
     expect(mayRollUp(config, 'alias.example')).toBe(false);
     expect(mayRollUp(config, 'apart.example')).toBe(false);
+  });
+});
+
+describe('vmta check on <mx-rollup-list>', () => {
+  it('warns with file:line about a wildcard-only rollup without smtp-hosts, not about routable ones', () => {
+    const r = checkConfigText(
+      ['<mx-rollup-list>', '  mx *.yahoodns.net yahoo.rollup', '  mx *.other.test other.rollup', '  mx mx1.x.test x.rollup', '</mx-rollup-list>', '<domain other.rollup>', '  smtp-hosts lookup-mx:other.test', '</domain>'].join('\n'),
+      'pmta.conf',
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map(formatDiagnostic)).toEqual([
+      'pmta.conf:2: warning: mx *.yahoodns.net yahoo.rollup: yahoo.rollup lists only wildcard hosts and <domain yahoo.rollup> has no smtp-hosts; no domain is rolled up into it',
+    ]);
+  });
+
+  it('refuses a bad entry with file:line and the directive', () => {
+    const r = checkConfigText(['<mx-rollup-list>', '  mx mx1.x.test notarollup', '</mx-rollup-list>'].join('\n'), 'pmta.conf');
+    expect(r.errors.map(formatDiagnostic).join('\n')).toMatch(/^pmta\.conf:2: .*mx.*notarollup.*\.rollup/);
   });
 });
