@@ -1,7 +1,8 @@
 /**
  * The MX rollup decisions shared by delivery (which resolves MX and writes them) and the listener
- * (which reads them at enqueue): recipient domain -> rollup name ('' = not rolled up), each valid
- * until a time. One hash (`Keys.mxRollupMap`); a stale or missing entry only costs a detour: the
+ * (which reads them at enqueue): recipient domain -> rollup name, each valid until a time. Only
+ * rolled-up domains are kept (a domain found not rolled up is dropped), so the hash grows with the
+ * rolled-up domains, not with every domain mail ever went to. One hash (`Keys.mxRollupMap`); a stale or missing entry only costs a detour: the
  * mail goes to the domain's own queue and delivery moves it (scripts/move-to-queue.ts).
  */
 import type { Redis } from 'ioredis';
@@ -34,6 +35,11 @@ export class MxRollupMap {
   /** Records that `domain` rolls up into `name` ('' = it does not) until `until` (ms). */
   async record(domain: string, name: string, until: number): Promise<void> {
     await this.redis.hset(this.keys.mxRollupMap(), domain, JSON.stringify({ name, until } satisfies Entry));
+  }
+
+  /** Drops the decision of `domain` (it is not rolled up, or no longer): the hash keeps rolled-up domains only. */
+  async forget(domain: string): Promise<void> {
+    await this.redis.hdel(this.keys.mxRollupMap(), domain);
   }
 
   /** Every decision, valid or not (for `show queues`). */

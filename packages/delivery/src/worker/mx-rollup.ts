@@ -1,7 +1,8 @@
 /**
  * MX rollup at delivery: before a domain's queue routes a batch, its MX (lowest preference) is
- * checked against the <mx-rollup-list> (config's rollupFor). The decision is recorded for the
- * listener (MxRollupMap: later mail goes to NAME.rollup/vmta at enqueue), and a rolled-up domain's
+ * checked against the <mx-rollup-list> (config's rollupFor). A rollup is recorded for the
+ * listener (MxRollupMap: later mail goes to NAME.rollup/vmta at enqueue; a domain found not
+ * rolled up is dropped from it), and a rolled-up domain's
  * claimed batch moves to the rolled-up queue in one script (QueueOps.moveToQueue), whose token is
  * woken; the queue's next claims move the rest. A failed MX lookup decides nothing (route defers).
  */
@@ -26,9 +27,13 @@ export async function resolveRollup(deps: Pick<TokenDeps, 'resolver' | 'store'>,
   if (mx.kind === 'servfail' || mx.kind === 'timeout') return undefined;
   const found = mx.kind === 'ok' ? rollupFor(mxRollupEntries(config), lowestPreference(mx.records)) : undefined;
   const name = found && rollupRoutable(config, found, vmta) ? found : undefined;
+  if (name === undefined) {
+    await deps.store.rollups.forget(domain);
+    return undefined;
+  }
   const ttlMs = mx.kind === 'ok' ? mx.ttl * 1000 : DECISION_MIN_MS;
-  await deps.store.rollups.record(domain, name ?? '', now + Math.min(DECISION_MAX_MS, Math.max(DECISION_MIN_MS, ttlMs)));
-  return name === undefined ? undefined : { name, queue: queueName(name, vmta) };
+  await deps.store.rollups.record(domain, name, now + Math.min(DECISION_MAX_MS, Math.max(DECISION_MIN_MS, ttlMs)));
+  return { name, queue: queueName(name, vmta) };
 }
 
 /** Whether a queue of this domain needs the check at all (a rollup list exists, and it is not a rolled-up queue itself). */
