@@ -2,7 +2,7 @@
  * DATA: collect and check the message, build what is queued, enqueue it durably. The 250 goes out only
  * after MessageStore.enqueue resolved (one MULTI: all or nothing), and carries our queue id.
  */
-import { hasQueueRouting, queueDomainFor, type VmtaConfig, type VmtaSelector } from '@vmta/config';
+import { hasQueueRouting, queueDomainFor, queueToTarget, type VmtaConfig, type VmtaSelector } from '@vmta/config';
 import { newMessageId, type MessageStore, type NewRecipient } from '@vmta/queue';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
@@ -21,18 +21,19 @@ export interface DataContext {
 }
 
 /**
- * Recipient domains queued under another domain: queue-to (static), or the MX rollup delivery
- * recorded for the domain (one HMGET, only when the config has an <mx-rollup-list>). A domain
+ * Recipient domains queued under another domain: queue-to (static), and the MX rollup delivery
+ * recorded for the domain or its queue-to target (one HMGET, only when the config has an
+ * <mx-rollup-list>). A domain
  * without a recorded rollup goes to its own queue; delivery resolves its MX and moves the mail.
  */
 async function queueDomainsOf(ctx: DataContext, recipients: readonly NewRecipient[], vmta: string, now: number): Promise<Map<string, string>> {
   if (!hasQueueRouting(ctx.config)) return new Map();
-  const domains = [...new Set(recipients.map((r) => r.domain))];
-  const rolled = ctx.config.mxRollupLists.length > 0 ? await ctx.store.rollups.lookup(domains, now) : new Map<string, string>();
+  const targets = new Map([...new Set(recipients.map((r) => r.domain))].map((d) => [d, queueToTarget(ctx.config, d, vmta)]));
+  const rolled = ctx.config.mxRollupLists.length > 0 ? await ctx.store.rollups.lookup([...targets.values()], now) : new Map<string, string>();
   const out = new Map<string, string>();
-  for (const domain of domains) {
-    const target = queueDomainFor(ctx.config, domain, vmta, rolled.get(domain));
-    if (target !== domain) out.set(domain, target);
+  for (const [domain, target] of targets) {
+    const queueDomain = queueDomainFor(ctx.config, domain, vmta, rolled.get(target));
+    if (queueDomain !== domain) out.set(domain, queueDomain);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * Queue-to and MX rollup at enqueue, over a real SMTP session: a queue-to domain's mail is queued
  * in TARGET/vmta (static); a domain whose rollup delivery recorded goes straight to
- * NAME.rollup/vmta; a disable-mx-rollup domain and an unknown one go to their own queue. The
+ * NAME.rollup/vmta, and so does a queue-to domain whose target is rolled up; a disable-mx-rollup domain and an unknown one go to their own queue. The
  * recipient keeps its address and domain.
  */
 import { getTestRedis } from '@vmta/testing';
@@ -28,6 +28,9 @@ relay-domain [*.]example
 <domain alias.example>
   queue-to target.example
 </domain>
+<domain via.example>
+  queue-to rolled.example
+</domain>
 <domain apart.example>
   disable-mx-rollup yes
 </domain>
@@ -45,13 +48,15 @@ describe('queue domains at enqueue', () => {
     const c = await RawSmtp.connect(t.port(), t.host());
     await c.read();
     await c.command('EHLO client.example');
-    const rcpts = ['x@alias.example', 'y@rolled.example', 'z@apart.example', 'w@stale.example', 'v@plain.example'];
+    const rcpts = ['x@alias.example', 'u@via.example', 'y@rolled.example', 'z@apart.example', 'w@stale.example', 'v@plain.example'];
     const r = await sendRaw(c, 's@client.example', rcpts, 'Subject: q\r\n\r\nbody\r\n.\r\n');
     c.close();
     expect(r.code).toBe(250);
     const message = await t.store.get(queueIdOf(r)!);
     expect(message!.recipients.map((x) => [x.address, x.domain, x.queue])).toEqual([
       ['x@alias.example', 'alias.example', 'target.example/mta1'],
+      // queue-to a domain that is rolled up: the target's rollup applies.
+      ['u@via.example', 'via.example', 'provider.rollup/mta1'],
       ['y@rolled.example', 'rolled.example', 'provider.rollup/mta1'],
       ['z@apart.example', 'apart.example', 'apart.example/mta1'],
       ['w@stale.example', 'stale.example', 'stale.example/mta1'],

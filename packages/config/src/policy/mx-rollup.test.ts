@@ -58,9 +58,9 @@ describe('queueDomainFor', () => {
   it.each([
     ['plain.example', undefined, 'plain.example'],
     ['plain.example', 'provider.rollup', 'provider.rollup'],
-    // queue-to is static and wins over any rollup.
-    ['alias.example', 'provider.rollup', 'target.example'],
+    // queue-to is static; the target's own rollup (its recorded decision) applies to it.
     ['alias.example', undefined, 'target.example'],
+    ['alias.example', 'provider.rollup', 'provider.rollup'],
     ['apart.example', 'provider.rollup', 'apart.example'],
     // A rollup name the config no longer lists, or one without a route (wildcard only, no smtp-hosts).
     ['plain.example', 'gone.rollup', 'plain.example'],

@@ -55,16 +55,20 @@ export function mayRollUp(config: VmtaConfig, domain: string, vmta?: string): bo
   return !policy['disable-mx-rollup'] && policy['queue-to'] === undefined && policy['smtp-hosts'] === undefined;
 }
 
+/** The domain a recipient domain's mail is queued with by `queue-to`, else the domain itself. */
+export function queueToTarget(config: VmtaConfig, domain: string, vmta: string): string {
+  return domainPolicy(config, domain, vmta).settings['queue-to'] ?? domain;
+}
+
 /**
- * The domain part of the queue a recipient domain's mail is enqueued in: queue-to wins, then a
- * known rollup (`rolledUp`, from the domain→rollup map delivery keeps) while the config still
- * lists that name and allows the rollup, else the domain itself.
+ * The domain part of the queue a recipient domain's mail is enqueued in: the queue-to target (else
+ * the domain), rolled up when `rolledUp` (the decision delivery recorded for that target) names
+ * a rollup the config still lists, the target allows rollup and the rollup has a route.
  */
 export function queueDomainFor(config: VmtaConfig, domain: string, vmta: string, rolledUp?: string): string {
-  const target = domainPolicy(config, domain, vmta).settings['queue-to'];
-  if (target !== undefined) return target;
-  if (rolledUp && isRollupName(config, rolledUp) && mayRollUp(config, domain, vmta) && rollupRoutable(config, rolledUp, vmta)) return rolledUp;
-  return domain;
+  const target = queueToTarget(config, domain, vmta);
+  if (rolledUp && isRollupName(config, rolledUp) && mayRollUp(config, target, vmta) && rollupRoutable(config, rolledUp, vmta)) return rolledUp;
+  return target;
 }
 
 /**
