@@ -271,7 +271,10 @@ describe('queue operations for delivery', () => {
     await expect(ops.moveToQueue(from, 0, [m.id], to, 5_000, 'run-old')).rejects.toBeInstanceOf(SlotLostError);
     expect(await store.queued(to)).toEqual([]);
 
+    // A fan-out message may list each queue's recipients in its meta (q:<queue>, for reads of one queue): a move drops them.
+    await redis.hset(ops.keys.messageMeta(m.id), `q:${from}`, '0,1', 'q:other.move.example/mta1', '2');
     expect(await ops.moveToQueue(from, 0, [m.id], to, 5_000, run.run)).toBe(1);
+    expect(Object.keys(await redis.hgetall(ops.keys.messageMeta(m.id))).filter((f) => f.startsWith('q:'))).toEqual([]);
     const moved = await store.get(m.id);
     expect(moved!.recipients.map((r) => [r.address, r.domain, r.queue, r.state])).toEqual([
       ['x@a.move.example', 'a.move.example', to, 'queued'],

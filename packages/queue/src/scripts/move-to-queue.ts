@@ -8,9 +8,13 @@
  * age index (with its received time), the `queued` counts of both queues moved. With a run, only
  * while that run holds the slot. Queue names hold no quote or backslash (domain/vmta), so the
  * recipient JSON is rewritten as text: cjson would re-encode "/" as "\/" and numbers its own way.
+ * A moved message loses every `q:<queue>` field of its meta hash (the per-queue recipient index
+ * lists a fan-out message may carry for reads of one queue's recipients): without them, reads
+ * fall back to all recipients, each filtered by its queue, so no recipient is missed.
  *
  * KEYS: 1 inflight (of the source slot), 2 source state, 3 source age, 4 holder (of the slot),
- *       5 target ready, 6 target age, 7 target state, 8 queue index, then per id its rcpts hash.
+ *       5 target ready, 6 target age, 7 target state, 8 queue index, then per id its rcpts
+ *       hash and its meta hash.
  * ARGV: 1 run or '', 2 source queue, 3 target queue, 4 now (ms), then the ids.
  * Returns: how many messages moved, or SLOT_LOST.
  */
@@ -25,7 +29,8 @@ local to = '"queue":"' .. ARGV[3] .. '"'
 local moved = 0
 for i = 5, #ARGV do
   local id = ARGV[i]
-  local rk = KEYS[8 + i - 4]
+  local rk = KEYS[8 + (i - 4) * 2 - 1]
+  local mk = KEYS[8 + (i - 4) * 2]
   if redis.call('SREM', KEYS[1], id) == 1 then
     redis.call('HINCRBY', KEYS[2], 'inflight', -1)
     local all = redis.call('HGETALL', rk)
@@ -37,6 +42,11 @@ for i = 5, #ARGV do
         local s = all[j + 1]
         redis.call('HSET', rk, all[j], string.sub(s, 1, at - 1) .. to .. string.sub(s, at + #from))
         n = n + 1
+      end
+    end
+    if n > 0 then
+      for _, field in ipairs(redis.call('HKEYS', mk)) do
+        if string.sub(field, 1, 2) == 'q:' then redis.call('HDEL', mk, field) end
       end
     end
     local received = redis.call('ZSCORE', KEYS[3], id)
@@ -76,7 +86,7 @@ export const moveToQueue = defineScript({
       keys.queueAge(m.to),
       keys.queueState(m.to),
       keys.queueIndex(),
-      ...m.ids.map((id) => keys.messageRecipients(id)),
+      ...m.ids.flatMap((id) => [keys.messageRecipients(id), keys.messageMeta(id)]),
     ];
     return [keyList.length, ...keyList, m.run ?? '', m.from, m.to, m.now, ...m.ids];
   },
