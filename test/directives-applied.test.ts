@@ -121,7 +121,10 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'mx-address-limit': `${DELIVERY}/stages/route.ts`,
     'mx-session-limit': `${DELIVERY}/smtp-client/connect.ts`,
     'smtp-attempt-timeout': `${DELIVERY}/worker/token-processor.ts`,
+    'queue-to': 'packages/config/src/policy/mx-rollup.ts',
+    'disable-mx-rollup': 'packages/config/src/policy/mx-rollup.ts',
   },
+  'mx-rollup-list': { mx: 'packages/config/src/policy/mx-rollup.ts' },
   'smtp-pattern-list': { reply: 'packages/config/src/policy/reply-patterns.ts' },
   'pattern-list': {
     'mail-from': `${LISTENER}/policy/pattern-routing.ts`,

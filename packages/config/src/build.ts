@@ -68,6 +68,7 @@ class Builder {
       domains: [],
       patternLists: Object.create(null),
       routingLists: Object.create(null),
+      mxRollupLists: [],
       acctFiles: [],
       listenerStanzas: [],
       warnings: [],
@@ -253,6 +254,11 @@ class Builder {
       }
       case 'bounce-category-patterns':
         return (c.bounceCategoryPatterns ??= newStanza('bounce-category-patterns', '', origin));
+      case 'mx-rollup-list': {
+        const list = newStanza('mx-rollup-list', arg, origin);
+        c.mxRollupLists.push(list);
+        return list;
+      }
       case 'acct-file':
         return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
       case 'smtp-listener': {

@@ -10,6 +10,7 @@ export * from './policy/domain-policy.js';
 export * from './policy/source-policy.js';
 export * from './policy/vmta.js';
 export * from './policy/reply-patterns.js';
+export * from './policy/mx-rollup.js';
 export { DEFAULT_ORIGIN } from './policy/defaults.js';
 export type { Resolved } from './policy/merge.js';
 export { summarize } from './summary.js';

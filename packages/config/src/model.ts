@@ -75,6 +75,8 @@ export interface VmtaConfig {
   routingLists: Record<string, PatternListStanza>;
   /** <bounce-category-patterns>, all of them merged in file order; absent when the files have none. */
   bounceCategoryPatterns?: Stanza<'bounce-category-patterns'>;
+  /** Every <mx-rollup-list> stanza, in file order (their entries together form the one list). */
+  mxRollupLists: Stanza<'mx-rollup-list'>[];
   acctFiles: Stanza<'acct-file'>[];
   listenerStanzas: ListenerStanza[];
   warnings: Diagnostic[];

@@ -2,6 +2,7 @@
  * Checks a built configuration: every stanza against its schema scope (ajv),
  * then references between stanzas (a name must name something).
  */
+import { domainPolicy } from './policy/domain-policy.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Diagnostic, Origin } from './errors.js';
 import type { Stanza, VmtaConfig } from './model.js';
@@ -46,7 +47,7 @@ export function allStanzas(config: VmtaConfig): Stanza<ScopeName>[] {
   out.push(...Object.values(config.users), ...config.sources, ...config.listenerStanzas, ...config.domains);
   for (const v of Object.values(config.vmtas)) out.push(v, ...v.domains);
   for (const p of Object.values(config.pools)) out.push(p, ...p.domains);
-  out.push(...Object.values(config.patternLists), ...Object.values(config.routingLists), ...config.acctFiles);
+  out.push(...Object.values(config.patternLists), ...Object.values(config.routingLists), ...config.mxRollupLists, ...config.acctFiles);
   return out;
 }
 
@@ -136,9 +137,32 @@ export function validateReferences(config: VmtaConfig): Diagnostic[] {
     }
   }
   out.push(...validatePatternLists(config, (kind, name) => refExists(config, kind, name)));
+  out.push(...validateRollups(config));
   for (const [key, pool] of Object.entries(config.pools)) {
     if (key in config.vmtas) error(pool.origin, `<virtual-mta-pool ${pool.name}> has the name of a <virtual-mta>`);
     if (!pool.settings['virtual-mta']?.length) error(pool.origin, `<virtual-mta-pool ${pool.name}> has no virtual-mta members`);
+  }
+  return out;
+}
+
+/** A rollup name with only wildcard entries has no hosts to connect to without smtp-hosts on <domain NAME.rollup>: nothing is rolled into it. */
+function validateRollups(config: VmtaConfig): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const list of config.mxRollupLists) {
+    (list.settings.mx ?? []).forEach((entry, i) => {
+      if (seen.has(entry.name)) return;
+      seen.add(entry.name);
+      if (domainPolicy(config, entry.name).settings['smtp-hosts'] !== undefined) return;
+      const o = list.origins.mx?.[i] ?? list.origin;
+      out.push({
+        severity: 'warning',
+        code: 'CONFIG_REFERENCE',
+        file: o.file,
+        line: o.line,
+        message: `mx ${entry.wildcard ? '*.' : ''}${entry.host} ${entry.name}: ${entry.name} lists only wildcard hosts and <domain ${entry.name}> has no smtp-hosts; no domain is rolled up into it`,
+      });
+    });
   }
   return out;
 }

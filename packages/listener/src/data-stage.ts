@@ -2,7 +2,7 @@
  * DATA: collect and check the message, build what is queued, enqueue it durably. The 250 goes out only
  * after MessageStore.enqueue resolved (one MULTI: all or nothing), and carries our queue id.
  */
-import type { VmtaConfig, VmtaSelector } from '@vmta/config';
+import { hasQueueRouting, queueDomainFor, queueToTarget, type VmtaConfig, type VmtaSelector } from '@vmta/config';
 import { newMessageId, type MessageStore, type NewRecipient } from '@vmta/queue';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
@@ -18,6 +18,24 @@ export interface DataContext {
   hostName: string;
   maxHeaderBytes: number;
   budget?: ByteBudget;
+}
+
+/**
+ * Recipient domains queued under another domain: queue-to (static), and the MX rollup delivery
+ * recorded for the domain or its queue-to target (one HMGET, only when the config has an
+ * <mx-rollup-list>). A domain
+ * without a recorded rollup goes to its own queue; delivery resolves its MX and moves the mail.
+ */
+async function queueDomainsOf(ctx: DataContext, recipients: readonly NewRecipient[], vmta: string, now: number): Promise<Map<string, string>> {
+  if (!hasQueueRouting(ctx.config)) return new Map();
+  const targets = new Map([...new Set(recipients.map((r) => r.domain))].map((d) => [d, queueToTarget(ctx.config, d, vmta)]));
+  const rolled = ctx.config.mxRollupLists.length > 0 ? await ctx.store.rollups.lookup([...targets.values()], now) : new Map<string, string>();
+  const out = new Map<string, string>();
+  for (const [domain, target] of targets) {
+    const queueDomain = queueDomainFor(ctx.config, domain, vmta, rolled.get(target));
+    if (queueDomain !== domain) out.set(domain, queueDomain);
+  }
+  return out;
 }
 
 /** Reads the whole stream (always to its end), checking it as it comes. */
@@ -102,6 +120,7 @@ async function receiveCollected(
   const dsn = session.envelope.dsn;
   const ret = dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : undefined;
   try {
+    const queueDomains = await queueDomainsOf(ctx, recipients, built.selection.vmta, receivedAt);
     await ctx.store.enqueue(
       {
         mailFrom,
@@ -126,7 +145,7 @@ async function receiveCollected(
       },
       queueId,
       // The message and its wake marks are durable at EXEC: the 250 need not wait for the tokens.
-      { backgroundWake: true },
+      { backgroundWake: true, ...(queueDomains.size > 0 ? { queueDomains } : {}) },
     );
   } catch (err) {
     log.warn({ event: 'enqueue-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot queue the message');

@@ -17,3 +17,4 @@ export * from './queue-index.js';
 export * from './latency.js';
 export * from './slot-holders.js';
 export * from './disabled-sources.js';
+export * from './mx-rollup-map.js';

@@ -66,6 +66,14 @@ export class Keys {
   bullPrefix(): string {
     return `${this.prefix}:bull`;
   }
+  /**
+   * Hash of MX rollup decisions: recipient domain -> JSON { name, until } (the rollup name, '' for
+   * none, and until when it holds, ms). Delivery writes it after resolving a domain's MX; the
+   * listener reads it at enqueue to queue mail for a rolled-up domain in NAME.rollup/vmta at once.
+   */
+  mxRollupMap(): string {
+    return `${this.prefix}:mx-rollup`;
+  }
   /** Set of the queue names that hold mail, or did within QUEUE_RETIRE_IDLE_MS (retireQueue takes idle ones out). */
   queueIndex(): string {
     return `${this.prefix}:queues`;

@@ -9,6 +9,7 @@ import { decodeBody, encodeBodyOffLoop, type BodyEncoding } from './body-codec.j
 import { Dispatcher, type QueueRef } from './dispatch.js';
 import { QueueUnavailableError } from './errors.js';
 import { Keys, queueName } from './keys.js';
+import { MxRollupMap } from './mx-rollup-map.js';
 import { newMessageId } from './message-id.js';
 import { epochMinute } from './minute-counters.js';
 import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
@@ -34,6 +35,11 @@ export interface EnqueueOptions {
    * after the enqueue script. Default false.
    */
   backgroundWake?: boolean;
+  /**
+   * Recipient domain -> the domain part of its queue, when not the domain itself (queue-to, MX
+   * rollup: config's queueDomainFor). The recipient keeps its own domain; its queue is TARGET/vmta.
+   */
+  queueDomains?: ReadonlyMap<string, string>;
 }
 
 export class MessageStore {
@@ -66,9 +72,12 @@ export class MessageStore {
     this.dispatcher = new Dispatcher(redis, options.prefix);
     this.scripts = scripts(redis);
     this.bodies = new BodyCache(options.bodyCacheBytes ?? 0);
+    this.rollups = new MxRollupMap(redis, this.keys);
   }
   private readonly bodies: BodyCache;
   readonly dispatcher: Dispatcher;
+  /** MX rollup decisions (domain -> NAME.rollup), read at enqueue by the listener. */
+  readonly rollups: MxRollupMap;
   private readonly scripts: QueueScripts;
   private readonly compressMinBytes: number;
   private readonly accounting: () => boolean;
@@ -78,14 +87,15 @@ export class MessageStore {
     if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
     const k = this.keys;
     const { data, encoding } = await encodeBodyOffLoop(msg.body, this.compressMinBytes);
+    const queueDomain = (domain: string): string => options.queueDomains?.get(domain) ?? domain;
     const recipients: RecipientRecord[] = msg.recipients.map((r, index) => ({
       ...r,
       index,
-      queue: queueName(r.domain, msg.vmta),
+      queue: queueName(queueDomain(r.domain), msg.vmta),
       state: 'queued',
       attempts: 0,
     }));
-    const refs = new Map(recipients.map((r) => [r.queue, { queue: r.queue, domain: r.domain, vmta: msg.vmta }]));
+    const refs = new Map(recipients.map((r) => [r.queue, { queue: r.queue, domain: queueDomain(r.domain), vmta: msg.vmta }]));
     const queues = [...refs.keys()];
     const logged = new Date().toISOString();
     const meta: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLAIM_PAUSED, deliveryRecord, expiryJobId, MessageStore, QueueOps, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
+import { CLAIM_PAUSED, deliveryRecord, expiryJobId, heldSlotEntry, MessageStore, QueueOps, SlotLostError, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
 
 const message = testMessage;
 
@@ -262,5 +262,41 @@ describe('queue operations for delivery', () => {
     expect(await totals()).toEqual({ ...before, deferred: before.deferred + 1 });
     expect((await recordsOf(id)).map((r) => r.type)).toEqual(['t']);
     expect((await store.get(id))?.recipients[0]).toMatchObject({ state: 'queued', attempts: 1 });
+  });
+
+  it('moves only this queue’s queued recipients, with counts, age and index, and is fenced by the slot holder', async () => {
+    const from = 'a.move.example/mta1';
+    const to = 'provider.rollup/mta1';
+    const ref = { queue: from, domain: 'a.move.example', vmta: 'mta1' };
+    const m = await store.enqueue({ ...testMessage(['x@a.move.example', 'y@a.move.example', 'z@other.move.example']), receivedAt: 1_000 });
+    const run = { processId: 'host:1:live', run: 'run-1', entry: heldSlotEntry({ ...ref, slot: 0, run: 'run-1' }) };
+    await ops.startToken(from, 0, Date.now(), run);
+    expect((await ops.claimShare(from, 0, Date.now(), 10, 1, run.run)).ids).toEqual([m.id]);
+    // A run that lost the slot moves nothing.
+    await expect(ops.moveToQueue(from, 0, [m.id], to, 5_000, 'run-old')).rejects.toBeInstanceOf(SlotLostError);
+    expect(await store.queued(to)).toEqual([]);
+
+    // A fan-out message may list each queue's recipients in its meta (q:<queue>, for reads of one queue): a move drops them.
+    await redis.hset(ops.keys.messageMeta(m.id), `q:${from}`, '0,1', 'q:other.move.example/mta1', '2');
+    expect(await ops.moveToQueue(from, 0, [m.id], to, 5_000, run.run)).toBe(1);
+    expect(Object.keys(await redis.hgetall(ops.keys.messageMeta(m.id))).filter((f) => f.startsWith('q:'))).toEqual([]);
+    const moved = await store.get(m.id);
+    expect(moved!.recipients.map((r) => [r.address, r.domain, r.queue, r.state])).toEqual([
+      ['x@a.move.example', 'a.move.example', to, 'queued'],
+      ['y@a.move.example', 'a.move.example', to, 'queued'],
+      ['z@other.move.example', 'other.move.example', 'other.move.example/mta1', 'queued'],
+    ]);
+    expect(await redis.zrange(ops.keys.queueReady(to), '0', '-1', 'WITHSCORES')).toEqual([m.id, '5000']);
+    expect(await redis.zscore(ops.keys.queueAge(to), m.id)).toBe('1000');
+    expect(await redis.zscore(ops.keys.queueAge(from), m.id)).toBeNull();
+    expect(await redis.smembers(ops.keys.queueInflight(from, 0))).toEqual([]);
+    expect(await redis.sismember(ops.keys.queueIndex(), to)).toBe(1);
+    const [src, dst] = [await ops.stats(from), await ops.stats(to)];
+    expect([src.queued, src.inflight, dst.queued, dst.inflight]).toEqual([0, 0, 2, 0]);
+    // Done twice (a repeat after a lost reply): the id is no longer in the slot, nothing changes.
+    expect(await ops.moveToQueue(from, 0, [m.id], to, 6_000, run.run)).toBe(0);
+    expect((await ops.stats(to)).queued).toBe(2);
+    // The other domain's part is untouched.
+    expect(await store.queued('other.move.example/mta1')).toEqual([m.id]);
   });
 });

@@ -124,6 +124,17 @@ export class QueueOps {
     return n;
   }
 
+  /**
+   * Moves the messages the slot claimed to queue `to` (MX rollup), due at `now`, in one script.
+   * With `run`: SlotLostError once that run no longer holds the slot (nothing moved then).
+   */
+  async moveToQueue(queue: string, slot: number, ids: readonly string[], to: string, now: number, run?: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    const n = await this.scripts.moveToQueue(this.keys, { from: queue, to, slot, ids, now, run });
+    if (n === SLOT_LOST) throw new SlotLostError(queue, slot);
+    return n;
+  }
+
   /** Whether `run` still holds the slot. */
   async holds(queue: string, slot: number, run: string): Promise<boolean> {
     return (await this.r.hget(this.keys.queueSlotHolder(queue, slot), 'run')) === run;

@@ -26,6 +26,8 @@ export async function showQueues(args: string[]): Promise<number> {
     );
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
     for (const row of table) process.stdout.write(`${row.map((c, i) => (i === 0 || i === 4 ? c.padEnd(widths[i]!) : i === 8 ? c : c.padStart(widths[i]!))).join('  ')}\n`);
+    // Rolled-up queues (MX rollup): the domains they deliver for.
+    for (const r of rows) if (r.members) process.stdout.write(`${r.queue} rolls up: ${r.members.join(', ')}\n`);
     return EXIT.ok;
   });
 }

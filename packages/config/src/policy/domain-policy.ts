@@ -26,5 +26,19 @@ export function domainPolicy(config: VmtaConfig, domain: string, vmtaName?: stri
     for (const pool of poolsOf(config, vmta.name)) layers.push(...matchingDomainStanzas(pool.domains, domain));
     layers.push(...matchingDomainStanzas(vmta.domains, domain));
   }
-  return mergeLayers('domain', layers);
+  const resolved = mergeLayers('domain', layers);
+  return resolved.settings['smtp-hosts'] === undefined ? withRollupHosts(config, domain, resolved) : resolved;
+}
+
+/**
+ * A rolled-up queue (NAME.rollup, an <mx-rollup-list> name) without smtp-hosts connects to the
+ * exact MX hosts its entries list, one preference level (PowerMTA 10.17): NAME.rollup has no MX.
+ */
+function withRollupHosts(config: VmtaConfig, domain: string, resolved: ResolvedDomainPolicy): ResolvedDomainPolicy {
+  const lower = domain.toLowerCase();
+  const entries = config.mxRollupLists.flatMap((s) => (s.settings.mx ?? []).map((e) => ({ e, origin: s.origins.mx?.[0] ?? s.origin })));
+  const exact = entries.filter(({ e }) => e.name === lower && !e.wildcard);
+  if (exact.length === 0) return resolved;
+  const hosts = [exact.map(({ e }) => ({ kind: 'host' as const, host: e.host }))];
+  return { ...resolved, settings: { ...resolved.settings, 'smtp-hosts': hosts }, origins: { ...resolved.origins, 'smtp-hosts': exact[0]!.origin } };
 }

@@ -23,6 +23,8 @@ const domainScope = scope(
     'mx-address-limit': d('integer', 'Addresses (of all MX hosts or smtp-hosts together, best first) tried per delivery attempt; 0 = no limit (Postfix smtp_mx_address_limit).', { 'x-default': '5' }),
     'mx-session-limit': d('integer', 'Servers that greeted but failed (421, EHLO or TLS refused) tried per delivery attempt; 0 = no limit (Postfix smtp_mx_session_limit).', { 'x-default': '2' }),
     'smtp-attempt-timeout': d('time-interval', 'Total time of one delivery attempt: connecting to the hosts of the route together and one message transaction; past it the connection is closed and the mail deferred.', { 'x-default': '10m' }),
+    'queue-to': d('hostname', 'Queue mail for this domain with (and deliver it as) the named domain: one queue TARGET/vmta, decided at enqueue.'),
+    'disable-mx-rollup': d('boolean', 'Keep this domain in its own queue even when its MX hosts match an <mx-rollup-list> entry.', { 'x-default': 'no' }),
     'smtp-hosts': d('host-list', 'Static routing instead of an MX lookup: commas = same preference, semicolons = next level.'),
     route: d('host-list', 'Deprecated alias of smtp-hosts.', { 'x-alias-of': 'smtp-hosts' }),
     'default-smtp-port': d('port', 'Port used for MX hosts.', { 'x-default': '25' }),
@@ -102,7 +104,7 @@ export const configSchema = {
         'total-max-smtp-in': d('integer', 'Inbound SMTP connections per listener process; beyond it new clients get 421.', { 'x-default': '1000' }),
       },
       {
-        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file'],
+        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file', 'mx-rollup-list'],
         unsupported: {
           pickup: 'pickup directories are not supported yet',
           spool: 'the spool is Redis; <spool> settings do not apply',
@@ -202,6 +204,10 @@ export const configSchema = {
     'bounce-category-patterns': scope(
       'The bounce category of a failed delivery by its reply, one /REGEX/ CATEGORY per line, first match wins; replies no line matches get the built-in categories.',
       { pattern: d('bounce-category-pattern', '/REGEX/ CATEGORY (written without the word "pattern")', { 'x-repeatable': true }) },
+    ),
+    'mx-rollup-list': scope(
+      'MX rollup: domains whose lowest-preference MX hosts all match entries of one NAME.rollup share the queue NAME.rollup/vmta and its <domain NAME.rollup> settings.',
+      { mx: d('mx-rollup', 'mx HOST-OR-*.SUFFIX NAME.rollup', { 'x-repeatable': true }) },
     ),
     'acct-file': scope(
       'An accounting file (CSV).',

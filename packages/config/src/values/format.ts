@@ -75,6 +75,10 @@ export function formatValue<N extends ValueTypeName>(type: N, value: ValueTypeMa
             .join(', '),
         )
         .join('; ');
+    case 'mx-rollup': {
+      const m = v as ValueTypeMap['mx-rollup'];
+      return `${m.wildcard ? '*.' : ''}${m.host} ${m.name}`;
+    }
     case 'string':
     case 'text':
     case 'email':

@@ -34,6 +34,7 @@ const samples: Record<ValueTypeName, string[]> = {
   'reply-pattern': ['/^421/ mode=backoff, disable-source-ip reenable-after=1h skip-mx', '/x/ mode=normal'],
   'pattern-rule': ['/^billing@/ virtual-mta=mta2', 'a@b.example virtual-mta=p,recipient-priority=90', '/x/ call-to:other'],
   'header-pattern-rule': ['X-Tenant /^\\s*acme/ virtual-mta=mta2'],
+  'mx-rollup': ['mx1.example.com example.rollup', '*.yahoodns.net yahoo.rollup'],
   records: ['d,b,t,tq,r,f'],
   'record-fields': ['d *,!dsnDiag,header_X-Name'],
   'auth-method': ['password', 'system'],

@@ -25,6 +25,7 @@ import { addressOrRegexType, regexType, type AddressOrRegex, type RegexValue } f
 import { replyPatternType, type ReplyPattern } from './reply-pattern.js';
 import { headerPatternRuleType, patternRuleType, type PatternRule } from './pattern-rule.js';
 import { bounceCategoryPatternType, type BounceCategoryPattern } from './bounce-category.js';
+import { mxRollupType, type MxRollupEntry } from './mx-rollup.js';
 import {
   authMethodType,
   booleanType,
@@ -78,6 +79,7 @@ export { parseRate, type RateLimit, type RateValue } from './rate.js';
 export { parseRegex, toRegExp, type AddressOrRegex, type RegexValue } from './regex.js';
 export { parseHeaderPatternRule, parsePatternRule, type PatternAction, type PatternMatch, type PatternRule } from './pattern-rule.js';
 export { BOUNCE_CATEGORIES, parseBounceCategoryPattern, type BounceCategory, type BounceCategoryPattern } from './bounce-category.js';
+export { parseMxRollup, type MxRollupEntry } from './mx-rollup.js';
 export { parseReplyPattern, type ReplyAction, type ReplyFlagAction, type ReplyPattern } from './reply-pattern.js';
 export { parseEmail, parseHostName, type AuthMethod } from './scalars.js';
 export { parseSize, type SizeValue } from './size.js';
@@ -119,6 +121,7 @@ export interface ValueTypeMap {
   'reply-pattern': ReplyPattern;
   'pattern-rule': PatternRule;
   'header-pattern-rule': PatternRule;
+  'mx-rollup': MxRollupEntry;
   records: RecordType[];
   'record-fields': RecordFields;
   'auth-method': AuthMethod;
@@ -162,6 +165,7 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   'reply-pattern': replyPatternType,
   'pattern-rule': patternRuleType,
   'header-pattern-rule': headerPatternRuleType,
+  'mx-rollup': mxRollupType,
   records: recordsType,
   'record-fields': recordFieldsType,
   'auth-method': authMethodType,

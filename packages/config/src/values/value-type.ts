@@ -30,6 +30,7 @@ export type ValueTypeName =
   | 'reply-pattern'
   | 'pattern-rule'
   | 'header-pattern-rule'
+  | 'mx-rollup'
   | 'records'
   | 'record-fields'
   | 'auth-method'

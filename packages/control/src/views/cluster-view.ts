@@ -1,11 +1,13 @@
 /** The cluster seen from Redis: every queue with its stats, the totals, the per-minute history, the processes. Shared by the CLI and the HTTP server. */
-import { epochMinute, listProcesses, MINUTE_FIELDS, MINUTE_MS, queueCount, queueNames, type ProcessRow, type QueueStats } from '@vmta/queue';
+import { epochMinute, listProcesses, MxRollupMap, MINUTE_FIELDS, MINUTE_MS, queueCount, queueNames, type ProcessRow, type QueueStats } from '@vmta/queue';
 import type { Cluster } from '../cluster.js';
 import { splitQueueName } from '../queue-ref.js';
 
 export interface QueueRow extends QueueStats {
   domain: string;
   vmta: string;
+  /** A rolled-up queue (NAME.rollup/vmta): the recipient domains delivery found rolled up into NAME, sorted. */
+  members?: string[];
 }
 
 export interface Totals {
@@ -17,9 +19,24 @@ export interface Totals {
 
 /** Every queue of the cluster with its stats, sorted by queued (desc), then name: what `vmta show queues` lists. */
 export async function queueRows({ redis, keys, ops }: Cluster, now = Date.now()): Promise<QueueRow[]> {
-  const names = await queueNames(redis, keys);
-  const rows = await Promise.all(names.map(async (name) => ({ ...splitQueueName(name), ...(await ops.stats(name, now)) })));
+  const [names, members] = await Promise.all([queueNames(redis, keys), rollupMembers(new MxRollupMap(redis, keys), now)]);
+  const rows = await Promise.all(
+    names.map(async (name) => {
+      const ref = splitQueueName(name);
+      const of = members.get(ref.domain);
+      return { ...ref, ...(await ops.stats(name, now)), ...(of ? { members: of } : {}) };
+    }),
+  );
   return rows.sort((a, b) => b.queued - a.queued || a.queue.localeCompare(b.queue));
+}
+
+/** Rollup name -> the domains rolled up into it (decisions still valid at `now`), sorted. */
+async function rollupMembers(map: MxRollupMap, now: number): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const [domain, { name, until }] of await map.all()) {
+    if (name !== '' && until > now) out.set(name, [...(out.get(name) ?? []), domain].sort());
+  }
+  return out;
 }
 
 /** Why a queue is in backoff, as JSON carries it: times in ISO, `rule` the smtp-pattern-list rule's file:line ("" when set by the operator). */

@@ -13,6 +13,7 @@ import { ConnectError, SmtpClientError } from '../smtp-client/errors.js';
 import { connect, connectPolicyOf } from '../smtp-client/connect.js';
 import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
+import { mayNeedRollup, resolveRollup, type RollupTarget } from './mx-rollup.js';
 import type { SmtpSession } from '../smtp-client/smtp-session.js';
 import { ownListenersOf } from '../stages/mail-loop.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
@@ -76,6 +77,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   const budget = deps.timeBudgetMs ?? 30_000;
   let nextSlotWokenAt = -Infinity;
   let failures = state.failures;
+  let rollup: RollupTarget | null | undefined;
   try {
     for (;;) {
       if (deps.stopping?.()) throw new HandBack();
@@ -99,6 +101,14 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         }
         // `return await`: a rejected promise must not sit unobserved while `finally` closes sessions.
         return next === undefined ? 'empty' : await sleep(job, token, next);
+      }
+      // MX rollup: a domain whose MX matches an <mx-rollup-list> entry is delivered by NAME.rollup/vmta.
+      if (rollup === undefined) rollup = mayNeedRollup(config, domain) ? ((await resolveRollup(deps, config, domain, vmta, now())) ?? null) : null;
+      if (rollup) {
+        const moved = await ops.moveToQueue(queue, slot, ids, rollup.queue, now(), run);
+        await deps.dispatcher.wake({ queue: rollup.queue, domain: rollup.name, vmta }, 0);
+        log.info({ event: 'mx-rollup-moved', to: rollup.queue, messages: moved }, 'mail moved to the rolled-up queue');
+        continue;
       }
       // More is due than this connection took: the next slot's connection helps (asked at most once a second).
       if (remaining > 0 && slot + 1 < policy['max-smtp-out'] && now() - nextSlotWokenAt >= 1_000) {

@@ -317,6 +317,9 @@ function fillQueueRow(tr, r) {
   }
   const cells = tr.cells;
   cells[0].textContent = r.queue;
+  // A rolled-up queue (MX rollup) names the domains it delivers for.
+  cells[0].title = Array.isArray(r.members) ? 'rolls up: ' + r.members.join(', ') : '';
+  if (Array.isArray(r.members)) cells[0].append(el('small', { className: 'members' }, ' (' + r.members.length + ' domains: ' + r.members.join(', ') + ')'));
   const mode = cells[1].firstChild;
   mode.className = 'mode mode-' + r.mode;
   mode.textContent = r.mode;

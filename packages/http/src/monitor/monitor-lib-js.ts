@@ -92,7 +92,7 @@ export function filterQueues(rows, text) {
   const words = String(text || '').toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return rows.slice();
   return rows.filter((r) => {
-    const hay = (r.queue + ' ' + r.mode).toLowerCase();
+    const hay = (r.queue + ' ' + r.mode + ' ' + (r.members || []).join(' ')).toLowerCase();
     return words.every((w) => hay.includes(w));
   });
 }

@@ -5,6 +5,7 @@ interface Row {
   queue: string;
   mode: string;
   queued: number;
+  members?: string[];
 }
 interface Lib {
   formatCount(v: unknown): string;
@@ -116,6 +117,12 @@ describe('web monitor helpers', () => {
     ['nothing', []],
   ])('filters the queues by "%s"', (text, queues) => {
     expect(lib.filterQueues(rows, text).map((r) => r.queue)).toEqual(queues);
+  });
+
+  it('finds a rolled-up queue by its member domains', () => {
+    const rolled: Row[] = [...rows, { queue: 'provider.rollup/mta1', mode: 'normal', queued: 1, members: ['d.example', 'e.example'] }];
+    expect(lib.filterQueues(rolled, 'e.example').map((r) => r.queue)).toEqual(['provider.rollup/mta1']);
+    expect(lib.filterQueues(rolled, 'rollup').map((r) => r.queue)).toEqual(['provider.rollup/mta1']);
   });
 
   it.each([

@@ -13,6 +13,7 @@ import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
 import { enableSourceIf } from './enable-source-if.js';
 import { enqueue } from './enqueue.js';
+import { moveToQueue } from './move-to-queue.js';
 import { recordOutcomes } from './record-outcomes.js';
 import { readForQueue } from './read-for-queue.js';
 import { releaseSlot } from './release-slot.js';
@@ -39,6 +40,7 @@ const DEFINITIONS = {
   backoffMode,
   readForQueue,
   enableSourceIf,
+  moveToQueue,
 };
 
 type Definitions = typeof DEFINITIONS;
@@ -105,3 +107,4 @@ export type { EnqueueInput, EnqueueQueue, EnqueueReply } from './enqueue.js';
 export type { RecordOutcomesInput } from './record-outcomes.js';
 export type { ReadForQueueReply } from './read-for-queue.js';
 export { queueRecipientsField } from './read-for-queue.js';
+export type { MoveToQueueInput } from './move-to-queue.js';

@@ -1,0 +1,126 @@
+/**
+ * MX rollup with real DNS packets (test DNS server) and real SMTP sessions: domains whose lowest MX
+ * is one provider host share the queue provider.rollup/mta1 and its max-smtp-out (counted as
+ * concurrent sessions at the receiver); disable-mx-rollup keeps a domain in its own queue.
+ */
+import { Redis } from 'ioredis';
+import { loadConfigText } from '@vmta/config';
+import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DnsResolver } from '../dns/resolver.js';
+import { startTestDnsServer, type TestDnsServer } from '../testing/test-dns-server.js';
+import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
+import { startDelivery, type RunningDelivery } from './delivery-service.js';
+
+const HOST = '127.0.0.10';
+const SHARED = 2;
+
+function message(to: string, i: number): NewMessage {
+  return {
+    mailFrom: '',
+    recipients: [{ address: to, domain: to.split('@')[1]! }],
+    body: Buffer.from(`Subject: rollup ${i}\r\n\r\nhello\r\n`),
+    vmta: 'mta1',
+    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
+    receivedAt: Date.now(),
+  };
+}
+
+const zone = {
+  'a.example': { MX: [{ preference: 10, exchange: 'mx1.provider.test' }, { preference: 20, exchange: 'backup.other.test' }] },
+  'b.example': { MX: [{ preference: 5, exchange: 'MX1.provider.test.' }] },
+  'c.example': { MX: [{ preference: 10, exchange: 'mx1.provider.test' }] },
+  'mx1.provider.test': { A: [HOST] },
+  'backup.other.test': { A: ['127.0.0.11'] },
+};
+
+describe('MX rollup', () => {
+  let t: TestRedis;
+  let redis: Redis;
+  let dns: TestDnsServer;
+  let delivery: RunningDelivery | undefined;
+  let store: MessageStore;
+  let receiver: Awaited<ReturnType<typeof startSlowReceiver>> | undefined;
+
+  async function start(extra: string[]) {
+    t = await getTestRedis();
+    redis = new Redis(t.url);
+    const prefix = t.prefix.slice(0, -1);
+    store = new MessageStore(redis, { prefix });
+    dns = await startTestDnsServer({ address: '127.0.0.1', zone });
+    receiver = await startSlowReceiver(20, HOST);
+    const text = [
+      '<virtual-mta mta1>',
+      '  smtp-source-host 127.0.0.2 mta1.example.test',
+      '</virtual-mta>',
+      '<mx-rollup-list>',
+      '  mx mx1.provider.test provider.rollup',
+      '</mx-rollup-list>',
+      '<domain *>',
+      `  default-smtp-port ${receiver.port}`,
+      '  max-smtp-out 10',
+      '  max-msg-per-connection 5',
+      '</domain>',
+      '<domain provider.rollup>',
+      `  max-smtp-out ${SHARED}`,
+      '</domain>',
+      ...extra,
+    ].join('\n');
+    const resolver = new DnsResolver({ servers: [dns.server], timeoutMs: 500, tries: 1, families: [4] });
+    delivery = await startDelivery({ config: loadConfigText(text), redisUrl: t.url, prefix, concurrency: 8, resolver });
+    return new QueueOps(redis, prefix);
+  }
+
+  afterEach(async () => {
+    await delivery?.close();
+    await store?.dispatcher.close();
+    await receiver?.close();
+    await dns?.close();
+    await t?.cleanup();
+    redis?.disconnect();
+    delivery = undefined;
+  });
+
+  it('two domains with the same lowest MX share one queue and its max-smtp-out', { timeout: 60_000 }, async () => {
+    const ops = await start([]);
+    const per = 40;
+    for (let i = 0; i < per; i++) {
+      await store.enqueue(message(`a${i}@a.example`, i));
+      await store.enqueue(message(`b${i}@b.example`, i));
+    }
+    await expect.poll(() => receiver!.received(), { timeout: 45_000, interval: 200 }).toBe(2 * per);
+    // The receiver counts a message before its reply: the outcomes are polled below.
+    // Never more sessions at the shared MX than the rolled-up queue allows (each domain alone allows 10).
+    expect(receiver!.peak()).toBeLessThanOrEqual(SHARED);
+    await expect.poll(async () => (await ops.stats('provider.rollup/mta1')).delivered, { timeout: 10_000 }).toBe(2 * per);
+    expect((await ops.stats('a.example/mta1')).delivered ?? 0).toBe(0);
+    expect((await ops.stats('b.example/mta1')).delivered ?? 0).toBe(0);
+    // The decision is recorded for the listener.
+    const map = await store.rollups.lookup(['a.example', 'b.example'], Date.now());
+    expect(Object.fromEntries(map)).toEqual({ 'a.example': 'provider.rollup', 'b.example': 'provider.rollup' });
+  });
+
+  it('drops the recorded rollup of a domain whose MX no longer matches, and delivers it in its own queue', { timeout: 60_000 }, async () => {
+    const ops = await start([]);
+    await store.rollups.record('d.example', 'provider.rollup', Date.now() + 60_000);
+    dns.setZone({ ...zone, 'd.example': { MX: [{ preference: 10, exchange: 'mx1.provider.test' }, { preference: 10, exchange: 'backup.other.test' }] } });
+    await store.enqueue(message('x@d.example', 0));
+    await expect.poll(() => receiver!.received(), { timeout: 45_000, interval: 200 }).toBe(1);
+    await expect.poll(async () => (await ops.stats('d.example/mta1')).delivered, { timeout: 10_000 }).toBe(1);
+    expect((await store.rollups.lookup(['d.example'], Date.now())).has('d.example')).toBe(false);
+  });
+
+  it('disable-mx-rollup keeps a domain in its own queue', { timeout: 60_000 }, async () => {
+    const ops = await start(['<domain c.example>', '  disable-mx-rollup yes', '</domain>']);
+    for (let i = 0; i < 10; i++) {
+      await store.enqueue(message(`a${i}@a.example`, i));
+      await store.enqueue(message(`c${i}@c.example`, i));
+    }
+    await expect.poll(() => receiver!.received(), { timeout: 45_000, interval: 200 }).toBe(20);
+    await expect.poll(async () => (await ops.stats('provider.rollup/mta1')).delivered, { timeout: 10_000 }).toBe(10);
+    await expect.poll(async () => (await ops.stats('c.example/mta1')).delivered, { timeout: 10_000 }).toBe(10);
+    expect((await store.rollups.lookup(['c.example'], Date.now())).has('c.example')).toBe(false);
+    expect(Object.fromEntries(await store.rollups.lookup(['a.example'], Date.now()))).toEqual({ 'a.example': 'provider.rollup' });
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * moveToQueue: moves messages a slot of one queue has claimed to another queue (MX rollup: a
+ * domain's mail goes to the rolled-up queue NAME.rollup/vmta once delivery knows its MX), in one
+ * step per batch, so a kill before it leaves the mail in the slot (given back to `ready` of the
+ * source by slot recovery) and a kill after it leaves it in the target: never in both, never in
+ * neither. Per message: out of the slot's in-flight set and the source's age index, its queued
+ * recipients of the source rewritten to the target queue, into the target's `ready` (due now) and
+ * age index (with its received time), the `queued` counts of both queues moved. With a run, only
+ * while that run holds the slot. Queue names hold no quote or backslash (domain/vmta), so the
+ * recipient JSON is rewritten as text: cjson would re-encode "/" as "\/" and numbers its own way.
+ * A moved message loses every `q:<queue>` field of its meta hash (the per-queue recipient index
+ * lists a fan-out message may carry for reads of one queue's recipients): without them, reads
+ * fall back to all recipients, each filtered by its queue, so no recipient is missed.
+ *
+ * KEYS: 1 inflight (of the source slot), 2 source state, 3 source age, 4 holder (of the slot),
+ *       5 target ready, 6 target age, 7 target state, 8 queue index, then per id its rcpts
+ *       hash and its meta hash.
+ * ARGV: 1 run or '', 2 source queue, 3 target queue, 4 now (ms), then the ids.
+ * Returns: how many messages moved, or SLOT_LOST.
+ */
+import type { Keys } from '../keys.js';
+import { SLOT_LOST } from './constants.js';
+import { defineScript, type RedisArg } from './script.js';
+
+const lua = `
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[4], 'run') ~= ARGV[1] then return ${SLOT_LOST} end
+local from = '"queue":"' .. ARGV[2] .. '"'
+local to = '"queue":"' .. ARGV[3] .. '"'
+local moved = 0
+for i = 5, #ARGV do
+  local id = ARGV[i]
+  local rk = KEYS[8 + (i - 4) * 2 - 1]
+  local mk = KEYS[8 + (i - 4) * 2]
+  if redis.call('SREM', KEYS[1], id) == 1 then
+    redis.call('HINCRBY', KEYS[2], 'inflight', -1)
+    local all = redis.call('HGETALL', rk)
+    local n = 0
+    for j = 1, #all, 2 do
+      local rec = cjson.decode(all[j + 1])
+      local at = string.find(all[j + 1], from, 1, true)
+      if rec.queue == ARGV[2] and rec.state == 'queued' and at then
+        local s = all[j + 1]
+        redis.call('HSET', rk, all[j], string.sub(s, 1, at - 1) .. to .. string.sub(s, at + #from))
+        n = n + 1
+      end
+    end
+    if n > 0 then
+      for _, field in ipairs(redis.call('HKEYS', mk)) do
+        if string.sub(field, 1, 2) == 'q:' then redis.call('HDEL', mk, field) end
+      end
+    end
+    local received = redis.call('ZSCORE', KEYS[3], id)
+    redis.call('ZREM', KEYS[3], id)
+    if n > 0 then
+      redis.call('HINCRBY', KEYS[2], 'queued', -n)
+      redis.call('HINCRBY', KEYS[7], 'queued', n)
+      redis.call('ZADD', KEYS[5], 'NX', ARGV[4], id)
+      redis.call('ZADD', KEYS[6], 'NX', received or ARGV[4], id)
+      moved = moved + 1
+    end
+  end
+end
+if moved > 0 then redis.call('SADD', KEYS[8], ARGV[3]) end
+return moved`;
+
+export interface MoveToQueueInput {
+  from: string;
+  to: string;
+  slot: number;
+  ids: readonly string[];
+  now: number;
+  run?: string;
+}
+
+export const moveToQueue = defineScript({
+  name: 'vmtaMoveToQueue',
+  lua,
+  /** numkeys first: one rcpts key per id. */
+  args: (keys: Keys, m: MoveToQueueInput): RedisArg[] => {
+    const keyList = [
+      keys.queueInflight(m.from, m.slot),
+      keys.queueState(m.from),
+      keys.queueAge(m.from),
+      keys.queueSlotHolder(m.from, m.slot),
+      keys.queueReady(m.to),
+      keys.queueAge(m.to),
+      keys.queueState(m.to),
+      keys.queueIndex(),
+      ...m.ids.flatMap((id) => [keys.messageRecipients(id), keys.messageMeta(id)]),
+    ];
+    return [keyList.length, ...keyList, m.run ?? '', m.from, m.to, m.now, ...m.ids];
+  },
+  reply: (raw) => Number(raw),
+});
