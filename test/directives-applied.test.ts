@@ -31,6 +31,10 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'total-max-smtp-in': `${LISTENER}/listener-runtime.ts`,
     'http-api-key': 'packages/http/src/router.ts',
     'domain-key': 'packages/config/src/dkim-keys.ts',
+    'auto-suppress': 'packages/config/src/policy/suppression.ts',
+    'auto-suppress-categories': 'packages/config/src/policy/suppression.ts',
+    'auto-suppress-expire': 'packages/config/src/policy/suppression.ts',
+    'suppression-tenant': 'packages/config/src/policy/suppression.ts',
   },
   'smtp-user': {
     password: `${LISTENER}/auth-stage.ts`,
@@ -58,6 +62,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'relay-debug': `${LISTENER}/policy/relay.ts`,
     'max-message-hops': `${LISTENER}/message-builder.ts`,
     'max-smtp-in-per-ip': `${LISTENER}/smtp-listener.ts`,
+    'suppression-lists': `${LISTENER}/suppression-stage.ts`,
   },
   'smtp-listener': {
     'immediate-tls': 'packages/config/src/listeners.ts',
@@ -110,6 +115,11 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'smtp-attempt-timeout': `${DELIVERY}/worker/token-processor.ts`,
   },
   'smtp-pattern-list': { reply: 'packages/config/src/policy/reply-patterns.ts' },
+  'address-list': {
+    address: `${LISTENER}/address-lists.ts`,
+    domain: `${LISTENER}/address-lists.ts`,
+    'address-file': `${LISTENER}/address-lists.ts`,
+  },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,
     'record-fields': `${DELIVERY}/accounting/record-format.ts`,

@@ -60,6 +60,8 @@ export interface VmtaConfig {
   domains: DomainStanza[];
   patternLists: Record<string, Stanza<'smtp-pattern-list'>>;
   acctFiles: Stanza<'acct-file'>[];
+  /** Keyed by lower-case name. */
+  addressLists: Record<string, Stanza<'address-list'>>;
   listenerStanzas: ListenerStanza[];
   warnings: Diagnostic[];
 }

@@ -45,7 +45,7 @@ export function allStanzas(config: VmtaConfig): Stanza<ScopeName>[] {
   out.push(...Object.values(config.users), ...config.sources, ...config.listenerStanzas, ...config.domains);
   for (const v of Object.values(config.vmtas)) out.push(v, ...v.domains);
   for (const p of Object.values(config.pools)) out.push(p, ...p.domains);
-  out.push(...Object.values(config.patternLists), ...config.acctFiles);
+  out.push(...Object.values(config.patternLists), ...config.acctFiles, ...Object.values(config.addressLists));
   return out;
 }
 
@@ -95,6 +95,7 @@ const REF_WHAT: Record<RefKind, string> = {
   'virtual-mta-or-pool': '<virtual-mta> or <virtual-mta-pool>',
   source: 'named <source>',
   'smtp-pattern-list': '<smtp-pattern-list>',
+  'address-list': '<address-list>',
 };
 
 function refExists(config: VmtaConfig, kind: RefKind, name: string): boolean {
@@ -108,6 +109,8 @@ function refExists(config: VmtaConfig, kind: RefKind, name: string): boolean {
       return config.sources.some((s) => s.kind === 'named' && s.name.toLowerCase() === key);
     case 'smtp-pattern-list':
       return key in config.patternLists;
+    case 'address-list':
+      return key in config.addressLists;
   }
 }
 
@@ -120,7 +123,7 @@ export function validateReferences(config: VmtaConfig): Diagnostic[] {
       const def = directiveDef(stanza.scope, name)!;
       const raw = (stanza.settings as Record<string, unknown>)[name];
       if (!def.ref || raw === undefined || raw === null) continue;
-      const values = def.repeatable ? (raw as unknown[]) : [raw];
+      const values = def.repeatable || Array.isArray(raw) ? (raw as unknown[]) : [raw];
       values.forEach((value, i) => {
         const target = refTarget(value);
         if (target === undefined || def.specialValues.includes(target)) return;

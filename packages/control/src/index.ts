@@ -11,3 +11,4 @@ export * from './actions/backoff-mode.js';
 export * from './actions/delete-queue.js';
 export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';
+export * from './actions/suppress.js';

@@ -16,6 +16,7 @@ import { historyRoutes } from './routes/history.js';
 import { vmtaRoutes } from './routes/vmtas.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { whoamiRoutes } from './routes/whoami.js';
+import { suppressionRoutes } from './routes/suppressions.js';
 
 export interface HttpManagementOptions {
   config: VmtaConfig;
@@ -37,7 +38,7 @@ export interface RunningHttpManagement {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes];
+const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes, ...suppressionRoutes];
 
 function packageVersion(): string {
   try {

@@ -16,3 +16,4 @@ export * from './process-registry.js';
 export * from './queue-index.js';
 export * from './latency.js';
 export * from './slot-holders.js';
+export * from './suppression-store.js';

@@ -30,13 +30,17 @@ const samples: Record<ValueTypeName, string[]> = {
   certificate: ['/c.pem', '/c.pem secret'],
   'listener-spec': ['0/0:25', '10.0.1.22:2525 source=feeder'],
   'reply-pattern': ['/^421/ mode=backoff, disable-source-ip reenable-after=1h skip-mx', '/x/ mode=normal'],
-  records: ['d,b,t,tq,r,f'],
+  records: ['d,b,t,tq,r,f', 'd,b,rb,rs'],
   'record-fields': ['d *,!dsnDiag,header_X-Name'],
   'auth-method': ['password', 'system'],
   'dkim-sign': ['yes', 'no', 'if-x-dkim-options-present'],
   'dkim-canon': ['simple', 'Relaxed'],
   'dkim-identity': ['sender-or-from', 'strict-from', '@esp.example', 'bounce@esp.example', 'esp.example'],
   'dkim-headers': ['X-Campaign', 'foo, /bar/, Baz'],
+  'address-entry': ['foo', 'Foo@Example.com', '/^abuse@/'],
+  'name-list': ['list1', 'a, b,c'],
+  'reason-interval': ['bad-mailbox 90d', 'manual 0'],
+  'suppression-tenant': ['smtp-user', 'source', 'global'],
 };
 
 const rows = Object.entries(samples).flatMap(([name, raws]) => raws.map((raw) => [name as ValueTypeName, raw] as const));

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { domainPolicy, type VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, createRedis, DeliveryRateLimiter, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps } from '@vmta/queue';
+import { ConnectionLimiter, createRedis, DeliveryRateLimiter, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps, SuppressionStore } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
@@ -88,7 +88,8 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, stopping: () => stopping, holder: options.holder };
+  const suppressions = new SuppressionStore(redis, prefix);
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, stopping: () => stopping, holder: options.holder };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;

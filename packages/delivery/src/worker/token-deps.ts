@@ -1,6 +1,6 @@
 /** What processing a dispatch job (a token, a bounce-after sweep, a queue delete) is handed, and what a token run ends with. */
 import type { VmtaConfig } from '@vmta/config';
-import type { Dispatcher, MessageStore, QueueOps } from '@vmta/queue';
+import type { Dispatcher, MessageStore, QueueOps, SuppressionStore } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { RouteResolver } from '../stages/route.js';
 import type { DkimSigner } from '../stages/dkim-sign.js';
@@ -17,6 +17,8 @@ export interface TokenDeps {
   log: Logger;
   /** Sends DSNs for bounced recipients; none when absent. */
   bounces?: BounceNotifier;
+  /** Where hard-bounced recipients are suppressed (auto-suppress); nothing is stored when absent. */
+  suppressions?: SuppressionStore;
   /** DKIM signing (dkim-sign, domain-key); mail goes unsigned when absent. */
   dkim?: DkimSigner;
   /** Cluster-wide limits (VMTA max-smtp-out, max-connect-rate, max-msg-rate); none when absent. */

@@ -25,6 +25,7 @@ import { holderId, mayConnect, maySend, releaseConnection, VmtaLease } from './l
 import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
 import { tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
+import { suppressBounced } from './auto-suppress.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
 import { QueueShaping } from './traffic-shaping.js';
 import { deliverSkippingMx } from './skip-mx.js';
@@ -152,6 +153,7 @@ async function finishSame(
   const applied = applyOutcomes(message, results, { queue: at.queue, now }, policy['retry-recipients-after']);
   await notifyBounces(deps, message, results);
   await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
+  await suppressBounced(deps, message, at.queue, results);
 }
 
 /** DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it. */
@@ -270,6 +272,7 @@ async function deliverMessage(
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
   await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  await suppressBounced(deps, message, ctx.queue, results);
   const deferQueue = await ctx.shaping.apply(hits, ctx.now());
   if (results.some((r) => r.result.outcome === 'delivered')) await ctx.shaping.delivered(ctx.now());
   if (deferQueue) throw deferQueue;

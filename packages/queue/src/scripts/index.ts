@@ -16,11 +16,12 @@ import { releaseSlot } from './release-slot.js';
 import { renewLease } from './renew-lease.js';
 import { requeue } from './requeue.js';
 import { retireQueue } from './retire-queue.js';
+import { suppressAdd } from './suppress-add.js';
 import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
 import { takeSlot } from './take-slot.js';
 
-const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode };
+const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode, suppressAdd };
 
 type Definitions = typeof DEFINITIONS;
 type Name = keyof Definitions;
