@@ -46,8 +46,10 @@ export function parseSuppressAddresses(text: string): { addresses: string[]; inv
   for (const line of text.split(/\r?\n/)) {
     const body = line.replace(/#.*$/, '').trim();
     if (body === '' || body.startsWith('address,')) continue;
-    const first = body.includes('@') && body.includes(',') && body.indexOf(',') > body.indexOf('@') ? body.split(',')[0]!.trim() : body;
-    for (const item of first.split(/[\s,;]+/)) {
+    // A row of `vmta suppress export` (address,reason,added,expires,queue,reply): its first field only.
+    const fields = body.split(',');
+    const items = fields.length >= 4 && !fields[1]!.includes('@') ? [fields[0]!.trim()] : body.split(/[\s,;]+/);
+    for (const item of items) {
       if (item === '') continue;
       if (ADDRESS_RE.test(item)) seen.add(item.toLowerCase());
       else invalid.push(item);
