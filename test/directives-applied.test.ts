@@ -35,6 +35,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'auto-suppress-categories': 'packages/config/src/policy/suppression.ts',
     'auto-suppress-expire': 'packages/config/src/policy/suppression.ts',
     'suppression-tenant': 'packages/config/src/policy/suppression.ts',
+    'use-suppression-store': `${LISTENER}/suppression-stage.ts`,
   },
   'smtp-user': {
     password: `${LISTENER}/auth-stage.ts`,

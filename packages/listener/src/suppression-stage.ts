@@ -25,7 +25,7 @@ export async function checkSuppression(ctx: SuppressionContext, state: SessionSt
   };
   const list = suppressingList(ctx.addressLists.named(state.policy['suppression-lists']), rcpt.address);
   if (list !== undefined) return refuse(replies.recipientSuppressed(rcpt.address, list));
-  if (!ctx.suppressions) return undefined;
+  if (!ctx.suppressions || ctx.config.global.settings['use-suppression-store'] === false) return undefined;
   const tenant = suppressionTenant(ctx.config, { authUser: state.authUser, listener: state.listener.name });
   let found;
   try {
