@@ -13,7 +13,8 @@ import type { BenchOptions } from '../args.js';
 import { startBenchRedis } from '../bench-redis.js';
 import { runSource } from '../source.js';
 import { benchConfig, spawnVmta } from '../vmta.js';
-import { ADDR, FROM, pool, TO, tempDir, type Context } from './common.js';
+import { ADDR, FROM, pool, sleep, TO, tempDir, type Context } from './common.js';
+import { parseInfo } from '../redis-info.js';
 
 export interface SuppressAcceptRun {
   lookups: boolean;
@@ -69,6 +70,12 @@ export async function runSuppress(ctx: Context, opts: BenchOptions): Promise<Sup
     const store = new SuppressionStore(redis.client, prefix);
     if (!(await store.lookup(TENANT, `user${entries - 1}@list${(entries - 1) % 997}.bench.test`))) throw new Error('suppress: the last entry loaded is not found');
     ctx.log(`suppress: ${entries} entries in ${loadSeconds.toFixed(1)} s, ${Math.round(usedMemoryBytes / entries)} bytes each`);
+    // The load grows the AOF past auto-aof-rewrite: let that rewrite (a fork writing ~1 GB) end before measuring.
+    for (let i = 0; i < 600; i++) {
+      const info = parseInfo(await redis.client.info('persistence'));
+      if (info.aof_rewrite_in_progress !== '1' && info.aof_rewrite_scheduled !== '1' && info.rdb_bgsave_in_progress !== '1') break;
+      await sleep(1000);
+    }
 
     const messages = opts.quick ? 2_000 : 20_000;
     const runs: SuppressAcceptRun[] = [];
@@ -107,8 +114,8 @@ export async function runSuppress(ctx: Context, opts: BenchOptions): Promise<Sup
       bytesPerEntry: Math.round(usedMemoryBytes / entries),
       messages,
       runs,
-      withLookups: median(runs.filter((r) => r.lookups).map((r) => r.msgPerSec)),
-      withoutLookups: median(runs.filter((r) => !r.lookups).map((r) => r.msgPerSec)),
+      withLookups: Math.round(median(runs.filter((r) => r.lookups).map((r) => r.msgPerSec))),
+      withoutLookups: Math.round(median(runs.filter((r) => !r.lookups).map((r) => r.msgPerSec))),
     };
   } finally {
     await redis.stop();
