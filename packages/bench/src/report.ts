@@ -188,7 +188,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     'pnpm bench --scenario e2e --runs 5 --no-variants   # medians of 5 runs, without the slow-sink / many-domain variants',
     'pnpm bench --scenario million --million 200000 --drain-budget 300',
     'pnpm bench --scenario dkim       # signing cost: unsigned, RSA 2048, Ed25519, dual',
-    'pnpm bench --scenario suppress --runs 2   # 10 million suppressed addresses: memory per entry, accept rate with and without the RCPT lookup',
+    'pnpm bench --scenario suppress --runs 3   # 10 million suppressed addresses: memory per entry, accept rate with and without the RCPT lookup',
     'pnpm bench --quick              # smoke run with small counts',
     '```',
     '',
