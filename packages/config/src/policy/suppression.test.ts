@@ -70,14 +70,14 @@ describe('suppressionTenant', () => {
 });
 
 describe('automatic suppression settings', () => {
-  it('suppresses bad-mailbox and no-domain by default, never expiring', () => {
+  it('suppresses bad-mailbox and bad-domain by default, never expiring', () => {
     const config = loadConfigText('host-name x.example');
-    expect(['bad-mailbox', 'no-domain', 'policy-related', undefined].map((c) => autoSuppresses(config, c))).toEqual([true, true, false, false]);
+    expect(['bad-mailbox', 'bad-domain', 'policy-related', undefined].map((c) => autoSuppresses(config, c))).toEqual([true, true, false, false]);
     expect(suppressionTtlMs(config, 'bad-mailbox')).toBe(0);
   });
   it('follows auto-suppress, auto-suppress-categories and auto-suppress-expire', () => {
     const config = loadConfigText('auto-suppress-categories bad-mailbox\nauto-suppress-expire bad-mailbox 30d\nauto-suppress-expire manual 1h');
-    expect(autoSuppresses(config, 'no-domain')).toBe(false);
+    expect(autoSuppresses(config, 'bad-domain')).toBe(false);
     expect(suppressionTtlMs(config, 'bad-mailbox')).toBe(30 * 86_400_000);
     expect(suppressionTtlMs(config, 'manual')).toBe(3_600_000);
     expect(autoSuppresses(loadConfigText('auto-suppress no'), 'bad-mailbox')).toBe(false);

@@ -93,7 +93,7 @@ export const configSchema = {
         'http-api-key': d('http-api-key', 'A key scripts send as "Authorization: Bearer KEY" for the management HTTP server, from any address, with its access level (default admin).', { 'x-repeatable': true }),
         'total-max-smtp-in': d('integer', 'Inbound SMTP connections per listener process; beyond it new clients get 421.', { 'x-default': '1000' }),
         'auto-suppress': d('boolean', 'A hard bounce of an auto-suppress-categories category adds the recipient to the suppression store of the tenant that sent it (not a PowerMTA directive).', { 'x-default': 'yes' }),
-        'auto-suppress-categories': d('name-list', 'Bounce categories that suppress the recipient automatically (not a PowerMTA directive).', { 'x-default': 'bad-mailbox,no-domain' }),
+        'auto-suppress-categories': d('name-list', 'Bounce categories that suppress the recipient automatically (not a PowerMTA directive).', { 'x-default': 'bad-mailbox,bad-domain' }),
         'auto-suppress-expire': d('reason-interval', 'How long a stored suppression of this reason (a bounce category, or manual) lasts: REASON INTERVAL, 0 = never (the default); repeatable (not a PowerMTA directive).', { 'x-repeatable': true }),
         'use-suppression-store': d('boolean', 'Look every RCPT up in the suppression store (one Redis round trip); no: only <address-list>s refuse recipients (not a PowerMTA directive).', { 'x-default': 'yes' }),
         'suppression-tenant': d('suppression-tenant', 'Whose suppression store a message uses: smtp-user (the AUTH user, else the source name), source (the named source) or global (one store) (not a PowerMTA directive).', { 'x-default': 'smtp-user' }),

@@ -71,7 +71,7 @@ export const nameListType: ValueType<string[]> = {
 };
 
 export interface ReasonInterval {
-  /** A bounce category (bad-mailbox, no-domain, ...) or `manual`. */
+  /** A bounce category (bad-mailbox, bad-domain, ...) or `manual`. */
   reason: string;
   /** Milliseconds; 0 = never expires. */
   ms: number;

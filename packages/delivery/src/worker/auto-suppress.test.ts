@@ -10,7 +10,7 @@ const result = (outcome: RecipientOutcome['outcome'], category: RecipientOutcome
 describe('autoSuppressions', () => {
   const results = [
     { recipient: rcpt('a@x.example'), result: result('bounced', 'bad-mailbox') },
-    { recipient: rcpt('b@x.example'), result: result('bounced', 'no-domain') },
+    { recipient: rcpt('b@x.example'), result: result('bounced', 'bad-domain') },
     { recipient: rcpt('c@x.example'), result: result('bounced', 'spam-related') },
     { recipient: rcpt('d@x.example'), result: result('deferred', 'bad-mailbox', 450) },
     { recipient: rcpt('e@x.example'), result: result('delivered', 'other', 250) },

@@ -1,6 +1,6 @@
 /**
  * Automatic suppression (not a PowerMTA feature): after the outcomes of a transaction are recorded, a
- * recipient that bounced with a category of `auto-suppress-categories` (bad-mailbox, no-domain) goes into
+ * recipient that bounced with a category of `auto-suppress-categories` (bad-mailbox, bad-domain) goes into
  * the suppression store of the tenant that sent the message, with the reason, the queue and the reply,
  * for `auto-suppress-expire` of that reason. A failure here is logged: the outcome stands either way.
  */
