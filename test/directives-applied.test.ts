@@ -31,6 +31,11 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'total-max-smtp-in': `${LISTENER}/listener-runtime.ts`,
     'http-api-key': 'packages/http/src/router.ts',
     'domain-key': 'packages/config/src/dkim-keys.ts',
+    'auto-suppress': 'packages/config/src/policy/suppression.ts',
+    'auto-suppress-categories': 'packages/config/src/policy/suppression.ts',
+    'auto-suppress-expire': 'packages/config/src/policy/suppression.ts',
+    'suppression-tenant': 'packages/config/src/policy/suppression.ts',
+    'use-suppression-store': `${LISTENER}/suppression-stage.ts`,
   },
   'smtp-user': {
     password: `${LISTENER}/auth-stage.ts`,
@@ -62,6 +67,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'process-x-job': `${LISTENER}/policy/job-header.ts`,
     'retain-x-job': `${LISTENER}/policy/job-header.ts`,
     'jobid-header': `${LISTENER}/policy/job-header.ts`,
+    'suppression-lists': `${LISTENER}/suppression-stage.ts`,
   },
   'smtp-listener': {
     'immediate-tls': 'packages/config/src/listeners.ts',
@@ -132,6 +138,11 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     header: `${LISTENER}/policy/pattern-routing.ts`,
   },
   'bounce-category-patterns': { pattern: 'packages/config/src/policy/reply-patterns.ts' },
+  'address-list': {
+    address: `${LISTENER}/address-lists.ts`,
+    domain: `${LISTENER}/address-lists.ts`,
+    'address-file': `${LISTENER}/address-lists.ts`,
+  },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,
     'record-fields': `${DELIVERY}/accounting/record-format.ts`,

@@ -16,6 +16,7 @@ import { runE2e } from './scenarios/e2e.js';
 import { runMillion } from './scenarios/million.js';
 import { runQueues } from './scenarios/queues.js';
 import { runSendersScenario } from './scenarios/senders.js';
+import { runSuppress } from './scenarios/suppress.js';
 import { ensureTools, toolVersions } from './tools.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -82,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     if (scenario === 'queues') results.queues = { ...s, ...(await runQueues(ctx, opts)) };
     if (scenario === 'million') results.million = { ...s, ...(await runMillion(ctx, opts)) };
     if (scenario === 'dkim') results.dkim = { ...s, ...(await runDkim(ctx, opts)) };
+    if (scenario === 'suppress') results.suppress = { ...s, ...(await runSuppress(ctx, opts)) };
     save(results);
     log(`${scenario}: done; figures in ${jsonFile}`);
   }

@@ -10,6 +10,7 @@ import { renderE2e } from './report-e2e.js';
 import { holds, kb, n0, n1, n2, n3, stampLine, table, TARGETS, type Stamp } from './report-format.js';
 import type { E2eResult } from './scenarios/e2e.js';
 import type { DkimResult } from './scenarios/dkim.js';
+import { renderSuppress, type SuppressResult } from './scenarios/suppress.js';
 import type { MillionResult } from './scenarios/million.js';
 import type { QueuesResult } from './scenarios/queues.js';
 import type { SendersResult } from './scenarios/senders.js';
@@ -36,6 +37,7 @@ export interface BenchResults {
   queues?: QueuesResult & Stamp;
   million?: MillionResult & Stamp;
   dkim?: DkimResult & Stamp;
+  suppress?: SuppressResult & Stamp;
 }
 
 function renderProfile(e: E2eResult): string {
@@ -174,6 +176,8 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     '',
     results.dkim ? renderDkim(results.dkim) : '## 5. The cost of DKIM signing\n\nNot run yet.',
     '',
+    results.suppress ? renderSuppress(results.suppress) : '## 6. Suppression store: 10 million addresses\n\nNot run yet.',
+    '',
     '## How to reproduce',
     '',
     '```sh',
@@ -184,6 +188,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     'pnpm bench --scenario e2e --runs 5 --no-variants   # medians of 5 runs, without the slow-sink / many-domain variants',
     'pnpm bench --scenario million --million 200000 --drain-budget 300',
     'pnpm bench --scenario dkim       # signing cost: unsigned, RSA 2048, Ed25519, dual',
+    'pnpm bench --scenario suppress --runs 3   # 10 million suppressed addresses: memory per entry, accept rate with and without the RCPT lookup',
     'pnpm bench --quick              # smoke run with small counts',
     '```',
     '',

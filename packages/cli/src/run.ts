@@ -9,6 +9,7 @@ import { setCommand } from './commands/set.js';
 import { showCommand } from './commands/show.js';
 import { sourceCommand } from './commands/sources.js';
 import { startCommand } from './commands/start.js';
+import { suppressCommand } from './commands/suppress.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -26,6 +27,10 @@ const commands: Record<string, { run: Command; help: string }> = {
   show: {
     run: showCommand,
     help: 'show settings DOMAIN/VMTA | queues | status | vmtas | disabled-sources [--json]   effective policy of a queue; queues, processes and rates, VMTAs, disabled source IPs of the cluster',
+  },
+  suppress: {
+    run: suppressCommand,
+    help: 'suppress add|remove|show|export|import [--tenant T]   the suppression store: refused recipients per tenant (user:NAME, source:NAME; * = all)',
   },
   schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
 };

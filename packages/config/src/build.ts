@@ -17,7 +17,7 @@ import {
   unsupportedReason,
   type DirectiveDef,
 } from './schema/access.js';
-import { notAppliedPatternActions, notAppliedReason, notAppliedReplyActions } from './schema/not-applied.js';
+import { notAppliedPatternActions, notAppliedReason, notAppliedReplyActions, notProducedRecordTypes } from './schema/not-applied.js';
 import type { ScopeName } from './schema/schema.js';
 import { suggest } from './suggest.js';
 import { tokenize, valueTypes, ValueError, type CidrValue, type DomainPattern, type ListenerAddress, type PatternRule, type ReplyPattern, type ValueTypeName } from './values/index.js';
@@ -70,6 +70,7 @@ class Builder {
       routingLists: Object.create(null),
       mxRollupLists: [],
       acctFiles: [],
+      addressLists: Object.create(null),
       listenerStanzas: [],
       warnings: [],
     };
@@ -166,6 +167,12 @@ class Builder {
     }
     const notYet = value === null ? undefined : notAppliedReason(stanza.scope, def.name);
     if (notYet !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${def.name} ${frame.label}: not applied yet (${notYet}); ignored`);
+    if (def.type === 'records' && Array.isArray(value)) {
+      for (const type of value as string[]) {
+        const why = notProducedRecordTypes[type];
+        if (why !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `records ${type} ${frame.label}: never written yet (${why})`);
+      }
+    }
     if (def.type === 'reply-pattern' && value !== null) {
       for (const { action } of (value as ReplyPattern).actions) {
         const why = notAppliedReplyActions[action];
@@ -259,6 +266,9 @@ class Builder {
         c.mxRollupLists.push(list);
         return list;
       }
+      case 'address-list':
+        if (!this.checkName(arg, origin, scope)) return null;
+        return (c.addressLists[arg.toLowerCase()] ??= newStanza('address-list', arg, origin));
       case 'acct-file':
         return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
       case 'smtp-listener': {

@@ -18,3 +18,4 @@ export { summarize } from './summary.js';
 export { formatInterval, formatValue } from './values/format.js';
 export * from './values/index.js';
 export { notApplied, notAppliedReason } from './schema/not-applied.js';
+export * from './policy/suppression.js';

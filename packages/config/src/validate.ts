@@ -47,7 +47,7 @@ export function allStanzas(config: VmtaConfig): Stanza<ScopeName>[] {
   out.push(...Object.values(config.users), ...config.sources, ...config.listenerStanzas, ...config.domains);
   for (const v of Object.values(config.vmtas)) out.push(v, ...v.domains);
   for (const p of Object.values(config.pools)) out.push(p, ...p.domains);
-  out.push(...Object.values(config.patternLists), ...Object.values(config.routingLists), ...config.mxRollupLists, ...config.acctFiles);
+  out.push(...Object.values(config.patternLists), ...Object.values(config.routingLists), ...config.mxRollupLists, ...config.acctFiles, ...Object.values(config.addressLists));
   return out;
 }
 
@@ -98,6 +98,7 @@ const REF_WHAT: Record<RefKind, string> = {
   source: 'named <source>',
   'smtp-pattern-list': '<smtp-pattern-list>',
   'pattern-list': '<pattern-list>',
+  'address-list': '<address-list>',
 };
 
 function refExists(config: VmtaConfig, kind: RefKind, name: string): boolean {
@@ -113,6 +114,8 @@ function refExists(config: VmtaConfig, kind: RefKind, name: string): boolean {
       return key in config.patternLists;
     case 'pattern-list':
       return key in config.routingLists;
+    case 'address-list':
+      return key in config.addressLists;
   }
 }
 
@@ -125,7 +128,7 @@ export function validateReferences(config: VmtaConfig): Diagnostic[] {
       const def = directiveDef(stanza.scope, name)!;
       const raw = (stanza.settings as Record<string, unknown>)[name];
       if (!def.ref || raw === undefined || raw === null) continue;
-      const values = def.repeatable ? (raw as unknown[]) : [raw];
+      const values = def.repeatable || Array.isArray(raw) ? (raw as unknown[]) : [raw];
       values.forEach((value, i) => {
         const target = refTarget(value);
         if (target === undefined || def.specialValues.includes(target)) return;

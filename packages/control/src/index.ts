@@ -13,3 +13,4 @@ export * from './actions/delete-queue.js';
 export * from './actions/source-ip.js';
 export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';
+export * from './actions/suppress.js';

@@ -17,6 +17,7 @@ import { historyRoutes } from './routes/history.js';
 import { vmtaRoutes } from './routes/vmtas.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { whoamiRoutes } from './routes/whoami.js';
+import { suppressionRoutes } from './routes/suppressions.js';
 
 export interface HttpManagementOptions {
   config: VmtaConfig;
@@ -38,7 +39,7 @@ export interface RunningHttpManagement {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...sourceRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes];
+const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...sourceRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes, ...suppressionRoutes];
 
 function packageVersion(): string {
   try {

@@ -1,7 +1,8 @@
 /** What every SMTP server of a listener process shares: config, Redis-backed stores, sessions, the connection cap. */
 import os from 'node:os';
 import { VmtaSelector, type VmtaConfig } from '@vmta/config';
-import type { MessageStore, RateCounter } from '@vmta/queue';
+import type { MessageStore, RateCounter, SuppressionStore } from '@vmta/queue';
+import { AddressLists } from './address-lists.js';
 import type { Logger } from 'pino';
 import { ByteBudget } from './message-collector.js';
 import type { SessionState } from './session-state.js';
@@ -26,6 +27,8 @@ export interface ListenerLimits {
    * past it a message gets 452 4.3.1 and the client tries again later.
    */
   maxDataBytes: number;
+  /** How often address-files are checked for changes (ms). */
+  addressFilePollMs: number;
 }
 
 export const DEFAULT_LIMITS: ListenerLimits = {
@@ -35,6 +38,7 @@ export const DEFAULT_LIMITS: ListenerLimits = {
   maxCommandLength: 4096,
   closeTimeoutMs: 10_000,
   maxDataBytes: 512 * 1024 * 1024,
+  addressFilePollMs: 1000,
 };
 
 export class ListenerRuntime {
@@ -44,6 +48,10 @@ export class ListenerRuntime {
   /** Sessions per client (authSubject: an IPv6 client by its /64), for max-smtp-in-per-ip. */
   readonly sessionsPerClient = new Map<string, number>();
   readonly dataBudget: ByteBudget;
+  /** The <address-list>s with their files (set by the listener before it accepts mail, and on reload). */
+  readonly addressLists: AddressLists;
+  /** The per-tenant suppression store; absent: only the <address-list>s apply. */
+  suppressions?: SuppressionStore;
 
   constructor(
     config: VmtaConfig,
@@ -57,6 +65,7 @@ export class ListenerRuntime {
     this.config = config;
     this.selector = new VmtaSelector(config);
     this.dataBudget = new ByteBudget(limits.maxDataBytes);
+    this.addressLists = new AddressLists(log, limits.addressFilePollMs);
   }
 
   get hostName(): string {
@@ -72,5 +81,6 @@ export class ListenerRuntime {
   setConfig(config: VmtaConfig): void {
     this.config = config;
     this.selector = new VmtaSelector(config);
+    void this.addressLists.setConfig(config);
   }
 }

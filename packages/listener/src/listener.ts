@@ -5,7 +5,7 @@
  * close() is the graceful shutdown (bound-server.ts: 421 to new sessions, in-flight messages finish).
  */
 import { domainPolicy, type ListenerConfig, type VmtaConfig } from '@vmta/config';
-import { createRedis, MessageStore, RateCounter } from '@vmta/queue';
+import { createRedis, MessageStore, RateCounter, SuppressionStore } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { BoundServer, type BoundListener, type DrainCounts } from './bound-server.js';
 import { ListenerStartError } from './errors.js';
@@ -76,6 +76,8 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
     bounceAfter: (ref) => domainPolicy(rt.config, ref.domain, ref.vmta).settings['bounce-after'],
   });
   const rt: ListenerRuntime = new ListenerRuntime(options.config, store, new RateCounter(redis, prefix), log, limits, rootLog);
+  rt.suppressions = new SuppressionStore(redis, prefix);
+  await rt.addressLists.setConfig(options.config);
 
   let active: BoundServer[] = [];
   /** Listeners removed by a reload whose sessions are still running. */
@@ -90,6 +92,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   } catch (err) {
     active.forEach((bs) => bs.destroy());
     redis.disconnect();
+    rt.addressLists.close();
     throw err;
   }
 
@@ -190,6 +193,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
         const counts = await Promise.all(all.map((bs) => bs.drain(limits.closeTimeoutMs)));
         all.forEach((bs) => bs.destroy());
         await rt.store.dispatcher.close().catch(() => undefined);
+        rt.addressLists.close();
         redis.disconnect();
         const total = counts.reduce<DrainCounts>((t, c) => ({ drained: t.drained + c.drained, forced: t.forced + c.forced }), { drained: 0, forced: 0 });
         log.info({ event: 'shutdown-complete', ...total }, 'listener closed');

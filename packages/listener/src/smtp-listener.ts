@@ -14,6 +14,7 @@ import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { dsnParameterError, replies, SmtpReplyError } from './policy/index.js';
 import { smtpServerLogger } from './server-logger.js';
+import { checkSuppression } from './suppression-stage.js';
 import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
 import type { TlsCredentials } from './tls-certificate.js';
 
@@ -199,7 +200,19 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     },
 
     onRcptTo(address, session, cb) {
-      reply(session.id, cb, () => checkRcptTo(rt.config, stateOf(session.id)!, address, session.envelope.rcptTo.length, rt.hostName));
+      let accepted = false;
+      reply(session.id, (err) => (err ? cb(err) : void (accepted = true)), () =>
+        checkRcptTo(rt.config, stateOf(session.id)!, address, session.envelope.rcptTo.length, rt.hostName),
+      );
+      if (!accepted) return;
+      const state = stateOf(session.id)!;
+      checkSuppression(rt, state, address.address.toLowerCase()).then(
+        (err) => cb(err ?? null),
+        (err: unknown) => {
+          state.log.error({ event: 'handler-error', err }, 'internal error');
+          cb(replies.queueUnavailable());
+        },
+      );
     },
 
     onData(stream, session, cb) {

@@ -7,8 +7,11 @@
  */
 import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
 
-/** Record types of the accounting file: received, delivered, bounced, transient (deferred), transient-queue, feedback. */
-export type AccountingRecordType = 'r' | 'd' | 'b' | 't' | 'tq' | 'f';
+/**
+ * Record types of the accounting file: received, delivered, bounced, transient (deferred), transient-queue,
+ * feedback, remote bounce, remote status. tq, f, rb and rs are accepted in `records` but not produced yet.
+ */
+export type AccountingRecordType = 'r' | 'd' | 'b' | 't' | 'tq' | 'f' | 'rb' | 'rs';
 
 /** Fields of r records, in the reference's order. */
 export const RECEIVED_FIELDS = [
@@ -26,6 +29,12 @@ export const DELIVERY_FIELDS = [
 
 /** Fields of f (feedback loop) records: not produced yet; a minimal list until they are. */
 export const FEEDBACK_FIELDS = ['type', 'timeLogged', 'orig', 'rcpt', 'jobId'] as const;
+
+/** Fields of rb (remote bounce) and rs (remote status) records, in the reference's order: not produced yet. */
+export const REMOTE_STATUS_FIELDS = [
+  'type', 'timeLogged', 'orig', 'rcpt', 'orcpt', 'dsnAction', 'dsnStatus', 'dsnDiag', 'dsnMta', 'dsnReportingMta',
+  'bounceCat', 'srcType', 'srcMta', 'envId', 'format',
+] as const;
 
 /** An `r` record: a recipient accepted by the listener. Every field is written (undefined as empty). */
 export interface ReceivedRecord {
@@ -114,6 +123,7 @@ void fieldListsMatch;
 
 /** The fields of a record type, in the reference's order. */
 export function accountingFields(type: AccountingRecordType): readonly string[] {
+  if (type === 'rb' || type === 'rs') return REMOTE_STATUS_FIELDS;
   return type === 'r' ? RECEIVED_FIELDS : type === 'f' ? FEEDBACK_FIELDS : DELIVERY_FIELDS;
 }
 

@@ -18,3 +18,4 @@ export * from './latency.js';
 export * from './slot-holders.js';
 export * from './disabled-sources.js';
 export * from './mx-rollup-map.js';
+export * from './suppression-store.js';

@@ -145,4 +145,19 @@ export class Keys {
   disabledSources(): string {
     return `${this.prefix}:disabled-sources`;
   }
+  /**
+   * Hash of a tenant's suppression store: lower-cased address -> "expiresMs|reason|addedMs|queue|reply"
+   * (expiresMs 0 = never). One HGET per RCPT looks an address up.
+   */
+  suppressions(tenant: string): string {
+    return `${this.prefix}:{s:${tenant}}:supp`;
+  }
+  /** Sorted set of a tenant's suppressions that expire, scored by the expiry time (ms), for the sweep. */
+  suppressionExpiry(tenant: string): string {
+    return `${this.prefix}:{s:${tenant}}:supp-exp`;
+  }
+  /** Set of the tenants that have a suppression store. */
+  suppressionTenants(): string {
+    return `${this.prefix}:supp-tenants`;
+  }
 }

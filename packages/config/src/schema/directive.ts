@@ -7,7 +7,7 @@
  */
 import type { ValueTypeName } from '../values/index.js';
 
-export type RefKind = 'virtual-mta' | 'virtual-mta-or-pool' | 'source' | 'smtp-pattern-list' | 'pattern-list';
+export type RefKind = 'virtual-mta' | 'virtual-mta-or-pool' | 'source' | 'smtp-pattern-list' | 'pattern-list' | 'address-list';
 
 export interface DirectiveOptions {
   'x-default'?: string;

@@ -25,3 +25,14 @@ export function notAppliedReason(scope: ScopeName, directive: string): string | 
   const table = notApplied[scope] as Record<string, string> | undefined;
   return table && Object.prototype.hasOwnProperty.call(table, directive) ? table[directive] : undefined;
 }
+
+/**
+ * Accounting record types an <acct-file> may list that nothing writes yet: the file loads, `vmta check`
+ * warns with file:line, and such records simply never appear.
+ */
+export const notProducedRecordTypes: Readonly<Record<string, string>> = {
+  tq: 'transient-queue records are not written',
+  f: 'feedback loop reports are not processed',
+  rb: 'remote (asynchronous) bounces are not processed',
+  rs: 'remote status reports are not processed',
+};

@@ -13,7 +13,7 @@ describe('records', () => {
   });
 
   it.each<[string, string]>([
-    ['d,x', '"d,x" is not a RECORDS: unknown record type "x" (expected comma-separated record types from d, b, t, tq, r, f, e.g. d,b,t)'],
+    ['d,x', '"d,x" is not a RECORDS: unknown record type "x" (expected comma-separated record types from d, b, t, tq, r, f, rb, rs, e.g. d,b,t)'],
     [',', 'no record type given'],
   ])('rejects %j', (raw, message) => {
     expect(() => parseValue('records', raw)).toThrow(ValueError);
@@ -31,7 +31,7 @@ describe('record-fields', () => {
   });
 
   it.each<[string, string]>([
-    ['x *', '"x *" is not a RECORD-FIELDS: unknown record type "x" (expected TYPE FIELD,... with TYPE one of d, b, t, tq, r, f and fields like *,!dsnDiag,header_X-Job-Id)'],
+    ['x *', '"x *" is not a RECORD-FIELDS: unknown record type "x" (expected TYPE FIELD,... with TYPE one of d, b, t, tq, r, f, rb, rs and fields like *,!dsnDiag,header_X-Job-Id)'],
     ['d', 'no field given'],
     ['d *,bad.field', '"bad.field" is not a field name'],
     ['d *,1st', '"1st" is not a field name'],

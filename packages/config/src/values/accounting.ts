@@ -1,8 +1,8 @@
 import { fail, valueText } from './common.js';
 import type { ValueType } from './value-type.js';
 
-export type RecordType = 'd' | 'b' | 't' | 'tq' | 'r' | 'f';
-export const RECORD_TYPES: readonly RecordType[] = ['d', 'b', 't', 'tq', 'r', 'f'];
+export type RecordType = 'd' | 'b' | 't' | 'tq' | 'r' | 'f' | 'rb' | 'rs';
+export const RECORD_TYPES: readonly RecordType[] = ['d', 'b', 't', 'tq', 'r', 'f', 'rb', 'rs'];
 
 export interface RecordFields {
   type: RecordType;
@@ -10,8 +10,8 @@ export interface RecordFields {
   fields: string[];
 }
 
-export const RECORDS_EXPECTED = 'comma-separated record types from d, b, t, tq, r, f, e.g. d,b,t';
-export const RECORD_FIELDS_EXPECTED = 'TYPE FIELD,... with TYPE one of d, b, t, tq, r, f and fields like *,!dsnDiag,header_X-Job-Id';
+export const RECORDS_EXPECTED = 'comma-separated record types from d, b, t, tq, r, f, rb, rs, e.g. d,b,t';
+export const RECORD_FIELDS_EXPECTED = 'TYPE FIELD,... with TYPE one of d, b, t, tq, r, f, rb, rs and fields like *,!dsnDiag,header_X-Job-Id';
 
 const FIELD_RE = /^(\*|!?[a-z][a-z0-9_-]*)$/i;
 

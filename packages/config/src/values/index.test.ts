@@ -35,13 +35,17 @@ const samples: Record<ValueTypeName, string[]> = {
   'pattern-rule': ['/^billing@/ virtual-mta=mta2', 'a@b.example virtual-mta=p,recipient-priority=90', '/x/ call-to:other'],
   'header-pattern-rule': ['X-Tenant /^\\s*acme/ virtual-mta=mta2'],
   'mx-rollup': ['mx1.example.com example.rollup', '*.yahoodns.net yahoo.rollup'],
-  records: ['d,b,t,tq,r,f'],
+  records: ['d,b,t,tq,r,f', 'd,b,rb,rs'],
   'record-fields': ['d *,!dsnDiag,header_X-Name'],
   'auth-method': ['password', 'system'],
   'dkim-sign': ['yes', 'no', 'if-x-dkim-options-present'],
   'dkim-canon': ['simple', 'Relaxed'],
   'dkim-identity': ['sender-or-from', 'strict-from', '@esp.example', 'bounce@esp.example', 'esp.example'],
   'dkim-headers': ['X-Campaign', 'foo, /bar/, Baz'],
+  'address-entry': ['foo', 'Foo@Example.com', '/^abuse@/'],
+  'name-list': ['list1', 'a, b,c'],
+  'reason-interval': ['bad-mailbox 90d', 'manual 0'],
+  'suppression-tenant': ['smtp-user', 'source', 'global'],
 };
 
 const rows = Object.entries(samples).flatMap(([name, raws]) => raws.map((raw) => [name as ValueTypeName, raw] as const));

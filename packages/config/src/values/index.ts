@@ -1,3 +1,4 @@
+import { addressEntryType, nameListType, reasonIntervalType, suppressionTenantType, type AddressEntry, type ReasonInterval, type SuppressionTenantMode } from './address-list.js';
 import { recordFieldsType, recordsType, type RecordFields, type RecordType } from './accounting.js';
 import { cidrType, type CidrValue } from './cidr.js';
 import {
@@ -48,6 +49,7 @@ export { ValueError } from './errors.js';
 export { tokenize };
 export type { ValueType, ValueTypeName } from './value-type.js';
 
+export { parseAddressEntry, type AddressEntry, type ReasonInterval, type SuppressionTenantMode } from './address-list.js';
 export { parseRecords, RECORD_TYPES, type RecordFields, type RecordType } from './accounting.js';
 export { cidrContains, isCidrValue, parseCidr, type CidrValue } from './cidr.js';
 export {
@@ -129,6 +131,10 @@ export interface ValueTypeMap {
   'dkim-canon': DkimCanon;
   'dkim-identity': DkimIdentity;
   'dkim-headers': DkimHeaderItem[];
+  'address-entry': AddressEntry;
+  'name-list': string[];
+  'reason-interval': ReasonInterval;
+  'suppression-tenant': SuppressionTenantMode;
 }
 
 /** The parsed value of value type `N`. */
@@ -173,6 +179,10 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   'dkim-canon': dkimCanonType,
   'dkim-identity': dkimIdentityType,
   'dkim-headers': dkimHeadersType,
+  'address-entry': addressEntryType,
+  'name-list': nameListType,
+  'reason-interval': reasonIntervalType,
+  'suppression-tenant': suppressionTenantType,
 };
 
 /** Parses `raw` as the given type, tokenizing it first (convenience for callers and tests). */

@@ -68,7 +68,7 @@ export const regexSchema = {
 } as const;
 
 /** A value that starts with "/" is taken from the raw text, so quotes inside a regex need no escaping. */
-function regexText(raw: string, words: string[]): string {
+export function regexText(raw: string, words: string[]): string {
   return raw.startsWith('/') ? raw : valueText(raw, words);
 }
 

@@ -37,7 +37,11 @@ export type ValueTypeName =
   | 'dkim-sign'
   | 'dkim-canon'
   | 'dkim-identity'
-  | 'dkim-headers';
+  | 'dkim-headers'
+  | 'address-entry'
+  | 'name-list'
+  | 'reason-interval'
+  | 'suppression-tenant';
 
 export interface ValueType<T = unknown> {
   name: ValueTypeName;

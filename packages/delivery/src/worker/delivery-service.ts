@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { domainPolicy, type VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DisabledSources, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps, RateCounter } from '@vmta/queue';
+import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DisabledSources, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
@@ -94,7 +94,8 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
   const postmaster = config.global.settings.postmaster ?? `postmaster@${hostName}`;
   const sources = { sources: new DisabledSources(redis, prefix), sourceNotices: new SourceNotifier(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, ...sources, stopping: () => stopping, holder: options.holder };
+  const suppressions = new SuppressionStore(redis, prefix);
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;

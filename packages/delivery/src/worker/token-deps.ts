@@ -1,6 +1,6 @@
 /** What processing a dispatch job (a token, a bounce-after sweep, a queue delete) is handed, and what a token run ends with. */
 import type { VmtaConfig } from '@vmta/config';
-import type { DisabledSources, Dispatcher, MessageStore, QueueOps, RateCounter } from '@vmta/queue';
+import type { DisabledSources, Dispatcher, MessageStore, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { RouteResolver } from '../stages/route.js';
 import type { DkimSigner } from '../stages/dkim-sign.js';
@@ -18,6 +18,8 @@ export interface TokenDeps {
   log: Logger;
   /** Sends DSNs for bounced recipients; none when absent. */
   bounces?: BounceNotifier;
+  /** Where hard-bounced recipients are suppressed (auto-suppress); nothing is stored when absent. */
+  suppressions?: SuppressionStore;
   /** DKIM signing (dkim-sign, domain-key); mail goes unsigned when absent. */
   dkim?: DkimSigner;
   /** Cluster-wide limits (VMTA max-smtp-out, max-connect-rate, max-msg-rate); none when absent. */

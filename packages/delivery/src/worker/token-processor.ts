@@ -25,6 +25,7 @@ import { holderId, mayConnect, maySend, releaseConnection, VmtaLease } from './l
 import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
 import { tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
+import { suppressBounced } from './auto-suppress.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
 import { QueueShaping } from './traffic-shaping.js';
 import { SourceGate } from './source-gate.js';
@@ -170,6 +171,7 @@ async function finishSame(
   const applied = applyOutcomes(message, results, { queue: at.queue, now }, policy['retry-recipients-after']);
   await notifyBounces(deps, message, results);
   await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
+  await suppressBounced(deps, message, at.queue, results);
 }
 
 /** DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it. */
@@ -293,6 +295,7 @@ async function deliverMessage(
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
   await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  await suppressBounced(deps, message, ctx.queue, results);
   if (await ctx.gate.apply(hits, source.ip, ctx.now())) {
     // The source is out of use: its connection closes; the next message picks another source.
     sessions.delete(key);

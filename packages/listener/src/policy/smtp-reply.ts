@@ -29,7 +29,8 @@ export type SmtpReplyCode =
   | 'ADDRESS_INVALID'
   | 'ADDRESS_SYNTAX'
   | 'DSN_PARAMETER'
-  | 'JOB_ID_INVALID';
+  | 'JOB_ID_INVALID'
+  | 'RECIPIENT_SUPPRESSED';
 
 const ENHANCED_RE = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
 const CONTROL_RE = /[\x00-\x1f\x7f]+/g;
@@ -197,6 +198,16 @@ export const replies = {
     return role === 'sender'
       ? new SmtpReplyError('ADDRESS_INVALID', 553, '5.1.7', 'Bad sender mailbox address syntax', { command: 'MAIL FROM' })
       : new SmtpReplyError('ADDRESS_INVALID', 553, '5.1.3', 'Bad destination mailbox address syntax', { command: 'RCPT TO' });
+  },
+  /**
+   * A recipient on a suppression list (PowerMTA guide §10.16: `550 5.7.1 recipient is in suppression list
+   * "NAME": <ADDRESS>`), or in the tenant's suppression store. RFC 3463 X.7.1: delivery not authorized.
+   */
+  recipientSuppressed(address: string, list?: string, reason?: string): SmtpReplyError {
+    const text = list !== undefined
+      ? `recipient is in suppression list "${quoteValue(list)}": <${quoteValue(address)}>`
+      : `recipient is suppressed${reason ? ` (${quoteValue(reason)})` : ''}: <${quoteValue(address)}>`;
+    return new SmtpReplyError('RECIPIENT_SUPPRESSED', 550, '5.7.1', text, { command: 'RCPT TO' });
   },
   /** 501: the command's argument could not be parsed at all (RFC 5321 §4.2.2). */
   addressSyntax(role: 'sender' | 'recipient' = 'recipient'): SmtpReplyError {

@@ -20,6 +20,7 @@ import { releaseSlot } from './release-slot.js';
 import { renewLease } from './renew-lease.js';
 import { requeue } from './requeue.js';
 import { retireQueue } from './retire-queue.js';
+import { suppressAdd } from './suppress-add.js';
 import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
 import { takeSlot } from './take-slot.js';
@@ -41,6 +42,7 @@ const DEFINITIONS = {
   readForQueue,
   enableSourceIf,
   moveToQueue,
+  suppressAdd,
 };
 
 type Definitions = typeof DEFINITIONS;

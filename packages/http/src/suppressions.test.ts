@@ -1,0 +1,56 @@
+/** The /suppressions routes over a real HTTP server and Redis: access levels, add, entries, export, remove. */
+import { loadConfigText } from '@vmta/config';
+import { createRedis, SuppressionStore } from '@vmta/queue';
+import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpManagement, type RunningHttpManagement } from './index.js';
+
+describe('/suppressions', () => {
+  let t: TestRedis;
+  let redis: ReturnType<typeof createRedis>;
+  let store: SuppressionStore;
+  const servers: RunningHttpManagement[] = [];
+
+  async function serve(level: string) {
+    const prefix = t.prefix.slice(0, -1);
+    const s = await startHttpManagement({ config: loadConfigText(`http-access 127.0.0.1 ${level}`), redisUrl: t.url, prefix, port: 0, host: '127.0.0.1' });
+    servers.push(s);
+    return (p: string, method = 'GET') => fetch(`http://127.0.0.1:${s.port}${p}`, { method, headers: method === 'GET' ? {} : { 'x-vmta-request': '1' } });
+  }
+
+  beforeAll(async () => {
+    t = await getTestRedis();
+    redis = createRedis(t.url, 'cli');
+    store = new SuppressionStore(redis, t.prefix.slice(0, -1));
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    redis.disconnect();
+    await t.cleanup();
+  });
+
+  it('serves the same store over HTTP with operator access for changes and monitor for counts', async () => {
+    const operator = await serve('operator');
+    const monitor = await serve('monitor');
+    const add = await operator('/suppressions/add?tenant=source:feeder&address=h1@http.example&address=h2@http.example&reason=manual', 'POST');
+    expect(add.status).toBe(200);
+    expect(await add.json()).toEqual({ tenant: 'source:feeder', requested: 2, changed: 2 });
+    expect(await store.lookup('source:feeder', 'h1@http.example')).toBeDefined();
+
+    expect((await monitor('/suppressions/add?address=x@http.example', 'POST')).status).toBe(403);
+    expect((await monitor('/suppressions/entries?tenant=source:feeder')).status).toBe(403);
+    const counts = (await (await monitor('/suppressions')).json()) as { stores: Array<{ tenant: string; entries: number }> };
+    expect(counts.stores).toContainEqual({ tenant: 'source:feeder', entries: 2 });
+
+    const entries = (await (await operator('/suppressions/entries?tenant=source:feeder')).json()) as { entries: Array<{ address: string }> };
+    expect(entries.entries.map((e) => e.address)).toEqual(['h1@http.example', 'h2@http.example']);
+    const csv = await (await operator('/suppressions/export?tenant=source:feeder')).text();
+    expect(csv.split('\n')[0]).toBe('address,reason,added,expires,queue,reply');
+    expect(csv.trim().split('\n')).toHaveLength(3);
+
+    expect((await operator('/suppressions/add?address=bad', 'POST')).status).toBe(400);
+    const rm = await operator('/suppressions/remove?tenant=source:feeder&address=h1@http.example', 'POST');
+    expect(await rm.json()).toEqual({ tenant: 'source:feeder', requested: 1, changed: 1 });
+    expect(await store.lookup('source:feeder', 'h1@http.example')).toBeUndefined();
+  });
+});
