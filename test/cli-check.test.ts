@@ -41,10 +41,10 @@ describe('vmta check', () => {
   it('accepts a directive that is not applied yet, with a warning naming file:line', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vmta-check-'));
     const file = path.join(dir, 'vmta.conf');
-    writeFileSync(file, '<smtp-pattern-list p>\n  reply /421/ mode=backoff disable-source-ip\n</smtp-pattern-list>\n<domain *>\n  smtp-pattern-list p\n</domain>\n');
+    writeFileSync(file, '<pattern-list p>\n  rcpt-to /x/ recipient-priority=90\n</pattern-list>\n');
     const r = vmta('check', file);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`${file}:2: warning: disable-source-ip in reply in <smtp-pattern-list p>: not applied yet (`);
+    expect(r.stdout).toContain(`${file}:2: warning: recipient-priority in rcpt-to in <pattern-list p>: not applied yet (`);
   });
 
   it('exits 1 for a missing file and 2 for a bad command line', () => {

@@ -113,7 +113,7 @@ describe('backoff scenarios', () => {
     });
     const { id } = await store.enqueue(message(['own@cat.test', 'builtin@cat.test']));
     await expect.poll(() => store.get(id), POLL).toBeUndefined();
-    const b = (await records()).filter((r) => r.jobId === id && r.type === 'b');
+    const b = (await records()).filter((r) => r.msgId === id && r.type === 'b');
     const byRcpt = Object.fromEntries(b.map((r) => [r.rcpt, r.bounceCat]));
     // the built-in rules would say spam-related ("listed at") for the first
     expect(byRcpt).toEqual({ 'own@cat.test': 'content-related', 'builtin@cat.test': 'bad-mailbox' });
