@@ -11,3 +11,7 @@ export * from './actions/backoff-mode.js';
 export * from './actions/delete-queue.js';
 export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';
+export * from './actions/job-mode.js';
+export * from './actions/delete-messages.js';
+export * from './views/jobs-view.js';
+export * from './views/messages-view.js';

@@ -16,3 +16,5 @@ export * from './process-registry.js';
 export * from './queue-index.js';
 export * from './latency.js';
 export * from './slot-holders.js';
+export * from './jobs.js';
+export * from './message-filter.js';

@@ -33,6 +33,8 @@ export interface NewMessage {
   ret?: 'FULL' | 'HDRS';
   source: MessageSource;
   receivedAt: number;
+  /** The job (mailing) the message belongs to (X-Job / jobid-header); absent when none. Stored in the meta hash field `job`. */
+  job?: string;
 }
 
 export type RecipientState = 'queued' | 'delivered' | 'bounced';
@@ -42,6 +44,8 @@ export interface RecipientRecord extends NewRecipient {
   queue: string;
   state: RecipientState;
   attempts: number;
+  /** The last reply about this recipient ("451 4.7.1 try later"), once an attempt was made. */
+  lastReply?: string;
 }
 
 export interface StoredMessage {
@@ -54,6 +58,8 @@ export interface StoredMessage {
   source: MessageSource;
   receivedAt: number;
   size: number;
+  /** The job the message belongs to, if any (meta field `job`). */
+  job?: string;
   recipients: RecipientRecord[];
   body: Buffer;
 }

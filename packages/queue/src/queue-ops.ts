@@ -68,6 +68,10 @@ export interface OutcomeBatch {
   accounting?: readonly DeliveryRecord[];
   /** The token run holding the slot: nothing is written once it lost the slot (SlotLostError). */
   run?: string;
+  /** The message's job, if any: the job's counters count the final outcomes. */
+  job?: string;
+  /** Recipients of this queue not in `recipients` stay queued (a delete of some recipients): back in the queue at `notBefore`. */
+  keep?: boolean;
   /** For the latency histogram: the VMTA and time from receipt (ms) of the recipients delivered now. */
   delivered?: { vmta: string; afterMs: number };
 }
@@ -110,7 +114,14 @@ export class QueueOps {
    * that run no longer holds the slot.
    */
   async claimShare(queue: string, slot: number, now: number, limit: number, spread: number, run?: string): Promise<ClaimedShare> {
-    const share = await this.scripts.claimShare({ ...this.slotKeys(queue, slot), awake: this.keys.queueAwake(queue) }, now, limit, Math.max(1, spread), run);
+    const k = this.keys;
+    const share = await this.scripts.claimShare(
+      { ...this.slotKeys(queue, slot), awake: k.queueAwake(queue), pausedJobs: k.pausedJobs(), messageJobs: k.messageJobs() },
+      now,
+      limit,
+      Math.max(1, spread),
+      run,
+    );
     if (share.remaining === SLOT_LOST) throw new SlotLostError(queue, slot);
     return share;
   }
@@ -211,6 +222,8 @@ export class QueueOps {
       queue: batch.queue,
       slot: batch.slot,
       run: batch.run,
+      job: batch.job,
+      keep: batch.keep,
       minuteKey: this.keys.minuteCounters(epochMinute(now)),
       notBefore: batch.notBefore,
       latency: batch.delivered && { vmta: batch.delivered.vmta, bucket: latencyBucket(seconds), seconds },

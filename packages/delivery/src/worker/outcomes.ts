@@ -26,6 +26,8 @@ export interface DeliveryFacts {
 export interface AppliedOutcomes {
   recipients: RecipientRecord[];
   accounting: DeliveryRecord[];
+  /** The message's job, if any (its counters count the outcomes). */
+  job?: string;
   /** Some recipients stay queued here: not before this time. */
   notBefore?: number;
 }
@@ -43,7 +45,7 @@ export function applyOutcomes(
   for (const { recipient, result } of results) {
     const state = result.outcome === 'delivered' ? 'delivered' : result.outcome === 'bounced' ? 'bounced' : 'queued';
     if (state === 'queued') deferred = true;
-    recipients.push({ ...recipient, state, attempts: recipient.attempts + 1 });
+    recipients.push({ ...recipient, state, attempts: recipient.attempts + 1, lastReply: `${result.code} ${result.enhancedCode ? `${result.enhancedCode} ` : ''}${result.response}` });
     accounting.push(
       deliveryRecord(
         message,
@@ -63,7 +65,7 @@ export function applyOutcomes(
       ),
     );
   }
-  return { recipients, accounting, ...(deferred ? { notBefore: facts.now + retryRecipientsAfterMs } : {}) };
+  return { recipients, accounting, ...(message.job ? { job: message.job } : {}), ...(deferred ? { notBefore: facts.now + retryRecipientsAfterMs } : {}) };
 }
 
 /** The same outcome for every recipient (route failure, expiry). */
