@@ -3,6 +3,7 @@
  * and age (`--older-than`). An address is matched whole and without regard to case; `/re/` (flags
  * after the last slash, e.g. `/@example\.com$/i`) is a regular expression. Pure.
  */
+import { FilterPatternError } from './errors.js';
 
 export interface MessageFilter {
   job?: string;
@@ -19,11 +20,6 @@ export interface MessageEnvelope {
   mailFrom: string;
   job?: string;
   receivedAt: number;
-}
-
-export class FilterPatternError extends Error {
-  override readonly name = 'FilterPatternError';
-  readonly code = 'FILTER_PATTERN_INVALID';
 }
 
 /** An address or `/re/flags` as a test; throws FilterPatternError for a bad expression. */
