@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import type { ReloadResult, Route } from './route.js';
 import { createHandler } from './router.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { jobRoutes } from './routes/jobs.js';
 import { queueRoutes } from './routes/queues.js';
 import { reloadRoutes } from './routes/reload.js';
 import { statusRoutes } from './routes/status.js';
@@ -37,7 +38,7 @@ export interface RunningHttpManagement {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes];
+const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...jobRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes];
 
 function packageVersion(): string {
   try {
