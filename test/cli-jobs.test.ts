@@ -83,7 +83,7 @@ describe('vmta show jobs, pause/resume job, show messages, delete by filter', ()
   });
 
   it('asks for a filtered delete per queue, refusing bad arguments', async () => {
-    const r = vmta('delete', '--job', 'june', '--orig', '/@example\\.org$/', '--older-than', '30s');
+    const r = vmta('delete', '--jobId=june', '--orig', '/@example\\.org$/', '--older-than', '30s');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('jobs.example/mta1: matching mail to delete (no DSN)');
     const jobs = await dispatcher.bull.getJobs(['waiting', 'delayed', 'active', 'completed']);

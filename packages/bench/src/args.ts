@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['e2e', 'senders', 'queues', 'million', 'dkim'] as const;
+export const SCENARIOS = ['e2e', 'senders', 'queues', 'million', 'dkim', 'ops'] as const;
 /** The loads of the senders scenario. */
 export const SENDER_LOADS = ['reused', 'per-connection', 'submission', 'fanout', 'size-mix', 'many-domains', 'slow-sink'] as const;
 export type SenderLoadName = (typeof SENDER_LOADS)[number];
@@ -36,6 +36,8 @@ export interface BenchOptions {
   idleSeconds: number;
   /** Messages of the million scenario. */
   million: number;
+  /** Messages of the ops scenario (operator tools on one big queue). */
+  opsMessages: number;
   /** The million scenario stops enqueueing / draining after this many seconds and extrapolates. */
   enqueueBudgetSeconds: number;
   drainBudgetSeconds: number;
@@ -57,7 +59,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario e2e|senders|queues|million|dkim|all   what to run (default all; repeatable)
+  --scenario e2e|senders|queues|million|dkim|ops|all  what to run (default all; repeatable)
   --senders LIST      loads of the senders scenario (default all: ${SENDER_LOADS.join(',')})
   --mtas LIST         MTAs of the senders scenario (default all: ${MTAS.join(',')})
   --vmta-cli PATH     run our MTA from another build (its packages/cli/dist/main.js)
@@ -67,6 +69,7 @@ export const USAGE = `usage: pnpm bench [options]
   --many-domains N    recipient domains of the many-domain variant (default 1000)
   --no-variants       skip the slow-sink and many-domain variants of e2e
   --million N         messages of the million scenario (default 1000000)
+  --ops-messages N    messages of the ops scenario: operator tools on one queue (default 100000)
   --enqueue-budget S  seconds the million scenario enqueues before extrapolating (default 420)
   --drain-budget S    seconds the million scenario drains before extrapolating (default 420)
   --domains N         domains of the queues scenario (default 10000), --blocked N of them blocked (default 1000)
@@ -108,6 +111,7 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
         'many-domains': { type: 'string' },
         'no-variants': { type: 'boolean', default: false },
         million: { type: 'string' },
+        'ops-messages': { type: 'string' },
         'drain-budget': { type: 'string' },
         'enqueue-budget': { type: 'string' },
         domains: { type: 'string' },
@@ -161,6 +165,7 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
     blocked,
     idleSeconds: count('idle-seconds', v['idle-seconds'], quick ? 5 : 30),
     million: count('million', v.million, quick ? 20_000 : 1_000_000),
+    opsMessages: count('ops-messages', v['ops-messages'], quick ? 10_000 : 100_000),
     enqueueBudgetSeconds: count('enqueue-budget', v['enqueue-budget'], quick ? 60 : 420),
     drainBudgetSeconds: count('drain-budget', v['drain-budget'], quick ? 60 : 420),
     fsync,

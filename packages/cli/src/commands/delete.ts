@@ -19,6 +19,8 @@ const USAGE = [
 const OPTIONS = {
   queue: { type: 'string', multiple: true },
   job: { type: 'string' },
+  // PowerMTA's spelling (`pmta delete --jobId=ID`).
+  jobId: { type: 'string' },
   orig: { type: 'string' },
   rcpt: { type: 'string' },
   'older-than': { type: 'string' },
@@ -37,13 +39,14 @@ export async function deleteCommand(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   const patterns = values.queue ?? [];
-  const filtered = values.job !== undefined || values.orig !== undefined || values.rcpt !== undefined || olderThanMs !== undefined;
+  const job = values.job ?? values.jobId;
+  const filtered = job !== undefined || values.orig !== undefined || values.rcpt !== undefined || olderThanMs !== undefined;
   if ((!filtered && patterns.length === 0) || patterns.some((p) => !p.includes('/'))) {
     process.stderr.write(`${USAGE}\n`);
     return EXIT.usage;
   }
   const dsn = values.dsn === true;
-  const filter = { job: values.job, orig: values.orig, rcpt: values.rcpt };
+  const filter = { job, orig: values.orig, rcpt: values.rcpt };
   return withCluster(async (cluster) => {
     const requested = filtered ? await deleteFiltered(cluster, patterns, filter, olderThanMs, dsn) : await deleteQueues(cluster, patterns, dsn);
     if (requested === undefined) return EXIT.configInvalid;
