@@ -1,7 +1,7 @@
 /**
  * Scenario "ops": operator tools on a big queue. N messages (default 100,000) in one paused queue,
  * half of them job-a, half job-b, a quarter of job-b from another sender; one delivery process.
- * Times, through the real CLI (so each figure includes starting node, ~0.3 s): show messages,
+ * Times, through the real CLI (so each figure includes starting node): show messages,
  * show jobs, pause and resume of a job (resume walks the job's mail), delete by job and by sender
  * until the job counters and the queue say done; then the queue is resumed with job-b paused (its
  * mail must stay: claims park it) and job-b is resumed until the sink has it all. Redis's slow log
@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MessageStore } from '@vmta/queue';
+import { listJobs, MessageStore, QueueOps } from '@vmta/queue';
 import { getFreePort } from '@vmta/redis-server';
 import type { BenchOptions } from '../args.js';
 import { startBenchRedis } from '../bench-redis.js';
@@ -62,11 +62,13 @@ export async function runOps(ctx: Context, opts: BenchOptions): Promise<OpsResul
     steps.push({ step, seconds, detail });
     ctx.log(`  ${step}: ${seconds.toFixed(2)} s ${detail}`);
   };
-  const jobQueued = (job: string) => (JSON.parse(vmta('show', 'jobs', '--json')) as Array<{ job: string; queued: number }>).find((j) => j.job === job)?.queued ?? 0;
-  const queueQueued = () => (JSON.parse(vmta('show', 'queues', '--json')) as Array<{ queue: string; queued: number }>).find((q) => q.queue === queue)?.queued ?? 0;
-  const until = async (done: () => boolean, limitMs = 600_000) => {
+  // Progress is read from Redis directly (spawning the CLI to poll would load the machine under test).
+  const ops = new QueueOps(redis.client, prefix);
+  const jobQueued = async (job: string) => (await listJobs(redis.client, store.keys)).find((j) => j.job === job)?.queued ?? 0;
+  const queueQueued = async () => (await ops.stats(queue)).queued;
+  const until = async (done: () => boolean | Promise<boolean>, limitMs = 600_000) => {
     const t0 = performance.now();
-    while (!done()) {
+    while (!(await done())) {
       if (performance.now() - t0 > limitMs) throw new Error('ops: a step did not finish in time');
       await sleep(200);
     }
@@ -104,13 +106,13 @@ export async function runOps(ctx: Context, opts: BenchOptions): Promise<OpsResul
     await timed(`resume job job-b (${n / 2} messages made due)`, () => vmta('resume', 'job', 'job-b').trim());
     await timed(`delete --job job-a (${n / 2} recipients)`, async () => {
       vmta('delete', '--job', 'job-a');
-      await until(() => jobQueued('job-a') === 0);
-      return `${queueQueued()} left in the queue`;
+      await until(async () => (await jobQueued('job-a')) === 0);
+      return `${await queueQueued()} left in the queue`;
     });
     await timed(`delete --orig ${SPAM} (${n / 4} recipients)`, async () => {
       vmta('delete', '--orig', SPAM);
-      await until(() => queueQueued() <= n / 4);
-      return `${queueQueued()} left in the queue`;
+      await until(async () => (await queueQueued()) <= n / 4);
+      return `${await queueQueued()} left in the queue`;
     });
     vmta('pause', 'job', 'job-b');
     vmta('resume', 'queue', queue);
