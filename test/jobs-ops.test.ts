@@ -92,6 +92,8 @@ describe('operator tools by job, sender, recipient and age', () => {
     await expect.poll(() => receivedBy('shared.test').length, POLL).toBe(11);
     expect(receivedBy('shared.test').filter((a) => a.startsWith('s'))).toEqual(['s0@shared.test', 's1@shared.test', 's2@shared.test', 's3@shared.test', 's4@shared.test']);
     await expect.poll(async () => (await jobsView(cluster)).find((j) => j.job === 'spring'), POLL).toMatchObject({ delivered: 5, queued: 0, paused: false });
+    // Delivered messages leave the message jobs hash (it lists only mail still stored).
+    for (const m of held) expect(await redis.hget(cluster.keys.messageJobs(), m.id)).toBeNull();
   });
 
   it('bounces mail of a paused job at bounce-after', async () => {
