@@ -8,31 +8,19 @@
  * stalledInterval = 45 s), so the last message arrives within 15 s of the kill; a message arrives
  * twice only if it was on the wire at the kill (its dot had reached the receiver: RFC 5321 §6.1).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
+import { startDeliveryProcess } from './helpers/delivery-process.js';
 import { MessageStore } from '@vmta/queue';
 import { startReceiver } from '@vmta/delivery/testing';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOTAL = 2000;
 const MAX_SMTP_OUT = 4;
 
-function startDeliveryProcess(conf: string, redisUrl: string, prefix: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'start', '--role', 'delivery', '--config', conf], {
-    env: { ...process.env, REDIS_URL: redisUrl, VMTA_PREFIX: prefix },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out };
-}
 
 /** A delivery config sending every domain to the receiver on 127.0.0.10 with `maxSmtpOut` connections per queue. */
 function writeConfig(port: number, maxSmtpOut: number): string {
