@@ -137,6 +137,8 @@ export async function runOps(ctx: Context, opts: BenchOptions): Promise<OpsResul
     };
   } finally {
     await delivery?.stop();
+    // The store's dispatcher holds a connection of its own: left open, it keeps the bench alive.
+    await store.dispatcher.close();
     await sink.stop();
     await redis.stop();
     tmp.remove();
