@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { MessageStore, QueueOps } from '@vmta/queue';
-import { startDeliveryProcess } from './delivery-process.js';
+import { startDeliveryProcess } from './support/delivery-process.js';
 import { startReceiver, startTestDnsServer } from '@vmta/delivery/testing';
 
 const TOTAL = 1000;

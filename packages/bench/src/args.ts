@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['e2e', 'senders', 'queues', 'million', 'dkim', 'suppress'] as const;
+export const SCENARIOS = ['e2e', 'senders', 'queues', 'million', 'dkim', 'suppress', 'ops'] as const;
 /** The loads of the senders scenario. */
 export const SENDER_LOADS = ['reused', 'per-connection', 'submission', 'fanout', 'size-mix', 'many-domains', 'slow-sink'] as const;
 export type SenderLoadName = (typeof SENDER_LOADS)[number];
@@ -38,6 +38,8 @@ export interface BenchOptions {
   million: number;
   /** Addresses loaded into the suppression store by the suppress scenario. */
   suppressed: number;
+  /** Messages of the ops scenario (operator tools on one big queue). */
+  opsMessages: number;
   /** The million scenario stops enqueueing / draining after this many seconds and extrapolates. */
   enqueueBudgetSeconds: number;
   drainBudgetSeconds: number;
@@ -59,7 +61,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario e2e|senders|queues|million|dkim|suppress|all   what to run (default all; repeatable)
+  --scenario e2e|senders|queues|million|dkim|suppress|ops|all   what to run (default all; repeatable)
   --senders LIST      loads of the senders scenario (default all: ${SENDER_LOADS.join(',')})
   --mtas LIST         MTAs of the senders scenario (default all: ${MTAS.join(',')})
   --vmta-cli PATH     run our MTA from another build (its packages/cli/dist/main.js)
@@ -70,6 +72,7 @@ export const USAGE = `usage: pnpm bench [options]
   --no-variants       skip the slow-sink and many-domain variants of e2e
   --suppressed N      addresses of the suppress scenario (default 10000000)
   --million N         messages of the million scenario (default 1000000)
+  --ops-messages N    messages of the ops scenario: operator tools on one queue (default 100000)
   --enqueue-budget S  seconds the million scenario enqueues before extrapolating (default 420)
   --drain-budget S    seconds the million scenario drains before extrapolating (default 420)
   --domains N         domains of the queues scenario (default 10000), --blocked N of them blocked (default 1000)
@@ -112,6 +115,7 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
         'no-variants': { type: 'boolean', default: false },
         million: { type: 'string' },
         suppressed: { type: 'string' },
+        'ops-messages': { type: 'string' },
         'drain-budget': { type: 'string' },
         'enqueue-budget': { type: 'string' },
         domains: { type: 'string' },
@@ -166,6 +170,7 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
     idleSeconds: count('idle-seconds', v['idle-seconds'], quick ? 5 : 30),
     million: count('million', v.million, quick ? 20_000 : 1_000_000),
     suppressed: count('suppressed', v.suppressed, quick ? 100_000 : 10_000_000),
+    opsMessages: count('ops-messages', v['ops-messages'], quick ? 10_000 : 100_000),
     enqueueBudgetSeconds: count('enqueue-budget', v['enqueue-budget'], quick ? 60 : 420),
     drainBudgetSeconds: count('drain-budget', v['drain-budget'], quick ? 60 : 420),
     fsync,

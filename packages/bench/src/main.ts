@@ -14,6 +14,7 @@ import { renderBenchmarks, type BenchResults, type Stamp } from './report.js';
 import { runDkim } from './scenarios/dkim.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runMillion } from './scenarios/million.js';
+import { runOps } from './scenarios/ops.js';
 import { runQueues } from './scenarios/queues.js';
 import { runSendersScenario } from './scenarios/senders.js';
 import { runSuppress } from './scenarios/suppress.js';
@@ -84,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     if (scenario === 'million') results.million = { ...s, ...(await runMillion(ctx, opts)) };
     if (scenario === 'dkim') results.dkim = { ...s, ...(await runDkim(ctx, opts)) };
     if (scenario === 'suppress') results.suppress = { ...s, ...(await runSuppress(ctx, opts)) };
+    if (scenario === 'ops') results.ops = { ...s, ...(await runOps(ctx, opts)) };
     save(results);
     log(`${scenario}: done; figures in ${jsonFile}`);
   }

@@ -12,6 +12,7 @@ import type { E2eResult } from './scenarios/e2e.js';
 import type { DkimResult } from './scenarios/dkim.js';
 import { renderSuppress, type SuppressResult } from './scenarios/suppress.js';
 import type { MillionResult } from './scenarios/million.js';
+import type { OpsResult } from './scenarios/ops.js';
 import type { QueuesResult } from './scenarios/queues.js';
 import type { SendersResult } from './scenarios/senders.js';
 import { renderSenders } from './report-senders.js';
@@ -38,6 +39,7 @@ export interface BenchResults {
   million?: MillionResult & Stamp;
   dkim?: DkimResult & Stamp;
   suppress?: SuppressResult & Stamp;
+  ops?: OpsResult & Stamp;
 }
 
 function renderProfile(e: E2eResult): string {
@@ -155,6 +157,20 @@ function renderMillion(m: MillionResult & Stamp): string {
   ].join('\n');
 }
 
+export function renderOps(o: OpsResult & Stamp): string {
+  return [
+    '## 7. Operator tools on a big queue',
+    '',
+    stampLine(o),
+    '',
+    `${n0(o.messages)} messages in one paused queue (half job-a, half job-b, a quarter from a second sender), filled in ${n1(o.enqueueSeconds)} s; one delivery process carries the deletes out. Each time is the wall time of the \`vmta\` command (node start-up included) until the counters say done.`,
+    '',
+    table(['step', 'seconds', ''], o.steps.map((s) => [s.step, n2(s.seconds), s.detail])),
+    '',
+    `Longest single Redis command after the fill (SLOWLOG, 1 ms threshold): ${o.slowCommands === 0 ? 'none reached 1 ms' : `${n2(o.longestCommandMs)} ms (${o.longestCommand}); ${n0(o.slowCommands)} commands of 1 ms or more`}. Recipients delivered while job-b was paused and the queue running: ${n0(o.deliveredWhilePaused)} (must be 0).`,
+  ].join('\n');
+}
+
 export function renderBenchmarks(results: BenchResults, notes = ''): string {
   const m = results.machine;
   return [
@@ -178,6 +194,8 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     '',
     results.suppress ? renderSuppress(results.suppress) : '## 6. Suppression store: 10 million addresses\n\nNot run yet.',
     '',
+    results.ops ? renderOps(results.ops) : '## 7. Operator tools on a big queue\n\nNot run yet.',
+    '',
     '## How to reproduce',
     '',
     '```sh',
@@ -189,6 +207,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     'pnpm bench --scenario million --million 200000 --drain-budget 300',
     'pnpm bench --scenario dkim       # signing cost: unsigned, RSA 2048, Ed25519, dual',
     'pnpm bench --scenario suppress --runs 3   # 10 million suppressed addresses: memory per entry, accept rate with and without the RCPT lookup',
+    'pnpm bench --scenario ops        # delete/pause by job and sender, show messages on 100,000 queued',
     'pnpm bench --quick              # smoke run with small counts',
     '```',
     '',

@@ -3,6 +3,7 @@ import { EXIT } from './exit-codes.js';
 import { checkCommand } from './commands/check.js';
 import { deleteCommand } from './commands/delete.js';
 import { schemaCommand } from './commands/schema.js';
+import { jobAction } from './commands/jobs.js';
 import { queueAction } from './commands/queues.js';
 import { reloadCommand } from './commands/reload.js';
 import { setCommand } from './commands/set.js';
@@ -16,14 +17,14 @@ export type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, { run: Command; help: string }> = {
   check: { run: checkCommand, help: 'check [FILE | --config FILE] [--dns [--json]]   validate a configuration and print a summary; --dns: check PTR, DKIM, SPF, DMARC records' },
   start: { run: startCommand, help: 'start [--role all|listener|delivery] [--config FILE]   run the MTA' },
-  pause: { run: (a) => queueAction('pause', a), help: 'pause queue DOMAIN/VMTA   hold the mail of a queue (*/mta1 allowed)' },
-  resume: { run: (a) => queueAction('resume', a), help: 'resume queue DOMAIN/VMTA   release a paused queue' },
+  pause: { run: (a) => (a[0] === 'job' ? jobAction('pause', a) : queueAction('pause', a)), help: 'pause queue DOMAIN/VMTA | job ID   hold the mail of a queue (*/mta1 allowed) or of one job' },
+  resume: { run: (a) => (a[0] === 'job' ? jobAction('resume', a) : queueAction('resume', a)), help: 'resume queue DOMAIN/VMTA | job ID   release a paused queue or job' },
   retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN/VMTA   leave retry mode now' },
   set: { run: setCommand, help: 'set queue --mode=backoff|normal DOMAIN/VMTA   put a queue into backoff mode (backoff-* limits) or back to normal' },
   disable: { run: (a) => sourceCommand('disable', a), help: 'disable source IP [DOMAIN/VMTA]   stop using a source IP for a queue (none: every queue), on every host' },
   enable: { run: (a) => sourceCommand('enable', a), help: 'enable source IP [DOMAIN/VMTA]   use a disabled source IP again (no queue: for every queue)' },
   reload: { run: reloadCommand, help: 'reload   every running process re-reads its configuration (SIGHUP does it for one)' },
-  delete: { run: deleteCommand, help: 'delete --queue DOMAIN/VMTA [--dsn]   delete the mail of a queue (*/mta1 allowed); --dsn tells the senders' },
+  delete: { run: deleteCommand, help: 'delete [--queue Q] [--job ID] [--orig A|/re/] [--rcpt A|/re/] [--older-than T] [--dsn]   delete mail (*/mta1 allowed); --dsn tells the senders' },
   show: {
     run: showCommand,
     help: 'show settings DOMAIN/VMTA | queues | status | vmtas | disabled-sources [--json]   effective policy of a queue; queues, processes and rates, VMTAs, disabled source IPs of the cluster',

@@ -14,3 +14,7 @@ export * from './actions/source-ip.js';
 export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';
 export * from './actions/suppress.js';
+export * from './actions/job-mode.js';
+export * from './actions/delete-messages.js';
+export * from './views/jobs-view.js';
+export * from './views/messages-view.js';

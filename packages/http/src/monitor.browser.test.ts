@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -301,6 +301,27 @@ describe('web monitor in headless Chromium', () => {
     await page.setViewportSize({ width: 420, height: 900 });
     await screenshot(page, 'full-narrow');
     await page.context().close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lists jobs and pauses and resumes one on a click, as Redis then says', async () => {
+    await store.enqueue({ ...message(['j@jobs.example']), job: 'promo' });
+    const paused = async () => (await redis.smembers(new Keys(t.prefix.slice(0, -1)).pausedJobs())).includes('promo');
+    const page = await open(operatorUrl);
+    const jobRow = page.locator('#jobs-body tr[data-job="promo"]');
+    await jobRow.waitFor();
+    expect(await jobRow.locator('th, td').allTextContents()).toEqual(expect.arrayContaining(['promo', 'normal', '1', '0']));
+    await page.getByRole('button', { name: 'Pause job promo' }).click();
+    await jobRow.locator('.mode', { hasText: /^paused$/ }).waitFor();
+    expect(await paused()).toBe(true);
+    await page.getByRole('button', { name: 'Resume job promo' }).click();
+    await jobRow.locator('.mode', { hasText: /^normal$/ }).waitFor();
+    expect(await paused()).toBe(false);
+    await page.context().close();
+    const monitorPage = await open(monitorUrl);
+    await monitorPage.locator('#jobs-body tr[data-job="promo"]').waitFor();
+    expect(await monitorPage.getByRole('button', { name: /job promo/ }).count()).toBe(0);
+    await monitorPage.context().close();
     expect(pageErrors).toEqual([]);
   });
 });

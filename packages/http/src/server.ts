@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import type { ReloadResult, Route } from './route.js';
 import { createHandler } from './router.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { jobRoutes } from './routes/jobs.js';
 import { queueRoutes } from './routes/queues.js';
 import { sourceRoutes } from './routes/sources.js';
 import { reloadRoutes } from './routes/reload.js';
@@ -39,7 +40,7 @@ export interface RunningHttpManagement {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...sourceRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes, ...suppressionRoutes];
+const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...sourceRoutes, ...jobRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes, ...suppressionRoutes];
 
 function packageVersion(): string {
   try {

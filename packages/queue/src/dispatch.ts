@@ -4,6 +4,7 @@
  * VMTA, plus a shared lane for sweeps. See docs/design/queues.md. A waiting
  * queue is one delayed BullMQ job: no timer, no polling.
  */
+import type { MessageFilter } from './message-filter.js';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
@@ -39,6 +40,8 @@ export interface TokenData extends QueueRef {
   before?: number;
   /** purge for a bounce-queue rule of an smtp-pattern-list: bounce with this reply, naming the rule (file:line). */
   bounce?: { code: number; response: string; rule: string };
+  /** purge: only the mail (and recipients) this names: job, sender, recipient (see message-filter.ts). */
+  filter?: Pick<MessageFilter, 'job' | 'orig' | 'rcpt'>;
 }
 
 /** A delete request as queued for delivery processes. */
@@ -195,12 +198,12 @@ export class Dispatcher {
    * (see packages/delivery/src/worker/purge.ts). Any delivery process takes it:
    * deleting needs no source address.
    */
-  async purge(ref: QueueRef, options: { dsn: boolean; before?: number; bounce?: TokenData['bounce'] }): Promise<PurgeRequest> {
+  async purge(ref: QueueRef, options: { dsn: boolean; before?: number; bounce?: TokenData['bounce']; filter?: TokenData['filter'] }): Promise<PurgeRequest> {
     const n = await this.redis.incr(this.keys.purgeSequence());
     const slot = purgeSlot(n);
     const before = options.before ?? Date.now();
     const jobId = `p!${encodeURIComponent(ref.queue)}!${n}`;
-    const data: TokenData = { queue: ref.queue, domain: ref.domain, vmta: ref.vmta, slot, kind: 'purge', dsn: options.dsn, before, ...(options.bounce ? { bounce: options.bounce } : {}) };
+    const data: TokenData = { queue: ref.queue, domain: ref.domain, vmta: ref.vmta, slot, kind: 'purge', dsn: options.dsn, before, ...(options.bounce ? { bounce: options.bounce } : {}), ...(options.filter ? { filter: options.filter } : {}) };
     await this.bull.add(`${ref.queue} delete`, data, { jobId });
     return { jobId, slot, before };
   }

@@ -23,3 +23,9 @@ export class SlotLostError extends Error {
     super(`connection slot ${slot} of ${queue} was taken back from this run`);
   }
 }
+
+/** An operator's `/re/` for --orig or --rcpt is not a regular expression. */
+export class FilterPatternError extends Error {
+  override readonly name = 'FilterPatternError';
+  readonly code = 'FILTER_PATTERN_INVALID';
+}

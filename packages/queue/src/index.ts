@@ -19,3 +19,5 @@ export * from './slot-holders.js';
 export * from './disabled-sources.js';
 export * from './mx-rollup-map.js';
 export * from './suppression-store.js';
+export * from './jobs.js';
+export * from './message-filter.js';

@@ -160,4 +160,20 @@ export class Keys {
   suppressionTenants(): string {
     return `${this.prefix}:supp-tenants`;
   }
+  /** Hash: message id -> its job, for messages that belong to a job (read where mail is claimed and deleted). */
+  messageJobs(): string {
+    return `${this.prefix}:job-of`;
+  }
+  /** Set of the jobs an operator paused (`vmta pause job`): their mail stays queued, the rest flows. */
+  pausedJobs(): string {
+    return `${this.prefix}:jobs:paused`;
+  }
+  /** Hash of one job's counters: received, delivered, bounced (recipients), first and last seen (ms); expires when idle. */
+  jobStats(job: string): string {
+    return `${this.prefix}:job:{${job}}:stats`;
+  }
+  /** Sorted set of the jobs seen: job -> last time it received mail (ms), for `vmta show jobs`. */
+  jobIndex(): string {
+    return `${this.prefix}:jobs`;
+  }
 }

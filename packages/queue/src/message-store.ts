@@ -18,6 +18,15 @@ import { readForQueue } from './scripts/read-for-queue.js';
 
 const readForQueueReply = readForQueue.reply;
 
+/** A message without its body (MessageStore#envelopes). */
+export interface MessageEnvelopeRecord {
+  id: string;
+  mailFrom: string;
+  job?: string;
+  receivedAt: number;
+  recipients: RecipientRecord[];
+}
+
 export interface EnqueueResult {
   id: string;
   queues: string[];
@@ -110,6 +119,7 @@ export class MessageStore {
       size: String(msg.body.length),
       enc: encoding,
       pending: String(recipients.length),
+      ...(msg.job ? { job: msg.job } : {}),
     };
     // A message in several queues lists each queue's recipients: a delivery reads only its own (readForQueue).
     if (queues.length > 1) {
@@ -120,6 +130,7 @@ export class MessageStore {
       body: data,
       receivedAt: msg.receivedAt,
       recipients: recipients.length,
+      ...(msg.job ? { job: msg.job } : {}),
       meta,
       rcpts: Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])),
       queues: queues.map((q) => ({ name: q, mark: JSON.stringify(refs.get(q)), recipients: recipients.filter((r) => r.queue === q).length })),
@@ -214,6 +225,14 @@ export class MessageStore {
     });
   }
 
+  /**
+   * What views and filters read of several messages, without the body: sender, job, receipt time
+   * and recipients (one pipeline; a message gone meanwhile is undefined).
+   */
+  envelopes(ids: readonly string[]): Promise<Array<MessageEnvelopeRecord | undefined>> {
+    return readEnvelopes(this.redis, this.keys, ids);
+  }
+
   /** Ids of the messages waiting in a queue, oldest first. */
   async queued(queue: string, limit = 1000): Promise<string[]> {
     return this.redis.zrange(this.keys.queueReady(queue), '0', String(limit - 1));
@@ -269,4 +288,21 @@ class BodyCache {
       this.bytes -= b.length;
     }
   }
+}
+
+/** Several messages without their bodies (see MessageStore#envelopes). */
+export async function readEnvelopes(redis: Redis, k: Keys, ids: readonly string[]): Promise<Array<MessageEnvelopeRecord | undefined>> {
+  if (ids.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hmget(k.messageMeta(id), 'from', 'job', 'rcv').hvals(k.messageRecipients(id));
+  const results = (await pipeline.exec()) ?? [];
+  return ids.map((id, i) => {
+    const [[e1, meta], [e2, rcpts]] = results.slice(i * 2, i * 2 + 2) as [[Error | null, (string | null)[]], [Error | null, string[]]];
+    const failed = e1 ?? e2;
+    if (failed) throw failed;
+    const [from, job, rcv] = meta;
+    if (rcv === null || rcv === undefined) return undefined;
+    const recipients = rcpts.map((r) => JSON.parse(r) as RecipientRecord).sort((a, b) => a.index - b.index);
+    return { id, mailFrom: from ?? '', ...(job ? { job } : {}), receivedAt: Number(rcv), recipients };
+  });
 }

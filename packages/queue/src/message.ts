@@ -46,6 +46,8 @@ export interface RecipientRecord extends NewRecipient {
   queue: string;
   state: RecipientState;
   attempts: number;
+  /** The last reply about this recipient ("451 4.7.1 try later"), once an attempt was made. */
+  lastReply?: string;
 }
 
 export interface StoredMessage {

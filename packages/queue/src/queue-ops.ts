@@ -70,6 +70,10 @@ export interface OutcomeBatch {
   accounting?: readonly DeliveryRecord[];
   /** The token run holding the slot: nothing is written once it lost the slot (SlotLostError). */
   run?: string;
+  /** The message's job, if any: the job's counters count the final outcomes. */
+  job?: string;
+  /** Recipients of this queue not in `recipients` stay queued (a delete of some recipients): back in the queue at `notBefore`. */
+  keep?: boolean;
   /** For the latency histogram: the VMTA and time from receipt (ms) of the recipients delivered now. */
   delivered?: { vmta: string; afterMs: number };
 }
@@ -112,7 +116,14 @@ export class QueueOps {
    * that run no longer holds the slot.
    */
   async claimShare(queue: string, slot: number, now: number, limit: number, spread: number, run?: string): Promise<ClaimedShare> {
-    const share = await this.scripts.claimShare({ ...this.slotKeys(queue, slot), awake: this.keys.queueAwake(queue) }, now, limit, Math.max(1, spread), run);
+    const k = this.keys;
+    const share = await this.scripts.claimShare(
+      { ...this.slotKeys(queue, slot), awake: k.queueAwake(queue), pausedJobs: k.pausedJobs(), messageJobs: k.messageJobs() },
+      now,
+      limit,
+      Math.max(1, spread),
+      run,
+    );
     if (share.remaining === SLOT_LOST) throw new SlotLostError(queue, slot);
     return share;
   }
@@ -179,8 +190,13 @@ export class QueueOps {
   }
 
   /** Ids received before `receivedBefore`, oldest first, skipping `offset` (bounce-after and delete candidates, whatever their state). */
-  receivedBefore(queue: string, receivedBefore: number, limit: number, offset = 0): Promise<string[]> {
-    return this.r.zrangebyscore(this.keys.queueAge(queue), '-inf', String(receivedBefore), 'LIMIT', String(offset), String(limit));
+  async receivedBefore(queue: string, receivedBefore: number, limit: number, offset = 0): Promise<string[]> {
+    // By rank: O(log N + limit). ZRANGEBYSCORE ... LIMIT offset walks the offset, which made a
+    // filtered delete (skipping what it does not name) quadratic on a big queue.
+    const flat = await this.r.zrange(this.keys.queueAge(queue), String(offset), String(offset + limit - 1), 'WITHSCORES');
+    const ids: string[] = [];
+    for (let i = 0; i + 1 < flat.length && Number(flat[i + 1]) <= receivedBefore; i += 2) ids.push(flat[i]!);
+    return ids;
   }
 
   /** Received time of the oldest message in the queue, if any. */
@@ -224,6 +240,8 @@ export class QueueOps {
       queue: batch.queue,
       slot: batch.slot,
       run: batch.run,
+      job: batch.job,
+      keep: batch.keep,
       minuteKey: this.keys.minuteCounters(epochMinute(now)),
       notBefore: batch.notBefore,
       latency: batch.delivered && { vmta: batch.delivered.vmta, bucket: latencyBucket(seconds), seconds },

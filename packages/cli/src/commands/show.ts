@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { directiveDef, domainPolicy, findVmtaOrPool, formatDiagnostic, checkConfigFile, formatValue, DEFAULT_VMTA, type ValueTypeName } from '@vmta/config';
 import { configPath } from '../config-path.js';
+import { showJobs } from './jobs.js';
+import { showMessages } from './messages.js';
 import { showQueues } from './queues.js';
 import { showStatus } from './status.js';
 import { showVmtas } from './vmtas.js';
@@ -11,6 +13,8 @@ import { EXIT } from '../exit-codes.js';
 const USAGE = [
   'usage: vmta show settings DOMAIN/VMTA [--json] [--config FILE]',
   '       vmta show queues [--json] [--domain D] [--vmta V]',
+  '       vmta show jobs [--json]',
+  '       vmta show messages --queue DOMAIN/VMTA [--limit N] [--json]',
   '       vmta show status [--json]',
   '       vmta show vmtas [--json] [--config FILE]',
   '       vmta show disabled-sources [--json]',
@@ -20,6 +24,8 @@ export async function showCommand(args: string[]): Promise<number> {
   const [what, ...rest] = args;
   if (what === 'settings') return showSettings(rest);
   if (what === 'queues') return showQueues(rest);
+  if (what === 'jobs') return showJobs(rest);
+  if (what === 'messages') return showMessages(rest);
   if (what === 'status') return showStatus(rest);
   if (what === 'vmtas') return showVmtas(rest);
   if (what === 'disabled-sources') return showDisabledSources(rest);

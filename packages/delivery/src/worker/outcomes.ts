@@ -28,6 +28,8 @@ export interface DeliveryFacts {
 export interface AppliedOutcomes {
   recipients: RecipientRecord[];
   accounting: DeliveryRecord[];
+  /** The message's job, if any (its counters count the outcomes). */
+  job?: string;
   /** Some recipients stay queued here: not before this time. */
   notBefore?: number;
 }
@@ -45,7 +47,7 @@ export function applyOutcomes(
   for (const { recipient, result } of results) {
     const state = result.outcome === 'delivered' ? 'delivered' : result.outcome === 'bounced' ? 'bounced' : 'queued';
     if (state === 'queued') deferred = true;
-    recipients.push({ ...recipient, state, attempts: recipient.attempts + 1 });
+    recipients.push({ ...recipient, state, attempts: recipient.attempts + 1, lastReply: `${result.code} ${result.enhancedCode ? `${result.enhancedCode} ` : ''}${result.response}` });
     accounting.push(
       deliveryRecord(
         message,
@@ -66,7 +68,7 @@ export function applyOutcomes(
       ),
     );
   }
-  return { recipients, accounting, ...(deferred ? { notBefore: facts.now + retryRecipientsAfterMs } : {}) };
+  return { recipients, accounting, ...(message.job ? { job: message.job } : {}), ...(deferred ? { notBefore: facts.now + retryRecipientsAfterMs } : {}) };
 }
 
 /** The same outcome for every recipient (route failure, expiry). */

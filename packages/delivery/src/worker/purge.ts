@@ -11,8 +11,12 @@
  * with it each sender gets a DSN (Action: failed, Status: 5.0.0). Either way
  * the recipients count as bounced and their accounting `b` records carry
  * bounceCat `deleted`, so they are never mistaken for a remote server's verdict.
+ *
+ * With a filter (`vmta delete --job/--orig/--rcpt`) only the mail it names is claimed (read without
+ * its body first); with `--rcpt` only matching recipients go, and the message stays in the queue
+ * for the others.
  */
-import type { TokenData } from '@vmta/queue';
+import { compileFilter, type CompiledFilter, type StoredMessage, type TokenData } from '@vmta/queue';
 import { DelayedError, type Job } from 'bullmq';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps } from './token-deps.js';
@@ -35,6 +39,7 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
   const now = deps.now ?? Date.now;
   const { queue, slot } = job.data;
   const dsn = job.data.dsn === true;
+  const filter = job.data.filter ? compileFilter(job.data.filter) : undefined;
   const before = job.data.before ?? job.timestamp;
   const { ops } = deps;
   // A previous run of this job died holding mail: give it back before claiming again.
@@ -46,9 +51,12 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
     for (;;) {
       // Mail held by tokens stays in `age`: skip past it rather than reading it again.
       const candidates = await ops.receivedBefore(queue, before, BATCH, held);
-      const ids = await ops.claimIds(queue, slot, candidates);
+      const ids = await ops.claimIds(queue, slot, filter ? await named(deps, candidates, queue, filter) : candidates);
       held += candidates.length - ids.length;
-      for (const id of ids) deleted += await purgeMessage(deps, id, queue, slot, dsn, now(), job.data.bounce);
+      // One read for the batch, then its messages side by side (ioredis pipelines their scripts).
+      const messages = await deps.store.getMany(ids);
+      const step = { queue, slot, dsn, now: now(), bounce: job.data.bounce, filter };
+      for (const n of await Promise.all(ids.map((id, i) => purgeMessage(deps, id, messages[i], step)))) deleted += n;
       if (candidates.length < BATCH) break;
       // A big queue must not hold up shutdown: the rest is left to the next process that takes the job.
       if (deps.stopping?.()) {
@@ -77,19 +85,32 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
   return deleted;
 }
 
-async function purgeMessage(
-  deps: TokenDeps,
-  id: string,
-  queue: string,
-  slot: number,
-  dsn: boolean,
-  now: number,
-  bounce?: TokenData['bounce'],
-): Promise<number> {
-  const message = await deps.store.get(id);
-  const pending = message?.recipients.filter((r) => r.queue === queue && r.state === 'queued') ?? [];
+/** The candidates the filter names, with a recipient queued in this queue that it names too. */
+async function named(deps: TokenDeps, ids: string[], queue: string, filter: CompiledFilter): Promise<string[]> {
+  const envelopes = await deps.store.envelopes(ids);
+  return ids.filter((_, i) => {
+    const m = envelopes[i];
+    return m !== undefined && filter.message(m) && m.recipients.some((r) => r.queue === queue && r.state === 'queued' && filter.recipient(r.address));
+  });
+}
+
+interface PurgeStep {
+  queue: string;
+  slot: number;
+  dsn: boolean;
+  now: number;
+  bounce?: TokenData['bounce'];
+  filter?: CompiledFilter;
+}
+
+async function purgeMessage(deps: TokenDeps, id: string, message: StoredMessage | undefined, step: PurgeStep): Promise<number> {
+  const { queue, slot, dsn, now, bounce, filter } = step;
+  const queued = message?.recipients.filter((r) => r.queue === queue && r.state === 'queued') ?? [];
+  const pending = filter ? queued.filter((r) => filter.recipient(r.address)) : queued;
+  // Recipients the filter does not name stay queued: the message goes back to the queue, due now.
+  const keep = pending.length < queued.length ? { keep: true, notBefore: now } : {};
   if (!message || pending.length === 0) {
-    await deps.ops.recordOutcomes({ id, queue, slot, recipients: [] }, now);
+    await deps.ops.recordOutcomes({ id, queue, slot, recipients: [], ...keep }, now);
     return 0;
   }
   // A bounce-queue rule bounces with the reply that triggered it; an operator's delete with 5.0.0.
@@ -104,6 +125,6 @@ async function purgeMessage(
   }
   const applied = applyOutcomes(message, results, { queue, now }, 0);
   const accounting = bounce ? applied.accounting : applied.accounting.map((rec) => ({ ...rec, bounceCat: DELETED_CATEGORY }));
-  await deps.ops.recordOutcomes({ id, queue, slot, ...applied, accounting }, now);
+  await deps.ops.recordOutcomes({ id, queue, slot, ...applied, accounting, ...keep }, now);
   return pending.length;
 }

@@ -13,6 +13,7 @@ export const MONITOR_HTML = String.raw`<!doctype html>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/monitor.css">
 <script type="module" src="/monitor.js"></script>
+<script type="module" src="/monitor-jobs.js"></script>
 </head>
 <body>
 <header class="top">
@@ -51,6 +52,18 @@ export const MONITOR_HTML = String.raw`<!doctype html>
       </table>
     </div>
     <p class="unavailable loading" id="queues-empty">loading&hellip;</p>
+  </section>
+  <section id="jobs-section" aria-labelledby="jobs-title">
+    <h2 id="jobs-title">Jobs <span class="count" id="job-count"></span></h2>
+    <p class="banner" id="jobs-error" role="alert" hidden></p>
+    <div class="scroll">
+      <table id="jobs-table">
+        <caption class="visually-hidden">Jobs (X-Job) and their recipients</caption>
+        <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col" class="num">Queued</th><th scope="col" class="num">Delivered</th><th scope="col" class="num">Bounced</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col" id="jobs-actions-head" hidden>Actions</th></tr></thead>
+        <tbody id="jobs-body"></tbody>
+      </table>
+    </div>
+    <p class="unavailable loading" id="jobs-empty">loading&hellip;</p>
   </section>
   <section id="vmtas-section" aria-labelledby="vmtas-title">
     <h2 id="vmtas-title">VMTAs <span class="count" id="vmta-count"></span></h2>

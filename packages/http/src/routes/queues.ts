@@ -23,7 +23,8 @@ function queueOf(encoded: string): string | undefined {
   return queue && domain && vmta && !queue.includes('*') ? queue : undefined;
 }
 
-function decode(segment: string): string | undefined {
+/** A path segment decoded, or undefined when it is not valid percent-encoding. */
+export function decode(segment: string): string | undefined {
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -8,13 +8,19 @@
  * An empty claim also answers when the next message of the queue becomes due, so a token that found
  * nothing knows whether and until when to sleep without another round trip.
  *
- * KEYS: 1 ready, 2 inflight (of the slot), 3 state, 4 awake, 5 holder (of the slot).
- * ARGV: 1 now (ms), 2 limit, 3 spread (the queue's connections, at least 1), 4 run or ''.
+ * Mail of a paused job (`vmta pause job`) is not claimed: when any job is paused, each due message's
+ * job is looked up and a paused job's message is put back `park` ms ahead (resuming the job brings it
+ * back at once), so the rest of the queue keeps flowing. Without paused jobs this costs one SCARD.
+ *
+ * KEYS: 1 ready, 2 inflight (of the slot), 3 state, 4 awake, 5 holder (of the slot), 6 paused jobs,
+ *       7 message jobs.
+ * ARGV: 1 now (ms), 2 limit, 3 spread (the queue's connections, at least 1), 4 run or '',
+ *       5 when mail of a paused job is due again (ms).
  * Returns: { due messages left after this claim, claimed ids[, score of the queue's next message
  *          (ms, as a string) when nothing was claimed and the queue holds mail] }, { CLAIM_PAUSED, {} }, or
  *          { SLOT_LOST, {} } when the run no longer holds the slot.
  */
-import { AWAKE_TTL_MS, CLAIM_PAUSED, SLOT_LOST } from './constants.js';
+import { AWAKE_TTL_MS, CLAIM_PAUSED, CLAIM_SCAN_MAX, JOB_PAUSE_PARK_MS, SLOT_LOST } from './constants.js';
 import { defineScript } from './script.js';
 
 const lua = `
@@ -22,7 +28,27 @@ if ARGV[4] ~= '' and redis.call('HGET', KEYS[5], 'run') ~= ARGV[4] then return {
 if redis.call('HGET', KEYS[3], 'mode') == 'paused' then return {${CLAIM_PAUSED}, {}} end
 local due = redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1])
 local take = math.min(tonumber(ARGV[2]), math.max(1, math.ceil(due / tonumber(ARGV[3]))))
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, take)
+local ids = {}
+if redis.call('SCARD', KEYS[6]) == 0 then
+  ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, take)
+else
+  -- Mail of a paused job is put back ahead (ARGV[5]) and the next due message looked at, up to CLAIM_SCAN_MAX.
+  local seen = 0
+  while #ids < take and seen < ${CLAIM_SCAN_MAX} do
+    local batch = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', #ids, take - #ids)
+    if #batch == 0 then break end
+    for _, id in ipairs(batch) do
+      seen = seen + 1
+      local job = redis.call('HGET', KEYS[7], id)
+      if job and redis.call('SISMEMBER', KEYS[6], job) == 1 then
+        redis.call('ZADD', KEYS[1], ARGV[5], id)
+        due = due - 1
+      else
+        ids[#ids + 1] = id
+      end
+    end
+  end
+end
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   redis.call('SADD', KEYS[2], id)
@@ -43,6 +69,8 @@ export interface ClaimShareKeys {
   state: string;
   awake: string;
   holder: string;
+  pausedJobs: string;
+  messageJobs: string;
 }
 
 export interface ClaimedShare {
@@ -55,9 +83,22 @@ export interface ClaimedShare {
 
 export const claimShare = defineScript({
   name: 'vmtaClaimShare',
-  numberOfKeys: 5,
+  numberOfKeys: 7,
   lua,
-  args: (k: ClaimShareKeys, now: number, limit: number, spread: number, run: string = '') => [k.ready, k.inflight, k.state, k.awake, k.holder, now, limit, spread, run],
+  args: (k: ClaimShareKeys, now: number, limit: number, spread: number, run: string = '', parkUntil: number = now + JOB_PAUSE_PARK_MS) => [
+    k.ready,
+    k.inflight,
+    k.state,
+    k.awake,
+    k.holder,
+    k.pausedJobs,
+    k.messageJobs,
+    now,
+    limit,
+    spread,
+    run,
+    parkUntil,
+  ],
   reply: (raw): ClaimedShare => {
     const [remaining, ids, next] = raw as [number, string[], string | undefined];
     return next === undefined ? { ids, remaining } : { ids, remaining, nextDue: Number(next) };

@@ -53,3 +53,11 @@ export const QUEUE_RETIRE_IDLE_MS = 3_600_000;
 
 /** Values per HSET, HMGET or XDEL call in a script: Lua's `unpack` fails at about 8,000 (LUAI_MAXCSTACK). */
 export const SLICE = 1000;
+/** Job counters (Keys#jobStats) are kept this long after the job's last change (received or an outcome). */
+export const JOB_STATS_TTL_SECONDS = 7 * 24 * 3600;
+
+/** claimShare: mail of a paused job found due is put back this far ahead (resume brings it back at once). */
+export const JOB_PAUSE_PARK_MS = 60_000;
+
+/** claimShare: at most this many due messages are looked at per claim (bounds the work when a paused job fills the queue). */
+export const CLAIM_SCAN_MAX = 400;

@@ -11,9 +11,13 @@
  * totals) and answers an error starting ENQUEUE_UNDONE. An out-of-memory Redis (noeviction)
  * refuses the first write, so nothing is written then either.
  *
+ * With a job, the message is listed under it (message jobs hash) and the job's counters count its
+ * recipients as received (first and last seen, kept JOB_STATS_TTL_SECONDS after the last change).
+ *
  * KEYS: 1 body, 2 meta, 3 rcpts, 4 queue index, 5 wake set, 6 accounting stream, 7 totals,
- *       8 minute counters, then per queue: ready, age, state, awake.
- * ARGV: 1 id, 2 body, 3 receivedAt (ms), 4 recipients,
+ *       8 minute counters, 9 message jobs, 10 job stats, 11 job index,
+ *       then per queue: ready, age, state, awake.
+ * ARGV: 1 id, 2 body, 3 receivedAt (ms), 4 recipients, 5 job or '',
  *       n, meta field/value (n values), n, rcpt field/value (n values),
  *       queues, per queue: name, wake mark, recipients,
  *       records, per record: n, field/value (n values).
@@ -26,6 +30,7 @@
 import type { Keys } from '../keys.js';
 import {
   ACCOUNTING_MAXLEN,
+  JOB_STATS_TTL_SECONDS,
   MINUTE_COUNTERS_TTL_SECONDS,
   QUEUE_HELD_MAIL,
   QUEUE_NEEDS_NO_WAKE,
@@ -36,7 +41,7 @@ import {
 import { defineScript, type RedisArg } from './script.js';
 
 const lua = `
-local a = 5
+local a = 6
 local function take()
   local n = tonumber(ARGV[a])
   local out = {}
@@ -48,12 +53,12 @@ end
 local function sliced(list, each)
   for i = 1, #list, ${SLICE} do each(unpack(list, i, math.min(i + ${SLICE} - 1, #list))) end
 end
-local id, received = ARGV[1], ARGV[3]
+local id, received, job = ARGV[1], ARGV[3], ARGV[5]
 local meta, rcpts = take(), take()
 local queues = tonumber(ARGV[a]); a = a + 1
 local q = {}
 for i = 1, queues do
-  local k = 8 + (i - 1) * 4
+  local k = 11 + (i - 1) * 4
   q[i] = { k = k, name = ARGV[a], mark = ARGV[a + 1], count = tonumber(ARGV[a + 2]) }; a = a + 3
   q[i].first = redis.call('EXISTS', KEYS[k + 2]) == 0
   q[i].hadState = redis.call('EXISTS', KEYS[k + 3]) == 1
@@ -89,6 +94,16 @@ local ok, err = pcall(function()
   redis.call('HINCRBY', KEYS[8], 'received', ARGV[4])
   done.minute = true
   redis.call('EXPIRE', KEYS[8], ${MINUTE_COUNTERS_TTL_SECONDS})
+  if job ~= '' then
+    redis.call('HSET', KEYS[9], id, job)
+    done.jobOf = true
+    redis.call('HINCRBY', KEYS[10], 'received', ARGV[4])
+    done.jobCount = true
+    redis.call('HSETNX', KEYS[10], 'first', received)
+    redis.call('HSET', KEYS[10], 'last', received)
+    redis.call('EXPIRE', KEYS[10], ${JOB_STATS_TTL_SECONDS})
+    redis.call('ZADD', KEYS[11], 'GT', received, job)
+  end
 end)
 if not ok then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
@@ -108,6 +123,8 @@ if not ok then
   if done.minute then
     if hadMinute then redis.call('HINCRBY', KEYS[8], 'received', -tonumber(ARGV[4])) else redis.call('DEL', KEYS[8]) end
   end
+  if done.jobOf then redis.call('HDEL', KEYS[9], id) end
+  if done.jobCount then redis.call('HINCRBY', KEYS[10], 'received', -tonumber(ARGV[4])) end
   return redis.error_reply('ENQUEUE_UNDONE nothing kept: ' .. tostring(type(err) == 'table' and err.err or err))
 end
 local reply = {}
@@ -129,6 +146,8 @@ export interface EnqueueInput {
   body: Buffer;
   receivedAt: number;
   recipients: number;
+  /** The job the message belongs to, if any. */
+  job?: string;
   meta: Record<string, string>;
   /** Recipient index → JSON record. */
   rcpts: Record<string, string>;
@@ -162,6 +181,9 @@ export const enqueue = defineScript({
       keys.accounting(),
       keys.totals(),
       input.minuteKey,
+      keys.messageJobs(),
+      keys.jobStats(input.job ?? ''),
+      keys.jobIndex(),
       ...input.queues.flatMap((q) => [keys.queueReady(q.name), keys.queueAge(q.name), keys.queueState(q.name), keys.queueAwake(q.name)]),
     ];
     return [
@@ -171,6 +193,7 @@ export const enqueue = defineScript({
       input.body,
       input.receivedAt,
       input.recipients,
+      input.job ?? '',
       ...counted(flat(input.meta)),
       ...counted(flat(input.rcpts)),
       input.queues.length,

@@ -15,12 +15,17 @@
  * minute counters are counted here, next to the totals, so outcomes that count nothing count
  * nothing in the history either.
  *
+ * With a job, its counters count the final outcomes (delivered, bounced); a dropped message leaves
+ * the message jobs hash.
+ *
  * With a run, nothing is written unless that run still holds the slot (see takeSlot, releaseSlot).
  *
  * KEYS: 1 meta, 2 rcpts, 3 body, 4 inflight (of the slot), 5 ready, 6 state, 7 totals, 8 age,
- *       9 minute counters, 10 accounting stream, 11 latency histogram, 12 holder (of the slot).
+ *       9 minute counters, 10 accounting stream, 11 latency histogram, 12 holder (of the slot),
+ *       13 message jobs, 14 job stats (of the message's job, if any).
  * ARGV: 1 id, 2 notBefore (ms) or '', 3 latency vmta or '', 4 latency bucket, 5 latency seconds,
- *       6 run or '', 7 records of no recipient of the batch, then per record: n, field/value
+ *       6 run or '', 7 job or '', 8 keep ('1': recipients of this queue not in the batch stay queued,
+ *       so the message goes back in the queue at notBefore), 9 records of no recipient of the batch, then per record: n, field/value
  *       (n values), then per recipient to the end: index, recipient JSON, state, attempts,
  *       n, its accounting record's field/value (n values, 0 when none).
  * Returns: the recipients still pending overall (0 once the message is dropped),
@@ -28,7 +33,7 @@
  *          or SLOT_LOST.
  */
 import type { Keys } from '../keys.js';
-import { ACCOUNTING_MAXLEN, MINUTE_COUNTERS_TTL_SECONDS, OUTCOMES_MESSAGE_GONE } from './constants.js';
+import { ACCOUNTING_MAXLEN, JOB_STATS_TTL_SECONDS, MINUTE_COUNTERS_TTL_SECONDS, OUTCOMES_MESSAGE_GONE } from './constants.js';
 import { checkHolder } from './requeue.js';
 import { defineScript, type RedisArg } from './script.js';
 
@@ -37,8 +42,8 @@ local id = ARGV[1]
 local function append(from, n)
   if n > 0 then redis.call('XADD', KEYS[10], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(ARGV, from, from + n - 1)) end
 end
-local a = 8
-for r = 1, tonumber(ARGV[7]) do
+local a = 10
+for r = 1, tonumber(ARGV[9]) do
   local n = tonumber(ARGV[a])
   append(a + 1, n)
   a = a + n + 1
@@ -47,6 +52,7 @@ local held = redis.call('SREM', KEYS[4], id)
 if held == 1 then redis.call('HINCRBY', KEYS[6], 'inflight', -1) end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[8], id)
+  redis.call('HDEL', KEYS[13], id)
   return ${OUTCOMES_MESSAGE_GONE}
 end
 local counts = { delivered = 0, bounced = 0, queued = 0 }
@@ -75,7 +81,7 @@ if ARGV[3] ~= '' and counts.delivered > 0 then
   redis.call('HINCRBYFLOAT', KEYS[11], ARGV[3] .. '|sum', tonumber(ARGV[5]) * d)
 end
 if finals > 0 then redis.call('HINCRBY', KEYS[6], 'queued', -finals) end
-if counts.queued > 0 and ARGV[2] ~= '' then
+if (counts.queued > 0 or ARGV[8] == '1') and ARGV[2] ~= '' then
   redis.call('ZADD', KEYS[5], ARGV[2], id)
 elseif counts.queued == 0 and stale == 0 then
   redis.call('ZREM', KEYS[8], id)
@@ -90,9 +96,17 @@ for name, n in pairs({ delivered = counts.delivered, bounced = counts.bounced, d
   end
 end
 if counted then redis.call('EXPIRE', KEYS[9], ${MINUTE_COUNTERS_TTL_SECONDS}) end
+if ARGV[7] ~= '' and finals > 0 then
+  if counts.delivered > 0 then redis.call('HINCRBY', KEYS[14], 'delivered', counts.delivered) end
+  if counts.bounced > 0 then redis.call('HINCRBY', KEYS[14], 'bounced', counts.bounced) end
+  redis.call('EXPIRE', KEYS[14], ${JOB_STATS_TTL_SECONDS})
+end
 if finals == 0 then return tonumber(redis.call('HGET', KEYS[1], 'pending')) end
 local left = redis.call('HINCRBY', KEYS[1], 'pending', 0 - finals)  -- finals > 0 here; never -0, which HINCRBY refuses
-if left <= 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
+if left <= 0 then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  redis.call('HDEL', KEYS[13], id)
+end
 return math.max(left, 0)`;
 
 /** One recipient's new record, with the accounting record of its outcome. */
@@ -112,6 +126,10 @@ export interface RecordOutcomesInput {
   slot: number;
   /** The run holding the slot (nothing is written once it lost the slot); none: no check. */
   run?: string;
+  /** The message's job, if any: its counters count the final outcomes. */
+  job?: string;
+  /** Recipients of this queue not in `recipients` stay queued: the message goes back at `notBefore`. */
+  keep?: boolean;
   /** Key of the minute counters the outcomes count in. */
   minuteKey: string;
   /** When recipients stay queued here: when they may be tried again (ms). */
@@ -126,7 +144,7 @@ export interface RecordOutcomesInput {
 
 export const recordOutcomes = defineScript({
   name: 'vmtaRecordOutcomes',
-  numberOfKeys: 12,
+  numberOfKeys: 14,
   lua,
   args: (keys: Keys, input: RecordOutcomesInput): RedisArg[] => [
     keys.messageMeta(input.id),
@@ -141,12 +159,16 @@ export const recordOutcomes = defineScript({
     keys.accounting(),
     keys.deliveryLatency(),
     keys.queueSlotHolder(input.queue, input.slot),
+    keys.messageJobs(),
+    keys.jobStats(input.job ?? ''),
     input.id,
     input.notBefore ?? '',
     input.latency?.vmta ?? '',
     input.latency?.bucket ?? 0,
     input.latency?.seconds ?? 0,
     input.run ?? '',
+    input.job ?? '',
+    input.keep ? '1' : '',
     input.records.length,
     ...input.records.flatMap((r) => [r.length, ...r]),
     ...input.recipients.flatMap((r) => [r.index, r.json, r.state, r.attempts, r.record?.length ?? 0, ...(r.record ?? [])]),
