@@ -9,9 +9,8 @@ export type RedisRole = 'listener' | 'delivery' | 'cli';
  * open waiting for it: no offline queue, no retries, a command timeout.
  *
  * `url` may name a Sentinel set (see redis-url.ts): the connection asks the Sentinels for the
- * master, follows a failover by itself (reconnecting asks again; `failoverDetector` reconnects
- * at a +switch-master even while the old primary still answers), and so do its duplicates
- * (BullMQ's connections are duplicates of these).
+ * master and follows a failover by itself (each reconnect asks them again), and so do its
+ * duplicates (BullMQ's connections are duplicates of these).
  */
 export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
   const base: RedisOptions =
@@ -36,7 +35,12 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     ...(target.username !== undefined ? { username: target.username } : {}),
     ...(target.password !== undefined ? { password: target.password } : {}),
     ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
-    failoverDetector: true,
+    // Not ioredis' failoverDetector: its reconnect at +switch-master can land in the middle of a
+    // reconnect already under way, and that connection then ends for good ("Connection is closed",
+    // seen in the delivery failover test). A primary that died is left by reconnecting (which asks
+    // the Sentinels again); one that was demoted but still answers refuses writes with READONLY,
+    // and that reconnects (and resends the command).
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
     // As the connection retries (a CLI command gives up at once), asking the Sentinels again each time.
     sentinelRetryStrategy: (times) => options.retryStrategy?.(times) ?? null,
   });
