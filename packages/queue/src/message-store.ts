@@ -7,12 +7,21 @@ import type { Redis } from 'ioredis';
 import { receivedRecord, serializeRecord } from './accounting-records.js';
 import { decodeBody, encodeBodyOffLoop, type BodyEncoding } from './body-codec.js';
 import { Dispatcher, type QueueRef } from './dispatch.js';
-import { QueueUnavailableError } from './errors.js';
+import { QueueUnavailableError, ReplicationTimeoutError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { newMessageId } from './message-id.js';
 import { epochMinute } from './minute-counters.js';
 import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
+import type { WaitPolicy } from './redis-url.js';
+import { HELD_FIELD, type HeldMessage } from './scripts/held.js';
 import { scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
+
+/**
+ * How long past the WAIT timeout a held message waits for its release: a message whose release
+ * never came (the listener died, or the failover lost the release but kept the message) is
+ * delivered then. Late, maybe twice, never lost.
+ */
+export const HELD_RELEASE_MARGIN_MS = 10_000;
 
 export interface EnqueueResult {
   id: string;
@@ -48,12 +57,19 @@ export class MessageStore {
        * the queue's tokens (no host serves its VMTA). Without it only delivery schedules sweeps.
        */
       bounceAfter?: (ref: QueueRef) => number | undefined;
+      /**
+       * WAIT before enqueue resolves: the message is held (not due) until `replicas` replicas
+       * acknowledged it, then released; when they do not within `timeoutMs` it is discarded and
+       * enqueue throws ReplicationTimeoutError. Off (0 replicas) by default.
+       */
+      wait?: WaitPolicy;
     } = {},
   ) {
     this.keys = new Keys(options.prefix);
     this.accounting = options.accounting ?? (() => true);
     this.bounceAfter = options.bounceAfter;
     this.compressMinBytes = options.compressMinBytes ?? 1024;
+    this.wait = options.wait && options.wait.replicas > 0 ? options.wait : undefined;
     this.dispatcher = new Dispatcher(redis, options.prefix);
     this.scripts = scripts(redis);
   }
@@ -62,6 +78,7 @@ export class MessageStore {
   private readonly compressMinBytes: number;
   private readonly accounting: () => boolean;
   private readonly bounceAfter: ((ref: QueueRef) => number | undefined) | undefined;
+  private readonly wait: WaitPolicy | undefined;
 
   async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt), options: EnqueueOptions = {}): Promise<EnqueueResult> {
     if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
@@ -88,11 +105,13 @@ export class MessageStore {
       size: String(msg.body.length),
       enc: encoding,
       pending: String(recipients.length),
+      ...(this.wait ? { [HELD_FIELD]: '1' } : {}),
     };
     const input = {
       id,
       body: data,
       receivedAt: msg.receivedAt,
+      ...(this.wait ? { readyAt: msg.receivedAt + this.wait.timeoutMs + HELD_RELEASE_MARGIN_MS } : {}),
       recipients: recipients.length,
       meta,
       rcpts: Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])),
@@ -107,11 +126,41 @@ export class MessageStore {
       throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
     }
     const all = [...refs.values()];
+    if (this.wait) {
+      const counts = new Map(input.queues.map((q) => [q.name, q.recipients]));
+      reply.needsWake = await this.replicate(this.wait, { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey });
+    }
     const asleep = all.filter((_, i) => reply.needsWake[i]);
     const fresh = all.filter((_, i) => reply.wasEmpty[i]);
     if (asleep.length === 0 && fresh.length === 0) return { id, queues, woken: true };
     const woken = this.afterEnqueue(asleep, fresh, msg.receivedAt);
     return { id, queues, woken: options.backgroundWake ? 'background' : await woken };
+  }
+
+  /**
+   * WAIT for the replicas, then release the held message (its queues' wake flags) or discard it
+   * and throw. A discard that fails (the primary is gone too) leaves the message held: it is
+   * delivered at its hold's end, maybe twice (the sender was told 451).
+   */
+  private async replicate(wait: WaitPolicy, held: HeldMessage): Promise<boolean[]> {
+    let acked: number;
+    try {
+      acked = Number(await this.redis.call('WAIT', wait.replicas, wait.timeoutMs));
+    } catch (err) {
+      throw new QueueUnavailableError(`WAIT for ${held.id} failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (acked < wait.replicas) {
+      await this.scripts.discardHeld(this.keys, held).catch(() => false);
+      throw new ReplicationTimeoutError(`${held.id}: ${acked} of ${wait.replicas} replicas acknowledged within ${wait.timeoutMs} ms`, acked, wait.replicas);
+    }
+    let needsWake: boolean[] | null;
+    try {
+      needsWake = await this.scripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], Date.now());
+    } catch (err) {
+      throw new QueueUnavailableError(`cannot release ${held.id}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!needsWake) throw new QueueUnavailableError(`${held.id} was no longer held at its release`);
+    return needsWake;
   }
 
   /** Tokens for queues without an awake one, and the bounce-after sweep of queues that were empty. */

@@ -13,7 +13,8 @@
  *
  * KEYS: 1 body, 2 meta, 3 rcpts, 4 queue index, 5 wake set, 6 accounting stream, 7 totals,
  *       8 minute counters, then per queue: ready, age, state, awake.
- * ARGV: 1 id, 2 body, 3 receivedAt (ms), 4 recipients,
+ * ARGV: 1 id, 2 body, 3 receivedAt (ms), 4 recipients, 5 readyAt (ms: when the queue entries are
+ *       due; receivedAt, or later for a message held until its replicas acknowledged it),
  *       n, meta field/value (n values), n, rcpt field/value (n values),
  *       queues, per queue: name, wake mark, recipients,
  *       records, per record: n, field/value (n values).
@@ -38,7 +39,7 @@ import { defineScript, type RedisArg } from './script.js';
 const SLICE = 1000;
 
 const lua = `
-local a = 5
+local a = 6
 local function take()
   local n = tonumber(ARGV[a])
   local out = {}
@@ -50,7 +51,7 @@ end
 local function sliced(list, each)
   for i = 1, #list, ${SLICE} do each(unpack(list, i, math.min(i + ${SLICE} - 1, #list))) end
 end
-local id, received = ARGV[1], ARGV[3]
+local id, received, readyAt = ARGV[1], ARGV[3], ARGV[5]
 local meta, rcpts = take(), take()
 local queues = tonumber(ARGV[a]); a = a + 1
 local q = {}
@@ -76,7 +77,7 @@ local ok, err = pcall(function()
   sliced(rcpts, function(...) redis.call('HSET', KEYS[3], ...) end)
   for i = 1, queues do
     local k = q[i].k
-    q[i].ready = redis.call('ZADD', KEYS[k + 1], 'NX', received, id) == 1
+    q[i].ready = redis.call('ZADD', KEYS[k + 1], 'NX', readyAt, id) == 1
     q[i].age = redis.call('ZADD', KEYS[k + 2], 'NX', received, id) == 1
     redis.call('HINCRBY', KEYS[k + 3], 'queued', q[i].count)
     q[i].counted = true
@@ -130,6 +131,8 @@ export interface EnqueueInput {
   id: string;
   body: Buffer;
   receivedAt: number;
+  /** When the queue entries are due; default receivedAt. */
+  readyAt?: number;
   recipients: number;
   meta: Record<string, string>;
   /** Recipient index → JSON record. */
@@ -173,6 +176,7 @@ export const enqueue = defineScript({
       input.body,
       input.receivedAt,
       input.recipients,
+      input.readyAt ?? input.receivedAt,
       ...counted(flat(input.meta)),
       ...counted(flat(input.rcpts)),
       input.queues.length,

@@ -11,6 +11,7 @@ import { backoffMode } from './backoff-mode.js';
 import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
 import { enqueue } from './enqueue.js';
+import { discardHeld, releaseHeld } from './held.js';
 import { recordOutcomes } from './record-outcomes.js';
 import { releaseSlot } from './release-slot.js';
 import { renewLease } from './renew-lease.js';
@@ -20,7 +21,7 @@ import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
 import { takeSlot } from './take-slot.js';
 
-const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode };
+const DEFINITIONS = { claimShare, claimIds, requeue, recordOutcomes, acquireLease, renewLease, takeRate, enqueue, takeSlot, releaseSlot, retireQueue, backoffMode, releaseHeld, discardHeld };
 
 type Definitions = typeof DEFINITIONS;
 type Name = keyof Definitions;
