@@ -15,6 +15,7 @@ import { runDkim } from './scenarios/dkim.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runMillion } from './scenarios/million.js';
 import { runQueues } from './scenarios/queues.js';
+import { runReplication } from './scenarios/replication.js';
 import { runSendersScenario } from './scenarios/senders.js';
 import { ensureTools, toolVersions } from './tools.js';
 
@@ -82,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     if (scenario === 'queues') results.queues = { ...s, ...(await runQueues(ctx, opts)) };
     if (scenario === 'million') results.million = { ...s, ...(await runMillion(ctx, opts)) };
     if (scenario === 'dkim') results.dkim = { ...s, ...(await runDkim(ctx, opts)) };
+    if (scenario === 'replication') results.replication = { ...s, ...(await runReplication(ctx, opts)) };
     save(results);
     log(`${scenario}: done; figures in ${jsonFile}`);
   }
