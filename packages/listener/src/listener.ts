@@ -192,6 +192,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
         const counts = await Promise.all(all.map((bs) => bs.drain(limits.closeTimeoutMs)));
         all.forEach((bs) => bs.destroy());
         await rt.store.dispatcher.close().catch(() => undefined);
+        store.disconnectWaitConnections();
         redis.disconnect();
         const total = counts.reduce<DrainCounts>((t, c) => ({ drained: t.drained + c.drained, forced: t.forced + c.forced }), { drained: 0, forced: 0 });
         log.info({ event: 'shutdown-complete', ...total }, 'listener closed');

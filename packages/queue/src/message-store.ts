@@ -15,6 +15,10 @@ import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from '
 import type { WaitPolicy } from './redis-url.js';
 import { HELD_FIELD, type HeldMessage } from './scripts/held.js';
 import { scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
+import { WaitPool } from './wait-pool.js';
+
+/** Messages waiting for their replicas at once, each on a connection of its own (see WaitPool). */
+export const WAIT_CONNECTIONS = 32;
 
 /**
  * How long past the WAIT timeout a held message waits for its release: a message whose release
@@ -70,6 +74,7 @@ export class MessageStore {
     this.bounceAfter = options.bounceAfter;
     this.compressMinBytes = options.compressMinBytes ?? 1024;
     this.wait = options.wait && options.wait.replicas > 0 ? options.wait : undefined;
+    this.waitPool = this.wait ? new WaitPool(redis, WAIT_CONNECTIONS) : undefined;
     this.dispatcher = new Dispatcher(redis, options.prefix);
     this.scripts = scripts(redis);
   }
@@ -79,6 +84,7 @@ export class MessageStore {
   private readonly accounting: () => boolean;
   private readonly bounceAfter: ((ref: QueueRef) => number | undefined) | undefined;
   private readonly wait: WaitPolicy | undefined;
+  private readonly waitPool: WaitPool | undefined;
 
   async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt), options: EnqueueOptions = {}): Promise<EnqueueResult> {
     if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
@@ -111,7 +117,6 @@ export class MessageStore {
       id,
       body: data,
       receivedAt: msg.receivedAt,
-      ...(this.wait ? { readyAt: msg.receivedAt + this.wait.timeoutMs + HELD_RELEASE_MARGIN_MS } : {}),
       recipients: recipients.length,
       meta,
       rcpts: Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])),
@@ -119,17 +124,21 @@ export class MessageStore {
       records: this.accounting() ? recipients.map((r) => serializeRecord(receivedRecord(id, msg, r, logged))) : [],
       minuteKey: k.minuteCounters(epochMinute(msg.receivedAt)),
     };
-    let reply: EnqueueReply;
-    try {
-      reply = await this.scripts.enqueue(k, input);
-    } catch (err) {
-      throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
-    }
-    const all = [...refs.values()];
-    if (this.wait) {
+    const write = async (redis: Redis, queueScripts: QueueScripts): Promise<EnqueueReply> => {
+      let written: EnqueueReply;
+      try {
+        // Held from the write on (not from receivedAt: the wait for a connection does not shorten it).
+        written = await queueScripts.enqueue(k, this.wait ? { ...input, readyAt: Date.now() + this.wait.timeoutMs + HELD_RELEASE_MARGIN_MS } : input);
+      } catch (err) {
+        throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
+      }
+      if (!this.wait) return written;
       const counts = new Map(input.queues.map((q) => [q.name, q.recipients]));
-      reply.needsWake = await this.replicate(this.wait, { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey });
-    }
+      const held = { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey };
+      return { ...written, needsWake: await this.replicate(redis, queueScripts, this.wait, held) };
+    };
+    const reply = this.waitPool ? await this.waitPool.use((redis) => write(redis, scripts(redis))) : await write(this.redis, this.scripts);
+    const all = [...refs.values()];
     const asleep = all.filter((_, i) => reply.needsWake[i]);
     const fresh = all.filter((_, i) => reply.wasEmpty[i]);
     if (asleep.length === 0 && fresh.length === 0) return { id, queues, woken: true };
@@ -142,25 +151,31 @@ export class MessageStore {
    * and throw. A discard that fails (the primary is gone too) leaves the message held: it is
    * delivered at its hold's end, maybe twice (the sender was told 451).
    */
-  private async replicate(wait: WaitPolicy, held: HeldMessage): Promise<boolean[]> {
+  private async replicate(redis: Redis, queueScripts: QueueScripts, wait: WaitPolicy, held: HeldMessage): Promise<boolean[]> {
     let acked: number;
     try {
-      acked = Number(await this.redis.call('WAIT', wait.replicas, wait.timeoutMs));
+      acked = Number(await redis.call('WAIT', wait.replicas, wait.timeoutMs));
     } catch (err) {
+      await queueScripts.discardHeld(this.keys, held).catch(() => false);
       throw new QueueUnavailableError(`WAIT for ${held.id} failed: ${(err as Error).message}`, { cause: err });
     }
     if (acked < wait.replicas) {
-      await this.scripts.discardHeld(this.keys, held).catch(() => false);
+      await queueScripts.discardHeld(this.keys, held).catch(() => false);
       throw new ReplicationTimeoutError(`${held.id}: ${acked} of ${wait.replicas} replicas acknowledged within ${wait.timeoutMs} ms`, acked, wait.replicas);
     }
     let needsWake: boolean[] | null;
     try {
-      needsWake = await this.scripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], Date.now());
+      needsWake = await queueScripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], Date.now());
     } catch (err) {
       throw new QueueUnavailableError(`cannot release ${held.id}: ${(err as Error).message}`, { cause: err });
     }
     if (!needsWake) throw new QueueUnavailableError(`${held.id} was no longer held at its release`);
     return needsWake;
+  }
+
+  /** Closes the connections of WAIT before 250 (the store's own connection is the caller's). */
+  disconnectWaitConnections(): void {
+    this.waitPool?.disconnect();
   }
 
   /** Tokens for queues without an awake one, and the bounce-after sweep of queues that were empty. */

@@ -38,6 +38,7 @@ describe.skipIf(!canStartSentinels())('MessageStore with WAIT for replicas', () 
   }, 30_000);
   afterAll(async () => {
     await store?.dispatcher.close();
+    store?.disconnectWaitConnections();
     primary?.disconnect();
     replica?.disconnect();
     await set?.dispose();
