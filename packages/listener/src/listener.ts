@@ -5,7 +5,7 @@
  * close() is the graceful shutdown (bound-server.ts: 421 to new sessions, in-flight messages finish).
  */
 import { domainPolicy, type ListenerConfig, type VmtaConfig } from '@vmta/config';
-import { createRedis, MessageStore, RateCounter, SuppressionStore } from '@vmta/queue';
+import { createRedis, MessageStore, parseRedisUrl, RateCounter, SuppressionStore } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { BoundServer, type BoundListener, type DrainCounts } from './bound-server.js';
 import { ListenerStartError } from './errors.js';
@@ -70,8 +70,10 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   const prefix = options.prefix ?? 'vmta';
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // `r` records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
+  // WAIT before 250 (REDIS_URL's wait-replicas, on by default for a Sentinel set): see MessageStore.
   const store = new MessageStore(redis, {
     prefix,
+    wait: parseRedisUrl(options.redisUrl).wait,
     accounting: () => rt.config.acctFiles.length > 0,
     bounceAfter: (ref) => domainPolicy(rt.config, ref.domain, ref.vmta).settings['bounce-after'],
   });
@@ -194,6 +196,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
         all.forEach((bs) => bs.destroy());
         await rt.store.dispatcher.close().catch(() => undefined);
         rt.addressLists.close();
+        store.disconnectWaitConnections();
         redis.disconnect();
         const total = counts.reduce<DrainCounts>((t, c) => ({ drained: t.drained + c.drained, forced: t.forced + c.forced }), { drained: 0, forced: 0 });
         log.info({ event: 'shutdown-complete', ...total }, 'listener closed');

@@ -29,3 +29,28 @@ export class FilterPatternError extends Error {
   override readonly name = 'FilterPatternError';
   readonly code = 'FILTER_PATTERN_INVALID';
 }
+
+/** REDIS_URL cannot be read (a bad redis-sentinel:// list, a bad wait-replicas or wait-timeout). */
+export class RedisUrlError extends Error {
+  override readonly name = 'RedisUrlError';
+  readonly code = 'REDIS_URL_INVALID';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The enqueue was written on the primary but fewer replicas than asked acknowledged it in time
+ * (WAIT): the message was held, not released; the sender gets 451 4.3.0 and sends it again.
+ */
+export class ReplicationTimeoutError extends Error {
+  override readonly name = 'ReplicationTimeoutError';
+  readonly code = 'REPLICATION_TIMEOUT';
+  constructor(
+    message: string,
+    readonly acked: number,
+    readonly wanted: number,
+  ) {
+    super(message);
+  }
+}

@@ -7,6 +7,7 @@ export * from './scripts/constants.js';
 export * from './message-store.js';
 export * from './rate-counter.js';
 export * from './redis.js';
+export * from './redis-url.js';
 export * from './dispatch.js';
 export * from './queue-ops.js';
 export * from './connection-limiter.js';

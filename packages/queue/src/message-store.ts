@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { receivedRecord, serializeRecord } from './accounting-records.js';
 import { decodeBody, encodeBodyOffLoop, type BodyEncoding } from './body-codec.js';
 import { Dispatcher, type QueueRef } from './dispatch.js';
-import { QueueUnavailableError } from './errors.js';
+import { QueueUnavailableError, ReplicationTimeoutError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { MxRollupMap } from './mx-rollup-map.js';
 import { newMessageId } from './message-id.js';
@@ -15,6 +15,9 @@ import { epochMinute } from './minute-counters.js';
 import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
 import { queueRecipientsField, scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
 import { readForQueue } from './scripts/read-for-queue.js';
+import type { WaitPolicy } from './redis-url.js';
+import { HELD_FIELD, type HeldMessage } from './scripts/held.js';
+import { WaitPool } from './wait-pool.js';
 
 const readForQueueReply = readForQueue.reply;
 
@@ -26,6 +29,16 @@ export interface MessageEnvelopeRecord {
   receivedAt: number;
   recipients: RecipientRecord[];
 }
+
+/** Messages waiting for their replicas at once, each on a connection of its own (see WaitPool). */
+export const WAIT_CONNECTIONS = 32;
+
+/**
+ * How long past the WAIT timeout a held message waits for its release: a message whose release
+ * never came (the listener died, or the failover lost the release but kept the message) is
+ * delivered then. Late, maybe twice, never lost.
+ */
+export const HELD_RELEASE_MARGIN_MS = 10_000;
 
 export interface EnqueueResult {
   id: string;
@@ -72,12 +85,20 @@ export class MessageStore {
        * body again. Bodies never change under an id. Default 0 (none kept).
        */
       bodyCacheBytes?: number;
+      /**
+       * WAIT before enqueue resolves: the message is held (not due) until `replicas` replicas
+       * acknowledged it, then released; when they do not within `timeoutMs` it is discarded and
+       * enqueue throws ReplicationTimeoutError. Off (0 replicas) by default.
+       */
+      wait?: WaitPolicy;
     } = {},
   ) {
     this.keys = new Keys(options.prefix);
     this.accounting = options.accounting ?? (() => true);
     this.bounceAfter = options.bounceAfter;
     this.compressMinBytes = options.compressMinBytes ?? 1024;
+    this.wait = options.wait && options.wait.replicas > 0 ? options.wait : undefined;
+    this.waitPool = this.wait ? new WaitPool(redis, WAIT_CONNECTIONS) : undefined;
     this.dispatcher = new Dispatcher(redis, options.prefix);
     this.scripts = scripts(redis);
     this.bodies = new BodyCache(options.bodyCacheBytes ?? 0);
@@ -91,6 +112,8 @@ export class MessageStore {
   private readonly compressMinBytes: number;
   private readonly accounting: () => boolean;
   private readonly bounceAfter: ((ref: QueueRef) => number | undefined) | undefined;
+  private readonly wait: WaitPolicy | undefined;
+  private readonly waitPool: WaitPool | undefined;
 
   async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt), options: EnqueueOptions = {}): Promise<EnqueueResult> {
     if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
@@ -119,7 +142,7 @@ export class MessageStore {
       size: String(msg.body.length),
       enc: encoding,
       pending: String(recipients.length),
-      ...(msg.job ? { job: msg.job } : {}),
+      ...(this.wait ? { [HELD_FIELD]: '1' } : {}),
     };
     // A message in several queues lists each queue's recipients: a delivery reads only its own (readForQueue).
     if (queues.length > 1) {
@@ -137,18 +160,58 @@ export class MessageStore {
       records: this.accounting() ? recipients.map((r) => serializeRecord(receivedRecord(id, msg, r, logged))) : [],
       minuteKey: k.minuteCounters(epochMinute(msg.receivedAt)),
     };
-    let reply: EnqueueReply;
-    try {
-      reply = await this.scripts.enqueue(k, input);
-    } catch (err) {
-      throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
-    }
+    const write = async (redis: Redis, queueScripts: QueueScripts): Promise<EnqueueReply> => {
+      let written: EnqueueReply;
+      try {
+        // Held from the write on (not from receivedAt: the wait for a connection does not shorten it).
+        written = await queueScripts.enqueue(k, this.wait ? { ...input, readyAt: Date.now() + this.wait.timeoutMs + HELD_RELEASE_MARGIN_MS } : input);
+      } catch (err) {
+        throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
+      }
+      if (!this.wait) return written;
+      const counts = new Map(input.queues.map((q) => [q.name, q.recipients]));
+      const held = { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey, ...(msg.job ? { job: msg.job } : {}) };
+      return { ...written, needsWake: await this.replicate(redis, queueScripts, this.wait, held) };
+    };
+    const reply = this.waitPool ? await this.waitPool.use((redis) => write(redis, scripts(redis))) : await write(this.redis, this.scripts);
     const all = [...refs.values()];
     const asleep = all.filter((_, i) => reply.needsWake[i]);
     const fresh = all.filter((_, i) => reply.wasEmpty[i]);
     if (asleep.length === 0 && fresh.length === 0) return { id, queues, woken: true };
     const woken = this.afterEnqueue(asleep, fresh, msg.receivedAt);
     return { id, queues, woken: options.backgroundWake ? 'background' : await woken };
+  }
+
+  /**
+   * WAIT for the replicas, then release the held message (its queues' wake flags) or discard it
+   * and throw. A discard that fails (the primary is gone too) leaves the message held: it is
+   * delivered at its hold's end, maybe twice (the sender was told 451).
+   */
+  private async replicate(redis: Redis, queueScripts: QueueScripts, wait: WaitPolicy, held: HeldMessage): Promise<boolean[]> {
+    let acked: number;
+    try {
+      acked = Number(await redis.call('WAIT', wait.replicas, wait.timeoutMs));
+    } catch (err) {
+      await queueScripts.discardHeld(this.keys, held).catch(() => false);
+      throw new QueueUnavailableError(`WAIT for ${held.id} failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (acked < wait.replicas) {
+      await queueScripts.discardHeld(this.keys, held).catch(() => false);
+      throw new ReplicationTimeoutError(`${held.id}: ${acked} of ${wait.replicas} replicas acknowledged within ${wait.timeoutMs} ms`, acked, wait.replicas);
+    }
+    let needsWake: boolean[] | null;
+    try {
+      needsWake = await queueScripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], Date.now());
+    } catch (err) {
+      throw new QueueUnavailableError(`cannot release ${held.id}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!needsWake) throw new QueueUnavailableError(`${held.id} was no longer held at its release`);
+    return needsWake;
+  }
+
+  /** Closes the connections of WAIT before 250 (the store's own connection is the caller's). */
+  disconnectWaitConnections(): void {
+    this.waitPool?.disconnect();
   }
 
   /** Tokens for queues without an awake one, and the bounce-after sweep of queues that were empty. */

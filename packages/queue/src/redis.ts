@@ -1,11 +1,16 @@
 /** Redis connections with the options each role needs. */
 import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl } from './redis-url.js';
 
 export type RedisRole = 'listener' | 'delivery' | 'cli';
 
 /**
  * The listener must answer 451 at once when Redis is away, never hold DATA
  * open waiting for it: no offline queue, no retries, a command timeout.
+ *
+ * `url` may name a Sentinel set (see redis-url.ts): the connection asks the Sentinels for the
+ * master and follows a failover by itself (each reconnect asks them again), and so do its
+ * duplicates (BullMQ's connections are duplicates of these).
  */
 export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
   const base: RedisOptions =
@@ -14,11 +19,30 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
       : role === 'cli'
         ? { maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: () => null }
         : { maxRetriesPerRequest: null };
-  return new Redis(url, {
+  const options: RedisOptions = {
     ...base,
     retryStrategy: base.retryStrategy ?? ((times) => Math.min(times * 200, 2000)),
     lazyConnect: false,
     ...extra,
+  };
+  const target = parseRedisUrl(url);
+  if (target.kind === 'single') return new Redis(target.url, options);
+  return new Redis({
+    ...options,
+    sentinels: target.sentinels,
+    name: target.name,
+    db: target.db,
+    ...(target.username !== undefined ? { username: target.username } : {}),
+    ...(target.password !== undefined ? { password: target.password } : {}),
+    ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
+    // Not ioredis' failoverDetector: its reconnect at +switch-master can land in the middle of a
+    // reconnect already under way, and that connection then ends for good ("Connection is closed",
+    // seen in the delivery failover test). A primary that died is left by reconnecting (which asks
+    // the Sentinels again); one that was demoted but still answers refuses writes with READONLY,
+    // and that reconnects (and resends the command).
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+    // As the connection retries (a CLI command gives up at once), asking the Sentinels again each time.
+    sentinelRetryStrategy: (times) => options.retryStrategy?.(times) ?? null,
   });
 }
 

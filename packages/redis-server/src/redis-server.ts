@@ -42,6 +42,8 @@ export interface StartRedisServerOptions {
   killWithParent?: boolean;
   /** Extra raw arguments appended to the command line, e.g. ['--loglevel', 'warning']. */
   extraArgs?: string[];
+  /** A config file read first (it must be the first argument): a Sentinel needs one it can rewrite. */
+  configFile?: string;
 }
 
 export interface RedisServerExit {
@@ -274,6 +276,7 @@ async function spawnOnce(
   opts: StartRedisServerOptions,
 ): Promise<RedisServerHandle> {
   const args = [
+    ...(opts.configFile ? [opts.configFile] : []),
     '--port', String(port),
     '--bind', bind,
     '--dir', dir,

@@ -1,1 +1,3 @@
 export * from './redis.js';
+export * from './sentinel.js';
+export * from './netns.js';

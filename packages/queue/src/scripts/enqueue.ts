@@ -17,7 +17,8 @@
  * KEYS: 1 body, 2 meta, 3 rcpts, 4 queue index, 5 wake set, 6 accounting stream, 7 totals,
  *       8 minute counters, 9 message jobs, 10 job stats, 11 job index,
  *       then per queue: ready, age, state, awake.
- * ARGV: 1 id, 2 body, 3 receivedAt (ms), 4 recipients, 5 job or '',
+ * ARGV: 1 id, 2 body, 3 receivedAt (ms), 4 recipients, 5 job or '', 6 readyAt (ms: when the queue
+ *       entries are due; receivedAt, or later for a message held until its replicas acknowledged it),
  *       n, meta field/value (n values), n, rcpt field/value (n values),
  *       queues, per queue: name, wake mark, recipients,
  *       records, per record: n, field/value (n values).
@@ -41,7 +42,7 @@ import {
 import { defineScript, type RedisArg } from './script.js';
 
 const lua = `
-local a = 6
+local a = 7
 local function take()
   local n = tonumber(ARGV[a])
   local out = {}
@@ -53,7 +54,7 @@ end
 local function sliced(list, each)
   for i = 1, #list, ${SLICE} do each(unpack(list, i, math.min(i + ${SLICE} - 1, #list))) end
 end
-local id, received, job = ARGV[1], ARGV[3], ARGV[5]
+local id, received, job, readyAt = ARGV[1], ARGV[3], ARGV[5], ARGV[6]
 local meta, rcpts = take(), take()
 local queues = tonumber(ARGV[a]); a = a + 1
 local q = {}
@@ -79,7 +80,7 @@ local ok, err = pcall(function()
   sliced(rcpts, function(...) redis.call('HSET', KEYS[3], ...) end)
   for i = 1, queues do
     local k = q[i].k
-    q[i].ready = redis.call('ZADD', KEYS[k + 1], 'NX', received, id) == 1
+    q[i].ready = redis.call('ZADD', KEYS[k + 1], 'NX', readyAt, id) == 1
     q[i].age = redis.call('ZADD', KEYS[k + 2], 'NX', received, id) == 1
     redis.call('HINCRBY', KEYS[k + 3], 'queued', q[i].count)
     q[i].counted = true
@@ -145,6 +146,8 @@ export interface EnqueueInput {
   id: string;
   body: Buffer;
   receivedAt: number;
+  /** When the queue entries are due; default receivedAt. */
+  readyAt?: number;
   recipients: number;
   /** The job the message belongs to, if any. */
   job?: string;
@@ -194,6 +197,7 @@ export const enqueue = defineScript({
       input.receivedAt,
       input.recipients,
       input.job ?? '',
+      input.readyAt ?? input.receivedAt,
       ...counted(flat(input.meta)),
       ...counted(flat(input.rcpts)),
       input.queues.length,

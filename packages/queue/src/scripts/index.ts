@@ -14,6 +14,7 @@ import { claimShare } from './claim-share.js';
 import { enableSourceIf } from './enable-source-if.js';
 import { enqueue } from './enqueue.js';
 import { moveToQueue } from './move-to-queue.js';
+import { discardHeld, releaseHeld } from './held.js';
 import { recordOutcomes } from './record-outcomes.js';
 import { readForQueue } from './read-for-queue.js';
 import { releaseSlot } from './release-slot.js';
@@ -43,6 +44,8 @@ const DEFINITIONS = {
   enableSourceIf,
   moveToQueue,
   suppressAdd,
+  releaseHeld,
+  discardHeld,
 };
 
 type Definitions = typeof DEFINITIONS;

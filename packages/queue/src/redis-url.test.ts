@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { parseRedisUrl } from './redis-url.js';
+
+describe('parseRedisUrl', () => {
+  it.each([
+    ['redis://127.0.0.1:6379', { kind: 'single', url: 'redis://127.0.0.1:6379', wait: { replicas: 0, timeoutMs: 1000 } }],
+    ['redis://h:1/2?wait-replicas=1&wait-timeout=250', { kind: 'single', url: 'redis://h:1/2', wait: { replicas: 1, timeoutMs: 250 } }],
+    ['redis://h:1?family=6&wait-replicas=2', { kind: 'single', url: 'redis://h:1?family=6', wait: { replicas: 2, timeoutMs: 1000 } }],
+    [
+      'redis-sentinel://10.0.0.1:26379,10.0.0.2,[::1]:26380/mymaster',
+      {
+        kind: 'sentinel',
+        sentinels: [
+          { host: '10.0.0.1', port: 26379 },
+          { host: '10.0.0.2', port: 26379 },
+          { host: '::1', port: 26380 },
+        ],
+        name: 'mymaster',
+        db: 0,
+        wait: { replicas: 1, timeoutMs: 1000 },
+      },
+    ],
+    [
+      'redis-sentinel://u:p%40ss@s1:1,s2:2/m/3?wait-replicas=0&sentinel-password=sp',
+      {
+        kind: 'sentinel',
+        sentinels: [
+          { host: 's1', port: 1 },
+          { host: 's2', port: 2 },
+        ],
+        name: 'm',
+        db: 3,
+        username: 'u',
+        password: 'p@ss',
+        sentinelPassword: 'sp',
+        wait: { replicas: 0, timeoutMs: 1000 },
+      },
+    ],
+    ['redis-sentinel://:secret@s1/m', { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }], name: 'm', db: 0, password: 'secret', wait: { replicas: 1, timeoutMs: 1000 } }],
+  ])('%s', (url, expected) => {
+    expect(parseRedisUrl(url)).toEqual(expected);
+  });
+
+  it.each([
+    ['redis-sentinel://s1:26379', /needs the master name/],
+    ['redis-sentinel:///m', /names no Sentinel/],
+    ['redis-sentinel://s1:99999/m', /out of range/],
+    ['redis-sentinel://s1/m/x', /database number/],
+    ['redis-sentinel://s1/m/0/extra', /expected/],
+    ['redis-sentinel://s1/m?wait=1', /unknown parameter "wait"/],
+    ['redis-sentinel://s1/m?wait-replicas=one', /wait-replicas must be a whole number/],
+    ['redis://h?wait-replicas=1&wait-timeout=0', /wait forever/],
+  ])('refuses %s', (url, message) => {
+    expect(() => parseRedisUrl(url)).toThrow(message);
+  });
+});

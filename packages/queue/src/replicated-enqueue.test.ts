@@ -1,0 +1,95 @@
+/**
+ * WAIT before 250, on a real primary and replica: a message is held (not due) until the replica
+ * acknowledged it, then released; without the acknowledgement it is discarded, and the caller
+ * gets ReplicationTimeoutError (the listener's 451).
+ */
+import { canStartSentinels, startSentinelSet, type SentinelSet } from '@vmta/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageStore, ReplicationTimeoutError, type NewMessage } from './index.js';
+
+const message = (other = 'other.test'): NewMessage => ({
+  mailFrom: 'sender@example.org',
+  recipients: [
+    { address: 'a@example.com', domain: 'example.com' },
+    { address: 'b@example.com', domain: 'example.com' },
+    { address: `c@${other}`, domain: other },
+  ],
+  body: Buffer.from('Subject: replicated\r\n\r\nhello\r\n'),
+  vmta: 'mta1',
+  source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
+  receivedAt: Date.now(),
+});
+
+describe.skipIf(!canStartSentinels())('MessageStore with WAIT for replicas', () => {
+  let set: SentinelSet;
+  let primary: Redis;
+  let replica: Redis;
+  let store: MessageStore;
+  const prefix = 'wt';
+
+  beforeAll(async () => {
+    set = await startSentinelSet({ sentinels: 1 });
+    await set.ready();
+    primary = new Redis(set.servers[0]!.url);
+    replica = new Redis(set.servers[1]!.url);
+    replica.on('error', () => undefined);
+    store = new MessageStore(primary, { prefix, wait: { replicas: 1, timeoutMs: 1500 } });
+  }, 30_000);
+  afterAll(async () => {
+    await store?.dispatcher.close();
+    store?.disconnectWaitConnections();
+    primary?.disconnect();
+    replica?.disconnect();
+    await set?.dispose();
+  });
+
+  it('resolves once the replica has the message, its queue entries due at once', async () => {
+    const before = Date.now();
+    const { id, queues } = await store.enqueue(message());
+    // The replica has everything the enqueue wrote (WAIT), and the release (same stream, in order).
+    await expect.poll(() => replica.zscore(store.keys.queueReady('example.com/mta1'), id)).not.toBeNull();
+    for (const q of queues) {
+      for (const r of [primary, replica]) {
+        const due = Number(await r.zscore(store.keys.queueReady(q), id));
+        expect(due).toBeGreaterThanOrEqual(before);
+        expect(due).toBeLessThanOrEqual(Date.now());
+      }
+    }
+    expect(await replica.hget(store.keys.messageMeta(id), 'held')).toBeNull();
+    expect(await primary.hget(store.keys.messageMeta(id), 'held')).toBeNull();
+    expect((await store.get(id))?.recipients).toHaveLength(3);
+  });
+
+  it('without the replica: holds the message (not due) during WAIT, then discards it with its counts and throws ReplicationTimeoutError', async () => {
+    const queued = async () => Number((await primary.hget(store.keys.queueState('example.com/mta1'), 'queued')) ?? 0);
+    const received = async () => Number((await primary.hget(store.keys.totals(), 'received')) ?? 0);
+    const [queuedBefore, receivedBefore] = [await queued(), await received()];
+    await set.servers[1]!.kill();
+    const watcher = new Redis(set.servers[0]!.url);
+    const pending = store.enqueue(message('held.test')).catch((e: unknown) => e);
+    // While WAIT blocks the store's connection, another one sees the message held and not due.
+    let seen: { id: string; due: number; held: string | null } | undefined;
+    for (let i = 0; i < 100 && !seen; i++) {
+      const [id, due] = await watcher.zrange(store.keys.queueReady('held.test/mta1'), '0', '0', 'WITHSCORES');
+      if (id) seen = { id, due: Number(due), held: await watcher.hget(store.keys.messageMeta(id), 'held') };
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(seen?.held).toBe('1');
+    expect(seen!.due).toBeGreaterThan(Date.now() + 5000);
+    const err = await pending;
+    expect(err).toBeInstanceOf(ReplicationTimeoutError);
+    expect(err).toMatchObject({ code: 'REPLICATION_TIMEOUT', acked: 0, wanted: 1 });
+    // Gone: keys, queue entries, counts.
+    expect(await watcher.exists(store.keys.messageBody(seen!.id), store.keys.messageMeta(seen!.id), store.keys.messageRecipients(seen!.id))).toBe(0);
+    expect(await watcher.zscore(store.keys.queueReady('held.test/mta1'), seen!.id)).toBeNull();
+    expect(await watcher.zscore(store.keys.queueAge('held.test/mta1'), seen!.id)).toBeNull();
+    expect([await queued(), await received()]).toEqual([queuedBefore, receivedBefore]);
+    watcher.disconnect();
+
+    // The replica back: accepted again.
+    await set.restartStopped();
+    await set.ready();
+    await expect(store.enqueue(message())).resolves.toMatchObject({ queues: ['example.com/mta1', 'other.test/mta1'] });
+  }, 30_000);
+});

@@ -1,0 +1,62 @@
+// Load host of the netns harness: messages 0..count-1, every `gapMs`, alternating between the
+// listeners, each on its own connection; message n names VMTA mta1 or mta2 (n % 2). One JSON line
+// per message: its number and the reply code to the final dot (0: no session).
+import net from 'node:net';
+const [listenersArg, countArg, gapArg] = process.argv.slice(2);
+const listeners = listenersArg.split(',');
+const count = Number(countArg);
+const gap = Number(gapArg);
+
+function session(host, n) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port: 2525 });
+    let buf = '';
+    let step = 0;
+    const vmta = `mta${(n % 2) + 1}`;
+    const steps = [
+      'EHLO sender.ha.test',
+      'MAIL FROM:<s@sender.ha.test>',
+      `RCPT TO:<r${n}@dest.ha.test>`,
+      'DATA',
+      `Subject: ha ${n}\r\nX-Virtual-MTA: ${vmta}\r\n\r\nmessage ${n}\r\n.`,
+      'QUIT',
+    ];
+    let final = 0;
+    let settled = false;
+    const done = (code) => {
+      if (settled) return;
+      settled = true;
+      s.destroy();
+      resolve(code);
+    };
+    s.setTimeout(15000, () => done(final));
+    s.on('error', () => done(final));
+    s.on('close', () => done(final));
+    s.on('data', (d) => {
+      buf += d;
+      let m;
+      // Reply i answers: 0 the greeting, 1 EHLO, 2 MAIL, 3 RCPT, 4 DATA (354), 5 the dot, 6 QUIT.
+      while ((m = /^(\d{3}) [^\r\n]*\r\n/m.exec(buf))) {
+        const code = Number(m[1]);
+        buf = buf.slice(m.index + m[0].length);
+        if (step === 5) final = code;
+        if (code >= 400 || step === 6) return done(final);
+        s.write(`${steps[step]}\r\n`);
+        step++;
+      }
+    });
+  });
+}
+
+const all = [];
+for (let n = 0; n < count; n++) {
+  const host = listeners[n % listeners.length];
+  all.push(
+    session(host, n).then((code) => {
+      console.log(JSON.stringify({ n, host, code }));
+    }),
+  );
+  await new Promise((r) => setTimeout(r, gap));
+}
+await Promise.all(all);
+console.log(JSON.stringify({ done: true }));
