@@ -80,6 +80,10 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   const rt: ListenerRuntime = new ListenerRuntime(options.config, store, new RateCounter(redis, prefix), log, limits, rootLog);
   rt.suppressions = new SuppressionStore(redis, prefix);
   await rt.addressLists.setConfig(options.config);
+  // The first clients should not meet a connection still being opened (no offline queue: their
+  // commands would fail, a 451 or an AUTH refused as "cannot count"). A Redis that is down does
+  // not hold the start up for long: the listener answers 451 until it is back.
+  await redisReady(redis, REDIS_READY_WAIT_MS);
 
   let active: BoundServer[] = [];
   /** Listeners removed by a reload whose sessions are still running. */
@@ -204,4 +208,21 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
       return closing;
     },
   };
+}
+
+/** How long a starting listener waits for its Redis connection before it listens anyway. */
+const REDIS_READY_WAIT_MS = 3_000;
+
+/** Resolves when the connection is ready, or after `ms` (whichever comes first). */
+function redisReady(redis: { status: string; once(event: 'ready', cb: () => void): unknown; off(event: 'ready', cb: () => void): unknown }, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+  });
 }
