@@ -33,7 +33,7 @@ describe('jobs in the queue', () => {
     const share = await ops.claimShare(q, 0, now, 10, 1);
     expect(share).toEqual({ ids: [other, none], remaining: 0 });
     for (const id of paused) expect(Number(await redis.zscore(store.keys.queueReady(q), id))).toBe(now + JOB_PAUSE_PARK_MS);
-    expect(await ops.claimShare(q, 1, now, 10, 1)).toEqual({ ids: [], remaining: 0 });
+    expect(await ops.claimShare(q, 1, now, 10, 1)).toMatchObject({ ids: [], remaining: 0 });
     expect((await listJobs(redis, store.keys)).find((j) => j.job === 'p')?.paused).toBe(true);
 
     expect(await resumeJob(redis, store.keys, 'p', now + 1)).toEqual({ queues: [q], messages: 3 });
