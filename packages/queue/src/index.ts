@@ -19,3 +19,4 @@ export * from './slot-holders.js';
 export * from './disabled-sources.js';
 export * from './mx-rollup-map.js';
 export * from './suppression-store.js';
+export * from './report-store.js';
