@@ -55,7 +55,9 @@ export function reportWrite(config: VmtaConfig, kind: ProcessorKind, parsed: Ext
     }
   }
   const headers = headerValues(parsed.original.headers, recordHeaderNames(config, kind === 'fbl' ? 'f' : 'rb'));
-  return { kind, records: records.map((r) => serializeRecordWith(r, headers)), suppressions: [{ tenant, entries }] };
+  // Records only when an <acct-file> will read them, as for r/d/b/t: otherwise the stream would only fill Redis.
+  const written = config.acctFiles.length > 0 ? records.map((r) => serializeRecordWith(r, headers)) : [];
+  return { kind, records: written, suppressions: [{ tenant, entries }] };
 }
 
 /** Processes one message to processor addresses of `kind`; the 250 text, or throws the reply to send. */
@@ -82,6 +84,7 @@ export async function receiveReport(
     return '2.0.0 OK kept (not a report)';
   }
   const suppressed = write.suppressions.reduce((n, s) => n + s.entries.length, 0);
-  state.log.info({ event: kind === 'fbl' ? 'feedback-report' : 'remote-bounce', records: write.records.length, suppressed }, 'report processed');
-  return `2.0.0 OK report processed (${write.records.length} records)`;
+  const count = parsed.kind === 'fbl' ? 1 : parsed.records.length;
+  state.log.info({ event: kind === 'fbl' ? 'feedback-report' : 'remote-bounce', records: count, suppressed }, 'report processed');
+  return `2.0.0 OK report processed (${count} records)`;
 }
