@@ -55,6 +55,7 @@ export function checkRcptTo(
   if (max !== undefined && acceptedSoFar >= max && !state.recipients.has(key)) return replies.tooManyRecipients();
   // RFC 5321 §4.5.1: "postmaster" without a domain must be accepted.
   if (key === 'postmaster') {
+    if (state.reportKind !== undefined) return replies.processorApart();
     state.recipients.set(key, postmasterRecipient(config, hostName));
     return undefined;
   }

@@ -110,7 +110,12 @@ describe('processors', () => {
     expect((await c.command('MAIL FROM:<x@isp.example>')).code).toBe(250);
     expect((await c.command('RCPT TO:<fbl@fbl.ours.example>')).code).toBe(250);
     expect((await c.command('RCPT TO:<user@ours.example>')).code).toBe(452);
+    expect((await c.command('RCPT TO:<postmaster>')).code).toBe(452);
     expect((await c.command('RCPT TO:<other@fbl.ours.example>')).code).toBe(550); // not a processor address, not ours to relay
+    expect((await c.command('RSET')).code).toBe(250);
+    expect((await c.command('MAIL FROM:<x@isp.example>')).code).toBe(250);
+    expect((await c.command('RCPT TO:<postmaster>')).code).toBe(250);
+    expect((await c.command('RCPT TO:<x@bounce.ours.example>')).code).toBe(452);
     c.close();
   });
 
