@@ -10,7 +10,7 @@ export interface Field {
   value: string;
 }
 
-/** The fields of one block of lines (stops at the first blank line when `oneBlock`). */
+/** The fields of one block of lines (no blank lines in it), continuation lines joined to their field. */
 export function parseFieldLines(lines: readonly string[]): Field[] {
   const out: Field[] = [];
   for (const line of lines) {
