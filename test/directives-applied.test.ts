@@ -143,6 +143,15 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     domain: `${LISTENER}/address-lists.ts`,
     'address-file': `${LISTENER}/address-lists.ts`,
   },
+  'feedback-loop-processor': {
+    address: 'packages/config/src/policy/processors.ts',
+    domain: 'packages/config/src/policy/processors.ts',
+    'suppress-complaints': 'packages/config/src/policy/processors.ts',
+  },
+  'bounce-processor': {
+    address: 'packages/config/src/policy/processors.ts',
+    domain: 'packages/config/src/policy/processors.ts',
+  },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,
     'record-fields': `${DELIVERY}/accounting/record-format.ts`,

@@ -4,7 +4,7 @@
  * through the schema. Collects every error instead of stopping at the first.
  */
 import type { Diagnostic, DiagnosticCode, Origin } from './errors.js';
-import { AUTH_SOURCE, type DomainStanza, type PatternListRule, type PatternListStanza, type SourceStanza, type Stanza, type VmtaConfig } from './model.js';
+import { AUTH_SOURCE, type DomainStanza, type ProcessorStanza, type PatternListRule, type PatternListStanza, type SourceStanza, type Stanza, type VmtaConfig } from './model.js';
 import type { ReadEvent } from './reader.js';
 import { truncate } from './reader.js';
 import {
@@ -237,6 +237,12 @@ class Builder {
 
   private stanzaFor(scope: ScopeName, arg: string, origin: Origin, parent: AnyStanza): AnyStanza | null {
     const kind = stanzaArgKind(scope);
+    // PowerMTA's processors hold an unnamed <address-list> of the addresses they take mail for.
+    if (scope === 'address-list' && (parent.scope === 'feedback-loop-processor' || parent.scope === 'bounce-processor')) {
+      const list = newStanza('address-list', arg, origin);
+      (parent as ProcessorStanza<'feedback-loop-processor'>).addressLists.push(list);
+      return list;
+    }
     if (kind !== null && arg === '') {
       this.report('error', 'CONFIG_SYNTAX', origin, `<${scope}> needs ${kind === 'name' ? 'a name' : `a ${kind}`}`);
       return null;
@@ -269,6 +275,10 @@ class Builder {
       case 'address-list':
         if (!this.checkName(arg, origin, scope)) return null;
         return (c.addressLists[arg.toLowerCase()] ??= newStanza('address-list', arg, origin));
+      case 'feedback-loop-processor':
+        return (c.feedbackLoopProcessor ??= { ...newStanza('feedback-loop-processor', '', origin), addressLists: [] });
+      case 'bounce-processor':
+        return (c.bounceProcessor ??= { ...newStanza('bounce-processor', '', origin), addressLists: [] });
       case 'acct-file':
         return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
       case 'smtp-listener': {

@@ -19,3 +19,6 @@ export { formatInterval, formatValue } from './values/format.js';
 export * from './values/index.js';
 export { notApplied, notAppliedReason } from './schema/not-applied.js';
 export * from './policy/suppression.js';
+export * from './policy/processors.js';
+export * from './policy/classify-reply.js';
+export * from './policy/reply-rules.js';

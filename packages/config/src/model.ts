@@ -47,6 +47,11 @@ export interface PatternListStanza extends Stanza<'pattern-list'> {
   rules: PatternListRule[];
 }
 
+/** <feedback-loop-processor> or <bounce-processor>: its own directives and its nested, unnamed <address-list>s. */
+export interface ProcessorStanza<S extends 'feedback-loop-processor' | 'bounce-processor'> extends Stanza<S> {
+  addressLists: Stanza<'address-list'>[];
+}
+
 /** One address the listener binds, merged from `smtp-listener` lines and `<smtp-listener>` stanzas. */
 export interface ListenerConfig {
   /** "ADDRESS:PORT" as the operator wrote it. */
@@ -81,6 +86,10 @@ export interface VmtaConfig {
   /** Keyed by lower-case name. */
   addressLists: Record<string, Stanza<'address-list'>>;
   listenerStanzas: ListenerStanza[];
+  /** <feedback-loop-processor>, all of them merged; absent when the files have none. */
+  feedbackLoopProcessor?: ProcessorStanza<'feedback-loop-processor'>;
+  /** <bounce-processor>, all of them merged; absent when the files have none. */
+  bounceProcessor?: ProcessorStanza<'bounce-processor'>;
   warnings: Diagnostic[];
 }
 

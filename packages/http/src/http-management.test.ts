@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, Dispatcher, Keys, MessageStore, QueueOps, latencyBucket, registerProcess, type NewMessage } from '@vmta/queue';
+import { ConnectionLimiter, Dispatcher, Keys, MessageStore, QueueOps, latencyBucket, registerProcess, REPORT_TOTALS, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -143,6 +143,19 @@ describe('management HTTP server', () => {
     expect(lines).toContain('# TYPE vmta_received_total counter');
     expect(lines).toContain('vmta_received_total 4');
     for (const name of ['vmta_delivered_total', 'vmta_bounced_total', 'vmta_deferred_total']) expect(lines).toContain(`${name} 0`);
+  });
+
+  it('counts what the feedback loop and bounce processors took', async () => {
+    const keys = new Keys(prefix);
+    await redis.hset(keys.totals(), { [REPORT_TOTALS.fbl]: 3, [REPORT_TOTALS.unparsed]: 1 });
+    try {
+      const get = await serve(config('http-access 127.0.0.0/8 monitor'));
+      const lines = (await (await get('/metrics')).text()).split('\n');
+      expect(lines).toContain('# TYPE vmta_reports_total counter');
+      expect(lines).toEqual(expect.arrayContaining(['vmta_reports_total{kind="fbl"} 3', 'vmta_reports_total{kind="bounce"} 0', 'vmta_reports_total{kind="unparsed"} 1']));
+    } finally {
+      await redis.hdel(keys.totals(), REPORT_TOTALS.fbl, REPORT_TOTALS.unparsed);
+    }
   });
 
   it('serves the delivery latency histogram and the connections out per VMTA', async () => {

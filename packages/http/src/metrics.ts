@@ -4,7 +4,7 @@
  * lets a Counter carry their value as read, so they are typed `counter` as Prometheus expects.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { QueueRow, Totals } from '@vmta/control';
+import type { QueueRow, ReportCounts, Totals } from '@vmta/control';
 import { LATENCY_BUCKETS, type LatencyHistogram } from '@vmta/queue';
 
 const QUEUE_LABELS = ['queue', 'domain', 'vmta'] as const;
@@ -17,6 +17,8 @@ export interface MetricsSnapshot {
   latency: ReadonlyMap<string, LatencyHistogram>;
   /** Source IPs disabled now (disable-source-ip, `vmta disable source`); queue `*` = every queue. */
   disabledSources?: ReadonlyArray<{ ip: string; queue: string }>;
+  /** Reports taken by the feedback loop and bounce processors, and mail they kept unparsed. */
+  reports?: ReportCounts;
 }
 
 /** A fresh registry holding the snapshot: concurrent scrapes never see each other's values. */
@@ -57,6 +59,10 @@ export function metricsRegistry(snapshot: Omit<MetricsSnapshot, 'latency'>): Reg
   counter('vmta_delivered_total', 'Recipients delivered by the cluster.').inc(totals.delivered);
   counter('vmta_bounced_total', 'Recipients bounced by the cluster.').inc(totals.bounced);
   counter('vmta_deferred_total', 'Delivery attempts deferred by the cluster.').inc(totals.deferred);
+  if (snapshot.reports) {
+    const reports = counter('vmta_reports_total', 'Mail to the feedback loop and bounce processors: kind fbl and bounce processed, unparsed kept (not a report).', ['kind']);
+    for (const kind of ['fbl', 'bounce', 'unparsed'] as const) reports.inc({ kind }, snapshot.reports[kind]);
+  }
   return registry;
 }
 

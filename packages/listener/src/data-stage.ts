@@ -3,12 +3,13 @@
  * after MessageStore.enqueue resolved (one MULTI: all or nothing), and carries our queue id.
  */
 import { hasQueueRouting, queueDomainFor, queueToTarget, type VmtaConfig, type VmtaSelector } from '@vmta/config';
-import { newMessageId, type MessageStore, type NewRecipient } from '@vmta/queue';
+import { newMessageId, type MessageStore, type NewRecipient, type ReportStore } from '@vmta/queue';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
 import { buildMessage } from './message-builder.js';
 import { MessageCollector, type ByteBudget } from './message-collector.js';
 import { receivedProtocol, replies, senderAsSent, SmtpReplyError } from './policy/index.js';
+import { receiveReport } from './report-stage.js';
 import type { SessionState } from './session-state.js';
 
 export interface DataContext {
@@ -18,6 +19,8 @@ export interface DataContext {
   hostName: string;
   maxHeaderBytes: number;
   budget?: ByteBudget;
+  /** The feedback loop and bounce processors' store (report-stage.ts). */
+  reports?: ReportStore | undefined;
 }
 
 /**
@@ -86,6 +89,10 @@ async function receiveCollected(
   }
   const recipients = envelopeRecipients(state, session);
   if (recipients.length === 0) throw replies.queueUnavailable();
+  if (state.reportKind !== undefined) {
+    const from = session.envelope.mailFrom;
+    return receiveReport(ctx, state, state.reportKind, { mailFrom: from ? from.address : '', rcpt: recipients.map((r) => r.address).join(',') }, collected.message);
+  }
 
   const queueId = newMessageId();
   const receivedAt = Date.now();

@@ -3,7 +3,7 @@
  * undefined to accept. The null sender and the domainless `postmaster` recipient are handled here, before
  * the address analysis (which treats them as invalid).
  */
-import type { VmtaConfig } from '@vmta/config';
+import { processorFor, type VmtaConfig } from '@vmta/config';
 import type { NewRecipient } from '@vmta/queue';
 import type { SMTPServerAddress } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
@@ -16,6 +16,7 @@ export function checkMailFrom(state: SessionState, address: SMTPServerAddress): 
   const declared = address.args && typeof address.args === 'object' ? (address.args as Record<string, unknown>)['SIZE'] : undefined;
   if (max !== undefined && typeof declared === 'string' && Number(declared) > max) return replies.messageTooBig(max);
   state.recipients.clear();
+  delete state.reportKind;
   if (address.address === '') return undefined;
   try {
     analyzeAddress(address.address, { role: 'sender' });
@@ -54,11 +55,29 @@ export function checkRcptTo(
   if (max !== undefined && acceptedSoFar >= max && !state.recipients.has(key)) return replies.tooManyRecipients();
   // RFC 5321 §4.5.1: "postmaster" without a domain must be accepted.
   if (key === 'postmaster') {
+    if (state.reportKind !== undefined) return replies.processorApart();
     state.recipients.set(key, postmasterRecipient(config, hostName));
+    return undefined;
+  }
+  // Mail for a processor address is inbound mail for us, from anyone: processed at DATA, never relayed.
+  const processor = processorFor(config, address.address);
+  const apart = (): boolean => state.recipients.size > 0 && state.reportKind !== processor && !state.recipients.has(key);
+  if (processor !== undefined) {
+    if (apart()) return replies.processorApart();
+    let a;
+    try {
+      a = analyzeAddress(address.address);
+    } catch (err) {
+      if (err instanceof SmtpReplyError) return err;
+      throw err;
+    }
+    state.reportKind = processor;
+    state.recipients.set(key, { address: a.address, domain: a.domain });
     return undefined;
   }
   const decision = relayDecision(config, { address: address.address, authenticated: state.authUser !== undefined, source: state.policy });
   if (!decision.allowed) return decision.error;
+  if (apart()) return replies.processorApart();
   state.recipients.set(key, { address: decision.address.address, domain: decision.address.domain, ...recipientDsn(address) });
   return undefined;
 }

@@ -1,7 +1,7 @@
 /** What every SMTP server of a listener process shares: config, Redis-backed stores, sessions, the connection cap. */
 import os from 'node:os';
 import { VmtaSelector, type VmtaConfig } from '@vmta/config';
-import type { MessageStore, RateCounter, SuppressionStore } from '@vmta/queue';
+import type { MessageStore, RateCounter, ReportStore, SuppressionStore } from '@vmta/queue';
 import { AddressLists } from './address-lists.js';
 import type { Logger } from 'pino';
 import { ByteBudget } from './message-collector.js';
@@ -52,6 +52,8 @@ export class ListenerRuntime {
   readonly addressLists: AddressLists;
   /** The per-tenant suppression store; absent: only the <address-list>s apply. */
   suppressions?: SuppressionStore;
+  /** Where the feedback loop and bounce processors write; absent: mail to their addresses gets 451. */
+  reports?: ReportStore;
 
   constructor(
     config: VmtaConfig,

@@ -5,7 +5,7 @@
  * close() is the graceful shutdown (bound-server.ts: 421 to new sessions, in-flight messages finish).
  */
 import { domainPolicy, type ListenerConfig, type VmtaConfig } from '@vmta/config';
-import { createRedis, MessageStore, parseRedisUrl, RateCounter, SuppressionStore } from '@vmta/queue';
+import { createRedis, MessageStore, parseRedisUrl, RateCounter, ReportStore, SuppressionStore } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { BoundServer, type BoundListener, type DrainCounts } from './bound-server.js';
 import { ListenerStartError } from './errors.js';
@@ -79,6 +79,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   });
   const rt: ListenerRuntime = new ListenerRuntime(options.config, store, new RateCounter(redis, prefix), log, limits, rootLog);
   rt.suppressions = new SuppressionStore(redis, prefix);
+  rt.reports = new ReportStore(redis, prefix);
   await rt.addressLists.setConfig(options.config);
   // The first clients should not meet a connection still being opened (no offline queue: their
   // commands would fail, a 451 or an AUTH refused as "cannot count"). A Redis that is down does

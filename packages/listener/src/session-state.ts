@@ -3,7 +3,7 @@
  * the merged source policy (per client IP and listener source, recomputed after AUTH) and the accepted
  * recipients of the current transaction. Kept in a map by session id, removed when the session closes.
  */
-import { sourcePolicy, type ListenerConfig, type SourcePolicy, type VmtaConfig } from '@vmta/config';
+import { sourcePolicy, type ListenerConfig, type ProcessorKind, type SourcePolicy, type VmtaConfig } from '@vmta/config';
 import type { NewRecipient } from '@vmta/queue';
 import type { Logger } from 'pino';
 
@@ -42,6 +42,8 @@ export interface SessionState {
   authUser?: string;
   /** Accepted recipients of the current transaction by lower-cased envelope address. */
   recipients: Map<string, NewRecipient>;
+  /** Set when the transaction's recipients are addresses of a processor (feedback loop, bounce): processed, not queued. */
+  reportKind?: ProcessorKind;
   /** Ends the session when it exceeds the whole-session cap. */
   capTimer?: NodeJS.Timeout;
 }

@@ -222,7 +222,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         return cb(replies.queueUnavailable());
       }
       receiveMessage(
-        { config: rt.config, store: rt.store, selector: rt.selector, hostName: rt.hostName, maxHeaderBytes: rt.limits.maxHeaderBytes, budget: rt.dataBudget },
+        { config: rt.config, store: rt.store, reports: rt.reports, selector: rt.selector, hostName: rt.hostName, maxHeaderBytes: rt.limits.maxHeaderBytes, budget: rt.dataBudget },
         state,
         session,
         stream,

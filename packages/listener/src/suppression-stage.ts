@@ -17,7 +17,7 @@ export interface SuppressionContext {
 
 export async function checkSuppression(ctx: SuppressionContext, state: SessionState, key: string): Promise<SmtpReplyError | undefined> {
   const rcpt = state.recipients.get(key);
-  if (!rcpt) return undefined;
+  if (!rcpt || state.reportKind !== undefined) return undefined;
   const refuse = (err: SmtpReplyError): SmtpReplyError => {
     state.recipients.delete(key);
     state.log.info({ event: 'rcpt-suppressed', rcpt: rcpt.address, reply: err.response }, 'recipient suppressed');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountingFields, DELIVERY_FIELDS, deliveryRecord, RECEIVED_FIELDS, receivedRecord, serializeRecord } from './accounting-records.js';
+import { accountingFields, DELIVERY_FIELDS, deliveryRecord, FEEDBACK_FIELDS, RECEIVED_FIELDS, receivedRecord, REMOTE_STATUS_FIELDS, serializeRecord } from './accounting-records.js';
 import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
 
 const recipient: RecipientRecord = { address: 'a@example.com', domain: 'example.com', index: 0, queue: 'example.com/mta1', state: 'queued', attempts: 0 };
@@ -51,6 +51,7 @@ describe('accounting records', () => {
 
   it('gives tq the delivery fields and f its own', () => {
     expect(accountingFields('tq')).toBe(DELIVERY_FIELDS);
-    expect(accountingFields('f')).toEqual(['type', 'timeLogged', 'orig', 'rcpt', 'jobId']);
+    expect(accountingFields('f')).toBe(FEEDBACK_FIELDS);
+    expect(accountingFields('rb')).toBe(REMOTE_STATUS_FIELDS);
   });
 });

@@ -9,7 +9,7 @@ import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
 
 /**
  * Record types of the accounting file: received, delivered, bounced, transient (deferred), transient-queue,
- * feedback, remote bounce, remote status. tq, f, rb and rs are accepted in `records` but not produced yet.
+ * feedback, remote bounce, remote status. tq and rs are accepted in `records` but not produced yet.
  */
 export type AccountingRecordType = 'r' | 'd' | 'b' | 't' | 'tq' | 'f' | 'rb' | 'rs';
 
@@ -27,13 +27,24 @@ export const DELIVERY_FIELDS = [
   'replyPattern', 'msgId',
 ] as const;
 
-/** Fields of f (feedback loop) records: not produced yet; a minimal list until they are. */
-export const FEEDBACK_FIELDS = ['type', 'timeLogged', 'orig', 'rcpt', 'jobId'] as const;
+/**
+ * Fields of f (feedback loop) records, the reference's names: the ARF report's Feedback-Type, User-Agent,
+ * Reporting-MTA, Reported-Domain, Arrival-Date and Source-IP; the original's sender and recipient and its
+ * job; our queue id of the original (from our Received header) and the suppression tenant (not PowerMTA
+ * fields). `header_X-Name` columns come from the original message's headers when an acct-file asks.
+ */
+export const FEEDBACK_FIELDS = [
+  'type', 'timeLogged', 'format', 'feedbackType', 'userAgent', 'reportingMta', 'reportedDomain', 'arrivalDate',
+  'srcIp', 'orig', 'rcpt', 'jobId', 'msgId', 'tenant',
+] as const;
 
-/** Fields of rb (remote bounce) and rs (remote status) records, in the reference's order: not produced yet. */
+/**
+ * Fields of rb (remote bounce) and rs (remote status) records, in the reference's order; rb records add
+ * the original's job and our queue id when its headers came back (not PowerMTA fields).
+ */
 export const REMOTE_STATUS_FIELDS = [
   'type', 'timeLogged', 'orig', 'rcpt', 'orcpt', 'dsnAction', 'dsnStatus', 'dsnDiag', 'dsnMta', 'dsnReportingMta',
-  'bounceCat', 'srcType', 'srcMta', 'envId', 'format',
+  'bounceCat', 'srcType', 'srcMta', 'envId', 'format', 'jobId', 'msgId',
 ] as const;
 
 /** An `r` record: a recipient accepted by the listener. Every field is written (undefined as empty). */
@@ -101,16 +112,49 @@ export interface DeliveryRecord {
   msgId: string;
 }
 
-/** An `f` record (feedback loop report): not produced yet. */
+/** An `f` record: one ARF report (RFC 5965) received by the feedback loop processor. */
 export interface FeedbackRecord {
   type: 'f';
   timeLogged: string;
-  orig: string;
-  rcpt: string;
-  jobId: string;
+  /** `arf`. */
+  format: string;
+  feedbackType: string;
+  userAgent: string | undefined;
+  reportingMta: string | undefined;
+  reportedDomain: string | undefined;
+  arrivalDate: string | undefined;
+  srcIp: string | undefined;
+  orig: string | undefined;
+  rcpt: string | undefined;
+  jobId: string | undefined;
+  msgId: string | undefined;
+  /** Whose suppression store the complaint went to, if it went to one. */
+  tenant: string | undefined;
 }
 
-export type AccountingRecord = ReceivedRecord | DeliveryRecord | FeedbackRecord;
+/** An `rb` record: one failed recipient of a remote (asynchronous) bounce received by the bounce processor. */
+export interface RemoteBounceRecord {
+  type: 'rb';
+  timeLogged: string;
+  orig: string | undefined;
+  rcpt: string;
+  orcpt: string | undefined;
+  dsnAction: string;
+  dsnStatus: string;
+  dsnDiag: string;
+  dsnMta: string | undefined;
+  dsnReportingMta: string | undefined;
+  bounceCat: string;
+  srcType: 'smtp';
+  srcMta: string | undefined;
+  envId: string | undefined;
+  /** `dsn` (RFC 3464) or the name of the non-standard pattern that recognised it. */
+  format: string;
+  jobId: string | undefined;
+  msgId: string | undefined;
+}
+
+export type AccountingRecord = ReceivedRecord | DeliveryRecord | FeedbackRecord | RemoteBounceRecord;
 
 // Each list names exactly the fields of its interface (a compile error otherwise).
 type SameFields<R, L extends readonly string[]> = [Exclude<keyof R, L[number]>, Exclude<L[number], keyof R>] extends [never, never] ? true : false;
@@ -118,7 +162,8 @@ const fieldListsMatch: [
   SameFields<ReceivedRecord, typeof RECEIVED_FIELDS>,
   SameFields<DeliveryRecord, typeof DELIVERY_FIELDS>,
   SameFields<FeedbackRecord, typeof FEEDBACK_FIELDS>,
-] = [true, true, true];
+  SameFields<RemoteBounceRecord, typeof REMOTE_STATUS_FIELDS>,
+] = [true, true, true, true];
 void fieldListsMatch;
 
 /** The fields of a record type, in the reference's order. */
@@ -206,10 +251,17 @@ export function deliveryRecord(message: StoredMessage, recipient: RecipientRecor
  * every field the record carries, undefined as ''. Fields it does not carry stay out.
  */
 export function serializeRecord(record: AccountingRecord): string[] {
+  return serializeRecordWith(record);
+}
+
+/** serializeRecord, plus `header_NAME` values the acct-files ask for. */
+export function serializeRecordWith(record: AccountingRecord, headers?: ReadonlyMap<string, string>): string[] {
   const values = record as unknown as Record<string, string | number | undefined>;
   const out: string[] = [];
   for (const field of accountingFields(record.type)) {
     if (field in values) out.push(field, values[field] === undefined ? '' : String(values[field]));
   }
+  // `header_X-Name` columns an acct-file asks for (f and rb records: the original message's headers).
+  for (const [name, value] of headers ?? []) out.push(`header_${name}`, value);
   return out;
 }

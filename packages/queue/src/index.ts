@@ -22,3 +22,4 @@ export * from './mx-rollup-map.js';
 export * from './suppression-store.js';
 export * from './jobs.js';
 export * from './message-filter.js';
+export * from './report-store.js';

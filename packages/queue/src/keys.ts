@@ -176,4 +176,11 @@ export class Keys {
   jobIndex(): string {
     return `${this.prefix}:jobs`;
   }
+  /**
+   * Stream of the mail the feedback loop and bounce processors could not read (not a report): kind,
+   * reason, envelope and the raw message, kept until an operator deletes it (never trimmed).
+   */
+  unparsedReports(): string {
+    return `${this.prefix}:reports:unparsed`;
+  }
 }

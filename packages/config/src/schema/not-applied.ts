@@ -10,7 +10,17 @@ import type { ScopeName } from './schema.js';
 
 type NotAppliedTable = { [S in ScopeName]?: { [D in DirectiveName<S>]?: string } };
 
-export const notApplied: NotAppliedTable = {};
+const PROCESSOR_NOT_APPLIED = {
+  'deliver-unmatched-email': 'mail that is not a report is kept (not delivered)',
+  'deliver-matched-email': 'reports are never delivered after processing',
+  'forward-errors-to': 'unprocessable reports are kept in Redis and counted, not forwarded',
+  'forward-unmatched-to': 'mail that is not a report is kept in Redis and counted, not forwarded',
+} as const;
+
+export const notApplied: NotAppliedTable = {
+  'feedback-loop-processor': PROCESSOR_NOT_APPLIED,
+  'bounce-processor': PROCESSOR_NOT_APPLIED,
+};
 
 /** Actions of a `reply` rule (<smtp-pattern-list>) parsed but not applied yet: build.ts warns about each with file:line. */
 export const notAppliedReplyActions: Readonly<Record<string, string>> = {};
@@ -32,7 +42,5 @@ export function notAppliedReason(scope: ScopeName, directive: string): string | 
  */
 export const notProducedRecordTypes: Readonly<Record<string, string>> = {
   tq: 'transient-queue records are not written',
-  f: 'feedback loop reports are not processed',
-  rb: 'remote (asynchronous) bounces are not processed',
   rs: 'remote status reports are not processed',
 };

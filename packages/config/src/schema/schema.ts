@@ -79,6 +79,23 @@ const domainScope = scope(
   },
 );
 
+/** <feedback-loop-processor> and <bounce-processor>: their addresses (directly or in a nested <address-list>) and PowerMTA's delivery options. */
+function processorScope<const P extends Record<string, unknown>>(description: string, own: P) {
+  return scope(
+    description,
+    {
+      address: d('address-entry', 'An address this processor takes mail for: a local part (any domain), an address, or a /REGEX/ matched against the whole address.', { 'x-repeatable': true }),
+      domain: d('hostname', 'Every address of this domain goes to this processor.', { 'x-repeatable': true }),
+      'deliver-unmatched-email': d('boolean', 'Deliver mail that is not a report instead of keeping it.', { 'x-default': 'no' }),
+      'deliver-matched-email': d('boolean', 'Deliver reports too after processing them.', { 'x-default': 'no' }),
+      'forward-errors-to': d('email', 'Where reports that cannot be processed are forwarded.'),
+      'forward-unmatched-to': d('email', 'Where mail that is not a report is forwarded.'),
+      ...own,
+    },
+    { nested: ['address-list'] },
+  );
+}
+
 export const configSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://vmta.dev/schema/config.json',
@@ -109,12 +126,10 @@ export const configSchema = {
         'suppression-tenant': d('suppression-tenant', 'Whose suppression store a message uses: smtp-user (the AUTH user, else the source name), source (the named source) or global (one store) (not a PowerMTA directive).', { 'x-default': 'smtp-user' }),
       },
       {
-        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file', 'mx-rollup-list', 'address-list'],
+        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file', 'mx-rollup-list', 'address-list', 'feedback-loop-processor', 'bounce-processor'],
         unsupported: {
           pickup: 'pickup directories are not supported yet',
           spool: 'the spool is Redis; <spool> settings do not apply',
-          'bounce-processor': 'bounce processing is not supported yet',
-          'feedback-loop-processor': 'feedback loop processing is not supported yet',
         },
       },
     ),
@@ -223,10 +238,20 @@ export const configSchema = {
       },
       { arg: 'name' },
     ),
+    'feedback-loop-processor': processorScope(
+      'Feedback loops: mail to its addresses is taken as ARF reports (RFC 5965), each logged as an f accounting record, not delivered.',
+      {
+        'suppress-complaints': d('boolean', 'A complaint adds the original recipient to the suppression store of the tenant that sent the original (reason complaint); no: only the f record (not a PowerMTA directive).', { 'x-default': 'yes' }),
+      },
+    ),
+    'bounce-processor': processorScope(
+      'Remote bounces: mail to its addresses is taken as late DSNs (RFC 3464) or recognisable non-standard bounces, each failed recipient logged as an rb accounting record, not delivered; hard categories (auto-suppress-categories) suppress like auto-suppress.',
+      {},
+    ),
     'acct-file': scope(
       'An accounting file (CSV).',
       {
-        records: d('records', 'Record types written: d,b,t,tq,r,f,rb,rs (tq, f, rb and rs are accepted but not produced yet).', { 'x-default': 'd,b' }),
+        records: d('records', 'Record types written: d,b,t,tq,r,f,rb,rs (tq and rs are accepted but not produced yet; f and rb come from the feedback-loop and bounce processors).', { 'x-default': 'd,b' }),
         'record-fields': d('record-fields', 'Fields of a record type: TYPE *,!field,header_X-Name.', { 'x-repeatable': true }),
         'move-interval': d('time-interval', 'Rotate the file this often.'),
         'max-size': d('size', 'Rotate the file at this size.'),

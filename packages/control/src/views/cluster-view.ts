@@ -1,5 +1,5 @@
 /** The cluster seen from Redis: every queue with its stats, the totals, the per-minute history, the processes. Shared by the CLI and the HTTP server. */
-import { epochMinute, listProcesses, MxRollupMap, MINUTE_FIELDS, MINUTE_MS, queueCount, queueNames, type ProcessRow, type QueueStats } from '@vmta/queue';
+import { epochMinute, listProcesses, MxRollupMap, MINUTE_FIELDS, MINUTE_MS, queueCount, queueNames, REPORT_TOTALS, type ProcessRow, type QueueStats } from '@vmta/queue';
 import type { Cluster } from '../cluster.js';
 import { splitQueueName } from '../queue-ref.js';
 
@@ -66,6 +66,19 @@ export async function clusterTotals({ redis, keys }: Cluster): Promise<Totals> {
   const h = await redis.hgetall(keys.totals());
   const n = (v: string | undefined) => Number(v ?? 0) || 0;
   return { received: n(h.received), delivered: n(h.delivered), bounced: n(h.bounced), deferred: n(h.deferred) };
+}
+
+/** What the feedback loop and bounce processors took: reports processed by kind, and mail kept unparsed. */
+export interface ReportCounts {
+  fbl: number;
+  bounce: number;
+  unparsed: number;
+}
+
+export async function reportCounts({ redis, keys }: Cluster): Promise<ReportCounts> {
+  const [fbl, bounce, unparsed] = await redis.hmget(keys.totals(), REPORT_TOTALS.fbl, REPORT_TOTALS.bounce, REPORT_TOTALS.unparsed);
+  const n = (v: string | null | undefined) => Number(v ?? 0) || 0;
+  return { fbl: n(fbl), bounce: n(bounce), unparsed: n(unparsed) };
 }
 
 export interface MinuteCounts extends Totals {

@@ -60,6 +60,8 @@ describe('formatEntry', () => {
     ['a d record with a quoted diagnostic and an empty header_ column',
       { type: 'd', rcpt: 'a@x.example', dsnDiag: '250 2.0.0 "ok", queued' },
       { type: 'd', header: 'type,rcpt,dsnDiag,header_X-Job', line: 'd,a@x.example,"250 2.0.0 ""ok"", queued",' }],
+    ['a header_ column the entry carries (f and rb records), matched in any case', { type: 'd', rcpt: 'f@x.example', 'header_x-job': 'job-1' },
+      { type: 'd', header: 'type,rcpt,dsnDiag,header_X-Job', line: 'd,f@x.example,,job-1' }],
     ['a b record with its own columns', { type: 'b', rcpt: 'b@x.example', bounceCat: 'bad-mailbox', dsnDiag: 'x' },
       { type: 'b', header: 'type,rcpt,bounceCat', line: 'b,b@x.example,bad-mailbox' }],
     ['an r record with a missing field left empty', { type: 'r', rcpt: 'c@x.example' },

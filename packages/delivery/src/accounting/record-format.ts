@@ -97,7 +97,7 @@ export function formatEntry(flat: readonly string[], plan: FilePlan): CsvRecord 
   const fields = plan.fields.get(type);
   const header = plan.headers.get(type);
   if (!plan.records.has(type) || fields === undefined || header === undefined) return undefined;
-  // header_X-Name: message headers are not in the stream yet, so the column stays empty.
-  const line = csvLine(fields.map((f) => (f.toLowerCase().startsWith('header_') ? '' : (values.get(f.toLowerCase()) ?? ''))));
+  // header_X-Name: the entry carries it when the record has it (f and rb records); else the column stays empty.
+  const line = csvLine(fields.map((f) => values.get(f.toLowerCase()) ?? ''));
   return { type, header, line };
 }

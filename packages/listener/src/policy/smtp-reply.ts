@@ -14,6 +14,7 @@ export type SmtpReplyCode =
   | 'RELAY_DENIED'
   | 'VMTA_INVALID'
   | 'TOO_MANY_RECIPIENTS'
+  | 'PROCESSOR_APART'
   | 'INSUFFICIENT_STORAGE'
   | 'MAIL_LOOP'
   | 'TOO_MANY_CONNECTIONS_FROM_CLIENT'
@@ -139,6 +140,10 @@ export const replies = {
   /** RFC 5321 §4.5.3.1.10: 452 for too many recipients; RFC 3463 X.5.3. The client sends the rest later. */
   tooManyRecipients(): SmtpReplyError {
     return new SmtpReplyError('TOO_MANY_RECIPIENTS', 452, '4.5.3', 'Too many recipients', { command: 'RCPT TO' });
+  },
+  /** A processor address (feedback loop, bounce) and other recipients in one transaction: send them apart. */
+  processorApart(): SmtpReplyError {
+    return new SmtpReplyError('PROCESSOR_APART', 452, '4.5.3', 'Reports go in a transaction of their own, send this recipient separately', { command: 'RCPT TO' });
   },
   /** RFC 5321 §4.2.2: 452 insufficient storage; RFC 3463 X.3.1 mail system full. The process holds too much DATA in memory right now. */
   insufficientStorage(): SmtpReplyError {

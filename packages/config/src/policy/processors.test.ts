@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { checkConfigText, loadConfigText } from '../load.js';
+import { complaintsSuppress, processorFor, recordHeaderNames, reportTenant } from './processors.js';
+
+const PROCESSORS = `
+<feedback-loop-processor>
+  deliver-unmatched-email no
+  forward-errors-to postmaster@ours.example
+  <address-list>
+    address /^abuse@fbl\\.ours\\.example$/
+    address fbl
+  </address-list>
+</feedback-loop-processor>
+<bounce-processor>
+  domain bounce.ours.example
+  address bounces@ours.example
+</bounce-processor>
+<smtp-user alice>
+  password a
+  source tenants
+</smtp-user>
+<source tenants>
+</source>
+<acct-file a.csv>
+  records f,rb
+  record-fields f *,header_X-Campaign,header_X-Job
+  record-fields rb *,header_X-Campaign
+</acct-file>
+`;
+
+describe('processors', () => {
+  const config = loadConfigText(PROCESSORS);
+
+  it.each([
+    ['abuse@fbl.ours.example', 'fbl'],
+    ['ABUSE@FBL.ours.example', 'fbl'],
+    ['fbl@anything.example', 'fbl'],
+    ['x@bounce.ours.example', 'bounce'],
+    ['bounces@ours.example', 'bounce'],
+    ['user@ours.example', undefined],
+    ['abuse@ours.example', undefined],
+  ])('%s goes to %s', (address, kind) => {
+    expect(processorFor(config, address)).toBe(kind);
+  });
+
+  it('sends nothing to a processor when the config has none', () => {
+    expect(processorFor(loadConfigText('host-name a.example'), 'fbl@x.example')).toBeUndefined();
+  });
+
+  it.each([
+    ['smtp-user', 'alice', 'user:alice'],
+    ['source', 'alice', 'source:tenants'],
+    ['global', 'alice', '*'],
+    ['smtp-user', undefined, '*'],
+  ])('suppression-tenant %s, AUTH user %s in the original: the store %s', (mode, user, tenant) => {
+    expect(reportTenant(loadConfigText(`suppression-tenant ${mode}\n${PROCESSORS}`), user)).toBe(tenant);
+  });
+
+  it('suppresses complaints unless told not to', () => {
+    expect(complaintsSuppress(config)).toBe(true);
+    expect(complaintsSuppress(loadConfigText('<feedback-loop-processor>\n  suppress-complaints no\n</feedback-loop-processor>'))).toBe(false);
+  });
+
+  it('names the header columns the acct-files ask for', () => {
+    expect(recordHeaderNames(config, 'f')).toEqual(['X-Campaign', 'X-Job']);
+    expect(recordHeaderNames(config, 'rb')).toEqual(['X-Campaign']);
+  });
+
+  it('loads, warning with file:line about the delivery options it does not apply', () => {
+    const r = checkConfigText(PROCESSORS, 'pmta.conf');
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual(['pmta.conf:3 CONFIG_NOT_APPLIED', 'pmta.conf:4 CONFIG_NOT_APPLIED']);
+  });
+
+  it('refuses address-file in a processor list, and bad values, with file:line', () => {
+    const r = checkConfigText('<bounce-processor>\n  <address-list>\n    address-file /tmp/x\n  </address-list>\n  deliver-matched-email maybe\n</bounce-processor>', 'pmta.conf');
+    expect(r.errors.map((e) => `${e.file}:${e.line}`)).toEqual(['pmta.conf:3', 'pmta.conf:5']);
+  });
+});
