@@ -70,6 +70,7 @@ class Builder {
       routingLists: Object.create(null),
       mxRollupLists: [],
       acctFiles: [],
+      webhooks: {},
       addressLists: Object.create(null),
       listenerStanzas: [],
       warnings: [],
@@ -269,6 +270,9 @@ class Builder {
       case 'address-list':
         if (!this.checkName(arg, origin, scope)) return null;
         return (c.addressLists[arg.toLowerCase()] ??= newStanza('address-list', arg, origin));
+      case 'webhook':
+        if (!this.checkName(arg, origin, scope)) return null;
+        return (c.webhooks[arg.toLowerCase()] ??= newStanza('webhook', arg, origin));
       case 'acct-file':
         return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
       case 'smtp-listener': {

@@ -19,3 +19,4 @@ export { formatInterval, formatValue } from './values/format.js';
 export * from './values/index.js';
 export { notApplied, notAppliedReason } from './schema/not-applied.js';
 export * from './policy/suppression.js';
+export * from './policy/event-stream.js';

@@ -106,10 +106,11 @@ export const configSchema = {
         'auto-suppress-categories': d('name-list', 'Bounce categories that suppress the recipient automatically (not a PowerMTA directive).', { 'x-default': 'bad-mailbox,bad-domain' }),
         'auto-suppress-expire': d('reason-interval', 'How long a stored suppression of this reason (a bounce category, or manual) lasts: REASON INTERVAL, 0 = never (the default); repeatable (not a PowerMTA directive).', { 'x-repeatable': true }),
         'use-suppression-store': d('boolean', 'Look every RCPT up in the suppression store (one Redis round trip); no: only <address-list>s refuse recipients (not a PowerMTA directive).', { 'x-default': 'yes' }),
+        'event-stream': d('boolean', 'Write the event stream (the accounting stream) even when no <acct-file> or <webhook> reads it, for platforms that read it with their own consumer group (not a PowerMTA directive).', { 'x-default': 'no' }),
         'suppression-tenant': d('suppression-tenant', 'Whose suppression store a message uses: smtp-user (the AUTH user, else the source name), source (the named source) or global (one store) (not a PowerMTA directive).', { 'x-default': 'smtp-user' }),
       },
       {
-        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file', 'mx-rollup-list', 'address-list'],
+        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file', 'mx-rollup-list', 'address-list', 'webhook'],
         unsupported: {
           pickup: 'pickup directories are not supported yet',
           spool: 'the spool is Redis; <spool> settings do not apply',
@@ -220,6 +221,19 @@ export const configSchema = {
         address: d('address-entry', 'A local part (any domain), an address, or a /REGEX/ matched against the whole address.', { 'x-repeatable': true }),
         domain: d('hostname', 'Every address of this domain.', { 'x-repeatable': true }),
         'address-file': d('string', 'A file of addresses or local parts (or /REGEX/), one per line, # comments; read again when it changes.', { 'x-repeatable': true }),
+      },
+      { arg: 'name' },
+    ),
+    webhook: scope(
+      'A webhook: every event of the listed types is POSTed as JSON to the URL, at least once, retried with backoff until the endpoint answers 2xx (not a PowerMTA directive).',
+      {
+        url: d('string', 'The http:// or https:// URL events are POSTed to.'),
+        events: d('name-list', 'Event types sent: d (delivered), b (bounced), t (deferred), r (received), f (complaint), rb (late bounce), s (suppressed).', { 'x-default': 'd,b,f,rb,s' }),
+        secret: d('string', 'Key of the HMAC-SHA256 signature header X-Vmta-Signature; no header without it.'),
+        timeout: d('time-interval', 'How long one POST may take before it counts as failed.', { 'x-default': '10s' }),
+        concurrency: d('integer', 'POSTs in flight at once per process.', { 'x-default': '4', minimum: 1 }),
+        'retry-initial': d('time-interval', 'Wait before the first retry of a failed POST; doubled after each failure.', { 'x-default': '1s' }),
+        'retry-max': d('time-interval', 'Longest wait between retries (they never stop).', { 'x-default': '5m' }),
       },
       { arg: 'name' },
     ),

@@ -9,10 +9,11 @@ import type { createRedis } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { AcctFile, AcctFileLimits } from './acct-file.js';
 import { formatEntry, type CsvRecord, type FilePlan } from './record-format.js';
+import { ensureGroup, readGroup, reclaimIdle, type StreamEntry } from './stream-group.js';
 import { trimAccounted } from './stream-trim.js';
 
 type RedisClient = ReturnType<typeof createRedis>;
-type Entry = [id: string, fields: string[] | null];
+type Entry = StreamEntry;
 
 export interface GroupConsumerOptions {
   /** For acks, claims and trims. */
@@ -68,13 +69,15 @@ export class GroupConsumer {
     while (!this.stopping) {
       try {
         if (needGroup) {
-          await this.createGroup();
+          // From 0: a new <acct-file> gets every record still in the stream (trimmed as groups consume: what no file has yet).
+          await ensureGroup(this.o.redis, this.o.key, this.o.group, '0');
           needGroup = false;
         }
         await this.o.file.tick();
         let entries: Entry[] = [];
         if (Date.now() - lastClaimMs >= this.o.claimIdleMs / 2) {
-          [claimCursor, entries] = await this.reclaimIdle(claimCursor);
+          const claimed = await reclaimIdle(this.o.redis, this.o, claimCursor);
+          [claimCursor, entries] = [claimed.cursor, claimed.entries];
           if (claimCursor === '0-0') lastClaimMs = Date.now();
           if (entries.length > 0) log.info({ event: 'claimed', count: entries.length }, 'took accounting entries of a stopped writer');
         }
@@ -92,40 +95,13 @@ export class GroupConsumer {
     }
   }
 
-  /**
-   * Group starts at 0: a new `<acct-file>` gets every record still in the stream
-   * (the stream is trimmed as groups consume, so that is what no file has yet).
-   */
-  private async createGroup(): Promise<void> {
-    try {
-      await this.o.redis.xgroup('CREATE', this.o.key, this.o.group, '0', 'MKSTREAM');
-    } catch (err) {
-      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
-    }
-  }
-
   private async read(from: '0' | '>'): Promise<Entry[]> {
-    const { reader: redis, group, consumer, key, batchSize, blockMs } = this.o;
     this.blocking = from === '>';
     try {
-      const reply = (from === '>'
-        ? await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', key, '>')
-        : await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', key, '0')) as Array<[string, Entry[]]> | null;
-      return reply?.[0]?.[1] ?? [];
+      return await readGroup(this.o.reader, this.o, from);
     } finally {
       this.blocking = false;
     }
-  }
-
-  /** XAUTOCLAIM entries idle for claimIdleMs (from any consumer of the group, a dead one in practice). */
-  private async reclaimIdle(cursor: string): Promise<[string, Entry[]]> {
-    const { redis, key, group, consumer, claimIdleMs, batchSize } = this.o;
-    const reply = (await redis.xautoclaim(key, group, consumer, claimIdleMs, cursor, 'COUNT', batchSize)) as unknown[];
-    const entries = (Array.isArray(reply[1]) ? reply[1] : []) as Entry[];
-    // Redis 7 returns the ids of claimed entries that were trimmed away as a third element: ack them.
-    const gone = (Array.isArray(reply[2]) ? reply[2] : []) as string[];
-    if (gone.length > 0) await redis.xack(key, group, ...gone);
-    return [typeof reply[0] === 'string' ? reply[0] : '0-0', entries];
   }
 
   private async handle(entries: Entry[]): Promise<void> {
