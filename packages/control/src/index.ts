@@ -14,3 +14,4 @@ export * from './actions/source-ip.js';
 export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';
 export * from './actions/suppress.js';
+export * from './views/events.js';
