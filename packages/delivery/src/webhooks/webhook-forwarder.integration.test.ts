@@ -1,6 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -9,7 +7,7 @@ import { Keys, webhookGroup } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { trimAccounted } from '../accounting/stream-trim.js';
 import { startWebhooks, type RunningWebhooks } from './webhook-service.js';
-import { signature } from './webhook-settings.js';
+import { startWebhookReceiver } from '../testing/test-webhook-receiver.js';
 
 const SECRET = 's3cret';
 
@@ -22,50 +20,7 @@ async function until<T>(what: () => T | Promise<T>, ok: (v: T) => boolean, timeo
   }
 }
 
-interface Received {
-  id: string;
-  body: { id: string; type: string; recipient?: string };
-  signatureOk: boolean;
-}
-
-/** A real HTTP receiver; `answer(id, attempt)` decides each request: a status, or 'hang' (never answers). */
-async function receiver(answer: (id: string, attempt: number) => number | 'hang') {
-  const attempts = new Map<string, number>();
-  const accepted: Received[] = [];
-  const hung: ServerResponse[] = [];
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      const id = String(req.headers['x-vmta-event-id']);
-      const n = (attempts.get(id) ?? 0) + 1;
-      attempts.set(id, n);
-      const a = answer(id, n);
-      if (a === 'hang') {
-        hung.push(res);
-        return;
-      }
-      if (a >= 200 && a < 300) {
-        const sig = String(req.headers['x-vmta-signature'] ?? '');
-        const t = Number(/t=(\d+)/.exec(sig)?.[1]);
-        accepted.push({ id, body: JSON.parse(raw) as Received['body'], signatureOk: sig === signature(SECRET, raw, t) });
-      }
-      res.writeHead(a).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return {
-    url,
-    attempts,
-    accepted,
-    close: () => {
-      for (const r of hung) r.destroy();
-      server.closeAllConnections();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
+const receiver = (answer: (id: string, attempt: number) => number | 'hang') => startWebhookReceiver({ secret: SECRET, answer });
 
 const conf = (url: string, extra: string[] = []) =>
   ['<webhook platform>', `  url ${url}`, `  secret ${SECRET}`, '  events d,b,s', ...extra, '</webhook>'].join('\n');
