@@ -47,7 +47,7 @@ describe('webhook events of real deliveries', () => {
     ].join('\n');
     const prefix = t.prefix.slice(0, -1);
     const config = loadConfigText(text);
-    const webhooks = await startWebhooks({ config, redisUrl: t.url, prefix, blockMs: 100, timing: { timeoutMs: 500, retryInitialMs: 50, retryMaxMs: 200 } });
+    const webhooks = await startWebhooks({ config, redisUrl: t.url, prefix, blockMs: 100, timing: { timeoutMs: 1000, retryInitialMs: 50, retryMaxMs: 200 } });
     const redis = createRedis(t.url, 'cli');
     const key = new Keys(prefix).accounting();
     await expect.poll(() => redis.exists(key)).toBe(1); // the webhook's group exists: events from now on
@@ -62,9 +62,12 @@ describe('webhook events of real deliveries', () => {
       expect((await sendRaw(c, 'sender@client.example', ['ok@far.example', 'gone@far.example', 'full@far.example'], body)).code).toBe(250);
       c.close();
 
-      await expect.poll(() => hook.accepted.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+      const once = () => [...new Map(hook.accepted.map((a) => [a.id, a])).values()]; // deduped by id, as a receiver does
+      await expect.poll(() => once().length, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
       await new Promise((r) => setTimeout(r, 500)); // room for a wrong extra POST to show
-      const got = hook.accepted.map((a) => ({ type: a.body.type, recipient: a.body.recipient, signed: a.signatureOk, sameId: a.id === a.body.id })).sort((a, b) => a.type.localeCompare(b.type));
+      // A repeat (a 2xx that came after the timeout on a loaded machine) carries the same id and body.
+      for (const a of hook.accepted) expect(a.body).toEqual(once().find((o) => o.id === a.id)?.body);
+      const got = once().map((a) => ({ type: a.body.type, recipient: a.body.recipient, signed: a.signatureOk, sameId: a.id === a.body.id })).sort((a, b) => a.type.localeCompare(b.type));
       expect(got).toEqual([
         { type: 'b', recipient: 'gone@far.example', signed: true, sameId: true },
         { type: 'd', recipient: 'ok@far.example', signed: true, sameId: true },
@@ -72,9 +75,9 @@ describe('webhook events of real deliveries', () => {
         { type: 'd', recipient: 'sender@client.example', signed: true, sameId: true },
         { type: 's', recipient: 'gone@far.example', signed: true, sameId: true },
       ]);
-      expect(new Set(hook.accepted.map((a) => a.id)).size).toBe(4);
-      expect([...hook.attempts.values()]).toEqual([3, 3, 3, 3]);
-      const byType = new Map(hook.accepted.filter((a) => a.body.recipient !== 'sender@client.example').map((a) => [a.body.type, a.body]));
+      expect(hook.attempts.size).toBe(4);
+      expect([...hook.attempts.values()].every((n) => n >= 3)).toBe(true); // each failed twice first
+      const byType = new Map(once().filter((a) => a.body.recipient !== 'sender@client.example').map((a) => [a.body.type, a.body]));
       expect(byType.get('b')).toMatchObject({ sender: 'sender@client.example', queue: 'far.example/mta1', vmta: 'mta1', bounceCat: 'bad-mailbox', dsnStatus: '5.1.1' });
       expect(byType.get('d')?.msgId).toBe(byType.get('b')?.msgId);
       expect(byType.get('s')).toMatchObject({ tenant: 'user:alice', reason: 'bad-mailbox', queue: 'far.example/mta1' });

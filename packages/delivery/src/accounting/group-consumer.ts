@@ -9,7 +9,7 @@ import type { createRedis } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { AcctFile, AcctFileLimits } from './acct-file.js';
 import { formatEntry, type CsvRecord, type FilePlan } from './record-format.js';
-import { ensureGroup, readGroup, reclaimIdle, type StreamEntry } from './stream-group.js';
+import { GroupLoopRunner, type StreamEntry } from './stream-group.js';
 import { trimAccounted } from './stream-trim.js';
 
 type RedisClient = ReturnType<typeof createRedis>;
@@ -35,7 +35,7 @@ export interface GroupConsumerOptions {
 export class GroupConsumer {
   private plan: FilePlan;
   private stopping = false;
-  private blocking = false;
+  private readonly loop = new GroupLoopRunner();
   private readonly done: Promise<void>;
 
   constructor(private readonly o: GroupConsumerOptions) {
@@ -52,7 +52,7 @@ export class GroupConsumer {
   /** Stop reading; entries read and not yet written stay pending for another process to claim. */
   async close(): Promise<void> {
     this.stopping = true;
-    if (this.blocking) this.o.reader.disconnect();
+    if (this.loop.blocking) this.o.reader.disconnect();
     await this.done;
     this.o.reader.disconnect();
     await this.forgetSelf().catch(() => {});
@@ -60,48 +60,22 @@ export class GroupConsumer {
     this.o.redis.disconnect();
   }
 
-  private async run(): Promise<void> {
+  private run(): Promise<void> {
     const { log } = this.o;
-    let needGroup = true;
-    let ownPending = true; // first, what this consumer was given and did not ack (after a failed write)
-    let claimCursor = '0-0';
-    let lastClaimMs = 0;
-    while (!this.stopping) {
-      try {
-        if (needGroup) {
-          // From 0: a new <acct-file> gets every record still in the stream (trimmed as groups consume: what no file has yet).
-          await ensureGroup(this.o.redis, this.o.key, this.o.group, '0');
-          needGroup = false;
-        }
-        await this.o.file.tick();
-        let entries: Entry[] = [];
-        if (Date.now() - lastClaimMs >= this.o.claimIdleMs / 2) {
-          const claimed = await reclaimIdle(this.o.redis, this.o, claimCursor);
-          [claimCursor, entries] = [claimed.cursor, claimed.entries];
-          if (claimCursor === '0-0') lastClaimMs = Date.now();
-          if (entries.length > 0) log.info({ event: 'claimed', count: entries.length }, 'took accounting entries of a stopped writer');
-        }
-        if (entries.length === 0) entries = await this.read(ownPending ? '0' : '>');
-        if (ownPending && entries.length === 0) ownPending = false;
-        if (entries.length > 0) await this.handle(entries);
-      } catch (err) {
-        if (this.stopping) break;
-        const message = (err as Error).message;
-        if (/NOGROUP/.test(message)) needGroup = true;
-        ownPending = true;
+    return this.loop.run({
+      ...this.o,
+      // From 0: a new <acct-file> gets every record still in the stream (trimmed as groups consume: what no file has yet).
+      start: '0',
+      stopping: () => this.stopping,
+      beforeRead: () => this.o.file.tick(),
+      handle: (entries) => this.handle(entries),
+      claimed: (entries) => log.info({ event: 'claimed', count: entries.length }, 'took accounting entries of a stopped writer'),
+      failed: async (err) => {
         log.error({ event: 'error', err }, 'accounting write failed; will retry');
         await sleep(this.o.retryDelayMs);
-      }
-    }
-  }
-
-  private async read(from: '0' | '>'): Promise<Entry[]> {
-    this.blocking = from === '>';
-    try {
-      return await readGroup(this.o.reader, this.o, from);
-    } finally {
-      this.blocking = false;
-    }
+        return true;
+      },
+    });
   }
 
   private async handle(entries: Entry[]): Promise<void> {

@@ -46,3 +46,75 @@ export async function reclaimIdle(
   if (gone.length > 0) await redis.xack(key, group, ...gone);
   return { cursor: typeof reply[0] === 'string' ? reply[0] : '0-0', entries, gone };
 }
+
+/** One reader's loop over a group: what it reads from, and what it does with entries and errors. */
+export interface GroupLoop {
+  redis: RedisClient;
+  /** Only for the blocking XREADGROUP (disconnected to stop it). */
+  reader: RedisClient;
+  key: string;
+  group: string;
+  consumer: string;
+  batchSize: number;
+  blockMs: number;
+  claimIdleMs: number;
+  /** Where a new group starts: `0` every entry kept, `$` from now on. */
+  start: '0' | '$';
+  stopping(): boolean;
+  /** Before each read (file rotation, cap checks). */
+  beforeRead(): Promise<void>;
+  handle(entries: StreamEntry[]): Promise<void>;
+  /** Entries taken from an idle consumer (and ids trimmed away under the group). */
+  claimed(entries: StreamEntry[], gone: string[]): void;
+  /** After a failed step (logged and waited for by the reader); false ends the loop. */
+  failed(err: unknown): Promise<boolean>;
+}
+
+/**
+ * The loop shared by the group readers: create the group, take idle entries of dead consumers
+ * (XAUTOCLAIM, every claimIdleMs/2), first what this consumer was given and did not ack, then new
+ * entries (blocking). `blocking` tells `close` whether to disconnect the reader to end a read.
+ */
+export class GroupLoopRunner {
+  blocking = false;
+
+  async run(l: GroupLoop): Promise<void> {
+    let needGroup = true;
+    let ownPending = true;
+    let claimCursor = '0-0';
+    let lastClaimMs = 0;
+    while (!l.stopping()) {
+      try {
+        if (needGroup) {
+          await ensureGroup(l.redis, l.key, l.group, l.start);
+          needGroup = false;
+        }
+        await l.beforeRead();
+        let entries: StreamEntry[] = [];
+        if (Date.now() - lastClaimMs >= l.claimIdleMs / 2) {
+          const claimed = await reclaimIdle(l.redis, l, claimCursor);
+          [claimCursor, entries] = [claimed.cursor, claimed.entries];
+          if (claimCursor === '0-0') lastClaimMs = Date.now();
+          if (entries.length > 0 || claimed.gone.length > 0) l.claimed(entries, claimed.gone);
+        }
+        if (entries.length === 0) entries = await this.read(l, ownPending ? '0' : '>');
+        if (ownPending && entries.length === 0) ownPending = false;
+        if (entries.length > 0) await l.handle(entries);
+      } catch (err) {
+        if (l.stopping()) break;
+        if (/NOGROUP/.test((err as Error).message)) needGroup = true;
+        ownPending = true;
+        if (!(await l.failed(err))) break;
+      }
+    }
+  }
+
+  private async read(l: GroupLoop, from: '0' | '>'): Promise<StreamEntry[]> {
+    this.blocking = from === '>';
+    try {
+      return await readGroup(l.reader, l, from);
+    } finally {
+      this.blocking = false;
+    }
+  }
+}

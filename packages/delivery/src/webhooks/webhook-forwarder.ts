@@ -9,7 +9,7 @@
  */
 import { ACCOUNTING_MAXLEN, toEvent, type createRedis } from '@vmta/queue';
 import type { Logger } from 'pino';
-import { ensureGroup, readGroup, reclaimIdle, type StreamEntry } from '../accounting/stream-group.js';
+import { GroupLoopRunner, type StreamEntry } from '../accounting/stream-group.js';
 import { trimAccounted } from '../accounting/stream-trim.js';
 import { EVENT_ID_HEADER, retryDelayMs, SIGNATURE_HEADER, signature, type WebhookSettings } from './webhook-settings.js';
 
@@ -40,7 +40,7 @@ class Stopped extends Error {}
 export class WebhookForwarder {
   private settings: WebhookSettings;
   private stopping = false;
-  private blocking = false;
+  private readonly loop = new GroupLoopRunner();
   private readonly inFlight = new Set<string>();
   private readonly abort = new AbortController();
   private readonly touch: NodeJS.Timeout;
@@ -62,60 +62,39 @@ export class WebhookForwarder {
     this.stopping = true;
     this.abort.abort();
     clearInterval(this.touch);
-    if (this.blocking) this.o.reader.disconnect();
+    if (this.loop.blocking) this.o.reader.disconnect();
     await this.done;
     this.o.reader.disconnect();
     await this.o.redis.quit().catch(() => {});
     this.o.redis.disconnect();
   }
 
-  private async run(): Promise<void> {
+  private run(): Promise<void> {
     const { log } = this.o;
-    let needGroup = true;
-    let ownPending = true;
-    let claimCursor = '0-0';
-    let lastClaimMs = 0;
     let lastCapCheckMs = 0;
-    while (!this.stopping) {
-      try {
-        if (needGroup) {
-          // From `$`: a new webhook gets the events from its creation on; an existing group resumes where it was.
-          await ensureGroup(this.o.redis, this.o.key, this.o.group, '$');
-          needGroup = false;
-        }
-        if (Date.now() - lastCapCheckMs >= CAP_CHECK_MS) {
-          lastCapCheckMs = Date.now();
-          await this.checkCap();
-        }
-        let entries: Entry[] = [];
-        if (Date.now() - lastClaimMs >= this.o.claimIdleMs / 2) {
-          const claimed = await reclaimIdle(this.o.redis, this.o, claimCursor);
-          [claimCursor, entries] = [claimed.cursor, claimed.entries];
-          // Only the MAXLEN cap removes entries a group still holds: events were lost.
-          if (claimed.gone.length > 0) log.error({ event: 'events-lost', webhook: this.settings.name, count: claimed.gone.length, first: claimed.gone[0] }, 'webhook events were trimmed away by the stream cap before they were sent');
-          if (claimCursor === '0-0') lastClaimMs = Date.now();
-          if (entries.length > 0) log.info({ event: 'claimed', webhook: this.settings.name, count: entries.length }, 'took webhook events of a stopped process');
-        }
-        if (entries.length === 0) entries = await this.read(ownPending ? '0' : '>');
-        if (ownPending && entries.length === 0) ownPending = false;
-        if (entries.length > 0) await this.handle(entries);
-      } catch (err) {
-        if (this.stopping || err instanceof Stopped) break;
-        if (/NOGROUP/.test((err as Error).message)) needGroup = true;
-        ownPending = true;
+    return this.loop.run({
+      ...this.o,
+      // From `$`: a new webhook gets the events from its creation on; an existing group resumes where it was.
+      start: '$',
+      stopping: () => this.stopping,
+      beforeRead: async () => {
+        if (Date.now() - lastCapCheckMs < CAP_CHECK_MS) return;
+        lastCapCheckMs = Date.now();
+        await this.checkCap();
+      },
+      handle: (entries) => this.handle(entries),
+      claimed: (entries, gone) => {
+        // Only the MAXLEN cap removes entries a group still holds: events were lost.
+        if (gone.length > 0) log.error({ event: 'events-lost', webhook: this.settings.name, count: gone.length, first: gone[0] }, 'webhook events were trimmed away by the stream cap before they were sent');
+        if (entries.length > 0) log.info({ event: 'claimed', webhook: this.settings.name, count: entries.length }, 'took webhook events of a stopped process');
+      },
+      failed: async (err) => {
+        if (err instanceof Stopped) return false;
         log.error({ event: 'error', webhook: this.settings.name, err }, 'webhook forwarder failed; will retry');
         await this.sleep(1000).catch(() => {});
-      }
-    }
-  }
-
-  private async read(from: '0' | '>'): Promise<Entry[]> {
-    this.blocking = from === '>';
-    try {
-      return await readGroup(this.o.reader, this.o, from);
-    } finally {
-      this.blocking = false;
-    }
+        return true;
+      },
+    });
   }
 
   private async handle(entries: Entry[]): Promise<void> {
