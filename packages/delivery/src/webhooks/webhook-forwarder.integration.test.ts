@@ -49,8 +49,8 @@ describe('webhook forwarder', () => {
     await t.cleanup();
   });
 
-  const start = async (url: string, extra: string[] = []) => {
-    const w = await startWebhooks({ config: loadConfigText(conf(url, extra)), redisUrl: t.url, prefix, consumer: 'A', blockMs: 100, batchSize: 10, claimIdleMs: 60_000, timing: TIMING });
+  const start = async (url: string, extra: string[] = [], consumer = 'A') => {
+    const w = await startWebhooks({ config: loadConfigText(conf(url, extra)), redisUrl: t.url, prefix, consumer, blockMs: 100, batchSize: 10, claimIdleMs: 60_000, timing: TIMING });
     running.push(w);
     // The group starts at `$`: events are written once it exists.
     await until(() => redis.exists(key), (n) => n === 1);
@@ -96,6 +96,19 @@ describe('webhook forwarder', () => {
     await until(() => distinct(r.accepted.map((a) => a.id)).length, (n) => n >= 20);
     expect(distinct(r.accepted.map((a) => a.id))).toEqual([...ids].sort());
     expect(await until(() => redis.xlen(key), (n) => n === 0)).toBe(0);
+  });
+
+  it('two processes share the group: each event is sent by one of them, once', async () => {
+    const r = await receiver(() => 200);
+    closers.push(r.close);
+    await start(r.url, [], 'A');
+    await start(r.url, [], 'B');
+    const ids = await addEvents(60);
+    await until(() => r.accepted.length, (n) => n >= 60);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.accepted.map((a) => a.id).sort()).toEqual([...ids].sort());
+    const consumers = (await redis.xinfo('CONSUMERS', key, webhookGroup('platform'))) as unknown[][];
+    expect(consumers.map((c) => c[1]).sort()).toEqual(['A', 'B']);
   });
 
   it('after kill -9 of the forwarding process, a new process delivers every event (duplicates only with the same id)', async () => {

@@ -140,14 +140,25 @@ export class WebhookForwarder {
     if (this.stopping) throw new Stopped();
     const headers: Record<string, string> = { 'content-type': 'application/json', [EVENT_ID_HEADER]: id };
     if (s.secret) headers[SIGNATURE_HEADER] = signature(s.secret, body, Math.floor(Date.now() / 1000));
+    // One controller per attempt (not AbortSignal.any over the long-lived stop signal, which keeps every attempt's signal alive).
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, s.timeoutMs);
+    const onStop = (): void => attempt.abort();
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
     try {
-      const res = await fetch(s.url, { method: 'POST', headers, body, signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(s.timeoutMs)]) });
+      const res = await fetch(s.url, { method: 'POST', headers, body, signal: attempt.signal });
       await res.arrayBuffer().catch(() => undefined);
       return res.status >= 200 && res.status < 300 ? undefined : `HTTP ${res.status}`;
     } catch (err) {
       if (this.stopping) throw new Stopped();
-      const e = err as Error;
-      return e.name === 'TimeoutError' ? `no answer within ${s.timeoutMs} ms` : e.message;
+      return timedOut ? `no answer within ${s.timeoutMs} ms` : (err as Error).message;
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', onStop);
     }
   }
 
