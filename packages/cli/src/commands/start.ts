@@ -145,7 +145,7 @@ export async function startCommand(args: string[]): Promise<number> {
     const holder = { processId, lastBeatAt: () => registered?.lastBeatAt() };
     delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, holder, ...(concurrency ? { concurrency } : {}) });
     if (config.acctFiles.length > 0) accounting = await startAccounting({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
-    webhooks = await startWebhooks({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, ...webhookTuning() });
+    webhooks = await startWebhooks({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
   }
   let reloadHook: () => Promise<{ ok: boolean; errors?: string[] }> = async () => ({ ok: false, errors: ['still starting'] });
   let http: RunningHttpManagement | undefined;
@@ -204,8 +204,3 @@ export async function startCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-/** Test knob: VMTA_WEBHOOK_CLAIM_IDLE_MS shortens how long a dead process's webhook events wait to be taken. */
-function webhookTuning(): { claimIdleMs?: number } {
-  const ms = Number(process.env.VMTA_WEBHOOK_CLAIM_IDLE_MS);
-  return Number.isFinite(ms) && ms > 0 ? { claimIdleMs: ms } : {};
-}
