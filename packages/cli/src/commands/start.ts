@@ -203,4 +203,3 @@ export async function startCommand(args: string[]): Promise<number> {
   await stopRedis?.();
   return EXIT.ok;
 }
-

@@ -9,7 +9,7 @@ import type { createRedis } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { AcctFile, AcctFileLimits } from './acct-file.js';
 import { formatEntry, type CsvRecord, type FilePlan } from './record-format.js';
-import { GroupLoopRunner, type StreamEntry } from './stream-group.js';
+import { forgetConsumer, GroupLoopRunner, type StreamEntry } from './stream-group.js';
 import { trimAccounted } from './stream-trim.js';
 
 type RedisClient = ReturnType<typeof createRedis>;
@@ -55,7 +55,7 @@ export class GroupConsumer {
     if (this.loop.blocking) this.o.reader.disconnect();
     await this.done;
     this.o.reader.disconnect();
-    await this.forgetSelf().catch(() => {});
+    await forgetConsumer(this.o.redis, this.o.key, this.o.group, this.o.consumer).catch(() => {});
     await this.o.redis.quit().catch(() => {});
     this.o.redis.disconnect();
   }
@@ -94,13 +94,6 @@ export class GroupConsumer {
     } catch (err) {
       log.warn({ event: 'trim-failed', err }, 'could not trim the accounting stream');
     }
-  }
-
-  /** On a clean stop, drop this consumer from the group if it holds nothing (consumer names are per process). */
-  private async forgetSelf(): Promise<void> {
-    const { redis, key, group, consumer } = this.o;
-    const mine = (await redis.xpending(key, group, '-', '+', 1, consumer)) as unknown[];
-    if (mine.length === 0) await redis.xgroup('DELCONSUMER', key, group, consumer);
   }
 }
 

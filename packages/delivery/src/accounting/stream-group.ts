@@ -118,3 +118,9 @@ export class GroupLoopRunner {
     }
   }
 }
+
+/** On a clean stop, drop the consumer from the group if it holds nothing (consumer names are per process). */
+export async function forgetConsumer(redis: RedisClient, key: string, group: string, consumer: string): Promise<void> {
+  const mine = (await redis.xpending(key, group, '-', '+', 1, consumer)) as unknown[];
+  if (mine.length === 0) await redis.xgroup('DELCONSUMER', key, group, consumer);
+}

@@ -111,6 +111,26 @@ describe('webhook forwarder', () => {
     expect(consumers.map((c) => c[1]).sort()).toEqual(['A', 'B']);
   });
 
+  it('a reload starts a new webhook and stops a removed one (its group stays)', async () => {
+    const r = await receiver(() => 200);
+    closers.push(r.close);
+    const w = await startWebhooks({ config: loadConfigText('host-name a.example'), redisUrl: t.url, prefix, consumer: 'A', blockMs: 100, timing: TIMING });
+    running.push(w);
+    expect(await redis.exists(key)).toBe(0);
+    w.reload(loadConfigText(conf(r.url)));
+    await until(() => redis.exists(key), (n) => n === 1);
+    const [first] = await addEvents(1);
+    await until(() => r.accepted.length, (n) => n >= 1);
+    expect(r.accepted.map((a) => a.id)).toEqual([first]);
+    w.reload(loadConfigText('host-name a.example'));
+    // A clean close leaves the group when it holds nothing: the forwarder has stopped.
+    expect(await until(async () => ((await redis.xinfo('CONSUMERS', key, webhookGroup('platform'))) as unknown[]).length, (n) => n === 0)).toBe(0);
+    await addEvents(1);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.accepted.length).toBe(1);
+    expect(await redis.xlen(key)).toBe(1); // kept for the group of the removed webhook
+  });
+
   it('after kill -9 of the forwarding process, a new process delivers every event (duplicates only with the same id)', async () => {
     const r = await receiver(() => 200);
     closers.push(r.close);

@@ -9,7 +9,7 @@
  */
 import { ACCOUNTING_MAXLEN, toEvent, type createRedis } from '@vmta/queue';
 import type { Logger } from 'pino';
-import { GroupLoopRunner, type StreamEntry } from '../accounting/stream-group.js';
+import { forgetConsumer, GroupLoopRunner, type StreamEntry } from '../accounting/stream-group.js';
 import { trimAccounted } from '../accounting/stream-trim.js';
 import { EVENT_ID_HEADER, retryDelayMs, SIGNATURE_HEADER, signature, type WebhookSettings } from './webhook-settings.js';
 
@@ -65,6 +65,7 @@ export class WebhookForwarder {
     if (this.loop.blocking) this.o.reader.disconnect();
     await this.done;
     this.o.reader.disconnect();
+    await forgetConsumer(this.o.redis, this.o.key, this.o.group, this.o.consumer).catch(() => {});
     await this.o.redis.quit().catch(() => {});
     this.o.redis.disconnect();
   }
