@@ -49,8 +49,8 @@ describe('webhook forwarder', () => {
     await t.cleanup();
   });
 
-  const start = async (url: string, extra: string[] = [], consumer = 'A') => {
-    const w = await startWebhooks({ config: loadConfigText(conf(url, extra)), redisUrl: t.url, prefix, consumer, blockMs: 100, batchSize: 10, claimIdleMs: 60_000, timing: TIMING });
+  const start = async (url: string, extra: string[] = [], consumer = 'A', claimIdleMs = 60_000) => {
+    const w = await startWebhooks({ config: loadConfigText(conf(url, extra)), redisUrl: t.url, prefix, consumer, blockMs: 100, batchSize: 10, claimIdleMs, timing: TIMING });
     running.push(w);
     // The group starts at `$`: events are written once it exists.
     await until(() => redis.exists(key), (n) => n === 1);
@@ -109,6 +109,21 @@ describe('webhook forwarder', () => {
     expect(r.accepted.map((a) => a.id).sort()).toEqual([...ids].sort());
     const consumers = (await redis.xinfo('CONSUMERS', key, webhookGroup('platform'))) as unknown[][];
     expect(consumers.map((c) => c[1]).sort()).toEqual(['A', 'B']);
+  });
+
+  it('a process retrying for longer than the claim idle time keeps its events: no other process sends them too', async () => {
+    let up = false;
+    const r = await receiver(() => (up ? 200 : 503));
+    closers.push(r.close);
+    await start(r.url, [], 'A', 300);
+    await start(r.url, [], 'B', 300);
+    const ids = await addEvents(30);
+    await until(() => r.attempts.size, (n) => n >= 4);
+    await new Promise((res) => setTimeout(res, 1500)); // five claim idle times of failures
+    up = true;
+    await until(() => r.accepted.length, (n) => n >= 30);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.accepted.map((a) => a.id).sort()).toEqual([...ids].sort());
   });
 
   it('a reload starts a new webhook and stops a removed one (its group stays)', async () => {

@@ -41,14 +41,15 @@ export class WebhookForwarder {
   private settings: WebhookSettings;
   private stopping = false;
   private readonly loop = new GroupLoopRunner();
-  private readonly inFlight = new Set<string>();
+  /** Entries of the batch in hand, not acked yet: their claim is renewed so no other process takes them. */
+  private readonly held = new Set<string>();
   private readonly abort = new AbortController();
   private readonly touch: NodeJS.Timeout;
   private readonly done: Promise<void>;
 
   constructor(private readonly o: WebhookForwarderOptions) {
     this.settings = o.settings;
-    // Keep the entries being retried ours: reset their idle time well before claimIdleMs.
+    // Keep the batch in hand ours while events of it are retried: reset its idle time well before claimIdleMs.
     this.touch = setInterval(() => void this.touchInFlight(), Math.max(50, Math.floor(o.claimIdleMs / 3)));
     this.done = this.run();
   }
@@ -101,15 +102,21 @@ export class WebhookForwarder {
   private async handle(entries: Entry[]): Promise<void> {
     const { redis, key, group, log } = this.o;
     const queue = [...entries];
+    for (const [id] of entries) this.held.add(id);
     const worker = async (): Promise<void> => {
       for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
         const [id, fields] = entry;
         const event = fields === null ? undefined : toEvent(id, fields);
         if (event !== undefined && this.settings.types.has(event.type)) await this.post(id, JSON.stringify(event));
         await redis.xack(key, group, id);
+        this.held.delete(id);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, entries.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, entries.length) }, worker));
+    } finally {
+      this.held.clear();
+    }
     log.debug({ event: 'forwarded', webhook: this.settings.name, entries: entries.length }, 'webhook events sent');
     try {
       await trimAccounted(redis, key);
@@ -120,19 +127,14 @@ export class WebhookForwarder {
 
   /** POST until a 2xx; throws Stopped only when closing (the entry stays pending). */
   private async post(id: string, body: string): Promise<void> {
-    this.inFlight.add(id);
-    try {
-      for (let failures = 0; ; ) {
-        const s = this.settings;
-        const problem = await this.attempt(s, id, body);
-        if (problem === undefined) return;
-        failures++;
-        const waitMs = retryDelayMs(failures, s.retryInitialMs, s.retryMaxMs);
-        this.o.log.warn({ event: 'post-failed', webhook: s.name, id, failures, problem, retryInMs: waitMs }, 'webhook POST failed; will retry');
-        await this.sleep(waitMs);
-      }
-    } finally {
-      this.inFlight.delete(id);
+    for (let failures = 0; ; ) {
+      const s = this.settings;
+      const problem = await this.attempt(s, id, body);
+      if (problem === undefined) return;
+      failures++;
+      const waitMs = retryDelayMs(failures, s.retryInitialMs, s.retryMaxMs);
+      this.o.log.warn({ event: 'post-failed', webhook: s.name, id, failures, problem, retryInMs: waitMs }, 'webhook POST failed; will retry');
+      await this.sleep(waitMs);
     }
   }
 
@@ -164,9 +166,9 @@ export class WebhookForwarder {
   }
 
   private async touchInFlight(): Promise<void> {
-    if (this.inFlight.size === 0 || this.stopping) return;
+    if (this.held.size === 0 || this.stopping) return;
     const { redis, key, group, consumer } = this.o;
-    await redis.xclaim(key, group, consumer, 0, ...this.inFlight, 'JUSTID').catch(() => {});
+    await redis.xclaim(key, group, consumer, 0, ...this.held, 'JUSTID').catch(() => {});
   }
 
   private async checkCap(): Promise<void> {
