@@ -32,6 +32,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'http-api-key': 'packages/http/src/router.ts',
     'domain-key': 'packages/config/src/dkim-keys.ts',
     'auto-suppress': 'packages/config/src/policy/suppression.ts',
+    'event-stream': 'packages/config/src/policy/event-stream.ts',
     'auto-suppress-categories': 'packages/config/src/policy/suppression.ts',
     'auto-suppress-expire': 'packages/config/src/policy/suppression.ts',
     'suppression-tenant': 'packages/config/src/policy/suppression.ts',
@@ -151,6 +152,15 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
   'bounce-processor': {
     address: 'packages/config/src/policy/processors.ts',
     domain: 'packages/config/src/policy/processors.ts',
+  },
+  webhook: {
+    url: `${DELIVERY}/webhooks/webhook-settings.ts`,
+    events: `${DELIVERY}/webhooks/webhook-settings.ts`,
+    secret: `${DELIVERY}/webhooks/webhook-settings.ts`,
+    timeout: `${DELIVERY}/webhooks/webhook-settings.ts`,
+    concurrency: `${DELIVERY}/webhooks/webhook-settings.ts`,
+    'retry-initial': `${DELIVERY}/webhooks/webhook-settings.ts`,
+    'retry-max': `${DELIVERY}/webhooks/webhook-settings.ts`,
   },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,

@@ -11,6 +11,7 @@ import { showCommand } from './commands/show.js';
 import { sourceCommand } from './commands/sources.js';
 import { startCommand } from './commands/start.js';
 import { suppressCommand } from './commands/suppress.js';
+import { eventsCommand } from './commands/events.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -32,6 +33,10 @@ const commands: Record<string, { run: Command; help: string }> = {
   suppress: {
     run: suppressCommand,
     help: 'suppress add|remove|show|export|import [--tenant T]   the suppression store: refused recipients per tenant (user:NAME, source:NAME; * = all)',
+  },
+  events: {
+    run: eventsCommand,
+    help: 'events tail [--from ID|TIME] [--type d,b,s] [--count N] [--follow] [--json]   the event stream (accounting records and suppressions), oldest first',
   },
   schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
 };

@@ -70,6 +70,7 @@ class Builder {
       routingLists: Object.create(null),
       mxRollupLists: [],
       acctFiles: [],
+      webhooks: {},
       addressLists: Object.create(null),
       listenerStanzas: [],
       warnings: [],
@@ -279,6 +280,9 @@ class Builder {
         return (c.feedbackLoopProcessor ??= { ...newStanza('feedback-loop-processor', '', origin), addressLists: [] });
       case 'bounce-processor':
         return (c.bounceProcessor ??= { ...newStanza('bounce-processor', '', origin), addressLists: [] });
+      case 'webhook':
+        if (!this.checkName(arg, origin, scope)) return null;
+        return (c.webhooks[arg.toLowerCase()] ??= newStanza('webhook', arg, origin));
       case 'acct-file':
         return findOrAdd(c.acctFiles, (s) => s.name === arg, () => newStanza('acct-file', arg, origin));
       case 'smtp-listener': {

@@ -22,3 +22,4 @@ export * from './policy/suppression.js';
 export * from './policy/processors.js';
 export * from './policy/classify-reply.js';
 export * from './policy/reply-rules.js';
+export * from './policy/event-stream.js';

@@ -83,6 +83,8 @@ export interface VmtaConfig {
   /** Every <mx-rollup-list> stanza, in file order (their entries together form the one list). */
   mxRollupLists: Stanza<'mx-rollup-list'>[];
   acctFiles: Stanza<'acct-file'>[];
+  /** <webhook> stanzas, keyed by lower-case name. */
+  webhooks: Record<string, Stanza<'webhook'>>;
   /** Keyed by lower-case name. */
   addressLists: Record<string, Stanza<'address-list'>>;
   listenerStanzas: ListenerStanza[];

@@ -47,7 +47,7 @@ export function allStanzas(config: VmtaConfig): Stanza<ScopeName>[] {
   out.push(...Object.values(config.users), ...config.sources, ...config.listenerStanzas, ...config.domains);
   for (const v of Object.values(config.vmtas)) out.push(v, ...v.domains);
   for (const p of Object.values(config.pools)) out.push(p, ...p.domains);
-  out.push(...Object.values(config.patternLists), ...Object.values(config.routingLists), ...config.mxRollupLists, ...config.acctFiles, ...Object.values(config.addressLists));
+  out.push(...Object.values(config.patternLists), ...Object.values(config.routingLists), ...config.mxRollupLists, ...config.acctFiles, ...Object.values(config.addressLists), ...Object.values(config.webhooks));
   for (const p of [config.feedbackLoopProcessor, config.bounceProcessor]) if (p) out.push(p, ...p.addressLists);
   return out;
 }

@@ -5,3 +5,9 @@ export class SourceArgumentError extends Error {
   override readonly name = 'SourceArgumentError';
   readonly code = 'SOURCE_ARGUMENT';
 }
+
+/** An argument of a view that cannot be read (an event stream position that is none). */
+export class InvalidArgumentError extends Error {
+  override readonly name = 'InvalidArgumentError';
+  readonly code = 'INVALID_ARGUMENT';
+}

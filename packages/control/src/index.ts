@@ -18,3 +18,4 @@ export * from './actions/job-mode.js';
 export * from './actions/delete-messages.js';
 export * from './views/jobs-view.js';
 export * from './views/messages-view.js';
+export * from './views/events.js';

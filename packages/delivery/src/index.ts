@@ -32,6 +32,8 @@ export type { TokenDeps, TokenResult } from './worker/token-deps.js';
 export { applyOutcomes, type RecipientOutcome } from './worker/outcomes.js';
 export { buildDsn, dsnStatus, isNullSender, wantsNotice, BounceNotifier, DEFAULT_MAX_RETURN_BYTES, type BuildDsnInput, type BounceNotifierOptions, type DsnAction, type DsnRecipient } from './dsn/index.js';
 export { startAccounting, accountingGroup, type RunningAccounting, type StartAccountingOptions } from './accounting/accounting-writer.js';
+export { startWebhooks, type RunningWebhooks, type StartWebhooksOptions } from './webhooks/webhook-service.js';
+export { signature, SIGNATURE_HEADER, EVENT_ID_HEADER } from './webhooks/webhook-settings.js';
 export { runDnsCheck, resolverFor, type DnsCheckOptions } from './dns-check/run-dns-check.js';
 export { dnsCheckReport, type DnsCheckName, type DnsCheckReport, type DnsCheckRow, type DnsCheckStatus } from './dns-check/checks.js';
 export { dnsCheckTargets, type DnsCheckTargets } from './dns-check/targets.js';

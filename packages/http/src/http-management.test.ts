@@ -188,6 +188,26 @@ describe('management HTTP server', () => {
     }
   });
 
+  it('serves the event stream length and each webhook group\'s lag', async () => {
+    const key = new Keys(prefix).accounting();
+    await redis.del(key); // the r records of the messages set up above
+    await redis.xgroup('CREATE', key, 'webhook:platform', '0', 'MKSTREAM');
+    await redis.xadd(key, '*', 'type', 'd', 'rcpt', 'a@x.example');
+    await redis.xadd(key, '*', 'type', 'b', 'rcpt', 'b@x.example');
+    await redis.xreadgroup('GROUP', 'webhook:platform', 'c1', 'COUNT', 1, 'STREAMS', key, '>');
+    try {
+      const get = await serve(config('http-access 127.0.0.0/8 monitor'));
+      const lines = (await (await get('/metrics')).text()).split('\n').filter((l) => l !== '');
+      for (const line of lines) expect(line).toMatch(PROM_LINE);
+      expect(lines).toContain('vmta_event_stream_length 2');
+      expect(lines).toContain('vmta_webhook_pending{webhook="platform"} 1');
+      expect(lines).toContain('vmta_webhook_unread{webhook="platform"} 1');
+      expect(lines.some((l) => /^vmta_webhook_oldest_pending_age_seconds\{webhook="platform"\} \d/.test(l))).toBe(true);
+    } finally {
+      await redis.del(key);
+    }
+  });
+
   it('lets a monitor read but not pause a queue, and logs the denial', async () => {
     const { logger, lines } = captureLogger();
     const call = await serve(config('http-access 127.0.0.1 monitor'), logger);

@@ -4,7 +4,7 @@
  * lets a Counter carry their value as read, so they are typed `counter` as Prometheus expects.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { QueueRow, ReportCounts, Totals } from '@vmta/control';
+import type { EventStreamState, QueueRow, ReportCounts, Totals } from '@vmta/control';
 import { LATENCY_BUCKETS, type LatencyHistogram } from '@vmta/queue';
 
 const QUEUE_LABELS = ['queue', 'domain', 'vmta'] as const;
@@ -19,6 +19,8 @@ export interface MetricsSnapshot {
   disabledSources?: ReadonlyArray<{ ip: string; queue: string }>;
   /** Reports taken by the feedback loop and bounce processors, and mail they kept unparsed. */
   reports?: ReportCounts;
+  /** The event stream's length and each <webhook> group's lag. */
+  events?: EventStreamState;
 }
 
 /** A fresh registry holding the snapshot: concurrent scrapes never see each other's values. */
@@ -54,6 +56,19 @@ export function metricsRegistry(snapshot: Omit<MetricsSnapshot, 'latency'>): Reg
   gauge('vmta_disabled_sources', 'Source IPs disabled now (each IP and queue once; queue "*" = every queue).').set(disabled.length);
   const sourceDisabled = gauge('vmta_source_disabled', '1 for each source IP disabled for a queue ("*": every queue).', ['ip', 'queue']);
   for (const d of disabled) sourceDisabled.set({ ip: d.ip, queue: d.queue }, 1);
+  if (snapshot.events) {
+    const ev = snapshot.events;
+    gauge('vmta_event_stream_length', 'Entries in the event (accounting) stream.').set(ev.length);
+    gauge('vmta_event_stream_cap', 'MAXLEN cap of the event stream: past it, events no group acked are dropped.').set(ev.cap);
+    const pending = gauge('vmta_webhook_pending', 'Events of the webhook being sent or retried (read, not acked).', ['webhook']);
+    const age = gauge('vmta_webhook_oldest_pending_age_seconds', 'Age of the oldest event the webhook has not acked.', ['webhook']);
+    const unread = gauge('vmta_webhook_unread', 'Events of the stream the webhook has not read yet.', ['webhook']);
+    for (const w of ev.webhooks) {
+      pending.set({ webhook: w.webhook }, w.pending);
+      age.set({ webhook: w.webhook }, w.oldestPendingAgeMs / 1000);
+      if (w.unread !== undefined) unread.set({ webhook: w.webhook }, w.unread);
+    }
+  }
   const { totals } = snapshot;
   counter('vmta_received_total', 'Recipients received by the cluster.').inc(totals.received);
   counter('vmta_delivered_total', 'Recipients delivered by the cluster.').inc(totals.delivered);

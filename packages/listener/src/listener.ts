@@ -4,7 +4,7 @@
  * reload() applies a new configuration without dropping sessions (listener-set.ts says what is rebound);
  * close() is the graceful shutdown (bound-server.ts: 421 to new sessions, in-flight messages finish).
  */
-import { domainPolicy, type ListenerConfig, type VmtaConfig } from '@vmta/config';
+import { domainPolicy, eventStreamWanted, type ListenerConfig, type VmtaConfig } from '@vmta/config';
 import { createRedis, MessageStore, parseRedisUrl, RateCounter, ReportStore, SuppressionStore } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { BoundServer, type BoundListener, type DrainCounts } from './bound-server.js';
@@ -74,7 +74,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   const store = new MessageStore(redis, {
     prefix,
     wait: parseRedisUrl(options.redisUrl).wait,
-    accounting: () => rt.config.acctFiles.length > 0,
+    accounting: () => eventStreamWanted(rt.config),
     bounceAfter: (ref) => domainPolicy(rt.config, ref.domain, ref.vmta).settings['bounce-after'],
   });
   const rt: ListenerRuntime = new ListenerRuntime(options.config, store, new RateCounter(redis, prefix), log, limits, rootLog);

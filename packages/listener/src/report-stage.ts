@@ -10,6 +10,7 @@ import {
   autoSuppresses,
   bounceCategoryPatternsOf,
   complaintsSuppress,
+  eventStreamWanted,
   recordHeaderNames,
   reportTenant,
   suppressionTtlMs,
@@ -56,7 +57,7 @@ export function reportWrite(config: VmtaConfig, kind: ProcessorKind, parsed: Ext
   }
   const headers = headerValues(parsed.original.headers, recordHeaderNames(config, kind === 'fbl' ? 'f' : 'rb'));
   // Records only when an <acct-file> will read them, as for r/d/b/t: otherwise the stream would only fill Redis.
-  const written = config.acctFiles.length > 0 ? records.map((r) => serializeRecordWith(r, headers)) : [];
+  const written = eventStreamWanted(config) ? records.map((r) => serializeRecordWith(r, headers)) : [];
   return { kind, records: written, suppressions: [{ tenant, entries }] };
 }
 

@@ -47,6 +47,13 @@ export const REMOTE_STATUS_FIELDS = [
   'bounceCat', 'srcType', 'srcMta', 'envId', 'format', 'jobId', 'msgId',
 ] as const;
 
+/**
+ * Fields of s records (not a PowerMTA type): an address added to a tenant's suppression store, by
+ * auto-suppression (reason = the bounce category) or an operator (`manual`). Written by the
+ * suppress-add script in this order, only when the accounting stream exists (something reads it).
+ */
+export const SUPPRESSION_FIELDS = ['type', 'timeLogged', 'rcpt', 'tenant', 'reason', 'queue', 'dsnDiag', 'expires'] as const;
+
 /** An `r` record: a recipient accepted by the listener. Every field is written (undefined as empty). */
 export interface ReceivedRecord {
   type: 'r';

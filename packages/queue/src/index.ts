@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './message.js';
 export * from './message-id.js';
 export * from './accounting-records.js';
+export * from './events.js';
 export * from './scripts/constants.js';
 export * from './message-store.js';
 export * from './rate-counter.js';

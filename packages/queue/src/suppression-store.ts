@@ -96,6 +96,7 @@ export class SuppressionStore {
         this.keys.suppressions(tenant),
         this.keys.suppressionExpiry(tenant),
         this.keys.suppressionTenants(),
+        this.keys.accounting(),
         tenant,
         now,
         entries,

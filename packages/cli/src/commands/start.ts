@@ -8,7 +8,7 @@ import { startRedisServer } from '@vmta/redis-server';
 import { newProcessId } from '@vmta/queue';
 import { pino } from 'pino';
 import { startHttpManagement, type RunningHttpManagement } from '@vmta/http';
-import { startAccounting, startDelivery, type RunningAccounting, type RunningDelivery } from '@vmta/delivery';
+import { startAccounting, startDelivery, startWebhooks, type RunningAccounting, type RunningDelivery, type RunningWebhooks } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
 import { registerThisProcess, type Registered } from '../process-registration.js';
 import { watchReload } from '../reload.js';
@@ -139,11 +139,13 @@ export async function startCommand(args: string[]): Promise<number> {
   let registered: Registered | undefined;
   const processId = newProcessId();
   let accounting: RunningAccounting | undefined;
+  let webhooks: RunningWebhooks | undefined;
   if (role === 'all' || role === 'delivery') {
     // Token runs record this process as their slot holder; its heartbeat (registered below) keeps the slots.
     const holder = { processId, lastBeatAt: () => registered?.lastBeatAt() };
     delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, holder, ...(concurrency ? { concurrency } : {}) });
     if (config.acctFiles.length > 0) accounting = await startAccounting({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+    webhooks = await startWebhooks({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
   }
   let reloadHook: () => Promise<{ ok: boolean; errors?: string[] }> = async () => ({ ok: false, errors: ['still starting'] });
   let http: RunningHttpManagement | undefined;
@@ -169,6 +171,7 @@ export async function startCommand(args: string[]): Promise<number> {
       await listener?.reload(next);
       delivery?.reload(next);
       accounting?.reload(next);
+      webhooks?.reload(next);
       http?.reload(next);
       await registered?.update(serves());
     },
@@ -196,6 +199,7 @@ export async function startCommand(args: string[]): Promise<number> {
   // The listener's drain and delivery's hand-back run side by side: the shutdown bound is the longer of the two.
   await Promise.all([http?.close(), listener?.close(), delivery?.close()]);
   await accounting?.close();
+  await webhooks?.close();
   await stopRedis?.();
   return EXIT.ok;
 }

@@ -123,10 +123,11 @@ export const configSchema = {
         'auto-suppress-categories': d('name-list', 'Bounce categories that suppress the recipient automatically (not a PowerMTA directive).', { 'x-default': 'bad-mailbox,bad-domain' }),
         'auto-suppress-expire': d('reason-interval', 'How long a stored suppression of this reason (a bounce category, or manual) lasts: REASON INTERVAL, 0 = never (the default); repeatable (not a PowerMTA directive).', { 'x-repeatable': true }),
         'use-suppression-store': d('boolean', 'Look every RCPT up in the suppression store (one Redis round trip); no: only <address-list>s refuse recipients (not a PowerMTA directive).', { 'x-default': 'yes' }),
+        'event-stream': d('boolean', 'Write the event stream (the accounting stream) even when no <acct-file> or <webhook> reads it, for platforms that read it with their own consumer group (not a PowerMTA directive).', { 'x-default': 'no' }),
         'suppression-tenant': d('suppression-tenant', 'Whose suppression store a message uses: smtp-user (the AUTH user, else the source name), source (the named source) or global (one store) (not a PowerMTA directive).', { 'x-default': 'smtp-user' }),
       },
       {
-        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file', 'mx-rollup-list', 'address-list', 'feedback-loop-processor', 'bounce-processor'],
+        nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file', 'mx-rollup-list', 'address-list', 'webhook', 'feedback-loop-processor', 'bounce-processor'],
         unsupported: {
           pickup: 'pickup directories are not supported yet',
           spool: 'the spool is Redis; <spool> settings do not apply',
@@ -247,6 +248,19 @@ export const configSchema = {
     'bounce-processor': processorScope(
       'Remote bounces: mail to its addresses is taken as late DSNs (RFC 3464) or recognisable non-standard bounces, each failed recipient logged as an rb accounting record, not delivered; hard categories (auto-suppress-categories) suppress like auto-suppress.',
       {},
+    ),
+    webhook: scope(
+      'A webhook: every event of the listed types is POSTed as JSON to the URL, at least once, retried with backoff until the endpoint answers 2xx (not a PowerMTA directive).',
+      {
+        url: d('string', 'The http:// or https:// URL events are POSTed to.'),
+        events: d('event-types', 'Event types sent: d (delivered), b (bounced), t (deferred), r (received), f (complaint), rb (late bounce), s (suppressed).', { 'x-default': 'd,b,f,rb,s' }),
+        secret: d('string', 'Key of the HMAC-SHA256 signature header X-Vmta-Signature; no header without it.'),
+        timeout: d('time-interval', 'How long one POST may take before it counts as failed.', { 'x-default': '10s' }),
+        concurrency: d('integer', 'POSTs in flight at once per process.', { 'x-default': '4', minimum: 1 }),
+        'retry-initial': d('time-interval', 'Wait before the first retry of a failed POST; doubled after each failure.', { 'x-default': '1s' }),
+        'retry-max': d('time-interval', 'Longest wait between retries (they never stop).', { 'x-default': '5m' }),
+      },
+      { arg: 'name' },
     ),
     'acct-file': scope(
       'An accounting file (CSV).',

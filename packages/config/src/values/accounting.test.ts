@@ -39,3 +39,18 @@ describe('record-fields', () => {
     expect(() => parseValue('record-fields', raw)).toThrow(message);
   });
 });
+
+describe('event-types', () => {
+  it.each([
+    ['d,b,f,rb,s', ['d', 'b', 'f', 'rb', 's']],
+    ['D, s s', ['d', 's']],
+  ])('%s → %j', (raw, expected) => {
+    expect(parseValue('event-types', raw)).toEqual(expected);
+  });
+  it.each([
+    ['d,x', 'unknown event type "x"'],
+    ['tq', 'unknown event type "tq"'],
+  ])('refuses %s', (raw, message) => {
+    expect(() => parseValue('event-types', raw)).toThrow(message);
+  });
+});

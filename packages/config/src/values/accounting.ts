@@ -40,6 +40,25 @@ export const recordsType: ValueType<RecordType[]> = {
   schema: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...RECORD_TYPES] } },
 };
 
+/** Event types a <webhook> may send: the record types written to the stream, and `s` (suppressed). */
+export type EventTypeName = 'd' | 'b' | 't' | 'r' | 'f' | 'rb' | 'rs' | 's';
+export const EVENT_TYPE_NAMES: readonly EventTypeName[] = ['d', 'b', 't', 'r', 'f', 'rb', 'rs', 's'];
+export const EVENT_TYPES_EXPECTED = 'comma-separated event types from d, b, t, r, f, rb, rs, s, e.g. d,b,f,rb,s';
+
+export const eventTypesType: ValueType<EventTypeName[]> = {
+  name: 'event-types',
+  expected: EVENT_TYPES_EXPECTED,
+  parse(raw, words) {
+    const text = valueText(raw, words);
+    const items = text.split(/[\s,]+/).filter((t) => t !== '').map((t) => t.toLowerCase());
+    if (items.length === 0) throw fail('event-types', EVENT_TYPES_EXPECTED, text, 'no event type given');
+    const bad = items.find((t) => !EVENT_TYPE_NAMES.includes(t as EventTypeName));
+    if (bad !== undefined) throw fail('event-types', EVENT_TYPES_EXPECTED, text, `unknown event type "${bad}"`);
+    return [...new Set(items)] as EventTypeName[];
+  },
+  schema: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...EVENT_TYPE_NAMES] } },
+};
+
 export const recordFieldsType: ValueType<RecordFields> = {
   name: 'record-fields',
   expected: RECORD_FIELDS_EXPECTED,

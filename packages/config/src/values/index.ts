@@ -1,5 +1,5 @@
 import { addressEntryType, nameListType, reasonIntervalType, suppressionTenantType, type AddressEntry, type ReasonInterval, type SuppressionTenantMode } from './address-list.js';
-import { recordFieldsType, recordsType, type RecordFields, type RecordType } from './accounting.js';
+import { eventTypesType, recordFieldsType, recordsType, type EventTypeName, type RecordFields, type RecordType } from './accounting.js';
 import { cidrType, type CidrValue } from './cidr.js';
 import {
   certificateType,
@@ -125,6 +125,7 @@ export interface ValueTypeMap {
   'header-pattern-rule': PatternRule;
   'mx-rollup': MxRollupEntry;
   records: RecordType[];
+  'event-types': EventTypeName[];
   'record-fields': RecordFields;
   'auth-method': AuthMethod;
   'dkim-sign': DkimSignMode;
@@ -173,6 +174,7 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   'header-pattern-rule': headerPatternRuleType,
   'mx-rollup': mxRollupType,
   records: recordsType,
+  'event-types': eventTypesType,
   'record-fields': recordFieldsType,
   'auth-method': authMethodType,
   'dkim-sign': dkimSignType,

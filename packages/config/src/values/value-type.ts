@@ -32,6 +32,7 @@ export type ValueTypeName =
   | 'header-pattern-rule'
   | 'mx-rollup'
   | 'records'
+  | 'event-types'
   | 'record-fields'
   | 'auth-method'
   | 'dkim-sign'

@@ -9,10 +9,11 @@ import type { createRedis } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { AcctFile, AcctFileLimits } from './acct-file.js';
 import { formatEntry, type CsvRecord, type FilePlan } from './record-format.js';
+import { forgetConsumer, GroupLoopRunner, type StreamEntry } from './stream-group.js';
 import { trimAccounted } from './stream-trim.js';
 
 type RedisClient = ReturnType<typeof createRedis>;
-type Entry = [id: string, fields: string[] | null];
+type Entry = StreamEntry;
 
 export interface GroupConsumerOptions {
   /** For acks, claims and trims. */
@@ -34,7 +35,7 @@ export interface GroupConsumerOptions {
 export class GroupConsumer {
   private plan: FilePlan;
   private stopping = false;
-  private blocking = false;
+  private readonly loop = new GroupLoopRunner();
   private readonly done: Promise<void>;
 
   constructor(private readonly o: GroupConsumerOptions) {
@@ -51,81 +52,30 @@ export class GroupConsumer {
   /** Stop reading; entries read and not yet written stay pending for another process to claim. */
   async close(): Promise<void> {
     this.stopping = true;
-    if (this.blocking) this.o.reader.disconnect();
+    if (this.loop.blocking) this.o.reader.disconnect();
     await this.done;
     this.o.reader.disconnect();
-    await this.forgetSelf().catch(() => {});
+    await forgetConsumer(this.o.redis, this.o.key, this.o.group, this.o.consumer).catch(() => {});
     await this.o.redis.quit().catch(() => {});
     this.o.redis.disconnect();
   }
 
-  private async run(): Promise<void> {
+  private run(): Promise<void> {
     const { log } = this.o;
-    let needGroup = true;
-    let ownPending = true; // first, what this consumer was given and did not ack (after a failed write)
-    let claimCursor = '0-0';
-    let lastClaimMs = 0;
-    while (!this.stopping) {
-      try {
-        if (needGroup) {
-          await this.createGroup();
-          needGroup = false;
-        }
-        await this.o.file.tick();
-        let entries: Entry[] = [];
-        if (Date.now() - lastClaimMs >= this.o.claimIdleMs / 2) {
-          [claimCursor, entries] = await this.reclaimIdle(claimCursor);
-          if (claimCursor === '0-0') lastClaimMs = Date.now();
-          if (entries.length > 0) log.info({ event: 'claimed', count: entries.length }, 'took accounting entries of a stopped writer');
-        }
-        if (entries.length === 0) entries = await this.read(ownPending ? '0' : '>');
-        if (ownPending && entries.length === 0) ownPending = false;
-        if (entries.length > 0) await this.handle(entries);
-      } catch (err) {
-        if (this.stopping) break;
-        const message = (err as Error).message;
-        if (/NOGROUP/.test(message)) needGroup = true;
-        ownPending = true;
+    return this.loop.run({
+      ...this.o,
+      // From 0: a new <acct-file> gets every record still in the stream (trimmed as groups consume: what no file has yet).
+      start: '0',
+      stopping: () => this.stopping,
+      beforeRead: () => this.o.file.tick(),
+      handle: (entries) => this.handle(entries),
+      claimed: (entries) => log.info({ event: 'claimed', count: entries.length }, 'took accounting entries of a stopped writer'),
+      failed: async (err) => {
         log.error({ event: 'error', err }, 'accounting write failed; will retry');
         await sleep(this.o.retryDelayMs);
-      }
-    }
-  }
-
-  /**
-   * Group starts at 0: a new `<acct-file>` gets every record still in the stream
-   * (the stream is trimmed as groups consume, so that is what no file has yet).
-   */
-  private async createGroup(): Promise<void> {
-    try {
-      await this.o.redis.xgroup('CREATE', this.o.key, this.o.group, '0', 'MKSTREAM');
-    } catch (err) {
-      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
-    }
-  }
-
-  private async read(from: '0' | '>'): Promise<Entry[]> {
-    const { reader: redis, group, consumer, key, batchSize, blockMs } = this.o;
-    this.blocking = from === '>';
-    try {
-      const reply = (from === '>'
-        ? await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', key, '>')
-        : await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', key, '0')) as Array<[string, Entry[]]> | null;
-      return reply?.[0]?.[1] ?? [];
-    } finally {
-      this.blocking = false;
-    }
-  }
-
-  /** XAUTOCLAIM entries idle for claimIdleMs (from any consumer of the group, a dead one in practice). */
-  private async reclaimIdle(cursor: string): Promise<[string, Entry[]]> {
-    const { redis, key, group, consumer, claimIdleMs, batchSize } = this.o;
-    const reply = (await redis.xautoclaim(key, group, consumer, claimIdleMs, cursor, 'COUNT', batchSize)) as unknown[];
-    const entries = (Array.isArray(reply[1]) ? reply[1] : []) as Entry[];
-    // Redis 7 returns the ids of claimed entries that were trimmed away as a third element: ack them.
-    const gone = (Array.isArray(reply[2]) ? reply[2] : []) as string[];
-    if (gone.length > 0) await redis.xack(key, group, ...gone);
-    return [typeof reply[0] === 'string' ? reply[0] : '0-0', entries];
+        return true;
+      },
+    });
   }
 
   private async handle(entries: Entry[]): Promise<void> {
@@ -144,13 +94,6 @@ export class GroupConsumer {
     } catch (err) {
       log.warn({ event: 'trim-failed', err }, 'could not trim the accounting stream');
     }
-  }
-
-  /** On a clean stop, drop this consumer from the group if it holds nothing (consumer names are per process). */
-  private async forgetSelf(): Promise<void> {
-    const { redis, key, group, consumer } = this.o;
-    const mine = (await redis.xpending(key, group, '-', '+', 1, consumer)) as unknown[];
-    if (mine.length === 0) await redis.xgroup('DELCONSUMER', key, group, consumer);
   }
 }
 

@@ -8,3 +8,4 @@ export * from './dkim-test-kit.js';
 export * from './test-tls.js';
 export * from './delivery-processes.js';
 export * from './shaping-testbed.js';
+export * from './test-webhook-receiver.js';

@@ -4,7 +4,7 @@
  * host can serve.
  */
 import os from 'node:os';
-import { domainPolicy, type VmtaConfig } from '@vmta/config';
+import { domainPolicy, eventStreamWanted, type VmtaConfig } from '@vmta/config';
 import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DisabledSources, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
@@ -71,8 +71,8 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const prefix = options.prefix ?? 'vmta';
   let config = options.config;
   const redis = createRedis(options.redisUrl, 'delivery');
-  // Accounting records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
-  const accounting = () => config.acctFiles.length > 0;
+  // Accounting records (the event stream) only when something reads them (eventStreamWanted).
+  const accounting = () => eventStreamWanted(config);
   const store = new MessageStore(redis, { prefix, accounting, bodyCacheBytes: BODY_CACHE_BYTES, bounceAfter: (ref) => domainPolicy(config, ref.domain, ref.vmta).settings['bounce-after'] });
   const ops = new QueueOps(redis, prefix, { accounting });
   const localIps = options.localAddresses ?? localSourceAddresses();

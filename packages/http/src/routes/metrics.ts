@@ -1,5 +1,5 @@
 /** GET /metrics (monitor): Prometheus text format, collected from Redis on each scrape. */
-import { clusterTotals, disabledSourceRows, queueRows, reportCounts } from '@vmta/control';
+import { clusterTotals, disabledSourceRows, eventStreamState, queueRows, reportCounts } from '@vmta/control';
 import { ConnectionLimiter, latencyHistograms } from '@vmta/queue';
 import { latencyText, metricsRegistry } from '../metrics.js';
 import { sendText } from '../respond.js';
@@ -19,15 +19,16 @@ export const metricsRoutes: Route[] = [
     match: exact('/metrics'),
     level: 'monitor',
     async handle(ctx, res) {
-      const [rows, totals, connections, latency, disabledSources, reports] = await Promise.all([
+      const [rows, totals, connections, latency, disabledSources, reports, events] = await Promise.all([
         queueRows(ctx.cluster),
         clusterTotals(ctx.cluster),
         connectionsOut(ctx),
         latencyHistograms(ctx.cluster.redis, ctx.cluster.keys),
         disabledSourceRows(ctx.cluster),
         reportCounts(ctx.cluster),
+        eventStreamState(ctx.cluster),
       ]);
-      const registry = metricsRegistry({ rows, totals, connectionsOut: connections, disabledSources, reports });
+      const registry = metricsRegistry({ rows, totals, connectionsOut: connections, disabledSources, reports, events });
       sendText(res, 200, registry.contentType, `${await registry.metrics()}\n${latencyText(latency)}`);
     },
   },

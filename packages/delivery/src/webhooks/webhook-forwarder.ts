@@ -1,0 +1,198 @@
+/**
+ * The forwarder of one `<webhook>`: a consumer in the webhook's group on the accounting stream
+ * (`webhook:<name>`, shared by every delivery process). Each entry of a wanted type is POSTed as
+ * JSON and acked only after a 2xx; a failure is retried with exponential backoff for as long as it
+ * takes, so nothing is dropped. While an entry is retried its idle time is reset (XCLAIM JUSTID) so
+ * other processes leave it alone; the entries of a dead process are taken with XAUTOCLAIM once idle
+ * for `claimIdleMs`. At-least-once: a crash between the 2xx and the XACK sends that event again,
+ * with the same `X-Vmta-Event-Id` (the stream id), which a receiver dedupes on.
+ */
+import { ACCOUNTING_MAXLEN, toEvent, type createRedis } from '@vmta/queue';
+import type { Logger } from 'pino';
+import { forgetConsumer, GroupLoopRunner, type StreamEntry } from '../accounting/stream-group.js';
+import { trimAccounted } from '../accounting/stream-trim.js';
+import { EVENT_ID_HEADER, retryDelayMs, SIGNATURE_HEADER, signature, type WebhookSettings } from './webhook-settings.js';
+
+type RedisClient = ReturnType<typeof createRedis>;
+type Entry = StreamEntry;
+
+export interface WebhookForwarderOptions {
+  /** For acks, claims and trims. */
+  redis: RedisClient;
+  /** Only for the blocking XREADGROUP (disconnected to stop it). */
+  reader: RedisClient;
+  key: string;
+  group: string;
+  consumer: string;
+  settings: WebhookSettings;
+  log: Logger;
+  blockMs: number;
+  batchSize: number;
+  claimIdleMs: number;
+}
+
+/** Share of ACCOUNTING_MAXLEN at which the stream is about to drop events nobody acked: a loud warning. */
+const NEAR_CAP = 0.8;
+const CAP_CHECK_MS = 10_000;
+
+class Stopped extends Error {}
+
+export class WebhookForwarder {
+  private settings: WebhookSettings;
+  private stopping = false;
+  private readonly loop = new GroupLoopRunner();
+  /** Entries of the batch in hand, not acked yet: their claim is renewed so no other process takes them. */
+  private readonly held = new Set<string>();
+  private readonly abort = new AbortController();
+  private readonly touch: NodeJS.Timeout;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly o: WebhookForwarderOptions) {
+    this.settings = o.settings;
+    // Keep the batch in hand ours while events of it are retried: reset its idle time well before claimIdleMs.
+    this.touch = setInterval(() => void this.touchInFlight(), Math.max(50, Math.floor(o.claimIdleMs / 3)));
+    this.done = this.run();
+  }
+
+  update(settings: WebhookSettings): void {
+    this.settings = settings;
+  }
+
+  /** Stop: POSTs in flight are abandoned and their entries stay pending for the next reader. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.abort.abort();
+    clearInterval(this.touch);
+    if (this.loop.blocking) this.o.reader.disconnect();
+    await this.done;
+    this.o.reader.disconnect();
+    await forgetConsumer(this.o.redis, this.o.key, this.o.group, this.o.consumer).catch(() => {});
+    await this.o.redis.quit().catch(() => {});
+    this.o.redis.disconnect();
+  }
+
+  private run(): Promise<void> {
+    const { log } = this.o;
+    let lastCapCheckMs = 0;
+    return this.loop.run({
+      ...this.o,
+      // From `$`: a new webhook gets the events from its creation on; an existing group resumes where it was.
+      start: '$',
+      stopping: () => this.stopping,
+      beforeRead: async () => {
+        if (Date.now() - lastCapCheckMs < CAP_CHECK_MS) return;
+        lastCapCheckMs = Date.now();
+        await this.checkCap();
+      },
+      handle: (entries) => this.handle(entries),
+      claimed: (entries, gone) => {
+        // Only the MAXLEN cap removes entries a group still holds: events were lost.
+        if (gone.length > 0) log.error({ event: 'events-lost', webhook: this.settings.name, count: gone.length, first: gone[0] }, 'webhook events were trimmed away by the stream cap before they were sent');
+        if (entries.length > 0) log.info({ event: 'claimed', webhook: this.settings.name, count: entries.length }, 'took webhook events of a stopped process');
+      },
+      failed: async (err) => {
+        if (err instanceof Stopped) return false;
+        log.error({ event: 'error', webhook: this.settings.name, err }, 'webhook forwarder failed; will retry');
+        await this.sleep(1000).catch(() => {});
+        return true;
+      },
+    });
+  }
+
+  private async handle(entries: Entry[]): Promise<void> {
+    const { redis, key, group, log } = this.o;
+    const queue = [...entries];
+    for (const [id] of entries) this.held.add(id);
+    const worker = async (): Promise<void> => {
+      for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
+        const [id, fields] = entry;
+        const event = fields === null ? undefined : toEvent(id, fields);
+        if (event !== undefined && this.settings.types.has(event.type)) await this.post(id, JSON.stringify(event));
+        await redis.xack(key, group, id);
+        this.held.delete(id);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, entries.length) }, worker));
+    } finally {
+      this.held.clear();
+    }
+    log.debug({ event: 'forwarded', webhook: this.settings.name, entries: entries.length }, 'webhook events sent');
+    try {
+      await trimAccounted(redis, key);
+    } catch (err) {
+      log.warn({ event: 'trim-failed', err }, 'could not trim the accounting stream');
+    }
+  }
+
+  /** POST until a 2xx; throws Stopped only when closing (the entry stays pending). */
+  private async post(id: string, body: string): Promise<void> {
+    for (let failures = 0; ; ) {
+      const s = this.settings;
+      const problem = await this.attempt(s, id, body);
+      if (problem === undefined) return;
+      failures++;
+      const waitMs = retryDelayMs(failures, s.retryInitialMs, s.retryMaxMs);
+      this.o.log.warn({ event: 'post-failed', webhook: s.name, id, failures, problem, retryInMs: waitMs }, 'webhook POST failed; will retry');
+      await this.sleep(waitMs);
+    }
+  }
+
+  /** One POST: undefined on a 2xx, else what went wrong. */
+  private async attempt(s: WebhookSettings, id: string, body: string): Promise<string | undefined> {
+    if (this.stopping) throw new Stopped();
+    const headers: Record<string, string> = { 'content-type': 'application/json', [EVENT_ID_HEADER]: id };
+    if (s.secret) headers[SIGNATURE_HEADER] = signature(s.secret, body, Math.floor(Date.now() / 1000));
+    // One controller per attempt (not AbortSignal.any over the long-lived stop signal, which keeps every attempt's signal alive).
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, s.timeoutMs);
+    const onStop = (): void => attempt.abort();
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      const res = await fetch(s.url, { method: 'POST', headers, body, signal: attempt.signal });
+      await res.arrayBuffer().catch(() => undefined);
+      return res.status >= 200 && res.status < 300 ? undefined : `HTTP ${res.status}`;
+    } catch (err) {
+      if (this.stopping) throw new Stopped();
+      return timedOut ? `no answer within ${s.timeoutMs} ms` : (err as Error).message;
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  private async touchInFlight(): Promise<void> {
+    if (this.held.size === 0 || this.stopping) return;
+    const { redis, key, group, consumer } = this.o;
+    await redis.xclaim(key, group, consumer, 0, ...this.held, 'JUSTID').catch(() => {});
+  }
+
+  private async checkCap(): Promise<void> {
+    const length = await this.o.redis.xlen(this.o.key);
+    if (length >= ACCOUNTING_MAXLEN * NEAR_CAP) {
+      this.o.log.error(
+        { event: 'stream-near-cap', webhook: this.settings.name, length, cap: ACCOUNTING_MAXLEN },
+        'the event stream is near its cap: past it, events a webhook has not sent are dropped',
+      );
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopping) return reject(new Stopped());
+      const timer = setTimeout(() => {
+        this.abort.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(new Stopped());
+      };
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

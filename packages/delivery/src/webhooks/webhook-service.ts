@@ -1,0 +1,94 @@
+/**
+ * The `<webhook>` forwarders of a delivery process: one WebhookForwarder per stanza, each a consumer
+ * (`<hostname>:<pid>`) in the webhook's group on the accounting stream. A reload starts new webhooks,
+ * updates changed ones and stops removed ones (their group stays: `XGROUP DESTROY` it once no
+ * process has that webhook any more, or it keeps the stream from being trimmed until the cap).
+ */
+import os from 'node:os';
+import type { VmtaConfig } from '@vmta/config';
+import { createRedis, Keys, webhookGroup } from '@vmta/queue';
+import { pino, type Logger } from 'pino';
+import { WebhookForwarder } from './webhook-forwarder.js';
+import { webhookSettings, type WebhookSettings } from './webhook-settings.js';
+
+export interface StartWebhooksOptions {
+  config: VmtaConfig;
+  redisUrl: string;
+  prefix?: string;
+  logger?: Logger;
+  /** Unique per process; default `<hostname>:<pid>`. */
+  consumer?: string;
+  /** How long one XREADGROUP waits (ms). Default 2000. */
+  blockMs?: number;
+  /** Entries read at once. Default 100. */
+  batchSize?: number;
+  /** Pending entries idle this long belong to a dead process and are claimed (ms). Default 60000. */
+  claimIdleMs?: number;
+  /** Tests: timings below the config's one-second grain. */
+  timing?: Partial<Pick<WebhookSettings, 'timeoutMs' | 'retryInitialMs' | 'retryMaxMs'>>;
+}
+
+export interface RunningWebhooks {
+  reload(config: VmtaConfig): void;
+  close(): Promise<void>;
+}
+
+export async function startWebhooks(options: StartWebhooksOptions): Promise<RunningWebhooks> {
+  const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'webhooks' });
+  const key = new Keys(options.prefix ?? 'vmta').accounting();
+  const consumer = options.consumer ?? `${os.hostname()}:${process.pid}`;
+  const running = new Map<string, WebhookForwarder>();
+  const stopping = new Set<Promise<void>>();
+
+  const apply = (config: VmtaConfig): void => {
+    const wanted = new Map<string, WebhookSettings>();
+    for (const [name, stanza] of Object.entries(config.webhooks)) {
+      try {
+        wanted.set(name, { ...webhookSettings(stanza), ...options.timing });
+      } catch (err) {
+        log.error({ event: 'bad-setting', webhook: stanza.name, err }, 'webhook skipped');
+      }
+    }
+    for (const [name, forwarder] of running) {
+      if (wanted.has(name)) continue;
+      running.delete(name);
+      const p = forwarder.close();
+      stopping.add(p);
+      void p.finally(() => stopping.delete(p));
+      log.info({ event: 'webhook-removed', webhook: name }, 'webhook no longer configured');
+    }
+    for (const [name, settings] of wanted) {
+      const existing = running.get(name);
+      if (existing !== undefined) {
+        existing.update(settings);
+        continue;
+      }
+      running.set(
+        name,
+        new WebhookForwarder({
+          redis: createRedis(options.redisUrl, 'delivery'),
+          reader: createRedis(options.redisUrl, 'delivery'),
+          key,
+          group: webhookGroup(name),
+          consumer,
+          settings,
+          log,
+          blockMs: options.blockMs ?? 2000,
+          batchSize: options.batchSize ?? 100,
+          claimIdleMs: options.claimIdleMs ?? 60_000,
+        }),
+      );
+      log.info({ event: 'webhook', webhook: settings.name, url: settings.url, group: webhookGroup(name), consumer }, 'forwarding events');
+    }
+  };
+
+  apply(options.config);
+  return {
+    reload: apply,
+    async close() {
+      const all = [...running.values()];
+      running.clear();
+      await Promise.all([...all.map((f) => f.close()), ...stopping]);
+    },
+  };
+}

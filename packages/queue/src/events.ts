@@ -1,0 +1,75 @@
+/**
+ * Events: the accounting stream seen by platforms. Each stream entry (an accounting record, see
+ * accounting-records.ts) becomes one JSON event whose `id` is the stream entry id, stable across
+ * retries and re-reads: the idempotency key a receiver dedupes on. One definition of the shape, used
+ * by the webhook forwarder, `vmta events tail` and the docs (docs/design/events.md).
+ */
+
+/** Types a consumer may ask for: the accounting record types plus `s` (an address suppressed). */
+export const EVENT_TYPES = ['r', 'd', 'b', 't', 'f', 'rb', 'rs', 's'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface VmtaEvent {
+  /** Stream entry id: idempotency key and the position to resume from. */
+  id: string;
+  type: string;
+  /** ISO time the record was logged. */
+  time: string;
+  msgId?: string;
+  jobId?: string;
+  sender?: string;
+  recipient?: string;
+  vmta?: string;
+  queue?: string;
+  dsnAction?: string;
+  dsnStatus?: string;
+  dsnDiag?: string;
+  bounceCat?: string;
+  /** `s` events: whose suppression store and why (a bounce category or `manual`). */
+  tenant?: string;
+  reason?: string;
+  /** Every field of the record as written to the stream (PowerMTA names). */
+  fields: Record<string, string>;
+}
+
+/** Stream field → event property, for the fields an event names. */
+const RENAMED: ReadonlyArray<[string, keyof VmtaEvent]> = [
+  ['msgId', 'msgId'],
+  ['jobId', 'jobId'],
+  ['orig', 'sender'],
+  ['rcpt', 'recipient'],
+  ['vmta', 'vmta'],
+  ['queue', 'queue'],
+  ['dsnAction', 'dsnAction'],
+  ['dsnStatus', 'dsnStatus'],
+  ['dsnDiag', 'dsnDiag'],
+  ['bounceCat', 'bounceCat'],
+  ['tenant', 'tenant'],
+  ['reason', 'reason'],
+];
+
+/** The event of one stream entry (its flat `[field, value, ...]` list). */
+export function toEvent(id: string, flat: readonly string[]): VmtaEvent {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  const event: VmtaEvent = { id, type: fields.type ?? '', time: fields.timeLogged ?? new Date(Number(id.split('-')[0])).toISOString(), fields };
+  const out = event as unknown as Record<string, unknown>;
+  for (const [field, prop] of RENAMED) if (fields[field]) out[prop] = fields[field];
+  return event;
+}
+
+/** Consumer group of a `<webhook NAME>` on the accounting stream (shared by every delivery process). */
+export function webhookGroup(name: string): string {
+  return `webhook:${name.toLowerCase()}`;
+}
+
+/**
+ * A stream position from an operator's `--from`: an entry id (`1700000000000-0`), a bare ms time,
+ * or an ISO date/time (the entries logged from then on). Undefined when it is none of these.
+ */
+export function streamPosition(from: string): string | undefined {
+  if (/^\d+-\d+$/.test(from)) return from;
+  if (/^\d+$/.test(from)) return `${from}-0`;
+  const ms = Date.parse(from);
+  return Number.isNaN(ms) ? undefined : `${ms}-0`;
+}
