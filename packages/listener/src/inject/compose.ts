@@ -19,6 +19,9 @@ export function recipientGroups(recipients: readonly InjectRecipient[]): InjectR
   return [...(plain.length > 0 ? [plain] : []), ...recipients.filter((r) => r.substitutions !== undefined).map((r) => [r])];
 }
 
+/** Line ends as CRLF: MailComposer keeps a 7bit text's own line ends, and a bare LF is refused like over SMTP. */
+const crlf = (text: string): string => text.replace(/\r\n|\r|\n/g, '\r\n');
+
 function mailOptions(request: InjectRequest, group: readonly InjectRecipient[]): Mail.Options {
   const values = group.length === 1 ? group[0]!.substitutions : undefined;
   const headers: Record<string, string> = { ...request.headers };
@@ -29,8 +32,8 @@ function mailOptions(request: InjectRequest, group: readonly InjectRecipient[]):
     ...(hasFrom || request.from === '' ? {} : { from: request.fromName !== undefined ? { name: request.fromName, address: request.from } : request.from }),
     to: group.map((r) => (r.name !== undefined ? { name: r.name, address: r.email } : r.email)),
     ...(request.subject !== undefined ? { subject: substitute(request.subject, values) } : {}),
-    ...(request.text !== undefined ? { text: substitute(request.text, values) } : {}),
-    ...(request.html !== undefined ? { html: substitute(request.html, values) } : {}),
+    ...(request.text !== undefined ? { text: crlf(substitute(request.text, values)) } : {}),
+    ...(request.html !== undefined ? { html: crlf(substitute(request.html, values)) } : {}),
     headers,
     attachments: (request.attachments ?? []).map((a) => ({
       filename: a.filename,

@@ -106,14 +106,14 @@ describe('POST /api/inject', () => {
       from: 's@sender.example',
       recipients: [{ email: 'a@dest.example', substitutions: { name: 'Ann' } }, { email: 'p@dest.example' }, { email: 'b@dest.example', substitutions: { name: 'Bob' } }],
       subject: 'Hi {{name}}',
-      text: 'Dear {{ name }}, {{unknown}} stays',
+      text: 'Dear {{ name }}, {{unknown}} stays\nsecond line\r\nthird\n',
     });
     expect(r.status).toBe(202);
     const ids = r.body.messages!.map((m) => m.id);
     expect(ids).toHaveLength(3);
     const stored = await Promise.all(ids.map(async (id) => (await t.store.get(id))!));
     expect(stored.map((s) => s.recipients.map((x) => x.address))).toEqual([['p@dest.example'], ['a@dest.example'], ['b@dest.example']]);
-    expect(stored[1]!.body.toString('latin1')).toMatch(/Subject: Hi Ann\r\n[\s\S]*Dear Ann, \{\{unknown\}\} stays/);
+    expect(stored[1]!.body.toString('latin1')).toMatch(/Subject: Hi Ann\r\n[\s\S]*Dear Ann, \{\{unknown\}\} stays\r\nsecond line\r\nthird\r\n/);
     expect(stored[2]!.body.toString('latin1')).toMatch(/Subject: Hi Bob\r\n/);
     expect(stored[0]!.body.toString('latin1')).toMatch(/Subject: Hi \{\{name\}\}\r\n/);
   });
