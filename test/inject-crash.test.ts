@@ -5,21 +5,14 @@
  * recipient, complete.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { canStartPrivateRedis, startPrivateRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { startReceiver } from '@vmta/delivery/testing';
+import { freePort } from './support/free-port.js';
 import { startVmtaProcess } from './support/vmta-process.js';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 describe.skipIf(!canStartPrivateRedis())('HTTP injection across kill -9', () => {
   it('delivers every injection that got 202 before the process was killed', { timeout: 120_000 }, async () => {

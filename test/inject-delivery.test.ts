@@ -6,22 +6,15 @@
  * trace and signature fields.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { startReceiver, startTestDnsServer, verifyWithMailauth, writeTestKey } from '@vmta/delivery/testing';
 import { RawSmtp, sendRaw } from '@vmta/listener/testing';
+import { freePort } from './support/free-port.js';
 import { startVmtaProcess } from './support/vmta-process.js';
 
-async function freePort(host = '127.0.0.1'): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, host, resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** The header block without DKIM-Signature and Received fields (with their continuation lines), and the body. */
 function withoutTrace(message: string): string {

@@ -137,12 +137,13 @@ describe('POST /api/inject', () => {
     ['a bad recipient address', JSON.stringify({ from: 's@x.example', recipients: [{ email: 'a@dest.example' }, { email: 'not an address' }], text: 't' }), undefined, 'recipients[1].email'],
     ['a bad sender address', JSON.stringify({ from: 'no at sign', recipients: [{ email: 'a@dest.example' }], text: 't' }), undefined, 'from'],
   ])('answers 400 naming the field for %s, and queues nothing', async (_what, body, code, field) => {
-    const before = await t.store.queued('dest.example/default', 100_000);
+    const before = await t.store.queued('dest.example/{default}', 100_000);
+    expect(before.length).toBeGreaterThan(0); // earlier tests queued here: the comparison below can fail
     const r = await post('/api/inject', body);
     expect(r.status).toBe(400);
     if (code) expect(r.body.error!.code).toBe(code);
     expect(r.body.error!.field).toBe(field);
-    expect(await t.store.queued('dest.example/default', 100_000)).toEqual(before);
+    expect(await t.store.queued('dest.example/{default}', 100_000)).toEqual(before);
   });
 
   it('401 without credentials or with a wrong key or password; Basic with the smtp-user password works', async () => {
