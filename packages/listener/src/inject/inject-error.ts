@@ -14,7 +14,7 @@ export class InjectError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly field?: string,
+    public field?: string,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);

@@ -21,6 +21,8 @@ import { injectMessage, injectPolicy, type InjectClient, type InjectedMessage } 
 /** JSON carries attachments in base64 (4/3) plus the JSON around them. */
 const JSON_OVERHEAD = (max: number): number => Math.ceil(max * 1.4) + 64 * 1024;
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+/** The JSON field behind a refusal of the composed message (X-Virtual-MTA and X-Job come from them). */
+const JSON_FIELD_OF_CODE: Readonly<Record<string, string>> = { 'vmta-invalid': 'vmta', 'job-id-invalid': 'job' };
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -120,7 +122,10 @@ export async function startInjectServer(rt: ListenerRuntime, options: InjectServ
         try {
           messages.push(await injectMessage(rt, client, envelope, composed.message));
         } catch (err) {
-          if (err instanceof InjectError) err.queued = [...messages];
+          if (err instanceof InjectError) {
+            err.queued = [...messages];
+            err.field ??= JSON_FIELD_OF_CODE[err.code];
+          }
           throw err;
         }
       }

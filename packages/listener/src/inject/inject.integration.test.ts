@@ -170,7 +170,7 @@ describe('POST /api/inject', () => {
   it('400 naming vmta for an unknown VMTA', async () => {
     const r = await inject({ from: 's@sender.example', recipients: [{ email: 'a@dest.example' }], text: 't', vmta: 'nosuch' });
     expect(r.status).toBe(400);
-    expect(r.body.error!.code).toBe('vmta-invalid');
+    expect(r.body.error).toMatchObject({ code: 'vmta-invalid', field: 'vmta' });
   });
 
   it('leaves suppressed recipients out (reported per recipient) and refuses with 422 when all are suppressed', async () => {
