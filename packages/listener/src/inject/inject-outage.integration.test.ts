@@ -1,5 +1,5 @@
-/** HTTP injection while Redis is down: 503 with Retry-After, nothing queued; accepted again once it is back. */
-import { canStartPrivateRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
+/** HTTP injection while Redis is down (503 with Retry-After, nothing queued; accepted again once it is back), and over the auth failure rate (429). */
+import { canStartPrivateRedis, getTestRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestListener, type TestListener } from '../testing/smtp-test-kit.js';
 
@@ -48,5 +48,36 @@ describe.skipIf(!canStartPrivateRedis())('HTTP injection when Redis goes away', 
     const ids = await t.store.queued('dest.example/{default}', 100);
     const subjects = await Promise.all(ids.map(async (id) => /\r\nSubject: (m\d)\r\n/.exec((await t.store.get(id))!.body.toString('latin1'))?.[1]));
     expect(subjects.sort()).toEqual(['m1', 'm3']);
+  });
+});
+
+describe('HTTP injection and smtp-max-auth-failure-rate', () => {
+  it('counts failed credentials like failed AUTHs: 429 once over the rate, even with the right key', async () => {
+
+    const t = await startTestListener(
+      await getTestRedis(),
+      'smtp-listener 127.0.0.1:0\nrelay-domain dest.example\n<smtp-user api>\n  http-inject-api-key good\n</smtp-user>\n<source 0/0>\n  smtp-max-auth-failure-rate 3/1h\n</source>\n',
+      { inject: { port: 0, host: '127.0.0.1' } },
+    );
+    try {
+      const inject = (key: string) =>
+        fetch(`http://127.0.0.1:${t.listener.injectPort}/api/inject`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ from: 's@client.example', recipients: [{ email: 'r@dest.example' }], text: 'body' }),
+        }).then((r) => r.status);
+      // The listener serves before its Redis connection is ready (fail closed: 429 until then).
+      let first = await inject('good');
+      for (let i = 0; i < 50 && first !== 202; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        first = await inject('good');
+      }
+      expect(first).toBe(202);
+      expect([await inject('bad1'), await inject('bad2'), await inject('bad3')]).toEqual([401, 401, 401]);
+      expect(await inject('bad4')).toBe(429);
+      expect(await inject('good')).toBe(429);
+    } finally {
+      await t.close();
+    }
   });
 });

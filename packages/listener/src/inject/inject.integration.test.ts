@@ -53,6 +53,11 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${t.listener.injectPort}`;
   redis = createRedis(t.redisUrl, 'cli');
   supp = new SuppressionStore(redis, t.prefix);
+  // The listener serves before its Redis connection is ready (503 until then): wait for it.
+  for (let i = 0; i < 50; i++) {
+    if ((await inject({ from: 'w@sender.example', recipients: [{ email: 'warm-up@dest.example' }], text: 'w' })).status === 202) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 });
 afterAll(async () => {
   await t?.close();
