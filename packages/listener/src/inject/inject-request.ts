@@ -87,7 +87,7 @@ const validate = new Ajv({ allErrors: false, strict: true }).compile(injectReque
 export function fieldOf(error: ErrorObject): string {
   const parts = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   const extra = error.params as { missingProperty?: string; additionalProperty?: string; propertyName?: string };
-  const named = extra.missingProperty ?? extra.additionalProperty ?? extra.propertyName;
+  const named = extra.missingProperty ?? extra.additionalProperty ?? extra.propertyName ?? error.propertyName;
   if (named !== undefined) parts.push(named);
   let out = '';
   for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
