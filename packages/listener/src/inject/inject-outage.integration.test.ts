@@ -1,7 +1,7 @@
 /** HTTP injection while Redis is down (503 with Retry-After, nothing queued; accepted again once it is back), and over the auth failure rate (429). */
 import { canStartPrivateRedis, getTestRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestListener, type TestListener } from '../testing/smtp-test-kit.js';
+import { RawSmtp, startTestListener, type TestListener } from '../testing/smtp-test-kit.js';
 
 describe.skipIf(!canStartPrivateRedis())('HTTP injection when Redis goes away', () => {
   let redis: PrivateRedis;
@@ -76,6 +76,43 @@ describe('HTTP injection and smtp-max-auth-failure-rate', () => {
       expect([await inject('bad1'), await inject('bad2'), await inject('bad3')]).toEqual([401, 401, 401]);
       expect(await inject('bad4')).toBe(429);
       expect(await inject('good')).toBe(429);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('HTTP injection and max-smtp-in-per-ip', () => {
+  it('counts a request as a session of its client: 429 while the client already has its one SMTP session', async () => {
+    const t = await startTestListener(
+      await getTestRedis(),
+      'smtp-listener 127.0.0.1:0\nrelay-domain dest.example\n<smtp-user api>\n  http-inject-api-key good\n</smtp-user>\n<source 0/0>\n  max-smtp-in-per-ip 1\n</source>\n',
+      { inject: { port: 0, host: '127.0.0.1' } },
+    );
+    const inject = () =>
+      fetch(`http://127.0.0.1:${t.listener.injectPort}/api/inject`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer good', 'content-type': 'application/json' },
+        body: JSON.stringify({ from: 's@client.example', recipients: [{ email: 'r@dest.example' }], text: 'body' }),
+      });
+    const until202 = async () => {
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 202; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 100));
+        status = (await inject()).status;
+      }
+      return status;
+    };
+    try {
+      expect(await until202()).toBe(202);
+      const smtp = await RawSmtp.connect(t.port(), t.host());
+      expect((await smtp.read()).code).toBe(220);
+      const refused = await inject();
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('too-many-requests');
+      await smtp.command('QUIT');
+      smtp.close();
+      expect(await until202()).toBe(202);
     } finally {
       await t.close();
     }

@@ -1,17 +1,21 @@
 /**
  * The HTTP injection API (node:http, no framework), served by the listener role on `http-inject-port`:
  * POST /api/inject (JSON, MIME built by MailComposer) and POST /api/inject/raw (an RFC 5322 message,
- * envelope in the query: mail_from, rcpt_to repeated). Authenticate, read the body within the source's
+ * envelope in the query: mail_from, rcpt_to repeated). Count the request as a session (connection
+ * limits), authenticate, read the body within the source's
  * max-message-size, then the SMTP path's stages (inject-service.ts). 202 only after every message of
  * the request was enqueued durably. Spec: docs/inject-openapi.yaml.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ListenerConfig } from '@vmta/config';
+import type { ListenerConfig, SourcePolicy } from '@vmta/config';
+import type { Logger } from 'pino';
+import { authSubject } from '../auth-stage.js';
+import { countLimit } from '../envelope-stage.js';
 import { maxMessageBytes } from '../ehlo-features.js';
 import type { ListenerRuntime } from '../listener-runtime.js';
-import { newSessionState } from '../session-state.js';
+import { newSessionState, type SessionState } from '../session-state.js';
 import { composeMessages } from './compose.js';
 import { authenticateRequest } from './inject-auth.js';
 import { InjectError } from './inject-error.js';
@@ -95,6 +99,39 @@ export async function startInjectServer(rt: ListenerRuntime, options: InjectServ
     const localIp = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
     const reqLog = log.child({ requestId, clientIp });
     const anonymous = newSessionState(rt.config, { id: requestId, log: reqLog, listener, clientIp, localIp });
+    const release = admit(anonymous.policy, clientIp);
+    try {
+      await serve(req, res, url, raw, { requestId, clientIp, localIp, reqLog, anonymous });
+    } finally {
+      release();
+    }
+  };
+
+  /** A request counts as an SMTP session while it runs: total-max-smtp-in (503) and max-smtp-in-per-ip (429). */
+  let inFlight = 0;
+  const admit = (policy: SourcePolicy, clientIp: string): (() => void) => {
+    if (rt.sessions.size + inFlight >= rt.maxSessions) throw new InjectError(503, 'too-busy', 'total-max-smtp-in reached, try again later', undefined, { 'retry-after': '5' });
+    const subject = authSubject(clientIp);
+    const fromClient = rt.sessionsPerClient.get(subject) ?? 0;
+    const perClient = countLimit(policy['max-smtp-in-per-ip']);
+    if (perClient !== undefined && fromClient >= perClient) throw new InjectError(429, 'too-many-requests', 'max-smtp-in-per-ip reached for this client', undefined, { 'retry-after': '5' });
+    rt.sessionsPerClient.set(subject, fromClient + 1);
+    inFlight++;
+    return () => {
+      inFlight--;
+      const left = (rt.sessionsPerClient.get(subject) ?? 1) - 1;
+      if (left > 0) rt.sessionsPerClient.set(subject, left);
+      else rt.sessionsPerClient.delete(subject);
+    };
+  };
+
+  const serve = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    raw: boolean,
+    { requestId, clientIp, localIp, reqLog, anonymous }: { requestId: string; clientIp: string; localIp: string; reqLog: Logger; anonymous: SessionState },
+  ): Promise<void> => {
     const user = await authenticateRequest(rt, anonymous, req.headers.authorization);
     const client: InjectClient = { requestId, user, clientIp, localIp, listener, log: reqLog.child({ authUser: user }) };
     const policy = injectPolicy(rt, client);
