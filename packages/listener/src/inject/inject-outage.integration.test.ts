@@ -1,7 +1,19 @@
-/** HTTP injection while Redis is down (503 with Retry-After, nothing queued; accepted again once it is back), and over the auth failure rate (429). */
+/** HTTP injection while Redis is down (503 with Retry-After, nothing queued; accepted again once it is back), over the auth failure rate and the per-client session limit (429). */
 import { canStartPrivateRedis, getTestRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawSmtp, startTestListener, type TestListener } from '../testing/smtp-test-kit.js';
+
+/** POST /api/inject of a one-recipient message with this key. */
+function injectWith(t: TestListener, key: string, subject = 'm') {
+  return fetch(`http://127.0.0.1:${t.listener.injectPort}/api/inject`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ from: 's@client.example', recipients: [{ email: 'r@dest.example' }], subject, text: 'body' }),
+  });
+}
+
+/** A listener with the injection API on a free loopback port. */
+const startWithInject = async (config: string) => startTestListener(await getTestRedis(), config, { inject: { port: 0, host: '127.0.0.1' } });
 
 describe.skipIf(!canStartPrivateRedis())('HTTP injection when Redis goes away', () => {
   let redis: PrivateRedis;
@@ -20,12 +32,7 @@ describe.skipIf(!canStartPrivateRedis())('HTTP injection when Redis goes away', 
     await redis?.dispose();
   });
 
-  const inject = (n: number) =>
-    fetch(`http://127.0.0.1:${t.listener.injectPort}/api/inject`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer k1', 'content-type': 'application/json' },
-      body: JSON.stringify({ from: 's@client.example', recipients: [{ email: 'r@dest.example' }], subject: `m${n}`, text: 'body' }),
-    });
+  const inject = (n: number) => injectWith(t, 'k1', `m${n}`);
 
   it('answers 503 while the enqueue fails, queues nothing, and 202 again once Redis is back', async () => {
     expect((await inject(1)).status).toBe(202);
@@ -53,19 +60,9 @@ describe.skipIf(!canStartPrivateRedis())('HTTP injection when Redis goes away', 
 
 describe('HTTP injection and smtp-max-auth-failure-rate', () => {
   it('counts failed credentials like failed AUTHs: 429 once over the rate, even with the right key', async () => {
-
-    const t = await startTestListener(
-      await getTestRedis(),
-      'smtp-listener 127.0.0.1:0\nrelay-domain dest.example\n<smtp-user api>\n  http-inject-api-key good\n</smtp-user>\n<source 0/0>\n  smtp-max-auth-failure-rate 3/1h\n</source>\n',
-      { inject: { port: 0, host: '127.0.0.1' } },
-    );
+    const t = await startWithInject('smtp-listener 127.0.0.1:0\nrelay-domain dest.example\n<smtp-user api>\n  http-inject-api-key good\n</smtp-user>\n<source 0/0>\n  smtp-max-auth-failure-rate 3/1h\n</source>\n');
     try {
-      const inject = (key: string) =>
-        fetch(`http://127.0.0.1:${t.listener.injectPort}/api/inject`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ from: 's@client.example', recipients: [{ email: 'r@dest.example' }], text: 'body' }),
-        }).then((r) => r.status);
+      const inject = (key: string) => injectWith(t, key).then((r) => r.status);
       // The listener serves before its Redis connection is ready (fail closed: 429 until then).
       let first = await inject('good');
       for (let i = 0; i < 50 && first !== 202; i++) {
@@ -84,17 +81,8 @@ describe('HTTP injection and smtp-max-auth-failure-rate', () => {
 
 describe('HTTP injection and max-smtp-in-per-ip', () => {
   it('counts a request as a session of its client: 429 while the client already has its one SMTP session', async () => {
-    const t = await startTestListener(
-      await getTestRedis(),
-      'smtp-listener 127.0.0.1:0\nrelay-domain dest.example\n<smtp-user api>\n  http-inject-api-key good\n</smtp-user>\n<source 0/0>\n  max-smtp-in-per-ip 1\n</source>\n',
-      { inject: { port: 0, host: '127.0.0.1' } },
-    );
-    const inject = () =>
-      fetch(`http://127.0.0.1:${t.listener.injectPort}/api/inject`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer good', 'content-type': 'application/json' },
-        body: JSON.stringify({ from: 's@client.example', recipients: [{ email: 'r@dest.example' }], text: 'body' }),
-      });
+    const t = await startWithInject('smtp-listener 127.0.0.1:0\nrelay-domain dest.example\n<smtp-user api>\n  http-inject-api-key good\n</smtp-user>\n<source 0/0>\n  max-smtp-in-per-ip 1\n</source>\n');
+    const inject = () => injectWith(t, 'good');
     const until202 = async () => {
       let status = 0;
       for (let i = 0; i < 50 && status !== 202; i++) {
