@@ -30,6 +30,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'http-access': 'packages/http/src/router.ts',
     'total-max-smtp-in': `${LISTENER}/listener-runtime.ts`,
     'http-api-key': 'packages/http/src/router.ts',
+    'http-inject-port': `${LISTENER}/listener.ts`,
     'domain-key': 'packages/config/src/dkim-keys.ts',
     'auto-suppress': 'packages/config/src/policy/suppression.ts',
     'event-stream': 'packages/config/src/policy/event-stream.ts',
@@ -42,6 +43,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     password: `${LISTENER}/auth-stage.ts`,
     'authentication-method': `${LISTENER}/auth-stage.ts`,
     source: 'packages/config/src/policy/source-policy.ts',
+    'http-inject-api-key': `${LISTENER}/inject/inject-auth.ts`,
   },
   source: {
     'always-allow-relaying': `${LISTENER}/policy/relay.ts`,

@@ -12,6 +12,7 @@ import { ListenerStartError } from './errors.js';
 import { DEFAULT_LIMITS, ListenerRuntime, type ListenerLimits } from './listener-runtime.js';
 import { planListeners, socketOf } from './listener-set.js';
 import { loadTlsCertificate, type TlsCredentials } from './tls-certificate.js';
+import { startInjectServer, type InjectServerOptions, type RunningInjectServer } from './inject/inject-server.js';
 
 export type { BoundListener } from './bound-server.js';
 
@@ -24,6 +25,8 @@ export interface StartListenerOptions {
   limits?: Partial<ListenerLimits>;
   /** Base for relative certificate paths; default the process cwd. */
   cwd?: string;
+  /** Serves the HTTP injection API here, whatever `http-inject-port` says (port 0: a free port). */
+  inject?: InjectServerOptions;
 }
 
 export interface ListenerReloadResult {
@@ -43,6 +46,8 @@ export interface RunningListener {
    * and logged; everything else keeps running.
    */
   reload(config: VmtaConfig): Promise<ListenerReloadResult>;
+  /** The HTTP injection API's port, when it is served (`http-inject-port`). */
+  readonly injectPort: number | undefined;
   /** Graceful shutdown: 421 to new sessions, sessions finish what they do (up to closeTimeoutMs), then closes Redis. */
   close(): Promise<void>;
 }
@@ -87,6 +92,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   await redisReady(redis, REDIS_READY_WAIT_MS);
 
   let active: BoundServer[] = [];
+  let inject: RunningInjectServer | undefined;
   /** Listeners removed by a reload whose sessions are still running. */
   const retiring = new Set<BoundServer>();
   try {
@@ -96,6 +102,9 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
       const bound = await bs.listen();
       log.info({ event: 'listening', listener: l.name, address: bound.address, port: bound.port, immediateTls: l.immediateTls }, 'listening');
     }
+    const injectPort = options.config.global.settings['http-inject-port'];
+    const injectAt = options.inject ?? (typeof injectPort === 'number' && injectPort > 0 ? { port: injectPort } : undefined);
+    if (injectAt) inject = await startInjectServer(rt, injectAt);
   } catch (err) {
     active.forEach((bs) => bs.destroy());
     redis.disconnect();
@@ -186,6 +195,9 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
     get addresses() {
       return active.map((bs) => bs.address);
     },
+    get injectPort() {
+      return inject?.port;
+    },
     reload(config) {
       const run = queue.then(() => (closing ? { added: [], removed: [], unchanged: [], failed: [] } : applyReload(config)));
       queue = run.catch(() => undefined);
@@ -197,7 +209,8 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
         const all = [...active, ...retiring];
         const sessions = all.reduce((n, bs) => n + bs.sessionCount, 0);
         log.info({ event: 'shutdown-started', sessions, listeners: active.length, closeTimeoutMs: limits.closeTimeoutMs }, 'shutting down: new sessions get 421');
-        const counts = await Promise.all(all.map((bs) => bs.drain(limits.closeTimeoutMs)));
+        // Injection requests in progress finish (server.close waits for them); new ones are refused.
+        const [counts] = await Promise.all([Promise.all(all.map((bs) => bs.drain(limits.closeTimeoutMs))), inject?.close()]);
         all.forEach((bs) => bs.destroy());
         await rt.store.dispatcher.close().catch(() => undefined);
         rt.addressLists.close();

@@ -5,7 +5,7 @@
  * are sanitized so they cannot break the field's syntax. No secret (passwords) is ever an input here.
  */
 
-export type ReceivedProtocol = 'SMTP' | 'ESMTP' | 'ESMTPS' | 'ESMTPA' | 'ESMTPSA';
+export type ReceivedProtocol = 'SMTP' | 'ESMTP' | 'ESMTPS' | 'ESMTPA' | 'ESMTPSA' | 'HTTP';
 
 export interface ReceivedHeaderInput {
   /** The HELO/EHLO argument. */

@@ -63,13 +63,13 @@ export interface RedisTarget {
 export async function startTestListener(
   redis: RedisTarget,
   configText: string,
-  opts: { limits?: StartListenerOptions['limits']; logger?: StartListenerOptions['logger'] } = {},
+  opts: { limits?: StartListenerOptions['limits']; logger?: StartListenerOptions['logger']; inject?: StartListenerOptions['inject'] } = {},
 ): Promise<TestListener> {
   const config = loadConfigText(configText);
   const url = redis.url;
   const prefix = (redis.prefix ?? 'vmta').replace(/:$/, '');
   const cleanup = redis.cleanup ?? (async () => 0);
-  const listener = await startListener({ config, redisUrl: url, prefix, limits: { closeTimeoutMs: 500, ...opts.limits }, ...(opts.logger ? { logger: opts.logger } : {}) });
+  const listener = await startListener({ config, redisUrl: url, prefix, limits: { closeTimeoutMs: 500, ...opts.limits }, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.inject ? { inject: opts.inject } : {}) });
   const client = createRedis(url, 'cli', { retryStrategy: (n) => Math.min(n * 100, 500), maxRetriesPerRequest: 3 });
   client.on('error', () => {});
   const store = new MessageStore(client, { prefix });

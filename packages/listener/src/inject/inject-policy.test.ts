@@ -1,0 +1,81 @@
+/** The pure parts of HTTP injection, by table: status of SMTP refusals, field paths, substitutions, recipient groups. */
+import { describe, expect, it } from 'vitest';
+import { replies } from '../policy/index.js';
+import { recipientGroups } from './compose.js';
+import { fromReply, statusOfReply } from './inject-error.js';
+import { parseInjectRequest, substitute } from './inject-request.js';
+import { crlfMessage } from './inject-server.js';
+
+describe('statusOfReply', () => {
+  it.each([
+    [replies.messageTooBig(10), 413],
+    [replies.queueUnavailable(), 503],
+    [replies.authRateLimited(), 429],
+    [replies.recipientSuppressed('a@b.example'), 422],
+    [replies.mailLoop(30), 422],
+    [replies.tooManyRecipients(), 400],
+  ])('%s → %i', (reply, status) => {
+    expect(statusOfReply(reply)).toBe(status);
+  });
+
+  it('gives a Retry-After only to 503', () => {
+    expect(fromReply(replies.queueUnavailable()).headers).toEqual({ 'retry-after': '60' });
+    expect(fromReply(replies.messageTooBig(10)).headers).toEqual({});
+    expect(fromReply(replies.messageTooBig(10)).code).toBe('message-too-big');
+  });
+});
+
+describe('parseInjectRequest names the field', () => {
+  const base = { from: 's@x.example', recipients: [{ email: 'a@b.example' }], text: 't' };
+  it.each<[string, unknown, string | undefined]>([
+    ['a top-level field missing', { recipients: base.recipients, text: 't' }, 'from'],
+    ['a nested field missing', { ...base, recipients: [{ email: 'a@b.example' }, { name: 'x' }] }, 'recipients[1].email'],
+    ['a substitution of the wrong type', { ...base, recipients: [{ email: 'a@b.example', substitutions: { n: 1 } }] }, 'recipients[0].substitutions.n'],
+    ['an unknown nested field', { ...base, attachments: [{ filename: 'a', content: '', size: 1 }] }, 'attachments[0].size'],
+    ['bad base64', { ...base, attachments: [{ filename: 'a', content: '**' }] }, 'attachments[0].content'],
+    ['a header name with a colon', { ...base, headers: { 'X-A:B': 'v' } }, 'headers.X-A:B'],
+    ['a header value with a line break', { ...base, headers: { 'X-A': 'v\r\nBcc: x' } }, 'headers.X-A'],
+    ['a body that is no object', ['x'], undefined],
+  ])('%s', (_what, body, field) => {
+    let error: { status?: number; field?: string } | undefined;
+    try {
+      parseInjectRequest(Buffer.from(JSON.stringify(body)));
+    } catch (err) {
+      error = err as { status: number; field?: string };
+    }
+    expect(error?.status).toBe(400);
+    expect(error?.field).toBe(field);
+  });
+});
+
+describe('substitute', () => {
+  it.each([
+    ['Hi {{name}}', { name: 'Ann' }, 'Hi Ann'],
+    ['Hi {{ name }} {{name}}', { name: 'Ann' }, 'Hi Ann Ann'],
+    ['Hi {{other}}', { name: 'Ann' }, 'Hi {{other}}'],
+    ['Hi {{name}}', undefined, 'Hi {{name}}'],
+    ['{{toString}}', {}, '{{toString}}'],
+  ])('%s with %j → %s', (template, values, out) => {
+    expect(substitute(template, values)).toBe(out);
+  });
+});
+
+describe('recipientGroups', () => {
+  it('puts plain recipients together first, each substituted recipient alone', () => {
+    const a = { email: 'a@x' };
+    const b = { email: 'b@x', substitutions: {} };
+    const c = { email: 'c@x' };
+    expect(recipientGroups([a, b, c])).toEqual([[a, c], [b]]);
+    expect(recipientGroups([b])).toEqual([[b]]);
+  });
+});
+
+describe('crlfMessage', () => {
+  it.each([
+    ['a\nb\n', 'a\r\nb\r\n'],
+    ['a\r\nb\r\n', 'a\r\nb\r\n'],
+    ['a\r\nb\n', 'a\r\nb\n'],
+  ])('%j → %j', (input, out) => {
+    expect(crlfMessage(Buffer.from(input)).toString()).toBe(out);
+  });
+});
