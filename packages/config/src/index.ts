@@ -23,3 +23,4 @@ export * from './policy/processors.js';
 export * from './policy/classify-reply.js';
 export * from './policy/reply-rules.js';
 export * from './policy/event-stream.js';
+export * from './policy/notice-sender.js';

@@ -3,7 +3,7 @@
  * connection. The caller owns the connection (and disconnects it); `close` ends only
  * what the cluster opened itself.
  */
-import { DisabledSources, Dispatcher, Keys, QueueOps } from '@vmta/queue';
+import { DisabledSources, Dispatcher, Keys, MessageStore, QueueOps } from '@vmta/queue';
 import type { Redis } from 'ioredis';
 
 export class Cluster {
@@ -12,6 +12,7 @@ export class Cluster {
   /** The cluster-wide list of disabled source IPs. */
   readonly sources: DisabledSources;
   private dispatch: Dispatcher | undefined;
+  private messages: MessageStore | undefined;
 
   constructor(
     readonly redis: Redis,
@@ -28,9 +29,18 @@ export class Cluster {
     return this.dispatch;
   }
 
+  /** Created on first use (the operator's notices are queued through it); its dispatcher is closed with the cluster. */
+  get store(): MessageStore {
+    this.messages ??= new MessageStore(this.redis, { prefix: this.keys.prefix });
+    return this.messages;
+  }
+
   async close(): Promise<void> {
     const dispatch = this.dispatch;
+    const messages = this.messages;
     this.dispatch = undefined;
+    this.messages = undefined;
     await dispatch?.close();
+    await messages?.dispatcher.close();
   }
 }

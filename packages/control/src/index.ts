@@ -11,6 +11,7 @@ export * from './actions/queue-mode.js';
 export * from './actions/backoff-mode.js';
 export * from './actions/delete-queue.js';
 export * from './actions/source-ip.js';
+export * from './actions/notices.js';
 export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';
 export * from './actions/suppress.js';

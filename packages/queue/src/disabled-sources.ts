@@ -44,10 +44,21 @@ export class DisabledSources {
 
   /** Enables again; true when it was disabled. `*`: for every queue, whatever entries the IP has. */
   async enable(ip: string, queue: string): Promise<boolean> {
+    return (await this.enableEntries(ip, queue)).length > 0;
+  }
+
+  /** Like enable; the entries this call removed (each reported to exactly one caller across the cluster). */
+  async enableEntries(ip: string, queue: string): Promise<DisabledSource[]> {
     const key = this.keys.disabledSources();
-    if (queue !== ALL_QUEUES) return (await this.redis.hdel(key, field(ip, queue))) === 1;
-    const fields = Object.keys(await this.redis.hgetall(key)).filter((f) => f.startsWith(`${ip}|`));
-    return fields.length > 0 && (await this.redis.hdel(key, ...fields)) > 0;
+    const all = await this.redis.hgetall(key);
+    const names = queue !== ALL_QUEUES ? [field(ip, queue)] : Object.keys(all).filter((f) => f.startsWith(`${ip}|`));
+    const removed: DisabledSource[] = [];
+    for (const name of names) {
+      const json = all[name];
+      if (json === undefined) continue;
+      if ((await this.redis.hdel(key, name)) === 1) removed.push(parse(json) ?? { ip, queue: name.slice(name.indexOf('|') + 1), reason: '', rule: '', since: 0 });
+    }
+    return removed;
   }
 
   /**

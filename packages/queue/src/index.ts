@@ -24,3 +24,5 @@ export * from './suppression-store.js';
 export * from './jobs.js';
 export * from './message-filter.js';
 export * from './report-store.js';
+export * from './notice-text.js';
+export * from './notices.js';

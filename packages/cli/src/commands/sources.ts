@@ -6,22 +6,32 @@ import { parseArgs } from 'node:util';
 import { disabledSourceRows, disableSource, enableSource, SourceArgumentError, type DisabledSourceRow } from '@vmta/control';
 import { pino } from 'pino';
 import { EXIT } from '../exit-codes.js';
+import { noticeConfig } from '../notice-config.js';
 import { renderTable } from './table.js';
 import { withCluster } from '../with-cluster.js';
 
-const USAGE = ['usage: vmta disable source IP [DOMAIN/VMTA]   (no queue: every queue)', '       vmta enable source IP [DOMAIN/VMTA]', '       vmta show disabled-sources [--json]'].join('\n');
+const USAGE = ['usage: vmta disable source [--config FILE] IP [DOMAIN/VMTA]   (no queue: every queue)', '       vmta enable source [--config FILE] IP [DOMAIN/VMTA]', '       vmta show disabled-sources [--json]'].join('\n');
 
 export async function sourceCommand(change: 'disable' | 'enable', args: string[]): Promise<number> {
-  const [what, ip, queue, ...extra] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
+  } catch (err) {
+    process.stderr.write(`vmta ${change} source: ${(err as Error).message}\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const [what, ip, queue, ...extra] = parsed.positionals;
   if (what !== 'source' || !ip || extra.length > 0) {
     process.stderr.write(`${USAGE}\n`);
     return EXIT.usage;
   }
+  const config = noticeConfig(parsed.values.config, `${change} source`);
   // The change's log line goes to stderr; stdout says what happened.
   const log = pino({ base: null }, pino.destination({ dest: 2, sync: true }));
   return withCluster(async (cluster) => {
     try {
-      const r = change === 'disable' ? await disableSource(cluster, ip, queue, { log }) : await enableSource(cluster, ip, queue, { log });
+      const o = { log, ...(config ? { config } : {}) };
+      const r = change === 'disable' ? await disableSource(cluster, ip, queue, o) : await enableSource(cluster, ip, queue, o);
       process.stdout.write(`${r.ip} ${r.queue}: ${change}d${r.changed ? '' : ' (unchanged)'}\n`);
       return EXIT.ok;
     } catch (err) {

@@ -58,3 +58,8 @@ export class VmtaSelector {
     return this.config.vmtas[member.toLowerCase()]?.name ?? member;
   }
 }
+
+/** True when the VMTA's smtp-source-host holds `ip` (a `disable source IP` for every queue concerns its queues). */
+export function vmtaUsesSourceIp(config: VmtaConfig, vmtaName: string, ip: string): boolean {
+  return (config.vmtas[vmtaName.toLowerCase()]?.settings['smtp-source-host'] ?? []).some((h) => cidrContains(h.cidr, ip));
+}

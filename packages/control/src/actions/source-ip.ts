@@ -5,12 +5,14 @@
  * back (enable without a queue: every entry of the IP, per queue or not). The list is the one delivery obeys (queue/src/disabled-sources.ts), so every delivery process
  * follows within a second; a queue whose sources are all disabled waits (its mail stays queued).
  * An operator's disable has no timer. Each change is one log line (PowerMTA writes no accounting
- * record for it).
+ * record for it) and, with the configuration given, a notice to disabled-source-ip-notify
+ * (actions/notices.ts; enable without a queue: one per entry it removed).
  */
 import net from 'node:net';
 import { ALL_QUEUES, type DisabledSource } from '@vmta/queue';
 import type { Cluster } from '../cluster.js';
 import { SourceArgumentError } from '../errors.js';
+import { tellSourceChange, type NoticeLog, type NoticeOptions } from './notices.js';
 
 export interface SourceChange {
   ip: string;
@@ -19,9 +21,15 @@ export interface SourceChange {
   changed: boolean;
 }
 
-/** Where an action logs its change: a pino logger fits. */
-export interface ChangeLog {
+/** Where an action logs its change (and its notices): a pino logger fits. */
+export interface ChangeLog extends NoticeLog {
   warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface SourceChangeOptions {
+  log?: ChangeLog;
+  /** The configuration in force: given, the change is told to disabled-source-ip-notify. */
+  config?: NoticeOptions['config'];
 }
 
 /** The IP and queue as the list keeps them; throws SourceArgumentError. Pure. */
@@ -35,18 +43,21 @@ export function sourceTarget(ip: string, queue: string | undefined): { ip: strin
   return { ip: plain, queue: q };
 }
 
-export async function disableSource(cluster: Cluster, ip: string, queue?: string, o: { now?: number; log?: ChangeLog } = {}): Promise<SourceChange> {
+export async function disableSource(cluster: Cluster, ip: string, queue?: string, o: SourceChangeOptions & { now?: number } = {}): Promise<SourceChange> {
   const target = sourceTarget(ip, queue);
   const entry: DisabledSource = { ...target, reason: 'disabled by the operator', rule: '', since: o.now ?? Date.now() };
   const changed = await cluster.sources.disable(entry);
   o.log?.warn({ event: 'source-disabled', ...target, by: 'operator', changed }, `source ${target.ip} disabled for ${target.queue}`);
+  if (changed && o.config) await tellSourceChange(cluster, { config: o.config, ...(o.log ? { log: o.log } : {}) }, 'disabled', entry);
   return { ...target, changed };
 }
 
-export async function enableSource(cluster: Cluster, ip: string, queue?: string, o: { log?: ChangeLog } = {}): Promise<SourceChange> {
+export async function enableSource(cluster: Cluster, ip: string, queue?: string, o: SourceChangeOptions = {}): Promise<SourceChange> {
   const target = sourceTarget(ip, queue);
-  const changed = await cluster.sources.enable(target.ip, target.queue);
+  const removed = await cluster.sources.enableEntries(target.ip, target.queue);
+  const changed = removed.length > 0;
   o.log?.warn({ event: 'source-enabled', ...target, by: 'operator', changed }, `source ${target.ip} enabled for ${target.queue}`);
+  if (o.config) for (const e of removed) await tellSourceChange(cluster, { config: o.config, ...(o.log ? { log: o.log } : {}) }, 'enabled', e);
   return { ...target, changed };
 }
 

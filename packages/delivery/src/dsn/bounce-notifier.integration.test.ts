@@ -1,10 +1,10 @@
 import { getTestRedis, type TestRedis } from '@vmta/testing';
-import { MessageStore, type NewMessage, type StoredMessage } from '@vmta/queue';
+import { addressDomain, MessageStore, type NewMessage, type StoredMessage } from '@vmta/queue';
 import { Redis } from 'ioredis';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DsnRecipient } from './build-dsn.js';
-import { BounceNotifier, senderDomain } from './bounce-notifier.js';
+import { BounceNotifier } from './bounce-notifier.js';
 
 function original(overrides: Partial<NewMessage> = {}): NewMessage {
   return {
@@ -89,13 +89,13 @@ describe('BounceNotifier', () => {
   });
 });
 
-describe('senderDomain', () => {
+describe('addressDomain', () => {
   it.each([
     ['Alice@Example.ORG', 'example.org'],
     ['"a@b"@Mail.Example.com.', 'mail.example.com'],
     ['postmaster', undefined],
     ['alice@', undefined],
   ])('takes the domain of %j as %j', (address, domain) => {
-    expect(senderDomain(address)).toBe(domain);
+    expect(addressDomain(address)).toBe(domain);
   });
 });

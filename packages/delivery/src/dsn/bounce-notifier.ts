@@ -2,8 +2,7 @@
  * Sends delivery status notifications: builds the DSN for a message's failed or delayed
  * recipients and queues it, from the null sender, to the original envelope sender.
  */
-import { newMessageId, type MessageStore, type StoredMessage } from '@vmta/queue';
-import { buildBackoffNotice, type BackoffNotice } from './backoff-notice.js';
+import { addressDomain, newMessageId, type MessageStore, type StoredMessage } from '@vmta/queue';
 import { buildDsn, type DsnRecipient } from './build-dsn.js';
 import type { DsnAction } from './notify-policy.js';
 
@@ -29,7 +28,7 @@ export class BounceNotifier {
    * when none is due (null sender, NOTIFY) or the sender has no domain to deliver it to.
    */
   async notify(message: StoredMessage, recipients: readonly DsnRecipient[], action: DsnAction): Promise<string | undefined> {
-    const domain = senderDomain(message.mailFrom);
+    const domain = addressDomain(message.mailFrom);
     if (domain === undefined) return undefined;
     const receivedAt = Date.now();
     const id = newMessageId(receivedAt);
@@ -57,27 +56,4 @@ export class BounceNotifier {
     );
     return queued;
   }
-
-  /** Queues the backoff-notify notice of a queue's change of mode to `to`, through `vmta`; returns its queue id. */
-  async backoffNotice(to: readonly string[], vmta: string, notice: BackoffNotice): Promise<string | undefined> {
-    const recipients = to.flatMap((address) => {
-      const domain = senderDomain(address);
-      return domain === undefined ? [] : [{ address, domain }];
-    });
-    if (recipients.length === 0) return undefined;
-    const receivedAt = Date.now();
-    const id = newMessageId(receivedAt);
-    const { reportingMta, postmaster } = this.options;
-    const body = buildBackoffNotice({ ...notice, to, reportingMta, postmaster, now: new Date(receivedAt), messageId: `${id}@${reportingMta}` });
-    const source = { ip: '127.0.0.1', listener: 'backoff-notify' };
-    const { id: queued } = await this.store.enqueue({ mailFrom: '', recipients, body, vmta: this.options.vmta ?? vmta, source, receivedAt }, id);
-    return queued;
-  }
-}
-
-/** The domain of an address, lower case, without a trailing dot; undefined when it has none. */
-export function senderDomain(address: string): string | undefined {
-  const at = address.lastIndexOf('@');
-  const domain = at < 0 ? '' : address.slice(at + 1).replace(/\.$/, '').toLowerCase();
-  return domain === '' ? undefined : domain;
 }

@@ -4,14 +4,13 @@
  * host can serve.
  */
 import os from 'node:os';
-import { domainPolicy, eventStreamWanted, type VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DisabledSources, Keys, MessageStore, QUEUE_RETIRE_IDLE_MS, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
+import { domainPolicy, eventStreamWanted, noticeSender, type VmtaConfig } from '@vmta/config';
+import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DisabledSources, Keys, MessageStore, Notices, QUEUE_RETIRE_IDLE_MS, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
 import { localSourceAddresses, servableVmtas } from '../stages/select-source.js';
 import { BounceNotifier } from '../dsn/bounce-notifier.js';
-import { SourceNotifier } from '../dsn/source-notice.js';
 import { DkimSigner } from '../stages/dkim-sign.js';
 import { afterSweep } from './expiry.js';
 import { LaneWorkers } from './lanes.js';
@@ -87,13 +86,12 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   let served = servedBy(config);
   const nameServers = config.global.settings['name-server'];
   const resolver = options.resolver ?? new DnsResolver(nameServers?.length ? { servers: nameServers } : {});
-  const hostName = config.global.settings['host-name'] ?? os.hostname();
-  const bounces = new BounceNotifier(store, { reportingMta: hostName, postmaster: config.global.settings.postmaster ?? `postmaster@${hostName}` });
+  const { hostName, postmaster } = noticeSender(config, os.hostname());
+  const bounces = new BounceNotifier(store, { reportingMta: hostName, postmaster });
   const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
-  const postmaster = config.global.settings.postmaster ?? `postmaster@${hostName}`;
-  const sources = { sources: new DisabledSources(redis, prefix), sourceNotices: new SourceNotifier(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
+  const sources = { sources: new DisabledSources(redis, prefix), notices: new Notices(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
   const suppressions = new SuppressionStore(redis, prefix);
   const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.

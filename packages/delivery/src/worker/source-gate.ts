@@ -6,10 +6,9 @@
  * A re-enable by timer is done (and told) by the first process that sees the timer ran out.
  */
 import type { DomainPolicy } from '@vmta/config';
-import { disabledFor, type DisabledSource, type DisabledSources, type QueueRef } from '@vmta/queue';
+import { disabledFor, type DisabledSource, type DisabledSources, type Notices, type QueueRef } from '@vmta/queue';
 import type { Logger } from 'pino';
 import { sourceDisableOf, type PatternHit } from '../stages/pattern-actions.js';
-import type { SourceNotifier } from '../dsn/source-notice.js';
 
 const REFRESH_MS = 1_000;
 /** With every source disabled and no timer, the queue looks again this often (an operator may enable one). */
@@ -25,7 +24,7 @@ export class SourceGate {
     private readonly ref: QueueRef,
     private readonly policy: DomainPolicy,
     private readonly log: Logger,
-    private readonly notifier?: SourceNotifier,
+    private readonly notifier?: Notices,
   ) {}
 
   /** The IPs disabled for this queue now (read again when the last read is a second old). */
@@ -62,6 +61,13 @@ export class SourceGate {
   private async changed(change: 'disabled' | 'enabled', e: DisabledSource, fields: Record<string, unknown>, tell = true): Promise<void> {
     const until = e.until !== undefined ? { until: new Date(e.until).toISOString() } : {};
     this.log.warn({ event: `source-${change}`, ip: e.ip, queue: e.queue, reply: e.reason, rule: e.rule, ...until, ...fields }, `source ${e.ip} ${change} for ${e.queue}`);
-    if (tell) await this.notifier?.notify(change, e, this.policy['disabled-source-ip-notify'], this.ref.vmta).catch((err: Error) => this.log.warn({ event: 'source-notice-failed', ip: e.ip, err: err.message }, 'could not queue the notice'));
+    if (!tell || !this.notifier) return;
+    const notify = this.policy['disabled-source-ip-notify'];
+    try {
+      const id = await this.notifier.source(change, e, notify, this.ref.vmta);
+      if (id !== undefined) this.log.info({ event: 'source-notice', change, ip: e.ip, queue: e.queue, to: notify, id }, 'source notice queued');
+    } catch (err) {
+      this.log.warn({ event: 'source-notice-failed', ip: e.ip, err: (err as Error).message }, 'could not queue the notice');
+    }
   }
 }

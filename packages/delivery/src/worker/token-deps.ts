@@ -1,11 +1,10 @@
 /** What processing a dispatch job (a token, a bounce-after sweep, a queue delete) is handed, and what a token run ends with. */
 import type { VmtaConfig } from '@vmta/config';
-import type { DisabledSources, Dispatcher, MessageStore, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
+import type { DisabledSources, Dispatcher, MessageStore, Notices, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { RouteResolver } from '../stages/route.js';
 import type { DkimSigner } from '../stages/dkim-sign.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
-import type { SourceNotifier } from '../dsn/source-notice.js';
 import type { Limiters } from './limits.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 
@@ -27,8 +26,8 @@ export interface TokenDeps {
   localIps?: ReadonlySet<string>;
   /** The cluster-wide list of disabled source IPs; none: every source is used. */
   sources?: DisabledSources;
-  /** Notices to disabled-source-ip-notify; none: nobody is told. */
-  sourceNotices?: SourceNotifier;
+  /** Notices to backoff-notify and disabled-source-ip-notify; none: nobody is told. */
+  notices?: Notices;
   /** Cluster-wide counts (the daily cold-VMTA count of IP warm-up); none: no warm-up. */
   counters?: RateCounter;
   now?: () => number;

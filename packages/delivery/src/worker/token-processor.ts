@@ -71,7 +71,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   if (state.mode === 'paused') return 'paused';
   if (state.mode === 'retry' && state.retryAt !== undefined && state.retryAt > now()) return sleep(job, token, state.retryAt);
   const log = deps.log.child({ queue, slot });
-  const gate = new SourceGate(deps.sources, ref, basePolicy, log, deps.sourceNotices);
+  const gate = new SourceGate(deps.sources, ref, basePolicy, log, deps.notices);
   const cold = coldVmtaOf(config, vmta, basePolicy);
   const sessions = new Map<string, OpenSession>();
   const started = now();

@@ -9,10 +9,9 @@
  * backoff, backoff-recovery-steps bring the limits back in steps (stages/backoff-recovery.ts).
  */
 import { bounceCategoryPatternsOf, replyPatternsOf, type BounceCategoryRule, type DomainPolicy, type ReplyRulePattern, type VmtaConfig } from '@vmta/config';
-import type { QueueRef, QueueState } from '@vmta/queue';
+import type { BackoffNotice, QueueRef, QueueState } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { ConnectError } from '../smtp-client/errors.js';
-import type { BackoffNotice } from '../dsn/backoff-notice.js';
 import { backoffUntil, deliveringVmta, effectivePolicy } from '../stages/backoff-policy.js';
 import { recoveringPolicy, recoveryStep } from '../stages/backoff-recovery.js';
 import { classifyReply } from '../stages/classify-reply.js';
@@ -134,9 +133,9 @@ export class QueueShaping {
     const { queue, mode, until, ...fields } = n;
     this.log.warn({ event: 'queue-mode', queue, mode, ...fields, ...(until !== undefined ? { until: until.toISOString() } : {}) }, `queue mode ${mode}`);
     const to = this.base['backoff-notify'];
-    if (!to || to.length === 0 || !this.deps.bounces) return;
+    if (!to || to.length === 0 || !this.deps.notices) return;
     try {
-      const id = await this.deps.bounces.backoffNotice(to, this.ref.vmta, n);
+      const id = await this.deps.notices.backoff(to, this.ref.vmta, n);
       this.log.info({ event: 'backoff-notify', queue, mode, to, id }, 'backoff notice queued');
     } catch (err) {
       this.log.error({ event: 'backoff-notify', queue, mode, err: (err as Error).message }, 'backoff notice not queued');

@@ -72,7 +72,7 @@ export const queueRoutes: Route[] = [
         sendJson(res, 400, { error: 'bad-queue', message: 'expected /queues/DOMAIN%2FVMTA/mode/backoff|normal (no patterns)' });
         return;
       }
-      const result = await setQueueMode(ctx.cluster, queue, mode as SettableMode);
+      const result = await setQueueMode(ctx.cluster, queue, mode as SettableMode, Date.now(), { config: ctx.config(), log: ctx.log });
       ctx.log.info({ event: 'http-queue-mode', queue, mode: result.mode, changed: result.changed }, `set mode ${mode} ${queue}`);
       sendJson(res, 200, { queue, mode: result.mode });
     },

@@ -28,7 +28,8 @@ export const sourceRoutes: Route[] = [
     async handle(ctx, res, [ip, change], client) {
       const queue = client.query.get('queue') ?? undefined;
       try {
-        const r = change === 'disable' ? await disableSource(ctx.cluster, decodeURIComponent(ip!), queue, { log: ctx.log }) : await enableSource(ctx.cluster, decodeURIComponent(ip!), queue, { log: ctx.log });
+        const o = { log: ctx.log, config: ctx.config() };
+        const r = change === 'disable' ? await disableSource(ctx.cluster, decodeURIComponent(ip!), queue, o) : await enableSource(ctx.cluster, decodeURIComponent(ip!), queue, o);
         sendJson(res, 200, r);
       } catch (err) {
         if (!(err instanceof SourceArgumentError || err instanceof URIError)) throw err;

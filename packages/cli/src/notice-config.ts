@@ -1,0 +1,20 @@
+/**
+ * The configuration an operator's change is told with (backoff-notify, disabled-source-ip-notify):
+ * --config, $VMTA_CONFIG or config/vmta.conf. When it cannot be read the change is still made,
+ * and stderr says no notice was sent.
+ */
+import { checkConfigFile, type VmtaConfig } from '@vmta/config';
+import { configPath } from './config-path.js';
+
+export function noticeConfig(explicit: string | undefined, command: string): VmtaConfig | undefined {
+  const file = configPath(explicit);
+  let checked;
+  try {
+    checked = checkConfigFile(file);
+  } catch (err) {
+    checked = { config: undefined, errors: [{ message: (err as Error).message }] };
+  }
+  if (checked.config) return checked.config;
+  process.stderr.write(`vmta ${command}: no notice is sent (${file}: ${checked.errors[0]?.message ?? 'not readable'})\n`);
+  return undefined;
+}
