@@ -27,7 +27,7 @@ describe('source IP routes', () => {
         done();
       },
     });
-    const config = loadConfigText(['host-name mta.example.com', 'http-access 127.0.0.1 operator'].join('\n'));
+    const config = loadConfigText(['host-name mta.example.com', 'http-access 127.0.0.1 operator', '<domain example.com>', '  disabled-source-ip-notify ops@notice.test', '</domain>'].join('\n'));
     server = await startHttpManagement({ config, redisUrl: t.url, prefix, port: 0, host: '127.0.0.1', logger: pino(stream) });
   });
   afterAll(async () => {
@@ -53,6 +53,11 @@ describe('source IP routes', () => {
     expect(await (await call(path.replace('disable', 'enable'), 'POST')).json()).toEqual({ ip: '127.0.0.2', queue: 'example.com/mta1', changed: true });
     expect((await sources.list(Date.now())).map((e) => e.ip)).toEqual(['192.0.2.7']);
     expect(lines.filter((l) => l.by === 'operator').map((l) => l.event)).toEqual(['source-disabled', 'source-enabled']);
+    // The running configuration's disabled-source-ip-notify is told of each change, once.
+    expect(lines.filter((l) => l.event === 'source-notice').map((l) => [l.change, l.to])).toEqual([
+      ['disabled', 'ops@notice.test'],
+      ['enabled', 'ops@notice.test'],
+    ]);
   });
 
   it('answers 400 for what is not an IP or a plain queue', async () => {
