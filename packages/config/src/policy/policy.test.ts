@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainPolicy, loadConfigText, sourcePolicy, VmtaSelector, vmtaBySourceIp, findVmtaOrPool, DEFAULT_ORIGIN } from '../index.js';
+import { domainPolicy, loadConfigText, noticeSender, sourcePolicy, VmtaSelector, vmtaBySourceIp, vmtaUsesSourceIp, findVmtaOrPool, DEFAULT_ORIGIN } from '../index.js';
 
 const config = loadConfigText(
   [
@@ -194,5 +194,25 @@ describe('virtual MTA and pool lookup', () => {
     expect(vmtaBySourceIp(sources, '127.0.0.2')?.name).toBe('mta1');
     expect(vmtaBySourceIp(sources, '10.9.0.77')?.name).toBe('mta2');
     expect(vmtaBySourceIp(sources, '127.0.0.1')).toBeUndefined();
+  });
+
+  it.each<[string, string, boolean]>([
+    ['mta1', '127.0.0.2', true],
+    ['MTA1', '127.0.0.2', true],
+    ['mta2', '10.9.0.77', true],
+    ['mta1', '10.9.0.77', false],
+    ['nope', '127.0.0.2', false],
+  ])('VMTA %s has source %s: %s', (vmta, ip, expected) => {
+    expect(vmtaUsesSourceIp(sources, vmta, ip)).toBe(expected);
+  });
+});
+
+describe('who our notices come from', () => {
+  it.each<[string, { hostName: string; postmaster: string }]>([
+    ['', { hostName: 'box', postmaster: 'postmaster@box' }],
+    ['host-name mta.example.test', { hostName: 'mta.example.test', postmaster: 'postmaster@mta.example.test' }],
+    ['host-name mta.example.test\npostmaster pm@example.test', { hostName: 'mta.example.test', postmaster: 'pm@example.test' }],
+  ])('%j', (text, expected) => {
+    expect(noticeSender(loadConfigText(text), 'box')).toEqual(expected);
   });
 });
