@@ -88,10 +88,10 @@ export interface DeleteOutcomes {
 }
 
 /**
- * Messages per deleteBatch script call: one call of 50 messages of one recipient each stays
- * around a millisecond of Redis time (measured in delete-batch.test.ts's comment / BENCHMARKS.md §7).
+ * Messages per deleteBatch script call: 25 messages of one recipient each take about 1.2-1.3 ms of
+ * Redis time per call on the shared 2-core machine (50 took 2.7 ms; INFO commandstats, BENCHMARKS.md §7).
  */
-export const DELETE_BATCH = 50;
+export const DELETE_BATCH = 25;
 
 /** The in-flight slot used by the bounce-after sweep of a queue. */
 export const EXPIRY_SLOT = -1;
