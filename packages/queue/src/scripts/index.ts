@@ -11,6 +11,7 @@ import { acquireLeaseByPriority } from './acquire-lease-by-priority.js';
 import { backoffMode } from './backoff-mode.js';
 import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
+import { deleteBatch } from './delete-batch.js';
 import { enableSourceIf } from './enable-source-if.js';
 import { enqueue } from './enqueue.js';
 import { moveToQueue } from './move-to-queue.js';
@@ -31,6 +32,7 @@ const DEFINITIONS = {
   claimIds,
   requeue,
   recordOutcomes,
+  deleteBatch,
   acquireLease,
   acquireLeaseByPriority,
   renewLease,
@@ -110,6 +112,7 @@ export type { SlotKeys } from './claim-ids.js';
 export type { BackoffInput, BackoffOp } from './backoff-mode.js';
 export type { EnqueueInput, EnqueueQueue, EnqueueReply } from './enqueue.js';
 export type { RecordOutcomesInput } from './record-outcomes.js';
+export type { DeleteBatchInput, DeleteBatchMessage } from './delete-batch.js';
 export type { ReadForQueueReply } from './read-for-queue.js';
 export { queueRecipientsField } from './read-for-queue.js';
 export type { MoveToQueueInput } from './move-to-queue.js';

@@ -1,0 +1,96 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DELETE_BATCH, deliveryRecord, type DeleteOutcomes, type MessageStore, type QueueOps, type StoredMessage } from './index.js';
+import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
+
+/** What a delete hands deleteBatch for these recipients of the message in queue q: bounced, one `b` record each. */
+function bounced(msg: StoredMessage, q: string, named: (address: string) => boolean = () => true): DeleteOutcomes {
+  const mine = msg.recipients.filter((r) => r.queue === q && r.state === 'queued');
+  const go = mine.filter((r) => named(r.address));
+  return {
+    id: msg.id,
+    ...(msg.job ? { job: msg.job } : {}),
+    keep: go.length < mine.length,
+    recipients: go.map((r) => ({ ...r, state: 'bounced' as const, attempts: r.attempts + 1, lastReply: '554 5.0.0 deleted by the operator' })),
+    accounting: go.map((r) => deliveryRecord(msg, r, { outcome: 'bounced', dsnStatus: '5.0.0', dsnDiag: 'deleted by the operator', bounceCat: 'deleted', queue: q }, new Date().toISOString())),
+  };
+}
+
+describe('deleteBatch: a delete finishes a batch of claimed messages in bounded scripts', () => {
+  let bed: QueueTestbed;
+  let redis: Redis;
+  let store: MessageStore;
+  let ops: QueueOps;
+  beforeAll(async () => {
+    bed = await openQueueTestbed();
+    ({ redis, store, ops } = bed);
+  });
+  afterAll(() => bed.close());
+
+  it('deletes exactly the named messages and recipients, with queue, job and index counters right', async () => {
+    const q = 'del.example/mta1';
+    const slot = 7;
+    // More than one script call's worth: plain messages of the job, messages with a recipient in
+    // another queue too, messages with two recipients here of which the filter names one, and
+    // messages the delete does not name at all.
+    const n = DELETE_BATCH * 2 + 13;
+    const plain: string[] = [];
+    const shared: string[] = [];
+    const half: string[] = [];
+    const untouched: string[] = [];
+    for (let i = 0; i < n; i++) {
+      plain.push((await store.enqueue(testMessage([`p${i}@del.example`], { job: 'J1' }))).id);
+      if (i % 10 === 0) shared.push((await store.enqueue(testMessage([`s${i}@del.example`, `s${i}@other.example`], { job: 'J1' }))).id);
+      if (i % 10 === 1) half.push((await store.enqueue(testMessage([`go${i}@del.example`, `stay${i}@del.example`]))).id);
+      if (i % 10 === 2) untouched.push((await store.enqueue(testMessage([`u${i}@del.example`]))).id);
+    }
+    const before = await ops.stats(q);
+    const acctBefore = await redis.xlen(store.keys.accounting());
+    const named = [...plain, ...shared, ...half];
+    expect(await ops.claimIds(q, slot, named)).toHaveLength(named.length);
+    const messages = await store.getMany(named);
+    const batch = messages.map((m) => bounced(m!, q, (a) => !a.startsWith('stay')));
+    const recipients = batch.reduce((s, b) => s + b.recipients.length, 0);
+    expect(await ops.deleteBatch(q, slot, batch, Date.now())).toBe(recipients);
+
+    // Plain messages are gone with every key and their job entry; shared ones stay for the other
+    // queue, out of this queue's index; half-named ones are back in the queue with one recipient.
+    for (const id of plain) expect(await redis.exists(store.keys.messageMeta(id), store.keys.messageRecipients(id), store.keys.messageBody(id))).toBe(0);
+    expect(await redis.hmget(store.keys.messageJobs(), ...plain)).toEqual(plain.map(() => null));
+    for (const id of shared) {
+      const m = await store.get(id);
+      expect(m?.recipients.map((r) => [r.queue, r.state])).toEqual([
+        [q, 'bounced'],
+        ['other.example/mta1', 'queued'],
+      ]);
+      expect(await redis.zscore(store.keys.queueAge(q), id)).toBeNull();
+      expect(await redis.zscore(store.keys.queueAge('other.example/mta1'), id)).not.toBeNull();
+    }
+    for (const id of half) {
+      const m = await store.get(id);
+      expect(m?.recipients.map((r) => r.state)).toEqual(['bounced', 'queued']);
+      expect(await redis.zscore(store.keys.queueReady(q), id)).not.toBeNull();
+      expect(await redis.zscore(store.keys.queueAge(q), id)).not.toBeNull();
+    }
+    for (const id of untouched) expect((await store.get(id))?.recipients[0]?.state).toBe('queued');
+    expect(await redis.scard(store.keys.queueInflight(q, slot))).toBe(0);
+
+    const after = await ops.stats(q);
+    expect(after.queued).toBe(before.queued - recipients);
+    expect(after.inflight).toBe(before.inflight);
+    expect(await redis.zcard(store.keys.queueAge(q))).toBe(half.length + untouched.length);
+    expect(Number(await redis.hget(store.keys.jobStats('J1'), 'bounced'))).toBe(plain.length + shared.length);
+    expect(Number(await redis.hget(store.keys.queueState(q), 'bounced'))).toBe(recipients);
+    expect((await redis.xlen(store.keys.accounting())) - acctBefore).toBe(recipients);
+
+    // A repeat (a purge that died after the step and runs again) changes nothing.
+    expect(await ops.claimIds(q, slot, named)).toEqual(half);
+    const again = (await store.getMany(half)).map((m) => bounced(m!, q, (a) => !a.startsWith('stay')));
+    expect(again.every((b) => b.recipients.length === 0 && b.keep)).toBe(true);
+    expect(await ops.deleteBatch(q, slot, [...batch.slice(0, 5), ...again], Date.now())).toBe(0);
+    expect((await ops.stats(q)).queued).toBe(after.queued);
+    expect((await redis.xlen(store.keys.accounting())) - acctBefore).toBe(recipients);
+    expect(Number(await redis.hget(store.keys.jobStats('J1'), 'bounced'))).toBe(plain.length + shared.length);
+    for (const id of half) expect(await redis.zscore(store.keys.queueReady(q), id)).not.toBeNull();
+  });
+});
