@@ -23,7 +23,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'host-name': `${LISTENER}/listener-runtime.ts`,
     'smtp-source-host': `${DELIVERY}/stages/select-source.ts`,
     'name-server': `${DELIVERY}/worker/delivery-service.ts`,
-    postmaster: `${DELIVERY}/worker/delivery-service.ts`,
+    postmaster: 'packages/config/src/policy/notice-sender.ts',
     'relay-domain': `${LISTENER}/policy/relay.ts`,
     'relay-address': `${LISTENER}/policy/relay.ts`,
     'http-mgmt-port': 'packages/http/src/server.ts',
