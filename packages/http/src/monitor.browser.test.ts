@@ -114,7 +114,7 @@ describe('web monitor in headless Chromium', () => {
   });
 
   it('serves the page, its script and style sheet with their types, no caching and a CSP without inline code', async () => {
-    for (const [path, type] of [['/', 'text/html'], ['/monitor.js', 'text/javascript'], ['/monitor-lib.js', 'text/javascript'], ['/monitor.css', 'text/css']] as const) {
+    for (const [path, type] of [['/', 'text/html'], ['/monitor.js', 'text/javascript'], ['/monitor-jobs.js', 'text/javascript'], ['/monitor-sources.js', 'text/javascript'], ['/monitor-lib.js', 'text/javascript'], ['/monitor.css', 'text/css']] as const) {
       const res = await fetch(`${operatorUrl}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toBe(`${type}; charset=utf-8`);
@@ -233,6 +233,7 @@ describe('web monitor in headless Chromium', () => {
       await p.route('**/vmtas', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not-found"}' }));
       await p.route('**/history?*', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not-found"}' }));
       await p.route('**/status', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"internal"}' }));
+      await p.route('**/disabled-sources', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"internal"}' }));
     });
     await row(page, 'big.example/mta1').waitFor();
     await page.locator('#error-banner').waitFor({ state: 'visible' });
@@ -242,6 +243,10 @@ describe('web monitor in headless Chromium', () => {
     expect(await page.locator('#vmtas').textContent()).toBe('not available on this server');
     expect(await page.locator('#chart').textContent()).toBe('not available on this server');
     expect(await page.locator('#error-banner').textContent()).not.toMatch(/vmtas|history/);
+    // The disabled source IPs table has its own module and says so in its own section.
+    await page.locator('#disabled-sources-error').waitFor({ state: 'visible' });
+    expect(await page.locator('#disabled-sources-error').textContent()).toContain('/disabled-sources: HTTP 500 (internal)');
+    expect(await page.locator('#disabled-sources').textContent()).toBe('could not load: see the error above');
     expect((await cells(page, 'big.example/mta1'))[2]).toBe('3');
     await screenshot(page, 'errors');
     await page.context().close();
