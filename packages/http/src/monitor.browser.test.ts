@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { Keys, MessageStore, QueueOps } from '@vmta/queue';
+import { testMessage as message } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -25,17 +26,6 @@ const CHROMIUM_ARGS = [
 ];
 // Set it to look at the page: the tests save screenshots there (never committed).
 const SCREENSHOTS = process.env.VMTA_SCREENSHOT_DIR;
-
-function message(recipients: string[]): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
-    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
 
 function config(...lines: string[]): VmtaConfig {
   return loadConfigText(['host-name mta.example.com', ...lines].join('\n'));
