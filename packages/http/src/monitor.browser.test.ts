@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { Keys, MessageStore, QueueOps } from '@vmta/queue';
+import { testMessage as message } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -25,17 +26,6 @@ const CHROMIUM_ARGS = [
 ];
 // Set it to look at the page: the tests save screenshots there (never committed).
 const SCREENSHOTS = process.env.VMTA_SCREENSHOT_DIR;
-
-function message(recipients: string[]): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
-    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
 
 function config(...lines: string[]): VmtaConfig {
   return loadConfigText(['host-name mta.example.com', ...lines].join('\n'));
@@ -114,7 +104,7 @@ describe('web monitor in headless Chromium', () => {
   });
 
   it('serves the page, its script and style sheet with their types, no caching and a CSP without inline code', async () => {
-    for (const [path, type] of [['/', 'text/html'], ['/monitor.js', 'text/javascript'], ['/monitor-lib.js', 'text/javascript'], ['/monitor.css', 'text/css']] as const) {
+    for (const [path, type] of [['/', 'text/html'], ['/monitor.js', 'text/javascript'], ['/monitor-jobs.js', 'text/javascript'], ['/monitor-sources.js', 'text/javascript'], ['/monitor-lib.js', 'text/javascript'], ['/monitor.css', 'text/css']] as const) {
       const res = await fetch(`${operatorUrl}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toBe(`${type}; charset=utf-8`);
@@ -233,6 +223,7 @@ describe('web monitor in headless Chromium', () => {
       await p.route('**/vmtas', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not-found"}' }));
       await p.route('**/history?*', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not-found"}' }));
       await p.route('**/status', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"internal"}' }));
+      await p.route('**/disabled-sources', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"internal"}' }));
     });
     await row(page, 'big.example/mta1').waitFor();
     await page.locator('#error-banner').waitFor({ state: 'visible' });
@@ -242,6 +233,10 @@ describe('web monitor in headless Chromium', () => {
     expect(await page.locator('#vmtas').textContent()).toBe('not available on this server');
     expect(await page.locator('#chart').textContent()).toBe('not available on this server');
     expect(await page.locator('#error-banner').textContent()).not.toMatch(/vmtas|history/);
+    // The disabled source IPs table has its own module and says so in its own section.
+    await page.locator('#disabled-sources-error').waitFor({ state: 'visible' });
+    expect(await page.locator('#disabled-sources-error').textContent()).toContain('/disabled-sources: HTTP 500 (internal)');
+    expect(await page.locator('#disabled-sources').textContent()).toBe('could not load: see the error above');
     expect((await cells(page, 'big.example/mta1'))[2]).toBe('3');
     await screenshot(page, 'errors');
     await page.context().close();
