@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authSubject } from './auth-stage.js';
-import { b64, CERT_PASSWORD, makeCertificates, RawSmtp, startTestListener, type TestCertificates, type TestListener } from './testing/smtp-test-kit.js';
+import { authLockoutConfig, authPlainOnce, b64, CERT_PASSWORD, makeCertificates, RawSmtp, startTestListener, type TestCertificates, type TestListener } from './testing/smtp-test-kit.js';
 
 let certs: TestCertificates;
 let t: TestListener;
@@ -126,16 +126,7 @@ smtp-listener 127.0.0.3:0
 describe('smtp-max-auth-failure-rate', () => {
   let a: TestListener;
   let b: TestListener;
-  const config = (addr: string, rate = '3/4s') => `
-smtp-listener ${addr}:0
-<smtp-user alice>
-  password s3cret
-</smtp-user>
-<source 0/0>
-  allow-unencrypted-plain-auth yes
-  smtp-max-auth-failure-rate ${rate}
-</source>
-`;
+  const config = (addr: string, rate = '3/4s') => authLockoutConfig(addr, rate);
   beforeAll(async () => {
     a = await startTestListener(await getTestRedis(), config('127.0.0.4'));
     // A second listener instance on the same Redis keyspace stands for another process.
@@ -150,16 +141,7 @@ smtp-listener ${addr}:0
   const ownKeyspace = async (addr: string, name: string) =>
     startTestListener({ url: a.redisUrl, prefix: `${a.prefix}${name}:` }, config(addr, '3/1h'));
 
-  async function tryAuth(l: TestListener, password: string): Promise<string> {
-    const c = await RawSmtp.connect(l.port(), l.host());
-    try {
-      await c.read();
-      await c.command('EHLO client.example');
-      return (await c.command(`AUTH PLAIN ${b64(`\0alice\0${password}`)}`)).text;
-    } finally {
-      c.close();
-    }
-  }
+  const tryAuth = (l: TestListener, password: string) => authPlainOnce(l, 'alice', password);
 
   it('locks a client IP out after too many failures across connections and processes, then lets it in again', async () => {
     // Start right after a window boundary is not needed: the counter keys are fixed windows, so a window
