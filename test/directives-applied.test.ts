@@ -71,6 +71,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'retain-x-job': `${LISTENER}/policy/job-header.ts`,
     'jobid-header': `${LISTENER}/policy/job-header.ts`,
     'suppression-lists': `${LISTENER}/suppression-stage.ts`,
+    'accept-invalid-recipients': `${LISTENER}/suppression-stage.ts`,
   },
   'smtp-listener': {
     'immediate-tls': 'packages/config/src/listeners.ts',

@@ -179,6 +179,7 @@ export const configSchema = {
         'log-commands': d('boolean', 'Log each SMTP command.', { 'x-default': 'no' }),
         'relay-debug': d('boolean', 'Answer denied recipients with 451 4.7.1 instead of 550 5.7.1.', { 'x-default': 'no' }),
         'suppression-lists': d('name-list', 'The <address-list>s whose recipients are refused at RCPT (550 5.7.1), e.g. list1,list2.', { 'x-ref': 'address-list' }),
+        'accept-invalid-recipients': d('boolean', 'A suppressed recipient (an <address-list> of suppression-lists, or the suppression store) is accepted at RCPT instead of refused, never delivered, and bounced: a b record (policy-related, the reply naming the list) and a DSN to the sender.', { 'x-default': 'no' }),
       },
       { arg: 'source-key' },
     ),
