@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkConfigText, loadConfigText } from '../load.js';
-import { complaintsSuppress, processorFor, recordHeaderNames, reportTenant } from './processors.js';
+import { complaintsSuppress, processorFor, processorSources, recordHeaderNames, reportTenant } from './processors.js';
 
 const PROCESSORS = `
 <feedback-loop-processor>
@@ -72,8 +72,13 @@ describe('processors', () => {
     expect(r.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual(['pmta.conf:3 CONFIG_NOT_APPLIED', 'pmta.conf:4 CONFIG_NOT_APPLIED']);
   });
 
-  it('refuses address-file in a processor list, and bad values, with file:line', () => {
+  it('accepts address-file in a processor list and refuses bad values, with file:line', () => {
     const r = checkConfigText('<bounce-processor>\n  <address-list>\n    address-file /tmp/x\n  </address-list>\n  deliver-matched-email maybe\n</bounce-processor>', 'pmta.conf');
-    expect(r.errors.map((e) => `${e.file}:${e.line}`)).toEqual(['pmta.conf:3', 'pmta.conf:5']);
+    expect(r.errors.map((e) => `${e.file}:${e.line}`)).toEqual(['pmta.conf:5']);
+  });
+
+  it('lists the address-files of the processors, feedback loop first', () => {
+    const config = loadConfigText('<bounce-processor>\n  <address-list>\n    address-file b.txt\n  </address-list>\n</bounce-processor>\n<feedback-loop-processor>\n  address abuse@x.example\n  <address-list>\n    address-file f1.txt\n    address-file f2.txt\n  </address-list>\n</feedback-loop-processor>');
+    expect(processorSources(config).map((p) => [p.kind, p.files])).toEqual([['fbl', ['f1.txt', 'f2.txt']], ['bounce', ['b.txt']]]);
   });
 });
