@@ -153,10 +153,18 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     address: 'packages/config/src/policy/processors.ts',
     domain: 'packages/config/src/policy/processors.ts',
     'suppress-complaints': 'packages/config/src/policy/processors.ts',
+    'deliver-unmatched-email': 'packages/config/src/policy/processors.ts',
+    'deliver-matched-email': 'packages/config/src/policy/processors.ts',
+    'forward-errors-to': 'packages/config/src/policy/processors.ts',
+    'forward-unmatched-to': 'packages/config/src/policy/processors.ts',
   },
   'bounce-processor': {
     address: 'packages/config/src/policy/processors.ts',
     domain: 'packages/config/src/policy/processors.ts',
+    'deliver-unmatched-email': 'packages/config/src/policy/processors.ts',
+    'deliver-matched-email': 'packages/config/src/policy/processors.ts',
+    'forward-errors-to': 'packages/config/src/policy/processors.ts',
+    'forward-unmatched-to': 'packages/config/src/policy/processors.ts',
   },
   webhook: {
     url: `${DELIVERY}/webhooks/webhook-settings.ts`,

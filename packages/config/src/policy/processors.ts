@@ -59,6 +59,28 @@ export function processorFor(config: VmtaConfig, address: string, lists?: readon
   return own.find((l) => addressListMatches(l.list, address))?.kind;
 }
 
+/** What the processor made of a message: a report it processed, mail that is not a report, or a report it could not process. */
+export type ReportOutcome = 'matched' | 'unmatched' | 'error';
+
+/**
+ * Where a message to a processor goes besides being processed (PowerMTA's delivery options of the
+ * processor): `deliver-matched-email` / `deliver-unmatched-email` deliver it to its own recipients,
+ * `forward-unmatched-to` / `forward-errors-to` forward it to that address. Each address once, in order.
+ */
+export function reportForwardTo(config: VmtaConfig, kind: ProcessorKind, outcome: ReportOutcome, recipients: readonly string[]): string[] {
+  const settings = (kind === 'fbl' ? config.feedbackLoopProcessor : config.bounceProcessor)?.settings;
+  if (!settings) return [];
+  const out: string[] = [];
+  if (outcome === 'matched' && settings['deliver-matched-email'] === true) out.push(...recipients);
+  if (outcome === 'unmatched') {
+    if (settings['deliver-unmatched-email'] === true) out.push(...recipients);
+    if (typeof settings['forward-unmatched-to'] === 'string') out.push(settings['forward-unmatched-to']);
+  }
+  if (outcome === 'error' && typeof settings['forward-errors-to'] === 'string') out.push(settings['forward-errors-to']);
+  const seen = new Set<string>();
+  return out.filter((a) => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
+}
+
 /** Whether a complaint suppresses its recipient (`suppress-complaints`, default yes). */
 export function complaintsSuppress(config: VmtaConfig): boolean {
   return config.feedbackLoopProcessor?.settings['suppress-complaints'] !== false;
