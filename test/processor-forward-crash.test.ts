@@ -10,7 +10,8 @@ import path from 'node:path';
 import { createRedis, Keys, MessageStore } from '@vmta/queue';
 import { canStartPrivateRedis, startPrivateRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
-import { queueIdOf, RawSmtp } from '@vmta/listener/testing';
+import { queueIdOf } from '@vmta/listener/testing';
+import { greetedClient } from './support/greeted-client.js';
 import { startVmtaProcess } from './support/vmta-process.js';
 
 const CONFIG = `
@@ -34,14 +35,8 @@ describe.skipIf(!canStartPrivateRedis())('a listener killed with SIGKILL while f
       const acked = new Map<string, string>();
       let killed = false;
       const client = async (n: number) => {
-        let c: RawSmtp;
-        try {
-          c = await RawSmtp.connect(vmta.port);
-          await c.read();
-          await c.command(`EHLO client${n}.example`);
-        } catch {
-          return;
-        }
+        const c = await greetedClient(vmta.port, n);
+        if (!c) return;
         for (let i = 0; !killed; i++) {
           const body = `Subject: not a report ${n}/${i}\r\nFrom: person@isp.example\r\n\r\n${`text ${n}/${i} `.repeat(100)}\r\n`;
           try {
