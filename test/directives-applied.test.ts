@@ -31,6 +31,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'total-max-smtp-in': `${LISTENER}/listener-runtime.ts`,
     'http-api-key': 'packages/http/src/router.ts',
     'http-inject-port': `${LISTENER}/listener.ts`,
+    'http-inject-tls-certificate': `${LISTENER}/inject/inject-server.ts`,
     'domain-key': 'packages/config/src/dkim-keys.ts',
     'auto-suppress': 'packages/config/src/policy/suppression.ts',
     'event-stream': 'packages/config/src/policy/event-stream.ts',
@@ -44,6 +45,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'authentication-method': `${LISTENER}/auth-stage.ts`,
     source: 'packages/config/src/policy/source-policy.ts',
     'http-inject-api-key': `${LISTENER}/inject/inject-auth.ts`,
+    'http-inject-max-request-rate': `${LISTENER}/inject/inject-rate.ts`,
   },
   source: {
     'always-allow-relaying': `${LISTENER}/policy/relay.ts`,
@@ -71,6 +73,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'retain-x-job': `${LISTENER}/policy/job-header.ts`,
     'jobid-header': `${LISTENER}/policy/job-header.ts`,
     'suppression-lists': `${LISTENER}/suppression-stage.ts`,
+    'accept-invalid-recipients': `${LISTENER}/suppression-stage.ts`,
   },
   'smtp-listener': {
     'immediate-tls': 'packages/config/src/listeners.ts',
@@ -150,10 +153,18 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     address: 'packages/config/src/policy/processors.ts',
     domain: 'packages/config/src/policy/processors.ts',
     'suppress-complaints': 'packages/config/src/policy/processors.ts',
+    'deliver-unmatched-email': 'packages/config/src/policy/processors.ts',
+    'deliver-matched-email': 'packages/config/src/policy/processors.ts',
+    'forward-errors-to': 'packages/config/src/policy/processors.ts',
+    'forward-unmatched-to': 'packages/config/src/policy/processors.ts',
   },
   'bounce-processor': {
     address: 'packages/config/src/policy/processors.ts',
     domain: 'packages/config/src/policy/processors.ts',
+    'deliver-unmatched-email': 'packages/config/src/policy/processors.ts',
+    'deliver-matched-email': 'packages/config/src/policy/processors.ts',
+    'forward-errors-to': 'packages/config/src/policy/processors.ts',
+    'forward-unmatched-to': 'packages/config/src/policy/processors.ts',
   },
   webhook: {
     url: `${DELIVERY}/webhooks/webhook-settings.ts`,

@@ -52,19 +52,6 @@ export function allStanzas(config: VmtaConfig): Stanza<ScopeName>[] {
   return out;
 }
 
-/** A processor's nested <address-list> takes address and domain lines; address-file is not read there. */
-function validateProcessors(config: VmtaConfig): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const p of [config.feedbackLoopProcessor, config.bounceProcessor]) {
-    for (const list of p?.addressLists ?? []) {
-      for (const o of list.origins['address-file'] ?? []) {
-        out.push({ severity: 'error', code: 'CONFIG_UNSUPPORTED', file: o.file, line: o.line, message: `address-file in the <address-list> of <${p!.scope}> is not supported yet; write address and domain lines` });
-      }
-    }
-  }
-  return out;
-}
-
 function originOf(stanza: Stanza<ScopeName>, instancePath: string): Origin {
   const [, directive, index] = instancePath.split('/');
   const origins = directive ? stanza.origins[directive] : undefined;
@@ -155,7 +142,6 @@ export function validateReferences(config: VmtaConfig): Diagnostic[] {
   }
   out.push(...validatePatternLists(config, (kind, name) => refExists(config, kind, name)));
   out.push(...validateRollups(config));
-  out.push(...validateProcessors(config));
   for (const [key, pool] of Object.entries(config.pools)) {
     if (key in config.vmtas) error(pool.origin, `<virtual-mta-pool ${pool.name}> has the name of a <virtual-mta>`);
     if (!pool.settings['virtual-mta']?.length) error(pool.origin, `<virtual-mta-pool ${pool.name}> has no virtual-mta members`);

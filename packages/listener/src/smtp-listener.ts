@@ -205,7 +205,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     onRcptTo(address, session, cb) {
       let accepted = false;
       reply(session.id, (err) => (err ? cb(err) : void (accepted = true)), () =>
-        checkRcptTo(rt.config, stateOf(session.id)!, address, session.envelope.rcptTo.length, rt.hostName),
+        checkRcptTo(rt.config, stateOf(session.id)!, address, session.envelope.rcptTo.length, rt.hostName, (a) => rt.addressLists.processorFor(rt.config, a)),
       );
       if (!accepted) return;
       const state = stateOf(session.id)!;

@@ -8,6 +8,19 @@ export interface NewRecipient {
   orcpt?: string;
   /** DSN NOTIFY parameter values, when given. */
   notify?: string[];
+  /**
+   * Accepted although suppressed (`accept-invalid-recipients yes`): never delivered; delivery
+   * bounces it with this reply (a `b` record, category policy-related, and a DSN).
+   */
+  refused?: RefusedRecipient;
+}
+
+/** The reply a suppressed recipient would have had at RCPT ("550 5.7.1 recipient is in suppression list ..."). */
+export interface RefusedRecipient {
+  code: number;
+  enhancedCode: string;
+  /** The reply text without the codes, naming the list or the stored reason. */
+  text: string;
 }
 
 export interface MessageSource {

@@ -10,17 +10,7 @@ import type { ScopeName } from './schema.js';
 
 type NotAppliedTable = { [S in ScopeName]?: { [D in DirectiveName<S>]?: string } };
 
-const PROCESSOR_NOT_APPLIED = {
-  'deliver-unmatched-email': 'mail that is not a report is kept (not delivered)',
-  'deliver-matched-email': 'reports are never delivered after processing',
-  'forward-errors-to': 'unprocessable reports are kept in Redis and counted, not forwarded',
-  'forward-unmatched-to': 'mail that is not a report is kept in Redis and counted, not forwarded',
-} as const;
-
-export const notApplied: NotAppliedTable = {
-  'feedback-loop-processor': PROCESSOR_NOT_APPLIED,
-  'bounce-processor': PROCESSOR_NOT_APPLIED,
-};
+export const notApplied: NotAppliedTable = {};
 
 /** Actions of a `reply` rule (<smtp-pattern-list>) parsed but not applied yet: build.ts warns about each with file:line. */
 export const notAppliedReplyActions: Readonly<Record<string, string>> = {};

@@ -26,6 +26,8 @@ import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
 import { tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import { suppressBounced } from './auto-suppress.js';
+import { notifyBounces } from './notify-bounces.js';
+import { bounceRefused } from './refused.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
 import { QueueShaping } from './traffic-shaping.js';
 import { SourceGate } from './source-gate.js';
@@ -126,7 +128,10 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
           continue;
         }
         const pending = message.recipients.filter((r) => r.queue === queue && r.state === 'queued');
-        if (pending.length === 0) {
+        if (pending.some((r) => r.refused)) {
+          // Accepted although suppressed: bounced now, never delivered; the others go in the next batch.
+          await bounceRefused(deps, message, { queue, slot, run }, pending, now());
+        } else if (pending.length === 0) {
           await ops.recordOutcomes({ id: message.id, queue, slot, run, recipients: [] });
         } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
           await finishSame(deps, message, { queue, slot, run }, pending, expiredOutcome(policy['bounce-after']), policy, now());
@@ -172,19 +177,6 @@ async function finishSame(
   await notifyBounces(deps, message, results);
   await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
   await suppressBounced(deps, message, at.queue, results);
-}
-
-/** DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it. */
-async function notifyBounces(
-  deps: TokenDeps,
-  message: StoredMessage,
-  results: ReadonlyArray<{ recipient: RecipientRecord; result: RecipientOutcome }>,
-  remoteMta?: string,
-): Promise<void> {
-  const bounced = results.filter((r) => r.result.outcome === 'bounced');
-  if (!deps.bounces || bounced.length === 0) return;
-  const dsnId = await deps.bounces.notify(message, bounced.map((r) => ({ ...r, ...(remoteMta ? { remoteMta } : {}) })), 'failed');
-  if (dsnId) deps.log.info({ event: 'dsn', queueId: message.id, dsnId, recipients: bounced.length }, 'bounce notification queued');
 }
 
 /** RFC 3461 §6.2.6.2: "relayed" for NOTIFY=SUCCESS recipients the next hop took without offering DSN. */

@@ -20,10 +20,10 @@ describe('parseReport', () => {
   });
 
   it.each([
-    ['plain text', 'From: a@b.example\r\nSubject: hi\r\n\r\nI hate your mail\r\n', 'no message/feedback-report part (not an ARF report)'],
-    ['a report without Feedback-Type', 'Content-Type: multipart/report; boundary=x\r\n\r\n--x\r\nContent-Type: message/feedback-report\r\n\r\nUser-Agent: x\r\n\r\n--x--\r\n', 'the feedback report has no Feedback-Type'],
-  ])('refuses %s as an ARF report', async (_name, text, reason) => {
-    expect(await parseReport('fbl', input(text))).toEqual({ ok: false, reason });
+    ['plain text', 'From: a@b.example\r\nSubject: hi\r\n\r\nI hate your mail\r\n', 'no message/feedback-report part (not an ARF report)', true],
+    ['a report without Feedback-Type', 'Content-Type: multipart/report; boundary=x\r\n\r\n--x\r\nContent-Type: message/feedback-report\r\n\r\nUser-Agent: x\r\n\r\n--x--\r\n', 'the feedback report has no Feedback-Type', false],
+  ])('refuses %s as an ARF report', async (_name, text, reason, notReport) => {
+    expect(await parseReport('fbl', input(text))).toEqual({ ok: false, reason, ...(notReport ? { notReport } : {}) });
   });
 
   it('reads a DSN: one rb record per failed recipient, with the bounce category', async () => {
@@ -42,6 +42,6 @@ describe('parseReport', () => {
   });
 
   it('refuses a message that is neither a DSN nor a known bounce', async () => {
-    expect(await parseReport('bounce', input('Subject: out of office\r\n\r\nI am away.\r\n'))).toEqual({ ok: false, reason: 'neither a DSN nor a recognised bounce' });
+    expect(await parseReport('bounce', input('Subject: out of office\r\n\r\nI am away.\r\n'))).toEqual({ ok: false, reason: 'neither a DSN nor a recognised bounce', notReport: true });
   });
 });

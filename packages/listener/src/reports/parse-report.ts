@@ -30,7 +30,8 @@ export type FeedbackFields = Omit<FeedbackRecord, 'tenant'>;
 export type ReportResult =
   | { ok: true; kind: 'fbl'; record: FeedbackFields; original: Original }
   | { ok: true; kind: 'bounce'; records: RemoteBounceRecord[]; original: Original }
-  | { ok: false; reason: string };
+  /** `notReport`: no report part and no known bounce text (unmatched mail); otherwise a report that cannot be processed. */
+  | { ok: false; reason: string; notReport?: true };
 
 const text = (a: Attachment | undefined): string => (a ? a.content.toString('utf8') : '');
 const part = (mail: ParsedMail, type: string): Attachment | undefined => mail.attachments.find((a) => a.contentType.toLowerCase() === type);
@@ -57,7 +58,7 @@ function originalOf(mail: ParsedMail, raw: Buffer, hostName: string, inline?: st
 
 function feedback(mail: ParsedMail, input: ReportInput): ReportResult {
   const report = part(mail, 'message/feedback-report');
-  if (!report) return { ok: false, reason: 'no message/feedback-report part (not an ARF report)' };
+  if (!report) return { ok: false, reason: 'no message/feedback-report part (not an ARF report)', notReport: true };
   const f = fieldGroups(text(report))[0] ?? new Map<string, string>();
   const feedbackType = f.get('feedback-type');
   if (!feedbackType) return { ok: false, reason: 'the feedback report has no Feedback-Type' };
@@ -124,7 +125,7 @@ function dsn(mail: ParsedMail, input: ReportInput): ReportResult {
   const status = part(mail, 'message/delivery-status');
   if (!status) {
     const other = nonStandardBounce(mail);
-    if (!other) return { ok: false, reason: 'neither a DSN nor a recognised bounce' };
+    if (!other) return { ok: false, reason: 'neither a DSN nor a recognised bounce', notReport: true };
     const original = originalOf(mail, input.raw, input.hostName, other.inlineOriginal);
     const records = other.recipients.map((r) => remoteBounce({ ...r, format: other.format }, input, original));
     return { ok: true, kind: 'bounce', records, original };
