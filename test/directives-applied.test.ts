@@ -31,6 +31,8 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'total-max-smtp-in': `${LISTENER}/listener-runtime.ts`,
     'http-api-key': 'packages/http/src/router.ts',
     'http-inject-port': `${LISTENER}/listener.ts`,
+    'redis-wait-replicas': `${LISTENER}/listener.ts`,
+    'redis-wait-timeout': `${LISTENER}/listener.ts`,
     'domain-key': 'packages/config/src/dkim-keys.ts',
     'auto-suppress': 'packages/config/src/policy/suppression.ts',
     'event-stream': 'packages/config/src/policy/event-stream.ts',

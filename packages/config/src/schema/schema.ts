@@ -119,6 +119,8 @@ export const configSchema = {
         'http-access': d('http-access', 'Who may use the management HTTP server; first match wins.', { 'x-repeatable': true }),
         'http-api-key': d('http-api-key', 'A key scripts send as "Authorization: Bearer KEY" for the management HTTP server, from any address, with its access level (default admin).', { 'x-repeatable': true }),
         'http-inject-port': d('port', 'HTTP injection API port (POST /api/inject, /api/inject/raw), served by the listener role on all addresses (0 = off; not a PowerMTA directive).', { 'x-default': '0' }),
+        'redis-wait-replicas': d('integer', 'Before it answers 250 the listener waits until the enqueue reached this many Redis replicas (WAIT), else 451; 0 = off. Default 1 when REDIS_URL names a Sentinel set, 0 for one server; the URL\'s wait-replicas, when given, wins (not a PowerMTA directive).'),
+        'redis-wait-timeout': d('time-interval', 'How long the listener waits for the replicas of redis-wait-replicas before it answers 451 instead of 250 (default 1s); the URL\'s wait-timeout (ms), when given, wins (not a PowerMTA directive).', { minimum: 1000 }),
         'total-max-smtp-in': d('integer', 'Inbound SMTP connections per listener process; beyond it new clients get 421.', { 'x-default': '1000' }),
         'auto-suppress': d('boolean', 'A hard bounce of an auto-suppress-categories category adds the recipient to the suppression store of the tenant that sent it (not a PowerMTA directive).', { 'x-default': 'yes' }),
         'auto-suppress-categories': d('name-list', 'Bounce categories that suppress the recipient automatically (not a PowerMTA directive).', { 'x-default': 'bad-mailbox,bad-domain' }),
