@@ -193,5 +193,5 @@ describe.skipIf(reason !== undefined)('multi-host: Sentinel failover and kill -9
     // A message that got 451 is discarded, not delivered (the sender sends it again), except one
     // whose WAIT was cut by the primary's death after its write reached the replica (README: WAIT).
     expect(unacknowledged['451'] ?? 0).toBeLessThanOrEqual(4);
-  }, 200_000);
+  }, 300_000);
 });
