@@ -32,6 +32,8 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'http-api-key': 'packages/http/src/router.ts',
     'http-inject-port': `${LISTENER}/listener.ts`,
     'http-inject-tls-certificate': `${LISTENER}/inject/inject-server.ts`,
+    'redis-wait-replicas': `${LISTENER}/listener.ts`,
+    'redis-wait-timeout': `${LISTENER}/listener.ts`,
     'domain-key': 'packages/config/src/dkim-keys.ts',
     'auto-suppress': 'packages/config/src/policy/suppression.ts',
     'event-stream': 'packages/config/src/policy/event-stream.ts',

@@ -17,6 +17,7 @@ import { runMillion } from './scenarios/million.js';
 import { runOps } from './scenarios/ops.js';
 import { runQueues } from './scenarios/queues.js';
 import { runReplication } from './scenarios/replication.js';
+import { runCapacity } from './scenarios/capacity.js';
 import { runSendersScenario } from './scenarios/senders.js';
 import { runSuppress } from './scenarios/suppress.js';
 import { ensureTools, toolVersions } from './tools.js';
@@ -88,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
     if (scenario === 'suppress') results.suppress = { ...s, ...(await runSuppress(ctx, opts)) };
     if (scenario === 'ops') results.ops = { ...s, ...(await runOps(ctx, opts)) };
     if (scenario === 'replication') results.replication = { ...s, ...(await runReplication(ctx, opts)) };
+    if (scenario === 'capacity') results.capacity = { ...s, ...(await runCapacity(ctx, opts)) };
     save(results);
     log(`${scenario}: done; figures in ${jsonFile}`);
   }

@@ -10,6 +10,7 @@ import { directiveDef, directiveNames } from './schema/access.js';
 import type { RefKind } from './schema/directive.js';
 import { configSchema, type ScopeName } from './schema/schema.js';
 import { validatePatternLists } from './validate-pattern-lists.js';
+import { formatInterval } from './values/format.js';
 
 const META_KEYWORDS = [
   'x-type',
@@ -62,6 +63,14 @@ function meaningful(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params.type === 'null'));
 }
 
+/** ajv's words, except a bound of a time interval, which is in ms inside: written as the operator writes it. */
+function explain(scope: ScopeName, directive: string, e: ErrorObject): string {
+  if ((e.keyword === 'minimum' || e.keyword === 'maximum') && directiveDef(scope, directive)?.type === 'time-interval') {
+    return `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${formatInterval(Number(e.params.limit))}`;
+  }
+  return e.message ?? 'invalid';
+}
+
 export function validateSchema(config: VmtaConfig): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const stanza of allStanzas(config)) {
@@ -78,7 +87,7 @@ export function validateSchema(config: VmtaConfig): Diagnostic[] {
         code: 'CONFIG_VALUE',
         file: o.file,
         line: o.line,
-        message: `${directive || `<${stanza.scope}>`}: ${e.message ?? 'invalid'}`,
+        message: `${directive || `<${stanza.scope}>`}: ${explain(stanza.scope, directive, e)}`,
       });
     }
   }
