@@ -267,7 +267,7 @@ export const configSchema = {
     'acct-file': scope(
       'An accounting file (CSV).',
       {
-        records: d('records', 'Record types written: d,b,t,tq,r,f,rb,rs (tq and rs are accepted but not produced yet; f and rb come from the feedback-loop and bounce processors).', { 'x-default': 'd,b' }),
+        records: d('records', 'Record types written: d,b,t,tq,r,f,rb,rs (tq when a whole queue fails and goes into retry mode; f, rb and rs come from the feedback-loop and bounce processors).', { 'x-default': 'd,b' }),
         'record-fields': d('record-fields', 'Fields of a record type: TYPE *,!field,header_X-Name.', { 'x-repeatable': true }),
         'move-interval': d('time-interval', 'Rotate the file this often.'),
         'max-size': d('size', 'Rotate the file at this size.'),

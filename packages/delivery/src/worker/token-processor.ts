@@ -23,7 +23,7 @@ import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, releaseConnection, VmtaLease } from './limits.js';
 import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
-import { tlsRequiredOutcome } from './connect-failure.js';
+import { connectFailureFacts, tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import { suppressBounced } from './auto-suppress.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
@@ -131,7 +131,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
           await finishSame(deps, message, { queue, slot, run }, pending, expiredOutcome(policy['bounce-after']), policy, now());
         } else if (routed.kind !== 'hosts') {
-          if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`);
+          if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`, { dsnStatus: routed.enhancedCode, dsnDiag: routed.message });
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
           await finishSame(deps, message, { queue, slot, run }, pending, result, policy, now());
         } else {
@@ -146,7 +146,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
       if (now() - started > budget) return 'yielded';
     }
   } catch (err) {
-    return await sleepOrRethrow(err, { job, token, ops, queue, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
+    return await sleepOrRethrow(err, { job, token, ops, queue, vmta, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
     await Promise.all(
       [...sessions.values()].map(async (s) => {
@@ -254,7 +254,7 @@ async function deliverMessage(
         // A source just disabled: the mail goes again at once from another source (no retry mode for it).
         const sourceOut = await ctx.gate.apply(hits, source.ip, ctx.now());
         const deferred = await ctx.shaping.apply(hits, ctx.now());
-        throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message));
+        throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message, connectFailureFacts(err, source.ip)));
       }
       if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
       throw err;
