@@ -121,7 +121,7 @@ export const configSchema = {
         'http-inject-port': d('port', 'HTTP injection API port (POST /api/inject, /api/inject/raw), served by the listener role on all addresses (0 = off; not a PowerMTA directive).', { 'x-default': '0' }),
         'total-max-smtp-in': d('integer', 'Inbound SMTP connections per listener process; beyond it new clients get 421.', { 'x-default': '1000' }),
         'auto-suppress': d('boolean', 'A hard bounce of an auto-suppress-categories category adds the recipient to the suppression store of the tenant that sent it (not a PowerMTA directive).', { 'x-default': 'yes' }),
-        'auto-suppress-categories': d('name-list', 'Bounce categories that suppress the recipient automatically (not a PowerMTA directive).', { 'x-default': 'bad-mailbox,bad-domain' }),
+        'auto-suppress-categories': d('bounce-category-list', 'Bounce categories that suppress the recipient automatically, from PowerMTA\'s list (an unknown name is an error) (not a PowerMTA directive).', { 'x-default': 'bad-mailbox,bad-domain' }),
         'auto-suppress-expire': d('reason-interval', 'How long a stored suppression of this reason (a bounce category, or manual) lasts: REASON INTERVAL, 0 = never (the default); repeatable (not a PowerMTA directive).', { 'x-repeatable': true }),
         'use-suppression-store': d('boolean', 'Look every RCPT up in the suppression store (one Redis round trip); no: only <address-list>s refuse recipients (not a PowerMTA directive).', { 'x-default': 'yes' }),
         'event-stream': d('boolean', 'Write the event stream (the accounting stream) even when no <acct-file> or <webhook> reads it, for platforms that read it with their own consumer group (not a PowerMTA directive).', { 'x-default': 'no' }),
