@@ -255,7 +255,7 @@ export const configSchema = {
       'A webhook: every event of the listed types is POSTed as JSON to the URL, at least once, retried with backoff until the endpoint answers 2xx (not a PowerMTA directive).',
       {
         url: d('string', 'The http:// or https:// URL events are POSTed to.'),
-        events: d('event-types', 'Event types sent: d (delivered), b (bounced), t (deferred), r (received), f (complaint), rb (late bounce), s (suppressed).', { 'x-default': 'd,b,f,rb,s' }),
+        events: d('event-types', 'Event types sent: d (delivered), b (bounced), t (deferred), tq (a queue failed), r (received), f (complaint), rb (late bounce), rs (late delay or success notice), s (suppressed).', { 'x-default': 'd,b,f,rb,s' }),
         secret: d('string', 'Key of the HMAC-SHA256 signature header X-Vmta-Signature; no header without it.'),
         timeout: d('time-interval', 'How long one POST may take before it counts as failed.', { 'x-default': '10s' }),
         concurrency: d('integer', 'POSTs in flight at once per process.', { 'x-default': '4', minimum: 1 }),
