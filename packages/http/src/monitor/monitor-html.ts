@@ -14,6 +14,7 @@ export const MONITOR_HTML = String.raw`<!doctype html>
 <link rel="stylesheet" href="/monitor.css">
 <script type="module" src="/monitor.js"></script>
 <script type="module" src="/monitor-jobs.js"></script>
+<script type="module" src="/monitor-reports.js"></script>
 </head>
 <body>
 <header class="top">
@@ -72,6 +73,12 @@ export const MONITOR_HTML = String.raw`<!doctype html>
   <section id="disabled-sources-section" aria-labelledby="disabled-sources-title">
     <h2 id="disabled-sources-title">Disabled source IPs <span class="count" id="disabled-source-count"></span></h2>
     <div id="disabled-sources" class="scroll"><p class="unavailable loading">loading&hellip;</p></div>
+  </section>
+  <section id="suppressions-section" aria-labelledby="suppressions-title">
+    <h2 id="suppressions-title">Suppressions and reports <span class="count" id="suppression-count"></span></h2>
+    <p class="banner" id="reports-error" role="alert" hidden></p>
+    <div id="reports"><p class="unavailable loading">loading&hellip;</p></div>
+    <div id="suppressions" class="scroll"><p class="unavailable loading">loading&hellip;</p></div>
   </section>
 </main>
 </body>
