@@ -261,6 +261,8 @@ export const configSchema = {
         concurrency: d('integer', 'POSTs in flight at once per process.', { 'x-default': '4', minimum: 1 }),
         'retry-initial': d('time-interval', 'Wait before the first retry of a failed POST; doubled after each failure.', { 'x-default': '1s' }),
         'retry-max': d('time-interval', 'Longest wait between retries (they never stop).', { 'x-default': '5m' }),
+        'batch-size': d('integer', 'Events per POST: 1 sends each event as a JSON object; more sends up to this many as a JSON array (acked together after a 2xx).', { 'x-default': '1', minimum: 1, maximum: 1000 }),
+        'batch-wait': d('time-interval', 'With batch-size above 1: how long to wait for more events to fill a batch before a smaller one is sent.', { 'x-default': '1s' }),
       },
       { arg: 'name' },
     ),
