@@ -170,8 +170,8 @@ async function finishSame(
   const results = sameOutcome(pending, result);
   const applied = applyOutcomes(message, results, { queue: at.queue, now }, policy['retry-recipients-after']);
   await notifyBounces(deps, message, results);
-  await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
   await suppressBounced(deps, message, at.queue, results);
+  await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
 }
 
 /** DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it. */
@@ -294,8 +294,9 @@ async function deliverMessage(
   );
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
-  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  // Suppressions before the outcome, as the DSN: a kill in between adds them again (the same entries), never none.
   await suppressBounced(deps, message, ctx.queue, results);
+  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
   if (await ctx.gate.apply(hits, source.ip, ctx.now())) {
     // The source is out of use: its connection closes; the next message picks another source.
     sessions.delete(key);
