@@ -176,6 +176,8 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     concurrency: `${DELIVERY}/webhooks/webhook-settings.ts`,
     'retry-initial': `${DELIVERY}/webhooks/webhook-settings.ts`,
     'retry-max': `${DELIVERY}/webhooks/webhook-settings.ts`,
+    'batch-size': `${DELIVERY}/webhooks/webhook-settings.ts`,
+    'batch-wait': `${DELIVERY}/webhooks/webhook-settings.ts`,
   },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { Keys, MessageStore, QueueOps } from '@vmta/queue';
+import { Keys, MessageStore, QueueOps, ReportStore, SuppressionStore } from '@vmta/queue';
 import { testMessage as message } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
@@ -317,6 +317,20 @@ describe('web monitor in headless Chromium', () => {
     await monitorPage.locator('#jobs-body tr[data-job="promo"]').waitFor();
     expect(await monitorPage.getByRole('button', { name: /job promo/ }).count()).toBe(0);
     await monitorPage.context().close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the suppressed addresses per tenant and the report counts to a monitor-level client', async () => {
+    const prefix = t.prefix.slice(0, -1);
+    await new SuppressionStore(redis, prefix).add('user:alice', [{ address: 'a@gone.example', reason: 'bad-mailbox' }, { address: 'b@gone.example', reason: 'bad-mailbox' }]);
+    await new ReportStore(redis, prefix).write({ kind: 'fbl', records: [], suppressions: [], unparsed: { kind: 'fbl', reason: 'not ARF', mailFrom: '', rcpt: 'fbl@x.example', raw: Buffer.from('Subject: x\r\n\r\nx\r\n') } });
+    const page = await open(monitorUrl);
+    await page.locator('#suppressions tr', { hasText: 'user:alice' }).waitFor();
+    expect(await page.locator('#suppressions tr', { hasText: 'user:alice' }).locator('th, td').allTextContents()).toEqual(['user:alice', '2']);
+    expect(await page.locator('#suppression-count').textContent()).toBe('(2)');
+    await page.locator('#reports dd').first().waitFor();
+    expect(await page.locator('#reports dt, #reports dd').allTextContents()).toEqual(['Complaints (FBL)', '0', 'Remote bounces', '0', 'Not reports, kept', '1', 'Not reports, ever', '1']);
+    await page.context().close();
     expect(pageErrors).toEqual([]);
   });
 });

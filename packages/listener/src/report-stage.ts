@@ -2,7 +2,8 @@
  * DATA for a processor address (<feedback-loop-processor>, <bounce-processor>): the message is read here
  * instead of being queued, and never relayed. An ARF report becomes an `f` record and, unless
  * `suppress-complaints no`, a suppression (reason complaint) in the sender tenant's store; a remote bounce
- * becomes `rb` records, a hard one of an auto-suppress category a suppression. Mail that is not a report
+ * becomes `rb` records (a hard one of an auto-suppress category a suppression), and a DSN of delays or
+ * successes `rs` records. Mail that is not a report
  * is kept whole in Redis (`Keys.unparsedReports()`) and counted. The 250 goes out once ReportStore.write
  * returned, so a report is never lost: without Redis the sender gets 451 and tries again.
  * The processor's delivery options (reportForwardTo: deliver-matched-email, deliver-unmatched-email,
@@ -55,14 +56,15 @@ export function reportWrite(config: VmtaConfig, kind: ProcessorKind, parsed: Ext
   } else {
     for (const r of parsed.records) {
       records.push(r);
-      if (r.dsnStatus.startsWith('5') && autoSuppresses(config, r.bounceCat)) {
+      if (r.type === 'rb' && r.dsnStatus.startsWith('5') && autoSuppresses(config, r.bounceCat)) {
         entries.push({ address: r.rcpt, reason: r.bounceCat, ttlMs: suppressionTtlMs(config, r.bounceCat), reply: `${r.dsnStatus} ${r.dsnDiag}`.slice(0, 300) });
       }
     }
   }
-  const headers = headerValues(parsed.original.headers, recordHeaderNames(config, kind === 'fbl' ? 'f' : 'rb'));
+  const headersOf = (type: 'f' | 'rb' | 'rs') => headerValues(parsed.original.headers, recordHeaderNames(config, type));
+  const headers = { f: headersOf('f'), rb: headersOf('rb'), rs: headersOf('rs') };
   // Records only when an <acct-file> will read them, as for r/d/b/t: otherwise the stream would only fill Redis.
-  const written = eventStreamWanted(config) ? records.map((r) => serializeRecordWith(r, headers)) : [];
+  const written = eventStreamWanted(config) ? records.map((r) => serializeRecordWith(r, headers[r.type as 'f' | 'rb' | 'rs'])) : [];
   return { kind, records: written, suppressions: [{ tenant, entries }] };
 }
 

@@ -5,12 +5,13 @@
  * and the queue's mode (normal | retry | backoff | paused).
  */
 import type { Redis } from 'ioredis';
-import { serializeRecord, type DeliveryRecord } from './accounting-records.js';
+import { serializeRecord, type DeliveryRecord, type TransientQueueRecord } from './accounting-records.js';
 import { SlotLostError } from './errors.js';
 import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute } from './minute-counters.js';
+import { ACCOUNTING_MAXLEN } from './scripts/constants.js';
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
 
@@ -343,14 +344,15 @@ export class QueueOps {
     return parseState(await this.r.hgetall(this.keys.queueState(queue)));
   }
 
-  /** A connection or transaction failed: retry mode until `retryAt`. */
-  async enterRetry(queue: string, retryAt: number): Promise<number> {
+  /**
+   * A connection or transaction failed: retry mode until `retryAt`. Its `tq` record, if given, goes to
+   * the accounting stream in the same MULTI (when something reads the stream).
+   */
+  async enterRetry(queue: string, retryAt: number, record?: TransientQueueRecord): Promise<number> {
     const key = this.keys.queueState(queue);
-    const [[, failures]] = (await this.r
-      .multi()
-      .hincrby(key, 'failures', 1)
-      .hset(key, { mode: 'retry', retryAt: String(retryAt) })
-      .exec()) as [[null, number], unknown];
+    const multi = this.r.multi().hincrby(key, 'failures', 1).hset(key, { mode: 'retry', retryAt: String(retryAt) });
+    if (record && this.accounting()) multi.xadd(this.keys.accounting(), 'MAXLEN', '~', String(ACCOUNTING_MAXLEN), '*', ...serializeRecord(record));
+    const [[, failures]] = (await multi.exec()) as [[null, number], unknown];
     return failures;
   }
 

@@ -98,8 +98,8 @@ export function reportTenant(config: VmtaConfig, authUser: string | undefined): 
   return suppressionTenant(config, { authUser });
 }
 
-/** The `header_NAME` columns the acct-files ask for in records of `type` (f, rb): the header names. */
-export function recordHeaderNames(config: VmtaConfig, type: 'f' | 'rb'): string[] {
+/** The `header_NAME` columns the acct-files ask for in records of `type` (f, rb, rs): the header names. */
+export function recordHeaderNames(config: VmtaConfig, type: 'f' | 'rb' | 'rs'): string[] {
   const names = new Set<string>();
   for (const file of config.acctFiles) {
     for (const rf of file.settings['record-fields'] ?? []) {

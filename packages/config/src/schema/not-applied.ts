@@ -30,7 +30,4 @@ export function notAppliedReason(scope: ScopeName, directive: string): string | 
  * Accounting record types an <acct-file> may list that nothing writes yet: the file loads, `vmta check`
  * warns with file:line, and such records simply never appear.
  */
-export const notProducedRecordTypes: Readonly<Record<string, string>> = {
-  tq: 'transient-queue records are not written',
-  rs: 'remote status reports are not processed',
-};
+export const notProducedRecordTypes: Readonly<Record<string, string>> = {};

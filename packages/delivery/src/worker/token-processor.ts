@@ -23,7 +23,7 @@ import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, releaseConnection, VmtaLease } from './limits.js';
 import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
-import { tlsRequiredOutcome } from './connect-failure.js';
+import { connectFailureFacts, tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import { suppressBounced } from './auto-suppress.js';
 import { notifyBounces } from './notify-bounces.js';
@@ -136,7 +136,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
           await finishSame(deps, message, { queue, slot, run }, pending, expiredOutcome(policy['bounce-after']), policy, now());
         } else if (routed.kind !== 'hosts') {
-          if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`);
+          if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`, { dsnStatus: routed.enhancedCode, dsnDiag: routed.message });
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
           await finishSame(deps, message, { queue, slot, run }, pending, result, policy, now());
         } else {
@@ -151,7 +151,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
       if (now() - started > budget) return 'yielded';
     }
   } catch (err) {
-    return await sleepOrRethrow(err, { job, token, ops, queue, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
+    return await sleepOrRethrow(err, { job, token, ops, queue, vmta, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
     await Promise.all(
       [...sessions.values()].map(async (s) => {
@@ -175,8 +175,8 @@ async function finishSame(
   const results = sameOutcome(pending, result);
   const applied = applyOutcomes(message, results, { queue: at.queue, now }, policy['retry-recipients-after']);
   await notifyBounces(deps, message, results);
-  await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
   await suppressBounced(deps, message, at.queue, results);
+  await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
 }
 
 /** RFC 3461 §6.2.6.2: "relayed" for NOTIFY=SUCCESS recipients the next hop took without offering DSN. */
@@ -246,7 +246,7 @@ async function deliverMessage(
         // A source just disabled: the mail goes again at once from another source (no retry mode for it).
         const sourceOut = await ctx.gate.apply(hits, source.ip, ctx.now());
         const deferred = await ctx.shaping.apply(hits, ctx.now());
-        throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message));
+        throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message, connectFailureFacts(err, source.ip)));
       }
       if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
       throw err;
@@ -286,8 +286,9 @@ async function deliverMessage(
   );
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
-  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  // Suppressions before the outcome, as the DSN: a kill in between adds them again (the same entries), never none.
   await suppressBounced(deps, message, ctx.queue, results);
+  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
   if (await ctx.gate.apply(hits, source.ip, ctx.now())) {
     // The source is out of use: its connection closes; the next message picks another source.
     sessions.delete(key);

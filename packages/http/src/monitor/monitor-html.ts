@@ -16,6 +16,7 @@ export const MONITOR_HTML = String.raw`<!doctype html>
 <script type="module" src="/monitor.js"></script>
 <script type="module" src="/monitor-jobs.js"></script>
 <script type="module" src="/monitor-sources.js"></script>
+<script type="module" src="/monitor-reports.js"></script>
 </head>
 <body>
 <header class="top">
@@ -75,6 +76,12 @@ export const MONITOR_HTML = String.raw`<!doctype html>
     <h2 id="disabled-sources-title">Disabled source IPs <span class="count" id="disabled-source-count"></span></h2>
     <p class="banner" id="disabled-sources-error" role="alert" hidden></p>
     <div id="disabled-sources" class="scroll"><p class="unavailable loading">loading&hellip;</p></div>
+  </section>
+  <section id="suppressions-section" aria-labelledby="suppressions-title">
+    <h2 id="suppressions-title">Suppressions and reports <span class="count" id="suppression-count"></span></h2>
+    <p class="banner" id="reports-error" role="alert" hidden></p>
+    <div id="reports"><p class="unavailable loading">loading&hellip;</p></div>
+    <div id="suppressions" class="scroll"><p class="unavailable loading">loading&hellip;</p></div>
   </section>
 </main>
 </body>

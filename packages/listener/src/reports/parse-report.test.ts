@@ -26,10 +26,19 @@ describe('parseReport', () => {
     expect(await parseReport('fbl', input(text))).toEqual({ ok: false, reason, ...(notReport ? { notReport } : {}) });
   });
 
-  it('reads a DSN: one rb record per failed recipient, with the bounce category', async () => {
+  it('reads a DSN: an rb record per failed recipient, with the bounce category, and an rs record per delivered one', async () => {
     const r = await parseReport('bounce', input(dsnReport('gone@isp.example', { job: 'job-9' })));
     expect(r.ok && r.kind === 'bounce' && r.records).toEqual([
       expect.objectContaining({ type: 'rb', rcpt: 'gone@isp.example', dsnStatus: '5.1.1', bounceCat: 'bad-mailbox', dsnMta: 'store.isp.example', dsnReportingMta: 'mx.isp.example', envId: 'ENV42', format: 'dsn', jobId: 'job-9', msgId: 'Q1ORIG' }),
+      expect.objectContaining({ type: 'rs', rcpt: 'other@isp.example', dsnAction: 'delivered', dsnStatus: '2.0.0', bounceCat: undefined, dsnReportingMta: 'mx.isp.example', envId: 'ENV42', format: 'dsn', jobId: 'job-9' }),
+    ]);
+  });
+
+  it('reads a delayed recipient of a DSN as an rs record with its bounce category, never as an rb', async () => {
+    const r = await parseReport('bounce', input(dsnReport('slow@isp.example', { action: 'delayed', status: '4.2.2', diag: '452 4.2.2 mailbox full' })));
+    expect(r.ok && r.kind === 'bounce' && r.records.map((x) => [x.type, x.rcpt, x.dsnAction, x.dsnStatus, x.bounceCat])).toEqual([
+      ['rs', 'slow@isp.example', 'delayed', '4.2.2', 'quota-issues'],
+      ['rs', 'other@isp.example', 'delivered', '2.0.0', undefined],
     ]);
   });
 
