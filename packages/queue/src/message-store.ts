@@ -12,9 +12,10 @@ import { Keys, queueName } from './keys.js';
 import { MxRollupMap } from './mx-rollup-map.js';
 import { newMessageId } from './message-id.js';
 import { epochMinute } from './minute-counters.js';
-import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
+import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
 import { queueRecipientsField, scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
 import { readForQueue } from './scripts/read-for-queue.js';
+import { parseHead } from './delete-claims.js';
 import type { WaitPolicy } from './redis-url.js';
 import { HELD_FIELD, type HeldMessage } from './scripts/held.js';
 import { WaitPool } from './wait-pool.js';
@@ -307,22 +308,7 @@ export class MessageStore {
 }
 
 function parseMessage(id: string, meta: Record<string, string>, rcpts: readonly string[], body: Buffer): StoredMessage {
-  return {
-    id,
-    mailFrom: meta.from ?? '',
-    vmta: meta.vmta ?? '',
-    vmtaPool: meta.pool,
-    ...(meta.job ? { job: meta.job } : {}),
-    envId: meta.envid,
-    ret: meta.ret as StoredMessage['ret'],
-    source: JSON.parse(meta.src ?? '{}') as MessageSource,
-    receivedAt: Number(meta.rcv),
-    size: Number(meta.size),
-    recipients: rcpts
-      .map((r) => JSON.parse(r) as RecipientRecord)
-      .sort((a, b) => a.index - b.index),
-    body,
-  };
+  return { ...parseHead(id, meta, rcpts), body };
 }
 
 /** Decoded bodies by message id, least recently used dropped first past a byte budget. */

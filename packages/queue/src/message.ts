@@ -65,3 +65,6 @@ export interface StoredMessage {
   recipients: RecipientRecord[];
   body: Buffer;
 }
+
+/** A stored message without its body: what accounting records and deletes need of it. */
+export type MessageHead = Omit<StoredMessage, 'body'>;

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { serializeRecord, type DeliveryRecord } from './accounting-records.js';
+import { parseClaimed, type DeleteCandidate } from './delete-claims.js';
 import { SlotLostError } from './errors.js';
 import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
@@ -13,6 +14,7 @@ import type { RecipientRecord } from './message.js';
 import { epochMinute } from './minute-counters.js';
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
+import type { ClaimedForDelete } from './scripts/claim-for-delete.js';
 
 export type QueueMode = 'normal' | 'retry' | 'backoff' | 'paused';
 
@@ -92,6 +94,9 @@ export interface DeleteOutcomes {
  * Redis time per call on the shared 2-core machine (50 took 2.7 ms; INFO commandstats, BENCHMARKS.md §7).
  */
 export const DELETE_BATCH = 25;
+
+/** Ids per claimForDelete script call (see scripts/claim-for-delete.ts; measured in packages/bench/notes.md). */
+export const CLAIM_FOR_DELETE = 200;
 
 /** The in-flight slot used by the bounce-after sweep of a queue. */
 export const EXPIRY_SLOT = -1;
@@ -224,6 +229,22 @@ export class QueueOps {
   claimIds(queue: string, slot: number, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.scripts.claimIds(this.slotKeys(queue, slot), ids);
+  }
+
+  /**
+   * A delete claims these ids (waiting ones only; with `job`, only that job's) and reads them in
+   * the same script, no body: CLAIM_FOR_DELETE ids a call, the calls pipelined.
+   */
+  async claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<DeleteCandidate[]> {
+    const calls: Array<Promise<ClaimedForDelete[]>> = [];
+    for (let i = 0; i < ids.length; i += CLAIM_FOR_DELETE) calls.push(this.scripts.claimForDelete(this.keys, this.slotKeys(queue, slot), job, ids.slice(i, i + CLAIM_FOR_DELETE)));
+    return (await Promise.all(calls)).flat().map(parseClaimed);
+  }
+
+  /** Gives claimed mail a delete does not name back to the queue at the score it had. */
+  releaseClaimed(queue: string, slot: number, entries: ReadonlyArray<{ id: string; score: number }>): Promise<number> {
+    if (entries.length === 0) return Promise.resolve(0);
+    return this.scripts.releaseIds(this.slotKeys(queue, slot), entries);
   }
 
   /** When the next message of the queue is due, if any. */
