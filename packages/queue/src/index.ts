@@ -24,6 +24,7 @@ export * from './suppression-store.js';
 export * from './jobs.js';
 export * from './message-filter.js';
 export * from './delete-claims.js';
+export * from './priority.js';
 export * from './report-store.js';
 export * from './notice-text.js';
 export * from './notices.js';

@@ -11,6 +11,7 @@ import { QueueUnavailableError, ReplicationTimeoutError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { MxRollupMap } from './mx-rollup-map.js';
 import { newMessageId } from './message-id.js';
+import { readyAtFor } from './priority.js';
 import { epochMinute } from './minute-counters.js';
 import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
 import { queueRecipientsField, scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
@@ -153,6 +154,7 @@ export class MessageStore {
       id,
       body: data,
       receivedAt: msg.receivedAt,
+      readyAt: readyAtFor(msg.receivedAt, msg.priority),
       recipients: recipients.length,
       ...(msg.job ? { job: msg.job } : {}),
       meta,
@@ -171,7 +173,7 @@ export class MessageStore {
       }
       if (!this.wait) return written;
       const counts = new Map(input.queues.map((q) => [q.name, q.recipients]));
-      const held = { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey, ...(msg.job ? { job: msg.job } : {}) };
+      const held = { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey, ...(msg.job ? { job: msg.job } : {}), ...(msg.priority !== undefined ? { priority: msg.priority } : {}) };
       return { ...written, needsWake: await this.replicate(redis, queueScripts, this.wait, held) };
     };
     const reply = this.waitPool ? await this.waitPool.use((redis) => write(redis, scripts(redis))) : await write(this.redis, this.scripts);
@@ -202,7 +204,7 @@ export class MessageStore {
     }
     let needsWake: boolean[] | null;
     try {
-      needsWake = await queueScripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], Date.now());
+      needsWake = await queueScripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], readyAtFor(Date.now(), held.priority));
     } catch (err) {
       throw new QueueUnavailableError(`cannot release ${held.id}: ${(err as Error).message}`, { cause: err });
     }

@@ -33,6 +33,11 @@ export interface NewMessage {
   job?: string;
   /** The <pattern-list> rule ("file:line") that chose the VMTA: written in the r records only, not stored. */
   routePattern?: string;
+  /**
+   * recipient-priority= of the source's <pattern-list> (0-100, default 50): mail above 50 is due
+   * earlier in its queues (see readyAtFor in priority.ts), so it is claimed before the mail waiting there.
+   */
+  priority?: number;
   envId?: string;
   ret?: 'FULL' | 'HDRS';
   source: MessageSource;
