@@ -113,7 +113,8 @@ describe('a delete\'s scripts: claimForDelete claims and reads candidates once, 
     await redis.zadd(k.queueReady(q), later, b[1]!);
     const inflightBefore = Number(await redis.hget(k.queueState(q), 'inflight'));
 
-    const claimedA = await ops.claimForDelete(q, slot, [...a, ...b], 'A');
+    const { busy, claimed: claimedA } = await ops.claimForDelete(q, slot, [...a, ...b], 'A');
+    expect(busy).toBe(1);
     expect(claimedA.map((c) => c.id).sort()).toEqual(a.filter((id) => id !== heldByToken).sort());
     const first = claimedA.find((c) => c.id === a[1]);
     expect(first?.message).toMatchObject({ id: a[1], mailFrom: 'a@sender.example', job: 'A', vmta: 'mta1', source: { heloName: 'client.test' } });
@@ -122,7 +123,7 @@ describe('a delete\'s scripts: claimForDelete claims and reads candidates once, 
     expect(Number(await redis.hget(k.queueState(q), 'inflight'))).toBe(inflightBefore + n - 1);
 
     // Without a job every waiting candidate goes; a message gone meanwhile comes back without a head.
-    const claimedB = await ops.claimForDelete(q, slot, b);
+    const { claimed: claimedB } = await ops.claimForDelete(q, slot, b);
     expect(claimedB).toHaveLength(n);
     expect(claimedB.find((c) => c.id === b[1])?.score).toBe(later);
     expect(claimedB.find((c) => c.id === b[2])?.message?.recipients.map((r) => r.address)).toEqual(['b2@claim.example', 'b2@other.example']);
@@ -142,7 +143,7 @@ describe('a delete\'s scripts: claimForDelete claims and reads candidates once, 
     const q = 'gone.example/mta1';
     const { id } = await store.enqueue(testMessage(['x@gone.example']));
     await redis.del(store.keys.messageMeta(id), store.keys.messageRecipients(id));
-    const [c] = await ops.claimForDelete(q, -8, [id]);
+    const [c] = (await ops.claimForDelete(q, -8, [id])).claimed;
     expect(c).toMatchObject({ id });
     expect(c?.message).toBeUndefined();
   });

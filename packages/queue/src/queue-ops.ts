@@ -219,6 +219,11 @@ export class QueueOps {
     return ids;
   }
 
+  /** How many messages of the queue were received up to `receivedBefore` (its age index). */
+  countReceivedBefore(queue: string, receivedBefore: number): Promise<number> {
+    return this.r.zcount(this.keys.queueAge(queue), '-inf', String(receivedBefore));
+  }
+
   /** Received time of the oldest message in the queue, if any. */
   async oldest(queue: string): Promise<number | undefined> {
     const first = await this.r.zrange(this.keys.queueAge(queue), '0', '0', 'WITHSCORES');
@@ -233,12 +238,14 @@ export class QueueOps {
 
   /**
    * A delete claims these ids (waiting ones only; with `job`, only that job's) and reads them in
-   * the same script, no body: CLAIM_FOR_DELETE ids a call, the calls pipelined.
+   * the same script, no body: CLAIM_FOR_DELETE ids a call, the calls pipelined. `busy`: ids not
+   * waiting (held by a token, or gone), which a delete looks at again later.
    */
-  async claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<DeleteCandidate[]> {
-    const calls: Array<Promise<ClaimedForDelete[]>> = [];
+  async claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<{ busy: number; claimed: DeleteCandidate[] }> {
+    const calls: Array<Promise<{ busy: number; claimed: ClaimedForDelete[] }>> = [];
     for (let i = 0; i < ids.length; i += CLAIM_FOR_DELETE) calls.push(this.scripts.claimForDelete(this.keys, this.slotKeys(queue, slot), job, ids.slice(i, i + CLAIM_FOR_DELETE)));
-    return (await Promise.all(calls)).flat().map(parseClaimed);
+    const replies = await Promise.all(calls);
+    return { busy: replies.reduce((n, r) => n + r.busy, 0), claimed: replies.flatMap((r) => r.claimed.map(parseClaimed)) };
   }
 
   /** Gives claimed mail a delete does not name back to the queue at the score it had. */

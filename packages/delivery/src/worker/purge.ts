@@ -54,6 +54,11 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
   // `kept`: entries the walk left in the queue's age index (held by tokens, not named, kept for
   // other recipients). A page is read by rank after them plus the pages read but not yet deleted.
   let kept = 0;
+  // With a filter mail stays behind by design: the walk is complete when nothing was held by a
+  // token and nobody else took mail out of the age index meanwhile (which would shift the pages).
+  const atStart = filter ? await ops.countReceivedBefore(queue, before) : 0;
+  let busy = 0;
+  let removed = 0;
   let candidates = await ops.receivedBefore(queue, before, BATCH, 0);
   let claiming = claim(candidates);
   let nextPage = candidates.length < BATCH ? undefined : quiet(ops.receivedBefore(queue, before, BATCH, candidates.length));
@@ -61,7 +66,10 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
   try {
     for (;;) {
       const step = { queue, slot, dsn, now: now(), bounce: job.data.bounce, filter };
-      const work = plan(candidates.length, await claiming, step);
+      const claimed = await claiming;
+      const work = plan(candidates.length, claimed.claimed, step);
+      busy += claimed.busy;
+      removed += candidates.length - work.staying;
       // Built while Redis ran the previous step's delete; that one is done before this one goes.
       deleted += await deleting;
       const page = nextPage ? await nextPage : undefined;
@@ -91,7 +99,7 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
     await job.moveToDelayed(now() + 1, token);
     throw new DelayedError();
   }
-  const left = (await ops.receivedBefore(queue, before, 1)).length > 0;
+  const left = filter ? busy > 0 || (await ops.countReceivedBefore(queue, before)) !== atStart - removed : (await ops.receivedBefore(queue, before, 1)).length > 0;
   const givingUp = left && now() - before > PURGE_GIVE_UP_MS;
   const log = { event: 'queue-deleted', queue, recipients: deleted, dsn, ...(left ? { heldByTokens: true } : {}) };
   if (givingUp) deps.log.warn({ ...log, event: 'queue-delete-incomplete' }, 'delete gave up on mail still held by delivery');

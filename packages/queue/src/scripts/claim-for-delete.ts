@@ -8,8 +8,9 @@
  *
  * KEYS: 1 ready, 2 inflight (of the slot), 3 state, 4 message jobs; then per id: meta, rcpts.
  * ARGV: 1 job or '' (any), then the ids (in the order of their KEYS).
- * Returns: per claimed message { id, its score in ready (ms, string: given back when it is not
- *          deleted after all), meta values of CLAIM_META_FIELDS (false when absent), recipient JSON list }.
+ * Returns: { how many ids were not waiting (held by a token, or gone), per claimed message { id, its
+ *          score in ready (ms, string: given back when it is not deleted after all), meta values of
+ *          CLAIM_META_FIELDS (false when absent), recipient JSON list } }.
  */
 import type { Keys } from '../keys.js';
 import type { SlotKeys } from './claim-ids.js';
@@ -20,10 +21,12 @@ export const CLAIM_META_FIELDS = ['from', 'job', 'rcv', 'src', 'size', 'vmta', '
 
 const lua = `
 local out = {}
+local busy = 0
 local job = ARGV[1]
 for i = 2, #ARGV do
   local id = ARGV[i]
   local score = redis.call('ZSCORE', KEYS[1], id)
+  if not score then busy = busy + 1 end
   if score and (job == '' or redis.call('HGET', KEYS[4], id) == job) then
     redis.call('ZREM', KEYS[1], id)
     redis.call('SADD', KEYS[2], id)
@@ -32,7 +35,7 @@ for i = 2, #ARGV do
   end
 end
 if #out > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', #out) end
-return out`;
+return { busy, out }`;
 
 export interface ClaimedForDelete {
   id: string;
@@ -56,6 +59,8 @@ export const claimForDelete = defineScript({
     job ?? '',
     ...ids,
   ],
-  reply: (raw): ClaimedForDelete[] =>
-    (raw as Array<[string, string, Array<string | null>, string[]]>).map(([id, score, meta, recipients]) => ({ id, score: Number(score), meta, recipients })),
+  reply: (raw): { busy: number; claimed: ClaimedForDelete[] } => {
+    const [busy, claimed] = raw as [number, Array<[string, string, Array<string | null>, string[]]>];
+    return { busy: Number(busy), claimed: claimed.map(([id, score, meta, recipients]) => ({ id, score: Number(score), meta, recipients })) };
+  },
 });
