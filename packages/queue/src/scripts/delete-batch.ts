@@ -56,7 +56,8 @@ while a <= #ARGV do
   if exists and not (stale > 0 and bounced == 0) then
     if keep == '1' then
       redis.call('ZADD', KEYS[2], ARGV[1], id)
-    elseif stale == 0 then
+    elseif stale == 0 and not redis.call('ZSCORE', KEYS[2], id) then
+      -- (as recordOutcomes: kept while other recipients moved into this queue wait in it)
       redis.call('ZREM', KEYS[5], id)
     end
     if bounced > 0 then
