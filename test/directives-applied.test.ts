@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkConfigText, directiveDef, directiveNames, notApplied, scopeNames, type ScopeName } from '@vmta/config';
+import { checkConfigText, directiveDef, directiveNames, notApplied, notAppliedPatternActions, scopeNames, type ScopeName } from '@vmta/config';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -188,6 +188,14 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
   },
 };
 
+/** Results of a <pattern-list> rule (`virtual-mta=`, ...) and where each is applied; the same rule as APPLIED. */
+const APPLIED_PATTERN_RESULTS: Record<string, string> = {
+  'virtual-mta': `${LISTENER}/policy/pattern-routing.ts`,
+  'call-to': `${LISTENER}/policy/pattern-routing.ts`,
+  // Read there into the decision; message-builder.ts hands it to the enqueue (@vmta/queue priority.ts).
+  'recipient-priority': `${LISTENER}/policy/pattern-routing.ts`,
+};
+
 const has = (table: { [S in ScopeName]?: object }, scope: ScopeName, name: string): boolean =>
   Object.prototype.hasOwnProperty.call(table[scope] ?? {}, name);
 
@@ -221,6 +229,20 @@ describe('no directive accepted in silence', () => {
   });
 });
 
+describe('no <pattern-list> result accepted in silence', () => {
+  it.each(Object.entries(APPLIED_PATTERN_RESULTS))('%s is read in %s and not in the not-applied table', (name, file) => {
+    expect(readFileSync(path.join(root, file), 'utf8')).toContain(`'${name}'`);
+    expect(Object.keys(notAppliedPatternActions)).not.toContain(name);
+  });
+
+  it('knows every result the rule syntax accepts', () => {
+    const rule = readFileSync(path.join(root, 'packages/config/src/values/pattern-rule.ts'), 'utf8');
+    const accepted = [...rule.matchAll(/action: '([a-z-]+)'/g)].map((m) => m[1]!);
+    expect(accepted.length).toBeGreaterThan(0);
+    for (const name of new Set(accepted)) expect(name in APPLIED_PATTERN_RESULTS || name in notAppliedPatternActions, name).toBe(true);
+  });
+});
+
 describe('vmta check on a directive not applied yet', () => {
   it('warns with file and line, and the configuration still loads', () => {
     const text = [
@@ -237,12 +259,15 @@ describe('vmta check on a directive not applied yet', () => {
       '<pattern-list r>',
       '  rcpt-to /x/ recipient-priority=90',
       '</pattern-list>',
+      '<domain q.example>',
+      '  dkim-query-method dns/txt',
+      '</domain>',
     ].join('\n');
     const result = checkConfigText(text, 'pmta.conf');
     expect(result.errors).toEqual([]);
-    // disable-source-ip and queue-priority are applied: only recipient-priority= is warned.
+    // disable-source-ip, queue-priority and recipient-priority= are applied: only dkim-query-method is warned.
     expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:12', 'recipient-priority in rcpt-to in <pattern-list r>: not applied yet; ignored'],
+      ['CONFIG_UNSUPPORTED', 'pmta.conf:15', 'dkim-query-method in <domain q.example>: not applied yet; ignored'],
     ]);
   });
 });

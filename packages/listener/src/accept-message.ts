@@ -85,6 +85,7 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
         ...(built.selection.pool ? { vmtaPool: built.selection.pool } : {}),
         ...(built.job !== undefined ? { job: built.job } : {}),
         ...(built.selection.rule !== undefined ? { routePattern: built.selection.rule } : {}),
+        ...(built.priority !== undefined ? { priority: built.priority } : {}),
         ...(input.envId ? { envId: input.envId } : {}),
         ...(input.ret ? { ret: input.ret } : {}),
         source: input.source,
@@ -99,7 +100,7 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
     throw replies.queueUnavailable();
   }
   log.info(
-    { event: 'message-queued', queueId, bytes: built.body.length, recipients: recipients.length, vmta: built.selection.vmta, via: built.selection.via, rule: built.selection.rule, job: built.job },
+    { event: 'message-queued', queueId, bytes: built.body.length, recipients: recipients.length, vmta: built.selection.vmta, via: built.selection.via, rule: built.selection.rule, job: built.job, priority: built.priority },
     'message queued',
   );
   const queues = [...new Set(recipients.map((r) => queueName(queueDomains.get(r.domain) ?? r.domain, built.selection.vmta)))];

@@ -5,7 +5,7 @@
  * enqueue script), delivery writes `d`, `b` and `t` (with the outcomes); the accounting writer
  * turns stream entries into CSV lines with these field lists as its default columns.
  */
-import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
+import type { MessageHead, NewMessage, RecipientRecord } from './message.js';
 
 /**
  * Record types of the accounting file: received, delivered, bounced, transient (deferred), transient-queue
@@ -285,7 +285,7 @@ export interface DeliveryAttempt {
 const DSN_ACTION = { delivered: 'relayed', bounced: 'failed', deferred: 'delayed' } as const satisfies Record<DeliveryOutcome, DeliveryRecord['dsnAction']>;
 
 /** The `d`, `b` or `t` record of one attempt for one recipient, logged at `logged` (ISO time). */
-export function deliveryRecord(message: StoredMessage, recipient: RecipientRecord, attempt: DeliveryAttempt, logged: string): DeliveryRecord {
+export function deliveryRecord(message: MessageHead, recipient: RecipientRecord, attempt: DeliveryAttempt, logged: string): DeliveryRecord {
   return {
     type: DELIVERY_RECORD_TYPE[attempt.outcome],
     timeLogged: logged,

@@ -11,10 +11,12 @@ import { QueueUnavailableError, ReplicationTimeoutError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { MxRollupMap } from './mx-rollup-map.js';
 import { newMessageId } from './message-id.js';
+import { readyAtFor } from './priority.js';
 import { epochMinute } from './minute-counters.js';
-import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
+import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
 import { queueRecipientsField, scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
 import { readForQueue } from './scripts/read-for-queue.js';
+import { parseHead } from './delete-claims.js';
 import type { WaitPolicy } from './redis-url.js';
 import { HELD_FIELD, type HeldMessage } from './scripts/held.js';
 import { WaitPool } from './wait-pool.js';
@@ -157,6 +159,7 @@ export class MessageStore {
       id,
       body: data,
       receivedAt: msg.receivedAt,
+      readyAt: readyAtFor(msg.receivedAt, msg.priority),
       recipients: recipients.length,
       ...(msg.job ? { job: msg.job } : {}),
       meta,
@@ -175,7 +178,7 @@ export class MessageStore {
       }
       if (!wait) return written;
       const counts = new Map(input.queues.map((q) => [q.name, q.recipients]));
-      const held = { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey, ...(msg.job ? { job: msg.job } : {}) };
+      const held = { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey, ...(msg.job ? { job: msg.job } : {}), ...(msg.priority !== undefined ? { priority: msg.priority } : {}) };
       return { ...written, needsWake: await this.replicate(redis, queueScripts, wait, held) };
     };
     const reply = wait && this.waitPool ? await this.waitPool.use((redis) => write(redis, scripts(redis))) : await write(this.redis, this.scripts);
@@ -206,7 +209,7 @@ export class MessageStore {
     }
     let needsWake: boolean[] | null;
     try {
-      needsWake = await queueScripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], Date.now());
+      needsWake = await queueScripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], readyAtFor(Date.now(), held.priority));
     } catch (err) {
       throw new QueueUnavailableError(`cannot release ${held.id}: ${(err as Error).message}`, { cause: err });
     }
@@ -312,22 +315,7 @@ export class MessageStore {
 }
 
 function parseMessage(id: string, meta: Record<string, string>, rcpts: readonly string[], body: Buffer): StoredMessage {
-  return {
-    id,
-    mailFrom: meta.from ?? '',
-    vmta: meta.vmta ?? '',
-    vmtaPool: meta.pool,
-    ...(meta.job ? { job: meta.job } : {}),
-    envId: meta.envid,
-    ret: meta.ret as StoredMessage['ret'],
-    source: JSON.parse(meta.src ?? '{}') as MessageSource,
-    receivedAt: Number(meta.rcv),
-    size: Number(meta.size),
-    recipients: rcpts
-      .map((r) => JSON.parse(r) as RecipientRecord)
-      .sort((a, b) => a.index - b.index),
-    body,
-  };
+  return { ...parseHead(id, meta, rcpts), body };
 }
 
 /** Decoded bodies by message id, least recently used dropped first past a byte budget. */

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { serializeRecord, type DeliveryRecord, type TransientQueueRecord } from './accounting-records.js';
+import { parseClaimed, type DeleteCandidate } from './delete-claims.js';
 import { SlotLostError } from './errors.js';
 import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
@@ -14,6 +15,7 @@ import { epochMinute } from './minute-counters.js';
 import { ACCOUNTING_MAXLEN } from './scripts/constants.js';
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
+import type { ClaimedForDelete } from './scripts/claim-for-delete.js';
 
 export type QueueMode = 'normal' | 'retry' | 'backoff' | 'paused';
 
@@ -93,6 +95,9 @@ export interface DeleteOutcomes {
  * Redis time per call on the shared 2-core machine (50 took 2.7 ms; INFO commandstats, BENCHMARKS.md §7).
  */
 export const DELETE_BATCH = 25;
+
+/** Ids per claimForDelete script call (see scripts/claim-for-delete.ts; measured in packages/bench/notes.md). */
+export const CLAIM_FOR_DELETE = 200;
 
 /** The in-flight slot used by the bounce-after sweep of a queue. */
 export const EXPIRY_SLOT = -1;
@@ -215,6 +220,11 @@ export class QueueOps {
     return ids;
   }
 
+  /** How many messages of the queue were received up to `receivedBefore` (its age index). */
+  countReceivedBefore(queue: string, receivedBefore: number): Promise<number> {
+    return this.r.zcount(this.keys.queueAge(queue), '-inf', String(receivedBefore));
+  }
+
   /** Received time of the oldest message in the queue, if any. */
   async oldest(queue: string): Promise<number | undefined> {
     const first = await this.r.zrange(this.keys.queueAge(queue), '0', '0', 'WITHSCORES');
@@ -225,6 +235,24 @@ export class QueueOps {
   claimIds(queue: string, slot: number, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.scripts.claimIds(this.slotKeys(queue, slot), ids);
+  }
+
+  /**
+   * A delete claims these ids (waiting ones only; with `job`, only that job's) and reads them in
+   * the same script, no body: CLAIM_FOR_DELETE ids a call, the calls pipelined. `busy`: ids not
+   * waiting (held by a token, or gone), which a delete looks at again later.
+   */
+  async claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<{ busy: number; claimed: DeleteCandidate[] }> {
+    const calls: Array<Promise<{ busy: number; claimed: ClaimedForDelete[] }>> = [];
+    for (let i = 0; i < ids.length; i += CLAIM_FOR_DELETE) calls.push(this.scripts.claimForDelete(this.keys, this.slotKeys(queue, slot), job, ids.slice(i, i + CLAIM_FOR_DELETE)));
+    const replies = await Promise.all(calls);
+    return { busy: replies.reduce((n, r) => n + r.busy, 0), claimed: replies.flatMap((r) => r.claimed.map(parseClaimed)) };
+  }
+
+  /** Gives claimed mail a delete does not name back to the queue at the score it had. */
+  releaseClaimed(queue: string, slot: number, entries: ReadonlyArray<{ id: string; score: number }>): Promise<number> {
+    if (entries.length === 0) return Promise.resolve(0);
+    return this.scripts.releaseIds(this.slotKeys(queue, slot), entries);
   }
 
   /** When the next message of the queue is due, if any. */

@@ -16,9 +16,7 @@ export const notApplied: NotAppliedTable = {};
 export const notAppliedReplyActions: Readonly<Record<string, string>> = {};
 
 /** Results of a <pattern-list> rule parsed but not applied yet: build.ts warns about each with file:line. */
-export const notAppliedPatternActions: Readonly<Record<string, string>> = {
-  'recipient-priority': 'recipients are not prioritised yet; the rule\'s other results apply',
-};
+export const notAppliedPatternActions: Readonly<Record<string, string>> = {};
 
 /** Why `directive` in `scope` is parsed but not applied yet; undefined when it is applied. */
 export function notAppliedReason(scope: ScopeName, directive: string): string | undefined {
