@@ -44,12 +44,13 @@ describe('event-types', () => {
   it.each([
     ['d,b,f,rb,s', ['d', 'b', 'f', 'rb', 's']],
     ['D, s s', ['d', 's']],
+    ['tq,rs', ['tq', 'rs']],
   ])('%s → %j', (raw, expected) => {
     expect(parseValue('event-types', raw)).toEqual(expected);
   });
   it.each([
     ['d,x', 'unknown event type "x"'],
-    ['tq', 'unknown event type "tq"'],
+    ['tqq', 'unknown event type "tqq"'],
   ])('refuses %s', (raw, message) => {
     expect(() => parseValue('event-types', raw)).toThrow(message);
   });
