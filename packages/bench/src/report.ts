@@ -18,6 +18,8 @@ import type { OpsResult } from './scenarios/ops.js';
 import type { QueuesResult } from './scenarios/queues.js';
 import type { SendersResult } from './scenarios/senders.js';
 import { renderSenders } from './report-senders.js';
+import { renderRedisCost } from './report-redis-cost.js';
+import type { RedisCostResult } from './scenarios/redis-cost.js';
 
 export { e2eChecks, endToEndOrCutoff } from './report-checks.js';
 export { e2eMedians, e2eTargets, spreadCell, type RunSpreads } from './report-e2e.js';
@@ -43,6 +45,7 @@ export interface BenchResults {
   suppress?: SuppressResult & Stamp;
   ops?: OpsResult & Stamp;
   replication?: ReplicationResult & Stamp;
+  redisCost?: RedisCostResult & Stamp;
 }
 
 function renderProfile(e: E2eResult): string {
@@ -215,6 +218,8 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     '',
     results.replication ? renderReplication(results.replication) : '## 8. The cost of WAIT before 250 (Redis replication)\n\nNot run yet.',
     '',
+    results.redisCost ? renderRedisCost(results.redisCost) : '## 9. Redis per message on the main paths\n\nNot run yet.',
+    '',
     '## How to reproduce',
     '',
     '```sh',
@@ -228,6 +233,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     'pnpm bench --scenario suppress --runs 3   # 10 million suppressed addresses: memory per entry, accept rate with and without the RCPT lookup',
     'pnpm bench --scenario ops        # delete/pause by job and sender, show messages on 100,000 queued',
     'pnpm bench --scenario replication --runs 3   # msg/s with and without WAIT on a primary and replica',
+    'pnpm bench --scenario redis-cost # Redis commands, bytes and CPU per message: accept, backlog and trickle delivery, fan-out, many domains',
     'pnpm bench --quick              # smoke run with small counts',
     '```',
     '',
