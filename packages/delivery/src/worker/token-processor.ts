@@ -103,7 +103,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         // After it, one more claim: it takes what came, or clears the awake mark the wait had set.
         if (!trickled && (next === undefined || next > now()) && now() - started < budget) {
           trickled = true;
-          if (await lingerForTrickle({ deps, queue, runStartedAt: started, now, closeSessions: () => closeSessions(sessions, deps.limiters, vmta) })) continue;
+          if (await lingerForTrickle({ deps, queue, slot, runStartedAt: started, now, closeSessions: () => closeSessions(sessions, deps.limiters, vmta) })) continue;
         }
         // `return await`: a rejected promise must not sit unobserved while `finally` closes sessions.
         return next === undefined ? 'empty' : await sleep(job, token, next);

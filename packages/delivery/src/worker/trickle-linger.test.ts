@@ -9,7 +9,10 @@ describe('mayLingerForTrickle', () => {
     { name: 'previous run ended long before (one message per domain)', previousEnd: 10_000 - TRICKLE_WINDOW_MS - 1, start: 10_000, lingering: 0, max: 4, wait: false },
     { name: 'enough runs wait already', previousEnd: 9_900, start: 10_000, lingering: 4, max: 4, wait: false },
   ])('$name', ({ previousEnd, start, lingering, max, wait }) => {
-    expect(mayLingerForTrickle(previousEnd, start, lingering, max)).toBe(wait);
+    expect(mayLingerForTrickle(0, previousEnd, start, lingering, max)).toBe(wait);
+  });
+  it('only slot 0 waits: the other slots help with a backlog', () => {
+    expect(mayLingerForTrickle(1, 9_900, 10_000, 0, 4)).toBe(false);
   });
 });
 
@@ -36,6 +39,7 @@ describe('lingerForTrickle', () => {
         },
       },
       queue: 'a/mta1',
+      slot: 0,
       runStartedAt: 10_000,
       now: () => (clock += 50),
       closeSessions: async () => void calls.push('close'),

@@ -2,7 +2,7 @@
  * Mail that trickles in (senders that open a connection per message): each token run finds one or
  * two messages, ends, and the next message starts the whole cycle again (the listener's wake, a
  * BullMQ job taken and finished, the slot taken and let go: about 20 Redis commands a message).
- * A run whose queue ran dry, when a run of the same queue ended shortly before this one started,
+ * A run of a queue's slot 0 whose queue ran dry, when a run of the same queue ended shortly before this one started,
  * waits a moment for more instead of ending: it keeps the queue's awake mark (so enqueues add no
  * token) and looks for due mail every TRICKLE_PROBE_MS (one ZRANGE) for up to TRICKLE_LINGER_MS.
  *
@@ -27,8 +27,9 @@ export const TRICKLE_WINDOW_MS = 2_000;
 const REMEMBERED = 10_000;
 
 /** Whether a run that found its queue empty waits for more (pure). */
-export function mayLingerForTrickle(previousEnd: number | undefined, runStartedAt: number, lingering: number, maxLingering: number): boolean {
-  if (previousEnd === undefined || lingering >= maxLingering) return false;
+export function mayLingerForTrickle(slot: number, previousEnd: number | undefined, runStartedAt: number, lingering: number, maxLingering: number): boolean {
+  // A trickle needs one connection: the queue's other slots help with a backlog only (several waiting would race for each message).
+  if (slot !== 0 || previousEnd === undefined || lingering >= maxLingering) return false;
   return runStartedAt - previousEnd <= TRICKLE_WINDOW_MS;
 }
 
@@ -52,6 +53,7 @@ export class TrickleRuns {
 export interface TrickleInput {
   deps: { trickle?: TrickleRuns | undefined; ops: Pick<QueueOps, 'nextDue' | 'markAwake'>; stopping?: (() => boolean) | undefined };
   queue: string;
+  slot: number;
   runStartedAt: number;
   now: () => number;
   closeSessions: () => Promise<void>;
@@ -61,7 +63,7 @@ export interface TrickleInput {
 export async function lingerForTrickle(input: TrickleInput): Promise<boolean> {
   const { deps, queue, now } = input;
   const runs = deps.trickle;
-  if (!runs || !mayLingerForTrickle(runs.previousEnd(queue), input.runStartedAt, runs.lingering, runs.maxLingering)) return false;
+  if (!runs || !mayLingerForTrickle(input.slot, runs.previousEnd(queue), input.runStartedAt, runs.lingering, runs.maxLingering)) return false;
   runs.lingering++;
   try {
     await input.closeSessions();
