@@ -41,10 +41,10 @@ describe('vmta check', () => {
   it('accepts a directive that is not applied yet, with a warning naming file:line', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vmta-check-'));
     const file = path.join(dir, 'vmta.conf');
-    writeFileSync(file, '<pattern-list p>\n  rcpt-to /x/ recipient-priority=90\n</pattern-list>\n');
+    writeFileSync(file, '<domain q.example>\n  dkim-query-method dns/txt\n</domain>\n');
     const r = vmta('check', file);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`${file}:2: warning: recipient-priority in rcpt-to in <pattern-list p>: not applied yet (`);
+    expect(r.stdout).toContain(`${file}:2: warning: dkim-query-method in <domain q.example>: not applied yet (`);
   });
 
   it('exits 1 for a missing file and 2 for a bad command line', () => {

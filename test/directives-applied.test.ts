@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkConfigText, directiveDef, directiveNames, notApplied, scopeNames, type ScopeName } from '@vmta/config';
+import { checkConfigText, directiveDef, directiveNames, notApplied, notAppliedPatternActions, scopeNames, type ScopeName } from '@vmta/config';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,6 +31,9 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'total-max-smtp-in': `${LISTENER}/listener-runtime.ts`,
     'http-api-key': 'packages/http/src/router.ts',
     'http-inject-port': `${LISTENER}/listener.ts`,
+    'http-inject-tls-certificate': `${LISTENER}/inject/inject-server.ts`,
+    'redis-wait-replicas': `${LISTENER}/listener.ts`,
+    'redis-wait-timeout': `${LISTENER}/listener.ts`,
     'domain-key': 'packages/config/src/dkim-keys.ts',
     'auto-suppress': 'packages/config/src/policy/suppression.ts',
     'event-stream': 'packages/config/src/policy/event-stream.ts',
@@ -44,6 +47,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'authentication-method': `${LISTENER}/auth-stage.ts`,
     source: 'packages/config/src/policy/source-policy.ts',
     'http-inject-api-key': `${LISTENER}/inject/inject-auth.ts`,
+    'http-inject-max-request-rate': `${LISTENER}/inject/inject-rate.ts`,
   },
   source: {
     'always-allow-relaying': `${LISTENER}/policy/relay.ts`,
@@ -71,6 +75,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'retain-x-job': `${LISTENER}/policy/job-header.ts`,
     'jobid-header': `${LISTENER}/policy/job-header.ts`,
     'suppression-lists': `${LISTENER}/suppression-stage.ts`,
+    'accept-invalid-recipients': `${LISTENER}/suppression-stage.ts`,
   },
   'smtp-listener': {
     'immediate-tls': 'packages/config/src/listeners.ts',
@@ -150,10 +155,18 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     address: 'packages/config/src/policy/processors.ts',
     domain: 'packages/config/src/policy/processors.ts',
     'suppress-complaints': 'packages/config/src/policy/processors.ts',
+    'deliver-unmatched-email': 'packages/config/src/policy/processors.ts',
+    'deliver-matched-email': 'packages/config/src/policy/processors.ts',
+    'forward-errors-to': 'packages/config/src/policy/processors.ts',
+    'forward-unmatched-to': 'packages/config/src/policy/processors.ts',
   },
   'bounce-processor': {
     address: 'packages/config/src/policy/processors.ts',
     domain: 'packages/config/src/policy/processors.ts',
+    'deliver-unmatched-email': 'packages/config/src/policy/processors.ts',
+    'deliver-matched-email': 'packages/config/src/policy/processors.ts',
+    'forward-errors-to': 'packages/config/src/policy/processors.ts',
+    'forward-unmatched-to': 'packages/config/src/policy/processors.ts',
   },
   webhook: {
     url: `${DELIVERY}/webhooks/webhook-settings.ts`,
@@ -163,6 +176,8 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     concurrency: `${DELIVERY}/webhooks/webhook-settings.ts`,
     'retry-initial': `${DELIVERY}/webhooks/webhook-settings.ts`,
     'retry-max': `${DELIVERY}/webhooks/webhook-settings.ts`,
+    'batch-size': `${DELIVERY}/webhooks/webhook-settings.ts`,
+    'batch-wait': `${DELIVERY}/webhooks/webhook-settings.ts`,
   },
   'acct-file': {
     records: `${DELIVERY}/accounting/record-format.ts`,
@@ -171,6 +186,14 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'max-size': `${DELIVERY}/accounting/accounting-writer.ts`,
     'delete-after': `${DELIVERY}/accounting/accounting-writer.ts`,
   },
+};
+
+/** Results of a <pattern-list> rule (`virtual-mta=`, ...) and where each is applied; the same rule as APPLIED. */
+const APPLIED_PATTERN_RESULTS: Record<string, string> = {
+  'virtual-mta': `${LISTENER}/policy/pattern-routing.ts`,
+  'call-to': `${LISTENER}/policy/pattern-routing.ts`,
+  // Read there into the decision; message-builder.ts hands it to the enqueue (@vmta/queue priority.ts).
+  'recipient-priority': `${LISTENER}/policy/pattern-routing.ts`,
 };
 
 const has = (table: { [S in ScopeName]?: object }, scope: ScopeName, name: string): boolean =>
@@ -206,6 +229,20 @@ describe('no directive accepted in silence', () => {
   });
 });
 
+describe('no <pattern-list> result accepted in silence', () => {
+  it.each(Object.entries(APPLIED_PATTERN_RESULTS))('%s is read in %s and not in the not-applied table', (name, file) => {
+    expect(readFileSync(path.join(root, file), 'utf8')).toContain(`'${name}'`);
+    expect(Object.keys(notAppliedPatternActions)).not.toContain(name);
+  });
+
+  it('knows every result the rule syntax accepts', () => {
+    const rule = readFileSync(path.join(root, 'packages/config/src/values/pattern-rule.ts'), 'utf8');
+    const accepted = [...rule.matchAll(/action: '([a-z-]+)'/g)].map((m) => m[1]!);
+    expect(accepted.length).toBeGreaterThan(0);
+    for (const name of new Set(accepted)) expect(name in APPLIED_PATTERN_RESULTS || name in notAppliedPatternActions, name).toBe(true);
+  });
+});
+
 describe('vmta check on a directive not applied yet', () => {
   it('warns with file and line, and the configuration still loads', () => {
     const text = [
@@ -222,12 +259,15 @@ describe('vmta check on a directive not applied yet', () => {
       '<pattern-list r>',
       '  rcpt-to /x/ recipient-priority=90',
       '</pattern-list>',
+      '<domain q.example>',
+      '  dkim-query-method dns/txt',
+      '</domain>',
     ].join('\n');
     const result = checkConfigText(text, 'pmta.conf');
     expect(result.errors).toEqual([]);
-    // disable-source-ip and queue-priority are applied: only recipient-priority= is warned.
+    // disable-source-ip, queue-priority and recipient-priority= are applied: only dkim-query-method is warned.
     expect(result.warnings.map((w) => [w.code, `${w.file}:${w.line}`, w.message.replace(/ \(.*\)/, '')])).toEqual([
-      ['CONFIG_NOT_APPLIED', 'pmta.conf:12', 'recipient-priority in rcpt-to in <pattern-list r>: not applied yet; ignored'],
+      ['CONFIG_UNSUPPORTED', 'pmta.conf:15', 'dkim-query-method in <domain q.example>: not applied yet; ignored'],
     ]);
   });
 });

@@ -13,6 +13,7 @@ import { createRedis, MessageStore } from '@vmta/queue';
 import { canStartPrivateRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queueIdOf, RawSmtp } from '@vmta/listener/testing';
+import { greetedClient } from './support/greeted-client.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG = `
@@ -92,14 +93,8 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
     let killed = false;
 
     const client = async (n: number) => {
-      let c: RawSmtp;
-      try {
-        c = await RawSmtp.connect(vmta.port);
-        await c.read();
-        await c.command(`EHLO client${n}.example`);
-      } catch {
-        return;
-      }
+      const c = await greetedClient(vmta.port, n);
+      if (!c) return;
       for (let i = 0; ; i++) {
         const recipients = [`a${n}@dest.example`, `b${n}@dest.example`, `c${n}@sub.dest.example`];
         // Even clients are tenant acme (routed by the pattern list); every message has a job, stripped at DATA.

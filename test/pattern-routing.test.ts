@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '@vmta/delivery/testing';
 import { RawSmtp, sendRaw } from '@vmta/listener/testing';
 import { checkConfigText, formatDiagnostic } from '@vmta/config';
+import { Cluster, pauseQueue, resumeQueue } from '@vmta/control';
+import { Redis } from 'ioredis';
 import { startVmtaProcess, type VmtaProcess } from './support/vmta-process.js';
 
 const SCENARIOS = ['billing', 'tenant', 'fallback', 'header', 'job'] as const;
@@ -149,6 +151,70 @@ describe('routing by <pattern-list> and X-Job, through vmta start', () => {
     } finally {
       vmta?.kill();
       for (const s of SCENARIOS) await receivers[s]?.close();
+      await t.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('recipient-priority=90 delivers a message before the older mail waiting in its queue, also when X-Virtual-MTA chose the VMTA', { timeout: 90_000 }, async () => {
+    const t = await getTestRedis();
+    const receiver = await startReceiver({ host: '127.0.0.21', startTls: false });
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-e2e-priority-'));
+    const conf = path.join(dir, 'vmta.conf');
+    writeFileSync(
+      conf,
+      [
+        'host-name mx.rt.example',
+        'smtp-listener 127.0.0.1:0',
+        '<virtual-mta mta1>',
+        '  smtp-source-host 127.0.0.2 mta1.rt.example',
+        '</virtual-mta>',
+        '<pattern-list prio>',
+        '  rcpt-to /^urgent/ recipient-priority=90',
+        '  rcpt-to /^low@/ recipient-priority=10',
+        '</pattern-list>',
+        '<source 127.0.0.1>',
+        '  always-allow-relaying yes',
+        '  default-virtual-mta mta1',
+        '  pattern-list prio',
+        '  process-x-virtual-mta yes',
+        '</source>',
+        // One connection, one message at a time: the order of the claims is the order the receiver sees.
+        '<domain prio.test>',
+        `  smtp-hosts [${receiver.host}]:${receiver.port}`,
+        '  max-smtp-out 1',
+        '  max-msg-per-connection 1',
+        '</domain>',
+      ].join('\n'),
+    );
+    const redis = new Redis(t.url);
+    const cluster = new Cluster(redis, t.prefix.slice(0, -1));
+    let vmta: VmtaProcess | undefined;
+    try {
+      await pauseQueue(cluster, 'prio.test/mta1');
+      vmta = await startVmtaProcess(conf, { env: { REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) } });
+      const c = await RawSmtp.connect(vmta.port);
+      await c.read();
+      await c.command('EHLO feeder.example');
+      const send = async (to: string, headers = '') => expect((await sendRaw(c, 'news@client.example', [to], `${headers}Subject: prio\r\n\r\nhello\r\n.\r\n`)).code).toBe(250);
+      // Default and low priority first, the urgent ones last: they still go first.
+      for (const i of [1, 2, 3]) await send(`plain${i}@prio.test`);
+      await send('low@prio.test');
+      await send('urgent1@prio.test');
+      await send('urgent2@prio.test', 'X-Virtual-MTA: mta1\r\n');
+      c.close();
+      await resumeQueue(cluster, 'prio.test/mta1');
+      await expect.poll(() => receiver.messages.length, { timeout: 30_000 }).toBe(6);
+      const order = receiver.messages.map((m) => m.to.join(','));
+      // The two urgent ones first (their order among themselves is their receipt order); low priority is not held back.
+      expect(order.slice(0, 2)).toEqual(['urgent1@prio.test', 'urgent2@prio.test']);
+      expect(order.slice(2)).toEqual(['plain1@prio.test', 'plain2@prio.test', 'plain3@prio.test', 'low@prio.test']);
+      vmta.child.kill('SIGTERM');
+      expect(await vmta.exited).toBe(0);
+    } finally {
+      vmta?.kill();
+      redis.disconnect();
+      await receiver.close();
       await t.cleanup();
       rmSync(dir, { recursive: true, force: true });
     }

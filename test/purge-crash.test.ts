@@ -8,15 +8,9 @@
  * delete: every message of the job is gone except those kept for their other queue, the other job
  * is untouched, and the queue, job and accounting counters count each deleted recipient once.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Redis } from 'ioredis';
 import { Cluster, deleteMessages, pauseJob } from '@vmta/control';
-import { MessageStore } from '@vmta/queue';
-import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
-import { startDeliveryProcess } from './support/delivery-process.js';
+import { openCrashBed, seqMessage } from './support/crash-bed.js';
 
 const BIG = 8_000;
 const KEPT = 300;
@@ -24,13 +18,12 @@ const Q = 'big.test/mta1';
 
 describe('a big filtered delete while its delivery process is killed with SIGKILL', () => {
   it('leaves no message half-deleted and counts each deleted recipient once', { timeout: 240_000 }, async () => {
-    const t = await getTestRedis();
-    const prefix = t.prefix.slice(0, -1);
-    const conf = path.join(mkdtempSync(path.join(tmpdir(), 'vmta-pcrash-')), 'vmta.conf');
-    writeFileSync(conf, ['event-stream yes', '<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', '  smtp-hosts [127.0.0.10]:9', '</domain>'].join('\n'));
-    const redis = new Redis(t.url);
-    const store = new MessageStore(redis, { prefix });
-    const cluster = new Cluster(redis, prefix);
+    const bed = await openCrashBed({
+      config: () => ['event-stream yes', '<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', '  smtp-hosts [127.0.0.10]:9', '</domain>'],
+    });
+    const { redis, store } = bed;
+    const cluster = new Cluster(redis, bed.prefix);
+    bed.onClose(() => cluster.close());
     await pauseJob(cluster, 'big');
     await pauseJob(cluster, 'kept');
     const k = cluster.keys;
@@ -41,29 +34,20 @@ describe('a big filtered delete while its delivery process is killed with SIGKIL
       const r = ((await p.exec()) ?? []).map(([, v]) => v as number);
       return ids.filter((_, i) => new Set(r.slice(i * 3, i * 3 + 3)).size > 1);
     };
-    const a = startDeliveryProcess(conf, t.url, prefix);
-    const b = startDeliveryProcess(conf, t.url, prefix);
-    const procs = [a, b];
+    const a = bed.startDelivery();
+    const b = bed.startDelivery();
     try {
       const big: string[] = [];
       const shared: string[] = [];
       const kept: string[] = [];
-      const mail = (i: number, job: string, to: string[]) => ({
-        mailFrom: 'sender@example.org',
-        recipients: to.map((address) => ({ address, domain: address.split('@')[1]! })),
-        body: Buffer.from(`Subject: purge crash\r\nX-Seq: ${i}\r\n\r\nmessage ${i}\r\n`),
-        vmta: 'mta1',
-        source: { ip: '127.0.0.9', listener: 'test' },
-        receivedAt: Date.now(),
-        job,
-      });
+      const mail = (i: number, job: string, to: string[]) => seqMessage(i, to, { subject: 'purge crash', job });
       for (let from = 0; from < BIG; from += 200) {
         const chunk = Array.from({ length: Math.min(200, BIG - from) }, (_, j) => from + j);
         const ids = await Promise.all(chunk.map((i) => store.enqueue(mail(i, 'big', i % 10 === 0 ? [`r${i}@big.test`, `r${i}@other.test`] : [`r${i}@big.test`]))));
         ids.forEach(({ id }, j) => (chunk[j]! % 10 === 0 ? shared : big).push(id));
       }
       for (let i = 0; i < KEPT; i++) kept.push((await store.enqueue(mail(i, 'kept', [`k${i}@big.test`]))).id);
-      await expect.poll(() => a.output().includes('"event":"started"') && b.output().includes('"event":"started"'), { timeout: 20_000 }).toBe(true);
+      await bed.waitStarted(a, b);
       const acctBefore = await redis.xlen(k.accounting());
       const stateBefore = await cluster.ops.stats(Q);
       expect(stateBefore.queued).toBe(BIG + KEPT);
@@ -78,8 +62,7 @@ describe('a big filtered delete while its delivery process is killed with SIGKIL
       // The kill came mid-delete (else this test proves nothing about a crash).
       expect(leftAtKill).toBeGreaterThan(KEPT);
       expect(await halfDeleted([...big, ...shared, ...kept])).toEqual([]);
-      const c = startDeliveryProcess(conf, t.url, prefix);
-      procs.push(c);
+      bed.startDelivery();
 
       // A new process takes the stalled purge job back and finishes it.
       await expect.poll(() => redis.zcard(k.queueAge(Q)), { timeout: 150_000, interval: 500 }).toBe(KEPT);
@@ -105,11 +88,7 @@ describe('a big filtered delete while its delivery process is killed with SIGKIL
       // One `b` record per deleted recipient, none twice (the repeat after the kill changes nothing).
       expect((await redis.xlen(k.accounting())) - acctBefore).toBe(deleted);
     } finally {
-      for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-      await cluster.close();
-      await store.dispatcher.close();
-      redis.disconnect();
-      await t.cleanup();
+      await bed.close();
     }
   });
 });

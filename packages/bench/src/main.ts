@@ -18,6 +18,7 @@ import { runOps } from './scenarios/ops.js';
 import { runQueues } from './scenarios/queues.js';
 import { runRedisCost } from './scenarios/redis-cost.js';
 import { runReplication } from './scenarios/replication.js';
+import { runCapacity } from './scenarios/capacity.js';
 import { runSendersScenario } from './scenarios/senders.js';
 import { runSuppress } from './scenarios/suppress.js';
 import { ensureTools, toolVersions } from './tools.js';
@@ -90,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
     if (scenario === 'ops') results.ops = { ...s, ...(await runOps(ctx, opts)) };
     if (scenario === 'redis-cost') results.redisCost = { ...s, ...(await runRedisCost(ctx, opts)) };
     if (scenario === 'replication') results.replication = { ...s, ...(await runReplication(ctx, opts)) };
+    if (scenario === 'capacity') results.capacity = { ...s, ...(await runCapacity(ctx, opts)) };
     save(results);
     log(`${scenario}: done; figures in ${jsonFile}`);
   }

@@ -12,6 +12,7 @@ import type { E2eResult } from './scenarios/e2e.js';
 import type { DkimResult } from './scenarios/dkim.js';
 import { renderSuppress, type SuppressResult } from './scenarios/suppress.js';
 import type { ReplicationResult } from './scenarios/replication.js';
+import type { CapacityResult } from './scenarios/capacity.js';
 import { median } from './runs.js';
 import type { MillionResult } from './scenarios/million.js';
 import type { OpsResult } from './scenarios/ops.js';
@@ -46,6 +47,7 @@ export interface BenchResults {
   ops?: OpsResult & Stamp;
   replication?: ReplicationResult & Stamp;
   redisCost?: RedisCostResult & Stamp;
+  capacity?: CapacityResult & Stamp;
 }
 
 function renderProfile(e: E2eResult): string {
@@ -143,6 +145,18 @@ function renderReplication(r: ReplicationResult & Stamp): string {
   ].join('\n');
 }
 
+function renderCapacity(c: CapacityResult & Stamp): string {
+  return [
+    '## 10. How much one Redis primary carries',
+    '',
+    `N listener and N delivery processes against one Redis (appendfsync ${c.fsync}), ${n0(c.messages)} messages of ${c.size} B over ${c.sessions} reused sessions split over the listeners, one smtp-sink. msg/s is end to end (first connect to last arrival); CPU is over the same window, 100 % = one core. This machine has ${c.cores} cores shared by Redis, every vmta process, the senders and the sink: Redis does not reach a core of its own here, so the table shows how Redis's share grows with N, not the rate at which a dedicated Redis core saturates. Redis commands per message in detail: section 1 (e2e). Ran ${c.ranAt}, load average ${c.loadAvgAtStart.join(' ')}.`,
+    '',
+    '| N | msg/s end to end | accepted/s | Redis CPU % | listeners CPU % | deliveries CPU % | Redis commands / msg | failures | load avg 1 min |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...c.steps.map((s) => `| ${s.processes} | ${n0(s.msgPerSec)} | ${n0(s.acceptedPerSec)} | ${s.redisCpuPct} | ${s.listenersCpuPct} | ${s.deliveriesCpuPct} | ${s.redisCommandsPerMsg} | ${s.failures} | ${s.loadAvg} |`),
+  ].join('\n');
+}
+
 function renderMillion(m: MillionResult & Stamp): string {
   const cut = m.messages < m.target;
   const target = m.target ?? m.messages;
@@ -219,6 +233,8 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     results.replication ? renderReplication(results.replication) : '## 8. The cost of WAIT before 250 (Redis replication)\n\nNot run yet.',
     '',
     results.redisCost ? renderRedisCost(results.redisCost) : '## 9. Redis per message on the main paths\n\nNot run yet.',
+    '',
+    results.capacity ? renderCapacity(results.capacity) : '## 10. How much one Redis primary carries\n\nNot run yet.',
     '',
     '## How to reproduce',
     '',

@@ -60,6 +60,9 @@ export function benchConfig(o: BenchConfigOptions): string {
   ].join('\n');
 }
 
+/** How long a vmta process may take to start: a bound, generous for a loaded machine (load average 20+ seen). */
+const START_BOUND_MS = 120_000;
+
 export interface VmtaProcess {
   role: 'listener' | 'delivery';
   pid: number;
@@ -127,7 +130,7 @@ export async function spawnVmta(o: SpawnVmtaOptions): Promise<VmtaProcess> {
     clearTimeout(timer);
   };
   try {
-    await waitForEvent(logFile, (ev) => ev.event === 'started' && ev.component === 'main', child, 30_000);
+    await waitForEvent(logFile, (ev) => ev.event === 'started' && ev.component === 'main', child, START_BOUND_MS);
   } catch (err) {
     await stop(1000);
     throw err;

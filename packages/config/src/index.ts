@@ -17,7 +17,7 @@ export { summarize } from './summary.js';
 // Not through values/index.js: format.ts reads its ValueTypeMap, and a re-export there would be an import circle.
 export { formatInterval, formatValue } from './values/format.js';
 export * from './values/index.js';
-export { notApplied, notAppliedReason } from './schema/not-applied.js';
+export { notApplied, notAppliedPatternActions, notAppliedReason } from './schema/not-applied.js';
 export * from './policy/suppression.js';
 export * from './policy/processors.js';
 export * from './policy/classify-reply.js';

@@ -10,6 +10,7 @@ import { directiveDef, directiveNames } from './schema/access.js';
 import type { RefKind } from './schema/directive.js';
 import { configSchema, type ScopeName } from './schema/schema.js';
 import { validatePatternLists } from './validate-pattern-lists.js';
+import { formatInterval } from './values/format.js';
 
 const META_KEYWORDS = [
   'x-type',
@@ -52,19 +53,6 @@ export function allStanzas(config: VmtaConfig): Stanza<ScopeName>[] {
   return out;
 }
 
-/** A processor's nested <address-list> takes address and domain lines; address-file is not read there. */
-function validateProcessors(config: VmtaConfig): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const p of [config.feedbackLoopProcessor, config.bounceProcessor]) {
-    for (const list of p?.addressLists ?? []) {
-      for (const o of list.origins['address-file'] ?? []) {
-        out.push({ severity: 'error', code: 'CONFIG_UNSUPPORTED', file: o.file, line: o.line, message: `address-file in the <address-list> of <${p!.scope}> is not supported yet; write address and domain lines` });
-      }
-    }
-  }
-  return out;
-}
-
 function originOf(stanza: Stanza<ScopeName>, instancePath: string): Origin {
   const [, directive, index] = instancePath.split('/');
   const origins = directive ? stanza.origins[directive] : undefined;
@@ -73,6 +61,14 @@ function originOf(stanza: Stanza<ScopeName>, instancePath: string): Origin {
 
 function meaningful(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params.type === 'null'));
+}
+
+/** ajv's words, except a bound of a time interval, which is in ms inside: written as the operator writes it. */
+function explain(scope: ScopeName, directive: string, e: ErrorObject): string {
+  if ((e.keyword === 'minimum' || e.keyword === 'maximum') && directiveDef(scope, directive)?.type === 'time-interval') {
+    return `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${formatInterval(Number(e.params.limit))}`;
+  }
+  return e.message ?? 'invalid';
 }
 
 export function validateSchema(config: VmtaConfig): Diagnostic[] {
@@ -91,7 +87,7 @@ export function validateSchema(config: VmtaConfig): Diagnostic[] {
         code: 'CONFIG_VALUE',
         file: o.file,
         line: o.line,
-        message: `${directive || `<${stanza.scope}>`}: ${e.message ?? 'invalid'}`,
+        message: `${directive || `<${stanza.scope}>`}: ${explain(stanza.scope, directive, e)}`,
       });
     }
   }
@@ -155,7 +151,6 @@ export function validateReferences(config: VmtaConfig): Diagnostic[] {
   }
   out.push(...validatePatternLists(config, (kind, name) => refExists(config, kind, name)));
   out.push(...validateRollups(config));
-  out.push(...validateProcessors(config));
   for (const [key, pool] of Object.entries(config.pools)) {
     if (key in config.vmtas) error(pool.origin, `<virtual-mta-pool ${pool.name}> has the name of a <virtual-mta>`);
     if (!pool.settings['virtual-mta']?.length) error(pool.origin, `<virtual-mta-pool ${pool.name}> has no virtual-mta members`);

@@ -20,3 +20,4 @@ export * from './actions/delete-messages.js';
 export * from './views/jobs-view.js';
 export * from './views/messages-view.js';
 export * from './views/events.js';
+export * from './views/unparsed-reports.js';

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, Dispatcher, Keys, MessageStore, QueueOps, latencyBucket, registerProcess, REPORT_TOTALS, type NewMessage } from '@vmta/queue';
+import { ConnectionLimiter, Dispatcher, Keys, MessageStore, QueueOps, latencyBucket, registerProcess, REPORT_TOTALS } from '@vmta/queue';
+import { testMessage as message } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -37,17 +38,6 @@ describe('query parameters', () => {
     expect(queryFlag(raw)).toBe(flag);
   });
 });
-
-function message(recipients: string[]): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
-    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
 
 function config(...lines: string[]): VmtaConfig {
   return loadConfigText(['host-name mta.example.com', ...lines].join('\n'));

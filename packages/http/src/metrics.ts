@@ -4,7 +4,7 @@
  * lets a Counter carry their value as read, so they are typed `counter` as Prometheus expects.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { EventStreamState, QueueRow, ReportCounts, Totals } from '@vmta/control';
+import type { EventStreamState, QueueRow, ReportCounts, SuppressTenantCount, Totals } from '@vmta/control';
 import { LATENCY_BUCKETS, type LatencyHistogram } from '@vmta/queue';
 
 const QUEUE_LABELS = ['queue', 'domain', 'vmta'] as const;
@@ -21,6 +21,10 @@ export interface MetricsSnapshot {
   reports?: ReportCounts;
   /** The event stream's length and each <webhook> group's lag. */
   events?: EventStreamState;
+  /** Entries of each tenant's suppression store (HLEN: expired entries not yet swept count). */
+  suppressions?: readonly SuppressTenantCount[];
+  /** Messages the processors keep unparsed now (the stream's length). */
+  unparsedKept?: number;
 }
 
 /** A fresh registry holding the snapshot: concurrent scrapes never see each other's values. */
@@ -78,6 +82,11 @@ export function metricsRegistry(snapshot: Omit<MetricsSnapshot, 'latency'>): Reg
     const reports = counter('vmta_reports_total', 'Mail to the feedback loop and bounce processors: kind fbl and bounce processed, unparsed kept (not a report).', ['kind']);
     for (const kind of ['fbl', 'bounce', 'unparsed'] as const) reports.inc({ kind }, snapshot.reports[kind]);
   }
+  if (snapshot.suppressions) {
+    const suppressed = gauge('vmta_suppressed_addresses', 'Addresses in the tenant\'s suppression store (tenant "*": the store of every tenant; expired entries not yet swept count).', ['tenant']);
+    for (const s of snapshot.suppressions) suppressed.set({ tenant: s.tenant }, s.entries);
+  }
+  if (snapshot.unparsedKept !== undefined) gauge('vmta_reports_unparsed_kept', 'Mail the feedback loop and bounce processors keep because it was not a report (vmta show unparsed-reports).').set(snapshot.unparsedKept);
   return registry;
 }
 

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { Keys, MessageStore, QueueOps, ReportStore, SuppressionStore } from '@vmta/queue';
+import { testMessage as message } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -25,17 +26,6 @@ const CHROMIUM_ARGS = [
 ];
 // Set it to look at the page: the tests save screenshots there (never committed).
 const SCREENSHOTS = process.env.VMTA_SCREENSHOT_DIR;
-
-function message(recipients: string[]): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
-    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
 
 function config(...lines: string[]): VmtaConfig {
   return loadConfigText(['host-name mta.example.com', ...lines].join('\n'));
@@ -114,7 +104,7 @@ describe('web monitor in headless Chromium', () => {
   });
 
   it('serves the page, its script and style sheet with their types, no caching and a CSP without inline code', async () => {
-    for (const [path, type] of [['/', 'text/html'], ['/monitor.js', 'text/javascript'], ['/monitor-lib.js', 'text/javascript'], ['/monitor.css', 'text/css']] as const) {
+    for (const [path, type] of [['/', 'text/html'], ['/monitor.js', 'text/javascript'], ['/monitor-jobs.js', 'text/javascript'], ['/monitor-sources.js', 'text/javascript'], ['/monitor-lib.js', 'text/javascript'], ['/monitor.css', 'text/css']] as const) {
       const res = await fetch(`${operatorUrl}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toBe(`${type}; charset=utf-8`);
@@ -233,6 +223,7 @@ describe('web monitor in headless Chromium', () => {
       await p.route('**/vmtas', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not-found"}' }));
       await p.route('**/history?*', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not-found"}' }));
       await p.route('**/status', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"internal"}' }));
+      await p.route('**/disabled-sources', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"internal"}' }));
     });
     await row(page, 'big.example/mta1').waitFor();
     await page.locator('#error-banner').waitFor({ state: 'visible' });
@@ -242,6 +233,10 @@ describe('web monitor in headless Chromium', () => {
     expect(await page.locator('#vmtas').textContent()).toBe('not available on this server');
     expect(await page.locator('#chart').textContent()).toBe('not available on this server');
     expect(await page.locator('#error-banner').textContent()).not.toMatch(/vmtas|history/);
+    // The disabled source IPs table has its own module and says so in its own section.
+    await page.locator('#disabled-sources-error').waitFor({ state: 'visible' });
+    expect(await page.locator('#disabled-sources-error').textContent()).toContain('/disabled-sources: HTTP 500 (internal)');
+    expect(await page.locator('#disabled-sources').textContent()).toBe('could not load: see the error above');
     expect((await cells(page, 'big.example/mta1'))[2]).toBe('3');
     await screenshot(page, 'errors');
     await page.context().close();
@@ -322,6 +317,20 @@ describe('web monitor in headless Chromium', () => {
     await monitorPage.locator('#jobs-body tr[data-job="promo"]').waitFor();
     expect(await monitorPage.getByRole('button', { name: /job promo/ }).count()).toBe(0);
     await monitorPage.context().close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the suppressed addresses per tenant and the report counts to a monitor-level client', async () => {
+    const prefix = t.prefix.slice(0, -1);
+    await new SuppressionStore(redis, prefix).add('user:alice', [{ address: 'a@gone.example', reason: 'bad-mailbox' }, { address: 'b@gone.example', reason: 'bad-mailbox' }]);
+    await new ReportStore(redis, prefix).write({ kind: 'fbl', records: [], suppressions: [], unparsed: { kind: 'fbl', reason: 'not ARF', mailFrom: '', rcpt: 'fbl@x.example', raw: Buffer.from('Subject: x\r\n\r\nx\r\n') } });
+    const page = await open(monitorUrl);
+    await page.locator('#suppressions tr', { hasText: 'user:alice' }).waitFor();
+    expect(await page.locator('#suppressions tr', { hasText: 'user:alice' }).locator('th, td').allTextContents()).toEqual(['user:alice', '2']);
+    expect(await page.locator('#suppression-count').textContent()).toBe('(2)');
+    await page.locator('#reports dd').first().waitFor();
+    expect(await page.locator('#reports dt, #reports dd').allTextContents()).toEqual(['Complaints (FBL)', '0', 'Remote bounces', '0', 'Not reports, kept', '1', 'Not reports, ever', '1']);
+    await page.context().close();
     expect(pageErrors).toEqual([]);
   });
 });

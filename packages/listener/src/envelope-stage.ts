@@ -3,7 +3,7 @@
  * undefined to accept. The null sender and the domainless `postmaster` recipient are handled here, before
  * the address analysis (which treats them as invalid).
  */
-import { processorFor, type VmtaConfig } from '@vmta/config';
+import { processorFor, type ProcessorKind, type VmtaConfig } from '@vmta/config';
 import type { NewRecipient } from '@vmta/queue';
 import type { SMTPServerAddress } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
@@ -49,6 +49,8 @@ export function checkRcptTo(
   address: SMTPServerAddress,
   acceptedSoFar: number,
   hostName: string,
+  /** Which processor takes mail for an address (the listener's AddressLists reads their address-files). */
+  processorOf: (address: string) => ProcessorKind | undefined = (a) => processorFor(config, a),
 ): SmtpReplyError | undefined {
   const key = address.address.toLowerCase();
   const max = countLimit(state.policy['max-rcpt-per-message']);
@@ -60,7 +62,7 @@ export function checkRcptTo(
     return undefined;
   }
   // Mail for a processor address is inbound mail for us, from anyone: processed at DATA, never relayed.
-  const processor = processorFor(config, address.address);
+  const processor = processorOf(address.address);
   const apart = (): boolean => state.recipients.size > 0 && state.reportKind !== processor && !state.recipients.has(key);
   if (processor !== undefined) {
     if (apart()) return replies.processorApart();

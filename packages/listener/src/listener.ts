@@ -5,7 +5,7 @@
  * close() is the graceful shutdown (bound-server.ts: 421 to new sessions, in-flight messages finish).
  */
 import { domainPolicy, eventStreamWanted, type ListenerConfig, type VmtaConfig } from '@vmta/config';
-import { createRedis, MessageStore, parseRedisUrl, RateCounter, ReportStore, SuppressionStore } from '@vmta/queue';
+import { createRedis, MessageStore, parseRedisUrl, RateCounter, ReportStore, SuppressionStore, waitPolicy } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { BoundServer, type BoundListener, type DrainCounts } from './bound-server.js';
 import { ListenerStartError } from './errors.js';
@@ -62,6 +62,14 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   };
   const tlsAtStart = options.config.listeners.map(credentials);
 
+  // WAIT before 250 (REDIS_URL's wait-* parameters, else redis-wait-replicas and redis-wait-timeout,
+  // else on for a Sentinel set): checked here, before any connection, and asked at each enqueue.
+  const target = parseRedisUrl(options.redisUrl);
+  const waitOf = (config: VmtaConfig) => {
+    const g = config.global.settings;
+    return waitPolicy(target, { replicas: g['redis-wait-replicas'] ?? undefined, timeoutMs: g['redis-wait-timeout'] ?? undefined });
+  };
+  waitOf(options.config);
   const redis = createRedis(options.redisUrl, 'listener');
   let redisDown = false;
   redis.on('error', (err: Error) => {
@@ -75,10 +83,10 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   const prefix = options.prefix ?? 'vmta';
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // `r` records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
-  // WAIT before 250 (REDIS_URL's wait-replicas, on by default for a Sentinel set): see MessageStore.
+  // WAIT before 250: see MessageStore; a reload of the redis-wait-* directives applies to the next message.
   const store = new MessageStore(redis, {
     prefix,
-    wait: parseRedisUrl(options.redisUrl).wait,
+    wait: () => waitOf(rt.config),
     accounting: () => eventStreamWanted(rt.config),
     bounceAfter: (ref) => domainPolicy(rt.config, ref.domain, ref.vmta).settings['bounce-after'],
   });

@@ -47,7 +47,8 @@ export interface BuildInput {
   now: Date;
 }
 
-export type BuildResult = { ok: true; body: Buffer; selection: VmtaSelection; job?: string } | { ok: false; error: SmtpReplyError };
+/** `priority`: recipient-priority= of the matching <pattern-list> rule, also when X-Virtual-MTA chose the VMTA (as in PowerMTA). */
+export type BuildResult = { ok: true; body: Buffer; selection: VmtaSelection; job?: string; priority?: number } | { ok: false; error: SmtpReplyError };
 
 const X_VIRTUAL_MTA = 'X-Virtual-MTA';
 const RECEIVED_FIELD_RE = /^received[ \t]*:/gim;
@@ -93,5 +94,6 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
   const parts = [encodeHeader(added)];
   parts.push(newHeader === header ? input.message.subarray(0, bodyOffset) : encodeHeader(newHeader));
   parts.push(input.message.subarray(bodyOffset));
-  return { ok: true, body: Buffer.concat(parts), selection, ...(job.job !== undefined ? { job: job.job } : {}) };
+  const priority = pattern?.recipientPriority;
+  return { ok: true, body: Buffer.concat(parts), selection, ...(job.job !== undefined ? { job: job.job } : {}), ...(priority !== undefined ? { priority } : {}) };
 }

@@ -1,6 +1,6 @@
 import { canStartPrivateRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueIdOf, RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
+import { authLockoutConfig, authPlainOnce, queueIdOf, RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
 
 describe.skipIf(!canStartPrivateRedis())('when Redis goes away', () => {
   let redis: PrivateRedis;
@@ -50,5 +50,35 @@ describe.skipIf(!canStartPrivateRedis())('when Redis goes away', () => {
       expect(m?.recipients).toHaveLength(1);
       expect(m?.body.toString()).toMatch(/Subject: m[13]\r\n\r\nbody [13]\r\n$/);
     }
+  });
+});
+
+describe.skipIf(!canStartPrivateRedis())('AUTH when Redis goes away', () => {
+  let redis: PrivateRedis;
+  let t: TestListener;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    t = await startTestListener({ url: redis.url }, authLockoutConfig('127.0.0.1', '3/1h'));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await redis?.dispose();
+  });
+
+  const auth = (password: string) => authPlainOnce(t, 'alice', password);
+
+  it('answers 454 to the right and the wrong password while the attempt cannot be counted (fail closed), 235 once Redis is back', async () => {
+    expect(await auth('s3cret')).toMatch(/^235/);
+    await redis.stop();
+    expect(await auth('s3cret')).toBe('454 4.7.0 Temporary authentication failure, too many failed attempts');
+    expect(await auth('wrong')).toBe('454 4.7.0 Temporary authentication failure, too many failed attempts');
+    await redis.restart();
+    let r = '';
+    for (let i = 0; i < 50 && !r.startsWith('235'); i++) {
+      r = await auth('s3cret');
+      if (!r.startsWith('235')) await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(r).toMatch(/^235/);
   });
 });

@@ -31,8 +31,9 @@ relay-domain ours.example
   domain bounce.ours.example
 </bounce-processor>
 <acct-file acct.csv>
-  records f,rb
+  records f,rb,rs
   record-fields f *,header_X-Campaign
+  record-fields rs *,header_X-Campaign
 </acct-file>
 `,
   );
@@ -81,6 +82,11 @@ describe('processors', () => {
     expect(await records('rb')).toEqual([
       expect.objectContaining({ rcpt: 'gone@isp.example', dsnStatus: '5.1.1', bounceCat: 'bad-mailbox', format: 'dsn', jobId: 'job-9', msgId: 'Q1ORIG', envId: 'ENV42' }),
     ]);
+    // The same DSN's delivered recipient: an rs record (with the header its record-fields ask for), never a suppression.
+    expect(await records('rs')).toEqual([
+      expect.objectContaining({ rcpt: 'other@isp.example', dsnAction: 'delivered', dsnStatus: '2.0.0', bounceCat: '', format: 'dsn', jobId: 'job-9', 'header_X-Campaign': 'spring-2026' }),
+    ]);
+    expect(await new SuppressionStore(redis, t.prefix).lookup('*', 'other@isp.example')).toBeUndefined();
     // The original names no AUTH user: the global store, which applies to every tenant.
     expect(await new SuppressionStore(redis, t.prefix).lookup('*', 'gone@isp.example')).toMatchObject({ reason: 'bad-mailbox' });
   });

@@ -6,7 +6,7 @@
  */
 import type { ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, startAuthAttempt } from './auth-stage.js';
+import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, settleAuthAttempt } from './auth-stage.js';
 import { endSession, findConnection, greetAtOnce, patchConnection, type Connection } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
@@ -145,10 +145,13 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       if (conn) {
         patchConnection(conn, {
           features: (features, secure) => ehloFeatures(features, { secure, policy: stateOf(session.id)?.policy ?? state.policy }),
-          beforeAuth: async (method, secure) => {
+          beforeAuth: async (method, secure, initialResponse) => {
             const s = stateOf(session.id);
             if (!s) return replies.authFailed();
-            return mechanismRefusal(s, secure, method) ?? (await lockoutRefusal(rt.rates, s));
+            // AUTH PLAIN with an initial response carries the credentials already: onAuth settles the
+            // attempt against the lockout in one round trip, so the read ahead would only add one.
+            const credentialsSent = method === 'PLAIN' && initialResponse;
+            return mechanismRefusal(s, secure, method) ?? (credentialsSent ? undefined : await lockoutRefusal(rt.rates, s));
           },
           beforeCommand: (line) => {
             const s = stateOf(session.id);
@@ -179,13 +182,13 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       const refusal = mechanismRefusal(state, session.secure, auth.method);
       if (refusal) return cb(refusal);
       void (async () => {
-        const attempt = await startAuthAttempt(rt.rates, state);
-        if (attempt.refusal) return cb(attempt.refusal);
-        if (!checkCredentials(rt.config, auth)) {
+        const valid = checkCredentials(rt.config, auth);
+        const locked = await settleAuthAttempt(rt.rates, state, valid);
+        if (locked) return cb(locked);
+        if (!valid) {
           state.log.info({ event: 'auth-failed', method: auth.method, user: auth.username }, 'authentication failed');
           return cb(replies.authFailed());
         }
-        await attempt.succeeded();
         authenticate(rt.config, state, auth.username!);
         state.log.info({ event: 'auth', method: auth.method }, 'authenticated');
         cb(null, { user: auth.username });
@@ -202,7 +205,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     onRcptTo(address, session, cb) {
       let accepted = false;
       reply(session.id, (err) => (err ? cb(err) : void (accepted = true)), () =>
-        checkRcptTo(rt.config, stateOf(session.id)!, address, session.envelope.rcptTo.length, rt.hostName),
+        checkRcptTo(rt.config, stateOf(session.id)!, address, session.envelope.rcptTo.length, rt.hostName, (a) => rt.addressLists.processorFor(rt.config, a)),
       );
       if (!accepted) return;
       const state = stateOf(session.id)!;

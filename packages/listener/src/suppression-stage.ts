@@ -1,7 +1,9 @@
 /**
  * RCPT TO after the envelope checks accepted the recipient: the source's `suppression-lists`
  * (in memory) and then the tenant's suppression store (one HGET). A suppressed recipient gets
- * 550 5.7.1 and is taken out of the transaction again.
+ * 550 5.7.1 and is taken out of the transaction again; with the source's `accept-invalid-recipients
+ * yes` it is accepted instead, marked `refused` with that reply: delivery bounces it (b record, DSN)
+ * and never delivers it.
  */
 import { suppressingList, suppressionTenant, type VmtaConfig } from '@vmta/config';
 import type { SuppressionStore } from '@vmta/queue';
@@ -18,10 +20,15 @@ export interface SuppressionContext {
 export async function checkSuppression(ctx: SuppressionContext, state: SessionState, key: string): Promise<SmtpReplyError | undefined> {
   const rcpt = state.recipients.get(key);
   if (!rcpt || state.reportKind !== undefined) return undefined;
-  const refuse = (err: SmtpReplyError): SmtpReplyError => {
-    state.recipients.delete(key);
-    state.log.info({ event: 'rcpt-suppressed', rcpt: rcpt.address, reply: err.response }, 'recipient suppressed');
-    return err;
+  const refuse = (err: SmtpReplyError): SmtpReplyError | undefined => {
+    const accept = state.policy['accept-invalid-recipients'] === true;
+    state.log.info({ event: 'rcpt-suppressed', rcpt: rcpt.address, reply: err.response, ...(accept ? { accepted: true } : {}) }, 'recipient suppressed');
+    if (!accept) {
+      state.recipients.delete(key);
+      return err;
+    }
+    state.recipients.set(key, { ...rcpt, refused: { code: err.responseCode, enhancedCode: err.enhancedCode, text: err.text } });
+    return undefined;
   };
   const list = suppressingList(ctx.addressLists.named(state.policy['suppression-lists']), rcpt.address);
   if (list !== undefined) return refuse(replies.recipientSuppressed(rcpt.address, list));

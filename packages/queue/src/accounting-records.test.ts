@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountingFields, DELIVERY_FIELDS, deliveryRecord, FEEDBACK_FIELDS, RECEIVED_FIELDS, receivedRecord, REMOTE_STATUS_FIELDS, serializeRecord } from './accounting-records.js';
+import { accountingFields, DELIVERY_FIELDS, deliveryRecord, FEEDBACK_FIELDS, RECEIVED_FIELDS, receivedRecord, REMOTE_STATUS_FIELDS, serializeRecord, TRANSIENT_QUEUE_FIELDS, transientQueueRecord } from './accounting-records.js';
 import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
 
 const recipient: RecipientRecord = { address: 'a@example.com', domain: 'example.com', index: 0, queue: 'example.com/mta1', state: 'queued', attempts: 0 };
@@ -49,9 +49,18 @@ describe('accounting records', () => {
     expect(field(none, 'jobId')).toBe('');
   });
 
-  it('gives tq the delivery fields and f its own', () => {
-    expect(accountingFields('tq')).toBe(DELIVERY_FIELDS);
+  it('gives tq, f, rb and rs their own fields (rb and rs the same list)', () => {
+    expect(accountingFields('tq')).toBe(TRANSIENT_QUEUE_FIELDS);
     expect(accountingFields('f')).toBe(FEEDBACK_FIELDS);
     expect(accountingFields('rb')).toBe(REMOTE_STATUS_FIELDS);
+    expect(accountingFields('rs')).toBe(REMOTE_STATUS_FIELDS);
+  });
+
+  it('serialises a tq record in the order of the reference sample, an unknown host as empty', () => {
+    const tq = transientQueueRecord('example.com/mta1', 'mta1', { dsnStatus: '4.4.1', dsnDiag: 'refused: connect ECONNREFUSED', sourceIp: '10.0.0.1' }, '2026-01-01T00:00:00.000Z');
+    expect(serializeRecord(tq)).toEqual([
+      'type', 'tq', 'timeLogged', '2026-01-01T00:00:00.000Z', 'dsnStatus', '4.4.1', 'dsnDiag', 'refused: connect ECONNREFUSED', 'dsnMta', '',
+      'dlvType', 'smtp', 'dlvSourceIp', '10.0.0.1', 'dlvDestinationIp', '', 'vmta', 'mta1', 'queue', 'example.com/mta1',
+    ]);
   });
 });

@@ -5,11 +5,12 @@
  * enqueue script), delivery writes `d`, `b` and `t` (with the outcomes); the accounting writer
  * turns stream entries into CSV lines with these field lists as its default columns.
  */
-import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
+import type { MessageHead, NewMessage, RecipientRecord } from './message.js';
 
 /**
- * Record types of the accounting file: received, delivered, bounced, transient (deferred), transient-queue,
- * feedback, remote bounce, remote status. tq and rs are accepted in `records` but not produced yet.
+ * Record types of the accounting file: received, delivered, bounced, transient (deferred), transient-queue
+ * (a whole queue failed: delivery's retry mode), feedback, remote bounce, remote status (a late DSN that
+ * is not a failure: delayed, delivered, relayed, expanded).
  */
 export type AccountingRecordType = 'r' | 'd' | 'b' | 't' | 'tq' | 'f' | 'rb' | 'rs';
 
@@ -19,7 +20,7 @@ export const RECEIVED_FIELDS = [
   'vmta', 'vmtaPool', 'jobId', 'envId', 'rcvSmtpUser', 'routePattern', 'msgId',
 ] as const;
 
-/** Fields of d, b, t (and tq) records, in the reference's order. */
+/** Fields of d, b and t records, in the reference's order. */
 export const DELIVERY_FIELDS = [
   'type', 'timeLogged', 'timeQueued', 'orig', 'rcpt', 'orcpt', 'dsnAction', 'dsnStatus', 'dsnDiag',
   'dsnMta', 'bounceCat', 'srcType', 'srcMta', 'dlvType', 'dlvSourceIp', 'dlvDestinationIp', 'dlvEsmtpAvailable',
@@ -45,6 +46,14 @@ export const FEEDBACK_FIELDS = [
 export const REMOTE_STATUS_FIELDS = [
   'type', 'timeLogged', 'orig', 'rcpt', 'orcpt', 'dsnAction', 'dsnStatus', 'dsnDiag', 'dsnMta', 'dsnReportingMta',
   'bounceCat', 'srcType', 'srcMta', 'envId', 'format', 'jobId', 'msgId',
+] as const;
+
+/**
+ * Fields of tq (transient queue) records, in the order of the reference's sample line: one per failure of a
+ * whole queue (every host failed, DNS tempfail, defer-queue), when the queue goes into retry mode.
+ */
+export const TRANSIENT_QUEUE_FIELDS = [
+  'type', 'timeLogged', 'dsnStatus', 'dsnDiag', 'dsnMta', 'dlvType', 'dlvSourceIp', 'dlvDestinationIp', 'vmta', 'queue',
 ] as const;
 
 /**
@@ -161,7 +170,32 @@ export interface RemoteBounceRecord {
   msgId: string | undefined;
 }
 
-export type AccountingRecord = ReceivedRecord | DeliveryRecord | FeedbackRecord | RemoteBounceRecord;
+/**
+ * An `rs` record: one recipient of a late DSN whose action is not `failed` (delayed, delivered, relayed,
+ * expanded), received by the bounce processor. Same fields as rb; a bounce category only for `delayed`.
+ */
+export interface RemoteStatusRecord extends Omit<RemoteBounceRecord, 'type' | 'bounceCat'> {
+  type: 'rs';
+  bounceCat: string | undefined;
+}
+
+/** A `tq` record: a whole queue failed (no recipient's reply): it goes into retry mode. */
+export interface TransientQueueRecord {
+  type: 'tq';
+  timeLogged: string;
+  dsnStatus: string;
+  dsnDiag: string;
+  /** The remote host, `name (ip)`, when a host answered or was tried. */
+  dsnMta: string | undefined;
+  /** `smtp`. */
+  dlvType: string;
+  dlvSourceIp: string | undefined;
+  dlvDestinationIp: string | undefined;
+  vmta: string;
+  queue: string;
+}
+
+export type AccountingRecord = ReceivedRecord | DeliveryRecord | FeedbackRecord | RemoteBounceRecord | RemoteStatusRecord | TransientQueueRecord;
 
 // Each list names exactly the fields of its interface (a compile error otherwise).
 type SameFields<R, L extends readonly string[]> = [Exclude<keyof R, L[number]>, Exclude<L[number], keyof R>] extends [never, never] ? true : false;
@@ -170,12 +204,15 @@ const fieldListsMatch: [
   SameFields<DeliveryRecord, typeof DELIVERY_FIELDS>,
   SameFields<FeedbackRecord, typeof FEEDBACK_FIELDS>,
   SameFields<RemoteBounceRecord, typeof REMOTE_STATUS_FIELDS>,
-] = [true, true, true, true];
+  SameFields<RemoteStatusRecord, typeof REMOTE_STATUS_FIELDS>,
+  SameFields<TransientQueueRecord, typeof TRANSIENT_QUEUE_FIELDS>,
+] = [true, true, true, true, true, true];
 void fieldListsMatch;
 
 /** The fields of a record type, in the reference's order. */
 export function accountingFields(type: AccountingRecordType): readonly string[] {
   if (type === 'rb' || type === 'rs') return REMOTE_STATUS_FIELDS;
+  if (type === 'tq') return TRANSIENT_QUEUE_FIELDS;
   return type === 'r' ? RECEIVED_FIELDS : type === 'f' ? FEEDBACK_FIELDS : DELIVERY_FIELDS;
 }
 
@@ -201,6 +238,31 @@ export function receivedRecord(id: string, msg: NewMessage, recipient: Recipient
   };
 }
 
+/** What a tq record says: why the queue failed, and where the attempt went if it reached a host. */
+export interface QueueFailureFacts {
+  dsnStatus: string;
+  dsnDiag: string;
+  dsnMta?: string;
+  sourceIp?: string;
+  destinationIp?: string;
+}
+
+/** The `tq` record of a failure of queue `queue` (of VMTA `vmta`), logged at `logged` (ISO time). */
+export function transientQueueRecord(queue: string, vmta: string, facts: QueueFailureFacts, logged: string): TransientQueueRecord {
+  return {
+    type: 'tq',
+    timeLogged: logged,
+    dsnStatus: facts.dsnStatus,
+    dsnDiag: facts.dsnDiag,
+    dsnMta: facts.dsnMta,
+    dlvType: 'smtp',
+    dlvSourceIp: facts.sourceIp,
+    dlvDestinationIp: facts.destinationIp,
+    vmta,
+    queue,
+  };
+}
+
 /** What a delivery record says about one attempt, beyond the message and the recipient. */
 export interface DeliveryAttempt {
   outcome: DeliveryOutcome;
@@ -223,7 +285,7 @@ export interface DeliveryAttempt {
 const DSN_ACTION = { delivered: 'relayed', bounced: 'failed', deferred: 'delayed' } as const satisfies Record<DeliveryOutcome, DeliveryRecord['dsnAction']>;
 
 /** The `d`, `b` or `t` record of one attempt for one recipient, logged at `logged` (ISO time). */
-export function deliveryRecord(message: StoredMessage, recipient: RecipientRecord, attempt: DeliveryAttempt, logged: string): DeliveryRecord {
+export function deliveryRecord(message: MessageHead, recipient: RecipientRecord, attempt: DeliveryAttempt, logged: string): DeliveryRecord {
   return {
     type: DELIVERY_RECORD_TYPE[attempt.outcome],
     timeLogged: logged,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELETE_BATCH, deliveryRecord, type DeleteOutcomes, type MessageStore, type QueueOps, type StoredMessage } from './index.js';
+import { CLAIM_FOR_DELETE, DELETE_BATCH, deliveryRecord, type DeleteOutcomes, type MessageStore, type QueueOps, type StoredMessage } from './index.js';
 import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
 
 /** What a delete hands deleteBatch for these recipients of the message in queue q: bounced, one `b` record each. */
@@ -16,7 +16,7 @@ function bounced(msg: StoredMessage, q: string, named: (address: string) => bool
   };
 }
 
-describe('deleteBatch: a delete finishes a batch of claimed messages in bounded scripts', () => {
+describe('a delete\'s scripts: claimForDelete claims and reads candidates once, releaseClaimed gives back what is not named, deleteBatch finishes a batch in bounded scripts', () => {
   let bed: QueueTestbed;
   let redis: Redis;
   let store: MessageStore;
@@ -92,5 +92,59 @@ describe('deleteBatch: a delete finishes a batch of claimed messages in bounded 
     expect((await redis.xlen(store.keys.accounting())) - acctBefore).toBe(recipients);
     expect(Number(await redis.hget(store.keys.jobStats('J1'), 'bounced'))).toBe(plain.length + shared.length);
     for (const id of half) expect(await redis.zscore(store.keys.queueReady(q), id)).not.toBeNull();
+  });
+
+  it('claims only waiting mail (of the job, when given), reads meta and recipients, and releases at the old score', async () => {
+    const q = 'claim.example/mta1';
+    const slot = -9;
+    const k = store.keys;
+    // More than one script call's worth of each job.
+    const n = CLAIM_FOR_DELETE + 7;
+    const a: string[] = [];
+    const b: string[] = [];
+    for (let i = 0; i < n; i++) {
+      a.push((await store.enqueue(testMessage([`a${i}@claim.example`], { job: 'A', mailFrom: 'a@sender.example', source: { ip: '127.0.0.9', listener: 'l', heloName: 'client.test' } }))).id);
+      b.push((await store.enqueue(testMessage([`b${i}@claim.example`, `b${i}@other.example`], { job: 'B' }))).id);
+    }
+    // One of A is held by a token (not waiting): never claimed by the delete.
+    const [heldByToken] = await ops.claimIds(q, 3, [a[0]!]);
+    // One of B waits for a retry far ahead: its score must come back unchanged.
+    const later = Date.now() + 3_600_000;
+    await redis.zadd(k.queueReady(q), later, b[1]!);
+    const inflightBefore = Number(await redis.hget(k.queueState(q), 'inflight'));
+
+    const { busy, claimed: claimedA } = await ops.claimForDelete(q, slot, [...a, ...b], 'A');
+    expect(busy).toBe(1);
+    expect(claimedA.map((c) => c.id).sort()).toEqual(a.filter((id) => id !== heldByToken).sort());
+    const first = claimedA.find((c) => c.id === a[1]);
+    expect(first?.message).toMatchObject({ id: a[1], mailFrom: 'a@sender.example', job: 'A', vmta: 'mta1', source: { heloName: 'client.test' } });
+    expect(first?.message?.recipients).toMatchObject([{ index: 0, address: 'a1@claim.example', queue: q, state: 'queued', attempts: 0 }]);
+    expect(await redis.scard(k.queueInflight(q, slot))).toBe(n - 1);
+    expect(Number(await redis.hget(k.queueState(q), 'inflight'))).toBe(inflightBefore + n - 1);
+
+    // Without a job every waiting candidate goes; a message gone meanwhile comes back without a head.
+    const { claimed: claimedB } = await ops.claimForDelete(q, slot, b);
+    expect(claimedB).toHaveLength(n);
+    expect(claimedB.find((c) => c.id === b[1])?.score).toBe(later);
+    expect(claimedB.find((c) => c.id === b[2])?.message?.recipients.map((r) => r.address)).toEqual(['b2@claim.example', 'b2@other.example']);
+
+    // Give B back: each at the score it had, out of the slot, the in-flight count down again; a repeat changes nothing.
+    const scores = await Promise.all(b.map((id) => redis.zscore(k.queueReady(q), id)));
+    expect(scores.every((s) => s === null)).toBe(true);
+    expect(await ops.releaseClaimed(q, slot, claimedB)).toBe(n);
+    expect(await ops.releaseClaimed(q, slot, claimedB)).toBe(0);
+    expect(Number(await redis.zscore(k.queueReady(q), b[1]!))).toBe(later);
+    for (const c of claimedB) expect(Number(await redis.zscore(k.queueReady(q), c.id))).toBe(c.score);
+    expect(await redis.scard(k.queueInflight(q, slot))).toBe(n - 1);
+    expect(Number(await redis.hget(k.queueState(q), 'inflight'))).toBe(inflightBefore + n - 1);
+  });
+
+  it('reads a message gone meanwhile as no head, so the delete only unindexes it', async () => {
+    const q = 'gone.example/mta1';
+    const { id } = await store.enqueue(testMessage(['x@gone.example']));
+    await redis.del(store.keys.messageMeta(id), store.keys.messageRecipients(id));
+    const [c] = (await ops.claimForDelete(q, -8, [id])).claimed;
+    expect(c).toMatchObject({ id });
+    expect(c?.message).toBeUndefined();
   });
 });

@@ -80,6 +80,9 @@ const EXPIRY_SEEN_MAX = 10_000;
 /** BullMQ scores a delayed job by its due time (ms) times 0x1000, plus a sequence number. */
 const DELAYED_SCORE_FACTOR = 0x1000;
 
+/** How many adds wake tries when each one met a token that was just ending. */
+const WAKE_ATTEMPTS = 5;
+
 export class Dispatcher {
   /** The shared lane (expire and purge jobs). */
   readonly bull: Queue<TokenData>;
@@ -132,19 +135,33 @@ export class Dispatcher {
    * Makes sure a token exists for the queue's slot. A token that is only
    * sleeping until a recipient is due is woken; one in retry mode or for a
    * paused queue stays as it is.
+   *
+   * The add is deduplicated by job id, so an add that meets the old token as it ends adds
+   * nothing, and the token is gone a moment later: marking the queue awake then would stall it
+   * until the wake sweep (seen in the senders bench: 26 s with no delivery). So the state is
+   * looked at after the add, and a token that is gone is added again.
    */
   async wake(ref: QueueRef, slot = 0): Promise<void> {
     const { queue } = ref;
     const jobId = tokenId(queue, slot);
-    const job = await this.lane(ref.vmta).add(queue, { ...ref, slot }, { jobId });
-    const state = await job.getState();
-    if (state === 'delayed') {
-      const mode = await this.redis.hget(this.keys.queueState(queue), 'mode');
-      if (mode === 'retry' || mode === 'paused') return;
-      await job.promote().catch(() => undefined);
+    for (let attempt = 1; ; attempt++) {
+      const job = await this.lane(ref.vmta).add(queue, { ...ref, slot }, { jobId });
+      const state = await job.getState();
+      if (state === 'unknown' || state === 'completed' || state === 'failed') {
+        // Throwing leaves the enqueue's wake mark in place: the sweep tries again.
+        if (attempt >= WAKE_ATTEMPTS) throw new Error(`token ${jobId} could not be added: it stayed ${state} after ${attempt} adds`);
+        await new Promise((resolve) => setTimeout(resolve, attempt * 5));
+        continue;
+      }
+      if (state === 'delayed') {
+        const mode = await this.redis.hget(this.keys.queueState(queue), 'mode');
+        if (mode === 'retry' || mode === 'paused') return;
+        await job.promote().catch(() => undefined);
+      }
+      // A running token marks itself at its next claim; marking it here could outlive its last claim.
+      if (state !== 'active') await this.redis.set(this.keys.queueAwake(queue), '1', 'PX', AWAKE_TTL_MS);
+      return;
     }
-    // A running token marks itself at its next claim; marking it here could outlive its last claim.
-    if (state !== 'active') await this.redis.set(this.keys.queueAwake(queue), '1', 'PX', AWAKE_TTL_MS);
   }
 
   /** A token that failed (an unexpected error) is gone: add it again after `delayMs`. */

@@ -6,7 +6,7 @@
  */
 
 /** Types a consumer may ask for: the accounting record types plus `s` (an address suppressed). */
-export const EVENT_TYPES = ['r', 'd', 'b', 't', 'f', 'rb', 'rs', 's'] as const;
+export const EVENT_TYPES = ['r', 'd', 'b', 't', 'tq', 'f', 'rb', 'rs', 's'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface VmtaEvent {

@@ -23,6 +23,8 @@ export * from './mx-rollup-map.js';
 export * from './suppression-store.js';
 export * from './jobs.js';
 export * from './message-filter.js';
+export * from './delete-claims.js';
+export * from './priority.js';
 export * from './report-store.js';
 export * from './notice-text.js';
 export * from './notices.js';

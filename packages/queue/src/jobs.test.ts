@@ -36,8 +36,12 @@ describe('jobs in the queue', () => {
     expect(await ops.claimShare(q, 1, now, 10, 1)).toMatchObject({ ids: [], remaining: 0 });
     expect((await listJobs(redis, store.keys)).find((j) => j.job === 'p')?.paused).toBe(true);
 
-    expect(await resumeJob(redis, store.keys, 'p', now + 1)).toEqual({ queues: [q], messages: 3 });
+    // A message of the job waiting for a retry an hour ahead keeps its retry time through the resume.
+    const retrying = (await store.enqueue(testMessage('r@park.example', { job: 'p', receivedAt: now - 3_000 }))).id;
+    await redis.zadd(store.keys.queueReady(q), now + 3_600_000, retrying);
+    expect(await resumeJob(redis, store.keys, 'p', now + 1)).toEqual({ queues: [q], messages: 4 });
     expect((await ops.claimShare(q, 1, now + 1, 10, 1)).ids.sort()).toEqual([...paused].sort());
+    expect(Number(await redis.zscore(store.keys.queueReady(q), retrying))).toBe(now + 3_600_000);
   });
 
   it('looks at no more than CLAIM_SCAN_MAX due messages in one claim when a paused job fills the queue', async () => {

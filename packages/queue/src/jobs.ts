@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import type { RecipientRecord } from './message.js';
+import { JOB_PAUSE_PARK_MS } from './scripts/constants.js';
 
 const BATCH = 500;
 
@@ -45,9 +46,11 @@ export async function* jobMessageIds(redis: Redis, keys: Keys, job: string): Asy
 }
 
 /**
- * Resumes a job: out of the paused set, then the mail claimShare put back ahead is due `now` again
- * (ZADD XX LT: only mail waiting in a queue, never later than it was). Returns the queues that hold
- * the job's mail (to wake) and the messages looked at.
+ * Resumes a job: out of the paused set, then the mail claimShare put back ahead (at most
+ * JOB_PAUSE_PARK_MS ahead of the claim that parked it) is due `now` again. Mail of the job waiting
+ * for a retry later than that keeps its retry time; one due within JOB_PAUSE_PARK_MS of `now` is made
+ * due now (a park cannot be told from it). ZADD XX LT: only mail waiting in a queue, never later than
+ * it was. Returns the queues that hold the job's mail (to wake) and the messages looked at.
  */
 export async function resumeJob(redis: Redis, keys: Keys, job: string, now: number): Promise<{ queues: string[]; messages: number }> {
   await redis.srem(keys.pausedJobs(), job);
@@ -57,14 +60,21 @@ export async function resumeJob(redis: Redis, keys: Keys, job: string, now: numb
     const read = redis.pipeline();
     for (const id of ids) read.hvals(keys.messageRecipients(id));
     const results = (await read.exec()) ?? [];
-    const write = redis.pipeline();
+    const entries: Array<{ id: string; queue: string }> = [];
     results.forEach(([err, values], i) => {
       if (err) return;
       const waiting = new Set((values as string[]).map((v) => JSON.parse(v) as RecipientRecord).filter((r) => r.state === 'queued').map((r) => r.queue));
-      for (const queue of waiting) {
-        write.zadd(keys.queueReady(queue), 'XX', 'LT', now, ids[i]!);
-        queues.add(queue);
-      }
+      for (const queue of waiting) entries.push({ id: ids[i]!, queue });
+    });
+    const scores = redis.pipeline();
+    for (const e of entries) scores.zscore(keys.queueReady(e.queue), e.id);
+    const due = (await scores.exec()) ?? [];
+    const write = redis.pipeline();
+    entries.forEach((e, i) => {
+      const score = due[i]?.[1] as string | null | undefined;
+      if (score === null || score === undefined || Number(score) > now + JOB_PAUSE_PARK_MS) return;
+      write.zadd(keys.queueReady(e.queue), 'XX', 'LT', now, e.id);
+      queues.add(e.queue);
     });
     await write.exec();
     messages += ids.length;

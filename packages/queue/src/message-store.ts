@@ -11,10 +11,12 @@ import { QueueUnavailableError, ReplicationTimeoutError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { MxRollupMap } from './mx-rollup-map.js';
 import { newMessageId } from './message-id.js';
+import { readyAtFor } from './priority.js';
 import { epochMinute } from './minute-counters.js';
-import type { MessageSource, NewMessage, RecipientRecord, StoredMessage } from './message.js';
+import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
 import { queueRecipientsField, scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
 import { readForQueue } from './scripts/read-for-queue.js';
+import { parseHead } from './delete-claims.js';
 import type { WaitPolicy } from './redis-url.js';
 import { HELD_FIELD, type HeldMessage } from './scripts/held.js';
 import { WaitPool } from './wait-pool.js';
@@ -88,17 +90,18 @@ export class MessageStore {
       /**
        * WAIT before enqueue resolves: the message is held (not due) until `replicas` replicas
        * acknowledged it, then released; when they do not within `timeoutMs` it is discarded and
-       * enqueue throws ReplicationTimeoutError. Off (0 replicas) by default.
+       * enqueue throws ReplicationTimeoutError. Off (0 replicas) by default. A function is asked
+       * at each enqueue (the listener's follows a reload of the redis-wait-* directives).
        */
-      wait?: WaitPolicy;
+      wait?: WaitPolicy | (() => WaitPolicy);
     } = {},
   ) {
     this.keys = new Keys(options.prefix);
     this.accounting = options.accounting ?? (() => true);
     this.bounceAfter = options.bounceAfter;
     this.compressMinBytes = options.compressMinBytes ?? 1024;
-    this.wait = options.wait && options.wait.replicas > 0 ? options.wait : undefined;
-    this.waitPool = this.wait ? new WaitPool(redis, WAIT_CONNECTIONS) : undefined;
+    const wait = options.wait;
+    this.waitFor = typeof wait === 'function' ? wait : () => wait;
     this.dispatcher = new Dispatcher(redis, options.prefix);
     this.scripts = scripts(redis);
     this.bodies = new BodyCache(options.bodyCacheBytes ?? 0);
@@ -112,12 +115,16 @@ export class MessageStore {
   private readonly compressMinBytes: number;
   private readonly accounting: () => boolean;
   private readonly bounceAfter: ((ref: QueueRef) => number | undefined) | undefined;
-  private readonly wait: WaitPolicy | undefined;
-  private readonly waitPool: WaitPool | undefined;
+  private readonly waitFor: () => WaitPolicy | undefined;
+  /** Made at the first enqueue that waits. */
+  private waitPool: WaitPool | undefined;
 
   async enqueue(msg: NewMessage, id = newMessageId(msg.receivedAt), options: EnqueueOptions = {}): Promise<EnqueueResult> {
     if (msg.recipients.length === 0) throw new Error('a message needs at least one recipient');
     const k = this.keys;
+    const asked = this.waitFor();
+    const wait = asked && asked.replicas > 0 ? asked : undefined;
+    if (wait) this.waitPool ??= new WaitPool(this.redis, WAIT_CONNECTIONS);
     const { data, encoding } = await encodeBodyOffLoop(msg.body, this.compressMinBytes);
     const queueDomain = (domain: string): string => options.queueDomains?.get(domain) ?? domain;
     const recipients: RecipientRecord[] = msg.recipients.map((r, index) => ({
@@ -142,7 +149,7 @@ export class MessageStore {
       size: String(msg.body.length),
       enc: encoding,
       pending: String(recipients.length),
-      ...(this.wait ? { [HELD_FIELD]: '1' } : {}),
+      ...(wait ? { [HELD_FIELD]: '1' } : {}),
     };
     // A message in several queues lists each queue's recipients: a delivery reads only its own (readForQueue).
     if (queues.length > 1) {
@@ -152,6 +159,7 @@ export class MessageStore {
       id,
       body: data,
       receivedAt: msg.receivedAt,
+      readyAt: readyAtFor(msg.receivedAt, msg.priority),
       recipients: recipients.length,
       ...(msg.job ? { job: msg.job } : {}),
       meta,
@@ -164,16 +172,16 @@ export class MessageStore {
       let written: EnqueueReply;
       try {
         // Held from the write on (not from receivedAt: the wait for a connection does not shorten it).
-        written = await queueScripts.enqueue(k, this.wait ? { ...input, readyAt: Date.now() + this.wait.timeoutMs + HELD_RELEASE_MARGIN_MS } : input);
+        written = await queueScripts.enqueue(k, wait ? { ...input, readyAt: Date.now() + wait.timeoutMs + HELD_RELEASE_MARGIN_MS } : input);
       } catch (err) {
         throw new QueueUnavailableError(`cannot enqueue ${id}: ${(err as Error).message}`, { cause: err });
       }
-      if (!this.wait) return written;
+      if (!wait) return written;
       const counts = new Map(input.queues.map((q) => [q.name, q.recipients]));
-      const held = { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey, ...(msg.job ? { job: msg.job } : {}) };
-      return { ...written, needsWake: await this.replicate(redis, queueScripts, this.wait, held) };
+      const held = { id, recipients: recipients.length, queues: counts, minuteKey: input.minuteKey, ...(msg.job ? { job: msg.job } : {}), ...(msg.priority !== undefined ? { priority: msg.priority } : {}) };
+      return { ...written, needsWake: await this.replicate(redis, queueScripts, wait, held) };
     };
-    const reply = this.waitPool ? await this.waitPool.use((redis) => write(redis, scripts(redis))) : await write(this.redis, this.scripts);
+    const reply = wait && this.waitPool ? await this.waitPool.use((redis) => write(redis, scripts(redis))) : await write(this.redis, this.scripts);
     const all = [...refs.values()];
     const asleep = all.filter((_, i) => reply.needsWake[i]);
     const fresh = all.filter((_, i) => reply.wasEmpty[i]);
@@ -201,7 +209,7 @@ export class MessageStore {
     }
     let needsWake: boolean[] | null;
     try {
-      needsWake = await queueScripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], Date.now());
+      needsWake = await queueScripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], readyAtFor(Date.now(), held.priority));
     } catch (err) {
       throw new QueueUnavailableError(`cannot release ${held.id}: ${(err as Error).message}`, { cause: err });
     }
@@ -307,22 +315,7 @@ export class MessageStore {
 }
 
 function parseMessage(id: string, meta: Record<string, string>, rcpts: readonly string[], body: Buffer): StoredMessage {
-  return {
-    id,
-    mailFrom: meta.from ?? '',
-    vmta: meta.vmta ?? '',
-    vmtaPool: meta.pool,
-    ...(meta.job ? { job: meta.job } : {}),
-    envId: meta.envid,
-    ret: meta.ret as StoredMessage['ret'],
-    source: JSON.parse(meta.src ?? '{}') as MessageSource,
-    receivedAt: Number(meta.rcv),
-    size: Number(meta.size),
-    recipients: rcpts
-      .map((r) => JSON.parse(r) as RecipientRecord)
-      .sort((a, b) => a.index - b.index),
-    body,
-  };
+  return { ...parseHead(id, meta, rcpts), body };
 }
 
 /** Decoded bodies by message id, least recently used dropped first past a byte budget. */

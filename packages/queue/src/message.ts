@@ -8,6 +8,19 @@ export interface NewRecipient {
   orcpt?: string;
   /** DSN NOTIFY parameter values, when given. */
   notify?: string[];
+  /**
+   * Accepted although suppressed (`accept-invalid-recipients yes`): never delivered; delivery
+   * bounces it with this reply (a `b` record, category policy-related, and a DSN).
+   */
+  refused?: RefusedRecipient;
+}
+
+/** The reply a suppressed recipient would have had at RCPT ("550 5.7.1 recipient is in suppression list ..."). */
+export interface RefusedRecipient {
+  code: number;
+  enhancedCode: string;
+  /** The reply text without the codes, naming the list or the stored reason. */
+  text: string;
 }
 
 export interface MessageSource {
@@ -33,6 +46,11 @@ export interface NewMessage {
   job?: string;
   /** The <pattern-list> rule ("file:line") that chose the VMTA: written in the r records only, not stored. */
   routePattern?: string;
+  /**
+   * recipient-priority= of the source's <pattern-list> (0-100, default 50): mail above 50 is due
+   * earlier in its queues (see readyAtFor in priority.ts), so it is claimed before the mail waiting there.
+   */
+  priority?: number;
   envId?: string;
   ret?: 'FULL' | 'HDRS';
   source: MessageSource;
@@ -65,3 +83,6 @@ export interface StoredMessage {
   recipients: RecipientRecord[];
   body: Buffer;
 }
+
+/** A stored message without its body: what accounting records and deletes need of it. */
+export type MessageHead = Omit<StoredMessage, 'body'>;

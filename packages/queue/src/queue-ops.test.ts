@@ -299,4 +299,27 @@ describe('queue operations for delivery', () => {
     // The other domain's part is untouched.
     expect(await store.queued('other.move.example/mta1')).toEqual([m.id]);
   });
+
+  it('keeps the age entry of a message in a rolled-up queue while recipients of its other domain moved in after the claim', async () => {
+    const to = 'two.rollup/mta1';
+    const m = await store.enqueue(testMessage(['x@one.roll.example', 'y@two.roll.example'], { receivedAt: 1000 }));
+    const [qa, qb] = ['one.roll.example/mta1', 'two.roll.example/mta1'];
+    // The first domain's part moves to the rollup queue, whose token claims it (reading x only)...
+    expect(await ops.claimIds(qa, 0, [m.id])).toEqual([m.id]);
+    expect(await ops.moveToQueue(qa, 0, [m.id], to, 2_000)).toBe(1);
+    expect(await ops.claimIds(to, 0, [m.id])).toEqual([m.id]);
+    // ...then the second domain's part moves in too, while that token holds the message.
+    expect(await ops.claimIds(qb, 0, [m.id])).toEqual([m.id]);
+    expect(await ops.moveToQueue(qb, 0, [m.id], to, 3_000)).toBe(1);
+    const x = (await store.get(m.id))!.recipients[0]!;
+    expect(await ops.recordOutcomes({ id: m.id, queue: to, slot: 0, recipients: [{ ...x, state: 'delivered', attempts: 1 }] })).toBe(1);
+    // y waits in the rollup queue: its entry in the age index stays, so bounce-after still sees it.
+    expect(await redis.zscore(ops.keys.queueAge(to), m.id)).toBe('1000');
+    expect(await redis.zscore(ops.keys.queueReady(to), m.id)).toBe('3000');
+    const y = (await store.get(m.id))!.recipients[1]!;
+    expect(y).toMatchObject({ queue: to, state: 'queued' });
+    expect(await ops.claimIds(to, 1, [m.id])).toEqual([m.id]);
+    expect(await ops.recordOutcomes({ id: m.id, queue: to, slot: 1, recipients: [{ ...y, state: 'delivered', attempts: 1 }] })).toBe(0);
+    expect(await redis.zscore(ops.keys.queueAge(to), m.id)).toBeNull();
+  });
 });

@@ -5,15 +5,18 @@
  * and the queue's mode (normal | retry | backoff | paused).
  */
 import type { Redis } from 'ioredis';
-import { serializeRecord, type DeliveryRecord } from './accounting-records.js';
+import { serializeRecord, type DeliveryRecord, type TransientQueueRecord } from './accounting-records.js';
+import { parseClaimed, type DeleteCandidate } from './delete-claims.js';
 import { SlotLostError } from './errors.js';
 import { AWAKE_TTL_MS } from './scripts/constants.js';
 import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute } from './minute-counters.js';
+import { ACCOUNTING_MAXLEN } from './scripts/constants.js';
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
+import type { ClaimedForDelete } from './scripts/claim-for-delete.js';
 
 export type QueueMode = 'normal' | 'retry' | 'backoff' | 'paused';
 
@@ -93,6 +96,9 @@ export interface DeleteOutcomes {
  * Redis time per call on the shared 2-core machine (50 took 2.7 ms; INFO commandstats, BENCHMARKS.md §7).
  */
 export const DELETE_BATCH = 25;
+
+/** Ids per claimForDelete script call (see scripts/claim-for-delete.ts; measured in packages/bench/notes.md). */
+export const CLAIM_FOR_DELETE = 200;
 
 /** The in-flight slot used by the bounce-after sweep of a queue. */
 export const EXPIRY_SLOT = -1;
@@ -215,6 +221,11 @@ export class QueueOps {
     return ids;
   }
 
+  /** How many messages of the queue were received up to `receivedBefore` (its age index). */
+  countReceivedBefore(queue: string, receivedBefore: number): Promise<number> {
+    return this.r.zcount(this.keys.queueAge(queue), '-inf', String(receivedBefore));
+  }
+
   /** Received time of the oldest message in the queue, if any. */
   async oldest(queue: string): Promise<number | undefined> {
     const first = await this.r.zrange(this.keys.queueAge(queue), '0', '0', 'WITHSCORES');
@@ -225,6 +236,24 @@ export class QueueOps {
   claimIds(queue: string, slot: number, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.scripts.claimIds(this.slotKeys(queue, slot), ids);
+  }
+
+  /**
+   * A delete claims these ids (waiting ones only; with `job`, only that job's) and reads them in
+   * the same script, no body: CLAIM_FOR_DELETE ids a call, the calls pipelined. `busy`: ids not
+   * waiting (held by a token, or gone), which a delete looks at again later.
+   */
+  async claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<{ busy: number; claimed: DeleteCandidate[] }> {
+    const calls: Array<Promise<{ busy: number; claimed: ClaimedForDelete[] }>> = [];
+    for (let i = 0; i < ids.length; i += CLAIM_FOR_DELETE) calls.push(this.scripts.claimForDelete(this.keys, this.slotKeys(queue, slot), job, ids.slice(i, i + CLAIM_FOR_DELETE)));
+    const replies = await Promise.all(calls);
+    return { busy: replies.reduce((n, r) => n + r.busy, 0), claimed: replies.flatMap((r) => r.claimed.map(parseClaimed)) };
+  }
+
+  /** Gives claimed mail a delete does not name back to the queue at the score it had. */
+  releaseClaimed(queue: string, slot: number, entries: ReadonlyArray<{ id: string; score: number }>): Promise<number> {
+    if (entries.length === 0) return Promise.resolve(0);
+    return this.scripts.releaseIds(this.slotKeys(queue, slot), entries);
   }
 
   /** When the next message of the queue is due, if any. */
@@ -352,14 +381,15 @@ export class QueueOps {
     return parseState(await this.r.hgetall(this.keys.queueState(queue)));
   }
 
-  /** A connection or transaction failed: retry mode until `retryAt`. */
-  async enterRetry(queue: string, retryAt: number): Promise<number> {
+  /**
+   * A connection or transaction failed: retry mode until `retryAt`. Its `tq` record, if given, goes to
+   * the accounting stream in the same MULTI (when something reads the stream).
+   */
+  async enterRetry(queue: string, retryAt: number, record?: TransientQueueRecord): Promise<number> {
     const key = this.keys.queueState(queue);
-    const [[, failures]] = (await this.r
-      .multi()
-      .hincrby(key, 'failures', 1)
-      .hset(key, { mode: 'retry', retryAt: String(retryAt) })
-      .exec()) as [[null, number], unknown];
+    const multi = this.r.multi().hincrby(key, 'failures', 1).hset(key, { mode: 'retry', retryAt: String(retryAt) });
+    if (record && this.accounting()) multi.xadd(this.keys.accounting(), 'MAXLEN', '~', String(ACCOUNTING_MAXLEN), '*', ...serializeRecord(record));
+    const [[, failures]] = (await multi.exec()) as [[null, number], unknown];
     return failures;
   }
 

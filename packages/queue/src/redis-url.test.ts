@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseRedisUrl } from './redis-url.js';
+import { parseRedisUrl, waitPolicy } from './redis-url.js';
 
 describe('parseRedisUrl', () => {
   it.each([
-    ['redis://127.0.0.1:6379', { kind: 'single', url: 'redis://127.0.0.1:6379', wait: { replicas: 0, timeoutMs: 1000 } }],
-    ['redis://h:1/2?wait-replicas=1&wait-timeout=250', { kind: 'single', url: 'redis://h:1/2', wait: { replicas: 1, timeoutMs: 250 } }],
-    ['redis://h:1?family=6&wait-replicas=2', { kind: 'single', url: 'redis://h:1?family=6', wait: { replicas: 2, timeoutMs: 1000 } }],
+    ['redis://127.0.0.1:6379', { kind: 'single', url: 'redis://127.0.0.1:6379', waitInUrl: {} }],
+    ['redis://h:1/2?wait-replicas=1&wait-timeout=250', { kind: 'single', url: 'redis://h:1/2', waitInUrl: { replicas: 1, timeoutMs: 250 } }],
+    ['redis://h:1?family=6&wait-replicas=2', { kind: 'single', url: 'redis://h:1?family=6', waitInUrl: { replicas: 2 } }],
     [
       'redis-sentinel://10.0.0.1:26379,10.0.0.2,[::1]:26380/mymaster',
       {
@@ -17,7 +17,7 @@ describe('parseRedisUrl', () => {
         ],
         name: 'mymaster',
         db: 0,
-        wait: { replicas: 1, timeoutMs: 1000 },
+        waitInUrl: {},
       },
     ],
     [
@@ -33,10 +33,10 @@ describe('parseRedisUrl', () => {
         username: 'u',
         password: 'p@ss',
         sentinelPassword: 'sp',
-        wait: { replicas: 0, timeoutMs: 1000 },
+        waitInUrl: { replicas: 0 },
       },
     ],
-    ['redis-sentinel://:secret@s1/m', { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }], name: 'm', db: 0, password: 'secret', wait: { replicas: 1, timeoutMs: 1000 } }],
+    ['redis-sentinel://:secret@s1/m', { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }], name: 'm', db: 0, password: 'secret', waitInUrl: {} }],
   ])('%s', (url, expected) => {
     expect(parseRedisUrl(url)).toEqual(expected);
   });
@@ -50,7 +50,27 @@ describe('parseRedisUrl', () => {
     ['redis-sentinel://s1/m?wait=1', /unknown parameter "wait"/],
     ['redis-sentinel://s1/m?wait-replicas=one', /wait-replicas must be a whole number/],
     ['redis://h?wait-replicas=1&wait-timeout=0', /wait forever/],
+    ['redis-sentinel://s1/m?wait-timeout=0', /wait forever/],
   ])('refuses %s', (url, message) => {
     expect(() => parseRedisUrl(url)).toThrow(message);
+  });
+});
+
+describe('waitPolicy: the URL, else the redis-wait-* directives, else the default, each value on its own', () => {
+  it.each([
+    ['redis://h', {}, { replicas: 0, timeoutMs: 1000 }],
+    ['redis://h', { replicas: 2, timeoutMs: 3000 }, { replicas: 2, timeoutMs: 3000 }],
+    ['redis://h?wait-replicas=0', { replicas: 2, timeoutMs: 3000 }, { replicas: 0, timeoutMs: 3000 }],
+    ['redis://h?wait-timeout=250', { replicas: 1, timeoutMs: 3000 }, { replicas: 1, timeoutMs: 250 }],
+    ['redis-sentinel://s1/m', {}, { replicas: 1, timeoutMs: 1000 }],
+    ['redis-sentinel://s1/m', { replicas: 0 }, { replicas: 0, timeoutMs: 1000 }],
+    ['redis-sentinel://s1/m', { timeoutMs: 5000 }, { replicas: 1, timeoutMs: 5000 }],
+    ['redis-sentinel://s1/m?wait-replicas=2', { replicas: 1, timeoutMs: 2000 }, { replicas: 2, timeoutMs: 2000 }],
+  ])('%s with %j', (url, directives, expected) => {
+    expect(waitPolicy(parseRedisUrl(url), directives)).toEqual(expected);
+  });
+
+  it('refuses replicas with a timeout of 0 wherever the two come from', () => {
+    expect(() => waitPolicy(parseRedisUrl('redis://h?wait-timeout=0'), { replicas: 1 })).toThrow(/wait forever/);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * REDIS_URL, read: one server (`redis://`, `rediss://`, `unix:`), or a Sentinel set and the name
  * of the master it watches: `redis-sentinel://[user:password@]h1:26379,h2:26379,h3/mymaster[/db]`.
- * Query parameters: `wait-replicas=<n>` and `wait-timeout=<ms>` (the listener's WAIT before 250,
- * on by default, 1 replica within 1000 ms, for a Sentinel set, off for one server);
+ * Query parameters: `wait-replicas=<n>` and `wait-timeout=<ms>` (the listener's WAIT before 250;
+ * see waitPolicy for how they meet the redis-wait-* directives and the defaults);
  * `sentinel-password=<p>` when the Sentinels ask for one of their own. Pure.
  */
 import { RedisUrlError } from './errors.js';
@@ -17,8 +17,14 @@ export interface WaitPolicy {
   timeoutMs: number;
 }
 
+/** The WAIT settings of a process's REDIS_URL or of the configuration: only what was given. */
+export interface WaitSettings {
+  replicas?: number | undefined;
+  timeoutMs?: number | undefined;
+}
+
 export type RedisTarget =
-  | { kind: 'single'; url: string; wait: WaitPolicy }
+  | { kind: 'single'; url: string; waitInUrl: WaitSettings }
   | {
       kind: 'sentinel';
       sentinels: Array<{ host: string; port: number }>;
@@ -27,7 +33,7 @@ export type RedisTarget =
       username?: string;
       password?: string;
       sentinelPassword?: string;
-      wait: WaitPolicy;
+      waitInUrl: WaitSettings;
     };
 
 const OWN_PARAMS = ['wait-replicas', 'wait-timeout', 'sentinel-password'];
@@ -38,10 +44,28 @@ function nonNegativeInt(value: string | null, what: string, fallback: number): n
   return Number(value);
 }
 
-function waitPolicy(params: URLSearchParams, sentinel: boolean): WaitPolicy {
-  const replicas = nonNegativeInt(params.get('wait-replicas'), 'wait-replicas', sentinel ? 1 : 0);
-  const timeoutMs = nonNegativeInt(params.get('wait-timeout'), 'wait-timeout (ms)', DEFAULT_WAIT_TIMEOUT_MS);
-  if (replicas > 0 && timeoutMs === 0) throw new RedisUrlError('REDIS_URL: wait-timeout=0 would wait forever; give milliseconds');
+function waitInUrl(params: URLSearchParams, sentinel: boolean): WaitSettings {
+  const given: WaitSettings = {};
+  const replicas = params.get('wait-replicas');
+  const timeout = params.get('wait-timeout');
+  if (replicas !== null) given.replicas = nonNegativeInt(replicas, 'wait-replicas', 0);
+  if (timeout !== null) given.timeoutMs = nonNegativeInt(timeout, 'wait-timeout (ms)', DEFAULT_WAIT_TIMEOUT_MS);
+  if (given.timeoutMs === 0 && (given.replicas ?? (sentinel ? 1 : 0)) > 0) {
+    throw new RedisUrlError('REDIS_URL: wait-timeout=0 would wait forever; give milliseconds');
+  }
+  return given;
+}
+
+/**
+ * The listener's WAIT before 250. Each value separately: the URL's parameter when given (a
+ * process's own REDIS_URL), else the directive (`redis-wait-replicas`, `redis-wait-timeout`: the
+ * whole cluster's file), else the default: 1 replica within 1000 ms for a Sentinel set, off (0
+ * replicas) for one server. Throws RedisUrlError when replicas are asked with a timeout of 0.
+ */
+export function waitPolicy(target: RedisTarget, directives: WaitSettings = {}): WaitPolicy {
+  const replicas = target.waitInUrl.replicas ?? directives.replicas ?? (target.kind === 'sentinel' ? 1 : 0);
+  const timeoutMs = target.waitInUrl.timeoutMs ?? directives.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  if (replicas > 0 && timeoutMs <= 0) throw new RedisUrlError('redis-wait-timeout 0 would wait forever; give a time');
   return { replicas, timeoutMs };
 }
 
@@ -89,7 +113,7 @@ function parseSentinel(url: string): RedisTarget {
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
-    wait: waitPolicy(params, true),
+    waitInUrl: waitInUrl(params, true),
   };
 }
 
@@ -97,11 +121,11 @@ function parseSentinel(url: string): RedisTarget {
 export function parseRedisUrl(url: string): RedisTarget {
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) return parseSentinel(url);
   const q = url.indexOf('?');
-  if (q < 0) return { kind: 'single', url, wait: { replicas: 0, timeoutMs: DEFAULT_WAIT_TIMEOUT_MS } };
+  if (q < 0) return { kind: 'single', url, waitInUrl: {} };
   const params = new URLSearchParams(url.slice(q + 1));
-  const wait = waitPolicy(params, false);
+  const wait = waitInUrl(params, false);
   // Our parameters are not ioredis options: they are taken out of the URL it reads.
   for (const key of OWN_PARAMS) params.delete(key);
   const left = params.toString();
-  return { kind: 'single', url: url.slice(0, q) + (left ? `?${left}` : ''), wait };
+  return { kind: 'single', url: url.slice(0, q) + (left ? `?${left}` : ''), waitInUrl: wait };
 }

@@ -6,20 +6,11 @@
 import { canStartSentinels, startSentinelSet, type SentinelSet } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStore, ReplicationTimeoutError, type NewMessage } from './index.js';
+import { MessageStore, ReplicationTimeoutError } from './index.js';
+import { testMessage } from './testing/index.js';
 
-const message = (other = 'other.test'): NewMessage => ({
-  mailFrom: 'sender@example.org',
-  recipients: [
-    { address: 'a@example.com', domain: 'example.com' },
-    { address: 'b@example.com', domain: 'example.com' },
-    { address: `c@${other}`, domain: other },
-  ],
-  body: Buffer.from('Subject: replicated\r\n\r\nhello\r\n'),
-  vmta: 'mta1',
-  source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-  receivedAt: Date.now(),
-});
+const message = (other = 'other.test') =>
+  testMessage(['a@example.com', 'b@example.com', `c@${other}`], { body: Buffer.from('Subject: replicated\r\n\r\nhello\r\n') });
 
 describe.skipIf(!canStartSentinels())('MessageStore with WAIT for replicas', () => {
   let set: SentinelSet;

@@ -62,18 +62,40 @@ export class ReportStore {
     if (!replies || failed) throw failed?.[0] ?? new Error('report write discarded');
   }
 
-  /** The kept messages, oldest first (operators read them with `XRANGE`); `raw` as a Buffer. */
-  async unparsed(count = 100): Promise<{ id: string; fields: Record<string, string>; raw: Buffer }[]> {
-    const rows = await this.redis.xrangeBuffer(this.keys.unparsedReports(), '-', '+', 'COUNT', count);
-    return rows.map(([id, flat]) => {
-      const fields: Record<string, string> = {};
-      let raw: Buffer = Buffer.alloc(0);
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const name = flat[i]!.toString();
-        if (name === 'raw') raw = flat[i + 1]!;
-        else fields[name] = flat[i + 1]!.toString();
-      }
-      return { id: id.toString(), fields, raw };
-    });
+  /** The kept messages, oldest first (`newestFirst`: the other way round); `raw` as a Buffer. */
+  async unparsed(count = 100, newestFirst = false): Promise<KeptReport[]> {
+    const key = this.keys.unparsedReports();
+    const rows = newestFirst ? await this.redis.xrevrangeBuffer(key, '+', '-', 'COUNT', count) : await this.redis.xrangeBuffer(key, '-', '+', 'COUNT', count);
+    return rows.map(keptReport);
   }
+
+  /** One kept message by its stream id, or undefined. */
+  async unparsedOne(id: string): Promise<KeptReport | undefined> {
+    const [row] = await this.redis.xrangeBuffer(this.keys.unparsedReports(), id, id);
+    return row ? keptReport(row) : undefined;
+  }
+
+  /** How many messages are kept (XLEN: O(1)). */
+  unparsedCount(): Promise<number> {
+    return this.redis.xlen(this.keys.unparsedReports());
+  }
+}
+
+/** A message kept by the processors because it was not a report. */
+export interface KeptReport {
+  id: string;
+  /** kind, reason, mailFrom, rcpt, at (ms). */
+  fields: Record<string, string>;
+  raw: Buffer;
+}
+
+function keptReport([id, flat]: [Buffer, Buffer[]]): KeptReport {
+  const fields: Record<string, string> = {};
+  let raw: Buffer = Buffer.alloc(0);
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i]!.toString();
+    if (name === 'raw') raw = flat[i + 1]!;
+    else fields[name] = flat[i + 1]!.toString();
+  }
+  return { id: id.toString(), fields, raw };
 }

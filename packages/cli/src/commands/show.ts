@@ -8,6 +8,7 @@ import { showQueues } from './queues.js';
 import { showStatus } from './status.js';
 import { showVmtas } from './vmtas.js';
 import { showDisabledSources } from './sources.js';
+import { showUnparsedReports } from './unparsed-reports.js';
 import { EXIT } from '../exit-codes.js';
 
 const USAGE = [
@@ -18,6 +19,7 @@ const USAGE = [
   '       vmta show status [--json]',
   '       vmta show vmtas [--json] [--config FILE]',
   '       vmta show disabled-sources [--json]',
+  '       vmta show unparsed-reports [--limit N] [--json] | --raw ID',
 ].join('\n');
 
 export async function showCommand(args: string[]): Promise<number> {
@@ -29,6 +31,7 @@ export async function showCommand(args: string[]): Promise<number> {
   if (what === 'status') return showStatus(rest);
   if (what === 'vmtas') return showVmtas(rest);
   if (what === 'disabled-sources') return showDisabledSources(rest);
+  if (what === 'unparsed-reports') return showUnparsedReports(rest);
   process.stderr.write(`vmta show: unknown subject ${JSON.stringify(what ?? '')}\n${USAGE}\n`);
   return EXIT.usage;
 }

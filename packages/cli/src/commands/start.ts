@@ -15,6 +15,7 @@ import { watchReload } from '../reload.js';
 import { EMBEDDED_URL_FILE } from '../redis-target.js';
 import { ensureDevCertificates } from '../dev-certs.js';
 import { EXIT } from '../exit-codes.js';
+import { redisUrlProblem } from '../redis-url-check.js';
 import { lowerPriority, NICE_MAX, parseNice } from '../priority.js';
 
 const ROLES = ['all', 'listener', 'delivery'] as const;
@@ -109,6 +110,13 @@ export async function startCommand(args: string[]): Promise<number> {
     }
   }
   let redisUrl = process.env.REDIS_URL;
+  const urlProblem = redisUrlProblem(redisUrl, config);
+  if (urlProblem) {
+    log.error({ event: 'redis-url-invalid', err: urlProblem }, 'REDIS_URL cannot be used');
+    logDestination.flushSync();
+    process.stderr.write(`vmta start: ${urlProblem}\n`);
+    return EXIT.usage;
+  }
   let stopRedis: (() => Promise<void>) | undefined;
   if (!redisUrl) {
     const dir = path.resolve(parsed.values['data-dir']!, 'redis');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkConfigText, loadConfigText } from '../load.js';
-import { complaintsSuppress, processorFor, recordHeaderNames, reportTenant } from './processors.js';
+import { complaintsSuppress, processorFor, processorSources, recordHeaderNames, reportForwardTo, reportTenant, type ProcessorKind, type ReportOutcome } from './processors.js';
 
 const PROCESSORS = `
 <feedback-loop-processor>
@@ -66,14 +66,51 @@ describe('processors', () => {
     expect(recordHeaderNames(config, 'rb')).toEqual(['X-Campaign']);
   });
 
-  it('loads, warning with file:line about the delivery options it does not apply', () => {
+  it('loads with its delivery options, without warnings', () => {
     const r = checkConfigText(PROCESSORS, 'pmta.conf');
     expect(r.errors).toEqual([]);
-    expect(r.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual(['pmta.conf:3 CONFIG_NOT_APPLIED', 'pmta.conf:4 CONFIG_NOT_APPLIED']);
+    expect(r.warnings).toEqual([]);
   });
 
-  it('refuses address-file in a processor list, and bad values, with file:line', () => {
+  it('accepts address-file in a processor list and refuses bad values, with file:line', () => {
     const r = checkConfigText('<bounce-processor>\n  <address-list>\n    address-file /tmp/x\n  </address-list>\n  deliver-matched-email maybe\n</bounce-processor>', 'pmta.conf');
-    expect(r.errors.map((e) => `${e.file}:${e.line}`)).toEqual(['pmta.conf:3', 'pmta.conf:5']);
+    expect(r.errors.map((e) => `${e.file}:${e.line}`)).toEqual(['pmta.conf:5']);
+  });
+
+  it('lists the address-files of the processors, feedback loop first', () => {
+    const config = loadConfigText('<bounce-processor>\n  <address-list>\n    address-file b.txt\n  </address-list>\n</bounce-processor>\n<feedback-loop-processor>\n  address abuse@x.example\n  <address-list>\n    address-file f1.txt\n    address-file f2.txt\n  </address-list>\n</feedback-loop-processor>');
+    expect(processorSources(config).map((p) => [p.kind, p.files])).toEqual([['fbl', ['f1.txt', 'f2.txt']], ['bounce', ['b.txt']]]);
+  });
+});
+
+describe('reportForwardTo', () => {
+  const config = loadConfigText(`
+<feedback-loop-processor>
+  address abuse@fbl.example
+  deliver-matched-email yes
+  forward-unmatched-to Postmaster@ours.example
+  forward-errors-to errors@ours.example
+</feedback-loop-processor>
+<bounce-processor>
+  address bounces@ours.example
+  deliver-unmatched-email yes
+  forward-unmatched-to bounces@ours.example
+</bounce-processor>
+`);
+  const plain = loadConfigText('<bounce-processor>\n  address b@x.example\n</bounce-processor>');
+  const rcpts = ['abuse@fbl.example'];
+  it.each<[string, ProcessorKind, ReportOutcome, string[]]>([
+    ['fbl', 'fbl', 'matched', ['abuse@fbl.example']],
+    ['fbl', 'fbl', 'unmatched', ['Postmaster@ours.example']],
+    ['fbl', 'fbl', 'error', ['errors@ours.example']],
+    // deliver-unmatched-email and forward-unmatched-to name the same address: once.
+    ['bounce', 'bounce', 'unmatched', ['bounces@ours.example']],
+    ['bounce', 'bounce', 'matched', []],
+    ['bounce', 'bounce', 'error', []],
+    ['plain', 'bounce', 'unmatched', []],
+    ['plain', 'fbl', 'matched', []],
+  ])('config %s, %s processor, %s mail: %j', (which, kind, outcome, expected) => {
+    const recipients = kind === 'bounce' ? ['bounces@ours.example'] : rcpts;
+    expect(reportForwardTo(which === 'plain' ? plain : config, kind, outcome, recipients)).toEqual(expected);
   });
 });

@@ -10,27 +10,75 @@ import { addressListMatches, compileAddressList, GLOBAL_TENANT, suppressionTenan
 
 export type ProcessorKind = 'fbl' | 'bounce';
 
-const compiled = new WeakMap<VmtaConfig, { kind: ProcessorKind; list: CompiledAddressList }[]>();
+/** A processor's own entries (its lines and those of its nested <address-list>s) and the address-files of those lists. */
+export interface ProcessorSource {
+  kind: ProcessorKind;
+  entries: AddressEntry[];
+  domains: string[];
+  /** `address-file` values of its nested <address-list>s, as written (the listener reads them). */
+  files: string[];
+}
 
-function compile(kind: ProcessorKind, stanza: ProcessorStanza<'feedback-loop-processor' | 'bounce-processor'> | undefined) {
+/** A processor's addresses compiled (with its files' lines, when the listener read them). */
+export interface CompiledProcessor {
+  kind: ProcessorKind;
+  list: CompiledAddressList;
+}
+
+const compiled = new WeakMap<VmtaConfig, readonly CompiledProcessor[]>();
+
+function sourceOf(kind: ProcessorKind, stanza: ProcessorStanza<'feedback-loop-processor' | 'bounce-processor'> | undefined): ProcessorSource[] {
   if (!stanza) return [];
   const entries: AddressEntry[] = [...(stanza.settings.address ?? [])];
   const domains: string[] = [...(stanza.settings.domain ?? [])];
+  const files: string[] = [];
   for (const l of stanza.addressLists) {
     entries.push(...(l.settings.address ?? []));
     domains.push(...(l.settings.domain ?? []));
+    files.push(...(l.settings['address-file'] ?? []));
   }
-  return [{ kind, list: compileAddressList(kind, entries, domains) }];
+  return [{ kind, entries, domains, files }];
 }
 
-/** The processor that takes mail for `address`, or undefined for ordinary mail. */
-export function processorFor(config: VmtaConfig, address: string): ProcessorKind | undefined {
-  let lists = compiled.get(config);
-  if (!lists) {
-    lists = [...compile('fbl', config.feedbackLoopProcessor), ...compile('bounce', config.bounceProcessor)];
-    compiled.set(config, lists);
+/** The processors of the configuration, feedback loop first (it wins an address both claim). */
+export function processorSources(config: VmtaConfig): ProcessorSource[] {
+  return [...sourceOf('fbl', config.feedbackLoopProcessor), ...sourceOf('bounce', config.bounceProcessor)];
+}
+
+/**
+ * The processor that takes mail for `address`, or undefined for ordinary mail. `lists`: the processors
+ * compiled with their address-files' lines (the listener's AddressLists); without it, the lines of
+ * the configuration only.
+ */
+export function processorFor(config: VmtaConfig, address: string, lists?: readonly CompiledProcessor[]): ProcessorKind | undefined {
+  let own = lists ?? compiled.get(config);
+  if (!own) {
+    own = processorSources(config).map((p) => ({ kind: p.kind, list: compileAddressList(p.kind, p.entries, p.domains) }));
+    compiled.set(config, own);
   }
-  return lists.find((l) => addressListMatches(l.list, address))?.kind;
+  return own.find((l) => addressListMatches(l.list, address))?.kind;
+}
+
+/** What the processor made of a message: a report it processed, mail that is not a report, or a report it could not process. */
+export type ReportOutcome = 'matched' | 'unmatched' | 'error';
+
+/**
+ * Where a message to a processor goes besides being processed (PowerMTA's delivery options of the
+ * processor): `deliver-matched-email` / `deliver-unmatched-email` deliver it to its own recipients,
+ * `forward-unmatched-to` / `forward-errors-to` forward it to that address. Each address once, in order.
+ */
+export function reportForwardTo(config: VmtaConfig, kind: ProcessorKind, outcome: ReportOutcome, recipients: readonly string[]): string[] {
+  const settings = (kind === 'fbl' ? config.feedbackLoopProcessor : config.bounceProcessor)?.settings;
+  if (!settings) return [];
+  const out: string[] = [];
+  if (outcome === 'matched' && settings['deliver-matched-email'] === true) out.push(...recipients);
+  if (outcome === 'unmatched') {
+    if (settings['deliver-unmatched-email'] === true) out.push(...recipients);
+    if (typeof settings['forward-unmatched-to'] === 'string') out.push(settings['forward-unmatched-to']);
+  }
+  if (outcome === 'error' && typeof settings['forward-errors-to'] === 'string') out.push(settings['forward-errors-to']);
+  const seen = new Set<string>();
+  return out.filter((a) => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
 /** Whether a complaint suppresses its recipient (`suppress-complaints`, default yes). */
@@ -50,8 +98,8 @@ export function reportTenant(config: VmtaConfig, authUser: string | undefined): 
   return suppressionTenant(config, { authUser });
 }
 
-/** The `header_NAME` columns the acct-files ask for in records of `type` (f, rb): the header names. */
-export function recordHeaderNames(config: VmtaConfig, type: 'f' | 'rb'): string[] {
+/** The `header_NAME` columns the acct-files ask for in records of `type` (f, rb, rs): the header names. */
+export function recordHeaderNames(config: VmtaConfig, type: 'f' | 'rb' | 'rs'): string[] {
   const names = new Set<string>();
   for (const file of config.acctFiles) {
     for (const rf of file.settings['record-fields'] ?? []) {

@@ -75,7 +75,7 @@ export function suppressionTenant(config: VmtaConfig, input: TenantInput): strin
 export function autoSuppresses(config: VmtaConfig, category: string | undefined): boolean {
   const g = config.global.settings;
   if (g['auto-suppress'] === false || category === undefined) return false;
-  const categories = g['auto-suppress-categories'] ?? ['bad-mailbox', 'bad-domain'];
+  const categories: readonly string[] = g['auto-suppress-categories'] ?? ['bad-mailbox', 'bad-domain'];
   return categories.includes(category);
 }
 

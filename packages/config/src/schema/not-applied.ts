@@ -10,25 +10,13 @@ import type { ScopeName } from './schema.js';
 
 type NotAppliedTable = { [S in ScopeName]?: { [D in DirectiveName<S>]?: string } };
 
-const PROCESSOR_NOT_APPLIED = {
-  'deliver-unmatched-email': 'mail that is not a report is kept (not delivered)',
-  'deliver-matched-email': 'reports are never delivered after processing',
-  'forward-errors-to': 'unprocessable reports are kept in Redis and counted, not forwarded',
-  'forward-unmatched-to': 'mail that is not a report is kept in Redis and counted, not forwarded',
-} as const;
-
-export const notApplied: NotAppliedTable = {
-  'feedback-loop-processor': PROCESSOR_NOT_APPLIED,
-  'bounce-processor': PROCESSOR_NOT_APPLIED,
-};
+export const notApplied: NotAppliedTable = {};
 
 /** Actions of a `reply` rule (<smtp-pattern-list>) parsed but not applied yet: build.ts warns about each with file:line. */
 export const notAppliedReplyActions: Readonly<Record<string, string>> = {};
 
 /** Results of a <pattern-list> rule parsed but not applied yet: build.ts warns about each with file:line. */
-export const notAppliedPatternActions: Readonly<Record<string, string>> = {
-  'recipient-priority': 'recipients are not prioritised yet; the rule\'s other results apply',
-};
+export const notAppliedPatternActions: Readonly<Record<string, string>> = {};
 
 /** Why `directive` in `scope` is parsed but not applied yet; undefined when it is applied. */
 export function notAppliedReason(scope: ScopeName, directive: string): string | undefined {
@@ -40,7 +28,4 @@ export function notAppliedReason(scope: ScopeName, directive: string): string | 
  * Accounting record types an <acct-file> may list that nothing writes yet: the file loads, `vmta check`
  * warns with file:line, and such records simply never appear.
  */
-export const notProducedRecordTypes: Readonly<Record<string, string>> = {
-  tq: 'transient-queue records are not written',
-  rs: 'remote status reports are not processed',
-};
+export const notProducedRecordTypes: Readonly<Record<string, string>> = {};

@@ -41,9 +41,9 @@ export const recordsType: ValueType<RecordType[]> = {
 };
 
 /** Event types a <webhook> may send: the record types written to the stream, and `s` (suppressed). */
-export type EventTypeName = 'd' | 'b' | 't' | 'r' | 'f' | 'rb' | 'rs' | 's';
-export const EVENT_TYPE_NAMES: readonly EventTypeName[] = ['d', 'b', 't', 'r', 'f', 'rb', 'rs', 's'];
-export const EVENT_TYPES_EXPECTED = 'comma-separated event types from d, b, t, r, f, rb, rs, s, e.g. d,b,f,rb,s';
+export type EventTypeName = 'd' | 'b' | 't' | 'tq' | 'r' | 'f' | 'rb' | 'rs' | 's';
+export const EVENT_TYPE_NAMES: readonly EventTypeName[] = ['d', 'b', 't', 'tq', 'r', 'f', 'rb', 'rs', 's'];
+export const EVENT_TYPES_EXPECTED = 'comma-separated event types from d, b, t, tq, r, f, rb, rs, s, e.g. d,b,f,rb,s';
 
 export const eventTypesType: ValueType<EventTypeName[]> = {
   name: 'event-types',

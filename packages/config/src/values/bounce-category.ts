@@ -2,7 +2,7 @@
  * PowerMTA's bounce categories (the accounting file's `bounceCat`), as a closed union, and the
  * value of one line of `<bounce-category-patterns>`: `/REGEX/ CATEGORY` (PowerMTA §3.3.19).
  */
-import { fail } from './common.js';
+import { fail, valueText } from './common.js';
 import { parseRegex, regexSchema, type RegexValue } from './regex.js';
 import type { ValueType } from './value-type.js';
 
@@ -60,4 +60,20 @@ export const bounceCategoryPatternType: ValueType<BounceCategoryPattern> = {
     required: ['regex', 'category'],
     additionalProperties: false,
   },
+};
+
+const LIST_EXPECTED = `bounce categories separated by commas, each one of ${BOUNCE_CATEGORIES.join(', ')}`;
+
+/** A list of bounce categories (auto-suppress-categories): an unknown name is an error at its line. */
+export const bounceCategoryListType: ValueType<BounceCategory[]> = {
+  name: 'bounce-category-list',
+  expected: LIST_EXPECTED,
+  parse(raw, words) {
+    const items = valueText(raw, words).split(/[\s,]+/).filter((s) => s !== '').map((s) => s.toLowerCase());
+    if (items.length === 0) throw fail('bounce-category-list', LIST_EXPECTED, raw, 'no category given');
+    const bad = items.find((s) => !(BOUNCE_CATEGORIES as readonly string[]).includes(s));
+    if (bad !== undefined) throw fail('bounce-category-list', LIST_EXPECTED, raw, `unknown category "${bad}"`);
+    return [...new Set(items)] as BounceCategory[];
+  },
+  schema: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...BOUNCE_CATEGORIES] } },
 };

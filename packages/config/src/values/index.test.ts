@@ -37,6 +37,7 @@ const samples: Record<ValueTypeName, string[]> = {
   'mx-rollup': ['mx1.example.com example.rollup', '*.yahoodns.net yahoo.rollup'],
   records: ['d,b,t,tq,r,f', 'd,b,rb,rs'],
   'event-types': ['d,b,f,rb,s', 'D, s'],
+  'bounce-category-list': ['bad-mailbox,bad-domain', 'Quota-Issues'],
   'record-fields': ['d *,!dsnDiag,header_X-Name'],
   'auth-method': ['password', 'system'],
   'dkim-sign': ['yes', 'no', 'if-x-dkim-options-present'],

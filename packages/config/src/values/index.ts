@@ -25,7 +25,7 @@ import { rateType, type RateValue } from './rate.js';
 import { addressOrRegexType, regexType, type AddressOrRegex, type RegexValue } from './regex.js';
 import { replyPatternType, type ReplyPattern } from './reply-pattern.js';
 import { headerPatternRuleType, patternRuleType, type PatternRule } from './pattern-rule.js';
-import { bounceCategoryPatternType, type BounceCategoryPattern } from './bounce-category.js';
+import { bounceCategoryListType, bounceCategoryPatternType, type BounceCategory, type BounceCategoryPattern } from './bounce-category.js';
 import { mxRollupType, type MxRollupEntry } from './mx-rollup.js';
 import {
   authMethodType,
@@ -111,6 +111,7 @@ export interface ValueTypeMap {
   email: string;
   'email-list': string[];
   'bounce-category-pattern': BounceCategoryPattern;
+  'bounce-category-list': BounceCategory[];
   hostname: string;
   'host-list': HostList;
   'source-host': SourceHost;
@@ -160,6 +161,7 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   email: emailType,
   'email-list': emailListType,
   'bounce-category-pattern': bounceCategoryPatternType,
+  'bounce-category-list': bounceCategoryListType,
   hostname: hostnameType,
   'host-list': hostListType,
   'source-host': sourceHostType,

@@ -18,6 +18,7 @@ export type ValueTypeName =
   | 'email'
   | 'email-list'
   | 'bounce-category-pattern'
+  | 'bounce-category-list'
   | 'hostname'
   | 'host-list'
   | 'source-host'

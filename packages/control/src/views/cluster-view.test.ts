@@ -12,6 +12,7 @@ import {
   type NewMessage,
   type RecipientRecord,
 } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../cluster.js';
@@ -21,16 +22,7 @@ import { vmtaDefinitions, vmtaRows } from './vmta-view.js';
 const M = 28_333_333; // an epoch minute
 const at = (minute: number, second = 0) => minute * 60_000 + second * 1000;
 
-function message(recipients: string[], receivedAt: number, vmta = 'mta1'): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
-    body: Buffer.from('Subject: t\r\n\r\nhello\r\n'),
-    vmta,
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt,
-  };
-}
+const message = (recipients: string[], receivedAt: number, vmta = 'mta1'): NewMessage => testMessage(recipients, { receivedAt, vmta });
 
 const zero = { received: 0, delivered: 0, bounced: 0, deferred: 0 };
 

@@ -49,6 +49,27 @@ export async function readEvents(cluster: Cluster, o: ReadEventsOptions = {}): P
   return { events, cursor: last ?? o.after ?? (await lastId(cluster, key)) };
 }
 
+/**
+ * readEvents after `after`, waiting up to `waitMs` for an event of the wanted types (HTTP long poll).
+ * It polls with non-blocking reads every `pollMs`: a blocking XREAD would hold the connection that
+ * every other request of the process shares. Stops early when `gone()` (the client went away).
+ */
+export async function waitForEvents(
+  cluster: Cluster,
+  o: Omit<ReadEventsOptions, 'from' | 'blockMs'> & { after: string },
+  waitMs: number,
+  gone: () => boolean = () => false,
+  pollMs = 200,
+): Promise<EventsPage> {
+  const until = Date.now() + waitMs;
+  let page = await readEvents(cluster, o);
+  while (page.events.length === 0 && Date.now() < until && !gone()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(pollMs, until - Date.now()))));
+    page = await readEvents(cluster, { ...o, after: page.cursor });
+  }
+  return page;
+}
+
 async function lastId(cluster: Cluster, key: string): Promise<string> {
   const [top] = (await cluster.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as Entry[];
   return top?.[0] ?? '0-0';

@@ -23,8 +23,9 @@ import { createRedis, Keys } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { AcctFile, type AcctFileLimits } from './acct-file.js';
 import { GroupConsumer } from './group-consumer.js';
-import { planFile } from './record-format.js';
+import { planFile, type FilePlan } from './record-format.js';
 import { deleteAfterMs } from './rotation-policy.js';
+import { StanzaConsumers, type StanzaConsumer } from './stanza-consumers.js';
 
 export interface StartAccountingOptions {
   config: VmtaConfig;
@@ -50,6 +51,13 @@ export interface RunningAccounting {
   close(): Promise<void>;
 }
 
+/** What one `<acct-file>` stanza says: the records and fields to write, rotation, and the file. */
+interface FileSettings {
+  plan: FilePlan;
+  limits: AcctFileLimits;
+  file: string;
+}
+
 /** Consumer group of an `<acct-file>`: one per path as written, shared by every host. */
 export function accountingGroup(name: string): string {
   return `acct:${name}`;
@@ -69,76 +77,57 @@ export async function startAccounting(options: StartAccountingOptions): Promise<
   const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'accounting' });
   const key = new Keys(options.prefix ?? 'vmta').accounting();
   const consumer = options.consumer ?? `${os.hostname()}:${process.pid}`;
-  const running = new Map<string, GroupConsumer>();
-  const pending = new Set<Promise<void>>();
-  let closed = false;
-
   const baseDirOf = (config: VmtaConfig): string => options.baseDir ?? path.dirname(path.resolve(config.file));
 
-  const apply = (config: VmtaConfig): Promise<void>[] => {
-    const stopping: Promise<void>[] = [];
-    const wanted = new Map(config.acctFiles.map((s) => [s.name, s]));
-    for (const [name, c] of running) {
-      if (!wanted.has(name)) {
-        running.delete(name);
-        stopping.push(c.close());
-        log.info({ event: 'acct-file-removed', file: name }, 'accounting file no longer configured');
-      }
-    }
-    for (const [name, stanza] of wanted) {
+  const consumers = new StanzaConsumers<FileSettings, StanzaConsumer<FileSettings>>({
+    start(name, { plan, limits, file }) {
+      const acctFile = new AcctFile(file, limits, (from, to) => log.info({ event: 'moved', file: from, to }, 'accounting file moved'));
+      const c = new GroupConsumer({
+        redis: createRedis(options.redisUrl, 'delivery'),
+        reader: createRedis(options.redisUrl, 'delivery'),
+        key,
+        group: accountingGroup(name),
+        consumer,
+        file: acctFile,
+        plan,
+        log: log.child({ file }),
+        blockMs: options.blockMs ?? 2000,
+        batchSize: options.batchSize ?? 500,
+        claimIdleMs: options.claimIdleMs ?? 60_000,
+        retryDelayMs: options.retryDelayMs ?? 1000,
+      });
+      log.info({ event: 'acct-file', file, group: accountingGroup(name), consumer }, 'writing accounting file');
+      // A running file keeps its path; a reload changes what and how it writes.
+      return { update: (s) => c.update(s.plan, s.limits), close: () => c.close() };
+    },
+    stopFailed: (_name, err) => log.error({ event: 'error', err }, 'closing an accounting file failed'),
+  });
+
+  const apply = (config: VmtaConfig): void => {
+    const wanted = new Map<string, FileSettings>();
+    const unreadable = new Set<string>();
+    for (const stanza of config.acctFiles) {
+      const name = stanza.name;
       let limits: AcctFileLimits;
       try {
         limits = limitsOf(stanza);
       } catch (err) {
+        // A running file of this name keeps its settings.
+        unreadable.add(name);
         log.error({ event: 'bad-setting', file: name, err }, 'accounting file skipped: invalid delete-after');
         continue;
       }
-      const plan = planFile(stanza.settings);
-      const existing = running.get(name);
-      if (existing !== undefined) {
-        existing.update(plan, limits);
-        continue;
-      }
-      const file = path.resolve(baseDirOf(config), name);
-      const acctFile = new AcctFile(file, limits, (from, to) => log.info({ event: 'moved', file: from, to }, 'accounting file moved'));
-      running.set(
-        name,
-        new GroupConsumer({
-          redis: createRedis(options.redisUrl, 'delivery'),
-          reader: createRedis(options.redisUrl, 'delivery'),
-          key,
-          group: accountingGroup(name),
-          consumer,
-          file: acctFile,
-          plan,
-          log: log.child({ file }),
-          blockMs: options.blockMs ?? 2000,
-          batchSize: options.batchSize ?? 500,
-          claimIdleMs: options.claimIdleMs ?? 60_000,
-          retryDelayMs: options.retryDelayMs ?? 1000,
-        }),
-      );
-      log.info({ event: 'acct-file', file, group: accountingGroup(name), consumer }, 'writing accounting file');
+      wanted.set(name, { plan: planFile(stanza.settings), limits, file: path.resolve(baseDirOf(config), name) });
     }
-    return stopping;
+    for (const name of consumers.apply(wanted, unreadable).removed) {
+      log.info({ event: 'acct-file-removed', file: name }, 'accounting file no longer configured');
+    }
   };
 
   apply(options.config);
 
   return {
-    reload(config) {
-      if (closed) return;
-      const stopping = Promise.all(apply(config))
-        .then(() => {})
-        .catch((err: unknown) => log.error({ event: 'error', err }, 'closing an accounting file failed'));
-      pending.add(stopping);
-      void stopping.finally(() => pending.delete(stopping));
-    },
-    async close() {
-      closed = true;
-      const all = [...running.values()];
-      running.clear();
-      await Promise.all([...all.map((c) => c.close()), ...pending]);
-    },
+    reload: apply,
+    close: () => consumers.close(),
   };
 }

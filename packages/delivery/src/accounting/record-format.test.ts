@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordFields } from '@vmta/config';
-import { DELIVERY_FIELDS, RECEIVED_FIELDS } from '@vmta/queue';
+import { DELIVERY_FIELDS, RECEIVED_FIELDS, TRANSIENT_QUEUE_FIELDS } from '@vmta/queue';
 import { csvField, formatEntry, planFile, resolveFields } from './record-format.js';
 
 describe('csvField', () => {
@@ -30,7 +30,7 @@ describe('resolveFields', () => {
   it.each<[string, RecordFields['type'], RecordFields[], string[]]>([
     ['the reference list for d without record-fields', 'd', [], [...DELIVERY_FIELDS]],
     ['the reference list for r without record-fields', 'r', [], [...RECEIVED_FIELDS]],
-    ['the d/b/t list for tq', 'tq', [], [...DELIVERY_FIELDS]],
+    ['the transient-queue list for tq', 'tq', [], [...TRANSIENT_QUEUE_FIELDS]],
     ['every default field for *', 'b', [rf('b', '*')], [...DELIVERY_FIELDS]],
     ['defaults minus the removed ones for *,!x', 'd', [rf('d', '*', '!dsnDiag', '!dlvTlsCipher')],
       DELIVERY_FIELDS.filter((f) => f !== 'dsnDiag' && f !== 'dlvTlsCipher')],

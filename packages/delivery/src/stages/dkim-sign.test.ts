@@ -1,8 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import crypto from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { domainPolicy, loadConfigText, type VmtaConfig } from '@vmta/config';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dkimSign } from 'mailauth/lib/dkim/sign.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestDnsServer, type TestDnsServer } from '../testing/test-dns-server.js';
 import { DkimSigner, dkimHeaderList, type DkimMessage } from './dkim-sign.js';
 import { verifyWithMailauth, verifyWithPython, writeTestKey, type TestKey } from '../testing/dkim-test-kit.js';
@@ -230,6 +232,42 @@ describe('DkimSigner: signatures checked by python3-dkim and by mailauth against
         'pool._domainkey.example.com': { TXT: [keys.pool.txt] },
         'star._domainkey.other.org': { TXT: [keys.star.txt] },
       });
+    }
+  });
+});
+
+describe('the parsed key handed to mailauth (patches/mailauth@7.1.0.patch)', () => {
+  const options = (privateKey: string | crypto.KeyObject) => {
+    const key = { signingDomain: 'example.com', selector: 'rsa1', privateKey };
+    return { ...key, signTime: new Date(Date.UTC(2024, 0, 1)), signatureData: [key] };
+  };
+
+  it('signs with a KeyObject the same bytes as with the PEM, and refuses a public KeyObject', async () => {
+    const pem = readFileSync(keys.rsa.file, 'utf8');
+    const fromPem = await dkimSign(FOLDED_8BIT, options(pem));
+    const fromKey = await dkimSign(FOLDED_8BIT, options(crypto.createPrivateKey(pem)));
+    expect(fromPem.errors).toEqual([]);
+    expect(fromKey.signatures).not.toBe('');
+    expect(fromKey.signatures).toBe(fromPem.signatures);
+    const publicOnly = await dkimSign(FOLDED_8BIT, options(crypto.createPublicKey(pem)));
+    expect(publicOnly.signatures).toBe('');
+    expect(publicOnly.errors.map((e) => e.err.message)).toEqual(['Expected a private key']);
+  });
+
+  it('parses no key per message: 20 messages signed with RSA and Ed25519 create no private key object, and verify', async () => {
+    const signer = new DkimSigner();
+    await sign(msg(FOLDED_8BIT, { id: 'warm' }), 'far.example', 'mta1', signer); // reads the key files once
+    const parse = vi.spyOn(crypto, 'createPrivateKey');
+    try {
+      const signed: Buffer[] = [];
+      for (let i = 0; i < 20; i++) signed.push(await sign(msg(FOLDED_8BIT, { id: `m${i}` }), 'far.example', 'mta1', signer));
+      expect(signer.signed).toBe(21);
+      expect(parse).not.toHaveBeenCalled();
+      const { python, mailauth } = await verify(signed[19]!);
+      expect(python.map((r) => [r.s, r.pass])).toEqual([['rsa1', true], ['ed1', true]]);
+      expect(mailauth.map((r) => [r.s, r.pass])).toEqual([['rsa1', true], ['ed1', true]]);
+    } finally {
+      parse.mockRestore();
     }
   });
 });

@@ -128,7 +128,9 @@ export class DkimSigner {
       const [first, ...more] = choices.map((c) => ({
         signingDomain: c.signingDomain,
         selector: c.key.selector,
-        privateKey: c.key.loaded.pem,
+        // The parsed key (mailauth patched to take a KeyObject: patches/mailauth@7.1.0.patch), not its PEM:
+        // parsing a PEM costs about as much as the signature itself.
+        privateKey: c.key.loaded.key,
         canonicalization: canon,
         headerList,
         ...(c.identity !== undefined ? { identity: c.identity } : {}),

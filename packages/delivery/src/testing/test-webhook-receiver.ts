@@ -1,7 +1,8 @@
 /**
  * A real HTTP endpoint for webhook tests: `answer(id, attempt)` decides each POST (a status, or
  * 'hang': never answers, so the forwarder's timeout fires). It counts attempts per
- * `X-Vmta-Event-Id`, keeps the events it accepted (2xx) and checks each one's signature.
+ * `X-Vmta-Event-Id` (a batch, a JSON array: per its events' ids joined by commas), keeps the events
+ * it accepted (2xx), each with the size of its POST, and checks the signature.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,10 @@ export interface AcceptedEvent {
   body: VmtaEvent;
   /** The X-Vmta-Signature header matched the body under `secret`. */
   signatureOk: boolean;
+  /** Events in the POST that carried it (1 for a single event, the array's length for a batch). */
+  batch: number;
+  /** The POST's X-Vmta-Batch-Size header, if any. */
+  batchHeader?: string;
 }
 
 export interface TestWebhookReceiver {
@@ -30,7 +35,9 @@ export async function startWebhookReceiver(options: { host?: string; secret?: st
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
-      const id = String(req.headers['x-vmta-event-id']);
+      const parsed = JSON.parse(raw) as VmtaEvent | VmtaEvent[];
+      const events = Array.isArray(parsed) ? parsed : [parsed];
+      const id = Array.isArray(parsed) ? events.map((e) => e.id).join(',') : String(req.headers['x-vmta-event-id']);
       const n = (attempts.get(id) ?? 0) + 1;
       attempts.set(id, n);
       const a = options.answer(id, n);
@@ -41,7 +48,11 @@ export async function startWebhookReceiver(options: { host?: string; secret?: st
       if (a >= 200 && a < 300) {
         const sig = String(req.headers['x-vmta-signature'] ?? '');
         const t = Number(/t=(\d+)/.exec(sig)?.[1]);
-        accepted.push({ id, body: JSON.parse(raw) as VmtaEvent, signatureOk: options.secret !== undefined && sig === signature(options.secret, raw, t) });
+        const signatureOk = options.secret !== undefined && sig === signature(options.secret, raw, t);
+        const batchHeader = req.headers['x-vmta-batch-size'];
+        for (const body of events) {
+          accepted.push({ id: Array.isArray(parsed) ? body.id : id, body, signatureOk, batch: Array.isArray(parsed) ? events.length : 1, ...(typeof batchHeader === 'string' ? { batchHeader } : {}) });
+        }
       }
       res.writeHead(a).end();
     });

@@ -81,6 +81,23 @@ describe('webhook forwarder', () => {
     expect(await until(() => redis.xlen(key), (n) => n === 0)).toBe(0);
   });
 
+  it('with batch-size, posts up to that many events as one JSON array, each event once, even when every batch fails twice first', async () => {
+    const r = await receiver((_id, attempt) => (attempt === 1 ? 500 : attempt === 2 ? 'hang' : 200));
+    closers.push(r.close);
+    await start(r.url, ['  batch-size 5', '  batch-wait 1s']);
+    const ids = await addEvents(12);
+    await addEvents(2, 'r'); // not wanted: acked without being sent
+    await until(() => distinct(r.accepted.map((a) => a.id)).length, (n) => n >= 12);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(distinct(r.accepted.map((a) => a.id))).toEqual([...ids].sort());
+    expect(r.accepted.every((a) => a.body.type === 'd' && a.signatureOk && a.batch >= 1 && a.batch <= 5 && a.batchHeader === String(a.batch))).toBe(true);
+    // Fewer POSTs than events: the batch-wait let events gather (12 events in at most 5 + a few batches).
+    expect(r.attempts.size).toBeLessThan(12);
+    // Every batch failed twice (500, then no answer) before it was taken, and was retried as the same batch.
+    expect([...r.attempts.values()].every((n) => n >= 3)).toBe(true);
+    expect((await until(() => redis.xpending(key, webhookGroup('platform')) as Promise<unknown[]>, (p) => p[0] === 0))[0]).toBe(0);
+  });
+
   it('never trims events the webhook has not acknowledged', async () => {
     let up = false;
     const r = await receiver(() => (up ? 200 : 503));

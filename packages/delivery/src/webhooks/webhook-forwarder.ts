@@ -1,7 +1,8 @@
 /**
  * The forwarder of one `<webhook>`: a consumer in the webhook's group on the accounting stream
  * (`webhook:<name>`, shared by every delivery process). Each entry of a wanted type is POSTed as
- * JSON and acked only after a 2xx; a failure is retried with exponential backoff for as long as it
+ * JSON (with `batch-size` above 1, up to that many in one JSON array, waiting up to `batch-wait`
+ * to fill it) and acked only after a 2xx; a failure is retried with exponential backoff for as long as it
  * takes, so nothing is dropped. While an entry is retried its idle time is reset (XCLAIM JUSTID) so
  * other processes leave it alone; the entries of a dead process are taken with XAUTOCLAIM once idle
  * for `claimIdleMs`. At-least-once: a crash between the 2xx and the XACK sends that event again,
@@ -9,9 +10,9 @@
  */
 import { ACCOUNTING_MAXLEN, toEvent, type createRedis } from '@vmta/queue';
 import type { Logger } from 'pino';
-import { forgetConsumer, GroupLoopRunner, type StreamEntry } from '../accounting/stream-group.js';
+import { forgetConsumer, GroupLoopRunner, readGroup, type StreamEntry } from '../accounting/stream-group.js';
 import { trimAccounted } from '../accounting/stream-trim.js';
-import { EVENT_ID_HEADER, retryDelayMs, SIGNATURE_HEADER, signature, type WebhookSettings } from './webhook-settings.js';
+import { BATCH_SIZE_HEADER, batchesOf, EVENT_ID_HEADER, retryDelayMs, SIGNATURE_HEADER, signature, type WebhookSettings } from './webhook-settings.js';
 
 type RedisClient = ReturnType<typeof createRedis>;
 type Entry = StreamEntry;
@@ -99,25 +100,34 @@ export class WebhookForwarder {
     });
   }
 
-  private async handle(entries: Entry[]): Promise<void> {
+  private async handle(read: Entry[]): Promise<void> {
     const { redis, key, group, log } = this.o;
-    const queue = [...entries];
-    for (const [id] of entries) this.held.add(id);
-    const worker = async (): Promise<void> => {
-      for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
-        const [id, fields] = entry;
-        const event = fields === null ? undefined : toEvent(id, fields);
-        if (event !== undefined && this.settings.types.has(event.type)) await this.post(id, JSON.stringify(event));
-        await redis.xack(key, group, id);
-        this.held.delete(id);
-      }
-    };
+    for (const [id] of read) this.held.add(id);
     try {
-      await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, entries.length) }, worker));
+      const entries = await this.fill(read);
+      // Entries of other types (and trimmed ones) are acked at once; the wanted ones go in POSTs of batch-size events.
+      const wanted: { id: string; json: string }[] = [];
+      const skipped: string[] = [];
+      for (const [id, fields] of entries) {
+        const event = fields === null ? undefined : toEvent(id, fields);
+        if (event !== undefined && this.settings.types.has(event.type)) wanted.push({ id, json: JSON.stringify(event) });
+        else skipped.push(id);
+      }
+      if (skipped.length > 0) await redis.xack(key, group, ...skipped);
+      const batches = batchesOf(wanted, this.settings.batchSize);
+      const worker = async (): Promise<void> => {
+        for (let batch = batches.shift(); batch !== undefined; batch = batches.shift()) {
+          const ids = batch.map((e) => e.id);
+          await this.post(ids, this.settings.batchSize > 1 ? `[${batch.map((e) => e.json).join(',')}]` : batch[0]!.json);
+          await redis.xack(key, group, ...ids);
+          for (const id of ids) this.held.delete(id);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, batches.length) }, worker));
+      log.debug({ event: 'forwarded', webhook: this.settings.name, entries: entries.length, posts: Math.ceil(wanted.length / this.settings.batchSize) }, 'webhook events sent');
     } finally {
       this.held.clear();
     }
-    log.debug({ event: 'forwarded', webhook: this.settings.name, entries: entries.length }, 'webhook events sent');
     try {
       await trimAccounted(redis, key);
     } catch (err) {
@@ -125,23 +135,46 @@ export class WebhookForwarder {
     }
   }
 
-  /** POST until a 2xx; throws Stopped only when closing (the entry stays pending). */
-  private async post(id: string, body: string): Promise<void> {
+  /**
+   * With batch-size above 1, a read with fewer entries than a batch waits up to batch-wait for more
+   * (XREADGROUP BLOCK on the reader, which the loop does not use while a batch is handled). The
+   * entries read here are held (claim renewed) and acked like the others, only after their 2xx.
+   */
+  private async fill(entries: Entry[]): Promise<Entry[]> {
+    const { batchSize, batchWaitMs } = this.settings;
+    if (batchSize <= 1 || batchWaitMs <= 0) return entries;
+    const out = [...entries];
+    const until = Date.now() + batchWaitMs;
+    while (out.length < batchSize && !this.stopping) {
+      const left = until - Date.now();
+      if (left <= 0) break;
+      const more = await readGroup(this.o.reader, { ...this.o, batchSize: batchSize - out.length, blockMs: Math.max(1, left) }, '>').catch((err: unknown) => {
+        if (this.stopping) return [];
+        throw err;
+      });
+      for (const [id] of more) this.held.add(id);
+      out.push(...more);
+    }
+    return out;
+  }
+
+  /** POST until a 2xx; throws Stopped only when closing (the entries stay pending). */
+  private async post(ids: readonly string[], body: string): Promise<void> {
     for (let failures = 0; ; ) {
       const s = this.settings;
-      const problem = await this.attempt(s, id, body);
+      const problem = await this.attempt(s, ids, body);
       if (problem === undefined) return;
       failures++;
       const waitMs = retryDelayMs(failures, s.retryInitialMs, s.retryMaxMs);
-      this.o.log.warn({ event: 'post-failed', webhook: s.name, id, failures, problem, retryInMs: waitMs }, 'webhook POST failed; will retry');
+      this.o.log.warn({ event: 'post-failed', webhook: s.name, id: ids[0], events: ids.length, failures, problem, retryInMs: waitMs }, 'webhook POST failed; will retry');
       await this.sleep(waitMs);
     }
   }
 
   /** One POST: undefined on a 2xx, else what went wrong. */
-  private async attempt(s: WebhookSettings, id: string, body: string): Promise<string | undefined> {
+  private async attempt(s: WebhookSettings, ids: readonly string[], body: string): Promise<string | undefined> {
     if (this.stopping) throw new Stopped();
-    const headers: Record<string, string> = { 'content-type': 'application/json', [EVENT_ID_HEADER]: id };
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(s.batchSize > 1 ? { [BATCH_SIZE_HEADER]: String(ids.length) } : { [EVENT_ID_HEADER]: ids[0]! }) };
     if (s.secret) headers[SIGNATURE_HEADER] = signature(s.secret, body, Math.floor(Date.now() / 1000));
     // One controller per attempt (not AbortSignal.any over the long-lived stop signal, which keeps every attempt's signal alive).
     const attempt = new AbortController();

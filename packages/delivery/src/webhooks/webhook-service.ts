@@ -1,13 +1,15 @@
 /**
  * The `<webhook>` forwarders of a delivery process: one WebhookForwarder per stanza, each a consumer
- * (`<hostname>:<pid>`) in the webhook's group on the accounting stream. A reload starts new webhooks,
- * updates changed ones and stops removed ones (their group stays: `XGROUP DESTROY` it once no
- * process has that webhook any more, or it keeps the stream from being trimmed until the cap).
+ * (`<hostname>:<pid>`) in the webhook's group on the accounting stream, kept by StanzaConsumers: a
+ * reload starts new webhooks, updates changed ones and stops removed ones (their group stays:
+ * `XGROUP DESTROY` it once no process has that webhook any more, or it keeps the stream from being
+ * trimmed until the cap).
  */
 import os from 'node:os';
 import type { VmtaConfig } from '@vmta/config';
 import { createRedis, Keys, webhookGroup } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
+import { StanzaConsumers } from '../accounting/stanza-consumers.js';
 import { WebhookForwarder } from './webhook-forwarder.js';
 import { webhookSettings, type WebhookSettings } from './webhook-settings.js';
 
@@ -37,8 +39,25 @@ export async function startWebhooks(options: StartWebhooksOptions): Promise<Runn
   const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'webhooks' });
   const key = new Keys(options.prefix ?? 'vmta').accounting();
   const consumer = options.consumer ?? `${os.hostname()}:${process.pid}`;
-  const running = new Map<string, WebhookForwarder>();
-  const stopping = new Set<Promise<void>>();
+  const consumers = new StanzaConsumers<WebhookSettings, WebhookForwarder>({
+    start(name, settings) {
+      const forwarder = new WebhookForwarder({
+        redis: createRedis(options.redisUrl, 'delivery'),
+        reader: createRedis(options.redisUrl, 'delivery'),
+        key,
+        group: webhookGroup(name),
+        consumer,
+        settings,
+        log,
+        blockMs: options.blockMs ?? 2000,
+        batchSize: options.batchSize ?? 100,
+        claimIdleMs: options.claimIdleMs ?? 60_000,
+      });
+      log.info({ event: 'webhook', webhook: settings.name, url: settings.url, group: webhookGroup(name), consumer }, 'forwarding events');
+      return forwarder;
+    },
+    stopFailed: (name, err) => log.error({ event: 'error', webhook: name, err }, 'stopping a webhook failed'),
+  });
 
   const apply = (config: VmtaConfig): void => {
     const wanted = new Map<string, WebhookSettings>();
@@ -49,46 +68,14 @@ export async function startWebhooks(options: StartWebhooksOptions): Promise<Runn
         log.error({ event: 'bad-setting', webhook: stanza.name, err }, 'webhook skipped');
       }
     }
-    for (const [name, forwarder] of running) {
-      if (wanted.has(name)) continue;
-      running.delete(name);
-      const p = forwarder.close();
-      stopping.add(p);
-      void p.finally(() => stopping.delete(p));
+    for (const name of consumers.apply(wanted).removed) {
       log.info({ event: 'webhook-removed', webhook: name }, 'webhook no longer configured');
-    }
-    for (const [name, settings] of wanted) {
-      const existing = running.get(name);
-      if (existing !== undefined) {
-        existing.update(settings);
-        continue;
-      }
-      running.set(
-        name,
-        new WebhookForwarder({
-          redis: createRedis(options.redisUrl, 'delivery'),
-          reader: createRedis(options.redisUrl, 'delivery'),
-          key,
-          group: webhookGroup(name),
-          consumer,
-          settings,
-          log,
-          blockMs: options.blockMs ?? 2000,
-          batchSize: options.batchSize ?? 100,
-          claimIdleMs: options.claimIdleMs ?? 60_000,
-        }),
-      );
-      log.info({ event: 'webhook', webhook: settings.name, url: settings.url, group: webhookGroup(name), consumer }, 'forwarding events');
     }
   };
 
   apply(options.config);
   return {
     reload: apply,
-    async close() {
-      const all = [...running.values()];
-      running.clear();
-      await Promise.all([...all.map((f) => f.close()), ...stopping]);
-    },
+    close: () => consumers.close(),
   };
 }

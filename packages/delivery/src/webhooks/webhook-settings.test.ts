@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfigText } from '@vmta/config';
-import { retryDelayMs, signature, webhookSettings } from './webhook-settings.js';
+import { batchesOf, retryDelayMs, signature, webhookSettings } from './webhook-settings.js';
 
 describe('retryDelayMs', () => {
   it.each([
@@ -28,7 +28,17 @@ describe('webhookSettings', () => {
       concurrency: 4,
       retryInitialMs: 1000,
       retryMaxMs: 300_000,
+      batchSize: 1,
+      batchWaitMs: 1000,
     });
+  });
+
+  it('reads batch-size and batch-wait, and cuts events into batches of that size in order', () => {
+    const c = loadConfigText(['<webhook p>', '  url https://hooks.example/vmta', '  batch-size 50', '  batch-wait 3s', '</webhook>'].join('\n'));
+    expect(webhookSettings(c.webhooks.p!)).toMatchObject({ batchSize: 50, batchWaitMs: 3000 });
+    expect(batchesOf([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(batchesOf([1, 2], 1)).toEqual([[1], [2]]);
+    expect(batchesOf([], 5)).toEqual([]);
   });
 
   it('refuses a stanza without an http(s) url, naming file:line', () => {

@@ -15,6 +15,10 @@ export interface WebhookSettings {
   concurrency: number;
   retryInitialMs: number;
   retryMaxMs: number;
+  /** Events per POST (1: a JSON object; more: a JSON array). */
+  batchSize: number;
+  /** How long a batch waits for more events before a smaller one goes. */
+  batchWaitMs: number;
 }
 
 export const DEFAULT_EVENT_TYPES = ['d', 'b', 'f', 'rb', 's'];
@@ -32,6 +36,8 @@ export function webhookSettings(stanza: Stanza<'webhook'>): WebhookSettings {
     concurrency: s.concurrency ?? 4,
     retryInitialMs: s['retry-initial'] ?? 1000,
     retryMaxMs: s['retry-max'] ?? 300_000,
+    batchSize: s['batch-size'] ?? 1,
+    batchWaitMs: s['batch-wait'] ?? 1000,
   };
 }
 
@@ -43,6 +49,15 @@ export function retryDelayMs(failures: number, initialMs: number, maxMs: number)
 
 export const SIGNATURE_HEADER = 'x-vmta-signature';
 export const EVENT_ID_HEADER = 'x-vmta-event-id';
+/** On a batch (a JSON array) instead of the event id: how many events it holds; each carries its `id`. */
+export const BATCH_SIZE_HEADER = 'x-vmta-batch-size';
+
+/** Events of one POST: in `size`s, in stream order. Pure. */
+export function batchesOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
+  return out;
+}
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: a receiver recomputes it with the secret. */
 export function signature(secret: string, body: string, unixSeconds: number): string {

@@ -6,7 +6,8 @@
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { ConnectionLimiter, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { ConnectionLimiter, MessageStore, QueueOps } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,16 +18,8 @@ import { startDelivery, type RunningDelivery, type StartDeliveryOptions } from '
 
 const HOST = '127.0.0.10';
 
-function message(to: string): NewMessage {
-  return {
-    mailFrom: '', // no DSN traffic in these tests
-    recipients: [{ address: to, domain: to.split('@')[1]! }],
-    body: Buffer.from('Subject: safety test\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
+// No DSN traffic in these tests.
+const message = (to: string) => testMessage(to, { mailFrom: '', body: Buffer.from('Subject: safety test\r\n\r\nhello\r\n') });
 
 /** Plain TCP servers on HOST that count connections; `onSocket` decides what each does. */
 async function tcpServers(n: number, onSocket: (s: net.Socket) => void) {

@@ -62,6 +62,11 @@ export const DEFAULT_CONCURRENCY = 100;
 
 /** A token that failed with an unexpected error (Redis gone, a bug) comes back after this. */
 const FAILED_TOKEN_RETRY_MS = 10_000;
+/**
+ * How often the wake marks an enqueue left (a listener that died, or a wake that failed) are
+ * looked at: the bound on how long mail can wait for a token when a wake is lost. One SMEMBERS.
+ */
+const WAKE_SWEEP_MS = 5_000;
 
 /** Decoded bodies of messages in several queues kept per process: each domain of a fan-out reads and inflates the body once. */
 const BODY_CACHE_BYTES = 32 * 1024 * 1024;
@@ -134,7 +139,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   lanes.serve(served);
   const sweep = setInterval(() => {
     store.dispatcher.sweepWakes().catch((err: Error) => log.warn({ event: 'wake-sweep-failed', err: err.message }, 'wake sweep failed'));
-  }, options.wakeSweepMs ?? 30_000);
+  }, options.wakeSweepMs ?? WAKE_SWEEP_MS);
   sweep.unref();
   let recovering = false;
   const recovery = setInterval(() => {

@@ -124,6 +124,12 @@ describe('delivery of queued mail', () => {
     expect(await store.queued('down.example/mta1')).toEqual([id]);
     const token = await store.dispatcher.lane('mta1').getJob(tokenId('down.example/mta1', 0));
     await expect.poll(async () => token && (await token.getState()), { timeout: 10_000 }).toBe('delayed');
+    // One tq record (transient queue) for the failure of the whole queue, no t record: the mail was not tried.
+    const entries = (await redis.xrange(store.keys.accounting(), '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]!]] : []))));
+    expect(entries.map((e) => e.type)).toEqual(['r', 'tq']);
+    expect(Object.keys(entries[1]!)).toEqual(['type', 'timeLogged', 'dsnStatus', 'dsnDiag', 'dsnMta', 'dlvType', 'dlvSourceIp', 'dlvDestinationIp', 'vmta', 'queue']);
+    expect(entries[1]).toMatchObject({ dsnStatus: '4.4.1', dsnMta: '127.0.0.10 (127.0.0.10)', dlvType: 'smtp', dlvSourceIp: '127.0.0.2', dlvDestinationIp: '127.0.0.10', vmta: 'mta1', queue: 'down.example/mta1' });
+    expect(entries[1]!.dsnDiag).toMatch(/^refused: /);
   });
 
   it('bounces mail older than bounce-after even while its queue is paused', async () => {

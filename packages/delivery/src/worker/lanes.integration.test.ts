@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { domainPolicy, loadConfigText } from '@vmta/config';
-import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { MessageStore, QueueOps } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
@@ -16,14 +17,8 @@ const configText = (port: number, vmtas: Array<[string, string]>) =>
     '</domain>',
   ].join('\n');
 
-const message = (to: string, vmta: string): NewMessage => ({
-  mailFrom: 'sender@example.org',
-  recipients: [{ address: to, domain: to.split('@')[1]! }],
-  body: Buffer.from('Subject: lanes\r\n\r\nhello\r\n'),
-  vmta,
-  source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.test' },
-  receivedAt: Date.now(),
-});
+const message = (to: string, vmta: string) =>
+  testMessage(to, { body: Buffer.from('Subject: lanes\r\n\r\nhello\r\n'), vmta, source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.test' } });
 
 /** Log lines of one process, parsed. */
 function capture(): { logger: pino.Logger; events: () => string[] } {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
 import { Keys, MessageStore, queueName, type NewMessage } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
@@ -19,14 +20,7 @@ const config = (port: number, idle: string) =>
     ].join('\n'),
   );
 
-const message = (to: string): NewMessage => ({
-  mailFrom: 'sender@example.org',
-  recipients: [{ address: to, domain: to.split('@')[1]! }],
-  body: Buffer.from('Subject: idle\r\n\r\nhello\r\n'),
-  vmta: 'mta1',
-  source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.test' },
-  receivedAt: Date.now(),
-});
+const message = (to: string) => testMessage(to, { body: Buffer.from('Subject: idle\r\n\r\nhello\r\n'), source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.test' } });
 
 describe('connection-idle-timeout', () => {
   let t: TestRedis | undefined;

@@ -5,7 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { MessageStore, QueueOps } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnsResolver } from '../dns/resolver.js';
@@ -16,16 +17,7 @@ import { startDelivery, type RunningDelivery } from './delivery-service.js';
 const HOST = '127.0.0.10';
 const SHARED = 2;
 
-function message(to: string, i: number): NewMessage {
-  return {
-    mailFrom: '',
-    recipients: [{ address: to, domain: to.split('@')[1]! }],
-    body: Buffer.from(`Subject: rollup ${i}\r\n\r\nhello\r\n`),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
+const message = (to: string, i: number) => testMessage(to, { mailFrom: '', body: Buffer.from(`Subject: rollup ${i}\r\n\r\nhello\r\n`) });
 
 const zone = {
   'a.example': { MX: [{ preference: 10, exchange: 'mx1.provider.test' }, { preference: 20, exchange: 'backup.other.test' }] },

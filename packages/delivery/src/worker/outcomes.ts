@@ -2,7 +2,7 @@
  * Outcome stage: per-recipient results of a transaction (or a queue-level
  * decision) become updated recipient records and accounting records. Pure.
  */
-import { deliveryRecord, type DeliveryOutcome, type DeliveryRecord, type RecipientRecord, type StoredMessage } from '@vmta/queue';
+import { deliveryRecord, type DeliveryOutcome, type DeliveryRecord, type RecipientRecord, type MessageHead } from '@vmta/queue';
 import type { BounceCategory } from '../bounce-category.js';
 
 export interface RecipientOutcome {
@@ -35,7 +35,7 @@ export interface AppliedOutcomes {
 }
 
 export function applyOutcomes(
-  message: StoredMessage,
+  message: MessageHead,
   results: ReadonlyArray<{ recipient: RecipientRecord; result: RecipientOutcome }>,
   facts: DeliveryFacts,
   retryRecipientsAfterMs: number,

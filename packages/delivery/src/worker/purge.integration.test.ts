@@ -4,7 +4,8 @@
  */
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { Dispatcher, Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { DISPATCH_QUEUE, Dispatcher, Keys, MessageStore, QueueOps, type NewMessage, type TokenData } from '@vmta/queue';
+import { Queue } from 'bullmq';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
@@ -123,6 +124,27 @@ describe('deleting the mail of a queue (purge jobs)', () => {
     // ...and the delete, looking again a little later, takes it.
     await expect.poll(() => store.get(held.id), POLL).toBeUndefined();
     expect(await ops.stats(q)).toMatchObject({ queued: 0, inflight: 0, bounced: 2 });
+  });
+
+  it('a filtered delete keeps what it does not name at its retry time, and is done once nothing was held (no looking again)', async () => {
+    const q = 'filter.test/mta1';
+    await ops.pause(q);
+    const spam = await Promise.all([0, 1, 2].map(() => store.enqueue({ ...message(['s@filter.test']), mailFrom: 'spam@sender.test' })));
+    const other = await store.enqueue(message(['o@filter.test']));
+    // The other message waits for a retry an hour ahead: the delete must not make it due now.
+    const retryAt = Date.now() + 3_600_000;
+    await redis.zadd(keys.queueReady(q), retryAt, other.id);
+    const { jobId } = await dispatcher.purge(ref(q), { dsn: false, filter: { orig: 'spam@sender.test' } });
+    for (const m of spam) await expect.poll(() => store.get(m.id), POLL).toBeUndefined();
+    // The purge job completes (removed on completion) instead of waiting to look again.
+    const bull = new Queue<TokenData>(DISPATCH_QUEUE, { connection: redis, prefix: keys.bullPrefix() });
+    try {
+      await expect.poll(async () => (await bull.getJob(jobId)) === undefined, POLL).toBe(true);
+    } finally {
+      await bull.close();
+    }
+    expect(Number(await redis.zscore(keys.queueReady(q), other.id))).toBe(retryAt);
+    expect(await ops.stats(q)).toMatchObject({ queued: 1, inflight: 0, bounced: 3 });
   });
 
   it('numbers each request with a slot of its own below the expiry slot', async () => {

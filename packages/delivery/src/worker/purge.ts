@@ -12,16 +12,19 @@
  * the recipients count as bounced and their accounting `b` records carry
  * bounceCat `deleted`, so they are never mistaken for a remote server's verdict.
  *
- * With a filter (`vmta delete --job/--orig/--rcpt`) only the mail it names is claimed (read without
- * its body first); with `--rcpt` only matching recipients go, and the message stays in the queue
- * for the others.
+ * Each step claims and reads up to BATCH candidates in one go (QueueOps#claimForDelete: meta and
+ * recipients, never the body; with --job only that job's mail is claimed). With --orig/--rcpt the
+ * filter then runs here and what it does not name goes back to the queue at its old score; with
+ * `--rcpt` only matching recipients go, and the message stays in the queue for the others.
+ * Steps overlap: the next step's candidates are claimed and its records built while Redis runs
+ * this step's delete (each call bounded: see the BATCH and DELETE_BATCH notes).
  */
-import { compileFilter, type CompiledFilter, type StoredMessage, type TokenData } from '@vmta/queue';
+import { compileFilter, type CompiledFilter, type DeleteCandidate, type MessageHead, type TokenData } from '@vmta/queue';
 import { DelayedError, type Job } from 'bullmq';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import type { TokenDeps } from './token-deps.js';
 
-/** Candidates read and claimed per step: one claimIds call of 500 ids stays around 1.5 ms of Redis time. */
+/** Candidates per step: claimed and read in CLAIM_FOR_DELETE calls, finished in DELETE_BATCH calls (packages/bench/notes.md). */
 const BATCH = 500;
 /** How soon a delete looks again at mail a running token held. */
 export const PURGE_RETRY_MS = 5_000;
@@ -46,27 +49,49 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
   // A previous run of this job died holding mail: give it back before claiming again.
   await ops.requeueInflight(queue, slot, now());
   let deleted = 0;
-  let held = 0;
   let stopping = false;
+  const claim = (ids: string[]) => quiet(ops.claimForDelete(queue, slot, ids, job.data.filter?.job));
+  // `kept`: entries the walk left in the queue's age index (held by tokens, not named, kept for
+  // other recipients). A page is read by rank after them plus the pages read but not yet deleted.
+  let kept = 0;
+  // With a filter mail stays behind by design: the walk is complete when nothing was held by a
+  // token and nobody else took mail out of the age index meanwhile (which would shift the pages).
+  const atStart = filter ? await ops.countReceivedBefore(queue, before) : 0;
+  let busy = 0;
+  let removed = 0;
+  let candidates = await ops.receivedBefore(queue, before, BATCH, 0);
+  let claiming = claim(candidates);
+  let nextPage = candidates.length < BATCH ? undefined : quiet(ops.receivedBefore(queue, before, BATCH, candidates.length));
+  let deleting: Promise<number> = Promise.resolve(0);
   try {
     for (;;) {
-      // Mail held by tokens stays in `age`: skip past it rather than reading it again.
-      const candidates = await ops.receivedBefore(queue, before, BATCH, held);
-      const ids = await ops.claimIds(queue, slot, filter ? await named(deps, candidates, queue, filter) : candidates);
-      held += candidates.length - ids.length;
-      // One read for the batch, then its messages side by side (ioredis pipelines their scripts).
-      const messages = await deps.store.getMany(ids);
       const step = { queue, slot, dsn, now: now(), bounce: job.data.bounce, filter };
-      deleted += await purgeBatch(deps, ids, messages, step);
-      if (candidates.length < BATCH) break;
+      const claimed = await claiming;
+      const work = plan(candidates.length, claimed.claimed, step);
+      busy += claimed.busy;
+      removed += candidates.length - work.staying;
+      // Built while Redis ran the previous step's delete; that one is done before this one goes.
+      deleted += await deleting;
+      const page = nextPage ? await nextPage : undefined;
       // A big queue must not hold up shutdown: the rest is left to the next process that takes the job.
-      if (deps.stopping?.()) {
-        stopping = true;
-        break;
+      stopping = page !== undefined && deps.stopping?.() === true;
+      if (page && !stopping) claiming = claim(page);
+      deleting = quiet(finish(deps, work, step));
+      // With DSNs the delete is sent only after them: wait for it, so the next page sees the queue without it.
+      if (dsn) {
+        deleted += await deleting;
+        deleting = Promise.resolve(0);
       }
+      kept += work.staying;
+      if (!page || stopping) break;
+      candidates = page;
+      // Sent after this step's delete, so it sees the queue without it.
+      nextPage = page.length < BATCH ? undefined : quiet(ops.receivedBefore(queue, before, BATCH, kept + page.length));
     }
+    deleted += await deleting;
   } finally {
-    // Nothing is left here unless a step failed: then the mail goes back to the queue, not lost in the slot.
+    // Nothing is left here unless a step failed or stopped: then the mail goes back to the queue, not lost in the slot.
+    await Promise.allSettled([deleting, claiming]);
     await ops.requeueInflight(queue, slot, now());
   }
   if (stopping) {
@@ -74,7 +99,7 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
     await job.moveToDelayed(now() + 1, token);
     throw new DelayedError();
   }
-  const left = (await ops.receivedBefore(queue, before, 1)).length > 0;
+  const left = filter ? busy > 0 || (await ops.countReceivedBefore(queue, before)) !== atStart - removed : (await ops.receivedBefore(queue, before, 1)).length > 0;
   const givingUp = left && now() - before > PURGE_GIVE_UP_MS;
   const log = { event: 'queue-deleted', queue, recipients: deleted, dsn, ...(left ? { heldByTokens: true } : {}) };
   if (givingUp) deps.log.warn({ ...log, event: 'queue-delete-incomplete' }, 'delete gave up on mail still held by delivery');
@@ -86,13 +111,10 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
   return deleted;
 }
 
-/** The candidates the filter names, with a recipient queued in this queue that it names too. */
-async function named(deps: TokenDeps, ids: string[], queue: string, filter: CompiledFilter): Promise<string[]> {
-  const envelopes = await deps.store.envelopes(ids);
-  return ids.filter((_, i) => {
-    const m = envelopes[i];
-    return m !== undefined && filter.message(m) && m.recipients.some((r) => r.queue === queue && r.state === 'queued' && filter.recipient(r.address));
-  });
+/** A promise whose rejection is surfaced where it is awaited, never as unhandled meanwhile. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 interface PurgeStep {
@@ -104,28 +126,60 @@ interface PurgeStep {
   filter?: CompiledFilter;
 }
 
+type Finished = ReturnType<typeof outcomesOf>;
+
+interface StepWork {
+  finished: Finished[];
+  /** Claimed but not named: back to the queue at their old score. */
+  release: Array<{ id: string; score: number }>;
+  /** Candidates that stay in the queue's age index after this step. */
+  staying: number;
+}
+
+/** What a step does with the candidates it claimed: which it finishes (and how), which it gives back. */
+function plan(candidates: number, claimed: readonly DeleteCandidate[], step: PurgeStep): StepWork {
+  const finished: Finished[] = [];
+  const release: StepWork['release'] = [];
+  for (const c of claimed) {
+    if (c.message && step.filter && !named(c.message, step.queue, step.filter)) release.push({ id: c.id, score: c.score });
+    else finished.push(outcomesOf(c.id, c.message, step));
+  }
+  const kept = finished.filter((f) => f.outcomes.keep).length;
+  return { finished, release, staying: candidates - claimed.length + release.length + kept };
+}
+
+/** The filter names the message and a recipient of it queued in this queue. */
+function named(m: MessageHead, queue: string, filter: CompiledFilter): boolean {
+  return filter.message(m) && m.recipients.some((r) => r.queue === queue && r.state === 'queued' && filter.recipient(r.address));
+}
+
 /**
- * Finishes the claimed messages: DSNs first when asked (a crash before the step repeats a DSN
- * rather than losing it), then one bounded script per few dozen messages (QueueOps#deleteBatch).
+ * Finishes a step: gives back what it does not name, sends DSNs first when asked (a crash before
+ * the step repeats a DSN rather than losing it; only then are bodies read), then one bounded
+ * script per few dozen messages (QueueOps#deleteBatch).
  */
-async function purgeBatch(deps: TokenDeps, ids: readonly string[], messages: ReadonlyArray<StoredMessage | undefined>, step: PurgeStep): Promise<number> {
-  const finished = ids.map((id, i) => outcomesOf(id, messages[i], step));
+async function finish(deps: TokenDeps, work: StepWork, step: PurgeStep): Promise<number> {
+  const releasing = deps.ops.releaseClaimed(step.queue, step.slot, work.release);
+  const finished = work.finished;
   if (step.dsn && deps.bounces) {
     const bounces = deps.bounces;
+    const asked = finished.filter((f) => f.message && f.results.length > 0);
+    const whole = await deps.store.getMany(asked.map((f) => f.outcomes.id));
     await Promise.all(
-      finished.map(async ({ message, results }) => {
-        if (!message || results.length === 0) return;
+      asked.map(async ({ results }, i) => {
+        const message = whole[i];
+        if (!message) return;
         const dsnId = await bounces.notify(message, results, 'failed');
         if (dsnId) deps.log.info({ event: 'dsn', queueId: message.id, dsnId, recipients: results.length }, 'deleted mail: notification queued');
       }),
     );
   }
-  await deps.ops.deleteBatch(step.queue, step.slot, finished.map((f) => f.outcomes), step.now);
-  return finished.reduce((n, f) => n + f.results.length, 0);
+  const [, bounced] = await Promise.all([releasing, deps.ops.deleteBatch(step.queue, step.slot, finished.map((f) => f.outcomes), step.now)]);
+  return bounced;
 }
 
 /** What a delete does to one claimed message: its named recipients of the queue bounced, the others kept. */
-function outcomesOf(id: string, message: StoredMessage | undefined, step: PurgeStep) {
+function outcomesOf(id: string, message: MessageHead | undefined, step: PurgeStep) {
   const { queue, now, bounce, filter } = step;
   const queued = message?.recipients.filter((r) => r.queue === queue && r.state === 'queued') ?? [];
   const pending = filter ? queued.filter((r) => filter.recipient(r.address)) : queued;

@@ -1,21 +1,13 @@
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { MessageStore, queueNames, QueueOps, type NewMessage } from '@vmta/queue';
+import { MessageStore, queueNames, QueueOps } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery } from './delivery-service.js';
 
-function message(address: string): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: [{ address, domain: address.split('@')[1]! }],
-    body: Buffer.from('Subject: retire test\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
+const message = (address: string) => testMessage(address, { body: Buffer.from('Subject: retire test\r\n\r\nhello\r\n') });
 
 describe('idle queues leave the queue index', () => {
   it('retires a drained queue, and a message right after the retire brings it back and is delivered', { timeout: 30_000 }, async () => {

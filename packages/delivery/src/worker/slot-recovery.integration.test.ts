@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { MessageStore, QueueOps } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis } from '@vmta/testing';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -8,16 +9,7 @@ import { startReceiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery } from './delivery-service.js';
 import { recoverSilentSlots } from './slot-recovery.js';
 
-function message(i: number): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: [{ address: `r${i}@fenced.example`, domain: 'fenced.example' }],
-    body: Buffer.from(`Subject: fence test\r\nX-Seq: ${i}\r\n\r\nhello\r\n`),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
+const message = (i: number) => testMessage(`r${i}@fenced.example`, { body: Buffer.from(`Subject: fence test\r\nX-Seq: ${i}\r\n\r\nhello\r\n`) });
 
 describe('a run whose slot was taken back while it was only slow', () => {
   it('notices before its next message and writes no outcome: only the message on the wire goes twice', { timeout: 30_000 }, async () => {

@@ -24,9 +24,11 @@ import { holderId, mayConnect, maySend, VmtaLease } from './limits.js';
 import { closeSessions, type OpenSession } from './open-sessions.js';
 import { lingerForTrickle } from './trickle-linger.js';
 import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
-import { tlsRequiredOutcome } from './connect-failure.js';
+import { connectFailureFacts, tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import { suppressBounced } from './auto-suppress.js';
+import { notifyBounces } from './notify-bounces.js';
+import { bounceRefused } from './refused.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
 import { QueueShaping } from './traffic-shaping.js';
 import { SourceGate } from './source-gate.js';
@@ -131,12 +133,15 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
           continue;
         }
         const pending = message.recipients.filter((r) => r.queue === queue && r.state === 'queued');
-        if (pending.length === 0) {
+        if (pending.some((r) => r.refused)) {
+          // Accepted although suppressed: bounced now, never delivered; the others go in the next batch.
+          await bounceRefused(deps, message, { queue, slot, run }, pending, now());
+        } else if (pending.length === 0) {
           await ops.recordOutcomes({ id: message.id, queue, slot, run, recipients: [] });
         } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
           await finishSame(deps, message, { queue, slot, run }, pending, expiredOutcome(policy['bounce-after']), policy, now());
         } else if (routed.kind !== 'hosts') {
-          if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`);
+          if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`, { dsnStatus: routed.enhancedCode, dsnDiag: routed.message });
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;
           await finishSame(deps, message, { queue, slot, run }, pending, result, policy, now());
         } else {
@@ -151,7 +156,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
       if (now() - started > budget) return 'yielded';
     }
   } catch (err) {
-    return await sleepOrRethrow(err, { job, token, ops, queue, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
+    return await sleepOrRethrow(err, { job, token, ops, queue, vmta, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
     await closeSessions(sessions, deps.limiters, vmta);
   }
@@ -169,21 +174,8 @@ async function finishSame(
   const results = sameOutcome(pending, result);
   const applied = applyOutcomes(message, results, { queue: at.queue, now }, policy['retry-recipients-after']);
   await notifyBounces(deps, message, results);
-  await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
   await suppressBounced(deps, message, at.queue, results);
-}
-
-/** DSN before the outcome is recorded: a crash in between repeats the DSN rather than losing it. */
-async function notifyBounces(
-  deps: TokenDeps,
-  message: StoredMessage,
-  results: ReadonlyArray<{ recipient: RecipientRecord; result: RecipientOutcome }>,
-  remoteMta?: string,
-): Promise<void> {
-  const bounced = results.filter((r) => r.result.outcome === 'bounced');
-  if (!deps.bounces || bounced.length === 0) return;
-  const dsnId = await deps.bounces.notify(message, bounced.map((r) => ({ ...r, ...(remoteMta ? { remoteMta } : {}) })), 'failed');
-  if (dsnId) deps.log.info({ event: 'dsn', queueId: message.id, dsnId, recipients: bounced.length }, 'bounce notification queued');
+  await deps.ops.recordOutcomes({ id: message.id, ...at, ...applied });
 }
 
 /** RFC 3461 §6.2.6.2: "relayed" for NOTIFY=SUCCESS recipients the next hop took without offering DSN. */
@@ -253,7 +245,7 @@ async function deliverMessage(
         // A source just disabled: the mail goes again at once from another source (no retry mode for it).
         const sourceOut = await ctx.gate.apply(hits, source.ip, ctx.now());
         const deferred = await ctx.shaping.apply(hits, ctx.now());
-        throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message));
+        throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message, connectFailureFacts(err, source.ip)));
       }
       if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
       throw err;
@@ -293,8 +285,9 @@ async function deliverMessage(
   );
   await notifyBounces(deps, message, results, session.info.host.name);
   await notifyRelayed(deps, message, relayed, session.info.host.name);
-  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
+  // Suppressions before the outcome, as the DSN: a kill in between adds them again (the same entries), never none.
   await suppressBounced(deps, message, ctx.queue, results);
+  await deps.ops.recordOutcomes({ id: message.id, queue: ctx.queue, slot: ctx.slot, run: ctx.run, ...applied, delivered: { vmta: ctx.vmta, afterMs: ctx.now() - message.receivedAt } });
   if (await ctx.gate.apply(hits, source.ip, ctx.now())) {
     // The source is out of use: its connection closes; the next message picks another source.
     sessions.delete(key);

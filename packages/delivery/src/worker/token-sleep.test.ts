@@ -9,7 +9,7 @@ describe('a token run that lost its slot', () => {
   function context(requeue: () => Promise<number>) {
     const job = { moveToDelayed: vi.fn(async () => undefined) } as unknown as Job<TokenData>;
     const ops = { requeueInflight: vi.fn(requeue), enterRetry: vi.fn(async () => 1) } as unknown as QueueOps;
-    return { job, ops, ctx: { job, token: 't', ops, queue: q, slot: 0, run: 'r', now: Date.now, log: pino({ level: 'silent' }), retryAfterMs: [60_000], failures: 0 } };
+    return { job, ops, ctx: { job, token: 't', ops, queue: q, vmta: 'mta1', slot: 0, run: 'r', now: Date.now, log: pino({ level: 'silent' }), retryAfterMs: [60_000], failures: 0 } };
   }
 
   it.each([

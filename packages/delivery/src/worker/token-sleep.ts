@@ -5,7 +5,7 @@
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { DomainPolicy } from '@vmta/config';
-import { SlotLostError, type QueueOps, type TokenData } from '@vmta/queue';
+import { SlotLostError, transientQueueRecord, type QueueFailureFacts, type QueueOps, type TokenData } from '@vmta/queue';
 import type { Logger } from 'pino';
 import { SmtpClientError } from '../smtp-client/errors.js';
 import { nextQueueRetry } from '../stages/retry-schedule.js';
@@ -21,10 +21,18 @@ export async function sleep(job: Job<TokenData>, token: string | undefined, unti
 /** The process is stopping: the token goes back (due at once) for another process. */
 export class HandBack extends Error {}
 
-/** The queue cannot be served now (DNS tempfail, every host failed): the queue goes into retry mode. */
+/**
+ * The queue cannot be served now (DNS tempfail, every host failed): the queue goes into retry mode, with
+ * a `tq` accounting record of `facts` (status `4.0.0` and the reason when the failure has no more).
+ */
 export class QueueFailure extends Error {
-  constructor(readonly reason: string) {
+  readonly facts: QueueFailureFacts;
+  constructor(
+    readonly reason: string,
+    facts?: Partial<QueueFailureFacts>,
+  ) {
     super(reason);
+    this.facts = { dsnStatus: '4.0.0', dsnDiag: reason, ...facts };
   }
 }
 
@@ -43,6 +51,8 @@ export interface SleepContext {
   token: string | undefined;
   ops: QueueOps;
   queue: string;
+  /** The token's VMTA (the tq record's `vmta`). */
+  vmta: string;
   slot: number;
   now: () => number;
   log: Logger;
@@ -93,7 +103,7 @@ async function handBackAndSleep(err: unknown, ctx: SleepContext): Promise<never>
   }
   if (!(err instanceof QueueFailure)) throw err;
   const retryAt = now() + nextQueueRetry(ctx.retryAfterMs, ctx.failures + 1);
-  await ops.enterRetry(queue, retryAt);
+  await ops.enterRetry(queue, retryAt, transientQueueRecord(queue, ctx.vmta, err.facts, new Date(now()).toISOString()));
   await ops.requeueInflight(queue, slot, now(), run);
   log.warn({ event: 'queue-retry', reason: err.reason, retryAt: new Date(retryAt).toISOString() }, 'queue in retry mode');
   return await sleep(job, token, retryAt);

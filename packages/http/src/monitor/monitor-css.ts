@@ -121,4 +121,6 @@ button:focus-visible, input:focus-visible { outline: 2px solid var(--accent); ou
   main, header.top { padding-left: 0.6rem; padding-right: 0.6rem; }
   .toolbar input[type="search"] { min-width: 0; width: 100%; }
 }
+dl.facts { display: grid; grid-template-columns: max-content max-content; gap: 0.2em 1em; margin: 0 0 0.8em; }
+dl.facts dd { margin: 0; font-variant-numeric: tabular-nums; }
 `;

@@ -1,6 +1,7 @@
 /**
- * GET /: the web monitor's page. Markup only: the content comes from /monitor.js, which
- * fetches the JSON endpoints every 5 s. No inline script or style (the page is served with
+ * GET /: the web monitor's page. Markup only: the content comes from /monitor.js (with
+ * /monitor-jobs.js and /monitor-sources.js for their tables), which fetch the JSON endpoints
+ * every 5 s. No inline script or style (the page is served with
  * a Content-Security-Policy that forbids them). Embedded as a string for the reason given
  * in monitor-lib-js.ts.
  */
@@ -14,6 +15,8 @@ export const MONITOR_HTML = String.raw`<!doctype html>
 <link rel="stylesheet" href="/monitor.css">
 <script type="module" src="/monitor.js"></script>
 <script type="module" src="/monitor-jobs.js"></script>
+<script type="module" src="/monitor-sources.js"></script>
+<script type="module" src="/monitor-reports.js"></script>
 </head>
 <body>
 <header class="top">
@@ -71,7 +74,14 @@ export const MONITOR_HTML = String.raw`<!doctype html>
   </section>
   <section id="disabled-sources-section" aria-labelledby="disabled-sources-title">
     <h2 id="disabled-sources-title">Disabled source IPs <span class="count" id="disabled-source-count"></span></h2>
+    <p class="banner" id="disabled-sources-error" role="alert" hidden></p>
     <div id="disabled-sources" class="scroll"><p class="unavailable loading">loading&hellip;</p></div>
+  </section>
+  <section id="suppressions-section" aria-labelledby="suppressions-title">
+    <h2 id="suppressions-title">Suppressions and reports <span class="count" id="suppression-count"></span></h2>
+    <p class="banner" id="reports-error" role="alert" hidden></p>
+    <div id="reports"><p class="unavailable loading">loading&hellip;</p></div>
+    <div id="suppressions" class="scroll"><p class="unavailable loading">loading&hellip;</p></div>
   </section>
 </main>
 </body>

@@ -3,6 +3,8 @@
  * /whoami, /status, /queues, /vmtas and /history (a 404 shows "not available" in that
  * section only, any other failure the error banner) and updates the page in place, so a
  * focused button or the filter keeps its focus. Queue actions are POSTs to the same API.
+ * The jobs and the disabled source IPs have modules of their own (monitor-jobs-js.ts,
+ * monitor-sources-js.ts).
  * Embedded as a string for the reason given in monitor-lib-js.ts (same rules: no
  * backquotes, no dollar-brace).
  */
@@ -98,7 +100,6 @@ const SOURCES = [
   ['/status', renderStatus, ['summary', 'processes']],
   ['/queues', renderQueueData, ['queues-empty']],
   ['/vmtas', renderVmtas, ['vmtas']],
-  ['/disabled-sources', renderDisabledSources, ['disabled-sources']],
   ['/history?minutes=60', renderHistory, ['chart']],
 ];
 
@@ -389,7 +390,7 @@ async function act(queue, action) {
 
 // ------------------------------------------------------------------ VMTAs
 
-/** A JSON array as a plain table in box boxId, its length in countId (the VMTAs, the disabled sources). */
+/** A JSON array as a plain table in box boxId, its length in countId. */
 function renderRows(rows, boxId, countId, caption, empty) {
   const box = $(boxId);
   if (!Array.isArray(rows)) {
@@ -417,11 +418,6 @@ function renderRows(rows, boxId, countId, caption, empty) {
 
 function renderVmtas(rows) {
   renderRows(rows, 'vmtas', 'vmta-count', 'Virtual MTAs and pools', 'No VMTAs.');
-}
-
-/** Source IPs out of use (disable-source-ip rules, vmta disable source): IP, queue, why, since, until. */
-function renderDisabledSources(rows) {
-  renderRows(rows, 'disabled-sources', 'disabled-source-count', 'Disabled source IPs', 'No source IP is disabled.');
 }
 
 // ------------------------------------------------------------------ throughput chart

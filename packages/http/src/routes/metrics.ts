@@ -1,6 +1,6 @@
 /** GET /metrics (monitor): Prometheus text format, collected from Redis on each scrape. */
-import { clusterTotals, disabledSourceRows, eventStreamState, queueRows, reportCounts } from '@vmta/control';
-import { ConnectionLimiter, latencyHistograms } from '@vmta/queue';
+import { clusterTotals, disabledSourceRows, eventStreamState, queueRows, reportCounts, suppressCounts } from '@vmta/control';
+import { ConnectionLimiter, latencyHistograms, ReportStore } from '@vmta/queue';
 import { latencyText, metricsRegistry } from '../metrics.js';
 import { sendText } from '../respond.js';
 import { exact, type HttpContext, type Route } from '../route.js';
@@ -19,7 +19,7 @@ export const metricsRoutes: Route[] = [
     match: exact('/metrics'),
     level: 'monitor',
     async handle(ctx, res) {
-      const [rows, totals, connections, latency, disabledSources, reports, events] = await Promise.all([
+      const [rows, totals, connections, latency, disabledSources, reports, events, suppressions, unparsedKept] = await Promise.all([
         queueRows(ctx.cluster),
         clusterTotals(ctx.cluster),
         connectionsOut(ctx),
@@ -27,8 +27,10 @@ export const metricsRoutes: Route[] = [
         disabledSourceRows(ctx.cluster),
         reportCounts(ctx.cluster),
         eventStreamState(ctx.cluster),
+        suppressCounts(ctx.cluster),
+        new ReportStore(ctx.cluster.redis, ctx.cluster.keys.prefix).unparsedCount(),
       ]);
-      const registry = metricsRegistry({ rows, totals, connectionsOut: connections, disabledSources, reports, events });
+      const registry = metricsRegistry({ rows, totals, connectionsOut: connections, disabledSources, reports, events, suppressions, unparsedKept });
       sendText(res, 200, registry.contentType, `${await registry.metrics()}\n${latencyText(latency)}`);
     },
   },

@@ -3,8 +3,10 @@ import type { ServerResponse } from 'node:http';
 import { MONITOR_CSS } from '../monitor/monitor-css.js';
 import { MONITOR_HTML } from '../monitor/monitor-html.js';
 import { MONITOR_JOBS_JS } from '../monitor/monitor-jobs-js.js';
+import { MONITOR_REPORTS_JS } from '../monitor/monitor-reports-js.js';
 import { MONITOR_JS } from '../monitor/monitor-js.js';
 import { MONITOR_LIB_JS } from '../monitor/monitor-lib-js.js';
+import { MONITOR_SOURCES_JS } from '../monitor/monitor-sources-js.js';
 import { exact, type Route } from '../route.js';
 
 /**
@@ -33,6 +35,8 @@ const ASSETS: Asset[] = [
   { path: '/', contentType: 'text/html; charset=utf-8', body: Buffer.from(MONITOR_HTML) },
   { path: '/monitor.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_JS) },
   { path: '/monitor-jobs.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_JOBS_JS) },
+  { path: '/monitor-sources.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_SOURCES_JS) },
+  { path: '/monitor-reports.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_REPORTS_JS) },
   { path: '/monitor-lib.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_LIB_JS) },
   { path: '/monitor.css', contentType: 'text/css; charset=utf-8', body: Buffer.from(MONITOR_CSS) },
 ];

@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { VmtaConfig } from '@vmta/config';
 import type { SMTPServerAuthentication } from 'smtp-server';
-import { checkCredentials, startAuthAttempt } from '../auth-stage.js';
+import { checkCredentials, settleAuthAttempt } from '../auth-stage.js';
 import type { ListenerRuntime } from '../listener-runtime.js';
 import type { SessionState } from '../session-state.js';
 import { fromReply, InjectError } from './inject-error.js';
@@ -47,13 +47,12 @@ export async function authenticateRequest(rt: ListenerRuntime, state: SessionSta
   if (header === undefined || header === '') {
     throw new InjectError(401, 'auth-required', 'send "Authorization: Bearer KEY" or HTTP Basic credentials of an smtp-user', undefined, { 'www-authenticate': 'Basic realm="vmta inject"' });
   }
-  const attempt = await startAuthAttempt(rt.rates, state);
-  if (attempt.refusal) throw fromReply(attempt.refusal);
   const user = userOfAuthorization(rt.config, header);
+  const locked = await settleAuthAttempt(rt.rates, state, user !== undefined);
+  if (locked) throw fromReply(locked);
   if (user === undefined) {
     state.log.info({ event: 'inject-auth-failed' }, 'injection credentials invalid');
     throw new InjectError(401, 'auth-failed', 'credentials invalid', undefined, { 'www-authenticate': 'Basic realm="vmta inject"' });
   }
-  await attempt.succeeded();
   return user;
 }

@@ -7,7 +7,8 @@
  * the request was enqueued durably. Spec: docs/inject-openapi.yaml.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ListenerConfig, SourcePolicy } from '@vmta/config';
 import type { Logger } from 'pino';
@@ -17,7 +18,9 @@ import { maxMessageBytes } from '../ehlo-features.js';
 import type { ListenerRuntime } from '../listener-runtime.js';
 import { newSessionState, type SessionState } from '../session-state.js';
 import { composeMessages } from './compose.js';
+import { loadTlsCertificate } from '../tls-certificate.js';
 import { authenticateRequest } from './inject-auth.js';
+import { takeInjectRequest } from './inject-rate.js';
 import { InjectError } from './inject-error.js';
 import { parseInjectRequest } from './inject-request.js';
 import { injectMessage, injectPolicy, type InjectClient, type InjectedMessage } from './inject-service.js';
@@ -133,6 +136,7 @@ export async function startInjectServer(rt: ListenerRuntime, options: InjectServ
     { requestId, clientIp, localIp, reqLog, anonymous }: { requestId: string; clientIp: string; localIp: string; reqLog: Logger; anonymous: SessionState },
   ): Promise<void> => {
     const user = await authenticateRequest(rt, anonymous, req.headers.authorization);
+    await takeInjectRequest(rt.rates, rt.config, user, reqLog);
     const client: InjectClient = { requestId, user, clientIp, localIp, listener, log: reqLog.child({ authUser: user }) };
     const policy = injectPolicy(rt, client);
     const max = maxMessageBytes(policy);
@@ -171,7 +175,7 @@ export async function startInjectServer(rt: ListenerRuntime, options: InjectServ
     send(res, 202, { messages });
   };
 
-  const server: Server = createServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof InjectError) {
         if (err.status === 413) res.setHeader('connection', 'close');
@@ -181,13 +185,16 @@ export async function startInjectServer(rt: ListenerRuntime, options: InjectServ
       log.error({ event: 'inject-error', err: (err as Error).message }, 'injection failed');
       send(res, 500, { error: { code: 'internal', message: 'internal error' } });
     });
-  });
+  };
+  // http-inject-tls-certificate: HTTPS only on the port (read at start, like the SMTP certificates).
+  const certificate = rt.config.global.settings['http-inject-tls-certificate'];
+  const server: Server = certificate ? createHttpsServer(loadTlsCertificate(certificate), onRequest) : createServer(onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  log.info({ event: 'inject-listening', address: host, port }, 'HTTP injection listening');
+  log.info({ event: 'inject-listening', address: host, port, tls: certificate !== undefined }, 'HTTP injection listening');
   return {
     port,
     close: () =>

@@ -82,7 +82,7 @@ export async function injectMessage(rt: ListenerRuntime, client: InjectClient, e
   const refused: RefusedRecipient[] = [];
   for (const { address, field } of envelope.recipients) {
     const key = address.toLowerCase();
-    const error = checkRcptTo(rt.config, state, { address, args: false }, state.recipients.size, rt.hostName)
+    const error = checkRcptTo(rt.config, state, { address, args: false }, state.recipients.size, rt.hostName, (a) => rt.addressLists.processorFor(rt.config, a))
       ?? (await checkSuppression({ config: rt.config, addressLists: rt.addressLists, suppressions: rt.suppressions }, state, key));
     if (!error) continue;
     const one = refusal(error, address, field);

@@ -19,7 +19,7 @@ export interface PatternRoutingInput {
 export interface PatternDecision {
   /** The VMTA or pool named by virtual-mta=, when the matching rule names one. */
   virtualMta?: string;
-  /** recipient-priority= of the matching rule (parsed, not applied yet). */
+  /** recipient-priority= of the matching rule: how early the message is due in its queues (@vmta/queue priority.ts). */
   recipientPriority?: number;
   /** Where the deciding rule is written, "file:line". */
   rule: string;
@@ -65,7 +65,7 @@ function matchList(config: VmtaConfig, listName: string | undefined, input: Patt
   for (const a of found.rule.actions) {
     if (a.action === 'virtual-mta') decision.virtualMta = a.value;
     else if (a.action === 'recipient-priority') decision.recipientPriority = a.value;
-    else {
+    else if (a.action === 'call-to') {
       const called = matchList(config, a.value, input, headers, depth + 1);
       if (called) decision = { ...decision, ...called };
     }

@@ -20,16 +20,25 @@ describe('parseReport', () => {
   });
 
   it.each([
-    ['plain text', 'From: a@b.example\r\nSubject: hi\r\n\r\nI hate your mail\r\n', 'no message/feedback-report part (not an ARF report)'],
-    ['a report without Feedback-Type', 'Content-Type: multipart/report; boundary=x\r\n\r\n--x\r\nContent-Type: message/feedback-report\r\n\r\nUser-Agent: x\r\n\r\n--x--\r\n', 'the feedback report has no Feedback-Type'],
-  ])('refuses %s as an ARF report', async (_name, text, reason) => {
-    expect(await parseReport('fbl', input(text))).toEqual({ ok: false, reason });
+    ['plain text', 'From: a@b.example\r\nSubject: hi\r\n\r\nI hate your mail\r\n', 'no message/feedback-report part (not an ARF report)', true],
+    ['a report without Feedback-Type', 'Content-Type: multipart/report; boundary=x\r\n\r\n--x\r\nContent-Type: message/feedback-report\r\n\r\nUser-Agent: x\r\n\r\n--x--\r\n', 'the feedback report has no Feedback-Type', false],
+  ])('refuses %s as an ARF report', async (_name, text, reason, notReport) => {
+    expect(await parseReport('fbl', input(text))).toEqual({ ok: false, reason, ...(notReport ? { notReport } : {}) });
   });
 
-  it('reads a DSN: one rb record per failed recipient, with the bounce category', async () => {
+  it('reads a DSN: an rb record per failed recipient, with the bounce category, and an rs record per delivered one', async () => {
     const r = await parseReport('bounce', input(dsnReport('gone@isp.example', { job: 'job-9' })));
     expect(r.ok && r.kind === 'bounce' && r.records).toEqual([
       expect.objectContaining({ type: 'rb', rcpt: 'gone@isp.example', dsnStatus: '5.1.1', bounceCat: 'bad-mailbox', dsnMta: 'store.isp.example', dsnReportingMta: 'mx.isp.example', envId: 'ENV42', format: 'dsn', jobId: 'job-9', msgId: 'Q1ORIG' }),
+      expect.objectContaining({ type: 'rs', rcpt: 'other@isp.example', dsnAction: 'delivered', dsnStatus: '2.0.0', bounceCat: undefined, dsnReportingMta: 'mx.isp.example', envId: 'ENV42', format: 'dsn', jobId: 'job-9' }),
+    ]);
+  });
+
+  it('reads a delayed recipient of a DSN as an rs record with its bounce category, never as an rb', async () => {
+    const r = await parseReport('bounce', input(dsnReport('slow@isp.example', { action: 'delayed', status: '4.2.2', diag: '452 4.2.2 mailbox full' })));
+    expect(r.ok && r.kind === 'bounce' && r.records.map((x) => [x.type, x.rcpt, x.dsnAction, x.dsnStatus, x.bounceCat])).toEqual([
+      ['rs', 'slow@isp.example', 'delayed', '4.2.2', 'quota-issues'],
+      ['rs', 'other@isp.example', 'delivered', '2.0.0', undefined],
     ]);
   });
 
@@ -42,6 +51,6 @@ describe('parseReport', () => {
   });
 
   it('refuses a message that is neither a DSN nor a known bounce', async () => {
-    expect(await parseReport('bounce', input('Subject: out of office\r\n\r\nI am away.\r\n'))).toEqual({ ok: false, reason: 'neither a DSN nor a recognised bounce' });
+    expect(await parseReport('bounce', input('Subject: out of office\r\n\r\nI am away.\r\n'))).toEqual({ ok: false, reason: 'neither a DSN nor a recognised bounce', notReport: true });
   });
 });

@@ -2,10 +2,11 @@
  * Reading what arrives at a processor address, with mailparser: an ARF report (RFC 5965) becomes the
  * fields of an `f` record; a DSN (RFC 3464, multipart/report; report-type=delivery-status) or a
  * recognisable non-standard bounce (non-standard.ts) becomes one `rb` record per failed recipient, its
- * bounce category from the same classification as delivery's replies. Anything else is "not a report".
+ * bounce category from the same classification as delivery's replies; a DSN recipient whose action is
+ * delayed, delivered, relayed or expanded becomes an `rs` (remote status) record. Anything else is "not a report".
  */
 import { classifyReply, type CategoryPatterns } from '@vmta/config';
-import type { FeedbackRecord, RemoteBounceRecord } from '@vmta/queue';
+import type { FeedbackRecord, RemoteBounceRecord, RemoteStatusRecord } from '@vmta/queue';
 import { simpleParser, type Attachment, type ParsedMail } from 'mailparser';
 import { bareAddress, fieldGroups, headerBlock, headerValue, ownTrace, type Field, type OwnTrace } from './fields.js';
 import { nonStandardBounce } from './non-standard.js';
@@ -29,8 +30,9 @@ export type FeedbackFields = Omit<FeedbackRecord, 'tenant'>;
 
 export type ReportResult =
   | { ok: true; kind: 'fbl'; record: FeedbackFields; original: Original }
-  | { ok: true; kind: 'bounce'; records: RemoteBounceRecord[]; original: Original }
-  | { ok: false; reason: string };
+  | { ok: true; kind: 'bounce'; records: (RemoteBounceRecord | RemoteStatusRecord)[]; original: Original }
+  /** `notReport`: no report part and no known bounce text (unmatched mail); otherwise a report that cannot be processed. */
+  | { ok: false; reason: string; notReport?: true };
 
 const text = (a: Attachment | undefined): string => (a ? a.content.toString('utf8') : '');
 const part = (mail: ParsedMail, type: string): Attachment | undefined => mail.attachments.find((a) => a.contentType.toLowerCase() === type);
@@ -57,7 +59,7 @@ function originalOf(mail: ParsedMail, raw: Buffer, hostName: string, inline?: st
 
 function feedback(mail: ParsedMail, input: ReportInput): ReportResult {
   const report = part(mail, 'message/feedback-report');
-  if (!report) return { ok: false, reason: 'no message/feedback-report part (not an ARF report)' };
+  if (!report) return { ok: false, reason: 'no message/feedback-report part (not an ARF report)', notReport: true };
   const f = fieldGroups(text(report))[0] ?? new Map<string, string>();
   const feedbackType = f.get('feedback-type');
   if (!feedbackType) return { ok: false, reason: 'the feedback report has no Feedback-Type' };
@@ -120,43 +122,51 @@ export function remoteBounce(
   };
 }
 
+/** RFC 3464 §2.3.3 actions: `failed` is a remote bounce (rb), the others a remote status (rs). */
+const DEFAULT_STATUS: Record<string, string> = { failed: '5.0.0', delayed: '4.0.0', delivered: '2.0.0', relayed: '2.0.0', expanded: '2.0.0' };
+const DSN_ACTIONS = new Set(Object.keys(DEFAULT_STATUS));
+
+/** An rb record read as the rs record of a non-failure: a bounce category only for `delayed`. */
+function remoteStatus(r: RemoteBounceRecord): RemoteStatusRecord {
+  return { ...r, type: 'rs', bounceCat: r.dsnAction === 'delayed' ? r.bounceCat : undefined };
+}
+
 function dsn(mail: ParsedMail, input: ReportInput): ReportResult {
   const status = part(mail, 'message/delivery-status');
   if (!status) {
     const other = nonStandardBounce(mail);
-    if (!other) return { ok: false, reason: 'neither a DSN nor a recognised bounce' };
+    if (!other) return { ok: false, reason: 'neither a DSN nor a recognised bounce', notReport: true };
     const original = originalOf(mail, input.raw, input.hostName, other.inlineOriginal);
     const records = other.recipients.map((r) => remoteBounce({ ...r, format: other.format }, input, original));
     return { ok: true, kind: 'bounce', records, original };
   }
   const [perMessage = new Map<string, string>(), ...perRecipient] = fieldGroups(text(status));
   const original = originalOf(mail, input.raw, input.hostName);
-  const records: RemoteBounceRecord[] = [];
+  const records: (RemoteBounceRecord | RemoteStatusRecord)[] = [];
   for (const r of perRecipient) {
     const action = r.get('action')?.toLowerCase();
     const rcpt = bareAddress(r.get('final-recipient'));
-    if (action !== 'failed' || rcpt === undefined) continue;
+    if (action === undefined || !DSN_ACTIONS.has(action) || rcpt === undefined) continue;
     const orcpt = bareAddress(r.get('original-recipient'));
     const mta = bareAddress(r.get('remote-mta'));
     const reportingMta = bareAddress(perMessage.get('reporting-mta'));
     const envId = perMessage.get('original-envelope-id');
-    records.push(
-      remoteBounce(
-        {
-          rcpt,
-          ...(orcpt ? { orcpt } : {}),
-          status: (r.get('status') ?? '5.0.0').split(/\s/)[0]!,
-          diag: r.get('diagnostic-code') ?? '',
-          action,
-          ...(mta ? { mta } : {}),
-          ...(reportingMta ? { reportingMta } : {}),
-          ...(envId ? { envId } : {}),
-          format: 'dsn',
-        },
-        input,
-        original,
-      ),
+    const record = remoteBounce(
+      {
+        rcpt,
+        ...(orcpt ? { orcpt } : {}),
+        status: (r.get('status') ?? DEFAULT_STATUS[action]!).split(/\s/)[0]!,
+        diag: r.get('diagnostic-code') ?? '',
+        action,
+        ...(mta ? { mta } : {}),
+        ...(reportingMta ? { reportingMta } : {}),
+        ...(envId ? { envId } : {}),
+        format: 'dsn',
+      },
+      input,
+      original,
     );
+    records.push(action === 'failed' ? record : remoteStatus(record));
   }
   if (records.length === 0 && perRecipient.length === 0) return { ok: false, reason: 'the delivery-status part names no recipient' };
   return { ok: true, kind: 'bounce', records, original };

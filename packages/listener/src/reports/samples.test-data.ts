@@ -55,7 +55,7 @@ export function arfReport(rcpt: string, opts: { user?: string; job?: string; wit
   ].join('\r\n');
 }
 
-export function dsnReport(rcpt: string, opts: { user?: string; job?: string; status?: string; diag?: string } = {}): string {
+export function dsnReport(rcpt: string, opts: { user?: string; job?: string; status?: string; diag?: string; action?: string } = {}): string {
   return [
     'From: Mail Delivery System <MAILER-DAEMON@isp.example>',
     'To: bounces@bounce.ours.example',
@@ -75,7 +75,7 @@ export function dsnReport(rcpt: string, opts: { user?: string; job?: string; sta
     'Original-Envelope-Id: ENV42',
     '',
     `Final-Recipient: rfc822; ${rcpt}`,
-    'Action: failed',
+    `Action: ${opts.action ?? 'failed'}`,
     `Status: ${opts.status ?? '5.1.1'}`,
     'Remote-MTA: dns; store.isp.example',
     `Diagnostic-Code: smtp; ${opts.diag ?? '550 5.1.1 <' + rcpt + '>: Recipient address rejected: User unknown'}`,

@@ -196,6 +196,30 @@ export class RawSmtp {
 
 export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
+/** One AUTH PLAIN (credentials on the AUTH line) on a new connection, without TLS; the reply line. */
+export async function authPlainOnce(l: TestListener, user: string, password: string): Promise<string> {
+  const c = await RawSmtp.connect(l.port(), l.host());
+  try {
+    await c.read();
+    await c.command('EHLO client.example');
+    return (await c.command(`AUTH PLAIN ${b64(`\0${user}\0${password}`)}`)).text;
+  } finally {
+    c.close();
+  }
+}
+
+/** A listener whose users may AUTH in the clear, `alice` / `s3cret`, and `smtp-max-auth-failure-rate RATE`. */
+export const authLockoutConfig = (addr: string, rate: string) => `
+smtp-listener ${addr}:0
+<smtp-user alice>
+  password s3cret
+</smtp-user>
+<source 0/0>
+  allow-unencrypted-plain-auth yes
+  smtp-max-auth-failure-rate ${rate}
+</source>
+`;
+
 /** EHLO then MAIL/RCPT/DATA with `data` sent verbatim (must end with CRLF.CRLF); returns the DATA reply. */
 export async function sendRaw(c: RawSmtp, from: string, to: string[], data: string | Buffer): Promise<Reply> {
   let r = await c.command(`MAIL FROM:<${from}>`);

@@ -27,13 +27,15 @@ import { defineScript, type RedisArg } from './script.js';
 const lua = `
 local a = 2
 local total = 0
+local released = 0
+local jobs = {}
 local m = 0
 while a <= #ARGV do
   local k = 8 + m * 4
   local id, job, keep, count = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
   a = a + 4
   m = m + 1
-  if redis.call('SREM', KEYS[1], id) == 1 then redis.call('HINCRBY', KEYS[3], 'inflight', -1) end
+  if redis.call('SREM', KEYS[1], id) == 1 then released = released + 1 end
   local exists = redis.call('EXISTS', KEYS[k + 1]) == 1
   if not exists then
     redis.call('ZREM', KEYS[5], id)
@@ -56,19 +58,14 @@ while a <= #ARGV do
   if exists and not (stale > 0 and bounced == 0) then
     if keep == '1' then
       redis.call('ZADD', KEYS[2], ARGV[1], id)
-    elseif stale == 0 then
+    elseif stale == 0 and not redis.call('ZSCORE', KEYS[2], id) then
+      -- (as recordOutcomes: kept while other recipients moved into this queue wait in it)
       redis.call('ZREM', KEYS[5], id)
     end
     if bounced > 0 then
       total = total + bounced
-      redis.call('HINCRBY', KEYS[3], 'queued', -bounced)
-      redis.call('HINCRBY', KEYS[3], 'bounced', bounced)
-      redis.call('HINCRBY', KEYS[4], 'bounced', bounced)
-      redis.call('HINCRBY', KEYS[6], 'bounced', bounced)
-      if job ~= '' then
-        redis.call('HINCRBY', KEYS[k + 4], 'bounced', bounced)
-        redis.call('EXPIRE', KEYS[k + 4], ${JOB_STATS_TTL_SECONDS})
-      end
+      -- Counters are summed over the batch and written once at the end (one step: nobody sees them in between).
+      if job ~= '' then jobs[k + 4] = (jobs[k + 4] or 0) + bounced end
       if redis.call('HINCRBY', KEYS[k + 1], 'pending', -bounced) <= 0 then
         redis.call('DEL', KEYS[k + 1], KEYS[k + 2], KEYS[k + 3])
         redis.call('HDEL', KEYS[8], id)
@@ -76,7 +73,24 @@ while a <= #ARGV do
     end
   end
 end
-if total > 0 then redis.call('EXPIRE', KEYS[6], ${MINUTE_COUNTERS_TTL_SECONDS}) end
+if released > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', -released) end
+if total > 0 then
+  redis.call('HINCRBY', KEYS[3], 'queued', -total)
+  redis.call('HINCRBY', KEYS[3], 'bounced', total)
+  redis.call('HINCRBY', KEYS[4], 'bounced', total)
+  redis.call('HINCRBY', KEYS[6], 'bounced', total)
+  redis.call('EXPIRE', KEYS[6], ${MINUTE_COUNTERS_TTL_SECONDS})
+end
+-- A job's stats key per message (the same key for messages of one job): counted once per key.
+local seen = {}
+for key, n in pairs(jobs) do
+  local name = KEYS[key]
+  seen[name] = (seen[name] or 0) + n
+end
+for name, n in pairs(seen) do
+  redis.call('HINCRBY', name, 'bounced', n)
+  redis.call('EXPIRE', name, ${JOB_STATS_TTL_SECONDS})
+end
 return total`;
 
 /** One message of a delete batch: the recipients of the queue it bounces, as recordOutcomes takes them. */

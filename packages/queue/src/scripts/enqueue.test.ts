@@ -1,23 +1,13 @@
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStore, QueueUnavailableError, type NewMessage } from '../index.js';
+import { MessageStore, QueueUnavailableError } from '../index.js';
+import { testMessage } from '../testing/index.js';
 
 const DOMAINS = ['one.example', 'two.example', 'three.example', 'four.example'];
 
-function message(recipients: number): NewMessage {
-  return {
-    mailFrom: 'sender@example.org',
-    recipients: Array.from({ length: recipients }, (_, i) => {
-      const domain = DOMAINS[i % DOMAINS.length]!;
-      return { address: `r${i}@${domain}`, domain };
-    }),
-    body: Buffer.from('Subject: many\r\n\r\nhello\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-  };
-}
+const message = (recipients: number) =>
+  testMessage(Array.from({ length: recipients }, (_, i) => `r${i}@${DOMAINS[i % DOMAINS.length]!}`), { body: Buffer.from('Subject: many\r\n\r\nhello\r\n') });
 
 describe('the enqueue script', () => {
   let t: TestRedis;

@@ -3,9 +3,9 @@
  * "Replicas and failover"): the enqueue wrote it with `held` in its meta hash and its queue
  * entries due only at the hold's end. Then either:
  *
- * releaseHeld — the replicas acknowledged it: the entries are due now.
+ * releaseHeld — the replicas acknowledged it: the entries are due now (earlier for a priority above 50).
  *   KEYS: 1 meta, then per queue: ready, awake.
- *   ARGV: 1 id, 2 now (ms).
+ *   ARGV: 1 id, 2 when due (ms).
  *   Returns: nil when the message is not held (released or discarded already, or gone), else per
  *            queue QUEUE_NEEDS_WAKE when no token of it is awake (it would not see the entry
  *            before its next due time), else QUEUE_NEEDS_NO_WAKE.
@@ -69,6 +69,8 @@ export interface HeldMessage {
   minuteKey: string;
   /** The message's job, when it has one (its counters are taken back). */
   job?: string;
+  /** Its recipient-priority: released that much ahead (priority.ts). */
+  priority?: number;
 }
 
 export const discardHeld = defineScript({

@@ -9,6 +9,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { acquireLease } from './acquire-lease.js';
 import { acquireLeaseByPriority } from './acquire-lease-by-priority.js';
 import { backoffMode } from './backoff-mode.js';
+import { claimForDelete } from './claim-for-delete.js';
 import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
 import { deleteBatch } from './delete-batch.js';
@@ -18,6 +19,7 @@ import { moveToQueue } from './move-to-queue.js';
 import { discardHeld, releaseHeld } from './held.js';
 import { recordOutcomes } from './record-outcomes.js';
 import { readForQueue } from './read-for-queue.js';
+import { releaseIds } from './release-ids.js';
 import { releaseSlot } from './release-slot.js';
 import { renewLease } from './renew-lease.js';
 import { requeue } from './requeue.js';
@@ -30,6 +32,8 @@ import { takeSlot } from './take-slot.js';
 const DEFINITIONS = {
   claimShare,
   claimIds,
+  claimForDelete,
+  releaseIds,
   requeue,
   recordOutcomes,
   deleteBatch,

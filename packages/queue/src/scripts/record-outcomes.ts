@@ -83,7 +83,9 @@ end
 if finals > 0 then redis.call('HINCRBY', KEYS[6], 'queued', -finals) end
 if (counts.queued > 0 or ARGV[8] == '1') and ARGV[2] ~= '' then
   redis.call('ZADD', KEYS[5], ARGV[2], id)
-elseif counts.queued == 0 and stale == 0 then
+elseif counts.queued == 0 and stale == 0 and not redis.call('ZSCORE', KEYS[5], id) then
+  -- Out of the age index unless the message is waiting here again: another domain's recipients
+  -- moved into this (rolled-up) queue while it was claimed, and their expiry needs the entry.
   redis.call('ZREM', KEYS[8], id)
 end
 local counted = false
