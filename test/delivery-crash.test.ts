@@ -173,7 +173,8 @@ describe('kill -9 of a delivery process delivering a rerouted queue', () => {
       console.info(`reroute crash test: ${REROUTE_TOTAL} messages, killed after ${arrivedBeforeKill}, ${bed.duplicates(REROUTE_TOTAL)} duplicate(s)`);
       expect(bed.duplicates(REROUTE_TOTAL)).toBeLessThanOrEqual(2 * MAX_SMTP_OUT);
       expect(receiver.connections.length).toBeGreaterThan(0);
-      expect(receiver.connections.every((c) => c.remoteAddress.endsWith('127.0.0.3') && c.heloName === 'mta2.example.test')).toBe(true);
+      // A connection the kill cut before its EHLO has no HELO name: its source address still says whose it was.
+      expect(receiver.connections.every((c) => c.remoteAddress.endsWith('127.0.0.3') && (c.heloName === 'mta2.example.test' || c.heloName === ''))).toBe(true);
       for (const q of ['via0.example/mta1', 'via1.example/mta1']) await expect.poll(() => bed.store.queued(q), { timeout: 10_000 }).toEqual([]);
       await bed.expectDrained();
       await bed.expectStopsCleanly(b);

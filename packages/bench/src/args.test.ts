@@ -4,12 +4,12 @@ import { parseBenchArgs, USAGE, UsageError } from './args.js';
 describe('pnpm bench arguments', () => {
   it('runs everything at full size by default, writing to the repo root', () => {
     const o = parseBenchArgs([], '/repo');
-    expect(o).toMatchObject({ scenarios: ['e2e', 'senders', 'queues', 'million', 'dkim', 'suppress', 'ops', 'replication', 'capacity'], senders: ['reused', 'per-connection', 'submission', 'fanout', 'size-mix', 'many-domains', 'slow-sink'], mtas: ['postfix', 'haraka', 'vmta'], messages: 10_000, sessions: 20, size: 10_240, domains: 10_000, blocked: 1_000, million: 1_000_000, suppressed: 10_000_000, fsync: 'always', profile: true, outDir: '/repo' });
+    expect(o).toMatchObject({ scenarios: ['e2e', 'senders', 'queues', 'million', 'dkim', 'suppress', 'ops', 'replication', 'redis-cost', 'capacity'], senders: ['reused', 'per-connection', 'submission', 'fanout', 'size-mix', 'many-domains', 'slow-sink'], mtas: ['postfix', 'haraka', 'vmta'], messages: 10_000, sessions: 20, size: 10_240, domains: 10_000, blocked: 1_000, million: 1_000_000, suppressed: 10_000_000, fsync: 'always', profile: true, outDir: '/repo' });
   });
   it.each([
     [['--scenario', 'queues'], { scenarios: ['queues'] }],
     [['--scenario', 'million,e2e'], { scenarios: ['e2e', 'million'] }],
-    [['--scenario', 'e2e', '--scenario', 'all'], { scenarios: ['e2e', 'senders', 'queues', 'million', 'dkim', 'suppress', 'ops', 'replication', 'capacity'] }],
+    [['--scenario', 'e2e', '--scenario', 'all'], { scenarios: ['e2e', 'senders', 'queues', 'million', 'dkim', 'suppress', 'ops', 'replication', 'redis-cost', 'capacity'] }],
     [['--scenario', 'senders', '--senders', 'submission,per-connection', '--mtas', 'vmta,postfix'], { scenarios: ['senders'], senders: ['per-connection', 'submission'], mtas: ['postfix', 'vmta'] }],
     [['--vmta-cli', '/old/packages/cli/dist/main.js'], { vmtaCli: '/old/packages/cli/dist/main.js' }],
     [['--messages', '20_000', '--out', '/tmp/x'], { messages: 20_000, outDir: '/tmp/x' }],

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['e2e', 'senders', 'queues', 'million', 'dkim', 'suppress', 'ops', 'replication', 'capacity'] as const;
+export const SCENARIOS = ['e2e', 'senders', 'queues', 'million', 'dkim', 'suppress', 'ops', 'replication', 'redis-cost', 'capacity'] as const;
 /** The loads of the senders scenario. */
 export const SENDER_LOADS = ['reused', 'per-connection', 'submission', 'fanout', 'size-mix', 'many-domains', 'slow-sink'] as const;
 export type SenderLoadName = (typeof SENDER_LOADS)[number];
@@ -61,7 +61,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario e2e|senders|queues|million|dkim|suppress|ops|replication|capacity|all   what to run (default all; repeatable)
+  --scenario e2e|senders|queues|million|dkim|suppress|ops|replication|redis-cost|capacity|all   what to run (default all; repeatable)
   --senders LIST      loads of the senders scenario (default all: ${SENDER_LOADS.join(',')})
   --mtas LIST         MTAs of the senders scenario (default all: ${MTAS.join(',')})
   --vmta-cli PATH     run our MTA from another build (its packages/cli/dist/main.js)

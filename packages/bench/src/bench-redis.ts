@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Fsync } from './args.js';
 import { readProcStat } from './proc-stat.js';
-import { parseCommandStats, parseInfo, type CommandStat } from './redis-info.js';
+import { parseCommandStats, parseInfo, snapshotFromInfo, type CommandStat, type RedisSnapshot } from './redis-info.js';
 
 export interface BenchRedis {
   server: RedisServerHandle;
@@ -17,6 +17,8 @@ export interface BenchRedis {
   commandsProcessed(): Promise<number>;
   resetStats(): Promise<void>;
   commandStats(): Promise<Record<string, CommandStat>>;
+  /** Commands by name and network bytes so far (one INFO stats commandstats). */
+  snapshot(): Promise<RedisSnapshot>;
   slowlog(n?: number): Promise<Array<{ us: number; command: string }>>;
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -42,6 +44,9 @@ export async function startBenchRedis(dir: string, fsync: Fsync): Promise<BenchR
     },
     async commandStats() {
       return parseCommandStats(await client.info('commandstats'));
+    },
+    async snapshot() {
+      return snapshotFromInfo(String(await client.call('INFO', 'stats', 'commandstats')));
     },
     async slowlog(n = 10) {
       const entries = (await client.slowlog('GET', n)) as Array<[number, number, number, string[]]>;

@@ -16,6 +16,7 @@ import { runE2e } from './scenarios/e2e.js';
 import { runMillion } from './scenarios/million.js';
 import { runOps } from './scenarios/ops.js';
 import { runQueues } from './scenarios/queues.js';
+import { runRedisCost } from './scenarios/redis-cost.js';
 import { runReplication } from './scenarios/replication.js';
 import { runCapacity } from './scenarios/capacity.js';
 import { runSendersScenario } from './scenarios/senders.js';
@@ -88,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
     if (scenario === 'dkim') results.dkim = { ...s, ...(await runDkim(ctx, opts)) };
     if (scenario === 'suppress') results.suppress = { ...s, ...(await runSuppress(ctx, opts)) };
     if (scenario === 'ops') results.ops = { ...s, ...(await runOps(ctx, opts)) };
+    if (scenario === 'redis-cost') results.redisCost = { ...s, ...(await runRedisCost(ctx, opts)) };
     if (scenario === 'replication') results.replication = { ...s, ...(await runReplication(ctx, opts)) };
     if (scenario === 'capacity') results.capacity = { ...s, ...(await runCapacity(ctx, opts)) };
     save(results);

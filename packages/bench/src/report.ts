@@ -19,6 +19,8 @@ import type { OpsResult } from './scenarios/ops.js';
 import type { QueuesResult } from './scenarios/queues.js';
 import type { SendersResult } from './scenarios/senders.js';
 import { renderSenders } from './report-senders.js';
+import { renderRedisCost } from './report-redis-cost.js';
+import type { RedisCostResult } from './scenarios/redis-cost.js';
 
 export { e2eChecks, endToEndOrCutoff } from './report-checks.js';
 export { e2eMedians, e2eTargets, spreadCell, type RunSpreads } from './report-e2e.js';
@@ -44,6 +46,7 @@ export interface BenchResults {
   suppress?: SuppressResult & Stamp;
   ops?: OpsResult & Stamp;
   replication?: ReplicationResult & Stamp;
+  redisCost?: RedisCostResult & Stamp;
   capacity?: CapacityResult & Stamp;
 }
 
@@ -144,7 +147,7 @@ function renderReplication(r: ReplicationResult & Stamp): string {
 
 function renderCapacity(c: CapacityResult & Stamp): string {
   return [
-    '## 9. How much one Redis primary carries',
+    '## 10. How much one Redis primary carries',
     '',
     `N listener and N delivery processes against one Redis (appendfsync ${c.fsync}), ${n0(c.messages)} messages of ${c.size} B over ${c.sessions} reused sessions split over the listeners, one smtp-sink. msg/s is end to end (first connect to last arrival); CPU is over the same window, 100 % = one core. This machine has ${c.cores} cores shared by Redis, every vmta process, the senders and the sink: Redis does not reach a core of its own here, so the table shows how Redis's share grows with N, not the rate at which a dedicated Redis core saturates. Redis commands per message in detail: section 1 (e2e). Ran ${c.ranAt}, load average ${c.loadAvgAtStart.join(' ')}.`,
     '',
@@ -229,7 +232,9 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     '',
     results.replication ? renderReplication(results.replication) : '## 8. The cost of WAIT before 250 (Redis replication)\n\nNot run yet.',
     '',
-    results.capacity ? renderCapacity(results.capacity) : '## 9. How much one Redis primary carries\n\nNot run yet.',
+    results.redisCost ? renderRedisCost(results.redisCost) : '## 9. Redis per message on the main paths\n\nNot run yet.',
+    '',
+    results.capacity ? renderCapacity(results.capacity) : '## 10. How much one Redis primary carries\n\nNot run yet.',
     '',
     '## How to reproduce',
     '',
@@ -244,6 +249,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     'pnpm bench --scenario suppress --runs 3   # 10 million suppressed addresses: memory per entry, accept rate with and without the RCPT lookup',
     'pnpm bench --scenario ops        # delete/pause by job and sender, show messages on 100,000 queued',
     'pnpm bench --scenario replication --runs 3   # msg/s with and without WAIT on a primary and replica',
+    'pnpm bench --scenario redis-cost # Redis commands, bytes and CPU per message: accept, backlog and trickle delivery, fan-out, many domains',
     'pnpm bench --quick              # smoke run with small counts',
     '```',
     '',

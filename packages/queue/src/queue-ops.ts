@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { serializeRecord, type DeliveryRecord, type TransientQueueRecord } from './accounting-records.js';
 import { parseClaimed, type DeleteCandidate } from './delete-claims.js';
 import { SlotLostError } from './errors.js';
+import { AWAKE_TTL_MS } from './scripts/constants.js';
 import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
@@ -259,6 +260,14 @@ export class QueueOps {
   async nextDue(queue: string): Promise<number | undefined> {
     const first = await this.r.zrange(this.keys.queueReady(queue), '0', '0', 'WITHSCORES');
     return first.length >= 2 ? Number(first[1]) : undefined;
+  }
+
+  /**
+   * Marks the queue's token awake (as a claim that took mail does): enqueues add no token meanwhile.
+   * The run that set it must claim again before it ends (an empty claim clears the mark).
+   */
+  async markAwake(queue: string): Promise<void> {
+    await this.r.set(this.keys.queueAwake(queue), '1', 'PX', AWAKE_TTL_MS);
   }
 
   /**

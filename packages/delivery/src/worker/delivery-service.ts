@@ -15,6 +15,7 @@ import { DkimSigner } from '../stages/dkim-sign.js';
 import { afterSweep } from './expiry.js';
 import { LaneWorkers } from './lanes.js';
 import { processJob } from './process-job.js';
+import { TrickleRuns } from './trickle-linger.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import { recoverSilentSlots, RECOVERY_SCAN_MS } from './slot-recovery.js';
 import { retireIdleQueues, retireSweepMs } from './retire-sweep.js';
@@ -98,10 +99,11 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
   const sources = { sources: new DisabledSources(redis, prefix), notices: new Notices(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
   const suppressions = new SuppressionStore(redis, prefix);
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder };
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const trickle = new TrickleRuns(Math.max(1, Math.floor(concurrency / 4)));
+  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder, trickle };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lanes = new LaneWorkers({
     connection: workerRedis,
     prefix: new Keys(prefix).bullPrefix(),

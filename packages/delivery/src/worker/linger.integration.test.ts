@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { MessageStore } from '@vmta/queue';
+import { Keys, MessageStore, queueName, type NewMessage } from '@vmta/queue';
 import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -62,5 +62,41 @@ describe('connection-idle-timeout', () => {
   it('with the default 0 the connection is closed as the queue runs dry', async () => {
     const r = await twoMessagesApart('0');
     expect(r.connections).toHaveLength(2);
+  });
+
+  it('with the default 0, a run whose queue trickles waits a moment (trickle-linger.ts): takes mail queued meanwhile in the same run, closes its connection meanwhile, and clears the awake mark when it ends', async () => {
+    t = await getTestRedis();
+    redis = new Redis(t.url);
+    receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
+    const prefix = t.prefix.slice(0, -1);
+    const keys = new Keys(prefix);
+    const queue = queueName('trickle.example', 'mta1');
+    store = new MessageStore(redis, { prefix });
+    delivery = await startDelivery({ config: config(receiver.port, '0'), redisUrl: t.url, prefix, concurrency: 4, holder: { processId: 'p1', lastBeatAt: () => Date.now() } });
+    const delivered = (n: number) => expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(n);
+    const holderRun = () => redis!.hget(keys.queueSlotHolder(queue, 0), 'run');
+
+    // The first run of the queue ends as before; the second comes right after it, so it waits.
+    await store.enqueue(message('a@trickle.example'));
+    await delivered(1);
+    await expect.poll(holderRun, { timeout: 10_000 }).toBeNull();
+    await store.enqueue(message('b@trickle.example'));
+    await delivered(2);
+    const run = await holderRun();
+    expect(run).not.toBeNull();
+    // The run closes its connection and marks the queue awake before it waits.
+    await expect.poll(() => redis!.exists(keys.queueAwake(queue)), { timeout: 5_000 }).toBe(1);
+    // While it waits: a message queued now goes out in the same run, on a new connection (idle timeout 0 closed the old one).
+    await store.enqueue(message('c@trickle.example'));
+    await delivered(3);
+    expect(await holderRun()).toBe(run);
+    expect(receiver.connections).toHaveLength(3);
+
+    // Nothing more comes: the run ends, lets go of its slot and leaves no awake mark behind ...
+    await expect.poll(holderRun, { timeout: 15_000 }).toBeNull();
+    expect(await redis.exists(keys.queueAwake(queue))).toBe(0);
+    // ... so the next message wakes a token at once (a mark left behind would hold it for a minute).
+    await store.enqueue(message('d@trickle.example'));
+    await delivered(4);
   });
 });

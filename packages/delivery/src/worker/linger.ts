@@ -23,6 +23,8 @@ export interface LingerInput {
   /** False once no session is usable any more (the remote closed it). */
   hasSession: () => boolean;
   stopping: () => boolean;
+  /** How often to look (default LINGER_PROBE_MS). */
+  probeMs?: number;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -39,6 +41,6 @@ export async function lingerForMail(input: LingerInput): Promise<boolean> {
     const next = await input.ops.nextDue(input.queue);
     if (next !== undefined && next <= now) return true;
     const untilNext = next === undefined ? Infinity : next - now;
-    await sleep(Math.max(1, Math.min(LINGER_PROBE_MS, end - now, untilNext)));
+    await sleep(Math.max(1, Math.min(input.probeMs ?? LINGER_PROBE_MS, end - now, untilNext)));
   }
 }

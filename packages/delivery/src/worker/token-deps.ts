@@ -7,6 +7,7 @@ import type { DkimSigner } from '../stages/dkim-sign.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import type { Limiters } from './limits.js';
 import type { SlotHolderProcess } from './slot-hold.js';
+import type { TrickleRuns } from './trickle-linger.js';
 
 export interface TokenDeps {
   config: () => VmtaConfig;
@@ -37,6 +38,8 @@ export interface TokenDeps {
   timeBudgetMs?: number;
   /** This process as a slot holder (registry id, heartbeat): token runs are fenced and recoverable; none: no fencing. */
   holder?: SlotHolderProcess;
+  /** When this process's token runs of each queue ended: a run of a queue that mail trickles into waits a moment before it ends; none: never. */
+  trickle?: TrickleRuns;
   /** True once the process is shutting down: tokens hand their mail back after the current message. */
   stopping?: () => boolean;
 }

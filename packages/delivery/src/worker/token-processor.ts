@@ -14,14 +14,15 @@ import { connect, connectPolicyOf } from '../smtp-client/connect.js';
 import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
 import { mayNeedRollup, resolveRollup, type RollupTarget } from './mx-rollup.js';
-import type { SmtpSession } from '../smtp-client/smtp-session.js';
 import { ownListenersOf } from '../stages/mail-loop.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
 import { expiredOutcome } from './expiry.js';
 import { transactionDsn } from '../dsn/next-hop-params.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
-import { holderId, mayConnect, maySend, releaseConnection, VmtaLease } from './limits.js';
+import { holderId, mayConnect, maySend, VmtaLease } from './limits.js';
+import { closeSessions, type OpenSession } from './open-sessions.js';
+import { lingerForTrickle } from './trickle-linger.js';
 import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
 import { connectFailureFacts, tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
@@ -37,12 +38,6 @@ import { deliverSkippingMx } from './skip-mx.js';
 import type { PatternHit } from '../stages/pattern-actions.js';
 import { HandBack, LimitWait, QueueFailure, sleep, sleepOrRethrow } from './token-sleep.js';
 
-interface OpenSession {
-  session: SmtpSession;
-  holder: string;
-  /** The VMTA slot, renewed while the session lives (with limiters). */
-  lease?: VmtaLease;
-}
 
 /** Runs a token; with a slot holder (deps.holder), the run holds its slot until it ends (slot-hold.ts). */
 export async function processToken(job: Job<TokenData>, token: string | undefined, deps: TokenDeps): Promise<TokenResult> {
@@ -53,6 +48,7 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
   try {
     return await runToken(job, token, deps, hold);
   } finally {
+    deps.trickle?.ended(queue, now());
     if (hold) await deps.ops.endRun(queue, slot, hold, now()).catch((err: Error) => deps.log.warn({ event: 'slot-release-failed', queue, slot, err: err.message }, 'could not release the slot'));
   }
 }
@@ -81,6 +77,8 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   let nextSlotWokenAt = -Infinity;
   let failures = state.failures;
   let rollup: RollupTarget | null | undefined;
+  /** This run waited for trickling mail since its last non-empty claim. */
+  let trickled = false;
   try {
     for (;;) {
       if (deps.stopping?.()) throw new HandBack();
@@ -91,6 +89,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
       const { ids, remaining, nextDue } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run);
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
       if (remaining === CLAIM_PAUSED) return 'paused';
+      if (ids.length > 0) trickled = false;
       if (ids.length === 0) {
         const idleMs = policy['connection-idle-timeout'];
         const open = () => [...sessions.values()].some((s) => s.session.usable);
@@ -101,6 +100,12 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
           if (more) continue;
           // Lingering took time: the claim's answer is old.
           next = await ops.nextDue(queue);
+        }
+        // Mail trickling in: wait a moment for the next message instead of ending the run (trickle-linger.ts).
+        // After it, one more claim: it takes what came, or clears the awake mark the wait had set.
+        if (!trickled && (next === undefined || next > now()) && now() - started < budget) {
+          trickled = true;
+          if (await lingerForTrickle({ deps, queue, slot, runStartedAt: started, now, closeSessions: () => closeSessions(sessions, deps.limiters, vmta) })) continue;
         }
         // `return await`: a rejected promise must not sit unobserved while `finally` closes sessions.
         return next === undefined ? 'empty' : await sleep(job, token, next);
@@ -153,13 +158,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   } catch (err) {
     return await sleepOrRethrow(err, { job, token, ops, queue, vmta, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
-    await Promise.all(
-      [...sessions.values()].map(async (s) => {
-        await s.session.close().catch(() => undefined);
-        if (s.lease) await s.lease.release();
-        else if (deps.limiters) await releaseConnection(deps.limiters, vmta, s.holder).catch(() => undefined);
-      }),
-    );
+    await closeSessions(sessions, deps.limiters, vmta);
   }
 }
 
