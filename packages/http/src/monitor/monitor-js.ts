@@ -3,19 +3,19 @@
  * /whoami, /status, /queues, /vmtas and /history (a 404 shows "not available" in that
  * section only, any other failure the error banner) and updates the page in place, so a
  * focused button or the filter keeps its focus. Queue actions are POSTs to the same API.
- * The jobs and the disabled source IPs have modules of their own (monitor-jobs-js.ts,
- * monitor-sources-js.ts).
+ * The throughput chart, the jobs and the disabled source IPs have modules of their own
+ * (monitor-chart-js.ts, monitor-jobs-js.ts, monitor-sources-js.ts).
  * Embedded as a string for the reason given in monitor-lib-js.ts (same rules: no
  * backquotes, no dollar-brace).
  */
 export const MONITOR_JS = String.raw`// vmta web monitor: fetch, render, act (no framework).
 import {
-  SERIES, cellText, chartModel, columnsOf, filterQueues, formatClock, formatCount,
+  SERIES, cellText, columnsOf, filterQueues, formatClock, formatCount,
   formatDuration, formatRate, formatWhen, labelOf, sortQueues,
 } from './monitor-lib.js';
+import { renderChart } from './monitor-chart.js';
 
 const REFRESH_MS = 5000;
-const SVG_NS = 'http://www.w3.org/2000/svg';
 const OPERATORS = ['operator', 'admin'];
 const NOT_AVAILABLE = 'not available on this server';
 const EMPTY = '\u2014';
@@ -58,12 +58,6 @@ function el(tag, attrs, ...children) {
     else node.setAttribute(k, v === true ? '' : String(v));
   }
   node.append(...children);
-  return node;
-}
-
-function svg(tag, attrs) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
   return node;
 }
 
@@ -422,48 +416,10 @@ function renderVmtas(rows) {
 
 // ------------------------------------------------------------------ throughput chart
 
-const CHART_BOX = { width: 720, height: 260, left: 52, right: 14, top: 12, bottom: 28 };
-
 function renderHistory(h) {
   const box = $('chart');
-  if (h === NOT_AVAILABLE || !h || !Array.isArray(h.minutes)) {
-    box.replaceChildren(unavailable());
-    return;
-  }
-  const points = h.minutes;
-  const m = chartModel(points, CHART_BOX);
-  const sums = {};
-  for (const s of SERIES) sums[s] = points.reduce((n, p) => n + (typeof p[s] === 'number' ? p[s] : 0), 0);
-  const summary = 'Recipients per minute over the last ' + points.length + ' minutes: ' +
-    SERIES.map((s) => s + ' ' + formatCount(sums[s])).join(', ') + ' in total.';
-  const chart = svg('svg', { viewBox: '0 0 ' + CHART_BOX.width + ' ' + CHART_BOX.height, role: 'img', 'aria-labelledby': 'chart-desc' });
-  const title = svg('title', { id: 'chart-desc' });
-  title.textContent = summary;
-  chart.append(title);
-  const right = CHART_BOX.width - CHART_BOX.right;
-  const bottom = CHART_BOX.height - CHART_BOX.bottom;
-  for (const t of m.yTicks) {
-    chart.append(svg('line', { x1: CHART_BOX.left, x2: right, y1: t.y, y2: t.y, class: t.y === bottom ? 'axis' : 'grid' }));
-    const label = svg('text', { x: CHART_BOX.left - 6, y: t.y + 4, 'text-anchor': 'end' });
-    label.textContent = t.label;
-    chart.append(label);
-  }
-  chart.append(svg('line', { x1: CHART_BOX.left, x2: CHART_BOX.left, y1: CHART_BOX.top, y2: bottom, class: 'axis' }));
-  for (const t of m.xTicks) {
-    chart.append(svg('line', { x1: t.x, x2: t.x, y1: bottom, y2: bottom + 4, class: 'axis' }));
-    const label = svg('text', { x: t.x, y: bottom + 17, 'text-anchor': 'middle' });
-    label.textContent = t.label;
-    chart.append(label);
-  }
-  if (m.empty) {
-    const none = svg('text', { x: (CHART_BOX.left + right) / 2, y: (CHART_BOX.top + bottom) / 2, 'text-anchor': 'middle' });
-    none.textContent = 'no data yet';
-    chart.append(none);
-  } else {
-    for (const s of SERIES) chart.append(svg('path', { d: m.lines[s], class: 'line ' + s }));
-  }
-  const legend = el('ul', { className: 'legend' }, ...SERIES.map((s) => el('li', { className: s, text: s + ' ' + formatCount(sums[s]) })));
-  box.replaceChildren(chart, legend);
+  if (h === NOT_AVAILABLE || !h || !Array.isArray(h.minutes)) box.replaceChildren(unavailable());
+  else renderChart(box, h.minutes);
 }
 
 // ------------------------------------------------------------------ wiring
