@@ -9,7 +9,7 @@ import type { createRedis } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { AcctFile, AcctFileLimits } from './acct-file.js';
 import { formatEntry, type CsvRecord, type FilePlan } from './record-format.js';
-import { forgetConsumer, GroupLoopRunner, type StreamEntry } from './stream-group.js';
+import { GroupLoopRunner, type StreamEntry } from './stream-group.js';
 import { trimAccounted } from './stream-trim.js';
 
 type RedisClient = ReturnType<typeof createRedis>;
@@ -52,12 +52,7 @@ export class GroupConsumer {
   /** Stop reading; entries read and not yet written stay pending for another process to claim. */
   async close(): Promise<void> {
     this.stopping = true;
-    if (this.loop.blocking) this.o.reader.disconnect();
-    await this.done;
-    this.o.reader.disconnect();
-    await forgetConsumer(this.o.redis, this.o.key, this.o.group, this.o.consumer).catch(() => {});
-    await this.o.redis.quit().catch(() => {});
-    this.o.redis.disconnect();
+    await this.loop.stop(this.o, this.done);
   }
 
   private run(): Promise<void> {

@@ -109,6 +109,19 @@ export class GroupLoopRunner {
     }
   }
 
+  /**
+   * After the reader's `stopping()` turned true: ends a blocking read, waits for the loop (`done`,
+   * what `run` returned), drops the consumer if it holds nothing, and closes both connections.
+   */
+  async stop(l: Pick<GroupLoop, 'redis' | 'reader' | 'key' | 'group' | 'consumer'>, done: Promise<void>): Promise<void> {
+    if (this.blocking) l.reader.disconnect();
+    await done;
+    l.reader.disconnect();
+    await forgetConsumer(l.redis, l.key, l.group, l.consumer).catch(() => {});
+    await l.redis.quit().catch(() => {});
+    l.redis.disconnect();
+  }
+
   private async read(l: GroupLoop, from: '0' | '>'): Promise<StreamEntry[]> {
     this.blocking = from === '>';
     try {

@@ -10,7 +10,7 @@
  */
 import { ACCOUNTING_MAXLEN, toEvent, type createRedis } from '@vmta/queue';
 import type { Logger } from 'pino';
-import { forgetConsumer, GroupLoopRunner, readGroup, type StreamEntry } from '../accounting/stream-group.js';
+import { GroupLoopRunner, readGroup, type StreamEntry } from '../accounting/stream-group.js';
 import { trimAccounted } from '../accounting/stream-trim.js';
 import { BATCH_SIZE_HEADER, batchesOf, EVENT_ID_HEADER, retryDelayMs, SIGNATURE_HEADER, signature, type WebhookSettings } from './webhook-settings.js';
 
@@ -64,12 +64,7 @@ export class WebhookForwarder {
     this.stopping = true;
     this.abort.abort();
     clearInterval(this.touch);
-    if (this.loop.blocking) this.o.reader.disconnect();
-    await this.done;
-    this.o.reader.disconnect();
-    await forgetConsumer(this.o.redis, this.o.key, this.o.group, this.o.consumer).catch(() => {});
-    await this.o.redis.quit().catch(() => {});
-    this.o.redis.disconnect();
+    await this.loop.stop(this.o, this.done);
   }
 
   private run(): Promise<void> {
