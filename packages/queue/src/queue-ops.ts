@@ -2,65 +2,28 @@
  * What delivery does to a queue, each step atomic in Redis: claim due
  * messages for a connection slot, give back what a dead worker held, record
  * per-recipient outcomes (and drop the message once every recipient is final),
- * and the queue's mode (normal | retry | backoff | paused).
+ * and the queue's mode (normal | retry | backoff | paused). The operations live by kind:
+ * here claims, slots and outcomes; deletes in queue-delete.ts; mode changes in
+ * queue-mode.ts; the state hash read back in queue-state.ts.
  */
 import type { Redis } from 'ioredis';
 import { serializeRecord, type DeliveryRecord, type TransientQueueRecord } from './accounting-records.js';
-import { parseClaimed, type DeleteCandidate } from './delete-claims.js';
+import type { DeleteCandidate } from './delete-claims.js';
 import { SlotLostError } from './errors.js';
 import { AWAKE_TTL_MS } from './scripts/constants.js';
 import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute } from './minute-counters.js';
-import { ACCOUNTING_MAXLEN } from './scripts/constants.js';
+import * as del from './queue-delete.js';
+import * as mode from './queue-mode.js';
+import { slotKeys, withRecords, type QueueOpsContext } from './queue-ops-context.js';
+import { parseState, readState, readStats, type QueueState, type QueueStats } from './queue-state.js';
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
-import type { ClaimedForDelete } from './scripts/claim-for-delete.js';
 
-export type QueueMode = 'normal' | 'retry' | 'backoff' | 'paused';
-
-/** Why a queue is in backoff (kept while retry or a pause hide it), see scripts/backoff-mode.ts. */
-export interface BackoffState {
-  since: number;
-  /** backoff-to-normal-after: back to normal at this time. */
-  until?: number;
-  /** The reply that matched, or who set it ("operator"). */
-  reason: string;
-  /** The smtp-pattern-list rule, file:line ("" when the operator set it). */
-  rule: string;
-}
-
-export interface QueueState {
-  mode: QueueMode;
-  /** While in retry mode: when the queue may be tried again (ms). */
-  retryAt?: number;
-  /** Consecutive failed connections/transactions (drives retry-after). */
-  failures: number;
-  delivered: number;
-  bounced: number;
-  deferred: number;
-  backoff?: BackoffState;
-  /** When the queue last left backoff (ms): backoff-recovery-steps count from it. */
-  recoverySince?: number;
-}
-
-export interface QueueStats {
-  queue: string;
-  mode: QueueMode;
-  paused: boolean;
-  /** Recipients not yet final. */
-  queued: number;
-  /** Messages held by a connection right now. */
-  inflight: number;
-  /** Messages waiting for retry-recipients-after (not due yet). */
-  deferred: number;
-  oldestAgeSeconds: number;
-  delivered: number;
-  bounced: number;
-  retryAt?: number;
-  backoff?: BackoffState;
-}
+export type { BackoffState, QueueMode, QueueState, QueueStats } from './queue-state.js';
+export { CLAIM_FOR_DELETE, DELETE_BATCH, type DeleteOutcomes } from './queue-delete.js';
 
 export interface OutcomeBatch {
   id: string;
@@ -82,24 +45,6 @@ export interface OutcomeBatch {
   delivered?: { vmta: string; afterMs: number };
 }
 
-/** One message of a delete: its recipients of the queue bounced, with their accounting records. */
-export interface DeleteOutcomes {
-  id: string;
-  job?: string;
-  keep?: boolean;
-  recipients: RecipientRecord[];
-  accounting?: readonly DeliveryRecord[];
-}
-
-/**
- * Messages per deleteBatch script call: 25 messages of one recipient each take about 1.2-1.3 ms of
- * Redis time per call on the shared 2-core machine (50 took 2.7 ms; INFO commandstats, BENCHMARKS.md §7).
- */
-export const DELETE_BATCH = 25;
-
-/** Ids per claimForDelete script call (see scripts/claim-for-delete.ts; measured in packages/bench/notes.md). */
-export const CLAIM_FOR_DELETE = 200;
-
 /** The in-flight slot used by the bounce-after sweep of a queue. */
 export const EXPIRY_SLOT = -1;
 
@@ -107,8 +52,7 @@ export class QueueOps {
   readonly keys: Keys;
   private readonly r: Redis;
   private readonly scripts: QueueScripts;
-
-  private readonly accounting: () => boolean;
+  private readonly ctx: QueueOpsContext;
 
   /**
    * `accounting`: whether outcomes go to the accounting stream (false when no `<acct-file>` would
@@ -116,14 +60,13 @@ export class QueueOps {
    */
   constructor(redis: Redis, prefix?: string, options: { accounting?: () => boolean } = {}) {
     this.keys = new Keys(prefix);
-    this.accounting = options.accounting ?? (() => true);
     this.r = redis;
     this.scripts = scripts(redis);
+    this.ctx = { r: redis, keys: this.keys, scripts: this.scripts, accounting: options.accounting ?? (() => true) };
   }
 
   private slotKeys(queue: string, slot: number): SlotKeys {
-    const k = this.keys;
-    return { ready: k.queueReady(queue), inflight: k.queueInflight(queue, slot), state: k.queueState(queue), holder: k.queueSlotHolder(queue, slot) };
+    return slotKeys(this.keys, queue, slot);
   }
 
   /** Moves up to `limit` messages whose time has come from the queue to the slot's in-flight set. */
@@ -238,22 +181,14 @@ export class QueueOps {
     return this.scripts.claimIds(this.slotKeys(queue, slot), ids);
   }
 
-  /**
-   * A delete claims these ids (waiting ones only; with `job`, only that job's) and reads them in
-   * the same script, no body: CLAIM_FOR_DELETE ids a call, the calls pipelined. `busy`: ids not
-   * waiting (held by a token, or gone), which a delete looks at again later.
-   */
-  async claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<{ busy: number; claimed: DeleteCandidate[] }> {
-    const calls: Array<Promise<{ busy: number; claimed: ClaimedForDelete[] }>> = [];
-    for (let i = 0; i < ids.length; i += CLAIM_FOR_DELETE) calls.push(this.scripts.claimForDelete(this.keys, this.slotKeys(queue, slot), job, ids.slice(i, i + CLAIM_FOR_DELETE)));
-    const replies = await Promise.all(calls);
-    return { busy: replies.reduce((n, r) => n + r.busy, 0), claimed: replies.flatMap((r) => r.claimed.map(parseClaimed)) };
+  /** A delete claims these waiting ids (only `job`'s, if given) and reads them without body; see queue-delete.ts. */
+  claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<{ busy: number; claimed: DeleteCandidate[] }> {
+    return del.claimForDelete(this.ctx, queue, slot, ids, job);
   }
 
   /** Gives claimed mail a delete does not name back to the queue at the score it had. */
   releaseClaimed(queue: string, slot: number, entries: ReadonlyArray<{ id: string; score: number }>): Promise<number> {
-    if (entries.length === 0) return Promise.resolve(0);
-    return this.scripts.releaseIds(this.slotKeys(queue, slot), entries);
+    return del.releaseClaimed(this.ctx, queue, slot, entries);
   }
 
   /** When the next message of the queue is due, if any. */
@@ -278,7 +213,7 @@ export class QueueOps {
    */
   async recordOutcomes(batch: OutcomeBatch, now = Date.now()): Promise<number> {
     const seconds = batch.delivered ? Math.max(0, batch.delivered.afterMs / 1000) : 0;
-    const { byAddress, recipients } = this.withRecords(batch);
+    const { byAddress, recipients } = withRecords(this.ctx, batch);
     const left = await this.scripts.recordOutcomes(this.keys, {
       id: batch.id,
       queue: batch.queue,
@@ -296,34 +231,9 @@ export class QueueOps {
     return left;
   }
 
-  /**
-   * A delete finishes messages of one queue its slot claimed, every recipient in `recipients`
-   * bounced (see scripts/delete-batch.ts), in one script per DELETE_BATCH messages; returns the
-   * recipients bounced now. Accounting records go with their recipients as in recordOutcomes.
-   */
-  async deleteBatch(queue: string, slot: number, batches: readonly DeleteOutcomes[], now: number): Promise<number> {
-    const minuteKey = this.keys.minuteCounters(epochMinute(now));
-    const messages = batches.map((b) => ({ id: b.id, job: b.job, keep: b.keep, recipients: this.withRecords(b).recipients }));
-    const calls: Promise<number>[] = [];
-    for (let i = 0; i < messages.length; i += DELETE_BATCH) {
-      calls.push(this.scripts.deleteBatch(this.keys, { queue, slot, minuteKey, notBefore: now, messages: messages.slice(i, i + DELETE_BATCH) }));
-    }
-    return (await Promise.all(calls)).reduce((a, b) => a + b, 0);
-  }
-
-  /** Each recipient's new record with its accounting record (by address, in order); the records of no recipient apart. */
-  private withRecords(batch: { recipients: readonly RecipientRecord[]; accounting?: readonly DeliveryRecord[] }) {
-    const byAddress = new Map<string, DeliveryRecord[]>();
-    for (const record of this.accounting() ? (batch.accounting ?? []) : []) {
-      const list = byAddress.get(record.rcpt) ?? [];
-      list.push(record);
-      byAddress.set(record.rcpt, list);
-    }
-    const recipients = batch.recipients.map((r) => {
-      const record = byAddress.get(r.address)?.shift();
-      return { index: r.index, json: JSON.stringify(r), state: r.state, attempts: r.attempts, ...(record ? { record: serializeRecord(record) } : {}) };
-    });
-    return { byAddress, recipients };
+  /** A delete bounces the named recipients of messages its slot claimed; returns the recipients bounced now (queue-delete.ts). */
+  deleteBatch(queue: string, slot: number, batches: readonly del.DeleteOutcomes[], now: number): Promise<number> {
+    return del.deleteBatch(this.ctx, queue, slot, batches, now);
   }
 
   /** A run ended: it lets go of the slot (if it still holds it) and unlists it from its process, in one round trip. */
@@ -352,101 +262,43 @@ export class QueueOps {
     return this.scripts.retireQueue(this.keys, queue, now, idleMs);
   }
 
-  /** What `vmta show queues` shows for one queue. */
-  async stats(queue: string, now = Date.now()): Promise<QueueStats> {
-    const [[, h], [, waiting], [, oldest]] = (await this.r
-      .multi()
-      .hgetall(this.keys.queueState(queue))
-      .zcount(this.keys.queueReady(queue), `(${now}`, '+inf')
-      .zrange(this.keys.queueAge(queue), '0', '0', 'WITHSCORES')
-      .exec()) as [[null, Record<string, string>], [null, number], [null, string[]]];
-    const backoff = backoffOf(h, now);
-    const mode = modeOf(h, backoff);
-    return {
-      queue,
-      mode,
-      paused: mode === 'paused',
-      queued: Math.max(0, Number(h.queued ?? 0)),
-      inflight: Math.max(0, Number(h.inflight ?? 0)),
-      deferred: waiting,
-      oldestAgeSeconds: oldest.length >= 2 ? Math.max(0, Math.round((now - Number(oldest[1])) / 1000)) : 0,
-      delivered: Number(h.delivered ?? 0),
-      bounced: Number(h.bounced ?? 0),
-      retryAt: h.retryAt ? Number(h.retryAt) : undefined,
-      backoff,
-    };
+  /** What `vmta show queues` shows for one queue (queue-state.ts). */
+  stats(queue: string, now = Date.now()): Promise<QueueStats> {
+    return readStats(this.ctx, queue, now);
   }
 
-  async state(queue: string): Promise<QueueState> {
-    return parseState(await this.r.hgetall(this.keys.queueState(queue)));
+  state(queue: string): Promise<QueueState> {
+    return readState(this.ctx, queue);
   }
 
-  /**
-   * A connection or transaction failed: retry mode until `retryAt`. Its `tq` record, if given, goes to
-   * the accounting stream in the same MULTI (when something reads the stream).
-   */
-  async enterRetry(queue: string, retryAt: number, record?: TransientQueueRecord): Promise<number> {
-    const key = this.keys.queueState(queue);
-    const multi = this.r.multi().hincrby(key, 'failures', 1).hset(key, { mode: 'retry', retryAt: String(retryAt) });
-    if (record && this.accounting()) multi.xadd(this.keys.accounting(), 'MAXLEN', '~', String(ACCOUNTING_MAXLEN), '*', ...serializeRecord(record));
-    const [[, failures]] = (await multi.exec()) as [[null, number], unknown];
-    return failures;
+  // Mode changes: queue-mode.ts.
+
+  /** Retry mode until `retryAt` (and the `tq` record, if given); returns the consecutive failures. */
+  enterRetry(queue: string, retryAt: number, record?: TransientQueueRecord): Promise<number> {
+    return mode.enterRetry(this.ctx, queue, retryAt, record);
   }
 
-  /** A delivery succeeded (or the operator said retry now): back to normal, schedule reset. */
-  async leaveRetry(queue: string): Promise<void> {
-    // Back to backoff if the queue was in backoff before it failed.
-    await this.scripts.backoffMode(this.keys.queueState(queue), { op: 'leave-retry', now: Date.now() });
+  /** Back to normal (or to backoff if the queue was in backoff before it failed). */
+  leaveRetry(queue: string): Promise<void> {
+    return mode.leaveRetry(this.ctx, queue);
   }
 
   /** Backoff mode (backoff-* limits); true when the queue was not in backoff already. */
   enterBackoff(queue: string, why: { now: number; until?: number; reason: string; rule: string }): Promise<boolean> {
-    return this.scripts.backoffMode(this.keys.queueState(queue), { op: 'enter', ...why });
+    return mode.enterBackoff(this.ctx, queue, why);
   }
 
   /** Leaves backoff mode (`onlyIfDue`: only when backoff-to-normal-after has passed); true when it did. */
   leaveBackoff(queue: string, now: number, onlyIfDue = false): Promise<boolean> {
-    return this.scripts.backoffMode(this.keys.queueState(queue), { op: onlyIfDue ? 'expire' : 'leave', now });
+    return mode.leaveBackoff(this.ctx, queue, now, onlyIfDue);
   }
 
-  async pause(queue: string): Promise<void> {
-    await this.r.hset(this.keys.queueState(queue), 'mode', 'paused');
+  pause(queue: string): Promise<void> {
+    return mode.pause(this.ctx, queue);
   }
 
   /** Resumes a paused queue (into retry mode again if its retry time is still ahead). */
-  async resume(queue: string, now = Date.now()): Promise<void> {
-    const s = await this.state(queue);
-    await this.r.hset(this.keys.queueState(queue), 'mode', s.retryAt && s.retryAt > now ? 'retry' : s.backoff ? 'backoff' : 'normal');
+  resume(queue: string, now = Date.now()): Promise<void> {
+    return mode.resume(this.ctx, queue, now);
   }
-}
-
-function parseState(h: Record<string, string>, now = Date.now()): QueueState {
-  const backoff = backoffOf(h, now);
-  return {
-    mode: modeOf(h, backoff),
-    retryAt: h.retryAt ? Number(h.retryAt) : undefined,
-    failures: Number(h.failures ?? 0),
-    delivered: Number(h.delivered ?? 0),
-    bounced: Number(h.bounced ?? 0),
-    deferred: Number(h.deferred ?? 0),
-    backoff,
-    ...(h.recoverySince ? { recoverySince: Number(h.recoverySince) } : {}),
-  };
-}
-
-/** The stored mode, except a backoff whose backoff-to-normal-after has passed reads as normal (the next token clears it). */
-function modeOf(h: Record<string, string>, backoff: BackoffState | undefined): QueueMode {
-  const mode = (h.mode as QueueMode | undefined) ?? 'normal';
-  return mode === 'backoff' && backoff === undefined ? 'normal' : mode;
-}
-
-function backoffOf(h: Record<string, string>, now: number): BackoffState | undefined {
-  if (!h.backoffSince) return undefined;
-  if (h.backoffUntil && Number(h.backoffUntil) <= now) return undefined;
-  return {
-    since: Number(h.backoffSince),
-    ...(h.backoffUntil ? { until: Number(h.backoffUntil) } : {}),
-    reason: h.backoffReason ?? '',
-    rule: h.backoffRule ?? '',
-  };
 }
