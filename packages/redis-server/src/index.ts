@@ -1,1 +1,3 @@
 export * from './redis-server.js';
+export * from './errors.js';
+export { findRedisServer, getFreePort } from './redis-net.js';

@@ -12,7 +12,7 @@ import {
   RedisServerStartError,
   startRedisServer,
   type RedisServerHandle,
-} from './redis-server.js';
+} from './index.js';
 
 function isAlive(pid: number): boolean {
   try {

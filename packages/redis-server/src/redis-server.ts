@@ -9,12 +9,14 @@
  * `/bin/sh` watchdog holds the read end of a pipe whose write end only this
  * process has; when this process dies for any reason (including SIGKILL) the
  * pipe hits EOF and the watchdog SIGKILLs the server. A process 'exit' handler
- * additionally SIGKILLs live servers on a normal exit.
+ * additionally SIGKILLs live servers on a normal exit (parent-death.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { RedisServerNotFound, RedisServerStartError } from './errors.js';
+import { installExitHook, liveChildren, startWatchdog, type Watchdog } from './parent-death.js';
+import { connectHost, findRedisServer, getFreePort, isExecutableFile, sendInline, urlHost } from './redis-net.js';
 
 export type AppendFsync = 'always' | 'everysec' | 'no';
 
@@ -70,168 +72,7 @@ export interface RedisServerHandle {
   logTail(lines?: number): string;
 }
 
-/** Thrown when no `redis-server` binary can be found. */
-export class RedisServerNotFound extends Error {
-  readonly code = 'REDIS_SERVER_NOT_FOUND';
-  constructor(message?: string) {
-    super(
-      message ??
-        'redis-server was not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`, ' +
-          'macOS: `brew install redis`) or point at an existing Redis instead.',
-    );
-    this.name = 'RedisServerNotFound';
-  }
-}
-
-/** Thrown when redis-server exits early or does not answer PING in time. */
-export class RedisServerStartError extends Error {
-  readonly code = 'REDIS_SERVER_START_FAILED';
-  constructor(
-    message: string,
-    readonly logTail: string,
-  ) {
-    super(logTail ? `${message}\n--- redis-server log (tail) ---\n${logTail}` : message);
-    this.name = 'RedisServerStartError';
-  }
-}
-
-function isExecutableFile(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Absolute path of `redis-server` on PATH, or null. */
-export function findRedisServer(pathEnv: string | undefined = process.env['PATH']): string | null {
-  for (const dir of (pathEnv ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, 'redis-server');
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return null;
-}
-
-/** Ask the OS for a currently free TCP port on `host`. */
-export function getFreePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen({ port: 0, host, exclusive: true }, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('could not determine a free port'))));
-    });
-  });
-}
-
-/** Host to use in a client URL for a given bind address. */
-function connectHost(bind: string): string {
-  const first = bind.trim().split(/\s+/)[0]?.replace(/^-/, '') ?? '127.0.0.1';
-  if (first === '' || first === '*' || first === '0.0.0.0') return '127.0.0.1';
-  if (first === '::' || first === '::*') return '::1';
-  return first;
-}
-
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-/**
- * Send one inline command and return the first reply line (e.g. "+PONG"),
- * or null if the connection closes without a reply (what SHUTDOWN does).
- */
-function sendInline(host: string, port: number, command: string, timeoutMs: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const sock = createConnection({ host, port });
-    let buf = '';
-    let done = false;
-    const finish = (err: Error | null, line: string | null): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(line);
-    };
-    const timer = setTimeout(() => finish(new Error(`timeout waiting for reply to ${command}`), null), timeoutMs);
-    sock.setEncoding('utf8');
-    sock.on('connect', () => sock.write(`${command}\r\n`));
-    sock.on('data', (chunk: string) => {
-      buf += chunk;
-      const i = buf.indexOf('\r\n');
-      if (i >= 0) finish(null, buf.slice(0, i));
-    });
-    sock.on('error', (err) => finish(err, null));
-    sock.on('close', () => finish(null, null));
-  });
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------
-// Children that must die with this process.
-
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of liveChildren) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  });
-}
-
-/**
- * Watchdog: `sh` reads one line from a pipe only we hold the write end of
- * (libuv opens it close-on-exec, so no other child inherits it). If this
- * process dies, read() sees EOF and the server is SIGKILLed; writing "ok"
- * disarms it once the server has exited normally.
- */
-const WATCHDOG_SCRIPT = 'read -r line; [ "$line" = ok ] || kill -9 "$1" 2>/dev/null; exit 0';
-
-interface Watchdog {
-  disarm(): void;
-}
-
-function startWatchdog(pid: number): Watchdog {
-  const wd = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'vmta-redis-watchdog', String(pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  wd.on('error', () => {
-    /* no /bin/sh: the exit hook is all we have */
-  });
-  wd.stdin?.on('error', () => {
-    /* EPIPE if the watchdog is already gone */
-  });
-  wd.unref();
-  (wd.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  let disarmed = false;
-  return {
-    disarm() {
-      if (disarmed) return;
-      disarmed = true;
-      try {
-        wd.stdin?.end('ok\n');
-      } catch {
-        /* ignore */
-      }
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------
 
 const LOG_LINES_KEPT = 200;
 
