@@ -13,6 +13,7 @@ import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { Keys, MessageStore, SuppressionStore } from '@vmta/queue';
 import { startReceiver } from '@vmta/delivery/testing';
+import { seqMessage } from './support/crash-bed.js';
 import { startDeliveryProcess } from './support/delivery-process.js';
 
 const TOTAL = 600;
@@ -39,15 +40,9 @@ describe('auto-suppression while a delivery process is killed with SIGKILL', () 
     try {
       await expect.poll(() => a.output().includes('"event":"started"') && b.output().includes('"event":"started"'), { timeout: 90_000 }).toBe(true);
       for (const [i, address] of addresses.entries()) {
-        await store.enqueue({
-          // The null sender: no DSN comes back to be bounced (and suppressed) in turn.
-          mailFrom: '',
-          recipients: [{ address, domain: address.split('@')[1]! }],
-          body: Buffer.from(`Subject: suppress crash test\r\nX-Seq: ${i}\r\n\r\nmessage ${i}\r\n`),
-          vmta: 'mta1',
-          source: { ip: '127.0.0.9', listener: 'test', authUser: 'tenant-a' },
-          receivedAt: Date.now(),
-        });
+        // The null sender: no DSN comes back to be bounced (and suppressed) in turn.
+        const over = { mailFrom: '', source: { ip: '127.0.0.9', listener: 'test', authUser: 'tenant-a' } };
+        await store.enqueue(seqMessage(i, [address], { subject: 'suppress crash test', over }));
       }
       await expect.poll(entries, { timeout: 60_000, interval: 20 }).toBeGreaterThan(TOTAL / 10);
       a.child.kill('SIGKILL');

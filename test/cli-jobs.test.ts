@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Dispatcher, Keys, MessageStore, type NewMessage } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -17,15 +18,7 @@ describe('vmta show jobs, pause/resume job, show messages, delete by filter', ()
   let env: NodeJS.ProcessEnv;
   const vmta = (...args: string[]) =>
     spawnSync(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), ...args], { cwd: root, encoding: 'utf8', env });
-  const msg = (to: string, extra: Partial<NewMessage> = {}): NewMessage => ({
-    mailFrom: 's@example.org',
-    body: Buffer.from('Subject: x\r\n\r\nx\r\n'),
-    source: { ip: '127.0.0.9', listener: 'test' },
-    vmta: 'mta1',
-    recipients: [{ address: to, domain: to.split('@')[1]! }],
-    receivedAt: Date.now() - 60_000,
-    ...extra,
-  });
+  const msg = (to: string, extra: Partial<NewMessage> = {}): NewMessage => testMessage(to, { mailFrom: 's@example.org', receivedAt: Date.now() - 60_000, ...extra });
 
   beforeAll(async () => {
     t = await getTestRedis();

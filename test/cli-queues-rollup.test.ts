@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { MessageStore } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,18 +28,7 @@ describe('vmta show queues with MX rollup', () => {
         ['a.example', 'provider.rollup'],
         ['b.example', 'provider.rollup'],
       ]);
-      await store.enqueue(
-        {
-          mailFrom: 's@example.org',
-          body: Buffer.from('Subject: x\r\n\r\nx\r\n'),
-          source: { ip: '127.0.0.9', listener: 'test' },
-          vmta: 'mta1',
-          recipients: ['a', 'b', 'own'].map((d) => ({ address: `x@${d}.example`, domain: `${d}.example` })),
-          receivedAt: now,
-        },
-        undefined,
-        { queueDomains },
-      );
+      await store.enqueue(testMessage(['x@a.example', 'x@b.example', 'x@own.example'], { receivedAt: now }), undefined, { queueDomains });
       const r = vmta('show', 'queues', '--json');
       expect(r.status).toBe(0);
       const rows = JSON.parse(r.stdout) as Array<{ queue: string; queued: number; members?: string[] }>;

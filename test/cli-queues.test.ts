@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageStore, QueueOps } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,9 +22,8 @@ describe('vmta show queues, pause, resume, retry', () => {
     redis = new Redis(t.url);
     store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
     env = { ...process.env, REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) };
-    const base = { mailFrom: 's@example.org', body: Buffer.from('Subject: x\r\n\r\nx\r\n'), source: { ip: '127.0.0.9', listener: 'test' } };
-    await store.enqueue({ ...base, vmta: 'mta1', recipients: ['a', 'b', 'c'].map((l) => ({ address: `${l}@big.example`, domain: 'big.example' })), receivedAt: Date.now() - 60_000 });
-    await store.enqueue({ ...base, vmta: 'mta2', recipients: [{ address: 'a@small.example', domain: 'small.example' }], receivedAt: Date.now() });
+    await store.enqueue(testMessage(['a@big.example', 'b@big.example', 'c@big.example'], { receivedAt: Date.now() - 60_000 }));
+    await store.enqueue(testMessage('a@small.example', { vmta: 'mta2' }));
   });
   afterAll(async () => {
     await store.dispatcher.close();

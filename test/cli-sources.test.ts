@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
 import { startReceiver, startTestDeliveries, type Receiver, type TestDeliveries } from '@vmta/delivery/testing';
-import { MessageStore, type NewMessage } from '@vmta/queue';
+import { MessageStore } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -62,17 +63,9 @@ describe('vmta disable/enable source across two delivery processes', () => {
     redis.disconnect();
   });
 
-  const message = (address: string): NewMessage => ({
-    mailFrom: 's@example.org',
-    recipients: [{ address, domain: 'block.test' }],
-    body: Buffer.from('Subject: x\r\n\r\nx\r\n'),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: 'test' },
-    receivedAt: Date.now(),
-  });
   async function send(tag: string, n: number): Promise<string[]> {
     const addresses = Array.from({ length: n }, (_, i) => `${tag}${i}@block.test`);
-    const ids = await Promise.all(addresses.map(async (a) => (await store.enqueue(message(a))).id));
+    const ids = await Promise.all(addresses.map(async (a) => (await store.enqueue(testMessage(a))).id));
     await expect.poll(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((m) => m === undefined), POLL).toBe(true);
     return addresses;
   }

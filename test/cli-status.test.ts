@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageStore, QueueOps } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { startReceiver, type Receiver } from '@vmta/delivery/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,14 +50,7 @@ describe('vmta show status, show vmtas and delete against a running vmta start',
       p.once('close', (status) => resolve({ status, stdout, stderr }));
     });
   const statusJson = async () => JSON.parse((await vmta('show', 'status', '--json')).stdout) as { processes: Array<Record<string, unknown>>; queues: number };
-  const message = (from: string, recipients: string[]) => ({
-    mailFrom: from,
-    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
-    body: Buffer.from(`Subject: held\r\nFrom: ${from}\r\n\r\nhello\r\n`),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: 'test' },
-    receivedAt: Date.now(),
-  });
+  const message = (from: string, recipients: string[]) => testMessage(recipients, { mailFrom: from });
 
   beforeAll(async () => {
     t = await getTestRedis();

@@ -15,6 +15,7 @@ import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { MessageStore } from '@vmta/queue';
 import { startReceiver } from '@vmta/delivery/testing';
+import { seqMessage } from './support/crash-bed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TOTAL = 150;
@@ -57,14 +58,7 @@ describe('a delivery process that lost its locks while its transactions went on'
     try {
       await expect.poll(() => a.started() && b.started(), { timeout: 20_000 }).toBe(true);
       for (let i = 0; i < TOTAL; i++) {
-        await store.enqueue({
-          mailFrom: 'sender@example.org',
-          recipients: [`m${i}@a${i % 3}.example`, `m${i}@b${i % 3}.example`].map((address) => ({ address, domain: address.split('@')[1]! })),
-          body: Buffer.from(`Subject: lock lost\r\nX-Seq: ${i}\r\n\r\nmessage ${i}\r\n`),
-          vmta: 'mta1',
-          source: { ip: '127.0.0.9', listener: 'test' },
-          receivedAt: Date.now(),
-        });
+        await store.enqueue(seqMessage(i, [`m${i}@a${i % 3}.example`, `m${i}@b${i % 3}.example`], { subject: 'lock lost' }));
       }
       // Stop A mid-transaction three times, each time past its locks (1 s) and the stalled check (0.5 s).
       for (let round = 0; round < 3; round++) {

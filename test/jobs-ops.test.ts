@@ -10,23 +10,15 @@ import { Cluster, deleteMessages, jobsView, messagesView, pauseJob, resumeJob } 
 import { startDelivery, type RunningDelivery } from '@vmta/delivery';
 import { startReceiver, type Receiver } from '@vmta/delivery/testing';
 import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const POLL = { timeout: 20_000 };
 const SENDER = 'news@sender.test';
 
-function message(recipients: string[], extra: Partial<NewMessage> = {}): NewMessage {
-  return {
-    mailFrom: SENDER,
-    recipients: recipients.map((address) => ({ address, domain: address.split('@')[1]! })),
-    body: Buffer.from(`Subject: job mail\r\nFrom: ${SENDER}\r\n\r\nhello\r\n`),
-    vmta: 'mta1',
-    source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
-    receivedAt: Date.now(),
-    ...extra,
-  };
-}
+/** From SENDER unless `extra` says otherwise. */
+const message = (recipients: string[], extra: Partial<NewMessage> = {}): NewMessage => testMessage(recipients, { mailFrom: SENDER, ...extra });
 
 describe('operator tools by job, sender, recipient and age', () => {
   let t: TestRedis;

@@ -14,6 +14,7 @@ import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { Keys, MessageStore } from '@vmta/queue';
 import { startReceiver } from '@vmta/delivery/testing';
+import { seqMessage } from './support/crash-bed.js';
 import { startDeliveryProcess } from './support/delivery-process.js';
 
 const TOTAL = 600;
@@ -35,17 +36,12 @@ describe('refused recipients while a delivery process is killed with SIGKILL', (
       const feeding = (async () => {
         for (let i = 0; i < TOTAL; i++) {
           const domain = `rc${i % 3}.example`;
-          await store.enqueue({
-            mailFrom: `sender${i}@origin.example`,
-            recipients: [
-              { address: `ok${i}@${domain}`, domain },
-              { address: `no${i}@${domain}`, domain, refused },
-            ],
-            body: Buffer.from(`Subject: refused crash test\r\nX-Seq: ${i}\r\n\r\nmessage ${i}\r\n`),
-            vmta: 'mta1',
-            source: { ip: '127.0.0.9', listener: 'test' },
-            receivedAt: Date.now(),
-          });
+          const recipients = [
+            { address: `ok${i}@${domain}`, domain },
+            { address: `no${i}@${domain}`, domain, refused },
+          ];
+          // The recipients whole (one of them refused), so none from the address list.
+          await store.enqueue(seqMessage(i, [], { subject: 'refused crash test', over: { mailFrom: `sender${i}@origin.example`, recipients } }));
         }
       })();
       await expect.poll(() => receiver.messages.length, { timeout: 60_000 }).toBeGreaterThan(TOTAL / 10);

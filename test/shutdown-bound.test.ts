@@ -12,6 +12,7 @@ import net from 'node:net';
 import { Redis } from 'ioredis';
 import { startPrivateRedis } from '@vmta/testing';
 import { MessageStore } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,14 +61,7 @@ describe('vmta start: shutdown bound', () => {
     );
     const client = new Redis(redis.url);
     const store = new MessageStore(client, { prefix: 'bound' });
-    await store.enqueue({
-      mailFrom: 's@bound.example',
-      recipients: [{ address: 'r@stall.example', domain: 'stall.example' }],
-      body: Buffer.from('Subject: stall\r\n\r\nhello\r\n'),
-      vmta: 'mta1',
-      source: { ip: '127.0.0.9', listener: 'test' },
-      receivedAt: Date.now(),
-    });
+    await store.enqueue(testMessage('r@stall.example', { mailFrom: 's@bound.example' }));
     await store.dispatcher.close();
     client.disconnect();
     const child = spawn(process.execPath, [cli, 'start', '--role', 'delivery', '--config', conf, '--shutdown-timeout', '3'], {

@@ -35,12 +35,16 @@ export function deliveryConfig(o: { port: number; maxSmtpOut: number; top?: stri
   ];
 }
 
-/** Message `seq` (its X-Seq header) from mta1 to `recipients`; `filler` goes before "message N". */
-export function seqMessage(seq: number, recipients: string[], o: { subject: string; job?: string; filler?: string }): NewMessage {
+/**
+ * Message `seq` (its X-Seq header) from mta1 to `recipients`; `filler` goes before "message N";
+ * `over`: other fields (sender, source, recipients with a refusal).
+ */
+export function seqMessage(seq: number, recipients: string[], o: { subject: string; job?: string; filler?: string; over?: Partial<NewMessage> }): NewMessage {
   return testMessage(recipients, {
     body: Buffer.from(`Subject: ${o.subject}\r\nX-Seq: ${seq}\r\n\r\n${o.filler ?? ''}message ${seq}\r\n`),
     source: { ip: '127.0.0.9', listener: 'test' },
     ...(o.job !== undefined ? { job: o.job } : {}),
+    ...o.over,
   });
 }
 
