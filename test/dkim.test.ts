@@ -3,18 +3,14 @@
  * loopback test server, and the received bytes verified by python3-dkim and by mailauth against
  * the public keys served by the test DNS server.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { startReceiver, startTestDnsServer, verifyWithMailauth, verifyWithPython, writeTestKey } from '@vmta/delivery/testing';
 import { RawSmtp, sendRaw } from '@vmta/listener/testing';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { startVmtaProcess, type VmtaProcess } from './support/vmta-process.js';
 
 describe('DKIM end to end', () => {
   it('signs at delivery after our header edits: dual rsa/ed25519 with parent-domain keys, relaxed and simple, a * key, and dkim-sign no', { timeout: 90_000 }, async () => {
@@ -61,21 +57,10 @@ describe('DKIM end to end', () => {
         '</domain>',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'start', '--config', conf], {
-      cwd: dir,
-      env: { ...process.env, REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let vmta: VmtaProcess | undefined;
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).on('line', (line) => {
-          const ev = JSON.parse(line) as { event?: string; port?: number };
-          if (ev.event === 'listening' && ev.port) resolve(ev.port);
-        });
-        child.once('exit', (code) => reject(new Error(`vmta exited with ${code}`)));
-      });
-      const c = await RawSmtp.connect(port);
+      vmta = await startVmtaProcess(conf, { env: { REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) } });
+      const c = await RawSmtp.connect(vmta.port);
       await c.read();
       await c.command('EHLO client.example');
       const news = [
@@ -136,10 +121,10 @@ describe('DKIM end to end', () => {
       expect(starred.python).toEqual([['other.org', 'any', 'rsa-sha256', 'relaxed/relaxed', true]]);
       expect(starred.mailauth).toEqual([['other.org', 'any', true]]);
 
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      vmta.child.kill('SIGTERM');
+      expect(await vmta.exited).toBe(0);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      vmta?.kill();
       await receiver.close();
       await dns.close();
       await t.cleanup();

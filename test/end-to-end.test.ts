@@ -3,18 +3,14 @@
  * process) takes mail over SMTP with AUTH and delivers it from the VMTA's source
  * address to the destination's server, byte for byte apart from our trace header.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { startReceiver } from '@vmta/delivery/testing';
 import { b64, RawSmtp, sendRaw } from '@vmta/listener/testing';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { startVmtaProcess, type VmtaProcess } from './support/vmta-process.js';
 
 describe('vmta start --role all', () => {
   it('accepts authenticated mail and delivers it through the chosen VMTA', { timeout: 60_000 }, async () => {
@@ -46,21 +42,10 @@ describe('vmta start --role all', () => {
         '</domain>',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'start', '--config', conf], {
-      cwd: dir,
-      env: { ...process.env, REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let vmta: VmtaProcess | undefined;
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).on('line', (line) => {
-          const ev = JSON.parse(line) as { event?: string; port?: number };
-          if (ev.event === 'listening' && ev.port) resolve(ev.port);
-        });
-        child.once('exit', (code) => reject(new Error(`vmta exited with ${code}`)));
-      });
-      const c = await RawSmtp.connect(port);
+      vmta = await startVmtaProcess(conf, { env: { REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) } });
+      const c = await RawSmtp.connect(vmta.port);
       await c.read();
       await c.command('EHLO client.example');
       expect((await c.command(`AUTH PLAIN ${b64('\0alice\0s3cret')}`)).code).toBe(235);
@@ -77,10 +62,10 @@ describe('vmta start --role all', () => {
       }
       expect(receiver.messages.flatMap((m) => m.to).sort()).toEqual(['bob@far.example', 'carol@other.example']);
       expect(receiver.connections.every((x) => x.remoteAddress === '127.0.0.3' && x.heloName === 'mta2.e2e.example' && x.secure)).toBe(true);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      vmta.child.kill('SIGTERM');
+      expect(await vmta.exited).toBe(0);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      vmta?.kill();
       await receiver.close();
       await t.cleanup();
     }
