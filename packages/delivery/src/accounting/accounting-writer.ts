@@ -16,30 +16,18 @@
  * trimmed below its position until the MAXLEN cap of the writers applies;
  * `XGROUP DESTROY <stream> acct:<path>` once no host has that file any more.
  */
-import os from 'node:os';
 import path from 'node:path';
 import type { Stanza, VmtaConfig } from '@vmta/config';
-import { createRedis, Keys } from '@vmta/queue';
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
 import { AcctFile, type AcctFileLimits } from './acct-file.js';
 import { GroupConsumer } from './group-consumer.js';
 import { planFile, type FilePlan } from './record-format.js';
 import { deleteAfterMs } from './rotation-policy.js';
 import { StanzaConsumers, type StanzaConsumer } from './stanza-consumers.js';
+import { streamMembers, type StreamServiceOptions } from './stream-service.js';
 
-export interface StartAccountingOptions {
-  config: VmtaConfig;
-  redisUrl: string;
-  prefix?: string;
-  logger?: Logger;
-  /** Unique per process; default `<hostname>:<pid>`. */
-  consumer?: string;
-  /** How long one XREADGROUP waits for records (ms); also the period of rotation checks. Default 2000. */
-  blockMs?: number;
-  /** Entries read per XREADGROUP. Default 500. */
-  batchSize?: number;
-  /** Pending entries idle this long belong to a dead writer and are claimed (ms). Default 60000. */
-  claimIdleMs?: number;
+/** `blockMs` is also the period of rotation checks; `batchSize` defaults to 500. */
+export interface StartAccountingOptions extends StreamServiceOptions {
   /** Wait after a failed write or Redis error (ms). Default 1000. */
   retryDelayMs?: number;
   /** Relative `<acct-file>` paths are resolved against this; default the directory of the config file. */
@@ -75,28 +63,21 @@ function limitsOf(stanza: Stanza<'acct-file'>): AcctFileLimits {
 
 export async function startAccounting(options: StartAccountingOptions): Promise<RunningAccounting> {
   const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'accounting' });
-  const key = new Keys(options.prefix ?? 'vmta').accounting();
-  const consumer = options.consumer ?? `${os.hostname()}:${process.pid}`;
+  const members = streamMembers(options, 500);
   const baseDirOf = (config: VmtaConfig): string => options.baseDir ?? path.dirname(path.resolve(config.file));
 
   const consumers = new StanzaConsumers<FileSettings, StanzaConsumer<FileSettings>>({
     start(name, { plan, limits, file }) {
       const acctFile = new AcctFile(file, limits, (from, to) => log.info({ event: 'moved', file: from, to }, 'accounting file moved'));
       const c = new GroupConsumer({
-        redis: createRedis(options.redisUrl, 'delivery'),
-        reader: createRedis(options.redisUrl, 'delivery'),
-        key,
+        ...members.member(),
         group: accountingGroup(name),
-        consumer,
         file: acctFile,
         plan,
         log: log.child({ file }),
-        blockMs: options.blockMs ?? 2000,
-        batchSize: options.batchSize ?? 500,
-        claimIdleMs: options.claimIdleMs ?? 60_000,
         retryDelayMs: options.retryDelayMs ?? 1000,
       });
-      log.info({ event: 'acct-file', file, group: accountingGroup(name), consumer }, 'writing accounting file');
+      log.info({ event: 'acct-file', file, group: accountingGroup(name), consumer: members.consumer }, 'writing accounting file');
       // A running file keeps its path; a reload changes what and how it writes.
       return { update: (s) => c.update(s.plan, s.limits), close: () => c.close() };
     },

@@ -5,30 +5,17 @@
  * them with XAUTOCLAIM once they were idle for `claimIdleMs`. At-least-once:
  * a crash after the write but before the ack writes those lines twice.
  */
-import type { createRedis } from '@vmta/queue';
-import type { Logger } from 'pino';
 import type { AcctFile, AcctFileLimits } from './acct-file.js';
 import { formatEntry, type CsvRecord, type FilePlan } from './record-format.js';
 import { GroupLoopRunner, type StreamEntry } from './stream-group.js';
+import type { StreamMemberOptions } from './stream-service.js';
 import { trimAccounted } from './stream-trim.js';
 
-type RedisClient = ReturnType<typeof createRedis>;
 type Entry = StreamEntry;
 
-export interface GroupConsumerOptions {
-  /** For acks, claims and trims. */
-  redis: RedisClient;
-  /** Only for the blocking XREADGROUP (disconnected to stop it). */
-  reader: RedisClient;
-  key: string;
-  group: string;
-  consumer: string;
+export interface GroupConsumerOptions extends StreamMemberOptions {
   file: AcctFile;
   plan: FilePlan;
-  log: Logger;
-  blockMs: number;
-  batchSize: number;
-  claimIdleMs: number;
   retryDelayMs: number;
 }
 

@@ -8,28 +8,16 @@
  * for `claimIdleMs`. At-least-once: a crash between the 2xx and the XACK sends that event again,
  * with the same `X-Vmta-Event-Id` (the stream id), which a receiver dedupes on.
  */
-import { ACCOUNTING_MAXLEN, toEvent, type createRedis } from '@vmta/queue';
-import type { Logger } from 'pino';
+import { ACCOUNTING_MAXLEN, toEvent } from '@vmta/queue';
 import { GroupLoopRunner, readGroup, type StreamEntry } from '../accounting/stream-group.js';
+import type { StreamMemberOptions } from '../accounting/stream-service.js';
 import { trimAccounted } from '../accounting/stream-trim.js';
 import { BATCH_SIZE_HEADER, batchesOf, EVENT_ID_HEADER, retryDelayMs, SIGNATURE_HEADER, signature, type WebhookSettings } from './webhook-settings.js';
 
-type RedisClient = ReturnType<typeof createRedis>;
 type Entry = StreamEntry;
 
-export interface WebhookForwarderOptions {
-  /** For acks, claims and trims. */
-  redis: RedisClient;
-  /** Only for the blocking XREADGROUP (disconnected to stop it). */
-  reader: RedisClient;
-  key: string;
-  group: string;
-  consumer: string;
+export interface WebhookForwarderOptions extends StreamMemberOptions {
   settings: WebhookSettings;
-  log: Logger;
-  blockMs: number;
-  batchSize: number;
-  claimIdleMs: number;
 }
 
 /** Share of ACCOUNTING_MAXLEN at which the stream is about to drop events nobody acked: a loud warning. */

@@ -5,27 +5,16 @@
  * `XGROUP DESTROY` it once no process has that webhook any more, or it keeps the stream from being
  * trimmed until the cap).
  */
-import os from 'node:os';
 import type { VmtaConfig } from '@vmta/config';
-import { createRedis, Keys, webhookGroup } from '@vmta/queue';
-import { pino, type Logger } from 'pino';
+import { webhookGroup } from '@vmta/queue';
+import { pino } from 'pino';
 import { StanzaConsumers } from '../accounting/stanza-consumers.js';
+import { streamMembers, type StreamServiceOptions } from '../accounting/stream-service.js';
 import { WebhookForwarder } from './webhook-forwarder.js';
 import { webhookSettings, type WebhookSettings } from './webhook-settings.js';
 
-export interface StartWebhooksOptions {
-  config: VmtaConfig;
-  redisUrl: string;
-  prefix?: string;
-  logger?: Logger;
-  /** Unique per process; default `<hostname>:<pid>`. */
-  consumer?: string;
-  /** How long one XREADGROUP waits (ms). Default 2000. */
-  blockMs?: number;
-  /** Entries read at once. Default 100. */
-  batchSize?: number;
-  /** Pending entries idle this long belong to a dead process and are claimed (ms). Default 60000. */
-  claimIdleMs?: number;
+/** `batchSize` (entries read at once) defaults to 100. */
+export interface StartWebhooksOptions extends StreamServiceOptions {
   /** Tests: timings below the config's one-second grain. */
   timing?: Partial<Pick<WebhookSettings, 'timeoutMs' | 'retryInitialMs' | 'retryMaxMs'>>;
 }
@@ -37,23 +26,11 @@ export interface RunningWebhooks {
 
 export async function startWebhooks(options: StartWebhooksOptions): Promise<RunningWebhooks> {
   const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'webhooks' });
-  const key = new Keys(options.prefix ?? 'vmta').accounting();
-  const consumer = options.consumer ?? `${os.hostname()}:${process.pid}`;
+  const members = streamMembers(options, 100);
   const consumers = new StanzaConsumers<WebhookSettings, WebhookForwarder>({
     start(name, settings) {
-      const forwarder = new WebhookForwarder({
-        redis: createRedis(options.redisUrl, 'delivery'),
-        reader: createRedis(options.redisUrl, 'delivery'),
-        key,
-        group: webhookGroup(name),
-        consumer,
-        settings,
-        log,
-        blockMs: options.blockMs ?? 2000,
-        batchSize: options.batchSize ?? 100,
-        claimIdleMs: options.claimIdleMs ?? 60_000,
-      });
-      log.info({ event: 'webhook', webhook: settings.name, url: settings.url, group: webhookGroup(name), consumer }, 'forwarding events');
+      const forwarder = new WebhookForwarder({ ...members.member(), group: webhookGroup(name), settings, log });
+      log.info({ event: 'webhook', webhook: settings.name, url: settings.url, group: webhookGroup(name), consumer: members.consumer }, 'forwarding events');
       return forwarder;
     },
     stopFailed: (name, err) => log.error({ event: 'error', webhook: name, err }, 'stopping a webhook failed'),
