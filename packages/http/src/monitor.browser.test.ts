@@ -104,7 +104,7 @@ describe('web monitor in headless Chromium', () => {
   });
 
   it('serves the page, its script and style sheet with their types, no caching and a CSP without inline code', async () => {
-    for (const [path, type] of [['/', 'text/html'], ['/monitor.js', 'text/javascript'], ['/monitor-jobs.js', 'text/javascript'], ['/monitor-sources.js', 'text/javascript'], ['/monitor-chart.js', 'text/javascript'], ['/monitor-lib.js', 'text/javascript'], ['/monitor.css', 'text/css']] as const) {
+    for (const [path, type] of [['/', 'text/html'], ['/monitor.js', 'text/javascript'], ['/monitor-jobs.js', 'text/javascript'], ['/monitor-sources.js', 'text/javascript'], ['/monitor-chart.js', 'text/javascript'], ['/monitor-dom.js', 'text/javascript'], ['/monitor-tables.js', 'text/javascript'], ['/monitor-lib.js', 'text/javascript'], ['/monitor.css', 'text/css']] as const) {
       const res = await fetch(`${operatorUrl}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toBe(`${type}; charset=utf-8`);

@@ -4,21 +4,19 @@
  * section only, any other failure the error banner) and updates the page in place, so a
  * focused button or the filter keeps its focus. Queue actions are POSTs to the same API.
  * The throughput chart, the jobs and the disabled source IPs have modules of their own
- * (monitor-chart-js.ts, monitor-jobs-js.ts, monitor-sources-js.ts).
+ * (monitor-chart-js.ts, monitor-jobs-js.ts, monitor-sources-js.ts); the DOM helpers and the
+ * plain tables (processes, VMTAs) too (monitor-dom-js.ts, monitor-tables-js.ts).
  * Embedded as a string for the reason given in monitor-lib-js.ts (same rules: no
  * backquotes, no dollar-brace).
  */
 export const MONITOR_JS = String.raw`// vmta web monitor: fetch, render, act (no framework).
-import {
-  SERIES, cellText, columnsOf, filterQueues, formatClock, formatCount,
-  formatDuration, formatRate, formatWhen, labelOf, sortQueues,
-} from './monitor-lib.js';
+import { SERIES, filterQueues, formatClock, formatCount, formatDuration, formatRate, sortQueues } from './monitor-lib.js';
 import { renderChart } from './monitor-chart.js';
+import { $, EMPTY, NOT_AVAILABLE, el, unavailable } from './monitor-dom.js';
+import { renderProcesses, renderRows } from './monitor-tables.js';
 
 const REFRESH_MS = 5000;
 const OPERATORS = ['operator', 'admin'];
-const NOT_AVAILABLE = 'not available on this server';
-const EMPTY = '\u2014';
 
 const QUEUE_COLUMNS = [
   { key: 'queue', label: 'Queue' },
@@ -45,25 +43,6 @@ const state = {
   timer: 0,
   headFor: '',
 };
-
-const $ = (id) => document.getElementById(id);
-
-/** document.createElement with attributes ("text" sets textContent) and children. */
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') node.textContent = String(v);
-    else if (k === 'className') node.className = v;
-    else node.setAttribute(k, v === true ? '' : String(v));
-  }
-  node.append(...children);
-  return node;
-}
-
-function unavailable(text) {
-  return el('p', { className: 'unavailable', text: text || NOT_AVAILABLE });
-}
 
 function capitalize(s) {
   return s.charAt(0).toUpperCase() + s.slice(1);
@@ -199,41 +178,6 @@ function renderStatus(s) {
   }
   $('summary').replaceChildren(stats);
   renderProcesses(s.processes);
-}
-
-function renderProcesses(list) {
-  const box = $('processes');
-  if (!Array.isArray(list)) {
-    $('process-count').textContent = '';
-    box.replaceChildren(unavailable());
-    return;
-  }
-  $('process-count').textContent = '(' + list.length + ')';
-  if (list.length === 0) {
-    box.replaceChildren(unavailable('No process has reported yet.'));
-    return;
-  }
-  const head = ['Process', 'Role', 'Host', 'PID', 'State', 'Started', 'Uptime', 'Last seen', 'VMTAs', 'Listeners'];
-  const now = Date.now();
-  const rows = list.map((p) =>
-    el('tr', null,
-      el('th', { scope: 'row', text: p.id || EMPTY }),
-      el('td', { text: cellText(p.role) }),
-      el('td', { text: cellText(p.host) }),
-      el('td', { className: 'num', text: p.pid ?? EMPTY }),
-      el('td', { className: p.alive ? 'ok' : 'bad', text: p.alive ? 'up' : 'down' }),
-      el('td', { text: p.startedAt ? formatWhen(p.startedAt, now) : EMPTY, title: p.startedAt || null }),
-      el('td', { className: 'num', text: formatDuration(p.uptimeSeconds) }),
-      el('td', { className: 'num', text: p.lastSeen ? formatDuration((now - new Date(p.lastSeen).getTime()) / 1000) + ' ago' : EMPTY }),
-      el('td', { text: cellText(p.vmtas) }),
-      el('td', { text: cellText(p.listeners) }),
-    ));
-  box.replaceChildren(
-    el('table', null,
-      el('caption', { className: 'visually-hidden', text: 'Processes of the cluster' }),
-      el('thead', null, el('tr', null, ...head.map((h) => el('th', { scope: 'col', className: ['PID', 'Uptime', 'Last seen'].includes(h) ? 'num' : '', text: h })))),
-      el('tbody', null, ...rows)),
-  );
 }
 
 // ------------------------------------------------------------------ queues
@@ -383,32 +327,6 @@ async function act(queue, action) {
 }
 
 // ------------------------------------------------------------------ VMTAs
-
-/** A JSON array as a plain table in box boxId, its length in countId. */
-function renderRows(rows, boxId, countId, caption, empty) {
-  const box = $(boxId);
-  if (!Array.isArray(rows)) {
-    $(countId).textContent = '';
-    box.replaceChildren(unavailable());
-    return;
-  }
-  $(countId).textContent = '(' + rows.length + ')';
-  if (rows.length === 0) {
-    box.replaceChildren(unavailable(empty));
-    return;
-  }
-  const columns = columnsOf(rows);
-  const numeric = new Set(columns.filter((c) => rows.every((r) => r[c] === undefined || r[c] === null || typeof r[c] === 'number')));
-  const body = rows.map((r) =>
-    el('tr', null, ...columns.map((c, i) =>
-      el(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, className: numeric.has(c) ? 'num' : '', text: cellText(r[c]) }))));
-  box.replaceChildren(
-    el('table', null,
-      el('caption', { className: 'visually-hidden', text: caption }),
-      el('thead', null, el('tr', null, ...columns.map((c) => el('th', { scope: 'col', className: numeric.has(c) ? 'num' : '', text: labelOf(c) })))),
-      el('tbody', null, ...body)),
-  );
-}
 
 function renderVmtas(rows) {
   renderRows(rows, 'vmtas', 'vmta-count', 'Virtual MTAs and pools', 'No VMTAs.');

@@ -8,6 +8,8 @@ import { MONITOR_JS } from '../monitor/monitor-js.js';
 import { MONITOR_LIB_JS } from '../monitor/monitor-lib-js.js';
 import { MONITOR_SOURCES_JS } from '../monitor/monitor-sources-js.js';
 import { MONITOR_CHART_JS } from '../monitor/monitor-chart-js.js';
+import { MONITOR_DOM_JS } from '../monitor/monitor-dom-js.js';
+import { MONITOR_TABLES_JS } from '../monitor/monitor-tables-js.js';
 import { exact, type Route } from '../route.js';
 
 /**
@@ -38,6 +40,8 @@ const ASSETS: Asset[] = [
   { path: '/monitor-jobs.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_JOBS_JS) },
   { path: '/monitor-sources.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_SOURCES_JS) },
   { path: '/monitor-chart.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_CHART_JS) },
+  { path: '/monitor-dom.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_DOM_JS) },
+  { path: '/monitor-tables.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_TABLES_JS) },
   { path: '/monitor-reports.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_REPORTS_JS) },
   { path: '/monitor-lib.js', contentType: 'text/javascript; charset=utf-8', body: Buffer.from(MONITOR_LIB_JS) },
   { path: '/monitor.css', contentType: 'text/css; charset=utf-8', body: Buffer.from(MONITOR_CSS) },
