@@ -1,6 +1,6 @@
 /**
- * GET /monitor-dom.js: the DOM helpers of the web monitor's main module and its tables module:
- * element lookup, element building and the "not available" note (a 404 of an endpoint).
+ * GET /monitor-dom.js: the DOM helpers the web monitor's modules share (monitor.js, the tables,
+ * the jobs): element lookup, element building and the "not available" note (a 404 of an endpoint).
  * Embedded as a string for the reason given in monitor-lib-js.ts (same rules: no backquotes,
  * no dollar-brace).
  */

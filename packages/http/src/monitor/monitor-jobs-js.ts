@@ -7,22 +7,11 @@
  * no dollar-brace).
  */
 export const MONITOR_JOBS_JS = String.raw`// vmta web monitor: the jobs table.
+import { $, el } from './monitor-dom.js';
+
 const REFRESH_MS = 5000;
 const OPERATORS = ['operator', 'admin'];
-const $ = (id) => document.getElementById(id);
 const state = { level: null, busy: new Set(), timer: 0 };
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined) continue;
-    if (k === 'text') node.textContent = v;
-    else if (k === 'className') node.className = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
 
 const count = (n) => Number(n || 0).toLocaleString('en-US');
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '\u2014');
