@@ -43,6 +43,8 @@ export interface QueueState {
   backoff?: BackoffState;
   /** When the queue last left backoff (ms): backoff-recovery-steps count from it. */
   recoverySince?: number;
+  /** The backoff fields are still stored although backoff-to-normal-after has passed: someone must clear them (leaveBackoff). */
+  backoffLapsed?: true;
 }
 
 export interface QueueStats {
@@ -431,6 +433,7 @@ function parseState(h: Record<string, string>, now = Date.now()): QueueState {
     deferred: Number(h.deferred ?? 0),
     backoff,
     ...(h.recoverySince ? { recoverySince: Number(h.recoverySince) } : {}),
+    ...(h.backoffSince && backoff === undefined ? { backoffLapsed: true as const } : {}),
   };
 }
 
