@@ -67,7 +67,9 @@ async function startEnv(ctx: Context, opts: BenchOptions, name: string, withDeli
   const target = { host: ADDR.listener, port: await getFreePort(ADDR.listener) };
   const config = path.join(tmp.dir, 'vmta.conf');
   writeFileSync(config, benchConfig({ listener: target, sink: sinks.each[0]!, maxSmtpOut: 20 }));
-  const spawnRole = (role: 'listener' | 'delivery') => spawnVmta({ cli: ctx.cli, config, role, redisUrl: redis.url, prefix: 'bench', dir: tmp.dir });
+  // BENCH_REDIS_COST_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/x"): node flags of both roles, for a profile of one path.
+  const nodeFlags = process.env.BENCH_REDIS_COST_NODE_FLAGS?.split(' ').filter(Boolean);
+  const spawnRole = (role: 'listener' | 'delivery') => spawnVmta({ cli: ctx.cli, config, role, redisUrl: redis.url, prefix: 'bench', dir: tmp.dir, ...(nodeFlags ? { nodeFlags } : {}) });
   const listener = await spawnRole('listener');
   const env: Env = {
     redis,
