@@ -193,6 +193,14 @@ export class Dispatcher {
     const waiting = await this.expiryDueAt(ref.queue);
     if (waiting !== undefined && waiting <= latest) return this.sawExpiry(ref.queue, waiting, now);
     const jobId = expiryJobId(ref.queue);
+    const data: TokenData = { ...ref, slot: -1, kind: 'expire' };
+    if (waiting === undefined) {
+      // Not delayed: usually no sweep at all (a new queue); one waiting or running makes this add a
+      // no-op (deduplicated by job id), as it should. No getJob (an HGETALL per new queue); nothing
+      // remembered either, since the add may have been such a no-op.
+      await this.bull.add(`${ref.queue} expiry`, data, { jobId, delay: Math.max(0, at - now) });
+      return;
+    }
     const existing = await this.bull.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
@@ -201,7 +209,7 @@ export class Dispatcher {
       if (dueAt !== undefined && dueAt <= latest) return this.sawExpiry(ref.queue, dueAt, now);
       await existing.remove().catch(() => undefined);
     }
-    await this.bull.add(`${ref.queue} expiry`, { ...ref, slot: -1, kind: 'expire' }, { jobId, delay: Math.max(0, at - now) });
+    await this.bull.add(`${ref.queue} expiry`, data, { jobId, delay: Math.max(0, at - now) });
     this.sawExpiry(ref.queue, at, now);
   }
 

@@ -200,6 +200,22 @@ describe('queue operations for delivery', () => {
     expect(await redis.ttl(minute)).toBeGreaterThan(0);
   });
 
+  it('adds a sweep for a queue without one, and leaves one that is already waiting to run as it is', async () => {
+    const ref = { queue: 'sweep-new.example/mta1', domain: 'sweep-new.example', vmta: 'mta1' };
+    const hour = 3_600_000;
+    await store.dispatcher.scheduleExpiry(ref, Date.now() + hour);
+    const due = (await store.dispatcher.expiryDueAt(ref.queue))!;
+    expect(Math.abs(due - (Date.now() + hour))).toBeLessThan(5_000);
+    // Due now: it waits to run (not in the delayed set); asking again adds nothing and keeps its data.
+    await (await store.dispatcher.bull.getJob(expiryJobId(ref.queue)))!.promote();
+    await store.dispatcher.scheduleExpiry(ref, Date.now() + 2 * hour);
+    const job = (await store.dispatcher.bull.getJob(expiryJobId(ref.queue)))!;
+    expect(await job.getState()).toBe('waiting');
+    expect(job.data).toEqual({ ...ref, slot: -1, kind: 'expire' });
+    expect(await store.dispatcher.expiryDueAt(ref.queue)).toBeUndefined();
+    await job.remove();
+  });
+
   it('keeps a waiting sweep due a little after the time asked (expirySlackMs), moves one due later than that', async () => {
     const ref = { queue: 'sweep-slack.example/mta1', domain: 'sweep-slack.example', vmta: 'mta1' };
     const day = 86_400_000;
