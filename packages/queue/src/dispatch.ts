@@ -77,6 +77,19 @@ export function expiryJobId(queue: string): string {
 const EXPIRY_SEEN_MS = 60_000;
 const EXPIRY_SEEN_MAX = 10_000;
 
+/**
+ * A sweep already waiting that is due a little after the time asked is kept: at most a thousandth of
+ * the time still to go, and never more than a minute. The listener asks for receipt + bounce-after,
+ * delivery for the oldest message's age score + bounce-after, a few ms to a few hundred ms apart;
+ * without this slack delivery removed and re-added the sweep of every new queue (BullMQ's getJob,
+ * getState, remove and add: ~30 Redis commands and 6 round trips per queue, benched on one message
+ * per domain). A message then bounces at most that much after its bounce-after.
+ */
+export function expirySlackMs(at: number, now: number): number {
+  return Math.min(EXPIRY_SLACK_MAX_MS, Math.max(0, Math.floor((at - now) / 1000)));
+}
+const EXPIRY_SLACK_MAX_MS = 60_000;
+
 /** BullMQ scores a delayed job by its due time (ms) times 0x1000, plus a sequence number. */
 const DELAYED_SCORE_FACTOR = 0x1000;
 
@@ -169,25 +182,34 @@ export class Dispatcher {
     await this.lane(ref.vmta).add(ref.queue, { ...ref, slot }, { jobId: tokenId(ref.queue, slot), delay: delayMs });
   }
 
-  /** Makes sure the queue's bounce-after sweep runs at `at` (or earlier, if already set earlier). */
+  /** Makes sure the queue's bounce-after sweep runs at `at` (or earlier, if already set earlier; or up to expirySlackMs later). */
   async scheduleExpiry(ref: QueueRef, at: number): Promise<void> {
     const now = Date.now();
+    const latest = at + expirySlackMs(at, now);
     // Seen lately, due no later than asked and not due yet: nothing to do (a token of slot 0 asks at every start).
     const seen = this.expirySeen.get(ref.queue);
-    if (seen && seen.dueAt <= at && seen.dueAt > now && now - seen.at < EXPIRY_SEEN_MS) return;
+    if (seen && seen.dueAt <= latest && seen.dueAt > now && now - seen.at < EXPIRY_SEEN_MS) return;
     // The usual answer in one command: the sweep waits in the delayed set, due early enough.
     const waiting = await this.expiryDueAt(ref.queue);
-    if (waiting !== undefined && waiting <= at) return this.sawExpiry(ref.queue, waiting, now);
+    if (waiting !== undefined && waiting <= latest) return this.sawExpiry(ref.queue, waiting, now);
     const jobId = expiryJobId(ref.queue);
+    const data: TokenData = { ...ref, slot: -1, kind: 'expire' };
+    if (waiting === undefined) {
+      // Not delayed: usually no sweep at all (a new queue); one waiting or running makes this add a
+      // no-op (deduplicated by job id), as it should. No getJob (an HGETALL per new queue); nothing
+      // remembered either, since the add may have been such a no-op.
+      await this.bull.add(`${ref.queue} expiry`, data, { jobId, delay: Math.max(0, at - now) });
+      return;
+    }
     const existing = await this.bull.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
       if (state === 'active' || state === 'waiting') return;
       const dueAt = state === 'delayed' ? await this.expiryDueAt(ref.queue) : undefined;
-      if (dueAt !== undefined && dueAt <= at) return this.sawExpiry(ref.queue, dueAt, now);
+      if (dueAt !== undefined && dueAt <= latest) return this.sawExpiry(ref.queue, dueAt, now);
       await existing.remove().catch(() => undefined);
     }
-    await this.bull.add(`${ref.queue} expiry`, { ...ref, slot: -1, kind: 'expire' }, { jobId, delay: Math.max(0, at - now) });
+    await this.bull.add(`${ref.queue} expiry`, data, { jobId, delay: Math.max(0, at - now) });
     this.sawExpiry(ref.queue, at, now);
   }
 

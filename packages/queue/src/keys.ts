@@ -126,7 +126,7 @@ export class Keys {
   minuteCounters(epochMinute: number): string {
     return `${this.prefix}:minute:${epochMinute}`;
   }
-  /** Hash of delivery latency histogram counters per VMTA (`<vmta>|<bucket>`, `|count`, `|sum`). */
+  /** Hash of delivery latency histogram counters per VMTA (`<vmta>|<bucket>`, `|sum`; the count is the buckets' sum). */
   deliveryLatency(): string {
     return `${this.prefix}:latency`;
   }

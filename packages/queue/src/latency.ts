@@ -1,7 +1,8 @@
 /**
  * Delivery latency (received → delivered) of the whole cluster, per VMTA, as
- * histogram counters in one Redis hash: fields `<vmta>|<bucket index>`, `<vmta>|count`
- * and `<vmta>|sum` (seconds). Written by the recordOutcomes script (scripts/record-outcomes.ts);
+ * histogram counters in one Redis hash: fields `<vmta>|<bucket index>` and `<vmta>|sum`
+ * (seconds). The count is the sum of the buckets (a `<vmta>|count` field written by older
+ * versions is ignored: recordOutcomes no longer keeps it, one HINCRBY a delivery less). Written by the recordOutcomes script (scripts/record-outcomes.ts);
  * turned into a Prometheus histogram (cumulative buckets) on each scrape.
  */
 import type { Redis } from 'ioredis';
@@ -36,9 +37,9 @@ export async function latencyHistograms(redis: Redis, keys: Keys): Promise<Map<s
       hist = { buckets: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0), count: 0, sum: 0 };
       out.set(vmta, hist);
     }
-    if (part === 'count') hist.count = Number(value);
-    else if (part === 'sum') hist.sum = Number(value);
+    if (part === 'sum') hist.sum = Number(value);
     else if (/^\d+$/.test(part) && Number(part) <= LATENCY_BUCKETS.length) hist.buckets[Number(part)] = Number(value);
   }
+  for (const hist of out.values()) hist.count = hist.buckets.reduce((a, b) => a + b, 0);
   return out;
 }

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
+import { epochMinute } from './minute-counters.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLAIM_PAUSED, deliveryRecord, expiryJobId, heldSlotEntry, MessageStore, QueueOps, SlotLostError, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
+import { CLAIM_PAUSED, deliveryRecord, Dispatcher, expiryJobId, expirySlackMs, heldSlotEntry, latencyHistograms, MessageStore, QueueOps, SlotLostError, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
 
 const message = testMessage;
 
@@ -185,6 +186,67 @@ describe('queue operations for delivery', () => {
     expect(await store.dispatcher.expiryDueAt(ref.queue)).toBe(moved);
   });
 
+  it('counts outcomes in the minute hash, which gets its TTL when a field of it is new', async () => {
+    const q = 'minute-ttl.example/mta1';
+    // A minute no enqueue wrote to: the outcomes create its hash.
+    const at = Date.now() + 7 * 86_400_000;
+    const minute = store.keys.minuteCounters(epochMinute(at));
+    for (const states of [['delivered'], ['delivered'], ['bounced']] as const) {
+      const { id } = await store.enqueue(message(['x@minute-ttl.example']));
+      expect(await ops.claimDue(q, 0, Date.now(), 10)).toEqual([id]);
+      await ops.recordOutcomes(outcomes((await store.get(id))!, q, [...states]), at);
+    }
+    expect(await redis.hgetall(minute)).toEqual({ delivered: '2', bounced: '1' });
+    expect(await redis.ttl(minute)).toBeGreaterThan(0);
+  });
+
+  it('adds a sweep for a queue without one, and leaves one that is already waiting to run as it is', async () => {
+    const ref = { queue: 'sweep-new.example/mta1', domain: 'sweep-new.example', vmta: 'mta1' };
+    const hour = 3_600_000;
+    await store.dispatcher.scheduleExpiry(ref, Date.now() + hour);
+    const due = (await store.dispatcher.expiryDueAt(ref.queue))!;
+    expect(Math.abs(due - (Date.now() + hour))).toBeLessThan(5_000);
+    // Due now: it waits to run (not in the delayed set); asking again adds nothing and keeps its data.
+    await (await store.dispatcher.bull.getJob(expiryJobId(ref.queue)))!.promote();
+    await store.dispatcher.scheduleExpiry(ref, Date.now() + 2 * hour);
+    const job = (await store.dispatcher.bull.getJob(expiryJobId(ref.queue)))!;
+    expect(await job.getState()).toBe('waiting');
+    expect(job.data).toEqual({ ...ref, slot: -1, kind: 'expire' });
+    expect(await store.dispatcher.expiryDueAt(ref.queue)).toBeUndefined();
+    await job.remove();
+  });
+
+  it('keeps a waiting sweep due a little after the time asked (expirySlackMs), moves one due later than that', async () => {
+    const ref = { queue: 'sweep-slack.example/mta1', domain: 'sweep-slack.example', vmta: 'mta1' };
+    const day = 86_400_000;
+    const now = Date.now();
+    await store.dispatcher.scheduleExpiry(ref, now + 4 * day);
+    const due = (await store.dispatcher.expiryDueAt(ref.queue))!;
+    // What delivery asks for a new queue: the same sweep, a few hundred ms earlier (another clock reading).
+    const other = new Dispatcher(redis, bed.prefix);
+    try {
+      await other.scheduleExpiry(ref, due - 300);
+      expect(await store.dispatcher.expiryDueAt(ref.queue)).toBe(due);
+      // More than a minute earlier: moved.
+      await other.scheduleExpiry(ref, due - 120_000);
+      const moved = (await store.dispatcher.expiryDueAt(ref.queue))!;
+      expect(Math.abs(moved - (due - 120_000))).toBeLessThan(1_000);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it.each([
+    // at - now, slack
+    [4 * 86_400_000, 60_000],
+    [3_600_000, 3_600],
+    [10_000, 10],
+    [500, 0],
+    [-5_000, 0],
+  ])('expirySlackMs: %i ms ahead gives %i ms', (ahead, slack) => {
+    expect(expirySlackMs(1_000_000_000 + ahead, 1_000_000_000)).toBe(slack);
+  });
+
   it('pauses and resumes a queue, back into retry mode while its retry time is ahead', async () => {
     const q = 'pause.example/mta1';
     await ops.pause(q);
@@ -227,7 +289,8 @@ describe('queue operations for delivery', () => {
     const { id } = await store.enqueue(message(['a1@dup-a.example', 'a2@dup-a.example', 'b1@dup-b.example']));
     const [qa, qb] = ['dup-a.example/mta1', 'dup-b.example/mta1'];
     const before = await totals();
-    const latencyBefore = Number((await redis.hget(store.keys.deliveryLatency(), 'mta1|count')) ?? 0);
+    const latencyCount = async () => (await latencyHistograms(redis, store.keys)).get('mta1')?.count ?? 0;
+    const latencyBefore = await latencyCount();
     expect(await ops.claimDue(qa, 0, Date.now(), 10)).toEqual([id]);
     const batch = outcomes((await store.get(id))!, qa, ['delivered', 'bounced']);
     expect(await ops.recordOutcomes(batch)).toBe(1);
@@ -238,7 +301,7 @@ describe('queue operations for delivery', () => {
     expect(await totals()).toEqual({ ...before, delivered: before.delivered + 1, bounced: before.bounced + 1 });
     expect(await ops.state(qa)).toMatchObject({ delivered: 1, bounced: 1 });
     expect(await redis.hget(store.keys.queueState(qa), 'queued')).toBe('0');
-    expect(await redis.hget(store.keys.deliveryLatency(), 'mta1|count')).toBe(String(latencyBefore + 1));
+    expect(await latencyCount()).toBe(latencyBefore + 1);
     expect((await recordsOf(id)).map((r) => `${r.type} ${r.rcpt}`)).toEqual(['d a1@dup-a.example', 'b a2@dup-a.example']);
     // Domain B's recipient is still queued, and its token can deliver it.
     expect(await ops.claimDue(qb, 0, Date.now(), 10)).toEqual([id]);

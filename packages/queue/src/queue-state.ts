@@ -29,6 +29,8 @@ export interface QueueState {
   backoff?: BackoffState;
   /** When the queue last left backoff (ms): backoff-recovery-steps count from it. */
   recoverySince?: number;
+  /** The backoff fields are still stored although backoff-to-normal-after has passed: someone must clear them (leaveBackoff). */
+  backoffLapsed?: true;
 }
 
 export interface QueueStats {
@@ -91,6 +93,7 @@ export function parseState(h: Record<string, string>, now = Date.now()): QueueSt
     deferred: Number(h.deferred ?? 0),
     backoff,
     ...(h.recoverySince ? { recoverySince: Number(h.recoverySince) } : {}),
+    ...(h.backoffSince && backoff === undefined ? { backoffLapsed: true as const } : {}),
   };
 }
 

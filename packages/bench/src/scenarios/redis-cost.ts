@@ -67,7 +67,9 @@ async function startEnv(ctx: Context, opts: BenchOptions, name: string, withDeli
   const target = { host: ADDR.listener, port: await getFreePort(ADDR.listener) };
   const config = path.join(tmp.dir, 'vmta.conf');
   writeFileSync(config, benchConfig({ listener: target, sink: sinks.each[0]!, maxSmtpOut: 20 }));
-  const spawnRole = (role: 'listener' | 'delivery') => spawnVmta({ cli: ctx.cli, config, role, redisUrl: redis.url, prefix: 'bench', dir: tmp.dir });
+  // BENCH_REDIS_COST_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/x"): node flags of both roles, for a profile of one path.
+  const nodeFlags = process.env.BENCH_REDIS_COST_NODE_FLAGS?.split(' ').filter(Boolean);
+  const spawnRole = (role: 'listener' | 'delivery') => spawnVmta({ cli: ctx.cli, config, role, redisUrl: redis.url, prefix: 'bench', dir: tmp.dir, ...(nodeFlags ? { nodeFlags } : {}) });
   const listener = await spawnRole('listener');
   const env: Env = {
     redis,
@@ -190,15 +192,29 @@ export async function runRedisCost(ctx: Context, opts: BenchOptions): Promise<Re
   const one = 'one connection per message, 1 recipient';
   const many = 'one connection per message, 1 recipient, every message its own domain';
   const fan = `${FANOUT.recipients} recipients over ${FANOUT.domains} domains, reused connections`;
-  ctx.log(`redis-cost: ${one}`);
-  await backlog('one', one, (env) => load(env, { messages: N }), 1);
-  ctx.log(`redis-cost: ${many}`);
-  await backlog('many', many, (env) => load(env, { messages: N, recipients: ownDomain }), 1);
-  ctx.log(`redis-cost: ${fan}`);
-  await backlog('fan', fan, (env) => load(env, { messages: fanN, connectionPerMessage: false, recipients: fanRcpts }), FANOUT.domains);
-  ctx.log(`redis-cost: trickle at ${rate}/s`);
+  // BENCH_REDIS_COST_PATHS=one,many,fan,trickle-one,trickle-many runs only those (a paired comparison of one path); default all.
+  const only = process.env.BENCH_REDIS_COST_PATHS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = (name: string) => !only || only.includes(name);
+  if (wanted('one')) {
+    ctx.log(`redis-cost: ${one}`);
+    await backlog('one', one, (env) => load(env, { messages: N }), 1);
+  }
+  if (wanted('many')) {
+    ctx.log(`redis-cost: ${many}`);
+    await backlog('many', many, (env) => load(env, { messages: N, recipients: ownDomain }), 1);
+  }
+  if (wanted('fan')) {
+    ctx.log(`redis-cost: ${fan}`);
+    await backlog('fan', fan, (env) => load(env, { messages: fanN, connectionPerMessage: false, recipients: fanRcpts }), FANOUT.domains);
+  }
   const tN = opts.quick ? 60 : 300;
-  await trickle('trickle-one', one, (env) => load(env, { messages: tN, rate }), 1, `accept: ${one}`);
-  await trickle('trickle-many', many, (env) => load(env, { messages: tN, rate, recipients: ownDomain }), 1, `accept: ${many}`);
+  if (wanted('trickle-one')) {
+    ctx.log(`redis-cost: trickle at ${rate}/s, ${one}`);
+    await trickle('trickle-one', one, (env) => load(env, { messages: tN, rate }), 1, `accept: ${one}`);
+  }
+  if (wanted('trickle-many')) {
+    ctx.log(`redis-cost: trickle at ${rate}/s, ${many}`);
+    await trickle('trickle-many', many, (env) => load(env, { messages: tN, rate, recipients: ownDomain }), 1, `accept: ${many}`);
+  }
   return { fsync: opts.fsync, size: opts.size, tricklePerSecond: rate, paths, idleCommandsPerSecond, idleByCommand };
 }

@@ -64,7 +64,8 @@ export class QueueShaping {
       this.inBackoff = state.backoff !== undefined;
       this.recoverySince = state.recoverySince;
       // A backoff whose timer ran out reads as over; its fields are cleared (and the change logged) once.
-      if (wasBackoff && !this.inBackoff && (await this.deps.ops.leaveBackoff(this.ref.queue, now, true))) {
+      // Only a state with such fields asks Redis (one script a token start saved when there is none).
+      if (wasBackoff && !this.inBackoff && state.backoffLapsed && (await this.deps.ops.leaveBackoff(this.ref.queue, now, true))) {
         this.recoverySince ??= now;
         await this.changed({ queue: this.ref.queue, mode: 'normal', by: 'backoff-to-normal-after' });
       }

@@ -77,7 +77,6 @@ end
 if ARGV[3] ~= '' and counts.delivered > 0 then
   local d = counts.delivered
   redis.call('HINCRBY', KEYS[11], ARGV[3] .. '|' .. ARGV[4], d)
-  redis.call('HINCRBY', KEYS[11], ARGV[3] .. '|count', d)
   redis.call('HINCRBYFLOAT', KEYS[11], ARGV[3] .. '|sum', tonumber(ARGV[5]) * d)
 end
 if finals > 0 then redis.call('HINCRBY', KEYS[6], 'queued', -finals) end
@@ -88,16 +87,17 @@ elseif counts.queued == 0 and stale == 0 and not redis.call('ZSCORE', KEYS[5], i
   -- moved into this (rolled-up) queue while it was claimed, and their expiry needs the entry.
   redis.call('ZREM', KEYS[8], id)
 end
-local counted = false
+-- The minute hash gets its TTL when one of its fields is new (the count equals what was added),
+-- not at every outcome: every writer of a minute hash does so, so no minute hash lives on without one.
+local fresh = false
 for name, n in pairs({ delivered = counts.delivered, bounced = counts.bounced, deferred = counts.queued }) do
   if n > 0 then
     redis.call('HINCRBY', KEYS[6], name, n)
     redis.call('HINCRBY', KEYS[7], name, n)
-    redis.call('HINCRBY', KEYS[9], name, n)
-    counted = true
+    if redis.call('HINCRBY', KEYS[9], name, n) == n then fresh = true end
   end
 end
-if counted then redis.call('EXPIRE', KEYS[9], ${MINUTE_COUNTERS_TTL_SECONDS}) end
+if fresh then redis.call('EXPIRE', KEYS[9], ${MINUTE_COUNTERS_TTL_SECONDS}) end
 if ARGV[7] ~= '' and finals > 0 then
   if counts.delivered > 0 then redis.call('HINCRBY', KEYS[14], 'delivered', counts.delivered) end
   if counts.bounced > 0 then redis.call('HINCRBY', KEYS[14], 'bounced', counts.bounced) end
