@@ -1,9 +1,10 @@
 /**
  * Delivery latency (received → delivered) of the whole cluster, per VMTA, as
  * histogram counters in one Redis hash: fields `<vmta>|<bucket index>` and `<vmta>|sum`
- * (seconds). The count is the sum of the buckets (a `<vmta>|count` field written by older
- * versions is ignored: recordOutcomes no longer keeps it, one HINCRBY a delivery less). Written by the recordOutcomes script (scripts/record-outcomes.ts);
- * turned into a Prometheus histogram (cumulative buckets) on each scrape.
+ * (seconds). Written by the recordOutcomes script (scripts/record-outcomes.ts); turned into a
+ * Prometheus histogram (cumulative buckets) on each scrape. The count is the sum of the buckets:
+ * a `<vmta>|count` field written by older versions is ignored (recordOutcomes no longer keeps it,
+ * one HINCRBY a delivery less).
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
