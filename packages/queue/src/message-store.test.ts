@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
-import { canStartPrivateRedis, getTestRedis, startPrivateRedis, type TestRedis } from '@vmta/testing';
+import { canStartPrivateRedis, startPrivateRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageStore, QueueOps, QueueUnavailableError, createRedis, newMessageId, redisReady, type NewMessage, RateCounter } from './index.js';
+import { openQueueTestbed, type QueueTestbed } from './testing/index.js';
 
 function message(overrides: Partial<NewMessage> = {}): NewMessage {
   const line = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n';
@@ -22,19 +23,15 @@ function message(overrides: Partial<NewMessage> = {}): NewMessage {
 }
 
 describe('MessageStore', () => {
+  let bed: QueueTestbed;
   let t: TestRedis;
   let redis: Redis;
   let store: MessageStore;
   beforeAll(async () => {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
+    bed = await openQueueTestbed();
+    ({ t, redis, store } = bed);
   });
-  afterAll(async () => {
-    await store.dispatcher.close();
-    await t.cleanup();
-    redis.disconnect();
-  });
+  afterAll(() => bed.close());
 
   it('stores the body once and the recipients grouped into domain/vmta queues', async () => {
     const msg = message();

@@ -1,6 +1,5 @@
-import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { addressDomain, MessageStore, type NewMessage, type StoredMessage } from '@vmta/queue';
-import { Redis } from 'ioredis';
+import { openQueueTestbed, type QueueTestbed } from '@vmta/queue/testing';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DsnRecipient } from './build-dsn.js';
@@ -31,19 +30,13 @@ function failed(message: StoredMessage): DsnRecipient[] {
 }
 
 describe('BounceNotifier', () => {
-  let t: TestRedis;
-  let redis: Redis;
+  let bed: QueueTestbed;
   let store: MessageStore;
   beforeAll(async () => {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    store = new MessageStore(redis, { prefix: t.prefix.slice(0, -1) });
+    bed = await openQueueTestbed();
+    ({ store } = bed);
   });
-  afterAll(async () => {
-    await store.dispatcher.close();
-    await t.cleanup();
-    redis.disconnect();
-  });
+  afterAll(() => bed.close());
 
   async function stored(overrides: Partial<NewMessage> = {}): Promise<StoredMessage> {
     const { id } = await store.enqueue(original(overrides));
