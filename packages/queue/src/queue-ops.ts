@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { serializeRecord, type DeliveryRecord, type TransientQueueRecord } from './accounting-records.js';
-import { parseClaimed, type DeleteCandidate } from './delete-claims.js';
+import type { DeleteCandidate } from './delete-claims.js';
 import { SlotLostError } from './errors.js';
 import { AWAKE_TTL_MS } from './scripts/constants.js';
 import { Keys } from './keys.js';
@@ -16,7 +16,8 @@ import { epochMinute } from './minute-counters.js';
 import { ACCOUNTING_MAXLEN } from './scripts/constants.js';
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
-import type { ClaimedForDelete } from './scripts/claim-for-delete.js';
+import type { DeletedWaiting, DeleteWaitingInput } from './scripts/delete-waiting.js';
+import { claimForDelete, deleteBatch, deleteWaiting, withRecords, type DeleteOutcomes } from './queue-deletes.js';
 
 export type QueueMode = 'normal' | 'retry' | 'backoff' | 'paused';
 
@@ -81,24 +82,6 @@ export interface OutcomeBatch {
   /** For the latency histogram: the VMTA and time from receipt (ms) of the recipients delivered now. */
   delivered?: { vmta: string; afterMs: number };
 }
-
-/** One message of a delete: its recipients of the queue bounced, with their accounting records. */
-export interface DeleteOutcomes {
-  id: string;
-  job?: string;
-  keep?: boolean;
-  recipients: RecipientRecord[];
-  accounting?: readonly DeliveryRecord[];
-}
-
-/**
- * Messages per deleteBatch script call: 25 messages of one recipient each take about 1.2-1.3 ms of
- * Redis time per call on the shared 2-core machine (50 took 2.7 ms; INFO commandstats, BENCHMARKS.md §7).
- */
-export const DELETE_BATCH = 25;
-
-/** Ids per claimForDelete script call (see scripts/claim-for-delete.ts; measured in packages/bench/notes.md). */
-export const CLAIM_FOR_DELETE = 200;
 
 /** The in-flight slot used by the bounce-after sweep of a queue. */
 export const EXPIRY_SLOT = -1;
@@ -243,11 +226,8 @@ export class QueueOps {
    * the same script, no body: CLAIM_FOR_DELETE ids a call, the calls pipelined. `busy`: ids not
    * waiting (held by a token, or gone), which a delete looks at again later.
    */
-  async claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<{ busy: number; claimed: DeleteCandidate[] }> {
-    const calls: Array<Promise<{ busy: number; claimed: ClaimedForDelete[] }>> = [];
-    for (let i = 0; i < ids.length; i += CLAIM_FOR_DELETE) calls.push(this.scripts.claimForDelete(this.keys, this.slotKeys(queue, slot), job, ids.slice(i, i + CLAIM_FOR_DELETE)));
-    const replies = await Promise.all(calls);
-    return { busy: replies.reduce((n, r) => n + r.busy, 0), claimed: replies.flatMap((r) => r.claimed.map(parseClaimed)) };
+  claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<{ busy: number; claimed: DeleteCandidate[] }> {
+    return claimForDelete(this.scripts, this.keys, this.slotKeys(queue, slot), ids, job);
   }
 
   /** Gives claimed mail a delete does not name back to the queue at the score it had. */
@@ -278,7 +258,7 @@ export class QueueOps {
    */
   async recordOutcomes(batch: OutcomeBatch, now = Date.now()): Promise<number> {
     const seconds = batch.delivered ? Math.max(0, batch.delivered.afterMs / 1000) : 0;
-    const { byAddress, recipients } = this.withRecords(batch);
+    const { byAddress, recipients } = withRecords(batch, this.accounting());
     const left = await this.scripts.recordOutcomes(this.keys, {
       id: batch.id,
       queue: batch.queue,
@@ -301,29 +281,22 @@ export class QueueOps {
    * bounced (see scripts/delete-batch.ts), in one script per DELETE_BATCH messages; returns the
    * recipients bounced now. Accounting records go with their recipients as in recordOutcomes.
    */
-  async deleteBatch(queue: string, slot: number, batches: readonly DeleteOutcomes[], now: number): Promise<number> {
-    const minuteKey = this.keys.minuteCounters(epochMinute(now));
-    const messages = batches.map((b) => ({ id: b.id, job: b.job, keep: b.keep, recipients: this.withRecords(b).recipients }));
-    const calls: Promise<number>[] = [];
-    for (let i = 0; i < messages.length; i += DELETE_BATCH) {
-      calls.push(this.scripts.deleteBatch(this.keys, { queue, slot, minuteKey, notBefore: now, messages: messages.slice(i, i + DELETE_BATCH) }));
-    }
-    return (await Promise.all(calls)).reduce((a, b) => a + b, 0);
+  deleteBatch(queue: string, slot: number, batches: readonly DeleteOutcomes[], now: number): Promise<number> {
+    return deleteBatch(this.scripts, this.keys, { queue, slot, now, accounting: this.accounting() }, batches);
   }
 
-  /** Each recipient's new record with its accounting record (by address, in order); the records of no recipient apart. */
-  private withRecords(batch: { recipients: readonly RecipientRecord[]; accounting?: readonly DeliveryRecord[] }) {
-    const byAddress = new Map<string, DeliveryRecord[]>();
-    for (const record of this.accounting() ? (batch.accounting ?? []) : []) {
-      const list = byAddress.get(record.rcpt) ?? [];
-      list.push(record);
-      byAddress.set(record.rcpt, list);
-    }
-    const recipients = batch.recipients.map((r) => {
-      const record = byAddress.get(r.address)?.shift();
-      return { index: r.index, json: JSON.stringify(r), state: r.state, attempts: r.attempts, ...(record ? { record: serializeRecord(record) } : {}) };
-    });
-    return { byAddress, recipients };
+  /** Whether outcomes write accounting records (something reads the event stream). */
+  recordsWanted(): boolean {
+    return this.accounting();
+  }
+
+  /**
+   * A delete that needs no records and no DSN finishes waiting mail inside Redis (see
+   * scripts/delete-waiting.ts): the ids' jobs are read first (one HMGET), then DELETE_WAITING ids a
+   * script call, the calls pipelined. Filters: job, sender (an address, ASCII), received time.
+   */
+  deleteWaiting(queue: string, ids: readonly string[], filter: Omit<DeleteWaitingInput, 'queue' | 'minuteKey' | 'ids'>, now: number): Promise<DeletedWaiting> {
+    return deleteWaiting(this.r, this.scripts, this.keys, { ...filter, queue, ids }, now);
   }
 
   /** A run ended: it lets go of the slot (if it still holds it) and unlists it from its process, in one round trip. */
