@@ -8,8 +8,8 @@
  */
 import type { MessageFilter, QueueOps } from '@vmta/queue';
 
-/** Ids per page of the age index. */
-const PAGE = 500;
+/** Ids per page of the age index (each deleteWaiting call still takes DELETE_WAITING of them). */
+const PAGE = 2_000;
 
 /** Whether a delete can be done this way. */
 export function deletableInRedis(ops: QueueOps, dsn: boolean, filter: MessageFilter | undefined): boolean {
@@ -45,9 +45,11 @@ export async function purgeInRedis(
   const wanted = { job: filter?.job, orig: filter?.orig, receivedBefore: filter?.receivedBefore };
   // Entries of the age index this walk left behind (held, not named): the next page starts after them.
   let kept = 0;
-  for (;;) {
-    const page = await ops.receivedBefore(queue, before, PAGE, kept);
-    if (page.length === 0) break;
+  let page = await ops.receivedBefore(queue, before, PAGE, 0);
+  while (page.length > 0) {
+    // The next page is read while this one is deleted: sent first, it still sees this page's
+    // entries, so it starts right after them (round trips, not Redis time, set the pace of a walk).
+    const next = page.length < PAGE || stopping() ? undefined : quiet(ops.receivedBefore(queue, before, PAGE, kept + page.length));
     const done = await ops.deleteWaiting(queue, page, wanted, now());
     let removed = done.removed;
     walk.deleted += done.deleted;
@@ -60,11 +62,17 @@ export async function purgeInRedis(
     }
     walk.removed += removed;
     kept += page.length - removed;
-    if (page.length < PAGE) break;
-    if (stopping()) {
-      walk.stopped = true;
+    if (next === undefined) {
+      walk.stopped = page.length === PAGE;
       break;
     }
+    page = await next;
   }
   return walk;
+}
+
+/** A promise whose rejection is surfaced where it is awaited, never as unhandled meanwhile. */
+export function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

@@ -22,7 +22,7 @@
 import { compileFilter, type CompiledFilter, type DeleteCandidate, type MessageHead, type TokenData } from '@vmta/queue';
 import { DelayedError, type Job } from 'bullmq';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
-import { deletableInRedis, purgeInRedis, type RedisWalk } from './purge-in-redis.js';
+import { deletableInRedis, purgeInRedis, quiet, type RedisWalk } from './purge-in-redis.js';
 import type { TokenDeps } from './token-deps.js';
 
 /** Candidates per step: claimed and read in CLAIM_FOR_DELETE calls, finished in DELETE_BATCH calls (packages/bench/notes.md). */
@@ -139,11 +139,6 @@ async function walkWithClaims(deps: TokenDeps, before: number, stepAt: () => Pur
   return { deleted, busy, removed, stopped };
 }
 
-/** A promise whose rejection is surfaced where it is awaited, never as unhandled meanwhile. */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
 
 interface PurgeStep {
   queue: string;
