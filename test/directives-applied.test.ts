@@ -74,6 +74,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'process-x-job': `${LISTENER}/policy/job-header.ts`,
     'retain-x-job': `${LISTENER}/policy/job-header.ts`,
     'jobid-header': `${LISTENER}/policy/job-header.ts`,
+    'jobid-prefix': `${LISTENER}/policy/job-header.ts`,
     'suppression-lists': `${LISTENER}/suppression-stage.ts`,
     'accept-invalid-recipients': `${LISTENER}/suppression-stage.ts`,
   },

@@ -23,7 +23,9 @@ export type RouteErrorCode =
   /** An address literal like [300.1.1.1] that is not an IP address. */
   | 'ROUTE_BAD_LITERAL'
   /** The best host of the route is our own smtp-listener (mail loop). */
-  | 'ROUTE_LOOP';
+  | 'ROUTE_LOOP'
+  /** A rolled-up queue (NAME.rollup) whose rollup is no longer configured and that has no smtp-hosts: held, not bounced. */
+  | 'ROUTE_ROLLUP_GONE';
 
 export type DeliveryErrorCode = DnsErrorCode | RouteErrorCode | SmtpClientErrorCode | 'TEST_DNS_SERVER';
 

@@ -61,7 +61,7 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
     const hops = header.match(RECEIVED_FIELD_RE)?.length ?? 0;
     if (hops >= maxHops) return { ok: false, error: replies.mailLoop(hops) };
   }
-  const job = jobOfMessage(header, input.policy);
+  const job = jobOfMessage(header, input.policy, input.received.authUser);
   if ('error' in job) return { ok: false, error: job.error };
   const vmtaHeader = getHeader(header, X_VIRTUAL_MTA);
   const pattern = matchPatternList(config, input.policy['pattern-list'], { ...input.envelope, header });

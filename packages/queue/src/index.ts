@@ -11,6 +11,7 @@ export * from './redis.js';
 export * from './redis-url.js';
 export * from './dispatch.js';
 export * from './queue-ops.js';
+export { CLAIM_FOR_DELETE, DELETE_BATCH, DELETE_WAITING, type DeleteOutcomes } from './queue-deletes.js';
 export * from './connection-limiter.js';
 export * from './delivery-rate-limiter.js';
 export * from './minute-counters.js';

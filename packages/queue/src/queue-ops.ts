@@ -3,7 +3,7 @@
  * messages for a connection slot, give back what a dead worker held, record
  * per-recipient outcomes (and drop the message once every recipient is final),
  * and the queue's mode (normal | retry | backoff | paused). The operations live by kind:
- * here claims, slots and outcomes; deletes in queue-delete.ts; mode changes in
+ * here claims, slots and outcomes; deletes in queue-deletes.ts; mode changes in
  * queue-mode.ts; the state hash read back in queue-state.ts.
  */
 import type { Redis } from 'ioredis';
@@ -15,15 +15,15 @@ import { Keys } from './keys.js';
 import { latencyBucket } from './latency.js';
 import type { RecipientRecord } from './message.js';
 import { epochMinute } from './minute-counters.js';
-import * as del from './queue-delete.js';
+import { claimForDelete, deleteBatch, deleteWaiting, withRecords, type DeleteOutcomes } from './queue-deletes.js';
 import * as mode from './queue-mode.js';
-import { slotKeys, withRecords, type QueueOpsContext } from './queue-ops-context.js';
+import { slotKeys, type QueueOpsContext } from './queue-ops-context.js';
 import { parseState, readState, readStats, type QueueState, type QueueStats } from './queue-state.js';
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
+import type { DeletedWaiting, DeleteWaitingInput } from './scripts/delete-waiting.js';
 
 export type { BackoffState, QueueMode, QueueState, QueueStats } from './queue-state.js';
-export { CLAIM_FOR_DELETE, DELETE_BATCH, type DeleteOutcomes } from './queue-delete.js';
 
 export interface OutcomeBatch {
   id: string;
@@ -181,14 +181,19 @@ export class QueueOps {
     return this.scripts.claimIds(this.slotKeys(queue, slot), ids);
   }
 
-  /** A delete claims these waiting ids (only `job`'s, if given) and reads them without body; see queue-delete.ts. */
+  /**
+   * A delete claims these ids (waiting ones only; with `job`, only that job's) and reads them in
+   * the same script, no body: CLAIM_FOR_DELETE ids a call, the calls pipelined. `busy`: ids not
+   * waiting (held by a token, or gone), which a delete looks at again later.
+   */
   claimForDelete(queue: string, slot: number, ids: readonly string[], job?: string): Promise<{ busy: number; claimed: DeleteCandidate[] }> {
-    return del.claimForDelete(this.ctx, queue, slot, ids, job);
+    return claimForDelete(this.scripts, this.keys, this.slotKeys(queue, slot), ids, job);
   }
 
   /** Gives claimed mail a delete does not name back to the queue at the score it had. */
   releaseClaimed(queue: string, slot: number, entries: ReadonlyArray<{ id: string; score: number }>): Promise<number> {
-    return del.releaseClaimed(this.ctx, queue, slot, entries);
+    if (entries.length === 0) return Promise.resolve(0);
+    return this.scripts.releaseIds(this.slotKeys(queue, slot), entries);
   }
 
   /** When the next message of the queue is due, if any. */
@@ -213,7 +218,7 @@ export class QueueOps {
    */
   async recordOutcomes(batch: OutcomeBatch, now = Date.now()): Promise<number> {
     const seconds = batch.delivered ? Math.max(0, batch.delivered.afterMs / 1000) : 0;
-    const { byAddress, recipients } = withRecords(this.ctx, batch);
+    const { byAddress, recipients } = withRecords(batch, this.ctx.accounting());
     const left = await this.scripts.recordOutcomes(this.keys, {
       id: batch.id,
       queue: batch.queue,
@@ -231,9 +236,27 @@ export class QueueOps {
     return left;
   }
 
-  /** A delete bounces the named recipients of messages its slot claimed; returns the recipients bounced now (queue-delete.ts). */
-  deleteBatch(queue: string, slot: number, batches: readonly del.DeleteOutcomes[], now: number): Promise<number> {
-    return del.deleteBatch(this.ctx, queue, slot, batches, now);
+  /**
+   * A delete finishes messages of one queue its slot claimed, every recipient in `recipients`
+   * bounced (see scripts/delete-batch.ts), in one script per DELETE_BATCH messages; returns the
+   * recipients bounced now. Accounting records go with their recipients as in recordOutcomes.
+   */
+  deleteBatch(queue: string, slot: number, batches: readonly DeleteOutcomes[], now: number): Promise<number> {
+    return deleteBatch(this.scripts, this.keys, { queue, slot, now, accounting: this.ctx.accounting() }, batches);
+  }
+
+  /** Whether outcomes write accounting records (something reads the event stream). */
+  recordsWanted(): boolean {
+    return this.ctx.accounting();
+  }
+
+  /**
+   * A delete that needs no records and no DSN finishes waiting mail inside Redis (see
+   * scripts/delete-waiting.ts): the ids' jobs are read first (one HMGET), then DELETE_WAITING ids a
+   * script call, the calls pipelined. Filters: job, sender (an address, ASCII), received time.
+   */
+  deleteWaiting(queue: string, ids: readonly string[], filter: Omit<DeleteWaitingInput, 'queue' | 'minuteKey' | 'ids'>, now: number): Promise<DeletedWaiting> {
+    return deleteWaiting(this.r, this.scripts, this.keys, { ...filter, queue, ids }, now);
   }
 
   /** A run ended: it lets go of the slot (if it still holds it) and unlists it from its process, in one round trip. */

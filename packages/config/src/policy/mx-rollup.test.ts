@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConfigText, domainPolicy, formatDiagnostic, loadConfigText, lowestPreference, mayRollUp, mxRollupEntries, queueDomainFor, rollupFor } from '../index.js';
+import { checkConfigText, domainPolicy, formatDiagnostic, loadConfigText, lowestPreference, mayRollUp, mxRollupEntries, queueDomainFor, rollupFor, rollupHosts } from '../index.js';
 import { parseMxRollup } from '../values/index.js';
 
 const entry = (text: string) => parseMxRollup(text, text.split(/\s+/));
@@ -28,6 +28,18 @@ describe('rollupFor: lowest-preference MX hosts against <mx-rollup-list> entries
 
   it('takes the lowest preference only', () => {
     expect(lowestPreference([{ exchange: 'b', preference: 20 }, { exchange: 'a', preference: 10 }, { exchange: 'c', preference: 10 }])).toEqual(['a', 'c']);
+  });
+
+  it.each([
+    ['an MX answer: its lowest preference', [{ exchange: 'mx2.x.test', preference: 20 }, { exchange: 'mx1.x.test', preference: 10 }], ['mx1.x.test']],
+    ['no MX: the domain itself, its implicit MX (RFC 5321 §5.1)', 'no-mx' as const, ['mail.x.test']],
+  ])('decides the rollup of mail.x.test on %s', (_what, mx, hosts) => {
+    expect(rollupHosts('mail.x.test', mx)).toEqual(hosts);
+  });
+
+  it('rolls up a domain without MX whose own name matches an entry', () => {
+    expect(rollupFor(entries, rollupHosts('mx1.hotmail.com', 'no-mx'))).toBe(undefined);
+    expect(rollupFor(entries, rollupHosts('aspmx.l.google.com', 'no-mx'))).toBe('google.rollup');
   });
 });
 

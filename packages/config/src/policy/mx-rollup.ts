@@ -41,6 +41,17 @@ export function rollupFor(entries: readonly MxRollupEntry[], lowestMx: readonly 
   });
 }
 
+/**
+ * The hosts a domain's rollup is decided on: the lowest-preference hosts of its MX answer, or, when
+ * the domain has no MX (`'no-mx'`: the name exists, no MX record), the domain itself, its implicit
+ * MX of preference 0 (RFC 5321 §5.1: "treated as if it was associated with an implicit MX RR").
+ * The guide (10.17) matches rollup entries against the lowest-preference MX hosts; mail to a
+ * domain without MX goes to the domain's own host, so that host name is what is matched.
+ */
+export function rollupHosts(domain: string, mx: readonly { exchange: string; preference: number }[] | 'no-mx'): string[] {
+  return mx === 'no-mx' ? [domain] : lowestPreference(mx);
+}
+
 /** The lowest-preference hosts of an MX answer. */
 export function lowestPreference(records: readonly { exchange: string; preference: number }[]): string[] {
   if (records.length === 0) return [];

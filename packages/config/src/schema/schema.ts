@@ -173,6 +173,7 @@ export const configSchema = {
         'process-x-job': d('boolean', 'Take the job id of a message from its X-Job header (then removed unless retain-x-job); it goes into every accounting record (jobId).', { 'x-default': 'no' }),
         'retain-x-job': d('boolean', 'Keep a processed X-Job header when delivering.', { 'x-default': 'no' }),
         'jobid-header': d('string', 'A header whose value is the job id when no X-Job header sets it (the header stays in the message).'),
+        'jobid-prefix': d('string', 'Text put before the job id taken from X-Job or the jobid-header; `{auth}` puts the authenticated SMTP user there (nothing without AUTH).'),
         'max-message-size': d('size', 'Largest message accepted; advertised in EHLO. Default 25M (PowerMTA: unlimited; write unlimited to restore it).', { 'x-default': '25M' }),
         'max-rcpt-per-message': d('limit', 'Recipients per message; beyond it 452 4.5.3. Default 1000 (PowerMTA: unlimited; write unlimited or 0 to restore it).', { 'x-default': '1000' }),
         'max-message-hops': d('integer', 'A message that arrives with this many Received headers or more is refused (554 5.4.6, a mail loop).', { 'x-default': '100' }),

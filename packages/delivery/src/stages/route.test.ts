@@ -85,6 +85,8 @@ describe('route by MX', () => {
     ['nothing.test', ['bounce-upon-no-mx yes'], 'bounce', 'ROUTE_NONE', '5.4.4', 'routing-errors'],
     ['dangling.test', ['bounce-upon-no-mx yes'], 'bounce', 'ROUTE_NONE', '5.4.4', 'routing-errors'],
     ['[300.1.1.1]', [], 'bounce', 'ROUTE_BAD_LITERAL', '5.1.2', 'bad-domain'],
+    // A rolled-up queue after a reload dropped its <mx-rollup-list>: NAME.rollup has no MX (NXDOMAIN), its mail waits.
+    ['gone.rollup', [], 'defer', 'ROUTE_ROLLUP_GONE', '4.4.0', 'routing-errors'],
   ])('%s with %j ends in %s (%s, %s, %s)', async (domain, lines, kind, code, enhancedCode, category) => {
     expect(await routeOf(domain, lines)).toMatchObject({ kind, code, enhancedCode, category });
   });

@@ -183,6 +183,12 @@ async function routeHosts(input: RouteInput): Promise<RouteResult> {
   if (literal !== undefined) return { kind: 'hosts', hosts: [{ name: domain, ip: literal, port, preference: 0 }] };
 
   const smtpHosts = input.policy['smtp-hosts'];
+  // A rolled-up queue (NAME.rollup) has no MX: without hosts its rollup is no longer configured (a
+  // reload dropped the list). Its mail waits (until the list is back, or bounce-after) instead of
+  // bouncing as a domain that does not exist.
+  if ((smtpHosts === undefined || smtpHosts.length === 0) && domain.endsWith('.rollup')) {
+    return fail('defer', 'ROUTE_ROLLUP_GONE', '4.4.0', 'routing-errors', `${domain}: not an <mx-rollup-list> name now and no smtp-hosts: its mail waits`);
+  }
   const found = smtpHosts !== undefined && smtpHosts.length > 0 ? await staticRoute(smtpHosts, port, input) : await mxRoute(domain, port, input);
   if ('kind' in found) return found;
   if (found.hosts.length > 0) return { kind: 'hosts', hosts: found.hosts.slice(0, addressLimit(input)) };

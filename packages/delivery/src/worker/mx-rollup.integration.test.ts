@@ -93,6 +93,20 @@ describe('MX rollup', () => {
     expect(Object.fromEntries(map)).toEqual({ 'a.example': 'provider.rollup', 'b.example': 'provider.rollup' });
   });
 
+  it('rolls up a domain without MX by its implicit MX, the domain itself (RFC 5321 §5.1)', { timeout: 60_000 }, async () => {
+    const ops = await start([]);
+    // mx1.provider.test has an A record and no MX: its mail goes to that host, as a.example's does.
+    for (let i = 0; i < 10; i++) {
+      await store.enqueue(message(`n${i}@mx1.provider.test`, i));
+      await store.enqueue(message(`a${i}@a.example`, i));
+    }
+    await expect.poll(() => receiver!.received(), { timeout: 45_000, interval: 200 }).toBe(20);
+    await expect.poll(async () => (await ops.stats('provider.rollup/mta1')).delivered, { timeout: 10_000 }).toBe(20);
+    expect((await ops.stats('mx1.provider.test/mta1')).delivered ?? 0).toBe(0);
+    expect(receiver!.peak()).toBeLessThanOrEqual(SHARED);
+    expect(Object.fromEntries(await store.rollups.lookup(['mx1.provider.test'], Date.now()))).toEqual({ 'mx1.provider.test': 'provider.rollup' });
+  });
+
   it('drops the recorded rollup of a domain whose MX no longer matches, and delivers it in its own queue', { timeout: 60_000 }, async () => {
     const ops = await start([]);
     await store.rollups.record('d.example', 'provider.rollup', Date.now() + 60_000);

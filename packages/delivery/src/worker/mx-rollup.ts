@@ -1,12 +1,13 @@
 /**
  * MX rollup at delivery: before a domain's queue routes a batch, its MX (lowest preference) is
- * checked against the <mx-rollup-list> (config's rollupFor). A rollup is recorded for the
+ * checked against the <mx-rollup-list> (config's rollupFor; a domain without MX by its implicit MX,
+ * the domain itself). A rollup is recorded for the
  * listener (MxRollupMap: later mail goes to NAME.rollup/vmta at enqueue; a domain found not
  * rolled up is dropped from it), and a rolled-up domain's
  * claimed batch moves to the rolled-up queue in one script (QueueOps.moveToQueue), whose token is
  * woken; the queue's next claims move the rest. A failed MX lookup decides nothing (route defers).
  */
-import { isRollupName, lowestPreference, mayRollUp, mxRollupEntries, rollupFor, rollupRoutable, type VmtaConfig } from '@vmta/config';
+import { isRollupName, mayRollUp, mxRollupEntries, rollupFor, rollupHosts, rollupRoutable, type VmtaConfig } from '@vmta/config';
 import { queueName } from '@vmta/queue';
 import type { TokenDeps } from './token-deps.js';
 
@@ -25,7 +26,9 @@ export async function resolveRollup(deps: Pick<TokenDeps, 'resolver' | 'store'>,
   if (!mayRollUp(config, domain, vmta)) return undefined;
   const mx = await deps.resolver.mx(domain);
   if (mx.kind === 'servfail' || mx.kind === 'timeout') return undefined;
-  const found = mx.kind === 'ok' ? rollupFor(mxRollupEntries(config), lowestPreference(mx.records)) : undefined;
+  // A domain without MX is decided on its implicit MX, the domain itself (RFC 5321 §5.1); NXDOMAIN never rolls up.
+  const hosts = mx.kind === 'ok' ? rollupHosts(domain, mx.records) : mx.kind === 'nodata' ? rollupHosts(domain, 'no-mx') : [];
+  const found = rollupFor(mxRollupEntries(config), hosts);
   const name = found && rollupRoutable(config, found, vmta) ? found : undefined;
   if (name === undefined) {
     await deps.store.rollups.forget(domain);

@@ -22,6 +22,7 @@
 import { compileFilter, type CompiledFilter, type DeleteCandidate, type MessageHead, type TokenData } from '@vmta/queue';
 import { DelayedError, type Job } from 'bullmq';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
+import { deletableInRedis, purgeInRedis, quiet, type RedisWalk } from './purge-in-redis.js';
 import type { TokenDeps } from './token-deps.js';
 
 /** Candidates per step: claimed and read in CLAIM_FOR_DELETE calls, finished in DELETE_BATCH calls (packages/bench/notes.md). */
@@ -48,52 +49,20 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
   const { ops } = deps;
   // A previous run of this job died holding mail: give it back before claiming again.
   await ops.requeueInflight(queue, slot, now());
-  let deleted = 0;
-  let stopping = false;
-  const claim = (ids: string[]) => quiet(ops.claimForDelete(queue, slot, ids, job.data.filter?.job));
-  // `kept`: entries the walk left in the queue's age index (held by tokens, not named, kept for
-  // other recipients). A page is read by rank after them plus the pages read but not yet deleted.
-  let kept = 0;
   // With a filter mail stays behind by design: the walk is complete when nothing was held by a
   // token and nobody else took mail out of the age index meanwhile (which would shift the pages).
   const atStart = filter ? await ops.countReceivedBefore(queue, before) : 0;
-  let busy = 0;
-  let removed = 0;
-  let candidates = await ops.receivedBefore(queue, before, BATCH, 0);
-  let claiming = claim(candidates);
-  let nextPage = candidates.length < BATCH ? undefined : quiet(ops.receivedBefore(queue, before, BATCH, candidates.length));
-  let deleting: Promise<number> = Promise.resolve(0);
+  const step = () => ({ queue, slot, dsn, now: now(), bounce: job.data.bounce, filter });
+  let walk: RedisWalk;
   try {
-    for (;;) {
-      const step = { queue, slot, dsn, now: now(), bounce: job.data.bounce, filter };
-      const claimed = await claiming;
-      const work = plan(candidates.length, claimed.claimed, step);
-      busy += claimed.busy;
-      removed += candidates.length - work.staying;
-      // Built while Redis ran the previous step's delete; that one is done before this one goes.
-      deleted += await deleting;
-      const page = nextPage ? await nextPage : undefined;
-      // A big queue must not hold up shutdown: the rest is left to the next process that takes the job.
-      stopping = page !== undefined && deps.stopping?.() === true;
-      if (page && !stopping) claiming = claim(page);
-      deleting = quiet(finish(deps, work, step));
-      // With DSNs the delete is sent only after them: wait for it, so the next page sees the queue without it.
-      if (dsn) {
-        deleted += await deleting;
-        deleting = Promise.resolve(0);
-      }
-      kept += work.staying;
-      if (!page || stopping) break;
-      candidates = page;
-      // Sent after this step's delete, so it sees the queue without it.
-      nextPage = page.length < BATCH ? undefined : quiet(ops.receivedBefore(queue, before, BATCH, kept + page.length));
-    }
-    deleted += await deleting;
+    walk = deletableInRedis(ops, dsn, job.data.filter)
+      ? await purgeInRedis(ops, queue, before, job.data.filter, now, (ids) => viaClaims(deps, ids, step(), job.data.filter?.job), () => deps.stopping?.() === true)
+      : await walkWithClaims(deps, before, step, job.data.filter?.job);
   } finally {
     // Nothing is left here unless a step failed or stopped: then the mail goes back to the queue, not lost in the slot.
-    await Promise.allSettled([deleting, claiming]);
     await ops.requeueInflight(queue, slot, now());
   }
+  const { deleted, busy, removed, stopped: stopping } = walk;
   if (stopping) {
     deps.log.info({ event: 'queue-delete-handed-back', queue, recipients: deleted }, 'stopping: the rest of the delete is left to another process');
     await job.moveToDelayed(now() + 1, token);
@@ -111,11 +80,65 @@ export async function processPurge(job: Job<TokenData>, token: string | undefine
   return deleted;
 }
 
-/** A promise whose rejection is surfaced where it is awaited, never as unhandled meanwhile. */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
+/** Claims and reads these ids, then finishes what it names (one step of the claim path, awaited). */
+async function viaClaims(deps: TokenDeps, ids: string[], step: PurgeStep, job: string | undefined): Promise<{ staying: number; deleted: number; busy: number }> {
+  const claimed = await deps.ops.claimForDelete(step.queue, step.slot, ids, job);
+  const work = plan(ids.length, claimed.claimed, step);
+  return { staying: work.staying, deleted: await finish(deps, work, step), busy: claimed.busy };
 }
+
+/**
+ * The walk that claims and reads each candidate (DSNs, accounting records, recipient filters and
+ * patterns): the next step's page and claim are sent before this step's delete, so the records of
+ * step i+1 are built while Redis runs the delete of step i.
+ */
+async function walkWithClaims(deps: TokenDeps, before: number, stepAt: () => PurgeStep, job: string | undefined): Promise<RedisWalk> {
+  const { ops } = deps;
+  const { queue, slot, dsn } = stepAt();
+  const claim = (ids: string[]) => quiet(ops.claimForDelete(queue, slot, ids, job));
+  // `kept`: entries the walk left in the queue's age index (held by tokens, not named, kept for
+  // other recipients). A page is read by rank after them plus the pages read but not yet deleted.
+  let kept = 0;
+  let deleted = 0;
+  let stopped = false;
+  let busy = 0;
+  let removed = 0;
+  let candidates = await ops.receivedBefore(queue, before, BATCH, 0);
+  let claiming = claim(candidates);
+  let nextPage = candidates.length < BATCH ? undefined : quiet(ops.receivedBefore(queue, before, BATCH, candidates.length));
+  let deleting: Promise<number> = Promise.resolve(0);
+  try {
+    for (;;) {
+      const step = stepAt();
+      const claimed = await claiming;
+      const work = plan(candidates.length, claimed.claimed, step);
+      busy += claimed.busy;
+      removed += candidates.length - work.staying;
+      // Built while Redis ran the previous step's delete; that one is done before this one goes.
+      deleted += await deleting;
+      const page = nextPage ? await nextPage : undefined;
+      // A big queue must not hold up shutdown: the rest is left to the next process that takes the job.
+      stopped = page !== undefined && deps.stopping?.() === true;
+      if (page && !stopped) claiming = claim(page);
+      deleting = quiet(finish(deps, work, step));
+      // With DSNs the delete is sent only after them: wait for it, so the next page sees the queue without it.
+      if (dsn) {
+        deleted += await deleting;
+        deleting = Promise.resolve(0);
+      }
+      kept += work.staying;
+      if (!page || stopped) break;
+      candidates = page;
+      // Sent after this step's delete, so it sees the queue without it.
+      nextPage = page.length < BATCH ? undefined : quiet(ops.receivedBefore(queue, before, BATCH, kept + page.length));
+    }
+    deleted += await deleting;
+  } finally {
+    await Promise.allSettled([deleting, claiming]);
+  }
+  return { deleted, busy, removed, stopped };
+}
+
 
 interface PurgeStep {
   queue: string;

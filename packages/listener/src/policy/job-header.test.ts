@@ -17,6 +17,15 @@ const config = loadConfigText(`
   process-x-job yes
   jobid-header X-Campaign
 </source>
+<source 10.0.0.5>
+  process-x-job yes
+  jobid-header X-Campaign
+  jobid-prefix customer1-
+</source>
+<source 10.0.0.6>
+  process-x-job yes
+  jobid-prefix {auth}
+</source>
 `);
 
 const policy = (ip: string) => sourcePolicy(config, ip).settings;
@@ -34,6 +43,16 @@ describe('jobOfMessage', () => {
     ['no header, no job', '10.0.0.1', 'Subject: x\r\n\r\n', { removeXJob: false }],
   ])('%s', (_, ip, header, expected) => {
     expect(jobOfMessage(header, policy(ip))).toEqual(expected);
+  });
+
+  it.each([
+    ['jobid-prefix goes before the X-Job value', '10.0.0.5', 'X-Job: a1\r\n\r\n', undefined, { job: 'customer1-a1', removeXJob: true }],
+    ['and before the jobid-header value', '10.0.0.5', 'X-Campaign: c-42\r\n\r\n', undefined, { job: 'customer1-c-42', removeXJob: false }],
+    ['no job, no prefix', '10.0.0.5', 'Subject: x\r\n\r\n', undefined, { removeXJob: false }],
+    ['{auth} puts the authenticated user first', '10.0.0.6', 'X-Job: a1\r\n\r\n', 'alice', { job: 'alicea1', removeXJob: true }],
+    ['{auth} without AUTH adds nothing', '10.0.0.6', 'X-Job: a1\r\n\r\n', undefined, { job: 'a1', removeXJob: true }],
+  ])('%s', (_, ip, header, authUser, expected) => {
+    expect(jobOfMessage(header, policy(ip), authUser)).toEqual(expected);
   });
 
   it.each([

@@ -21,14 +21,15 @@
  * Returns: the recipients bounced now.
  */
 import type { Keys } from '../keys.js';
-import { ACCOUNTING_MAXLEN, JOB_STATS_TTL_SECONDS, MINUTE_COUNTERS_TTL_SECONDS } from './constants.js';
+import { bouncedCountersLua } from './bounced-counters.js';
+import { ACCOUNTING_MAXLEN } from './constants.js';
 import { defineScript, type RedisArg } from './script.js';
 
 const lua = `
 local a = 2
 local total = 0
 local released = 0
-local jobs = {}
+local byJob = {}
 local m = 0
 while a <= #ARGV do
   local k = 8 + m * 4
@@ -65,7 +66,8 @@ while a <= #ARGV do
     if bounced > 0 then
       total = total + bounced
       -- Counters are summed over the batch and written once at the end (one step: nobody sees them in between).
-      if job ~= '' then jobs[k + 4] = (jobs[k + 4] or 0) + bounced end
+      -- A job's stats key per message (the same key for messages of one job): counted once per key.
+      if job ~= '' then byJob[KEYS[k + 4]] = (byJob[KEYS[k + 4]] or 0) + bounced end
       if redis.call('HINCRBY', KEYS[k + 1], 'pending', -bounced) <= 0 then
         redis.call('DEL', KEYS[k + 1], KEYS[k + 2], KEYS[k + 3])
         redis.call('HDEL', KEYS[8], id)
@@ -74,23 +76,7 @@ while a <= #ARGV do
   end
 end
 if released > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', -released) end
-if total > 0 then
-  redis.call('HINCRBY', KEYS[3], 'queued', -total)
-  redis.call('HINCRBY', KEYS[3], 'bounced', total)
-  redis.call('HINCRBY', KEYS[4], 'bounced', total)
-  redis.call('HINCRBY', KEYS[6], 'bounced', total)
-  redis.call('EXPIRE', KEYS[6], ${MINUTE_COUNTERS_TTL_SECONDS})
-end
--- A job's stats key per message (the same key for messages of one job): counted once per key.
-local seen = {}
-for key, n in pairs(jobs) do
-  local name = KEYS[key]
-  seen[name] = (seen[name] or 0) + n
-end
-for name, n in pairs(seen) do
-  redis.call('HINCRBY', name, 'bounced', n)
-  redis.call('EXPIRE', name, ${JOB_STATS_TTL_SECONDS})
-end
+${bouncedCountersLua('KEYS[3]', 'KEYS[4]', 'KEYS[6]')}
 return total`;
 
 /** One message of a delete batch: the recipients of the queue it bounces, as recordOutcomes takes them. */

@@ -13,6 +13,7 @@ import { claimForDelete } from './claim-for-delete.js';
 import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
 import { deleteBatch } from './delete-batch.js';
+import { deleteWaiting } from './delete-waiting.js';
 import { enableSourceIf } from './enable-source-if.js';
 import { enqueue } from './enqueue.js';
 import { moveToQueue } from './move-to-queue.js';
@@ -37,6 +38,7 @@ const DEFINITIONS = {
   requeue,
   recordOutcomes,
   deleteBatch,
+  deleteWaiting,
   acquireLease,
   acquireLeaseByPriority,
   renewLease,
