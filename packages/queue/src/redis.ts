@@ -1,6 +1,7 @@
 /** Redis connections with the options each role needs. */
 import { Redis, type RedisOptions } from 'ioredis';
 import { parseRedisUrl } from './redis-url.js';
+import { coalesceWrites } from './redis-write-coalescing.js';
 
 export type RedisRole = 'listener' | 'delivery' | 'cli';
 
@@ -26,7 +27,13 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     ...extra,
   };
   const target = parseRedisUrl(url);
-  if (target.kind === 'single') return new Redis(target.url, options);
+  const redis = target.kind === 'single' ? new Redis(target.url, options) : sentinelRedis(target, options);
+  // The listener's commands come from many sessions at once (see redis-write-coalescing.ts).
+  if (role === 'listener') coalesceWrites(redis);
+  return redis;
+}
+
+function sentinelRedis(target: Exclude<ReturnType<typeof parseRedisUrl>, { kind: 'single' }>, options: RedisOptions): Redis {
   return new Redis({
     ...options,
     sentinels: target.sentinels,
