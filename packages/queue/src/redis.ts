@@ -1,7 +1,6 @@
 /** Redis connections with the options each role needs. */
 import { Redis, type RedisOptions } from 'ioredis';
 import { parseRedisUrl } from './redis-url.js';
-import { coalesceWrites } from './redis-write-coalescing.js';
 
 export type RedisRole = 'listener' | 'delivery' | 'cli';
 
@@ -27,13 +26,7 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     ...extra,
   };
   const target = parseRedisUrl(url);
-  const redis = target.kind === 'single' ? new Redis(target.url, options) : sentinelRedis(target, options);
-  // The listener's commands come from many sessions at once (see redis-write-coalescing.ts).
-  if (role === 'listener') coalesceWrites(redis);
-  return redis;
-}
-
-function sentinelRedis(target: Exclude<ReturnType<typeof parseRedisUrl>, { kind: 'single' }>, options: RedisOptions): Redis {
+  if (target.kind === 'single') return new Redis(target.url, options);
   return new Redis({
     ...options,
     sentinels: target.sentinels,
