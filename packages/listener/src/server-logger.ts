@@ -18,8 +18,15 @@ function errorCode(entry: unknown): string | undefined {
   return typeof err?.code === 'string' ? err.code : undefined;
 }
 
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+/** What is kept of smtp-server's lines: all of them at debug, else from warn up. */
+function keptLogger(log: Logger): Logger {
+  return log.isLevelEnabled('debug') ? log : log.child({}, { level: 'warn' });
+}
+
 export function smtpServerLogger(log: Logger): ServerLogger {
-  const base = log.isLevelEnabled('debug') ? log : log.child({}, { level: 'warn' });
+  const base = keptLogger(log);
   const at = (level: keyof ServerLogger): LogFn => (...args) => (base[level] as (...a: unknown[]) => void)(...args);
   return {
     trace: at('trace'),
@@ -29,4 +36,20 @@ export function smtpServerLogger(log: Logger): ServerLogger {
     error: (...args) => (CLIENT_SOCKET_ERRORS.has(errorCode(args[0]) ?? '') ? at('debug') : at('error'))(...args),
     fatal: at('fatal'),
   };
+}
+
+/**
+ * smtp-server wraps the logger it is handed (nodemailer's getLogger): every call, at whatever level,
+ * copies its fields into a new object before ours is asked, a few times per connection and per command.
+ * After the server is built, the levels our logger drops (all below warn unless it runs at debug) are
+ * replaced on that wrapper by a no-op, so a dropped line costs nothing. `error` stays: a client's socket
+ * error is moved to debug by smtpServerLogger.
+ */
+export function skipDroppedLevels(server: unknown, log: Logger): void {
+  const wrapper = (server as { logger?: Partial<ServerLogger> }).logger;
+  if (!wrapper) return;
+  const kept = keptLogger(log);
+  for (const level of LEVELS) {
+    if (level !== 'error' && !kept.isLevelEnabled(level) && typeof wrapper[level] === 'function') wrapper[level] = () => undefined;
+  }
 }

@@ -13,7 +13,7 @@ import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { dsnParameterError, replies, SmtpReplyError } from './policy/index.js';
-import { smtpServerLogger } from './server-logger.js';
+import { skipDroppedLevels, smtpServerLogger } from './server-logger.js';
 import { checkSuppression } from './suppression-stage.js';
 import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
 import type { TlsCredentials } from './tls-certificate.js';
@@ -67,6 +67,7 @@ export function refreshServerOptions(server: SMTPServer, rt: ListenerRuntime): v
 export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tls: TlsCredentials | undefined): SMTPServer {
   const initial = control.listener;
   const log = rt.log.child({ listener: initial.name });
+  const serverLog = rt.rootLog.child({ listener: initial.name });
   let server: SMTPServer;
 
   const stateOf = (id: string): SessionState | undefined => rt.sessions.get(id);
@@ -106,7 +107,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     closeTimeout: rt.limits.closeTimeoutMs,
     maxCommandLength: rt.limits.maxCommandLength,
     maxClients: rt.maxSessions,
-    logger: smtpServerLogger(rt.rootLog.child({ listener: initial.name })) /* smtp-server adds component=smtp-server itself */ as unknown as SMTPServerOptions['logger'],
+    logger: smtpServerLogger(serverLog) /* smtp-server adds component=smtp-server itself */ as unknown as SMTPServerOptions['logger'],
 
     onConnect(session, cb) {
       const conn = findConnection(server, session.id);
@@ -254,6 +255,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     },
   };
   server = new SMTPServer(options);
+  skipDroppedLevels(server, serverLog);
   greetAtOnce(server);
   return server;
 }

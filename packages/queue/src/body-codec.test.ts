@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, encodeBody, encodeBodyOffLoop, OFF_LOOP_BYTES } from './body-codec.js';
+import { decodeBody, deflateOptionsFor, encodeBody, encodeBodyOffLoop, OFF_LOOP_BYTES } from './body-codec.js';
 
 const text = (bytes: number) => Buffer.from('Subject: x\r\n\r\n' + 'All work and no play makes a dull message.\r\n'.repeat(Math.ceil(bytes / 44))).subarray(0, bytes);
 
@@ -36,4 +36,16 @@ describe('body codec', () => {
     expect(stored.data.length).toBeLessThan(body.length * 0.9);
     expect(inflateRawSync(stored.data).equals(body)).toBe(true);
   });
+
+  it.each([1024, 1500, 4096, 5000, 8192, 10_240, 16_000, 16_384, 20_000, 32_506, 40_000])(
+    'deflates a body of %i bytes with its fitted window into the same bytes as with the full window',
+    (bytes) => {
+      const mixed = Buffer.concat([text(bytes / 2), randomBytes(bytes / 4), text(bytes / 4)]).subarray(0, bytes);
+      for (const body of [text(bytes), mixed]) {
+        const fitted = deflateOptionsFor(body.length);
+        expect(deflateRawSync(body, fitted).equals(deflateRawSync(body, { level: 1 }))).toBe(true);
+        expect(decodeBody(encodeBody(body).data, encodeBody(body).encoding).equals(body)).toBe(true);
+      }
+    },
+  );
 });

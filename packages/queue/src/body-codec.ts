@@ -11,6 +11,18 @@ const deflateRawAsync = promisify(deflateRaw);
 const DEFLATE_OPTIONS = { level: 1, strategy: constants.Z_DEFAULT_STRATEGY };
 
 /**
+ * The deflate window fitted to the body: a window that reaches back over the whole body (zlib's
+ * farthest match is the window size less MIN_LOOKAHEAD, 262 bytes) finds every match the full 32 KB
+ * window would, so the same bytes come out, and zlib's set-up allocates less per call (window and
+ * chains scale with it): most bodies are a few KB, and each deflate is a fresh engine.
+ */
+export function deflateOptionsFor(bytes: number): typeof DEFLATE_OPTIONS & { windowBits?: number } {
+  let windowBits = 9;
+  while (windowBits < 15 && (1 << windowBits) - 262 < bytes) windowBits++;
+  return windowBits < 15 ? { ...DEFLATE_OPTIONS, windowBits } : DEFLATE_OPTIONS;
+}
+
+/**
  * Bodies from this size on are deflated on libuv's thread pool: a 25 MB message deflated on the event
  * loop would stall every other session of the listener for a large part of a second. Below it the
  * synchronous call is cheaper (the asynchronous path builds a stream per call; measured in the bench).
@@ -21,7 +33,7 @@ export type BodyEncoding = 'raw' | 'deflate';
 
 export function encodeBody(body: Buffer, minBytes = 1024): { data: Buffer; encoding: BodyEncoding } {
   if (body.length >= minBytes) {
-    return chosen(body, deflateRawSync(body, DEFLATE_OPTIONS));
+    return chosen(body, deflateRawSync(body, deflateOptionsFor(body.length)));
   }
   return { data: body, encoding: 'raw' };
 }

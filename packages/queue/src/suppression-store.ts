@@ -66,17 +66,17 @@ export class SuppressionStore {
 
   /**
    * The live entry for `address` in the tenant's store, else in the global store (`*`, which applies
-   * to every tenant), or undefined: one round trip (both HGETs pipelined).
+   * to every tenant), or undefined: one round trip (one script reads both hashes).
    */
   async lookup(tenant: string, address: string, now = Date.now()): Promise<Suppression | undefined> {
     const key = address.toLowerCase();
     const stores = tenant === GLOBAL_STORE ? [tenant] : [tenant, GLOBAL_STORE];
-    const pipeline = this.redis.pipeline();
-    for (const t of stores) pipeline.hget(this.keys.suppressions(t), key);
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [err, value] of replies) {
-      if (err) throw err;
-      if (typeof value !== 'string') continue;
+    const values = await scripts(this.redis).suppressLookup(
+      stores.map((t) => this.keys.suppressions(t)),
+      key,
+    );
+    for (const value of values) {
+      if (value === undefined) continue;
       const s = decodeSuppression(key, value);
       if (live(s, now)) return s;
     }

@@ -26,6 +26,7 @@ import { renewLease } from './renew-lease.js';
 import { requeue } from './requeue.js';
 import { retireQueue } from './retire-queue.js';
 import { suppressAdd } from './suppress-add.js';
+import { suppressLookup } from './suppress-lookup.js';
 import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
 import { takeSlot } from './take-slot.js';
@@ -52,6 +53,7 @@ const DEFINITIONS = {
   enableSourceIf,
   moveToQueue,
   suppressAdd,
+  suppressLookup,
   releaseHeld,
   discardHeld,
 };
