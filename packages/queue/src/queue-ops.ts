@@ -104,9 +104,9 @@ export class QueueOps {
    * Moves the messages the slot claimed to queue `to` (MX rollup), due at `now`, in one script.
    * With `run`: SlotLostError once that run no longer holds the slot (nothing moved then).
    */
-  async moveToQueue(queue: string, slot: number, ids: readonly string[], to: string, now: number, run?: string): Promise<number> {
+  async moveToQueue(queue: string, slot: number, ids: readonly string[], to: string, now: number, run?: string, domain?: string): Promise<number> {
     if (ids.length === 0) return 0;
-    const n = await this.scripts.moveToQueue(this.keys, { from: queue, to, slot, ids, now, run });
+    const n = await this.scripts.moveToQueue(this.keys, { from: queue, to, slot, ids, now, run, domain });
     if (n === SLOT_LOST) throw new SlotLostError(queue, slot);
     return n;
   }

@@ -35,7 +35,7 @@ describe('MX rollup', () => {
   let store: MessageStore;
   let receiver: Awaited<ReturnType<typeof startSlowReceiver>> | undefined;
 
-  async function start(extra: string[]) {
+  async function start(extra: string[], rollupList = true) {
     t = await getTestRedis();
     redis = new Redis(t.url);
     const prefix = t.prefix.slice(0, -1);
@@ -46,9 +46,7 @@ describe('MX rollup', () => {
       '<virtual-mta mta1>',
       '  smtp-source-host 127.0.0.2 mta1.example.test',
       '</virtual-mta>',
-      '<mx-rollup-list>',
-      '  mx mx1.provider.test provider.rollup',
-      '</mx-rollup-list>',
+      ...(rollupList ? ['<mx-rollup-list>', '  mx mx1.provider.test provider.rollup', '</mx-rollup-list>'] : []),
       '<domain *>',
       `  default-smtp-port ${receiver.port}`,
       '  max-smtp-out 10',
@@ -128,5 +126,20 @@ describe('MX rollup', () => {
     await expect.poll(async () => (await ops.stats('c.example/mta1')).delivered, { timeout: 10_000 }).toBe(10);
     expect((await store.rollups.lookup(['c.example'], Date.now())).has('c.example')).toBe(false);
     expect(Object.fromEntries(await store.rollups.lookup(['a.example'], Date.now()))).toEqual({ 'a.example': 'provider.rollup' });
+  });
+
+  it('gives the mail of a rolled-up queue whose rollup a reload dropped back to its domain queues', { timeout: 60_000 }, async () => {
+    // Mail queued in provider.rollup/mta1 while the list existed; the running config no longer has it.
+    const ops = await start([], false);
+    const rolled = { queueDomains: new Map([['a.example', 'provider.rollup'], ['b.example', 'provider.rollup']]) };
+    for (let i = 0; i < 10; i++) await store.enqueue(message(`a${i}@a.example`, i), undefined, rolled);
+    // A message with a recipient in each domain: each part goes to its own domain's queue.
+    for (let i = 0; i < 5; i++) await store.enqueue(testMessage([`x${i}@a.example`, `y${i}@b.example`], { mailFrom: '' }), undefined, rolled);
+    // Enqueued in provider.rollup/mta1 (queueDomains): only the move back lets a.example's and b.example's queues deliver them.
+    await expect.poll(() => receiver!.received(), { timeout: 45_000, interval: 200 }).toBe(20);
+    await expect.poll(async () => (await ops.stats('a.example/mta1')).delivered, { timeout: 10_000 }).toBe(15);
+    await expect.poll(async () => (await ops.stats('b.example/mta1')).delivered, { timeout: 10_000 }).toBe(5);
+    const gone = await ops.stats('provider.rollup/mta1');
+    expect({ queued: gone.queued, inflight: gone.inflight, delivered: gone.delivered ?? 0, bounced: gone.bounced ?? 0 }).toEqual({ queued: 0, inflight: 0, delivered: 0, bounced: 0 });
   });
 });

@@ -14,6 +14,7 @@ import { connect, connectPolicyOf } from '../smtp-client/connect.js';
 import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
 import { mayNeedRollup, resolveRollup, type RollupTarget } from './mx-rollup.js';
+import { rollupGone, unrollBatch } from './unroll.js';
 import { ownListenersOf } from '../stages/mail-loop.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
 import { expiredOutcome } from './expiry.js';
@@ -109,6 +110,11 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         }
         // `return await`: a rejected promise must not sit unobserved while `finally` closes sessions.
         return next === undefined ? 'empty' : await sleep(job, token, next);
+      }
+      // A rolled-up queue whose rollup a reload dropped gives its mail back to the domain queues (unroll.ts).
+      if (rollupGone(config, domain, policy['smtp-hosts'])) {
+        await unrollBatch({ config, ops, store: deps.store, dispatcher: deps.dispatcher, queue, slot, vmta, ids, now: now(), run, log });
+        continue;
       }
       // MX rollup: a domain whose MX matches an <mx-rollup-list> entry is delivered by NAME.rollup/vmta.
       if (rollup === undefined) rollup = mayNeedRollup(config, domain) ? ((await resolveRollup(deps, config, domain, vmta, now())) ?? null) : null;

@@ -15,7 +15,11 @@
  * KEYS: 1 inflight (of the source slot), 2 source state, 3 source age, 4 holder (of the slot),
  *       5 target ready, 6 target age, 7 target state, 8 queue index, then per id its rcpts
  *       hash and its meta hash.
- * ARGV: 1 run or '', 2 source queue, 3 target queue, 4 now (ms), then the ids.
+ * ARGV: 1 run or '', 2 source queue, 3 target queue, 4 now (ms), 5 a recipient domain or '', then
+ *       the ids. With a domain, only the source's recipients of that domain move (a rolled-up queue
+ *       whose rollup a reload dropped gives its mail back to the domain queues, one domain at a
+ *       time): a message leaves the slot's in-flight set and the source's age index only once no
+ *       recipient of the source is left in it.
  * Returns: how many messages moved, or SLOT_LOST.
  */
 import type { Keys } from '../keys.js';
@@ -26,22 +30,26 @@ const lua = `
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[4], 'run') ~= ARGV[1] then return ${SLOT_LOST} end
 local from = '"queue":"' .. ARGV[2] .. '"'
 local to = '"queue":"' .. ARGV[3] .. '"'
+local only = ARGV[5]
 local moved = 0
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local id = ARGV[i]
-  local rk = KEYS[8 + (i - 4) * 2 - 1]
-  local mk = KEYS[8 + (i - 4) * 2]
-  if redis.call('SREM', KEYS[1], id) == 1 then
-    redis.call('HINCRBY', KEYS[2], 'inflight', -1)
+  local rk = KEYS[8 + (i - 5) * 2 - 1]
+  local mk = KEYS[8 + (i - 5) * 2]
+  if redis.call('SISMEMBER', KEYS[1], id) == 1 then
     local all = redis.call('HGETALL', rk)
-    local n = 0
+    local n, left = 0, 0
     for j = 1, #all, 2 do
       local rec = cjson.decode(all[j + 1])
       local at = string.find(all[j + 1], from, 1, true)
       if rec.queue == ARGV[2] and rec.state == 'queued' and at then
-        local s = all[j + 1]
-        redis.call('HSET', rk, all[j], string.sub(s, 1, at - 1) .. to .. string.sub(s, at + #from))
-        n = n + 1
+        if only == '' or rec.domain == only then
+          local s = all[j + 1]
+          redis.call('HSET', rk, all[j], string.sub(s, 1, at - 1) .. to .. string.sub(s, at + #from))
+          n = n + 1
+        else
+          left = left + 1
+        end
       end
     end
     if n > 0 then
@@ -50,7 +58,11 @@ for i = 5, #ARGV do
       end
     end
     local received = redis.call('ZSCORE', KEYS[3], id)
-    redis.call('ZREM', KEYS[3], id)
+    if left == 0 then
+      redis.call('SREM', KEYS[1], id)
+      redis.call('HINCRBY', KEYS[2], 'inflight', -1)
+      redis.call('ZREM', KEYS[3], id)
+    end
     if n > 0 then
       redis.call('HINCRBY', KEYS[2], 'queued', -n)
       redis.call('HINCRBY', KEYS[7], 'queued', n)
@@ -70,6 +82,8 @@ export interface MoveToQueueInput {
   ids: readonly string[];
   now: number;
   run?: string;
+  /** Only the recipients of this domain (see ARGV 5). */
+  domain?: string;
 }
 
 export const moveToQueue = defineScript({
@@ -88,7 +102,7 @@ export const moveToQueue = defineScript({
       keys.queueIndex(),
       ...m.ids.flatMap((id) => [keys.messageRecipients(id), keys.messageMeta(id)]),
     ];
-    return [keyList.length, ...keyList, m.run ?? '', m.from, m.to, m.now, ...m.ids];
+    return [keyList.length, ...keyList, m.run ?? '', m.from, m.to, m.now, m.domain ?? '', ...m.ids];
   },
   reply: (raw) => Number(raw),
 });
