@@ -5,7 +5,12 @@
  * recorded a rollup), so every one of them is moved to provider.rollup/mta1 by
  * scripts/move-to-queue.ts, while two processes work and one is killed. Real DNS packets (test DNS
  * server, `name-server`), real SMTP on loopback.
+ *
+ * The "unroll" case runs the reverse: the config has no rollup list any more (a reload dropped
+ * it), the messages sit in provider.rollup/mta1, and every one of them is moved back to its
+ * domain's queue (worker/unroll.ts) and delivered there while one process is killed.
  */
+import { once } from 'node:events';
 import { startTestDnsServer } from '@vmta/delivery/testing';
 import { describe, expect, it } from 'vitest';
 import { openCrashBed, seqMessage, type DeliveryProcess } from './support/crash-bed.js';
@@ -14,7 +19,12 @@ const TOTAL = 1000;
 const DOMAINS = 3;
 const SHARED = 2;
 
-describe('MX rollup: kill -9 of a delivery process while it moves and delivers', () => {
+const MODES = [
+  { mode: 'rollup', list: true, maxOnWire: SHARED },
+  { mode: 'unroll', list: false, maxOnWire: DOMAINS * 4 },
+] as const;
+
+describe.each(MODES)('MX rollup ($mode): kill -9 of a delivery process while it moves and delivers', ({ mode, list, maxOnWire }) => {
   it('delivers every message exactly once (outside the §6.1 window)', { timeout: 180_000 }, async () => {
     const zone = Object.fromEntries([
       ...Array.from({ length: DOMAINS }, (_, d) => [`roll${d}.example`, { MX: [{ preference: 10, exchange: 'mx1.provider.test' }] }] as const),
@@ -28,9 +38,7 @@ describe('MX rollup: kill -9 of a delivery process while it moves and delivers',
         '<virtual-mta mta1>',
         '  smtp-source-host 127.0.0.2 mta1.example.test',
         '</virtual-mta>',
-        '<mx-rollup-list>',
-        '  mx mx1.provider.test provider.rollup',
-        '</mx-rollup-list>',
+        ...(list ? ['<mx-rollup-list>', '  mx mx1.provider.test provider.rollup', '</mx-rollup-list>'] : []),
         '<domain *>',
         `  default-smtp-port ${port}`,
         '  max-smtp-out 4',
@@ -50,7 +58,9 @@ describe('MX rollup: kill -9 of a delivery process while it moves and delivers',
     try {
       await bed.waitStarted(a);
       const feeding = (async () => {
-        for (let i = 0; i < TOTAL; i++) await store.enqueue(seqMessage(i, [`r${i}@roll${i % DOMAINS}.example`], { subject: 'rollup crash' }));
+        // unroll: queued in provider.rollup/mta1 as the listener did while the list existed.
+        const queueDomains = list ? undefined : new Map(Array.from({ length: DOMAINS }, (_, d) => [`roll${d}.example`, 'provider.rollup']));
+        for (let i = 0; i < TOTAL; i++) await store.enqueue(seqMessage(i, [`r${i}@roll${i % DOMAINS}.example`], { subject: 'rollup crash' }), undefined, { queueDomains });
       })();
       // Kill A while it holds a slot (of a domain queue it moves mail from, or of the rolled-up one).
       const held = async () => (await redis.smembers(`${prefix}:proc:${a.output().match(/"processId":"([^"]+)"/)?.[1]}:slots`)).length;
@@ -58,19 +68,34 @@ describe('MX rollup: kill -9 of a delivery process while it moves and delivers',
       b = bed.startDelivery();
       await bed.waitStarted(b);
       expect(await held()).toBeGreaterThan(0);
+      const exited = once(a.child, 'exit');
       a.child.kill('SIGKILL');
+      // What A wrote before it died may still be read by the receiver (in this process) after the kill.
+      await exited;
+      await new Promise((r) => setTimeout(r, 50));
       const arrivedBeforeKill = receiver.messages.length;
       await feeding;
       await bed.waitArrived(TOTAL, { timeoutMs: 120_000, intervalMs: 500 });
       await new Promise((r) => setTimeout(r, 200));
       expect(arrivedBeforeKill).toBeLessThan(TOTAL);
-      console.info(`rollup crash test: ${TOTAL} messages, ${arrivedBeforeKill} arrived before kill -9, ${bed.duplicates(TOTAL)} duplicate(s)`);
+      console.info(`${mode} crash test: ${TOTAL} messages, ${arrivedBeforeKill} arrived before kill -9, ${bed.duplicates(TOTAL)} duplicate(s)`);
       // A message that arrived twice had its first copy at the receiver before the kill: it was on the wire.
       bed.expectTwiceOnlyOnTheWire(arrivedBeforeKill);
-      expect(bed.duplicates(TOTAL)).toBeLessThanOrEqual(SHARED);
-      // All of it went through the rolled-up queue; nothing is left anywhere.
-      await expect.poll(async () => (await ops.stats('provider.rollup/mta1')).delivered, { timeout: 10_000 }).toBe(TOTAL);
-      for (let d = 0; d < DOMAINS; d++) await expect.poll(() => store.queued(`roll${d}.example/mta1`), { timeout: 10_000 }).toEqual([]);
+      expect(bed.duplicates(TOTAL)).toBeLessThanOrEqual(maxOnWire);
+      if (list) {
+        // All of it went through the rolled-up queue; nothing is left anywhere.
+        await expect.poll(async () => (await ops.stats('provider.rollup/mta1')).delivered, { timeout: 10_000 }).toBe(TOTAL);
+        for (let d = 0; d < DOMAINS; d++) await expect.poll(() => store.queued(`roll${d}.example/mta1`), { timeout: 10_000 }).toEqual([]);
+      } else {
+        // All of it went back to the domain queues and was delivered there.
+        const delivered = async () => {
+          let n = 0;
+          for (let d = 0; d < DOMAINS; d++) n += (await ops.stats(`roll${d}.example/mta1`)).delivered;
+          return n;
+        };
+        await expect.poll(delivered, { timeout: 10_000 }).toBe(TOTAL);
+        await expect.poll(() => store.queued('provider.rollup/mta1'), { timeout: 10_000 }).toEqual([]);
+      }
       await bed.expectDrained();
     } finally {
       await bed.close();
