@@ -1,15 +1,23 @@
 // Load host of the netns harness: messages 0..count-1, every `gapMs`, alternating between the
-// listeners, each on its own connection; message n names VMTA mta1 or mta2 (n % 2). One JSON line
-// per message: its number and the reply code to the final dot (0: no session).
+// listeners (address or address:port, 2525 when left out), each on its own connection; message n names VMTA mta1 or mta2 (n % 2). One JSON line
+// per message: its number, the listener, when its session started (`at`, ms) and the reply code
+// to the final dot (0: no reply). With a 4th argument `until-stdin-ends`, `count` is only a cap:
+// no session starts after standard input closes (the test decides when the load has done its job).
 import net from 'node:net';
-const [listenersArg, countArg, gapArg] = process.argv.slice(2);
+const [listenersArg, countArg, gapArg, mode] = process.argv.slice(2);
 const listeners = listenersArg.split(',');
 const count = Number(countArg);
 const gap = Number(gapArg);
+let stopped = false;
+if (mode === 'until-stdin-ends') {
+  process.stdin.on('end', () => (stopped = true));
+  process.stdin.resume();
+}
 
 function session(host, n) {
   return new Promise((resolve) => {
-    const s = net.connect({ host, port: 2525 });
+    const [address, port] = host.split(':');
+    const s = net.connect({ host: address, port: Number(port ?? 2525) });
     let buf = '';
     let step = 0;
     const vmta = `mta${(n % 2) + 1}`;
@@ -49,11 +57,12 @@ function session(host, n) {
 }
 
 const all = [];
-for (let n = 0; n < count; n++) {
+for (let n = 0; n < count && !stopped; n++) {
   const host = listeners[n % listeners.length];
+  const at = Date.now();
   all.push(
     session(host, n).then((code) => {
-      console.log(JSON.stringify({ n, host, code }));
+      console.log(JSON.stringify({ n, host, at, code }));
     }),
   );
   await new Promise((r) => setTimeout(r, gap));
