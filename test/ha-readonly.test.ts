@@ -121,7 +121,13 @@ describe.skipIf(!canStartSentinels())('a demoted primary answering READONLY', ()
     const { missing, twice } = await settleArrivals(replies, arrived, STALL_MS);
     const codes: Record<string, number> = {};
     for (const r of replies.values()) codes[r.code] = (codes[r.code] ?? 0) + 1;
-    console.log(JSON.stringify({ offered: replies.size, codes, arrived: arrived.length, missing, twice: twice.map(([n]) => n), readonlyReplies, demotionS: (failedOverAt - demotedAt) / 1000 }));
+    // Times in ms after the demotion, for the odd ones: no reply, and second copies.
+    const rel = (t: number) => t - demotedAt;
+    const odd = {
+      noReply: [...replies].filter(([, r]) => r.code !== 250 && r.code !== 451).map(([n, r]) => ({ n, code: r.code, sentAt: rel(r.at), arrived: arrived.filter((a) => a.n === n).map((a) => rel(a.at)) })),
+      twice: twice.map(([n, at]) => ({ n, sentAt: rel(replies.get(n)?.at ?? 0), code: replies.get(n)?.code, arrived: at.map(rel) })),
+    };
+    console.log(JSON.stringify({ offered: replies.size, codes, arrived: arrived.length, missing, readonlyReplies, demotionS: (failedOverAt - demotedAt) / 1000, failedOverAt: rel(failedOverAt), ...odd }));
 
     expect(readonlyReplies).toBeGreaterThan(0);
     // Only 250 or 451 4.3.0: no hang (0 would be no reply to the final dot within 15 s), no 5xx.
