@@ -10,7 +10,7 @@
  * demotion. Loopback only (127.0.0.1); needs redis-server with Sentinel.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,8 @@ describe.skipIf(!canStartSentinels())('a demoted primary answering READONLY', ()
     const env = { REDIS_URL: set.url, VMTA_PREFIX: 'ro' };
     const vmta = (role: string) => {
       const child = run([cli, 'start', '--role', role, '--config', conf, '--http', 'off', '--data-dir', path.join(dir, `data-${role}`)], env);
+      // HA_LOG_DIR=DIR keeps the processes' log lines (DIR/readonly-ROLE.log) for a failed run.
+      if (process.env.HA_LOG_DIR) child.stdout!.pipe(createWriteStream(path.join(process.env.HA_LOG_DIR, `readonly-${role}.log`), { flags: 'a' }));
       let port = 0;
       const started = new Promise<void>((resolve) =>
         lines(child, (ev) => {
