@@ -91,10 +91,10 @@ describe.skipIf(!canStartSentinels())('a demoted primary answering READONLY', ()
     await Promise.all([listener.started, delivery.started]);
 
     const load = run([path.join(root, 'test/ha/sender.mjs'), `127.0.0.1:${listener.port()}`, '20000', '50', 'until-stdin-ends']);
-    const replies = new Map<number, { code: number; at: number }>();
+    const replies = new Map<number, { code: number; at: number; step: number }>();
     const loadDone = new Promise<void>((resolve) =>
       lines(load, (ev) => {
-        if (typeof ev.n === 'number') replies.set(ev.n, { code: Number(ev.code), at: Number(ev.at) });
+        if (typeof ev.n === 'number') replies.set(ev.n, { code: Number(ev.code), at: Number(ev.at), step: Number(ev.step) });
         if (ev.done) resolve();
       }),
     );
@@ -126,7 +126,8 @@ describe.skipIf(!canStartSentinels())('a demoted primary answering READONLY', ()
     // Times in ms after the demotion, for the odd ones: no reply, and second copies.
     const rel = (t: number) => t - demotedAt;
     const odd = {
-      noReply: [...replies].filter(([, r]) => r.code !== 250 && r.code !== 451).map(([n, r]) => ({ n, code: r.code, sentAt: rel(r.at), arrived: arrived.filter((a) => a.n === n).map((a) => rel(a.at)) })),
+      refusedAtRcpt: [...replies.values()].filter((r) => r.code === 451 && r.step === 3).length,
+      noReply: [...replies].filter(([, r]) => r.code !== 250 && r.code !== 451).map(([n, r]) => ({ n, code: r.code, step: r.step, sentAt: rel(r.at), arrived: arrived.filter((a) => a.n === n).map((a) => rel(a.at)) })),
       twice: twice.map(([n, at]) => ({ n, sentAt: rel(replies.get(n)?.at ?? 0), code: replies.get(n)?.code, arrived: at.map(rel) })),
     };
     console.log(JSON.stringify({ offered: replies.size, codes, arrived: arrived.length, missing, readonlyReplies, demotionS: (failedOverAt - demotedAt) / 1000, failedOverAt: rel(failedOverAt), ...odd }));
