@@ -75,4 +75,51 @@ describe('reloading the configuration of running processes', () => {
       await t.cleanup();
     }
   });
+
+  it('refuses a file whose redis-wait-replicas meets the REDIS_URL wait-timeout=0 (wait forever) and keeps answering 250', { timeout: 60_000 }, async () => {
+    const t = await getTestRedis();
+    const prefix = t.prefix.slice(0, -1);
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-reload-'));
+    const conf = path.join(dir, 'vmta.conf');
+    const base = 'smtp-listener 127.0.0.1:0\nrelay-domain dest.example\n<source 0/0>\n  always-allow-relaying yes\n</source>\n';
+    writeFileSync(conf, base);
+    // One server and no wait-replicas: WAIT is off, so wait-timeout=0 is allowed at the start.
+    const env = { ...process.env, REDIS_URL: `${t.url}?wait-timeout=0`, VMTA_PREFIX: prefix };
+    const child = spawn(process.execPath, [cli, 'start', '--role', 'listener', '--config', conf, '--http', 'off'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const events: Array<Record<string, unknown>> = [];
+    let port = 0;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const ev = JSON.parse(line) as Record<string, unknown>;
+      events.push(ev);
+      if (ev.event === 'listening' && typeof ev.port === 'number') port = ev.port;
+    });
+    const finalReply = async (n: number) => {
+      const c = await RawSmtp.connect(port);
+      await c.read();
+      await c.command('EHLO client.example');
+      await c.command('MAIL FROM:<s@client.example>');
+      await c.command('RCPT TO:<r@dest.example>');
+      await c.command('DATA');
+      const r = await c.command(`Subject: m${n}\r\n\r\nbody\r\n.`);
+      c.close();
+      return r.code;
+    };
+    try {
+      await expect.poll(() => events.some((e) => e.event === 'started'), { timeout: 20_000 }).toBe(true);
+      expect(await finalReply(1)).toBe(250);
+      writeFileSync(conf, `${base}redis-wait-replicas 1\n`);
+      const sent = spawnSync(process.execPath, [cli, 'reload'], { env, encoding: 'utf8' });
+      expect(sent.status).toBe(0);
+      await expect.poll(() => events.find((e) => e.event === 'reload-refused'), { timeout: 10_000 }).toMatchObject({
+        err: 'redis-wait-replicas 1 with REDIS_URL wait-timeout=0 would wait forever before 250; give a timeout, or redis-wait-replicas 0',
+      });
+      expect(events.some((e) => e.event === 'config-reloaded')).toBe(false);
+      // Still on the previous file: no WAIT, 250 (with the file's WAIT it would be 451, or a hang).
+      expect(await finalReply(2)).toBe(250);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGKILL');
+      await t.cleanup();
+    }
+  });
 });

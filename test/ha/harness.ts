@@ -25,6 +25,38 @@ export async function until(what: string, timeoutMs: number, ok: () => boolean |
 }
 
 /**
+ * Waits until `done`, as long as `progress` keeps changing: fails only when it stood still for
+ * `stallMs` (a loaded machine is slow, a stuck one stops). Returns without throwing; the caller checks.
+ */
+export async function untilProgressStops(stallMs: number, progress: () => number, done: () => boolean): Promise<void> {
+  let last = progress();
+  let movedAt = Date.now();
+  while (!done()) {
+    await sleep(200);
+    const now = progress();
+    if (now !== last) [last, movedAt] = [now, Date.now()];
+    else if (Date.now() - movedAt > stallMs) return;
+  }
+}
+
+/**
+ * After the load: waits (while arrivals go on, see untilProgressStops) until every message that
+ * got 250 arrived, then says which did not and which arrived more than once (with the times).
+ */
+export async function settleArrivals(
+  replies: Map<number, { code: number }>,
+  arrived: Array<{ n: number; at: number }>,
+  stallMs: number,
+): Promise<{ accepted: number[]; missing: number[]; twice: Array<[number, number[]]> }> {
+  const accepted = [...replies].filter(([, r]) => r.code === 250).map(([n]) => n);
+  await untilProgressStops(stallMs, () => arrived.length, () => accepted.every((n) => arrived.some((a) => a.n === n)));
+  const missing = accepted.filter((n) => !arrived.some((a) => a.n === n));
+  const copies = new Map<number, number[]>();
+  for (const a of arrived) copies.set(a.n, [...(copies.get(a.n) ?? []), a.at]);
+  return { accepted, missing, twice: [...copies].filter(([, at]) => at.length > 1) };
+}
+
+/**
  * The most messages from one source address that arrived within any window of `windowMs`
  * (receiver's clock), per address.
  */
@@ -45,12 +77,12 @@ export function maxInWindow(arrivals: Array<{ from: string; at: number }>, windo
 /**
  * The harness's vmta.conf: loads from `subnet` may relay and pick their VMTA (X-Virtual-MTA);
  * mta1 sends from `d1`, mta2 from `d2`; every domain goes to the receiver, with `domain` lines
- * added to <domain *>.
+ * added to <domain *>; the listener on `listen` (0/0:2525), the receiver on port `rcvPort` (2525).
  */
-export function haConfig(o: { subnet: string; d1: string; d2: string; rcv: string; domain: string[] }): string {
+export function haConfig(o: { subnet: string; d1: string; d2: string; rcv: string; domain: string[]; listen?: string; rcvPort?: number }): string {
   return `
 host-name mta.ha.test
-smtp-listener 0/0:2525
+smtp-listener ${o.listen ?? '0/0:2525'}
 <source ${o.subnet}>
   always-allow-relaying yes
   process-x-virtual-mta yes
@@ -62,7 +94,7 @@ smtp-listener 0/0:2525
   smtp-source-host ${o.d2} mta2.ha.test
 </virtual-mta>
 <domain *>
-  smtp-hosts [${o.rcv}]:2525
+  smtp-hosts [${o.rcv}]:${o.rcvPort ?? 2525}
 ${o.domain.map((l) => `  ${l}`).join('\n')}
 </domain>
 `;

@@ -1,4 +1,4 @@
-// Receiver host of the netns harness: counts messages by Subject "ha N", their source address,
+// Receiver host of the netns harness: counts messages by Subject "ha N" (with the queue id), their source address,
 // and the connections open at once per source address. One JSON line per event on stdout.
 import { createRequire } from 'node:module';
 const require = createRequire(new URL('../../packages/delivery/package.json', import.meta.url));
@@ -12,7 +12,7 @@ const server = new SMTPServer({
   onConnect(session, cb) {
     const ip = session.remoteAddress;
     open.set(ip, (open.get(ip) ?? 0) + 1);
-    console.log(JSON.stringify({ connect: ip, open: open.get(ip) }));
+    console.log(JSON.stringify({ connect: ip, open: open.get(ip), at: Date.now() }));
     cb();
   },
   onClose(session) {
@@ -23,7 +23,9 @@ const server = new SMTPServer({
     stream.on('data', (d) => (text += d));
     stream.on('end', () => {
       const n = /^Subject: ha (\d+)/m.exec(text)?.[1];
-      console.log(JSON.stringify({ n: Number(n), from: session.remoteAddress, at: Date.now() }));
+      // The listener's queue id, from its Received field ("... id QUEUEID for <...>; date").
+      const id = /^Received:[^]*?\sid\s+([^\s;]+)/m.exec(text)?.[1];
+      console.log(JSON.stringify({ n: Number(n), id, from: session.remoteAddress, at: Date.now() }));
       cb();
     });
   },

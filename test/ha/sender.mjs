@@ -1,15 +1,24 @@
 // Load host of the netns harness: messages 0..count-1, every `gapMs`, alternating between the
-// listeners, each on its own connection; message n names VMTA mta1 or mta2 (n % 2). One JSON line
-// per message: its number and the reply code to the final dot (0: no session).
+// listeners (address or address:port, 2525 when left out), each on its own connection; message n names VMTA mta1 or mta2 (n % 2). One JSON line
+// per message: its number, the listener, when its session started (`at`, ms), the reply code
+// to the final dot or the first refusal (4xx/5xx) before it, and `step`, the reply it was (3 RCPT,
+// 5 the dot); code 0: no reply (the session closed or 15 s passed without one). With a 4th argument `until-stdin-ends`, `count` is only a cap:
+// no session starts after standard input closes (the test decides when the load has done its job).
 import net from 'node:net';
-const [listenersArg, countArg, gapArg] = process.argv.slice(2);
+const [listenersArg, countArg, gapArg, mode] = process.argv.slice(2);
 const listeners = listenersArg.split(',');
 const count = Number(countArg);
 const gap = Number(gapArg);
+let stopped = false;
+if (mode === 'until-stdin-ends') {
+  process.stdin.on('end', () => (stopped = true));
+  process.stdin.resume();
+}
 
 function session(host, n) {
   return new Promise((resolve) => {
-    const s = net.connect({ host, port: 2525 });
+    const [address, port] = host.split(':');
+    const s = net.connect({ host: address, port: Number(port ?? 2525) });
     let buf = '';
     let step = 0;
     const vmta = `mta${(n % 2) + 1}`;
@@ -23,11 +32,11 @@ function session(host, n) {
     ];
     let final = 0;
     let settled = false;
-    const done = (code) => {
+    const done = (code, at = step) => {
       if (settled) return;
       settled = true;
       s.destroy();
-      resolve(code);
+      resolve({ code, step: at });
     };
     s.setTimeout(15000, () => done(final));
     s.on('error', () => done(final));
@@ -40,7 +49,10 @@ function session(host, n) {
         const code = Number(m[1]);
         buf = buf.slice(m.index + m[0].length);
         if (step === 5) final = code;
-        if (code >= 400 || step === 6) return done(final);
+        // A refusal at any step is the session's answer (a 451 to RCPT while Redis fails over is a
+        // reply, not a hang): it is recorded, with `step` telling where (3 RCPT, 5 the dot).
+        if (code >= 400) return done(code, step);
+        if (step === 6) return done(final, 5);
         s.write(`${steps[step]}\r\n`);
         step++;
       }
@@ -49,11 +61,12 @@ function session(host, n) {
 }
 
 const all = [];
-for (let n = 0; n < count; n++) {
+for (let n = 0; n < count && !stopped; n++) {
   const host = listeners[n % listeners.length];
+  const at = Date.now();
   all.push(
-    session(host, n).then((code) => {
-      console.log(JSON.stringify({ n, host, code }));
+    session(host, n).then(({ code, step }) => {
+      console.log(JSON.stringify({ n, host, at, code, step }));
     }),
   );
   await new Promise((r) => setTimeout(r, gap));

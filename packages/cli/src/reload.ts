@@ -1,7 +1,9 @@
 /**
  * Reloading the configuration of a running process: SIGHUP for this process,
  * `vmta reload` (a message on the cluster's control channel) for all of them.
- * A configuration with errors is refused: the process keeps the old one.
+ * A configuration with errors is refused: the process keeps the old one. So is one that `check`
+ * finds unusable with this process's REDIS_URL (e.g. `redis-wait-replicas 1` on a URL with
+ * `wait-timeout=0`, which would wait forever before 250): nothing of it is applied.
  */
 import { checkConfigFile, formatDiagnostic, type VmtaConfig } from '@vmta/config';
 import { createRedis, Keys } from '@vmta/queue';
@@ -25,6 +27,8 @@ export async function watchReload(options: {
   prefix?: string;
   log: Logger;
   apply: (config: VmtaConfig) => void | Promise<void>;
+  /** What makes `config` unusable for this process (one line), or undefined. Checked before anything is applied. */
+  check?: (config: VmtaConfig) => string | undefined;
 }): Promise<ReloadWatch> {
   const { file, log } = options;
   const reload = async (): Promise<ReloadResult> => {
@@ -35,6 +39,11 @@ export async function watchReload(options: {
       for (const e of errors) log.error({ event: 'config-error' }, e);
       log.error({ event: 'reload-refused', config: file, errors: errors.length }, 'configuration has errors: still running on the previous one');
       return { ok: false, errors };
+    }
+    const problem = options.check?.(checked.config);
+    if (problem) {
+      log.error({ event: 'reload-refused', config: file, err: problem }, `${problem}: still running on the previous configuration`);
+      return { ok: false, errors: [problem] };
     }
     try {
       await options.apply(checked.config);

@@ -96,7 +96,9 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
       { backgroundWake: true, ...(queueDomains.size > 0 ? { queueDomains } : {}) },
     );
   } catch (err) {
-    log.warn({ event: 'enqueue-failed', queueId, code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot queue the message');
+    // heldLeft: written and neither released nor deleted; delivered at its hold's end despite the 451.
+    const { code, heldLeft } = err as { code?: string; heldLeft?: boolean };
+    log.warn({ event: 'enqueue-failed', queueId, code, err: (err as Error).message, ...(heldLeft ? { heldLeft } : {}) }, 'cannot queue the message');
     throw replies.queueUnavailable();
   }
   log.info(

@@ -207,6 +207,14 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
       return inject?.port;
     },
     reload(config) {
+      // Refused whole, before anything changes: a WAIT policy that cannot be used (RedisUrlError,
+      // e.g. replicas with the URL's wait-timeout=0) would otherwise answer 451 to every message.
+      try {
+        waitOf(config);
+      } catch (err) {
+        log.error({ event: 'reload-refused', code: (err as { code?: string }).code, err: (err as Error).message }, 'reload refused: the listener keeps its configuration');
+        return Promise.reject(err);
+      }
       const run = queue.then(() => (closing ? { added: [], removed: [], unchanged: [], failed: [] } : applyReload(config)));
       queue = run.catch(() => undefined);
       return run;

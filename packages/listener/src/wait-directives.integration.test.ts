@@ -48,6 +48,17 @@ describe.skipIf(!canStartPrivateRedis())('redis-wait-* directives (one Redis, no
     expect(await queued()).toEqual([queueIdOf(accepted)]);
   });
 
+  it("a reload to redis-wait-replicas 1 on a URL with wait-timeout=0 (wait forever) is refused whole: 250 goes on", async () => {
+    const t = await startTestListener({ url: `${redis.url}?wait-timeout=0`, prefix: 'wd3' }, BASE);
+    listeners.push(t);
+    expect((await send(t, 4)).text).toMatch(/^250 2\.0\.0 OK queued as /);
+    const refused = t.listener.reload(loadConfigText(`${BASE}redis-wait-replicas 1\nsmtp-listener 127.0.0.1:0\n`));
+    await expect(refused).rejects.toMatchObject({ code: 'REDIS_URL_INVALID', message: 'redis-wait-replicas 1 with REDIS_URL wait-timeout=0 would wait forever before 250; give a timeout, or redis-wait-replicas 0' });
+    // Nothing of the refused file was applied: no WAIT (which would give 451 here), no second listener.
+    expect(t.listener.addresses).toHaveLength(1);
+    expect((await send(t, 5)).text).toMatch(/^250 2\.0\.0 OK queued as /);
+  });
+
   it("the URL's wait-replicas wins over the directive", async () => {
     const t = await startTestListener({ url: `${redis.url}?wait-replicas=0`, prefix: 'wd2' }, WAIT_FOR_ONE);
     listeners.push(t);

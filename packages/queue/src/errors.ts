@@ -4,8 +4,15 @@
 export class QueueUnavailableError extends Error {
   override readonly name = 'QueueUnavailableError';
   readonly code = 'QUEUE_UNAVAILABLE';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * True when WAIT before 250 had written the message (held) and neither its release nor its
+   * discard reached Redis: it stays held and is delivered at its hold's end although the sender
+   * got 451 (the documented duplicate corner).
+   */
+  readonly heldLeft: boolean;
+  constructor(message: string, options?: { cause?: unknown; heldLeft?: boolean }) {
     super(message, options);
+    this.heldLeft = options?.heldLeft ?? false;
   }
 }
 
@@ -50,6 +57,8 @@ export class ReplicationTimeoutError extends Error {
     message: string,
     readonly acked: number,
     readonly wanted: number,
+    /** The discard did not reach Redis: see QueueUnavailableError.heldLeft. */
+    readonly heldLeft = false,
   ) {
     super(message);
   }

@@ -200,21 +200,29 @@ export class MessageStore {
     try {
       acked = Number(await redis.call('WAIT', wait.replicas, wait.timeoutMs));
     } catch (err) {
-      await queueScripts.discardHeld(this.keys, held).catch(() => false);
-      throw new QueueUnavailableError(`WAIT for ${held.id} failed: ${(err as Error).message}`, { cause: err });
+      const heldLeft = await this.discard(queueScripts, held);
+      throw new QueueUnavailableError(`WAIT for ${held.id} failed: ${(err as Error).message}`, { cause: err, heldLeft });
     }
     if (acked < wait.replicas) {
-      await queueScripts.discardHeld(this.keys, held).catch(() => false);
-      throw new ReplicationTimeoutError(`${held.id}: ${acked} of ${wait.replicas} replicas acknowledged within ${wait.timeoutMs} ms`, acked, wait.replicas);
+      const heldLeft = await this.discard(queueScripts, held);
+      throw new ReplicationTimeoutError(`${held.id}: ${acked} of ${wait.replicas} replicas acknowledged within ${wait.timeoutMs} ms`, acked, wait.replicas, heldLeft);
     }
     let needsWake: boolean[] | null;
     try {
       needsWake = await queueScripts.releaseHeld(this.keys, held.id, [...held.queues.keys()], readyAtFor(Date.now(), held.priority));
     } catch (err) {
-      throw new QueueUnavailableError(`cannot release ${held.id}: ${(err as Error).message}`, { cause: err });
+      throw new QueueUnavailableError(`cannot release ${held.id}: ${(err as Error).message}`, { cause: err, heldLeft: true });
     }
     if (!needsWake) throw new QueueUnavailableError(`${held.id} was no longer held at its release`);
     return needsWake;
+  }
+
+  /** Deletes a held message after a failed WAIT; true when the delete did not reach Redis (the message is left held). */
+  private async discard(queueScripts: QueueScripts, held: HeldMessage): Promise<boolean> {
+    return queueScripts.discardHeld(this.keys, held).then(
+      () => false,
+      () => true,
+    );
   }
 
   /** Closes the connections of WAIT before 250 (the store's own connection is the caller's). */

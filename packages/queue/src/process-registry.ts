@@ -34,21 +34,31 @@ export interface ProcessRow extends ProcessInfo {
   alive: boolean;
 }
 
-export const HEARTBEAT_MS = 5_000;
+export const HEARTBEAT_MS = 2_000;
 /** Missed heartbeats after which a process shows as not alive. */
 export const MISSED_HEARTBEATS = 3;
 /**
- * A delivery process silent this long (two missed heartbeats) loses the connection slots it holds:
- * another process gives their mail back (see docs/design/queues.md, Crash).
- */
-export const SLOT_RECOVERY_AFTER_MS = 2 * HEARTBEAT_MS;
-/**
  * A token run starts a message without asking Redis only while its process's last heartbeat (as
- * acknowledged) was sent less than this long ago (one interval): 5 s short of
- * SLOT_RECOVERY_AFTER_MS, so no recovery can have taken its slot yet. Past it (a heartbeat late or
+ * acknowledged) was sent less than this long ago (two intervals). Past it (a heartbeat late or
  * failing), the run asks Redis whether it still holds the slot before each message.
  */
-export const SEND_WHILE_BEAT_WITHIN_MS = SLOT_RECOVERY_AFTER_MS - 5_000;
+export const SEND_WHILE_BEAT_WITHIN_MS = 2 * HEARTBEAT_MS;
+/**
+ * Self-fencing: a process whose last acknowledged heartbeat is older than this sends nothing more
+ * and closes its SMTP sessions (within FENCE_CHECK_MS), whatever they are doing: it may be the
+ * silent process whose slots another process is about to take back.
+ */
+export const FENCE_AFTER_MS = 5_000;
+/** How often a run with open sessions compares its process's heartbeat with FENCE_AFTER_MS. */
+export const FENCE_CHECK_MS = 500;
+/**
+ * A delivery process silent this long loses the connection slots it holds: another process gives
+ * their mail back (see docs/design/queues.md, Crash). The margin over FENCE_AFTER_MS covers one
+ * heartbeat acknowledged by a primary but lost in a failover (HEARTBEAT_MS), one fence check and
+ * closing the sockets, and some clock difference between hosts (the score is the writer's clock):
+ * by then the silent process, if alive, has closed its sessions (fence-margins.test.ts).
+ */
+export const SLOT_RECOVERY_AFTER_MS = 10_000;
 /** A silent process is listed (as not alive) this long, then forgotten. */
 export const PRUNE_AFTER_MS = 10 * 60_000;
 

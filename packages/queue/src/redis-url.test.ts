@@ -70,7 +70,11 @@ describe('waitPolicy: the URL, else the redis-wait-* directives, else the defaul
     expect(waitPolicy(parseRedisUrl(url), directives)).toEqual(expected);
   });
 
-  it('refuses replicas with a timeout of 0 wherever the two come from', () => {
-    expect(() => waitPolicy(parseRedisUrl('redis://h?wait-timeout=0'), { replicas: 1 })).toThrow(/wait forever/);
+  it.each([
+    ['redis://h?wait-timeout=0', { replicas: 1 }, 'redis-wait-replicas 1 with REDIS_URL wait-timeout=0'],
+    ['redis://h?wait-replicas=2', { timeoutMs: 0 }, 'REDIS_URL wait-replicas=2 with redis-wait-timeout 0'],
+    ['redis-sentinel://s1/m', { timeoutMs: 0 }, '1 replica (the Sentinel default) with redis-wait-timeout 0'],
+  ])('refuses replicas with a timeout of 0 wherever the two come from: %s with %j', (url, directives, named) => {
+    expect(() => waitPolicy(parseRedisUrl(url), directives)).toThrow(`${named} would wait forever before 250; give a timeout, or redis-wait-replicas 0`);
   });
 });

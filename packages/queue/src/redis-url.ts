@@ -65,7 +65,12 @@ function waitInUrl(params: URLSearchParams, sentinel: boolean): WaitSettings {
 export function waitPolicy(target: RedisTarget, directives: WaitSettings = {}): WaitPolicy {
   const replicas = target.waitInUrl.replicas ?? directives.replicas ?? (target.kind === 'sentinel' ? 1 : 0);
   const timeoutMs = target.waitInUrl.timeoutMs ?? directives.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-  if (replicas > 0 && timeoutMs <= 0) throw new RedisUrlError('redis-wait-timeout 0 would wait forever; give a time');
+  if (replicas > 0 && timeoutMs <= 0) {
+    // Name where each value came from: the URL's wait-timeout=0 may meet a directive's replicas.
+    const r = target.waitInUrl.replicas !== undefined ? `REDIS_URL wait-replicas=${replicas}` : directives.replicas !== undefined ? `redis-wait-replicas ${replicas}` : `${replicas} replica (the Sentinel default)`;
+    const t = target.waitInUrl.timeoutMs !== undefined ? 'REDIS_URL wait-timeout=0' : 'redis-wait-timeout 0';
+    throw new RedisUrlError(`${r} with ${t} would wait forever before 250; give a timeout, or redis-wait-replicas 0`);
+  }
   return { replicas, timeoutMs };
 }
 

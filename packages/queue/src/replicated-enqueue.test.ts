@@ -6,7 +6,7 @@
 import { canStartSentinels, startSentinelSet, type SentinelSet } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStore, ReplicationTimeoutError } from './index.js';
+import { createRedis, MessageStore, QueueUnavailableError, ReplicationTimeoutError } from './index.js';
 import { testMessage } from './testing/index.js';
 
 const message = (other = 'other.test') =>
@@ -70,7 +70,7 @@ describe.skipIf(!canStartSentinels())('MessageStore with WAIT for replicas', () 
     expect(seen!.due).toBeGreaterThan(Date.now() + 5000);
     const err = await pending;
     expect(err).toBeInstanceOf(ReplicationTimeoutError);
-    expect(err).toMatchObject({ code: 'REPLICATION_TIMEOUT', acked: 0, wanted: 1 });
+    expect(err).toMatchObject({ code: 'REPLICATION_TIMEOUT', acked: 0, wanted: 1, heldLeft: false });
     // Gone: keys, queue entries, counts.
     expect(await watcher.exists(store.keys.messageBody(seen!.id), store.keys.messageMeta(seen!.id), store.keys.messageRecipients(seen!.id))).toBe(0);
     expect(await watcher.zscore(store.keys.queueReady('held.test/mta1'), seen!.id)).toBeNull();
@@ -82,5 +82,24 @@ describe.skipIf(!canStartSentinels())('MessageStore with WAIT for replicas', () 
     await set.restartStopped();
     await set.ready();
     await expect(store.enqueue(message())).resolves.toMatchObject({ queues: ['example.com/mta1', 'other.test/mta1'] });
+  }, 30_000);
+
+  it('the primary dies during the WAIT: QueueUnavailableError with heldLeft (the delete could not reach Redis; the 451 corner)', async () => {
+    // A listener's connection (no offline queue): the delete fails at once instead of waiting for a primary.
+    const conn = createRedis(set.servers[0]!.url, 'listener');
+    conn.on('error', () => undefined);
+    const own = new MessageStore(conn, { prefix, wait: { replicas: 1, timeoutMs: 5000 } });
+    await set.servers[1]!.kill(); // no replica: the WAIT blocks for its whole timeout
+    const pending = own.enqueue(message('cut.test')).catch((e: unknown) => e);
+    const watcher = new Redis(set.servers[0]!.url);
+    for (let i = 0; i < 200 && (await watcher.zcard(own.keys.queueReady('cut.test/mta1'))) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    watcher.disconnect();
+    await set.servers[0]!.kill();
+    const err = await pending;
+    expect(err).toBeInstanceOf(QueueUnavailableError);
+    expect(err).toMatchObject({ code: 'QUEUE_UNAVAILABLE', heldLeft: true });
+    await own.dispatcher.close().catch(() => undefined);
+    own.disconnectWaitConnections();
+    conn.disconnect();
   }, 30_000);
 });

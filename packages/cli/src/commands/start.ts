@@ -109,8 +109,9 @@ export async function startCommand(args: string[]): Promise<number> {
       log.warn({ event: 'dev-certificate', file: f }, 'generated a self-signed development certificate');
     }
   }
-  let redisUrl = process.env.REDIS_URL;
-  const urlProblem = redisUrlProblem(redisUrl, config);
+  const givenUrl = process.env.REDIS_URL;
+  let redisUrl = givenUrl;
+  const urlProblem = redisUrlProblem(givenUrl, config);
   if (urlProblem) {
     log.error({ event: 'redis-url-invalid', err: urlProblem }, 'REDIS_URL cannot be used');
     logDestination.flushSync();
@@ -175,6 +176,8 @@ export async function startCommand(args: string[]): Promise<number> {
     redisUrl,
     prefix: process.env.VMTA_PREFIX,
     log,
+    // As at the start: the REDIS_URL as given (undefined: the embedded server) with the new file.
+    check: (next) => redisUrlProblem(givenUrl, next),
     apply: async (next) => {
       await listener?.reload(next);
       delivery?.reload(next);

@@ -131,12 +131,21 @@ export class SmtpSession {
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
     if (deadline === undefined || !this.usable) return;
-    this.deadlineTimer = setTimeout(() => {
-      const conn = this.connection as unknown as { _onError(err: Error, type: string, data: false, command: string): void };
-      // nodemailer's own timeout path: 'error', close, and the send in flight completed with the error.
-      conn._onError(new Error('smtp-attempt-timeout reached'), 'ETIMEDOUT', false, 'CONN');
-    }, Math.max(1, deadline - Date.now()));
+    this.deadlineTimer = setTimeout(() => this.cut('smtp-attempt-timeout reached'), Math.max(1, deadline - Date.now()));
     this.deadlineTimer.unref();
+  }
+
+  /** Ends the session now whatever it is doing, as a timeout: a command in flight fails with ETIMEDOUT, `reason` its message. */
+  abort(reason: string): void {
+    this.setDeadline(undefined);
+    if (this.ended || this.connection.destroyed) return;
+    this.cut(reason);
+  }
+
+  private cut(reason: string): void {
+    const conn = this.connection as unknown as { _onError(err: Error, type: string, data: false, command: string): void };
+    // nodemailer's own timeout path: 'error', close, and the send in flight completed with the error.
+    conn._onError(new Error(reason), 'ETIMEDOUT', false, 'CONN');
   }
 
   /** QUIT and close; resolves once the socket is gone (at most `graceMs` after QUIT). Idempotent. */

@@ -173,8 +173,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   };
 }
 
-/** A plain receiver that answers each message after `delayMs` and records the most connections open at once. */
-export async function startSlowReceiver(delayMs: number, host = '127.0.0.10') {
+/** A plain receiver that answers each message after `delayMs` (or what the function says for it) and records the most connections open at once. */
+export async function startSlowReceiver(delayMs: number | (() => number), host = '127.0.0.10') {
   let open = 0;
   let peak = 0;
   let received = 0;
@@ -194,14 +194,17 @@ export async function startSlowReceiver(delayMs: number, host = '127.0.0.10') {
     onData(stream, _s, cb) {
       stream.resume();
       stream.on('end', () =>
-        setTimeout(() => {
-          received += 1;
-          cb();
-        }, delayMs),
+        setTimeout(
+          () => {
+            received += 1;
+            cb();
+          },
+          typeof delayMs === 'number' ? delayMs : delayMs(),
+        ),
       );
     },
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.server.address() as net.AddressInfo).port;
-  return { port, peak: () => peak, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { port, peak: () => peak, open: () => open, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

@@ -145,7 +145,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const recovery = setInterval(() => {
     if (!options.holder || recovering) return;
     recovering = true;
-    recoverSilentSlots({ ops, dispatcher: store.dispatcher, log, recoverAfterMs: options.recoverAfterMs })
+    recoverSilentSlots({ ops, dispatcher: store.dispatcher, log, recoverAfterMs: options.recoverAfterMs, self: options.holder.processId })
       .catch((err: Error) => log.warn({ event: 'slot-recovery-failed', err: err.message }, 'slot recovery failed'))
       .finally(() => (recovering = false));
   }, RECOVERY_SCAN_MS);

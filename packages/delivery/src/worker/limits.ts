@@ -21,8 +21,13 @@ export const VMTA_FULL_WAIT_MS = 2_000;
 
 export type Verdict = { go: true } | { go: false; until: number; reason: string };
 
-export function holderId(queue: string, slot: number, sourceKey: string): string {
-  return `${os.hostname()}:${process.pid}:${queue}#${slot}:${sourceKey}`;
+/**
+ * The VMTA lease's holder: one connection of one run. The run is part of it: a run that lost its
+ * slot while its session was still open must not share its lease with the slot's next run in the
+ * same process (acquireLease lets a holder in again), or max-smtp-out would count two connections as one.
+ */
+export function holderId(queue: string, slot: number, sourceKey: string, run?: string): string {
+  return `${os.hostname()}:${process.pid}:${queue}#${slot}:${sourceKey}${run ? `:${run}` : ''}`;
 }
 
 /**

@@ -9,13 +9,13 @@ export interface OpenSession {
   lease?: VmtaLease;
 }
 
-/** Closes every session of the run and gives back its VMTA slot; the map is empty afterwards. */
-export async function closeSessions(sessions: Map<string, OpenSession>, limiters: Limiters | undefined, vmta: string): Promise<void> {
+/** Closes every session of the run and gives back its VMTA slot; the map is empty afterwards. `graceMs`: how long a QUIT may take (0: close the socket at once). */
+export async function closeSessions(sessions: Map<string, OpenSession>, limiters: Limiters | undefined, vmta: string, graceMs?: number): Promise<void> {
   const all = [...sessions.values()];
   sessions.clear();
   await Promise.all(
     all.map(async (s) => {
-      await s.session.close().catch(() => undefined);
+      await s.session.close(graceMs).catch(() => undefined);
       if (s.lease) await s.lease.release();
       else if (limiters) await releaseConnection(limiters, vmta, s.holder).catch(() => undefined);
     }),

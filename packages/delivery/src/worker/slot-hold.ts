@@ -3,10 +3,13 @@
  * the holder's process goes silent. The holder record (`{q}:holder:<slot>`, written by takeSlot)
  * fences a run: once recovery released the slot, the run's claims, outcomes and hand-backs write
  * nothing (SlotLostError). Before each message the run checks it may still hold the slot: free
- * while its process's heartbeat is fresh (SEND_WHILE_BEAT_WITHIN_MS), one HGET otherwise.
+ * while its process's heartbeat is fresh (SEND_WHILE_BEAT_WITHIN_MS), one HGET while it is late,
+ * and no message at all once it is older than FENCE_AFTER_MS (self-fencing: the run waits, and
+ * its sessions are closed by the fence watch, before anyone may recover the slot).
  */
 import { randomUUID } from 'node:crypto';
-import { heldSlotEntry, SEND_WHILE_BEAT_WITHIN_MS, SlotLostError, type QueueOps, type QueueRef } from '@vmta/queue';
+import { FENCE_AFTER_MS, FENCE_CHECK_MS, heldSlotEntry, SEND_WHILE_BEAT_WITHIN_MS, SlotLostError, type QueueOps, type QueueRef } from '@vmta/queue';
+import { LimitWait } from './token-sleep.js';
 
 /** This process as a slot holder: its id in the process registry and its last acknowledged heartbeat. */
 export interface SlotHolderProcess {
@@ -28,10 +31,36 @@ export function slotHold(process: SlotHolderProcess | undefined, ref: QueueRef, 
   return { run, processId: process.processId, entry: heldSlotEntry({ ...ref, slot, run }) };
 }
 
-/** Throws SlotLostError when the run may have lost its slot: asked before each message is sent. */
+/** What a run may do, by the age of its process's last acknowledged heartbeat (pure). */
+export function fenceVerdict(lastBeatAt: number | undefined, now: number): 'send' | 'ask' | 'stop' {
+  // Before the first acknowledged beat the process is not listed as a holder anywhere yet: asking is enough.
+  if (lastBeatAt === undefined) return 'ask';
+  const age = now - lastBeatAt;
+  if (age < SEND_WHILE_BEAT_WITHIN_MS) return 'send';
+  return age < FENCE_AFTER_MS ? 'ask' : 'stop';
+}
+
+/**
+ * Asked before each message: throws LimitWait (heartbeat-stale) when this process must fence
+ * itself, SlotLostError when the run lost its slot.
+ */
 export async function assertStillHeld(ops: QueueOps, process: SlotHolderProcess | undefined, hold: SlotHold | undefined, queue: string, slot: number, now: number): Promise<void> {
   if (!process || !hold) return;
-  const beat = process.lastBeatAt();
-  if (beat !== undefined && now - beat < SEND_WHILE_BEAT_WITHIN_MS) return;
+  const verdict = fenceVerdict(process.lastBeatAt(), now);
+  if (verdict === 'send') return;
+  if (verdict === 'stop') throw new LimitWait(now + FENCE_CHECK_MS, 'heartbeat-stale');
   if (!(await ops.holds(queue, slot, hold.run))) throw new SlotLostError(queue, slot);
+}
+
+/**
+ * While a run lives: every FENCE_CHECK_MS, when its process's heartbeat is older than
+ * FENCE_AFTER_MS, `fence` closes its sessions (a transaction in flight is cut). Returns the stop.
+ */
+export function watchFence(process: SlotHolderProcess | undefined, now: () => number, fence: () => void): () => void {
+  if (!process) return () => undefined;
+  const timer = setInterval(() => {
+    if (fenceVerdict(process.lastBeatAt(), now()) === 'stop') fence();
+  }, FENCE_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -17,6 +17,8 @@ export interface RecoveryDeps {
   log: Logger;
   /** Default SLOT_RECOVERY_AFTER_MS. */
   recoverAfterMs?: number;
+  /** This process: never its own slots (its live runs fence themselves when its heartbeat is stale). */
+  self?: string;
   now?: () => number;
 }
 
@@ -26,6 +28,7 @@ export async function recoverSilentSlots(deps: RecoveryDeps): Promise<number> {
   const held = await deps.ops.slotsOfSilentProcesses(now() - (deps.recoverAfterMs ?? SLOT_RECOVERY_AFTER_MS));
   let taken = 0;
   for (const { processId, entry, held: slot } of held) {
+    if (processId === deps.self) continue;
     if (await deps.ops.releaseSlot(slot.queue, slot.slot, slot.run, now(), true)) {
       taken++;
       await handTokenBack(deps, slot);

@@ -24,7 +24,7 @@ import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, VmtaLease } from './limits.js';
 import { closeSessions, type OpenSession } from './open-sessions.js';
 import { lingerForTrickle } from './trickle-linger.js';
-import { assertStillHeld, slotHold, type SlotHold } from './slot-hold.js';
+import { assertStillHeld, slotHold, watchFence, type SlotHold } from './slot-hold.js';
 import { connectFailureFacts, tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
 import { suppressBounced } from './auto-suppress.js';
@@ -80,6 +80,13 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   let rollup: RollupTarget | null | undefined;
   /** This run waited for trickling mail since its last non-empty claim. */
   let trickled = false;
+  // Self-fencing: a stale heartbeat closes the run's sessions at once, even mid-transaction or lingering.
+  const stopFenceWatch = watchFence(deps.holder, now, () => {
+    if (sessions.size === 0) return;
+    log.warn({ event: 'sessions-fenced', sessions: sessions.size }, "this process's heartbeat is stale: closing its sessions before its slot can be taken back");
+    for (const s of sessions.values()) s.session.abort('session fenced: heartbeat stale');
+    void closeSessions(sessions, deps.limiters, vmta, 0);
+  });
   try {
     for (;;) {
       if (deps.stopping?.()) throw new HandBack();
@@ -164,6 +171,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   } catch (err) {
     return await sleepOrRethrow(err, { job, token, ops, queue, vmta, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
+    stopFenceWatch();
     await closeSessions(sessions, deps.limiters, vmta);
   }
 }
@@ -227,7 +235,7 @@ async function deliverMessage(
   // smtp-attempt-timeout: connecting (every host together) and this message's transaction.
   const deadline = policy['smtp-attempt-timeout'] > 0 ? Date.now() + policy['smtp-attempt-timeout'] : undefined;
   if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection']) || open.lease?.lost) {
-    const holder = open?.holder ?? holderId(ctx.queue, ctx.slot, key);
+    const holder = open?.holder ?? holderId(ctx.queue, ctx.slot, key, ctx.run);
     await open?.session.close().catch(() => undefined);
     // A reconnect is a new connection: its slot goes back and is asked for again (max-smtp-out, max-connect-rate).
     await open?.lease?.release();
