@@ -70,6 +70,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'relay-debug': `${LISTENER}/policy/relay.ts`,
     'max-message-hops': `${LISTENER}/message-builder.ts`,
     'max-smtp-in-per-ip': `${LISTENER}/smtp-listener.ts`,
+    'smtp-data-timeout': `${LISTENER}/smtp-listener.ts`,
     'pattern-list': `${LISTENER}/message-builder.ts`,
     'process-x-job': `${LISTENER}/policy/job-header.ts`,
     'retain-x-job': `${LISTENER}/policy/job-header.ts`,

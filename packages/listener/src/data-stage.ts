@@ -21,6 +21,8 @@ export interface DataContext {
   budget?: ByteBudget;
   /** The feedback loop and bounce processors' store (report-stage.ts). */
   reports?: ReportStore | undefined;
+  /** True once smtp-data-timeout cut this DATA: the message is then never queued, whatever arrived. */
+  dataCut?: () => boolean;
 }
 
 /** Reads the whole stream (always to its end), checking it as it comes. */
@@ -64,6 +66,7 @@ async function receiveCollected(
   collector: MessageCollector,
 ): Promise<string> {
   await collect(stream, collector);
+  if (ctx.dataCut?.()) throw replies.dataTimeout(ctx.hostName);
   const collected = collector.end();
   if (!collected.ok) {
     state.log.info({ event: 'message-rejected', code: collected.error.code, bytes: collected.bytes }, collected.error.response);

@@ -7,7 +7,7 @@
 import type { ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, settleAuthAttempt } from './auth-stage.js';
-import { endSession, findConnection, greetAtOnce, patchConnection, type Connection } from './connection-patches.js';
+import { endSession, findConnection, forceClose, greetAtOnce, patchConnection, type Connection } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
@@ -225,8 +225,9 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         stream.resume();
         return cb(replies.queueUnavailable());
       }
+      const deadline = dataDeadline(state, findConnection(server, session.id), stream, rt.hostName);
       receiveMessage(
-        { config: rt.config, store: rt.store, reports: rt.reports, selector: rt.selector, hostName: rt.hostName, maxHeaderBytes: rt.limits.maxHeaderBytes, budget: rt.dataBudget },
+        { config: rt.config, store: rt.store, reports: rt.reports, selector: rt.selector, hostName: rt.hostName, maxHeaderBytes: rt.limits.maxHeaderBytes, budget: rt.dataBudget, dataCut: deadline.cut },
         state,
         session,
         stream,
@@ -234,10 +235,11 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         (message) => cb(null, message),
         (err: unknown) => {
           if (err instanceof SmtpReplyError) return cb(err);
+          if (deadline.cut()) return cb(replies.dataTimeout(rt.hostName));
           state.log.warn({ event: 'data-error', err: (err as Error).message }, 'message not received');
           cb(replies.queueUnavailable());
         },
-      );
+      ).finally(deadline.clear);
     },
 
     onClose(session) {
@@ -258,4 +260,24 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
   skipDroppedLevels(server, serverLog);
   greetAtOnce(server);
   return server;
+}
+
+/**
+ * smtp-data-timeout: the whole DATA phase (354 to the final dot) must end within the source's limit, or
+ * the session gets 421 4.4.2 and is closed (a slowloris client holds no slot longer). The clock stops
+ * when the dot arrives, so a message being queued is never cut; a cut message is never queued.
+ */
+function dataDeadline(state: SessionState, conn: Connection | undefined, stream: NodeJS.EventEmitter, hostName: string): { cut: () => boolean; clear: () => void } {
+  const limitMs = state.policy['smtp-data-timeout'];
+  let cut = false;
+  if (!conn || typeof limitMs !== 'number' || limitMs <= 0) return { cut: () => cut, clear: () => {} };
+  const timer = setTimeout(() => {
+    cut = true;
+    state.log.info({ event: 'data-timeout', limitMs }, 'smtp-data-timeout reached: DATA cut with 421, nothing queued');
+    forceClose(conn, replies.dataTimeout(hostName).message);
+  }, limitMs);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  stream.once('end', clear);
+  return { cut: () => cut, clear };
 }

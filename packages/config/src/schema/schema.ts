@@ -177,6 +177,7 @@ export const configSchema = {
         'max-message-size': d('size', 'Largest message accepted; advertised in EHLO. Default 25M (PowerMTA: unlimited; write unlimited to restore it).', { 'x-default': '25M' }),
         'max-rcpt-per-message': d('limit', 'Recipients per message; beyond it 452 4.5.3. Default 1000 (PowerMTA: unlimited; write unlimited or 0 to restore it).', { 'x-default': '1000' }),
         'max-message-hops': d('integer', 'A message that arrives with this many Received headers or more is refused (554 5.4.6, a mail loop).', { 'x-default': '100' }),
+        'smtp-data-timeout': d('time-interval', 'The whole DATA phase of a message (from the 354 to the final dot) must end within this time, or the session gets 421 4.4.2 and is closed; nothing of the message is queued. Against slow (slowloris) clients holding a session slot; 0 turns it off. PowerMTA\'s name; vmta bounds the whole transfer, not each read.', { 'x-default': '10m' }),
         'max-smtp-in-per-ip': d('limit', 'Inbound SMTP sessions of one client IP (an IPv6 client by its /64) per listener process; beyond it 421 4.7.0. Not a PowerMTA directive.', { 'x-default': '100' }),
         'add-received-header': d('boolean', 'Prepend our Received header.', { 'x-default': 'yes' }),
         'hide-message-source': d('boolean', "Omit the client's address from the Received header.", { 'x-default': 'no' }),

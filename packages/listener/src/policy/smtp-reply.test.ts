@@ -78,6 +78,7 @@ describe('replies catalog', () => {
       'BARE_LINE_ENDING',
       '550 5.6.0 Message contains a bare <LF>; lines must end with <CR><LF>',
     ],
+    ['DATA past smtp-data-timeout', replies.dataTimeout('mx.example'), 'DATA_TIMEOUT', '421 4.4.2 mx.example DATA not completed in time, closing connection'],
     ['an unavailable queue', replies.queueUnavailable(), 'QUEUE_UNAVAILABLE', '451 4.3.0 Temporary local problem, please try again later'],
     ['failed authentication', replies.authFailed(), 'AUTH_FAILED', '535 5.7.8 Authentication credentials invalid'],
     [

@@ -21,6 +21,7 @@ export type SmtpReplyCode =
   | 'MESSAGE_TOO_BIG'
   | 'BARE_LINE_ENDING'
   | 'QUEUE_UNAVAILABLE'
+  | 'DATA_TIMEOUT'
   | 'SHUTTING_DOWN'
   | 'TOO_MANY_CONNECTIONS'
   | 'AUTH_FAILED'
@@ -174,6 +175,13 @@ export const replies = {
   /** RFC 3463 X.3.0: the queue (Redis) could not take the message; the client retries. */
   queueUnavailable(): SmtpReplyError {
     return new SmtpReplyError('QUEUE_UNAVAILABLE', 451, '4.3.0', 'Temporary local problem, please try again later');
+  },
+  /**
+   * smtp-data-timeout: DATA did not end in time (a slow or stalled client). RFC 5321 §3.8: 421 and the
+   * connection is closed; RFC 3463 X.4.2 (bad connection), as for the session time cap. Never a 250.
+   */
+  dataTimeout(hostName: string): SmtpReplyError {
+    return new SmtpReplyError('DATA_TIMEOUT', 421, '4.4.2', `${hostName} DATA not completed in time, closing connection`, { command: 'DATA' });
   },
   /** RFC 4954 §6: 535 5.7.8. */
   authFailed(): SmtpReplyError {
