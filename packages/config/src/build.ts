@@ -12,6 +12,7 @@ import {
   directiveNames,
   isScopeName,
   nestedScopes,
+  scopeNames,
   scopesWithDirective,
   stanzaArgKind,
   unsupportedReason,
@@ -198,19 +199,17 @@ class Builder {
       this.report('warning', 'CONFIG_UNSUPPORTED', origin, `${name} ${where}: ${reason}; ignored`);
       return;
     }
-    const elsewhere = scopesWithDirective(name).filter((s) => s !== scope);
-    if (elsewhere.length > 0) {
-      const places = elsewhere.map((s) => (s === 'global' ? 'the top level' : `<${s}>`)).join(' or ');
+    const places = placesOf(name, scope);
+    if (places !== undefined) {
       this.report('error', 'CONFIG_MISPLACED_DIRECTIVE', origin, `"${name}" is not allowed ${where} (it belongs in ${places})`);
       return;
     }
+    // A misspelling of this stanza's directives first; else of a directive of another stanza, and where that one belongs.
     const hint = suggest(name, directiveNames(scope));
-    this.report(
-      'error',
-      'CONFIG_UNKNOWN_DIRECTIVE',
-      origin,
-      `unknown directive "${name}" ${where}${hint ? ` (did you mean "${hint}"?)` : ''}`,
-    );
+    const other = hint === undefined ? suggest(name, new Set(scopeNames.filter((s) => s !== scope).flatMap(directiveNames))) : undefined;
+    const otherPlaces = other === undefined ? undefined : placesOf(other, scope);
+    const didYouMean = hint ? ` (did you mean "${hint}"?)` : other && otherPlaces ? ` (did you mean "${other}"? it belongs in ${otherPlaces})` : '';
+    this.report('error', 'CONFIG_UNKNOWN_DIRECTIVE', origin, `unknown directive "${name}" ${where}${didYouMean}`);
   }
 
   /** Returns the parsed value, or undefined after reporting an error. */
@@ -363,3 +362,9 @@ function setValue(stanza: AnyStanza, def: DirectiveDef, value: unknown, origin: 
   stanza.origins[def.name] = [origin];
 }
 
+/** The stanzas other than `scope` where directive `name` is valid ("<virtual-mta> or <domain>"), or undefined. */
+function placesOf(name: string, scope: ScopeName): string | undefined {
+  const elsewhere = scopesWithDirective(name).filter((s) => s !== scope);
+  if (elsewhere.length === 0) return undefined;
+  return elsewhere.map((s) => (s === 'global' ? 'the top level' : `<${s}>`)).join(' or ');
+}

@@ -29,6 +29,26 @@ describe('configuration errors name file, line and directive', () => {
       ['vmta.conf:2: "max-smtp-out" is not allowed in <source 0/0> (it belongs in <virtual-mta> or <domain>)'],
     ],
     [
+      'a directive of the top level and <virtual-mta> inside <domain>',
+      '<domain *>\n  smtp-source-host 1.2.3.4 a.example\n</domain>\n',
+      ['vmta.conf:2: "smtp-source-host" is not allowed in <domain *> (it belongs in the top level or <virtual-mta>)'],
+    ],
+    [
+      'a directive of <source> inside <domain>',
+      '<domain *>\n  smtp-data-timeout 1m\n</domain>\n',
+      ['vmta.conf:2: "smtp-data-timeout" is not allowed in <domain *> (it belongs in <source>)'],
+    ],
+    [
+      'a misspelt directive of another stanza: the suggestion says where it belongs',
+      '<source 0/0>\n  max-smpt-out 3\n</source>\n',
+      ['vmta.conf:2: unknown directive "max-smpt-out" in <source 0/0> (did you mean "max-smtp-out"? it belongs in <virtual-mta> or <domain>)'],
+    ],
+    [
+      'a misspelt directive of the top level inside a stanza',
+      '<domain *>\n  smtp-source-hots 1.2.3.4 a.example\n</domain>\n',
+      ['vmta.conf:2: unknown directive "smtp-source-hots" in <domain *> (did you mean "smtp-source-host"? it belongs in the top level or <virtual-mta>)'],
+    ],
+    [
       'a bad RATE',
       '<domain *>\n  max-msg-rate 10/fortnight\n</domain>\n',
       ['vmta.conf:2: max-msg-rate: "10/fortnight" is not a RATE (expected unlimited, 0 or N/[M]{s|sec|m|min|h|hr|d|day}, e.g. 83/10m)'],
