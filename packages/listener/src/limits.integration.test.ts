@@ -47,12 +47,26 @@ describe('connection limits', () => {
   });
 
   it('closes a session that outlives the whole-session cap even while it keeps talking', async () => {
-    const t = await listener('smtp-listener 127.0.0.11:0\n', { sessionMaxMs: 400 });
+    // The NOOP loop would otherwise meet the junk-command cap first.
+    const t = await listener('smtp-listener 127.0.0.11:0\n', { sessionMaxMs: 400, maxJunkCommands: Number.MAX_SAFE_INTEGER });
     const c = await connect(t);
     expect((await c.read()).code).toBe(220);
     let r = await c.command('NOOP');
     while (r.code === 250) r = await c.command('NOOP');
     expect(r.text).toMatch(/^421 4\.4\.2 .*Session time limit exceeded/);
+    await c.closedByServer();
+  });
+
+  it('closes a session after too many commands without a message (421 4.7.0); an accepted message restarts the count', async () => {
+    const t = await listener('smtp-listener 127.0.0.17:0\nrelay-domain [*.]example\n', { maxJunkCommands: 3 });
+    const c = await connect(t);
+    expect((await c.read()).code).toBe(220);
+    expect((await c.command('EHLO client.example')).code).toBe(250);
+    for (const cmd of ['NOOP', 'RSET', 'NOOP']) expect((await c.command(cmd)).code).toBe(250);
+    const ok = await sendRaw(c, 'sender@client.example', ['rcpt@dest.example'], 'Subject: x\r\n\r\nhi\r\n.\r\n');
+    expect(queueIdOf(ok)).toBeDefined();
+    for (const cmd of ['RSET', 'NOOP', 'HELP']) expect((await c.command(cmd)).code).toBeLessThan(400);
+    expect((await c.command('NOOP')).text).toMatch(/^421 4\.7\.0 .*Too many commands without a message/);
     await c.closedByServer();
   });
 });

@@ -27,6 +27,8 @@ export interface ListenerLimits {
    * past it a message gets 452 4.3.1 and the client tries again later.
    */
   maxDataBytes: number;
+  /** NOOP, RSET, VRFY, EXPN, HELP, ETRN a session may send since its last accepted message; beyond it 421 4.7.0. */
+  maxJunkCommands: number;
   /** How often address-files are checked for changes (ms). */
   addressFilePollMs: number;
 }
@@ -39,6 +41,7 @@ export const DEFAULT_LIMITS: ListenerLimits = {
   closeTimeoutMs: 10_000,
   maxDataBytes: 512 * 1024 * 1024,
   addressFilePollMs: 1000,
+  maxJunkCommands: 100,
 };
 
 export class ListenerRuntime {

@@ -44,6 +44,8 @@ export interface SessionState {
   recipients: Map<string, NewRecipient>;
   /** Set when the transaction's recipients are addresses of a processor (feedback loop, bounce): processed, not queued. */
   reportKind?: ProcessorKind;
+  /** NOOP, RSET, VRFY, ... since the last accepted message (policy/junk-commands.ts). */
+  junkCommands: number;
   /** Ends the session when it exceeds the whole-session cap. */
   capTimer?: NodeJS.Timeout;
 }
@@ -56,6 +58,7 @@ export function newSessionState(
     ...input,
     policy: sessionPolicy(config, input.clientIp, input.listener),
     recipients: new Map(),
+    junkCommands: 0,
   };
 }
 

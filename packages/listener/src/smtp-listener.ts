@@ -12,7 +12,7 @@ import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
-import { dsnParameterError, replies, SmtpReplyError } from './policy/index.js';
+import { dsnParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
 import { skipDroppedLevels, smtpServerLogger } from './server-logger.js';
 import { checkSuppression } from './suppression-stage.js';
 import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
@@ -157,7 +157,12 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
           beforeCommand: (line) => {
             const s = stateOf(session.id);
             if (s?.policy['log-commands']) s.log.info({ event: 'command', command: loggableCommand(line) }, 'smtp command');
-            return control.draining ? shuttingDown(rt.hostName) : dsnParameterError(line);
+            if (control.draining) return shuttingDown(rt.hostName);
+            if (s && isJunkCommand(line) && ++s.junkCommands > rt.limits.maxJunkCommands) {
+              s.log.info({ event: 'too-many-junk-commands', commands: s.junkCommands - 1 }, 'too many commands without a message');
+              return replies.tooManyJunkCommands(rt.hostName);
+            }
+            return dsnParameterError(line);
           },
         });
         state.capTimer = setTimeout(() => {
@@ -232,7 +237,10 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         session,
         stream,
       ).then(
-        (message) => cb(null, message),
+        (message) => {
+          state.junkCommands = 0;
+          cb(null, message);
+        },
         (err: unknown) => {
           if (err instanceof SmtpReplyError) return cb(err);
           if (deadline.cut()) return cb(replies.dataTimeout(rt.hostName));

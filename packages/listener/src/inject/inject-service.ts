@@ -66,6 +66,7 @@ function newState(rt: ListenerRuntime, client: InjectClient): SessionState {
     policy: injectPolicy(rt, client),
     authUser: client.user,
     recipients: new Map(),
+    junkCommands: 0,
   };
 }
 

@@ -8,3 +8,4 @@ export * from './job-header.js';
 export * from './headers.js';
 export * from './received-header.js';
 export * from './dsn-params.js';
+export * from './junk-commands.js';

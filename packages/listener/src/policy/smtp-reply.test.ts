@@ -79,6 +79,7 @@ describe('replies catalog', () => {
       '550 5.6.0 Message contains a bare <LF>; lines must end with <CR><LF>',
     ],
     ['DATA past smtp-data-timeout', replies.dataTimeout('mx.example'), 'DATA_TIMEOUT', '421 4.4.2 mx.example DATA not completed in time, closing connection'],
+    ['junk commands', replies.tooManyJunkCommands('mx.example'), 'TOO_MANY_JUNK_COMMANDS', '421 4.7.0 mx.example Too many commands without a message, closing connection'],
     ['an unavailable queue', replies.queueUnavailable(), 'QUEUE_UNAVAILABLE', '451 4.3.0 Temporary local problem, please try again later'],
     ['failed authentication', replies.authFailed(), 'AUTH_FAILED', '535 5.7.8 Authentication credentials invalid'],
     [

@@ -22,6 +22,7 @@ export type SmtpReplyCode =
   | 'BARE_LINE_ENDING'
   | 'QUEUE_UNAVAILABLE'
   | 'DATA_TIMEOUT'
+  | 'TOO_MANY_JUNK_COMMANDS'
   | 'SHUTTING_DOWN'
   | 'TOO_MANY_CONNECTIONS'
   | 'AUTH_FAILED'
@@ -182,6 +183,10 @@ export const replies = {
    */
   dataTimeout(hostName: string): SmtpReplyError {
     return new SmtpReplyError('DATA_TIMEOUT', 421, '4.4.2', `${hostName} DATA not completed in time, closing connection`, { command: 'DATA' });
+  },
+  /** Too many commands without progress (policy/junk-commands.ts): RFC 5321 §3.8 421, RFC 3463 X.7.0. */
+  tooManyJunkCommands(hostName: string): SmtpReplyError {
+    return new SmtpReplyError('TOO_MANY_JUNK_COMMANDS', 421, '4.7.0', `${hostName} Too many commands without a message, closing connection`);
   },
   /** RFC 4954 §6: 535 5.7.8. */
   authFailed(): SmtpReplyError {
