@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, deflateOptionsFor, encodeBody, encodeBodyOffLoop, OFF_LOOP_BYTES } from './body-codec.js';
+import { decodeBody, deflateOptionsFor, encodeBody, encodeBodyOffLoop, OFF_LOOP_BYTES, zlibChunkBytes } from './body-codec.js';
 
 const text = (bytes: number) => Buffer.from('Subject: x\r\n\r\n' + 'All work and no play makes a dull message.\r\n'.repeat(Math.ceil(bytes / 44))).subarray(0, bytes);
 
@@ -48,4 +48,29 @@ describe('body codec', () => {
       }
     },
   );
+
+  it.each([
+    [0, 16 * 1024],
+    [100, 16 * 1024],
+    [16 * 1024, 16 * 1024],
+    [50_000, 50_000],
+    [2 * 1024 * 1024, 2 * 1024 * 1024],
+    [1e12, 64 * 1024 * 1024],
+  ])('sizes zlib\'s output buffer for %i bytes at %i (one buffer for the whole body, bounded)', (bytes, chunk) => {
+    expect(zlibChunkBytes(bytes)).toBe(chunk);
+  });
+
+  it.each([
+    ['the size from the meta', (b: Buffer) => b.length],
+    ['no size (a record without one)', () => undefined],
+    ['a wrong size (too small)', () => 100],
+    ['a wrong size (too large)', (b: Buffer) => b.length * 3],
+    ['a size that is not a number', () => Number('x')],
+  ])('decodes a 2 MB body byte for byte with %s', async (_name, size) => {
+    const body = Buffer.concat([text(1024 * 1024), randomBytes(64 * 1024), text(1024 * 1024 - 64 * 1024)]);
+    const stored = await encodeBodyOffLoop(body);
+    expect(stored.encoding).toBe('deflate');
+    expect(stored.data.equals(deflateRawSync(body, { level: 1 }))).toBe(true);
+    expect(decodeBody(stored.data, stored.encoding, size(body)).equals(body)).toBe(true);
+  });
 });

@@ -41,13 +41,28 @@ export function encodeBody(body: Buffer, minBytes = 1024): { data: Buffer; encod
 /** encodeBody, off the event loop for a body of OFF_LOOP_BYTES or more; the same result. */
 export async function encodeBodyOffLoop(body: Buffer, minBytes = 1024): Promise<{ data: Buffer; encoding: BodyEncoding }> {
   if (body.length < OFF_LOOP_BYTES || body.length < minBytes) return encodeBody(body, minBytes);
-  return chosen(body, await deflateRawAsync(body, DEFLATE_OPTIONS));
+  return chosen(body, await deflateRawAsync(body, { ...DEFLATE_OPTIONS, chunkSize: zlibChunkBytes(body.length) }));
+}
+
+/**
+ * zlib's output buffer for a result of about `bytes`: the whole result in one buffer. With zlib's
+ * default 16 KB, an asynchronous deflate of 2 MB makes a thread-pool round trip and a main-thread
+ * callback per 16 KB of output (size-mix profile: `processCallback` 9 % of the listener; alone: 5.4 ms
+ * of event loop and 24 ms CPU per 2 MB against 1.3 and 17 with one buffer), and a synchronous inflate
+ * gathers 16 KB pieces and concatenates them (50 KB: 0.12 against 0.07 ms). A wrong size only costs
+ * more pieces; the bytes are the same. Bounded below by zlib's minimum and above by 64 MB.
+ */
+export function zlibChunkBytes(bytes: number): number {
+  return Math.min(Math.max(Math.ceil(bytes), constants.Z_MIN_CHUNK, 16 * 1024), 64 * 1024 * 1024);
 }
 
 function chosen(body: Buffer, packed: Buffer): { data: Buffer; encoding: BodyEncoding } {
   return packed.length <= body.length * 0.9 ? { data: packed, encoding: 'deflate' } : { data: body, encoding: 'raw' };
 }
 
-export function decodeBody(data: Buffer, encoding: BodyEncoding): Buffer {
-  return encoding === 'deflate' ? inflateRawSync(data) : data;
+/** The stored body back; `size` (the meta's byte count of the body, when known) sizes inflate's buffer. */
+export function decodeBody(data: Buffer, encoding: BodyEncoding, size?: number): Buffer {
+  if (encoding !== 'deflate') return data;
+  const bytes = size !== undefined && Number.isFinite(size) && size > 0 ? size : 0;
+  return bytes > 0 ? inflateRawSync(data, { chunkSize: zlibChunkBytes(bytes) }) : inflateRawSync(data);
 }

@@ -275,7 +275,7 @@ export class MessageStore {
       const failed = e1 ?? e2 ?? e3;
       if (failed) throw failed;
       if (!meta || Object.keys(meta).length === 0 || !body) return undefined;
-      return parseMessage(id, meta, rcpts, decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding));
+      return parseMessage(id, meta, rcpts, decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding, Number(meta.size)));
     });
   }
 
@@ -297,7 +297,7 @@ export class MessageStore {
       if (err) throw err;
       const { meta, recipients, body } = readForQueueReply(raw);
       if (Object.keys(meta).length === 0) return undefined;
-      const decoded = kept[i] ?? (body ? decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding) : undefined);
+      const decoded = kept[i] ?? (body ? decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding, Number(meta.size)) : undefined);
       if (!decoded) return undefined;
       if (!kept[i] && meta[queueRecipientsField(queue)] !== undefined) this.bodies.set(id, decoded);
       return parseMessage(id, meta, recipients, decoded);
