@@ -50,14 +50,14 @@ async function countingReceiver() {
   return { port, peak: () => peak, received: () => received, perConnection, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function deliverManyDomains(domainLines: string[], options: Partial<StartDeliveryOptions> = {}) {
+async function deliverManyDomains(domainLines: string[], options: Partial<StartDeliveryOptions> = {}, vmtaLines: string[] = []) {
   const t = await getTestRedis();
   const prefix = t.prefix.slice(0, -1);
   const receiver = await countingReceiver();
   const redis = new Redis(t.url);
   const store = new MessageStore(redis, { prefix });
   const config = loadConfigText(
-    ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '  max-smtp-out 3', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, ...domainLines, '</domain>'].join('\n'),
+    ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', ...vmtaLines, '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, ...domainLines, '</domain>'].join('\n'),
   );
   for (let i = 0; i < DOMAINS; i++) {
     await store.enqueue({
@@ -83,7 +83,7 @@ async function deliverManyDomains(domainLines: string[], options: Partial<StartD
 }
 
 describe('idle sessions shared between queues of one next hop', () => {
-  it('delivers 30 domains with one MX over fewer than 30 connections, never more than the VMTA max-smtp-out at once', { timeout: 90_000 }, async () => {
+  it('delivers 30 domains with one MX over fewer than 30 connections, never more than the delivery concurrency at once', { timeout: 90_000 }, async () => {
     const r = await deliverManyDomains([]);
     expect(r.connections).toBeLessThan(DOMAINS);
     expect(r.peak).toBeLessThanOrEqual(3);
@@ -93,6 +93,12 @@ describe('idle sessions shared between queues of one next hop', () => {
     const r = await deliverManyDomains(['  max-msg-per-connection 2']);
     expect(Math.max(...r.perConnection)).toBeLessThanOrEqual(2);
     expect(r.perConnection.filter((n) => n === 2).length).toBeGreaterThan(0);
+    expect(r.peak).toBeLessThanOrEqual(3);
+  });
+
+  it('never parks for a VMTA with its own max-smtp-out (its count of open connections stays exact across next hops)', { timeout: 90_000 }, async () => {
+    const r = await deliverManyDomains([], {}, ['  max-smtp-out 3']);
+    expect(r.connections).toBe(DOMAINS);
     expect(r.peak).toBeLessThanOrEqual(3);
   });
 

@@ -7,17 +7,25 @@
  * domains hosted on one provider's MX (Google Workspace, Microsoft 365) share their sessions.
  *
  * A parked session holds no connection slot: the taker acquires its own queue and VMTA slots
- * first (max-smtp-out per domain and per VMTA hold), and the session keeps its message count
+ * first (max-smtp-out per domain holds). A VMTA with its own max-smtp-out never parks
+ * (`mayPark`): an idle parked session is an open connection of that VMTA, and the VMTA-wide
+ * count must stay exact across next hops, and the session keeps its message count
  * (max-msg-per-connection). Only sessions whose every transaction ended without an error are
  * parked; the last one ended with a reply to the final dot, so no RSET is needed before the next
  * MAIL FROM. Nothing here knows of Redis: a kill loses only idle connections.
  */
-import type { DomainPolicy } from '@vmta/config';
+import type { DomainPolicy, VmtaConfig } from '@vmta/config';
 import type { RouteHost } from '../stages/route.js';
 import type { OutboundSource } from '../stages/select-source.js';
 import type { SmtpSession } from '../smtp-client/smtp-session.js';
 import { smtpTimeoutsOf } from '../smtp-client/connect.js';
 import { tlsMinVersionOf, tlsPolicyOf } from '../stages/tls-policy.js';
+
+/** False for a VMTA with its own max-smtp-out: its count of open connections must stay exact. */
+export function mayPark(config: VmtaConfig, vmta: string): boolean {
+  const cap = config.vmtas[vmta.toLowerCase()]?.settings['max-smtp-out'];
+  return cap === undefined || cap === null;
+}
 
 /** Default longest wait of a parked session (ms). */
 export const SESSION_PARK_MS = 250;
@@ -30,10 +38,12 @@ type KeyDirectives = Parameters<typeof tlsPolicyOf>[0] &
   Pick<DomainPolicy, 'smtp-tls-ca-file' | 'mx-session-limit'>;
 
 /** What must be identical for two queues to share a session; the next hop first. */
-export function parkKeyOf(host: Pick<RouteHost, 'ip' | 'port'>, source: OutboundSource, policy: KeyDirectives): string {
+export function parkKeyOf(host: Pick<RouteHost, 'name' | 'ip' | 'port'>, source: OutboundSource, policy: KeyDirectives): string {
   const t = smtpTimeoutsOf(policy);
   return [
     `${host.ip}:${host.port}`,
+    // The name the TLS certificate is checked against (SNI, required-verified).
+    host.name.toLowerCase(),
     source.ip ?? '*',
     source.hostName,
     tlsPolicyOf(policy),

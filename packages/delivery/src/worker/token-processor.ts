@@ -24,7 +24,7 @@ import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, VmtaLease } from './limits.js';
 import { closeSessions, type OpenSession } from './open-sessions.js';
 import { lingerForTrickle } from './trickle-linger.js';
-import { parkKeyOf } from './session-park.js';
+import { mayPark, parkKeyOf } from './session-park.js';
 import { assertStillHeld, slotHold, watchFence, type SlotHold } from './slot-hold.js';
 import { connectFailureFacts, tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
@@ -176,7 +176,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
     return await sleepOrRethrow(err, { job, token, ops, queue, vmta, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
     stopFenceWatch();
-    await closeSessions(sessions, deps.limiters, vmta, undefined, drained && !deps.stopping?.() ? deps.park : undefined);
+    await closeSessions(sessions, deps.limiters, vmta, undefined, drained && !deps.stopping?.() && mayPark(config, vmta) ? deps.park : undefined);
   }
 }
 
