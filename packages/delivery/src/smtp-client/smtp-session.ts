@@ -49,6 +49,8 @@ export class SmtpSession {
   private sent = 0;
   /** The last transaction did not end with a reply to the final dot: RSET before the next one. */
   private needsReset = false;
+  /** A transaction ended with an error (refused, lost, timed out): the session is never handed to another queue. */
+  private faulted = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -77,6 +79,20 @@ export class SmtpSession {
   /** Open, not lost, not closing. */
   get usable(): boolean {
     return !this.ended && !this.connection.destroyed && this.lost === undefined && this.closing === undefined;
+  }
+
+  /**
+   * May wait for another queue (session-park): open, idle, every transaction so far ended without
+   * an error, and the last one with a reply to the final dot, so the server is in its initial
+   * state (RFC 5321 §4.1.1.4) and the next MAIL FROM needs no RSET.
+   */
+  get parkable(): boolean {
+    return this.usable && !this.busy && !this.faulted && !this.needsReset;
+  }
+
+  /** @internal for transact(): the transaction ended with an error. */
+  markFaulted(): void {
+    this.faulted = true;
   }
 
   /** Why the session went away, when it was lost rather than closed by us. */

@@ -181,6 +181,7 @@ export async function transact(session: SmtpSession, input: TransactionInput): P
   const err0 = out.err;
   const dotAnswered = out.info !== undefined || (err0?.command === 'DATA' && err0.code === 'EMESSAGE' && codeOf(err0.response) >= 200);
   session.release(dotAnswered);
+  if (out.err) session.markFaulted();
   const result: TransactionResult = { recipients: [], sessionUsable: session.usable, nextHopDsn: offersDsn(conn) };
 
   // A refused MAIL FROM decides for everyone (with PIPELINING the RCPTs then get 503s that mean nothing).

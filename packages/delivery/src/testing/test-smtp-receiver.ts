@@ -173,11 +173,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   };
 }
 
-/** A plain receiver that answers each message after `delayMs` (or what the function says for it) and records the most connections open at once. */
+/** A plain receiver that answers each message after `delayMs` (or what the function says for it) and records the most connections open at once and how many were opened. */
 export async function startSlowReceiver(delayMs: number | (() => number), host = '127.0.0.10') {
   let open = 0;
   let peak = 0;
   let received = 0;
+  let connections = 0;
   const server = new SMTPServer({
     disabledCommands: ['AUTH', 'STARTTLS'],
     authOptional: true,
@@ -185,6 +186,7 @@ export async function startSlowReceiver(delayMs: number | (() => number), host =
     logger: false,
     onConnect(_s, cb) {
       open += 1;
+      connections += 1;
       peak = Math.max(peak, open);
       cb();
     },
@@ -206,5 +208,5 @@ export async function startSlowReceiver(delayMs: number | (() => number), host =
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.server.address() as net.AddressInfo).port;
-  return { port, peak: () => peak, open: () => open, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { port, peak: () => peak, open: () => open, connections: () => connections, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

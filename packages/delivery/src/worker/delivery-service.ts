@@ -19,6 +19,7 @@ import { TrickleRuns } from './trickle-linger.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import { recoverSilentSlots, RECOVERY_SCAN_MS } from './slot-recovery.js';
 import { retireIdleQueues, retireSweepMs } from './retire-sweep.js';
+import { SESSION_PARK_MAX_PER_HOP, SESSION_PARK_MS, SessionPark } from './session-park.js';
 
 export interface StartDeliveryOptions {
   config: VmtaConfig;
@@ -45,6 +46,10 @@ export interface StartDeliveryOptions {
   retireIdleMs?: number;
   /** VMTA connection slot lease (default VMTA_LEASE_MS, renewed every third of it); tests shorten it. */
   vmtaLeaseMs?: number;
+  /** How long the idle session of a queue with no more mail waits for another queue to the same next hop (default SESSION_PARK_MS; 0: QUIT at once). */
+  sessionParkMs?: number;
+  /** Most sessions waiting per next hop (default SESSION_PARK_MAX_PER_HOP). */
+  sessionParkMaxPerHop?: number;
 }
 
 export interface RunningDelivery {
@@ -101,7 +106,8 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const suppressions = new SuppressionStore(redis, prefix);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const trickle = new TrickleRuns(Math.max(1, Math.floor(concurrency / 4)));
-  const deps = { config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder, trickle };
+  const park = new SessionPark(options.sessionParkMs ?? SESSION_PARK_MS, options.sessionParkMaxPerHop ?? SESSION_PARK_MAX_PER_HOP);
+  const deps = { park, config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder, trickle };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
   const lanes = new LaneWorkers({
@@ -177,10 +183,11 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       clearInterval(recovery);
       clearInterval(retire);
       await lanes.close();
+      await park.closeAll();
       await store.dispatcher.close();
       workerRedis.disconnect();
       redis.disconnect();
-      log.info({ event: 'closed' }, 'delivery closed');
+      log.info({ event: 'closed', sessionsParked: park.stats.parked, sessionsReused: park.stats.reused }, 'delivery closed');
     },
   };
 }

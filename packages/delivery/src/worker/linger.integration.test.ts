@@ -72,7 +72,8 @@ describe('connection-idle-timeout', () => {
     const keys = new Keys(prefix);
     const queue = queueName('trickle.example', 'mta1');
     store = new MessageStore(redis, { prefix });
-    delivery = await startDelivery({ config: config(receiver.port, '0'), redisUrl: t.url, prefix, concurrency: 4, holder: { processId: 'p1', lastBeatAt: () => Date.now() } });
+    // sessionParkMs 0: this is about the run's own connection; a parked session would carry c (session-park.integration.test.ts).
+    delivery = await startDelivery({ config: config(receiver.port, '0'), redisUrl: t.url, prefix, concurrency: 4, holder: { processId: 'p1', lastBeatAt: () => Date.now() }, sessionParkMs: 0 });
     const delivered = (n: number) => expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(n);
     const holderRun = () => redis!.hget(keys.queueSlotHolder(queue, 0), 'run');
 

@@ -8,6 +8,7 @@ import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import type { Limiters } from './limits.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import type { TrickleRuns } from './trickle-linger.js';
+import type { SessionPark } from './session-park.js';
 
 export interface TokenDeps {
   config: () => VmtaConfig;
@@ -40,6 +41,8 @@ export interface TokenDeps {
   holder?: SlotHolderProcess;
   /** When this process's token runs of each queue ended: a run of a queue that mail trickles into waits a moment before it ends; none: never. */
   trickle?: TrickleRuns;
+  /** Idle sessions of queues with no more mail, for other queues to the same next hop (session-park.ts); none: QUIT at once. */
+  park?: SessionPark;
   /** True once the process is shutting down: tokens hand their mail back after the current message. */
   stopping?: () => boolean;
 }

@@ -24,6 +24,7 @@ import { lingerForMail } from './linger.js';
 import { holderId, mayConnect, maySend, VmtaLease } from './limits.js';
 import { closeSessions, type OpenSession } from './open-sessions.js';
 import { lingerForTrickle } from './trickle-linger.js';
+import { mayPark, parkKeyOf } from './session-park.js';
 import { assertStillHeld, slotHold, watchFence, type SlotHold } from './slot-hold.js';
 import { connectFailureFacts, tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
@@ -80,6 +81,8 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   let rollup: RollupTarget | null | undefined;
   /** This run waited for trickling mail since its last non-empty claim. */
   let trickled = false;
+  /** The queue had no more due mail when the run ended: its clean sessions may wait for another queue. */
+  let drained = false;
   // Self-fencing: a stale heartbeat closes the run's sessions at once, even mid-transaction or lingering.
   const stopFenceWatch = watchFence(deps.holder, now, () => {
     if (sessions.size === 0) return;
@@ -113,8 +116,9 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         // After it, one more claim: it takes what came, or clears the awake mark the wait had set.
         if (!trickled && (next === undefined || next > now()) && now() - started < budget) {
           trickled = true;
-          if (await lingerForTrickle({ deps, queue, slot, runStartedAt: started, now, closeSessions: () => closeSessions(sessions, deps.limiters, vmta) })) continue;
+          if (await lingerForTrickle({ deps, queue, slot, runStartedAt: started, now, closeSessions: () => closeSessions(sessions, deps.limiters, vmta, undefined, deps.park) })) continue;
         }
+        drained = true;
         // `return await`: a rejected promise must not sit unobserved while `finally` closes sessions.
         return next === undefined ? 'empty' : await sleep(job, token, next);
       }
@@ -172,7 +176,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
     return await sleepOrRethrow(err, { job, token, ops, queue, vmta, slot, run, now, log, retryAfterMs: policy['retry-after'], failures });
   } finally {
     stopFenceWatch();
-    await closeSessions(sessions, deps.limiters, vmta);
+    await closeSessions(sessions, deps.limiters, vmta, undefined, drained && !deps.stopping?.() && mayPark(config, vmta) ? deps.park : undefined);
   }
 }
 
@@ -247,8 +251,10 @@ async function deliverMessage(
       lease = new VmtaLease(deps.limiters, ctx.vmta, holder);
     }
     try {
-      const session = await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log });
-      open = { session, holder, ...(lease ? { lease } : {}) };
+      // Another queue's idle session to the same next hop, from the same source, under the same policy (session-park.ts); this run holds its slots already.
+      const parked = deps.park?.take(parkKeyOf(hosts[0]!, source, policy), policy['max-msg-per-connection']);
+      const session = parked ?? (await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log }));
+      open = { session, holder, parkKey: parkKeyOf(session.info.host, source, policy), ...(lease ? { lease } : {}) };
     } catch (err) {
       await lease?.release();
       if (err instanceof ConnectError) {
