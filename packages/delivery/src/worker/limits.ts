@@ -6,6 +6,7 @@
 import os from 'node:os';
 import type { DomainPolicy, VmtaConfig } from '@vmta/config';
 import type { ConnectionLimiter, DeliveryRateLimiter } from '@vmta/queue';
+import type { Logger } from 'pino';
 
 export interface Limiters {
   connections: ConnectionLimiter;
@@ -55,11 +56,14 @@ export async function mayConnect(
  * A VMTA slot held by one connection: renewed every third of the lease while the connection lives,
  * so a delivery longer than the lease keeps its slot and max-smtp-out holds across processes (a
  * dead process's slot still comes back after one lease). `lost` turns true when a renewal found the
- * lease gone (expired while Redis was out of reach): the connection must not be used for more mail.
+ * lease gone (expired while Redis was out of reach, or lost with a failed-over primary): the
+ * connection must not be used for more mail, and `onLost` cuts it at once, even mid-transaction
+ * (another process may already hold the slot).
  */
 export class VmtaLease {
   lost = false;
   private readonly timer: NodeJS.Timeout;
+  private cut: (() => void) | undefined;
 
   constructor(
     private readonly limiters: Limiters,
@@ -73,14 +77,33 @@ export class VmtaLease {
 
   private async renew(leaseMs: number): Promise<void> {
     const held = await this.limiters.connections.renew({ kind: 'vmta', vmta: this.vmta }, this.holder, leaseMs).catch(() => true);
-    if (!held) this.lost = true;
+    if (!held && !this.lost) {
+      this.lost = true;
+      this.cut?.();
+    }
+  }
+
+  /** `cut` runs once when a renewal finds the lease gone (at once when it is gone already). */
+  onLost(cut: () => void): void {
+    this.cut = cut;
+    if (this.lost) cut();
   }
 
   /** Stops renewing and gives the slot back. */
   async release(): Promise<void> {
     clearInterval(this.timer);
+    this.cut = undefined;
     await releaseConnection(this.limiters, this.vmta, this.holder).catch(() => undefined);
   }
+}
+
+/**
+ * A lost lease cuts its connection like the fence watch does (SmtpSession.abort: a transaction in
+ * flight ends as "connection lost" and its recipients stay queued).
+ */
+export function cutOnLeaseLost(session: { abort(reason: string): void }, log: Logger): void {
+  log.warn({ event: 'lease-lost' }, 'the VMTA slot lease was lost (expired or failed over): closing its connection');
+  session.abort('VMTA slot lease lost');
 }
 
 export async function releaseConnection(limiters: Limiters, vmta: string, holder: string): Promise<void> {

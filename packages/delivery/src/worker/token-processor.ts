@@ -21,7 +21,7 @@ import { expiredOutcome } from './expiry.js';
 import { transactionDsn } from '../dsn/next-hop-params.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
-import { holderId, mayConnect, maySend, VmtaLease } from './limits.js';
+import { cutOnLeaseLost, holderId, mayConnect, maySend, VmtaLease } from './limits.js';
 import { closeSessions, type OpenSession } from './open-sessions.js';
 import { lingerForTrickle } from './trickle-linger.js';
 import { assertStillHeld, slotHold, watchFence, type SlotHold } from './slot-hold.js';
@@ -249,6 +249,7 @@ async function deliverMessage(
     try {
       const session = await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log });
       open = { session, holder, ...(lease ? { lease } : {}) };
+      lease?.onLost(() => cutOnLeaseLost(session, ctx.log));
     } catch (err) {
       await lease?.release();
       if (err instanceof ConnectError) {
