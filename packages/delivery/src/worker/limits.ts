@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import type { DomainPolicy, VmtaConfig } from '@vmta/config';
-import type { ConnectionLimiter, DeliveryRateLimiter } from '@vmta/queue';
+import type { ConnectionLimiter, DeliveryRateLimiter, WaitPolicy } from '@vmta/queue';
 import type { Logger } from 'pino';
 
 export interface Limiters {
@@ -13,6 +13,8 @@ export interface Limiters {
   rates: DeliveryRateLimiter;
   /** How long a VMTA slot lease lasts unrenewed (default VMTA_LEASE_MS); tests shorten it. */
   leaseMs?: number;
+  /** The listener's WAIT before 250 (redis-wait-*, REDIS_URL): a VMTA lease must reach as many replicas before its connection opens. */
+  replicas?: () => WaitPolicy;
 }
 
 /** A VMTA slot is held for a session; a dead process's slot comes back after this. */
@@ -49,7 +51,16 @@ export async function mayConnect(
   const cap = vmtaLimit === undefined || vmtaLimit === null ? Infinity : vmtaLimit;
   const waiting = { priority: input.policy['queue-priority'] ?? 50, waitMs: 3 * VMTA_FULL_WAIT_MS };
   const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, cap, limiters.leaseMs ?? VMTA_LEASE_MS, input.now, waiting);
-  return ok ? { go: true } : { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'virtual-mta max-smtp-out' };
+  if (!ok) return { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'virtual-mta max-smtp-out' };
+  // Not yet on a linked replica: a failover now would lose the lease and free the slot for a second
+  // connection. With no replica linked at all (after a failover, before the old primary is back)
+  // delivery goes on: queued mail is not held for a replica that is not there.
+  const wait = limiters.replicas?.();
+  if (wait && (await limiters.connections.replicated(wait.replicas, wait.timeoutMs)) === 'lagging') {
+    await releaseConnection(limiters, input.vmta, input.holder).catch(() => undefined);
+    return { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'redis-wait-replicas' };
+  }
+  return { go: true };
 }
 
 /**
