@@ -70,6 +70,18 @@ export class ConnectionLimiter {
   }
 
   /** Gives the slot back. True when the holder held it (false: already released or expired and reaped). */
+  /**
+   * WAIT for a lease just taken (the writes so far on this connection): 'acked' when `replicas`
+   * replicas have it within `timeoutMs`; 'lagging' when a replica is linked but did not acknowledge
+   * (a failover now could promote it without the lease, freeing the slot for a second connection);
+   * 'none' when the primary has no replica linked at all (degraded: nothing to wait for).
+   */
+  async replicated(replicas: number, timeoutMs: number): Promise<'acked' | 'lagging' | 'none'> {
+    if (replicas <= 0 || (await this.r.wait(replicas, timeoutMs)) >= replicas) return 'acked';
+    const role = (await this.r.call('ROLE')) as [string, number, unknown[]?];
+    return role[0] === 'master' && (role[2]?.length ?? 0) === 0 ? 'none' : 'lagging';
+  }
+
   async release(scope: ConnectionScope, holder: string): Promise<boolean> {
     return (await this.r.zrem(this.key(scope), holder)) === 1;
   }

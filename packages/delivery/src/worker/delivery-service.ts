@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { domainPolicy, eventStreamWanted, noticeSender, type VmtaConfig } from '@vmta/config';
-import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DisabledSources, Keys, MessageStore, Notices, QUEUE_RETIRE_IDLE_MS, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
+import { ConnectionLimiter, createRedis, DeliveryRateLimiter, DisabledSources, Keys, MessageStore, Notices, parseRedisUrl, QUEUE_RETIRE_IDLE_MS, QueueOps, RateCounter, SuppressionStore, waitPolicy } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { DnsResolver } from '../dns/resolver.js';
 import type { RouteResolver } from '../stages/route.js';
@@ -99,7 +99,14 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const resolver = options.resolver ?? new DnsResolver(nameServers?.length ? { servers: nameServers } : {});
   const { hostName, postmaster } = noticeSender(config, os.hostname());
   const bounces = new BounceNotifier(store, { reportingMta: hostName, postmaster });
-  const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
+  // A VMTA lease waits for the replicas the listener's 250 waits for (issue 18): max-smtp-out holds across a failover.
+  const target = parseRedisUrl(options.redisUrl);
+  const replicas = () => {
+    const g = config.global.settings;
+    return waitPolicy(target, { replicas: g['redis-wait-replicas'] ?? undefined, timeoutMs: g['redis-wait-timeout'] ?? undefined });
+  };
+  replicas();
+  const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), replicas, ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
   const sources = { sources: new DisabledSources(redis, prefix), notices: new Notices(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };

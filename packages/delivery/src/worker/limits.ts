@@ -5,13 +5,16 @@
  */
 import os from 'node:os';
 import type { DomainPolicy, VmtaConfig } from '@vmta/config';
-import type { ConnectionLimiter, DeliveryRateLimiter } from '@vmta/queue';
+import type { ConnectionLimiter, DeliveryRateLimiter, WaitPolicy } from '@vmta/queue';
+import type { Logger } from 'pino';
 
 export interface Limiters {
   connections: ConnectionLimiter;
   rates: DeliveryRateLimiter;
   /** How long a VMTA slot lease lasts unrenewed (default VMTA_LEASE_MS); tests shorten it. */
   leaseMs?: number;
+  /** The listener's WAIT before 250 (redis-wait-*, REDIS_URL): a VMTA lease must reach as many replicas before its connection opens. */
+  replicas?: () => WaitPolicy;
 }
 
 /** A VMTA slot is held for a session; a dead process's slot comes back after this. */
@@ -48,18 +51,30 @@ export async function mayConnect(
   const cap = vmtaLimit === undefined || vmtaLimit === null ? Infinity : vmtaLimit;
   const waiting = { priority: input.policy['queue-priority'] ?? 50, waitMs: 3 * VMTA_FULL_WAIT_MS };
   const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, cap, limiters.leaseMs ?? VMTA_LEASE_MS, input.now, waiting);
-  return ok ? { go: true } : { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'virtual-mta max-smtp-out' };
+  if (!ok) return { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'virtual-mta max-smtp-out' };
+  // Not yet on a linked replica: a failover now would lose the lease and free the slot for a second
+  // connection. With no replica linked at all (after a failover, before the old primary is back)
+  // delivery goes on: queued mail is not held for a replica that is not there.
+  const wait = limiters.replicas?.();
+  if (wait && (await limiters.connections.replicated(wait.replicas, wait.timeoutMs)) === 'lagging') {
+    await releaseConnection(limiters, input.vmta, input.holder).catch(() => undefined);
+    return { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'redis-wait-replicas' };
+  }
+  return { go: true };
 }
 
 /**
  * A VMTA slot held by one connection: renewed every third of the lease while the connection lives,
  * so a delivery longer than the lease keeps its slot and max-smtp-out holds across processes (a
  * dead process's slot still comes back after one lease). `lost` turns true when a renewal found the
- * lease gone (expired while Redis was out of reach): the connection must not be used for more mail.
+ * lease gone (expired while Redis was out of reach, or lost with a failed-over primary): the
+ * connection must not be used for more mail, and `onLost` cuts it at once, even mid-transaction
+ * (another process may already hold the slot).
  */
 export class VmtaLease {
   lost = false;
   private readonly timer: NodeJS.Timeout;
+  private cut: (() => void) | undefined;
 
   constructor(
     private readonly limiters: Limiters,
@@ -73,14 +88,33 @@ export class VmtaLease {
 
   private async renew(leaseMs: number): Promise<void> {
     const held = await this.limiters.connections.renew({ kind: 'vmta', vmta: this.vmta }, this.holder, leaseMs).catch(() => true);
-    if (!held) this.lost = true;
+    if (!held && !this.lost) {
+      this.lost = true;
+      this.cut?.();
+    }
+  }
+
+  /** `cut` runs once when a renewal finds the lease gone (at once when it is gone already). */
+  onLost(cut: () => void): void {
+    this.cut = cut;
+    if (this.lost) cut();
   }
 
   /** Stops renewing and gives the slot back. */
   async release(): Promise<void> {
     clearInterval(this.timer);
+    this.cut = undefined;
     await releaseConnection(this.limiters, this.vmta, this.holder).catch(() => undefined);
   }
+}
+
+/**
+ * A lost lease cuts its connection like the fence watch does (SmtpSession.abort: a transaction in
+ * flight ends as "connection lost" and its recipients stay queued).
+ */
+export function cutOnLeaseLost(session: { abort(reason: string): void }, log: Logger): void {
+  log.warn({ event: 'lease-lost' }, 'the VMTA slot lease was lost (expired or failed over): closing its connection');
+  session.abort('VMTA slot lease lost');
 }
 
 export async function releaseConnection(limiters: Limiters, vmta: string, holder: string): Promise<void> {

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
-import { loadConfigText } from '@vmta/config';
 import { MessageStore, QueueOps, SLOT_RECOVERY_AFTER_MS } from '@vmta/queue';
 import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis } from '@vmta/testing';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { oneSlotConfig as config } from '../testing/one-slot-config.js';
 import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery } from './delivery-service.js';
 import { recoverSilentSlots } from './slot-recovery.js';
@@ -15,21 +15,6 @@ import { recoverSilentSlots } from './slot-recovery.js';
  * (closes its sessions) before anyone may take its slots, and never takes its own slots back.
  */
 const DOMAIN = 'fence.example';
-const config = (port: number) =>
-  loadConfigText(
-    [
-      '<virtual-mta mta1>',
-      '  smtp-source-host 127.0.0.2 mta1.example.test',
-      '  max-smtp-out 1',
-      '</virtual-mta>',
-      '<domain *>',
-      `  smtp-hosts [127.0.0.10]:${port}`,
-      '  max-smtp-out 1',
-      '  retry-after 1s',
-      '  retry-recipients-after 1s',
-      '</domain>',
-    ].join('\n'),
-  );
 const message = (i: number) => testMessage(`r${i}@${DOMAIN}`, { body: Buffer.from(`Subject: fence\r\nX-Seq: ${i}\r\n\r\nhello\r\n`) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

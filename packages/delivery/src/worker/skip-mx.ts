@@ -18,7 +18,7 @@ import { recipientPatternOutcome, type PatternHit } from '../stages/pattern-acti
 import type { RouteHost } from '../stages/route.js';
 import { tlsPolicyOf } from '../stages/tls-policy.js';
 import type { RecipientOutcome } from './outcomes.js';
-import { mayConnect, VmtaLease } from './limits.js';
+import { cutOnLeaseLost, mayConnect, VmtaLease } from './limits.js';
 import type { TokenDeps } from './token-deps.js';
 
 export interface Decided {
@@ -88,6 +88,8 @@ export async function deliverSkippingMx(deps: TokenDeps, s: SkipMxInput): Promis
     let next: SmtpSession;
     try {
       next = await connect({ host: rest, source: s.session.info.source, tlsPolicy: tlsPolicyOf(s.ctx.policy), timeouts: smtpTimeoutsOf(s.ctx.policy), logger: s.ctx.log });
+      const cutting = next;
+      lease?.onLost(() => cutOnLeaseLost(cutting, s.ctx.log));
     } catch (err) {
       await lease?.release();
       s.ctx.log.info({ event: 'skip-mx', err: (err as Error).message }, 'skip-mx: no further MX took the connection');

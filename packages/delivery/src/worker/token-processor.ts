@@ -21,7 +21,7 @@ import { expiredOutcome } from './expiry.js';
 import { transactionDsn } from '../dsn/next-hop-params.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
-import { holderId, mayConnect, maySend, VmtaLease } from './limits.js';
+import { cutOnLeaseLost, holderId, mayConnect, maySend, VmtaLease } from './limits.js';
 import { closeSessions, type OpenSession } from './open-sessions.js';
 import { lingerForTrickle } from './trickle-linger.js';
 import { mayPark, parkKeyOf } from './session-park.js';
@@ -255,6 +255,7 @@ async function deliverMessage(
       const parked = deps.park?.take(parkKeyOf(hosts[0]!, source, policy), policy['max-msg-per-connection']);
       const session = parked ?? (await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log }));
       open = { session, holder, parkKey: parkKeyOf(session.info.host, source, policy), ...(lease ? { lease } : {}) };
+      lease?.onLost(() => cutOnLeaseLost(session, ctx.log));
     } catch (err) {
       await lease?.release();
       if (err instanceof ConnectError) {
