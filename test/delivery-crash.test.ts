@@ -74,19 +74,18 @@ describe('slot recovery after kill -9 of a delivery process', () => {
       const held = async () => (await redis.smembers(`${prefix}:proc:${a.output().match(/"processId":"([^"]+)"/)?.[1]}:slots`)).length;
       await expect.poll(() => a.output().includes('"processId"'), { timeout: 10_000 }).toBe(true);
       await expect.poll(async () => receiver.messages.length > RECOVERY_TOTAL / 10 && (await held()) > 0, { timeout: 30_000, interval: 20 }).toBe(true);
-      a.child.kill('SIGKILL');
+      const mark = bed.kill(a);
       const killedAt = Date.now();
-      const arrivedBeforeKill = receiver.messages.length;
       await bed.waitArrived(RECOVERY_TOTAL, { timeoutMs: 60_000, intervalMs: 100 });
       await new Promise((r) => setTimeout(r, 50));
       const all = bed.seqs();
       const lastFirstArrival = Math.max(...[...new Set(all)].map((s) => arrivedAt[all.indexOf(s)]!));
       const recoveryMs = lastFirstArrival - killedAt;
       const duplicates = bed.duplicates(RECOVERY_TOTAL);
-      bed.expectTwiceOnlyOnTheWire(arrivedBeforeKill);
+      bed.expectTwiceOnlyOnTheWire(mark);
       const recoveredAt = [...b.output().matchAll(/"time":(\d+),[^\n]*"event":"slot-recovered"/g)].map((m) => Number(m[1]) - killedAt);
       console.info(
-        `crash recovery: ${RECOVERY_TOTAL} messages, ${arrivedBeforeKill} arrived before kill -9, slots taken back ${recoveredAt.join(', ')} ms after the kill, last message ${recoveryMs} ms after the kill, ${duplicates} duplicate(s) (on the wire at the kill)`,
+        `crash recovery: ${RECOVERY_TOTAL} messages, ${mark.arrived} arrived before kill -9, slots taken back ${recoveredAt.join(', ')} ms after the kill, last message ${recoveryMs} ms after the kill, ${duplicates} duplicate(s) (on the wire at the kill)`,
       );
       // Silent for SLOT_RECOVERY_AFTER_MS (10 s) after its last heartbeat, plus one scan (1 s).
       for (const ms of recoveredAt) expect(ms).toBeLessThanOrEqual(11_500);
@@ -166,11 +165,10 @@ describe('kill -9 of a delivery process delivering a rerouted queue', () => {
       await bed.waitStarted(a, b);
       for (let i = 0; i < REROUTE_TOTAL; i++) await bed.store.enqueue(seqMessage(i, [`r${i}@via${i % 2}.example`], { subject: 'reroute crash' }));
       await expect.poll(() => receiver.messages.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(REROUTE_TOTAL / 10);
-      a.child.kill('SIGKILL');
-      const arrivedBeforeKill = receiver.messages.length;
+      const mark = bed.kill(a);
       await bed.waitArrived(REROUTE_TOTAL, { timeoutMs: 60_000, intervalMs: 100 });
-      bed.expectTwiceOnlyOnTheWire(arrivedBeforeKill);
-      console.info(`reroute crash test: ${REROUTE_TOTAL} messages, killed after ${arrivedBeforeKill}, ${bed.duplicates(REROUTE_TOTAL)} duplicate(s)`);
+      bed.expectTwiceOnlyOnTheWire(mark);
+      console.info(`reroute crash test: ${REROUTE_TOTAL} messages, killed after ${mark.arrived}, ${bed.duplicates(REROUTE_TOTAL)} duplicate(s)`);
       expect(bed.duplicates(REROUTE_TOTAL)).toBeLessThanOrEqual(2 * MAX_SMTP_OUT);
       expect(receiver.connections.length).toBeGreaterThan(0);
       // A connection the kill cut before its EHLO has no HELO name: its source address still says whose it was.

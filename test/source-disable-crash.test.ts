@@ -35,11 +35,10 @@ describe('kill -9 of a delivery process while disable-source-ip takes an IP out 
       await expect.poll(() => redis.zcard(`${prefix}:procs`), { timeout: 10_000 }).toBe(2);
       for (let i = 0; i < TOTAL; i++) await store.enqueue(seqMessage(i, [`r${i}@src${i % DOMAINS}.example`], { subject: 'source crash test' }));
       await expect.poll(() => receiver.messages.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(TOTAL / 10);
-      a.child.kill('SIGKILL');
-      const arrivedBeforeKill = receiver.messages.length;
+      const mark = bed.kill(a);
       await bed.waitArrived(TOTAL, { timeoutMs: 90_000, intervalMs: 200 });
-      bed.expectTwiceOnlyOnTheWire(arrivedBeforeKill);
-      console.info(`source-disable crash test: ${TOTAL} messages, ${arrivedBeforeKill} before kill -9, ${bed.duplicates(TOTAL)} duplicate(s) (on the wire at the kill)`);
+      bed.expectTwiceOnlyOnTheWire(mark);
+      console.info(`source-disable crash test: ${TOTAL} messages, ${mark.arrived} before kill -9, ${bed.duplicates(TOTAL)} duplicate(s) (on the wire at the kill)`);
       // 127.0.0.2 never takes a recipient: the half of them it would carry arrived only because it was taken out of use.
       expect(new Set(receiver.messages.map((m) => m.clientIp))).toEqual(new Set(['127.0.0.3']));
       expect(b.output()).toContain('"event":"source-disabled"');

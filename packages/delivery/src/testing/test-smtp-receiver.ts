@@ -21,6 +21,14 @@ export interface ReceivedMessage {
   from: string;
   to: string[];
   body: string;
+  /** The smtp-server session (connection) it came on: see `Receiver.sessions`. */
+  sessionId: string;
+}
+
+/** One connection as the receiver saw it: still open, and whether the client said QUIT. */
+export interface ReceivedSession {
+  open: boolean;
+  quit: boolean;
 }
 
 export interface ReceiverOptions {
@@ -54,6 +62,10 @@ export interface Receiver {
   /** Raw bytes the clients sent in plaintext (the TLS part of a connection is not decoded). */
   raw: () => string;
   messages: ReceivedMessage[];
+  /** Every connection by its session id. */
+  sessions: Map<string, ReceivedSession>;
+  /** The ids of the connections open now. */
+  openSessions: () => string[];
   close: () => Promise<void>;
 }
 
@@ -77,6 +89,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const chunks: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   const byId = new Map<string, ReceivedConnection>();
+  const sessions = new Map<string, ReceivedSession>();
   const record = (session: SMTPServerSession): ReceivedConnection => {
     let c = byId.get(session.id);
     if (c === undefined) {
@@ -89,8 +102,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     return c;
   };
   const logger = {
-    debug: (entry: { tnx?: string }, _fmt: string, line?: string) => {
+    debug: (entry: { tnx?: string; cid?: string; command?: string }, _fmt: string, line?: string) => {
       if (entry.tnx === 'command' && typeof line === 'string') commands.push(line);
+      if (entry.tnx === 'command' && entry.command === 'QUIT' && entry.cid !== undefined) {
+        const s = sessions.get(entry.cid);
+        if (s) s.quit = true;
+      }
     },
     info: () => undefined,
     warn: () => undefined,
@@ -112,8 +129,13 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     logger: logger as never,
     onConnect(session, cb) {
       record(session);
+      sessions.set(session.id, { open: true, quit: false });
       const g = typeof options.greeting === 'function' ? options.greeting(session.remoteAddress) : options.greeting;
       cb(g === undefined ? null : smtpError(g[0], g[1]));
+    },
+    onClose(session) {
+      const s = sessions.get(session.id);
+      if (s) s.open = false;
     },
     onSecure(socket, session, cb) {
       const c = record(session);
@@ -134,7 +156,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       stream.on('data', (b: Buffer) => parts.push(b));
       stream.on('end', () => {
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-        messages.push({ clientIp: session.remoteAddress, from, to: session.envelope.rcptTo.map((r) => r.address), body: Buffer.concat(parts).toString('utf8') });
+        messages.push({ clientIp: session.remoteAddress, from, to: session.envelope.rcptTo.map((r) => r.address), body: Buffer.concat(parts).toString('utf8'), sessionId: session.id });
         if (options.dropAfterDot) {
           for (const s of sockets) s.destroy();
           return;
@@ -164,6 +186,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     connections,
     commands,
     messages,
+    sessions,
+    openSessions: () => [...sessions].filter(([, s]) => s.open).map(([id]) => id),
     raw: () => Buffer.concat(chunks).toString('latin1'),
     close: () =>
       new Promise<void>((resolve) => {
