@@ -145,15 +145,27 @@ function renderReplication(r: ReplicationResult & Stamp): string {
   ].join('\n');
 }
 
+/** Redis CPU per message (ms) and the end-to-end rate at which one Redis core would be busy at that cost; undefined without a Redis CPU figure. */
+export function redisCeiling(msgPerSec: number, redisCpuPct: number): { cpuMsPerMsg: number; msgPerSec: number } | undefined {
+  if (!(msgPerSec > 0) || !(redisCpuPct > 0)) return undefined;
+  const cpuMsPerMsg = (redisCpuPct / 100) * (1000 / msgPerSec);
+  return { cpuMsPerMsg, msgPerSec: 1000 / cpuMsPerMsg };
+}
+
 function renderCapacity(c: CapacityResult & Stamp): string {
   return [
     '## 10. How much one Redis primary carries',
     '',
     `N listener and N delivery processes against one Redis (appendfsync ${c.fsync}), ${n0(c.messages)} messages of ${c.size} B over ${c.sessions} reused sessions split over the listeners, one smtp-sink. msg/s is end to end (first connect to last arrival); CPU is over the same window, 100 % = one core. This machine has ${c.cores} cores shared by Redis, every vmta process, the senders and the sink: Redis does not reach a core of its own here, so the table shows how Redis's share grows with N, not the rate at which a dedicated Redis core saturates. Redis commands per message in detail: section 1 (e2e). Ran ${c.ranAt}, load average ${c.loadAvgAtStart.join(' ')}.`,
     '',
-    '| N | msg/s end to end | accepted/s | Redis CPU % | listeners CPU % | deliveries CPU % | Redis commands / msg | failures | load avg 1 min |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...c.steps.map((s) => `| ${s.processes} | ${n0(s.msgPerSec)} | ${n0(s.acceptedPerSec)} | ${s.redisCpuPct} | ${s.listenersCpuPct} | ${s.deliveriesCpuPct} | ${s.redisCommandsPerMsg} | ${s.failures} | ${s.loadAvg} |`),
+    '| N | msg/s end to end | accepted/s | Redis CPU % | listeners CPU % | deliveries CPU % | Redis commands / msg | Redis CPU ms / msg | one Redis core at that cost (msg/s) | failures | load avg 1 min |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...c.steps.map((s) => {
+      const ceiling = redisCeiling(s.msgPerSec, s.redisCpuPct);
+      return `| ${s.processes} | ${n0(s.msgPerSec)} | ${n0(s.acceptedPerSec)} | ${s.redisCpuPct} | ${s.listenersCpuPct} | ${s.deliveriesCpuPct} | ${s.redisCommandsPerMsg} | ${ceiling ? n3(ceiling.cpuMsPerMsg) : '–'} | ${ceiling ? `**${n0(ceiling.msgPerSec)}** (projected)` : '–'} | ${s.failures} | ${s.loadAvg} |`;
+    }),
+    '',
+    'The last two columns are a projection, not a measurement: Redis runs commands on one thread, so at the Redis CPU each message cost here, one core given to Redis alone would be busy at that many messages per second end to end (accept and delivery). It is a ceiling from Redis CPU only: fsync (appendfsync always), the network between hosts and replication to replicas come on top, so a real primary saturates below it. Run the scenario on the target hardware to measure it.',
   ].join('\n');
 }
 
