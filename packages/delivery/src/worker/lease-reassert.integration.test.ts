@@ -15,7 +15,7 @@ import { startDelivery, type RunningDelivery } from './delivery-service.js';
  * The lease here lasts 90 s (renewed every 30 s): every check below is well inside the first third.
  */
 const LEASE_MS = 90_000;
-const QUICK_MS = 5_000;
+const QUICK_MS = 8_000;
 const DOMAIN = 'reassert.example';
 const message = (i: number) => testMessage(`r${i}@${DOMAIN}`, { body: Buffer.from(`Subject: reassert\r\nX-Seq: ${i}\r\n\r\nhello\r\n`) });
 
