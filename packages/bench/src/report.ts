@@ -12,6 +12,7 @@ import type { E2eResult } from './scenarios/e2e.js';
 import type { DkimResult } from './scenarios/dkim.js';
 import { renderSuppress, type SuppressResult } from './scenarios/suppress.js';
 import type { ReplicationResult } from './scenarios/replication.js';
+import { renderReplication, REPLICATION_TITLE } from './report-replication.js';
 import type { CapacityResult } from './scenarios/capacity.js';
 import { median } from './runs.js';
 import type { MillionResult } from './scenarios/million.js';
@@ -131,20 +132,6 @@ function renderDkim(d: DkimResult & Stamp): string {
   ].join('\n');
 }
 
-function renderReplication(r: ReplicationResult & Stamp): string {
-  const share = r.withoutWait > 0 ? Math.round((r.withWait / r.withoutWait) * 100) : undefined;
-  const p50 = (wait: boolean) => n1(median(r.runs.filter((v) => v.wait === wait).map((v) => v.dotTo250P50Ms)));
-  return [
-    '## 8. The cost of WAIT before 250 (Redis replication)',
-    '',
-    `One listener, a Redis primary (appendfsync ${r.fsync}) and a replica on loopback; ${r.messages} messages of ${r.size} B over ${r.sessions} reused sessions, no delivery. "WAIT" is REDIS_URL with \`?wait-replicas=1\` (the default for a Sentinel set): each message is written held, Redis WAITs for the replica, then the message is released and the client gets 250. Runs alternate; medians: **${r.withoutWait} msg/s without WAIT, ${r.withWait} msg/s with it**${share !== undefined ? ` (${share} % of the rate without)` : ''}, dot→250 p50 ${p50(false)} ms without, ${p50(true)} ms with. Differences smaller than the spread between runs of the same kind are noise (the machine is shared: see the load average). Ran ${r.ranAt}, load average ${r.loadAvgAtStart.join(' ')}.`,
-    '',
-    '| run | WAIT | msg/s | dot→250 p50 (ms) | p99 (ms) | failures |',
-    '|---|---|---|---|---|---|',
-    ...r.runs.map((v, i) => `| ${i + 1} | ${v.wait ? 'yes' : 'no'} | ${v.msgPerSec} | ${n1(v.dotTo250P50Ms)} | ${n1(v.dotTo250P99Ms)} | ${v.failures} |`),
-  ].join('\n');
-}
-
 /** Redis CPU per message (ms) and the end-to-end rate at which one Redis core would be busy at that cost; undefined without a Redis CPU figure. */
 export function redisCeiling(msgPerSec: number, redisCpuPct: number): { cpuMsPerMsg: number; msgPerSec: number } | undefined {
   if (!(msgPerSec > 0) || !(redisCpuPct > 0)) return undefined;
@@ -242,7 +229,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     '',
     results.ops ? renderOps(results.ops) : '## 7. Operator tools on a big queue\n\nNot run yet.',
     '',
-    results.replication ? renderReplication(results.replication) : '## 8. The cost of WAIT before 250 (Redis replication)\n\nNot run yet.',
+    results.replication ? renderReplication(results.replication) : `${REPLICATION_TITLE}\n\nNot run yet.`,
     '',
     results.redisCost ? renderRedisCost(results.redisCost) : '## 9. Redis per message on the main paths\n\nNot run yet.',
     '',
@@ -260,7 +247,7 @@ export function renderBenchmarks(results: BenchResults, notes = ''): string {
     'pnpm bench --scenario dkim       # signing cost: unsigned, RSA 2048, Ed25519, dual',
     'pnpm bench --scenario suppress --runs 3   # 10 million suppressed addresses: memory per entry, accept rate with and without the RCPT lookup',
     'pnpm bench --scenario ops        # delete/pause by job and sender, show messages on 100,000 queued',
-    'pnpm bench --scenario replication --runs 3   # msg/s with and without WAIT on a primary and replica',
+    'pnpm bench --scenario replication --runs 3   # msg/s with and without WAIT (listener, delivery leases) on a primary and replica',
     'pnpm bench --scenario redis-cost # Redis commands, bytes and CPU per message: accept, backlog and trickle delivery, fan-out, many domains',
     'pnpm bench --quick              # smoke run with small counts',
     '```',

@@ -88,6 +88,23 @@ describe('cluster-wide connection limits (max-smtp-out)', () => {
     expect(got).toEqual(expected);
   });
 
+  // After a reconnect (maybe a failover that lost the lease): kept, re-added into a free slot, or lost.
+  it.each([
+    ['keeps a lease still there, renewed', ['me'], 1, 'kept'],
+    ['keeps a lease still there when the limit is now below the holders', ['me', 'x'], 1, 'kept'],
+    ['re-adds a missing lease into a free slot', ['x'], 2, 're-added'],
+    ['re-adds a missing lease without a cap', ['x', 'y'], Infinity, 're-added'],
+    ['finds a missing lease lost when every slot is held by others', ['x'], 1, 'lost'],
+    ['finds a missing lease lost with a limit of 0', [], 0, 'lost'],
+  ] as const)('re-assertion %s', async (name, holders, limit, expected) => {
+    const scope: ConnectionScope = { kind: 'vmta', vmta: `reassert-${name}` };
+    for (const h of holders) expect(await lb.acquire(scope, h, Infinity, 10_000, now)).toBe(true);
+    expect(await la.reassert(scope, 'me', limit, 10_000, now + 5_000)).toBe(expected);
+    const mine = await a.zscore(la.keys.vmtaConnections(scope.vmta), 'me');
+    expect(mine === null ? 'lost' : Number(mine)).toBe(expected === 'lost' ? 'lost' : now + 15_000);
+    expect(await la.count(scope, now + 5_000)).toBe(holders.filter((h) => h !== 'me').length + (expected === 'lost' ? 0 : 1));
+  });
+
   it('rejects a lease that is not positive', async () => {
     await expect(la.acquire({ kind: 'vmta', vmta: 'x' }, 'h', 1, 0, now)).rejects.toThrow(RangeError);
   });

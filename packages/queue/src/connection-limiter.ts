@@ -11,7 +11,7 @@
  */
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
-import { scripts, type QueueScripts } from './scripts/index.js';
+import { scripts, type LeaseReassertion, type QueueScripts } from './scripts/index.js';
 
 /** What a connection limit applies to. */
 export type ConnectionScope = { kind: 'queue'; queue: string } | { kind: 'vmta'; vmta: string };
@@ -69,7 +69,19 @@ export class ConnectionLimiter {
     return this.scripts.renewLease(this.key(scope), now, leaseMs, holder);
   }
 
-  /** Gives the slot back. True when the holder held it (false: already released or expired and reaped). */
+  /**
+   * For a lease `holder` believes it holds, after a reconnect (maybe a failover that lost it):
+   * 'kept' (renewed to `now + leaseMs`), 're-added' (it was gone and a slot was free), or 'lost'
+   * (gone, and all `limit` slots are held by others: stop using the connection). A lease still
+   * there is kept even when `limit` was lowered below the holders already in.
+   */
+  async reassert(scope: ConnectionScope, holder: string, limit: number, leaseMs: number, now = Date.now()): Promise<LeaseReassertion> {
+    checkLease(leaseMs);
+    if (Number.isNaN(limit)) throw new RangeError('limit must be a number');
+    const cap = limit === Infinity ? 'inf' : String(Math.max(0, Math.floor(limit)));
+    return this.scripts.reassertLease(this.key(scope), now, leaseMs, cap, holder);
+  }
+
   /**
    * WAIT for a lease just taken (the writes so far on this connection): 'acked' when `replicas`
    * replicas have it within `timeoutMs`; 'lagging' when a replica is linked but did not acknowledge
@@ -82,6 +94,7 @@ export class ConnectionLimiter {
     return role[0] === 'master' && (role[2]?.length ?? 0) === 0 ? 'none' : 'lagging';
   }
 
+  /** Gives the slot back. True when the holder held it (false: already released or expired and reaped). */
   async release(scope: ConnectionScope, holder: string): Promise<boolean> {
     return (await this.r.zrem(this.key(scope), holder)) === 1;
   }

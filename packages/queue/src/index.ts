@@ -13,6 +13,7 @@ export * from './dispatch.js';
 export * from './queue-ops.js';
 export { CLAIM_FOR_DELETE, DELETE_BATCH, DELETE_WAITING, type DeleteOutcomes } from './queue-deletes.js';
 export * from './connection-limiter.js';
+export type { LeaseReassertion } from './scripts/reassert-lease.js';
 export * from './delivery-rate-limiter.js';
 export * from './minute-counters.js';
 export * from './process-registry.js';

@@ -119,4 +119,21 @@ describe('process registry', () => {
     await expect.poll(async () => Number(await redis.zscore(keys.processIndex(), r.id)), { timeout: 5_000 }).toBeGreaterThan(first);
     await r.deregister();
   });
+
+  it('beats at once when its connection is back, putting back a record a failover lost', async () => {
+    const own = new Redis(t.url);
+    const r = await registerProcess(own, { role: 'delivery', vmtas: ['mta1'], listeners: [] }, { prefix, heartbeatMs: 60_000 });
+    registrations.push(r);
+    try {
+      // Lost with the old primary; the next tick is a minute away.
+      await redis.del(keys.processRecord(r.id));
+      await redis.zrem(keys.processIndex(), r.id);
+      await redis.call('CLIENT', 'KILL', 'ID', String(await own.call('CLIENT', 'ID')));
+      await expect.poll(() => redis.exists(keys.processRecord(r.id)), { timeout: 3_000, interval: 50 }).toBe(1);
+      expect(await redis.zscore(keys.processIndex(), r.id)).not.toBeNull();
+      await r.deregister();
+    } finally {
+      own.disconnect();
+    }
+  });
 });

@@ -89,6 +89,10 @@ export class ProcessRegistration {
   private pending: Promise<void> | undefined;
   private stopped = false;
   private beatAt: number | undefined;
+  /** A reconnect (a failover among them): beat at once, so a record or last-seen time the new primary lacks is back before the next tick. */
+  private readonly onReady = () => {
+    if (!this.stopped) this.heartbeat().catch((err: Error) => this.options.onError?.(err));
+  };
 
   constructor(
     private readonly redis: Redis,
@@ -150,11 +154,13 @@ export class ProcessRegistration {
       this.heartbeat().catch((err: Error) => this.options.onError?.(err));
     }, this.info.heartbeatMs);
     this.timer.unref();
+    this.redis.on('ready', this.onReady);
   }
 
   /** Stops the heart-beat timer without removing the record (the process shows as not alive, then goes). */
   stop(): void {
     this.stopped = true;
+    this.redis.off('ready', this.onReady);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }

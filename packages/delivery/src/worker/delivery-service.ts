@@ -13,7 +13,9 @@ import { localSourceAddresses, servableVmtas } from '../stages/select-source.js'
 import { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { DkimSigner } from '../stages/dkim-sign.js';
 import { afterSweep } from './expiry.js';
+import { HeldLeases, reassertOnReady } from './held-leases.js';
 import { LaneWorkers } from './lanes.js';
+import { vmtaCap } from './limits.js';
 import { processJob } from './process-job.js';
 import { TrickleRuns } from './trickle-linger.js';
 import type { SlotHolderProcess } from './slot-hold.js';
@@ -106,7 +108,10 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     return waitPolicy(target, { replicas: g['redis-wait-replicas'] ?? undefined, timeoutMs: g['redis-wait-timeout'] ?? undefined });
   };
   replicas();
-  const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), replicas, ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
+  // Leases lost in a failover are put back (or their connections cut) as soon as the connection is ready again.
+  const held = new HeldLeases((vmta) => vmtaCap(config, vmta));
+  const stopReasserting = reassertOnReady(redis, held, log);
+  const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), replicas, held, ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
   const sources = { sources: new DisabledSources(redis, prefix), notices: new Notices(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
@@ -192,6 +197,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       await lanes.close();
       await park.closeAll();
       await store.dispatcher.close();
+      stopReasserting();
       workerRedis.disconnect();
       redis.disconnect();
       log.info({ event: 'closed', sessionsParked: park.stats.parked, sessionsReused: park.stats.reused }, 'delivery closed');

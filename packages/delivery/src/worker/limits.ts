@@ -5,8 +5,9 @@
  */
 import os from 'node:os';
 import type { DomainPolicy, VmtaConfig } from '@vmta/config';
-import type { ConnectionLimiter, DeliveryRateLimiter, WaitPolicy } from '@vmta/queue';
+import type { ConnectionLimiter, DeliveryRateLimiter, LeaseReassertion, WaitPolicy } from '@vmta/queue';
 import type { Logger } from 'pino';
+import type { HeldLeases, ReassertableLease } from './held-leases.js';
 
 export interface Limiters {
   connections: ConnectionLimiter;
@@ -15,6 +16,8 @@ export interface Limiters {
   leaseMs?: number;
   /** The listener's WAIT before 250 (redis-wait-*, REDIS_URL): a VMTA lease must reach as many replicas before its connection opens. */
   replicas?: () => WaitPolicy;
+  /** The leases this process holds, re-asserted after a Redis reconnect (held-leases.ts). */
+  held?: HeldLeases;
 }
 
 /** A VMTA slot is held for a session; a dead process's slot comes back after this. */
@@ -33,6 +36,12 @@ export function holderId(queue: string, slot: number, sourceKey: string, run?: s
   return `${os.hostname()}:${process.pid}:${queue}#${slot}:${sourceKey}${run ? `:${run}` : ''}`;
 }
 
+/** max-smtp-out of the VMTA; without a cap (Infinity) the lease is still taken: it is how the cluster counts its connections out per VMTA. */
+export function vmtaCap(config: VmtaConfig, vmta: string): number {
+  const limit = config.vmtas[vmta.toLowerCase()]?.settings['max-smtp-out'];
+  return limit === undefined || limit === null ? Infinity : limit;
+}
+
 /**
  * Before opening a connection: max-connect-rate of the queue, max-smtp-out of the VMTA. When the
  * VMTA is full, the queue waits for a slot with its queue-priority: a slot that comes free goes
@@ -46,9 +55,7 @@ export async function mayConnect(
 ): Promise<Verdict> {
   const rate = await limiters.rates.take({ queue: input.queue, limit: 'max-connect-rate' }, input.policy['max-connect-rate'], 1, input.now);
   if (rate.allowed < 1) return { go: false, until: rate.retryAtMs ?? input.now + 1000, reason: 'max-connect-rate' };
-  const vmtaLimit = config.vmtas[input.vmta.toLowerCase()]?.settings['max-smtp-out'];
-  // Without a cap the lease is still taken: it is how the cluster counts its connections out per VMTA.
-  const cap = vmtaLimit === undefined || vmtaLimit === null ? Infinity : vmtaLimit;
+  const cap = vmtaCap(config, input.vmta);
   const waiting = { priority: input.policy['queue-priority'] ?? 50, waitMs: 3 * VMTA_FULL_WAIT_MS };
   const ok = await limiters.connections.acquire({ kind: 'vmta', vmta: input.vmta }, input.holder, cap, limiters.leaseMs ?? VMTA_LEASE_MS, input.now, waiting);
   if (!ok) return { go: false, until: input.now + VMTA_FULL_WAIT_MS, reason: 'virtual-mta max-smtp-out' };
@@ -66,35 +73,54 @@ export async function mayConnect(
 /**
  * A VMTA slot held by one connection: renewed every third of the lease while the connection lives,
  * so a delivery longer than the lease keeps its slot and max-smtp-out holds across processes (a
- * dead process's slot still comes back after one lease). `lost` turns true when a renewal found the
- * lease gone (expired while Redis was out of reach, or lost with a failed-over primary): the
- * connection must not be used for more mail, and `onLost` cuts it at once, even mid-transaction
- * (another process may already hold the slot).
+ * dead process's slot still comes back after one lease), and re-asserted at once after a Redis
+ * reconnect (held-leases.ts). `lost` turns true when a renewal found the lease gone (expired while
+ * Redis was out of reach, or lost with a failed-over primary), or a re-assertion found it gone with
+ * every slot taken: the connection must not be used for more mail, and `onLost` cuts it at once,
+ * even mid-transaction (another process may already hold the slot).
  */
-export class VmtaLease {
+export class VmtaLease implements ReassertableLease {
   lost = false;
+  private released = false;
   private readonly timer: NodeJS.Timeout;
+  private readonly leaseMs: number;
   private cut: (() => void) | undefined;
+  /** A re-assertion on the wire: release waits for it, so its re-add never lands after the release. */
+  private reasserting: Promise<unknown> | undefined;
 
   constructor(
     private readonly limiters: Limiters,
-    private readonly vmta: string,
+    readonly vmta: string,
     readonly holder: string,
   ) {
-    const leaseMs = limiters.leaseMs ?? VMTA_LEASE_MS;
-    this.timer = setInterval(() => void this.renew(leaseMs), Math.max(1, Math.floor(leaseMs / 3)));
+    this.leaseMs = limiters.leaseMs ?? VMTA_LEASE_MS;
+    this.timer = setInterval(() => void this.renew(), Math.max(1, Math.floor(this.leaseMs / 3)));
     this.timer.unref();
+    limiters.held?.add(this);
   }
 
-  private async renew(leaseMs: number): Promise<void> {
-    const held = await this.limiters.connections.renew({ kind: 'vmta', vmta: this.vmta }, this.holder, leaseMs).catch(() => true);
-    if (!held && !this.lost) {
-      this.lost = true;
-      this.cut?.();
-    }
+  private async renew(): Promise<void> {
+    const held = await this.limiters.connections.renew({ kind: 'vmta', vmta: this.vmta }, this.holder, this.leaseMs).catch(() => true);
+    if (!held) this.markLost();
   }
 
-  /** `cut` runs once when a renewal finds the lease gone (at once when it is gone already). */
+  /** After a reconnect: kept, re-added into a free slot, or lost (the connection is cut). */
+  async reassert(cap: number): Promise<LeaseReassertion | 'skipped'> {
+    if (this.lost || this.released) return 'skipped';
+    const call = this.limiters.connections.reassert({ kind: 'vmta', vmta: this.vmta }, this.holder, cap, this.leaseMs);
+    this.reasserting = call.catch(() => undefined);
+    const state = await call;
+    if (state === 'lost') this.markLost();
+    return state;
+  }
+
+  private markLost(): void {
+    if (this.lost || this.released) return;
+    this.lost = true;
+    this.cut?.();
+  }
+
+  /** `cut` runs once when the lease is found lost (at once when it is lost already). */
   onLost(cut: () => void): void {
     this.cut = cut;
     if (this.lost) cut();
@@ -102,8 +128,11 @@ export class VmtaLease {
 
   /** Stops renewing and gives the slot back. */
   async release(): Promise<void> {
+    this.released = true;
+    this.limiters.held?.delete(this);
     clearInterval(this.timer);
     this.cut = undefined;
+    await this.reasserting;
     await releaseConnection(this.limiters, this.vmta, this.holder).catch(() => undefined);
   }
 }

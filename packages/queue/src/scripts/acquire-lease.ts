@@ -7,9 +7,10 @@
  *
  * KEYS: 1 leases.
  * ARGV: 1 now (ms), 2 leaseMs, 3 limit ('inf' = no cap), 4 holder.
- * Returns: LEASE_HELD, or LEASE_NOT_HELD when every slot is held by a live lease.
+ * Returns: LEASE_HELD (the holder held it already: renewed), LEASE_TAKEN (taken now), or
+ * LEASE_NOT_HELD when every slot is held by a live lease.
  */
-import { LEASE_HELD, LEASE_NOT_HELD } from './constants.js';
+import { LEASE_HELD, LEASE_NOT_HELD, LEASE_TAKEN } from './constants.js';
 import { defineScript } from './script.js';
 
 /** Lua shared with renewLease: `now` from ARGV[1], and the leases expired by then dropped. */
@@ -22,18 +23,20 @@ export const EXPIRE_WITH_LAST_LEASE = `
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(tonumber(last[2]) - now)))`;
 
-const lua = `${DROP_EXPIRED_LEASES}
+/** Shared with reassertLease (the same step, read as kept / re-added / lost). */
+export const ACQUIRE_LEASE_LUA = `${DROP_EXPIRED_LEASES}
 local limit = ARGV[3] == 'inf' and math.huge or tonumber(ARGV[3])
-if not redis.call('ZSCORE', KEYS[1], ARGV[4]) and redis.call('ZCARD', KEYS[1]) >= limit then
+local held = redis.call('ZSCORE', KEYS[1], ARGV[4])
+if not held and redis.call('ZCARD', KEYS[1]) >= limit then
   return ${LEASE_NOT_HELD}
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[4])${EXPIRE_WITH_LAST_LEASE}
-return ${LEASE_HELD}`;
+return held and ${LEASE_HELD} or ${LEASE_TAKEN}`;
 
 export const acquireLease = defineScript({
   name: 'vmtaAcquireLease',
   numberOfKeys: 1,
-  lua,
+  lua: ACQUIRE_LEASE_LUA,
   args: (key: string, now: number, leaseMs: number, limit: string, holder: string) => [key, now, leaseMs, limit, holder],
-  reply: (raw) => raw === LEASE_HELD,
+  reply: (raw) => raw !== LEASE_NOT_HELD,
 });

@@ -33,6 +33,8 @@ export const OUTCOMES_MESSAGE_GONE = -1;
 export const LEASE_HELD = 1;
 /** acquireLease: every slot is taken; renewLease: the lease was lost (expired or released). */
 export const LEASE_NOT_HELD = 0;
+/** acquireLease: the holder held no lease and took a free slot now (reassertLease: the lost lease was re-added). */
+export const LEASE_TAKEN = 2;
 
 /** enqueue, first flag per queue: a token of the queue is awake (or the paused queue already held mail): no wake needed. */
 export const QUEUE_NEEDS_NO_WAKE = 1;

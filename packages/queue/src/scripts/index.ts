@@ -18,6 +18,7 @@ import { enableSourceIf } from './enable-source-if.js';
 import { enqueue } from './enqueue.js';
 import { moveToQueue } from './move-to-queue.js';
 import { discardHeld, releaseHeld } from './held.js';
+import { reassertLease } from './reassert-lease.js';
 import { recordOutcomes } from './record-outcomes.js';
 import { readForQueue } from './read-for-queue.js';
 import { releaseIds } from './release-ids.js';
@@ -43,6 +44,7 @@ const DEFINITIONS = {
   acquireLease,
   acquireLeaseByPriority,
   renewLease,
+  reassertLease,
   takeRate,
   enqueue,
   takeSlot,
@@ -117,6 +119,7 @@ export function scripts(redis: Redis): QueueScripts {
 export * from './constants.js';
 export type { ClaimedShare, ClaimShareKeys } from './claim-share.js';
 export type { SlotKeys } from './claim-ids.js';
+export type { LeaseReassertion } from './reassert-lease.js';
 export type { BackoffInput, BackoffOp } from './backoff-mode.js';
 export type { EnqueueInput, EnqueueQueue, EnqueueReply } from './enqueue.js';
 export type { RecordOutcomesInput } from './record-outcomes.js';
