@@ -14,6 +14,7 @@ import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { dsnParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
 import { skipDroppedLevels, smtpServerLogger } from './server-logger.js';
+import { pooledSessionIds } from './session-id.js';
 import { checkSuppression } from './suppression-stage.js';
 import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
 import type { TlsCredentials } from './tls-certificate.js';
@@ -267,6 +268,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
   server = new SMTPServer(options);
   skipDroppedLevels(server, serverLog);
   greetAtOnce(server);
+  pooledSessionIds(server);
   return server;
 }
 
