@@ -7,7 +7,7 @@
 import type { ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, settleAuthAttempt } from './auth-stage.js';
-import { endSession, findConnection, forceClose, greetAtOnce, patchConnection, type Connection } from './connection-patches.js';
+import { endSession, findConnection, forceClose, greetAtOnce, indexConnections, patchConnection, type Connection } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
@@ -268,6 +268,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
   server = new SMTPServer(options);
   skipDroppedLevels(server, serverLog);
   greetAtOnce(server);
+  indexConnections(server);
   pooledSessionIds(server);
   return server;
 }
