@@ -36,9 +36,32 @@ export interface ConnectionHooks {
   beforeCommand(line: string): SmtpReplyError | undefined;
 }
 
+/** Connections by session id, kept by indexConnections: a look-up per session and per DATA costs O(1), not O(sessions). */
+const indexes = new WeakMap<SMTPServer, Map<string, Connection>>();
+
 export function findConnection(server: SMTPServer, sessionId: string): Connection | undefined {
+  const index = indexes.get(server);
+  if (index) return index.get(sessionId);
   for (const c of server.connections) if (c.session.id === sessionId) return c;
   return undefined;
+}
+
+/** Keeps server.connections indexed by session id (smtp-server adds a connection before init, deletes it on close). */
+export function indexConnections(server: SMTPServer): void {
+  const index = new Map<string, Connection>();
+  for (const c of server.connections) index.set(c.session.id, c);
+  indexes.set(server, index);
+  const connections = server.connections as Set<Connection>;
+  const add = connections.add.bind(connections);
+  const remove = connections.delete.bind(connections);
+  connections.add = (conn: Connection) => {
+    index.set(conn.session.id, conn);
+    return add(conn);
+  };
+  connections.delete = (conn: Connection) => {
+    if (index.get(conn.session.id) === conn) index.delete(conn.session.id);
+    return remove(conn);
+  };
 }
 
 export function patchConnection(conn: Connection, hooks: ConnectionHooks): void {

@@ -36,6 +36,15 @@ describe('skipDroppedLevels', () => {
     ]);
   });
 
+  it("drops a client's reset before smtp-server's wrapper copies its fields, and keeps other errors", () => {
+    const { server, lines } = serverWith('info');
+    const wrapper = (server as unknown as { logger: Wrapper }).logger;
+    const reset = Object.assign(untouchable(), { err: { code: 'ECONNRESET' } });
+    expect(() => wrapper.error(reset, 'reset')).not.toThrow();
+    wrapper.error({ err: { code: 'EMFILE' } }, 'too many open files');
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([[50, 'too many open files']]);
+  });
+
   it('keeps every line of smtp-server when the logger runs at debug', () => {
     const { server, lines } = serverWith('debug');
     const wrapper = (server as unknown as { logger: Wrapper }).logger;

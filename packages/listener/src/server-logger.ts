@@ -42,8 +42,8 @@ export function smtpServerLogger(log: Logger): ServerLogger {
  * smtp-server wraps the logger it is handed (nodemailer's getLogger): every call, at whatever level,
  * copies its fields into a new object before ours is asked, a few times per connection and per command.
  * After the server is built, the levels our logger drops (all below warn unless it runs at debug) are
- * replaced on that wrapper by a no-op, so a dropped line costs nothing. `error` stays: a client's socket
- * error is moved to debug by smtpServerLogger.
+ * replaced on that wrapper by a no-op, so a dropped line costs nothing. `error` stays, but a client's socket
+ * error (which smtpServerLogger moves to debug) is dropped there too when debug is not kept.
  */
 export function skipDroppedLevels(server: unknown, log: Logger): void {
   const wrapper = (server as { logger?: Partial<ServerLogger> }).logger;
@@ -51,5 +51,11 @@ export function skipDroppedLevels(server: unknown, log: Logger): void {
   const kept = keptLogger(log);
   for (const level of LEVELS) {
     if (level !== 'error' && !kept.isLevelEnabled(level) && typeof wrapper[level] === 'function') wrapper[level] = () => undefined;
+  }
+  // A client that resets its connection (after QUIT, too: many do) is an error line smtpServerLogger moves
+  // to debug; unless debug is kept, it is dropped before the wrapper copies its fields.
+  const error = wrapper.error;
+  if (!kept.isLevelEnabled('debug') && typeof error === 'function') {
+    wrapper.error = (...args) => (CLIENT_SOCKET_ERRORS.has(errorCode(args[0]) ?? '') ? undefined : error(...args));
   }
 }

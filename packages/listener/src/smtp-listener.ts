@@ -7,13 +7,14 @@
 import type { ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, settleAuthAttempt } from './auth-stage.js';
-import { endSession, findConnection, forceClose, greetAtOnce, patchConnection, type Connection } from './connection-patches.js';
+import { endSession, findConnection, forceClose, greetAtOnce, indexConnections, patchConnection, type Connection } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { dsnParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
 import { skipDroppedLevels, smtpServerLogger } from './server-logger.js';
+import { pooledSessionIds } from './session-id.js';
 import { checkSuppression } from './suppression-stage.js';
 import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
 import type { TlsCredentials } from './tls-certificate.js';
@@ -267,6 +268,8 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
   server = new SMTPServer(options);
   skipDroppedLevels(server, serverLog);
   greetAtOnce(server);
+  indexConnections(server);
+  pooledSessionIds(server);
   return server;
 }
 

@@ -1,0 +1,150 @@
+/**
+ * patches/nodemailer@10.6.0.patch replaces DataStream's per-byte loop (dot-stuffing, bare CR/LF to CRLF) by
+ * jumps between line breaks with Buffer#indexOf. These tests hold the patched stream, ESM and CommonJS
+ * builds, to `reference` below: our byte-by-byte statement of what the published stream does (one push
+ * per non-empty chunk; a dot at the start of a line doubled, the stream's start and a chunk boundary
+ * included; a bare LF and a bare CR become CRLF, a dot after a bare CR stuffed too), over random bodies of dots, CR,
+ * LF, CRLF and other bytes, cut into random chunks (empty ones and strings included).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+
+type DataStreamClass = new () => Transform & { inByteCount: number; outByteCount: number };
+
+const require = createRequire(import.meta.url);
+const cjsFile = path.join(path.dirname(require.resolve('nodemailer/lib/smtp-connection')), 'data-stream.js');
+// The ESM build sits next to the CommonJS one (dist/esm, dist/cjs).
+const esmFile = cjsFile.replace(`${path.sep}cjs${path.sep}`, `${path.sep}esm${path.sep}`);
+const patched: Record<string, DataStreamClass> = {
+  esm: ((await import(esmFile)) as { default: DataStreamClass }).default,
+  cjs: require(cjsFile) as DataStreamClass,
+};
+
+/** A seeded generator (mulberry32): a failure replays. */
+function random(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+const BYTES = [0x0d, 0x0a, 0x2e, 0x2e, 0x41, 0x20, 0xc3];
+
+function randomBody(r: (n: number) => number, size: number): Buffer {
+  const body = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) {
+    // Mostly the bytes that matter, now and then a whole CRLF or LF line of text.
+    body[i] = r(8) === 0 ? 0x61 + r(26) : BYTES[r(BYTES.length)]!;
+  }
+  return body;
+}
+
+function randomChunks(r: (n: number) => number, body: Buffer, maxChunk: number): (Buffer | string)[] {
+  const chunks: (Buffer | string)[] = [];
+  for (let at = 0; at < body.length; ) {
+    const n = r(maxChunk + 1);
+    const part = body.subarray(at, at + n);
+    // Strings only of ASCII bytes: Buffer.from(string) must give the same bytes back.
+    chunks.push(r(5) === 0 && part.every((b) => b < 0x80) ? part.toString('latin1') : part);
+    at += n;
+  }
+  return chunks;
+}
+
+/** What the stream pushes for `chunks` and its byte counters, stated one byte at a time. */
+function reference(chunks: (Buffer | string)[]): { pushes: string[]; inBytes: number; outBytes: number } {
+  const pushes: string[] = [];
+  let inBytes = 0;
+  let outBytes = 0;
+  let last: number | undefined;
+  for (const c of chunks) {
+    const chunk = typeof c === 'string' ? Buffer.from(c) : c;
+    if (chunk.length === 0) continue;
+    inBytes += chunk.length;
+    const out: number[] = [];
+    for (const byte of chunk) {
+      // A bare CR becomes CRLF, and a dot right after it is stuffed (a receiver that ends lines at a
+      // lone CR must not see "\r.\r" as the end of the data).
+      if (last === 0x0d && byte !== 0x0a) out.push(0x0a, ...(byte === 0x2e ? [0x2e] : []), byte);
+      // A bare LF becomes CRLF.
+      else if (byte === 0x0a && last !== 0x0d) out.push(0x0d, 0x0a);
+      // A dot at the start of a line (or of the data) is doubled.
+      else if (byte === 0x2e && (last === undefined || last === 0x0a)) out.push(0x2e, 0x2e);
+      else out.push(byte);
+      last = byte;
+    }
+    outBytes += out.length;
+    pushes.push(Buffer.from(out).toString('hex'));
+  }
+  const end = last === 0x0a ? '.\r\n' : last === 0x0d ? '\n.\r\n' : '\r\n.\r\n';
+  outBytes += end.length;
+  pushes.push(Buffer.from(end).toString('hex'));
+  return { pushes, inBytes, outBytes };
+}
+
+/** Every push of the stream, in order, and its byte counters, the chunks given to _transform one by one. */
+function run(DataStream: DataStreamClass, chunks: (Buffer | string)[]): { pushes: string[]; inBytes: number; outBytes: number } {
+  const stream = new DataStream() as Transform & { inByteCount: number; outByteCount: number };
+  const pushes: string[] = [];
+  stream.push = (chunk: Buffer) => (pushes.push(chunk.toString('hex')), true);
+  const done = (err?: Error | null) => {
+    if (err) throw err;
+  };
+  for (const chunk of chunks) stream._transform(chunk, 'latin1', done);
+  stream._flush(done);
+  return { pushes, inBytes: stream.inByteCount, outBytes: stream.outByteCount };
+}
+
+describe.each(Object.keys(patched))('the patched nodemailer DataStream (%s build)', (build) => {
+  const DataStream = patched[build]!;
+
+  it('is the patched code, not the per-byte loop', () => {
+    const source = readFileSync(build === 'esm' ? esmFile : cjsFile, 'utf8');
+    expect(source).toContain('chunk.indexOf(0x0a');
+    expect(source).not.toContain('for (i = 0, len = chunk.length; i < len; i++)');
+  });
+
+  it('pushes what the reference says for 20,000 random bodies cut into random chunks', () => {
+    const r = random(0x5eed + build.length);
+    for (let round = 0; round < 20_000; round++) {
+      const body = randomBody(r, r(48));
+      const chunks = randomChunks(r, body, 1 + r(8));
+      if (r(8) === 0) chunks.splice(r(chunks.length + 1), 0, Buffer.alloc(0));
+      const expected = reference(chunks);
+      const actual = run(DataStream, chunks);
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+        expect({ chunks: chunks.map((c) => Buffer.from(c).toString('hex')), ...actual }).toEqual({ chunks: chunks.map((c) => Buffer.from(c).toString('hex')), ...expected });
+      }
+    }
+  });
+
+  it('gives the output of the reference for large bodies piped in random chunk sizes', async () => {
+    const r = random(42);
+    for (let round = 0; round < 20; round++) {
+      const lines: string[] = [];
+      for (let i = 0; i < 500; i++) {
+        const start = ['', '.', '..', '\r', '\n', '.\r', ''][r(7)]!;
+        lines.push(start + 'x'.repeat(r(90)) + ['\r\n', '\r\n', '\r\n', '\n', '\r', '\r\r\n'][r(6)]);
+      }
+      const body = Buffer.from(lines.join(''));
+      const chunks = randomChunks(r, body, [3, 17, 1000, 65536][r(4)]!);
+      const collect = async (DataStreamOf: DataStreamClass): Promise<Buffer> => {
+        const out: Buffer[] = [];
+        await pipeline(Readable.from(chunks, { objectMode: false }), new DataStreamOf(), async (source: AsyncIterable<Buffer>) => {
+          for await (const chunk of source) out.push(chunk);
+        });
+        return Buffer.concat(out);
+      };
+      const expected = Buffer.concat(reference(chunks).pushes.map((h) => Buffer.from(h, 'hex')));
+      expect((await collect(DataStream)).equals(expected)).toBe(true);
+    }
+  });
+});
