@@ -7,6 +7,9 @@ import { Keys } from './keys.js';
 import type { QueueRef } from './dispatch.js';
 import { scripts, type QueueScripts } from './scripts/index.js';
 
+/** Index entries per ZSCAN page of a reindex. */
+const REINDEX_PAGE = 500;
+
 export class ExpiryIndex {
   readonly keys: Keys;
   private readonly scripts: QueueScripts;
@@ -54,6 +57,31 @@ export class ExpiryIndex {
   /** Extends the lock while `owner` holds it; false when it was lost. */
   renew(owner: string, ttlMs: number): Promise<boolean> {
     return this.scripts.renewSweepLock(this.keys, owner, ttlMs);
+  }
+
+  /**
+   * Lowers every indexed queue's score to its oldest message + the bounce-after `bounceAfter` gives
+   * now (a reload that shortened it; a longer one is honoured by the sweep itself, which re-scores).
+   * A page of the index per two round trips. Returns the queues looked at.
+   */
+  async reindex(bounceAfter: (ref: QueueRef) => number): Promise<number> {
+    let cursor = '0';
+    let seen = 0;
+    do {
+      const [next, flat] = await this.redis.zscan(this.keys.expiryIndex(), cursor, 'COUNT', REINDEX_PAGE);
+      cursor = next;
+      const queues = flat.filter((_, i) => i % 2 === 0);
+      if (queues.length === 0) continue;
+      const reads = this.redis.pipeline();
+      for (const q of queues) reads.hget(this.keys.queueState(q), 'ref');
+      const refs = ((await reads.exec()) ?? []).map(([, json]) => (json ? (JSON.parse(json as string) as QueueRef) : undefined));
+      const writes = this.redis.pipeline();
+      const queued = this.scripts.on(writes);
+      for (const ref of refs) if (ref) queued.indexExpiry(this.keys, ref, bounceAfter(ref));
+      await writes.exec();
+      seen += queues.length;
+    } while (cursor !== '0');
+    return seen;
   }
 
   /** How many queues the index holds. */

@@ -184,6 +184,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     },
     reload(next) {
       config = next;
+      expiry.reload();
       served = servedBy(next);
       const { added, removed } = lanes.serve(served);
       if (added.length + removed.length > 0) log.info({ event: 'lanes-changed', added, removed }, 'dispatch lanes changed');

@@ -7,8 +7,13 @@
  * slot and the next sweep of that queue gives it back first. A killed holder's lock expires after
  * SWEEP_LOCK_TTL_MS; the next holder finds the queue it was sweeping still due (its score is set
  * only after its sweep).
+ *
+ * A process that takes the lock, and the holder after a reload, first lowers every indexed queue's
+ * score to what the current bounce-after gives (ExpiryIndex#reindex): a shorter bounce-after is
+ * honoured for mail already queued; a longer one is honoured by each sweep (it re-scores).
  */
 import { randomUUID } from 'node:crypto';
+import { domainPolicy } from '@vmta/config';
 import { HELD_RECHECK_MS, sweepQueue, type SweepDeps } from './expiry.js';
 
 /** How often each delivery process looks for due queues (and takes the lock when free). */
@@ -23,6 +28,10 @@ export class ExpirySweeper {
   readonly owner = randomUUID();
   private running: Promise<number> | undefined;
   private closed = false;
+  /** This process held the lock at its last look. */
+  private held = false;
+  /** Reindex before the next sweep: set at start, at each reload, and when the lock was lost. */
+  private reindexWanted = true;
 
   constructor(
     private readonly deps: SweepDeps,
@@ -40,6 +49,11 @@ export class ExpirySweeper {
     }
   }
 
+  /** The config changed: its bounce-after may be shorter. */
+  reload(): void {
+    this.reindexWanted = true;
+  }
+
   /** Closing: stops before the next queue or batch, then lets go of the lock (another process takes over at its next tick). */
   async release(): Promise<void> {
     this.closed = true;
@@ -51,7 +65,13 @@ export class ExpirySweeper {
     if (this.closed) return false;
     const index = this.deps.ops.expiry;
     const ttl = this.options.lockTtlMs ?? SWEEP_LOCK_TTL_MS;
-    return (await index.renew(this.owner, ttl)) || (await index.lock(this.owner, ttl));
+    const ours = (await index.renew(this.owner, ttl)) || (await index.lock(this.owner, ttl));
+    if (ours !== this.held) {
+      this.held = ours;
+      if (!ours) this.reindexWanted = true;
+      this.deps.log.info({ event: ours ? 'expiry-sweeper-lock-taken' : 'expiry-sweeper-lock-lost', owner: this.owner }, ours ? 'this process sweeps bounce-after' : 'another process sweeps bounce-after now');
+    }
+    return ours;
   }
 
   private async sweepDue(): Promise<number> {
@@ -59,6 +79,13 @@ export class ExpirySweeper {
     const now = this.deps.now ?? Date.now;
     const seen = new Set<string>();
     let swept = 0;
+    if (!(await this.stillOurs())) return 0;
+    if (this.reindexWanted) {
+      this.reindexWanted = false;
+      const config = this.deps.config();
+      const queues = await ops.expiry.reindex((ref) => domainPolicy(config, ref.domain, ref.vmta).settings['bounce-after']);
+      log.info({ event: 'expiry-reindexed', queues }, 'bounce-after index scored under the current config');
+    }
     for (;;) {
       const due = (await ops.expiry.due(now(), DUE_PAGE + seen.size)).filter((q) => !seen.has(q));
       if (due.length === 0) return swept;
