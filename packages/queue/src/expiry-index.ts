@@ -39,8 +39,8 @@ export class ExpiryIndex {
     return json ? (JSON.parse(json) as QueueRef) : undefined;
   }
 
-  /** Puts the queue in the index at its oldest message + bounce-after (or keeps an earlier score); undefined when it holds no mail. */
-  index(ref: QueueRef, bounceAfterMs: number): Promise<number | undefined> {
+  /** Puts the queue in the index at its oldest message + bounce-after (or keeps an earlier score); false when it holds no mail. */
+  index(ref: QueueRef, bounceAfterMs: number): Promise<boolean> {
     return this.scripts.indexExpiry(this.keys, ref, bounceAfterMs);
   }
 

@@ -97,7 +97,6 @@ describe('queue operations for delivery', () => {
     expect(await ops.claimDue(q, 2, Date.now(), 10)).toHaveLength(2);
     await ops.enterRetry(q, Date.now() + 60_000);
     const started = await ops.startToken(q, 2, Date.now(), undefined, { ref, bounceAfterMs: 3_600_000 });
-    expect(started.expiryAt).toBe(first.receivedAt + 3_600_000);
     expect(await ops.expiry.dueAt(q)).toBe(first.receivedAt + 3_600_000);
     expect(await ops.expiry.ref(q)).toEqual(ref);
     expect(started.state).toMatchObject({ mode: 'retry', failures: 1 });

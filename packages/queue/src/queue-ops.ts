@@ -136,7 +136,7 @@ export class QueueOps {
    * slot under its process (where recovery looks if the process goes silent) and records the run as
    * the slot's holder (takeSlot); gives back what its slot held, then reads the queue's state. With
    * `expiry` (slot 0), the queue goes in the bounce-after index at its oldest message's receipt +
-   * bounce-after, or keeps an earlier score (`expiryAt`: the score; undefined when it holds no mail).
+   * bounce-after, or keeps an earlier score.
    */
   async startToken(
     queue: string,
@@ -144,7 +144,7 @@ export class QueueOps {
     now: number,
     holder?: { processId: string; run: string; entry: string },
     expiry?: { ref: ExpiryRef; bounceAfterMs: number },
-  ): Promise<{ state: QueueState; expiryAt?: number }> {
+  ): Promise<{ state: QueueState }> {
     const k = this.keys;
     const pipeline = this.r.pipeline();
     if (holder) {
@@ -160,8 +160,7 @@ export class QueueOps {
     if (failed) throw failed;
     const at = holder ? 1 : 0;
     const h = results[at + 1]?.[1] as Record<string, string>;
-    const score = expiry ? (results[at + 2]?.[1] as string | null) : null;
-    return { state: parseState(h), ...(score !== null ? { expiryAt: Number(score) } : {}) };
+    return { state: parseState(h) };
   }
 
   /** Ids received before `receivedBefore`, oldest first, skipping `offset` (bounce-after and delete candidates, whatever their state). */

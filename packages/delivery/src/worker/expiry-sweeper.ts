@@ -65,7 +65,8 @@ export class ExpirySweeper {
     if (this.closed) return false;
     const index = this.deps.ops.expiry;
     const ttl = this.options.lockTtlMs ?? SWEEP_LOCK_TTL_MS;
-    const ours = (await index.renew(this.owner, ttl)) || (await index.lock(this.owner, ttl));
+    // The holder renews (one script); the others only try to take a free lock (one SET NX).
+    const ours = (this.held && (await index.renew(this.owner, ttl))) || (await index.lock(this.owner, ttl));
     if (ours !== this.held) {
       this.held = ours;
       if (!ours) this.reindexWanted = true;

@@ -74,9 +74,9 @@ export async function sweepQueue(ref: QueueRef, deps: SweepDeps, stillOurs: () =
  * An `expire` job of an older version: it puts the queue in the index (at its oldest message +
  * bounce-after, or keeps an earlier score) and completes, no re-sleep. The sweeper then sweeps the
  * queue when due (at once when overdue): only the lock holder sweeps, so this job never works the
- * sweep slot beside it. Returns the score, or 0 when the queue holds no mail.
+ * sweep slot beside it. Returns 1 when the queue held mail, else 0.
  */
 export async function processExpiry(job: Job<TokenData>, _token: string | undefined, deps: TokenDeps): Promise<number> {
   const { queue, domain, vmta } = job.data;
-  return (await deps.ops.expiry.index({ queue, domain, vmta }, domainPolicy(deps.config(), domain, vmta).settings['bounce-after'])) ?? 0;
+  return (await deps.ops.expiry.index({ queue, domain, vmta }, domainPolicy(deps.config(), domain, vmta).settings['bounce-after'])) ? 1 : 0;
 }

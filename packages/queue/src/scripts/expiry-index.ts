@@ -11,7 +11,9 @@
  *   the score to the oldest message's receipt + bounce-after, keeps the ref.
  *   KEYS: 1 age, 2 state, 3 expiry index.
  *   ARGV: 1 queue, 2 ref JSON, 3 bounce-after (ms).
- *   Returns: the score now (ms), or nil when the queue holds no mail (then it is not in the index).
+ *   Returns: 1, or nil when the queue holds no mail (then it is not in the index). A queue new to
+ *   the index gets its ref (one already in it got it where it entered: every script that adds
+ *   stores it, and retireQueue takes a queue out before it drops its state hash).
  *
  * rescoreExpiry — the sweeper, after it bounced what was too old: the score from the current
  *   oldest message (not LT: the current config decides), `now + recheckMs` when that one is overdue
@@ -37,10 +39,10 @@ export function unindexIfEmptyLua(age: string, index: string, queue: string): st
 const indexLua = `
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #first == 0 then return nil end
-local due = tonumber(first[2]) + tonumber(ARGV[3])
-redis.call('ZADD', KEYS[3], 'LT', due, ARGV[1])
-redis.call('HSETNX', KEYS[2], 'ref', ARGV[2])
-return tostring(redis.call('ZSCORE', KEYS[3], ARGV[1]))`;
+if redis.call('ZADD', KEYS[3], 'LT', tonumber(first[2]) + tonumber(ARGV[3]), ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[2], 'ref', ARGV[2])
+end
+return 1`;
 
 export interface ExpiryRef {
   queue: string;
@@ -60,7 +62,7 @@ export const indexExpiry = defineScript({
     refJson(ref),
     bounceAfterMs,
   ],
-  reply: (raw): number | undefined => (raw === null ? undefined : Number(raw)),
+  reply: (raw): boolean => raw !== null,
 });
 
 const rescoreLua = `
