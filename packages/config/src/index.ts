@@ -7,6 +7,7 @@ export { configSchema, type ScopeName } from './schema/schema.js';
 export type { ResolvedSettings, StanzaSettings } from './schema/types.js';
 export { directiveDef, directiveNames, scopeNames, type DirectiveDef } from './schema/access.js';
 export * from './policy/domain-policy.js';
+export * from './policy/bounce-after.js';
 export * from './policy/source-policy.js';
 export * from './policy/vmta.js';
 export * from './policy/reply-patterns.js';

@@ -4,7 +4,7 @@
  * reload() applies a new configuration without dropping sessions (listener-set.ts says what is rebound);
  * close() is the graceful shutdown (bound-server.ts: 421 to new sessions, in-flight messages finish).
  */
-import { domainPolicy, eventStreamWanted, type ListenerConfig, type VmtaConfig } from '@vmta/config';
+import { bounceAfterLookup, eventStreamWanted, type ListenerConfig, type VmtaConfig } from '@vmta/config';
 import { createRedis, MessageStore, parseRedisUrl, RateCounter, ReportStore, SuppressionStore, waitPolicy } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { BoundServer, type BoundListener, type DrainCounts } from './bound-server.js';
@@ -84,11 +84,12 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // `r` records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
   // WAIT before 250: see MessageStore; a reload of the redis-wait-* directives applies to the next message.
+  const bounceAfter = bounceAfterLookup(() => rt.config);
   const store = new MessageStore(redis, {
     prefix,
     wait: () => waitOf(rt.config),
     accounting: () => eventStreamWanted(rt.config),
-    bounceAfter: (ref) => domainPolicy(rt.config, ref.domain, ref.vmta).settings['bounce-after'],
+    bounceAfter: (ref) => bounceAfter(ref.domain, ref.vmta),
   });
   const rt: ListenerRuntime = new ListenerRuntime(options.config, store, new RateCounter(redis, prefix), log, limits, rootLog);
   rt.suppressions = new SuppressionStore(redis, prefix);

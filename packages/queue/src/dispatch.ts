@@ -1,7 +1,7 @@
 /**
  * Dispatch tokens: BullMQ jobs that are permissions to hold one connection for
  * one mail queue (`<queue>#<slot>`), not messages; one BullMQ queue (lane) per
- * VMTA, plus a shared lane for sweeps. See docs/design/queues.md. A waiting
+ * VMTA, plus a shared lane for deletes. See docs/design/queues.md. A waiting
  * queue is one delayed BullMQ job: no timer, no polling.
  */
 import type { MessageFilter } from './message-filter.js';
@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
 import { AWAKE_TTL_MS } from './scripts/constants.js';
 
-/** The shared lane: bounce-after sweeps and deletes, which any delivery process can run. */
+/** The shared lane: deletes (and old bounce-after sweep jobs), which any delivery process can run. */
 export const DISPATCH_QUEUE = 'dispatch';
 
 /**
@@ -32,7 +32,10 @@ export interface QueueRef {
 
 export interface TokenData extends QueueRef {
   slot: number;
-  /** 'expire': the queue's bounce-after sweep; 'purge': an operator's delete of the queue's mail. Neither is a connection token. */
+  /**
+   * 'purge': an operator's delete of the queue's mail; 'expire': a bounce-after sweep job left by a
+   * version before the cluster-wide sweeper (run once, then gone). Neither is a connection token.
+   */
   kind?: 'expire' | 'purge';
   /** purge: tell each sender with a DSN. */
   dsn?: boolean;
@@ -65,39 +68,19 @@ export function tokenId(queue: string, slot: number): string {
   return `t!${encodeURIComponent(queue)}!${slot}`;
 }
 
-/** The job id of a queue's bounce-after sweep (one per queue). */
+/**
+ * The job id of a queue's bounce-after sweep as versions before the cluster-wide sweeper made it
+ * (one delayed job per queue): such jobs still run once after an upgrade (delivery's expiry.ts).
+ */
 export function expiryJobId(queue: string): string {
   return `x!${encodeURIComponent(queue)}`;
 }
-
-/**
- * scheduleExpiry trusts a sweep it saw waiting for this long before it looks again (the sweep could
- * have been removed meanwhile: a queue then waits at most this long for its sweep to be put back).
- */
-const EXPIRY_SEEN_MS = 60_000;
-const EXPIRY_SEEN_MAX = 10_000;
-
-/**
- * A sweep already waiting that is due a little after the time asked is kept: at most a thousandth of
- * the time still to go, and never more than a minute. The listener asks for receipt + bounce-after,
- * delivery for the oldest message's age score + bounce-after, a few ms to a few hundred ms apart;
- * without this slack delivery removed and re-added the sweep of every new queue (BullMQ's getJob,
- * getState, remove and add: ~30 Redis commands and 6 round trips per queue, benched on one message
- * per domain). A message then bounces at most that much after its bounce-after.
- */
-export function expirySlackMs(at: number, now: number): number {
-  return Math.min(EXPIRY_SLACK_MAX_MS, Math.max(0, Math.floor((at - now) / 1000)));
-}
-const EXPIRY_SLACK_MAX_MS = 60_000;
-
-/** BullMQ scores a delayed job by its due time (ms) times 0x1000, plus a sequence number. */
-const DELAYED_SCORE_FACTOR = 0x1000;
 
 /** How many adds wake tries when each one met a token that was just ending. */
 const WAKE_ATTEMPTS = 5;
 
 export class Dispatcher {
-  /** The shared lane (expire and purge jobs). */
+  /** The shared lane (purge jobs, and expire jobs of older versions). */
   readonly bull: Queue<TokenData>;
   private readonly keys: Keys;
   private readonly lanes = new Map<string, Queue<TokenData>>();
@@ -180,56 +163,6 @@ export class Dispatcher {
   /** A token that failed (an unexpected error) is gone: add it again after `delayMs`. */
   async rewakeLater(ref: QueueRef, slot: number, delayMs: number): Promise<void> {
     await this.lane(ref.vmta).add(ref.queue, { ...ref, slot }, { jobId: tokenId(ref.queue, slot), delay: delayMs });
-  }
-
-  /** Makes sure the queue's bounce-after sweep runs at `at` (or earlier, if already set earlier; or up to expirySlackMs later). */
-  async scheduleExpiry(ref: QueueRef, at: number): Promise<void> {
-    const now = Date.now();
-    const latest = at + expirySlackMs(at, now);
-    // Seen lately, due no later than asked and not due yet: nothing to do (a token of slot 0 asks at every start).
-    const seen = this.expirySeen.get(ref.queue);
-    if (seen && seen.dueAt <= latest && seen.dueAt > now && now - seen.at < EXPIRY_SEEN_MS) return;
-    // The usual answer in one command: the sweep waits in the delayed set, due early enough.
-    const waiting = await this.expiryDueAt(ref.queue);
-    if (waiting !== undefined && waiting <= latest) return this.sawExpiry(ref.queue, waiting, now);
-    const jobId = expiryJobId(ref.queue);
-    const data: TokenData = { ...ref, slot: -1, kind: 'expire' };
-    if (waiting === undefined) {
-      // Not delayed: usually no sweep at all (a new queue); one waiting or running makes this add a
-      // no-op (deduplicated by job id), as it should. No getJob (an HGETALL per new queue); nothing
-      // remembered either, since the add may have been such a no-op.
-      await this.bull.add(`${ref.queue} expiry`, data, { jobId, delay: Math.max(0, at - now) });
-      return;
-    }
-    const existing = await this.bull.getJob(jobId);
-    if (existing) {
-      const state = await existing.getState();
-      if (state === 'active' || state === 'waiting') return;
-      const dueAt = state === 'delayed' ? await this.expiryDueAt(ref.queue) : undefined;
-      if (dueAt !== undefined && dueAt <= latest) return this.sawExpiry(ref.queue, dueAt, now);
-      await existing.remove().catch(() => undefined);
-    }
-    await this.bull.add(`${ref.queue} expiry`, data, { jobId, delay: Math.max(0, at - now) });
-    this.sawExpiry(ref.queue, at, now);
-  }
-
-  /** Sweeps known to wait in the delayed set, by queue: due time and when that was seen (bounded, oldest dropped). */
-  private readonly expirySeen = new Map<string, { dueAt: number; at: number }>();
-
-  private sawExpiry(queue: string, dueAt: number, now: number): void {
-    this.expirySeen.delete(queue);
-    this.expirySeen.set(queue, { dueAt, at: now });
-    if (this.expirySeen.size > EXPIRY_SEEN_MAX) this.expirySeen.delete(this.expirySeen.keys().next().value!);
-  }
-
-  /**
-   * When the queue's bounce-after sweep is due, while it waits in the delayed set. Read from the set
-   * itself: a sweep that moved itself there keeps the `timestamp` of its first add, so `timestamp +
-   * delay` is not its due time.
-   */
-  async expiryDueAt(queue: string): Promise<number | undefined> {
-    const score = await this.bullRedis.zscore(this.bull.toKey('delayed'), expiryJobId(queue));
-    return score === null ? undefined : Math.floor(Number(score) / DELAYED_SCORE_FACTOR);
   }
 
   /**

@@ -18,6 +18,7 @@ export * from './delivery-rate-limiter.js';
 export * from './minute-counters.js';
 export * from './process-registry.js';
 export * from './queue-index.js';
+export * from './expiry-index.js';
 export * from './latency.js';
 export * from './slot-holders.js';
 export * from './disabled-sources.js';

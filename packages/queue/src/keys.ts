@@ -54,6 +54,18 @@ export class Keys {
   queueAge(queue: string): string {
     return `${this.prefix}:{q:${queue}}:age`;
   }
+  /**
+   * Sorted set of the queues holding mail, scored by when their oldest message reaches bounce-after
+   * (ms): what the one cluster-wide bounce-after sweeper reads (docs/design/queues.md, bounce-after).
+   * The queue's QueueRef is the `ref` field of its state hash, written by the scripts that add it.
+   */
+  expiryIndex(): string {
+    return `${this.prefix}:expiry`;
+  }
+  /** Held (with a TTL, renewed) by the one delivery process that runs the bounce-after sweep. */
+  expirySweepLock(): string {
+    return `${this.prefix}:expiry-sweep`;
+  }
   /** Queues whose dispatch token may not have been added yet (swept by delivery). */
   wakeSet(): string {
     return `${this.prefix}:wake`;

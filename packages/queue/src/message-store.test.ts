@@ -61,7 +61,7 @@ describe('MessageStore', () => {
     expect(await store.get(without.id)).not.toHaveProperty('job');
   });
 
-  it('wakes a paused queue only for its first message (whose token schedules the bounce-after sweep), not for every message', async () => {
+  it('wakes a paused queue only for its first message (whose token puts the queue in the bounce-after index), not for every message', async () => {
     const ops = new QueueOps(redis, t.prefix.slice(0, -1));
     const ref = { queue: 'paused-wake.example/mta1', domain: 'paused-wake.example', vmta: 'mta1' };
     const to = (local: string) => message({ recipients: [{ address: `${local}@paused-wake.example`, domain: 'paused-wake.example' }] });

@@ -76,9 +76,10 @@ export class MessageStore {
       /** Whether `r` records go to the accounting stream (false when no `<acct-file>` reads them); default true. */
       accounting?: () => boolean;
       /**
-       * bounce-after (ms) of a queue: the first message of an empty queue schedules the queue's
-       * bounce-after sweep at once, so mail expires even when no delivery process ever takes
-       * the queue's tokens (no host serves its VMTA). Without it only delivery schedules sweeps.
+       * bounce-after (ms) of a queue: the enqueue script puts the queue in the bounce-after index
+       * (scripts/expiry-index.ts) at receipt + this, so mail expires even when no delivery process
+       * ever takes the queue's tokens (no host serves its VMTA). Without it the queue's first
+       * slot-0 token indexes it.
        */
       bounceAfter?: (ref: QueueRef) => number | undefined;
       /**
@@ -164,7 +165,11 @@ export class MessageStore {
       ...(msg.job ? { job: msg.job } : {}),
       meta,
       rcpts: Object.fromEntries(recipients.map((r) => [String(r.index), JSON.stringify(r)])),
-      queues: queues.map((q) => ({ name: q, mark: JSON.stringify(refs.get(q)), recipients: recipients.filter((r) => r.queue === q).length })),
+      queues: queues.map((q) => {
+        const ref = refs.get(q)!;
+        const bounceAfterMs = this.bounceAfter?.(ref);
+        return { name: q, mark: JSON.stringify(ref), recipients: recipients.filter((r) => r.queue === q).length, ...(bounceAfterMs !== undefined ? { bounceAfterMs } : {}) };
+      }),
       records: this.accounting() ? recipients.map((r) => serializeRecord(receivedRecord(id, msg, r, logged))) : [],
       minuteKey: k.minuteCounters(epochMinute(msg.receivedAt)),
     };
@@ -184,9 +189,8 @@ export class MessageStore {
     const reply = wait && this.waitPool ? await this.waitPool.use((redis) => write(redis, scripts(redis))) : await write(this.redis, this.scripts);
     const all = [...refs.values()];
     const asleep = all.filter((_, i) => reply.needsWake[i]);
-    const fresh = all.filter((_, i) => reply.wasEmpty[i]);
-    if (asleep.length === 0 && fresh.length === 0) return { id, queues, woken: true };
-    const woken = this.afterEnqueue(asleep, fresh, msg.receivedAt);
+    if (asleep.length === 0) return { id, queues, woken: true };
+    const woken = this.wakeAsleep(asleep, asleep.map((ref) => JSON.stringify(ref)));
     return { id, queues, woken: options.backgroundWake ? 'background' : await woken };
   }
 
@@ -228,16 +232,6 @@ export class MessageStore {
   /** Closes the connections of WAIT before 250 (the store's own connection is the caller's). */
   disconnectWaitConnections(): void {
     this.waitPool?.disconnect();
-  }
-
-  /** Tokens for queues without an awake one, and the bounce-after sweep of queues that were empty. */
-  private async afterEnqueue(asleep: QueueRef[], fresh: QueueRef[], receivedAt: number): Promise<boolean> {
-    for (const ref of fresh) {
-      const after = this.bounceAfter?.(ref);
-      // A failure here is not fatal: delivery schedules the sweep too when it takes the queue.
-      if (after !== undefined) await this.dispatcher.scheduleExpiry(ref, receivedAt + after).catch(() => undefined);
-    }
-    return asleep.length === 0 || this.wakeAsleep(asleep, asleep.map((ref) => JSON.stringify(ref)));
   }
 
   /** Adds a token for each of these queues, then clears their wake marks (the sweep retries what fails). */

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
 import { epochMinute } from './minute-counters.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLAIM_PAUSED, deliveryRecord, Dispatcher, expiryJobId, expirySlackMs, heldSlotEntry, latencyHistograms, MessageStore, QueueOps, SlotLostError, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
+import { CLAIM_PAUSED, deliveryRecord, heldSlotEntry, latencyHistograms, MessageStore, QueueOps, SlotLostError, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
 
 const message = testMessage;
 
@@ -87,16 +87,18 @@ describe('queue operations for delivery', () => {
     expect(await ops.claimDue(q, 1, Date.now(), 10)).toEqual([a.id]);
   });
 
-  it("starts a token in one round trip: gives back its slot's mail, then reads the state and the oldest receipt", async () => {
+  it("starts a token in one round trip: gives back its slot's mail, reads the state and indexes the queue for bounce-after", async () => {
     const q = 'start.example/mta1';
-    expect(await ops.startToken(q, 0, Date.now())).toEqual({ state: expect.objectContaining({ mode: 'normal', failures: 0 }), oldest: undefined });
+    const ref = { queue: q, domain: 'start.example', vmta: 'mta1' };
+    expect(await ops.startToken(q, 0, Date.now(), undefined, { ref, bounceAfterMs: 3_600_000 })).toEqual({ state: expect.objectContaining({ mode: 'normal', failures: 0 }) });
     const first = { ...message(['x@start.example']), receivedAt: Date.now() - 60_000 };
     const a = await store.enqueue(first);
     await store.enqueue(message(['y@start.example']));
     expect(await ops.claimDue(q, 2, Date.now(), 10)).toHaveLength(2);
     await ops.enterRetry(q, Date.now() + 60_000);
-    const started = await ops.startToken(q, 2, Date.now());
-    expect(started.oldest).toBe(first.receivedAt);
+    const started = await ops.startToken(q, 2, Date.now(), undefined, { ref, bounceAfterMs: 3_600_000 });
+    expect(await ops.expiry.dueAt(q)).toBe(first.receivedAt + 3_600_000);
+    expect(await ops.expiry.ref(q)).toEqual(ref);
     expect(started.state).toMatchObject({ mode: 'retry', failures: 1 });
     // the slot's two messages are back, due now: another slot can claim them
     expect((await ops.claimDue(q, 3, Date.now(), 10)).sort()).toContain(a.id);
@@ -168,24 +170,6 @@ describe('queue operations for delivery', () => {
     expect(await ops.state(r)).toMatchObject({ mode: 'normal', failures: 0, retryAt: undefined });
   });
 
-  it('moves a bounce-after sweep earlier even after it moved itself to the delayed set (its timestamp is old)', async () => {
-    const ref = { queue: 'sweep-due.example/mta1', domain: 'sweep-due.example', vmta: 'mta1' };
-    const now = Date.now();
-    const hour = 3_600_000;
-    // A sweep added ten hours ago, due two hours ago, that moved itself (what expiry.ts does) to two hours from now.
-    const job = await store.dispatcher.bull.add('sweep', { ...ref, slot: -1, kind: 'expire' }, { jobId: expiryJobId(ref.queue), timestamp: now - 10 * hour, delay: 8 * hour });
-    await job.changeDelay(2 * hour);
-    const due = (await store.dispatcher.expiryDueAt(ref.queue))!;
-    expect(Math.abs(due - (now + 2 * hour))).toBeLessThan(5_000);
-    await store.dispatcher.scheduleExpiry(ref, now + hour);
-    // BullMQ adds the delay to its own clock reading: a few ms either way.
-    const moved = (await store.dispatcher.expiryDueAt(ref.queue))!;
-    expect(Math.abs(moved - (now + hour))).toBeLessThan(1_000);
-    // A later time leaves it as it is.
-    await store.dispatcher.scheduleExpiry(ref, now + 3 * hour);
-    expect(await store.dispatcher.expiryDueAt(ref.queue)).toBe(moved);
-  });
-
   it('counts outcomes in the minute hash, which gets its TTL when a field of it is new', async () => {
     const q = 'minute-ttl.example/mta1';
     // A minute no enqueue wrote to: the outcomes create its hash.
@@ -200,52 +184,6 @@ describe('queue operations for delivery', () => {
     expect(await redis.ttl(minute)).toBeGreaterThan(0);
   });
 
-  it('adds a sweep for a queue without one, and leaves one that is already waiting to run as it is', async () => {
-    const ref = { queue: 'sweep-new.example/mta1', domain: 'sweep-new.example', vmta: 'mta1' };
-    const hour = 3_600_000;
-    await store.dispatcher.scheduleExpiry(ref, Date.now() + hour);
-    const due = (await store.dispatcher.expiryDueAt(ref.queue))!;
-    expect(Math.abs(due - (Date.now() + hour))).toBeLessThan(5_000);
-    // Due now: it waits to run (not in the delayed set); asking again adds nothing and keeps its data.
-    await (await store.dispatcher.bull.getJob(expiryJobId(ref.queue)))!.promote();
-    await store.dispatcher.scheduleExpiry(ref, Date.now() + 2 * hour);
-    const job = (await store.dispatcher.bull.getJob(expiryJobId(ref.queue)))!;
-    expect(await job.getState()).toBe('waiting');
-    expect(job.data).toEqual({ ...ref, slot: -1, kind: 'expire' });
-    expect(await store.dispatcher.expiryDueAt(ref.queue)).toBeUndefined();
-    await job.remove();
-  });
-
-  it('keeps a waiting sweep due a little after the time asked (expirySlackMs), moves one due later than that', async () => {
-    const ref = { queue: 'sweep-slack.example/mta1', domain: 'sweep-slack.example', vmta: 'mta1' };
-    const day = 86_400_000;
-    const now = Date.now();
-    await store.dispatcher.scheduleExpiry(ref, now + 4 * day);
-    const due = (await store.dispatcher.expiryDueAt(ref.queue))!;
-    // What delivery asks for a new queue: the same sweep, a few hundred ms earlier (another clock reading).
-    const other = new Dispatcher(redis, bed.prefix);
-    try {
-      await other.scheduleExpiry(ref, due - 300);
-      expect(await store.dispatcher.expiryDueAt(ref.queue)).toBe(due);
-      // More than a minute earlier: moved.
-      await other.scheduleExpiry(ref, due - 120_000);
-      const moved = (await store.dispatcher.expiryDueAt(ref.queue))!;
-      expect(Math.abs(moved - (due - 120_000))).toBeLessThan(1_000);
-    } finally {
-      await other.close();
-    }
-  });
-
-  it.each([
-    // at - now, slack
-    [4 * 86_400_000, 60_000],
-    [3_600_000, 3_600],
-    [10_000, 10],
-    [500, 0],
-    [-5_000, 0],
-  ])('expirySlackMs: %i ms ahead gives %i ms', (ahead, slack) => {
-    expect(expirySlackMs(1_000_000_000 + ahead, 1_000_000_000)).toBe(slack);
-  });
 
   it('pauses and resumes a queue, back into retry mode while its retry time is ahead', async () => {
     const q = 'pause.example/mta1';

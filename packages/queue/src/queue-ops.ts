@@ -22,6 +22,9 @@ import { parseState, readState, readStats, type QueueState, type QueueStats } fr
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
 import type { DeletedWaiting, DeleteWaitingInput } from './scripts/delete-waiting.js';
+import type { MoveToQueueInput } from './scripts/move-to-queue.js';
+import type { ExpiryRef } from './scripts/expiry-index.js';
+import { ExpiryIndex } from './expiry-index.js';
 
 export type { BackoffState, QueueMode, QueueState, QueueStats } from './queue-state.js';
 
@@ -45,7 +48,7 @@ export interface OutcomeBatch {
   delivered?: { vmta: string; afterMs: number };
 }
 
-/** The in-flight slot used by the bounce-after sweep of a queue. */
+/** The in-flight slot used by the bounce-after sweeper in a queue (one sweeper at a time, by its lock). */
 export const EXPIRY_SLOT = -1;
 
 export class QueueOps {
@@ -53,6 +56,8 @@ export class QueueOps {
   private readonly r: Redis;
   private readonly scripts: QueueScripts;
   private readonly ctx: QueueOpsContext;
+  /** The cluster-wide bounce-after index and its sweeper's lock. */
+  readonly expiry: ExpiryIndex;
 
   /**
    * `accounting`: whether outcomes go to the accounting stream (false when no `<acct-file>` would
@@ -63,6 +68,7 @@ export class QueueOps {
     this.r = redis;
     this.scripts = scripts(redis);
     this.ctx = { r: redis, keys: this.keys, scripts: this.scripts, accounting: options.accounting ?? (() => true) };
+    this.expiry = new ExpiryIndex(redis, prefix);
   }
 
   private slotKeys(queue: string, slot: number): SlotKeys {
@@ -102,11 +108,12 @@ export class QueueOps {
 
   /**
    * Moves the messages the slot claimed to queue `to` (MX rollup), due at `now`, in one script.
-   * With `run`: SlotLostError once that run no longer holds the slot (nothing moved then).
+   * With `run`: SlotLostError once that run no longer holds the slot (nothing moved then). With
+   * `target` (the target's ref and bounce-after), the target enters the bounce-after index.
    */
-  async moveToQueue(queue: string, slot: number, ids: readonly string[], to: string, now: number, run?: string, domain?: string): Promise<number> {
+  async moveToQueue(queue: string, slot: number, ids: readonly string[], to: string, now: number, run?: string, domain?: string, target?: MoveToQueueInput['target']): Promise<number> {
     if (ids.length === 0) return 0;
-    const n = await this.scripts.moveToQueue(this.keys, { from: queue, to, slot, ids, now, run, domain });
+    const n = await this.scripts.moveToQueue(this.keys, { from: queue, to, slot, ids, now, run, domain, target });
     if (n === SLOT_LOST) throw new SlotLostError(queue, slot);
     return n;
   }
@@ -127,15 +134,17 @@ export class QueueOps {
   /**
    * What a token does first, in one round trip (a pipeline, in this order): with a holder, lists the
    * slot under its process (where recovery looks if the process goes silent) and records the run as
-   * the slot's holder (takeSlot); gives back what its slot held, then reads the queue's state and
-   * the receipt time of its oldest message.
+   * the slot's holder (takeSlot); gives back what its slot held, then reads the queue's state. With
+   * `expiry` (slot 0), the queue goes in the bounce-after index at its oldest message's receipt +
+   * bounce-after, or keeps an earlier score.
    */
   async startToken(
     queue: string,
     slot: number,
     now: number,
     holder?: { processId: string; run: string; entry: string },
-  ): Promise<{ state: QueueState; oldest: number | undefined }> {
+    expiry?: { ref: ExpiryRef; bounceAfterMs: number },
+  ): Promise<{ state: QueueState }> {
     const k = this.keys;
     const pipeline = this.r.pipeline();
     if (holder) {
@@ -144,14 +153,14 @@ export class QueueOps {
     } else {
       this.scripts.on(pipeline).requeue(this.slotKeys(queue, slot), now);
     }
-    pipeline.hgetall(k.queueState(queue)).zrange(k.queueAge(queue), '0', '0', 'WITHSCORES');
+    pipeline.hgetall(k.queueState(queue));
+    if (expiry) this.scripts.on(pipeline).indexExpiry(k, expiry.ref, expiry.bounceAfterMs);
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([err]) => err)?.[0];
     if (failed) throw failed;
     const at = holder ? 1 : 0;
     const h = results[at + 1]?.[1] as Record<string, string>;
-    const first = results[at + 2]?.[1] as string[];
-    return { state: parseState(h), oldest: first.length >= 2 ? Number(first[1]) : undefined };
+    return { state: parseState(h) };
   }
 
   /** Ids received before `receivedBefore`, oldest first, skipping `offset` (bounce-after and delete candidates, whatever their state). */

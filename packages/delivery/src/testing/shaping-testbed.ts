@@ -53,6 +53,8 @@ export interface ShapingTestbed {
   /** The key prefix (Keys, ConnectionLimiter). */
   prefix: string;
   config: VmtaConfig;
+  /** The config's text (a test reloads an edited copy). */
+  text: string;
   /** file:line of the n-th reply rule (0-based). */
   rule: (n: number) => string;
   /** Every accounting record written so far. */
@@ -114,7 +116,7 @@ export async function startShapingTestbed(s: ShapingSetup): Promise<ShapingTestb
     await t.cleanup();
     redis.disconnect();
   };
-  return { store, ops: new QueueOps(redis, prefix), redis, prefix, config, rule, records, events, receivers, deliveries, close };
+  return { store, ops: new QueueOps(redis, prefix), redis, prefix, config, text, rule, records, events, receivers, deliveries, close };
 }
 
 /** A testbed per test of a describe block: `afterEach` (vitest's) closes the one a test started. */

@@ -12,7 +12,7 @@ import type { RouteResolver } from '../stages/route.js';
 import { localSourceAddresses, servableVmtas } from '../stages/select-source.js';
 import { BounceNotifier } from '../dsn/bounce-notifier.js';
 import { DkimSigner } from '../stages/dkim-sign.js';
-import { afterSweep } from './expiry.js';
+import { EXPIRY_SWEEP_MS, ExpirySweeper } from './expiry-sweeper.js';
 import { HeldLeases, reassertOnReady } from './held-leases.js';
 import { LaneWorkers } from './lanes.js';
 import { vmtaCap } from './limits.js';
@@ -42,6 +42,8 @@ export interface StartDeliveryOptions {
    * takes back the slots of processes silent for `recoverAfterMs` (docs/design/queues.md, Crash).
    */
   holder?: SlotHolderProcess;
+  /** How often this process looks for queues due for bounce-after (default EXPIRY_SWEEP_MS; one process sweeps at a time). */
+  expirySweepMs?: number;
   /** Default SLOT_RECOVERY_AFTER_MS. */
   recoverAfterMs?: number;
   /** An empty queue in normal mode without outcomes this long leaves the queue index (default QUEUE_RETIRE_IDLE_MS). */
@@ -131,17 +133,13 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     log,
     process: (job, token) => processJob(job, token, deps),
     onFailed: (job) => {
-      if (job.data.kind) return; // the next token run schedules the sweep again; a delete can be asked again
+      if (job.data.kind) return; // a delete can be asked again (an old expire job: the queue's token indexes it)
       store.dispatcher
         .rewakeLater(job.data, job.data.slot, FAILED_TOKEN_RETRY_MS)
         .catch((err: Error) => log.warn({ event: 'rewake-failed', queue: job.data.queue, err: err.message }, 'could not re-add a failed token'));
     },
     onCompleted: (job) => {
-      if (job.data.kind === 'expire') {
-        afterSweep(job.data, deps).catch((err: Error) => log.warn({ event: 'sweep-reschedule-failed', queue: job.data.queue, err: err.message }, 'could not schedule a sweep'));
-        return;
-      }
-      if (job.data.kind) return; // purge jobs are not connection tokens
+      if (job.data.kind) return; // purge (and old expire) jobs are not connection tokens
       // A message may have arrived while the token was finishing (its wake was deduplicated).
       // A token that found its queue paused goes away for good, unless a resume came in meanwhile
       // (that resume's wake met this token still active and was deduplicated).
@@ -168,6 +166,13 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       .finally(() => (recovering = false));
   }, RECOVERY_SCAN_MS);
   recovery.unref();
+  // bounce-after: one process of the cluster at a time sweeps the due queues of the index (expiry-sweeper.ts).
+  const expiry = new ExpirySweeper(deps);
+  const expirySweep = setInterval(() => {
+    if (stopping) return;
+    expiry.tick().catch((err: Error) => log.warn({ event: 'expiry-sweep-failed', err: err.message }, 'bounce-after sweep failed'));
+  }, options.expirySweepMs ?? EXPIRY_SWEEP_MS);
+  expirySweep.unref();
   const retireIdleMs = options.retireIdleMs ?? QUEUE_RETIRE_IDLE_MS;
   const retireEvery = retireSweepMs(retireIdleMs);
   const retire = setInterval(() => {
@@ -184,6 +189,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
     },
     reload(next) {
       config = next;
+      expiry.reload();
       served = servedBy(next);
       const { added, removed } = lanes.serve(served);
       if (added.length + removed.length > 0) log.info({ event: 'lanes-changed', added, removed }, 'dispatch lanes changed');
@@ -194,7 +200,9 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
       clearInterval(sweep);
       clearInterval(recovery);
       clearInterval(retire);
+      clearInterval(expirySweep);
       await lanes.close();
+      await expiry.release().catch(() => undefined);
       await park.closeAll();
       await store.dispatcher.close();
       stopReasserting();

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
 import { QueueEvents } from 'bullmq';
-import { Keys, laneName, latencyHistograms, MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
+import { ExpiryIndex, Keys, laneName, latencyHistograms, MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
@@ -143,7 +143,7 @@ describe('delivery of queued mail', () => {
     await expect.poll(() => receiver!.messages.find((m) => m.from === '')?.body ?? '', { timeout: 20_000 }).toContain('Status: 4.4.7');
   });
 
-  it('bounces mail of a paused queue that arrives after its first sweep, by later sweeps the first one schedules', async () => {
+  it('bounces mail of a paused queue that arrives after its first sweep, by later sweeps of the re-scored queue', async () => {
     const { store, ops } = await setup({ host: '127.0.0.10', startTls: false }, '  bounce-after 2s');
     const q = 'later.example/mta1';
     await ops.pause(q);
@@ -161,26 +161,27 @@ describe('delivery of queued mail', () => {
     expect(receiver!.messages.some((m) => m.to.some((to) => to.endsWith('@later.example')))).toBe(false);
   });
 
-  it('schedules a sweep for a first message that came while the sweep that emptied the queue was finishing', async () => {
+  it('keeps a queue in the bounce-after index when its first message came while the sweep that emptied it was finishing', async () => {
     const { store, ops, prefix } = await setup({ host: '127.0.0.10', startTls: false }, '  bounce-after 2s');
     const q = 'race.example/mta1';
     await ops.pause(q);
     const a = await store.enqueue(message(['a@race.example']));
-    // A listener whose first message of the (now empty) queue meets the sweep still active; no host takes its token.
+    // A listener whose first message of the (now empty) queue comes just before the sweep re-scores it; no host takes its token.
     const listenerSide = new MessageStore(redis, { prefix, bounceAfter: () => 2_000 });
     vi.spyOn(listenerSide.dispatcher, 'wake').mockResolvedValue(undefined);
     let b: string | undefined;
-    const oldest = QueueOps.prototype.oldest;
-    const spy = vi.spyOn(QueueOps.prototype, 'oldest').mockImplementation(async function (this: QueueOps, queue: string) {
-      const seen = await oldest.call(this, queue);
-      if (queue === q && seen === undefined && b === undefined) b = (await listenerSide.enqueue(message(['b@race.example']))).id;
-      return seen;
+    const rescore = ExpiryIndex.prototype.rescore;
+    const spy = vi.spyOn(ExpiryIndex.prototype, 'rescore').mockImplementation(async function (this: ExpiryIndex, queue, ...rest) {
+      if (queue === q && b === undefined && (await ops.oldest(q)) === undefined) b = (await listenerSide.enqueue(message(['b@race.example']))).id;
+      return rescore.call(this, queue, ...rest);
     });
     try {
       await expect.poll(() => store.get(a.id), { timeout: 10_000 }).toBeUndefined();
       await expect.poll(() => b, { timeout: 5_000 }).toBeDefined();
       await expect.poll(() => store.get(b!), { timeout: 10_000 }).toBeUndefined();
       expect((await ops.state(q)).bounced).toBe(2);
+      // Empty again: out of the index.
+      await expect.poll(() => ops.expiry.dueAt(q), { timeout: 5_000 }).toBeUndefined();
     } finally {
       spy.mockRestore();
       await listenerSide.dispatcher.close();

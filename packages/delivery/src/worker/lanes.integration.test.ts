@@ -75,7 +75,7 @@ describe('dispatch lanes: a process takes only tokens of VMTAs its host serves',
     expect([...hostA.events(), ...hostB.events()]).not.toContain('source-not-local');
   });
 
-  it('bounces mail of a VMTA that no host serves at bounce-after (its sweep is scheduled at enqueue)', async () => {
+  it('bounces mail of a VMTA that no host serves at bounce-after (the enqueue puts its queue in the bounce-after index)', async () => {
     const { prefix, url, port } = await setup();
     const text = `${configText(port, [['mta1', '127.0.0.2'], ['mta2', '127.0.0.3']])}\n<domain stuck.example>\n  bounce-after 2s\n</domain>`;
     const config = loadConfigText(text);

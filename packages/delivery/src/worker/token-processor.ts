@@ -63,11 +63,11 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   const run = hold?.run;
   const config = deps.config();
   const basePolicy = domainPolicy(config, domain, vmta).settings;
-  const { state, oldest } = await ops.startToken(queue, slot, now(), hold);
+  // Slot 0 keeps the queue in the bounce-after index (covers a listener without bounce-after, mail from before the upgrade).
+  const expiry = slot === 0 ? { ref, bounceAfterMs: basePolicy['bounce-after'] } : undefined;
+  const { state } = await ops.startToken(queue, slot, now(), hold, expiry);
   const shaping = new QueueShaping(deps, ref, basePolicy, config, state, now(), deps.log.child({ queue }));
   let policy = await shaping.policy(now(), state);
-  // The enqueue schedules the sweep for a queue's first message; this covers a listener that died in between.
-  if (slot === 0 && oldest !== undefined) await deps.dispatcher.scheduleExpiry(ref, oldest + policy['bounce-after']);
   if (state.mode === 'paused') return 'paused';
   if (state.mode === 'retry' && state.retryAt !== undefined && state.retryAt > now()) return sleep(job, token, state.retryAt);
   const log = deps.log.child({ queue, slot });
@@ -130,8 +130,9 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
       // MX rollup: a domain whose MX matches an <mx-rollup-list> entry is delivered by NAME.rollup/vmta.
       if (rollup === undefined) rollup = mayNeedRollup(config, domain) ? ((await resolveRollup(deps, config, domain, vmta, now())) ?? null) : null;
       if (rollup) {
-        const moved = await ops.moveToQueue(queue, slot, ids, rollup.queue, now(), run);
-        await deps.dispatcher.wake({ queue: rollup.queue, domain: rollup.name, vmta }, 0);
+        const to = { queue: rollup.queue, domain: rollup.name, vmta };
+        const moved = await ops.moveToQueue(queue, slot, ids, rollup.queue, now(), run, undefined, { ref: to, bounceAfterMs: domainPolicy(config, to.domain, vmta).settings['bounce-after'] });
+        await deps.dispatcher.wake(to, 0);
         log.info({ event: 'mx-rollup-moved', to: rollup.queue, messages: moved }, 'mail moved to the rolled-up queue');
         continue;
       }

@@ -6,7 +6,7 @@
  * each target's token is woken. The
  * domain queues then decide again (rolled up elsewhere, or delivered by their own MX).
  */
-import { isRollupName, queueToTarget, type VmtaConfig } from '@vmta/config';
+import { domainPolicy, isRollupName, queueToTarget, type VmtaConfig } from '@vmta/config';
 import { queueName, type QueueOps, type MessageStore } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { TokenDeps } from './token-deps.js';
@@ -57,9 +57,11 @@ export async function unrollBatch(input: UnrollInput): Promise<number> {
     // '' (no recipient domain left): the ids only leave the slot; the target is never written.
     const target = domain === '' ? '' : queueToTarget(input.config, domain, vmta);
     const to = domain === '' ? queue : queueName(target, vmta);
-    const n = await ops.moveToQueue(queue, slot, group, to, now, run, domain === '' ? '\u0000' : domain);
+    const ref = { queue: to, domain: target, vmta };
+    const expiry = domain === '' ? undefined : { ref, bounceAfterMs: domainPolicy(input.config, target, vmta).settings['bounce-after'] };
+    const n = await ops.moveToQueue(queue, slot, group, to, now, run, domain === '' ? '\u0000' : domain, expiry);
     moved += n;
-    if (n > 0) await input.dispatcher.wake({ queue: to, domain: target, vmta }, 0);
+    if (n > 0) await input.dispatcher.wake(ref, 0);
     input.log.info({ event: 'mx-rollup-unrolled', to, messages: n }, 'mail of a dropped rollup moved back to its domain queue');
   }
   return moved;

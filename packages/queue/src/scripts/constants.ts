@@ -40,7 +40,7 @@ export const LEASE_TAKEN = 2;
 export const QUEUE_NEEDS_NO_WAKE = 1;
 /** enqueue, first flag per queue: no token will find this mail by itself: wake one. */
 export const QUEUE_NEEDS_WAKE = 0;
-/** enqueue, second flag per queue: the queue held no mail before (its bounce-after sweep needs scheduling). */
+/** enqueue, second flag per queue: the queue held no mail before. */
 export const QUEUE_WAS_EMPTY = 1;
 /** enqueue, second flag per queue: the queue held mail before. */
 export const QUEUE_HELD_MAIL = 0;

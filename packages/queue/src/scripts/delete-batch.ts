@@ -13,9 +13,10 @@
  * already) is skipped, so a repeat changes nothing; a message gone already is only unindexed.
  *
  * KEYS: 1 inflight (of the slot), 2 ready, 3 state, 4 totals, 5 age, 6 minute counters,
- *       7 accounting stream, 8 message jobs; then per message: meta, rcpts, body, job stats
- *       (of its job, or any key when none).
- * ARGV: 1 notBefore (ms), then per message: id, job or '', keep ('1' or ''), number of recipients,
+ *       7 accounting stream, 8 message jobs, 9 bounce-after index (the queue leaves it once its
+ *       age set is empty); then per message: meta, rcpts, body, job stats (of its job, or any key
+ *       when none).
+ * ARGV: 1 notBefore (ms), 2 queue, then per message: id, job or '', keep ('1' or ''), number of recipients,
  *       then per recipient: index, recipient JSON (state bounced), n, its accounting record's
  *       field/value (n values, 0 when none).
  * Returns: the recipients bounced now.
@@ -23,16 +24,17 @@
 import type { Keys } from '../keys.js';
 import { bouncedCountersLua } from './bounced-counters.js';
 import { ACCOUNTING_MAXLEN } from './constants.js';
+import { unindexIfEmptyLua } from './expiry-index.js';
 import { defineScript, type RedisArg } from './script.js';
 
 const lua = `
-local a = 2
+local a = 3
 local total = 0
 local released = 0
 local byJob = {}
 local m = 0
 while a <= #ARGV do
-  local k = 8 + m * 4
+  local k = 9 + m * 4
   local id, job, keep, count = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
   a = a + 4
   m = m + 1
@@ -76,6 +78,7 @@ while a <= #ARGV do
   end
 end
 if released > 0 then redis.call('HINCRBY', KEYS[3], 'inflight', -released) end
+${unindexIfEmptyLua('KEYS[5]', 'KEYS[9]', 'ARGV[2]')}
 ${bouncedCountersLua('KEYS[3]', 'KEYS[4]', 'KEYS[6]')}
 return total`;
 
@@ -102,7 +105,7 @@ export const deleteBatch = defineScript({
   args: (keys: Keys, input: DeleteBatchInput): RedisArg[] => {
     const perMessage = input.messages.flatMap((m) => [keys.messageMeta(m.id), keys.messageRecipients(m.id), keys.messageBody(m.id), keys.jobStats(m.job ?? '')]);
     return [
-      8 + perMessage.length,
+      9 + perMessage.length,
       keys.queueInflight(input.queue, input.slot),
       keys.queueReady(input.queue),
       keys.queueState(input.queue),
@@ -111,8 +114,10 @@ export const deleteBatch = defineScript({
       input.minuteKey,
       keys.accounting(),
       keys.messageJobs(),
+      keys.expiryIndex(),
       ...perMessage,
       input.notBefore,
+      input.queue,
       ...input.messages.flatMap((m) => [
         m.id,
         m.job ?? '',

@@ -13,14 +13,16 @@
  * handed back (`handed`): the caller finishes those through claimForDelete and deleteBatch, which
  * write the recipients' new records. Bounded by the caller (DELETE_WAITING ids a call).
  *
- * KEYS: 1 ready, 2 state, 3 totals, 4 age, 5 minute counters, 6 message jobs; then per id: meta,
- *       rcpts, body, job stats (of its job, or any key when none).
+ * KEYS: 1 ready, 2 state, 3 totals, 4 age, 5 minute counters, 6 message jobs, 7 bounce-after index
+ *       (the queue leaves it once its age set is empty); then per id: meta, rcpts, body, job stats
+ *       (of its job, or any key when none).
  * ARGV: 1 queue, 2 job or '' (any), 3 sender in lower case or '' (any), 4 received at or before
  *       (ms) or '' (any), then per id: id, its job or ''.
  * Returns: { busy, ids taken out of the age index, recipients deleted, handed ids }.
  */
 import type { Keys } from '../keys.js';
 import { bouncedCountersLua } from './bounced-counters.js';
+import { unindexIfEmptyLua } from './expiry-index.js';
 import { defineScript, type RedisArg } from './script.js';
 
 const lua = `
@@ -31,7 +33,7 @@ local byJob = {}
 local m = 0
 for a = 5, #ARGV, 2 do
   local id, job = ARGV[a], ARGV[a + 1]
-  local k = 6 + m * 4
+  local k = 7 + m * 4
   m = m + 1
   if not redis.call('ZSCORE', KEYS[1], id) then
     busy = busy + 1
@@ -66,6 +68,7 @@ for a = 5, #ARGV, 2 do
   end
 end
 ${bouncedCountersLua('KEYS[2]', 'KEYS[3]', 'KEYS[5]')}
+if removed > 0 then ${unindexIfEmptyLua('KEYS[4]', 'KEYS[7]', 'queue')} end
 return { busy, removed, total, handed }`;
 
 export interface DeleteWaitingInput {
@@ -96,13 +99,14 @@ export const deleteWaiting = defineScript({
   name: 'vmtaDeleteWaiting',
   lua,
   args: (keys: Keys, input: DeleteWaitingInput): RedisArg[] => [
-    6 + input.ids.length * 4,
+    7 + input.ids.length * 4,
     keys.queueReady(input.queue),
     keys.queueState(input.queue),
     keys.totals(),
     keys.queueAge(input.queue),
     input.minuteKey,
     keys.messageJobs(),
+    keys.expiryIndex(),
     ...input.ids.flatMap(({ id, job }) => [keys.messageMeta(id), keys.messageRecipients(id), keys.messageBody(id), keys.jobStats(job ?? '')]),
     input.queue,
     input.job ?? '',

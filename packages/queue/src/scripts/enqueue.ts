@@ -14,19 +14,26 @@
  * With a job, the message is listed under it (message jobs hash) and the job's counters count its
  * recipients as received (first and last seen, kept JOB_STATS_TTL_SECONDS after the last change).
  *
+ * Each queue with a bounce-after goes into the bounce-after index (scripts/expiry-index.ts) at
+ * receivedAt + bounce-after, or stays at its earlier score (ZADD LT); a queue new to the index gets
+ * its QueueRef (the wake mark) in the `ref` field of its state hash. Written after everything else
+ * (outside the undo): an entry for mail that was undone only costs the sweeper a look.
+ *
  * KEYS: 1 body, 2 meta, 3 rcpts, 4 queue index, 5 wake set, 6 accounting stream, 7 totals,
- *       8 minute counters, 9 message jobs, 10 job stats, 11 job index,
+ *       8 minute counters, 9 message jobs, 10 job stats, 11 job index, 12 bounce-after index,
  *       then per queue: ready, age, state, awake.
  * ARGV: 1 id, 2 body, 3 receivedAt (ms), 4 recipients, 5 job or '', 6 readyAt (ms: when the queue
  *       entries are due; receivedAt, or later for a message held until its replicas acknowledged it),
  *       n, meta field/value (n values), n, rcpt field/value (n values),
- *       queues, per queue: name, wake mark, recipients,
+ *       queues, per queue: name, wake mark, recipients, bounce-after (ms) or '' (unknown: the
+ *       queue's first slot-0 token indexes it),
  *       records, per record: n, field/value (n values).
  * Returns: per queue, QUEUE_NEEDS_NO_WAKE when its token is awake (it will find this mail by
  *          itself) or the queue is paused and already held mail (a token would only find the
  *          pause; resuming wakes it), else QUEUE_NEEDS_WAKE. Then, per queue, QUEUE_WAS_EMPTY when
- *          the queue held no mail before (its bounce-after sweep needs scheduling: the first
- *          message of a paused queue still wakes a token, which schedules it), else QUEUE_HELD_MAIL.
+ *          the queue held no mail before (the first message of a paused queue still wakes a
+ *          token, which indexes the queue for bounce-after when the enqueue could not), else
+ *          QUEUE_HELD_MAIL.
  */
 import type { Keys } from '../keys.js';
 import {
@@ -59,8 +66,8 @@ local meta, rcpts = take(), take()
 local queues = tonumber(ARGV[a]); a = a + 1
 local q = {}
 for i = 1, queues do
-  local k = 11 + (i - 1) * 4
-  q[i] = { k = k, name = ARGV[a], mark = ARGV[a + 1], count = tonumber(ARGV[a + 2]) }; a = a + 3
+  local k = 12 + (i - 1) * 4
+  q[i] = { k = k, name = ARGV[a], mark = ARGV[a + 1], count = tonumber(ARGV[a + 2]), after = ARGV[a + 3] }; a = a + 4
   q[i].first = redis.call('EXISTS', KEYS[k + 2]) == 0
   q[i].hadState = redis.call('EXISTS', KEYS[k + 3]) == 1
   local held = not q[i].first and redis.call('HGET', KEYS[k + 3], 'mode') == 'paused'
@@ -128,6 +135,11 @@ if not ok then
   if done.jobCount then redis.call('HINCRBY', KEYS[10], 'received', -tonumber(ARGV[4])) end
   return redis.error_reply('ENQUEUE_UNDONE nothing kept: ' .. tostring(type(err) == 'table' and err.err or err))
 end
+for i = 1, queues do
+  if q[i].after ~= '' and redis.call('ZADD', KEYS[12], 'LT', tonumber(received) + tonumber(q[i].after), q[i].name) == 1 then
+    redis.call('HSET', KEYS[q[i].k + 3], 'ref', q[i].mark)
+  end
+end
 local reply = {}
 for i = 1, queues do
   reply[i] = q[i].asleep and ${QUEUE_NEEDS_WAKE} or ${QUEUE_NEEDS_NO_WAKE}
@@ -140,6 +152,8 @@ export interface EnqueueQueue {
   /** JSON of the QueueRef, the wake mark. */
   mark: string;
   recipients: number;
+  /** The queue's bounce-after (ms), if known: the queue enters the bounce-after index at receivedAt + this. */
+  bounceAfterMs?: number;
 }
 
 export interface EnqueueInput {
@@ -187,6 +201,7 @@ export const enqueue = defineScript({
       keys.messageJobs(),
       keys.jobStats(input.job ?? ''),
       keys.jobIndex(),
+      keys.expiryIndex(),
       ...input.queues.flatMap((q) => [keys.queueReady(q.name), keys.queueAge(q.name), keys.queueState(q.name), keys.queueAwake(q.name)]),
     ];
     return [
@@ -201,7 +216,7 @@ export const enqueue = defineScript({
       ...counted(flat(input.meta)),
       ...counted(flat(input.rcpts)),
       input.queues.length,
-      ...input.queues.flatMap((q) => [q.name, q.mark, q.recipients]),
+      ...input.queues.flatMap((q) => [q.name, q.mark, q.recipients, q.bounceAfterMs ?? '']),
       input.records.length,
       ...input.records.flatMap((r) => counted(r)),
     ];

@@ -13,12 +13,14 @@
  * discardHeld — they did not: the message goes (the sender got 451 and sends it again), with
  *   its counts. Its `r` accounting records stay in the stream.
  *   KEYS: 1 body, 2 meta, 3 rcpts, 4 totals, 5 minute counters, 6 message jobs, 7 the job's
- *         counters (any key when the message has no job), then per queue: ready, age, state.
- *   ARGV: 1 id, 2 recipients, then per queue: its recipients.
+ *         counters (any key when the message has no job), 8 bounce-after index (a queue left empty
+ *         leaves it), then per queue: ready, age, state.
+ *   ARGV: 1 id, 2 recipients, then per queue: its name, its recipients.
  *   Returns: 1 when discarded, 0 when the message was not held (then nothing is changed).
  */
 import type { Keys } from '../keys.js';
 import { QUEUE_NEEDS_NO_WAKE, QUEUE_NEEDS_WAKE } from './constants.js';
+import { unindexIfEmptyLua } from './expiry-index.js';
 import { defineScript, type RedisArg } from './script.js';
 
 export const HELD_FIELD = 'held';
@@ -52,10 +54,12 @@ if job then
   redis.call('HDEL', KEYS[6], id)
   if redis.call('EXISTS', KEYS[7]) == 1 then redis.call('HINCRBY', KEYS[7], 'received', -n) end
 end
-for i = 8, #KEYS, 3 do
+for i = 9, #KEYS, 3 do
+  local at = 3 + (i - 9) / 3 * 2
   redis.call('ZREM', KEYS[i], id)
   redis.call('ZREM', KEYS[i + 1], id)
-  redis.call('HINCRBY', KEYS[i + 2], 'queued', -tonumber(ARGV[3 + (i - 8) / 3]))
+  ${unindexIfEmptyLua('KEYS[i + 1]', 'KEYS[8]', 'ARGV[at]')}
+  redis.call('HINCRBY', KEYS[i + 2], 'queued', -tonumber(ARGV[at + 1]))
 end
 redis.call('HINCRBY', KEYS[4], 'received', -n)
 if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('HINCRBY', KEYS[5], 'received', -n) end
@@ -88,9 +92,10 @@ export const discardHeld = defineScript({
       held.minuteKey,
       keys.messageJobs(),
       keys.jobStats(held.job ?? ''),
+      keys.expiryIndex(),
       ...queues.flatMap(([q]) => [keys.queueReady(q), keys.queueAge(q), keys.queueState(q)]),
     ];
-    return [list.length, ...list, id, held.recipients, ...queues.map(([, n]) => n)];
+    return [list.length, ...list, id, held.recipients, ...queues.flatMap(([q, n]) => [q, n])];
   },
   reply: (raw) => Number(raw) === 1,
 });

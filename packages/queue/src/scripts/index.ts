@@ -16,6 +16,7 @@ import { deleteBatch } from './delete-batch.js';
 import { deleteWaiting } from './delete-waiting.js';
 import { enableSourceIf } from './enable-source-if.js';
 import { enqueue } from './enqueue.js';
+import { indexExpiry, renewSweepLock, rescoreExpiry } from './expiry-index.js';
 import { moveToQueue } from './move-to-queue.js';
 import { discardHeld, releaseHeld } from './held.js';
 import { reassertLease } from './reassert-lease.js';
@@ -58,6 +59,9 @@ const DEFINITIONS = {
   suppressLookup,
   releaseHeld,
   discardHeld,
+  indexExpiry,
+  rescoreExpiry,
+  renewSweepLock,
 };
 
 type Definitions = typeof DEFINITIONS;
@@ -127,3 +131,4 @@ export type { DeleteBatchInput, DeleteBatchMessage } from './delete-batch.js';
 export type { ReadForQueueReply } from './read-for-queue.js';
 export { queueRecipientsField } from './read-for-queue.js';
 export type { MoveToQueueInput } from './move-to-queue.js';
+export type { ExpiryRef } from './expiry-index.js';

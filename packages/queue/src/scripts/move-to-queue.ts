@@ -12,11 +12,15 @@
  * lists a fan-out message may carry for reads of one queue's recipients): without them, reads
  * fall back to all recipients, each filtered by its queue, so no recipient is missed.
  *
+ * Bounce-after (scripts/expiry-index.ts): the target enters the index at the oldest moved
+ * message's receipt + the target's bounce-after (or keeps an earlier score), with its ref; the
+ * source leaves it once its age set is empty.
+ *
  * KEYS: 1 inflight (of the source slot), 2 source state, 3 source age, 4 holder (of the slot),
- *       5 target ready, 6 target age, 7 target state, 8 queue index, then per id its rcpts
- *       hash and its meta hash.
- * ARGV: 1 run or '', 2 source queue, 3 target queue, 4 now (ms), 5 a recipient domain or '', then
- *       the ids. With a domain, only the source's recipients of that domain move (a rolled-up queue
+ *       5 target ready, 6 target age, 7 target state, 8 queue index, 9 bounce-after index, then
+ *       per id its rcpts hash and its meta hash.
+ * ARGV: 1 run or '', 2 source queue, 3 target queue, 4 now (ms), 5 a recipient domain or '',
+ *       6 the target's ref JSON, 7 the target's bounce-after (ms) or '', then the ids. With a domain, only the source's recipients of that domain move (a rolled-up queue
  *       whose rollup a reload dropped gives its mail back to the domain queues, one domain at a
  *       time): a message leaves the slot's in-flight set and the source's age index only once no
  *       recipient of the source is left in it.
@@ -24,6 +28,7 @@
  */
 import type { Keys } from '../keys.js';
 import { SLOT_LOST } from './constants.js';
+import { refJson, unindexIfEmptyLua, type ExpiryRef } from './expiry-index.js';
 import { defineScript, type RedisArg } from './script.js';
 
 const lua = `
@@ -32,10 +37,11 @@ local from = '"queue":"' .. ARGV[2] .. '"'
 local to = '"queue":"' .. ARGV[3] .. '"'
 local only = ARGV[5]
 local moved = 0
-for i = 6, #ARGV do
+local oldest = nil
+for i = 8, #ARGV do
   local id = ARGV[i]
-  local rk = KEYS[8 + (i - 5) * 2 - 1]
-  local mk = KEYS[8 + (i - 5) * 2]
+  local rk = KEYS[9 + (i - 7) * 2 - 1]
+  local mk = KEYS[9 + (i - 7) * 2]
   if redis.call('SISMEMBER', KEYS[1], id) == 1 then
     local all = redis.call('HGETALL', rk)
     local n, left = 0, 0
@@ -68,11 +74,20 @@ for i = 6, #ARGV do
       redis.call('HINCRBY', KEYS[7], 'queued', n)
       redis.call('ZADD', KEYS[5], 'NX', ARGV[4], id)
       redis.call('ZADD', KEYS[6], 'NX', received or ARGV[4], id)
+      local at = tonumber(redis.call('ZSCORE', KEYS[6], id))
+      if not oldest or at < oldest then oldest = at end
       moved = moved + 1
     end
   end
 end
-if moved > 0 then redis.call('SADD', KEYS[8], ARGV[3]) end
+if moved > 0 then
+  redis.call('SADD', KEYS[8], ARGV[3])
+  if ARGV[7] ~= '' then
+    redis.call('ZADD', KEYS[9], 'LT', oldest + tonumber(ARGV[7]), ARGV[3])
+    redis.call('HSET', KEYS[7], 'ref', ARGV[6])
+  end
+end
+${unindexIfEmptyLua('KEYS[3]', 'KEYS[9]', 'ARGV[2]')}
 return moved`;
 
 export interface MoveToQueueInput {
@@ -84,6 +99,8 @@ export interface MoveToQueueInput {
   run?: string;
   /** Only the recipients of this domain (see ARGV 5). */
   domain?: string;
+  /** The target queue as delivery names it, and its bounce-after (ms): it enters the bounce-after index. */
+  target?: { ref: ExpiryRef; bounceAfterMs: number };
 }
 
 export const moveToQueue = defineScript({
@@ -100,9 +117,10 @@ export const moveToQueue = defineScript({
       keys.queueAge(m.to),
       keys.queueState(m.to),
       keys.queueIndex(),
+      keys.expiryIndex(),
       ...m.ids.flatMap((id) => [keys.messageRecipients(id), keys.messageMeta(id)]),
     ];
-    return [keyList.length, ...keyList, m.run ?? '', m.from, m.to, m.now, m.domain ?? '', ...m.ids];
+    return [keyList.length, ...keyList, m.run ?? '', m.from, m.to, m.now, m.domain ?? '', m.target ? refJson(m.target.ref) : '', m.target?.bounceAfterMs ?? '', ...m.ids];
   },
   reply: (raw) => Number(raw),
 });

@@ -22,10 +22,12 @@
  *
  * KEYS: 1 meta, 2 rcpts, 3 body, 4 inflight (of the slot), 5 ready, 6 state, 7 totals, 8 age,
  *       9 minute counters, 10 accounting stream, 11 latency histogram, 12 holder (of the slot),
- *       13 message jobs, 14 job stats (of the message's job, if any).
+ *       13 message jobs, 14 job stats (of the message's job, if any), 15 bounce-after index (the
+ *       queue leaves it when the message was the last in its age set).
  * ARGV: 1 id, 2 notBefore (ms) or '', 3 latency vmta or '', 4 latency bucket, 5 latency seconds,
  *       6 run or '', 7 job or '', 8 keep ('1': recipients of this queue not in the batch stay queued,
- *       so the message goes back in the queue at notBefore), 9 records of no recipient of the batch, then per record: n, field/value
+ *       so the message goes back in the queue at notBefore), 9 records of no recipient of the batch,
+ *       10 queue, then per record: n, field/value
  *       (n values), then per recipient to the end: index, recipient JSON, state, attempts,
  *       n, its accounting record's field/value (n values, 0 when none).
  * Returns: the recipients still pending overall (0 once the message is dropped),
@@ -35,6 +37,7 @@
 import type { Keys } from '../keys.js';
 import { ACCOUNTING_MAXLEN, JOB_STATS_TTL_SECONDS, MINUTE_COUNTERS_TTL_SECONDS, OUTCOMES_MESSAGE_GONE } from './constants.js';
 import { checkHolder } from './requeue.js';
+import { unindexIfEmptyLua } from './expiry-index.js';
 import { defineScript, type RedisArg } from './script.js';
 
 const lua = `${checkHolder(12, 6)}
@@ -42,7 +45,10 @@ local id = ARGV[1]
 local function append(from, n)
   if n > 0 then redis.call('XADD', KEYS[10], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(ARGV, from, from + n - 1)) end
 end
-local a = 10
+local a = 11
+local function unindex()
+  ${unindexIfEmptyLua('KEYS[8]', 'KEYS[15]', 'ARGV[10]')}
+end
 for r = 1, tonumber(ARGV[9]) do
   local n = tonumber(ARGV[a])
   append(a + 1, n)
@@ -51,7 +57,7 @@ end
 local held = redis.call('SREM', KEYS[4], id)
 if held == 1 then redis.call('HINCRBY', KEYS[6], 'inflight', -1) end
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('ZREM', KEYS[8], id)
+  if redis.call('ZREM', KEYS[8], id) == 1 then unindex() end
   redis.call('HDEL', KEYS[13], id)
   return ${OUTCOMES_MESSAGE_GONE}
 end
@@ -85,7 +91,7 @@ if (counts.queued > 0 or ARGV[8] == '1') and ARGV[2] ~= '' then
 elseif counts.queued == 0 and stale == 0 and not redis.call('ZSCORE', KEYS[5], id) then
   -- Out of the age index unless the message is waiting here again: another domain's recipients
   -- moved into this (rolled-up) queue while it was claimed, and their expiry needs the entry.
-  redis.call('ZREM', KEYS[8], id)
+  if redis.call('ZREM', KEYS[8], id) == 1 then unindex() end
 end
 -- The minute hash gets its TTL when one of its fields is new (the count equals what was added),
 -- not at every outcome: every writer of a minute hash does so, so no minute hash lives on without one.
@@ -146,7 +152,7 @@ export interface RecordOutcomesInput {
 
 export const recordOutcomes = defineScript({
   name: 'vmtaRecordOutcomes',
-  numberOfKeys: 14,
+  numberOfKeys: 15,
   lua,
   args: (keys: Keys, input: RecordOutcomesInput): RedisArg[] => [
     keys.messageMeta(input.id),
@@ -163,6 +169,7 @@ export const recordOutcomes = defineScript({
     keys.queueSlotHolder(input.queue, input.slot),
     keys.messageJobs(),
     keys.jobStats(input.job ?? ''),
+    keys.expiryIndex(),
     input.id,
     input.notBefore ?? '',
     input.latency?.vmta ?? '',
@@ -172,6 +179,7 @@ export const recordOutcomes = defineScript({
     input.job ?? '',
     input.keep ? '1' : '',
     input.records.length,
+    input.queue,
     ...input.records.flatMap((r) => [r.length, ...r]),
     ...input.recipients.flatMap((r) => [r.index, r.json, r.state, r.attempts, r.record?.length ?? 0, ...(r.record ?? [])]),
   ],

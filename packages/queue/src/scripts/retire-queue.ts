@@ -11,7 +11,10 @@
  * leaves the queue non-empty (nothing happens), an enqueue after it adds the queue to the index and
  * counts in a new state hash, as for a queue never seen. Cluster totals are separate and untouched.
  *
- * KEYS: 1 queue index, 2 ready, 3 age, 4 state.
+ * A retired queue also leaves the bounce-after index (it holds no mail; an entry left there would
+ * outlive the `ref` its state hash kept).
+ *
+ * KEYS: 1 queue index, 2 ready, 3 age, 4 state, 5 bounce-after index.
  * ARGV: 1 queue name, 2 now (ms), 3 idleMs.
  * Returns: QUEUE_RETIRED, or QUEUE_KEPT (not empty, not normal, or not idle long enough).
  */
@@ -35,12 +38,13 @@ end
 if now - tonumber(s[6]) < tonumber(ARGV[3]) then return ${QUEUE_KEPT} end
 redis.call('DEL', KEYS[4])
 redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
 return ${QUEUE_RETIRED}`;
 
 export const retireQueue = defineScript({
   name: 'vmtaRetireQueue',
-  numberOfKeys: 4,
+  numberOfKeys: 5,
   lua,
-  args: (keys: Keys, queue: string, now: number, idleMs: number) => [keys.queueIndex(), keys.queueReady(queue), keys.queueAge(queue), keys.queueState(queue), queue, now, idleMs],
+  args: (keys: Keys, queue: string, now: number, idleMs: number) => [keys.queueIndex(), keys.queueReady(queue), keys.queueAge(queue), keys.queueState(queue), keys.expiryIndex(), queue, now, idleMs],
   reply: (raw) => raw === QUEUE_RETIRED,
 });
