@@ -36,14 +36,10 @@ export const LEASE_NOT_HELD = 0;
 /** acquireLease: the holder held no lease and took a free slot now (reassertLease: the lost lease was re-added). */
 export const LEASE_TAKEN = 2;
 
-/** enqueue, first flag per queue: a token of the queue is awake (or the paused queue already held mail): no wake needed. */
+/** enqueue, flag per queue: a token of the queue is awake (or the paused queue already held mail): no wake needed. */
 export const QUEUE_NEEDS_NO_WAKE = 1;
-/** enqueue, first flag per queue: no token will find this mail by itself: wake one. */
+/** enqueue, flag per queue: no token will find this mail by itself: wake one. */
 export const QUEUE_NEEDS_WAKE = 0;
-/** enqueue, second flag per queue: the queue held no mail before. */
-export const QUEUE_WAS_EMPTY = 1;
-/** enqueue, second flag per queue: the queue held mail before. */
-export const QUEUE_HELD_MAIL = 0;
 
 /** retireQueue: the queue left the index and its state hash is gone. */
 export const QUEUE_RETIRED = 1;

@@ -30,20 +30,17 @@
  *       records, per record: n, field/value (n values).
  * Returns: per queue, QUEUE_NEEDS_NO_WAKE when its token is awake (it will find this mail by
  *          itself) or the queue is paused and already held mail (a token would only find the
- *          pause; resuming wakes it), else QUEUE_NEEDS_WAKE. Then, per queue, QUEUE_WAS_EMPTY when
- *          the queue held no mail before (the first message of a paused queue still wakes a
- *          token, which indexes the queue for bounce-after when the enqueue could not), else
- *          QUEUE_HELD_MAIL.
+ *          pause; resuming wakes it), else QUEUE_NEEDS_WAKE. (The first message of a paused
+ *          queue still wakes a token, which indexes the queue for bounce-after when the enqueue
+ *          could not.)
  */
 import type { Keys } from '../keys.js';
 import {
   ACCOUNTING_MAXLEN,
   JOB_STATS_TTL_SECONDS,
   MINUTE_COUNTERS_TTL_SECONDS,
-  QUEUE_HELD_MAIL,
   QUEUE_NEEDS_NO_WAKE,
   QUEUE_NEEDS_WAKE,
-  QUEUE_WAS_EMPTY,
   SLICE,
 } from './constants.js';
 import { defineScript, type RedisArg } from './script.js';
@@ -143,7 +140,6 @@ end
 local reply = {}
 for i = 1, queues do
   reply[i] = q[i].asleep and ${QUEUE_NEEDS_WAKE} or ${QUEUE_NEEDS_NO_WAKE}
-  reply[queues + i] = q[i].first and ${QUEUE_WAS_EMPTY} or ${QUEUE_HELD_MAIL}
 end
 return reply`;
 
@@ -174,10 +170,9 @@ export interface EnqueueInput {
   minuteKey: string;
 }
 
-/** Per queue, in the order of `queues`: whether a token needs waking, and whether the queue was empty. */
+/** Per queue, in the order of `queues`: whether a token needs waking. */
 export interface EnqueueReply {
   needsWake: boolean[];
-  wasEmpty: boolean[];
 }
 
 const flat = (o: Record<string, string>): string[] => Object.entries(o).flat();
@@ -222,11 +217,6 @@ export const enqueue = defineScript({
     ];
   },
   reply: (raw): EnqueueReply => {
-    const flags = raw as number[];
-    const n = flags.length / 2;
-    return {
-      needsWake: flags.slice(0, n).map((f) => f === QUEUE_NEEDS_WAKE),
-      wasEmpty: flags.slice(n).map((f) => f === QUEUE_WAS_EMPTY),
-    };
+    return { needsWake: (raw as number[]).map((f) => f === QUEUE_NEEDS_WAKE) };
   },
 });
