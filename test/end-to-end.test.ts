@@ -8,18 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
-import { startReceiver } from '@vmta/delivery/testing';
+import { startReceiver, type Receiver } from '@vmta/delivery/testing';
 import { b64, RawSmtp, sendRaw } from '@vmta/listener/testing';
 import { startVmtaProcess, type VmtaProcess } from './support/vmta-process.js';
 
 describe('vmta start --role all', () => {
   it('accepts authenticated mail and delivers it through the chosen VMTA', { timeout: 60_000 }, async () => {
-    const t = await getTestRedis();
-    const receiver = await startReceiver({ host: '127.0.0.10', startTls: true });
-    const conf = writeConf(receiver.port);
-    let vmta: VmtaProcess | undefined;
-    try {
-      vmta = await startVmtaProcess(conf, { env: { REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) } });
+    await withVmta({ startTls: true }, async (vmta, receiver) => {
       const c = await logIn(vmta.port);
       const body = 'Subject: e2e\r\nX-Virtual-MTA: mta2\r\nMessage-ID: <e2e@client.example>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nhello world\r\n';
       const reply = await sendRaw(c, 'alice@client.example', ['bob@far.example', 'carol@other.example'], `${body}.\r\n`);
@@ -34,22 +29,11 @@ describe('vmta start --role all', () => {
       }
       expect(receiver.messages.flatMap((m) => m.to).sort()).toEqual(['bob@far.example', 'carol@other.example']);
       expect(receiver.connections.every((x) => x.remoteAddress === '127.0.0.3' && x.heloName === 'mta2.e2e.example' && x.secure)).toBe(true);
-      vmta.child.kill('SIGTERM');
-      expect(await vmta.exited).toBe(0);
-    } finally {
-      vmta?.kill();
-      await receiver.close();
-      await t.cleanup();
-    }
+    });
   });
 
   it('delivers bodies of 5 KB, 50 KB and 2 MB byte for byte (dot-stuffed lines included)', { timeout: 120_000 }, async () => {
-    const t = await getTestRedis();
-    const receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
-    const conf = writeConf(receiver.port);
-    let vmta: VmtaProcess | undefined;
-    try {
-      vmta = await startVmtaProcess(conf, { env: { REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) } });
+    await withVmta({ startTls: false }, async (vmta, receiver) => {
       const c = await logIn(vmta.port);
       const sizes = [5 * 1024, 50 * 1024, 2 * 1024 * 1024];
       const bodies = new Map<string, string>();
@@ -69,15 +53,29 @@ describe('vmta start --role all', () => {
         expect(afterTrace).toBeGreaterThan(0);
         expect(m.body.slice(afterTrace + 2) === sent).toBe(true);
       }
-      vmta.child.kill('SIGTERM');
-      expect(await vmta.exited).toBe(0);
-    } finally {
-      vmta?.kill();
-      await receiver.close();
-      await t.cleanup();
-    }
+    });
   });
 });
+
+/**
+ * `vmta start` on a test Redis with writeConf's configuration and a receiver on 127.0.0.10; runs
+ * `body`, then the process must stop cleanly on SIGTERM (exit 0). Everything is torn down after.
+ */
+async function withVmta(o: { startTls: boolean }, body: (vmta: VmtaProcess, receiver: Receiver) => Promise<void>): Promise<void> {
+  const t = await getTestRedis();
+  const receiver = await startReceiver({ host: '127.0.0.10', startTls: o.startTls });
+  let vmta: VmtaProcess | undefined;
+  try {
+    vmta = await startVmtaProcess(writeConf(receiver.port), { env: { REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) } });
+    await body(vmta, receiver);
+    vmta.child.kill('SIGTERM');
+    expect(await vmta.exited).toBe(0);
+  } finally {
+    vmta?.kill();
+    await receiver.close();
+    await t.cleanup();
+  }
+}
 
 /** `size` bytes of CRLF lines of varied words (deflates about 3:1), some starting with a dot. */
 function textOf(size: number, seed: number): string {
