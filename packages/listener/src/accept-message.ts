@@ -18,6 +18,8 @@ export interface AcceptContext {
 
 export interface AcceptInput {
   message: Buffer;
+  /** Where the header block ends, when the DATA collector found it (BuildInput.headerBytes). */
+  headerBytes?: number;
   policy: SourcePolicy;
   localIp: string;
   mailFrom: string;
@@ -60,6 +62,7 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
   const receivedAt = Date.now();
   const built = buildMessage(ctx.config, {
     message: input.message,
+    ...(input.headerBytes !== undefined ? { headerBytes: input.headerBytes } : {}),
     queueId,
     policy: input.policy,
     selector: ctx.selector,

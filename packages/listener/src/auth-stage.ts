@@ -83,10 +83,20 @@ export async function settleAuthAttempt(counter: RateCounter, state: SessionStat
   }
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb);
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+/** The digests of the configured passwords, per configuration (a reload is a new object) and user. */
+const passwordDigests = new WeakMap<VmtaConfig, Map<string, Buffer>>();
+
+/** The digest of a user's configured password, made once per configuration rather than at every AUTH. */
+function configuredDigest(config: VmtaConfig, user: string, password: string): Buffer {
+  let byUser = passwordDigests.get(config);
+  if (!byUser) passwordDigests.set(config, (byUser = new Map()));
+  let d = byUser.get(user);
+  if (d === undefined) byUser.set(user, (d = digest(password)));
+  return d;
 }
 
 /** True when the credentials match a `<smtp-user>` with `authentication-method password`. */
@@ -99,7 +109,7 @@ export function checkCredentials(config: VmtaConfig, auth: SMTPServerAuthenticat
   if (auth.method === 'PLAIN' || auth.method === 'LOGIN') {
     // PLAIN: an authorization identity other than the user itself is not supported.
     if (auth.method === 'PLAIN' && auth.authzid && auth.authzid !== auth.username) return false;
-    return typeof auth.password === 'string' && sameSecret(auth.password, password);
+    return typeof auth.password === 'string' && timingSafeEqual(digest(auth.password), configuredDigest(config, auth.username!, password));
   }
   return false;
 }

@@ -24,16 +24,20 @@ import type { SmtpReplyError } from './policy/index.js';
 
 export type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
 
+/**
+ * What the listener decides for its connections. One object per server, shared by all its connections:
+ * every hook is told which connection asks (a session set-up builds no closures).
+ */
 export interface ConnectionHooks {
   /** Adjusts the EHLO capability list (the lines after the greeting line). */
-  features(features: string[], secure: boolean): string[];
+  features(conn: Connection, features: string[], secure: boolean): string[];
   /** Decides on an AUTH command before the exchange starts (`initialResponse`: the line carries one); undefined lets it proceed. */
-  beforeAuth(method: string, secure: boolean, initialResponse: boolean): Promise<SmtpReplyError | undefined>;
+  beforeAuth(conn: Connection, method: string, secure: boolean, initialResponse: boolean): Promise<SmtpReplyError | undefined>;
   /**
    * A reply instead of running the command line: a 421 ends the session, any other reply (a 501 for
    * bad DSN parameters) answers the command and the session goes on; undefined runs it.
    */
-  beforeCommand(line: string): SmtpReplyError | undefined;
+  beforeCommand(conn: Connection, line: string): SmtpReplyError | undefined;
 }
 
 /** Connections by session id, kept by indexConnections: a look-up per session and per DATA costs O(1), not O(sessions). */
@@ -64,55 +68,80 @@ export function indexConnections(server: SMTPServer): void {
   };
 }
 
+/** A patched connection: its server's hooks, and whether an EHLO reply is being written. */
+type Patched = Connection & { vmtaHooks: ConnectionHooks; vmtaInEhlo: boolean };
+type Handler = (command: Buffer, callback: () => void) => void;
+type Send = Connection['send'];
+
+/** smtp-server's own methods (the prototype's), read once from the first connection patched. */
+let original: { send: Send; ehlo: Handler; auth: Handler; onCommand: Connection['_onCommand'] } | undefined;
+
+/**
+ * Installs the hooks on one connection: four own properties, each a function shared by every connection
+ * (they find the hooks on `this`), so a session's set-up allocates no closure and binds nothing.
+ */
 export function patchConnection(conn: Connection, hooks: ConnectionHooks): void {
-  const send = conn.send.bind(conn);
-  const ehlo = conn.handler_EHLO.bind(conn);
-  const auth = conn.handler_AUTH.bind(conn);
-  const onCommand = conn._onCommand.bind(conn);
+  if (!original) {
+    const proto = Object.getPrototypeOf(conn) as Connection;
+    original = { send: proto.send, ehlo: proto.handler_EHLO, auth: proto.handler_AUTH, onCommand: proto._onCommand };
+  }
+  const c = conn as Patched;
+  c.vmtaHooks = hooks;
+  c.vmtaInEhlo = false;
   // The parser calls `conn._onCommand(...)` by name (also the new parser after STARTTLS), so an own
-  // property takes over every command line, AUTH continuation lines included. Never while a TLS handshake
-  // runs: anything buffered then is plaintext that smtp-server discards without a reply.
-  conn._onCommand = (command, callback) => {
-    const refusal = conn._upgrading ? undefined : hooks.beforeCommand(command.toString());
-    if (!refusal) return onCommand(command, callback);
-    // A 421 makes smtp-server close the connection; the parser is not resumed.
-    send(refusal.responseCode, refusal.message);
-    if (refusal.responseCode !== 421) callback?.();
-  };
-  conn.handler_EHLO = (command, callback) => {
-    // The EHLO reply is the only multi-line 250 and is sent synchronously by the handler.
-    conn.send = (code, data, context) => {
-      if (code === 250 && Array.isArray(data) && data.length > 0) {
-        const [greeting, ...features] = data;
-        data = [greeting!, ...hooks.features(features, conn.secure)];
-      }
-      send(code, data, context);
-    };
-    try {
-      ehlo(command, callback);
-    } finally {
-      conn.send = send;
-    }
-  };
-  conn.handler_AUTH = (command, callback) => {
-    const args = command.toString().trim().split(/\s+/);
-    const method = (args[1] ?? '').toUpperCase();
-    if (conn.session.user) return auth(command, callback);
-    hooks.beforeAuth(method, conn.secure, args.length > 2).then(
-      (refusal) => {
-        if (refusal) {
-          send(refusal.responseCode, refusal.message);
-          callback();
-        } else {
-          auth(command, callback);
-        }
-      },
-      () => {
-        send(454, '4.7.0 Temporary authentication failure');
+  // property takes over every command line, AUTH continuation lines included.
+  c._onCommand = patchedOnCommand;
+  c.send = patchedSend;
+  c.handler_EHLO = patchedEhlo;
+  c.handler_AUTH = patchedAuth;
+}
+
+function patchedOnCommand(this: Patched, command: Buffer, callback?: () => void): void {
+  // Never while a TLS handshake runs: anything buffered then is plaintext that smtp-server discards without a reply.
+  const refusal = this._upgrading ? undefined : this.vmtaHooks.beforeCommand(this, command.toString());
+  if (!refusal) return original!.onCommand.call(this, command, callback);
+  // A 421 makes smtp-server close the connection; the parser is not resumed.
+  original!.send.call(this, refusal.responseCode, refusal.message);
+  if (refusal.responseCode !== 421) callback?.();
+}
+
+/** The EHLO reply is the only multi-line 250 and is sent synchronously by the handler: its features are adjusted. */
+function patchedSend(this: Patched, code: number, data?: string | string[], context?: unknown): void {
+  if (this.vmtaInEhlo && code === 250 && Array.isArray(data) && data.length > 0) {
+    const [greeting, ...features] = data;
+    data = [greeting!, ...this.vmtaHooks.features(this, features, this.secure)];
+  }
+  (original!.send as (this: Connection, ...a: unknown[]) => void).call(this, code, data, context);
+}
+
+function patchedEhlo(this: Patched, command: Buffer, callback: () => void): void {
+  this.vmtaInEhlo = true;
+  try {
+    original!.ehlo.call(this, command, callback);
+  } finally {
+    this.vmtaInEhlo = false;
+  }
+}
+
+function patchedAuth(this: Patched, command: Buffer, callback: () => void): void {
+  const auth = original!.auth;
+  const args = command.toString().trim().split(/\s+/);
+  const method = (args[1] ?? '').toUpperCase();
+  if (this.session.user) return auth.call(this, command, callback);
+  this.vmtaHooks.beforeAuth(this, method, this.secure, args.length > 2).then(
+    (refusal) => {
+      if (refusal) {
+        original!.send.call(this, refusal.responseCode, refusal.message);
         callback();
-      },
-    );
-  };
+      } else {
+        auth.call(this, command, callback);
+      }
+    },
+    () => {
+      original!.send.call(this, 454, '4.7.0 Temporary authentication failure');
+      callback();
+    },
+  );
 }
 
 /**
@@ -125,18 +154,22 @@ export function greetAtOnce(server: SMTPServer): void {
   const connections = server.connections as Set<Connection>;
   const add = connections.add.bind(connections);
   connections.add = (conn: Connection) => {
-    const c = conn as Connection & { _setListeners(cb: () => void): void; connectionReady(): void };
-    c.init = () => {
-      c._setListeners(() => {
-        const max = server.options.maxClients;
-        if (max && server.connections.size > max) {
-          return c.send(421, `${c.name} Too many connected clients, try again in a moment`);
-        }
-        c.connectionReady();
-      });
-    };
+    (conn as Greeted).init = initAtOnce;
     return add(conn);
   };
+}
+
+type Greeted = Connection & { _setListeners(cb: () => void): void; connectionReady(): void };
+
+/** smtp-server 3.21's init() without the timer; one function for every connection (`this` is the connection). */
+function initAtOnce(this: Greeted): void {
+  this._setListeners(() => {
+    const max = this._server.options.maxClients;
+    if (max && this._server.connections.size > max) {
+      return this.send(421, `${this.name} Too many connected clients, try again in a moment`);
+    }
+    this.connectionReady();
+  });
 }
 
 /** Ends a session that ran too long, whatever it is doing. */

@@ -76,16 +76,21 @@ async function receiveCollected(
   if (recipients.length === 0) throw replies.queueUnavailable();
   if (state.reportKind !== undefined) {
     const from = session.envelope.mailFrom;
-    const forward = (to: NewRecipient[]) => queueCollected(ctx, state, session, collected.message, to);
+    const forward = (to: NewRecipient[]) => queueCollected(ctx, state, session, collected, to);
     return receiveReport(ctx, state, state.reportKind, { mailFrom: from ? from.address : '', recipients }, collected.message, forward);
   }
-  const queueId = await queueCollected(ctx, state, session, collected.message, recipients);
+  const queueId = await queueCollected(ctx, state, session, collected, recipients);
   return `2.0.0 OK queued as ${queueId}`;
 }
 
 /** The collected message through the durable enqueue (acceptMessage) to `recipients`; its queue id. */
-async function queueCollected(ctx: DataContext, state: SessionState, session: SMTPServerSession, message: Buffer, recipients: NewRecipient[]): Promise<string> {
-
+async function queueCollected(
+  ctx: DataContext,
+  state: SessionState,
+  session: SMTPServerSession,
+  { message, headerBytes }: { message: Buffer; headerBytes: number },
+  recipients: NewRecipient[],
+): Promise<string> {
   const tls = session.secure && session.tlsOptions ? { protocol: session.tlsOptions.version ?? 'TLS', cipher: session.tlsOptions.name } : undefined;
   const heloName = session.hostNameAppearsAs || 'unknown';
   const single = session.envelope.rcptTo.length === 1 ? session.envelope.rcptTo[0]?.address : undefined;
@@ -95,6 +100,7 @@ async function queueCollected(ctx: DataContext, state: SessionState, session: SM
   const ret = dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : undefined;
   const { queueId } = await acceptMessage(ctx, {
     message,
+    headerBytes,
     policy: state.policy,
     localIp: state.localIp,
     mailFrom: from ? senderAsSent(from.address, smtputf8) : '',

@@ -5,7 +5,7 @@ import type { MessageStore, RateCounter, ReportStore, SuppressionStore } from '@
 import { AddressLists } from './address-lists.js';
 import type { Logger } from 'pino';
 import { ByteBudget } from './message-collector.js';
-import type { SessionState } from './session-state.js';
+import type { SmtpSessionState } from './session-state.js';
 
 export interface ListenerLimits {
   /** smtp-server socketTimeout: idle time before 421 and close. */
@@ -47,7 +47,7 @@ export const DEFAULT_LIMITS: ListenerLimits = {
 export class ListenerRuntime {
   config: VmtaConfig;
   selector: VmtaSelector;
-  readonly sessions = new Map<string, SessionState>();
+  readonly sessions = new Map<string, SmtpSessionState>();
   /** Sessions per client (authSubject: an IPv6 client by its /64), for max-smtp-in-per-ip. */
   readonly sessionsPerClient = new Map<string, number>();
   readonly dataBudget: ByteBudget;

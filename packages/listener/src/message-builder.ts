@@ -8,14 +8,17 @@
 import type { SourcePolicy, VmtaConfig, VmtaSelector } from '@vmta/config';
 import {
   buildReceivedHeader,
+  countHeaders,
   dateHeader,
   encodeHeader,
   getHeader,
   hasHeader,
+  headerAt,
   jobOfMessage,
   matchPatternList,
   messageIdHeader,
-  removeHeader,
+  parseHeader,
+  removeHeaders,
   replies,
   selectVirtualMta,
   splitHeader,
@@ -27,6 +30,8 @@ import {
 
 export interface BuildInput {
   message: Buffer;
+  /** Where the header block ends (its empty line included), when the DATA collector saw it; else it is searched for. */
+  headerBytes?: number;
   queueId: string;
   policy: SourcePolicy;
   selector: VmtaSelector;
@@ -51,20 +56,21 @@ export interface BuildInput {
 export type BuildResult = { ok: true; body: Buffer; selection: VmtaSelection; job?: string; priority?: number } | { ok: false; error: SmtpReplyError };
 
 const X_VIRTUAL_MTA = 'X-Virtual-MTA';
-const RECEIVED_FIELD_RE = /^received[ \t]*:/gim;
 
 export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult {
-  const { header, bodyOffset } = splitHeader(input.message);
+  // The header block is cut (where the DATA collector saw it end, when it did) and split into fields once;
+  // every look-up below reads those fields.
+  const { header, bodyOffset } = input.headerBytes === undefined ? splitHeader(input.message) : headerAt(input.message, input.headerBytes);
+  const fields = parseHeader(header);
   const maxHops = input.policy['max-message-hops'];
   if (typeof maxHops === 'number' && maxHops > 0) {
-    // Field names start a line (continuation lines start with white space).
-    const hops = header.match(RECEIVED_FIELD_RE)?.length ?? 0;
+    const hops = countHeaders(fields, 'Received');
     if (hops >= maxHops) return { ok: false, error: replies.mailLoop(hops) };
   }
-  const job = jobOfMessage(header, input.policy, input.received.authUser);
+  const job = jobOfMessage(fields, input.policy, input.received.authUser);
   if ('error' in job) return { ok: false, error: job.error };
-  const vmtaHeader = getHeader(header, X_VIRTUAL_MTA);
-  const pattern = matchPatternList(config, input.policy['pattern-list'], { ...input.envelope, header });
+  const vmtaHeader = getHeader(fields, X_VIRTUAL_MTA);
+  const pattern = matchPatternList(config, input.policy['pattern-list'], { ...input.envelope, header: fields });
   const selection = selectVirtualMta(config, {
     ...(vmtaHeader === undefined ? {} : { header: vmtaHeader }),
     ...(pattern ? { pattern } : {}),
@@ -74,9 +80,10 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
   });
   if ('error' in selection) return { ok: false, error: selection.error };
 
-  const keepVmtaHeader = input.policy['retain-x-virtual-mta'] === true;
-  let newHeader = !keepVmtaHeader && hasHeader(header, X_VIRTUAL_MTA) ? removeHeader(header, X_VIRTUAL_MTA) : header;
-  if (job.removeXJob) newHeader = removeHeader(newHeader, X_JOB);
+  const removed: string[] = [];
+  if (input.policy['retain-x-virtual-mta'] !== true && vmtaHeader !== undefined) removed.push(X_VIRTUAL_MTA);
+  if (job.removeXJob) removed.push(X_JOB);
+  const newHeader = removed.length > 0 ? removeHeaders(fields, removed) : header;
 
   let added = '';
   if (input.policy['add-received-header'] !== false) {
@@ -88,8 +95,8 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
       hideSource: input.policy['hide-message-source'] === true,
     });
   }
-  if (!hasHeader(header, 'Message-ID')) added += messageIdHeader(input.queueId, input.hostName);
-  if (!hasHeader(header, 'Date')) added += dateHeader(input.now);
+  if (!hasHeader(fields, 'Message-ID')) added += messageIdHeader(input.queueId, input.hostName);
+  if (!hasHeader(fields, 'Date')) added += dateHeader(input.now);
 
   const parts = [encodeHeader(added)];
   parts.push(newHeader === header ? input.message.subarray(0, bodyOffset) : encodeHeader(newHeader));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MessageCollector } from './message-collector.js';
+import { splitHeader } from './policy/index.js';
 
 function collect(chunks: string[], limits = { maxHeaderBytes: 100 }) {
   const c = new MessageCollector(limits);
@@ -10,7 +11,7 @@ function collect(chunks: string[], limits = { maxHeaderBytes: 100 }) {
 describe('MessageCollector', () => {
   it('returns the message unchanged when every line ends with CRLF, whatever the chunking', () => {
     const r = collect(['Subject: a\r', '\n\r', '\nbody\r\n']);
-    expect(r).toEqual({ ok: true, message: Buffer.from('Subject: a\r\n\r\nbody\r\n') });
+    expect(r).toEqual({ ok: true, message: Buffer.from('Subject: a\r\n\r\nbody\r\n'), headerBytes: 14 });
   });
 
   it.each([
@@ -86,6 +87,42 @@ describe('MessageCollector against the per-byte definition', () => {
       let got = outcome(collector);
       if (small) [expected, got] = [expected === 'ok' ? 'ok' : 'error', got === 'ok' ? 'ok' : 'error'];
       if (got !== expected) throw new Error(`${JSON.stringify(text)} (maxHeaderBytes ${maxHeaderBytes}): got ${got}, expected ${expected}`);
+    }
+    expect(true).toBe(true);
+  });
+});
+
+describe('MessageCollector: where the header block ends', () => {
+  it.each([
+    ['a message with a header and a body', 'A: 1\r\nB: 2\r\n\r\nbody\r\n\r\nmore\r\n'],
+    ['a message starting with the empty line', '\r\nbody\r\n'],
+    ['a message without an empty line', 'A: 1\r\nB: 2\r\n'],
+    ['an empty message', ''],
+  ])('is where splitHeader puts the body for %s, whatever the chunking', (_what, text) => {
+    const bytes = Buffer.from(text, 'latin1');
+    for (let size = 1; size <= Math.max(1, bytes.length); size++) {
+      const c = new MessageCollector({ maxHeaderBytes: 1000 });
+      for (let at = 0; at < bytes.length; at += size) c.push(bytes.subarray(at, at + size));
+      const r = c.end();
+      expect(r.ok && r.headerBytes, `chunks of ${size}`).toBe(splitHeader(bytes).bodyOffset);
+    }
+  });
+
+  it('agrees with splitHeader on random CRLF messages cut into random chunks', () => {
+    let seed = 777;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const pieces = ['a', 'X: y', '\r\n', '\r\n\r\n', ' folded\r\n', '.'];
+    for (let round = 0; round < 2000; round++) {
+      const bytes = Buffer.from(Array.from({ length: rand(20) }, () => pieces[rand(pieces.length)]).join(''), 'latin1');
+      const c = new MessageCollector({ maxHeaderBytes: 1_000_000 });
+      for (let at = 0; at < bytes.length; ) {
+        const n = 1 + rand(6);
+        c.push(bytes.subarray(at, at + n));
+        at += n;
+      }
+      const r = c.end();
+      if (!r.ok) continue;
+      if (r.headerBytes !== splitHeader(bytes).bodyOffset) throw new Error(`${JSON.stringify(bytes.toString('latin1'))}: ${r.headerBytes}`);
     }
     expect(true).toBe(true);
   });

@@ -36,7 +36,8 @@ export class ByteBudget {
   }
 }
 
-export type CollectResult = { ok: true; message: Buffer } | { ok: false; error: SmtpReplyError; bytes: number };
+/** `headerBytes`: where the header block ends, its empty line included (the whole message when it has none). */
+export type CollectResult = { ok: true; message: Buffer; headerBytes: number } | { ok: false; error: SmtpReplyError; bytes: number };
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -50,6 +51,8 @@ export class MessageCollector {
   /** Bytes of the current line so far (0 right after a CRLF), for finding the empty line. */
   private lineLength = 0;
   private headerDone = false;
+  /** Bytes up to and including the empty line that ends the header block, once it was seen. */
+  private headerBytes = 0;
   /** Bytes taken from the shared budget for the chunks kept. */
   private held = 0;
 
@@ -113,7 +116,7 @@ export class MessageCollector {
   end(): CollectResult {
     if (!this.error && this.pendingCr) this.fail(replies.bareLineEnding('CR'));
     if (this.error) return { ok: false, error: this.error, bytes: this.bytes };
-    return { ok: true, message: Buffer.concat(this.chunks, this.bytes) };
+    return { ok: true, message: Buffer.concat(this.chunks, this.bytes), headerBytes: this.headerDone ? this.headerBytes : this.bytes };
   }
 
   get byteLength(): number {
@@ -124,6 +127,7 @@ export class MessageCollector {
   private endLine(offset: number): boolean {
     if (!this.headerDone && this.lineLength === 0) {
       this.headerDone = true;
+      this.headerBytes = offset;
       if (offset > this.limits.maxHeaderBytes) {
         this.headerTooBig();
         return true;

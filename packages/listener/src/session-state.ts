@@ -62,11 +62,64 @@ export function newSessionState(
   };
 }
 
+/**
+ * The state of one SMTP session. Its logger (a pino child with `session` and `client`, and `authUser`
+ * once authenticated) is made the first time a line is written through it: at the default level most
+ * sessions without a message write nothing of their own, and a child costs a few µs.
+ */
+export class SmtpSessionState implements SessionState {
+  policy: SourcePolicy;
+  authUser?: string;
+  readonly recipients = new Map<string, NewRecipient>();
+  reportKind?: ProcessorKind;
+  junkCommands = 0;
+  capTimer?: NodeJS.Timeout;
+  private child: Logger | undefined;
+  private logAuthUser: string | undefined;
+
+  constructor(
+    config: VmtaConfig,
+    /** The listener's logger: the parent of the session's own. */
+    private readonly parentLog: Logger,
+    readonly id: string,
+    readonly listener: ListenerConfig,
+    readonly clientIp: string,
+    readonly localIp: string,
+  ) {
+    this.policy = sessionPolicy(config, clientIp, listener);
+  }
+
+  get log(): Logger {
+    if (this.child === undefined) {
+      const fields: Record<string, string> = { session: this.id, client: this.clientIp };
+      if (this.logAuthUser !== undefined) fields.authUser = this.logAuthUser;
+      this.child = this.parentLog.child(fields);
+    }
+    return this.child;
+  }
+
+  set log(log: Logger) {
+    this.child = log;
+  }
+
+  /** Would a line at `level` be written? Asked of the parent, so that a dropped line makes no child. */
+  logs(level: 'debug' | 'info'): boolean {
+    return (this.child ?? this.parentLog).isLevelEnabled(level);
+  }
+
+  /** From now on the session's lines carry `authUser` (a child made already gets a child of its own). */
+  bindAuthUser(user: string): void {
+    if (this.child !== undefined) this.child = this.child.child({ authUser: user });
+    else this.logAuthUser = user;
+  }
+}
+
 /** After a successful AUTH: the {auth} source and the user's named source now apply. */
 export function authenticate(config: VmtaConfig, state: SessionState, user: string): void {
   state.authUser = user;
   state.policy = sessionPolicy(config, state.clientIp, state.listener, user);
-  state.log = state.log.child({ authUser: user });
+  if (state instanceof SmtpSessionState) state.bindAuthUser(user);
+  else state.log = state.log.child({ authUser: user });
 }
 
 /** RFC 3207 §4.2: after STARTTLS nothing learned before it counts, the identity included. */

@@ -7,7 +7,7 @@
 import type { ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, settleAuthAttempt } from './auth-stage.js';
-import { endSession, findConnection, forceClose, greetAtOnce, indexConnections, patchConnection, type Connection } from './connection-patches.js';
+import { endSession, findConnection, forceClose, greetAtOnce, indexConnections, patchConnection, type Connection, type ConnectionHooks } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
@@ -16,7 +16,7 @@ import { dsnParameterError, isJunkCommand, replies, SmtpReplyError } from './pol
 import { skipDroppedLevels, smtpServerLogger } from './server-logger.js';
 import { pooledSessionIds } from './session-id.js';
 import { checkSuppression } from './suppression-stage.js';
-import { authenticate, forgetAuthentication, newSessionState, type SessionState } from './session-state.js';
+import { authenticate, forgetAuthentication, SmtpSessionState, type SessionState } from './session-state.js';
 import type { TlsCredentials } from './tls-certificate.js';
 
 type Callback = (err?: Error | null) => void;
@@ -71,7 +71,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
   const serverLog = rt.rootLog.child({ listener: initial.name });
   let server: SMTPServer;
 
-  const stateOf = (id: string): SessionState | undefined => rt.sessions.get(id);
+  const stateOf = (id: string): SmtpSessionState | undefined => rt.sessions.get(id);
   /** Runs a stage; a thrown SmtpReplyError becomes the reply, anything else a logged 451. */
   const reply = (id: string, cb: Callback, stage: () => SmtpReplyError | undefined) => {
     const state = stateOf(id);
@@ -83,6 +83,32 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       state.log.error({ event: 'handler-error', err }, 'internal error');
       cb(replies.queueUnavailable());
     }
+  };
+
+  /** The connection hooks of every session of this server (connection-patches.ts): one object, no closure per session. */
+  const hooks: ConnectionHooks = {
+    features: (conn, features, secure) => {
+      const policy = stateOf(conn.session.id)?.policy;
+      return policy ? ehloFeatures(features, { secure, policy }) : features;
+    },
+    beforeAuth: async (conn, method, secure, initialResponse) => {
+      const s = stateOf(conn.session.id);
+      if (!s) return replies.authFailed();
+      // AUTH PLAIN with an initial response carries the credentials already: onAuth settles the
+      // attempt against the lockout in one round trip, so the read ahead would only add one.
+      const credentialsSent = method === 'PLAIN' && initialResponse;
+      return mechanismRefusal(s, secure, method) ?? (credentialsSent ? undefined : await lockoutRefusal(rt.rates, s));
+    },
+    beforeCommand: (conn, line) => {
+      const s = stateOf(conn.session.id);
+      if (s?.policy['log-commands']) s.log.info({ event: 'command', command: loggableCommand(line) }, 'smtp command');
+      if (control.draining) return shuttingDown(rt.hostName);
+      if (s && isJunkCommand(line) && ++s.junkCommands > rt.limits.maxJunkCommands) {
+        s.log.info({ event: 'too-many-junk-commands', commands: s.junkCommands - 1 }, 'too many commands without a message');
+        return replies.tooManyJunkCommands(rt.hostName);
+      }
+      return dsnParameterError(line);
+    },
   };
 
   const options: SMTPServerOptions = {
@@ -121,14 +147,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         control.opened(session.id, conn, false);
         return cb(tooManySessions(rt.hostName));
       }
-      const listener = control.listener;
-      const state = newSessionState(rt.config, {
-        id: session.id,
-        log: log.child({ session: session.id, client: session.remoteAddress }),
-        listener,
-        clientIp: session.remoteAddress,
-        localIp: session.localAddress,
-      });
+      const state = new SmtpSessionState(rt.config, log, session.id, control.listener, session.remoteAddress, session.localAddress);
       const client = authSubject(state.clientIp);
       const fromClient = rt.sessionsPerClient.get(client) ?? 0;
       const perClient = countLimit(state.policy['max-smtp-in-per-ip']);
@@ -145,35 +164,12 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       (session as { disabledCommands?: string[] }).disabledCommands = disabled;
       control.opened(session.id, conn, true);
       if (conn) {
-        patchConnection(conn, {
-          features: (features, secure) => ehloFeatures(features, { secure, policy: stateOf(session.id)?.policy ?? state.policy }),
-          beforeAuth: async (method, secure, initialResponse) => {
-            const s = stateOf(session.id);
-            if (!s) return replies.authFailed();
-            // AUTH PLAIN with an initial response carries the credentials already: onAuth settles the
-            // attempt against the lockout in one round trip, so the read ahead would only add one.
-            const credentialsSent = method === 'PLAIN' && initialResponse;
-            return mechanismRefusal(s, secure, method) ?? (credentialsSent ? undefined : await lockoutRefusal(rt.rates, s));
-          },
-          beforeCommand: (line) => {
-            const s = stateOf(session.id);
-            if (s?.policy['log-commands']) s.log.info({ event: 'command', command: loggableCommand(line) }, 'smtp command');
-            if (control.draining) return shuttingDown(rt.hostName);
-            if (s && isJunkCommand(line) && ++s.junkCommands > rt.limits.maxJunkCommands) {
-              s.log.info({ event: 'too-many-junk-commands', commands: s.junkCommands - 1 }, 'too many commands without a message');
-              return replies.tooManyJunkCommands(rt.hostName);
-            }
-            return dsnParameterError(line);
-          },
-        });
-        state.capTimer = setTimeout(() => {
-          state.log.info({ event: 'session-cap' }, 'session time limit reached');
-          endSession(conn, `4.4.2 ${rt.hostName} Session time limit exceeded, closing connection`);
-        }, rt.limits.sessionMaxMs);
+        patchConnection(conn, hooks);
+        state.capTimer = setTimeout(capSession, rt.limits.sessionMaxMs, state, conn, rt);
         state.capTimer.unref();
       }
       const level = state.policy['log-connections'] ? 'info' : 'debug';
-      state.log[level]({ event: 'connect', localIp: state.localIp }, 'connection');
+      if (state.logs(level)) state.log[level]({ event: 'connect', localIp: state.localIp }, 'connection');
       cb();
     },
 
@@ -262,7 +258,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       if (left > 0) rt.sessionsPerClient.set(client, left);
       else rt.sessionsPerClient.delete(client);
       const level = state.policy['log-connections'] ? 'info' : 'debug';
-      state.log[level]({ event: 'close' }, 'connection closed');
+      if (state.logs(level)) state.log[level]({ event: 'close' }, 'connection closed');
     },
   };
   server = new SMTPServer(options);
@@ -271,6 +267,12 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
   indexConnections(server);
   pooledSessionIds(server);
   return server;
+}
+
+/** The whole-session cap reached: 421 and close (one function for every session's timer). */
+function capSession(state: SessionState, conn: Connection, rt: ListenerRuntime): void {
+  state.log.info({ event: 'session-cap' }, 'session time limit reached');
+  endSession(conn, `4.4.2 ${rt.hostName} Session time limit exceeded, closing connection`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeHeader, getHeader, getHeaders, hasHeader, removeHeader, splitHeader } from './headers.js';
+import { countHeaders, encodeHeader, getHeader, getHeaders, getRawHeaders, hasHeader, parseHeader, removeHeader, removeHeaders, splitHeader } from './headers.js';
 
 const CRLF = '\r\n';
 const message = [
@@ -101,5 +101,28 @@ describe('header fields', () => {
   ])('copes with %s', (_what, block, name, value) => {
     expect(getHeader(block, name)).toBe(value);
     expect(removeHeader(block, name)).not.toMatch(new RegExp(`^${name}:`, 'm'));
+  });
+});
+
+describe('a header block parsed once', () => {
+  const { header } = splitHeader(Buffer.from(message, 'latin1'));
+  const parsed = parseHeader(header);
+
+  it.each(['X-Virtual-MTA', 'Subject', 'From', 'Received', 'Date', 'Missing'])('answers every look-up of %s as the text does', (name) => {
+    expect(getHeader(parsed, name)).toBe(getHeader(header, name));
+    expect(getHeaders(parsed, name)).toEqual(getHeaders(header, name));
+    expect(getRawHeaders(parsed, name)).toEqual(getRawHeaders(header, name));
+    expect(hasHeader(parsed, name)).toBe(hasHeader(header, name));
+    expect(removeHeader(parsed, name)).toBe(removeHeader(header, name));
+  });
+
+  it('keeps every byte of the block in its fields', () => {
+    expect(parsed.fields.map((f) => f.raw).join('')).toBe(header);
+  });
+
+  it('counts the fields of a name and removes several names in one pass', () => {
+    expect(countHeaders(parsed, 'x-virtual-mta')).toBe(2);
+    expect(countHeaders(parsed, 'Received')).toBe(1);
+    expect(removeHeaders(parsed, ['X-Virtual-MTA', 'subject'])).toBe(removeHeader(removeHeader(header, 'X-Virtual-MTA'), 'Subject'));
   });
 });

@@ -18,8 +18,7 @@ const CR = 0x0d;
 /** Splits a message at the first empty line (CRLF CRLF, or LF LF); a message starting with one has no header. */
 export function splitHeader(message: Buffer): SplitHeader {
   let lineStart = 0;
-  for (let i = 0; i < message.length; i++) {
-    if (message[i] !== LF) continue;
+  for (let i = message.indexOf(LF); i !== -1; i = message.indexOf(LF, lineStart)) {
     const lineLength = i - lineStart;
     if (lineLength === 0 || (lineLength === 1 && message[lineStart] === CR)) {
       return { header: message.toString('latin1', 0, i + 1), bodyOffset: i + 1 };
@@ -27,6 +26,11 @@ export function splitHeader(message: Buffer): SplitHeader {
     lineStart = i + 1;
   }
   return { header: message.toString('latin1'), bodyOffset: message.length };
+}
+
+/** The header block of a message whose header ends `headerBytes` bytes in (the DATA collector found it). */
+export function headerAt(message: Buffer, headerBytes: number): SplitHeader {
+  return { header: message.toString('latin1', 0, headerBytes), bodyOffset: headerBytes };
 }
 
 /** The bytes of a header block (or of generated ASCII header fields) for writing. */
@@ -41,31 +45,45 @@ interface Field {
   raw: string;
 }
 
-function lines(header: string): string[] {
-  return header.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+/** A header block split into its fields once, for every look-up a message needs (parseHeader). */
+export interface ParsedHeader {
+  /** The block as a binary string. */
+  readonly text: string;
+  readonly fields: readonly Field[];
 }
 
-function isBlank(line: string): boolean {
-  return line === '\n' || line === '\r\n';
-}
+/** A header block as text, or already parsed: every function below takes either. */
+export type HeaderBlock = string | ParsedHeader;
 
-function fields(header: string): Field[] {
+/** RFC 5322 §4.5.3 (obsolete syntax) allows white space between the name and the colon. */
+const FIELD_NAME_RE = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
+
+/** Splits a header block into fields (a field: its first line and its folded continuation lines). */
+export function parseHeader(header: string): ParsedHeader {
   const out: Field[] = [];
   let ended = false;
-  for (const line of lines(header)) {
+  let start = 0;
+  while (start < header.length) {
+    const lf = header.indexOf('\n', start);
+    const end = lf === -1 ? header.length : lf + 1;
+    const line = header.slice(start, end);
+    start = end;
     const last = out[out.length - 1];
-    if (ended || isBlank(line)) {
+    if (ended || line === '\n' || line === '\r\n') {
       ended = true;
       out.push({ raw: line });
-    } else if ((line.startsWith(' ') || line.startsWith('\t')) && last) {
+    } else if ((line.charCodeAt(0) === 0x20 || line.charCodeAt(0) === 0x09) && last) {
       last.raw += line;
     } else {
-      // RFC 5322 §4.5.3 (obsolete syntax) allows white space between the name and the colon.
-      const m = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/.exec(line);
+      const m = FIELD_NAME_RE.exec(line);
       out.push(m?.[1] === undefined ? { raw: line } : { name: m[1].toLowerCase(), raw: line });
     }
   }
-  return out;
+  return { text: header, fields: out };
+}
+
+function fields(header: HeaderBlock): readonly Field[] {
+  return typeof header === 'string' ? parseHeader(header).fields : header.fields;
 }
 
 /** A field's value: after the colon, unfolded (line breaks before white space removed), trimmed. */
@@ -78,7 +96,7 @@ function valueOf(raw: string): string {
 }
 
 /** Values of every field with this name (case-insensitive), in order. */
-export function getHeaders(header: string, name: string): string[] {
+export function getHeaders(header: HeaderBlock, name: string): string[] {
   const key = name.toLowerCase();
   return fields(header)
     .filter((f) => f.name === key)
@@ -86,8 +104,10 @@ export function getHeaders(header: string, name: string): string[] {
 }
 
 /** The first field with this name (case-insensitive), unfolded and trimmed; undefined when absent. */
-export function getHeader(header: string, name: string): string | undefined {
-  return getHeaders(header, name)[0];
+export function getHeader(header: HeaderBlock, name: string): string | undefined {
+  const key = name.toLowerCase();
+  const field = fields(header).find((f) => f.name === key);
+  return field === undefined ? undefined : valueOf(field.raw);
 }
 
 /**
@@ -95,23 +115,36 @@ export function getHeader(header: string, name: string): string | undefined {
  * space and folding line breaks kept, only the field's final line end removed (what <pattern-list> header
  * rules match against).
  */
-export function getRawHeaders(header: string, name: string): string[] {
+export function getRawHeaders(header: HeaderBlock, name: string): string[] {
   const key = name.toLowerCase();
   return fields(header)
     .filter((f) => f.name === key)
     .map((f) => f.raw.slice(f.raw.indexOf(':') + 1).replace(/\r?\n$/, ''));
 }
 
-export function hasHeader(header: string, name: string): boolean {
+export function hasHeader(header: HeaderBlock, name: string): boolean {
   const key = name.toLowerCase();
   return fields(header).some((f) => f.name === key);
 }
 
-/** Removes every field with this name (case-insensitive), continuation lines included; the rest is untouched. */
-export function removeHeader(header: string, name: string): string {
+/** How many fields have this name (case-insensitive). */
+export function countHeaders(header: HeaderBlock, name: string): number {
   const key = name.toLowerCase();
+  let n = 0;
+  for (const f of fields(header)) if (f.name === key) n++;
+  return n;
+}
+
+/** Removes every field with one of these names (case-insensitive), continuation lines included; the rest is untouched. */
+export function removeHeaders(header: HeaderBlock, names: readonly string[]): string {
+  const keys = names.map((n) => n.toLowerCase());
   return fields(header)
-    .filter((f) => f.name !== key)
+    .filter((f) => f.name === undefined || !keys.includes(f.name))
     .map((f) => f.raw)
     .join('');
+}
+
+/** Removes every field with this name (case-insensitive), continuation lines included; the rest is untouched. */
+export function removeHeader(header: HeaderBlock, name: string): string {
+  return removeHeaders(header, [name]);
 }

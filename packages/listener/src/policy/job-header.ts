@@ -7,7 +7,7 @@
  * puts the authenticated SMTP user there (no prefix for a session without AUTH).
  */
 import type { SourcePolicy } from '@vmta/config';
-import { getHeader, hasHeader } from './headers.js';
+import { getHeader, hasHeader, type HeaderBlock } from './headers.js';
 import { MAX_JOB_ID_LENGTH, replies, type SmtpReplyError } from './smtp-reply.js';
 
 export const X_JOB = 'X-Job';
@@ -20,7 +20,7 @@ export interface JobDecision {
   removeXJob: boolean;
 }
 
-export function jobOfMessage(header: string, source: SourcePolicy, authUser?: string): JobDecision | { error: SmtpReplyError } {
+export function jobOfMessage(header: HeaderBlock, source: SourcePolicy, authUser?: string): JobDecision | { error: SmtpReplyError } {
   const processXJob = source['process-x-job'] === true;
   const removeXJob = processXJob && source['retain-x-job'] !== true && hasHeader(header, X_JOB);
   const candidates: Array<[string, string | undefined]> = [];

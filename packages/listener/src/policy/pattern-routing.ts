@@ -7,13 +7,13 @@
  * message to another list, whose result (or lack of one) is the result.
  */
 import { toRegExp, type PatternMatch, type PatternListRule, type VmtaConfig } from '@vmta/config';
-import { getRawHeaders } from './headers.js';
+import { getRawHeaders, type HeaderBlock } from './headers.js';
 
 export interface PatternRoutingInput {
   mailFrom: string;
   recipients: readonly string[];
-  /** The message's header block (binary string, as split by splitHeader). */
-  header: string;
+  /** The message's header block (binary string, as split by splitHeader), or its fields (parseHeader). */
+  header: HeaderBlock;
 }
 
 export interface PatternDecision {

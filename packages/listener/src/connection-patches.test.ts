@@ -1,0 +1,83 @@
+import { once } from 'node:events';
+import { createConnection, type Socket } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { describe, expect, it } from 'vitest';
+import { findConnection, greetAtOnce, indexConnections, patchConnection, type Connection, type ConnectionHooks } from './connection-patches.js';
+
+async function greeted(port: number): Promise<Socket> {
+  const socket = createConnection(port, '127.0.0.1');
+  await once(socket, 'data');
+  return socket;
+}
+
+describe('indexConnections', () => {
+  it('finds a session by id without walking every connection, and forgets it when it closes', async () => {
+    const ids: string[] = [];
+    const closed: string[] = [];
+    const server = new SMTPServer({
+      disableReverseLookup: true,
+      logger: false,
+      disabledCommands: ['STARTTLS'],
+      onConnect: (s, cb) => (ids.push(s.id), cb()),
+      onClose: (s) => closed.push(s.id),
+    });
+    indexConnections(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.server.address() as { port: number }).port;
+    const [a, b] = [await greeted(port), await greeted(port)];
+    const walk = server.connections[Symbol.iterator];
+    server.connections[Symbol.iterator] = () => {
+      throw new Error('walked every connection');
+    };
+    expect(findConnection(server, ids[0]!)?.session.id).toBe(ids[0]);
+    expect(findConnection(server, ids[1]!)?.session.id).toBe(ids[1]);
+    expect(findConnection(server, 'no-such-session')).toBeUndefined();
+    server.connections[Symbol.iterator] = walk;
+    a.end('QUIT\r\n');
+    await once(a, 'close');
+    await expect.poll(() => closed).toEqual([ids[0]]);
+    expect(findConnection(server, ids[0]!)).toBeUndefined();
+    expect(findConnection(server, ids[1]!)?.session.id).toBe(ids[1]);
+    b.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
+
+describe('patchConnection', () => {
+  it('gives every connection the same functions, and tells each hook which connection asks', async () => {
+    const asked: string[] = [];
+    const hooks: ConnectionHooks = {
+      features: (conn, features) => (asked.push(`features ${conn.session.id}`), [...features, 'X-TEST']),
+      beforeAuth: async () => undefined,
+      beforeCommand: (conn, line) => (asked.push(`${line} ${conn.session.id}`), undefined),
+    };
+    const server: SMTPServer = new SMTPServer({
+      disableReverseLookup: true,
+      logger: false,
+      disabledCommands: ['STARTTLS'],
+      onConnect: (s, cb) => {
+        patchConnection(findConnection(server, s.id)!, hooks);
+        cb();
+      },
+    });
+    indexConnections(server);
+    greetAtOnce(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.server.address() as { port: number }).port;
+    const [a, b] = [await greeted(port), await greeted(port)];
+    const [ca, cb] = [...server.connections] as Connection[];
+    for (const name of ['_onCommand', 'send', 'handler_EHLO', 'handler_AUTH', 'init'] as const) {
+      expect(Object.hasOwn(ca!, name), name).toBe(true);
+      expect(ca![name], name).toBe(cb![name]);
+    }
+    a.write('EHLO a.example\r\n');
+    let reply = '';
+    a.on('data', (d: Buffer) => (reply += d.toString()));
+    await expect.poll(() => reply).toMatch(/250 /);
+    expect(reply).toMatch(/X-TEST/);
+    expect(asked).toEqual([`EHLO a.example ${ca!.session.id}`, `features ${ca!.session.id}`]);
+    a.destroy();
+    b.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
