@@ -25,6 +25,7 @@ import { cutOnLeaseLost, holderId, mayConnect, maySend, VmtaLease } from './limi
 import { closeSessions, type OpenSession } from './open-sessions.js';
 import { lingerForTrickle } from './trickle-linger.js';
 import { mayPark, parkKeyOf } from './session-park.js';
+import { wantsNextSlot } from './next-slot.js';
 import { assertStillHeld, slotHold, watchFence, type SlotHold } from './slot-hold.js';
 import { connectFailureFacts, tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
@@ -136,8 +137,8 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         log.info({ event: 'mx-rollup-moved', to: rollup.queue, messages: moved }, 'mail moved to the rolled-up queue');
         continue;
       }
-      // More is due than this connection took: the next slot's connection helps (asked at most once a second).
-      if (remaining > 0 && slot + 1 < policy['max-smtp-out'] && now() - nextSlotWokenAt >= 1_000) {
+      // More is due than this connection just took: the next slot's connection helps (asked at most once a second).
+      if (wantsNextSlot({ remaining, claimed: ids.length, slot, maxSmtpOut: policy['max-smtp-out'] }) && now() - nextSlotWokenAt >= 1_000) {
         await deps.dispatcher.wake(ref, slot + 1);
         nextSlotWokenAt = now();
       }
