@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
 import { startDelivery } from './delivery-service.js';
 
-async function withBacklog(messages: number, replyMs: number, check: (ctx: { receiver: Awaited<ReturnType<typeof startSlowReceiver>>; redis: Redis; prefix: string }) => Promise<void>): Promise<void> {
+async function withBacklog(messages: number, replyMs: number, holder: boolean, check: (ctx: { receiver: Awaited<ReturnType<typeof startSlowReceiver>>; redis: Redis; prefix: string }) => Promise<void>): Promise<void> {
   const t = await getTestRedis();
   const prefix = t.prefix.slice(0, -1);
   const receiver = await startSlowReceiver(replyMs);
@@ -32,7 +32,7 @@ async function withBacklog(messages: number, replyMs: number, check: (ctx: { rec
       receivedAt: Date.now(),
     });
   }
-  const delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 10 });
+  const delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 10, ...(holder ? { holder: { processId: 'p1', lastBeatAt: () => Date.now() } } : {}) });
   try {
     await expect.poll(() => receiver.received(), { timeout: 30_000, interval: 100 }).toBe(messages);
     await check({ receiver, redis, prefix });
@@ -58,16 +58,20 @@ async function slotsAdded(redis: Redis, prefix: string, queue: string): Promise<
 
 describe('spreading a backlog over connections', () => {
   it('sends ten queued messages to a slow receiver over several connections at once, never more than max-smtp-out', { timeout: 60_000 }, async () => {
-    await withBacklog(10, 700, async ({ receiver }) => {
+    await withBacklog(10, 700, false, async ({ receiver }) => {
       expect(receiver.peak()).toBeGreaterThanOrEqual(3);
       expect(receiver.peak()).toBeLessThanOrEqual(5);
     });
   });
 
   it('wakes no second slot for two due messages: the first connection takes the other at its next claim', { timeout: 60_000 }, async () => {
-    await withBacklog(2, 0, async ({ receiver, redis, prefix }) => {
+    await withBacklog(2, 0, true, async ({ receiver, redis, prefix }) => {
       expect(receiver.connections()).toBe(1);
       expect(await slotsAdded(redis, prefix, 'spread.example/mta1')).toEqual([0]);
+      // The run let go of its slot when it ended (its last, empty claim did): no holder, nothing listed under the process.
+      const keys = new Keys(prefix);
+      await expect.poll(() => redis.exists(keys.queueSlotHolder('spread.example/mta1', 0)), { timeout: 5_000 }).toBe(0);
+      expect(await redis.smembers(keys.processSlots('p1'))).toEqual([]);
     });
   });
 });

@@ -23,7 +23,7 @@ import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
 import { cutOnLeaseLost, holderId, mayConnect, maySend, VmtaLease } from './limits.js';
 import { closeSessions, type OpenSession } from './open-sessions.js';
-import { lingerForTrickle } from './trickle-linger.js';
+import { lingerForTrickle, mayTrickle } from './trickle-linger.js';
 import { mayPark, parkKeyOf } from './session-park.js';
 import { wantsNextSlot } from './next-slot.js';
 import { assertStillHeld, slotHold, watchFence, type SlotHold } from './slot-hold.js';
@@ -52,7 +52,8 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
     return await runToken(job, token, deps, hold);
   } finally {
     deps.trickle?.ended(queue, now());
-    if (hold) await deps.ops.endRun(queue, slot, hold, now()).catch((err: Error) => deps.log.warn({ event: 'slot-release-failed', queue, slot, err: err.message }, 'could not release the slot'));
+    // The run's last (empty) claim may have let go of the slot already.
+    if (hold && !hold.released) await deps.ops.endRun(queue, slot, hold, now()).catch((err: Error) => deps.log.warn({ event: 'slot-release-failed', queue, slot, err: err.message }, 'could not release the slot'));
   }
 }
 
@@ -98,13 +99,20 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
       // Backoff lowered max-smtp-out below this slot: it waits; a wake adds it again when there is work.
       if (slot >= policy['max-smtp-out']) throw new LimitWait(now() + 30_000, 'backoff-max-smtp-out');
       const batch = deps.batchSize ?? 50;
-      const { ids, remaining, nextDue } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run);
+      const idleMs = policy['connection-idle-timeout'];
+      const open = () => [...sessions.values()].some((s) => s.session.usable);
+      // A run that will not wait when it finds nothing lets go of its slot in the empty claim itself (no endRun round trip).
+      const endsIfEmpty = hold !== undefined && !mayWaitForMail({ deps, queue, slot, started, trickled, idleMs, open, inBudget: now() - started < budget });
+      const { ids, remaining, nextDue } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run, endsIfEmpty ? hold : undefined);
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
       if (remaining === CLAIM_PAUSED) return 'paused';
       if (ids.length > 0) trickled = false;
+      if (ids.length === 0 && endsIfEmpty) {
+        hold.released = true;
+        drained = true;
+        return nextDue === undefined ? 'empty' : await sleep(job, token, nextDue);
+      }
       if (ids.length === 0) {
-        const idleMs = policy['connection-idle-timeout'];
-        const open = () => [...sessions.values()].some((s) => s.session.usable);
         // The empty claim told when the next message is due: no round trip of its own.
         let next = nextDue;
         if (idleMs > 0 && open() && now() - started < budget) {
@@ -180,6 +188,13 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
     stopFenceWatch();
     await closeSessions(sessions, deps.limiters, vmta, undefined, drained && !deps.stopping?.() && mayPark(config, vmta) ? deps.park : undefined);
   }
+}
+
+/** Whether a run whose claim finds nothing would wait for more mail (connection-idle-timeout, or a trickle) instead of ending. */
+function mayWaitForMail(input: { deps: TokenDeps; queue: string; slot: number; started: number; trickled: boolean; idleMs: number; open: () => boolean; inBudget: boolean }): boolean {
+  if (!input.inBudget) return false;
+  if (input.idleMs > 0 && input.open()) return true;
+  return !input.trickled && mayTrickle(input.deps.trickle, input.queue, input.slot, input.started);
 }
 
 async function finishSame(
