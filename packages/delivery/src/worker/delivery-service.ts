@@ -15,7 +15,7 @@ import { DkimSigner } from '../stages/dkim-sign.js';
 import { EXPIRY_SWEEP_MS, ExpirySweeper } from './expiry-sweeper.js';
 import { HeldLeases, reassertOnReady } from './held-leases.js';
 import { LaneWorkers } from './lanes.js';
-import { vmtaCap } from './limits.js';
+import { vmtaCap, type VmtaLease } from './limits.js';
 import { processJob } from './process-job.js';
 import { TrickleRuns } from './trickle-linger.js';
 import type { SlotHolderProcess } from './slot-hold.js';
@@ -120,7 +120,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const suppressions = new SuppressionStore(redis, prefix);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const trickle = new TrickleRuns(Math.max(1, Math.floor(concurrency / 4)));
-  const park = new SessionPark(options.sessionParkMs ?? SESSION_PARK_MS, options.sessionParkMaxPerHop ?? SESSION_PARK_MAX_PER_HOP);
+  const park = new SessionPark<VmtaLease>(options.sessionParkMs ?? SESSION_PARK_MS, options.sessionParkMaxPerHop ?? SESSION_PARK_MAX_PER_HOP);
   const deps = { park, config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder, trickle };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { RouteResolver } from '../stages/route.js';
 import type { DkimSigner } from '../stages/dkim-sign.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
-import type { Limiters } from './limits.js';
+import type { Limiters, VmtaLease } from './limits.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import type { TrickleRuns } from './trickle-linger.js';
 import type { SessionPark } from './session-park.js';
@@ -42,7 +42,7 @@ export interface TokenDeps {
   /** When this process's token runs of each queue ended: a run of a queue that mail trickles into waits a moment before it ends; none: never. */
   trickle?: TrickleRuns;
   /** Idle sessions of queues with no more mail, for other queues to the same next hop (session-park.ts); none: QUIT at once. */
-  park?: SessionPark;
+  park?: SessionPark<VmtaLease>;
   /** True once the process is shutting down: tokens hand their mail back after the current message. */
   stopping?: () => boolean;
 }

@@ -13,6 +13,7 @@ import { ConnectError, SmtpClientError } from '../smtp-client/errors.js';
 import { connect, connectPolicyOf } from '../smtp-client/connect.js';
 import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
+import type { OutboundSource } from '../stages/select-source.js';
 import { mayNeedRollup, resolveRollup, type RollupTarget } from './mx-rollup.js';
 import { rollupGone, unrollBatch } from './unroll.js';
 import { ownListenersOf } from '../stages/mail-loop.js';
@@ -240,6 +241,56 @@ interface MessageContext {
   cold?: ColdVmta;
 }
 
+/**
+ * Another queue's idle session to the same next hop, from the same source and VMTA, under the same
+ * policy (session-park.ts): not a new connection, so it asks neither max-connect-rate nor the VMTA
+ * for a slot; the VMTA lease it kept while parked comes with it. The run holds its queue slot already.
+ */
+function takeParked(deps: TokenDeps, host: RouteHost, source: OutboundSource, key: string, ctx: MessageContext): OpenSession | undefined {
+  const parked = deps.park?.take(parkKeyOf(host, source, ctx.policy, ctx.vmta), ctx.policy['max-msg-per-connection']);
+  if (!parked) return undefined;
+  const { session, lease } = parked;
+  lease?.onLost(() => cutOnLeaseLost(session, ctx.log));
+  const holder = lease?.holder ?? holderId(ctx.queue, ctx.slot, key, ctx.run);
+  return { session, holder, parkKey: parkKeyOf(session.info.host, source, ctx.policy, ctx.vmta), ...(lease ? { lease } : {}) };
+}
+
+/** A new connection: max-connect-rate and a VMTA slot first; a failure to connect is classified here (retry, source out, TLS bounce). */
+async function openNew(
+  deps: TokenDeps,
+  at: { hosts: RouteHost[]; source: OutboundSource; key: string; deadline: number | undefined; message: StoredMessage; pending: RecipientRecord[] },
+  ctx: MessageContext,
+): Promise<OpenSession> {
+  const { policy } = ctx;
+  const { hosts, source, deadline, message, pending } = at;
+  const holder = holderId(ctx.queue, ctx.slot, at.key, ctx.run);
+  let lease: VmtaLease | undefined;
+  if (deps.limiters) {
+    const verdict = await mayConnect(deps.limiters, ctx.config, { queue: ctx.queue, vmta: ctx.vmta, holder, policy, now: ctx.now() });
+    if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
+    lease = new VmtaLease(deps.limiters, ctx.vmta, holder);
+  }
+  try {
+    const session = await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log });
+    lease?.onLost(() => cutOnLeaseLost(session, ctx.log));
+    return { session, holder, parkKey: parkKeyOf(session.info.host, source, policy, ctx.vmta), ...(lease ? { lease } : {}) };
+  } catch (err) {
+    await lease?.release();
+    if (err instanceof ConnectError) {
+      const tlsRefused = tlsRequiredOutcome(err, connectPolicyOf(policy).tlsPolicy);
+      if (tlsRefused) await finishSame(deps, message, { queue: ctx.queue, slot: ctx.slot, run: ctx.run }, pending, tlsRefused, policy, ctx.now());
+      // Greeting, EHLO and STARTTLS replies meet the smtp-pattern-list too.
+      const hits = ctx.shaping.hitsOfConnectError(err);
+      // A source just disabled: the mail goes again at once from another source (no retry mode for it).
+      const sourceOut = await ctx.gate.apply(hits, source.ip, ctx.now());
+      const deferred = await ctx.shaping.apply(hits, ctx.now());
+      throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message, connectFailureFacts(err, source.ip)));
+    }
+    if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
+    throw err;
+  }
+}
+
 /** Sends one message to its pending recipients of this queue; true when any was delivered. */
 async function deliverMessage(
   deps: TokenDeps,
@@ -256,38 +307,11 @@ async function deliverMessage(
   // smtp-attempt-timeout: connecting (every host together) and this message's transaction.
   const deadline = policy['smtp-attempt-timeout'] > 0 ? Date.now() + policy['smtp-attempt-timeout'] : undefined;
   if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection']) || open.lease?.lost) {
-    const holder = open?.holder ?? holderId(ctx.queue, ctx.slot, key, ctx.run);
     await open?.session.close().catch(() => undefined);
     // A reconnect is a new connection: its slot goes back and is asked for again (max-smtp-out, max-connect-rate).
     await open?.lease?.release();
     sessions.delete(key);
-    let lease: VmtaLease | undefined;
-    if (deps.limiters) {
-      const verdict = await mayConnect(deps.limiters, ctx.config, { queue: ctx.queue, vmta: ctx.vmta, holder, policy, now: ctx.now() });
-      if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
-      lease = new VmtaLease(deps.limiters, ctx.vmta, holder);
-    }
-    try {
-      // Another queue's idle session to the same next hop, from the same source, under the same policy (session-park.ts); this run holds its slots already.
-      const parked = deps.park?.take(parkKeyOf(hosts[0]!, source, policy), policy['max-msg-per-connection']);
-      const session = parked ?? (await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log }));
-      open = { session, holder, parkKey: parkKeyOf(session.info.host, source, policy), ...(lease ? { lease } : {}) };
-      lease?.onLost(() => cutOnLeaseLost(session, ctx.log));
-    } catch (err) {
-      await lease?.release();
-      if (err instanceof ConnectError) {
-        const tlsRefused = tlsRequiredOutcome(err, connectPolicyOf(policy).tlsPolicy);
-        if (tlsRefused) await finishSame(deps, message, { queue: ctx.queue, slot: ctx.slot, run: ctx.run }, pending, tlsRefused, policy, ctx.now());
-        // Greeting, EHLO and STARTTLS replies meet the smtp-pattern-list too.
-        const hits = ctx.shaping.hitsOfConnectError(err);
-        // A source just disabled: the mail goes again at once from another source (no retry mode for it).
-        const sourceOut = await ctx.gate.apply(hits, source.ip, ctx.now());
-        const deferred = await ctx.shaping.apply(hits, ctx.now());
-        throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message, connectFailureFacts(err, source.ip)));
-      }
-      if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
-      throw err;
-    }
+    open = takeParked(deps, hosts[0]!, source, key, ctx) ?? (await openNew(deps, { hosts, source, key, deadline, message, pending }, ctx));
     sessions.set(key, open);
   }
   const session = open.session;
