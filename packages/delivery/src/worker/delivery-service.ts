@@ -21,6 +21,7 @@ import { TrickleRuns } from './trickle-linger.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import { recoverSilentSlots, RECOVERY_SCAN_MS } from './slot-recovery.js';
 import { retireIdleQueues, retireSweepMs } from './retire-sweep.js';
+import { DisabledList } from './disabled-list.js';
 import { SESSION_PARK_MAX_PER_HOP, SESSION_PARK_MS, SessionPark } from './session-park.js';
 
 export interface StartDeliveryOptions {
@@ -116,7 +117,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), replicas, held, ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
-  const sources = { sources: new DisabledSources(redis, prefix), notices: new Notices(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
+  const sources = { sources: new DisabledList(new DisabledSources(redis, prefix)), notices: new Notices(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
   const suppressions = new SuppressionStore(redis, prefix);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const trickle = new TrickleRuns(Math.max(1, Math.floor(concurrency / 4)));

@@ -1,6 +1,6 @@
 /** What processing a dispatch job (a token, a bounce-after sweep, a queue delete) is handed, and what a token run ends with. */
 import type { VmtaConfig } from '@vmta/config';
-import type { DisabledSources, Dispatcher, MessageStore, Notices, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
+import type { Dispatcher, MessageStore, Notices, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { RouteResolver } from '../stages/route.js';
 import type { DkimSigner } from '../stages/dkim-sign.js';
@@ -9,6 +9,7 @@ import type { Limiters, VmtaLease } from './limits.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import type { TrickleRuns } from './trickle-linger.js';
 import type { SessionPark } from './session-park.js';
+import type { DisabledList } from './disabled-list.js';
 
 export interface TokenDeps {
   config: () => VmtaConfig;
@@ -27,7 +28,7 @@ export interface TokenDeps {
   limiters?: Limiters;
   localIps?: ReadonlySet<string>;
   /** The cluster-wide list of disabled source IPs; none: every source is used. */
-  sources?: DisabledSources;
+  sources?: DisabledList;
   /** Notices to backoff-notify and disabled-source-ip-notify; none: nobody is told. */
   notices?: Notices;
   /** Cluster-wide counts (the daily cold-VMTA count of IP warm-up); none: no warm-up. */
