@@ -23,7 +23,7 @@ import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
 import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
 import type { DeletedWaiting, DeleteWaitingInput } from './scripts/delete-waiting.js';
 import type { MoveToQueueInput } from './scripts/move-to-queue.js';
-import type { ExpiryRef } from './scripts/expiry-index.js';
+import { refJson, type ExpiryRef } from './scripts/expiry-index.js';
 import { ExpiryIndex } from './expiry-index.js';
 
 export type { BackoffState, QueueMode, QueueState, QueueStats } from './queue-state.js';
@@ -84,16 +84,18 @@ export class QueueOps {
    * Claims the slot's share of the due mail: due / `spread` messages (the queue's connections),
    * at least one, at most `limit`. `remaining`: due messages left for other connections,
    * CLAIM_PAUSED when the queue is paused (nothing is claimed then). With `run`: SlotLostError once
-   * that run no longer holds the slot.
+   * that run no longer holds the slot. With `releaseIfEmpty` (the run's hold; it will end when it
+   * finds nothing), an empty claim also lets go of the slot and unlists it, as endRun would.
    */
-  async claimShare(queue: string, slot: number, now: number, limit: number, spread: number, run?: string): Promise<ClaimedShare> {
+  async claimShare(queue: string, slot: number, now: number, limit: number, spread: number, run?: string, releaseIfEmpty?: { processId: string; entry: string }): Promise<ClaimedShare> {
     const k = this.keys;
     const share = await this.scripts.claimShare(
-      { ...this.slotKeys(queue, slot), awake: k.queueAwake(queue), pausedJobs: k.pausedJobs(), messageJobs: k.messageJobs() },
+      { ...this.slotKeys(queue, slot), awake: k.queueAwake(queue), pausedJobs: k.pausedJobs(), messageJobs: k.messageJobs(), processSlots: k.processSlots(releaseIfEmpty?.processId ?? '') },
       now,
       limit,
       Math.max(1, spread),
       run,
+      run ? (releaseIfEmpty?.entry ?? '') : '',
     );
     if (share.remaining === SLOT_LOST) throw new SlotLostError(queue, slot);
     return share;
@@ -132,11 +134,11 @@ export class QueueOps {
   }
 
   /**
-   * What a token does first, in one round trip (a pipeline, in this order): with a holder, lists the
-   * slot under its process (where recovery looks if the process goes silent) and records the run as
-   * the slot's holder (takeSlot); gives back what its slot held, then reads the queue's state. With
-   * `expiry` (slot 0), the queue goes in the bounce-after index at its oldest message's receipt +
-   * bounce-after, or keeps an earlier score.
+   * What a token does first, in one script (takeSlot): with a holder, lists the slot under its
+   * process (where recovery looks if the process goes silent) and records the run as the slot's
+   * holder; gives back what its slot held, and with `expiry` (slot 0) puts the queue in the
+   * bounce-after index at its oldest message's receipt + bounce-after, or keeps an earlier score.
+   * Answers the queue's state, read after all of that.
    */
   async startToken(
     queue: string,
@@ -146,20 +148,12 @@ export class QueueOps {
     expiry?: { ref: ExpiryRef; bounceAfterMs: number },
   ): Promise<{ state: QueueState }> {
     const k = this.keys;
-    const pipeline = this.r.pipeline();
-    if (holder) {
-      pipeline.sadd(k.processSlots(holder.processId), holder.entry);
-      this.scripts.on(pipeline).takeSlot(this.slotKeys(queue, slot), now, holder.run, holder.processId);
-    } else {
-      this.scripts.on(pipeline).requeue(this.slotKeys(queue, slot), now);
-    }
-    pipeline.hgetall(k.queueState(queue));
-    if (expiry) this.scripts.on(pipeline).indexExpiry(k, expiry.ref, expiry.bounceAfterMs);
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([err]) => err)?.[0];
-    if (failed) throw failed;
-    const at = holder ? 1 : 0;
-    const h = results[at + 1]?.[1] as Record<string, string>;
+    const keys = { ...this.slotKeys(queue, slot), processSlots: k.processSlots(holder?.processId ?? ''), age: k.queueAge(queue), expiryIndex: k.expiryIndex() };
+    const h = await this.scripts.takeSlot(keys, {
+      now,
+      ...(holder ? { holder } : {}),
+      ...(expiry ? { expiry: { queue: expiry.ref.queue, refJson: refJson(expiry.ref), bounceAfterMs: expiry.bounceAfterMs } } : {}),
+    });
     return { state: parseState(h) };
   }
 

@@ -51,6 +51,48 @@ describe('slot holders: a run fenced once recovery took its slot', () => {
     expect(await redis.smembers(ops.keys.processSlots(next.processId))).toEqual([]);
   });
 
+  it('starts a run in one script: lists and holds the slot, gives back its leftovers, indexes slot 0 and answers the state', async () => {
+    const q = 'start-held.example/mta1';
+    const ref = { queue: q, domain: 'start-held.example', vmta: 'mta1' };
+    const a = await store.enqueue({ ...message('a@start-held.example'), receivedAt: Date.now() - 60_000 });
+    expect(await ops.claimDue(q, 0, Date.now(), 10)).toEqual([a.id]);
+    const hold = { processId: 'host:4:live', run: 'run-start', entry: heldSlotEntry({ ...ref, slot: 0, run: 'run-start' }) };
+    const before = await commandCalls(redis);
+    const { state } = await ops.startToken(q, 0, Date.now(), hold, { ref, bounceAfterMs: 3_600_000 });
+    const after = await commandCalls(redis);
+    // One call from the client: the script (commands run inside it are counted too, hence only EVALSHA/EVAL at the top).
+    expect((after.evalsha ?? 0) + (after.eval ?? 0) - (before.evalsha ?? 0) - (before.eval ?? 0)).toBe(1);
+    expect(state).toMatchObject({ mode: 'normal', failures: 0 });
+    expect(await ops.holds(q, 0, hold.run)).toBe(true);
+    expect(await redis.smembers(ops.keys.processSlots(hold.processId))).toEqual([hold.entry]);
+    expect(await store.queued(q)).toEqual([a.id]);
+    expect(await redis.scard(ops.keys.queueInflight(q, 0))).toBe(0);
+    expect(await ops.expiry.dueAt(q)).toBe((await ops.oldest(q))! + 3_600_000);
+    expect(await ops.expiry.ref(q)).toEqual(ref);
+  });
+
+  it('lets an empty claim with a release entry let go of the slot, and only an empty one', async () => {
+    const q = 'release.example/mta1';
+    const ref = { queue: q, domain: 'release.example', vmta: 'mta1' };
+    const a = await store.enqueue(message('a@release.example'));
+    const hold = { processId: 'host:5:live', run: 'run-release', entry: heldSlotEntry({ ...ref, slot: 0, run: 'run-release' }) };
+    await ops.startToken(q, 0, Date.now(), hold);
+    // Mail claimed: the slot stays held and listed.
+    expect((await ops.claimShare(q, 0, Date.now(), 10, 1, hold.run, hold)).ids).toEqual([a.id]);
+    expect(await ops.holds(q, 0, hold.run)).toBe(true);
+    // Another run's release entry is refused with its claim: nothing is let go.
+    await expect(ops.claimShare(q, 0, Date.now(), 10, 1, 'run-other', { ...hold, entry: 'other' })).rejects.toBeInstanceOf(SlotLostError);
+    expect(await ops.holds(q, 0, hold.run)).toBe(true);
+    // A later message, not due yet: the empty claim answers when, and lets go of the slot.
+    const later = await store.enqueue({ ...message('b@release.example'), receivedAt: Date.now() + 60_000 });
+    const empty = await ops.claimShare(q, 0, Date.now(), 10, 1, hold.run, hold);
+    expect(empty.ids).toEqual([]);
+    expect(empty.nextDue).toBe(await ops.nextDue(q));
+    expect(await redis.exists(ops.keys.queueSlotHolder(q, 0))).toBe(0);
+    expect(await redis.smembers(ops.keys.processSlots(hold.processId))).toEqual([]);
+    expect(await store.queued(q)).toContain(later.id);
+  });
+
   it('lets a run whose process keeps beating keep its slot', async () => {
     const q = 'live.example/mta1';
     const ref = { queue: q, domain: 'live.example', vmta: 'mta1' };
@@ -63,3 +105,11 @@ describe('slot holders: a run fenced once recovery took its slot', () => {
     expect(await ops.holds(q, 0, hold.run)).toBe(true);
   });
 });
+
+/** Calls per command since the server started (INFO commandstats). */
+async function commandCalls(redis: Redis): Promise<Record<string, number>> {
+  const info = await redis.info('commandstats');
+  const calls: Record<string, number> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[m[1]!] = Number(m[2]);
+  return calls;
+}

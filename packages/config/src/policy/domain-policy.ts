@@ -19,7 +19,31 @@ export function matchingDomainStanzas(stanzas: readonly DomainStanza[], domain: 
     .sort((a, b) => domainSpecificity(a.pattern) - domainSpecificity(b.pattern));
 }
 
+/** Queues remembered per config; past this the memo starts over (one domain per message stays bounded). */
+const REMEMBERED = 10_000;
+const memo = new WeakMap<VmtaConfig, Map<string, ResolvedDomainPolicy>>();
+
+/**
+ * The policy of a queue, computed once per config object (a reload is a new object, so its answers
+ * are new too): every token run, sweep and rollup move asks, and resolving the layers each time
+ * cost delivery CPU on every one-message domain. The answer is shared: callers must not change it.
+ */
 export function domainPolicy(config: VmtaConfig, domain: string, vmtaName?: string): ResolvedDomainPolicy {
+  let known = memo.get(config);
+  if (!known || known.size >= REMEMBERED) {
+    known = new Map();
+    memo.set(config, known);
+  }
+  const key = vmtaName === undefined ? domain : `${domain}\u0000${vmtaName}`;
+  let policy = known.get(key);
+  if (!policy) {
+    policy = resolveDomainPolicy(config, domain, vmtaName);
+    known.set(key, policy);
+  }
+  return policy;
+}
+
+function resolveDomainPolicy(config: VmtaConfig, domain: string, vmtaName?: string): ResolvedDomainPolicy {
   const layers = [...matchingDomainStanzas(config.domains, domain)];
   const vmta = vmtaName === undefined ? undefined : config.vmtas[vmtaName.toLowerCase()];
   if (vmta) {

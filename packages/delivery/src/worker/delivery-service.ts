@@ -15,12 +15,13 @@ import { DkimSigner } from '../stages/dkim-sign.js';
 import { EXPIRY_SWEEP_MS, ExpirySweeper } from './expiry-sweeper.js';
 import { HeldLeases, reassertOnReady } from './held-leases.js';
 import { LaneWorkers } from './lanes.js';
-import { vmtaCap } from './limits.js';
+import { vmtaCap, type VmtaLease } from './limits.js';
 import { processJob } from './process-job.js';
 import { TrickleRuns } from './trickle-linger.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import { recoverSilentSlots, RECOVERY_SCAN_MS } from './slot-recovery.js';
 import { retireIdleQueues, retireSweepMs } from './retire-sweep.js';
+import { DisabledList } from './disabled-list.js';
 import { SESSION_PARK_MAX_PER_HOP, SESSION_PARK_MS, SessionPark } from './session-park.js';
 
 export interface StartDeliveryOptions {
@@ -116,11 +117,11 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const limiters = { connections: new ConnectionLimiter(redis, prefix), rates: new DeliveryRateLimiter(redis, prefix), replicas, held, ...(options.vmtaLeaseMs ? { leaseMs: options.vmtaLeaseMs } : {}) };
   let stopping = false;
   const dkim = new DkimSigner({ log: log.child({ component: 'dkim' }) });
-  const sources = { sources: new DisabledSources(redis, prefix), notices: new Notices(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
+  const sources = { sources: new DisabledList(new DisabledSources(redis, prefix)), notices: new Notices(store, { hostName, postmaster }), counters: new RateCounter(redis, prefix) };
   const suppressions = new SuppressionStore(redis, prefix);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const trickle = new TrickleRuns(Math.max(1, Math.floor(concurrency / 4)));
-  const park = new SessionPark(options.sessionParkMs ?? SESSION_PARK_MS, options.sessionParkMaxPerHop ?? SESSION_PARK_MAX_PER_HOP);
+  const park = new SessionPark<VmtaLease>(options.sessionParkMs ?? SESSION_PARK_MS, options.sessionParkMaxPerHop ?? SESSION_PARK_MAX_PER_HOP);
   const deps = { park, config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder, trickle };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');

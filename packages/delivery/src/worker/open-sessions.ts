@@ -13,13 +13,14 @@ export interface OpenSession {
 }
 
 /** Closes every session of the run and gives back its VMTA slot; the map is empty afterwards. `graceMs`: how long a QUIT may take (0: close the socket at once). */
-export async function closeSessions(sessions: Map<string, OpenSession>, limiters: Limiters | undefined, vmta: string, graceMs?: number, park?: SessionPark): Promise<void> {
+export async function closeSessions(sessions: Map<string, OpenSession>, limiters: Limiters | undefined, vmta: string, graceMs?: number, park?: SessionPark<VmtaLease>): Promise<void> {
   const all = [...sessions.values()];
   sessions.clear();
   await Promise.all(
     all.map(async (s) => {
-      // The queue has no more mail: a clean session waits a moment for another queue instead of QUIT; its slot goes back all the same.
-      if (!park?.park(s.parkKey, s.session)) await s.session.close(graceMs).catch(() => undefined);
+      // The queue has no more mail: a clean session waits a moment for another queue instead of QUIT, keeping its VMTA lease for the taker.
+      if (park?.park(s.parkKey, s.session, s.lease)) return;
+      await s.session.close(graceMs).catch(() => undefined);
       if (s.lease) await s.lease.release();
       else if (limiters) await releaseConnection(limiters, vmta, s.holder).catch(() => undefined);
     }),

@@ -6,13 +6,18 @@
  * policy and versions, CA file, timeouts) takes one instead of opening a new connection. Many
  * domains hosted on one provider's MX (Google Workspace, Microsoft 365) share their sessions.
  *
- * A parked session holds no connection slot: the taker acquires its own queue and VMTA slots
- * first (max-smtp-out per domain holds). A VMTA with its own max-smtp-out never parks
- * (`mayPark`): an idle parked session is an open connection of that VMTA, and the VMTA-wide
- * count must stay exact across next hops, and the session keeps its message count
- * (max-msg-per-connection). Only sessions whose every transaction ended without an error are
- * parked; the last one ended with a reply to the final dot, so no RSET is needed before the next
- * MAIL FROM. Nothing here knows of Redis: a kill loses only idle connections.
+ * A parked session holds no queue slot: the taker holds its own queue slot (its token) first
+ * (max-smtp-out per domain holds). It keeps its VMTA lease while parked (renewed as while it
+ * worked, so the VMTA's count of open connections includes it) and hands it to the taker: taking
+ * a parked session is not a new connection, so it asks neither max-connect-rate nor the VMTA for
+ * a slot; a session that closes here (expired, found unusable, shutdown) releases its lease. The
+ * VMTA is part of the key, so a lease never changes VMTA. A VMTA with its own max-smtp-out still
+ * never parks (`mayPark`): an idle parked session would hold one of its few slots that a queue
+ * waiting for one could use. The session keeps its message count (max-msg-per-connection). Only
+ * sessions whose every transaction ended without an error are parked; the last one ended with a
+ * reply to the final dot, so no RSET is needed before the next MAIL FROM. Nothing here talks to
+ * Redis (the lease does, by its own timer): a kill loses only idle connections, and their leases
+ * lapse after one lease period.
  */
 import type { DomainPolicy, VmtaConfig } from '@vmta/config';
 import type { RouteHost } from '../stages/route.js';
@@ -20,6 +25,19 @@ import type { OutboundSource } from '../stages/select-source.js';
 import type { SmtpSession } from '../smtp-client/smtp-session.js';
 import { smtpTimeoutsOf } from '../smtp-client/connect.js';
 import { tlsMinVersionOf, tlsPolicyOf } from '../stages/tls-policy.js';
+
+/** The VMTA slot lease a parked session keeps (limits.ts VmtaLease), as the park needs it. */
+export interface ParkedLease {
+  readonly lost: boolean;
+  /** Stops renewing and gives the VMTA slot back. */
+  release(): Promise<void>;
+}
+
+/** What the park hands a taker: the session and, with limiters, the VMTA lease it kept. */
+export interface ParkedSession<L extends ParkedLease = ParkedLease> {
+  session: SmtpSession;
+  lease?: L | undefined;
+}
 
 /** False for a VMTA with its own max-smtp-out: its count of open connections must stay exact. */
 export function mayPark(config: VmtaConfig, vmta: string): boolean {
@@ -37,8 +55,8 @@ type KeyDirectives = Parameters<typeof tlsPolicyOf>[0] &
   Parameters<typeof smtpTimeoutsOf>[0] &
   Pick<DomainPolicy, 'smtp-tls-ca-file' | 'mx-session-limit'>;
 
-/** What must be identical for two queues to share a session; the next hop first. */
-export function parkKeyOf(host: Pick<RouteHost, 'name' | 'ip' | 'port'>, source: OutboundSource, policy: KeyDirectives): string {
+/** What must be identical for two queues to share a session (and its lease of `vmta`); the next hop first. */
+export function parkKeyOf(host: Pick<RouteHost, 'name' | 'ip' | 'port'>, source: OutboundSource, policy: KeyDirectives, vmta: string): string {
   const t = smtpTimeoutsOf(policy);
   return [
     `${host.ip}:${host.port}`,
@@ -54,14 +72,20 @@ export function parkKeyOf(host: Pick<RouteHost, 'name' | 'ip' | 'port'>, source:
     t.dataSendTimeoutMs,
     t.idleTimeoutMs,
     policy['mx-session-limit'],
+    vmta.toLowerCase(),
   ].join('|');
 }
 
 const hopOf = (key: string): string => key.slice(0, key.indexOf('|'));
 
-interface Parked {
-  session: SmtpSession;
+interface Parked<L extends ParkedLease> extends ParkedSession<L> {
   timer: NodeJS.Timeout;
+}
+
+/** QUIT for a session leaving the park unused, and its VMTA slot back. */
+async function closeParked(p: ParkedSession): Promise<void> {
+  await p.session.close().catch(() => undefined);
+  await p.lease?.release();
 }
 
 export interface ParkStats {
@@ -70,8 +94,8 @@ export interface ParkStats {
   expired: number;
 }
 
-export class SessionPark {
-  private readonly byKey = new Map<string, Parked[]>();
+export class SessionPark<L extends ParkedLease = ParkedLease> {
+  private readonly byKey = new Map<string, Array<Parked<L>>>();
   private readonly perHop = new Map<string, number>();
   readonly stats: ParkStats = { parked: 0, reused: 0, expired: 0 };
 
@@ -80,17 +104,18 @@ export class SessionPark {
     readonly maxPerHop = SESSION_PARK_MAX_PER_HOP,
   ) {}
 
-  /** Parks `session` under `key`; false when it may not wait (the caller closes it). */
-  park(key: string, session: SmtpSession): boolean {
-    if (this.parkMs <= 0 || this.maxPerHop <= 0 || !session.parkable) return false;
+  /** Parks `session` (with its lease) under `key`; false when it may not wait (the caller closes it and releases the lease). */
+  park(key: string, session: SmtpSession, lease?: L): boolean {
+    if (this.parkMs <= 0 || this.maxPerHop <= 0 || !session.parkable || lease?.lost) return false;
     const hop = hopOf(key);
     if ((this.perHop.get(hop) ?? 0) >= this.maxPerHop) return false;
-    const entry: Parked = {
+    const entry: Parked<L> = {
       session,
+      lease,
       timer: setTimeout(() => {
         if (this.remove(key, entry)) {
           this.stats.expired++;
-          void session.close().catch(() => undefined);
+          void closeParked(entry);
         }
       }, this.parkMs),
     };
@@ -103,18 +128,18 @@ export class SessionPark {
     return true;
   }
 
-  /** A parked session for `key` that can still carry a message, or undefined; the most recently parked first. */
-  take(key: string, maxMsgPerConnection: number): SmtpSession | undefined {
+  /** A parked session for `key` that can still carry a message, with its lease, or undefined; the most recently parked first. */
+  take(key: string, maxMsgPerConnection: number): ParkedSession<L> | undefined {
     for (;;) {
       const entry = this.byKey.get(key)?.at(-1);
       if (!entry) return undefined;
       this.remove(key, entry);
       clearTimeout(entry.timer);
-      if (entry.session.parkable && entry.session.canSendMore(maxMsgPerConnection)) {
+      if (entry.session.parkable && entry.session.canSendMore(maxMsgPerConnection) && !entry.lease?.lost) {
         this.stats.reused++;
-        return entry.session;
+        return entry.lease ? { session: entry.session, lease: entry.lease } : { session: entry.session };
       }
-      void entry.session.close().catch(() => undefined);
+      void closeParked(entry);
     }
   }
 
@@ -133,12 +158,12 @@ export class SessionPark {
     await Promise.all(
       all.map((e) => {
         clearTimeout(e.timer);
-        return e.session.close().catch(() => undefined);
+        return closeParked(e);
       }),
     );
   }
 
-  private remove(key: string, entry: Parked): boolean {
+  private remove(key: string, entry: Parked<L>): boolean {
     const list = this.byKey.get(key);
     const i = list?.indexOf(entry) ?? -1;
     if (!list || i < 0) return false;

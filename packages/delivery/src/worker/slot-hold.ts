@@ -22,6 +22,8 @@ export interface SlotHold {
   run: string;
   processId: string;
   entry: string;
+  /** Set when the run's last, empty claim let go of the slot (claimShare with a release): its end has nothing to release. */
+  released?: boolean;
 }
 
 /** The hold of a token run, when this process takes part in slot recovery (else none: no fencing). */

@@ -1,12 +1,14 @@
 /**
  * Which source IPs a token run of a queue may use: the cluster-wide list of disabled sources
- * (queue/src/disabled-sources.ts), read at the run's start and again at most once a second, and
+ * (queue/src/disabled-sources.ts), asked for at the run's start and again at most once a second
+ * (this process's copy, read from Redis at most once a second: disabled-list.ts), and
  * the `disable-source-ip` action of matched `<smtp-pattern-list>` rules applied to the IP that got
  * the reply. Every change is one log line, and a notice to `disabled-source-ip-notify` when set.
  * A re-enable by timer is done (and told) by the first process that sees the timer ran out.
  */
 import type { DomainPolicy } from '@vmta/config';
-import { disabledFor, type DisabledSource, type DisabledSources, type Notices, type QueueRef } from '@vmta/queue';
+import { disabledFor, type DisabledSource, type Notices, type QueueRef } from '@vmta/queue';
+import type { DisabledList } from './disabled-list.js';
 import type { Logger } from 'pino';
 import { sourceDisableOf, type PatternHit } from '../stages/pattern-actions.js';
 
@@ -20,7 +22,7 @@ export class SourceGate {
   private readAt = -Infinity;
 
   constructor(
-    private readonly store: DisabledSources | undefined,
+    private readonly store: Pick<DisabledList, 'read' | 'disable'> | undefined,
     private readonly ref: QueueRef,
     private readonly policy: DomainPolicy,
     private readonly log: Logger,

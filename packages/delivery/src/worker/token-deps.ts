@@ -1,14 +1,15 @@
 /** What processing a dispatch job (a token, a bounce-after sweep, a queue delete) is handed, and what a token run ends with. */
 import type { VmtaConfig } from '@vmta/config';
-import type { DisabledSources, Dispatcher, MessageStore, Notices, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
+import type { Dispatcher, MessageStore, Notices, QueueOps, RateCounter, SuppressionStore } from '@vmta/queue';
 import type { Logger } from 'pino';
 import type { RouteResolver } from '../stages/route.js';
 import type { DkimSigner } from '../stages/dkim-sign.js';
 import type { BounceNotifier } from '../dsn/bounce-notifier.js';
-import type { Limiters } from './limits.js';
+import type { Limiters, VmtaLease } from './limits.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import type { TrickleRuns } from './trickle-linger.js';
 import type { SessionPark } from './session-park.js';
+import type { DisabledList } from './disabled-list.js';
 
 export interface TokenDeps {
   config: () => VmtaConfig;
@@ -27,7 +28,7 @@ export interface TokenDeps {
   limiters?: Limiters;
   localIps?: ReadonlySet<string>;
   /** The cluster-wide list of disabled source IPs; none: every source is used. */
-  sources?: DisabledSources;
+  sources?: DisabledList;
   /** Notices to backoff-notify and disabled-source-ip-notify; none: nobody is told. */
   notices?: Notices;
   /** Cluster-wide counts (the daily cold-VMTA count of IP warm-up); none: no warm-up. */
@@ -42,7 +43,7 @@ export interface TokenDeps {
   /** When this process's token runs of each queue ended: a run of a queue that mail trickles into waits a moment before it ends; none: never. */
   trickle?: TrickleRuns;
   /** Idle sessions of queues with no more mail, for other queues to the same next hop (session-park.ts); none: QUIT at once. */
-  park?: SessionPark;
+  park?: SessionPark<VmtaLease>;
   /** True once the process is shutting down: tokens hand their mail back after the current message. */
   stopping?: () => boolean;
 }

@@ -13,6 +13,7 @@ import { ConnectError, SmtpClientError } from '../smtp-client/errors.js';
 import { connect, connectPolicyOf } from '../smtp-client/connect.js';
 import { isExpired } from '../stages/retry-schedule.js';
 import { route, type RouteHost } from '../stages/route.js';
+import type { OutboundSource } from '../stages/select-source.js';
 import { mayNeedRollup, resolveRollup, type RollupTarget } from './mx-rollup.js';
 import { rollupGone, unrollBatch } from './unroll.js';
 import { ownListenersOf } from '../stages/mail-loop.js';
@@ -23,8 +24,9 @@ import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
 import { cutOnLeaseLost, holderId, mayConnect, maySend, VmtaLease } from './limits.js';
 import { closeSessions, type OpenSession } from './open-sessions.js';
-import { lingerForTrickle } from './trickle-linger.js';
+import { lingerForTrickle, mayTrickle } from './trickle-linger.js';
 import { mayPark, parkKeyOf } from './session-park.js';
+import { wantsNextSlot } from './next-slot.js';
 import { assertStillHeld, slotHold, watchFence, type SlotHold } from './slot-hold.js';
 import { connectFailureFacts, tlsRequiredOutcome } from './connect-failure.js';
 import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js';
@@ -51,7 +53,8 @@ export async function processToken(job: Job<TokenData>, token: string | undefine
     return await runToken(job, token, deps, hold);
   } finally {
     deps.trickle?.ended(queue, now());
-    if (hold) await deps.ops.endRun(queue, slot, hold, now()).catch((err: Error) => deps.log.warn({ event: 'slot-release-failed', queue, slot, err: err.message }, 'could not release the slot'));
+    // The run's last (empty) claim may have let go of the slot already.
+    if (hold && !hold.released) await deps.ops.endRun(queue, slot, hold, now()).catch((err: Error) => deps.log.warn({ event: 'slot-release-failed', queue, slot, err: err.message }, 'could not release the slot'));
   }
 }
 
@@ -97,13 +100,20 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
       // Backoff lowered max-smtp-out below this slot: it waits; a wake adds it again when there is work.
       if (slot >= policy['max-smtp-out']) throw new LimitWait(now() + 30_000, 'backoff-max-smtp-out');
       const batch = deps.batchSize ?? 50;
-      const { ids, remaining, nextDue } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run);
+      const idleMs = policy['connection-idle-timeout'];
+      const open = () => [...sessions.values()].some((s) => s.session.usable);
+      // A run that will not wait when it finds nothing lets go of its slot in the empty claim itself (no endRun round trip).
+      const endsIfEmpty = hold !== undefined && !mayWaitForMail({ deps, queue, slot, started, trickled, idleMs, open, inBudget: now() - started < budget });
+      const { ids, remaining, nextDue } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run, endsIfEmpty ? hold : undefined);
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
       if (remaining === CLAIM_PAUSED) return 'paused';
       if (ids.length > 0) trickled = false;
+      if (ids.length === 0 && endsIfEmpty) {
+        hold.released = true;
+        drained = true;
+        return nextDue === undefined ? 'empty' : await sleep(job, token, nextDue);
+      }
       if (ids.length === 0) {
-        const idleMs = policy['connection-idle-timeout'];
-        const open = () => [...sessions.values()].some((s) => s.session.usable);
         // The empty claim told when the next message is due: no round trip of its own.
         let next = nextDue;
         if (idleMs > 0 && open() && now() - started < budget) {
@@ -136,8 +146,8 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         log.info({ event: 'mx-rollup-moved', to: rollup.queue, messages: moved }, 'mail moved to the rolled-up queue');
         continue;
       }
-      // More is due than this connection took: the next slot's connection helps (asked at most once a second).
-      if (remaining > 0 && slot + 1 < policy['max-smtp-out'] && now() - nextSlotWokenAt >= 1_000) {
+      // More is due than this connection just took: the next slot's connection helps (asked at most once a second).
+      if (wantsNextSlot({ remaining, claimed: ids.length, slot, maxSmtpOut: policy['max-smtp-out'] }) && now() - nextSlotWokenAt >= 1_000) {
         await deps.dispatcher.wake(ref, slot + 1);
         nextSlotWokenAt = now();
       }
@@ -179,6 +189,13 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
     stopFenceWatch();
     await closeSessions(sessions, deps.limiters, vmta, undefined, drained && !deps.stopping?.() && mayPark(config, vmta) ? deps.park : undefined);
   }
+}
+
+/** Whether a run whose claim finds nothing would wait for more mail (connection-idle-timeout, or a trickle) instead of ending. */
+function mayWaitForMail(input: { deps: TokenDeps; queue: string; slot: number; started: number; trickled: boolean; idleMs: number; open: () => boolean; inBudget: boolean }): boolean {
+  if (!input.inBudget) return false;
+  if (input.idleMs > 0 && input.open()) return true;
+  return !input.trickled && mayTrickle(input.deps.trickle, input.queue, input.slot, input.started);
 }
 
 async function finishSame(
@@ -224,6 +241,56 @@ interface MessageContext {
   cold?: ColdVmta;
 }
 
+/**
+ * Another queue's idle session to the same next hop, from the same source and VMTA, under the same
+ * policy (session-park.ts): not a new connection, so it asks neither max-connect-rate nor the VMTA
+ * for a slot; the VMTA lease it kept while parked comes with it. The run holds its queue slot already.
+ */
+function takeParked(deps: TokenDeps, host: RouteHost, source: OutboundSource, key: string, ctx: MessageContext): OpenSession | undefined {
+  const parked = deps.park?.take(parkKeyOf(host, source, ctx.policy, ctx.vmta), ctx.policy['max-msg-per-connection']);
+  if (!parked) return undefined;
+  const { session, lease } = parked;
+  lease?.onLost(() => cutOnLeaseLost(session, ctx.log));
+  const holder = lease?.holder ?? holderId(ctx.queue, ctx.slot, key, ctx.run);
+  return { session, holder, parkKey: parkKeyOf(session.info.host, source, ctx.policy, ctx.vmta), ...(lease ? { lease } : {}) };
+}
+
+/** A new connection: max-connect-rate and a VMTA slot first; a failure to connect is classified here (retry, source out, TLS bounce). */
+async function openNew(
+  deps: TokenDeps,
+  at: { hosts: RouteHost[]; source: OutboundSource; key: string; deadline: number | undefined; message: StoredMessage; pending: RecipientRecord[] },
+  ctx: MessageContext,
+): Promise<OpenSession> {
+  const { policy } = ctx;
+  const { hosts, source, deadline, message, pending } = at;
+  const holder = holderId(ctx.queue, ctx.slot, at.key, ctx.run);
+  let lease: VmtaLease | undefined;
+  if (deps.limiters) {
+    const verdict = await mayConnect(deps.limiters, ctx.config, { queue: ctx.queue, vmta: ctx.vmta, holder, policy, now: ctx.now() });
+    if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
+    lease = new VmtaLease(deps.limiters, ctx.vmta, holder);
+  }
+  try {
+    const session = await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log });
+    lease?.onLost(() => cutOnLeaseLost(session, ctx.log));
+    return { session, holder, parkKey: parkKeyOf(session.info.host, source, policy, ctx.vmta), ...(lease ? { lease } : {}) };
+  } catch (err) {
+    await lease?.release();
+    if (err instanceof ConnectError) {
+      const tlsRefused = tlsRequiredOutcome(err, connectPolicyOf(policy).tlsPolicy);
+      if (tlsRefused) await finishSame(deps, message, { queue: ctx.queue, slot: ctx.slot, run: ctx.run }, pending, tlsRefused, policy, ctx.now());
+      // Greeting, EHLO and STARTTLS replies meet the smtp-pattern-list too.
+      const hits = ctx.shaping.hitsOfConnectError(err);
+      // A source just disabled: the mail goes again at once from another source (no retry mode for it).
+      const sourceOut = await ctx.gate.apply(hits, source.ip, ctx.now());
+      const deferred = await ctx.shaping.apply(hits, ctx.now());
+      throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message, connectFailureFacts(err, source.ip)));
+    }
+    if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
+    throw err;
+  }
+}
+
 /** Sends one message to its pending recipients of this queue; true when any was delivered. */
 async function deliverMessage(
   deps: TokenDeps,
@@ -240,38 +307,11 @@ async function deliverMessage(
   // smtp-attempt-timeout: connecting (every host together) and this message's transaction.
   const deadline = policy['smtp-attempt-timeout'] > 0 ? Date.now() + policy['smtp-attempt-timeout'] : undefined;
   if (!open || !open.session.usable || !open.session.canSendMore(policy['max-msg-per-connection']) || open.lease?.lost) {
-    const holder = open?.holder ?? holderId(ctx.queue, ctx.slot, key, ctx.run);
     await open?.session.close().catch(() => undefined);
     // A reconnect is a new connection: its slot goes back and is asked for again (max-smtp-out, max-connect-rate).
     await open?.lease?.release();
     sessions.delete(key);
-    let lease: VmtaLease | undefined;
-    if (deps.limiters) {
-      const verdict = await mayConnect(deps.limiters, ctx.config, { queue: ctx.queue, vmta: ctx.vmta, holder, policy, now: ctx.now() });
-      if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
-      lease = new VmtaLease(deps.limiters, ctx.vmta, holder);
-    }
-    try {
-      // Another queue's idle session to the same next hop, from the same source, under the same policy (session-park.ts); this run holds its slots already.
-      const parked = deps.park?.take(parkKeyOf(hosts[0]!, source, policy), policy['max-msg-per-connection']);
-      const session = parked ?? (await connect({ host: hosts, source, ...connectPolicyOf(policy), ...(deadline ? { deadline } : {}), logger: ctx.log }));
-      open = { session, holder, parkKey: parkKeyOf(session.info.host, source, policy), ...(lease ? { lease } : {}) };
-      lease?.onLost(() => cutOnLeaseLost(session, ctx.log));
-    } catch (err) {
-      await lease?.release();
-      if (err instanceof ConnectError) {
-        const tlsRefused = tlsRequiredOutcome(err, connectPolicyOf(policy).tlsPolicy);
-        if (tlsRefused) await finishSame(deps, message, { queue: ctx.queue, slot: ctx.slot, run: ctx.run }, pending, tlsRefused, policy, ctx.now());
-        // Greeting, EHLO and STARTTLS replies meet the smtp-pattern-list too.
-        const hits = ctx.shaping.hitsOfConnectError(err);
-        // A source just disabled: the mail goes again at once from another source (no retry mode for it).
-        const sourceOut = await ctx.gate.apply(hits, source.ip, ctx.now());
-        const deferred = await ctx.shaping.apply(hits, ctx.now());
-        throw deferred ?? (sourceOut ? new LimitWait(ctx.now(), 'source-disabled') : new QueueFailure(err.message, connectFailureFacts(err, source.ip)));
-      }
-      if (err instanceof SmtpClientError && err.code === 'CONNECT_CA_FILE') throw new QueueFailure(err.message);
-      throw err;
-    }
+    open = takeParked(deps, hosts[0]!, source, key, ctx) ?? (await openNew(deps, { hosts, source, key, deadline, message, pending }, ctx));
     sessions.set(key, open);
   }
   const session = open.session;

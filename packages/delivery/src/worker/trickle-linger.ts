@@ -59,11 +59,16 @@ export interface TrickleInput {
   closeSessions: () => Promise<void>;
 }
 
+/** Whether a run of `queue` that started at `runStartedAt` would wait for trickling mail now (lingerForTrickle's test). */
+export function mayTrickle(runs: TrickleRuns | undefined, queue: string, slot: number, runStartedAt: number): runs is TrickleRuns {
+  return runs !== undefined && mayLingerForTrickle(slot, runs.previousEnd(queue), runStartedAt, runs.lingering, runs.maxLingering);
+}
+
 /** Waits for trickling mail when the queue trickles; true when it waited (the caller then claims once more). */
 export async function lingerForTrickle(input: TrickleInput): Promise<boolean> {
   const { deps, queue, now } = input;
   const runs = deps.trickle;
-  if (!runs || !mayLingerForTrickle(input.slot, runs.previousEnd(queue), input.runStartedAt, runs.lingering, runs.maxLingering)) return false;
+  if (!mayTrickle(runs, queue, input.slot, input.runStartedAt)) return false;
   runs.lingering++;
   try {
     await input.closeSessions();

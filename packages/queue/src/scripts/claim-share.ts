@@ -12,13 +12,19 @@
  * job is looked up and a paused job's message is put back `park` ms ahead (resuming the job brings it
  * back at once), so the rest of the queue keeps flowing. Without paused jobs this costs one SCARD.
  *
+ * A run that will end when it finds nothing (it will not wait for mail) passes its slot's entry
+ * under its process: an empty claim then also lets go of the slot (drops the holder record,
+ * unlists the slot), as releaseSlot would at the run's end, so the run needs no round trip for that.
+ *
  * KEYS: 1 ready, 2 inflight (of the slot), 3 state, 4 awake, 5 holder (of the slot), 6 paused jobs,
- *       7 message jobs.
+ *       7 message jobs, 8 process slots (the run's process; read only with a release entry).
  * ARGV: 1 now (ms), 2 limit, 3 spread (the queue's connections, at least 1), 4 run or '',
- *       5 when mail of a paused job is due again (ms).
+ *       5 when mail of a paused job is due again (ms), 6 the slot's entry under its process to
+ *       release on an empty claim, or '' (needs a run).
  * Returns: { due messages left after this claim, claimed ids[, score of the queue's next message
  *          (ms, as a string) when nothing was claimed and the queue holds mail] }, { CLAIM_PAUSED, {} }, or
- *          { SLOT_LOST, {} } when the run no longer holds the slot.
+ *          { SLOT_LOST, {} } when the run no longer holds the slot. An empty claim with a release
+ *          entry has let go of the slot.
  */
 import { AWAKE_TTL_MS, CLAIM_PAUSED, CLAIM_SCAN_MAX, JOB_PAUSE_PARK_MS, SLOT_LOST } from './constants.js';
 import { defineScript } from './script.js';
@@ -58,6 +64,10 @@ if #ids > 0 then
   redis.call('SET', KEYS[4], '1', 'PX', ${AWAKE_TTL_MS})
 else
   redis.call('DEL', KEYS[4])
+  if ARGV[6] ~= '' and ARGV[4] ~= '' then
+    redis.call('DEL', KEYS[5])
+    redis.call('SREM', KEYS[8], ARGV[6])
+  end
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if #first == 2 then return {due, ids, first[2]} end
 end
@@ -71,6 +81,7 @@ export interface ClaimShareKeys {
   holder: string;
   pausedJobs: string;
   messageJobs: string;
+  processSlots: string;
 }
 
 export interface ClaimedShare {
@@ -83,9 +94,9 @@ export interface ClaimedShare {
 
 export const claimShare = defineScript({
   name: 'vmtaClaimShare',
-  numberOfKeys: 7,
+  numberOfKeys: 8,
   lua,
-  args: (k: ClaimShareKeys, now: number, limit: number, spread: number, run: string = '', parkUntil: number = now + JOB_PAUSE_PARK_MS) => [
+  args: (k: ClaimShareKeys, now: number, limit: number, spread: number, run: string = '', releaseEntry: string = '', parkUntil: number = now + JOB_PAUSE_PARK_MS) => [
     k.ready,
     k.inflight,
     k.state,
@@ -93,11 +104,13 @@ export const claimShare = defineScript({
     k.holder,
     k.pausedJobs,
     k.messageJobs,
+    k.processSlots,
     now,
     limit,
     spread,
     run,
     parkUntil,
+    releaseEntry,
   ],
   reply: (raw): ClaimedShare => {
     const [remaining, ids, next] = raw as [number, string[], string | undefined];

@@ -36,12 +36,25 @@ export function unindexIfEmptyLua(age: string, index: string, queue: string): st
   return `if redis.call('EXISTS', ${age}) == 0 then redis.call('ZREM', ${index}, ${queue}) end`;
 }
 
-const indexLua = `
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #first == 0 then return nil end
-if redis.call('ZADD', KEYS[3], 'LT', tonumber(first[2]) + tonumber(ARGV[3]), ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[2], 'ref', ARGV[2])
-end
+/**
+ * Lua of indexExpiry, shared with takeSlot's slot-0 start: sets `indexed` (a local it declares) to
+ * true when the queue holds mail (and is then in the index no later than oldest + bounce-after).
+ * The arguments are Lua expressions: the age, state and index keys, the queue, its ref JSON, bounce-after.
+ */
+export function indexExpiryLua(age: string, state: string, index: string, queue: string, ref: string, bounceAfter: string): string {
+  return `
+local indexed = false
+local first = redis.call('ZRANGE', ${age}, 0, 0, 'WITHSCORES')
+if #first == 2 then
+  indexed = true
+  if redis.call('ZADD', ${index}, 'LT', tonumber(first[2]) + tonumber(${bounceAfter}), ${queue}) == 1 then
+    redis.call('HSET', ${state}, 'ref', ${ref})
+  end
+end`;
+}
+
+const indexLua = `${indexExpiryLua('KEYS[1]', 'KEYS[2]', 'KEYS[3]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]')}
+if not indexed then return nil end
 return 1`;
 
 export interface ExpiryRef {
