@@ -83,7 +83,9 @@ export const USAGE = `usage: pnpm bench [options]
   --quick             small counts for a smoke run
   --render            run nothing: re-render BENCHMARKS.md from bench-results.json (e.g. after editing packages/bench/notes.md)
   --out DIR           where BENCHMARKS.md and bench-results.json go (default: the repo root)
-environment: BENCH_VMTA_ARGS="--concurrency 20" adds arguments to every \`vmta start\` the bench runs`;
+environment: BENCH_VMTA_ARGS="--concurrency 20" adds arguments to every \`vmta start\` the bench runs;
+  redis-cost: BENCH_REDIS_COST_PATHS=one,many,fan,trickle-one,trickle-many runs only those paths,
+  BENCH_REDIS_COST_MESSAGES=N messages of the one and many paths (default 400, 100 with --quick)`;
 
 function count(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;

@@ -15,13 +15,10 @@ import { readyAtFor } from './priority.js';
 import { epochMinute } from './minute-counters.js';
 import type { NewMessage, RecipientRecord, StoredMessage } from './message.js';
 import { queueRecipientsField, scripts, type EnqueueReply, type QueueScripts } from './scripts/index.js';
-import { readForQueue } from './scripts/read-for-queue.js';
 import { parseHead } from './delete-claims.js';
 import type { WaitPolicy } from './redis-url.js';
 import { HELD_FIELD, type HeldMessage } from './scripts/held.js';
 import { WaitPool } from './wait-pool.js';
-
-const readForQueueReply = readForQueue.reply;
 
 /** A message without its body (MessageStore#envelopes). */
 export interface MessageEnvelopeRecord {
@@ -274,22 +271,20 @@ export class MessageStore {
   }
 
   /**
-   * What a delivery of `queue` needs of these messages, in one round trip: each message with only
+   * What a delivery of `queue` needs of these messages, in one script call: each message with only
    * its recipients of that queue (all of them for a message in one queue), body decoded; undefined
    * when gone. A body kept from an earlier call (a message in several queues) is not read again.
    */
   async getForQueue(ids: readonly string[], queue: string): Promise<Array<StoredMessage | undefined>> {
     if (ids.length === 0) return [];
     const k = this.keys;
-    const pipeline = this.redis.pipeline();
-    const queued = this.scripts.on(pipeline);
     const kept = ids.map((id) => this.bodies.get(id));
-    ids.forEach((id, i) => queued.readForQueue({ meta: k.messageMeta(id), rcpts: k.messageRecipients(id), body: k.messageBody(id) }, queue, !kept[i]));
-    const results = (await pipeline.exec()) ?? [];
+    const read = await this.scripts.readForQueue(
+      ids.map((id, i) => ({ keys: { meta: k.messageMeta(id), rcpts: k.messageRecipients(id), body: k.messageBody(id) }, withBody: !kept[i] })),
+      queue,
+    );
     return ids.map((id, i) => {
-      const [err, raw] = results[i] as [Error | null, unknown];
-      if (err) throw err;
-      const { meta, recipients, body } = readForQueueReply(raw);
+      const { meta, recipients, body } = read[i]!;
       if (Object.keys(meta).length === 0) return undefined;
       const decoded = kept[i] ?? (body ? decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding, Number(meta.size)) : undefined);
       if (!decoded) return undefined;

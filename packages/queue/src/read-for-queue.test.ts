@@ -74,6 +74,42 @@ describe('reading a message for one queue (getForQueue)', () => {
     expect(await cached.getForQueue([id], 'two.example/mta1')).toEqual([undefined]);
   });
 
+  it('reads a claimed batch in one script call: messages in one queue and in several, gone, and with a kept body', async () => {
+    const { id: fanOut } = await cached.enqueue(testMessage(addresses, { body }));
+    const { id: single } = await cached.enqueue(testMessage(['x@one.example'], { body: Buffer.from('Subject: single\r\n\r\nhi\r\n') }));
+    const { id: keptFirst } = await cached.enqueue(testMessage(addresses, { body }));
+    await cached.getForQueue([keptFirst], 'two.example/mta1');
+    await redis.del(cached.keys.messageBody(keptFirst));
+    // Every command Redis runs from here on, up to a marker sent after the read.
+    const monitor = await redis.monitor();
+    const seen: string[][] = [];
+    const marker = `marker-${fanOut}`;
+    const markerSeen = new Promise<void>((resolve) =>
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        // Commands a script runs show up too, from the source "lua".
+        if (source !== 'lua') seen.push(args);
+        if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) resolve();
+      }),
+    );
+    const read = await cached.getForQueue([fanOut, 'no-such-id', single, keptFirst], 'one.example/mta1');
+    await redis.echo(marker);
+    await markerSeen;
+    monitor.disconnect();
+    expect(read.map((m) => m?.recipients.map((r) => r.address))).toEqual([
+      ['a1@one.example', 'a2@one.example', 'a3@one.example'],
+      undefined,
+      ['x@one.example'],
+      ['a1@one.example', 'a2@one.example', 'a3@one.example'],
+    ]);
+    expect(read[0]!.body.equals(body)).toBe(true);
+    expect(read[2]!.body.toString()).toBe('Subject: single\r\n\r\nhi\r\n');
+    expect(read[3]!.body.equals(body)).toBe(true);
+    // One script call (the read's only command but the marker), naming the keys of all four messages.
+    const commands = seen.filter((args) => args[0]?.toLowerCase() !== 'echo');
+    expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
+    expect(commands[0]![2]).toBe('12');
+  });
+
   it('reads a queue of more recipients than Lua can unpack at once', async () => {
     const many = Array.from({ length: 9_000 }, (_, i) => `r${i}@one.example`);
     const { id } = await plain.enqueue(testMessage([...many, 'z@two.example']));

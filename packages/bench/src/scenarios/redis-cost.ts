@@ -14,7 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getFreePort } from '@vmta/redis-server';
-import type { BenchOptions } from '../args.js';
+import { UsageError, type BenchOptions } from '../args.js';
 import { startBenchRedis, type BenchRedis } from '../bench-redis.js';
 import { messageWithHeaders, sourceLikePayload } from '../bodies.js';
 import { manyDomainRecipient } from '../many-domains.js';
@@ -118,8 +118,19 @@ async function window(env: Env, messages: number, expected: number, run: () => P
 
 const n0 = (x: number) => Math.round(x);
 
+/**
+ * Messages of the one and many paths: BENCH_REDIS_COST_MESSAGES (a whole number, 1 to 1,000,000) or
+ * the default (400, 100 with --quick). More messages give steadier per-message figures of one path.
+ */
+export function redisCostMessages(value: string | undefined, quick: boolean): number {
+  if (value === undefined || value.trim() === '') return quick ? 100 : 400;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new UsageError(`BENCH_REDIS_COST_MESSAGES must be a whole number from 1 to 1000000, not "${value}"`);
+  return n;
+}
+
 export async function runRedisCost(ctx: Context, opts: BenchOptions): Promise<RedisCostResult> {
-  const N = opts.quick ? 100 : 400;
+  const N = redisCostMessages(process.env.BENCH_REDIS_COST_MESSAGES, opts.quick);
   const fanN = opts.quick ? 20 : 60;
   const rate = 20;
   const body = Buffer.from(messageWithHeaders(sourceLikePayload(opts.size), FROM, TO, 'redis-cost'));

@@ -1,10 +1,13 @@
 /**
  * patches/nodemailer@10.6.0.patch replaces DataStream's per-byte loop (dot-stuffing, bare CR/LF to CRLF) by
- * jumps between line breaks with Buffer#indexOf. These tests hold the patched stream, ESM and CommonJS
- * builds, to `reference` below: our byte-by-byte statement of what the published stream does (one push
- * per non-empty chunk; a dot at the start of a line doubled, the stream's start and a chunk boundary
- * included; a bare LF and a bare CR become CRLF, a dot after a bare CR stuffed too), over random bodies of dots, CR,
- * LF, CRLF and other bytes, cut into random chunks (empty ones and strings included).
+ * jumps between line breaks with Buffer#indexOf, and holds each chunk's output back until the next chunk
+ * (or the end) so that the last one goes out in one push with the final dot line: one socket write for a
+ * body of one chunk instead of two. These tests hold the patched stream, ESM and CommonJS builds, to
+ * `reference` below: our byte-by-byte statement of what the published stream does (one push per non-empty
+ * chunk, then one for the dot line; a dot at the start of a line doubled, the stream's start and a chunk
+ * boundary included; a bare LF and a bare CR become CRLF, a dot after a bare CR stuffed too), with its last
+ * two pushes joined, over random bodies of dots, CR, LF, CRLF and other bytes, cut into random chunks
+ * (empty ones and strings included). The bytes are those of the published stream.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -86,7 +89,9 @@ function reference(chunks: (Buffer | string)[]): { pushes: string[]; inBytes: nu
   }
   const end = last === 0x0a ? '.\r\n' : last === 0x0d ? '\n.\r\n' : '\r\n.\r\n';
   outBytes += end.length;
-  pushes.push(Buffer.from(end).toString('hex'));
+  // The published stream pushes the dot line on its own; the patched one joins it to the last chunk's output.
+  const lastChunk = pushes.pop() ?? '';
+  pushes.push(lastChunk + Buffer.from(end).toString('hex'));
   return { pushes, inBytes, outBytes };
 }
 
@@ -110,6 +115,12 @@ describe.each(Object.keys(patched))('the patched nodemailer DataStream (%s build
     const source = readFileSync(build === 'esm' ? esmFile : cjsFile, 'utf8');
     expect(source).toContain('chunk.indexOf(0x0a');
     expect(source).not.toContain('for (i = 0, len = chunk.length; i < len; i++)');
+  });
+
+  it('pushes a body of one chunk and its final dot line as one buffer (one socket write)', () => {
+    const body = Buffer.from('Subject: hi\r\n\r\n.leading dot\r\nbare\nend');
+    const { pushes } = run(DataStream, [body]);
+    expect(pushes.map((h) => Buffer.from(h, 'hex').toString('latin1'))).toEqual(['Subject: hi\r\n\r\n..leading dot\r\nbare\r\nend\r\n.\r\n']);
   });
 
   it('pushes what the reference says for 20,000 random bodies cut into random chunks', () => {

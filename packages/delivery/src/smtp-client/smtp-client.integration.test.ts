@@ -153,6 +153,21 @@ describe('transact', () => {
     expect(result.sessionUsable).toBe(true);
   });
 
+  it('writes the message and its final dot line to the socket in one write', async () => {
+    const r = await receiver();
+    const session = await open(r);
+    // The real socket's writes, recorded on their way through (the bytes still go to the receiver).
+    const socket = (session.connection as unknown as { _socket: net.Socket })._socket;
+    const writes: string[] = [];
+    const write = socket.write.bind(socket) as (chunk: Buffer | string, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: Buffer | string, ...rest: unknown[]) => (writes.push(chunk.toString()), write(chunk, ...rest))) as typeof socket.write;
+    const result = await transact(session, { mailFrom: 'a@sender.test', recipients: ['ok@rcpt.test'], body });
+    expect(result.recipients[0]).toMatchObject({ outcome: 'delivered', phase: 'dot' });
+    const afterData = writes.slice(writes.indexOf('DATA\r\n') + 1);
+    expect(afterData).toEqual([body.toString().replace('\r\n.leading', '\r\n..leading') + '.\r\n']);
+    expect(r.messages[0]?.body).toContain('\r\n.leading dot\r\n');
+  });
+
   it('bounces every accepted recipient on a 554 after DATA, and keeps the RCPT reply of the others', async () => {
     const r = await receiver({ rcptReply: (a) => (a === 'later@rcpt.test' ? [451, '4.3.0 try later'] : undefined), dataReply: () => [554, '5.7.1 Message rejected as spam'] });
     const session = await open(r);
