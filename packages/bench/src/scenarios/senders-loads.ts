@@ -22,7 +22,7 @@ export interface LoadDef {
   describe: string;
   messages: number;
   sessions: number;
-  /** Measured runs of each MTA (the slow sink takes long: one). */
+  /** Measured runs of each MTA; 0: `--runs`. */
   runs: number;
   setup: Pick<EnvSetup, 'sinks' | 'routeDomains' | 'sinkArgs' | 'submission'>;
   /** Sink deliveries per message (one per recipient domain, each domain its own sink). */
@@ -178,7 +178,7 @@ export function senderLoads(ctx: Context, c: LoadCounts, cert: BenchCert): LoadD
       describe: `\`smtp-source ${sourceArgs(slow, '<host>', 0).slice(0, -1).join(' ')}\` into MTAs whose sink waits ${c.slowDelaySeconds} s before its reply to DATA (\`smtp-sink -w ${c.slowDelaySeconds}\`): with 20 connections at most about ${Math.round(20 / c.slowDelaySeconds)} msg/s reach it, so the queue builds up in the MTA. Haraka has no per-destination limit: its outbound concurrency_max is set to the same 20.`,
       messages: slow.messages,
       sessions,
-      runs: 1,
+      runs: 0,
       setup: { sinks: 1, sinkArgs: ['-w', String(c.slowDelaySeconds)] },
       deliveriesPerMessage: 1,
       send: smtpSource(slow),
