@@ -149,7 +149,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         continue;
       }
       // More is due than this connection just took: the next slot's connection helps (asked at most once a second).
-      if (wantsNextSlot({ remaining, claimed: ids.length, slot, maxSmtpOut: policy['max-smtp-out'] }) && now() - nextSlotWokenAt >= 1_000) {
+      if (wantsNextSlot({ remaining, claimed: ids.length, slot, maxSmtpOut: policy['max-smtp-out'], batch }) && now() - nextSlotWokenAt >= 1_000) {
         await deps.dispatcher.wake(ref, slot + 1);
         nextSlotWokenAt = now();
       }
