@@ -86,8 +86,9 @@ export class QueueOps {
    * CLAIM_PAUSED when the queue is paused (nothing is claimed then). With `run`: SlotLostError once
    * that run no longer holds the slot. With `releaseIfEmpty` (the run's hold; it will end when it
    * finds nothing), an empty claim also lets go of the slot and unlists it, as endRun would.
+   * `atLeast`: take that many (at most `limit`) even when the share is smaller (a fast connection).
    */
-  async claimShare(queue: string, slot: number, now: number, limit: number, spread: number, run?: string, releaseIfEmpty?: { processId: string; entry: string }): Promise<ClaimedShare> {
+  async claimShare(queue: string, slot: number, now: number, limit: number, spread: number, run?: string, releaseIfEmpty?: { processId: string; entry: string }, atLeast = 1): Promise<ClaimedShare> {
     const k = this.keys;
     const share = await this.scripts.claimShare(
       { ...this.slotKeys(queue, slot), awake: k.queueAwake(queue), pausedJobs: k.pausedJobs(), messageJobs: k.messageJobs(), processSlots: k.processSlots(releaseIfEmpty?.processId ?? '') },
@@ -96,6 +97,8 @@ export class QueueOps {
       Math.max(1, spread),
       run,
       run ? (releaseIfEmpty?.entry ?? '') : '',
+      undefined,
+      atLeast,
     );
     if (share.remaining === SLOT_LOST) throw new SlotLostError(queue, slot);
     return share;

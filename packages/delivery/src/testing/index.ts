@@ -9,3 +9,4 @@ export * from './test-tls.js';
 export * from './delivery-processes.js';
 export * from './shaping-testbed.js';
 export * from './test-webhook-receiver.js';
+export * from './lane-events.js';

@@ -18,6 +18,7 @@ import { LaneWorkers } from './lanes.js';
 import { vmtaCap, type VmtaLease } from './limits.js';
 import { processJob } from './process-job.js';
 import { TrickleRuns } from './trickle-linger.js';
+import { ClaimPace } from './claim-pace.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import { recoverSilentSlots, RECOVERY_SCAN_MS } from './slot-recovery.js';
 import { retireIdleQueues, retireSweepMs } from './retire-sweep.js';
@@ -122,7 +123,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const trickle = new TrickleRuns(Math.max(1, Math.floor(concurrency / 4)));
   const park = new SessionPark<VmtaLease>(options.sessionParkMs ?? SESSION_PARK_MS, options.sessionParkMaxPerHop ?? SESSION_PARK_MAX_PER_HOP);
-  const deps = { park, config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder, trickle };
+  const deps = { park, config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder, trickle, pace: new ClaimPace() };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');
   const lanes = new LaneWorkers({

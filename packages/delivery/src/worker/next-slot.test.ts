@@ -14,4 +14,21 @@ describe('wantsNextSlot', () => {
   ])('remaining %i after claiming %i on slot %i of %i: %s', (remaining, claimed, slot, maxSmtpOut, wanted) => {
     expect(wantsNextSlot({ remaining, claimed, slot, maxSmtpOut })).toBe(wanted);
   });
+
+  it.each([
+    // remaining, claimed (paced), slot, max-smtp-out, batch, wanted
+    [0, 6, 0, 20, 50, false], // a fast connection took all six due: nothing left
+    [0, 50, 0, 20, 50, false], // took a full batch, nothing left
+    [1, 6, 0, 20, 50, false], // one left: no more than the share (1) of seven
+    [30, 50, 0, 20, 50, true], // eighty due, fifty taken: thirty left is more than the share (4)
+    [30, 50, 19, 20, 50, false], // the last slot wakes none
+    [2, 3, 0, 20, 50, true], // five due, three taken: two left is more than the share (1)
+  ])('paced: remaining %i after claiming %i on slot %i of %i (batch %i): %s', (remaining, claimed, slot, maxSmtpOut, batch, wanted) => {
+    expect(wantsNextSlot({ remaining, claimed, slot, maxSmtpOut, batch })).toBe(wanted);
+  });
+  it('measures an unpaced claim (the share) as before', () => {
+    for (const [remaining, claimed, maxSmtpOut] of [[1, 1, 20], [2, 1, 20], [8, 2, 5], [51, 50, 2], [2000, 50, 20]] as const) {
+      expect(wantsNextSlot({ remaining, claimed, slot: 0, maxSmtpOut, batch: 50 })).toBe(wantsNextSlot({ remaining, claimed, slot: 0, maxSmtpOut }));
+    }
+  });
 });

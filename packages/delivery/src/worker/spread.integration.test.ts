@@ -2,17 +2,26 @@
  * A small backlog is spread over the queue's connections: with a slow receiver, ten queued
  * messages go out over several connections at once (up to max-smtp-out), not one after the
  * other over the first connection that claimed them all. A queue whose due mail one connection
- * takes in its next claim wakes no second slot.
+ * takes in its next claim wakes no second slot, nor does a small backlog that a connection known to
+ * deliver fast takes at once (claim-pace.ts).
  */
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
-import { Keys, laneName, MessageStore, tokenId } from '@vmta/queue';
+import { Keys, MessageStore } from '@vmta/queue';
 import { getTestRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
+import { slotsAdded } from '../testing/lane-events.js';
 import { startDelivery } from './delivery-service.js';
 
-async function withBacklog(messages: number, replyMs: number, holder: boolean, check: (ctx: { receiver: Awaited<ReturnType<typeof startSlowReceiver>>; redis: Redis; prefix: string }) => Promise<void>): Promise<void> {
+type Receiver = Awaited<ReturnType<typeof startSlowReceiver>>;
+
+/** A queue with max-smtp-out 5 to a receiver that answers the dot after `replyMs`; `run` queues mail (`send`) before or after delivery starts. */
+async function withQueue(
+  replyMs: number,
+  holder: boolean,
+  run: (ctx: { receiver: Receiver; redis: Redis; prefix: string; send(i: number, receivedAt?: number): Promise<unknown>; start(): Promise<void> }) => Promise<void>,
+): Promise<void> {
   const t = await getTestRedis();
   const prefix = t.prefix.slice(0, -1);
   const receiver = await startSlowReceiver(replyMs);
@@ -21,23 +30,23 @@ async function withBacklog(messages: number, replyMs: number, holder: boolean, c
   const config = loadConfigText(
     ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '  max-smtp-out 5', '</domain>'].join('\n'),
   );
-  // Queued before delivery starts: the first token sees the whole backlog at once.
-  for (let i = 0; i < messages; i++) {
-    await store.enqueue({
+  const send = (i: number, receivedAt = Date.now()) =>
+    store.enqueue({
       mailFrom: 's@example.org',
       recipients: [{ address: `r${i}@spread.example`, domain: 'spread.example' }],
       body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`),
       vmta: 'mta1',
       source: { ip: '127.0.0.9', listener: 'test' },
-      receivedAt: Date.now(),
+      receivedAt,
     });
-  }
-  const delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 10, ...(holder ? { holder: { processId: 'p1', lastBeatAt: () => Date.now() } } : {}) });
+  let delivery: Awaited<ReturnType<typeof startDelivery>> | undefined;
+  const start = async () => {
+    delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 10, ...(holder ? { holder: { processId: 'p1', lastBeatAt: () => Date.now() } } : {}) });
+  };
   try {
-    await expect.poll(() => receiver.received(), { timeout: 30_000, interval: 100 }).toBe(messages);
-    await check({ receiver, redis, prefix });
+    await run({ receiver, redis, prefix, send, start });
   } finally {
-    await delivery.close();
+    await delivery?.close();
     await store.dispatcher.close();
     redis.disconnect();
     await receiver.close();
@@ -45,15 +54,14 @@ async function withBacklog(messages: number, replyMs: number, holder: boolean, c
   }
 }
 
-/** The slots whose token was ever added to the lane (BullMQ's event stream of the lane). */
-async function slotsAdded(redis: Redis, prefix: string, queue: string): Promise<number[]> {
-  const events = await redis.xrange(`${new Keys(prefix).bullPrefix()}:${laneName('mta1')}:events`, '-', '+');
-  const slots = new Set<number>();
-  for (const [, fields] of events) {
-    const at = fields.indexOf('jobId');
-    for (let slot = 0; slot < 5; slot++) if (fields[at + 1] === tokenId(queue, slot) && fields.includes('added')) slots.add(slot);
-  }
-  return [...slots].sort();
+async function withBacklog(messages: number, replyMs: number, holder: boolean, check: (ctx: { receiver: Receiver; redis: Redis; prefix: string }) => Promise<void>): Promise<void> {
+  await withQueue(replyMs, holder, async (ctx) => {
+    // Queued before delivery starts: the first token sees the whole backlog at once.
+    for (let i = 0; i < messages; i++) await ctx.send(i);
+    await ctx.start();
+    await expect.poll(() => ctx.receiver.received(), { timeout: 30_000, interval: 100 }).toBe(messages);
+    await check(ctx);
+  });
 }
 
 describe('spreading a backlog over connections', () => {
@@ -72,6 +80,22 @@ describe('spreading a backlog over connections', () => {
       const keys = new Keys(prefix);
       await expect.poll(() => redis.exists(keys.queueSlotHolder('spread.example/mta1', 0)), { timeout: 5_000 }).toBe(0);
       expect(await redis.smembers(keys.processSlots('p1'))).toEqual([]);
+    });
+  });
+
+  // claim-pace.ts: without the pace the claim takes its share (one of four over five slots) and the three it leaves wake slot 1.
+  it('sends four messages due at once over the first connection of a fast receiver, waking no second slot', { timeout: 60_000 }, async () => {
+    await withQueue(0, true, async ({ receiver, redis, prefix, send, start }) => {
+      await start();
+      // The first message tells this process how fast the receiver is.
+      await send(0);
+      await expect.poll(() => receiver.received(), { timeout: 30_000, interval: 50 }).toBe(1);
+      // Four more, all due at the same moment a little later: the claim that sees them sees all four.
+      const due = Date.now() + 500;
+      for (let i = 1; i <= 4; i++) await send(i, due);
+      await expect.poll(() => receiver.received(), { timeout: 30_000, interval: 50 }).toBe(5);
+      expect(await slotsAdded(redis, prefix, 'spread.example/mta1')).toEqual([0]);
+      expect(receiver.peak()).toBe(1);
     });
   });
 });

@@ -8,6 +8,7 @@ import type { BounceNotifier } from '../dsn/bounce-notifier.js';
 import type { Limiters, VmtaLease } from './limits.js';
 import type { SlotHolderProcess } from './slot-hold.js';
 import type { TrickleRuns } from './trickle-linger.js';
+import type { ClaimPace } from './claim-pace.js';
 import type { SessionPark } from './session-park.js';
 import type { DisabledList } from './disabled-list.js';
 
@@ -42,6 +43,8 @@ export interface TokenDeps {
   holder?: SlotHolderProcess;
   /** When this process's token runs of each queue ended: a run of a queue that mail trickles into waits a moment before it ends; none: never. */
   trickle?: TrickleRuns;
+  /** Wall time per message of each queue in this process: a fast connection claims more than its share (claim-pace.ts); none: the share. */
+  pace?: ClaimPace;
   /** Idle sessions of queues with no more mail, for other queues to the same next hop (session-park.ts); none: QUIT at once. */
   park?: SessionPark<VmtaLease>;
   /** True once the process is shutting down: tokens hand their mail back after the current message. */

@@ -104,7 +104,9 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
       const open = () => [...sessions.values()].some((s) => s.session.usable);
       // A run that will not wait when it finds nothing lets go of its slot in the empty claim itself (no endRun round trip).
       const endsIfEmpty = hold !== undefined && !mayWaitForMail({ deps, queue, slot, started, trickled, idleMs, open, inBudget: now() - started < budget });
-      const { ids, remaining, nextDue } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run, endsIfEmpty ? hold : undefined);
+      // A fast connection takes what it delivers in a moment at once, or its share when that is more (claim-pace.ts).
+      const atLeast = deps.pace?.take(queue, batch, now()) ?? 1;
+      const { ids, remaining, nextDue } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run, endsIfEmpty ? hold : undefined, atLeast);
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
       if (remaining === CLAIM_PAUSED) return 'paused';
       if (ids.length > 0) trickled = false;
@@ -147,7 +149,7 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
         continue;
       }
       // More is due than this connection just took: the next slot's connection helps (asked at most once a second).
-      if (wantsNextSlot({ remaining, claimed: ids.length, slot, maxSmtpOut: policy['max-smtp-out'] }) && now() - nextSlotWokenAt >= 1_000) {
+      if (wantsNextSlot({ remaining, claimed: ids.length, slot, maxSmtpOut: policy['max-smtp-out'], batch }) && now() - nextSlotWokenAt >= 1_000) {
         await deps.dispatcher.wake(ref, slot + 1);
         nextSlotWokenAt = now();
       }
@@ -315,6 +317,8 @@ async function deliverMessage(
     sessions.set(key, open);
   }
   const session = open.session;
+  // The connection's time per message, set-up excluded (claim-pace.ts).
+  const sentAt = ctx.now();
   session.setDeadline(deadline);
   if (deps.limiters) {
     const verdict = await maySend(deps.limiters, ctx.queue, policy, pending.length, ctx.now());
@@ -359,6 +363,7 @@ async function deliverMessage(
   const deferQueue = await ctx.shaping.apply(hits, ctx.now());
   if (results.some((r) => r.result.outcome === 'delivered')) await ctx.shaping.delivered(ctx.now());
   if (deferQueue) throw deferQueue;
+  deps.pace?.observe(ctx.queue, 1, ctx.now() - sentAt, ctx.now());
   ctx.log.info(
     { event: 'delivery', queueId: message.id, delivered: results.filter((r) => r.result.outcome === 'delivered').length, bounced: results.filter((r) => r.result.outcome === 'bounced').length, deferred: results.filter((r) => r.result.outcome === 'deferred').length },
     'transaction done',

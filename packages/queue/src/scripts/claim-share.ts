@@ -12,6 +12,10 @@
  * job is looked up and a paused job's message is put back `park` ms ahead (resuming the job brings it
  * back at once), so the rest of the queue keeps flowing. Without paused jobs this costs one SCARD.
  *
+ * A connection known to deliver fast passes `at least` (ARGV 7): it takes that many of the due mail
+ * (at most `limit`) even when its share is smaller, since spreading a few messages over connections
+ * only pays when each takes long (delivery/src/worker/claim-pace.ts decides).
+ *
  * A run that will end when it finds nothing (it will not wait for mail) passes its slot's entry
  * under its process: an empty claim then also lets go of the slot (drops the holder record,
  * unlists the slot), as releaseSlot would at the run's end, so the run needs no round trip for that.
@@ -20,7 +24,8 @@
  *       7 message jobs, 8 process slots (the run's process; read only with a release entry).
  * ARGV: 1 now (ms), 2 limit, 3 spread (the queue's connections, at least 1), 4 run or '',
  *       5 when mail of a paused job is due again (ms), 6 the slot's entry under its process to
- *       release on an empty claim, or '' (needs a run).
+ *       release on an empty claim, or '' (needs a run), 7 at least this many (the share when smaller;
+ *       absent: 1).
  * Returns: { due messages left after this claim, claimed ids[, score of the queue's next message
  *          (ms, as a string) when nothing was claimed and the queue holds mail] }, { CLAIM_PAUSED, {} }, or
  *          { SLOT_LOST, {} } when the run no longer holds the slot. An empty claim with a release
@@ -33,7 +38,7 @@ const lua = `
 if ARGV[4] ~= '' and redis.call('HGET', KEYS[5], 'run') ~= ARGV[4] then return {${SLOT_LOST}, {}} end
 if redis.call('HGET', KEYS[3], 'mode') == 'paused' then return {${CLAIM_PAUSED}, {}} end
 local due = redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1])
-local take = math.min(tonumber(ARGV[2]), math.max(1, math.ceil(due / tonumber(ARGV[3]))))
+local take = math.min(tonumber(ARGV[2]), math.max(tonumber(ARGV[7] or '1') or 1, math.ceil(due / tonumber(ARGV[3]))))
 local ids = {}
 if redis.call('SCARD', KEYS[6]) == 0 then
   ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, take)
@@ -96,7 +101,7 @@ export const claimShare = defineScript({
   name: 'vmtaClaimShare',
   numberOfKeys: 8,
   lua,
-  args: (k: ClaimShareKeys, now: number, limit: number, spread: number, run: string = '', releaseEntry: string = '', parkUntil: number = now + JOB_PAUSE_PARK_MS) => [
+  args: (k: ClaimShareKeys, now: number, limit: number, spread: number, run: string = '', releaseEntry: string = '', parkUntil: number = now + JOB_PAUSE_PARK_MS, atLeast: number = 1) => [
     k.ready,
     k.inflight,
     k.state,
@@ -111,6 +116,7 @@ export const claimShare = defineScript({
     run,
     parkUntil,
     releaseEntry,
+    Math.max(1, Math.floor(atLeast)),
   ],
   reply: (raw): ClaimedShare => {
     const [remaining, ids, next] = raw as [number, string[], string | undefined];
