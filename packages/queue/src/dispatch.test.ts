@@ -51,4 +51,54 @@ describe('waking a queue (Dispatcher.wake)', () => {
     expect(await redis.exists(new Keys(prefix).queueAwake(ref.queue))).toBe(0);
     await d.close();
   });
+  it("clears the enqueue's wake mark once the token is there, and keeps it when the token could not be added", async () => {
+    const keys = new Keys(prefix);
+    const ref = { queue: 'mark.example/mta3', domain: 'mark.example', vmta: 'mta3' };
+    const mark = JSON.stringify(ref);
+    const d = new Dispatcher(redis, prefix);
+    await redis.sadd(keys.wakeSet(), mark);
+    await d.wake(ref, 0, mark);
+    expect(await redis.sismember(keys.wakeSet(), mark)).toBe(0);
+    expect(await redis.exists(keys.queueAwake(ref.queue))).toBe(1);
+    await d.close();
+    const failing = { queue: 'mark.example/mta4', domain: 'mark.example', vmta: 'mta4' };
+    const failingMark = JSON.stringify(failing);
+    const racing = racingDispatcher('mta4', 100);
+    await redis.sadd(keys.wakeSet(), failingMark);
+    await expect(racing.wake(failing, 0, failingMark)).rejects.toThrow(/could not be added/);
+    expect(await redis.sismember(keys.wakeSet(), failingMark)).toBe(1);
+    await redis.srem(keys.wakeSet(), failingMark);
+    await racing.close();
+  });
+
+  it('leaves a delayed token of a queue in retry mode asleep, and wakes a delayed token of a queue in normal mode', async () => {
+    const keys = new Keys(prefix);
+    const d = new Dispatcher(redis, prefix);
+    const held = { queue: 'held.example/mta5', domain: 'held.example', vmta: 'mta5' };
+    const due = { queue: 'due.example/mta5', domain: 'due.example', vmta: 'mta5' };
+    await d.rewakeLater(held, 0, 3_600_000);
+    await d.rewakeLater(due, 0, 3_600_000);
+    await redis.hset(keys.queueState(held.queue), 'mode', 'retry');
+    await d.wake(held);
+    await d.wake(due);
+    expect(await (await d.tokenJob(held))?.getState()).toBe('delayed');
+    expect(await redis.exists(keys.queueAwake(held.queue))).toBe(0);
+    expect(await (await d.tokenJob(due))?.getState()).toBe('waiting');
+    expect(await redis.exists(keys.queueAwake(due.queue))).toBe(1);
+    await d.close();
+  });
+
+  it('wakes a fresh queue in two Redis calls: the add and one script that looks at the token and sets the marks', async () => {
+    const d = new Dispatcher(redis, prefix);
+    // Scripts loaded and connections ready first: a first call may load a script (NOSCRIPT, then EVAL).
+    await d.wake({ queue: 'warm.example/mta6', domain: 'warm.example', vmta: 'mta6' });
+    const sent = vi.spyOn(Redis.prototype, 'sendCommand');
+    try {
+      await d.wake({ queue: 'fresh.example/mta6', domain: 'fresh.example', vmta: 'mta6' }, 0, 'mark');
+      expect(sent.mock.calls.map(([c]) => (c as { name: string }).name)).toHaveLength(2);
+    } finally {
+      sent.mockRestore();
+    }
+    await d.close();
+  });
 });

@@ -8,7 +8,8 @@ import type { MessageFilter } from './message-filter.js';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
-import { AWAKE_TTL_MS } from './scripts/constants.js';
+import { TOKEN_DELAYED, TOKEN_GONE } from './scripts/constants.js';
+import { scripts, type QueueScripts, type TokenWakeKeys } from './scripts/index.js';
 
 /** The shared lane: deletes (and old bounce-after sweep jobs), which any delivery process can run. */
 export const DISPATCH_QUEUE = 'dispatch';
@@ -90,12 +91,14 @@ export class Dispatcher {
    * that was about a tenth of the listener's CPU. BullMQ gets a connection of its own.
    */
   private readonly bullRedis: Redis;
+  private readonly scripts: QueueScripts;
 
   constructor(
     private readonly redis: Redis,
     prefix?: string,
   ) {
     this.keys = new Keys(prefix);
+    this.scripts = scripts(redis);
     this.bullRedis = redis.duplicate();
     // Errors surface on the main connection (the caller listens there); this one only reconnects.
     this.bullRedis.on('error', () => undefined);
@@ -130,34 +133,36 @@ export class Dispatcher {
   /**
    * Makes sure a token exists for the queue's slot. A token that is only
    * sleeping until a recipient is due is woken; one in retry mode or for a
-   * paused queue stays as it is.
+   * paused queue stays as it is. `mark`: the enqueue's wake mark of the queue, cleared once the
+   * token is there.
    *
    * The add is deduplicated by job id, so an add that meets the old token as it ends adds
    * nothing, and the token is gone a moment later: marking the queue awake then would stall it
    * until the wake sweep (seen in the senders bench: 26 s with no delivery). So the state is
-   * looked at after the add, and a token that is gone is added again.
+   * looked at after the add (with the awake and wake marks, in one script: tokenWake), and a
+   * token that is gone is added again.
    */
-  async wake(ref: QueueRef, slot = 0): Promise<void> {
+  async wake(ref: QueueRef, slot = 0, mark?: string): Promise<void> {
     const { queue } = ref;
     const jobId = tokenId(queue, slot);
+    const lane = this.lane(ref.vmta);
     for (let attempt = 1; ; attempt++) {
-      const job = await this.lane(ref.vmta).add(queue, { ...ref, slot }, { jobId });
-      const state = await job.getState();
-      if (state === 'unknown' || state === 'completed' || state === 'failed') {
+      const job = await lane.add(queue, { ...ref, slot }, { jobId });
+      const state = await this.scripts.tokenWake(this.tokenKeys(lane, queue, jobId), jobId, mark);
+      if (state === TOKEN_GONE) {
         // Throwing leaves the enqueue's wake mark in place: the sweep tries again.
-        if (attempt >= WAKE_ATTEMPTS) throw new Error(`token ${jobId} could not be added: it stayed ${state} after ${attempt} adds`);
+        if (attempt >= WAKE_ATTEMPTS) throw new Error(`token ${jobId} could not be added: it was gone after each of ${attempt} adds`);
         await new Promise((resolve) => setTimeout(resolve, attempt * 5));
         continue;
       }
-      if (state === 'delayed') {
-        const mode = await this.redis.hget(this.keys.queueState(queue), 'mode');
-        if (mode === 'retry' || mode === 'paused') return;
-        await job.promote().catch(() => undefined);
-      }
-      // A running token marks itself at its next claim; marking it here could outlive its last claim.
-      if (state !== 'active') await this.redis.set(this.keys.queueAwake(queue), '1', 'PX', AWAKE_TTL_MS);
+      if (state === TOKEN_DELAYED) await job.promote().catch(() => undefined);
       return;
     }
+  }
+
+  private tokenKeys(lane: Queue<TokenData>, queue: string, jobId: string): TokenWakeKeys {
+    const k = lane.keys;
+    return { job: lane.toKey(jobId), active: k.active!, delayed: k.delayed!, completed: k.completed!, failed: k.failed!, state: this.keys.queueState(queue), awake: this.keys.queueAwake(queue), wakeSet: this.keys.wakeSet() };
   }
 
   /** A token that failed (an unexpected error) is gone: add it again after `delayMs`. */
@@ -183,10 +188,7 @@ export class Dispatcher {
   /** Wakes every queue an enqueue marked, then unmarks it (a crash in between only repeats the wake). */
   async sweepWakes(): Promise<number> {
     const marks = await this.redis.smembers(this.keys.wakeSet());
-    for (const mark of marks) {
-      await this.wake(JSON.parse(mark) as QueueRef);
-      await this.redis.srem(this.keys.wakeSet(), mark);
-    }
+    for (const mark of marks) await this.wake(JSON.parse(mark) as QueueRef, 0, mark);
     return marks.length;
   }
 

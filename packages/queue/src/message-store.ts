@@ -231,11 +231,11 @@ export class MessageStore {
     this.waitPool?.disconnect();
   }
 
-  /** Adds a token for each of these queues, then clears their wake marks (the sweep retries what fails). */
+  /** Adds a token for each of these queues and clears its wake mark (the sweep retries what fails). */
   private async wakeAsleep(refs: QueueRef[], marks: string[]): Promise<boolean> {
     try {
-      for (const ref of refs) await this.dispatcher.wake(ref);
-      await this.redis.srem(this.keys.wakeSet(), ...marks);
+      // Each wake clears its queue's mark in its own script call once the token is there.
+      for (const [i, ref] of refs.entries()) await this.dispatcher.wake(ref, 0, marks[i]);
       return true;
     } catch {
       return false;

@@ -59,3 +59,14 @@ export const JOB_PAUSE_PARK_MS = 60_000;
 
 /** claimShare: at most this many due messages are looked at per claim (bounds the work when a paused job fills the queue). */
 export const CLAIM_SCAN_MAX = 400;
+
+/** tokenWake: the token is gone (it ended after the add met it): add it again. */
+export const TOKEN_GONE = 0;
+/** tokenWake: the token is running; it marks the queue awake itself. */
+export const TOKEN_ACTIVE = 1;
+/** tokenWake: the token sleeps until a retry time or for a paused queue: it stays asleep. */
+export const TOKEN_HELD = 2;
+/** tokenWake: the token sleeps until mail is due: the queue is marked awake, promote the token. */
+export const TOKEN_DELAYED = 3;
+/** tokenWake: the token waits to be taken: the queue is marked awake. */
+export const TOKEN_WAITING = 4;

@@ -32,6 +32,7 @@ import { suppressLookup } from './suppress-lookup.js';
 import type { RedisArg, ScriptDefinition } from './script.js';
 import { takeRate } from './take-rate.js';
 import { takeSlot } from './take-slot.js';
+import { tokenWake } from './token-wake.js';
 
 const DEFINITIONS = {
   claimShare,
@@ -62,6 +63,7 @@ const DEFINITIONS = {
   indexExpiry,
   rescoreExpiry,
   renewSweepLock,
+  tokenWake,
 };
 
 type Definitions = typeof DEFINITIONS;
@@ -132,3 +134,4 @@ export type { ReadForQueueReply } from './read-for-queue.js';
 export { queueRecipientsField } from './read-for-queue.js';
 export type { MoveToQueueInput } from './move-to-queue.js';
 export type { ExpiryRef } from './expiry-index.js';
+export type { TokenWakeKeys } from './token-wake.js';
