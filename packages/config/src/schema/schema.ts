@@ -107,7 +107,7 @@ export const configSchema = {
       'Directives at the top level of the file.',
       {
         'smtp-listener': d('listener-spec', 'Accept SMTP on CIDR:PORT, optionally with a named source.', { 'x-repeatable': true, 'x-ref': 'source' }),
-        'smtp-server-tls-certificate': d('certificate', 'PEM file with certificate chain and private key for inbound TLS, and its password.'),
+        'smtp-server-tls-certificate': d('certificate', 'PEM file with certificate chain and private key for inbound TLS, and its password; it may add a second chain and key of another algorithm (RSA and ECDSA: clients that accept ECDSA get that one).'),
         'host-name': d('hostname', 'Greeting and EHLO name.'),
         'smtp-source-host': d('source-host', 'Outbound source address and EHLO name of the default virtual MTA; repeatable (round robin).', { 'x-repeatable': true }),
         'name-server': d('name-server', 'DNS servers used instead of the OS resolver; repeatable (round robin).', { 'x-repeatable': true }),
@@ -194,7 +194,7 @@ export const configSchema = {
       {
         'immediate-tls': d('boolean', 'Implicit TLS from the first byte (port 465 style).', { 'x-default': 'no' }),
         source: d('string', 'Named <source> for clients of this listener.', { 'x-ref': 'source' }),
-        'tls-certificate': d('certificate', 'PEM with certificate chain and key for this listener, and its password.'),
+        'tls-certificate': d('certificate', 'PEM with certificate chain and key for this listener, and its password; a second chain and key of another algorithm may follow (as smtp-server-tls-certificate).'),
       },
       { arg: 'listener-address' },
     ),

@@ -171,13 +171,13 @@ export class RawSmtp {
     return this.read();
   }
 
-  /** Upgrades the connection after a 220 to STARTTLS. */
-  async startTls(): Promise<void> {
+  /** Upgrades the connection after a 220 to STARTTLS (`options`: more of the client's TLS options). */
+  async startTls(options: tls.ConnectionOptions = {}): Promise<void> {
     const raw = this.socket;
     raw.removeAllListeners('data');
     raw.removeAllListeners('close');
     await new Promise<void>((resolve, reject) => {
-      const s = tls.connect({ socket: raw, rejectUnauthorized: false, servername: 'localhost' }, () => resolve());
+      const s = tls.connect({ socket: raw, rejectUnauthorized: false, servername: 'localhost', ...options }, () => resolve());
       s.once('error', reject);
       this.socket = s;
       this.attach(s);
