@@ -85,7 +85,9 @@ export const USAGE = `usage: pnpm bench [options]
   --out DIR           where BENCHMARKS.md and bench-results.json go (default: the repo root)
 environment: BENCH_VMTA_ARGS="--concurrency 20" adds arguments to every \`vmta start\` the bench runs;
   redis-cost: BENCH_REDIS_COST_PATHS=one,many,fan,trickle-one,trickle-many runs only those paths,
-  BENCH_REDIS_COST_MESSAGES=N messages of the one and many paths (default 400, 100 with --quick)`;
+  BENCH_REDIS_COST_MESSAGES=N messages of the one and many paths (default 400, 100 with --quick);
+  senders submission: BENCH_SUBMISSION_CERT=rsa gives every MTA the RSA certificate alone (default rsa+ecdsa:
+  an RSA and an ECDSA certificate each, the client getting the ECDSA one)`;
 
 function count(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;

@@ -67,6 +67,9 @@ describe('the configurations the bench writes', () => {
     expect(postfixTransport(o.routes)).toBe('d0.fan.bench.test smtp:[127.0.0.4]:2600\n');
     expect(saslSmtpdConf('/tmp/run')).toContain('sasldb_path: /tmp/run/conf/sasl/sasldb2');
     expect(postfixMainCf({ ...o, submission: undefined, routes: undefined })).not.toMatch(/sasl|transport_maps/);
+    expect(main).not.toContain('smtpd_tls_eccert_file');
+    const dual = postfixMainCf({ ...o, submission: { ...o.submission, ecdsa: { keyFile: '/tmp/run/ec-key.pem', certFile: '/tmp/run/ec-cert.pem' } } });
+    for (const line of ['smtpd_tls_cert_file = /tmp/run/cert.pem', 'smtpd_tls_eccert_file = /tmp/run/ec-cert.pem', 'smtpd_tls_eckey_file = /tmp/run/ec-key.pem']) expect(dual).toContain(line);
   });
 
   it('Haraka relays for loopback clients (or, for submission, after TLS and AUTH) to the sink the bench plugin names', () => {
@@ -81,6 +84,10 @@ describe('the configurations the bench writes', () => {
     expect(sub['config/plugins']).toBe('tls\nauth/flat_file\nbench_route\n');
     expect(sub['config/auth_flat_file.ini']).toContain('bench=pw');
     expect(JSON.parse(sub['config/bench_route.json']!).relayLoopback).toBe(false);
+    expect(sub['config/tls.ini']).toBe('key[]=tls_key.pem\ncert[]=tls_cert.pem\n');
+    const dual = harakaConfigFiles({ ...base, submission: { keyPem: 'KEY', certPem: 'CERT', ecdsa: { keyPem: 'ECKEY', certPem: 'ECCERT' }, users: { bench: 'pw' } } });
+    expect(dual['config/tls.ini']).toBe('key[]=tls_key.pem\ncert[]=tls_cert.pem\nkey[]=tls_eckey.pem\ncert[]=tls_eccert.pem\n');
+    expect([dual['config/tls_eckey.pem'], dual['config/tls_eccert.pem']]).toEqual(['ECKEY', 'ECCERT']);
   });
 
   it('blocks the first domains in turn: paused, retry, throttled (two messages)', () => {

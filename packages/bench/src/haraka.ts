@@ -48,8 +48,12 @@ export interface HarakaOptions {
   listen: HostPort;
   /** Where outbound mail goes: per recipient domain, else `default`. */
   routes: { default: HostPort; domains?: Record<string, HostPort> };
-  /** Submission: STARTTLS with this key and certificate (PEM), AUTH against these users; no relaying without AUTH. */
-  submission?: { keyPem: string; certPem: string; users: Record<string, string> };
+  /**
+   * Submission: STARTTLS with this key and certificate (PEM), and the ECDSA pair too when given (tls.ini
+   * takes key[] and cert[] lists, handed to Node's createSecureContext as one context with both), AUTH
+   * against these users; no relaying without AUTH.
+   */
+  submission?: { keyPem: string; certPem: string; ecdsa?: { keyPem: string; certPem: string }; users: Record<string, string> };
   /** outbound.ini concurrency_max (all destinations together). */
   concurrency: number;
 }
@@ -99,7 +103,12 @@ export function harakaConfigFiles(o: HarakaOptions): Record<string, string> {
   if (o.submission) {
     files['config/tls_key.pem'] = o.submission.keyPem;
     files['config/tls_cert.pem'] = o.submission.certPem;
-    files['config/tls.ini'] = 'key=tls_key.pem\ncert=tls_cert.pem\n';
+    files['config/tls.ini'] = 'key[]=tls_key.pem\ncert[]=tls_cert.pem\n';
+    if (o.submission.ecdsa) {
+      files['config/tls_eckey.pem'] = o.submission.ecdsa.keyPem;
+      files['config/tls_eccert.pem'] = o.submission.ecdsa.certPem;
+      files['config/tls.ini'] += 'key[]=tls_eckey.pem\ncert[]=tls_eccert.pem\n';
+    }
     files['config/auth_flat_file.ini'] = `[core]\nmethods=PLAIN,LOGIN\n\n[users]\n${Object.entries(o.submission.users)
       .map(([u, p]) => `${u}=${p}`)
       .join('\n')}\n`;

@@ -22,10 +22,11 @@ export interface PostfixOptions {
   /** default_destination_concurrency_limit: matched to our max-smtp-out. */
   concurrency: number;
   /**
-   * Submission: smtpd offers STARTTLS with this key and certificate, SASL (Cyrus, a private sasldb)
-   * after TLS only, relaying only for clients that authenticated.
+   * Submission: smtpd offers STARTTLS with this key and certificate (and the ECDSA pair as
+   * smtpd_tls_eccert_file / smtpd_tls_eckey_file when given), SASL (Cyrus, a private sasldb) after TLS
+   * only, relaying only for clients that authenticated.
    */
-  submission?: { keyFile: string; certFile: string; users: Record<string, string> };
+  submission?: { keyFile: string; certFile: string; ecdsa?: { keyFile: string; certFile: string }; users: Record<string, string> };
   /** Recipient domains routed to their own sink (transport_maps) instead of the relayhost. */
   routes?: Record<string, { host: string; port: number }>;
 }
@@ -80,6 +81,7 @@ export function postfixMainCf(o: PostfixOptions): string {
       ? [
           `smtpd_tls_cert_file = ${o.submission.certFile}`,
           `smtpd_tls_key_file = ${o.submission.keyFile}`,
+          ...(o.submission.ecdsa ? [`smtpd_tls_eccert_file = ${o.submission.ecdsa.certFile}`, `smtpd_tls_eckey_file = ${o.submission.ecdsa.keyFile}`] : []),
           'smtpd_tls_security_level = may',
           'smtpd_tls_auth_only = yes',
           'smtpd_sasl_auth_enable = yes',

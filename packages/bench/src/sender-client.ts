@@ -19,8 +19,11 @@ export interface SenderLoad {
   messages: number;
   /** true: connect, greet, one message, QUIT per message; false: one connection per session for all its messages. */
   connectionPerMessage: boolean;
-  /** STARTTLS, EHLO again and AUTH PLAIN on every connection. */
-  submission?: { user: string; password: string };
+  /**
+   * STARTTLS, EHLO again and AUTH PLAIN on every connection. `serverKey`: the key type (`rsa`, `ec`) the
+   * server's certificate must have; checked on the first connection of a run, a mismatch fails it.
+   */
+  submission?: { user: string; password: string; serverKey?: string };
   from: string;
   /** Envelope recipients of message k. */
   recipients(k: number): string[];
@@ -40,6 +43,8 @@ export interface SenderResult {
   dotTo250: number[];
   /** ms from the TCP connect to the 220 greeting, per connection. */
   connectTo220: number[];
+  /** The key type of the server's certificate on the first TLS connection. */
+  serverKey?: string;
 }
 
 class SmtpError extends Error {
@@ -75,6 +80,14 @@ class Connection {
       });
       c.socket = secure;
       c.replies = new Replies(secure);
+      if (out.serverKey === undefined) {
+        out.serverKey = secure.getPeerX509Certificate()?.publicKey.asymmetricKeyType ?? 'none';
+        const want = load.submission.serverKey;
+        if (want !== undefined && out.serverKey !== want) {
+          secure.destroy();
+          throw new Error(`the server presented a ${out.serverKey} certificate, the load expects ${want}`);
+        }
+      }
       await c.command('EHLO client.bench.test', 2);
       const token = Buffer.from(`\0${load.submission.user}\0${load.submission.password}`).toString('base64');
       await c.command(`AUTH PLAIN ${token}`, 2);

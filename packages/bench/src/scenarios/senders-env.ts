@@ -85,7 +85,7 @@ export async function withMta<T>(ctx: Context, haraka: string, mta: Mta, setup: 
         relay: sinks.each[0]!,
         concurrency: setup.maxSmtpOut,
         ...(hasRoutes ? { routes } : {}),
-        ...(setup.submission ? { submission: { keyFile: setup.submission.keyFile, certFile: setup.submission.certFile, users: SUBMISSION_USERS } } : {}),
+        ...(setup.submission ? { submission: { keyFile: setup.submission.keyFile, certFile: setup.submission.certFile, ...(setup.submission.ecdsa ? { ecdsa: setup.submission.ecdsa } : {}), users: SUBMISSION_USERS } } : {}),
       });
       stops.unshift(() => pf.stop());
       await sleep(500);
@@ -105,7 +105,7 @@ export async function withMta<T>(ctx: Context, haraka: string, mta: Mta, setup: 
         routes: { default: sinks.each[0]!, domains: routes },
         // Haraka has no per-destination limit: as many connections to each sink as the others may open.
         concurrency: setup.maxSmtpOut * setup.sinks,
-        ...(setup.submission ? { submission: { keyPem: setup.submission.keyPem, certPem: setup.submission.certPem, users: SUBMISSION_USERS } } : {}),
+        ...(setup.submission ? { submission: { keyPem: setup.submission.keyPem, certPem: setup.submission.certPem, ...(setup.submission.ecdsa ? { ecdsa: setup.submission.ecdsa } : {}), users: SUBMISSION_USERS } } : {}),
       });
       stops.unshift(() => h.stop());
       env = { mta, target, sink: sinks.all, meters: [{ name: 'haraka', read: h.cpu }, sinkMeter, loadMeter()], outcomes: async () => h.outcomes() };

@@ -6,7 +6,7 @@ import { messageWithHeaders, sourceLikePayload, textPayload } from '../bodies.js
 import { manyDomainRecipient, sendManyDomains } from '../many-domains.js';
 import { runSenders, type SenderLoad, type SenderResult } from '../sender-client.js';
 import { runSource, sourceArgs, type SourceLoad, type SourceResult } from '../source.js';
-import type { BenchCert } from '../tls-cert.js';
+import { certSetupText, type BenchCert } from '../tls-cert.js';
 import { FROM, TO, type Context } from './common.js';
 import type { Target } from './e2e-measure.js';
 import { SUBMISSION_USERS, type EnvSetup } from './senders-env.js';
@@ -82,7 +82,8 @@ export function senderLoads(ctx: Context, c: LoadCounts, cert: BenchCert): LoadD
   const smtpSource = (load: SourceLoad) => (t: Target) => runSource(ctx.tools.smtpSource, load, t.host, t.port);
   const plainBody = Buffer.from(`${messageWithHeaders(sourceLikePayload(c.size), FROM, TO, 'senders')}`);
   const user = Object.keys(SUBMISSION_USERS)[0]!;
-  const submission = { user, password: SUBMISSION_USERS[user]! };
+  // Every MTA must present the certificate the set-up gives a client that accepts ECDSA.
+  const submission = { user, password: SUBMISSION_USERS[user]!, serverKey: cert.setup === 'rsa' ? 'rsa' : 'ec' };
   const client = (over: Partial<SenderLoad> & Pick<SenderLoad, 'messages'>) => (t: Target) =>
     ({ host: t.host, port: t.port, sessions, from: FROM, connectionPerMessage: false, recipients: () => [TO], body: () => plainBody, ...over }) satisfies SenderLoad;
   const mixBodies = SIZE_MIX.map((s, i) => Buffer.from(messageWithHeaders(textPayload(s.bytes, 7 + i), FROM, TO, `mix${i}`)));
@@ -125,8 +126,8 @@ export function senderLoads(ctx: Context, c: LoadCounts, cert: BenchCert): LoadD
     },
     {
       name: 'submission',
-      title: 'Submission: STARTTLS + AUTH on every connection, one message each',
-      describe: `Our load client: ${n(subMessages)} messages of ${n(c.size)} B, ${sessions} sessions, for every message a new connection: greeting, EHLO, STARTTLS (TLS 1.3, RSA 2048 self-signed certificate, full handshake, no resumption), EHLO, AUTH PLAIN, one message, QUIT. Every MTA requires AUTH after TLS and relays only for authenticated clients (Postfix: Cyrus SASL from a private sasldb; Haraka: tls + auth/flat_file; ours: \`require-auth\`, \`require-starttls-before-auth\`).`,
+      title: `Submission: STARTTLS + AUTH on every connection, one message each (${cert.setup === 'rsa' ? 'RSA certificate only' : 'RSA + ECDSA certificates'})`,
+      describe: `Our load client: ${n(subMessages)} messages of ${n(c.size)} B, ${sessions} sessions, for every message a new connection: greeting, EHLO, STARTTLS (TLS 1.3, ${certSetupText(cert.setup)}; full handshake, no resumption), EHLO, AUTH PLAIN, one message, QUIT. Every MTA requires AUTH after TLS and relays only for authenticated clients (Postfix: Cyrus SASL from a private sasldb; Haraka: tls + auth/flat_file; ours: \`require-auth\`, \`require-starttls-before-auth\`).`,
       messages: subMessages,
       sessions,
       runs: 0,
