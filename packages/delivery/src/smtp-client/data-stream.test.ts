@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { seededRandom } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 
 type DataStreamClass = new () => Transform & { inByteCount: number; outByteCount: number };
@@ -27,17 +28,6 @@ const patched: Record<string, DataStreamClass> = {
   cjs: require(cjsFile) as DataStreamClass,
 };
 
-/** A seeded generator (mulberry32): a failure replays. */
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 const BYTES = [0x0d, 0x0a, 0x2e, 0x2e, 0x41, 0x20, 0xc3];
 
@@ -124,7 +114,7 @@ describe.each(Object.keys(patched))('the patched nodemailer DataStream (%s build
   });
 
   it('pushes what the reference says for 20,000 random bodies cut into random chunks', () => {
-    const r = random(0x5eed + build.length);
+    const r = seededRandom(0x5eed + build.length);
     for (let round = 0; round < 20_000; round++) {
       const body = randomBody(r, r(48));
       const chunks = randomChunks(r, body, 1 + r(8));
@@ -138,7 +128,7 @@ describe.each(Object.keys(patched))('the patched nodemailer DataStream (%s build
   });
 
   it('gives the output of the reference for large bodies piped in random chunk sizes', async () => {
-    const r = random(42);
+    const r = seededRandom(42);
     for (let round = 0; round < 20; round++) {
       const lines: string[] = [];
       for (let i = 0; i < 500; i++) {
