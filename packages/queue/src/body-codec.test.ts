@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, deflateOptionsFor, encodeBody, encodeBodyOffLoop, OFF_LOOP_BYTES, zlibChunkBytes } from './body-codec.js';
+import { decodeBody, deflateOptionsFor, encodeBody, encodeBodyOffLoop, HUFFMAN_FROM_RATIO, OFF_LOOP_BYTES, sampleRatioOf, SAMPLE_FROM_BYTES, zlibChunkBytes } from './body-codec.js';
+
+/** A MIME part of `bytes` of base64 (random bytes, as a PDF or an image attached to a message), CRLF lines of 76. */
+const base64Part = (bytes: number) => {
+  const b64 = randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64');
+  return Buffer.from(`${b64.match(/.{1,76}/g)!.join('\r\n')}\r\n`).subarray(0, bytes);
+};
 
 const text = (bytes: number) => Buffer.from('Subject: x\r\n\r\n' + 'All work and no play makes a dull message.\r\n'.repeat(Math.ceil(bytes / 44))).subarray(0, bytes);
 
@@ -72,5 +78,38 @@ describe('body codec', () => {
     expect(stored.encoding).toBe('deflate');
     expect(stored.data.equals(deflateRawSync(body, { level: 1 }))).toBe(true);
     expect(decodeBody(stored.data, stored.encoding, size(body)).equals(body)).toBe(true);
+  });
+  it.each([
+    ['a small body, never sampled', 5_000, undefined, constants.Z_DEFAULT_STRATEGY],
+    ['text (level 1 leaves 0.36–0.41)', 100_000, 0.4, constants.Z_DEFAULT_STRATEGY],
+    ['a sample just under the line', 100_000, HUFFMAN_FROM_RATIO - 0.01, constants.Z_DEFAULT_STRATEGY],
+    ['a sample at the line', 100_000, HUFFMAN_FROM_RATIO, constants.Z_HUFFMAN_ONLY],
+    ['base64 (level 1 leaves 0.76)', 2_000_000, 0.76, constants.Z_HUFFMAN_ONLY],
+    ['bytes that do not compress', 300_000, 1.01, constants.Z_HUFFMAN_ONLY],
+  ])('codes %s (%i bytes, sample ratio %s) with zlib strategy %i', (_name, bytes, ratio, strategy) => {
+    expect(deflateOptionsFor(bytes, ratio)).toMatchObject({ level: 1, strategy });
+  });
+
+  it.each([
+    ['on the event loop', SAMPLE_FROM_BYTES * 2],
+    ['off the loop', OFF_LOOP_BYTES * 8],
+  ])('stores a message whose bulk is a base64 attachment Huffman coded (%s): what Huffman coding alone gives, and plain raw inflate reads it', async (_where, bytes) => {
+    const body = Buffer.concat([text(4_000), base64Part(bytes)]);
+    expect(sampleRatioOf(body)).toBeGreaterThanOrEqual(HUFFMAN_FROM_RATIO);
+    const stored = await encodeBodyOffLoop(body);
+    expect(stored.encoding).toBe('deflate');
+    expect(stored.data.equals(deflateRawSync(body, { level: 1, strategy: constants.Z_HUFFMAN_ONLY }))).toBe(true);
+    expect(stored.data.length).toBeLessThan(body.length * 0.8);
+    expect(inflateRawSync(stored.data).equals(body)).toBe(true);
+    expect(decodeBody(stored.data, stored.encoding, body.length).equals(body)).toBe(true);
+  });
+
+  it('keeps level 1 for a large text body and for a base64 attachment under the sampling size', () => {
+    const big = text(SAMPLE_FROM_BYTES * 4);
+    expect(sampleRatioOf(big)).toBeLessThan(HUFFMAN_FROM_RATIO);
+    expect(encodeBody(big).data.equals(deflateRawSync(big, { level: 1 }))).toBe(true);
+    const small = Buffer.concat([text(1_000), base64Part(SAMPLE_FROM_BYTES - 2_000)]);
+    expect(sampleRatioOf(small)).toBeUndefined();
+    expect(encodeBody(small).data.equals(deflateRawSync(small, deflateOptionsFor(small.length)))).toBe(true);
   });
 });

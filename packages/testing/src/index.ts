@@ -1,3 +1,4 @@
 export * from './redis.js';
 export * from './sentinel.js';
 export * from './netns.js';
+export * from './seeded-random.js';
