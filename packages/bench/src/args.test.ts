@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBenchArgs, USAGE, UsageError } from './args.js';
+import { parseBenchArgs, USAGE, UsageError, warmupFor } from './args.js';
 
 describe('pnpm bench arguments', () => {
   it('runs everything at full size by default, writing to the repo root', () => {
@@ -21,13 +21,27 @@ describe('pnpm bench arguments', () => {
     [['--quick', '--runs', '3'], { runs: 3, quick: true }],
     [['--runs', '5', '--slow-messages', '500', '--slow-delay', '2', '--many-domains', '2_000'], { runs: 5, slowMessages: 500, slowDelaySeconds: 2, manyDomains: 2_000 }],
     [['--no-variants'], { variants: false }],
+    [['--warmup', '0'], { warmup: 0 }],
+    [['--warmup', '2_000'], { warmup: 2_000 }],
   ])('%j', (argv, expected) => {
     expect(parseBenchArgs(argv, '/repo')).toMatchObject(expected);
   });
+  it.each([
+    [[], 3000, 1000],
+    [[], 300, 300],
+    [['--quick'], 300, 100],
+    [['--quick'], 40, 40],
+    [['--warmup', '0'], 3000, 0],
+    [['--warmup', '5000'], 300, 5000],
+    [['--quick', '--warmup', '250'], 300, 250],
+  ])('%j warms a load of %d messages up with %d', (argv, messages, warm) => {
+    expect(warmupFor(parseBenchArgs(argv, '/repo'), messages)).toBe(warm);
+  });
+  it('documents --warmup in --help', () => expect(USAGE).toContain('--warmup N'));
   it('documents the new options in --help', () => {
     for (const flag of ['--senders LIST', '--mtas LIST', '--vmta-cli PATH', '--runs N', '--slow-messages N', '--slow-delay S', '--many-domains N', '--no-variants']) expect(USAGE).toContain(flag);
   });
-  it.each([[['--scenario', 'fast']], [['--messages', '0']], [['--messages', 'many']], [['--fsync', 'no']], [['--domains', '10', '--blocked', '10']], [['--bogus']], [['--runs', '0']], [['--runs', '1.5']], [['--slow-delay', '0']], [['--many-domains', 'x']], [['--senders', 'web']], [['--mtas', 'exim']]])(
+  it.each([[['--scenario', 'fast']], [['--messages', '0']], [['--messages', 'many']], [['--fsync', 'no']], [['--domains', '10', '--blocked', '10']], [['--bogus']], [['--runs', '0']], [['--runs', '1.5']], [['--slow-delay', '0']], [['--many-domains', 'x']], [['--senders', 'web']], [['--mtas', 'exim']], [['--warmup', '-1']], [['--warmup', 'some']]])(
     'refuses %j',
     (argv) => {
       expect(() => parseBenchArgs(argv, '/repo')).toThrow(UsageError);

@@ -49,11 +49,22 @@ export interface BenchOptions {
   /** Loads of the senders scenario to run, and which MTAs. */
   senders: SenderLoadName[];
   mtas: Mta[];
+  /** Warm-up messages of the senders scenario before each measured run; undefined: the default of warmupFor. */
+  warmup?: number;
   /** Our CLI from another checkout (packages/cli/dist/main.js), e.g. to compare with an older build. */
   vmtaCli?: string;
   /** Only re-render BENCHMARKS.md from bench-results.json (after editing notes.md). */
   renderOnly: boolean;
   outDir: string;
+}
+
+export const WARMUP_DEFAULT = 1_000;
+export const WARMUP_QUICK = 100;
+
+/** Warm-up messages before a measured run of a load of `messages` messages: --warmup N as given, else the default capped at the load's count. */
+export function warmupFor(opts: Pick<BenchOptions, 'warmup' | 'quick'>, messages: number): number {
+  if (opts.warmup !== undefined) return opts.warmup;
+  return Math.min(opts.quick ? WARMUP_QUICK : WARMUP_DEFAULT, messages);
 }
 
 export class UsageError extends Error {
@@ -65,6 +76,8 @@ export const USAGE = `usage: pnpm bench [options]
   --senders LIST      loads of the senders scenario (default all: ${SENDER_LOADS.join(',')})
   --mtas LIST         MTAs of the senders scenario (default all: ${MTAS.join(',')})
   --vmta-cli PATH     run our MTA from another build (its packages/cli/dist/main.js)
+  --warmup N          senders: N messages of the same load into every MTA before each measured run, not measured
+                      (default ${WARMUP_DEFAULT}, or the load's own count if smaller; --quick: ${WARMUP_QUICK}); --warmup 0: cold runs
   --messages N        messages per end-to-end run (default 10000)
   --runs N            repeat the end-to-end runs and the queues drains N times, report medians (default 3; --quick: 1)
   --slow-messages N   messages of the slow-sink variant (default 2000), --slow-delay S its smtp-sink -w delay (default 1)
@@ -134,6 +147,7 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
         senders: { type: 'string' },
         mtas: { type: 'string' },
         'vmta-cli': { type: 'string' },
+        warmup: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -161,6 +175,7 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions {
     senders: list('senders', v.senders, SENDER_LOADS),
     mtas: list('mtas', v.mtas, MTAS),
     ...(v['vmta-cli'] ? { vmtaCli: path.resolve(v['vmta-cli']) } : {}),
+    ...(v.warmup !== undefined ? { warmup: count('warmup', v.warmup, 0, 0) } : {}),
     messages: count('messages', v.messages, quick ? 1_000 : 10_000),
     runs: count('runs', v.runs, quick ? 1 : 3),
     slowMessages: count('slow-messages', v['slow-messages'], quick ? 200 : 2_000),

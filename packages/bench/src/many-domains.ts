@@ -9,9 +9,12 @@ import type { SourceResult } from './source.js';
 
 export const MANY_DOMAIN_SUFFIX = 'many.bench.test';
 
-/** Recipient of message k: u<k>@d<k mod domains>.many.bench.test. */
-export function manyDomainRecipient(k: number, domains: number): string {
-  return `u${k}@d${k % domains}.${MANY_DOMAIN_SUFFIX}`;
+/** Label of the measured run's domains; the warm-up sends to `w<i>` domains so the measured run still meets fresh queues. */
+export type DomainLabel = 'd' | 'w';
+
+/** Recipient of message k: u<k>@d<k mod domains>.many.bench.test (w<k mod domains> for the warm-up). */
+export function manyDomainRecipient(k: number, domains: number, label: DomainLabel = 'd'): string {
+  return `u${k}@${label}${k % domains}.${MANY_DOMAIN_SUFFIX}`;
 }
 
 export interface ManyDomainLoad {
@@ -21,6 +24,8 @@ export interface ManyDomainLoad {
   from: string;
   /** Message text without the final dot (CRLF line ends). */
   body: string;
+  /** 'w': the warm-up's own domains. */
+  label?: DomainLabel;
 }
 
 /** Sends as fast as the server answers; shaped like an smtp-source run so the same measurement applies. */
@@ -32,8 +37,8 @@ export async function sendManyDomains(load: ManyDomainLoad, host: string, port: 
     messages: load.messages,
     rate: Number.POSITIVE_INFINITY,
     from: load.from,
-    to: manyDomainRecipient(0, load.domains),
-    recipientFor: (k) => manyDomainRecipient(k, load.domains),
+    to: manyDomainRecipient(0, load.domains, load.label),
+    recipientFor: (k) => manyDomainRecipient(k, load.domains, load.label),
     body: load.body,
   });
   return {

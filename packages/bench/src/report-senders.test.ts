@@ -50,7 +50,7 @@ describe('BENCHMARKS.md, the senders section', () => {
   const md = renderSenders(result([load({})]));
 
   it('puts the three MTAs side by side with medians, ratios and whether the targets hold', () => {
-    const row = md.split('\n').find((l) => l.startsWith('| One connection per message |'))!;
+    const row = md.split('\n').find((l) => l.startsWith('| One connection per message (cold) |'))!;
     // vmta's third run failed its check: its medians are those of the other two (e2e 610, accepted 675)
     expect(row).toContain('| 290 | 145 | 610 | 2.10× | 4.21× |');
     expect(row).toContain('| 310 | 155 | 675 | 2.18× | yes | 12.0 (yes) | 0.40 (yes) | 3, **1 failed** |');
@@ -65,5 +65,18 @@ describe('BENCHMARKS.md, the senders section', () => {
   it('lists a failed check', () => {
     expect(md).toContain('**1 of 9 runs failed their check; their figures are left out of the medians.**');
     expect(md).toContain('sink got 999 of 1000');
+  });
+  it('says in every title and summary row whether the runs were warmed up or cold', () => {
+    const warm = renderSenders(result([load({ warmup: 1000 }), load({ name: 'many-domains', title: 'Many domains', warmup: 1000 }), load({ name: 'reused', title: 'Reused', warmup: 0 })]));
+    expect(warm).toContain('### One connection per message (after 1,000 warm-up messages)');
+    expect(warm).toContain('| One connection per message (after 1,000 warm-up messages) |');
+    expect(warm).toContain('### Reused (cold)');
+    expect(warm).toContain('| Reused (cold) |');
+    expect(warm).toContain('Warm-up: before each measured run, 1,000 messages of the same load');
+    expect(warm).toContain('other domains than the measured run');
+    expect(warm).toContain('Cold: every measured run starts with freshly started MTA processes.');
+  });
+  it('reads results from before the warm-up existed as cold', () => {
+    expect(md).toContain('### One connection per message (cold)');
   });
 });

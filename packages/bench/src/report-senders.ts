@@ -62,6 +62,11 @@ function loadMedians(l: SenderLoadResult): Partial<Record<Mta, Medians>> {
   return out;
 }
 
+/** How the MTAs were started for a load's measured runs, so warm and cold tables are never mixed up. */
+export function warmText(l: Pick<SenderLoadResult, 'warmup'>): string {
+  return l.warmup ? `after ${n0(l.warmup)} warm-up messages` : 'cold';
+}
+
 function summaryRows(s: SendersResult): string[][] {
   return Object.values(s.loads).map((l) => {
     const m = loadMedians(l!);
@@ -75,7 +80,7 @@ function summaryRows(s: SendersResult): string[][] {
     const p99 = median((l!.probe?.vmta ?? []).map((p) => p.dotTo250.p99));
     const greet = median((l!.greeting?.vmta ?? []).map((g) => g.p50));
     return [
-      l!.title,
+      `${l!.title} (${warmText(l!)})`,
       ...ORDER.map((k) => n0(e(k))),
       x2(vsP),
       x2(vsH),
@@ -165,11 +170,15 @@ export function renderSenders(s: SendersResult & Stamp): string {
   const loads = Object.values(s.loads);
   const sections = loads.map((l) =>
     [
-      `### ${l!.title}`,
+      `### ${l!.title} (${warmText(l!)})`,
       '',
       stampLine({ ranAt: l!.ranAt, loadAvgAtStart: l!.loadAvgAtStart, command: s.command }),
       '',
       l!.describe,
+      '',
+      l!.warmup
+        ? `Warm-up: before each measured run, ${n0(l!.warmup)} messages of the same load went into that MTA (fresh processes, the same sinks), were all delivered, and were left out of every figure${l!.name === 'many-domains' ? ' (to other domains than the measured run, so it still meets fresh queues)' : ''}.`
+        : 'Cold: every measured run starts with freshly started MTA processes.',
       '',
       `Order of the runs: ${l!.order.join(', ')}.`,
       '',

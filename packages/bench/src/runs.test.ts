@@ -50,6 +50,14 @@ describe('run order and the many-domain load', () => {
     [1000, 1000, 'u1000@d0.many.bench.test'],
     [7, 3, 'u7@d1.many.bench.test'],
   ])('message %d over %d domains goes to %s', (k, domains, rcpt) => expect(manyDomainRecipient(k, domains)).toBe(rcpt));
+  it('warms up on other domains than the measured run, as many of them', () => {
+    const domains = (label?: 'd' | 'w') => new Set(Array.from({ length: 5000 }, (_, k) => manyDomainRecipient(k, 1000, label).split('@')[1]));
+    const measured = domains();
+    const warm = domains('w');
+    expect(warm.size).toBe(1000);
+    expect([...warm].filter((d) => measured.has(d))).toEqual([]);
+    expect(manyDomainRecipient(7, 3, 'w')).toBe('u7@w1.many.bench.test');
+  });
   it('spreads the recipients evenly over every domain', () => {
     const domains = new Set(Array.from({ length: 5000 }, (_, k) => manyDomainRecipient(k, 1000).split('@')[1]));
     expect(domains.size).toBe(1000);

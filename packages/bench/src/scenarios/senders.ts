@@ -11,14 +11,14 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BenchOptions } from '../args.js';
+import { warmupFor, type BenchOptions } from '../args.js';
 import { summarizeProfiles, type CpuProfile, type ProfileSummary } from '../cpuprofile.js';
 import { ensureHaraka, HARAKA_VERSION } from '../haraka.js';
 import { probeGreeting } from '../sender-client.js';
 import { perMessage, type PerMessageStat } from '../redis-info.js';
 import { percentile } from '../stats.js';
 import { makeCert } from '../tls-cert.js';
-import { tempDir, type Context } from './common.js';
+import { sleep, tempDir, type Context } from './common.js';
 import { measure, runDirect } from './e2e-measure.js';
 import type { Quantiles, RunFigures } from './e2e-types.js';
 import { senderLoads, type LoadDef, type SenderLoadName } from './senders-loads.js';
@@ -38,6 +38,8 @@ export interface SenderLoadResult {
   messages: number;
   sessions: number;
   deliveriesPerMessage: number;
+  /** Messages sent into each MTA (and not measured) before each measured run; 0: cold runs. Absent in results from before the warm-up existed: those were cold. */
+  warmup?: number;
   /** Every measured run per MTA, in order; `order` says which ran when. */
   runs: Partial<Record<Mta, RunFigures[]>>;
   order: string[];
@@ -83,6 +85,7 @@ async function runLoad(ctx: Context, opts: BenchOptions, haraka: string, load: L
     messages: load.messages,
     sessions: load.sessions,
     deliveriesPerMessage: load.deliveriesPerMessage,
+    warmup: warmupFor(opts, load.messages),
     runs: {},
     order: [],
     ranAt: new Date().toISOString(),
@@ -103,6 +106,13 @@ async function runLoad(ctx: Context, opts: BenchOptions, haraka: string, load: L
           const g = q(await probeGreeting(env.target.host, env.target.port, opts.quick ? 50 : GREETINGS));
           ((result.greeting ??= {})[mta] ??= []).push(g);
           ctx.log(`  connect → 220: p50 ${g.p50.toFixed(2)} ms, p99 ${g.p99.toFixed(2)} ms`);
+        }
+        if (result.warmup) {
+          const w = result.warmup;
+          const wf = await measure(ctx, env.sink, env.sink.count(), w, env.target, (t) => load.warm(t, w), [], undefined, load.timeoutMs, load.deliveriesPerMessage);
+          ctx.log(`  warm-up: ${w} messages, accepted ${wf.acceptedPerSec.toFixed(0)}/s, sink ${wf.sinkCount}/${w}`);
+          // Let the MTA finish what follows the last delivery (completions, clean-up) before the measured window opens.
+          await sleep(1000);
         }
         await env.vmta?.redis.resetStats();
         const offset = env.sink.count();
