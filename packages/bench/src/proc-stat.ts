@@ -2,6 +2,15 @@
  * CPU time of processes from /proc/<pid>/stat (Linux only). utime and stime are
  * fields 14 and 15, cutime/cstime (children already reaped) 16 and 17, in clock
  * ticks, the nice value field 19; the comm field is in parentheses and may itself contain spaces or ')'.
+ *
+ * The kernel keeps CPU time in nanoseconds and truncates each of utime and stime to a whole tick
+ * (10 ms) when it prints them: a live process reads up to 20 ms low, 10 ms on average. Once it has
+ * exited and been reaped, its time is added to the parent's cutime/cstime in nanoseconds and the sum
+ * is truncated once. So a tree meter over ticks reads every live process low: a run that starts
+ * with few processes (a fresh Postfix) and ends with many (its smtpd, cleanup and smtp pools)
+ * loses about 10 ms per process it ends with; one that starts with a pool left by a warm-up gets
+ * those processes' truncation back when they exit. Live processes are therefore read from the
+ * scheduler's run time (/proc/<pid>/task/<tid>/schedstat, nanoseconds, per thread).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -51,6 +60,28 @@ export function readProcStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** The first field of /proc/<pid>/task/<tid>/schedstat: the thread's run time so far, ns → s. */
+export function parseSchedstat(line: string): number {
+  const first = line.trim().split(/\s+/)[0] ?? '';
+  if (!/^\d+$/.test(first)) throw new Error(`not a schedstat line: ${line.slice(0, 80)}`);
+  return Number(first) / 1e9;
+}
+
+/**
+ * Exact CPU seconds of a live process: the run time of each of its live threads. Threads that have
+ * exited are not in it (stat's utime/stime keep them, in ticks): the larger of the two is taken.
+ * Undefined when the process is gone.
+ */
+export function readRuntime(pid: number): number | undefined {
+  try {
+    let s = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) s += parseSchedstat(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
+    return s;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every live process, by pid. */
 export function allProcesses(): ProcStat[] {
   const out: ProcStat[] = [];
@@ -74,9 +105,10 @@ export interface TreeCpu {
 /**
  * CPU of a process tree at one instant. Children that exit between two readings
  * move from "live" to the parent's reaped counter, so the difference of two
- * readings is the CPU spent in between.
+ * readings is the CPU spent in between. A live process counts its exact run time
+ * (`runtime`, readRuntime) when that is at least its stat figure in ticks.
  */
-export function treeCpu(rootPid: number, procs: ProcStat[] = allProcesses()): TreeCpu {
+export function treeCpu(rootPid: number, procs: ProcStat[] = allProcesses(), runtime: (pid: number) => number | undefined = readRuntime): TreeCpu {
   const byParent = new Map<number, ProcStat[]>();
   for (const p of procs) byParent.set(p.ppid, [...(byParent.get(p.ppid) ?? []), p]);
   const root = procs.find((p) => p.pid === rootPid);
@@ -85,9 +117,10 @@ export function treeCpu(rootPid: number, procs: ProcStat[] = allProcesses()): Tr
   const stack = [root];
   while (stack.length > 0) {
     const p = stack.pop()!;
-    out.total += p.cpu + p.childrenCpu;
+    const own = Math.max(p.cpu, runtime(p.pid) ?? 0);
+    out.total += own + p.childrenCpu;
     out.reaped += p.childrenCpu;
-    out.byName[p.comm] = (out.byName[p.comm] ?? 0) + p.cpu;
+    out.byName[p.comm] = (out.byName[p.comm] ?? 0) + own;
     stack.push(...(byParent.get(p.pid) ?? []));
   }
   return out;
