@@ -79,4 +79,32 @@ describe('BENCHMARKS.md, the senders section', () => {
   it('reads results from before the warm-up existed as cold', () => {
     expect(md).toContain('### One connection per message (cold)');
   });
+
+  it('puts the settle-inclusive CPU next to the window figure, and renders older results without it', () => {
+    const settle = (cpu: Record<string, number>, busyMs: number, capped = false) => ({ cpuPer1000: { ...cpu, 'smtp-sink': 0.2, 'load generator (bench process + smtp-source)': 0.5 }, busyMs, capped });
+    const withSettle = (r: RunFigures, s: ReturnType<typeof settle>): RunFigures => ({ ...r, settle: s });
+    const l = load({});
+    const pf = l.runs.postfix!;
+    const vm = l.runs.vmta!;
+    const md2 = renderSenders(
+      result([
+        load({
+          runs: {
+            postfix: [withSettle(pf[0]!, settle({ 'postfix (all processes)': 3.5 }, 300)), withSettle(pf[1]!, settle({ 'postfix (all processes)': 3.7 }, 500)), withSettle(pf[2]!, settle({ 'postfix (all processes)': 3.6 }, 10_000, true))],
+            // Haraka's runs are from before the field: a dash, not a zero.
+            haraka: l.runs.haraka!,
+            vmta: [withSettle(vm[0]!, settle({ 'vmta listener': 1, 'vmta delivery': 1.2, 'redis-server': 0.5 }, 900)), withSettle(vm[1]!, settle({ 'vmta listener': 1.1, 'vmta delivery': 1.3, 'redis-server': 0.5 }, 1100)), vm[2]!],
+          },
+        }),
+      ]),
+    );
+    expect(md2).toContain('| CPU s / 1,000 msg, the MTA (all its processes) | – | **3.100** | **6.100** | **2.200** |');
+    expect(md2).toContain('| CPU s / 1,000 msg, the MTA, until it was idle after the last delivery (settle-inclusive) | – | **3.600** | – | **2.800** |');
+    expect(md2).toContain('| CPU s / 1,000 msg until idle: vmta delivery | – | – | – | 1.250 |');
+    expect(md2).not.toContain('until idle: smtp-sink');
+    expect(md2).toContain('| 500 (300–10,000), 1 run(s) still busy at the cap | – | 1,000 (900–1,100) |');
+    // Results written before the field: no settle rows at all.
+    expect(md).not.toContain('settle-inclusive)');
+    expect(md).not.toContain('until idle');
+  });
 });

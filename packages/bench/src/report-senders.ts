@@ -26,31 +26,56 @@ interface Medians {
   dotP50: Spread;
   dotP99: Spread;
   cpu: Record<string, number>;
+  /** The settle-inclusive CPU (per process, medians) over the runs that have it; undefined when none has (older results). */
+  settle?: { cpu: Record<string, number>; busyMs: Spread; capped: number };
   failed: number;
+}
+
+function perProcessMedians(all: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of new Set(all.flatMap((c) => Object.keys(c)))) out[name] = median(all.map((c) => c[name] ?? Number.NaN));
+  return out;
 }
 
 /** Medians over the runs that passed their check (a failed run's figures do not count; it is counted in `failed`). */
 function medians(all: RunFigures[] | undefined): Medians | undefined {
   if (!all || all.length === 0) return undefined;
   const runs = all.filter((r) => checkRun(r).ok);
-  const names = new Set(runs.flatMap((r) => Object.keys(r.cpuPer1000)));
-  const cpu: Record<string, number> = {};
-  for (const name of names) cpu[name] = median(runs.map((r) => r.cpuPer1000[name] ?? Number.NaN));
+  const cpu = perProcessMedians(runs.map((r) => r.cpuPer1000));
+  const settled = runs.flatMap((r) => (r.settle ? [r.settle] : []));
   return {
     accepted: spread(runs.map((r) => r.acceptedPerSec)),
     endToEnd: spread(runs.map(e2eRate)),
     dotP50: spread(runs.map((r) => r.client?.dotTo250.p50)),
     dotP99: spread(runs.map((r) => r.client?.dotTo250.p99)),
     cpu,
+    ...(settled.length ? { settle: { cpu: perProcessMedians(settled.map((x) => x.cpuPer1000)), busyMs: spread(settled.map((x) => x.busyMs)), capped: settled.filter((x) => x.capped).length } } : {}),
     failed: all.length - runs.length,
   };
 }
 
+const isMtaProcess = (name: string) => name !== 'smtp-sink' && !name.startsWith('load generator');
+
 /** CPU of the MTA's own processes (not the sinks, not the load generator). */
 function mtaCpu(cpu: Record<string, number>): number {
   return Object.entries(cpu)
-    .filter(([name]) => name !== 'smtp-sink' && !name.startsWith('load generator'))
+    .filter(([name]) => isMtaProcess(name))
     .reduce((s, [, v]) => s + v, 0);
+}
+
+/** The settle-inclusive rows: the MTA's CPU until it was idle, per process, and how long it kept working. */
+function settleRows(m: Partial<Record<Mta, Medians>>, cols: Mta[], procNames: string[]): string[][] {
+  if (!cols.some((k) => m[k]!.settle)) return [];
+  const s = (k: Mta) => m[k]!.settle;
+  return [
+    ['CPU s / 1,000 msg, the MTA, until it was idle after the last delivery (settle-inclusive)', '–', ...cols.map((k) => (s(k) ? `**${n3(mtaCpu(s(k)!.cpu))}**` : '–'))],
+    ...procNames.filter(isMtaProcess).map((p) => [`CPU s / 1,000 msg until idle: ${p}`, '–', ...cols.map((k) => n3(s(k)?.cpu[p]))]),
+    [
+      'the MTA kept working after the sink had every message, ms (idle: each process ≤ 2 % of a core over 500 ms; cap 10 s)',
+      '–',
+      ...cols.map((k) => (s(k) ? `${cell(s(k)!.busyMs)}${s(k)!.capped ? `, ${s(k)!.capped} run(s) still busy at the cap` : ''}` : '–')),
+    ],
+  ];
 }
 
 function loadMedians(l: SenderLoadResult): Partial<Record<Mta, Medians>> {
@@ -106,6 +131,7 @@ function loadTable(l: SenderLoadResult): string {
     ...(hasClient ? [['final dot → 250 under this load, p50 / p99 ms (our client)', '–', ...cols.map((k) => `${cell(m[k]!.dotP50, n1)} / ${cell(m[k]!.dotP99, n1)}`)]] : []),
     ['CPU s / 1,000 msg, the MTA (all its processes)', '–', ...cols.map((k) => `**${n3(mtaCpu(m[k]!.cpu))}**`)],
     ...procNames.map((p) => [`CPU s / 1,000 msg: ${p}`, p === 'smtp-sink' && d ? n3(d.cpuPer1000['smtp-sink']) : '–', ...cols.map((k) => n3(m[k]!.cpu[p]))]),
+    ...settleRows(m, cols, procNames),
   ];
   return table(['', 'client → smtp-sink', ...cols.map((k) => NAMES[k]), ], rows);
 }
@@ -196,7 +222,7 @@ export function renderSenders(s: SendersResult & Stamp): string {
   return [
     '## 2. Senders: Postfix, Haraka and vmta side by side',
     '',
-    `Each load into a fresh Postfix (private instance, destination concurrency ${s.maxSmtpOut}, fsync before 250), a fresh Haraka ${s.harakaVersion} (npm, one process, outbound queue on disk with fsync before 250, no connection reuse to the sink: Haraka's outbound has none) and a fresh vmta (listener and delivery processes, max-smtp-out ${s.maxSmtpOut}, Redis AOF \`appendfsync ${s.fsync}\`)${s.vmtaCli ? ` built from \`${s.vmtaCli}\`` : ''}, each relaying to fresh smtp-sinks. The three take turns going first. Figures are medians of the runs (min–max in brackets); CPU per 1,000 messages is the median over the runs, per process, over the end-to-end window. Targets (issue 13, goals): end to end ≥ ${SENDER_TARGETS.endToEndVsPostfix}× Postfix and ahead of Haraka, accepted ≥ ${SENDER_TARGETS.acceptVsPostfix}× Postfix, p99 final dot → 250 ≤ ${SENDER_TARGETS.p99AcceptMs} ms at half of peak, connect → 220 ≤ ${SENDER_TARGETS.greetingP50Ms} ms p50.`,
+    `Each load into a fresh Postfix (private instance, destination concurrency ${s.maxSmtpOut}, fsync before 250), a fresh Haraka ${s.harakaVersion} (npm, one process, outbound queue on disk with fsync before 250, no connection reuse to the sink: Haraka's outbound has none) and a fresh vmta (listener and delivery processes, max-smtp-out ${s.maxSmtpOut}, Redis AOF \`appendfsync ${s.fsync}\`)${s.vmtaCli ? ` built from \`${s.vmtaCli}\`` : ''}, each relaying to fresh smtp-sinks. The three take turns going first. Figures are medians of the runs (min–max in brackets); CPU per 1,000 messages is the median over the runs, per process, over the end-to-end window (it closes when the sinks have the last message); the settle-inclusive rows, where present, close the same window only once the MTA's processes are idle, so they include what the MTA does after the last delivery (completions, clean-up, fsyncs, logging). Targets (issue 13, goals): end to end ≥ ${SENDER_TARGETS.endToEndVsPostfix}× Postfix and ahead of Haraka, accepted ≥ ${SENDER_TARGETS.acceptVsPostfix}× Postfix, p99 final dot → 250 ≤ ${SENDER_TARGETS.p99AcceptMs} ms at half of peak, connect → 220 ≤ ${SENDER_TARGETS.greetingP50Ms} ms p50.`,
     '',
     table(['load', 'Postfix e2e msg/s', 'Haraka e2e msg/s', 'vmta e2e msg/s', 'vmta / Postfix e2e', 'vmta / Haraka e2e', 'Postfix accepted msg/s', 'Haraka accepted msg/s', 'vmta accepted msg/s', 'vmta / Postfix accepted', 'throughput targets hold', `vmta p99 dot → 250 at half of peak, ms (≤ ${SENDER_TARGETS.p99AcceptMs})`, `vmta connect → 220 p50, ms (≤ ${SENDER_TARGETS.greetingP50Ms})`, 'runs'], summaryRows(s)),
     '',

@@ -6,8 +6,9 @@ import { measureLatency } from '../latency-client.js';
 import { startSink, type Sink } from '../sink.js';
 import { runSource, type SourceLoad, type SourceResult } from '../source.js';
 import { percentile, perSecond } from '../stats.js';
+import { SETTLE_RULE, settledAt, type SettleRule, type SettleSample } from '../settle.js';
 import { ADDR, deadline, sleep, type Context } from './common.js';
-import type { Latency, RunFigures } from './e2e-types.js';
+import type { Latency, RunFigures, SettleFigures } from './e2e-types.js';
 
 export interface Meter {
   name: string;
@@ -15,6 +16,8 @@ export interface Meter {
   read(): number;
   /** The process's nice value, for our own processes (recorded at the end of the run). */
   nice?: () => number | undefined;
+  /** One of the MTA's own processes (not a sink, not the load generator): the settle-inclusive reading waits until these are idle. */
+  mta?: boolean;
 }
 
 /** CPU seconds per 1,000 messages between two readings of every meter. */
@@ -22,6 +25,26 @@ function cpuPer1000(meters: Meter[], before: number[], after: number[], messages
   const out: Record<string, number> = {};
   meters.forEach((m, i) => (out[m.name] = ((after[i]! - before[i]!) * 1000) / messages));
   return out;
+}
+
+/**
+ * Reads every meter until the `mta` ones are idle (settle.ts), at most rule.capMs. Returns the
+ * readings at that point and how long the MTA kept working; undefined when no meter is an MTA's.
+ */
+export async function untilIdle(meters: Meter[], rule: SettleRule = SETTLE_RULE): Promise<{ readings: number[]; busyMs: number; capped: boolean } | undefined> {
+  const watched = meters.flatMap((m, i) => (m.mta ? [i] : []));
+  if (watched.length === 0) return undefined;
+  const t0 = performance.now();
+  const samples: SettleSample[] = [];
+  const readings: number[][] = [];
+  for (;;) {
+    const r = meters.map((m) => m.read());
+    readings.push(r);
+    samples.push({ ms: performance.now() - t0, cpu: watched.map((i) => r[i]!) });
+    const s = settledAt(samples, rule);
+    if (s) return { readings: readings[s.index]!, busyMs: s.busyMs, capped: s.capped };
+    await sleep(rule.everyMs);
+  }
 }
 
 export type Target = { host: string; port: number };
@@ -64,7 +87,11 @@ export async function measure(
     const v = m.nice?.();
     if (v !== undefined) nice[m.name] = v;
   }
-  await sleep(1000);
+  // The settle-inclusive reading: the same window, closed when the MTA has finished what the run gave it.
+  const tAfter = performance.now();
+  const idle = cutoff ? undefined : await untilIdle(meters);
+  const settle: SettleFigures | undefined = idle && { cpuPer1000: cpuPer1000(meters, before, idle.readings, messages), busyMs: idle.busyMs, capped: idle.capped };
+  await sleep(Math.max(0, 1000 - (performance.now() - tAfter)));
   const o1 = outcomes ? await outcomes() : undefined;
   const e2eMs = tEnd - t0;
   return {
@@ -80,6 +107,7 @@ export async function measure(
     ...(o0 && o1 ? { deferred: o1.deferred - o0.deferred, bounced: o1.bounced - o0.bounced } : {}),
     sourceExitCode: src.exitCode,
     cpuPer1000: cpuPer1000(meters, before, after, messages),
+    ...(settle ? { settle } : {}),
     acceptCpuPer1000: cpuPer1000(meters, before, atAccept, messages),
     sinkCountAtAcceptEnd,
     ...(Object.keys(nice).length ? { nice } : {}),

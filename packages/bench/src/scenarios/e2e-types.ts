@@ -34,6 +34,12 @@ export interface RunFigures {
    * finished (every message accepted), per 1,000 messages. Absent in results written before it.
    */
   acceptCpuPer1000?: Record<string, number>;
+  /**
+   * Settle-inclusive CPU: from the same start, until the MTA's processes were idle after the sink had
+   * every message (settle.ts: each MTA meter at most 2 % of a core over 500 ms; at most 10 s). Senders
+   * runs only; absent in results written before it.
+   */
+  settle?: SettleFigures;
   /** What the sink had when the load generator finished (how far delivery kept up while accepting). */
   sinkCountAtAcceptEnd?: number;
   /** Nice value of each of our processes read from /proc at the end of the run (vmta runs only). */
@@ -43,6 +49,15 @@ export interface RunFigures {
   deliveriesPerMessage?: number;
   /** Our load client's own samples under the full load (ms). */
   client?: { dotTo250: Quantiles; connectTo220: Quantiles };
+}
+
+export interface SettleFigures {
+  /** CPU seconds per 1,000 messages of every meter (MTA, sinks, load generator) until the MTA was idle. */
+  cpuPer1000: Record<string, number>;
+  /** How long the MTA kept working after the sink had every message (ms; the quiet 500 ms not included). */
+  busyMs: number;
+  /** Still busy after 10 s: the reading was taken then. */
+  capped: boolean;
 }
 
 export interface Quantiles {

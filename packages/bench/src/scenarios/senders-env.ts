@@ -50,6 +50,8 @@ export interface MtaEnv {
   target: Target;
   sink: Sink;
   meters: Meter[];
+  /** The MTA's own processes: the roots of its metered process trees (Postfix's master, Haraka's `haraka`, our listener, delivery and redis-server). */
+  pids: number[];
   outcomes: Outcomes;
   /** Our processes (for profiles) and our Redis (for its command counts). */
   vmta?: { listener: VmtaProcess; delivery: VmtaProcess; redis: BenchRedis };
@@ -94,7 +96,8 @@ export async function withMta<T>(ctx: Context, haraka: string, mta: Mta, setup: 
         mta,
         target,
         sink: sinks.all,
-        meters: [{ name: 'postfix (all processes)', read: () => treeCpu(master).total }, sinkMeter, loadMeter()],
+        meters: [{ name: 'postfix (all processes)', read: () => treeCpu(master).total, mta: true }, sinkMeter, loadMeter()],
+        pids: [master],
         outcomes: async () => pf.statusCounts(),
       };
     } else if (mta === 'haraka') {
@@ -108,7 +111,7 @@ export async function withMta<T>(ctx: Context, haraka: string, mta: Mta, setup: 
         ...(setup.submission ? { submission: { keyPem: setup.submission.keyPem, certPem: setup.submission.certPem, ...(setup.submission.ecdsa ? { ecdsa: setup.submission.ecdsa } : {}), users: SUBMISSION_USERS } } : {}),
       });
       stops.unshift(() => h.stop());
-      env = { mta, target, sink: sinks.all, meters: [{ name: 'haraka', read: h.cpu }, sinkMeter, loadMeter()], outcomes: async () => h.outcomes() };
+      env = { mta, target, sink: sinks.all, meters: [{ name: 'haraka', read: h.cpu, mta: true }, sinkMeter, loadMeter()], pids: [h.pid], outcomes: async () => h.outcomes() };
     } else {
       const redis = await startBenchRedis(path.join(tmp.dir, 'redis'), setup.fsync);
       stops.unshift(() => redis.stop());
@@ -128,12 +131,13 @@ export async function withMta<T>(ctx: Context, haraka: string, mta: Mta, setup: 
         target,
         sink: sinks.all,
         meters: [
-          { name: 'vmta listener', read: listener.cpu },
-          { name: 'vmta delivery', read: delivery.cpu },
-          { name: 'redis-server', read: redis.cpu },
+          { name: 'vmta listener', read: listener.cpu, mta: true },
+          { name: 'vmta delivery', read: delivery.cpu, mta: true },
+          { name: 'redis-server', read: redis.cpu, mta: true },
           sinkMeter,
           loadMeter(),
         ],
+        pids: [listener.pid, delivery.pid, redis.server.pid],
         outcomes: async () => {
           const h = await redis.client.hgetall(totals);
           return { deferred: Number(h.deferred ?? 0), bounced: Number(h.bounced ?? 0) };
