@@ -18,8 +18,8 @@ import { probeGreeting } from '../sender-client.js';
 import { perMessage, type PerMessageStat } from '../redis-info.js';
 import { percentile } from '../stats.js';
 import { makeCert } from '../tls-cert.js';
-import { sleep, tempDir, type Context } from './common.js';
-import { measure, runDirect } from './e2e-measure.js';
+import { tempDir, type Context } from './common.js';
+import { measure, runDirect, untilIdle } from './e2e-measure.js';
 import type { Quantiles, RunFigures } from './e2e-types.js';
 import { senderLoads, type LoadDef, type SenderLoadName } from './senders-loads.js';
 import { mtaOrder, withMta, type Mta } from './senders-env.js';
@@ -111,8 +111,10 @@ async function runLoad(ctx: Context, opts: BenchOptions, haraka: string, load: L
           const w = result.warmup;
           const wf = await measure(ctx, env.sink, env.sink.count(), w, env.target, (t) => load.warm(t, w), [], undefined, load.timeoutMs, load.deliveriesPerMessage);
           ctx.log(`  warm-up: ${w} messages, accepted ${wf.acceptedPerSec.toFixed(0)}/s, sink ${wf.sinkCount}/${w}`);
-          // Let the MTA finish what follows the last delivery (completions, clean-up) before the measured window opens.
-          await sleep(1000);
+          // Let the MTA finish what follows the last delivery (completions, clean-up) before the measured window
+          // opens: until its processes are idle (settle.ts; measure() already waited 1 s after the last delivery).
+          const idle = await untilIdle(env.meters);
+          if (idle) ctx.log(`  warm-up: the MTA was busy ${(idle.busyMs / 1000).toFixed(1)} s more${idle.capped ? ' (still busy at the cap)' : ''}, then idle; the window opens`);
         }
         await env.vmta?.redis.resetStats();
         const offset = env.sink.count();
