@@ -38,9 +38,11 @@ export async function untilIdle(meters: Meter[], rule: SettleRule = SETTLE_RULE)
   const samples: SettleSample[] = [];
   const readings: number[][] = [];
   for (;;) {
+    // Stamped when the reading starts: reading a big process tree takes a few ms.
+    const ms = performance.now() - t0;
     const r = meters.map((m) => m.read());
     readings.push(r);
-    samples.push({ ms: performance.now() - t0, cpu: watched.map((i) => r[i]!) });
+    samples.push({ ms, cpu: watched.map((i) => r[i]!) });
     const s = settledAt(samples, rule);
     if (s) return { readings: readings[s.index]!, busyMs: s.busyMs, capped: s.capped };
     await sleep(rule.everyMs);
