@@ -76,8 +76,9 @@ export const USAGE = `usage: pnpm bench [options]
   --senders LIST      loads of the senders scenario (default all: ${SENDER_LOADS.join(',')})
   --mtas LIST         MTAs of the senders scenario (default all: ${MTAS.join(',')})
   --vmta-cli PATH     run our MTA from another build (its packages/cli/dist/main.js)
-  --warmup N          senders: N messages of the same load into every MTA before each measured run, not measured
-                      (default ${WARMUP_DEFAULT}, or the load's own count if smaller; --quick: ${WARMUP_QUICK}); --warmup 0: cold runs
+  --warmup N          senders and e2e: N messages of the same load into every MTA before each measured run, not measured
+                      (default ${WARMUP_DEFAULT}, or the load's own count if smaller; --quick: ${WARMUP_QUICK}); --warmup 0: cold runs;
+                      e2e's slow-sink and many-domain variants stay cold
   --messages N        messages per end-to-end run (default 10000)
   --runs N            repeat the end-to-end runs and the queues drains N times, report medians (default 3; --quick: 1)
   --slow-messages N   messages of the slow-sink variant (default 2000), --slow-delay S its smtp-sink -w delay (default 1)

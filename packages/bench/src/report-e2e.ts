@@ -123,6 +123,13 @@ function renderCpu(e: E2eResult): string {
   ].join('\n');
 }
 
+/** Whether the measured runs met warm or freshly started MTAs; results from before the warm-up were cold. */
+export function e2eWarmLine(e: Pick<E2eResult, 'warmup'>): string {
+  return e.warmup
+    ? `Warm-up: before each measured run (medians and single-run columns), ${n0(e.warmup)} messages of the same load went into that fresh Postfix or vmta, were all delivered, and were left out of every figure. The slow-sink and many-domain variants below are cold.`
+    : 'Cold: every measured run starts with freshly started MTA processes (no warm-up).'
+}
+
 export function renderE2e(e: E2eResult & Stamp): string {
   const singles = singleRuns(e);
   const many = (e.runs?.vmta.length ?? 1) > 1;
@@ -146,6 +153,8 @@ export function renderE2e(e: E2eResult & Stamp): string {
       `Postfix: private instance, destination concurrency ${e.maxSmtpOut}, defaults otherwise (fsync before 250). Ours: listener and delivery as separate \`vmta start --role\` processes, max-smtp-out ${e.maxSmtpOut}, Redis with AOF on and \`appendfsync ${e.fsync}\`${e.fsync === 'always' ? ' (the default `vmta start` ships for its embedded Redis)' : ''}.`,
     '',
     runsLine,
+    '',
+    e2eWarmLine(e),
     '',
     renderMainTable(e),
     '',

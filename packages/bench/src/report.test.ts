@@ -109,6 +109,15 @@ describe('BENCHMARKS.md', () => {
     expect(md).not.toContain('Slow sink');
   });
 
+  it('says whether the e2e runs were warmed up, and reads results from before the warm-up as cold', () => {
+    const warm = renderBenchmarks({ machine, e2e: { ...e2e(run(2000, 1500, 10)), warmup: 1000, ...stamp } });
+    expect(warm).toContain('Warm-up: before each measured run (medians and single-run columns), 1,000 messages of the same load');
+    expect(warm).toContain('The slow-sink and many-domain variants below are cold.');
+    const old = renderBenchmarks({ machine, e2e: { ...e2e(run(2000, 1500, 10)), ...stamp } });
+    expect(old).toContain('Cold: every measured run starts with freshly started MTA processes');
+    expect(old).not.toContain('Warm-up:');
+  });
+
   it('renders the slow-sink and many-domain variants with their ratios and checks', () => {
     const e: E2eResult = {
       ...e2e(run(2000, 1500, 10)),

@@ -116,6 +116,18 @@ export async function measure(
   };
 }
 
+/**
+ * Sends `messages` messages of the load into the target and waits until the sink has them (plus a second
+ * for the MTA's clean-up), so the measured run that follows meets warm processes. Returns the sink's
+ * count afterwards: the offset of the measured run.
+ */
+export async function warmUp(ctx: Context, sink: Sink, messages: number, target: Target, send: Send, timeoutMs = deadline(messages)): Promise<number> {
+  if (messages <= 0) return sink.count();
+  const w = await measure(ctx, sink, sink.count(), messages, target, send, [], undefined, timeoutMs);
+  ctx.log(`  warm-up: ${messages} messages, accepted ${w.acceptedPerSec.toFixed(0)}/s, sink ${w.sinkCount}/${messages}`);
+  return sink.count();
+}
+
 function quantiles(samples: number[]): { p50: number; p99: number; count: number } {
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length };
 }

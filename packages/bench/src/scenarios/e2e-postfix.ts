@@ -6,7 +6,7 @@ import { treeCpu, treeDelta } from '../proc-stat.js';
 import { startSink, type Sink } from '../sink.js';
 import type { SourceLoad } from '../source.js';
 import { ADDR, sleep, tempDir, type Context } from './common.js';
-import { latencyAt, latencyCount, measure, smtpSource, type Send, type Target } from './e2e-measure.js';
+import { latencyAt, latencyCount, measure, smtpSource, warmUp, type Send, type Target } from './e2e-measure.js';
 import type { E2eResult } from './e2e-types.js';
 
 export interface PostfixEnv {
@@ -34,13 +34,13 @@ export async function withPostfix<T>(ctx: Context, maxSmtpOut: number, sinkArgs:
 }
 
 /** One measured Postfix run, with its CPU split by process name. */
-export async function measurePostfix(ctx: Context, env: PostfixEnv, messages: number, send: Send, timeoutMs?: number): Promise<E2eResult['postfix']> {
+export async function measurePostfix(ctx: Context, env: PostfixEnv, messages: number, send: Send, timeoutMs?: number, offset = 0): Promise<E2eResult['postfix']> {
   const master = env.pf.masterPid();
   const t0 = treeCpu(master);
   const figures = await measure(
     ctx,
     env.sink,
-    0,
+    offset,
     messages,
     env.smtpd,
     send,
@@ -59,12 +59,14 @@ export async function measurePostfix(ctx: Context, env: PostfixEnv, messages: nu
   return { ...figures, cpuByProcess };
 }
 
-export async function runPostfix(ctx: Context, opts: BenchOptions, load: SourceLoad, maxSmtpOut: number): Promise<E2eResult['postfix']> {
+/** One measured Postfix run after `warmup` messages of the same load (0: cold), then its latency probe. */
+export async function runPostfix(ctx: Context, opts: BenchOptions, load: SourceLoad, maxSmtpOut: number, warmup = 0): Promise<E2eResult['postfix']> {
   return withPostfix(ctx, maxSmtpOut, [], async (env) => {
-    const figures = await measurePostfix(ctx, env, load.messages, smtpSource(ctx, load));
+    const offset = await warmUp(ctx, env.sink, warmup, env.smtpd, smtpSource(ctx, { ...load, messages: warmup }));
+    const figures = await measurePostfix(ctx, env, load.messages, smtpSource(ctx, load), undefined, offset);
     const rate = figures.acceptedPerSec / 2;
     ctx.log(`  postfix latency at ${rate.toFixed(0)}/s`);
-    figures.latency = await latencyAt(env.sink, figures.sinkCount, rate, latencyCount(opts), env.smtpd, load);
+    figures.latency = await latencyAt(env.sink, offset + figures.sinkCount, rate, latencyCount(opts), env.smtpd, load);
     return figures;
   });
 }

@@ -68,6 +68,12 @@ export interface Quantiles {
 
 export interface E2eResult {
   load: SourceLoad & { smtpSourceArgs: string[] };
+  /**
+   * Messages of the same load sent into each fresh Postfix and vmta (and delivered) before each of their
+   * measured runs (the medians and the single-run columns), left out of every figure; 0: cold. The
+   * slow-sink and many-domain variants stay cold. Absent in results from before it existed: cold.
+   */
+  warmup?: number;
   fsync: string;
   maxSmtpOut: number;
   direct: RunFigures;

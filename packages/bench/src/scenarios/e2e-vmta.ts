@@ -14,7 +14,7 @@ import { runSource, type SourceLoad } from '../source.js';
 import { perSecond } from '../stats.js';
 import { benchConfig, spawnVmta, type VmtaProcess } from '../vmta.js';
 import { ADDR, deadline, FROM, pool, sleep, tempDir, TO, type Context } from './common.js';
-import { latencyAt, latencyCount, measure, smtpSource, type Send, type Target } from './e2e-measure.js';
+import { latencyAt, latencyCount, measure, smtpSource, warmUp, type Send, type Target } from './e2e-measure.js';
 import type { E2eResult, RunFigures } from './e2e-types.js';
 
 function readProfiles(dir: string, pid: number): CpuProfile[] {
@@ -74,11 +74,11 @@ async function vmtaOutcomes(client: Redis): Promise<{ deferred: number; bounced:
   return { deferred: Number(h.deferred ?? 0), bounced: Number(h.bounced ?? 0) };
 }
 
-export function measureVmta(ctx: Context, env: VmtaEnv, messages: number, send: Send, timeoutMs?: number): Promise<RunFigures> {
+export function measureVmta(ctx: Context, env: VmtaEnv, messages: number, send: Send, timeoutMs?: number, offset = 0): Promise<RunFigures> {
   return measure(
     ctx,
     env.sink,
-    0,
+    offset,
     messages,
     env.listenAt,
     send,
@@ -177,7 +177,8 @@ async function vmtaExtras(ctx: Context, opts: BenchOptions, env: VmtaEnv, load: 
 
 /**
  * One measured vmta run plus its latency; with `extras`, also the Redis figures and the profile.
- * `deliveryArgs` go to the delivery process's `vmta start` (e.g. `--nice 0`).
+ * `deliveryArgs` go to the delivery process's `vmta start` (e.g. `--nice 0`). `warmup` messages of the
+ * same load go through the fresh processes first (not measured; Redis stats reset after them).
  */
 export async function runVmta(
   ctx: Context,
@@ -187,17 +188,19 @@ export async function runVmta(
   fsync: Fsync,
   extras: boolean,
   deliveryArgs: string[] = [],
+  warmup = 0,
 ): Promise<{ figures: RunFigures; redis?: RedisFigures; profile?: E2eResult['profile'] }> {
   return withVmta(ctx, fsync, maxSmtpOut, { deliveryArgs }, async (env) => {
+    const offset = await warmUp(ctx, env.sink, warmup, env.listenAt, smtpSource(ctx, { ...load, messages: warmup }));
     await env.redis.resetStats();
-    const figures = await measureVmta(ctx, env, load.messages, smtpSource(ctx, load));
+    const figures = await measureVmta(ctx, env, load.messages, smtpSource(ctx, load), undefined, offset);
     const stats = await env.redis.commandStats();
     const slowlog = await env.redis.slowlog(10);
     const nice = figures.nice ? `, nice listener ${figures.nice['vmta listener']} / delivery ${figures.nice['vmta delivery']}` : '';
     ctx.log(`  vmta (appendfsync ${fsync}${nice}): accepted ${figures.acceptedPerSec.toFixed(0)}/s, end to end ${figures.endToEndPerSec.toFixed(0)}/s, sink ${figures.sinkCount}/${load.messages}, deferred ${figures.deferred}`);
     const rate = figures.acceptedPerSec / 2;
     ctx.log(`  vmta latency at ${rate.toFixed(0)}/s`);
-    figures.latency = await latencyAt(env.sink, figures.sinkCount, rate, latencyCount(opts), env.listenAt, load);
+    figures.latency = await latencyAt(env.sink, offset + figures.sinkCount, rate, latencyCount(opts), env.listenAt, load);
     await sleep(1000);
     if (!extras) return { figures };
     const more = await vmtaExtras(ctx, opts, env, load);

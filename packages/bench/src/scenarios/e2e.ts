@@ -15,7 +15,7 @@
  * (smtp-sink -w), and recipients over many domains.
  * Every run is checked: the sink got exactly what was sent, nothing deferred.
  */
-import type { BenchOptions } from '../args.js';
+import { warmupFor, type BenchOptions } from '../args.js';
 import { runOrder } from '../runs.js';
 import { sourceArgs, type SourceLoad } from '../source.js';
 import { FROM, TO, type Context } from './common.js';
@@ -31,6 +31,7 @@ export type * from './e2e-types.js';
 export async function runE2e(ctx: Context, opts: BenchOptions): Promise<E2eResult> {
   const maxSmtpOut = 20;
   const load: SourceLoad = { messages: opts.messages, sessions: opts.sessions, size: opts.size, from: FROM, to: TO };
+  const warmup = warmupFor(opts, load.messages);
   const runs: NonNullable<E2eResult['runs']> = { direct: [], postfix: [], vmta: [], order: [] };
   let redis: RedisFigures | undefined;
   let profile: E2eResult['profile'];
@@ -44,12 +45,12 @@ export async function runE2e(ctx: Context, opts: BenchOptions): Promise<E2eResul
     for (const mta of runOrder(i)) {
       if (mta === 'postfix') {
         ctx.log(`${tag}: smtp-source → Postfix → smtp-sink`);
-        const pf = await runPostfix(ctx, opts, load, maxSmtpOut);
+        const pf = await runPostfix(ctx, opts, load, maxSmtpOut, warmup);
         firstPostfix ??= pf;
         runs.postfix.push(pf);
       } else {
         ctx.log(`${tag}: smtp-source → vmta listener → Redis (appendfsync ${opts.fsync}) → vmta delivery → smtp-sink`);
-        const r = await runVmta(ctx, opts, load, maxSmtpOut, opts.fsync, i === 0);
+        const r = await runVmta(ctx, opts, load, maxSmtpOut, opts.fsync, i === 0, [], warmup);
         runs.vmta.push(r.figures);
         if (r.redis) ({ redis, profile } = r);
       }
@@ -58,15 +59,16 @@ export async function runE2e(ctx: Context, opts: BenchOptions): Promise<E2eResul
   }
   const other = opts.fsync === 'always' ? 'everysec' : 'always';
   ctx.log(`e2e (single run): the same with appendfsync ${other}`);
-  const otherRun = await runVmta(ctx, opts, load, maxSmtpOut, other, false);
+  const otherRun = await runVmta(ctx, opts, load, maxSmtpOut, other, false, [], warmup);
   // `vmta start --role delivery` runs at nice 19 by default; what that costs or buys, on the same load.
   const deliveryArgs = ['--nice', '0'];
   ctx.log(`e2e (single run): the same with appendfsync ${opts.fsync}, delivery at normal priority (${deliveryArgs.join(' ')})`);
-  const normalPriority = await runVmta(ctx, opts, load, maxSmtpOut, opts.fsync, false, deliveryArgs);
+  const normalPriority = await runVmta(ctx, opts, load, maxSmtpOut, opts.fsync, false, deliveryArgs, warmup);
   const slowSink = opts.variants ? await runSlowSink(ctx, opts, load, maxSmtpOut) : undefined;
   const manyDomains = opts.variants ? await runManyDomains(ctx, opts, load, maxSmtpOut) : undefined;
   return {
     load: { ...load, smtpSourceArgs: sourceArgs(load, '<host>', 0).slice(0, -1) },
+    warmup,
     fsync: opts.fsync,
     maxSmtpOut,
     direct: runs.direct[0]!,
