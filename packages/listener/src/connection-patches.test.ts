@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
+import { generate } from 'selfsigned';
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
+import { RawSmtp } from './testing/smtp-test-kit.js';
 import { findConnection, greetAtOnce, indexConnections, patchConnection, type Connection, type ConnectionHooks } from './connection-patches.js';
 
 async function greeted(port: number): Promise<Socket> {
@@ -10,12 +12,12 @@ async function greeted(port: number): Promise<Socket> {
   return socket;
 }
 
-/** An smtp-server whose connections greet at once and are patched with `hooks`; `onClose` hears each session end. */
-async function patchedServer(hooks: ConnectionHooks, onClose?: (id: string) => void): Promise<{ server: SMTPServer; port: number }> {
+/** An smtp-server whose connections greet at once and are patched with `hooks`; `onClose` hears each session end; `tls`: STARTTLS offered. */
+async function patchedServer(hooks: ConnectionHooks, onClose?: (id: string) => void, tls?: { key: string; cert: string }): Promise<{ server: SMTPServer; port: number }> {
   const server: SMTPServer = new SMTPServer({
     disableReverseLookup: true,
     logger: false,
-    disabledCommands: ['STARTTLS'],
+    ...(tls ? { ...tls, authOptional: true } : { disabledCommands: ['STARTTLS'] }),
     onConnect: (s, cb) => {
       patchConnection(findConnection(server, s.id)!, hooks);
       cb();
@@ -105,6 +107,23 @@ describe('patchConnection', () => {
     await expect.poll(() => closed, { timeout: 2000 }).toEqual([id]);
     expect(client.destroyed).toBe(false);
     client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('after STARTTLS as well: the client reads its 221 over TLS, then the session ends', async () => {
+    const closed: string[] = [];
+    const hooks: ConnectionHooks = { features: (_c, f) => f, beforeAuth: async () => undefined, beforeCommand: () => undefined };
+    const pem = await generate([{ name: 'commonName', value: 'mx.example' }], { keyType: 'ec', algorithm: 'sha256', notAfterDate: new Date(Date.now() + 86_400_000) });
+    const { server, port } = await patchedServer(hooks, (id) => closed.push(id), { key: pem.private, cert: pem.cert });
+    const c = await RawSmtp.connect(port);
+    expect((await c.read()).code).toBe(220);
+    await c.command('EHLO client.example');
+    expect((await c.command('STARTTLS')).code).toBe(220);
+    await c.startTls();
+    expect((await c.command('EHLO client.example')).code).toBe(250);
+    expect((await c.command('QUIT')).code).toBe(221);
+    await c.closedByServer();
+    await expect.poll(() => closed.length).toBe(1);
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });
