@@ -19,7 +19,10 @@ import { pipeline } from 'node:stream/promises';
 import { seededRandom } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
 
-type DataStreamClass = new () => Transform & { inByteCount: number; outByteCount: number };
+type DataStreamClass = (new () => Transform & { inByteCount: number; outByteCount: number }) & {
+  /** The patch's whole-Buffer path (SMTPConnection#send with a Buffer): the pieces to write and the counters. */
+  encodeWhole?: (message: Buffer) => { chunks: Buffer[]; inByteCount: number; outByteCount: number };
+};
 
 const require = createRequire(import.meta.url);
 const cjsFile = path.join(path.dirname(require.resolve('nodemailer/lib/smtp-connection')), 'data-stream.js');
@@ -146,6 +149,28 @@ describe.each(Object.keys(patched))('the patched nodemailer DataStream (%s build
         expect({ chunks: chunks.map((c) => Buffer.from(c).toString('hex')), ...actual }).toEqual({ chunks: chunks.map((c) => Buffer.from(c).toString('hex')), ...expected });
       }
     }
+  });
+
+  it('encodes a whole Buffer without a stream as the stream would: the same pieces and counters, for 20,000 random bodies', () => {
+    const encodeWhole = DataStream.encodeWhole!;
+    expect(typeof encodeWhole).toBe('function');
+    const r = seededRandom(0xb0d1 + build.length);
+    for (let round = 0; round < 20_000; round++) {
+      const body = randomBody(r, r(64));
+      const expected = reference([body]);
+      const got = encodeWhole(body);
+      const actual = { pushes: got.chunks.map((c) => c.toString('hex')), inBytes: got.inByteCount, outBytes: got.outByteCount };
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) expect({ body: body.toString('hex'), ...actual }).toEqual({ body: body.toString('hex'), ...expected });
+    }
+  });
+
+  it('encodes a whole Buffer of 64 KB or more as that very buffer, then the dot line (no copy)', () => {
+    const body = Buffer.from(`${'z'.repeat(78)}\r\n`.repeat(1000));
+    const { chunks, outByteCount } = DataStream.encodeWhole!(body);
+    expect(chunks).toHaveLength(2);
+    expect(chunks[0]).toBe(body);
+    expect(chunks[1]!.toString()).toBe('.\r\n');
+    expect(outByteCount).toBe(body.length + 3);
   });
 
   it('gives the output of the reference for large bodies piped in random chunk sizes', async () => {

@@ -168,6 +168,25 @@ describe('transact', () => {
     expect(r.messages[0]?.body).toContain('\r\n.leading dot\r\n');
   });
 
+  it('writes a body of 64 KB or more and its final dot line straight to the socket, without the DataStream of nodemailer and its pipe', async () => {
+    const r = await receiver();
+    const session = await open(r);
+    const conn = session.connection as unknown as { _socket: net.Socket; _currentDataStream: unknown };
+    const socket = conn._socket;
+    const writes: string[] = [];
+    const streams: unknown[] = [];
+    const write = socket.write.bind(socket) as (chunk: Buffer | string, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: Buffer | string, ...rest: unknown[]) => (writes.push(chunk.toString()), streams.push(conn._currentDataStream), write(chunk, ...rest))) as typeof socket.write;
+    const big = Buffer.concat([body, Buffer.from(`${'y'.repeat(78)}\r\n`.repeat(1000))]);
+    const result = await transact(session, { mailFrom: 'a@sender.test', recipients: ['ok@rcpt.test'], body: big });
+    expect(result.recipients[0]).toMatchObject({ outcome: 'delivered', phase: 'dot' });
+    const afterData = writes.slice(writes.indexOf('DATA\r\n') + 1);
+    expect(afterData.join('')).toBe(big.toString().replace('\r\n.leading', '\r\n..leading') + '.\r\n');
+    // Written by the patch's whole-Buffer path: nodemailer's DataStream never made for this message.
+    expect(streams.every((s) => s === false)).toBe(true);
+    expect(r.messages[0]?.body.length).toBe(big.length);
+  });
+
   it('bounces every accepted recipient on a 554 after DATA, and keeps the RCPT reply of the others', async () => {
     const r = await receiver({ rcptReply: (a) => (a === 'later@rcpt.test' ? [451, '4.3.0 try later'] : undefined), dataReply: () => [554, '5.7.1 Message rejected as spam'] });
     const session = await open(r);

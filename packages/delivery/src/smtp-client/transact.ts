@@ -9,7 +9,6 @@
  * Never throws for SMTP or network trouble: that is what the outcomes are for.
  */
 import { isAscii } from 'node:buffer';
-import { Readable } from 'node:stream';
 import type { ReplyPattern } from '@vmta/config';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SMTPConnectionEnvelope } from 'nodemailer/lib/smtp-connection';
@@ -126,19 +125,12 @@ interface SendOutcome {
   bodySent: boolean;
 }
 
+/** What the nodemailer patch adds to the envelope it is given: set once a whole Buffer message is handed to the socket. */
+type WrittenEnvelope = SMTPConnection.Envelope & { messageWritten?: boolean };
+
 function send(conn: SMTPConnection, input: TransactionInput, recipients: string[]): Promise<SendOutcome> {
-  const state = { dataStarted: false, bodySent: false };
-  // A stream rather than the Buffer: its reads say how far DATA got (nodemailer pipes it after 354).
-  const body = new Readable({
-    read() {
-      state.dataStarted = true;
-      this.push(input.body);
-      this.push(null);
-    },
-  });
-  body.once('end', () => (state.bodySent = true));
   const dsn = input.dsn;
-  const envelope: SMTPConnection.Envelope = {
+  const envelope: WrittenEnvelope = {
     from: input.mailFrom,
     to: recipients,
     size: input.body.length,
@@ -153,8 +145,13 @@ function send(conn: SMTPConnection, input: TransactionInput, recipients: string[
       : {}),
   };
   const restore = dsn?.recipients?.size ? usePerRecipientDsn(conn, dsn.recipients) : undefined;
+  // The Buffer itself, not a stream: the patched nodemailer writes it at once after the reply to DATA
+  // (no stream and pipe per message) and marks the envelope `messageWritten`, which says how far DATA got.
   return new Promise<SendOutcome>((resolve) => {
-    conn.send(envelope, body, (err, info) => resolve({ ...(err ? { err } : { info }), ...state }));
+    conn.send(envelope, input.body, (err, info) => {
+      const written = envelope.messageWritten === true;
+      resolve({ ...(err ? { err } : { info }), dataStarted: written, bodySent: written });
+    });
   }).finally(restore);
 }
 
