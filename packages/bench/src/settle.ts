@@ -3,8 +3,9 @@
  * the last message, but the MTA keeps working after that (our delivery's completions, Redis's fsyncs,
  * Postfix's queue clean-up and logging). The settle rule: the MTA is idle once every one of its meters
  * used at most `maxCoreShare` of one core over the last `quietMs`; the bench gives up waiting after
- * `capMs`. Meters count CPU in clock ticks (10 ms at 100 Hz), so 2 % of a core over 500 ms is one tick:
- * a timer that fires now and then does not keep a process "busy".
+ * `capMs`. Meters read the scheduler's run time (schedstat, nanoseconds; proc-stat.ts), so the 2 % of a
+ * core over 500 ms (10 ms of CPU) is a threshold, not a resolution: a timer that fires now and then does
+ * not keep a process "busy".
  */
 
 export interface SettleRule {

@@ -118,12 +118,13 @@ export async function measure(
 
 /**
  * Sends `messages` messages of the load into the target and waits until the sink has them (plus a second
- * for the MTA's clean-up), so the measured run that follows meets warm processes. Returns the sink's
+ * for the MTA's clean-up), so the measured run that follows meets warm processes (`deliveriesPerMessage`:
+ * sink arrivals per message sent, as in measure). Returns the sink's
  * count afterwards: the offset of the measured run.
  */
-export async function warmUp(ctx: Context, sink: Sink, messages: number, target: Target, send: Send, timeoutMs = deadline(messages)): Promise<number> {
+export async function warmUp(ctx: Context, sink: Sink, messages: number, target: Target, send: Send, timeoutMs = deadline(messages), deliveriesPerMessage = 1): Promise<number> {
   if (messages <= 0) return sink.count();
-  const w = await measure(ctx, sink, sink.count(), messages, target, send, [], undefined, timeoutMs);
+  const w = await measure(ctx, sink, sink.count(), messages, target, send, [], undefined, timeoutMs, deliveriesPerMessage);
   ctx.log(`  warm-up: ${messages} messages, accepted ${w.acceptedPerSec.toFixed(0)}/s, sink ${w.sinkCount}/${messages}`);
   return sink.count();
 }

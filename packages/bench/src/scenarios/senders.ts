@@ -20,7 +20,7 @@ import { percentile } from '../stats.js';
 import { makeCert } from '../tls-cert.js';
 import { startPerfWindow } from '../perf-window.js';
 import { tempDir, type Context } from './common.js';
-import { measure, runDirect, untilIdle } from './e2e-measure.js';
+import { measure, runDirect, untilIdle, warmUp } from './e2e-measure.js';
 import type { Quantiles, RunFigures } from './e2e-types.js';
 import { senderLoads, type LoadDef, type SenderLoadName } from './senders-loads.js';
 import { mtaOrder, withMta, type Mta } from './senders-env.js';
@@ -110,8 +110,7 @@ async function runLoad(ctx: Context, opts: BenchOptions, haraka: string, load: L
         }
         if (result.warmup) {
           const w = result.warmup;
-          const wf = await measure(ctx, env.sink, env.sink.count(), w, env.target, (t) => load.warm(t, w), [], undefined, load.timeoutMs, load.deliveriesPerMessage);
-          ctx.log(`  warm-up: ${w} messages, accepted ${wf.acceptedPerSec.toFixed(0)}/s, sink ${wf.sinkCount}/${w}`);
+          await warmUp(ctx, env.sink, w, env.target, (t) => load.warm(t, w), load.timeoutMs, load.deliveriesPerMessage);
           // Let the MTA finish what follows the last delivery (completions, clean-up) before the measured window
           // opens: until its processes are idle (settle.ts; measure() already waited 1 s after the last delivery).
           const idle = await untilIdle(env.meters);
