@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeBody, deflateOptionsFor, encodeBody, encodeBodyOffLoop, HUFFMAN_FROM_RATIO, OFF_LOOP_BYTES, sampleRatioOf, SAMPLE_FROM_BYTES, zlibChunkBytes } from './body-codec.js';
+import { BodyEncodingError } from './errors.js';
 
 /** A MIME part of `bytes` of base64 (random bytes, as a PDF or an image attached to a message), CRLF lines of 76. */
 const base64Part = (bytes: number) => {
@@ -33,6 +34,25 @@ describe('body codec', () => {
   it.each([1, 3, 6, 9])('reads a body stored at deflate level %i (bodies stored before a level change stay readable)', (level) => {
     const body = text(50_000);
     expect(decodeBody(deflateRawSync(body, { level }), 'deflate').equals(body)).toBe(true);
+  });
+
+  it('reads a body stored with no encoding named (versions before deflate) as raw', () => {
+    expect(decodeBody(Buffer.from('as stored'), undefined).toString()).toBe('as stored');
+  });
+
+  it.each([
+    ['an encoding it does not know', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00]), 'zstd', /"zstd", an encoding this version cannot read/],
+    ['deflated bytes that do not inflate', Buffer.from([0xff, 0xfe, 0xfd, 0xfc]), 'deflate', /does not inflate/],
+  ])('never hands back stored bytes it cannot read: %s is a BodyEncodingError', (_name, data, encoding, message) => {
+    let thrown: unknown;
+    try {
+      decodeBody(data, encoding);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(BodyEncodingError);
+    expect(thrown).toMatchObject({ code: 'BODY_UNREADABLE', encoding });
+    expect((thrown as Error).message).toMatch(message);
   });
 
   it('stores what plain raw inflate reads (older processes of a rolling upgrade)', () => {

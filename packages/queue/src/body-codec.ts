@@ -4,6 +4,7 @@
  */
 import { promisify } from 'node:util';
 import { deflateRaw, deflateRawSync, inflateRawSync, constants } from 'node:zlib';
+import { BodyEncodingError } from './errors.js';
 
 const deflateRawAsync = promisify(deflateRaw);
 /**
@@ -86,9 +87,19 @@ function chosen(body: Buffer, packed: Buffer): { data: Buffer; encoding: BodyEnc
   return packed.length <= body.length * 0.9 ? { data: packed, encoding: 'deflate' } : { data: body, encoding: 'raw' };
 }
 
-/** The stored body back; `size` (the meta's byte count of the body, when known) sizes inflate's buffer. */
-export function decodeBody(data: Buffer, encoding: BodyEncoding, size?: number): Buffer {
-  if (encoding !== 'deflate') return data;
+/**
+ * The stored body back; `size` (the meta's byte count of the body, when known) sizes inflate's buffer.
+ * `encoding` is the meta's `enc` as stored (none: raw, as versions before deflate wrote it). Any other
+ * encoding, or deflated bytes that do not inflate, throw BodyEncodingError: a body this version cannot
+ * read must never go out as the bytes stored.
+ */
+export function decodeBody(data: Buffer, encoding: string | undefined, size?: number): Buffer {
+  if (encoding === undefined || encoding === 'raw') return data;
+  if (encoding !== 'deflate') throw new BodyEncodingError(`the body is stored as "${encoding}", an encoding this version cannot read (written by a newer version?)`, encoding);
   const bytes = size !== undefined && Number.isFinite(size) && size > 0 ? size : 0;
-  return bytes > 0 ? inflateRawSync(data, { chunkSize: zlibChunkBytes(bytes) }) : inflateRawSync(data);
+  try {
+    return bytes > 0 ? inflateRawSync(data, { chunkSize: zlibChunkBytes(bytes) }) : inflateRawSync(data);
+  } catch (err) {
+    throw new BodyEncodingError(`the deflated body does not inflate: ${(err as Error).message}`, encoding, { cause: err });
+  }
 }

@@ -88,6 +88,25 @@ describe('waking a queue (Dispatcher.wake)', () => {
     await d.close();
   });
 
+  it('the wake sweep drops the mark of a queue with no waiting mail, adding no token, and wakes a queue with mail due now or later', async () => {
+    const keys = new Keys(prefix);
+    const d = new Dispatcher(redis, prefix);
+    const idle = { queue: 'idle.example/mta7', domain: 'idle.example', vmta: 'mta7' };
+    const due = { queue: 'busy.example/mta7', domain: 'busy.example', vmta: 'mta7' };
+    const later = { queue: 'later.example/mta7', domain: 'later.example', vmta: 'mta7' };
+    await redis.zadd(keys.queueReady(due.queue), Date.now(), 'm1');
+    await redis.zadd(keys.queueReady(later.queue), Date.now() + 3_600_000, 'm2');
+    await redis.sadd(keys.wakeSet(), ...[idle, due, later].map((r) => JSON.stringify(r)));
+    expect(await d.sweepWakes()).toBe(2);
+    expect(await redis.smembers(keys.wakeSet())).toEqual([]);
+    expect(await d.tokenJob(idle)).toBeUndefined();
+    expect(await redis.exists(keys.queueAwake(idle.queue))).toBe(0);
+    expect(await (await d.tokenJob(due))?.getState()).toBe('waiting');
+    expect(await (await d.tokenJob(later))?.getState()).toBe('waiting');
+    expect(await d.sweepWakes()).toBe(0);
+    await d.close();
+  });
+
   it('wakes a fresh queue in two Redis calls: the add and one script that looks at the token and sets the marks', async () => {
     const d = new Dispatcher(redis, prefix);
     // Scripts loaded and connections ready first: a first call may load a script (NOSCRIPT, then EVAL).

@@ -185,11 +185,27 @@ export class Dispatcher {
     return { jobId, slot, before };
   }
 
-  /** Wakes every queue an enqueue marked, then unmarks it (a crash in between only repeats the wake). */
+  /**
+   * Wakes every queue an enqueue marked, then unmarks it (a crash in between only repeats the
+   * wake). A marked queue with no waiting mail only loses its mark (scripts/drop-idle-wake-mark.ts):
+   * those looks go in one pipeline. Returns how many queues were woken.
+   */
   async sweepWakes(): Promise<number> {
     const marks = await this.redis.smembers(this.keys.wakeSet());
-    for (const mark of marks) await this.wake(JSON.parse(mark) as QueueRef, 0, mark);
-    return marks.length;
+    if (marks.length === 0) return 0;
+    const refs = marks.map((mark) => JSON.parse(mark) as QueueRef);
+    const pipeline = this.redis.pipeline();
+    const looks = this.scripts.on(pipeline);
+    refs.forEach((ref, i) => looks.dropIdleWakeMark(this.keys.queueReady(ref.queue), this.keys.wakeSet(), marks[i]!));
+    const replies = (await pipeline.exec()) ?? [];
+    let woken = 0;
+    for (const [i, ref] of refs.entries()) {
+      const [err, dropped] = replies[i] ?? [new Error('no reply')];
+      if (!err && Number(dropped) === 1) continue;
+      await this.wake(ref, 0, marks[i]);
+      woken++;
+    }
+    return woken;
   }
 
   async close(): Promise<void> {

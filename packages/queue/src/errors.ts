@@ -63,3 +63,20 @@ export class ReplicationTimeoutError extends Error {
     super(message);
   }
 }
+
+/**
+ * A stored body cannot be read back: its encoding is one this version does not know (a newer
+ * version wrote it: its bytes must never go out as they are), or its deflated bytes do not inflate.
+ * Delivery defers the message's recipients (451 4.3.0) instead of sending it; bounce-after ends it.
+ */
+export class BodyEncodingError extends Error {
+  override readonly name = 'BodyEncodingError';
+  readonly code = 'BODY_UNREADABLE';
+  constructor(
+    message: string,
+    readonly encoding: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -5,9 +5,9 @@
  */
 import type { Redis } from 'ioredis';
 import { receivedRecord, serializeRecord } from './accounting-records.js';
-import { decodeBody, encodeBodyOffLoop, type BodyEncoding } from './body-codec.js';
+import { decodeBody, encodeBodyOffLoop } from './body-codec.js';
 import { Dispatcher, type QueueRef } from './dispatch.js';
-import { QueueUnavailableError, ReplicationTimeoutError } from './errors.js';
+import { BodyEncodingError, QueueUnavailableError, ReplicationTimeoutError } from './errors.js';
 import { Keys, queueName } from './keys.js';
 import { MxRollupMap } from './mx-rollup-map.js';
 import { newMessageId } from './message-id.js';
@@ -266,7 +266,7 @@ export class MessageStore {
       const failed = e1 ?? e2 ?? e3;
       if (failed) throw failed;
       if (!meta || Object.keys(meta).length === 0 || !body) return undefined;
-      return parseMessage(id, meta, rcpts, decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding, Number(meta.size)));
+      return readable(id, meta, rcpts, body);
     });
   }
 
@@ -286,10 +286,11 @@ export class MessageStore {
     return ids.map((id, i) => {
       const { meta, recipients, body } = read[i]!;
       if (Object.keys(meta).length === 0) return undefined;
-      const decoded = kept[i] ?? (body ? decodeBody(body, (meta.enc ?? 'raw') as BodyEncoding, Number(meta.size)) : undefined);
-      if (!decoded) return undefined;
-      if (!kept[i] && meta[queueRecipientsField(queue)] !== undefined) this.bodies.set(id, decoded);
-      return parseMessage(id, meta, recipients, decoded);
+      if (kept[i]) return parseMessage(id, meta, recipients, kept[i]);
+      if (!body) return undefined;
+      const message = readable(id, meta, recipients, body);
+      if (!message.unreadable && meta[queueRecipientsField(queue)] !== undefined) this.bodies.set(id, message.body);
+      return message;
     });
   }
 
@@ -313,6 +314,16 @@ export class MessageStore {
 
 function parseMessage(id: string, meta: Record<string, string>, rcpts: readonly string[], body: Buffer): StoredMessage {
   return { ...parseHead(id, meta, rcpts), body };
+}
+
+/** The message with its body decoded, or, when the body cannot be read (BodyEncodingError), an empty body and why. */
+function readable(id: string, meta: Record<string, string>, rcpts: readonly string[], body: Buffer): StoredMessage {
+  try {
+    return parseMessage(id, meta, rcpts, decodeBody(body, meta.enc, Number(meta.size)));
+  } catch (err) {
+    if (!(err instanceof BodyEncodingError)) throw err;
+    return { ...parseMessage(id, meta, rcpts, Buffer.alloc(0)), unreadable: err.message };
+  }
 }
 
 /** Decoded bodies by message id, least recently used dropped first past a byte budget. */

@@ -82,6 +82,11 @@ export interface StoredMessage {
   size: number;
   recipients: RecipientRecord[];
   body: Buffer;
+  /**
+   * Why the stored body could not be read back (BodyEncodingError: an encoding this version does not
+   * know, or bytes that do not inflate); `body` is empty then. Delivery defers such a message.
+   */
+  unreadable?: string;
 }
 
 /** A stored message without its body: what accounting records and deletes need of it. */

@@ -33,6 +33,7 @@ import { applyOutcomes, sameOutcome, type RecipientOutcome } from './outcomes.js
 import { suppressBounced } from './auto-suppress.js';
 import { notifyBounces } from './notify-bounces.js';
 import { bounceRefused } from './refused.js';
+import { unreadableBodyOutcome } from './unreadable-body.js';
 import type { TokenDeps, TokenResult } from './token-deps.js';
 import { QueueShaping } from './traffic-shaping.js';
 import { SourceGate } from './source-gate.js';
@@ -170,6 +171,9 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
           await ops.recordOutcomes({ id: message.id, queue, slot, run, recipients: [] });
         } else if (isExpired(message.receivedAt, policy['bounce-after'], now())) {
           await finishSame(deps, message, { queue, slot, run }, pending, expiredOutcome(policy['bounce-after']), policy, now());
+        } else if (message.unreadable) {
+          log.warn({ event: 'body-unreadable', id: message.id, queue, reason: message.unreadable }, 'message body cannot be read here: deferred');
+          await finishSame(deps, message, { queue, slot, run }, pending, unreadableBodyOutcome(message.unreadable), policy, now());
         } else if (routed.kind !== 'hosts') {
           if (routed.kind === 'defer') throw new QueueFailure(`${routed.enhancedCode} ${routed.message}`, { dsnStatus: routed.enhancedCode, dsnDiag: routed.message });
           const result = { outcome: 'bounced', code: 550, enhancedCode: routed.enhancedCode, response: routed.message, category: routed.category } as const;

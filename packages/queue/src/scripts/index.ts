@@ -14,6 +14,7 @@ import { claimIds } from './claim-ids.js';
 import { claimShare } from './claim-share.js';
 import { deleteBatch } from './delete-batch.js';
 import { deleteWaiting } from './delete-waiting.js';
+import { dropIdleWakeMark } from './drop-idle-wake-mark.js';
 import { enableSourceIf } from './enable-source-if.js';
 import { enqueue } from './enqueue.js';
 import { indexExpiry, renewSweepLock, rescoreExpiry } from './expiry-index.js';
@@ -64,6 +65,7 @@ const DEFINITIONS = {
   rescoreExpiry,
   renewSweepLock,
   tokenWake,
+  dropIdleWakeMark,
 };
 
 type Definitions = typeof DEFINITIONS;
