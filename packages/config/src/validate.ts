@@ -3,6 +3,7 @@
  * then references between stanzas (a name must name something).
  */
 import { domainPolicy } from './policy/domain-policy.js';
+import { namedSource } from './policy/source-policy.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Diagnostic, Origin } from './errors.js';
 import type { Stanza, VmtaConfig } from './model.js';
@@ -119,7 +120,7 @@ function refExists(config: VmtaConfig, kind: RefKind, name: string): boolean {
     case 'virtual-mta-or-pool':
       return key in config.vmtas || key in config.pools;
     case 'source':
-      return config.sources.some((s) => s.kind === 'named' && s.name.toLowerCase() === key);
+      return namedSource(config, name) !== undefined;
     case 'smtp-pattern-list':
       return key in config.patternLists;
     case 'pattern-list':

@@ -108,16 +108,26 @@ function patchedOnCommand(this: Patched, command: Buffer, callback?: () => void)
   const refusal = this._upgrading ? undefined : this.vmtaHooks.beforeCommand(this, command.toString());
   if (!refusal) return original!.onCommand.call(this, command, callback);
   // A 421 makes smtp-server close the connection; the parser is not resumed.
-  original!.send.call(this, refusal.responseCode, refusal.message);
+  patchedSend.call(this, refusal.responseCode, refusal.message);
   if (refusal.responseCode !== 421) callback?.();
 }
 
-/** The EHLO reply is the only multi-line 250 and is sent synchronously by the handler: its features are adjusted. */
+/** A reply text that starts with its own enhanced status code (RFC 3463), e.g. "5.7.1 Relaying denied". */
+const OWN_ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3}(?: |$)/;
+
+/**
+ * Every reply goes through here. The EHLO reply is the only multi-line 250 and is sent synchronously by
+ * the handler: its features are adjusted. smtp-server (run with ENHANCEDSTATUSCODES advertised) puts an
+ * enhanced code of its own choosing in front of every reply after EHLO; a text that carries its own (all
+ * of ours: SmtpReplyError) goes out as it is, so the code is the right one and appears exactly once.
+ */
 function patchedSend(this: Patched, code: number, data?: string | string[], context?: unknown): void {
   if (this.vmtaInEhlo && code === 250 && Array.isArray(data) && data.length > 0) {
     const [greeting, ...features] = data;
     data = [greeting!, ...this.vmtaHooks.features(this, features, this.secure)];
   }
+  const first = Array.isArray(data) ? data[0] : data;
+  if (typeof first === 'string' && OWN_ENHANCED_CODE.test(first)) context = false;
   (original!.send as (this: Connection, ...a: unknown[]) => void).call(this, code, data, context);
 }
 
@@ -152,14 +162,14 @@ function patchedAuth(this: Patched, command: Buffer, callback: () => void): void
   this.vmtaHooks.beforeAuth(this, method, this.secure, args.length > 2).then(
     (refusal) => {
       if (refusal) {
-        original!.send.call(this, refusal.responseCode, refusal.message);
+        patchedSend.call(this, refusal.responseCode, refusal.message);
         callback();
       } else {
         auth.call(this, command, callback);
       }
     },
     () => {
-      original!.send.call(this, 454, '4.7.0 Temporary authentication failure');
+      patchedSend.call(this, 454, '4.7.0 Temporary authentication failure');
       callback();
     },
   );

@@ -130,6 +130,10 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     // RFC 3461 DSN: advertised; RET/ENVID/NOTIFY/ORCPT are checked on the raw line (dsnParameterError)
     // and stored with the message (envelope-stage, data-stage).
     hideDSN: false,
+    // RFC 2034: advertised, and every reply after EHLO carries an enhanced status code: smtp-server's own
+    // replies get its code for the command (250 2.1.0 after MAIL, 500 5.5.2, ...), ours carry their own
+    // and pass as they are (connection-patches.ts, patchedSend).
+    hideENHANCEDSTATUSCODES: false,
     socketTimeout: rt.limits.idleTimeoutMs,
     closeTimeout: rt.limits.closeTimeoutMs,
     maxCommandLength: rt.limits.maxCommandLength,

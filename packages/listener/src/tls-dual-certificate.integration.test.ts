@@ -42,7 +42,7 @@ async function certificateAfterStartTls(options: { sigalgs?: string } = {}): Pro
   try {
     expect((await c.read()).code).toBe(220);
     await c.command('EHLO client.example');
-    expect((await c.command('STARTTLS')).text).toBe('220 Ready to start TLS');
+    expect((await c.command('STARTTLS')).text).toBe('220 2.0.0 Ready to start TLS');
     await c.startTls({ maxVersion: 'TLSv1.3', ...options });
     const cert = (c.socket as TLSSocket).getPeerX509Certificate();
     expect((await c.command('EHLO client.example')).code).toBe(250);

@@ -169,6 +169,14 @@ describe('sourcePolicy: most specific CIDR, merged from 0/0 down, then named sou
     expect(sourcePolicy(sources, '192.0.2.1', { authUser: 'bob' }).settings['process-x-virtual-mta']).toBe(true);
   });
 
+  it('takes an <smtp-user> source {auth} (as PowerMTA configs write it) as <source {auth}>', () => {
+    const text = ['<source {auth}>', '  always-allow-relaying yes', '</source>', '<smtp-user carol>', '  password c', '  source {auth}', '</smtp-user>'].join('\n');
+    const config = loadConfigText(text);
+    expect(sourcePolicy(config, '192.0.2.1').settings['always-allow-relaying']).toBe(false);
+    expect(sourcePolicy(config, '192.0.2.1', { authUser: 'carol' }).settings['always-allow-relaying']).toBe(true);
+    expect(() => loadConfigText('<smtp-user carol>\n  password c\n  source {auth}\n</smtp-user>\n')).toThrow(/source "\{auth\}" names no named <source>/);
+  });
+
   it('knows the listener that selects the named source', () => {
     expect(sources.listeners.map((l) => [l.name, l.source])).toEqual([
       ['0/0:25', undefined],

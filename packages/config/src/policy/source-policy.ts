@@ -4,7 +4,7 @@
  * (smtp-listener ... source=NAME); then, once authenticated, <source {auth}>
  * and the user's named source.
  */
-import type { ListenerConfig, SourceStanza, VmtaConfig } from '../model.js';
+import { AUTH_SOURCE, type ListenerConfig, type SourceStanza, type VmtaConfig } from '../model.js';
 import { cidrContains } from '../values/index.js';
 import { mergeLayers, type Resolved } from './merge.js';
 
@@ -18,8 +18,10 @@ export interface SourceContext {
   authUser?: string;
 }
 
+/** The <source NAME> a reference names; `{auth}` names <source {auth}> (an <smtp-user>'s `source {auth}`, as PowerMTA configs write it). */
 export function namedSource(config: VmtaConfig, name: string): SourceStanza | undefined {
   const key = name.toLowerCase();
+  if (key === AUTH_SOURCE) return config.sources.find((s) => s.kind === 'auth');
   return config.sources.find((s) => s.kind === 'named' && s.name.toLowerCase() === key);
 }
 

@@ -2,11 +2,11 @@
  * SMTP replies the listener sends, as errors with a stable `code` (decide by it, never by the text).
  *
  * How smtp-server 3.21 writes an error handed to a callback (onMailFrom, onRcptTo, onData, onAuth):
- * `send(err.responseCode || 550, err.message)`. With `hideENHANCEDSTATUSCODES` at its default (true) it
- * adds nothing between the two; with it false it inserts a code of its own chosen from the reply code
- * alone (550 → 5.1.1, 452 → 4.2.2, 538 → 5.7.0, ...), which is wrong for most replies below and cannot
- * be overridden per error. So the listener keeps `hideENHANCEDSTATUSCODES` unset and `message` carries
- * the enhanced code: "5.7.1 Relaying denied" goes out as "550 5.7.1 Relaying denied", exactly once.
+ * `send(err.responseCode || 550, err.message)`. The listener advertises ENHANCEDSTATUSCODES, and
+ * smtp-server would then insert a code of its own chosen from the reply code alone (550 → 5.1.1, 452 →
+ * 4.2.2, 538 → 5.7.0, ...), wrong for most replies below. So `message` carries the enhanced code, and the
+ * connection's send (connection-patches.ts) passes a text that starts with one as it is: "5.7.1 Relaying
+ * denied" goes out as "550 5.7.1 Relaying denied", exactly once.
  * `text` is the reply text without any code; `response` is the full reply line(s).
  */
 
