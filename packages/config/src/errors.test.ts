@@ -84,6 +84,11 @@ describe('configuration errors name file, line and directive', () => {
       ['vmta.conf:1: smtp-listener "feeder" names no named <source>'],
     ],
     [
+      'a listener source= that names {auth} (it would hand authenticated clients\' settings to everyone)',
+      'smtp-listener 0/0:25 source={auth}\n<source {auth}>\n  always-allow-relaying yes\n</source>\n',
+      ['vmta.conf:1: smtp-listener "{auth}": <source {auth}> applies to authenticated clients only; name a source of its own'],
+    ],
+    [
       'an smtp-pattern-list that names nothing',
       '<domain *>\n  smtp-pattern-list blocks\n</domain>\n',
       ['vmta.conf:2: smtp-pattern-list "blocks" names no <smtp-pattern-list>'],

@@ -6,7 +6,7 @@ import { domainPolicy } from './policy/domain-policy.js';
 import { namedSource } from './policy/source-policy.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Diagnostic, Origin } from './errors.js';
-import type { Stanza, VmtaConfig } from './model.js';
+import { AUTH_SOURCE, type Stanza, type VmtaConfig } from './model.js';
 import { directiveDef, directiveNames } from './schema/access.js';
 import type { RefKind } from './schema/directive.js';
 import { configSchema, type ScopeName } from './schema/schema.js';
@@ -143,8 +143,11 @@ export function validateReferences(config: VmtaConfig): Diagnostic[] {
       values.forEach((value, i) => {
         const target = refTarget(value);
         if (target === undefined || def.specialValues.includes(target)) return;
-        if (!refExists(config, def.ref!, target)) {
-          const o = stanza.origins[name]?.[def.repeatable ? i : 0] ?? stanza.origin;
+        const o = stanza.origins[name]?.[def.repeatable ? i : 0] ?? stanza.origin;
+        if (def.ref === 'source' && target.toLowerCase() === AUTH_SOURCE && stanza.scope !== 'smtp-user') {
+          // Its settings (relaying, usually) are for clients that authenticated; a listener must not hand them to everyone.
+          error(o, `${name} "${target}": <source {auth}> applies to authenticated clients only; name a source of its own`);
+        } else if (!refExists(config, def.ref!, target)) {
           error(o, `${name} "${target}" names no ${REF_WHAT[def.ref!]}`);
         }
       });
