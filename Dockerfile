@@ -9,6 +9,8 @@
 # There is no redis-server in the image: set REDIS_URL (without it `vmta start` would try to
 # start a private redis-server and fail).
 
+# Debian (glibc): pnpm installs the linux-x64-gnu (or arm64-gnu) binary of @toondepauw/node-zstd (zstd
+# bodies); an Alpine image gets its musl binary the same way (both are in pnpm-lock.yaml, by libc).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------- base: node + pnpm (corepack)

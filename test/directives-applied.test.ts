@@ -41,6 +41,7 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'auto-suppress-expire': 'packages/config/src/policy/suppression.ts',
     'suppression-tenant': 'packages/config/src/policy/suppression.ts',
     'use-suppression-store': `${LISTENER}/suppression-stage.ts`,
+    'body-compression': `${LISTENER}/listener.ts`,
   },
   'smtp-user': {
     password: `${LISTENER}/auth-stage.ts`,

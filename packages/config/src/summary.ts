@@ -8,6 +8,10 @@ function list(items: string[], max = 6): string {
   return items.length > max ? `${shown}, ... (${items.length - max} more)` : shown;
 }
 
+function bodyCompressionLine(mode: string): string {
+  return mode === 'zstd' ? 'zstd (every delivery process must be a version that reads zstd)' : mode;
+}
+
 export function summarize(config: VmtaConfig): string {
   const vmtas = Object.values(config.vmtas);
   const pools = Object.values(config.pools);
@@ -28,6 +32,7 @@ export function summarize(config: VmtaConfig): string {
     `  pools            ${pools.length}: ${list(pools.map((p) => `${p.name} [${(p.settings['virtual-mta'] ?? []).join(' ')}]`))}`,
     `  domain stanzas   ${config.domains.length + nestedDomains}: ${config.domains.length} top level, ${nestedDomains} inside VMTAs and pools`,
     `  pattern lists    ${Object.keys(config.patternLists).length}, accounting files ${config.acctFiles.length}`,
+    `  bodies stored    ${bodyCompressionLine(config.global.settings['body-compression'] ?? 'deflate')}`,
     `  warnings         ${config.warnings.length}`,
   ];
   for (const w of config.warnings.slice(0, 20)) lines.push(`    ${formatDiagnostic(w)}`);

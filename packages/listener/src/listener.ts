@@ -85,8 +85,10 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   // `r` records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
   // WAIT before 250: see MessageStore; a reload of the redis-wait-* directives applies to the next message.
   const bounceAfter = bounceAfterLookup(() => rt.config);
+  // body-compression: a reload applies to the next message.
   const store = new MessageStore(redis, {
     prefix,
+    bodyCompression: () => rt.config.global.settings['body-compression'] ?? 'deflate',
     wait: () => waitOf(rt.config),
     accounting: () => eventStreamWanted(rt.config),
     bounceAfter: (ref) => bounceAfter(ref.domain, ref.vmta),

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, deflateOptionsFor, encodeBody, encodeBodyOffLoop, HUFFMAN_FROM_RATIO, OFF_LOOP_BYTES, sampleRatioOf, SAMPLE_FROM_BYTES, zlibChunkBytes } from './body-codec.js';
+import { decodeBody, deflateOptionsFor, type BodyCompression, encodeBody, encodeBodyOffLoop, HUFFMAN_FROM_RATIO, OFF_LOOP_BYTES, sampleRatioOf, SAMPLE_FROM_BYTES, zlibChunkBytes } from './body-codec.js';
+import { zstdCompressSync } from './body-zstd.js';
 import { BodyEncodingError } from './errors.js';
 
 /** A MIME part of `bytes` of base64 (random bytes, as a PDF or an image attached to a message), CRLF lines of 76. */
@@ -9,6 +10,8 @@ const base64Part = (bytes: number) => {
   const b64 = randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64');
   return Buffer.from(`${b64.match(/.{1,76}/g)!.join('\r\n')}\r\n`).subarray(0, bytes);
 };
+
+const cut = (frame: Buffer) => frame.subarray(0, frame.length - 5);
 
 const text = (bytes: number) => Buffer.from('Subject: x\r\n\r\n' + 'All work and no play makes a dull message.\r\n'.repeat(Math.ceil(bytes / 44))).subarray(0, bytes);
 
@@ -41,12 +44,15 @@ describe('body codec', () => {
   });
 
   it.each([
-    ['an encoding it does not know', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00]), 'zstd', /"zstd", an encoding this version cannot read/],
+    ['an encoding it does not know', Buffer.from([0xce, 0xb2, 0xcf, 0x00]), 'brotli', /"brotli", an encoding this version cannot read/],
     ['deflated bytes that do not inflate', Buffer.from([0xff, 0xfe, 0xfd, 0xfc]), 'deflate', /does not inflate/],
+    ['bytes that are not a zstd frame', Buffer.from([0xff, 0xfe, 0xfd, 0xfc]), 'zstd', /zstd body does not decompress/],
+    ['a zstd frame cut short', cut(zstdCompressSync(base64Part(5_000))), 'zstd', /zstd body does not decompress/],
+    ['a zstd frame of another length than the meta says', zstdCompressSync(text(5_000)), 'zstd', /decompresses to 5000 bytes, not the 4999/],
   ])('never hands back stored bytes it cannot read: %s is a BodyEncodingError', (_name, data, encoding, message) => {
     let thrown: unknown;
     try {
-      decodeBody(data, encoding);
+      decodeBody(data, encoding, 4999);
     } catch (err) {
       thrown = err;
     }
@@ -131,5 +137,61 @@ describe('body codec', () => {
     const small = Buffer.concat([text(1_000), base64Part(SAMPLE_FROM_BYTES - 2_000)]);
     expect(sampleRatioOf(small)).toBeUndefined();
     expect(encodeBody(small).data.equals(deflateRawSync(small, deflateOptionsFor(small.length)))).toBe(true);
+  });
+});
+
+describe('body codec: the writer\'s choice (body-compression)', () => {
+  const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+  const mixed = (bytes: number) => Buffer.concat([text(Math.ceil(bytes / 2)), base64Part(Math.ceil(bytes / 2))]).subarray(0, bytes);
+  const bodies: [string, Buffer][] = [
+    ['empty', Buffer.alloc(0)],
+    ['1 byte', Buffer.from('x')],
+    ['1023 bytes (under the compress minimum)', text(1023)],
+    ['1024 bytes (at the compress minimum)', text(1024)],
+    ['5 KB of text', text(5 * 1024)],
+    ['50 KB of text', text(50 * 1024)],
+    ['64 KB of base64 (SAMPLE_FROM_BYTES)', base64Part(SAMPLE_FROM_BYTES)],
+    ['one byte under OFF_LOOP_BYTES', text(OFF_LOOP_BYTES - 1)],
+    ['exactly OFF_LOOP_BYTES', text(OFF_LOOP_BYTES)],
+    ['2 MB of text and a base64 attachment', mixed(2 * 1024 * 1024)],
+    ['random bytes (not worth compressing)', randomBytes(OFF_LOOP_BYTES + 10)],
+  ];
+  const modes: BodyCompression[] = ['zstd', 'deflate', 'none'];
+  const rows = modes.flatMap((mode) => bodies.map(([name, body]) => [mode, name, body] as const));
+
+  it.each(rows)('%s: stores %s on and off the event loop alike and reads it back byte for byte', async (mode, _name, body) => {
+    const on = encodeBody(body, 1024, mode);
+    const off = await encodeBodyOffLoop(body, 1024, mode);
+    expect(off.encoding).toBe(on.encoding);
+    for (const stored of [on, off]) expect(decodeBody(stored.data, stored.encoding, body.length).equals(body)).toBe(true);
+    if (mode === 'none' || body.length < 1024) expect(on).toEqual({ data: body, encoding: 'raw' });
+    if (on.encoding !== 'raw') expect(on.data.length).toBeLessThanOrEqual(body.length * 0.9);
+  });
+
+  it('stores compressible bodies as zstd frames when asked, and any reader takes them without a size', () => {
+    for (const body of [text(5 * 1024), text(50 * 1024), mixed(300_000)]) {
+      const stored = encodeBody(body, 1024, 'zstd');
+      expect(stored.encoding).toBe('zstd');
+      expect(stored.data.subarray(0, 4).equals(ZSTD_MAGIC)).toBe(true);
+      expect(decodeBody(stored.data, 'zstd').equals(body)).toBe(true);
+    }
+  });
+
+  it('keeps a body raw under zstd too when compressing would not save a tenth', async () => {
+    const body = randomBytes(OFF_LOOP_BYTES * 2);
+    expect(encodeBody(body, 1024, 'zstd')).toEqual({ data: body, encoding: 'raw' });
+    expect(await encodeBodyOffLoop(body, 1024, 'zstd')).toEqual({ data: body, encoding: 'raw' });
+  });
+
+  it('lets the event loop run while a large body is compressed with zstd', async () => {
+    let ran = false;
+    setImmediate(() => (ran = true));
+    const stored = await encodeBodyOffLoop(text(OFF_LOOP_BYTES * 32), 1024, 'zstd').then((r) => ({ r, ran }));
+    expect(stored.ran).toBe(true);
+    expect(stored.r.encoding).toBe('zstd');
+  });
+
+  it('writes deflate when no choice is given (the default for a fleet with older workers)', () => {
+    expect(encodeBody(text(5 * 1024)).encoding).toBe('deflate');
   });
 });

@@ -1,9 +1,12 @@
 /**
- * Message bodies are stored once per message, deflated when that saves at least a tenth: at level 1, or
- * Huffman coded alone when a sample of a large body shows that level 1's string matching does not pay.
+ * Message bodies are stored once per message, compressed when that saves at least a tenth. The writer's
+ * choice is the operator's (`body-compression`, BodyCompression): deflate at level 1, or Huffman coded
+ * alone when a sample of a large body shows that level 1's string matching does not pay; zstd
+ * (body-zstd.ts); or none. Every reader decodes all three encodings, whatever it writes.
  */
 import { promisify } from 'node:util';
 import { deflateRaw, deflateRawSync, inflateRawSync, constants } from 'node:zlib';
+import { zstdCompress, zstdCompressSync, zstdDecompressSync } from './body-zstd.js';
 import { BodyEncodingError } from './errors.js';
 
 const deflateRawAsync = promisify(deflateRaw);
@@ -56,19 +59,28 @@ export function sampleRatioOf(body: Buffer): number | undefined {
  */
 export const OFF_LOOP_BYTES = 256 * 1024;
 
-export type BodyEncoding = 'raw' | 'deflate';
+/** How a body is stored: the meta's `enc` (none: raw). */
+export type BodyEncoding = 'raw' | 'deflate' | 'zstd';
 
-export function encodeBody(body: Buffer, minBytes = 1024): { data: Buffer; encoding: BodyEncoding } {
-  if (body.length >= minBytes) {
-    return chosen(body, deflateRawSync(body, deflateOptionsFor(body.length, sampleRatioOf(body))));
-  }
-  return { data: body, encoding: 'raw' };
+/**
+ * What a writer compresses bodies with (the `body-compression` directive). Only a process that reads
+ * zstd may be handed zstd bodies: versions before it send a body of an unknown encoding as stored.
+ */
+export type BodyCompression = 'deflate' | 'zstd' | 'none';
+
+type Encoded = { data: Buffer; encoding: BodyEncoding };
+
+export function encodeBody(body: Buffer, minBytes = 1024, compression: BodyCompression = 'deflate'): Encoded {
+  if (body.length < minBytes || compression === 'none') return { data: body, encoding: 'raw' };
+  if (compression === 'zstd') return chosen(body, zstdCompressSync(body), 'zstd');
+  return chosen(body, deflateRawSync(body, deflateOptionsFor(body.length, sampleRatioOf(body))), 'deflate');
 }
 
 /** encodeBody, off the event loop for a body of OFF_LOOP_BYTES or more; the same result. */
-export async function encodeBodyOffLoop(body: Buffer, minBytes = 1024): Promise<{ data: Buffer; encoding: BodyEncoding }> {
-  if (body.length < OFF_LOOP_BYTES || body.length < minBytes) return encodeBody(body, minBytes);
-  return chosen(body, await deflateRawAsync(body, { ...deflateOptionsFor(body.length, sampleRatioOf(body)), chunkSize: zlibChunkBytes(body.length) }));
+export async function encodeBodyOffLoop(body: Buffer, minBytes = 1024, compression: BodyCompression = 'deflate'): Promise<Encoded> {
+  if (body.length < OFF_LOOP_BYTES || body.length < minBytes || compression === 'none') return encodeBody(body, minBytes, compression);
+  if (compression === 'zstd') return chosen(body, await zstdCompress(body), 'zstd');
+  return chosen(body, await deflateRawAsync(body, { ...deflateOptionsFor(body.length, sampleRatioOf(body)), chunkSize: zlibChunkBytes(body.length) }), 'deflate');
 }
 
 /**
@@ -83,18 +95,19 @@ export function zlibChunkBytes(bytes: number): number {
   return Math.min(Math.max(Math.ceil(bytes), constants.Z_MIN_CHUNK, 16 * 1024), 64 * 1024 * 1024);
 }
 
-function chosen(body: Buffer, packed: Buffer): { data: Buffer; encoding: BodyEncoding } {
-  return packed.length <= body.length * 0.9 ? { data: packed, encoding: 'deflate' } : { data: body, encoding: 'raw' };
+function chosen(body: Buffer, packed: Buffer, encoding: 'deflate' | 'zstd'): Encoded {
+  return packed.length <= body.length * 0.9 ? { data: packed, encoding } : { data: body, encoding: 'raw' };
 }
 
 /**
  * The stored body back; `size` (the meta's byte count of the body, when known) sizes inflate's buffer.
  * `encoding` is the meta's `enc` as stored (none: raw, as versions before deflate wrote it). Any other
- * encoding, or deflated bytes that do not inflate, throw BodyEncodingError: a body this version cannot
- * read must never go out as the bytes stored.
+ * encoding, or bytes that do not decompress, throw BodyEncodingError: a body this version cannot read
+ * must never go out as the bytes stored.
  */
 export function decodeBody(data: Buffer, encoding: string | undefined, size?: number): Buffer {
   if (encoding === undefined || encoding === 'raw') return data;
+  if (encoding === 'zstd') return unzstd(data, size);
   if (encoding !== 'deflate') throw new BodyEncodingError(`the body is stored as "${encoding}", an encoding this version cannot read (written by a newer version?)`, encoding);
   const bytes = size !== undefined && Number.isFinite(size) && size > 0 ? size : 0;
   try {
@@ -102,4 +115,18 @@ export function decodeBody(data: Buffer, encoding: string | undefined, size?: nu
   } catch (err) {
     throw new BodyEncodingError(`the deflated body does not inflate: ${(err as Error).message}`, encoding, { cause: err });
   }
+}
+
+/** zstd frames are stored without a checksum: a known size (the meta's, always the body's length) is checked. */
+function unzstd(data: Buffer, size: number | undefined): Buffer {
+  let body: Buffer;
+  try {
+    body = zstdDecompressSync(data);
+  } catch (err) {
+    throw new BodyEncodingError(`the zstd body does not decompress: ${(err as Error).message}`, 'zstd', { cause: err });
+  }
+  if (size !== undefined && Number.isFinite(size) && size > 0 && body.length !== size) {
+    throw new BodyEncodingError(`the zstd body decompresses to ${body.length} bytes, not the ${size} stored with it`, 'zstd');
+  }
+  return body;
 }

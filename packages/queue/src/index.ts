@@ -6,6 +6,7 @@ export * from './accounting-records.js';
 export * from './events.js';
 export * from './scripts/constants.js';
 export * from './message-store.js';
+export type { BodyCompression, BodyEncoding } from './body-codec.js';
 export * from './rate-counter.js';
 export * from './redis.js';
 export * from './redis-url.js';

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { receivedRecord, serializeRecord } from './accounting-records.js';
-import { decodeBody, encodeBodyOffLoop } from './body-codec.js';
+import { decodeBody, encodeBodyOffLoop, type BodyCompression } from './body-codec.js';
 import { Dispatcher, type QueueRef } from './dispatch.js';
 import { BodyEncodingError, QueueUnavailableError, ReplicationTimeoutError } from './errors.js';
 import { Keys, queueName } from './keys.js';
@@ -70,6 +70,11 @@ export class MessageStore {
     options: {
       prefix?: string;
       compressMinBytes?: number;
+      /**
+       * What enqueue compresses bodies with (`body-compression`), asked at each enqueue (the listener's
+       * follows a reload); default deflate. zstd only once every process that delivers reads it.
+       */
+      bodyCompression?: BodyCompression | (() => BodyCompression);
       /** Whether `r` records go to the accounting stream (false when no `<acct-file>` reads them); default true. */
       accounting?: () => boolean;
       /**
@@ -98,6 +103,8 @@ export class MessageStore {
     this.accounting = options.accounting ?? (() => true);
     this.bounceAfter = options.bounceAfter;
     this.compressMinBytes = options.compressMinBytes ?? 1024;
+    const compression = options.bodyCompression ?? 'deflate';
+    this.compressionFor = typeof compression === 'function' ? compression : () => compression;
     const wait = options.wait;
     this.waitFor = typeof wait === 'function' ? wait : () => wait;
     this.dispatcher = new Dispatcher(redis, options.prefix);
@@ -111,6 +118,7 @@ export class MessageStore {
   readonly rollups: MxRollupMap;
   private readonly scripts: QueueScripts;
   private readonly compressMinBytes: number;
+  private readonly compressionFor: () => BodyCompression;
   private readonly accounting: () => boolean;
   private readonly bounceAfter: ((ref: QueueRef) => number | undefined) | undefined;
   private readonly waitFor: () => WaitPolicy | undefined;
@@ -123,7 +131,7 @@ export class MessageStore {
     const asked = this.waitFor();
     const wait = asked && asked.replicas > 0 ? asked : undefined;
     if (wait) this.waitPool ??= new WaitPool(this.redis, WAIT_CONNECTIONS);
-    const { data, encoding } = await encodeBodyOffLoop(msg.body, this.compressMinBytes);
+    const { data, encoding } = await encodeBodyOffLoop(msg.body, this.compressMinBytes, this.compressionFor());
     const queueDomain = (domain: string): string => options.queueDomains?.get(domain) ?? domain;
     const recipients: RecipientRecord[] = msg.recipients.map((r, index) => ({
       ...r,

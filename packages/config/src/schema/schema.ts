@@ -129,6 +129,11 @@ export const configSchema = {
         'use-suppression-store': d('boolean', 'Look every RCPT up in the suppression store (one Redis round trip); no: only <address-list>s refuse recipients (not a PowerMTA directive).', { 'x-default': 'yes' }),
         'event-stream': d('boolean', 'Write the event stream (the accounting stream) even when no <acct-file> or <webhook> reads it, for platforms that read it with their own consumer group (not a PowerMTA directive).', { 'x-default': 'no' }),
         'suppression-tenant': d('suppression-tenant', 'Whose suppression store a message uses: smtp-user (the AUTH user, else the source name), source (the named source) or global (one store) (not a PowerMTA directive).', { 'x-default': 'smtp-user' }),
+        'body-compression': d(
+          'body-compression',
+          'What the listener stores message bodies as in Redis: deflate (level 1), zstd (about half the CPU of deflate at a similar size) or none. Every version reads deflate and none; only versions from this one on read zstd (older delivery processes would send zstd bodies as stored): upgrade every delivery process first, then switch the listeners to zstd (not a PowerMTA directive).',
+          { 'x-default': 'deflate' },
+        ),
       },
       {
         nested: ['smtp-user', 'source', 'smtp-listener', 'virtual-mta', 'virtual-mta-pool', 'domain', 'smtp-pattern-list', 'pattern-list', 'bounce-category-patterns', 'acct-file', 'mx-rollup-list', 'address-list', 'webhook', 'feedback-loop-processor', 'bounce-processor'],

@@ -3,6 +3,7 @@
  * part, an address or a /regex/), a list of names (`suppression-lists a,b` in <source>), and the expiry of
  * automatically suppressed addresses per reason (`auto-suppress-expire bad-mailbox 90d`).
  */
+import { closedWordType } from './closed-word.js';
 import { fail, singleWord, valueText } from './common.js';
 import { ValueError } from './errors.js';
 import { parseRegex, regexText, type RegexValue } from './regex.js';
@@ -98,17 +99,5 @@ export const reasonIntervalType: ValueType<ReasonInterval> = {
 };
 
 export type SuppressionTenantMode = 'smtp-user' | 'source' | 'global';
-const TENANT_MODES: readonly SuppressionTenantMode[] = ['smtp-user', 'source', 'global'];
-const TENANT_EXPECTED = 'smtp-user, source or global';
 
-export const suppressionTenantType: ValueType<SuppressionTenantMode> = {
-  name: 'suppression-tenant',
-  expected: TENANT_EXPECTED,
-  parse(raw, words) {
-    const word = singleWord('suppression-tenant', TENANT_EXPECTED, raw, words).toLowerCase();
-    const mode = TENANT_MODES.find((m) => m === word);
-    if (mode === undefined) throw fail('suppression-tenant', TENANT_EXPECTED, raw);
-    return mode;
-  },
-  schema: { type: 'string', enum: [...TENANT_MODES] },
-};
+export const suppressionTenantType = closedWordType<SuppressionTenantMode>('suppression-tenant', ['smtp-user', 'source', 'global']);

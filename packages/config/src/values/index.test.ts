@@ -48,6 +48,7 @@ const samples: Record<ValueTypeName, string[]> = {
   'name-list': ['list1', 'a, b,c'],
   'reason-interval': ['bad-mailbox 90d', 'manual 0'],
   'suppression-tenant': ['smtp-user', 'source', 'global'],
+  'body-compression': ['deflate', 'zstd', 'none', 'ZSTD'],
 };
 
 const rows = Object.entries(samples).flatMap(([name, raws]) => raws.map((raw) => [name as ValueTypeName, raw] as const));

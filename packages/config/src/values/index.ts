@@ -1,4 +1,5 @@
 import { addressEntryType, nameListType, reasonIntervalType, suppressionTenantType, type AddressEntry, type ReasonInterval, type SuppressionTenantMode } from './address-list.js';
+import { bodyCompressionType, type BodyCompressionMode } from './body-compression.js';
 import { eventTypesType, recordFieldsType, recordsType, type EventTypeName, type RecordFields, type RecordType } from './accounting.js';
 import { cidrType, type CidrValue } from './cidr.js';
 import {
@@ -49,6 +50,7 @@ export { ValueError } from './errors.js';
 export { tokenize };
 export type { ValueType, ValueTypeName } from './value-type.js';
 
+export type { BodyCompressionMode } from './body-compression.js';
 export { parseAddressEntry, type AddressEntry, type ReasonInterval, type SuppressionTenantMode } from './address-list.js';
 export { parseRecords, RECORD_TYPES, type RecordFields, type RecordType } from './accounting.js';
 export { cidrContains, isCidrValue, parseCidr, type CidrValue } from './cidr.js';
@@ -137,6 +139,7 @@ export interface ValueTypeMap {
   'name-list': string[];
   'reason-interval': ReasonInterval;
   'suppression-tenant': SuppressionTenantMode;
+  'body-compression': BodyCompressionMode;
 }
 
 /** The parsed value of value type `N`. */
@@ -187,6 +190,7 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   'name-list': nameListType,
   'reason-interval': reasonIntervalType,
   'suppression-tenant': suppressionTenantType,
+  'body-compression': bodyCompressionType,
 };
 
 /** Parses `raw` as the given type, tokenizing it first (convenience for callers and tests). */

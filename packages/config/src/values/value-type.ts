@@ -43,7 +43,8 @@ export type ValueTypeName =
   | 'address-entry'
   | 'name-list'
   | 'reason-interval'
-  | 'suppression-tenant';
+  | 'suppression-tenant'
+  | 'body-compression';
 
 export interface ValueType<T = unknown> {
   name: ValueTypeName;

@@ -1,6 +1,6 @@
 /**
- * A body this process cannot read (stored in an encoding a newer version wrote, or deflated bytes
- * that do not inflate) is never sent as the bytes stored: its recipients are deferred (451 4.3.0)
+ * A body this process cannot read (stored in an encoding a newer version wrote, or deflated or zstd
+ * bytes that do not decompress) is never sent as the bytes stored: its recipients are deferred (451 4.3.0)
  * and the rest of its batch is delivered. Real Redis, a real SMTP receiver.
  */
 import { Redis } from 'ioredis';
@@ -30,8 +30,9 @@ describe('a message body this version cannot read', () => {
   });
 
   it.each([
-    ['an unknown encoding (zstd, from a newer version)', { enc: 'zstd' }, /"zstd", an encoding this version cannot read/],
+    ['an unknown encoding (brotli, from a newer version)', { enc: 'brotli' }, /"brotli", an encoding this version cannot read/],
     ['deflate bytes that do not inflate', { enc: 'deflate' }, /does not inflate/],
+    ['zstd bytes that do not decompress', { enc: 'zstd' }, /zstd body does not decompress/],
   ])('is deferred with 451 4.3.0, never sent, while the rest of the batch goes: %s', async (_name, meta, reason) => {
     t = await getTestRedis();
     redis = new Redis(t.url);
