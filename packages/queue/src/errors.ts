@@ -80,3 +80,23 @@ export class BodyEncodingError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A message's outcomes were not recorded: its part of a group commit met an error in Redis (the
+ * script failed for it), or the group's call failed (Redis down, a lost connection). Every caller
+ * of the group gets it; what the message's part wrote before an error stays, as with any failed
+ * script. The run stops as on any Redis error and the message is delivered again. READONLY is not
+ * wrapped: it reaches callers as the Redis reply it is.
+ */
+export class OutcomeRecordError extends Error {
+  override readonly name = 'OutcomeRecordError';
+  readonly code = 'OUTCOME_RECORD_FAILED';
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly queue: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,25 +1,12 @@
 import { Redis } from 'ioredis';
-import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
+import { openQueueTestbed, testMessage, testOutcomes, type QueueTestbed } from './testing/index.js';
 import { epochMinute } from './minute-counters.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLAIM_PAUSED, deliveryRecord, heldSlotEntry, latencyHistograms, MessageStore, QueueOps, SlotLostError, tokenId, type NewMessage, type OutcomeBatch, type RecipientRecord, type StoredMessage } from './index.js';
 
 const message = testMessage;
 
-/** What delivery records for these recipients of one queue: their new states (attempts + 1) and one accounting record each. */
-function outcomes(msg: StoredMessage, queue: string, states: RecipientRecord['state'][], notBefore?: number): OutcomeBatch {
-  const mine = msg.recipients.filter((r) => r.queue === queue);
-  const outcome = { delivered: 'delivered', bounced: 'bounced', queued: 'deferred' } as const;
-  return {
-    id: msg.id,
-    queue,
-    slot: 0,
-    recipients: mine.map((r, i) => ({ ...r, state: states[i]!, attempts: r.attempts + 1 })),
-    ...(notBefore === undefined ? {} : { notBefore }),
-    accounting: mine.map((r, i) => deliveryRecord(msg, r, { outcome: outcome[states[i]!], dsnStatus: '2.0.0', dsnDiag: 'reply', queue }, new Date().toISOString())),
-    delivered: { vmta: 'mta1', afterMs: 1_000 },
-  };
-}
+const outcomes = testOutcomes;
 
 describe('queue operations for delivery', () => {
   let bed: QueueTestbed;

@@ -25,28 +25,11 @@ import type { DeletedWaiting, DeleteWaitingInput } from './scripts/delete-waitin
 import type { MoveToQueueInput } from './scripts/move-to-queue.js';
 import { refJson, type ExpiryRef } from './scripts/expiry-index.js';
 import { ExpiryIndex } from './expiry-index.js';
+import { OutcomeCommits } from './outcome-commits.js';
+import { outcomeInput, type OutcomeBatch } from './outcome-input.js';
 
 export type { BackoffState, QueueMode, QueueState, QueueStats } from './queue-state.js';
-
-export interface OutcomeBatch {
-  id: string;
-  queue: string;
-  slot: number;
-  /** Recipient records of this queue, updated (state, attempts, last reply). */
-  recipients: RecipientRecord[];
-  /** When recipients of this message remain queued here: when they may be tried again. */
-  notBefore?: number;
-  /** Accounting records (d, b, t) to append. */
-  accounting?: readonly DeliveryRecord[];
-  /** The token run holding the slot: nothing is written once it lost the slot (SlotLostError). */
-  run?: string;
-  /** The message's job, if any: the job's counters count the final outcomes. */
-  job?: string;
-  /** Recipients of this queue not in `recipients` stay queued (a delete of some recipients): back in the queue at `notBefore`. */
-  keep?: boolean;
-  /** For the latency histogram: the VMTA and time from receipt (ms) of the recipients delivered now. */
-  delivered?: { vmta: string; afterMs: number };
-}
+export type { OutcomeBatch } from './outcome-input.js';
 
 /** The in-flight slot used by the bounce-after sweeper in a queue (one sweeper at a time, by its lock). */
 export const EXPIRY_SLOT = -1;
@@ -58,6 +41,8 @@ export class QueueOps {
   private readonly ctx: QueueOpsContext;
   /** The cluster-wide bounce-after index and its sweeper's lock. */
   readonly expiry: ExpiryIndex;
+  /** recordOutcomes calls of one event-loop turn, sent together (outcome-commits.ts). */
+  private readonly outcomes: OutcomeCommits;
 
   /**
    * `accounting`: whether outcomes go to the accounting stream (false when no `<acct-file>` would
@@ -69,6 +54,7 @@ export class QueueOps {
     this.scripts = scripts(redis);
     this.ctx = { r: redis, keys: this.keys, scripts: this.scripts, accounting: options.accounting ?? (() => true) };
     this.expiry = new ExpiryIndex(redis, prefix);
+    this.outcomes = new OutcomeCommits((inputs) => this.scripts.recordOutcomesMany(this.keys, inputs));
   }
 
   private slotKeys(queue: string, slot: number): SlotKeys {
@@ -221,23 +207,12 @@ export class QueueOps {
    * (OUTCOMES_MESSAGE_GONE when the message was gone already). `now` picks the history minute.
    * Idempotent per recipient (see scripts/record-outcomes.ts): each accounting record goes with
    * its recipient (by address, in order) and is appended only when that recipient's outcome is.
+   * Group commit: the calls of one event-loop turn go to Redis in one script call (up to
+   * OUTCOMES_PER_CALL messages, see outcome-commits.ts); each resolves once its own outcome is
+   * written. OutcomeRecordError when it was not (READONLY comes as Redis' own reply error).
    */
   async recordOutcomes(batch: OutcomeBatch, now = Date.now()): Promise<number> {
-    const seconds = batch.delivered ? Math.max(0, batch.delivered.afterMs / 1000) : 0;
-    const { byAddress, recipients } = withRecords(batch, this.ctx.accounting());
-    const left = await this.scripts.recordOutcomes(this.keys, {
-      id: batch.id,
-      queue: batch.queue,
-      slot: batch.slot,
-      run: batch.run,
-      job: batch.job,
-      keep: batch.keep,
-      minuteKey: this.keys.minuteCounters(epochMinute(now)),
-      notBefore: batch.notBefore,
-      latency: batch.delivered && { vmta: batch.delivered.vmta, bucket: latencyBucket(seconds), seconds },
-      records: [...byAddress.values()].flat().map(serializeRecord),
-      recipients,
-    });
+    const left = await this.outcomes.record(outcomeInput(this.keys, batch, now, this.ctx.accounting()));
     if (left === SLOT_LOST) throw new SlotLostError(batch.queue, batch.slot);
     return left;
   }

@@ -22,6 +22,7 @@ import { moveToQueue } from './move-to-queue.js';
 import { discardHeld, releaseHeld } from './held.js';
 import { reassertLease } from './reassert-lease.js';
 import { recordOutcomes } from './record-outcomes.js';
+import { recordOutcomesMany } from './record-outcomes-many.js';
 import { readForQueue } from './read-for-queue.js';
 import { releaseIds } from './release-ids.js';
 import { releaseSlot } from './release-slot.js';
@@ -42,6 +43,7 @@ const DEFINITIONS = {
   releaseIds,
   requeue,
   recordOutcomes,
+  recordOutcomesMany,
   deleteBatch,
   deleteWaiting,
   acquireLease,
@@ -131,6 +133,7 @@ export type { LeaseReassertion } from './reassert-lease.js';
 export type { BackoffInput, BackoffOp } from './backoff-mode.js';
 export type { EnqueueInput, EnqueueQueue, EnqueueReply } from './enqueue.js';
 export type { RecordOutcomesInput } from './record-outcomes.js';
+export { OUTCOMES_PER_CALL, type RecordOutcomesReply } from './record-outcomes-many.js';
 export type { DeleteBatchInput, DeleteBatchMessage } from './delete-batch.js';
 export type { ReadForQueueReply } from './read-for-queue.js';
 export { queueRecipientsField } from './read-for-queue.js';

@@ -40,82 +40,93 @@ import { checkHolder } from './requeue.js';
 import { unindexIfEmptyLua } from './expiry-index.js';
 import { defineScript, type RedisArg } from './script.js';
 
-const lua = `${checkHolder(12, 6)}
-local id = ARGV[1]
-local function append(from, n)
-  if n > 0 then redis.call('XADD', KEYS[10], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(ARGV, from, from + n - 1)) end
-end
-local a = 11
-local function unindex()
-  ${unindexIfEmptyLua('KEYS[8]', 'KEYS[15]', 'ARGV[10]')}
-end
-for r = 1, tonumber(ARGV[9]) do
-  local n = tonumber(ARGV[a])
-  append(a + 1, n)
-  a = a + n + 1
-end
-local held = redis.call('SREM', KEYS[4], id)
-if held == 1 then redis.call('HINCRBY', KEYS[6], 'inflight', -1) end
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  if redis.call('ZREM', KEYS[8], id) == 1 then unindex() end
-  redis.call('HDEL', KEYS[13], id)
-  return ${OUTCOMES_MESSAGE_GONE}
-end
-local counts = { delivered = 0, bounced = 0, queued = 0 }
-local stale = 0
-while a <= #ARGV do
-  local index, json, state, attempts, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
-  local stored = redis.call('HGET', KEYS[2], index)
-  local was = stored and cjson.decode(stored)
-  if was and was.state == 'queued' and (state ~= 'queued' or (tonumber(was.attempts) or 0) < attempts) then
-    redis.call('HSET', KEYS[2], index, json)
-    counts[state] = counts[state] + 1
-    append(a + 5, n)
-  else
-    stale = stale + 1
+/**
+ * The Lua of one message's outcomes, a function `recordOne(K, A)` over its 15 keys and its arguments
+ * (as KEYS and ARGV below): recordOutcomes calls it once, recordOutcomesMany once per message, so
+ * the two cannot differ in what they write or answer.
+ */
+export const RECORD_ONE_LUA = `
+local function recordOne(K, A)${checkHolder(12, 6, 'K', 'A')}
+  local id = A[1]
+  local function append(from, n)
+    if n > 0 then redis.call('XADD', K[10], 'MAXLEN', '~', '${ACCOUNTING_MAXLEN}', '*', unpack(A, from, from + n - 1)) end
   end
-  a = a + 5 + n
-end
-local finals = counts.delivered + counts.bounced
-if stale > 0 and finals + counts.queued == 0 then
-  return tonumber(redis.call('HGET', KEYS[1], 'pending'))
-end
-if ARGV[3] ~= '' and counts.delivered > 0 then
-  local d = counts.delivered
-  redis.call('HINCRBY', KEYS[11], ARGV[3] .. '|' .. ARGV[4], d)
-  redis.call('HINCRBYFLOAT', KEYS[11], ARGV[3] .. '|sum', tonumber(ARGV[5]) * d)
-end
-if finals > 0 then redis.call('HINCRBY', KEYS[6], 'queued', -finals) end
-if (counts.queued > 0 or ARGV[8] == '1') and ARGV[2] ~= '' then
-  redis.call('ZADD', KEYS[5], ARGV[2], id)
-elseif counts.queued == 0 and stale == 0 and not redis.call('ZSCORE', KEYS[5], id) then
-  -- Out of the age index unless the message is waiting here again: another domain's recipients
-  -- moved into this (rolled-up) queue while it was claimed, and their expiry needs the entry.
-  if redis.call('ZREM', KEYS[8], id) == 1 then unindex() end
-end
--- The minute hash gets its TTL when one of its fields is new (the count equals what was added),
--- not at every outcome: every writer of a minute hash does so, so no minute hash lives on without one.
-local fresh = false
-for name, n in pairs({ delivered = counts.delivered, bounced = counts.bounced, deferred = counts.queued }) do
-  if n > 0 then
-    redis.call('HINCRBY', KEYS[6], name, n)
-    redis.call('HINCRBY', KEYS[7], name, n)
-    if redis.call('HINCRBY', KEYS[9], name, n) == n then fresh = true end
+  local a = 11
+  local function unindex()
+    ${unindexIfEmptyLua('K[8]', 'K[15]', 'A[10]')}
   end
+  for r = 1, tonumber(A[9]) do
+    local n = tonumber(A[a])
+    append(a + 1, n)
+    a = a + n + 1
+  end
+  local held = redis.call('SREM', K[4], id)
+  if held == 1 then redis.call('HINCRBY', K[6], 'inflight', -1) end
+  if redis.call('EXISTS', K[1]) == 0 then
+    if redis.call('ZREM', K[8], id) == 1 then unindex() end
+    redis.call('HDEL', K[13], id)
+    return ${OUTCOMES_MESSAGE_GONE}
+  end
+  local counts = { delivered = 0, bounced = 0, queued = 0 }
+  local stale = 0
+  while a <= #A do
+    local index, json, state, attempts, n = A[a], A[a + 1], A[a + 2], tonumber(A[a + 3]), tonumber(A[a + 4])
+    local stored = redis.call('HGET', K[2], index)
+    local was = stored and cjson.decode(stored)
+    if was and was.state == 'queued' and (state ~= 'queued' or (tonumber(was.attempts) or 0) < attempts) then
+      redis.call('HSET', K[2], index, json)
+      counts[state] = counts[state] + 1
+      append(a + 5, n)
+    else
+      stale = stale + 1
+    end
+    a = a + 5 + n
+  end
+  local finals = counts.delivered + counts.bounced
+  if stale > 0 and finals + counts.queued == 0 then
+    return tonumber(redis.call('HGET', K[1], 'pending'))
+  end
+  if A[3] ~= '' and counts.delivered > 0 then
+    local d = counts.delivered
+    redis.call('HINCRBY', K[11], A[3] .. '|' .. A[4], d)
+    redis.call('HINCRBYFLOAT', K[11], A[3] .. '|sum', tonumber(A[5]) * d)
+  end
+  if finals > 0 then redis.call('HINCRBY', K[6], 'queued', -finals) end
+  if (counts.queued > 0 or A[8] == '1') and A[2] ~= '' then
+    redis.call('ZADD', K[5], A[2], id)
+  elseif counts.queued == 0 and stale == 0 and not redis.call('ZSCORE', K[5], id) then
+    -- Out of the age index unless the message is waiting here again: another domain's recipients
+    -- moved into this (rolled-up) queue while it was claimed, and their expiry needs the entry.
+    if redis.call('ZREM', K[8], id) == 1 then unindex() end
+  end
+  -- The minute hash gets its TTL when one of its fields is new (the count equals what was added),
+  -- not at every outcome: every writer of a minute hash does so, so no minute hash lives on without one.
+  local fresh = false
+  for name, n in pairs({ delivered = counts.delivered, bounced = counts.bounced, deferred = counts.queued }) do
+    if n > 0 then
+      redis.call('HINCRBY', K[6], name, n)
+      redis.call('HINCRBY', K[7], name, n)
+      if redis.call('HINCRBY', K[9], name, n) == n then fresh = true end
+    end
+  end
+  if fresh then redis.call('EXPIRE', K[9], ${MINUTE_COUNTERS_TTL_SECONDS}) end
+  if A[7] ~= '' and finals > 0 then
+    if counts.delivered > 0 then redis.call('HINCRBY', K[14], 'delivered', counts.delivered) end
+    if counts.bounced > 0 then redis.call('HINCRBY', K[14], 'bounced', counts.bounced) end
+    redis.call('EXPIRE', K[14], ${JOB_STATS_TTL_SECONDS})
+  end
+  if finals == 0 then return tonumber(redis.call('HGET', K[1], 'pending')) end
+  local left = redis.call('HINCRBY', K[1], 'pending', 0 - finals)  -- finals > 0 here; never -0, which HINCRBY refuses
+  if left <= 0 then
+    redis.call('DEL', K[1], K[2], K[3])
+    redis.call('HDEL', K[13], id)
+  end
+  return math.max(left, 0)
 end
-if fresh then redis.call('EXPIRE', KEYS[9], ${MINUTE_COUNTERS_TTL_SECONDS}) end
-if ARGV[7] ~= '' and finals > 0 then
-  if counts.delivered > 0 then redis.call('HINCRBY', KEYS[14], 'delivered', counts.delivered) end
-  if counts.bounced > 0 then redis.call('HINCRBY', KEYS[14], 'bounced', counts.bounced) end
-  redis.call('EXPIRE', KEYS[14], ${JOB_STATS_TTL_SECONDS})
-end
-if finals == 0 then return tonumber(redis.call('HGET', KEYS[1], 'pending')) end
-local left = redis.call('HINCRBY', KEYS[1], 'pending', 0 - finals)  -- finals > 0 here; never -0, which HINCRBY refuses
-if left <= 0 then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-  redis.call('HDEL', KEYS[13], id)
-end
-return math.max(left, 0)`;
+`;
+
+const lua = `${RECORD_ONE_LUA}
+return recordOne(KEYS, ARGV)`;
 
 /** One recipient's new record, with the accounting record of its outcome. */
 export interface RecipientOutcomeRecord {
@@ -150,38 +161,53 @@ export interface RecordOutcomesInput {
   recipients: readonly RecipientOutcomeRecord[];
 }
 
+/** One message's KEYS (15) and ARGV, in the order recordOne reads them. */
+export function recordOutcomesCall(keys: Keys, input: RecordOutcomesInput): { keys: RedisArg[]; argv: RedisArg[] } {
+  return {
+    keys: [
+      keys.messageMeta(input.id),
+      keys.messageRecipients(input.id),
+      keys.messageBody(input.id),
+      keys.queueInflight(input.queue, input.slot),
+      keys.queueReady(input.queue),
+      keys.queueState(input.queue),
+      keys.totals(),
+      keys.queueAge(input.queue),
+      input.minuteKey,
+      keys.accounting(),
+      keys.deliveryLatency(),
+      keys.queueSlotHolder(input.queue, input.slot),
+      keys.messageJobs(),
+      keys.jobStats(input.job ?? ''),
+      keys.expiryIndex(),
+    ],
+    argv: [
+      input.id,
+      input.notBefore ?? '',
+      input.latency?.vmta ?? '',
+      input.latency?.bucket ?? 0,
+      input.latency?.seconds ?? 0,
+      input.run ?? '',
+      input.job ?? '',
+      input.keep ? '1' : '',
+      input.records.length,
+      input.queue,
+      ...input.records.flatMap((r) => [r.length, ...r]),
+      ...input.recipients.flatMap((r) => [r.index, r.json, r.state, r.attempts, r.record?.length ?? 0, ...(r.record ?? [])]),
+    ],
+  };
+}
+
+/** Keys per message (recordOutcomesMany passes them one message after the other). */
+export const RECORD_OUTCOMES_KEYS = 15;
+
 export const recordOutcomes = defineScript({
   name: 'vmtaRecordOutcomes',
-  numberOfKeys: 15,
+  numberOfKeys: RECORD_OUTCOMES_KEYS,
   lua,
-  args: (keys: Keys, input: RecordOutcomesInput): RedisArg[] => [
-    keys.messageMeta(input.id),
-    keys.messageRecipients(input.id),
-    keys.messageBody(input.id),
-    keys.queueInflight(input.queue, input.slot),
-    keys.queueReady(input.queue),
-    keys.queueState(input.queue),
-    keys.totals(),
-    keys.queueAge(input.queue),
-    input.minuteKey,
-    keys.accounting(),
-    keys.deliveryLatency(),
-    keys.queueSlotHolder(input.queue, input.slot),
-    keys.messageJobs(),
-    keys.jobStats(input.job ?? ''),
-    keys.expiryIndex(),
-    input.id,
-    input.notBefore ?? '',
-    input.latency?.vmta ?? '',
-    input.latency?.bucket ?? 0,
-    input.latency?.seconds ?? 0,
-    input.run ?? '',
-    input.job ?? '',
-    input.keep ? '1' : '',
-    input.records.length,
-    input.queue,
-    ...input.records.flatMap((r) => [r.length, ...r]),
-    ...input.recipients.flatMap((r) => [r.index, r.json, r.state, r.attempts, r.record?.length ?? 0, ...(r.record ?? [])]),
-  ],
+  args: (keys: Keys, input: RecordOutcomesInput): RedisArg[] => {
+    const call = recordOutcomesCall(keys, input);
+    return [...call.keys, ...call.argv];
+  },
   reply: (raw) => Number(raw),
 });

@@ -12,8 +12,8 @@ import { SLOT_LOST } from './constants.js';
 import { defineScript } from './script.js';
 
 /** Lua: returns SLOT_LOST unless ARGV[argv] is '' or the run recorded in KEYS[key] (a holder hash). */
-export const checkHolder = (key: number, argv: number): string => `
-if ARGV[${argv}] ~= '' and redis.call('HGET', KEYS[${key}], 'run') ~= ARGV[${argv}] then return ${SLOT_LOST} end`;
+export const checkHolder = (key: number, argv: number, keys = 'KEYS', args = 'ARGV'): string => `
+if ${args}[${argv}] ~= '' and redis.call('HGET', ${keys}[${key}], 'run') ~= ${args}[${argv}] then return ${SLOT_LOST} end`;
 
 /** Lua shared with takeSlot and releaseSlot: the slot's in-flight ids back to ready at ARGV[1]. */
 export const GIVE_BACK = `

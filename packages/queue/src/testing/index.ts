@@ -6,8 +6,9 @@
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { MessageStore } from '../message-store.js';
-import type { NewMessage } from '../message.js';
-import { QueueOps } from '../queue-ops.js';
+import { deliveryRecord } from '../accounting-records.js';
+import type { NewMessage, RecipientRecord, StoredMessage } from '../message.js';
+import { QueueOps, type OutcomeBatch } from '../queue-ops.js';
 
 /** A small message of VMTA mta1 to these recipients (one address or several). */
 export function testMessage(recipients: string | readonly string[], over: Partial<NewMessage> = {}): NewMessage {
@@ -20,6 +21,21 @@ export function testMessage(recipients: string | readonly string[], over: Partia
     source: { ip: '127.0.0.9', listener: '127.0.0.1:2525' },
     receivedAt: Date.now(),
     ...over,
+  };
+}
+
+/** What delivery records for these recipients of one queue: their new states (attempts + 1) and one accounting record each. */
+export function testOutcomes(msg: StoredMessage, queue: string, states: RecipientRecord['state'][], notBefore?: number): OutcomeBatch {
+  const mine = msg.recipients.filter((r) => r.queue === queue);
+  const outcome = { delivered: 'delivered', bounced: 'bounced', queued: 'deferred' } as const;
+  return {
+    id: msg.id,
+    queue,
+    slot: 0,
+    recipients: mine.map((r, i) => ({ ...r, state: states[i]!, attempts: r.attempts + 1 })),
+    ...(notBefore === undefined ? {} : { notBefore }),
+    accounting: mine.map((r, i) => deliveryRecord(msg, r, { outcome: outcome[states[i]!], dsnStatus: '2.0.0', dsnDiag: 'reply', queue }, new Date().toISOString())),
+    delivered: { vmta: 'mta1', afterMs: 1_000 },
   };
 }
 
