@@ -122,7 +122,7 @@ async function queueCollected(
       ...(state.authUser !== undefined ? { authUser: state.authUser } : {}),
       ...(tls ? { tls } : {}),
     },
-    // RFC 3461 ENVID and RET, decoded from xtext by smtp-server (the line was checked: dsnParameterError).
+    // RFC 3461 ENVID and RET, decoded from xtext by smtp-server (the line was checked: esmtpParameterError).
     ...(dsn?.envid ? { envId: dsn.envid } : {}),
     ...(ret ? { ret } : {}),
     log: state.log,

@@ -42,9 +42,12 @@ describe('enhanced status codes', () => {
       ['FROB', '500 5.5.2'],
       ['MAIL FROM:<bad address>', '501 5.1.7'],
       ['MAIL FROM:<sender@client.example> RET=BOGUS', '501 5.5.4'],
+      ['MAIL FROM:<sender@client.example> FOO=bar', '555 5.5.4'],
+      ['MAIL FROM:<sender@client.example> REQUIRETLS', '555 5.5.4'],
       ['MAIL FROM:<sender@client.example>', '250 2.1.0'],
       ['RCPT TO:<not an address>', '501 5.1.3'],
       ['RCPT TO:<user@elsewhere.example>', '550 5.7.1'],
+      ['RCPT TO:<user@ours.example> MT-PRIORITY=2', '555 5.5.4'],
       ['RCPT TO:<user@ours.example>', '250 2.1.5'],
       ['NOOP', '250 2.0.0'],
     ];

@@ -85,7 +85,7 @@ export function checkRcptTo(
 }
 
 /**
- * The recipient's DSN parameters as smtp-server decoded them from the line dsnParameterError checked:
+ * The recipient's DSN parameters as smtp-server decoded them from the line esmtpParameterError checked:
  * NOTIFY upper case, ORCPT "addr-type;address" (RFC 3461 §4.1, §4.2).
  */
 export function recipientDsn(address: SMTPServerAddress): Pick<NewRecipient, 'notify' | 'orcpt'> {

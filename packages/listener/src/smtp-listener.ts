@@ -12,7 +12,7 @@ import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
-import { dsnParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
+import { esmtpParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
 import { skipDroppedLevels, smtpServerLogger } from './server-logger.js';
 import { pooledSessionIds } from './session-id.js';
 import { checkSuppression } from './suppression-stage.js';
@@ -107,7 +107,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         s.log.info({ event: 'too-many-junk-commands', commands: s.junkCommands - 1 }, 'too many commands without a message');
         return replies.tooManyJunkCommands(rt.hostName);
       }
-      return dsnParameterError(line);
+      return esmtpParameterError(line);
     },
   };
 
@@ -127,7 +127,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
     // MAIL FROM SIZE= and the actual bytes are checked by us.
     size: Number.MAX_SAFE_INTEGER,
     hideSize: true,
-    // RFC 3461 DSN: advertised; RET/ENVID/NOTIFY/ORCPT are checked on the raw line (dsnParameterError)
+    // RFC 3461 DSN: advertised; RET/ENVID/NOTIFY/ORCPT are checked on the raw line (esmtpParameterError)
     // and stored with the message (envelope-stage, data-stage).
     hideDSN: false,
     // RFC 2034: advertised, and every reply after EHLO carries an enhanced status code: smtp-server's own

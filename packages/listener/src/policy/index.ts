@@ -7,5 +7,5 @@ export * from './pattern-routing.js';
 export * from './job-header.js';
 export * from './headers.js';
 export * from './received-header.js';
-export * from './dsn-params.js';
+export * from './esmtp-params.js';
 export * from './junk-commands.js';

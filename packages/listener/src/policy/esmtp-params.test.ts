@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeXtext, dsnParameterError } from './dsn-params.js';
+import { decodeXtext, esmtpParameterError } from './esmtp-params.js';
 
-describe('dsnParameterError', () => {
+describe('esmtpParameterError', () => {
   it.each([
     'MAIL FROM:<a@b.example> RET=HDRS ENVID=QQ+2B1',
     'MAIL FROM:<> RET=full',
@@ -11,8 +11,15 @@ describe('dsnParameterError', () => {
     'RCPT TO:<x@y.example> ORCPT=utf-8;caf\\x{E9}@y.example',
     'EHLO client.example',
     'DATA',
+    'MAIL FROM:<a@b.example> SMTPUTF8 BODY=8BITMIME SIZE=100 AUTH=<>',
+    'MAIL FROM: <a@b.example>',
+    'RCPT TO:<postmaster>',
+    'MAIL FROM:<bad address>',
+    'MAIL FROM:<"a b>c"@b.example> BODY=7BIT',
+    'MAIL FROM:a@b.example SIZE=5',
+    'MAIL FROM:<unclosed FOO=bar',
   ])('lets a good line through: %s', (line) => {
-    expect(dsnParameterError(line)).toBeUndefined();
+    expect(esmtpParameterError(line)).toBeUndefined();
   });
 
   it.each([
@@ -31,9 +38,26 @@ describe('dsnParameterError', () => {
     ['an ORCPT whose address is not xtext', 'RCPT TO:<x@y.example> ORCPT=rfc822;a+b@y.example', 'Invalid ORCPT parameter: not xtext (RFC 3461)'],
     ['an ORCPT over 500 characters', `RCPT TO:<x@y.example> ORCPT=rfc822;${'x'.repeat(500)}`, 'Invalid ORCPT parameter: longer than 500 characters'],
   ])('answers 501 5.5.4 to %s', (_what, line, text) => {
-    const err = dsnParameterError(line);
+    const err = esmtpParameterError(line);
     expect(err?.response).toBe(`501 5.5.4 ${text}`);
     expect(err?.code).toBe('DSN_PARAMETER');
+  });
+
+  it.each([
+    ['an unknown keyword with a value', 'MAIL FROM:<a@b.example> FOO=bar', 'MAIL FROM', 'Unsupported option: FOO=bar'],
+    ['an unknown keyword after known ones', 'MAIL FROM:<a@b.example> SIZE=10 XVERP', 'MAIL FROM', 'Unsupported option: XVERP'],
+    ['REQUIRETLS, which we do not carry to the next hop', 'MAIL FROM:<a@b.example> REQUIRETLS', 'MAIL FROM', 'Unsupported option: REQUIRETLS'],
+    ['MT-PRIORITY', 'mail from:<a@b.example> MT-PRIORITY=3', 'MAIL FROM', 'Unsupported option: MT-PRIORITY=3'],
+    ['a MAIL FROM keyword on RCPT TO', 'RCPT TO:<x@y.example> SIZE=10', 'RCPT TO', 'Unsupported option: SIZE=10'],
+    ['a DSN keyword of RCPT TO on MAIL FROM', 'MAIL FROM:<a@b.example> NOTIFY=NEVER', 'MAIL FROM', 'Unsupported option: NOTIFY=NEVER'],
+    ['an unknown keyword after a path with a quoted ">"', 'MAIL FROM:<"a>b"@b.example> FOO', 'MAIL FROM', 'Unsupported option: FOO'],
+    ['an unknown keyword after a bare path', 'MAIL FROM:a@b.example FOO', 'MAIL FROM', 'Unsupported option: FOO'],
+    ['a long unknown parameter, cut in the reply', `RCPT TO:<x@y.example> X=${'y'.repeat(200)}`, 'RCPT TO', `Unsupported option: X=${'y'.repeat(62)}...`],
+  ])('answers 555 5.5.4 to %s', (_what, line, command, text) => {
+    const err = esmtpParameterError(line);
+    expect(err?.response).toBe(`555 5.5.4 ${text}`);
+    expect(err?.code).toBe('UNSUPPORTED_PARAMETER');
+    expect(err?.command).toBe(command);
   });
 
   it('decodes xtext escapes with upper-case hex digits', () => {

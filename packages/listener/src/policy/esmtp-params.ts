@@ -1,6 +1,13 @@
 /**
- * RFC 3461 DSN parameters on MAIL FROM (RET, ENVID) and RCPT TO (NOTIFY, ORCPT), checked on the raw
- * command line (pure). smtp-server decodes xtext before anyone sees the values (and leaves an invalid
+ * The ESMTP parameters of MAIL FROM and RCPT TO, checked on the raw command line (pure).
+ *
+ * Only the parameters of the extensions the listener advertises are taken (RFC 5321 §4.1.1.11, Postfix
+ * does the same): SIZE, BODY, SMTPUTF8, AUTH (RFC 4954) and the DSN ones on MAIL FROM, the DSN ones on
+ * RCPT TO. smtp-server accepts any other keyword and drops it (FOO=bar, MT-PRIORITY=3) or acts on one we
+ * do not carry to the next hop (REQUIRETLS); the sender would believe it was honoured, so the line gets
+ * 555 5.5.4 instead.
+ *
+ * RFC 3461 DSN parameters on MAIL FROM (RET, ENVID) and RCPT TO (NOTIFY, ORCPT): smtp-server decodes xtext before anyone sees the values (and leaves an invalid
  * "+" escape as it is), refuses a bad RET or NOTIFY with a 501 that has no enhanced code, and takes
  * any length and any printable value; so the listener checks the line first and answers 501 5.5.4
  * (RFC 3463: "invalid command arguments"). A line that passes holds only valid xtext, which
@@ -25,6 +32,14 @@ export function decodeXtext(value: string): string {
 
 function bad(command: 'MAIL FROM' | 'RCPT TO', text: string): SmtpReplyError {
   return new SmtpReplyError('DSN_PARAMETER', 501, '5.5.4', text, { command });
+}
+
+/** How much of an unknown parameter the reply repeats. */
+const ECHO_CHARS = 64;
+
+function unsupported(command: 'MAIL FROM' | 'RCPT TO', param: string): SmtpReplyError {
+  const shown = param.length > ECHO_CHARS ? `${param.slice(0, ECHO_CHARS)}...` : param;
+  return new SmtpReplyError('UNSUPPORTED_PARAMETER', 555, '5.5.4', `Unsupported option: ${shown}`, { command });
 }
 
 /** Printable US-ASCII (RFC 3461 §4.4 for ENVID; the decoded ORCPT address as well). */
@@ -62,24 +77,52 @@ function checkValue(command: 'MAIL FROM' | 'RCPT TO', name: string, raw: string)
   }
 }
 
-const COMMANDS: ReadonlyArray<{ re: RegExp; command: 'MAIL FROM' | 'RCPT TO'; params: readonly string[] }> = [
-  { re: /^MAIL\s+FROM\s*:/i, command: 'MAIL FROM', params: ['RET', 'ENVID'] },
-  { re: /^RCPT\s+TO\s*:/i, command: 'RCPT TO', params: ['NOTIFY', 'ORCPT'] },
+/** `params`: the DSN parameters checked here; `others`: the ones smtp-server checks and acts on. */
+const COMMANDS: ReadonlyArray<{ re: RegExp; command: 'MAIL FROM' | 'RCPT TO'; params: readonly string[]; others: readonly string[] }> = [
+  { re: /^MAIL\s+FROM\s*:/i, command: 'MAIL FROM', params: ['RET', 'ENVID'], others: ['SIZE', 'BODY', 'SMTPUTF8', 'AUTH'] },
+  { re: /^RCPT\s+TO\s*:/i, command: 'RCPT TO', params: ['NOTIFY', 'ORCPT'], others: [] },
 ];
 
 /**
- * The 501 5.5.4 for a MAIL FROM or RCPT TO line whose DSN parameters are invalid (bad value, not
- * xtext, too long, missing value, given twice); undefined for a good line and for any other command.
+ * The parameters after the path: a path in angle brackets ends at its first ">" outside a quoted
+ * string (the path may hold spaces: smtp-server answers for its syntax); a bare path at the first space.
  */
-export function dsnParameterError(line: string): SmtpReplyError | undefined {
+function parametersOf(rest: string): string[] {
+  let end = rest.indexOf(' ');
+  if (rest.startsWith('<')) {
+    let quoted = false;
+    end = rest.length;
+    for (let i = 1; i < rest.length; i++) {
+      const c = rest[i];
+      if (c === '\\' && quoted) i++;
+      else if (c === '"') quoted = !quoted;
+      else if (c === '>' && !quoted) {
+        end = i + 1;
+        break;
+      }
+    }
+  }
+  if (end < 0) return [];
+  return rest.slice(end).trim().split(/\s+/).filter((p) => p !== '');
+}
+
+/**
+ * For a MAIL FROM or RCPT TO line: 555 5.5.4 when it carries a parameter we do not support, 501 5.5.4
+ * when its DSN parameters are invalid (bad value, not xtext, too long, missing value, given twice);
+ * undefined for a good line and for any other command.
+ */
+export function esmtpParameterError(line: string): SmtpReplyError | undefined {
   const match = COMMANDS.find((c) => c.re.test(line));
   if (!match) return undefined;
-  const [, ...params] = line.replace(match.re, '').trim().split(/\s+/);
+  const params = parametersOf(line.replace(match.re, '').trim());
   const seen = new Set<string>();
   for (const param of params) {
     const eq = param.indexOf('=');
     const name = (eq < 0 ? param : param.slice(0, eq)).toUpperCase();
-    if (!match.params.includes(name)) continue;
+    if (!match.params.includes(name)) {
+      if (match.others.includes(name)) continue;
+      return unsupported(match.command, param);
+    }
     if (seen.has(name)) return bad(match.command, `Duplicate ${name} parameter`);
     seen.add(name);
     const raw = eq < 0 ? '' : param.slice(eq + 1);
