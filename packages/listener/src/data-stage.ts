@@ -8,7 +8,7 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
 import { acceptMessage } from './accept-message.js';
 import { MessageCollector, type ByteBudget } from './message-collector.js';
-import { receivedProtocol, replies, senderAsSent, SmtpReplyError } from './policy/index.js';
+import { declaresSmtputf8, receivedProtocol, replies, senderAsSent, SmtpReplyError } from './policy/index.js';
 import { receiveReport } from './report-stage.js';
 import type { SessionState } from './session-state.js';
 
@@ -95,7 +95,7 @@ async function queueCollected(
   const heloName = session.hostNameAppearsAs || 'unknown';
   const single = session.envelope.rcptTo.length === 1 ? session.envelope.rcptTo[0]?.address : undefined;
   const from = session.envelope.mailFrom;
-  const smtputf8 = !!from && typeof from.args === 'object' && from.args !== null && 'SMTPUTF8' in from.args;
+  const smtputf8 = declaresSmtputf8(from);
   const dsn = session.envelope.dsn;
   const ret = dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : undefined;
   const { queueId } = await acceptMessage(ctx, {

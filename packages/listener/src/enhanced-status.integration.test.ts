@@ -44,9 +44,11 @@ describe('enhanced status codes', () => {
       ['MAIL FROM:<sender@client.example> RET=BOGUS', '501 5.5.4'],
       ['MAIL FROM:<sender@client.example> FOO=bar', '555 5.5.4'],
       ['MAIL FROM:<sender@client.example> REQUIRETLS', '555 5.5.4'],
+      ['MAIL FROM:<sénder@client.example>', '553 5.6.7'],
       ['MAIL FROM:<sender@client.example>', '250 2.1.0'],
       ['RCPT TO:<not an address>', '501 5.1.3'],
       ['RCPT TO:<user@elsewhere.example>', '550 5.7.1'],
+      ['RCPT TO:<jürgen@ours.example>', '553 5.6.7'],
       ['RCPT TO:<user@ours.example> MT-PRIORITY=2', '555 5.5.4'],
       ['RCPT TO:<user@ours.example>', '250 2.1.5'],
       ['NOOP', '250 2.0.0'],
@@ -62,6 +64,20 @@ describe('enhanced status codes', () => {
     expectOneCode(queued);
     const bye = await c.command('QUIT');
     expect(bye.text).toMatch(/^221 2\.0\.0 /);
+    c.close();
+  });
+
+  it('takes non-ASCII addresses in a transaction that declared SMTPUTF8', async () => {
+    const c = await RawSmtp.connect(t.port(), t.host());
+    await c.read();
+    await c.command('EHLO client.example');
+    expect((await c.command('MAIL FROM:<sénder@client.example> SMTPUTF8')).text).toMatch(/^250 2\.1\.0 /);
+    expect((await c.command('RCPT TO:<jürgen@ours.example>')).text).toMatch(/^250 2\.1\.5 /);
+    expect((await c.command('RCPT TO:<anna@ours.example> SMTPUTF8')).text).toMatch(/^555 5\.5\.4 /);
+    expect((await c.command('RSET')).code).toBe(250);
+    expect((await c.command('MAIL FROM:<sender@client.example>')).code).toBe(250);
+    expect((await c.command('RCPT TO:<jürgen@ours.example>')).text).toMatch(/^553 5\.6\.7 /);
+    await c.command('QUIT');
     c.close();
   });
 });

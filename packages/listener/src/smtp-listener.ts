@@ -12,7 +12,7 @@ import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
-import { esmtpParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
+import { declaresSmtputf8, esmtpParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
 import { skipDroppedLevels, smtpServerLogger } from './server-logger.js';
 import { pooledSessionIds } from './session-id.js';
 import { checkSuppression } from './suppression-stage.js';
@@ -107,7 +107,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         s.log.info({ event: 'too-many-junk-commands', commands: s.junkCommands - 1 }, 'too many commands without a message');
         return replies.tooManyJunkCommands(rt.hostName);
       }
-      return esmtpParameterError(line);
+      return esmtpParameterError(line, declaresSmtputf8(conn.session.envelope?.mailFrom));
     },
   };
 

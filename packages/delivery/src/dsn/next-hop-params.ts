@@ -35,6 +35,11 @@ export function offersDsn(conn: SMTPConnection): boolean {
   return ((conn as unknown as Internals)._supportedExtensions ?? []).includes('DSN');
 }
 
+/** The server offered SMTPUTF8 (RFC 6531) in its EHLO reply. */
+export function offersSmtputf8(conn: SMTPConnection): boolean {
+  return ((conn as unknown as Internals)._supportedExtensions ?? []).includes('SMTPUTF8');
+}
+
 /**
  * Until the returned function is called, each RCPT TO on `conn` carries the NOTIFY and ORCPT of
  * its own recipient from `params` (none for a recipient not in it).

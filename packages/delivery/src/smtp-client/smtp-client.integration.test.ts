@@ -153,6 +153,30 @@ describe('transact', () => {
     expect(result.sessionUsable).toBe(true);
   });
 
+  it('bounces a non-ASCII recipient 550 5.6.7 when the next hop does not offer SMTPUTF8, and sends the others (RFC 6531)', async () => {
+    const r = await receiver({ offerSmtputf8: false });
+    const session = await open(r);
+    const result = await transact(session, { mailFrom: 'a@sender.test', recipients: ['jürgen@rcpt.test', 'ok@rcpt.test'], body });
+    expect(result.recipients).toMatchObject([
+      { recipient: 'jürgen@rcpt.test', outcome: 'bounced', code: 550, enhancedCode: '5.6.7', phase: 'rcpt' },
+      { recipient: 'ok@rcpt.test', outcome: 'delivered', code: 250, phase: 'dot' },
+    ]);
+    expect(r.commands.filter((c) => /^RCPT/i.test(c))).toEqual(['RCPT TO:<ok@rcpt.test>']);
+    // A non-ASCII sender takes every recipient with it: nothing is sent.
+    const all = await transact(session, { mailFrom: 'sénder@sender.test', recipients: ['ok@rcpt.test'], body });
+    expect(all.recipients).toMatchObject([{ recipient: 'ok@rcpt.test', outcome: 'bounced', enhancedCode: '5.6.7' }]);
+    expect(r.messages).toHaveLength(1);
+  });
+
+  it('sends non-ASCII addresses with SMTPUTF8 to a next hop that offers it', async () => {
+    const r = await receiver();
+    const session = await open(r);
+    const result = await transact(session, { mailFrom: 'sénder@sender.test', recipients: ['jürgen@rcpt.test'], body });
+    expect(result.recipients).toMatchObject([{ recipient: 'jürgen@rcpt.test', outcome: 'delivered' }]);
+    expect(r.commands.find((c) => /^MAIL/i.test(c))).toMatch(/^MAIL FROM:<sénder@sender\.test>.* SMTPUTF8/);
+    expect(r.messages).toMatchObject([{ from: 'sénder@sender.test', to: ['jürgen@rcpt.test'] }]);
+  });
+
   it('writes the message and its final dot line to the socket in one write', async () => {
     const r = await receiver();
     const session = await open(r);

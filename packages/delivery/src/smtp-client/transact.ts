@@ -16,7 +16,7 @@ import type { BounceCategory } from '../bounce-category.js';
 import { SmtpClientError } from './errors.js';
 import { classifyReply, normalizeReplyText, type CategoryPatterns, type Outcome } from '../stages/classify-reply.js';
 import type { SmtpPhase } from '../stages/reply-rules.js';
-import { offersDsn, usePerRecipientDsn, type RecipientDsn } from '../dsn/next-hop-params.js';
+import { offersDsn, offersSmtputf8, usePerRecipientDsn, type RecipientDsn } from '../dsn/next-hop-params.js';
 import type { SmtpSession, SmtpWireError } from './smtp-session.js';
 
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
@@ -77,6 +77,17 @@ export function splitRecipients<T>(recipients: readonly T[], max: number): T[][]
 }
 
 const INVALID_ADDRESS = /[\r\n<>]|^\s*$/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * RFC 6531 §3.2: an address with non-ASCII characters (the sender took it with SMTPUTF8) may only go to a
+ * server that offers SMTPUTF8; there is no downgrade, so the recipient bounces (Postfix does the same).
+ * A non-ASCII sender takes every recipient of the transaction with it. Delivery of the others goes on.
+ */
+function needsSmtputf8(mailFrom: string, recipient: string): boolean {
+  return NON_ASCII.test(mailFrom) || NON_ASCII.test(recipient);
+}
+const SMTPUTF8_NOT_OFFERED = '550 5.6.7 SMTPUTF8 is required for a non-ASCII address, but the next hop does not offer it';
 
 type Patterns = Pick<TransactionInput, 'patternList' | 'categoryPatterns'>;
 
@@ -166,6 +177,14 @@ export async function transact(session: SmtpSession, input: TransactionInput): P
     return false;
   });
   const ordered = (): RecipientResult[] => input.recipients.map((r) => results.get(r)!);
+  if (!offersSmtputf8(session.connection)) {
+    for (let i = valid.length - 1; i >= 0; i--) {
+      const r = valid[i]!;
+      if (!needsSmtputf8(input.mailFrom, r)) continue;
+      results.set(r, reply(r, 550, SMTPUTF8_NOT_OFFERED, 'rcpt', pats));
+      valid.splice(i, 1);
+    }
+  }
   if (valid.length === 0) return { recipients: ordered(), sessionUsable: session.usable };
 
   const rsetError = await session.begin();

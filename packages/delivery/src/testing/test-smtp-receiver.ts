@@ -47,6 +47,8 @@ export interface ReceiverOptions {
   dropAfterDot?: boolean;
   /** Offer DSN (RFC 3461) in the EHLO reply: default yes, as smtp-server does. */
   offerDsn?: boolean;
+  /** Offer SMTPUTF8 (RFC 6531) in the EHLO reply: default yes, as smtp-server does. */
+  offerSmtputf8?: boolean;
   /** Reply to the final dot this long after the message arrived (it is recorded at once). */
   replyDelayMs?: number;
   /** Offer STARTTLS with this certificate and these TLS versions instead of the self-signed mx.test one. */
@@ -126,6 +128,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     disableReverseLookup: true,
     closeTimeout: 1000,
     hideDSN: options.offerDsn === false,
+    hideSMTPUTF8: options.offerSmtputf8 === false,
     logger: logger as never,
     onConnect(session, cb) {
       record(session);

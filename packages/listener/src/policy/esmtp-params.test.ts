@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeXtext, esmtpParameterError } from './esmtp-params.js';
+import { declaresSmtputf8, decodeXtext, esmtpParameterError } from './esmtp-params.js';
 
 describe('esmtpParameterError', () => {
   it.each([
@@ -49,6 +49,7 @@ describe('esmtpParameterError', () => {
     ['REQUIRETLS, which we do not carry to the next hop', 'MAIL FROM:<a@b.example> REQUIRETLS', 'MAIL FROM', 'Unsupported option: REQUIRETLS'],
     ['MT-PRIORITY', 'mail from:<a@b.example> MT-PRIORITY=3', 'MAIL FROM', 'Unsupported option: MT-PRIORITY=3'],
     ['a MAIL FROM keyword on RCPT TO', 'RCPT TO:<x@y.example> SIZE=10', 'RCPT TO', 'Unsupported option: SIZE=10'],
+    ['SMTPUTF8 on RCPT TO (only MAIL FROM declares it)', 'RCPT TO:<jürgen@example.org> SMTPUTF8', 'RCPT TO', 'Unsupported option: SMTPUTF8'],
     ['a DSN keyword of RCPT TO on MAIL FROM', 'MAIL FROM:<a@b.example> NOTIFY=NEVER', 'MAIL FROM', 'Unsupported option: NOTIFY=NEVER'],
     ['an unknown keyword after a path with a quoted ">"', 'MAIL FROM:<"a>b"@b.example> FOO', 'MAIL FROM', 'Unsupported option: FOO'],
     ['an unknown keyword after a bare path', 'MAIL FROM:a@b.example FOO', 'MAIL FROM', 'Unsupported option: FOO'],
@@ -58,6 +59,34 @@ describe('esmtpParameterError', () => {
     expect(err?.response).toBe(`555 5.5.4 ${text}`);
     expect(err?.code).toBe('UNSUPPORTED_PARAMETER');
     expect(err?.command).toBe(command);
+  });
+
+  it.each([
+    ['a non-ASCII sender without SMTPUTF8', 'MAIL FROM:<usér@example.org>', false, 'MAIL FROM'],
+    ['a non-ASCII sender domain without SMTPUTF8', 'MAIL FROM:<a@bücher.example> BODY=8BITMIME', false, 'MAIL FROM'],
+    ['a non-ASCII recipient in a transaction without SMTPUTF8', 'RCPT TO:<jürgen@example.org>', false, 'RCPT TO'],
+  ])('answers 553 5.6.7 to %s', (_what, line, mailSmtputf8, command) => {
+    const err = esmtpParameterError(line, mailSmtputf8);
+    expect(err?.response).toBe('553 5.6.7 Must declare SMTPUTF8 to send a non-ASCII address');
+    expect(err?.code).toBe('SMTPUTF8_REQUIRED');
+    expect(err?.command).toBe(command);
+  });
+
+  it.each([
+    ['MAIL FROM:<usér@example.org> SMTPUTF8', false],
+    ['MAIL FROM:<a@xn--bcher-kva.example>', false],
+    ['RCPT TO:<jürgen@example.org>', true],
+    ['RCPT TO:<jurgen@example.org>', false],
+  ])('takes %s (transaction declared SMTPUTF8: %s)', (line, mailSmtputf8) => {
+    expect(esmtpParameterError(line, mailSmtputf8)).toBeUndefined();
+  });
+
+  it('reads SMTPUTF8 from the MAIL FROM smtp-server kept', () => {
+    expect(declaresSmtputf8({ args: { SMTPUTF8: true, BODY: '8BITMIME' } })).toBe(true);
+    expect(declaresSmtputf8({ args: { BODY: '8BITMIME' } })).toBe(false);
+    expect(declaresSmtputf8({ args: false })).toBe(false);
+    expect(declaresSmtputf8(false)).toBe(false);
+    expect(declaresSmtputf8(undefined)).toBe(false);
   });
 
   it('decodes xtext escapes with upper-case hex digits', () => {

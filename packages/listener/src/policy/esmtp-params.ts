@@ -84,10 +84,10 @@ const COMMANDS: ReadonlyArray<{ re: RegExp; command: 'MAIL FROM' | 'RCPT TO'; pa
 ];
 
 /**
- * The parameters after the path: a path in angle brackets ends at its first ">" outside a quoted
+ * The path and the parameters after it: a path in angle brackets ends at its first ">" outside a quoted
  * string (the path may hold spaces: smtp-server answers for its syntax); a bare path at the first space.
  */
-function parametersOf(rest: string): string[] {
+function splitPath(rest: string): { path: string; params: string[] } {
   let end = rest.indexOf(' ');
   if (rest.startsWith('<')) {
     let quoted = false;
@@ -102,26 +102,46 @@ function parametersOf(rest: string): string[] {
       }
     }
   }
-  if (end < 0) return [];
-  return rest.slice(end).trim().split(/\s+/).filter((p) => p !== '');
+  if (end < 0) return { path: rest, params: [] };
+  return { path: rest.slice(0, end), params: rest.slice(end).trim().split(/\s+/).filter((p) => p !== '') };
+}
+
+/** The MAIL FROM (as smtp-server keeps it in the envelope, with its parameters) declared SMTPUTF8. */
+export function declaresSmtputf8(mailFrom: { args?: unknown } | false | undefined): boolean {
+  return !!mailFrom && typeof mailFrom.args === 'object' && mailFrom.args !== null && 'SMTPUTF8' in mailFrom.args;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * RFC 6531 §3.4: a path with non-ASCII characters is only taken in a transaction whose MAIL FROM
+ * declared SMTPUTF8 (553 5.6.7 otherwise, as Postfix answers): without it the sender did not ask for the
+ * extension, and the next hop would get an address it may not read.
+ */
+function undeclaredUtf8(command: 'MAIL FROM' | 'RCPT TO'): SmtpReplyError {
+  return new SmtpReplyError('SMTPUTF8_REQUIRED', 553, '5.6.7', 'Must declare SMTPUTF8 to send a non-ASCII address', { command });
 }
 
 /**
  * For a MAIL FROM or RCPT TO line: 555 5.5.4 when it carries a parameter we do not support, 501 5.5.4
- * when its DSN parameters are invalid (bad value, not xtext, too long, missing value, given twice);
- * undefined for a good line and for any other command.
+ * when its DSN parameters are invalid (bad value, not xtext, too long, missing value, given twice),
+ * 553 5.6.7 for a non-ASCII path in a transaction without SMTPUTF8 (`mailSmtputf8`: the MAIL FROM of the
+ * transaction declared it; a MAIL FROM line decides for itself); undefined for a good line and for any
+ * other command.
  */
-export function esmtpParameterError(line: string): SmtpReplyError | undefined {
+export function esmtpParameterError(line: string, mailSmtputf8 = false): SmtpReplyError | undefined {
   const match = COMMANDS.find((c) => c.re.test(line));
   if (!match) return undefined;
-  const params = parametersOf(line.replace(match.re, '').trim());
+  const { path, params } = splitPath(line.replace(match.re, '').trim());
   const seen = new Set<string>();
+  let smtputf8 = match.command === 'RCPT TO' && mailSmtputf8;
   for (const param of params) {
     const eq = param.indexOf('=');
     const name = (eq < 0 ? param : param.slice(0, eq)).toUpperCase();
     if (!match.params.includes(name)) {
-      if (match.others.includes(name)) continue;
-      return unsupported(match.command, param);
+      if (!match.others.includes(name)) return unsupported(match.command, param);
+      if (name === 'SMTPUTF8') smtputf8 = true;
+      continue;
     }
     if (seen.has(name)) return bad(match.command, `Duplicate ${name} parameter`);
     seen.add(name);
@@ -130,5 +150,6 @@ export function esmtpParameterError(line: string): SmtpReplyError | undefined {
     const error = checkValue(match.command, name, raw);
     if (error) return error;
   }
+  if (!smtputf8 && NON_ASCII.test(path)) return undeclaredUtf8(match.command);
   return undefined;
 }
