@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packageOf, summarizeProfiles, type CpuProfile } from './cpuprofile.js';
+import { inclusiveTimes, packageOf, summarizeProfiles, type CpuProfile } from './cpuprofile.js';
 
 describe('cpuprofile self time', () => {
   it.each([
@@ -33,5 +33,30 @@ describe('cpuprofile self time', () => {
       { name: 'sendCommand ioredis/built/Redis.js:354', us: 200, pct: (100 * 200) / 1400 },
     ]);
     expect(s.packages.map((p) => p.name)).toEqual(['@vmta/queue', 'ioredis']);
+  });
+
+  it('counts a sample once for every distinct frame on its stack, a recursive frame once, idle left out', () => {
+    const frame = (functionName: string, lineNumber = 0) => ({ functionName, url: 'file:///w/packages/listener/dist/a.js', lineNumber });
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: 0 }, children: [2, 3] },
+        { id: 2, callFrame: { functionName: '(idle)', url: '', lineNumber: 0 } },
+        { id: 3, callFrame: frame('onCommand'), children: [4, 5] },
+        { id: 4, callFrame: frame('send', 9), children: [6] },
+        { id: 5, callFrame: frame('handler', 4) },
+        { id: 6, callFrame: frame('onCommand') },
+      ],
+      samples: [2, 3, 4, 5, 6],
+      timeDeltas: [5000, 100, 200, 300, 400],
+      startTime: 0,
+      endTime: 6000,
+    };
+    const s = inclusiveTimes([profile]);
+    expect(s.busyMs).toBe(1);
+    expect(s.functions.map((f) => [f.name, f.us])).toEqual([
+      ['onCommand listener/dist/a.js:1', 1000],
+      ['send listener/dist/a.js:10', 600],
+      ['handler listener/dist/a.js:5', 300],
+    ]);
   });
 });

@@ -92,3 +92,36 @@ export function summarizeProfiles(profiles: CpuProfile[], top = 15): ProfileSumm
       .map(([name, us]) => ({ name, us, pct: busy > 0 ? (100 * us) / busy : 0 }));
   return { busyMs: busy / 1000, idleMs: idle / 1000, functions: rows(byFunction, top), packages: rows(byPackage, top) };
 }
+
+/**
+ * Inclusive time per function: each sample counts once for every distinct frame on its stack (a recursive
+ * function once), so a stage's row holds everything it ran, its callees included. (idle) is left out.
+ */
+export function inclusiveTimes(profiles: CpuProfile[], top = 40): { busyMs: number; functions: SelfTimeRow[] } {
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  for (const p of profiles) {
+    const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    p.samples.forEach((id, i) => {
+      const dt = Math.max(0, p.timeDeltas[i] ?? 0);
+      if (nodes.get(id)?.callFrame.functionName === '(idle)') return;
+      busy += dt;
+      const seen = new Set<string>();
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const frame = nodes.get(at)!.callFrame;
+        if (frame.functionName === '(root)') continue;
+        const name = frameName(frame);
+        if (seen.has(name)) continue;
+        seen.add(name);
+        byFunction.set(name, (byFunction.get(name) ?? 0) + dt);
+      }
+    });
+  }
+  const functions = [...byFunction.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => ({ name, us, pct: busy > 0 ? (100 * us) / busy : 0 }));
+  return { busyMs: busy / 1000, functions };
+}

@@ -16,6 +16,7 @@ import { readProcStat, treeCpu } from '../proc-stat.js';
 import type { Sink } from '../sink.js';
 import { startSinks } from '../sinks.js';
 import type { BenchCert } from '../tls-cert.js';
+import { cpuProfileNodeFlags } from '../cpuprof-window.js';
 import { perfNodeFlags } from '../perf-window.js';
 import { benchConfig, spawnVmta, type VmtaProcess } from '../vmta.js';
 import { ADDR, sleep, tempDir, type Context } from './common.js';
@@ -120,7 +121,7 @@ export async function withMta<T>(ctx: Context, haraka: string, mta: Mta, setup: 
       const config = path.join(tmp.dir, 'vmta.conf');
       const submission = setup.submission ? { certificateFile: setup.submission.bothFile, users: SUBMISSION_USERS } : undefined;
       writeFileSync(config, benchConfig({ listener: target, sink: sinks.each[0]!, maxSmtpOut: setup.maxSmtpOut, ...(submission ? { submission } : {}), ...(hasRoutes ? { routes } : {}) }));
-      const flags = [...(setup.nodeFlags ?? []), ...perfNodeFlags()];
+      const flags = [...(setup.nodeFlags ?? []), ...perfNodeFlags(), ...cpuProfileNodeFlags()];
       const spawnRole = (role: 'listener' | 'delivery') => spawnVmta({ cli: ctx.cli, config, role, redisUrl: redis.url, prefix: 'bench', dir: tmp.dir, nodeFlags: flags });
       const listener = await spawnRole('listener');
       stops.unshift(() => listener.stop());

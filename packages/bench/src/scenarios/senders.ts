@@ -18,6 +18,7 @@ import { probeGreeting } from '../sender-client.js';
 import { perMessage, type PerMessageStat } from '../redis-info.js';
 import { percentile } from '../stats.js';
 import { makeCert } from '../tls-cert.js';
+import { startCpuProfileWindow } from '../cpuprof-window.js';
 import { startPerfWindow } from '../perf-window.js';
 import { tempDir, type Context } from './common.js';
 import { measure, runDirect, untilIdle, warmUp } from './e2e-measure.js';
@@ -118,8 +119,10 @@ async function runLoad(ctx: Context, opts: BenchOptions, haraka: string, load: L
         }
         await env.vmta?.redis.resetStats();
         const offset = env.sink.count();
-        const perf = env.vmta ? startPerfWindow(`${load.name}-${i + 1}`, { listener: env.vmta.listener.pid, delivery: env.vmta.delivery.pid }) : undefined;
-        const f = await measure(ctx, env.sink, offset, load.messages, env.target, load.send, env.meters, env.outcomes, load.timeoutMs, load.deliveriesPerMessage).finally(() => perf?.stop());
+        const rolePids = env.vmta ? { listener: env.vmta.listener.pid, delivery: env.vmta.delivery.pid } : undefined;
+        const perf = rolePids ? startPerfWindow(`${load.name}-${i + 1}`, rolePids) : undefined;
+        const prof = rolePids ? startCpuProfileWindow(`${load.name}-${i + 1}`, rolePids) : undefined;
+        const f = await measure(ctx, env.sink, offset, load.messages, env.target, load.send, env.meters, env.outcomes, load.timeoutMs, load.deliveriesPerMessage).finally(() => Promise.all([perf?.stop(), prof?.stop()]));
         (result.runs[mta] ??= []).push(f);
         if (env.vmta) {
           const calls = perMessage(await env.vmta.redis.commandStats(), load.messages);
