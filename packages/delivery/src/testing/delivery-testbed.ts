@@ -5,7 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import { loadConfigText, type VmtaConfig } from '@vmta/config';
-import { MessageStore, QueueOps } from '@vmta/queue';
+import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { testMessage } from '@vmta/queue/testing';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { startDelivery, type RunningDelivery, type StartDeliveryOptions } from '../worker/delivery-service.js';
 import { startReceiver, startSlowReceiver, type Receiver, type ReceiverOptions } from './test-smtp-receiver.js';
@@ -34,6 +35,11 @@ export interface DeliveryTestbed {
   closeWith<T extends Closable>(thing: T): T;
   /** Closes the deliveries, the stores, the receivers and what closeWith() named, in that order, then deletes the keys. */
   close(): Promise<void>;
+}
+
+/** Message number `i`: to r<i>@domain, from s@example.org, subject <i> (what the load tests queue by the hundred). */
+export function numberedMessage(i: number, domain: string, receivedAt = Date.now()): NewMessage {
+  return testMessage(`r${i}@${domain}`, { mailFrom: 's@example.org', body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`), source: { ip: '127.0.0.9', listener: 'test' }, receivedAt });
 }
 
 /** `close()` that runs once however often it is called (a test may close a delivery or receiver itself). */

@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tokenId, type MessageStore } from '@vmta/queue';
-import { testMessage } from '@vmta/queue/testing';
 import { describe, expect, it } from 'vitest';
-import { openDeliveryTestbed } from '../testing/delivery-testbed.js';
+import { numberedMessage, openDeliveryTestbed } from '../testing/delivery-testbed.js';
 import { mta1ConfigText } from '../testing/mta1-config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -40,7 +39,7 @@ async function setup(name: string, domainLines: string[]) {
 /** Enqueues `count` one-recipient messages, r<i>@domain, subject <i>. */
 async function enqueueMany(store: MessageStore, count: number, domain: string): Promise<void> {
   for (let i = 0; i < count; i++) {
-    await store.enqueue(testMessage(`r${i}@${domain}`, { mailFrom: 's@example.org', body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`), source: { ip: '127.0.0.9', listener: 'test' } }));
+    await store.enqueue(numberedMessage(i, domain));
   }
 }
 
