@@ -3,3 +3,4 @@ export * from './sentinel.js';
 export * from './netns.js';
 export * from './seeded-random.js';
 export * from './late.js';
+export * from './poll-until.js';
