@@ -4,14 +4,11 @@
  * mail, deletes that remove exactly what they name (DSN only when asked), the job counters and the
  * messages view. Every outcome is polled for; no timing is asserted.
  */
-import { Redis } from 'ioredis';
-import { loadConfigText } from '@vmta/config';
+import type { Redis } from 'ioredis';
 import { Cluster, deleteMessages, jobsView, messagesView, pauseJob, resumeJob } from '@vmta/control';
-import { startDelivery, type RunningDelivery } from '@vmta/delivery';
-import { startReceiver, type Receiver } from '@vmta/delivery/testing';
-import { MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
+import { openDeliveryTestbed, type DeliveryTestbed, type Receiver } from '@vmta/delivery/testing';
+import type { MessageStore, NewMessage, QueueOps } from '@vmta/queue';
 import { testMessage } from '@vmta/queue/testing';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const POLL = { timeout: 20_000 };
@@ -21,10 +18,9 @@ const SENDER = 'news@sender.test';
 const message = (recipients: string[], extra: Partial<NewMessage> = {}): NewMessage => testMessage(recipients, { mailFrom: SENDER, ...extra });
 
 describe('operator tools by job, sender, recipient and age', () => {
-  let t: TestRedis;
+  let bed: DeliveryTestbed;
   let redis: Redis;
   let receiver: Receiver;
-  let deliveries: RunningDelivery[];
   let store: MessageStore;
   let ops: QueueOps;
   let cluster: Cluster;
@@ -32,39 +28,28 @@ describe('operator tools by job, sender, recipient and age', () => {
   const dsns = () => receiver.messages.filter((m) => m.from === '');
 
   beforeAll(async () => {
-    t = await getTestRedis();
-    const prefix = t.prefix.slice(0, -1);
-    redis = new Redis(t.url);
-    receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
-    store = new MessageStore(redis, { prefix });
-    ops = new QueueOps(redis, prefix);
-    cluster = new Cluster(redis, prefix);
-    const config = loadConfigText(
-      [
-        'host-name mta.example.test',
-        '<virtual-mta mta1>',
-        '  smtp-source-host 127.0.0.2 mta1.test',
-        '</virtual-mta>',
-        '<domain expire.test>',
-        `  smtp-hosts [127.0.0.10]:${receiver.port}`,
-        '  bounce-after 1h',
-        '</domain>',
-        '<domain *>',
-        `  smtp-hosts [127.0.0.10]:${receiver.port}`,
-        '</domain>',
-      ].join('\n'),
-    );
+    bed = await openDeliveryTestbed();
+    ({ redis, store, ops } = bed);
+    receiver = await bed.receiver({ host: '127.0.0.10', startTls: false });
+    cluster = bed.closeWith(new Cluster(redis, bed.prefix));
+    const config = [
+      'host-name mta.example.test',
+      '<virtual-mta mta1>',
+      '  smtp-source-host 127.0.0.2 mta1.test',
+      '</virtual-mta>',
+      '<domain expire.test>',
+      `  smtp-hosts [127.0.0.10]:${receiver.port}`,
+      '  bounce-after 1h',
+      '</domain>',
+      '<domain *>',
+      `  smtp-hosts [127.0.0.10]:${receiver.port}`,
+      '</domain>',
+    ].join('\n');
     // Two delivery services, each with its own Redis connections and workers, share the queues.
-    deliveries = [await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 2 }), await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 2 })];
+    await bed.deliver(config, { concurrency: 2 });
+    await bed.deliver(config, { concurrency: 2 });
   });
-  afterAll(async () => {
-    for (const d of deliveries) await d.close();
-    await cluster.close();
-    await store.dispatcher.close();
-    await receiver.close();
-    await t.cleanup();
-    redis.disconnect();
-  });
+  afterAll(() => bed.close());
 
   it('holds exactly the paused job in a shared queue while another job flows, and resume releases it', async () => {
     await pauseJob(cluster, 'spring');

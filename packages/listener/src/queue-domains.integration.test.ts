@@ -4,16 +4,11 @@
  * NAME.rollup/vmta, and so does a queue-to domain whose target is rolled up; a disable-mx-rollup domain and an unknown one go to their own queue. The
  * recipient keeps its address and domain.
  */
-import { getTestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueIdOf, RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
+import { queueIdOf, RawSmtp, sendRaw } from './testing/smtp-test-kit.js';
+import { sharedTestListener } from './testing/shared-listener.js';
 
-let t: TestListener;
-
-beforeAll(async () => {
-  t = await startTestListener(
-    await getTestRedis(),
-    `
+const t = sharedTestListener(beforeAll, afterAll, `
 smtp-listener 127.0.0.1:0
 relay-domain [*.]example
 <source 0/0>
@@ -34,10 +29,7 @@ relay-domain [*.]example
 <domain apart.example>
   disable-mx-rollup yes
 </domain>
-`,
-  );
-});
-afterAll(async () => t.close());
+`);
 
 describe('queue domains at enqueue', () => {
   it('queues by queue-to, by the recorded rollup, or by the domain itself', async () => {

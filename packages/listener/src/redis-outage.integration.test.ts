@@ -1,19 +1,10 @@
-import { canStartPrivateRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
+import { canStartPrivateRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authLockoutConfig, authPlainOnce, queueIdOf, RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
+import { authLockoutConfig, authPlainOnce, queueIdOf, RawSmtp, sendRaw } from './testing/smtp-test-kit.js';
+import { listenerOnPrivateRedis } from './testing/shared-listener.js';
 
 describe.skipIf(!canStartPrivateRedis())('when Redis goes away', () => {
-  let redis: PrivateRedis;
-  let t: TestListener;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    t = await startTestListener({ url: redis.url }, 'smtp-listener 127.0.0.1:0\nrelay-domain dest.example\n');
-  });
-  afterAll(async () => {
-    await t?.close();
-    await redis?.dispose();
-  });
+  const { redis, t } = listenerOnPrivateRedis(beforeAll, afterAll, 'smtp-listener 127.0.0.1:0\nrelay-domain dest.example\n');
 
   const message = (n: number) => `Subject: m${n}\r\n\r\nbody ${n}\r\n.\r\n`;
 
@@ -54,17 +45,7 @@ describe.skipIf(!canStartPrivateRedis())('when Redis goes away', () => {
 });
 
 describe.skipIf(!canStartPrivateRedis())('AUTH when Redis goes away', () => {
-  let redis: PrivateRedis;
-  let t: TestListener;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    t = await startTestListener({ url: redis.url }, authLockoutConfig('127.0.0.1', '3/1h'));
-  });
-  afterAll(async () => {
-    await t?.close();
-    await redis?.dispose();
-  });
+  const { redis, t } = listenerOnPrivateRedis(beforeAll, afterAll, authLockoutConfig('127.0.0.1', '3/1h'));
 
   const auth = (password: string) => authPlainOnce(t, 'alice', password);
 

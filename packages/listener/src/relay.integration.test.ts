@@ -1,11 +1,8 @@
-import { getTestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawSmtp, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
+import { RawSmtp } from './testing/smtp-test-kit.js';
+import { sharedTestListener } from './testing/shared-listener.js';
 
-let t: TestListener;
-
-beforeAll(async () => {
-  t = await startTestListener(await getTestRedis(), `
+const t = sharedTestListener(beforeAll, afterAll, `
 host-name mx.test.example
 postmaster ops@ours.example
 smtp-listener 127.0.0.1:0
@@ -19,8 +16,6 @@ relay-address list@lists.example
   always-allow-relaying yes
 </source>
 `);
-});
-afterAll(() => t?.close());
 
 async function session(n = 0): Promise<RawSmtp> {
   const c = await RawSmtp.connect(t.port(n), t.host(n));

@@ -3,26 +3,18 @@
  * sender's retry once Redis is back gets 250, and the stream holds exactly one f record for it.
  */
 import { createRedis, Keys, SuppressionStore } from '@vmta/queue';
-import { canStartPrivateRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
+import { canStartPrivateRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arfReport, asData, OUR_HOST } from './reports/samples.test-data.js';
-import { RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
+import { RawSmtp, sendRaw } from './testing/smtp-test-kit.js';
+import { listenerOnPrivateRedis } from './testing/shared-listener.js';
 
 describe.skipIf(!canStartPrivateRedis())('a report while Redis goes away', () => {
-  let redis: PrivateRedis;
-  let t: TestListener;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    t = await startTestListener(
-      { url: redis.url },
-      `host-name ${OUR_HOST}\nsmtp-listener 127.0.0.1:0\n<feedback-loop-processor>\n  address fbl@fbl.ours.example\n</feedback-loop-processor>\n<acct-file a.csv>\n  records f\n</acct-file>\n`,
-    );
-  });
-  afterAll(async () => {
-    await t?.close();
-    await redis?.dispose();
-  });
+  const { redis, t } = listenerOnPrivateRedis(
+    beforeAll,
+    afterAll,
+    `host-name ${OUR_HOST}\nsmtp-listener 127.0.0.1:0\n<feedback-loop-processor>\n  address fbl@fbl.ours.example\n</feedback-loop-processor>\n<acct-file a.csv>\n  records f\n</acct-file>\n`,
+  );
 
   it('answers 451 while Redis is stopped and processes the retry exactly once', async () => {
     const report = asData(arfReport('joe@isp.example', { user: 'alice' }));

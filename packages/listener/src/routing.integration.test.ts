@@ -1,15 +1,12 @@
-import { getTestRedis } from '@vmta/testing';
 /**
  * Routing and jobs at DATA, on a real listener and Redis: what is queued (VMTA, job, body without
  * X-Job) and what is refused (a job id with spaces: 550 5.6.0, nothing queued).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueIdOf, RawSmtp, sendRaw, startTestListener, type TestListener } from './testing/smtp-test-kit.js';
+import { queueIdOf, RawSmtp, sendRaw } from './testing/smtp-test-kit.js';
+import { sharedTestListener } from './testing/shared-listener.js';
 
-let t: TestListener;
-
-beforeAll(async () => {
-  t = await startTestListener(await getTestRedis(), `
+const t = sharedTestListener(beforeAll, afterAll, `
 smtp-listener 127.0.0.1:0
 relay-domain dest.example
 <virtual-mta mta1>
@@ -26,10 +23,6 @@ relay-domain dest.example
   jobid-header X-Campaign
 </source>
 `);
-});
-afterAll(async () => {
-  await t?.close();
-});
 
 async function send(to: string[], headers: string) {
   const c = await RawSmtp.connect(t.port(), t.host());

@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
+import { sharedQueueTestbed, testMessage } from './testing/index.js';
 
 describe('claimShare with a least count (a fast connection)', () => {
-  let bed: QueueTestbed;
-  beforeAll(async () => {
-    bed = await openQueueTestbed();
-  });
-  afterAll(() => bed.close());
+  const bed = sharedQueueTestbed(beforeAll, afterAll);
 
   async function queueOf(name: string, messages: number): Promise<{ q: string; now: number }> {
     const now = Date.now();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openQueueTestbed, type QueueTestbed } from './testing/index.js';
+import { sharedQueueTestbed } from './testing/index.js';
 import { ALL_QUEUES, DisabledSources, disabledFor, type DisabledSource } from './disabled-sources.js';
 
 const entry = (ip: string, queue: string, extra: Partial<DisabledSource> = {}): DisabledSource => ({ ip, queue, reason: 'r', rule: '', since: 1, ...extra });
@@ -15,11 +15,7 @@ describe('disabledFor', () => {
 });
 
 describe('the disabled-sources list in Redis', () => {
-  let bed: QueueTestbed;
-  beforeAll(async () => {
-    bed = await openQueueTestbed();
-  });
-  afterAll(() => bed.close());
+  const bed = sharedQueueTestbed(beforeAll, afterAll);
 
   it('keeps an entry until enabled, and re-enables a timed one exactly once when its time passed', async () => {
     const a = new DisabledSources(bed.redis, bed.prefix);

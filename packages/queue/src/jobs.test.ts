@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openQueueTestbed, testMessage, type QueueTestbed } from './testing/index.js';
+import { sharedQueueTestbed, testMessage } from './testing/index.js';
 import { CLAIM_SCAN_MAX, JOB_PAUSE_PARK_MS, listJobs, pauseJob, readEnvelopes, resumeJob } from './index.js';
 
 describe('jobs in the queue', () => {
-  let bed: QueueTestbed;
-  beforeAll(async () => {
-    bed = await openQueueTestbed();
-  });
-  afterAll(() => bed.close());
+  const bed = sharedQueueTestbed(beforeAll, afterAll);
 
   it('stores the job in the meta hash and counts its recipients, absent when there is no job', async () => {
     const { store, redis } = bed;

@@ -7,7 +7,7 @@ import type { StoredMessage } from './message.js';
 import { OutcomeCommits } from './outcome-commits.js';
 import { QueueOps } from './queue-ops.js';
 import { OUTCOMES_PER_CALL, scripts, type RecordOutcomesInput } from './scripts/index.js';
-import { openQueueTestbed, testMessage, testOutcomes, type QueueTestbed } from './testing/index.js';
+import { sharedQueueTestbed, testMessage, testOutcomes } from './testing/index.js';
 
 /** Enqueues one message per recipient and claims them all into slot 0 of `queue`. */
 async function claimedMail(store: MessageStore, ops: QueueOps, queue: string, recipients: string[]): Promise<StoredMessage[]> {
@@ -51,11 +51,7 @@ describe('OutcomeCommits: the outcomes of one event-loop turn in one call', () =
 });
 
 describe('QueueOps#recordOutcomes as a group commit (real Redis)', () => {
-  let bed: QueueTestbed;
-  beforeAll(async () => {
-    bed = await openQueueTestbed();
-  });
-  afterAll(() => bed.close());
+  const bed = sharedQueueTestbed(beforeAll, afterAll);
 
   it('records the outcomes of one turn in one script call per OUTCOMES_PER_CALL messages', async () => {
     const { store, ops, redis } = bed;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -10,22 +10,7 @@ import {
   startPrivateRedis,
   type PrivateRedis,
 } from './redis.js';
-
-/** Alive and not a zombie (an orphan may linger as one until init reaps it). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    /* no /proc entry (or no /proc): fall back to signal 0 */
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isAlive } from '@vmta/redis-server/testing';
 
 const clients: Redis[] = [];
 function connect(url: string, keyPrefix?: string): Redis {

@@ -5,19 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
 import { Keys } from '@vmta/queue';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { getTestRedis, pollUntil as until, type TestRedis } from '@vmta/testing';
 import { accountingGroup, startAccounting, type RunningAccounting } from './accounting-writer.js';
 
 const CONF = ['<acct-file acct.csv>', '  records d', '  record-fields d rcpt', '</acct-file>'].join('\n');
-
-async function until<T>(what: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await what();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The rcpt column of the d lines of a file (`type,rcpt` columns, no quoting needed here). */
 const rcpts = (file: string): string[] => {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
 import { DELIVERY_FIELDS, Keys, RECEIVED_FIELDS } from '@vmta/queue';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { getTestRedis, pollUntil as until, type TestRedis } from '@vmta/testing';
 import { AcctFile } from './acct-file.js';
 import { startAccounting, type RunningAccounting } from './accounting-writer.js';
 
@@ -46,15 +46,6 @@ function records(text: string): Array<Record<string, string>> {
     }
   }
   return out;
-}
-
-async function until<T>(what: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await what();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const read = (file: string): string => {

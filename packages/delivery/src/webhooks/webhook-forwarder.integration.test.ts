@@ -4,21 +4,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
 import { Keys, webhookGroup } from '@vmta/queue';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { getTestRedis, pollUntil, type TestRedis } from '@vmta/testing';
 import { trimAccounted } from '../accounting/stream-trim.js';
 import { startWebhooks, type RunningWebhooks } from './webhook-service.js';
 import { startWebhookReceiver } from '../testing/test-webhook-receiver.js';
 
 const SECRET = 's3cret';
 
-async function until<T>(what: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await what();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** pollUntil, with 20 s to wait by default. */
+const until = <T>(what: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> => pollUntil(what, ok, timeoutMs);
 
 const receiver = (answer: (id: string, attempt: number) => number | 'hang') => startWebhookReceiver({ secret: SECRET, answer });
 

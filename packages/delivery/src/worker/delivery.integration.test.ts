@@ -2,27 +2,14 @@ import { Redis } from 'ioredis';
 import { loadConfigText } from '@vmta/config';
 import { QueueEvents } from 'bullmq';
 import { ExpiryIndex, Keys, laneName, latencyHistograms, MessageStore, QueueOps, tokenId, type NewMessage } from '@vmta/queue';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
-import { startDelivery, type RunningDelivery } from './delivery-service.js';
+import { deliveryTestbeds, type DeliveryTestbed } from '../testing/delivery-testbed.js';
+import { mta1ConfigText } from '../testing/mta1-config.js';
+import type { Receiver, ReceiverOptions } from '../testing/test-smtp-receiver.js';
 
 function configFor(port: number, extra = ''): string {
-  return [
-    'host-name mta.example.test',
-    // outcomes go to the accounting stream only when an <acct-file> reads them
-    '<acct-file acct.csv>',
-    '</acct-file>',
-    '<virtual-mta mta1>',
-    '  smtp-source-host 127.0.0.2 mta1.example.test',
-    '</virtual-mta>',
-    '<domain *>',
-    `  smtp-hosts [127.0.0.10]:${port}`,
-    '  retry-after 1h',
-    '  retry-recipients-after 1h',
-    extra,
-    '</domain>',
-  ].join('\n');
+  // outcomes go to the accounting stream only when an <acct-file> reads them
+  return mta1ConfigText({ top: ['host-name mta.example.test'], accounting: true, domain: [`  smtp-hosts [127.0.0.10]:${port}`, '  retry-after 1h', '  retry-recipients-after 1h', extra] });
 }
 
 function message(recipients: string[]): NewMessage {
@@ -47,32 +34,18 @@ async function tokenStates(store: MessageStore, queue: string): Promise<string[]
 }
 
 describe('delivery of queued mail', () => {
-  let t: TestRedis;
+  const testbed = deliveryTestbeds(afterEach);
+  let bed: DeliveryTestbed;
   let redis: Redis;
   let receiver: Receiver | undefined;
-  let delivery: RunningDelivery | undefined;
-  let store: MessageStore | undefined;
 
-  async function setup(receiverOptions: Parameters<typeof startReceiver>[0], extra = '') {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    receiver = await startReceiver(receiverOptions);
-    const prefix = t.prefix.slice(0, -1);
-    store = new MessageStore(redis, { prefix });
-    const config = loadConfigText(configFor(receiver.port, extra));
-    delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 4 });
-    return { store, ops: new QueueOps(redis, prefix), prefix };
+  async function setup(receiverOptions: ReceiverOptions, extra = '') {
+    bed = await testbed();
+    redis = bed.redis;
+    receiver = await bed.receiver(receiverOptions);
+    const delivery = await bed.deliver(configFor(receiver.port, extra), { concurrency: 4 });
+    return { store: bed.store, ops: bed.ops, prefix: bed.prefix, delivery };
   }
-
-  afterEach(async () => {
-    await delivery?.close();
-    await store?.dispatcher.close();
-    await receiver?.close();
-    await t?.cleanup();
-    redis?.disconnect();
-    delivery = undefined;
-    receiver = undefined;
-  });
 
   it('delivers from the VMTA source address with its EHLO name, then forgets the message', async () => {
     const { store, ops } = await setup({ host: '127.0.0.10', startTls: true });
@@ -191,7 +164,7 @@ describe('delivery of queued mail', () => {
   it('costs nothing while its queue is paused: the token goes away instead of coming back', async () => {
     const { store, ops, prefix } = await setup({ host: '127.0.0.10', startTls: false });
     await ops.pause('idle.example/mta1');
-    const events = new QueueEvents(laneName('mta1'), { connection: { url: t.url }, prefix: new Keys(prefix).bullPrefix() });
+    const events = new QueueEvents(laneName('mta1'), { connection: { url: bed.t.url }, prefix: new Keys(prefix).bullPrefix() });
     await events.waitUntilReady();
     let runs = 0;
     events.on('completed', ({ jobId }) => {
@@ -213,14 +186,12 @@ describe('delivery of queued mail', () => {
   });
 
   it('writes no accounting records when no <acct-file> would read them', async () => {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
-    const prefix = t.prefix.slice(0, -1);
-    store = new MessageStore(redis, { prefix });
+    bed = await testbed();
+    const { store, redis, prefix } = bed;
+    receiver = await bed.receiver({ host: '127.0.0.10', startTls: false });
     const config = loadConfigText(configFor(receiver.port).replace('<acct-file acct.csv>\n</acct-file>\n', ''));
     expect(config.acctFiles).toHaveLength(0);
-    delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 2 });
+    await bed.deliver(config, { concurrency: 2 });
     // the test's own store writes the r record, as a listener with an <acct-file> would
     await store.enqueue(message(['a@noacct.example']));
     await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(1);
@@ -251,11 +222,11 @@ describe('delivery of queued mail', () => {
   });
 
   it('keeps to the max-smtp-out of a virtual MTA across its queues', async () => {
-    const { store } = await setup({ host: '127.0.0.10', startTls: false }, '  max-smtp-out 5');
+    const { store, delivery } = await setup({ host: '127.0.0.10', startTls: false }, '  max-smtp-out 5');
     // the VMTA allows no connection at all: nothing may go out, every queue waits
-    await delivery!.close();
+    await delivery.close();
     const config = loadConfigText(configFor(receiver!.port, '').replace('smtp-source-host 127.0.0.2 mta1.example.test', 'smtp-source-host 127.0.0.2 mta1.example.test\n  max-smtp-out 0'));
-    delivery = await startDelivery({ config, redisUrl: t.url, prefix: t.prefix.slice(0, -1), concurrency: 4 });
+    await bed.deliver(config, { concurrency: 4 });
     await store.enqueue(message(['a@v1.example', 'b@v2.example']));
     await expect.poll(() => tokenStates(store, 'v1.example/mta1'), { timeout: 10_000 }).toEqual(['delayed']);
     expect(receiver!.connections.length).toBe(0);

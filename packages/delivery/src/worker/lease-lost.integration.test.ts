@@ -1,12 +1,8 @@
-import { Redis } from 'ioredis';
-import { MessageStore, QueueOps } from '@vmta/queue';
 import { testMessage } from '@vmta/queue/testing';
-import { getTestRedis } from '@vmta/testing';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { openDeliveryTestbed } from '../testing/delivery-testbed.js';
 import { oneSlotConfig as config } from '../testing/one-slot-config.js';
-import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
-import { startDelivery } from './delivery-service.js';
 
 /**
  * Issue 18: a VMTA slot lease lost while its connection is in a transaction (the primary that
@@ -19,17 +15,14 @@ const message = (i: number) => testMessage(`r${i}@${DOMAIN}`, { body: Buffer.fro
 describe('a VMTA slot lease lost mid-transaction', () => {
   it('cuts the connection in flight; the message stays queued and is delivered later', { timeout: 90_000 }, async () => {
     const TOTAL = 3;
-    const t = await getTestRedis();
-    const redis = new Redis(t.url);
-    const prefix = t.prefix.slice(0, -1);
+    const bed = await openDeliveryTestbed();
+    const { redis, store, ops } = bed;
     // The first message is answered after 60 s: without the cut its session stays open that long.
     let first = true;
-    const receiver = await startSlowReceiver(() => (first ? ((first = false), 60_000) : 50));
-    const store = new MessageStore(redis, { prefix });
-    const ops = new QueueOps(redis, prefix);
+    const receiver = await bed.slowReceiver(() => (first ? ((first = false), 60_000) : 50));
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    const delivery = await startDelivery({ config: config(receiver.port), redisUrl: t.url, prefix, concurrency: 2, logger, vmtaLeaseMs: 1_500 });
+    await bed.deliver(config(receiver.port), { concurrency: 2, logger, vmtaLeaseMs: 1_500 });
     try {
       for (let i = 0; i < TOTAL; i++) await store.enqueue(message(i));
       await expect.poll(() => receiver.open(), { timeout: 20_000, interval: 50 }).toBe(1);
@@ -42,11 +35,7 @@ describe('a VMTA slot lease lost mid-transaction', () => {
       await expect.poll(async () => (await ops.stats(`${DOMAIN}/mta1`)).delivered, { timeout: 40_000, interval: 200 }).toBe(TOTAL);
       expect(receiver.peak()).toBe(1);
     } finally {
-      await delivery.close();
-      await store.dispatcher.close();
-      await receiver.close();
-      redis.disconnect();
-      await t.cleanup();
+      await bed.close();
     }
   });
 });

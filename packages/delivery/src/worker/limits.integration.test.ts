@@ -8,11 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { MessageStore, QueueOps, tokenId } from '@vmta/queue';
-import { getTestRedis } from '@vmta/testing';
+import { tokenId, type MessageStore } from '@vmta/queue';
 import { describe, expect, it } from 'vitest';
-import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
+import { numberedMessage, openDeliveryTestbed } from '../testing/delivery-testbed.js';
+import { mta1ConfigText } from '../testing/mta1-config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const MAX_SMTP_OUT = 2;
@@ -25,68 +24,46 @@ function deliveryProcess(conf: string, url: string, prefix: string): ChildProces
   });
 }
 
+/**
+ * A test Redis with a store on it, a receiver answering each message after 30 ms, and a config file
+ * (in a fresh `vmta-<name>-` dir): VMTA mta1, every domain to the receiver with these lines.
+ */
+async function setup(name: string, domainLines: string[]) {
+  const bed = await openDeliveryTestbed();
+  const receiver = await bed.slowReceiver(30);
+  const conf = path.join(mkdtempSync(path.join(tmpdir(), `vmta-${name}-`)), 'vmta.conf');
+  writeFileSync(conf, mta1ConfigText({ domain: [`  smtp-hosts [127.0.0.10]:${receiver.port}`, ...domainLines] }));
+  return { bed, receiver, start: () => deliveryProcess(conf, bed.t.url, bed.prefix) };
+}
+
+/** Enqueues `count` one-recipient messages, r<i>@domain, subject <i>. */
+async function enqueueMany(store: MessageStore, count: number, domain: string): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await store.enqueue(numberedMessage(i, domain));
+  }
+}
+
 describe('max-smtp-out across delivery processes', () => {
   it('two processes together keep to the queue max-smtp-out', { timeout: 90_000 }, async () => {
-    const t = await getTestRedis();
-    const prefix = t.prefix.slice(0, -1);
-    const receiver = await startSlowReceiver(30);
-    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-limits-'));
-    const conf = path.join(dir, 'vmta.conf');
-    writeFileSync(
-      conf,
-      ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, `  max-smtp-out ${MAX_SMTP_OUT}`, '  max-msg-per-connection 10', '</domain>'].join('\n'),
-    );
-    const redis = new Redis(t.url);
-    const store = new MessageStore(redis, { prefix });
-    const procs = [deliveryProcess(conf, t.url, prefix), deliveryProcess(conf, t.url, prefix)];
+    const { bed, receiver, start } = await setup('limits', [`  max-smtp-out ${MAX_SMTP_OUT}`, '  max-msg-per-connection 10']);
+    const procs = [start(), start()];
     try {
-      for (let i = 0; i < TOTAL; i++) {
-        await store.enqueue({
-          mailFrom: 's@example.org',
-          recipients: [{ address: `r${i}@limits.example`, domain: 'limits.example' }],
-          body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`),
-          vmta: 'mta1',
-          source: { ip: '127.0.0.9', listener: 'test' },
-          receivedAt: Date.now(),
-        });
-      }
+      await enqueueMany(bed.store, TOTAL, 'limits.example');
       await expect.poll(() => receiver.received(), { timeout: 60_000, interval: 200 }).toBe(TOTAL);
       // both slots were used (the limit was reached), never more
       expect(receiver.peak()).toBe(MAX_SMTP_OUT);
     } finally {
       for (const p of procs) p.kill('SIGKILL');
-      await store.dispatcher.close();
-      redis.disconnect();
-      await receiver.close();
-      await t.cleanup();
+      await bed.close();
     }
   });
 
   it('two processes together keep to the queue max-msg-rate', { timeout: 60_000 }, async () => {
-    const t = await getTestRedis();
-    const prefix = t.prefix.slice(0, -1);
-    const receiver = await startSlowReceiver(30);
-    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-rate-'));
-    const conf = path.join(dir, 'vmta.conf');
-    writeFileSync(
-      conf,
-      ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '  max-smtp-out 4', '  max-msg-rate 2/h', '</domain>'].join('\n'),
-    );
-    const redis = new Redis(t.url);
-    const store = new MessageStore(redis, { prefix });
-    const ops = new QueueOps(redis, prefix);
-    const procs = [deliveryProcess(conf, t.url, prefix), deliveryProcess(conf, t.url, prefix)];
+    const { bed, receiver, start } = await setup('rate', ['  max-smtp-out 4', '  max-msg-rate 2/h']);
+    const { store, ops } = bed;
+    const procs = [start(), start()];
     try {
-      for (let i = 0; i < 20; i++) {
-        await store.enqueue({
-          mailFrom: 's@example.org',
-          recipients: [{ address: `r${i}@rate.example`, domain: 'rate.example' }],
-          body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`),
-          vmta: 'mta1',
-          source: { ip: '127.0.0.9', listener: 'test' },
-          receivedAt: Date.now(),
-        });
-      }
+      await enqueueMany(store, 20, 'rate.example');
       // 2/h spaced evenly: the first goes at once, the next not before 30 minutes
       await expect.poll(() => receiver.received(), { timeout: 20_000 }).toBe(1);
       const token = await store.dispatcher.lane('mta1').getJob(tokenId('rate.example/mta1', 0));
@@ -95,52 +72,30 @@ describe('max-smtp-out across delivery processes', () => {
       expect(receiver.received()).toBe(1);
     } finally {
       for (const p of procs) p.kill('SIGKILL');
-      await store.dispatcher.close();
-      redis.disconnect();
-      await receiver.close();
-      await t.cleanup();
+      await bed.close();
     }
   });
 });
 
 describe('SIGTERM of a delivery process mid-delivery', () => {
   it('exits 0 promptly, hands its mail back, and another process delivers all of it', { timeout: 90_000 }, async () => {
-    const t = await getTestRedis();
-    const prefix = t.prefix.slice(0, -1);
-    const receiver = await startSlowReceiver(30);
-    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-term-'));
-    const conf = path.join(dir, 'vmta.conf');
-    writeFileSync(conf, ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '</domain>'].join('\n'));
-    const redis = new Redis(t.url);
-    const store = new MessageStore(redis, { prefix });
-    const first = deliveryProcess(conf, t.url, prefix);
+    const { bed, receiver, start } = await setup('term', []);
+    const first = start();
     let second: ChildProcess | undefined;
     try {
-      for (let i = 0; i < 200; i++) {
-        await store.enqueue({
-          mailFrom: 's@example.org',
-          recipients: [{ address: `r${i}@term.example`, domain: 'term.example' }],
-          body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`),
-          vmta: 'mta1',
-          source: { ip: '127.0.0.9', listener: 'test' },
-          receivedAt: Date.now(),
-        });
-      }
+      await enqueueMany(bed.store, 200, 'term.example');
       await expect.poll(() => receiver.received(), { timeout: 20_000 }).toBeGreaterThan(5);
       const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
       first.kill('SIGTERM');
       expect(await exited).toBe(0);
       const handedBack = 200 - receiver.received();
       expect(handedBack).toBeGreaterThan(0);
-      second = deliveryProcess(conf, t.url, prefix);
+      second = start();
       await expect.poll(() => receiver.received(), { timeout: 60_000, interval: 200 }).toBe(200);
     } finally {
       first.kill('SIGKILL');
       second?.kill('SIGKILL');
-      await store.dispatcher.close();
-      redis.disconnect();
-      await receiver.close();
-      await t.cleanup();
+      await bed.close();
     }
   });
 });

@@ -1,55 +1,28 @@
-import { Redis } from 'ioredis';
-import { loadConfigText } from '@vmta/config';
-import { Keys, MessageStore, queueName, type NewMessage } from '@vmta/queue';
+import { Keys, queueName } from '@vmta/queue';
 import { testMessage } from '@vmta/queue/testing';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
-import { startDelivery, type RunningDelivery } from './delivery-service.js';
+import { deliveryTestbeds } from '../testing/delivery-testbed.js';
+import { mta1ConfigText } from '../testing/mta1-config.js';
+import type { Receiver } from '../testing/test-smtp-receiver.js';
 
-const config = (port: number, idle: string) =>
-  loadConfigText(
-    [
-      '<virtual-mta mta1>',
-      '  smtp-source-host 127.0.0.2 mta1.example.test',
-      '</virtual-mta>',
-      '<domain *>',
-      `  smtp-hosts [127.0.0.10]:${port}`,
-      `  connection-idle-timeout ${idle}`,
-      '</domain>',
-    ].join('\n'),
-  );
+const config = (port: number, idle: string) => mta1ConfigText({ domain: [`  smtp-hosts [127.0.0.10]:${port}`, `  connection-idle-timeout ${idle}`] });
 
 const message = (to: string) => testMessage(to, { body: Buffer.from('Subject: idle\r\n\r\nhello\r\n'), source: { ip: '127.0.0.9', listener: '127.0.0.1:2525', heloName: 'client.test' } });
 
 describe('connection-idle-timeout', () => {
-  let t: TestRedis | undefined;
-  let redis: Redis | undefined;
-  let receiver: Receiver | undefined;
-  let delivery: RunningDelivery | undefined;
-  let store: MessageStore | undefined;
-
-  afterEach(async () => {
-    await delivery?.close();
-    await store?.dispatcher.close();
-    await receiver?.close();
-    await t?.cleanup();
-    redis?.disconnect();
-  });
+  const testbed = deliveryTestbeds(afterEach);
 
   /** Two messages for one queue, the second queued after the first was delivered; returns the connections the receiver saw. */
   async function twoMessagesApart(idle: string): Promise<Receiver> {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
-    const prefix = t.prefix.slice(0, -1);
-    store = new MessageStore(redis, { prefix });
-    delivery = await startDelivery({ config: config(receiver.port, idle), redisUrl: t.url, prefix, concurrency: 2 });
+    const bed = await testbed();
+    const { store } = bed;
+    const receiver = await bed.receiver({ host: '127.0.0.10', startTls: false });
+    await bed.deliver(config(receiver.port, idle), { concurrency: 2 });
     await store.enqueue(message('a@idle.example'));
-    await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => receiver.messages.length, { timeout: 20_000 }).toBe(1);
     await new Promise((r) => setTimeout(r, 1_000));
     await store.enqueue(message('b@idle.example'));
-    await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => receiver.messages.length, { timeout: 20_000 }).toBe(2);
     return receiver;
   }
 
@@ -65,17 +38,15 @@ describe('connection-idle-timeout', () => {
   });
 
   it('with the default 0, a run whose queue trickles waits a moment (trickle-linger.ts): takes mail queued meanwhile in the same run, closes its connection meanwhile, and clears the awake mark when it ends', async () => {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
-    const prefix = t.prefix.slice(0, -1);
+    const bed = await testbed();
+    const { store, redis, prefix } = bed;
+    const receiver = await bed.receiver({ host: '127.0.0.10', startTls: false });
     const keys = new Keys(prefix);
     const queue = queueName('trickle.example', 'mta1');
-    store = new MessageStore(redis, { prefix });
     // sessionParkMs 0: this is about the run's own connection; a parked session would carry c (session-park.integration.test.ts).
-    delivery = await startDelivery({ config: config(receiver.port, '0'), redisUrl: t.url, prefix, concurrency: 4, holder: { processId: 'p1', lastBeatAt: () => Date.now() }, sessionParkMs: 0 });
-    const delivered = (n: number) => expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(n);
-    const holderRun = () => redis!.hget(keys.queueSlotHolder(queue, 0), 'run');
+    await bed.deliver(config(receiver.port, '0'), { concurrency: 4, holder: { processId: 'p1', lastBeatAt: () => Date.now() }, sessionParkMs: 0 });
+    const delivered = (n: number) => expect.poll(() => receiver.messages.length, { timeout: 20_000 }).toBe(n);
+    const holderRun = () => redis.hget(keys.queueSlotHolder(queue, 0), 'run');
 
     // The first run of the queue ends as before; the second comes right after it, so it waits.
     await store.enqueue(message('a@trickle.example'));
@@ -86,7 +57,7 @@ describe('connection-idle-timeout', () => {
     const run = await holderRun();
     expect(run).not.toBeNull();
     // The run closes its connection and marks the queue awake before it waits.
-    await expect.poll(() => redis!.exists(keys.queueAwake(queue)), { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => redis.exists(keys.queueAwake(queue)), { timeout: 5_000 }).toBe(1);
     // While it waits: a message queued now goes out in the same run, on a new connection (idle timeout 0 closed the old one).
     await store.enqueue(message('c@trickle.example'));
     await delivered(3);

@@ -3,16 +3,12 @@
  * is one provider host share the queue provider.rollup/mta1 and its max-smtp-out (counted as
  * concurrent sessions at the receiver); disable-mx-rollup keeps a domain in its own queue.
  */
-import { Redis } from 'ioredis';
-import { loadConfigText } from '@vmta/config';
-import { MessageStore, QueueOps } from '@vmta/queue';
+import type { MessageStore } from '@vmta/queue';
 import { testMessage } from '@vmta/queue/testing';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnsResolver } from '../dns/resolver.js';
+import { deliveryTestbeds, type SlowReceiver } from '../testing/delivery-testbed.js';
 import { startTestDnsServer, type TestDnsServer } from '../testing/test-dns-server.js';
-import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
-import { startDelivery, type RunningDelivery } from './delivery-service.js';
 
 const HOST = '127.0.0.10';
 const SHARED = 2;
@@ -28,20 +24,16 @@ const zone = {
 };
 
 describe('MX rollup', () => {
-  let t: TestRedis;
-  let redis: Redis;
+  const testbed = deliveryTestbeds(afterEach);
   let dns: TestDnsServer;
-  let delivery: RunningDelivery | undefined;
   let store: MessageStore;
-  let receiver: Awaited<ReturnType<typeof startSlowReceiver>> | undefined;
+  let receiver: SlowReceiver | undefined;
 
   async function start(extra: string[], rollupList = true) {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    const prefix = t.prefix.slice(0, -1);
-    store = new MessageStore(redis, { prefix });
-    dns = await startTestDnsServer({ address: '127.0.0.1', zone });
-    receiver = await startSlowReceiver(20, HOST);
+    const bed = await testbed();
+    store = bed.store;
+    dns = bed.closeWith(await startTestDnsServer({ address: '127.0.0.1', zone }));
+    receiver = await bed.slowReceiver(20, HOST);
     const text = [
       '<virtual-mta mta1>',
       '  smtp-source-host 127.0.0.2 mta1.example.test',
@@ -58,19 +50,9 @@ describe('MX rollup', () => {
       ...extra,
     ].join('\n');
     const resolver = new DnsResolver({ servers: [dns.server], timeoutMs: 500, tries: 1, families: [4] });
-    delivery = await startDelivery({ config: loadConfigText(text), redisUrl: t.url, prefix, concurrency: 8, resolver });
-    return new QueueOps(redis, prefix);
+    await bed.deliver(text, { concurrency: 8, resolver });
+    return bed.ops;
   }
-
-  afterEach(async () => {
-    await delivery?.close();
-    await store?.dispatcher.close();
-    await receiver?.close();
-    await dns?.close();
-    await t?.cleanup();
-    redis?.disconnect();
-    delivery = undefined;
-  });
 
   it('two domains with the same lowest MX share one queue and its max-smtp-out', { timeout: 60_000 }, async () => {
     const ops = await start([]);

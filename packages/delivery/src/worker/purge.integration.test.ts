@@ -2,14 +2,12 @@
  * `vmta delete --queue`: a purge job taken by a running delivery process. Real Redis, a real
  * SMTP receiver for the DSNs; every outcome is polled for, no timing is asserted.
  */
-import { Redis } from 'ioredis';
-import { loadConfigText } from '@vmta/config';
-import { DISPATCH_QUEUE, Dispatcher, Keys, MessageStore, QueueOps, type NewMessage, type TokenData } from '@vmta/queue';
+import type { Redis } from 'ioredis';
+import { DISPATCH_QUEUE, Dispatcher, Keys, type MessageStore, type NewMessage, type QueueOps, type TokenData } from '@vmta/queue';
 import { Queue } from 'bullmq';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
-import { startDelivery, type RunningDelivery } from './delivery-service.js';
+import { openDeliveryTestbed, type DeliveryTestbed } from '../testing/delivery-testbed.js';
+import type { Receiver } from '../testing/test-smtp-receiver.js';
 
 const SENDER = 'sender@sender.test';
 const POLL = { timeout: 20_000 };
@@ -32,10 +30,9 @@ function fieldsOf(flat: string[]): Record<string, string> {
 }
 
 describe('deleting the mail of a queue (purge jobs)', () => {
-  let t: TestRedis;
+  let bed: DeliveryTestbed;
   let redis: Redis;
   let receiver: Receiver;
-  let delivery: RunningDelivery;
   let store: MessageStore;
   let ops: QueueOps;
   let keys: Keys;
@@ -43,28 +40,18 @@ describe('deleting the mail of a queue (purge jobs)', () => {
   const ref = (queue: string) => ({ queue, domain: queue.split('/')[0]!, vmta: 'mta1' });
 
   beforeAll(async () => {
-    t = await getTestRedis();
-    const prefix = t.prefix.slice(0, -1);
-    redis = new Redis(t.url);
-    receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
-    store = new MessageStore(redis, { prefix });
-    ops = new QueueOps(redis, prefix);
-    keys = new Keys(prefix);
-    dispatcher = new Dispatcher(redis, prefix);
-    const config = loadConfigText(
+    bed = await openDeliveryTestbed();
+    ({ redis, store, ops } = bed);
+    receiver = await bed.receiver({ host: '127.0.0.10', startTls: false });
+    keys = new Keys(bed.prefix);
+    dispatcher = bed.closeWith(new Dispatcher(redis, bed.prefix));
+    await bed.deliver(
       // An <acct-file> so that outcomes are written to the accounting stream the test reads.
       ['host-name mta.example.test', '<acct-file acct.csv>', '</acct-file>', '<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '</domain>'].join('\n'),
+      { concurrency: 4 },
     );
-    delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 4 });
   });
-  afterAll(async () => {
-    await delivery.close();
-    await dispatcher.close();
-    await store.dispatcher.close();
-    await receiver.close();
-    await t.cleanup();
-    redis.disconnect();
-  });
+  afterAll(() => bed.close());
 
   it('drops the mail of a paused queue without a DSN, counted as bounced with bounceCat "deleted"', async () => {
     const q = 'quiet.test/mta1';

@@ -2,14 +2,12 @@
  * End-to-end delivery scenarios: real Redis, real DNS packets (our test DNS server on 127.0.0.53),
  * real SMTP between 127.0.0.x addresses. No timing assertions: every outcome is polled for.
  */
-import { Redis } from 'ioredis';
 import { loadConfigText, VmtaSelector, type VmtaConfig } from '@vmta/config';
-import { Keys, MessageStore, QueueOps, type NewMessage } from '@vmta/queue';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
+import { Keys, type NewMessage } from '@vmta/queue';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryTestbeds } from '../testing/delivery-testbed.js';
 import { startTestDnsServer, type TestDnsServer, type TestZone } from '../testing/test-dns-server.js';
-import { startReceiver, type Receiver, type ReceiverOptions } from '../testing/test-smtp-receiver.js';
-import { startDelivery, type RunningDelivery } from './delivery-service.js';
+import type { ReceiverOptions } from '../testing/test-smtp-receiver.js';
 
 const SENDER = 'sender@sender.test';
 const POLL = { timeout: 20_000 };
@@ -42,12 +40,8 @@ function fieldsOf(flat: string[]): Record<string, string> {
 }
 
 describe('delivery scenarios through our DNS server', () => {
-  let t: TestRedis | undefined;
-  let redis: Redis | undefined;
-  let receiver: Receiver | undefined;
+  const testbed = deliveryTestbeds(afterEach);
   let dns: TestDnsServer | undefined;
-  let delivery: RunningDelivery | undefined;
-  let store: MessageStore | undefined;
 
   interface Setup {
     zone?: TestZone;
@@ -57,16 +51,14 @@ describe('delivery scenarios through our DNS server', () => {
   }
 
   async function setup(s: Setup) {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    dns = await startTestDnsServer({ zone: { ...BASE_ZONE, ...s.zone }, address: '127.0.0.53' });
-    receiver = await startReceiver({ host: '127.0.0.10', startTls: false, ...s.receiver });
-    const prefix = t.prefix.slice(0, -1);
-    store = new MessageStore(redis, { prefix });
+    const bed = await testbed();
+    const { store, ops, redis, prefix } = bed;
+    dns = bed.closeWith(await startTestDnsServer({ zone: { ...BASE_ZONE, ...s.zone }, address: '127.0.0.53' }));
+    const receiver = await bed.receiver({ host: '127.0.0.10', startTls: false, ...s.receiver });
     // An <acct-file> so that outcomes are written to the accounting stream the tests read.
     const config: VmtaConfig = loadConfigText(`<acct-file acct.csv>\n</acct-file>\n${s.config({ dns: dns.server.port, smtp: receiver.port })}`);
-    delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 8 });
-    return { store, ops: new QueueOps(redis, prefix), keys: new Keys(prefix), config, receiver, redis };
+    await bed.deliver(config, { concurrency: 8 });
+    return { store, ops, keys: new Keys(prefix), config, receiver, redis };
   }
 
   /** One VMTA, every domain routed by DNS to the receiver's port. */
@@ -87,21 +79,6 @@ describe('delivery scenarios through our DNS server', () => {
         '</domain>',
         extraStanzas,
       ].join('\n');
-
-  afterEach(async () => {
-    await delivery?.close();
-    await store?.dispatcher.close();
-    await receiver?.close();
-    await dns?.close();
-    await t?.cleanup();
-    redis?.disconnect();
-    delivery = undefined;
-    store = undefined;
-    receiver = undefined;
-    dns = undefined;
-    redis = undefined;
-    t = undefined;
-  });
 
   it('falls back to the second MX when the first one refuses the connection', async () => {
     const { store, ops, receiver } = await setup({

@@ -5,16 +5,12 @@
  * takes in its next claim wakes no second slot, nor does a small backlog that a connection known to
  * deliver fast takes at once (claim-pace.ts).
  */
-import { Redis } from 'ioredis';
-import { loadConfigText } from '@vmta/config';
-import { Keys, MessageStore } from '@vmta/queue';
-import { getTestRedis } from '@vmta/testing';
+import type { Redis } from 'ioredis';
+import { Keys } from '@vmta/queue';
 import { describe, expect, it } from 'vitest';
-import { startSlowReceiver } from '../testing/test-smtp-receiver.js';
+import { numberedMessage, openDeliveryTestbed, type SlowReceiver as Receiver } from '../testing/delivery-testbed.js';
 import { slotsAdded } from '../testing/lane-events.js';
-import { startDelivery } from './delivery-service.js';
-
-type Receiver = Awaited<ReturnType<typeof startSlowReceiver>>;
+import { mta1ConfigText } from '../testing/mta1-config.js';
 
 /** A queue with max-smtp-out 5 to a receiver that answers the dot after `replyMs`; `run` queues mail (`send`) before or after delivery starts. */
 async function withQueue(
@@ -22,35 +18,18 @@ async function withQueue(
   holder: boolean,
   run: (ctx: { receiver: Receiver; redis: Redis; prefix: string; send(i: number, receivedAt?: number): Promise<unknown>; start(): Promise<void> }) => Promise<void>,
 ): Promise<void> {
-  const t = await getTestRedis();
-  const prefix = t.prefix.slice(0, -1);
-  const receiver = await startSlowReceiver(replyMs);
-  const redis = new Redis(t.url);
-  const store = new MessageStore(redis, { prefix });
-  const config = loadConfigText(
-    ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '  max-smtp-out 5', '</domain>'].join('\n'),
-  );
-  const send = (i: number, receivedAt = Date.now()) =>
-    store.enqueue({
-      mailFrom: 's@example.org',
-      recipients: [{ address: `r${i}@spread.example`, domain: 'spread.example' }],
-      body: Buffer.from(`Subject: ${i}\r\n\r\nbody\r\n`),
-      vmta: 'mta1',
-      source: { ip: '127.0.0.9', listener: 'test' },
-      receivedAt,
-    });
-  let delivery: Awaited<ReturnType<typeof startDelivery>> | undefined;
+  const bed = await openDeliveryTestbed();
+  const { redis, prefix, store } = bed;
+  const receiver = await bed.slowReceiver(replyMs);
+  const config = mta1ConfigText({ domain: [`  smtp-hosts [127.0.0.10]:${receiver.port}`, '  max-smtp-out 5'] });
+  const send = (i: number, receivedAt = Date.now()) => store.enqueue(numberedMessage(i, 'spread.example', receivedAt));
   const start = async () => {
-    delivery = await startDelivery({ config, redisUrl: t.url, prefix, concurrency: 10, ...(holder ? { holder: { processId: 'p1', lastBeatAt: () => Date.now() } } : {}) });
+    await bed.deliver(config, { concurrency: 10, ...(holder ? { holder: { processId: 'p1', lastBeatAt: () => Date.now() } } : {}) });
   };
   try {
     await run({ receiver, redis, prefix, send, start });
   } finally {
-    await delivery?.close();
-    await store.dispatcher.close();
-    redis.disconnect();
-    await receiver.close();
-    await t.cleanup();
+    await bed.close();
   }
 }
 

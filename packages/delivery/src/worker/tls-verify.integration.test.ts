@@ -3,17 +3,16 @@
  * (smtp-tls-verify-certificate, smtp-tls-ca-file) and TLS 1.2 as the minimum unless
  * smtp-tls-allow-tlsv1 says otherwise.
  */
-import { Redis } from 'ioredis';
-import { loadConfigText } from '@vmta/config';
-import { MessageStore, QueueOps } from '@vmta/queue';
+import type { Redis } from 'ioredis';
+import type { MessageStore } from '@vmta/queue';
 import { testMessage } from '@vmta/queue/testing';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DnsResolver } from '../dns/resolver.js';
+import { deliveryTestbeds } from '../testing/delivery-testbed.js';
+import { mta1ConfigText } from '../testing/mta1-config.js';
 import { startTestDnsServer, type TestDnsServer } from '../testing/test-dns-server.js';
-import { startReceiver, type Receiver, type ReceiverOptions } from '../testing/test-smtp-receiver.js';
+import type { Receiver, ReceiverOptions } from '../testing/test-smtp-receiver.js';
 import { createTestCa, type TestCa } from '../testing/test-tls.js';
-import { startDelivery, type RunningDelivery } from './delivery-service.js';
 
 const RECEIVER_IP = '127.0.0.10';
 
@@ -28,50 +27,28 @@ beforeAll(async () => {
 afterAll(async () => dns.close());
 
 describe('outbound TLS policy against real TLS receivers', () => {
-  let t: TestRedis;
+  const testbed = deliveryTestbeds(afterEach);
   let redis: Redis;
   let receiver: Receiver | undefined;
-  let delivery: RunningDelivery | undefined;
   let store: MessageStore | undefined;
 
   /** `host` in smtp-hosts: the MX name the certificate is checked against. */
   async function setup(receiverOptions: Omit<ReceiverOptions, 'host'>, domainLines: string[], host = 'mx.tls.test') {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    receiver = await startReceiver({ host: RECEIVER_IP, ...receiverOptions });
-    const prefix = t.prefix.slice(0, -1);
-    store = new MessageStore(redis, { prefix });
-    const text = [
-      '<acct-file acct.csv>',
-      '</acct-file>',
-      '<virtual-mta mta1>',
-      '  smtp-source-host 127.0.0.2 mta1.example.test',
-      '</virtual-mta>',
-      '<domain *>',
-      `  smtp-hosts ${host}:${receiver.port}`,
-      '  retry-after 1h',
-      '  retry-recipients-after 1h',
-      ...domainLines.map((l) => `  ${l}`),
-      '</domain>',
-    ].join('\n');
+    const bed = await testbed();
+    ({ redis, store } = bed);
+    receiver = await bed.receiver({ host: RECEIVER_IP, ...receiverOptions });
+    const text = mta1ConfigText({
+      accounting: true,
+      domain: [`  smtp-hosts ${host}:${receiver.port}`, '  retry-after 1h', '  retry-recipients-after 1h', ...domainLines.map((l) => `  ${l}`)],
+    });
     const resolver = new DnsResolver({ servers: [dns.server], timeoutMs: 500, tries: 1, families: [4] });
-    delivery = await startDelivery({ config: loadConfigText(text), redisUrl: t.url, prefix, concurrency: 2, resolver });
-    return { store, ops: new QueueOps(redis, prefix) };
+    await bed.deliver(text, { concurrency: 2, resolver });
+    return { store: bed.store, ops: bed.ops };
   }
 
   async function accounting(): Promise<string[]> {
     return (await redis.xrange(store!.keys.accounting(), '-', '+')).map(([, f]) => f.join(' '));
   }
-
-  afterEach(async () => {
-    await delivery?.close();
-    await store?.dispatcher.close();
-    await receiver?.close();
-    await t?.cleanup();
-    redis?.disconnect();
-    delivery = undefined;
-    receiver = undefined;
-  });
 
   it('defers mail to a self-signed certificate under smtp-tls-verify-certificate, with the reason in the t record', async () => {
     const { store, ops } = await setup({ startTls: true }, ['smtp-tls-verify-certificate yes']);

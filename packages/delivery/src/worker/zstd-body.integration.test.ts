@@ -4,14 +4,11 @@
  * SMTP receiver.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { loadConfigText } from '@vmta/config';
-import { MessageStore, type BodyCompression } from '@vmta/queue';
+import type { BodyCompression, MessageStore } from '@vmta/queue';
 import { testMessage } from '@vmta/queue/testing';
-import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../testing/test-smtp-receiver.js';
-import { startDelivery, type RunningDelivery } from './delivery-service.js';
+import { deliveryTestbeds } from '../testing/delivery-testbed.js';
+import { mta1ConfigText } from '../testing/mta1-config.js';
 
 const HOST = '127.0.0.10';
 
@@ -23,33 +20,16 @@ function body(n: number, bytes: number): Buffer {
 }
 
 describe('zstd bodies in delivery', () => {
-  let t: TestRedis | undefined;
-  let redis: Redis | undefined;
-  const stores: MessageStore[] = [];
-  let delivery: RunningDelivery | undefined;
-  let receiver: Receiver | undefined;
-
-  afterEach(async () => {
-    await delivery?.close();
-    for (const s of stores.splice(0)) await s.dispatcher.close();
-    await receiver?.close();
-    await t?.cleanup();
-    redis?.disconnect();
-  });
+  const testbed = deliveryTestbeds(afterEach);
 
   it('delivers zstd, deflate and raw bodies of 3 bytes to 600 KB, mixed in one queue, byte for byte', async () => {
-    t = await getTestRedis();
-    redis = new Redis(t.url);
-    const prefix = t.prefix.slice(0, -1);
-    const writer = (bodyCompression: BodyCompression) => {
-      const s = new MessageStore(redis!, { prefix, bodyCompression });
-      stores.push(s);
-      return s;
-    };
+    const bed = await testbed();
+    const { redis } = bed;
+    const writer = (bodyCompression: BodyCompression) => bed.openStore({ bodyCompression });
     const zstd = writer('zstd');
     const deflate = writer('deflate');
     const none = writer('none');
-    receiver = await startReceiver({ host: HOST, startTls: false });
+    const receiver = await bed.receiver({ host: HOST, startTls: false });
     const sent = new Map<string, { body: Buffer; enc: string }>();
     const cases: [MessageStore, number, string][] = [
       [zstd, 5 * 1024, 'zstd'],
@@ -71,9 +51,9 @@ describe('zstd bodies in delivery', () => {
     await zstd.enqueue(testMessage('tiny@mixed.example', { mailFrom: 's@example.org', body: tiny }));
     sent.set('tiny@mixed.example', { body: tiny, enc: 'raw' });
 
-    const text = ['<virtual-mta mta1>', '  smtp-source-host 127.0.0.2 mta1.example.test', '</virtual-mta>', '<domain *>', `  smtp-hosts [${HOST}]:${receiver.port}`, '</domain>'].join('\n');
-    delivery = await startDelivery({ config: loadConfigText(text), redisUrl: t.url, prefix, concurrency: 2 });
-    await expect.poll(() => receiver!.messages.length, { timeout: 30_000 }).toBe(sent.size);
+    const text = mta1ConfigText({ domain: [`  smtp-hosts [${HOST}]:${receiver.port}`] });
+    await bed.deliver(text, { concurrency: 2 });
+    await expect.poll(() => receiver.messages.length, { timeout: 30_000 }).toBe(sent.size);
     for (const m of receiver.messages) {
       const expected = sent.get(m.to[0]!)!.body;
       const got = Buffer.from(m.body, 'utf8');

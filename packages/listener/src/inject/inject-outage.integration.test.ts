@@ -1,7 +1,8 @@
 /** HTTP injection while Redis is down (503 with Retry-After, nothing queued; accepted again once it is back), over the auth failure rate and the per-client session limit (429). */
-import { canStartPrivateRedis, getTestRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
+import { canStartPrivateRedis, getTestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawSmtp, startTestListener, type TestListener } from '../testing/smtp-test-kit.js';
+import { listenerOnPrivateRedis } from '../testing/shared-listener.js';
 
 /** POST /api/inject of a one-recipient message with this key. */
 function injectWith(t: TestListener, key: string, subject = 'm') {
@@ -16,21 +17,12 @@ function injectWith(t: TestListener, key: string, subject = 'm') {
 const startWithInject = async (config: string) => startTestListener(await getTestRedis(), config, { inject: { port: 0, host: '127.0.0.1' } });
 
 describe.skipIf(!canStartPrivateRedis())('HTTP injection when Redis goes away', () => {
-  let redis: PrivateRedis;
-  let t: TestListener;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    t = await startTestListener(
-      { url: redis.url },
-      'smtp-listener 127.0.0.1:0\nrelay-domain dest.example\nuse-suppression-store no\n<smtp-user api>\n  http-inject-api-key k1\n</smtp-user>\n',
-      { inject: { port: 0, host: '127.0.0.1' } },
-    );
-  });
-  afterAll(async () => {
-    await t?.close();
-    await redis?.dispose();
-  });
+  const { redis, t } = listenerOnPrivateRedis(
+    beforeAll,
+    afterAll,
+    'smtp-listener 127.0.0.1:0\nrelay-domain dest.example\nuse-suppression-store no\n<smtp-user api>\n  http-inject-api-key k1\n</smtp-user>\n',
+    { inject: { port: 0, host: '127.0.0.1' } },
+  );
 
   const inject = (n: number) => injectWith(t, 'k1', `m${n}`);
 

@@ -3,3 +3,4 @@
  * "./testing" export. Production code never imports them (scripts/check-layers.mjs).
  */
 export * from './smtp-test-kit.js';
+export * from './shared-listener.js';

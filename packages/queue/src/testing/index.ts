@@ -69,3 +69,41 @@ export async function openQueueTestbed(): Promise<QueueTestbed> {
     },
   };
 }
+
+type Hook = (fn: () => Promise<void>) => void;
+
+/**
+ * One testbed for the tests of a describe block (or file): opened in `beforeAll`, closed in
+ * `afterAll` (vitest's, handed in). Read its fields inside the tests, not before they run.
+ */
+export function sharedQueueTestbed(beforeAll: Hook, afterAll: Hook): QueueTestbed {
+  let bed: QueueTestbed | undefined;
+  beforeAll(async () => {
+    bed = await openQueueTestbed();
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+  const open = (): QueueTestbed => {
+    if (!bed) throw new Error('sharedQueueTestbed: the testbed opens in beforeAll; read it inside a test');
+    return bed;
+  };
+  return {
+    get t() {
+      return open().t;
+    },
+    get redis() {
+      return open().redis;
+    },
+    get prefix() {
+      return open().prefix;
+    },
+    get store() {
+      return open().store;
+    },
+    get ops() {
+      return open().ops;
+    },
+    close: () => open().close(),
+  };
+}
