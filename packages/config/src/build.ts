@@ -43,6 +43,8 @@ type AnyStanza = Stanza<ScopeName> & { domains?: DomainStanza[]; rules?: Pattern
 
 interface Frame {
   tag: string;
+  /** The opening tag's value as written ("" when none). */
+  arg: string;
   /** The opening tag as written, e.g. "<domain *>". */
   text: string;
   label: string;
@@ -98,14 +100,14 @@ class Builder {
       listenerStanzas: [],
       warnings: [],
     };
-    this.stack = [{ tag: '', text: '', label: 'at top level', origin: global.origin, stanza: global }];
+    this.stack = [{ tag: '', arg: '', text: '', label: 'at top level', origin: global.origin, stanza: global }];
   }
 
   run(events: ReadEvent[]): BuildResult {
     const macroEvents = this.readDomainMacros(events);
     for (const ev of events) {
       if (ev.kind === 'open') this.open(ev.name, ev.arg, ev.origin);
-      else if (ev.kind === 'close') this.close(ev.name, ev.origin);
+      else if (ev.kind === 'close') this.close(ev.name, ev.origin, ev.arg);
       else if (macroEvents.has(ev)) continue;
       else if (this.top.stanza?.scope === 'bounce-category-patterns') this.directive('pattern', ev.line ?? `${ev.name} ${ev.raw}`, ev.origin);
       else this.directive(ev.name, ev.raw, ev.origin);
@@ -156,7 +158,7 @@ class Builder {
     const text = `<${tag}${arg ? ` ${truncate(arg)}` : ''}>`;
     const label = `in ${text}`;
     const skip = (): void => {
-      this.stack.push({ tag, text, label, origin, stanza: null });
+      this.stack.push({ tag, arg, text, label, origin, stanza: null });
     };
     const parent = this.top.stanza;
     if (!parent) return skip();
@@ -166,7 +168,7 @@ class Builder {
       const stanza = this.stanzaFor(tag, arg, origin, parent);
       const also = this.pendingAlso;
       this.pendingAlso = undefined;
-      this.stack.push({ tag, text, label, origin, stanza, ...(also ? { also } : {}) });
+      this.stack.push({ tag, arg, text, label, origin, stanza, ...(also ? { also } : {}) });
       return;
     }
     if (isScopeName(tag)) {
@@ -188,10 +190,15 @@ class Builder {
     skip();
   }
 
-  private close(tag: string, origin: Origin): void {
+  private close(tag: string, origin: Origin, arg?: string): void {
     const depth = this.stack.map((f) => f.tag).lastIndexOf(tag);
     if (depth <= 0) {
-      this.report('error', 'CONFIG_SYNTAX', origin, `</${tag}> without a matching <${tag}>`);
+      this.report('error', 'CONFIG_SYNTAX', origin, `</${tag}${arg ? ` ${truncate(arg)}` : ''}> without a matching <${tag}>`);
+      return;
+    }
+    const opened = this.stack[depth]!;
+    if (arg !== undefined && arg.toLowerCase() !== opened.arg.toLowerCase()) {
+      this.report('error', 'CONFIG_SYNTAX', origin, `</${tag} ${truncate(arg)}> closes ${opened.text} (line ${opened.origin.line}): the names differ`);
       return;
     }
     while (this.stack.length - 1 > depth) {
@@ -234,6 +241,9 @@ class Builder {
         const why = notAppliedReplyActions[action];
         if (why !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${action} in ${def.name} ${frame.label}: not applied yet (${why}); ignored`);
       }
+    }
+    if (def.type === 'mx-rollup' && value !== null && (value as { byIp?: true }).byIp === true) {
+      this.report('warning', 'CONFIG_UNSUPPORTED', origin, `rollup-by-ip ${frame.label}: not supported yet; this entry rolls no domain up`);
     }
     if ((def.type === 'pattern-rule' || def.type === 'header-pattern-rule') && value !== null) {
       for (const { action } of (value as PatternRule).actions) {

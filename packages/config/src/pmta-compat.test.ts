@@ -9,6 +9,7 @@ import { checkConfigText } from './load.js';
 import { domainPolicy } from './policy/domain-policy.js';
 import { classifyReply } from './policy/classify-reply.js';
 import { bounceCategoryPatternsOf } from './policy/reply-patterns.js';
+import { mxRollupEntries } from './policy/mx-rollup.js';
 
 const CONFIG = [
   /*  1 */ 'postmaster ops@example.test',
@@ -143,5 +144,38 @@ describe('what must stay an error', () => {
     expect(r.errors.length).toBeGreaterThan(0);
     expect(r.errors.map((e) => `${e.file}:${e.line} ${e.message}`).join('\n')).toMatch(message);
     for (const e of r.errors) expect(e.line).toBeGreaterThan(0);
+  });
+});
+
+describe("more of the guide's own examples", () => {
+  it('takes http-access CIDR monitor,deny-logs (§3.3.1.36.3)', () => {
+    const r = checkConfigText('http-access 10.0.0.0/8 monitor,deny-logs\n');
+    expect(r.errors).toEqual([]);
+    expect(r.config!.global.settings['http-access']).toEqual([expect.objectContaining({ level: 'monitor', denyLogs: true })]);
+  });
+
+  it('takes a closing tag that repeats the name, as the guide writes </domain-key-list NAME> (§3.3.19)', () => {
+    const r = checkConfigText(['<virtual-mta mta1>', '</virtual-mta mta1>', '<domain x.test>', 'max-smtp-out 3', '</domain  X.TEST>'].join('\n'));
+    expect(r.errors).toEqual([]);
+    expect(domainPolicy(r.config!, 'x.test').settings['max-smtp-out']).toBe(3);
+  });
+
+  it('refuses a closing tag whose name differs from the opening one, with file:line', () => {
+    const r = checkConfigText(['<virtual-mta mta1>', '</virtual-mta mta2>'].join('\n'));
+    expect(r.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ line: 2, message: '</virtual-mta mta2> closes <virtual-mta mta1> (line 1): the names differ' })]),
+    );
+  });
+
+  it('takes mx ... rollup-by-ip (§10.17) with a warning: such an entry rolls nothing up yet', () => {
+    const r = checkConfigText(['<mx-rollup-list>', 'mx *.mail.protection.outlook.com outlook.rollup rollup-by-ip', 'mx mx1.hotmail.test hotmail.rollup', '</mx-rollup-list>'].join('\n'));
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([expect.objectContaining({ line: 2, message: 'rollup-by-ip in <mx-rollup-list>: not supported yet; this entry rolls no domain up' })]);
+    expect(mxRollupEntries(r.config!).map((e) => e.name)).toEqual(['hotmail.rollup']);
+  });
+
+  it('refuses another third word in an mx rollup entry', () => {
+    const r = checkConfigText(['<mx-rollup-list>', 'mx *.hotmail.test hotmail.rollup by-ip', '</mx-rollup-list>'].join('\n'));
+    expect(r.errors).toEqual([expect.objectContaining({ line: 2, message: expect.stringContaining('"by-ip": the only option is rollup-by-ip') })]);
   });
 });

@@ -10,7 +10,7 @@ import type { Diagnostic, Origin } from './errors.js';
 
 export type ReadEvent =
   | { kind: 'open'; name: string; arg: string; origin: Origin }
-  | { kind: 'close'; name: string; origin: Origin }
+  | { kind: 'close'; name: string; origin: Origin; /** A name repeated in the closing tag, as in `</domain-key-list NAME>`. */ arg?: string }
   | {
       kind: 'directive';
       name: string;
@@ -50,7 +50,8 @@ export function stripComment(line: string): string {
 }
 
 const OPEN = /^<\s*([A-Za-z][\w-]*)(?:\s+([^>]*?))?\s*>$/;
-const CLOSE = /^<\/\s*([A-Za-z][\w-]*)\s*>$/;
+/** `</domain-key-list NAME>`: the guide's own example repeats the name in the closing tag (§3.3.19). */
+const CLOSE = /^<\/\s*([A-Za-z][\w-]*)(?:\s+([^>]*?))?\s*>$/;
 const DIRECTIVE = /^(\S+)(?:\s+(.*))?$/;
 
 /**
@@ -84,7 +85,7 @@ export function lexText(text: string, file: string, diagnostics: Diagnostic[]): 
     if (line.startsWith('<')) {
       const close = CLOSE.exec(line);
       if (close) {
-        events.push({ kind: 'close', name: close[1]!.toLowerCase(), origin });
+        events.push({ kind: 'close', name: close[1]!.toLowerCase(), origin, ...(close[2] ? { arg: close[2].trim() } : {}) });
         return;
       }
       const open = OPEN.exec(line);

@@ -168,7 +168,7 @@ function validateRollups(config: VmtaConfig): Diagnostic[] {
   const seen = new Set<string>();
   for (const list of config.mxRollupLists) {
     (list.settings.mx ?? []).forEach((entry, i) => {
-      if (seen.has(entry.name)) return;
+      if (seen.has(entry.name) || entry.byIp === true) return;
       seen.add(entry.name);
       if (domainPolicy(config, entry.name).settings['smtp-hosts'] !== undefined) return;
       const o = list.origins.mx?.[i] ?? list.origin;

@@ -66,7 +66,9 @@ function resolveDomainPolicy(config: VmtaConfig, domain: string, vmtaName?: stri
  */
 function withRollupHosts(config: VmtaConfig, domain: string, resolved: ResolvedDomainPolicy): ResolvedDomainPolicy {
   const lower = domain.toLowerCase();
-  const entries = config.mxRollupLists.flatMap((s) => (s.settings.mx ?? []).map((e) => ({ e, origin: s.origins.mx?.[0] ?? s.origin })));
+  const entries = config.mxRollupLists.flatMap((s) =>
+    (s.settings.mx ?? []).filter((e) => e.byIp !== true).map((e) => ({ e, origin: s.origins.mx?.[0] ?? s.origin })),
+  );
   const exact = entries.filter(({ e }) => e.name === lower && !e.wildcard);
   if (exact.length === 0) return resolved;
   const hosts = [exact.map(({ e }) => ({ kind: 'host' as const, host: e.host }))];
