@@ -224,7 +224,14 @@ class Builder {
       def = directiveDef(stanza.scope, def.aliasOf) ?? def;
     }
     const value = raw === CLEAR ? null : this.parseValue(def.type, raw, origin, def.name);
-    if (value === undefined) return;
+    if (value === undefined) {
+      // `mail-from /x/ <pattern-list>` (a conditional list, §3.3.14) is refused above: its content,
+      // up to its </pattern-list>, is skipped rather than read as more errors.
+      if (stanza.scope === 'pattern-list' && /<\s*pattern-list\s*>\s*$/i.test(raw)) {
+        this.stack.push({ tag: 'pattern-list', arg: '', text: '<pattern-list>', label: 'in <pattern-list>', origin, stanza: null });
+      }
+      return;
+    }
     if (typeof value === 'string' && def.unsupportedValues.includes(value)) {
       this.report('warning', 'CONFIG_UNSUPPORTED', origin, `${def.name} ${value} is not supported yet`);
     }
@@ -241,6 +248,10 @@ class Builder {
         const why = notAppliedReplyActions[action];
         if (why !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${action} in ${def.name} ${frame.label}: not applied yet (${why}); ignored`);
       }
+    }
+    if (def.type === 'bounce-category-pattern' && value !== null && (value as { custom?: string }).custom !== undefined) {
+      const name = (value as { custom: string }).custom;
+      this.report('warning', 'CONFIG_UNSUPPORTED', origin, `category "${name}" ${frame.label}: custom category names are not supported yet (records carry PowerMTA's categories); this line is ignored`);
     }
     if (def.type === 'mx-rollup' && value !== null && (value as { byIp?: true }).byIp === true) {
       this.report('warning', 'CONFIG_UNSUPPORTED', origin, `rollup-by-ip ${frame.label}: not supported yet; this entry rolls no domain up`);
