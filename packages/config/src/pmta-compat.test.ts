@@ -180,3 +180,14 @@ describe("more of the guide's own examples", () => {
     expect(r.errors).toEqual([expect.objectContaining({ line: 2, message: expect.stringContaining('"by-ip": the only option is rollup-by-ip') })]);
   });
 });
+
+describe('the catch-all line of <bounce-category-patterns>', () => {
+  it('warns at every line after it (they never match), not at success or custom lines', () => {
+    const r = checkConfigText(['<bounce-category-patterns>', '/a/ spam-related', '// other', '/b/ bad-mailbox', '/^2/ success', '/c/ quota-issues', '</bounce-category-patterns>'].join('\n'));
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => [w.line, w.message])).toEqual([
+      [4, 'this <bounce-category-patterns> line never matches: the catch-all // at vmta.conf:3 comes before it (first match wins)'],
+      [6, 'this <bounce-category-patterns> line never matches: the catch-all // at vmta.conf:3 comes before it (first match wins)'],
+    ]);
+  });
+});
