@@ -77,3 +77,50 @@ describe('vmta show settings', () => {
     expect(vmta('show', 'settings', 'gmail.com', '--config', 'config/vmta.conf').status).toBe(2);
   });
 });
+
+describe('a config written like PowerMTA-generated ones', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vmta-pmta-'));
+  const file = path.join(dir, 'pmta.conf');
+  writeFileSync(
+    file,
+    [
+      '<virtual-mta mta1>',
+      '  smtp-source-host 127.0.0.2 mta1.example.test',
+      '</virtual-mta>',
+      'domain-macro YahooTop com, co.uk,',
+      'de, com.br',
+      '<domain yahoo.$YahooTop>',
+      '  max-smtp-out 3',
+      '</domain>',
+      '<domain yahoo.de>',
+      '  max-smtp-out 9',
+      '</domain>',
+      '<domain {gmImprinter}>',
+      '  retry-after 15s',
+      '</domain>',
+      'sync-msg-create false',
+      '<bounce-category-patterns>',
+      '  /^2.\\d.\\d/ success',
+      '  // other    # catch-all',
+      '</bounce-category-patterns>',
+      '',
+    ].join('\n'),
+  );
+
+  it('loads, with a warning naming file:line for what it ignores', () => {
+    const r = vmta('check', file);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`${file}:12: warning: <domain {gmImprinter}>`);
+    expect(r.stdout).toContain(`${file}:15: warning: sync-msg-create at top level:`);
+  });
+
+  it('shows the expanded <domain> in the effective settings of yahoo.co.uk/mta1, and the one written out for yahoo.de', () => {
+    const uk = vmta('show', 'settings', 'yahoo.co.uk/mta1', '--config', file);
+    expect(uk.status).toBe(0);
+    expect(uk.stdout).toContain('(stanzas applied: <domain yahoo.$YahooTop> as yahoo.co.uk)');
+    expect(uk.stdout).toMatch(new RegExp(`max-smtp-out\\s+3\\s+${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7`));
+    const de = vmta('show', 'settings', 'yahoo.de/mta1', '--config', file);
+    expect(de.stdout).toContain('(stanzas applied: <domain yahoo.$YahooTop> as yahoo.de, <domain yahoo.de>)');
+    expect(de.stdout).toMatch(/max-smtp-out\s+9\s/);
+  });
+});

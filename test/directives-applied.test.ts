@@ -35,6 +35,8 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'redis-wait-replicas': `${LISTENER}/listener.ts`,
     'redis-wait-timeout': `${LISTENER}/listener.ts`,
     'domain-key': 'packages/config/src/dkim-keys.ts',
+    // Expanded into <domain> stanzas when the config is read (a <domain aol.$tld> is one stanza per name).
+    'domain-macro': 'packages/config/src/build.ts',
     'auto-suppress': 'packages/config/src/policy/suppression.ts',
     'event-stream': 'packages/config/src/policy/event-stream.ts',
     'auto-suppress-categories': 'packages/config/src/policy/suppression.ts',

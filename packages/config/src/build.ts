@@ -12,27 +12,47 @@ import {
   directiveNames,
   isScopeName,
   nestedScopes,
+  pmtaScopesOf,
   scopeNames,
   scopesWithDirective,
   stanzaArgKind,
   unsupportedReason,
   type DirectiveDef,
 } from './schema/access.js';
+import { obsoleteReason } from './schema/obsolete.js';
 import { notAppliedPatternActions, notAppliedReason, notAppliedReplyActions, notProducedRecordTypes } from './schema/not-applied.js';
 import type { ScopeName } from './schema/schema.js';
 import { suggest } from './suggest.js';
-import { tokenize, valueTypes, ValueError, type CidrValue, type DomainPattern, type ListenerAddress, type PatternRule, type ReplyPattern, type ValueTypeName } from './values/index.js';
+import {
+  expandDomainMacros,
+  resolveDomainMacros,
+  tokenize,
+  usesDomainMacro,
+  valueTypes,
+  ValueError,
+  type CidrValue,
+  type DomainMacro,
+  type DomainPattern,
+  type ListenerAddress,
+  type PatternRule,
+  type ReplyPattern,
+  type ValueTypeName,
+} from './values/index.js';
 
 type AnyStanza = Stanza<ScopeName> & { domains?: DomainStanza[]; rules?: PatternListRule[] };
 
 interface Frame {
   tag: string;
+  /** The opening tag's value as written ("" when none). */
+  arg: string;
   /** The opening tag as written, e.g. "<domain *>". */
   text: string;
   label: string;
   origin: Origin;
   /** null: an unsupported or invalid stanza whose content is skipped. */
   stanza: AnyStanza | null;
+  /** The other <domain> stanzas a domain macro expanded to (`<domain aol.$tld>`): each directive is set in them too. */
+  also?: AnyStanza[];
 }
 
 export interface BuildResult {
@@ -54,6 +74,10 @@ class Builder {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly config: VmtaConfig;
   private readonly stack: Frame[];
+  /** Lower-case macro name → its domains, from every top-level domain-macro (read before the rest). */
+  private macros = new Map<string, string[]>();
+  /** Expansions of the <domain> being opened, beyond the first (handed to its Frame). */
+  private pendingAlso: AnyStanza[] | undefined;
 
   constructor(file: string, files: string[]) {
     const global = newStanza('global', '', { file, line: 0 });
@@ -76,13 +100,15 @@ class Builder {
       listenerStanzas: [],
       warnings: [],
     };
-    this.stack = [{ tag: '', text: '', label: 'at top level', origin: global.origin, stanza: global }];
+    this.stack = [{ tag: '', arg: '', text: '', label: 'at top level', origin: global.origin, stanza: global }];
   }
 
   run(events: ReadEvent[]): BuildResult {
+    const macroEvents = this.readDomainMacros(events);
     for (const ev of events) {
       if (ev.kind === 'open') this.open(ev.name, ev.arg, ev.origin);
-      else if (ev.kind === 'close') this.close(ev.name, ev.origin);
+      else if (ev.kind === 'close') this.close(ev.name, ev.origin, ev.arg);
+      else if (macroEvents.has(ev)) continue;
       else if (this.top.stanza?.scope === 'bounce-category-patterns') this.directive('pattern', ev.line ?? `${ev.name} ${ev.raw}`, ev.origin);
       else this.directive(ev.name, ev.raw, ev.origin);
     }
@@ -91,6 +117,33 @@ class Builder {
       this.report('error', 'CONFIG_UNCLOSED', f.origin, `${f.text} is not closed (missing </${f.tag}>)`);
     }
     return { config: this.config, diagnostics: this.diagnostics };
+  }
+
+  /**
+   * PowerMTA defines a macro anywhere at the top level and uses it in any <domain> (§3.3.10): the
+   * top-level domain-macro lines are read first, their macros of macros expanded, loops refused.
+   * Returns the events handled here, which the main pass skips.
+   */
+  private readDomainMacros(events: readonly ReadEvent[]): Set<ReadEvent> {
+    const handled = new Set<ReadEvent>();
+    const defs: { macro: DomainMacro; origin: Origin }[] = [];
+    let depth = 0;
+    for (const ev of events) {
+      if (ev.kind === 'open') depth++;
+      else if (ev.kind === 'close') depth = Math.max(0, depth - 1);
+      else if (depth === 0 && ev.name === 'domain-macro') {
+        handled.add(ev);
+        const def = directiveDef('global', ev.name)!;
+        const value = this.parseValue(def.type, ev.raw, ev.origin, def.name) as DomainMacro | undefined;
+        if (value === undefined) continue;
+        defs.push({ macro: value, origin: ev.origin });
+        setValue(this.config.global as AnyStanza, def, value, ev.origin);
+      }
+    }
+    const { values, problems } = resolveDomainMacros(defs.map((d) => d.macro));
+    for (const p of problems) this.report('error', 'CONFIG_VALUE', defs[p.index]!.origin, p.message);
+    this.macros = values;
+    return handled;
   }
 
   private report(severity: Diagnostic['severity'], code: DiagnosticCode, origin: Origin, message: string): void {
@@ -105,14 +158,17 @@ class Builder {
     const text = `<${tag}${arg ? ` ${truncate(arg)}` : ''}>`;
     const label = `in ${text}`;
     const skip = (): void => {
-      this.stack.push({ tag, text, label, origin, stanza: null });
+      this.stack.push({ tag, arg, text, label, origin, stanza: null });
     };
     const parent = this.top.stanza;
     if (!parent) return skip();
     const where = this.top.label;
     if (nestedScopes(parent.scope).includes(tag) && isScopeName(tag)) {
+      this.pendingAlso = undefined;
       const stanza = this.stanzaFor(tag, arg, origin, parent);
-      this.stack.push({ tag, text, label, origin, stanza });
+      const also = this.pendingAlso;
+      this.pendingAlso = undefined;
+      this.stack.push({ tag, arg, text, label, origin, stanza, ...(also ? { also } : {}) });
       return;
     }
     if (isScopeName(tag)) {
@@ -134,10 +190,15 @@ class Builder {
     skip();
   }
 
-  private close(tag: string, origin: Origin): void {
+  private close(tag: string, origin: Origin, arg?: string): void {
     const depth = this.stack.map((f) => f.tag).lastIndexOf(tag);
     if (depth <= 0) {
-      this.report('error', 'CONFIG_SYNTAX', origin, `</${tag}> without a matching <${tag}>`);
+      this.report('error', 'CONFIG_SYNTAX', origin, `</${tag}${arg ? ` ${truncate(arg)}` : ''}> without a matching <${tag}>`);
+      return;
+    }
+    const opened = this.stack[depth]!;
+    if (arg !== undefined && arg.toLowerCase() !== opened.arg.toLowerCase()) {
+      this.report('error', 'CONFIG_SYNTAX', origin, `</${tag} ${truncate(arg)}> closes ${opened.text} (line ${opened.origin.line}): the names differ`);
       return;
     }
     while (this.stack.length - 1 > depth) {
@@ -163,7 +224,14 @@ class Builder {
       def = directiveDef(stanza.scope, def.aliasOf) ?? def;
     }
     const value = raw === CLEAR ? null : this.parseValue(def.type, raw, origin, def.name);
-    if (value === undefined) return;
+    if (value === undefined) {
+      // `mail-from /x/ <pattern-list>` (a conditional list, §3.3.14) is refused above: its content,
+      // up to its </pattern-list>, is skipped rather than read as more errors.
+      if (stanza.scope === 'pattern-list' && /<\s*pattern-list\s*>\s*$/i.test(raw)) {
+        this.stack.push({ tag: 'pattern-list', arg: '', text: '<pattern-list>', label: 'in <pattern-list>', origin, stanza: null });
+      }
+      return;
+    }
     if (typeof value === 'string' && def.unsupportedValues.includes(value)) {
       this.report('warning', 'CONFIG_UNSUPPORTED', origin, `${def.name} ${value} is not supported yet`);
     }
@@ -181,6 +249,13 @@ class Builder {
         if (why !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${action} in ${def.name} ${frame.label}: not applied yet (${why}); ignored`);
       }
     }
+    if (def.type === 'bounce-category-pattern' && value !== null && (value as { custom?: string }).custom !== undefined) {
+      const name = (value as { custom: string }).custom;
+      this.report('warning', 'CONFIG_UNSUPPORTED', origin, `category "${name}" ${frame.label}: custom category names are not supported yet (records carry PowerMTA's categories); this line is ignored`);
+    }
+    if (def.type === 'mx-rollup' && value !== null && (value as { byIp?: true }).byIp === true) {
+      this.report('warning', 'CONFIG_UNSUPPORTED', origin, `rollup-by-ip ${frame.label}: not supported yet; this entry rolls no domain up`);
+    }
     if ((def.type === 'pattern-rule' || def.type === 'header-pattern-rule') && value !== null) {
       for (const { action } of (value as PatternRule).actions) {
         const why = notAppliedPatternActions[action];
@@ -191,9 +266,15 @@ class Builder {
     // `mail-from ""` clears the rules of that kind written so far, as it clears the setting.
     if (value === null && stanza.rules) stanza.rules = stanza.rules.filter((r) => r.kind !== def.name);
     setValue(stanza, def, value, origin);
+    for (const other of frame.also ?? []) setValue(other, def, value, origin);
   }
 
   private unknownDirective(scope: ScopeName, name: string, where: string, origin: Origin): void {
+    const obsolete = obsoleteReason(scope, name);
+    if (obsolete !== undefined) {
+      this.report('warning', 'CONFIG_DEPRECATED', origin, `${name} ${where}: ${obsolete}; ignored`);
+      return;
+    }
     const reason = unsupportedReason(scope, name);
     if (reason !== undefined) {
       this.report('warning', 'CONFIG_UNSUPPORTED', origin, `${name} ${where}: ${reason}; ignored`);
@@ -202,6 +283,12 @@ class Builder {
     const places = placesOf(name, scope);
     if (places !== undefined) {
       this.report('error', 'CONFIG_MISPLACED_DIRECTIVE', origin, `"${name}" is not allowed ${where} (it belongs in ${places})`);
+      return;
+    }
+    const pmtaPlaces = pmtaScopesOf(name).filter((s) => s !== scope);
+    if (pmtaPlaces.length > 0) {
+      const list = pmtaPlaces.map((s) => (s === 'global' ? 'the top level' : `<${s}>`)).join(' or ');
+      this.report('error', 'CONFIG_MISPLACED_DIRECTIVE', origin, `"${name}" is not allowed ${where} (PowerMTA takes it in ${list} only)`);
       return;
     }
     // A misspelling of this stanza's directives first; else of a directive of another stanza, and where that one belongs.
@@ -294,12 +381,20 @@ class Builder {
         );
       }
       case 'domain': {
+        if (RESERVED_QUEUE.test(arg)) {
+          // PowerMTA's reserved queue names ("cannot start with { and end with }", §3.3.11.5): {gmImprinter},
+          // {bounceProcessor}, {feedbackLoop}, ... vmta has no such queues. The directives are still
+          // checked (a detached stanza) but applied nowhere.
+          this.report('warning', 'CONFIG_UNSUPPORTED', origin, `<domain ${truncate(arg)}>: ${arg} is one of PowerMTA's internal queues, which vmta does not have; not supported yet, its directives are ignored`);
+          return { ...newStanza('domain', arg, origin), pattern: { text: arg, kind: 'exact', base: arg.toLowerCase() } } as AnyStanza;
+        }
+        if (usesDomainMacro(arg)) return this.macroDomainStanzas(arg, origin, parent);
         const pattern = this.parseValue('domain-pattern', arg, origin, '<domain>') as DomainPattern | undefined;
         if (!pattern) return null;
         const list = parent.scope === 'global' ? c.domains : (parent.domains ?? []);
-        return findOrAdd(
+        return findOrAdd<DomainStanza>(
           list,
-          (s) => s.pattern.text.toLowerCase() === pattern.text.toLowerCase(),
+          (s) => s.macro === undefined && s.pattern.text.toLowerCase() === pattern.text.toLowerCase(),
           () => ({ ...newStanza('domain', arg, origin), pattern }),
         );
       }
@@ -308,6 +403,32 @@ class Builder {
       default:
         return null;
     }
+  }
+
+  /**
+   * `<domain aol.$tld>`: one <domain> per name the macros give, each marked with the pattern as
+   * written (a <domain> written out wins over an expanded one: domain-policy.ts). The directives of
+   * the stanza are set in every one of them (Frame.also).
+   */
+  private macroDomainStanzas(arg: string, origin: Origin, parent: AnyStanza): AnyStanza | null {
+    let names: string[];
+    try {
+      names = expandDomainMacros(arg, this.macros);
+    } catch (e) {
+      if (!(e instanceof ValueError)) throw e;
+      this.report('error', 'CONFIG_VALUE', origin, `<domain>: ${e.message}`);
+      return null;
+    }
+    const stanzas: DomainStanza[] = [];
+    for (const name of names) {
+      const pattern = this.parseValue('domain-pattern', name, origin, `<domain ${truncate(arg)}> (expanded to ${name})`) as DomainPattern | undefined;
+      if (pattern) stanzas.push({ ...newStanza('domain', name, origin), pattern, macro: arg });
+    }
+    if (stanzas.length === 0) return null;
+    const list = parent.scope === 'global' ? this.config.domains : (parent.domains ?? []);
+    list.push(...stanzas);
+    this.pendingAlso = stanzas.slice(1) as AnyStanza[];
+    return stanzas[0] as AnyStanza;
   }
 
   private checkName(arg: string, origin: Origin, scope: ScopeName): boolean {
@@ -339,6 +460,9 @@ class Builder {
     );
   }
 }
+
+/** `{name}`: a queue of PowerMTA's own, never a recipient domain. */
+const RESERVED_QUEUE = /^\{[\w.-]+\}$/;
 
 function findOrAdd<T>(list: T[], same: (s: T) => boolean, make: () => T): T {
   const found = list.find(same);

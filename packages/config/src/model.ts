@@ -16,6 +16,8 @@ export interface Stanza<S extends ScopeName> {
 
 export interface DomainStanza extends Stanza<'domain'> {
   pattern: DomainPattern;
+  /** Set when a domain macro gave this stanza: the pattern as written, e.g. "aol.$tld" (name is the expanded domain). */
+  macro?: string;
 }
 
 export interface SourceStanza extends Stanza<'source'> {

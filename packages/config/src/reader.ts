@@ -10,8 +10,17 @@ import type { Diagnostic, Origin } from './errors.js';
 
 export type ReadEvent =
   | { kind: 'open'; name: string; arg: string; origin: Origin }
-  | { kind: 'close'; name: string; origin: Origin }
-  | { kind: 'directive'; name: string; raw: string; origin: Origin; /** The line as written, without its comment (<bounce-category-patterns> lines are not NAME VALUE). */ line?: string };
+  | { kind: 'close'; name: string; origin: Origin; /** A name repeated in the closing tag, as in `</domain-key-list NAME>`. */ arg?: string }
+  | {
+      kind: 'directive';
+      name: string;
+      raw: string;
+      origin: Origin;
+      /** The line as written, without its comment (<bounce-category-patterns> lines are not NAME VALUE). */
+      line?: string;
+      /** When the value is a list continued on the following lines (a line ending in ","): the last line of it. */
+      lastLine?: number;
+    };
 
 /** The one word of file syntax that is not a directive. */
 const INCLUDE = 'include';
@@ -41,8 +50,21 @@ export function stripComment(line: string): string {
 }
 
 const OPEN = /^<\s*([A-Za-z][\w-]*)(?:\s+([^>]*?))?\s*>$/;
-const CLOSE = /^<\/\s*([A-Za-z][\w-]*)\s*>$/;
+/** `</domain-key-list NAME>`: the guide's own example repeats the name in the closing tag (§3.3.19). */
+const CLOSE = /^<\/\s*([A-Za-z][\w-]*)(?:\s+([^>]*?))?\s*>$/;
 const DIRECTIVE = /^(\S+)(?:\s+(.*))?$/;
+
+/**
+ * A list continued on the next line: the directive's value ends with "," (which no complete value
+ * does) and the next line looks like the rest of a list: its first word ends with "," or it is a
+ * single word (`co.th, co.uk, de` after `domain-macro tld com, com.br,`). A line like `move-interval 5m`
+ * is never taken as a continuation: the value before it keeps its trailing comma and its error.
+ */
+export function continuesList(previousValue: string, line: string): boolean {
+  if (!previousValue.endsWith(',') || line.startsWith('<')) return false;
+  const words = line.split(/\s+/);
+  return words.length === 1 || words[0]!.endsWith(',');
+}
 
 /** Lexes the text of one file; `include` lines come back as directives named "include". */
 export function lexText(text: string, file: string, diagnostics: Diagnostic[]): ReadEvent[] {
@@ -52,10 +74,18 @@ export function lexText(text: string, file: string, diagnostics: Diagnostic[]): 
     const origin = { file, line: index + 1 };
     const line = stripComment(rawLine).trim();
     if (line === '') return;
+    const previous = events[events.length - 1];
+    if (previous?.kind === 'directive' && continuesList(previous.raw, line)) {
+      // Diagnostics of the value name the directive's own line (where its name is written).
+      previous.raw = `${previous.raw} ${line}`;
+      if (previous.line !== undefined) previous.line = `${previous.line} ${line}`;
+      previous.lastLine = index + 1;
+      return;
+    }
     if (line.startsWith('<')) {
       const close = CLOSE.exec(line);
       if (close) {
-        events.push({ kind: 'close', name: close[1]!.toLowerCase(), origin });
+        events.push({ kind: 'close', name: close[1]!.toLowerCase(), origin, ...(close[2] ? { arg: close[2].trim() } : {}) });
         return;
       }
       const open = OPEN.exec(line);

@@ -30,7 +30,7 @@ export function summarize(config: VmtaConfig): string {
       }),
     )}`,
     `  pools            ${pools.length}: ${list(pools.map((p) => `${p.name} [${(p.settings['virtual-mta'] ?? []).join(' ')}]`))}`,
-    `  domain stanzas   ${config.domains.length + nestedDomains}: ${config.domains.length} top level, ${nestedDomains} inside VMTAs and pools`,
+    `  domain stanzas   ${config.domains.length + nestedDomains}: ${config.domains.length} top level, ${nestedDomains} inside VMTAs and pools${expandedNote(config)}`,
     `  pattern lists    ${Object.keys(config.patternLists).length}, accounting files ${config.acctFiles.length}`,
     `  bodies stored    ${bodyCompressionLine(config.global.settings['body-compression'] ?? 'deflate')}`,
     `  warnings         ${config.warnings.length}`,
@@ -38,4 +38,11 @@ export function summarize(config: VmtaConfig): string {
   for (const w of config.warnings.slice(0, 20)) lines.push(`    ${formatDiagnostic(w)}`);
   if (config.warnings.length > 20) lines.push(`    ... ${config.warnings.length - 20} more`);
   return lines.join('\n');
+}
+
+/** ", 9 of them from domain macros" when a domain-macro gave some of the <domain> stanzas. */
+function expandedNote(config: VmtaConfig): string {
+  const all = [...config.domains, ...Object.values(config.vmtas).flatMap((v) => v.domains), ...Object.values(config.pools).flatMap((p) => p.domains)];
+  const expanded = all.filter((d) => d.macro !== undefined).length;
+  return expanded === 0 ? '' : ` (${expanded} of them from domain macros)`;
 }

@@ -155,11 +155,34 @@ export function validateReferences(config: VmtaConfig): Diagnostic[] {
   }
   out.push(...validatePatternLists(config, (kind, name) => refExists(config, kind, name)));
   out.push(...validateRollups(config));
+  out.push(...validateCatchAll(config));
   for (const [key, pool] of Object.entries(config.pools)) {
     if (key in config.vmtas) error(pool.origin, `<virtual-mta-pool ${pool.name}> has the name of a <virtual-mta>`);
     if (!pool.settings['virtual-mta']?.length) error(pool.origin, `<virtual-mta-pool ${pool.name}> has no virtual-mta members`);
   }
   return out;
+}
+
+/** Lines of <bounce-category-patterns> after a catch-all `//` line can never match: say so at each. */
+function validateCatchAll(config: VmtaConfig): Diagnostic[] {
+  const stanza = config.bounceCategoryPatterns;
+  const lines = stanza?.settings.pattern ?? [];
+  const at = lines.findIndex((p) => p.regex.source === '' && p.custom === undefined && p.category !== 'success');
+  if (stanza === undefined || at < 0) return [];
+  const catchAll = stanza.origins.pattern?.[at] ?? stanza.origin;
+  return lines.slice(at + 1).flatMap((p, i) => {
+    if (p.custom !== undefined || p.category === 'success') return [];
+    const o = stanza.origins.pattern?.[at + 1 + i] ?? stanza.origin;
+    return [
+      {
+        severity: 'warning' as const,
+        code: 'CONFIG_REFERENCE' as const,
+        file: o.file,
+        line: o.line,
+        message: `this <bounce-category-patterns> line never matches: the catch-all // at ${catchAll.file}:${catchAll.line} comes before it (first match wins)`,
+      },
+    ];
+  });
 }
 
 /** A rollup name with only wildcard entries has no hosts to connect to without smtp-hosts on <domain NAME.rollup>: nothing is rolled into it. */
@@ -168,7 +191,7 @@ function validateRollups(config: VmtaConfig): Diagnostic[] {
   const seen = new Set<string>();
   for (const list of config.mxRollupLists) {
     (list.settings.mx ?? []).forEach((entry, i) => {
-      if (seen.has(entry.name)) return;
+      if (seen.has(entry.name) || entry.byIp === true) return;
       seen.add(entry.name);
       if (domainPolicy(config, entry.name).settings['smtp-hosts'] !== undefined) return;
       const o = list.origins.mx?.[i] ?? list.origin;

@@ -20,8 +20,17 @@ describe('<bounce-category-patterns>', () => {
     expect(bounceCategoryPatternsOf(checkConfigText('').config!)).toEqual([]);
   });
 
+  it('takes a custom category name (PowerMTA §10.8) with a warning, and leaves that line out', () => {
+    const r = checkConfigText(['<bounce-category-patterns>', '/blocked/ my-blocks', '// other', '</bounce-category-patterns>'].join('\n'));
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([expect.objectContaining({ line: 2, message: expect.stringContaining('category "my-blocks" in <bounce-category-patterns>: custom category names are not supported yet') })]);
+    expect(bounceCategoryPatternsOf(r.config!).map((p) => p.rule)).toEqual(['vmta.conf:3']);
+  });
+
   it.each([
-    ['/spam/ junk-category', 'unknown category'],
+    ['/spam/ spam-relatd', 'unknown category "spam-relatd" (did you mean "spam-related"?)'],
+    ['/ok/ sucess', 'unknown category "sucess" (did you mean "success"?)'],
+    ['/spam/ junk!cat', 'unknown category "junk!cat"'],
     ['spam spam-related', 'must start with a /REGEX/'],
     ['/spam/', 'no category'],
   ])('refuses %s with file:line', (line, why) => {

@@ -5,10 +5,14 @@
  * The domain's `<smtp-pattern-list>` is matched too and its actions returned for the caller to
  * apply (backoff mode, skip-mx, bounce-rcpt, ...): they act on queues and sources, not on this reply.
  * The operator's `<bounce-category-patterns>` come before the built-in rules for the category of a
- * failure (first match wins, on the same "CODE ENHANCED TEXT" line the pattern list sees).
+ * failure (first match wins). A line matches the "CODE ENHANCED TEXT" line the pattern list sees, or
+ * the same line without the basic code ("ENHANCED TEXT"): PowerMTA's shipped patterns are anchored on
+ * the enhanced status code (`/^[45]\.1\.1/ bad-mailbox`). A `success` line is passed over (a failure is
+ * never a success); an empty `//` line is the catch-all: a failure no line above it matched gets its
+ * category, and the built-in rules are not consulted (as PowerMTA's own defaults are not).
  */
 import type { BounceCategoryPattern, ReplyAction, ReplyPattern } from '../values/index.js';
-import { toRegExp } from '../values/index.js';
+import { SUCCESS_CATEGORY, toRegExp } from '../values/index.js';
 import type { BounceCategory } from '../values/index.js';
 import { REPLY_RULES, type ReplyRule, type SmtpPhase } from './reply-rules.js';
 
@@ -93,7 +97,11 @@ export function classifyReply(
     return withPattern({ action: 'deferred', category: rule?.category ?? 'protocol-errors', rule: rule?.id ?? 'no-valid-code' });
   }
   if (byCode === 'delivered') return withPattern({ action: 'delivered', category: 'other', rule: 'success' });
-  const own = categories?.find((c) => toRegExp(c.regex).test(line));
+  const statusLine = enhanced === undefined ? undefined : `${enhanced} ${norm.text}`;
+  const own = categories?.find(
+    (c): c is CategoryPatterns[number] & { category: BounceCategory } =>
+      c.category !== SUCCESS_CATEGORY && (toRegExp(c.regex).test(line) || (statusLine !== undefined && toRegExp(c.regex).test(statusLine))),
+  );
   if (own !== undefined) return withPattern({ action: byCode, category: own.category, rule: own.rule ?? 'bounce-category-patterns' });
   const rule = REPLY_RULES.find((r) => matches(r, String(reply.code), enhanced, norm.text, reply.phase));
   if (rule === undefined) return withPattern({ action: byCode, category: 'other', rule: 'default' });

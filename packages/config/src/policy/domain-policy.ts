@@ -12,11 +12,17 @@ import { poolsOf } from './vmta.js';
 export type DomainPolicy = Resolved<'domain'>['settings'];
 export type ResolvedDomainPolicy = Resolved<'domain'>;
 
-/** Matching stanzas of one level, general first. */
+/**
+ * Matching stanzas of one level, general first. Of two equally specific patterns, one a domain macro
+ * gave (`<domain aol.$com>`) comes before one written out (`<domain aol.com>`), so the written one
+ * wins whatever the file order (PowerMTA §3.3.10: "specifically listed domains always take precedence
+ * over expanded ones").
+ */
 export function matchingDomainStanzas(stanzas: readonly DomainStanza[], domain: string): DomainStanza[] {
+  const written = (s: DomainStanza): number => (s.macro === undefined ? 1 : 0);
   return stanzas
     .filter((s) => domainMatches(s.pattern, domain))
-    .sort((a, b) => domainSpecificity(a.pattern) - domainSpecificity(b.pattern));
+    .sort((a, b) => domainSpecificity(a.pattern) - domainSpecificity(b.pattern) || written(a) - written(b));
 }
 
 /** Queues remembered per config; past this the memo starts over (one domain per message stays bounded). */
@@ -60,7 +66,9 @@ function resolveDomainPolicy(config: VmtaConfig, domain: string, vmtaName?: stri
  */
 function withRollupHosts(config: VmtaConfig, domain: string, resolved: ResolvedDomainPolicy): ResolvedDomainPolicy {
   const lower = domain.toLowerCase();
-  const entries = config.mxRollupLists.flatMap((s) => (s.settings.mx ?? []).map((e) => ({ e, origin: s.origins.mx?.[0] ?? s.origin })));
+  const entries = config.mxRollupLists.flatMap((s) =>
+    (s.settings.mx ?? []).filter((e) => e.byIp !== true).map((e) => ({ e, origin: s.origins.mx?.[0] ?? s.origin })),
+  );
   const exact = entries.filter(({ e }) => e.name === lower && !e.wildcard);
   if (exact.length === 0) return resolved;
   const hosts = [exact.map(({ e }) => ({ kind: 'host' as const, host: e.host }))];

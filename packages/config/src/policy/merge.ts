@@ -38,6 +38,10 @@ export function mergeLayers<S extends ScopeName>(scope: S, layers: readonly Stan
   return {
     settings: settings as ResolvedSettings<S>,
     origins,
-    applied: layers.map((l) => `<${l.scope} ${l.name}>`),
+    // A <domain> a macro gave shows as written: "<domain aol.$tld> as aol.co.uk".
+    applied: layers.map((l) => {
+      const macro = (l as { macro?: unknown }).macro;
+      return typeof macro === 'string' ? `<${l.scope} ${macro}> as ${l.name}` : `<${l.scope} ${l.name}>`;
+    }),
   };
 }

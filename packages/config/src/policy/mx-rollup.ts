@@ -13,7 +13,8 @@ import { domainPolicy } from './domain-policy.js';
 
 /** The entries of every <mx-rollup-list>, in file order. */
 export function mxRollupEntries(config: VmtaConfig): MxRollupEntry[] {
-  return config.mxRollupLists.flatMap((s) => s.settings.mx ?? []);
+  // rollup-by-ip entries are not supported yet (build.ts warns): they roll nothing up.
+  return config.mxRollupLists.flatMap((s) => (s.settings.mx ?? []).filter((e) => e.byIp !== true));
 }
 
 /** Whether `name` is a rollup name of the configuration (a queue domain that holds rolled-up mail). */

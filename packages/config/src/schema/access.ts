@@ -79,3 +79,10 @@ export function unsupportedReason(scope: ScopeName, name: string): string | unde
 export function scopesWithDirective(name: string): ScopeName[] {
   return scopeNames.filter((s) => directiveDef(s, name) !== undefined);
 }
+
+/** The scopes where PowerMTA's guide has a directive of this name (ours or not), in the guide's list order. */
+export function pmtaScopesOf(name: string): string[] {
+  return Object.entries(pmta.scopes as Record<string, string[]>)
+    .filter(([, names]) => names.includes(name))
+    .map(([scope]) => scope);
+}

@@ -115,6 +115,11 @@ export const configSchema = {
         'relay-domain': d('domain-pattern', 'Anyone may send to these recipient domains.', { 'x-repeatable': true }),
         'relay-address': d('address-or-regex', 'Anyone may send to matching recipient addresses.', { 'x-repeatable': true }),
         'domain-key': d('domain-key', 'DKIM key: SELECTOR,DOMAIN-or-*,KEYFILE.', { 'x-repeatable': true }),
+        'domain-macro': d(
+          'domain-macro',
+          'NAME DOMAIN-LIST: <domain yahoo.$NAME> stands for one <domain> per item (yahoo.com, yahoo.co.uk, ...); an item may be $OTHER; a <domain> written out wins over an expanded one.',
+          { 'x-repeatable': true },
+        ),
         'http-mgmt-port': d('port', 'Management HTTP port (0 = off).', { 'x-default': '0' }),
         'http-access': d('http-access', 'Who may use the management HTTP server; first match wins.', { 'x-repeatable': true }),
         'http-api-key': d('http-api-key', 'A key scripts send as "Authorization: Bearer KEY" for the management HTTP server, from any address, with its access level (default admin).', { 'x-repeatable': true }),

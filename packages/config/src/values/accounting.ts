@@ -10,14 +10,30 @@ export interface RecordFields {
   fields: string[];
 }
 
-export const RECORDS_EXPECTED = 'comma-separated record types from d, b, t, tq, r, f, rb, rs, e.g. d,b,t';
-export const RECORD_FIELDS_EXPECTED = 'TYPE FIELD,... with TYPE one of d, b, t, tq, r, f, rb, rs and fields like *,!dsnDiag,header_X-Job-Id';
+export const RECORDS_EXPECTED = 'comma-separated record types from d, b, t, tq, r, f, rb, rs (or delivery, bounce, transient, transient-queue, receipt, feedback-loop, remote-bounce, remote-status), e.g. d,b,t';
+export const RECORD_FIELDS_EXPECTED = 'TYPE FIELD,... with TYPE one of d, b, t, tq, r, f, rb, rs (or its long name: delivery, bounce, ...) and fields like *,!dsnDiag,header_X-Job-Id';
 
 const FIELD_RE = /^(\*|!?[a-z][a-z0-9_-]*)$/i;
 
-function recordType(text: string): RecordType | undefined {
+/**
+ * PowerMTA's long names of the record types (§3.3.11.11: "“delivery” can be used in place of “d”", ...).
+ * The guide says "transient-queue" can be used in place of "t", a slip for "tq" (its own type).
+ */
+export const RECORD_TYPE_NAMES: Readonly<Record<string, RecordType>> = {
+  delivery: 'd',
+  bounce: 'b',
+  transient: 't',
+  'transient-queue': 'tq',
+  receipt: 'r',
+  'feedback-loop': 'f',
+  'remote-bounce': 'rb',
+  'remote-status': 'rs',
+};
+
+/** A record type by its letter(s) or its long name, any case; undefined when it is neither. */
+export function recordType(text: string): RecordType | undefined {
   const lower = text.toLowerCase();
-  return RECORD_TYPES.find((t) => t === lower);
+  return RECORD_TYPES.find((t) => t === lower) ?? (Object.prototype.hasOwnProperty.call(RECORD_TYPE_NAMES, lower) ? RECORD_TYPE_NAMES[lower] : undefined);
 }
 
 /** `d,b,t,tq,r,f` (spaces allowed); duplicates are dropped. */

@@ -1,9 +1,13 @@
 /**
  * PowerMTA's bounce categories (the accounting file's `bounceCat`), as a closed union, and the
- * value of one line of `<bounce-category-patterns>`: `/REGEX/ CATEGORY` (PowerMTA §3.3.19).
+ * value of one line of `<bounce-category-patterns>`: `/REGEX/ CATEGORY` (PowerMTA §10.8).
+ * Besides the bounce categories a line may name `success` (PowerMTA's shipped default config has
+ * `/^2.\d.\d/ success`): it classifies successful replies, so it never gives a failure its category.
+ * An empty regex `//` is the catch-all (PowerMTA's default config ends with `// other`).
  */
 import { fail, valueText } from './common.js';
-import { parseRegex, regexSchema, type RegexValue } from './regex.js';
+import { catchAllRegexSchema, parseRegex, type RegexValue } from './regex.js';
+import { suggest } from '../suggest.js';
 import type { ValueType } from './value-type.js';
 
 export const BOUNCE_CATEGORIES = [
@@ -28,12 +32,29 @@ export const BOUNCE_CATEGORIES = [
 
 export type BounceCategory = (typeof BOUNCE_CATEGORIES)[number];
 
+/** The category a reply that is not a failure gets (a line of <bounce-category-patterns> may name it). */
+export const SUCCESS_CATEGORY = 'success';
+
+/** What a line of <bounce-category-patterns> may name: a bounce category, or `success`. */
+export type PatternCategory = BounceCategory | typeof SUCCESS_CATEGORY;
+
+const PATTERN_CATEGORIES: readonly PatternCategory[] = [...BOUNCE_CATEGORIES, SUCCESS_CATEGORY];
+
 export interface BounceCategoryPattern {
   regex: RegexValue;
-  category: BounceCategory;
+  /** For a custom line: `other`, never used (the line is left out: bounceCategoryPatternsOf). */
+  category: PatternCategory;
+  /**
+   * A category name of the operator's own ("Custom category names are allowed", PowerMTA §10.8).
+   * Not supported yet: our records carry PowerMTA's categories only, so such a line is left out
+   * and `vmta check` warns with file:line. A name close to a known category is a typo: an error.
+   */
+  custom?: string;
 }
 
-const EXPECTED = `/REGEX/ CATEGORY, the category one of ${BOUNCE_CATEGORIES.join(', ')}`;
+const CUSTOM_NAME = /^[a-z0-9][a-z0-9_.-]*$/i;
+
+const EXPECTED = `/REGEX/ CATEGORY (// is the catch-all), the category one of ${BOUNCE_CATEGORIES.join(', ')} or ${SUCCESS_CATEGORY}`;
 
 /** `/REGEX/ CATEGORY`; the regex ends at the last "/" of the line. */
 export function parseBounceCategoryPattern(raw: string): BounceCategoryPattern {
@@ -45,9 +66,14 @@ export function parseBounceCategoryPattern(raw: string): BounceCategoryPattern {
   const rest = text.slice(end + 1).trim();
   if (rest === '') throw bad('no category given');
   const word = rest.toLowerCase();
-  const category = BOUNCE_CATEGORIES.find((c) => c === word);
-  if (category === undefined) throw bad(`unknown category "${rest}"`);
-  return { regex: parseRegex(text.slice(0, end + 1)), category };
+  const category = PATTERN_CATEGORIES.find((c) => c === word);
+  if (category === undefined) {
+    const near = suggest(word, PATTERN_CATEGORIES);
+    if (near !== undefined) throw bad(`unknown category "${rest}" (did you mean "${near}"?)`);
+    if (!CUSTOM_NAME.test(rest)) throw bad(`unknown category "${rest}"`);
+    return { regex: parseRegex(text.slice(0, end + 1), { allowEmpty: true }), category: 'other', custom: rest };
+  }
+  return { regex: parseRegex(text.slice(0, end + 1), { allowEmpty: true }), category };
 }
 
 export const bounceCategoryPatternType: ValueType<BounceCategoryPattern> = {
@@ -56,7 +82,7 @@ export const bounceCategoryPatternType: ValueType<BounceCategoryPattern> = {
   parse: (raw) => parseBounceCategoryPattern(raw),
   schema: {
     type: 'object',
-    properties: { regex: regexSchema, category: { type: 'string', enum: [...BOUNCE_CATEGORIES] } },
+    properties: { regex: catchAllRegexSchema, category: { type: 'string', enum: [...PATTERN_CATEGORIES] }, custom: { type: 'string', minLength: 1 } },
     required: ['regex', 'category'],
     additionalProperties: false,
   },

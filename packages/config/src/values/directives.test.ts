@@ -30,13 +30,17 @@ describe('http-access', () => {
     ['0/0 none', { cidr: { text: '0/0', address: '0.0.0.0', prefix: 0, family: 4, any: true }, level: 'none' }],
     ['10/8 Monitor', { cidr: { text: '10/8', address: '10.0.0.0', prefix: 8, family: 4, any: false }, level: 'monitor' }],
     ['::1 operator', { cidr: { text: '::1', address: '::1', prefix: 128, family: 6, any: false }, level: 'operator' }],
+    // PowerMTA §3.3.1.36.3: http-access CIDR { monitor[,deny-logs] | operator | admin | none }
+    ['10/8 monitor,deny-logs', { cidr: { text: '10/8', address: '10.0.0.0', prefix: 8, family: 4, any: false }, level: 'monitor', denyLogs: true }],
   ])('parses %j', (raw, expected) => {
     expect(parseValue('http-access', raw)).toEqual(expected);
   });
 
   it.each<[string, string]>([
-    ['127.0.0.1', '"127.0.0.1" is not an HTTP-ACCESS: expected a CIDR and an access level (expected CIDR {none|monitor|operator|admin}, e.g. 127.0.0.1 admin)'],
+    ['127.0.0.1', '"127.0.0.1" is not an HTTP-ACCESS: expected a CIDR and an access level (expected CIDR {none|monitor[,deny-logs]|operator|admin}, e.g. 127.0.0.1 admin)'],
     ['127.0.0.1 root', 'unknown access level "root"'],
+    ['127.0.0.1 admin,deny-logs', 'unknown access level "admin,deny-logs"'],
+    ['127.0.0.1 monitor,deny-log', 'unknown access level "monitor,deny-log"'],
     ['127.0.0.1 admin extra', 'expected a CIDR and an access level'],
     ['localhost admin', '"localhost" is not a CIDR'],
   ])('rejects %j', (raw, message) => {

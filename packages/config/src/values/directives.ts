@@ -13,6 +13,11 @@ export type HttpAccessLevel = 'none' | 'monitor' | 'operator' | 'admin';
 export interface HttpAccess {
   cidr: CidrValue;
   level: HttpAccessLevel;
+  /**
+   * `monitor,deny-logs` (PowerMTA §3.3.1.36.3: "monitor access level can be qualified with deny-logs").
+   * vmta's monitor serves no log files (logs go to stdout), so there is nothing more to deny.
+   */
+  denyLogs?: true;
 }
 
 export interface CertificateValue {
@@ -21,7 +26,7 @@ export interface CertificateValue {
 }
 
 export const DOMAIN_KEY_EXPECTED = 'SELECTOR,DOMAIN-or-*,KEYFILE, e.g. s1,example.com,/etc/vmta/s1.example.com.pem';
-export const HTTP_ACCESS_EXPECTED = 'CIDR {none|monitor|operator|admin}, e.g. 127.0.0.1 admin';
+export const HTTP_ACCESS_EXPECTED = 'CIDR {none|monitor[,deny-logs]|operator|admin}, e.g. 127.0.0.1 admin';
 export const CERTIFICATE_EXPECTED = 'FILE [PASSWORD]';
 
 const SELECTOR_RE = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/i;
@@ -63,13 +68,15 @@ export const httpAccessType: ValueType<HttpAccess> = {
     if (cidrText === undefined || levelText === undefined || rest.length > 0) {
       throw fail('http-access', HTTP_ACCESS_EXPECTED, raw, 'expected a CIDR and an access level');
     }
-    const level = HTTP_LEVELS.find((l) => l === levelText.toLowerCase());
+    const lower = levelText.toLowerCase();
+    const denyLogs = lower === 'monitor,deny-logs';
+    const level = denyLogs ? 'monitor' : HTTP_LEVELS.find((l) => l === lower);
     if (level === undefined) throw fail('http-access', HTTP_ACCESS_EXPECTED, raw, `unknown access level "${levelText}"`);
-    return { cidr: parseCidr(cidrText), level };
+    return denyLogs ? { cidr: parseCidr(cidrText), level, denyLogs } : { cidr: parseCidr(cidrText), level };
   },
   schema: {
     type: 'object',
-    properties: { cidr: cidrSchema, level: { type: 'string', enum: [...HTTP_LEVELS] } },
+    properties: { cidr: cidrSchema, level: { type: 'string', enum: [...HTTP_LEVELS] }, denyLogs: { type: 'boolean', const: true } },
     required: ['cidr', 'level'],
     additionalProperties: false,
   },

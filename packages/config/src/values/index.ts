@@ -28,6 +28,7 @@ import { replyPatternType, type ReplyPattern } from './reply-pattern.js';
 import { headerPatternRuleType, patternRuleType, type PatternRule } from './pattern-rule.js';
 import { bounceCategoryListType, bounceCategoryPatternType, type BounceCategory, type BounceCategoryPattern } from './bounce-category.js';
 import { mxRollupType, type MxRollupEntry } from './mx-rollup.js';
+import { domainMacroType, type DomainMacro } from './domain-macro.js';
 import {
   authMethodType,
   booleanType,
@@ -80,9 +81,10 @@ export {
 } from './hosts.js';
 export { parseListenerAddress, type ListenerAddress, type ListenerSpec } from './listener.js';
 export { parseRate, type RateLimit, type RateValue } from './rate.js';
-export { parseRegex, toRegExp, type AddressOrRegex, type RegexValue } from './regex.js';
+export { expandDomainMacros, parseDomainMacro, resolveDomainMacros, usesDomainMacro, type DomainMacro, type MacroProblem, type ResolvedMacros } from './domain-macro.js';
+export { isCatchAll, parseRegex, toRegExp, type AddressOrRegex, type RegexValue } from './regex.js';
 export { parseHeaderPatternRule, parsePatternRule, type PatternAction, type PatternMatch, type PatternRule } from './pattern-rule.js';
-export { BOUNCE_CATEGORIES, parseBounceCategoryPattern, type BounceCategory, type BounceCategoryPattern } from './bounce-category.js';
+export { BOUNCE_CATEGORIES, SUCCESS_CATEGORY, parseBounceCategoryPattern, type BounceCategory, type BounceCategoryPattern, type PatternCategory } from './bounce-category.js';
 export { parseMxRollup, type MxRollupEntry } from './mx-rollup.js';
 export { parseReplyPattern, type ReplyAction, type ReplyFlagAction, type ReplyPattern } from './reply-pattern.js';
 export { parseEmail, parseHostName, type AuthMethod } from './scalars.js';
@@ -108,6 +110,7 @@ export interface ValueTypeMap {
   cidr: CidrValue;
   'listener-address': ListenerAddress;
   'domain-pattern': DomainPattern;
+  'domain-macro': DomainMacro;
   regex: RegexValue;
   'address-or-regex': AddressOrRegex;
   email: string;
@@ -159,6 +162,7 @@ export const valueTypes: { readonly [N in ValueTypeName]: ValueType<ValueTypeMap
   cidr: cidrType,
   'listener-address': listenerAddressType,
   'domain-pattern': domainPatternType,
+  'domain-macro': domainMacroType,
   regex: regexType,
   'address-or-regex': addressOrRegexType,
   email: emailType,

@@ -12,20 +12,27 @@ export interface MxRollupEntry {
   wildcard: boolean;
   /** The rolled-up queue's domain part, lower case (`hotmail.rollup`). */
   name: string;
+  /**
+   * `rollup-by-ip` (PowerMTA 10.17: roll up by the addresses the MX hosts resolve to). Not supported
+   * yet: such an entry rolls nothing up, and the builder warns with file:line.
+   */
+  byIp?: true;
 }
 
-export const MX_ROLLUP_EXPECTED = 'an MX host name or *.suffix, then the rollup name ending in .rollup (mx mx1.example.com example.rollup)';
+export const MX_ROLLUP_EXPECTED = 'an MX host name or *.suffix, then the rollup name ending in .rollup, optionally rollup-by-ip (mx mx1.example.com example.rollup)';
 
 export function parseMxRollup(raw: string, words: string[]): MxRollupEntry {
   const bad = (reason: string): Error => fail('mx-rollup', MX_ROLLUP_EXPECTED, raw, reason);
-  if (words.length !== 2) throw bad(`expected 2 words, found ${words.length}`);
+  const byIp = words.length === 3 && words[2]!.toLowerCase() === 'rollup-by-ip';
+  if (words.length === 3 && !byIp) throw bad(`"${words[2]}": the only option is rollup-by-ip`);
+  if (words.length !== 2 && !byIp) throw bad(`expected 2 words, found ${words.length}`);
   const [hostText, nameText] = words as [string, string];
   const wildcard = hostText.startsWith('*.');
   const host = normalizeHostName(wildcard ? hostText.slice(2) : hostText);
   if (!isHostName(host)) throw bad(`"${hostText}" is not a host name or *.suffix`);
   const name = normalizeHostName(nameText);
   if (!name.endsWith('.rollup') || !isHostName(name)) throw bad(`"${nameText}" must be a name ending in .rollup`);
-  return { host, wildcard, name };
+  return byIp ? { host, wildcard, name, byIp } : { host, wildcard, name };
 }
 
 export const mxRollupType: ValueType<MxRollupEntry> = {
@@ -36,6 +43,6 @@ export const mxRollupType: ValueType<MxRollupEntry> = {
     type: 'object',
     required: ['host', 'wildcard', 'name'],
     additionalProperties: false,
-    properties: { host: { type: 'string' }, wildcard: { type: 'boolean' }, name: { type: 'string' } },
+    properties: { host: { type: 'string' }, wildcard: { type: 'boolean' }, name: { type: 'string' }, byIp: { type: 'boolean', const: true } },
   },
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseValue, toRegExp, ValueError, valueTypes, type AddressOrRegex, type RegexValue } from './index.js';
+import { isCatchAll, parseRegex, parseValue, toRegExp, ValueError, valueTypes, type AddressOrRegex, type RegexValue } from './index.js';
 
 const EXPECTED = 'expected /PATTERN/, case-insensitive unless it starts with (?-i); write \\x23 for #';
 
@@ -28,8 +28,8 @@ describe('regex', () => {
     ['abc', `"abc" is not a REGEX: it must start and end with "/" (${EXPECTED})`],
     ['/abc', `"/abc" is not a REGEX: it must start and end with "/" (${EXPECTED})`],
     ['/', `"/" is not a REGEX: it must start and end with "/" (${EXPECTED})`],
-    ['//', `"//" is not a REGEX: the pattern is empty (${EXPECTED})`],
-    ['/(?-i)/', `"/(?-i)/" is not a REGEX: the pattern is empty (${EXPECTED})`],
+    ['//', `"//" is not a REGEX: the pattern is empty: it would match everything (an empty // is a catch-all only in <bounce-category-patterns> and smtp-pattern-list reply lines) (${EXPECTED})`],
+    ['/(?-i)/', `"/(?-i)/" is not a REGEX: the pattern is empty: it would match everything (an empty // is a catch-all only in <bounce-category-patterns> and smtp-pattern-list reply lines) (${EXPECTED})`],
   ])('rejects %j', (raw, message) => {
     expect(() => parseValue('regex', raw)).toThrow(ValueError);
     expect(() => parseValue('regex', raw)).toThrow(message);
@@ -76,5 +76,21 @@ describe('address-or-regex', () => {
     ['a@b.com c@d.com', 'expected a single value but found spaces'],
   ])('rejects %j', (raw, message) => {
     expect(() => parseValue('address-or-regex', raw)).toThrow(message);
+  });
+
+  it.each<[string, { source: string; flags: string }]>([
+    ['//', { source: '', flags: 'i' }],
+    ['/(?-i)/', { source: '', flags: '' }],
+    ['/(?i)/', { source: '', flags: 'i' }],
+    ['/x/', { source: 'x', flags: 'i' }],
+  ])('takes %j where an empty pattern is the catch-all (allowEmpty)', (text, expected) => {
+    const value = parseRegex(text, { allowEmpty: true });
+    expect(value).toEqual(expected);
+    expect(isCatchAll(value)).toBe(expected.source === '');
+    if (isCatchAll(value)) expect(toRegExp(value).test('550 5.1.1 anything at all')).toBe(true);
+  });
+
+  it.each(['//', '/(?-i)/', '/(?i)/'])('refuses %j as relay-address: it would make an open relay', (raw) => {
+    expect(() => parseValue('address-or-regex', raw)).toThrow(/would make an open relay/);
   });
 });

@@ -17,8 +17,17 @@ export const ADDRESS_OR_REGEX_EXPECTED = `${EMAIL_EXPECTED} or a /REGEX/`;
 
 const V8_PREFIX = 'Invalid regular expression: ';
 
+export interface RegexOptions {
+  /**
+   * Where an empty pattern `//` is PowerMTA's catch-all (the last line of <bounce-category-patterns>, a
+   * `reply //` of <smtp-pattern-list>): it matches every reply. Everywhere else an empty pattern is
+   * refused, above all where it would widen access (relay-address `//` would make an open relay).
+   */
+  allowEmpty?: boolean;
+}
+
 /** Parses `/.../`; `(?-i)` right after the first slash makes it case-sensitive (a leading `(?i)` is dropped). */
-export function parseRegex(text: string): RegexValue {
+export function parseRegex(text: string, options: RegexOptions = {}): RegexValue {
   if (text.length < 2 || !text.startsWith('/') || !text.endsWith('/')) {
     throw fail('regex', REGEX_EXPECTED, text, 'it must start and end with "/"');
   }
@@ -30,7 +39,9 @@ export function parseRegex(text: string): RegexValue {
   } else if (source.startsWith('(?i)')) {
     source = source.slice(4);
   }
-  if (source === '') throw fail('regex', REGEX_EXPECTED, text, 'the pattern is empty');
+  if (source === '' && options.allowEmpty !== true) {
+    throw fail('regex', REGEX_EXPECTED, text, 'the pattern is empty: it would match everything (an empty // is a catch-all only in <bounce-category-patterns> and smtp-pattern-list reply lines)');
+  }
   try {
     new RegExp(source, flags);
   } catch (e) {
@@ -67,6 +78,17 @@ export const regexSchema = {
   additionalProperties: false,
 } as const;
 
+/** A regex that may be the empty catch-all `//` (see RegexOptions.allowEmpty). */
+export const catchAllRegexSchema = {
+  ...regexSchema,
+  properties: { ...regexSchema.properties, source: { type: 'string' } },
+} as const;
+
+/** True for the empty pattern `//`, PowerMTA's catch-all. */
+export function isCatchAll(value: RegexValue): boolean {
+  return value.source === '';
+}
+
 /** A value that starts with "/" is taken from the raw text, so quotes inside a regex need no escaping. */
 export function regexText(raw: string, words: string[]): string {
   return raw.startsWith('/') ? raw : valueText(raw, words);
@@ -84,6 +106,10 @@ export const addressOrRegexType: ValueType<AddressOrRegex> = {
   expected: ADDRESS_OR_REGEX_EXPECTED,
   parse(raw, words) {
     const text = regexText(raw, words);
+    if (/^\/(\(\?-?i\))?\/$/.test(text)) {
+      // Only relay-address takes this type: an empty regex would let anyone send to any address.
+      throw fail('address-or-regex', ADDRESS_OR_REGEX_EXPECTED, raw, 'an empty // matches every recipient and would make an open relay; name the addresses, or give your own feeders always-allow-relaying in their <source>');
+    }
     if (text.startsWith('/')) return { kind: 'regex', regex: parseRegex(text) };
     const word = singleWord('address-or-regex', ADDRESS_OR_REGEX_EXPECTED, raw, words);
     try {

@@ -1,6 +1,6 @@
 import { fail } from './common.js';
 import { ValueError } from './errors.js';
-import { parseRegex, regexSchema, type RegexValue } from './regex.js';
+import { catchAllRegexSchema, parseRegex, type RegexValue } from './regex.js';
 import { parseTimeInterval } from './time-interval.js';
 import type { ValueType } from './value-type.js';
 
@@ -60,7 +60,7 @@ export function parseReplyPattern(raw: string): ReplyPattern {
   if (end === 0) throw bad('the regex has no closing "/"');
   const rest = raw.slice(end + 1);
   if (rest !== '' && !/^[\s,]/.test(rest)) throw bad(`unexpected "${rest.split(/[\s,]/)[0] ?? ''}" right after the closing "/"`);
-  const regex = parseRegex(raw.slice(0, end + 1));
+  const regex = parseRegex(raw.slice(0, end + 1), { allowEmpty: true });
   const tokens = rest.split(/[\s,]+/).filter((t) => t !== '');
   if (tokens.length === 0) throw bad('no action given');
   const actions = tokens.map((t) => parseAction(t, raw));
@@ -88,7 +88,7 @@ export const replyPatternType: ValueType<ReplyPattern> = {
   schema: {
     type: 'object',
     properties: {
-      regex: regexSchema,
+      regex: catchAllRegexSchema,
       actions: {
         type: 'array',
         minItems: 1,

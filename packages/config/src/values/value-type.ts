@@ -13,6 +13,7 @@ export type ValueTypeName =
   | 'cidr'
   | 'listener-address'
   | 'domain-pattern'
+  | 'domain-macro'
   | 'regex'
   | 'address-or-regex'
   | 'email'
