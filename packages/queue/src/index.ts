@@ -15,6 +15,7 @@ export * from './queue-ops.js';
 export { CLAIM_FOR_DELETE, DELETE_BATCH, DELETE_WAITING, type DeleteOutcomes } from './queue-deletes.js';
 export * from './connection-limiter.js';
 export type { LeaseReassertion } from './scripts/reassert-lease.js';
+export type { ClaimedShare } from './scripts/index.js';
 export * from './delivery-rate-limiter.js';
 export * from './minute-counters.js';
 export * from './process-registry.js';

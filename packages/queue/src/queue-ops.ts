@@ -20,7 +20,7 @@ import * as mode from './queue-mode.js';
 import { slotKeys, type QueueOpsContext } from './queue-ops-context.js';
 import { parseState, readState, readStats, type QueueState, type QueueStats } from './queue-state.js';
 import { slotsOfSilentProcesses, type HeldSlot } from './slot-holders.js';
-import { scripts, SLOT_LOST, type ClaimedShare, type QueueScripts, type SlotKeys } from './scripts/index.js';
+import { scripts, SLOT_LOST, type ClaimedShare, type FirstClaim, type QueueScripts, type SlotKeys } from './scripts/index.js';
 import type { DeletedWaiting, DeleteWaitingInput } from './scripts/delete-waiting.js';
 import type { MoveToQueueInput } from './scripts/move-to-queue.js';
 import { refJson, type ExpiryRef } from './scripts/expiry-index.js';
@@ -127,7 +127,9 @@ export class QueueOps {
    * process (where recovery looks if the process goes silent) and records the run as the slot's
    * holder; gives back what its slot held, and with `expiry` (slot 0) puts the queue in the
    * bounce-after index at its oldest message's receipt + bounce-after, or keeps an earlier score.
-   * Answers the queue's state, read after all of that.
+   * Answers the queue's state, read after all of that. With `claim`, a queue in a plain state
+   * (normal, no retry time, no backoff or recovery) also gets the run's first claim in the same
+   * script (`claimed`, as claimShare answers it; SlotLostError as there); otherwise none is made.
    */
   async startToken(
     queue: string,
@@ -135,15 +137,28 @@ export class QueueOps {
     now: number,
     holder?: { processId: string; run: string; entry: string },
     expiry?: { ref: ExpiryRef; bounceAfterMs: number },
-  ): Promise<{ state: QueueState }> {
+    claim?: FirstClaim,
+  ): Promise<{ state: QueueState; claimed?: ClaimedShare }> {
     const k = this.keys;
-    const keys = { ...this.slotKeys(queue, slot), processSlots: k.processSlots(holder?.processId ?? ''), age: k.queueAge(queue), expiryIndex: k.expiryIndex() };
-    const h = await this.scripts.takeSlot(keys, {
+    const keys = {
+      ...this.slotKeys(queue, slot),
+      processSlots: k.processSlots(holder?.processId ?? ''),
+      age: k.queueAge(queue),
+      expiryIndex: k.expiryIndex(),
+      awake: k.queueAwake(queue),
+      pausedJobs: k.pausedJobs(),
+      messageJobs: k.messageJobs(),
+    };
+    const taken = await this.scripts.takeSlot(keys, {
       now,
       ...(holder ? { holder } : {}),
       ...(expiry ? { expiry: { queue: expiry.ref.queue, refJson: refJson(expiry.ref), bounceAfterMs: expiry.bounceAfterMs } } : {}),
+      ...(claim ? { claim } : {}),
     });
-    return { state: parseState(h) };
+    const state = parseState(taken.state);
+    if (!taken.claimed) return { state };
+    if (taken.claimed.remaining === SLOT_LOST) throw new SlotLostError(queue, slot);
+    return { state, claimed: taken.claimed };
   }
 
   /** Ids received before `receivedBefore`, oldest first, skipping `offset` (bounce-after and delete candidates, whatever their state). */

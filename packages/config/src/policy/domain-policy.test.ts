@@ -24,4 +24,25 @@ describe('domainPolicy, computed once per config', () => {
     expect(domainPolicy(after, 'x.example', 'mta1').settings['max-smtp-out']).toBe(9);
     expect(domainPolicy(before, 'x.example', 'mta1').settings['max-smtp-out']).toBe(7);
   });
+
+  it('shares one merge between domains that matched the same stanzas, and keeps apart those that did not', () => {
+    const config = loadConfigText(text(7));
+    const a = domainPolicy(config, 'a.example', 'mta1');
+    const b = domainPolicy(config, 'b.example', 'mta1');
+    expect(b).toBe(a);
+    expect(b.settings['max-smtp-out']).toBe(7);
+    const slow = domainPolicy(config, 'slow.example', 'mta1');
+    expect(slow).not.toBe(a);
+    expect(slow.settings['max-smtp-out']).toBe(2);
+    expect(slow.applied).toHaveLength(2);
+    expect(a.applied).toHaveLength(1);
+  });
+
+  it('still gives a rolled-up name the hosts of its mx-rollup-list entry when another domain shares its stanzas', () => {
+    const config = loadConfigText([text(7), '<mx-rollup-list>', '  mx mx.big.example big.rollup', '</mx-rollup-list>'].join('\n'));
+    const plain = domainPolicy(config, 'plain.example', 'mta1');
+    expect(plain.settings['smtp-hosts']).toBeUndefined();
+    expect(domainPolicy(config, 'big.rollup', 'mta1').settings['smtp-hosts']).toBeDefined();
+    expect(domainPolicy(config, 'other.example', 'mta1').settings['smtp-hosts']).toBeUndefined();
+  });
 });

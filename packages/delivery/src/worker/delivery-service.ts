@@ -23,7 +23,7 @@ import type { SlotHolderProcess } from './slot-hold.js';
 import { recoverSilentSlots, RECOVERY_SCAN_MS } from './slot-recovery.js';
 import { retireIdleQueues, retireSweepMs } from './retire-sweep.js';
 import { DisabledList } from './disabled-list.js';
-import { SESSION_PARK_MAX_PER_HOP, SESSION_PARK_MS, SessionPark } from './session-park.js';
+import { parkMaxPerHop, SESSION_PARK_MS, SessionPark } from './session-park.js';
 
 export interface StartDeliveryOptions {
   config: VmtaConfig;
@@ -54,7 +54,7 @@ export interface StartDeliveryOptions {
   vmtaLeaseMs?: number;
   /** How long the idle session of a queue with no more mail waits for another queue to the same next hop (default SESSION_PARK_MS; 0: QUIT at once). */
   sessionParkMs?: number;
-  /** Most sessions waiting per next hop (default SESSION_PARK_MAX_PER_HOP). */
+  /** Most sessions waiting per next hop (default parkMaxPerHop(concurrency): the larger of 20 and the concurrency). */
   sessionParkMaxPerHop?: number;
 }
 
@@ -122,7 +122,7 @@ export async function startDelivery(options: StartDeliveryOptions): Promise<Runn
   const suppressions = new SuppressionStore(redis, prefix);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const trickle = new TrickleRuns(Math.max(1, Math.floor(concurrency / 4)));
-  const park = new SessionPark<VmtaLease>(options.sessionParkMs ?? SESSION_PARK_MS, options.sessionParkMaxPerHop ?? SESSION_PARK_MAX_PER_HOP);
+  const park = new SessionPark<VmtaLease>(options.sessionParkMs ?? SESSION_PARK_MS, options.sessionParkMaxPerHop ?? parkMaxPerHop(concurrency));
   const deps = { park, config: () => config, store, ops, dispatcher: store.dispatcher, resolver, log, localIps, bounces, limiters, dkim, suppressions, ...sources, stopping: () => stopping, holder: options.holder, trickle, pace: new ClaimPace() };
   // BullMQ leaves a connection it was handed open on close: we close it ourselves.
   const workerRedis = createRedis(options.redisUrl, 'delivery');

@@ -47,8 +47,21 @@ export function mayPark(config: VmtaConfig, vmta: string): boolean {
 
 /** Default longest wait of a parked session (ms). */
 export const SESSION_PARK_MS = 250;
-/** Default most sessions parked per next hop (host:port). */
+/** Default most sessions parked per next hop (host:port), for a process with fewer runs than this. */
 export const SESSION_PARK_MAX_PER_HOP = 20;
+
+/**
+ * Most sessions parked per next hop for a process running up to `concurrency` token runs per VMTA:
+ * the larger of SESSION_PARK_MAX_PER_HOP and `concurrency`. Every parked session is one a run of this
+ * process had open a moment before, and a run to that hop takes a parked one before it connects, so a
+ * larger park never opens more connections to a hop than the runs had; it only keeps them instead of
+ * QUIT and connect again. With 20 and 100 runs, one message per domain on one MX made a new connection
+ * for 0.25 messages in 1 (a burst of runs ending at once found the park full); with 100, 0.05
+ * (pnpm bench senders many-domains, packages/bench/notes.md).
+ */
+export function parkMaxPerHop(concurrency: number): number {
+  return Math.max(SESSION_PARK_MAX_PER_HOP, Math.floor(concurrency));
+}
 
 type KeyDirectives = Parameters<typeof tlsPolicyOf>[0] &
   Parameters<typeof tlsMinVersionOf>[0] &

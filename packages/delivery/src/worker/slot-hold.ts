@@ -54,15 +54,45 @@ export async function assertStillHeld(ops: QueueOps, process: SlotHolderProcess 
   if (!(await ops.holds(queue, slot, hold.run))) throw new SlotLostError(queue, slot);
 }
 
+/** The runs of one process that watch its heartbeat, and their one shared timer. */
+interface FenceWatchers {
+  runs: Set<{ now: () => number; fence: () => void }>;
+  timer: NodeJS.Timeout;
+}
+
+const watching = new WeakMap<SlotHolderProcess, FenceWatchers>();
+
 /**
  * While a run lives: every FENCE_CHECK_MS, when its process's heartbeat is older than
  * FENCE_AFTER_MS, `fence` closes its sessions (a transaction in flight is cut). Returns the stop.
+ * The runs of a process share one timer, which stops with the last run: a timer per run was a
+ * setInterval and a clearInterval for every one-message queue.
  */
 export function watchFence(process: SlotHolderProcess | undefined, now: () => number, fence: () => void): () => void {
   if (!process) return () => undefined;
-  const timer = setInterval(() => {
-    if (fenceVerdict(process.lastBeatAt(), now()) === 'stop') fence();
-  }, FENCE_CHECK_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  let watchers = watching.get(process);
+  if (!watchers) {
+    const runs: FenceWatchers['runs'] = new Set();
+    const timer = setInterval(() => {
+      for (const run of runs) {
+        try {
+          if (fenceVerdict(process.lastBeatAt(), run.now()) === 'stop') run.fence();
+        } catch {
+          // One run's fence must not keep the others' from running.
+        }
+      }
+    }, FENCE_CHECK_MS);
+    timer.unref();
+    watchers = { runs, timer };
+    watching.set(process, watchers);
+  }
+  const run = { now, fence };
+  const { runs, timer } = watchers;
+  runs.add(run);
+  return () => {
+    runs.delete(run);
+    if (runs.size > 0 || watching.get(process)?.timer !== timer) return;
+    clearInterval(timer);
+    watching.delete(process);
+  };
 }

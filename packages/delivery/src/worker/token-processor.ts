@@ -7,7 +7,7 @@
  */
 import type { Job } from 'bullmq';
 import { domainPolicy, type DomainPolicy, type VmtaConfig } from '@vmta/config';
-import { CLAIM_PAUSED, type RecipientRecord, type StoredMessage, type TokenData } from '@vmta/queue';
+import { CLAIM_PAUSED, type ClaimedShare, type RecipientRecord, type StoredMessage, type TokenData } from '@vmta/queue';
 import type { Logger } from 'pino';
 import { ConnectError, SmtpClientError } from '../smtp-client/errors.js';
 import { connect, connectPolicyOf } from '../smtp-client/connect.js';
@@ -69,16 +69,22 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   const basePolicy = domainPolicy(config, domain, vmta).settings;
   // Slot 0 keeps the queue in the bounce-after index (covers a listener without bounce-after, mail from before the upgrade).
   const expiry = slot === 0 ? { ref, bounceAfterMs: basePolicy['bounce-after'] } : undefined;
-  const { state } = await ops.startToken(queue, slot, now(), hold, expiry);
-  const shaping = new QueueShaping(deps, ref, basePolicy, config, state, now(), deps.log.child({ queue }));
+  const started = now();
+  const batch = deps.batchSize ?? 50;
+  // The run's first claim rides in takeSlot when the queue's state is plain (then the base policy is the run's policy).
+  const first = firstClaim({ deps, queue, slot, started, hold, batch, policy: basePolicy });
+  const { state, claimed } = await ops.startToken(queue, slot, now(), hold, expiry, first);
+  /** The first claim, made by startToken: the loop's first pass uses it instead of claiming. */
+  let preclaimed = claimed && first ? { ...claimed, endsIfEmpty: first.releaseIfEmpty } : undefined;
+  // One pino child per run (its traffic shaping logs through it too).
+  const log = deps.log.child({ queue, slot });
+  const shaping = new QueueShaping(deps, ref, basePolicy, config, state, now(), log);
   let policy = await shaping.policy(now(), state);
   if (state.mode === 'paused') return 'paused';
   if (state.mode === 'retry' && state.retryAt !== undefined && state.retryAt > now()) return sleep(job, token, state.retryAt);
-  const log = deps.log.child({ queue, slot });
   const gate = new SourceGate(deps.sources, ref, basePolicy, log, deps.notices);
   const cold = coldVmtaOf(config, vmta, basePolicy);
   const sessions = new Map<string, OpenSession>();
-  const started = now();
   const budget = deps.timeBudgetMs ?? 30_000;
   let nextSlotWokenAt = -Infinity;
   let failures = state.failures;
@@ -96,22 +102,20 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
   });
   try {
     for (;;) {
-      if (deps.stopping?.()) throw new HandBack();
+      // The first claim's checks were made before it (an empty one may have let go of the slot already); a stop
+      // meanwhile hands its mail back before the first message.
+      if (!preclaimed && deps.stopping?.()) throw new HandBack();
       policy = await shaping.policy(now());
       // Backoff lowered max-smtp-out below this slot: it waits; a wake adds it again when there is work.
-      if (slot >= policy['max-smtp-out']) throw new LimitWait(now() + 30_000, 'backoff-max-smtp-out');
-      const batch = deps.batchSize ?? 50;
+      if (!preclaimed && slot >= policy['max-smtp-out']) throw new LimitWait(now() + 30_000, 'backoff-max-smtp-out');
       const idleMs = policy['connection-idle-timeout'];
       const open = () => [...sessions.values()].some((s) => s.session.usable);
-      // A run that will not wait when it finds nothing lets go of its slot in the empty claim itself (no endRun round trip).
-      const endsIfEmpty = hold !== undefined && !mayWaitForMail({ deps, queue, slot, started, trickled, idleMs, open, inBudget: now() - started < budget });
-      // A fast connection takes what it delivers in a moment at once, or its share when that is more (claim-pace.ts).
-      const atLeast = deps.pace?.take(queue, batch, now()) ?? 1;
-      const { ids, remaining, nextDue } = await ops.claimShare(queue, slot, now(), batch, policy['max-smtp-out'], run, endsIfEmpty ? hold : undefined, atLeast);
+      const { ids, remaining, nextDue, endsIfEmpty } = preclaimed ?? (await claimNext({ deps, queue, slot, started, trickled, idleMs, open, inBudget: now() - started < budget, hold, run, batch, policy, now: now() }));
+      preclaimed = undefined;
       // A pause takes effect at the next batch, not only at the next token (the claim sees it).
       if (remaining === CLAIM_PAUSED) return 'paused';
       if (ids.length > 0) trickled = false;
-      if (ids.length === 0 && endsIfEmpty) {
+      if (ids.length === 0 && endsIfEmpty && hold) {
         hold.released = true;
         drained = true;
         return nextDue === undefined ? 'empty' : await sleep(job, token, nextDue);
@@ -195,6 +199,36 @@ async function runToken(job: Job<TokenData>, token: string | undefined, deps: To
     stopFenceWatch();
     await closeSessions(sessions, deps.limiters, vmta, undefined, drained && !deps.stopping?.() && mayPark(config, vmta) ? deps.park : undefined);
   }
+}
+
+interface ClaimInput {
+  deps: TokenDeps;
+  queue: string;
+  slot: number;
+  started: number;
+  hold: SlotHold | undefined;
+  batch: number;
+}
+
+/** The first claim for takeSlot to make: none for a slot above max-smtp-out (the loop's LimitWait decides that one). */
+function firstClaim(input: ClaimInput & { policy: DomainPolicy }): { limit: number; spread: number; releaseIfEmpty: boolean; atLeast: number } | undefined {
+  const { deps, queue, slot, started, hold, batch, policy } = input;
+  if (slot >= policy['max-smtp-out'] || deps.stopping?.()) return undefined;
+  const waits = mayWaitForMail({ deps, queue, slot, started, trickled: false, idleMs: policy['connection-idle-timeout'], open: () => false, inBudget: true });
+  return { limit: batch, spread: policy['max-smtp-out'], releaseIfEmpty: hold !== undefined && !waits, atLeast: deps.pace?.take(queue, batch, started) ?? 1 };
+}
+
+/** The loop's claim: its share of the due mail; `endsIfEmpty`: the claim let go of the slot if it found nothing. */
+async function claimNext(
+  input: ClaimInput & { trickled: boolean; idleMs: number; open: () => boolean; inBudget: boolean; run: string | undefined; policy: DomainPolicy; now: number },
+): Promise<ClaimedShare & { endsIfEmpty: boolean }> {
+  const { deps, queue, slot, hold, batch, policy, now } = input;
+  // A run that will not wait when it finds nothing lets go of its slot in the empty claim itself (no endRun round trip).
+  const endsIfEmpty = hold !== undefined && !mayWaitForMail(input);
+  // A fast connection takes what it delivers in a moment at once, or its share when that is more (claim-pace.ts).
+  const atLeast = deps.pace?.take(queue, batch, now) ?? 1;
+  const share = await deps.ops.claimShare(queue, slot, now, batch, policy['max-smtp-out'], input.run, endsIfEmpty ? hold : undefined, atLeast);
+  return { ...share, endsIfEmpty };
 }
 
 /** Whether a run whose claim finds nothing would wait for more mail (connection-idle-timeout, or a trickle) instead of ending. */

@@ -34,25 +34,41 @@
 import { AWAKE_TTL_MS, CLAIM_PAUSED, CLAIM_SCAN_MAX, JOB_PAUSE_PARK_MS, SLOT_LOST } from './constants.js';
 import { defineScript } from './script.js';
 
-const lua = `
-if ARGV[4] ~= '' and redis.call('HGET', KEYS[5], 'run') ~= ARGV[4] then return {${SLOT_LOST}, {}} end
-if redis.call('HGET', KEYS[3], 'mode') == 'paused' then return {${CLAIM_PAUSED}, {}} end
-local due = redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1])
-local take = math.min(tonumber(ARGV[2]), math.max(tonumber(ARGV[7] or '1') or 1, math.ceil(due / tonumber(ARGV[3]))))
+/** Where the claim's Lua finds its arguments (Lua expressions, as its keys: `KEYS[1]`, `ARGV[2]`, ...). */
+export interface ClaimLuaArgs {
+  now: string;
+  limit: string;
+  spread: string;
+  run: string;
+  parkUntil: string;
+  releaseEntry: string;
+  atLeast: string;
+}
+
+/**
+ * The claim as Lua over the given KEYS and ARGV expressions, ending in `return` (see the header for
+ * what it answers): claimShare's whole script, and the first claim takeSlot makes for a run.
+ */
+export function claimLua(k: ClaimShareKeys, a: ClaimLuaArgs): string {
+  return `
+if ${a.run} ~= '' and redis.call('HGET', ${k.holder}, 'run') ~= ${a.run} then return {${SLOT_LOST}, {}} end
+if redis.call('HGET', ${k.state}, 'mode') == 'paused' then return {${CLAIM_PAUSED}, {}} end
+local due = redis.call('ZCOUNT', ${k.ready}, '-inf', ${a.now})
+local take = math.min(tonumber(${a.limit}), math.max(tonumber(${a.atLeast} or '1') or 1, math.ceil(due / tonumber(${a.spread}))))
 local ids = {}
-if redis.call('SCARD', KEYS[6]) == 0 then
-  ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, take)
+if redis.call('SCARD', ${k.pausedJobs}) == 0 then
+  ids = redis.call('ZRANGEBYSCORE', ${k.ready}, '-inf', ${a.now}, 'LIMIT', 0, take)
 else
-  -- Mail of a paused job is put back ahead (ARGV[5]) and the next due message looked at, up to CLAIM_SCAN_MAX.
+  -- Mail of a paused job is put back ahead (${a.parkUntil}) and the next due message looked at, up to CLAIM_SCAN_MAX.
   local seen = 0
   while #ids < take and seen < ${CLAIM_SCAN_MAX} do
-    local batch = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', #ids, take - #ids)
+    local batch = redis.call('ZRANGEBYSCORE', ${k.ready}, '-inf', ${a.now}, 'LIMIT', #ids, take - #ids)
     if #batch == 0 then break end
     for _, id in ipairs(batch) do
       seen = seen + 1
-      local job = redis.call('HGET', KEYS[7], id)
-      if job and redis.call('SISMEMBER', KEYS[6], job) == 1 then
-        redis.call('ZADD', KEYS[1], ARGV[5], id)
+      local job = redis.call('HGET', ${k.messageJobs}, id)
+      if job and redis.call('SISMEMBER', ${k.pausedJobs}, job) == 1 then
+        redis.call('ZADD', ${k.ready}, ${a.parkUntil}, id)
         due = due - 1
       else
         ids[#ids + 1] = id
@@ -61,22 +77,28 @@ else
   end
 end
 for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('SADD', KEYS[2], id)
+  redis.call('ZREM', ${k.ready}, id)
+  redis.call('SADD', ${k.inflight}, id)
 end
 if #ids > 0 then
-  redis.call('HINCRBY', KEYS[3], 'inflight', #ids)
-  redis.call('SET', KEYS[4], '1', 'PX', ${AWAKE_TTL_MS})
+  redis.call('HINCRBY', ${k.state}, 'inflight', #ids)
+  redis.call('SET', ${k.awake}, '1', 'PX', ${AWAKE_TTL_MS})
 else
-  redis.call('DEL', KEYS[4])
-  if ARGV[6] ~= '' and ARGV[4] ~= '' then
-    redis.call('DEL', KEYS[5])
-    redis.call('SREM', KEYS[8], ARGV[6])
+  redis.call('DEL', ${k.awake})
+  if ${a.releaseEntry} ~= '' and ${a.run} ~= '' then
+    redis.call('DEL', ${k.holder})
+    redis.call('SREM', ${k.processSlots}, ${a.releaseEntry})
   end
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  local first = redis.call('ZRANGE', ${k.ready}, 0, 0, 'WITHSCORES')
   if #first == 2 then return {due, ids, first[2]} end
 end
 return {due - #ids, ids}`;
+}
+
+const lua = claimLua(
+  { ready: 'KEYS[1]', inflight: 'KEYS[2]', state: 'KEYS[3]', awake: 'KEYS[4]', holder: 'KEYS[5]', pausedJobs: 'KEYS[6]', messageJobs: 'KEYS[7]', processSlots: 'KEYS[8]' },
+  { now: 'ARGV[1]', limit: 'ARGV[2]', spread: 'ARGV[3]', run: 'ARGV[4]', parkUntil: 'ARGV[5]', releaseEntry: 'ARGV[6]', atLeast: 'ARGV[7]' },
+);
 
 export interface ClaimShareKeys {
   ready: string;
@@ -118,8 +140,11 @@ export const claimShare = defineScript({
     releaseEntry,
     Math.max(1, Math.floor(atLeast)),
   ],
-  reply: (raw): ClaimedShare => {
-    const [remaining, ids, next] = raw as [number, string[], string | undefined];
-    return next === undefined ? { ids, remaining } : { ids, remaining, nextDue: Number(next) };
-  },
+  reply: (raw): ClaimedShare => claimedShareOf(raw),
 });
+
+/** The claim's reply as callers use it (claimShare's, and the claim inside takeSlot's). */
+export function claimedShareOf(raw: unknown): ClaimedShare {
+  const [remaining, ids, next] = raw as [number, string[], string | undefined];
+  return next === undefined ? { ids, remaining } : { ids, remaining, nextDue: Number(next) };
+}

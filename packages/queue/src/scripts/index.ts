@@ -128,6 +128,7 @@ export function scripts(redis: Redis): QueueScripts {
 
 export * from './constants.js';
 export type { ClaimedShare, ClaimShareKeys } from './claim-share.js';
+export type { FirstClaim } from './take-slot.js';
 export type { SlotKeys } from './claim-ids.js';
 export type { LeaseReassertion } from './reassert-lease.js';
 export type { BackoffInput, BackoffOp } from './backoff-mode.js';
