@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver, type ReceiverOptions } from '../testing/test-smtp-receiver.js';
 import { startTestDeliveries } from '../testing/delivery-processes.js';
 import type { RunningDelivery } from './delivery-service.js';
+import { REFRESH_MS } from './source-gate.js';
 
 const SENDER = 'sender@sender.test';
 const POLL = { timeout: 40_000, interval: 100 };
@@ -113,9 +114,11 @@ describe('disabled source IPs and IP warm-up', () => {
     expect(notice.body).toContain(`Subject: source 127.0.0.2 disabled for ${QUEUE}`);
     expect(notice.body).toContain(`(rule ${rule(0)})`);
 
-    // The receiver takes 127.0.0.2 again; once reenable-after passed, the IP is used again.
+    // The receiver takes 127.0.0.2 again; once reenable-after passed, the IP is used again. A run that
+    // is still going reads the list at most once a second (REFRESH_MS), so wait that much more: a
+    // lingering run could otherwise carry the whole second batch from the other IP.
     blocking = false;
-    await expect.poll(() => Date.now() > entry!.until!, POLL).toBe(true);
+    await expect.poll(() => Date.now() > entry!.until! + REFRESH_MS + 100, POLL).toBe(true);
     const second = users('b', 12);
     const more = await enqueueAll(store, second);
     await expect.poll(() => allGone(store, more), POLL).toBe(true);

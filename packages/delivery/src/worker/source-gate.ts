@@ -12,7 +12,8 @@ import type { DisabledList } from './disabled-list.js';
 import type { Logger } from 'pino';
 import { sourceDisableOf, type PatternHit } from '../stages/pattern-actions.js';
 
-const REFRESH_MS = 1_000;
+/** How often a run reads the disabled sources again (a timer that ran out takes effect within this). */
+export const REFRESH_MS = 1_000;
 /** With every source disabled and no timer, the queue looks again this often (an operator may enable one). */
 const ALL_DISABLED_RECHECK_MS = 5_000;
 
