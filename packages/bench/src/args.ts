@@ -98,7 +98,7 @@ export const USAGE = `usage: pnpm bench [options]
   --render            run nothing: re-render BENCHMARKS.md from bench-results.json (e.g. after editing packages/bench/notes.md)
   --out DIR           where BENCHMARKS.md and bench-results.json go (default: the repo root)
 environment: BENCH_VMTA_ARGS="--concurrency 20" adds arguments to every \`vmta start\` the bench runs;
-  BENCH_BODY_COMPRESSION=zstd|deflate|none writes body-compression into our configuration (default: none written, deflate);
+  BENCH_BODY_COMPRESSION=zstd|deflate|none writes body-compression into our configuration (default: none written: zstd);
   redis-cost: BENCH_REDIS_COST_PATHS=one,many,fan,trickle-one,trickle-many runs only those paths,
   BENCH_REDIS_COST_MESSAGES=N messages of the one and many paths (default 400, 100 with --quick);
   senders submission: BENCH_SUBMISSION_CERT=rsa gives every MTA the RSA certificate alone (default rsa+ecdsa:

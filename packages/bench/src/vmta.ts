@@ -31,7 +31,7 @@ export function benchConfig(o: BenchConfigOptions): string {
     '# Written by pnpm bench for one run; loopback only.',
     'host-name mta.bench.test',
     'postmaster postmaster@bench.test',
-    // BENCH_BODY_COMPRESSION=zstd|deflate|none: the listener's body-compression (unset: the default, deflate).
+    // BENCH_BODY_COMPRESSION=zstd|deflate|none: the listener's body-compression (unset: the default, zstd once the delivery process is listed).
     ...(process.env.BENCH_BODY_COMPRESSION ? [`body-compression ${process.env.BENCH_BODY_COMPRESSION}`] : []),
     ...(o.listener ? [`smtp-listener ${o.listener.host}:${o.listener.port}`] : []),
     ...(o.submission

@@ -1,6 +1,6 @@
 /** `vmta start`'s entry in the cluster's process list (`vmta show status`), with its heartbeat. */
 import { readFileSync } from 'node:fs';
-import { createRedis, registerProcess, type ProcessRole } from '@vmta/queue';
+import { createRedis, READABLE_BODY_ENCODINGS, registerProcess, type ProcessRole } from '@vmta/queue';
 import type { Logger } from 'pino';
 
 export interface Registered {
@@ -35,7 +35,7 @@ export async function registerThisProcess(
   try {
     const registration = await registerProcess(
       redis,
-      { role, version: cliVersion(), ...serves, ...(id ? { id } : {}) },
+      { role, version: cliVersion(), bodyEncodings: [...READABLE_BODY_ENCODINGS], ...serves, ...(id ? { id } : {}) },
       { prefix: process.env.VMTA_PREFIX, onError: (err) => log.warn({ event: 'heartbeat-failed', err: err.message }, 'process registry: heartbeat failed') },
     );
     return {

@@ -9,7 +9,7 @@ function list(items: string[], max = 6): string {
 }
 
 function bodyCompressionLine(mode: string): string {
-  return mode === 'zstd' ? 'zstd (every delivery process must be a version that reads zstd)' : mode;
+  return mode === 'zstd' ? 'zstd (deflate while a delivery process that does not read zstd is alive)' : mode;
 }
 
 export function summarize(config: VmtaConfig): string {
@@ -32,7 +32,7 @@ export function summarize(config: VmtaConfig): string {
     `  pools            ${pools.length}: ${list(pools.map((p) => `${p.name} [${(p.settings['virtual-mta'] ?? []).join(' ')}]`))}`,
     `  domain stanzas   ${config.domains.length + nestedDomains}: ${config.domains.length} top level, ${nestedDomains} inside VMTAs and pools${expandedNote(config)}`,
     `  pattern lists    ${Object.keys(config.patternLists).length}, accounting files ${config.acctFiles.length}`,
-    `  bodies stored    ${bodyCompressionLine(config.global.settings['body-compression'] ?? 'deflate')}`,
+    `  bodies stored    ${bodyCompressionLine(config.global.settings['body-compression'] ?? 'zstd')}`,
     `  warnings         ${config.warnings.length}`,
   ];
   for (const w of config.warnings.slice(0, 20)) lines.push(`    ${formatDiagnostic(w)}`);

@@ -5,7 +5,7 @@
  * close() is the graceful shutdown (bound-server.ts: 421 to new sessions, in-flight messages finish).
  */
 import { bounceAfterLookup, eventStreamWanted, type ListenerConfig, type VmtaConfig } from '@vmta/config';
-import { createRedis, MessageStore, parseRedisUrl, RateCounter, ReportStore, SuppressionStore, waitPolicy } from '@vmta/queue';
+import { createRedis, effectiveBodyCompression, Keys, MessageStore, parseRedisUrl, RateCounter, ReportStore, SuppressionStore, waitPolicy, ZstdReaders } from '@vmta/queue';
 import { pino, type Logger } from 'pino';
 import { BoundServer, type BoundListener, type DrainCounts } from './bound-server.js';
 import { ListenerStartError } from './errors.js';
@@ -85,10 +85,19 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   // `r` records only when an <acct-file> will read them; otherwise the stream would only fill Redis.
   // WAIT before 250: see MessageStore; a reload of the redis-wait-* directives applies to the next message.
   const bounceAfter = bounceAfterLookup(() => rt.config);
-  // body-compression: a reload applies to the next message.
+  // body-compression (default zstd): a reload applies to the next message; zstd only while every
+  // delivery process alive reads it (zstd-readers.ts), deflate meanwhile.
+  const wantedCompression = () => rt.config.global.settings['body-compression'] ?? 'zstd';
+  const zstdReaders = new ZstdReaders(redis, new Keys(prefix), {
+    onChange: (view) => {
+      if (wantedCompression() !== 'zstd') return;
+      if (view.allowed) log.info({ event: 'body-compression-zstd' }, 'every delivery process reads zstd: bodies are stored as zstd');
+      else log.warn({ event: 'body-compression-zstd-held', notReading: view.notReading }, view.notReading.length > 0 ? 'delivery processes that do not read zstd are alive: bodies are stored as deflate' : 'no delivery process is alive to say it reads zstd: bodies are stored as deflate');
+    },
+  });
   const store = new MessageStore(redis, {
     prefix,
-    bodyCompression: () => rt.config.global.settings['body-compression'] ?? 'deflate',
+    bodyCompression: () => effectiveBodyCompression(wantedCompression(), zstdReaders.allowed),
     wait: () => waitOf(rt.config),
     accounting: () => eventStreamWanted(rt.config),
     bounceAfter: (ref) => bounceAfter(ref.domain, ref.vmta),
@@ -101,6 +110,9 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   // commands would fail, a 451 or an AUTH refused as "cannot count"). A Redis that is down does
   // not hold the start up for long: the listener answers 451 until it is back.
   await redisReady(redis, REDIS_READY_WAIT_MS);
+  // The first messages already follow the process list (a Redis still away: deflate until it is back).
+  zstdReaders.start();
+  await zstdReaders.refresh().catch(() => undefined);
 
   let active: BoundServer[] = [];
   let inject: RunningInjectServer | undefined;
@@ -118,6 +130,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
     if (injectAt) inject = await startInjectServer(rt, injectAt);
   } catch (err) {
     active.forEach((bs) => bs.destroy());
+    zstdReaders.stop();
     redis.disconnect();
     rt.addressLists.close();
     throw err;
@@ -233,6 +246,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
         all.forEach((bs) => bs.destroy());
         await rt.store.dispatcher.close().catch(() => undefined);
         rt.addressLists.close();
+        zstdReaders.stop();
         store.disconnectWaitConnections();
         redis.disconnect();
         const total = counts.reduce<DrainCounts>((t, c) => ({ drained: t.drained + c.drained, forced: t.forced + c.forced }), { drained: 0, forced: 0 });

@@ -62,6 +62,9 @@ export const OFF_LOOP_BYTES = 256 * 1024;
 /** How a body is stored: the meta's `enc` (none: raw). */
 export type BodyEncoding = 'raw' | 'deflate' | 'zstd';
 
+/** What decodeBody reads: every process says so in its process-registry record (`bodyEncodings`). */
+export const READABLE_BODY_ENCODINGS: readonly BodyEncoding[] = ['raw', 'deflate', 'zstd'];
+
 /**
  * What a writer compresses bodies with (the `body-compression` directive). Only a process that reads
  * zstd may be handed zstd bodies: versions before it send a body of an unknown encoding as stored.

@@ -7,6 +7,8 @@ export * from './events.js';
 export * from './scripts/constants.js';
 export * from './message-store.js';
 export type { BodyCompression, BodyEncoding } from './body-codec.js';
+export { READABLE_BODY_ENCODINGS } from './body-codec.js';
+export * from './zstd-readers.js';
 export * from './rate-counter.js';
 export * from './redis.js';
 export * from './redis-url.js';

@@ -72,7 +72,7 @@ export class MessageStore {
       compressMinBytes?: number;
       /**
        * What enqueue compresses bodies with (`body-compression`), asked at each enqueue (the listener's
-       * follows a reload); default deflate. zstd only once every process that delivers reads it.
+       * follows a reload); default deflate (the store itself knows no process list: the listener passes zstd only while every delivery process reads it, zstd-readers.ts).
        */
       bodyCompression?: BodyCompression | (() => BodyCompression);
       /** Whether `r` records go to the accounting stream (false when no `<acct-file>` reads them); default true. */

@@ -27,6 +27,11 @@ export interface ProcessInfo {
   listeners: string[];
   /** Its heartbeat interval: "alive" means seen within three of them. */
   heartbeatMs: number;
+  /**
+   * The body encodings this process reads (READABLE_BODY_ENCODINGS). Absent in records of versions
+   * before the listener looked at it: such a process is taken to read raw and deflate only.
+   */
+  bodyEncodings?: string[];
 }
 
 export interface ProcessRow extends ProcessInfo {
@@ -198,13 +203,15 @@ export async function registerProcess(redis: Redis, proc: NewProcess, options: R
 
 /**
  * Every process of the cluster, alive first then by host and start time.
- * Forgets (removes) processes silent for longer than `pruneAfterMs`.
+ * Forgets (removes) processes silent for longer than `pruneAfterMs`, unless `prune` is false (a
+ * read-only look; pruned ones are then still listed, as not alive).
  */
-export async function listProcesses(redis: Redis, keys: Keys, options: { now?: number; pruneAfterMs?: number } = {}): Promise<ProcessRow[]> {
+export async function listProcesses(redis: Redis, keys: Keys, options: { now?: number; pruneAfterMs?: number; prune?: boolean } = {}): Promise<ProcessRow[]> {
   const now = options.now ?? Date.now();
+  const prune = options.prune ?? true;
   const pruneBefore = now - (options.pruneAfterMs ?? PRUNE_AFTER_MS);
-  await redis.zremrangebyscore(keys.processIndex(), '-inf', `(${pruneBefore}`);
-  const flat = await redis.zrange(keys.processIndex(), '0', '-1', 'WITHSCORES');
+  if (prune) await redis.zremrangebyscore(keys.processIndex(), '-inf', `(${pruneBefore}`);
+  const flat = await redis.zrangebyscore(keys.processIndex(), pruneBefore, '+inf', 'WITHSCORES');
   const seen = new Map<string, number>();
   for (let i = 0; i + 1 < flat.length; i += 2) seen.set(flat[i]!, Number(flat[i + 1]));
   if (seen.size === 0) return [];
@@ -220,6 +227,6 @@ export async function listProcesses(redis: Redis, keys: Keys, options: { now?: n
     const lastSeen = seen.get(id)!;
     rows.push({ ...info, lastSeen, alive: isAlive(lastSeen, info.heartbeatMs || HEARTBEAT_MS, now) });
   });
-  if (orphans.length > 0) await redis.zrem(keys.processIndex(), ...orphans);
+  if (prune && orphans.length > 0) await redis.zrem(keys.processIndex(), ...orphans);
   return rows.sort((a, b) => Number(b.alive) - Number(a.alive) || a.host.localeCompare(b.host) || a.startedAt - b.startedAt || a.id.localeCompare(b.id));
 }

@@ -136,8 +136,8 @@ export const configSchema = {
         'suppression-tenant': d('suppression-tenant', 'Whose suppression store a message uses: smtp-user (the AUTH user, else the source name), source (the named source) or global (one store) (not a PowerMTA directive).', { 'x-default': 'smtp-user' }),
         'body-compression': d(
           'body-compression',
-          'What the listener stores message bodies as in Redis: deflate (level 1), zstd (about half the CPU of deflate at a similar size) or none. Every version reads deflate and none; only versions from this one on read zstd (older delivery processes would send zstd bodies as stored): upgrade every delivery process first, then switch the listeners to zstd (not a PowerMTA directive).',
-          { 'x-default': 'deflate' },
+          'What the listener stores message bodies as in Redis: zstd (level 2, the default: about half the CPU of deflate at a similar size), deflate (level 1) or none. zstd is written only while every delivery process alive says it reads zstd (deflate meanwhile, e.g. during a rolling upgrade from a version before it); every version reads deflate and none (not a PowerMTA directive).',
+          { 'x-default': 'zstd' },
         ),
       },
       {

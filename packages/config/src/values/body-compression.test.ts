@@ -27,14 +27,14 @@ describe('body-compression (what the listener stores bodies as)', () => {
     expect(check(text).errors).toEqual([error]);
   });
 
-  it('is in the schema with its default and the upgrade order in its description', () => {
+  it('is in the schema with its default (zstd) and the rolling-upgrade rule in its description', () => {
     const entry = (configSchema.$defs.global.properties as Record<string, { 'x-default'?: string; description?: string }>)['body-compression'];
-    expect(entry?.['x-default']).toBe('deflate');
-    expect(entry?.description).toMatch(/upgrade every delivery process first/);
+    expect(entry?.['x-default']).toBe('zstd');
+    expect(entry?.description).toMatch(/only while every delivery process alive says it reads zstd/);
   });
 
-  it('is shown by vmta check, with a reminder when it is zstd', () => {
-    expect(summarize(loadConfigText('host-name mta.example.com\n', 'vmta.conf'))).toMatch(/bodies stored {4}deflate$/m);
-    expect(summarize(loadConfigText('body-compression zstd\n', 'vmta.conf'))).toMatch(/bodies stored {4}zstd \(every delivery process must be a version that reads zstd\)/);
+  it('is shown by vmta check: zstd by default, with the fallback it has', () => {
+    expect(summarize(loadConfigText('host-name mta.example.com\n', 'vmta.conf'))).toMatch(/bodies stored {4}zstd \(deflate while a delivery process that does not read zstd is alive\)$/m);
+    expect(summarize(loadConfigText('body-compression deflate\n', 'vmta.conf'))).toMatch(/bodies stored {4}deflate$/m);
   });
 });
