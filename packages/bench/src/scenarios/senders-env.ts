@@ -121,7 +121,8 @@ export async function withMta<T>(ctx: Context, haraka: string, mta: Mta, setup: 
       const config = path.join(tmp.dir, 'vmta.conf');
       const submission = setup.submission ? { certificateFile: setup.submission.bothFile, users: SUBMISSION_USERS } : undefined;
       writeFileSync(config, benchConfig({ listener: target, sink: sinks.each[0]!, maxSmtpOut: setup.maxSmtpOut, ...(submission ? { submission } : {}), ...(hasRoutes ? { routes } : {}) }));
-      const flags = [...(setup.nodeFlags ?? []), ...perfNodeFlags(), ...cpuProfileNodeFlags()];
+      // BENCH_VMTA_NODE_FLAGS: extra node flags for our processes (trials, e.g. V8 heap settings).
+      const flags = [...(setup.nodeFlags ?? []), ...(process.env.BENCH_VMTA_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...perfNodeFlags(), ...cpuProfileNodeFlags()];
       const spawnRole = (role: 'listener' | 'delivery') => spawnVmta({ cli: ctx.cli, config, role, redisUrl: redis.url, prefix: 'bench', dir: tmp.dir, nodeFlags: flags });
       const listener = await spawnRole('listener');
       stops.unshift(() => listener.stop());
