@@ -1,7 +1,7 @@
 /** `vmta show ...`: what the cluster and the configuration say. */
 import { parseArgs } from 'node:util';
 import { directiveDef, domainPolicy, findVmtaOrPool, formatDiagnostic, checkConfigFile, formatValue, DEFAULT_VMTA, type ValueTypeName } from '@vmta/config';
-import { configPath } from '../config-path.js';
+import { clusterConfigPath } from '../config-path.js';
 import { showJobs } from './jobs.js';
 import { showMessages } from './messages.js';
 import { showQueues, showTopDomains } from './queues.js';
@@ -56,7 +56,7 @@ async function showSettings(args: string[]): Promise<number> {
   }
   const domain = queue.slice(0, slash);
   const vmta = queue.slice(slash + 1) || DEFAULT_VMTA;
-  const file = configPath(parsed.values.config);
+  const file = await clusterConfigPath(parsed.values.config);
   const checked = checkConfigFile(file);
   if (!checked.config) {
     for (const e of checked.errors) process.stderr.write(`${formatDiagnostic(e)}\n`);
