@@ -9,7 +9,8 @@ import { testMessage } from '@vmta/queue/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-describe('vmta show queues, pause, resume, retry', () => {
+// Each step spawns the CLI (1-3 s on a loaded machine): a test of a dozen steps needs more than the default 30 s.
+describe('vmta show queues, pause, resume, retry', { timeout: 180_000 }, () => {
   let t: TestRedis;
   let redis: Redis;
   let store: MessageStore;
@@ -83,6 +84,51 @@ describe('vmta show queues, pause, resume, retry', () => {
     expect(vmta('set', 'queue', '--mode=normal', 'big.example/mta1').stdout).toBe('big.example/mta1: normal\n');
     expect((await ops.state('big.example/mta1')).backoff).toBeUndefined();
     expect(vmta('set', 'queue', '--mode=paused', 'big.example/mta1').status).toBe(2);
+  });
+
+  it("takes PowerMTA's forms: show queues DOMAIN[/VMTA], topqueues, topdomains, --maxitems, schedule, a domain alone for every VMTA", async () => {
+    const ops = new QueueOps(redis, t.prefix.slice(0, -1));
+    await store.enqueue(testMessage('b@big.example', { vmta: 'mta2' }));
+    const names = (...args: string[]) => (JSON.parse(vmta('show', ...args, '--json').stdout) as Array<{ queue: string }>).map((q) => q.queue);
+    expect(names('queues', 'big.example')).toEqual(['big.example/mta1', 'big.example/mta2']);
+    expect(names('queues', '*/mta2')).toEqual(['big.example/mta2', 'small.example/mta2']);
+    expect(names('queues', 'small.example/mta2')).toEqual(['small.example/mta2']);
+    expect(names('topqueues', '--maxitems=1')).toEqual(['big.example/mta1']);
+    const domains = JSON.parse(vmta('show', 'topdomains', '--json').stdout) as Array<Record<string, unknown>>;
+    expect(domains).toEqual([
+      expect.objectContaining({ domain: 'big.example', queues: 2, queued: 4 }),
+      expect.objectContaining({ domain: 'small.example', queues: 1, queued: 1 }),
+    ]);
+    const table = vmta('show', 'topdomains', '--vmta', 'mta2').stdout.trim().split('\n');
+    expect(table[0]).toMatch(/^DOMAIN\s+QUEUED\s+INFLIGHT\s+DEFERRED\s+OLDEST\s+DELIVERED\s+BOUNCED\s+QUEUES$/);
+    expect(table.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['big.example 1', 'small.example 1']);
+    expect(vmta('pause', 'queue', 'big.example').stdout).toBe('big.example/mta1: paused\nbig.example/mta2: paused\n');
+    // schedule (retry now) leaves a paused queue paused and clears its retry time
+    await ops.enterRetry('big.example/mta2', Date.now() + 3_600_000);
+    expect(vmta('schedule', 'big.example/mta2').stdout).toBe('big.example/mta2: paused\n');
+    expect((await ops.state('big.example/mta2')).retryAt).toBeUndefined();
+    expect(vmta('resume', 'queue', 'big.example').stdout).toBe('big.example/mta1: normal\nbig.example/mta2: normal\n');
+    await ops.enterRetry('big.example/mta2', Date.now() + 3_600_000);
+    expect(vmta('schedule', '*/mta2').stdout).toBe('big.example/mta2: normal\nsmall.example/mta2: normal\n');
+    expect(vmta('schedule', 'nothing.example').status).toBe(1);
+    expect(vmta('show', 'queues', '--maxitems=0').status).toBe(2);
+  });
+
+  it('answers a bad option or a stray argument with a usage line and exit 2, never exit 70', () => {
+    for (const args of [
+      ['show', 'queues', '--paused=yes'],
+      ['show', 'queues', '--domain'],
+      ['show', 'queues', 'a.example', 'b.example'],
+      ['show', 'jobs', '--bogus'],
+      ['pause', 'queue', 'big.example/mta1', '--bogus'],
+      ['set', 'queue', '--bogus', 'big.example/mta1'],
+      ['schedule'],
+    ]) {
+      const r = vmta(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/usage: vmta /);
+      expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('says so and exits 69 when Redis cannot be reached', () => {

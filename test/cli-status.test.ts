@@ -82,6 +82,7 @@ describe('vmta show status, show vmtas and delete against a running vmta start',
       ].join('\n'),
     );
     env = { ...process.env, REDIS_URL: t.url, VMTA_PREFIX: prefix };
+    delete env.VMTA_CONFIG;
     child = spawn(process.execPath, [main, 'start', '--config', conf], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
     exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     port = await new Promise<number>((resolve, reject) => {
@@ -132,6 +133,18 @@ describe('vmta show status, show vmtas and delete against a running vmta start',
     expect(rows[2]).toMatchObject({ members: ['mta1', 'mta2'], servedBy: [id] });
     const human = await vmta('show', 'vmtas', '--config', conf);
     expect(human.stdout.split('\n')[0]).toMatch(/^VMTA\s+KIND\s+SOURCE HOSTS\s+QUEUES\s+QUEUED\s+INFLIGHT\s+CONNS\s+SERVED BY$/);
+  });
+
+  it('describes the configuration the running process was started with, not the config/vmta.conf of the directory the command runs in', async () => {
+    expect((await statusJson()).processes[0]).toMatchObject({ config: conf });
+    // run from the repository root, which has the example config/vmta.conf; no --config, no VMTA_CONFIG
+    const rows = JSON.parse((await vmta('show', 'vmtas', '--json')).stdout) as Array<{ name: string; sourceHosts: string[] }>;
+    expect(rows.find((r) => r.name === 'mta1')?.sourceHosts).toEqual(['127.0.0.2 mta1.status.example']);
+    const settings = await vmta('show', 'settings', 'any.example/mta1');
+    expect(settings.status).toBe(0);
+    expect(settings.stdout).toContain(`${conf}:14`);
+    // an explicit --config still wins
+    expect((await vmta('show', 'settings', 'any.example/mta1', '--config', path.join(root, 'config/vmta.conf'))).stdout).not.toContain(conf);
   });
 
   it('deletes the mail of a paused queue: silently, then with a DSN to the sender', async () => {

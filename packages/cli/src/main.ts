@@ -4,6 +4,13 @@ import { RedisUrlError } from '@vmta/queue';
 import { EXIT } from './exit-codes.js';
 import { run } from './run.js';
 
+// `vmta schema | head`, `vmta show queues | head`: the reader went away. Stop quietly, as other command-line
+// tools do, instead of dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(EXIT.ok);
+});
+
 run(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

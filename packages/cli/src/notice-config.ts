@@ -1,13 +1,13 @@
 /**
  * The configuration an operator's change is told with (backoff-notify, disabled-source-ip-notify):
- * --config, $VMTA_CONFIG or config/vmta.conf. When it cannot be read the change is still made,
+ * --config, $VMTA_CONFIG, the live processes' file or config/vmta.conf (clusterConfigPath). When it cannot be read the change is still made,
  * and stderr says no notice was sent.
  */
 import { checkConfigFile, type VmtaConfig } from '@vmta/config';
-import { configPath } from './config-path.js';
+import { clusterConfigPath } from './config-path.js';
 
-export function noticeConfig(explicit: string | undefined, command: string): VmtaConfig | undefined {
-  const file = configPath(explicit);
+export async function noticeConfig(explicit: string | undefined, command: string): Promise<VmtaConfig | undefined> {
+  const file = await clusterConfigPath(explicit);
   let checked;
   try {
     checked = checkConfigFile(file);

@@ -29,13 +29,14 @@ export async function registerThisProcess(
   serves: { vmtas: string[]; listeners: string[] },
   log: Logger,
   id?: string,
+  config?: string,
 ): Promise<Registered | undefined> {
   const redis = createRedis(redisUrl, 'delivery', { maxRetriesPerRequest: 1 });
   redis.on('error', (err: Error) => log.debug({ event: 'registry-redis-error', err: err.message }, 'process registry: redis error'));
   try {
     const registration = await registerProcess(
       redis,
-      { role, version: cliVersion(), bodyEncodings: [...READABLE_BODY_ENCODINGS], ...serves, ...(id ? { id } : {}) },
+      { role, version: cliVersion(), bodyEncodings: [...READABLE_BODY_ENCODINGS], ...serves, ...(id ? { id } : {}), ...(config ? { config } : {}) },
       { prefix: process.env.VMTA_PREFIX, onError: (err) => log.warn({ event: 'heartbeat-failed', err: err.message }, 'process registry: heartbeat failed') },
     );
     return {

@@ -18,9 +18,11 @@ export type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, { run: Command; help: string }> = {
   check: { run: checkCommand, help: 'check [FILE | --config FILE] [--dns [--json]]   validate a configuration and print a summary; --dns: check PTR, DKIM, SPF, DMARC records' },
   start: { run: startCommand, help: 'start [--role all|listener|delivery] [--config FILE]   run the MTA' },
-  pause: { run: (a) => (a[0] === 'job' ? jobAction('pause', a) : queueAction('pause', a)), help: 'pause queue DOMAIN/VMTA | job ID   hold the mail of a queue (*/mta1 allowed) or of one job' },
-  resume: { run: (a) => (a[0] === 'job' ? jobAction('resume', a) : queueAction('resume', a)), help: 'resume queue DOMAIN/VMTA | job ID   release a paused queue or job' },
-  retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN/VMTA   leave retry mode now' },
+  pause: { run: (a) => (a[0] === 'job' ? jobAction('pause', a) : queueAction('pause', a)), help: 'pause queue DOMAIN[/VMTA] | job ID   hold the mail of a queue (*/mta1 allowed) or of one job' },
+  resume: { run: (a) => (a[0] === 'job' ? jobAction('resume', a) : queueAction('resume', a)), help: 'resume queue DOMAIN[/VMTA] | job ID   release a paused queue or job' },
+  retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN[/VMTA]   leave retry mode now' },
+  // PowerMTA's `pmta schedule domain[/vmta]`: the same as retry queue
+  schedule: { run: (a) => queueAction('retry', a[0] === 'queue' ? a : ['queue', ...a]), help: 'schedule DOMAIN[/VMTA]   the same as retry queue (PowerMTA\'s name)' },
   set: { run: setCommand, help: 'set queue --mode=backoff|normal DOMAIN/VMTA   put a queue into backoff mode (backoff-* limits) or back to normal' },
   disable: { run: (a) => sourceCommand('disable', a), help: 'disable source IP [DOMAIN/VMTA]   stop using a source IP for a queue (none: every queue), on every host' },
   enable: { run: (a) => sourceCommand('enable', a), help: 'enable source IP [DOMAIN/VMTA]   use a disabled source IP again (no queue: for every queue)' },
@@ -28,7 +30,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   delete: { run: deleteCommand, help: 'delete [--queue Q] [--job ID] [--orig A|/re/] [--rcpt A|/re/] [--older-than T] [--dsn]   delete mail (*/mta1 allowed); --dsn tells the senders' },
   show: {
     run: showCommand,
-    help: 'show settings DOMAIN/VMTA | queues | status | vmtas | disabled-sources [--json]   effective policy of a queue; queues, processes and rates, VMTAs, disabled source IPs of the cluster',
+    help: 'show settings DOMAIN/VMTA | queues | topdomains | status | vmtas | disabled-sources [--json]   effective policy of a queue; queues, recipient domains, processes and rates, VMTAs, disabled source IPs of the cluster',
   },
   suppress: {
     run: suppressCommand,
@@ -56,5 +58,16 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`vmta: unknown command "${name}"\n${usage()}\n`);
     return EXIT.usage;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    // node:util parseArgs refuses an unknown option, a missing value or a stray argument: the operator's input.
+    if (!isParseArgsError(err)) throw err;
+    process.stderr.write(`vmta ${name}: ${err.message}\nusage: vmta ${command.help}\n`);
+    return EXIT.usage;
+  }
+}
+
+function isParseArgsError(err: unknown): err is Error {
+  return err instanceof Error && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_');
 }

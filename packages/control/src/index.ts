@@ -14,6 +14,7 @@ export * from './actions/source-ip.js';
 export * from './actions/notices.js';
 export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';
+export * from './views/domain-view.js';
 export * from './actions/suppress.js';
 export * from './actions/job-mode.js';
 export * from './actions/delete-messages.js';

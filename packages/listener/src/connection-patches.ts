@@ -112,6 +112,17 @@ function patchedOnCommand(this: Patched, command: Buffer, callback?: () => void)
   if (refusal.responseCode !== 421) callback?.();
 }
 
+/**
+ * smtp-server's 501 replies inside an AUTH exchange (its sasl.js, texts found nowhere else) with the enhanced
+ * codes of RFC 4954 §4 instead of its 5.5.4 for every 501: a response it cannot decode 5.5.2, a client's "*"
+ * cancelling the exchange 5.7.0 (as Postfix answers it).
+ */
+const SASL_REPLY_CODES = new Map<string, string>([
+  ['Authentication aborted', '5.7.0'],
+  ['Error: invalid userdata', '5.5.2'],
+  ['Error: missing username', '5.5.2'],
+]);
+
 /** A reply text that starts with its own enhanced status code (RFC 3463), e.g. "5.7.1 Relaying denied". */
 const OWN_ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3}(?: |$)/;
 
@@ -125,6 +136,10 @@ function patchedSend(this: Patched, code: number, data?: string | string[], cont
   if (this.vmtaInEhlo && code === 250 && Array.isArray(data) && data.length > 0) {
     const [greeting, ...features] = data;
     data = [greeting!, ...this.vmtaHooks.features(this, features, this.secure)];
+  }
+  if (code === 501 && typeof data === 'string') {
+    const sasl = SASL_REPLY_CODES.get(data);
+    if (sasl) data = `${sasl} ${data}`;
   }
   const first = Array.isArray(data) ? data[0] : data;
   if (typeof first === 'string' && OWN_ENHANCED_CODE.test(first)) context = false;

@@ -5,7 +5,7 @@
  */
 import { getTestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawSmtp, startTestListener, type Reply, type TestListener } from './testing/smtp-test-kit.js';
+import { b64, RawSmtp, startTestListener, type Reply, type TestListener } from './testing/smtp-test-kit.js';
 
 let t: TestListener;
 
@@ -15,6 +15,12 @@ host-name mx.test.example
 postmaster ops@ours.example
 smtp-listener 127.0.0.1:0
 relay-domain ours.example
+<smtp-user alice>
+  password s3cret
+</smtp-user>
+<source 0/0>
+  allow-unencrypted-plain-auth yes
+</source>
 `);
 });
 afterAll(() => t?.close());
@@ -77,6 +83,38 @@ describe('enhanced status codes', () => {
     expect((await c.command('RSET')).code).toBe(250);
     expect((await c.command('MAIL FROM:<sender@client.example>')).code).toBe(250);
     expect((await c.command('RCPT TO:<jürgen@ours.example>')).text).toMatch(/^553 5\.6\.7 /);
+    await c.command('QUIT');
+    c.close();
+  });
+
+  it('answers an AUTH response it cannot decode with 501 5.5.2 and a cancelled exchange with 501 5.7.0 (RFC 4954 §4)', async () => {
+    const c = await RawSmtp.connect(t.port(), t.host());
+    await c.read();
+    await c.command('EHLO client.example');
+    const table: Array<[string, string]> = [
+      ['AUTH PLAIN !!!not-base64', '501 5.5.2'],
+      ['AUTH PLAIN', '334'],
+      ['*', '501 5.7.0'],
+      ['AUTH LOGIN', '334'],
+      ['*', '501 5.7.0'],
+      ['AUTH LOGIN', '334'],
+      ['%%%%', '501 5.5.2'],
+      ['AUTH LOGIN', '334'],
+      [b64('alice'), '334'],
+      ['*', '501 5.7.0'],
+      ['AUTH CRAM-MD5', '334'],
+      ['*', '501 5.7.0'],
+      ['AUTH CRAM-MD5', '334'],
+      ['no-space-here', '501 5.5.2'],
+      ['AUTH FOO', '504 5.5.4'],
+      [`AUTH PLAIN ${b64('\0alice\0wrong')}`, '535 5.7.8'],
+      [`AUTH PLAIN ${b64('\0alice\0s3cret')}`, '235 2.7.0'],
+    ];
+    for (const [line, start] of table) {
+      const reply = await c.command(line);
+      expect(reply.text, line).toMatch(new RegExp(`^${start} `));
+      if (reply.code !== 334) expectOneCode(reply);
+    }
     await c.command('QUIT');
     c.close();
   });

@@ -25,6 +25,8 @@ export interface ProcessInfo {
   vmtas: string[];
   /** Addresses its SMTP listeners are bound to. */
   listeners: string[];
+  /** The configuration file it runs (absolute path on its host): what `vmta show settings` there reads by default. */
+  config?: string;
   /** Its heartbeat interval: "alive" means seen within three of them. */
   heartbeatMs: number;
   /**

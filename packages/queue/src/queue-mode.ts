@@ -12,14 +12,16 @@ import { ACCOUNTING_MAXLEN } from './scripts/constants.js';
  * the accounting stream in the same MULTI (when something reads the stream).
  */
 export async function enterRetry(ctx: QueueOpsContext, queue: string, retryAt: number, record?: TransientQueueRecord): Promise<number> {
-  const key = ctx.keys.queueState(queue);
-  const multi = ctx.r.multi().hincrby(key, 'failures', 1).hset(key, { mode: 'retry', retryAt: String(retryAt) });
+  const multi = ctx.r.multi();
+  // a paused queue stays paused (the script keeps its mode and records the retry time for resume)
+  ctx.scripts.on(multi).backoffMode(ctx.keys.queueState(queue), { op: 'enter-retry', now: Date.now(), until: retryAt });
   if (record && ctx.accounting()) multi.xadd(ctx.keys.accounting(), 'MAXLEN', '~', String(ACCOUNTING_MAXLEN), '*', ...serializeRecord(record));
-  const [[, failures]] = (await multi.exec()) as [[null, number], unknown];
-  return failures;
+  const [[err, failures]] = (await multi.exec()) as [[Error | null, number], unknown];
+  if (err) throw err;
+  return Number(failures);
 }
 
-/** A delivery succeeded (or the operator said retry now): back to normal, schedule reset. */
+/** A delivery succeeded (or the operator said retry now): back to normal, schedule reset; a paused queue stays paused. */
 export async function leaveRetry(ctx: QueueOpsContext, queue: string): Promise<void> {
   // Back to backoff if the queue was in backoff before it failed.
   await ctx.scripts.backoffMode(ctx.keys.queueState(queue), { op: 'leave-retry', now: Date.now() });

@@ -175,6 +175,24 @@ describe('queue operations for delivery', () => {
     expect((await bed.ops.state(q)).mode).toBe('retry');
   });
 
+  it("keeps a paused queue paused when a connection that was already delivering fails or succeeds, or the operator says retry now", async () => {
+    const q = 'pausekept.example/mta1';
+    await bed.ops.enterRetry(q, Date.now() - 1);
+    await bed.ops.pause(q);
+    // the connection that held mail when the pause came fails: the retry time is kept for resume, the pause stays
+    expect(await bed.ops.enterRetry(q, Date.now() + 60_000)).toBe(2);
+    expect(await bed.ops.state(q)).toMatchObject({ mode: 'paused', failures: 2 });
+    await bed.ops.resume(q);
+    expect((await bed.ops.state(q)).mode).toBe('retry');
+    // paused again; a delivery that was on the wire succeeds, or the operator says retry now (pmta schedule)
+    await bed.ops.pause(q);
+    await bed.ops.leaveRetry(q);
+    expect(await bed.ops.state(q)).toMatchObject({ mode: 'paused', failures: 0 });
+    expect((await bed.ops.state(q)).retryAt).toBeUndefined();
+    await bed.ops.resume(q);
+    expect((await bed.ops.state(q)).mode).toBe('normal');
+  });
+
   it('counts recipients queued, messages in flight and deferred, and the age of the oldest', async () => {
     const q = 'stats.example/mta1';
     const now = Date.now();

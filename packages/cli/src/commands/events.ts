@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { readEvents, type EventsPage } from '@vmta/control';
-import type { VmtaEvent } from '@vmta/queue';
+import { EVENT_TYPES, type VmtaEvent } from '@vmta/queue';
 import { EXIT } from '../exit-codes.js';
 import { withCluster } from '../with-cluster.js';
 
@@ -32,6 +32,8 @@ export async function eventsCommand(args: string[]): Promise<number> {
   const count = values.count !== undefined ? Number(values.count) : 20;
   if (!Number.isInteger(count) || count <= 0) return usageError('--count: a positive integer');
   const types = values.type?.split(',').map((t) => t.trim()).filter(Boolean);
+  const unknown = types?.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t)) ?? [];
+  if (unknown.length > 0) return usageError(`--type: unknown record type ${unknown.map((t) => JSON.stringify(t)).join(', ')} (known: ${EVENT_TYPES.join(', ')})`);
   const show = (page: EventsPage): void => {
     for (const e of page.events) process.stdout.write(values.json ? `${JSON.stringify(e)}\n` : line(e));
   };

@@ -1,15 +1,49 @@
-/** `vmta show queues`, `pause|resume|retry queue DOMAIN/VMTA`: queues of the whole cluster, through Redis. */
+/**
+ * `vmta show queues [DOMAIN[/VMTA]]`, `show topdomains`, `pause|resume|retry queue DOMAIN[/VMTA]`: queues of the
+ * whole cluster, through Redis. A queue argument is PowerMTA's `domain[/vmta]`: a domain alone names its queues of
+ * every VMTA; `*` matches any run of characters.
+ */
 import { parseArgs } from 'node:util';
-import { queueModeActions, queueRowJson, queueRows, selectQueues, type QueueModeAction } from '@vmta/control';
+import { domainRows, queueMatcher, queueModeActions, queueRowJson, queueRows, selectQueues, type QueueModeAction } from '@vmta/control';
 import { EXIT } from '../exit-codes.js';
 import { withCluster } from '../with-cluster.js';
+import { renderTable } from './table.js';
+
+/** PowerMTA's `domain[/vmta]`: a domain alone is every queue of that domain. */
+export function queuePattern(arg: string): string {
+  return arg.includes('/') ? arg : `${arg}/*`;
+}
+
+/** --maxitems=N (PowerMTA's name): a positive whole number, else undefined with the reason on stderr. */
+function maxItems(command: string, value: string | undefined): number | null | undefined {
+  if (value === undefined) return null;
+  if (/^[1-9]\d*$/.test(value)) return Number(value);
+  process.stderr.write(`vmta ${command}: --maxitems takes a positive whole number, not ${JSON.stringify(value)}\n`);
+  return undefined;
+}
 
 export async function showQueues(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, domain: { type: 'string' }, vmta: { type: 'string' }, config: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, domain: { type: 'string' }, vmta: { type: 'string' }, config: { type: 'string' }, maxitems: { type: 'string' } },
+  });
+  const max = maxItems('show queues', values.maxitems);
+  if (max === undefined || positionals.length > 1) {
+    if (positionals.length > 1) process.stderr.write('vmta show queues: give at most one DOMAIN[/VMTA]\n');
+    process.stderr.write('usage: vmta show queues [--json] [--domain D] [--vmta V] [--maxitems N] [DOMAIN[/VMTA]]\n');
+    return EXIT.usage;
+  }
+  const named = positionals[0] === undefined ? undefined : queueMatcher(queuePattern(positionals[0]));
   return withCluster(async (cluster) => {
-    const rows = (await queueRows(cluster)).filter(
-      (r) => (!values.domain || r.domain.toLowerCase() === values.domain.toLowerCase()) && (!values.vmta || r.vmta.toLowerCase() === values.vmta.toLowerCase()),
-    );
+    const rows = (await queueRows(cluster))
+      .filter(
+        (r) =>
+          (!values.domain || r.domain.toLowerCase() === values.domain.toLowerCase()) &&
+          (!values.vmta || r.vmta.toLowerCase() === values.vmta.toLowerCase()) &&
+          (!named || named(r.queue)),
+      )
+      .slice(0, max ?? undefined);
     if (values.json) {
       process.stdout.write(`${JSON.stringify(rows.map(queueRowJson), null, 2)}\n`);
       return EXIT.ok;
@@ -32,13 +66,36 @@ export async function showQueues(args: string[]): Promise<number> {
   });
 }
 
-export async function queueAction(action: QueueModeAction, args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
-  const [what, pattern] = positionals;
-  if (what !== 'queue' || !pattern || !pattern.includes('/')) {
-    process.stderr.write(`usage: vmta ${action} queue DOMAIN/VMTA   (patterns like */mta1 allowed)\n`);
+/** `vmta show topdomains [--vmta V] [--maxitems N] [--json]`: queued mail per recipient domain over its VMTAs, most first. */
+export async function showTopDomains(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, vmta: { type: 'string' }, maxitems: { type: 'string' } } });
+  const max = maxItems('show topdomains', values.maxitems);
+  if (max === undefined) {
+    process.stderr.write('usage: vmta show topdomains [--vmta V] [--maxitems N] [--json]\n');
     return EXIT.usage;
   }
+  return withCluster(async (cluster) => {
+    const vmta = values.vmta?.toLowerCase();
+    const rows = domainRows((await queueRows(cluster)).filter((r) => !vmta || r.vmta.toLowerCase() === vmta)).slice(0, max ?? undefined);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    const cells = rows.map((d) => [d.domain, d.queued, d.inflight, d.deferred, `${d.oldestAgeSeconds}s`, d.delivered, d.bounced, d.queues].map(String));
+    const lines = renderTable([['DOMAIN', 'QUEUED', 'INFLIGHT', 'DEFERRED', 'OLDEST', 'DELIVERED', 'BOUNCED', 'QUEUES'], ...cells], [1, 2, 3, 4, 5, 6, 7]);
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return EXIT.ok;
+  });
+}
+
+export async function queueAction(action: QueueModeAction, args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
+  const [what, arg] = positionals;
+  if (what !== 'queue' || !arg || positionals.length > 2) {
+    process.stderr.write(`usage: vmta ${action} queue DOMAIN[/VMTA]   (a domain alone: its queues of every VMTA; patterns like */mta1 allowed)\n`);
+    return EXIT.usage;
+  }
+  const pattern = queuePattern(arg);
   return withCluster(async (cluster) => {
     const names = await selectQueues(cluster, pattern);
     for (const name of names) {

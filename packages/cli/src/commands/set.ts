@@ -17,7 +17,7 @@ export async function setCommand(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   // The notices' log lines go to stderr; stdout says what happened.
-  const config = noticeConfig(values.config, 'set');
+  const config = await noticeConfig(values.config, 'set');
   const notify = config ? { config, log: pino({ base: null }, pino.destination({ dest: 2, sync: true })) } : undefined;
   return withCluster(async (cluster) => {
     const names = await selectQueues(cluster, pattern);

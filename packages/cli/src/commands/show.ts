@@ -1,10 +1,10 @@
 /** `vmta show ...`: what the cluster and the configuration say. */
 import { parseArgs } from 'node:util';
 import { directiveDef, domainPolicy, findVmtaOrPool, formatDiagnostic, checkConfigFile, formatValue, DEFAULT_VMTA, type ValueTypeName } from '@vmta/config';
-import { configPath } from '../config-path.js';
+import { clusterConfigPath } from '../config-path.js';
 import { showJobs } from './jobs.js';
 import { showMessages } from './messages.js';
-import { showQueues } from './queues.js';
+import { showQueues, showTopDomains } from './queues.js';
 import { showStatus } from './status.js';
 import { showVmtas } from './vmtas.js';
 import { showDisabledSources } from './sources.js';
@@ -13,24 +13,28 @@ import { EXIT } from '../exit-codes.js';
 
 const USAGE = [
   'usage: vmta show settings DOMAIN/VMTA [--json] [--config FILE]',
-  '       vmta show queues [--json] [--domain D] [--vmta V]',
+  '       vmta show queues | topqueues [--json] [--domain D] [--vmta V] [--maxitems N] [DOMAIN[/VMTA]]',
+  '       vmta show topdomains [--json] [--vmta V] [--maxitems N]',
   '       vmta show jobs [--json]',
   '       vmta show messages --queue DOMAIN/VMTA [--limit N] [--json]',
   '       vmta show status [--json]',
   '       vmta show vmtas [--json] [--config FILE]',
-  '       vmta show disabled-sources [--json]',
+  '       vmta show disabled-sources | disabled sources [--json]',
   '       vmta show unparsed-reports [--limit N] [--json] | --raw ID',
 ].join('\n');
 
 export async function showCommand(args: string[]): Promise<number> {
   const [what, ...rest] = args;
   if (what === 'settings') return showSettings(rest);
-  if (what === 'queues') return showQueues(rest);
+  // topqueues, topdomains, domains and "disabled sources": PowerMTA's names (queues come biggest first anyway)
+  if (what === 'queues' || what === 'topqueues') return showQueues(rest);
+  if (what === 'topdomains' || what === 'domains') return showTopDomains(rest);
   if (what === 'jobs') return showJobs(rest);
   if (what === 'messages') return showMessages(rest);
   if (what === 'status') return showStatus(rest);
   if (what === 'vmtas') return showVmtas(rest);
   if (what === 'disabled-sources') return showDisabledSources(rest);
+  if (what === 'disabled' && rest[0] === 'sources') return showDisabledSources(rest.slice(1));
   if (what === 'unparsed-reports') return showUnparsedReports(rest);
   process.stderr.write(`vmta show: unknown subject ${JSON.stringify(what ?? '')}\n${USAGE}\n`);
   return EXIT.usage;
@@ -52,7 +56,7 @@ async function showSettings(args: string[]): Promise<number> {
   }
   const domain = queue.slice(0, slash);
   const vmta = queue.slice(slash + 1) || DEFAULT_VMTA;
-  const file = configPath(parsed.values.config);
+  const file = await clusterConfigPath(parsed.values.config);
   const checked = checkConfigFile(file);
   if (!checked.config) {
     for (const e of checked.errors) process.stderr.write(`${formatDiagnostic(e)}\n`);

@@ -25,7 +25,7 @@ export async function sourceCommand(change: 'disable' | 'enable', args: string[]
     process.stderr.write(`${USAGE}\n`);
     return EXIT.usage;
   }
-  const config = noticeConfig(parsed.values.config, `${change} source`);
+  const config = await noticeConfig(parsed.values.config, `${change} source`);
   // The change's log line goes to stderr; stdout says what happened.
   const log = pino({ base: null }, pino.destination({ dest: 2, sync: true }));
   return withCluster(async (cluster) => {

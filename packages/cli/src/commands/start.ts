@@ -192,7 +192,7 @@ export async function startCommand(args: string[]): Promise<number> {
     vmtas: delivery?.servedVmtas ?? [],
     listeners: (listener?.addresses ?? []).map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)),
   });
-  registered = await registerThisProcess(redisUrl, role, serves(), log, processId);
+  registered = await registerThisProcess(redisUrl, role, serves(), log, processId, path.resolve(file));
   log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, httpPort: http?.port, processId: registered?.id }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');

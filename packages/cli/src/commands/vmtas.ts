@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
 import { vmtaView, type VmtaRow } from '@vmta/control';
-import { configPath } from '../config-path.js';
+import { clusterConfigPath } from '../config-path.js';
 import { EXIT } from '../exit-codes.js';
 import { renderTable } from './table.js';
 import { withCluster } from '../with-cluster.js';
@@ -17,7 +17,7 @@ export async function showVmtas(args: string[]): Promise<number> {
     process.stderr.write(`vmta show vmtas: ${(err as Error).message}\n${USAGE}\n`);
     return EXIT.usage;
   }
-  const file = configPath(values.config);
+  const file = await clusterConfigPath(values.config);
   const checked = checkConfigFile(file);
   if (!checked.config) {
     for (const e of checked.errors) process.stderr.write(`${formatDiagnostic(e)}\n`);

@@ -118,6 +118,8 @@ export interface ProcessView {
   vmtas: string[];
   listeners: string[];
   version?: string;
+  /** The configuration file it runs (a path on its host). */
+  config?: string;
 }
 
 /** What `vmta show status --json` prints and GET /status serves (the HTTP server adds its version and uptime). */
@@ -165,6 +167,7 @@ export function processView(p: ProcessRow, now: number): ProcessView {
     vmtas: p.vmtas,
     listeners: p.listeners,
     ...(p.version ? { version: p.version } : {}),
+    ...(p.config ? { config: p.config } : {}),
   };
 }
 

@@ -185,6 +185,28 @@ describe('delivery of queued mail', () => {
     }
   });
 
+  it('keeps a queue paused that the operator paused while its connection was sending: the success that ends retry mode does not release it', async () => {
+    const { store, ops } = await setup({ host: '127.0.0.10', startTls: false, replyDelayMs: 1_500 });
+    const q = 'pausedlate.example/mta1';
+    // a queue that failed once and whose retry time has come: the next success leaves retry mode
+    await ops.enterRetry(q, Date.now() - 1);
+    const first = await store.enqueue(message(['a@pausedlate.example']));
+    // the receiver has the message and holds its reply: the operator pauses the queue now
+    await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(1);
+    await ops.pause(q);
+    await expect.poll(() => store.get(first.id), { timeout: 20_000 }).toBeUndefined();
+    // the run leaves retry mode once the message is finished (failures back to 0)
+    await expect.poll(async () => (await ops.state(q)).failures, { timeout: 10_000 }).toBe(0);
+    expect(await ops.state(q)).toMatchObject({ mode: 'paused', delivered: 1 });
+    // and it holds the next mail until resume
+    await store.enqueue(message(['b@pausedlate.example']));
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(receiver!.messages).toHaveLength(1);
+    await ops.resume(q);
+    await store.dispatcher.wake({ queue: q, domain: 'pausedlate.example', vmta: 'mta1' });
+    await expect.poll(() => receiver!.messages.length, { timeout: 20_000 }).toBe(2);
+  });
+
   it('writes no accounting records when no <acct-file> would read them', async () => {
     bed = await testbed();
     const { store, redis, prefix } = bed;

@@ -7,9 +7,11 @@
  * backoff-recovery-steps, read by delivery); entering backoff clears it.
  *
  * KEYS: 1 state.
- * ARGV: 1 op: enter | leave | expire (leave only if backoffUntil has come) | leave-retry,
- *       2 now (ms), 3 until (ms, '' = no timer; enter), 4 reason (enter), 5 rule file:line (enter).
- * Returns: 1 when the queue's backoff (or retry) changed, 0 when there was nothing to do.
+ * ARGV: 1 op: enter | leave | expire (leave only if backoffUntil has come) | enter-retry | leave-retry,
+ *       2 now (ms), 3 until (ms, '' = no timer; enter; enter-retry: the retry time), 4 reason (enter),
+ *       5 rule file:line (enter).
+ * Returns: 1 when the queue's backoff (or retry) changed, 0 when there was nothing to do; enter-retry:
+ * the queue's failure count. Retry changes leave a paused queue paused.
  */
 import { defineScript } from './script.js';
 
@@ -27,8 +29,17 @@ if op == 'enter' then
   if not mode or mode == 'normal' then redis.call('HSET', KEYS[1], 'mode', 'backoff') end
   return 1
 end
+-- a paused queue stays paused through retry changes (a connection that held mail when the pause came,
+-- the operator's retry now); resume finds the retry time
+if op == 'enter-retry' then
+  local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+  redis.call('HSET', KEYS[1], 'retryAt', ARGV[3])
+  if mode ~= 'paused' then redis.call('HSET', KEYS[1], 'mode', 'retry') end
+  return failures
+end
 if op == 'leave-retry' then
-  redis.call('HSET', KEYS[1], 'failures', '0', 'mode', since and 'backoff' or 'normal')
+  redis.call('HSET', KEYS[1], 'failures', '0')
+  if mode ~= 'paused' then redis.call('HSET', KEYS[1], 'mode', since and 'backoff' or 'normal') end
   redis.call('HDEL', KEYS[1], 'retryAt')
   return 1
 end
@@ -45,7 +56,7 @@ redis.call('HSET', KEYS[1], 'recoverySince', recovery)
 if mode == 'backoff' then redis.call('HSET', KEYS[1], 'mode', 'normal') end
 return 1`;
 
-export type BackoffOp = 'enter' | 'leave' | 'expire' | 'leave-retry';
+export type BackoffOp = 'enter' | 'leave' | 'expire' | 'enter-retry' | 'leave-retry';
 
 export interface BackoffInput {
   op: BackoffOp;

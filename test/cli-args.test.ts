@@ -1,0 +1,35 @@
+/**
+ * The `vmta` command line as operators use it from a shell: wrong arguments get a usage line and exit 2
+ * (never a stack trace), and a pipe closed early (`vmta schema | head`) ends the command quietly.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const main = path.join(root, 'packages/cli/dist/main.js');
+// No Redis is needed: every case is refused before a command would talk to the cluster.
+const env = { ...process.env, REDIS_URL: 'redis://127.0.0.1:1' };
+
+describe('vmta command-line arguments', { timeout: 60_000 }, () => {
+  it('refuses arguments a command does not take, and an unknown event type, with exit 2 and a usage line', () => {
+    for (const args of [
+      ['schema', '--x'],
+      ['events', 'tail', '--type', 'z,d'],
+    ]) {
+      const r = spawnSync(process.execPath, [main, ...args], { cwd: root, encoding: 'utf8', env });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout, args.join(' ')).toBe('');
+      expect(r.stderr, args.join(' ')).toMatch(/usage: vmta /);
+    }
+    expect(spawnSync(process.execPath, [main, 'events', 'tail', '--type', 'z'], { cwd: root, encoding: 'utf8', env }).stderr).toContain('unknown record type "z"');
+  });
+
+  it('ends quietly with exit 0 when the reader of its output goes away (vmta schema | head -c 10)', () => {
+    // head takes 10 bytes and exits; the 98 KB of the schema are more than a pipe holds, so vmta writes into a closed pipe
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${main}" schema | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`], { cwd: root, encoding: 'utf8', env });
+    expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(r.status).toBe(0);
+  });
+});
