@@ -2,14 +2,15 @@
 /**
  * Side by side: two listeners (`vmta start --role listener` of two builds, e.g. a checkout of main and
  * this one) on one private Redis (AOF, appendfsync always, as the bench), the same load driven at each in
- * turn in short rounds, the order alternating (ABBA), each listener's CPU per 1,000 messages read from
- * the scheduler's run time of its threads (/proc/<pid>/task/<tid>/schedstat). Changes of a few per cent
+ * short rounds: both at once (`--mode concurrent`, the default: both see the same box in the same second) or
+ * one after the other, the order alternating (`--mode alternate`). Each listener's CPU per 1,000 messages is
+ * read from the scheduler's run time of its threads (/proc/<pid>/task/<tid>/schedstat). Changes of a few per cent
  * show here where the bench's single runs on a shared box move ±30 % (issue 13). No delivery: the mail
  * stays queued in Redis (memory grows by ≈ 2 KB per 10 KB message, ≈ 12 MB per 1,000 of the size mix).
  *
  *   node packages/bench/dist/listener-ab.js --old /work/base/packages/cli/dist/main.js \
  *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix] [--rounds 8] \
- *     [--messages 1000] [--warmup 3000] [--sessions 20] [--profile-dir DIR]
+ *     [--messages 1000] [--warmup 3000] [--sessions 20] [--mode concurrent|alternate] [--profile-dir DIR]
  *
  * `--profile-dir`: after the rounds, one more window of each load on each listener under a V8 CPU
  * profile (the listeners then start with cpuprof-preload.js; `<dir>/<load>-<old|new>-listener.cpuprofile`,
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '3000' },
       sessions: { type: 'string', default: '20' },
       'profile-dir': { type: 'string' },
+      mode: { type: 'string', default: 'concurrent' },
       out: { type: 'string' },
     },
   });
@@ -87,6 +89,8 @@ async function main(): Promise<void> {
     if (!(LOADS as readonly string[]).includes(l)) throw new Error(`unknown load ${l} (${LOADS.join(', ')})`);
     return l as LoadName;
   });
+  if (v.mode !== 'concurrent' && v.mode !== 'alternate') throw new Error(`--mode concurrent|alternate, not ${v.mode}`);
+  const concurrent = v.mode === 'concurrent';
   const rounds = Number(v.rounds);
   const messages = Number(v.messages);
   const sessions = Number(v.sessions);
@@ -110,20 +114,23 @@ async function main(): Promise<void> {
       log(`${name}: ${cli}, pid ${proc.pid}, port ${port}`);
     }
     const warm = Number(v.warmup);
-    for (const load of loads) {
-      for (const s of sides) await measure(s, load, Math.max(sessions, Math.round(warm / loads.length)), sessions);
-    }
+    for (const load of loads) await Promise.all(sides.map((s) => measure(s, load, Math.max(sessions, Math.round(warm / loads.length)), sessions)));
     log(`warmed up (${warm} messages each)`);
     const results: Record<string, { old: number[]; new: number[] }> = {};
     for (const load of loads) results[load] = { old: [], new: [] };
     for (let r = 0; r < rounds; r++) {
       for (const load of loads) {
-        const order = r % 2 === 0 ? sides : [...sides].reverse();
-        for (const s of order) results[load]![s.name].push(await measure(s, load, messages, sessions));
+        if (concurrent) {
+          const both = await Promise.all(sides.map((s) => measure(s, load, messages, sessions)));
+          sides.forEach((s, i) => results[load]![s.name].push(both[i]!));
+        } else {
+          const order = r % 2 === 0 ? sides : [...sides].reverse();
+          for (const s of order) results[load]![s.name].push(await measure(s, load, messages, sessions));
+        }
         log(`round ${r + 1} ${load}: old ${results[load]!.old.at(-1)!.toFixed(3)} new ${results[load]!.new.at(-1)!.toFixed(3)} s / 1,000`);
       }
     }
-    const lines = [`listener CPU s per 1,000 messages, ${rounds} rounds of ${messages} messages, ${sessions} sessions, after ${warm} messages of warm-up; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`];
+    const lines = [`listener CPU s per 1,000 messages, ${v.mode} mode, ${rounds} rounds of ${messages} messages, ${sessions} sessions, after ${warm} messages of warm-up; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`];
     for (const load of loads) {
       const { old, new: neu } = results[load]!;
       const lower = neu.filter((x, i) => x < old[i]!).length;
