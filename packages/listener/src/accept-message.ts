@@ -7,6 +7,7 @@ import { hasQueueRouting, queueDomainFor, queueToTarget, type SourcePolicy, type
 import { newMessageId, queueName, type MessageStore, type NewMessage, type NewRecipient } from '@vmta/queue';
 import type { Logger } from 'pino';
 import { buildMessage, type BuildInput } from './message-builder.js';
+import type { MessageBytes } from './message-parts.js';
 import { replies } from './policy/index.js';
 
 export interface AcceptContext {
@@ -17,7 +18,8 @@ export interface AcceptContext {
 }
 
 export interface AcceptInput {
-  message: Buffer;
+  /** One buffer or the collector's chunks: buildMessage joins them once. */
+  message: MessageBytes;
   /** Where the header block ends, when the DATA collector found it (BuildInput.headerBytes). */
   headerBytes?: number;
   policy: SourcePolicy;

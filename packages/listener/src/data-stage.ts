@@ -8,6 +8,7 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
 import { acceptMessage } from './accept-message.js';
 import { MessageCollector, type ByteBudget } from './message-collector.js';
+import { joinMessage, type MessageParts } from './message-parts.js';
 import { declaresSmtputf8, receivedProtocol, replies, senderAsSent, SmtpReplyError } from './policy/index.js';
 import { receiveReport } from './report-stage.js';
 import type { SessionState } from './session-state.js';
@@ -77,7 +78,7 @@ async function receiveCollected(
   if (state.reportKind !== undefined) {
     const from = session.envelope.mailFrom;
     const forward = (to: NewRecipient[]) => queueCollected(ctx, state, session, collected, to);
-    return receiveReport(ctx, state, state.reportKind, { mailFrom: from ? from.address : '', recipients }, collected.message, forward);
+    return receiveReport(ctx, state, state.reportKind, { mailFrom: from ? from.address : '', recipients }, joinMessage(collected.message), forward);
   }
   const queueId = await queueCollected(ctx, state, session, collected, recipients);
   return `2.0.0 OK queued as ${queueId}`;
@@ -88,7 +89,7 @@ async function queueCollected(
   ctx: DataContext,
   state: SessionState,
   session: SMTPServerSession,
-  { message, headerBytes }: { message: Buffer; headerBytes: number },
+  { message, headerBytes }: { message: MessageParts; headerBytes: number },
   recipients: NewRecipient[],
 ): Promise<string> {
   const tls = session.secure && session.tlsOptions ? { protocol: session.tlsOptions.version ?? 'TLS', cipher: session.tlsOptions.name } : undefined;

@@ -1,6 +1,7 @@
 import { loadConfigText, VmtaSelector } from '@vmta/config';
 import { describe, expect, it } from 'vitest';
 import { MessageCollector } from './message-collector.js';
+import { joinMessage, type MessageParts } from './message-parts.js';
 import { buildMessage, type BuildInput } from './message-builder.js';
 import { sessionPolicy } from './session-state.js';
 
@@ -17,7 +18,7 @@ smtp-listener 127.0.0.1:0
 `);
 const policy = sessionPolicy(config, '192.0.2.1', config.listeners[0]!);
 
-function input(message: Buffer, headerBytes?: number): BuildInput {
+function input(message: Buffer | MessageParts, headerBytes?: number): BuildInput {
   return {
     message,
     ...(headerBytes !== undefined ? { headerBytes } : {}),
@@ -37,8 +38,41 @@ function collected(text: string): { message: Buffer; headerBytes: number } {
   c.push(Buffer.from(text, 'latin1'));
   const r = c.end();
   if (!r.ok) throw r.error;
+  return { message: joinMessage(r.message), headerBytes: r.headerBytes };
+}
+
+/** The collector's result for `text` pushed in pieces cut at `cuts`. */
+function collectedInPieces(text: string, cuts: number[]): { message: MessageParts; headerBytes: number } {
+  const c = new MessageCollector({ maxHeaderBytes: 10_000 });
+  const bytes = Buffer.from(text, 'latin1');
+  let at = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    c.push(bytes.subarray(at, cut));
+    at = cut;
+  }
+  const r = c.end();
+  if (!r.ok) throw r.error;
   return r;
 }
+
+describe('buildMessage from the collector\'s chunks', () => {
+  it.each([
+    ['header kept (our fields in front)', 'Subject: s\r\nFrom: <a@b>\r\n\r\nline one\r\nline two\r\n'],
+    ['X-Virtual-MTA and X-Job removed', 'X-Job: j1\r\nSubject: s\r\nX-Virtual-MTA: acme\r\n\r\nX-Virtual-MTA: body\r\n'],
+    ['no header block', '\r\nbody only\r\n'],
+    ['no body', 'Subject: s\r\nMessage-ID: <a@b>\r\n'],
+  ])('builds the same bytes as from one buffer, for a cut at every byte and for three pieces: %s', (_what, text) => {
+    const whole = collected(text);
+    const expected = buildMessage(config, input(whole.message, whole.headerBytes));
+    expect(expected.ok).toBe(true);
+    const n = whole.message.length;
+    const cuts = [...Array.from({ length: n + 1 }, (_, i) => [i]), [1, n - 1], [3, Math.floor(n / 2)], [0, 0, n]];
+    for (const cut of cuts) {
+      const { message, headerBytes } = collectedInPieces(text, cut);
+      expect(buildMessage(config, input(message, headerBytes))).toEqual(expected);
+    }
+  });
+});
 
 describe('buildMessage from the collector\'s header end', () => {
   it.each([

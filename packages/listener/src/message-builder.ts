@@ -27,9 +27,11 @@ import {
   type SmtpReplyError,
   type VmtaSelection,
 } from './policy/index.js';
+import { chunksFrom, chunksOf, joinMessage, latin1Prefix, type MessageBytes } from './message-parts.js';
 
 export interface BuildInput {
-  message: Buffer;
+  /** One buffer, or the chunks as collected (joined here, once, with our fields in front). */
+  message: MessageBytes;
   /** Where the header block ends (its empty line included), when the DATA collector saw it; else it is searched for. */
   headerBytes?: number;
   queueId: string;
@@ -60,7 +62,16 @@ const X_VIRTUAL_MTA = 'X-Virtual-MTA';
 export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult {
   // The header block is cut (where the DATA collector saw it end, when it did) and split into fields once;
   // every look-up below reads those fields.
-  const { header, bodyOffset } = input.headerBytes === undefined ? splitHeader(input.message) : headerAt(input.message, input.headerBytes);
+  let chunks = chunksOf(input.message);
+  let header: string;
+  let bodyOffset: number;
+  if (input.headerBytes === undefined) {
+    const whole = joinMessage(input.message);
+    chunks = [whole];
+    ({ header, bodyOffset } = splitHeader(whole));
+  } else {
+    ({ header, bodyOffset } = chunks.length === 1 ? headerAt(chunks[0]!, input.headerBytes) : { header: latin1Prefix(chunks, input.headerBytes), bodyOffset: input.headerBytes });
+  }
   const fields = parseHeader(header);
   const maxHops = input.policy['max-message-hops'];
   if (typeof maxHops === 'number' && maxHops > 0) {
@@ -98,9 +109,8 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
   if (!hasHeader(fields, 'Message-ID')) added += messageIdHeader(input.queueId, input.hostName);
   if (!hasHeader(fields, 'Date')) added += dateHeader(input.now);
 
-  const parts = [encodeHeader(added)];
-  parts.push(newHeader === header ? input.message.subarray(0, bodyOffset) : encodeHeader(newHeader));
-  parts.push(input.message.subarray(bodyOffset));
+  // The one join of the message's bytes in the listener: our fields, the header (as it came, or rebuilt), the rest.
+  const parts = newHeader === header ? [encodeHeader(added), ...chunks] : [encodeHeader(added), encodeHeader(newHeader), ...chunksFrom(chunks, bodyOffset)];
   const priority = pattern?.recipientPriority;
   return { ok: true, body: Buffer.concat(parts), selection, ...(job.job !== undefined ? { job: job.job } : {}), ...(priority !== undefined ? { priority } : {}) };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MessageCollector } from './message-collector.js';
+import { joinMessage } from './message-parts.js';
 import { splitHeader } from './policy/index.js';
 
 function collect(chunks: string[], limits = { maxHeaderBytes: 100 }) {
@@ -11,7 +12,19 @@ function collect(chunks: string[], limits = { maxHeaderBytes: 100 }) {
 describe('MessageCollector', () => {
   it('returns the message unchanged when every line ends with CRLF, whatever the chunking', () => {
     const r = collect(['Subject: a\r', '\n\r', '\nbody\r\n']);
-    expect(r).toEqual({ ok: true, message: Buffer.from('Subject: a\r\n\r\nbody\r\n'), headerBytes: 14 });
+    expect(r.ok && { message: joinMessage(r.message), headerBytes: r.headerBytes }).toEqual({ message: Buffer.from('Subject: a\r\n\r\nbody\r\n'), headerBytes: 14 });
+  });
+
+  it('hands over the chunks as pushed, not joined (buildMessage joins them once)', () => {
+    const pushed = [Buffer.from('Subject: a\r\n'), Buffer.from('\r\nbody\r\n')];
+    const c = new MessageCollector({ maxHeaderBytes: 100 });
+    for (const b of pushed) c.push(b);
+    const r = c.end();
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.message.bytes).toBe(20);
+    expect(r.message.chunks).toHaveLength(2);
+    r.message.chunks.forEach((chunk, i) => expect(chunk).toBe(pushed[i]));
   });
 
   it.each([

@@ -4,6 +4,7 @@
  * SMTP smuggling vector: only CRLF may end a line). Once a limit is hit nothing more is kept, but the
  * caller still drains the stream so the reply comes after the data and the connection stays usable.
  */
+import type { MessageParts } from './message-parts.js';
 import { replies, SmtpReplyError } from './policy/index.js';
 
 export interface CollectorLimits {
@@ -36,8 +37,11 @@ export class ByteBudget {
   }
 }
 
-/** `headerBytes`: where the header block ends, its empty line included (the whole message when it has none). */
-export type CollectResult = { ok: true; message: Buffer; headerBytes: number } | { ok: false; error: SmtpReplyError; bytes: number };
+/**
+ * `message`: the chunks as pushed, not joined (buildMessage joins them once, into what is queued).
+ * `headerBytes`: where the header block ends, its empty line included (the whole message when it has none).
+ */
+export type CollectResult = { ok: true; message: MessageParts; headerBytes: number } | { ok: false; error: SmtpReplyError; bytes: number };
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -116,7 +120,7 @@ export class MessageCollector {
   end(): CollectResult {
     if (!this.error && this.pendingCr) this.fail(replies.bareLineEnding('CR'));
     if (this.error) return { ok: false, error: this.error, bytes: this.bytes };
-    return { ok: true, message: Buffer.concat(this.chunks, this.bytes), headerBytes: this.headerDone ? this.headerBytes : this.bytes };
+    return { ok: true, message: { chunks: this.chunks, bytes: this.bytes }, headerBytes: this.headerDone ? this.headerBytes : this.bytes };
   }
 
   get byteLength(): number {

@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+/**
+ * Side by side: two listeners (`vmta start --role listener` of two builds, e.g. a checkout of main and
+ * this one) on one private Redis (AOF, appendfsync always, as the bench), the same load driven at each in
+ * short rounds: both at once (`--mode concurrent`, the default: both see the same box in the same second) or
+ * one after the other, the order alternating (`--mode alternate`). Each listener's CPU per 1,000 messages is
+ * read from the scheduler's run time of its threads (/proc/<pid>/task/<tid>/schedstat). Changes of a few per cent
+ * show here where the bench's single runs on a shared box move ±30 % (issue 13). No delivery: the mail
+ * stays queued in Redis (memory grows by ≈ 2 KB per 10 KB message, ≈ 12 MB per 1,000 of the size mix).
+ *
+ *   node packages/bench/dist/listener-ab.js --old /work/base/packages/cli/dist/main.js \
+ *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix] [--rounds 8] \
+ *     [--messages 1000] [--warmup 3000] [--sessions 20] [--mode concurrent|alternate] [--profile-dir DIR]
+ *
+ * `--profile-dir`: after the rounds, one more window of each load on each listener under a V8 CPU
+ * profile (the listeners then start with cpuprof-preload.js; `<dir>/<load>-<old|new>-listener.cpuprofile`,
+ * read with profile-inclusive.js). Run it under `flock /tmp/bench.lock`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { getFreePort } from '@vmta/redis-server';
+import { startBenchRedis } from './bench-redis.js';
+import { messageWithHeaders, sourceLikePayload, textPayload } from './bodies.js';
+import { startCpuProfileWindow } from './cpuprof-window.js';
+import { readRuntime } from './proc-stat.js';
+import { runSenders, type SenderLoad } from './sender-client.js';
+import { FROM, TO, tempDir } from './scenarios/common.js';
+import { SIZE_MIX, sizeClass } from './scenarios/senders-loads.js';
+import { median } from './runs.js';
+import { benchConfig, spawnVmta, type VmtaProcess } from './vmta.js';
+
+const LOADS = ['reused', 'per-connection', 'size-mix'] as const;
+type LoadName = (typeof LOADS)[number];
+const HOST = '127.0.0.5';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const log = (line: string) => process.stderr.write(`[listener-ab ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+function loadOf(name: LoadName, port: number, messages: number, sessions: number): SenderLoad {
+  const plain = Buffer.from(messageWithHeaders(sourceLikePayload(10240), FROM, TO, 'ab'));
+  const mix = SIZE_MIX.map((s, i) => Buffer.from(messageWithHeaders(textPayload(s.bytes, 7 + i), FROM, TO, `mix${i}`)));
+  return {
+    host: HOST,
+    port,
+    sessions,
+    messages,
+    connectionPerMessage: name === 'per-connection',
+    from: FROM,
+    recipients: () => [TO],
+    body: name === 'size-mix' ? (k) => mix[sizeClass(k)]! : () => plain,
+  };
+}
+
+interface Side {
+  name: 'old' | 'new';
+  proc: VmtaProcess;
+  port: number;
+}
+
+/** Listener CPU seconds per 1,000 messages over one run of `messages` messages. */
+async function measure(side: Side, load: LoadName, messages: number, sessions: number): Promise<number> {
+  const before = readRuntime(side.proc.pid)!;
+  const r = await runSenders(loadOf(load, side.port, messages, sessions));
+  const after = readRuntime(side.proc.pid)!;
+  if (r.failures > 0) throw new Error(`${side.name} ${load}: ${r.failures} of ${messages} not accepted (${r.firstError})`);
+  return ((after - before) * 1000) / messages;
+}
+
+async function main(): Promise<void> {
+  const { values: v } = parseArgs({
+    options: {
+      old: { type: 'string' },
+      new: { type: 'string', default: path.join(root, 'packages/cli/dist/main.js') },
+      loads: { type: 'string', default: LOADS.join(',') },
+      rounds: { type: 'string', default: '8' },
+      messages: { type: 'string', default: '1000' },
+      warmup: { type: 'string', default: '3000' },
+      sessions: { type: 'string', default: '20' },
+      'profile-dir': { type: 'string' },
+      mode: { type: 'string', default: 'concurrent' },
+      out: { type: 'string' },
+    },
+  });
+  if (!v.old) throw new Error('--old <path of the old build\'s packages/cli/dist/main.js> is required');
+  const loads = v.loads.split(',').map((l) => {
+    if (!(LOADS as readonly string[]).includes(l)) throw new Error(`unknown load ${l} (${LOADS.join(', ')})`);
+    return l as LoadName;
+  });
+  if (v.mode !== 'concurrent' && v.mode !== 'alternate') throw new Error(`--mode concurrent|alternate, not ${v.mode}`);
+  const concurrent = v.mode === 'concurrent';
+  const rounds = Number(v.rounds);
+  const messages = Number(v.messages);
+  const sessions = Number(v.sessions);
+  const profileDir = v['profile-dir'] ? path.resolve(v['profile-dir']) : undefined;
+  if (profileDir) process.env.BENCH_CPUPROF_WINDOW = profileDir;
+
+  const tmp = tempDir('listener-ab');
+  const redis = await startBenchRedis(path.join(tmp.dir, 'redis'), 'always');
+  const sides: Side[] = [];
+  try {
+    for (const [name, cli] of [['old', v.old], ['new', v.new]] as const) {
+      const port = await getFreePort(HOST);
+      const dir = path.join(tmp.dir, name);
+      const config = path.join(tmp.dir, `${name}.conf`);
+      mkdirSync(dir, { recursive: true });
+      // No delivery runs: the sink is never dialled.
+      writeFileSync(config, benchConfig({ listener: { host: HOST, port }, sink: { host: '127.0.0.4', port: 9 }, maxSmtpOut: 20 }));
+      const nodeFlags = profileDir ? ['--import', fileURLToPath(new URL('./cpuprof-preload.js', import.meta.url))] : [];
+      const proc = await spawnVmta({ cli, config, role: 'listener', redisUrl: redis.url, prefix: `ab-${name}`, dir, nodeFlags, args: ['--http', 'off'] });
+      sides.push({ name, proc, port });
+      log(`${name}: ${cli}, pid ${proc.pid}, port ${port}`);
+    }
+    const warm = Number(v.warmup);
+    for (const load of loads) await Promise.all(sides.map((s) => measure(s, load, Math.max(sessions, Math.round(warm / loads.length)), sessions)));
+    log(`warmed up (${warm} messages each)`);
+    const results: Record<string, { old: number[]; new: number[] }> = {};
+    for (const load of loads) results[load] = { old: [], new: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const load of loads) {
+        if (concurrent) {
+          const both = await Promise.all(sides.map((s) => measure(s, load, messages, sessions)));
+          sides.forEach((s, i) => results[load]![s.name].push(both[i]!));
+        } else {
+          const order = r % 2 === 0 ? sides : [...sides].reverse();
+          for (const s of order) results[load]![s.name].push(await measure(s, load, messages, sessions));
+        }
+        log(`round ${r + 1} ${load}: old ${results[load]!.old.at(-1)!.toFixed(3)} new ${results[load]!.new.at(-1)!.toFixed(3)} s / 1,000`);
+      }
+    }
+    const lines = [`listener CPU s per 1,000 messages, ${v.mode} mode, ${rounds} rounds of ${messages} messages, ${sessions} sessions, after ${warm} messages of warm-up; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`];
+    for (const load of loads) {
+      const { old, new: neu } = results[load]!;
+      const lower = neu.filter((x, i) => x < old[i]!).length;
+      const ratios = neu.map((x, i) => x / old[i]!);
+      lines.push(
+        `${load}: old ${old.map((x) => x.toFixed(3)).join(' ')}`,
+        `${load}: new ${neu.map((x) => x.toFixed(3)).join(' ')}`,
+        `${load}: medians old ${median(old).toFixed(3)} new ${median(neu).toFixed(3)}; median pair ratio new/old ${median(ratios).toFixed(3)}; new lower in ${lower} of ${rounds}`,
+      );
+    }
+    if (profileDir) {
+      for (const load of loads) {
+        for (const s of sides) {
+          const rec = startCpuProfileWindow(`${load}-${s.name}`, { listener: s.proc.pid }, profileDir);
+          await measure(s, load, messages, sessions);
+          await rec?.stop();
+        }
+      }
+      lines.push(`profiles in ${profileDir}`);
+    }
+    const text = `${lines.join('\n')}\n`;
+    process.stdout.write(text);
+    if (v.out) writeFileSync(v.out, text);
+  } finally {
+    for (const s of sides) await s.proc.stop(10_000);
+    await redis.stop();
+    tmp.remove();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`listener-ab: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
