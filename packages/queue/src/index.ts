@@ -9,6 +9,7 @@ export * from './message-store.js';
 export type { BodyCompression, BodyEncoding } from './body-codec.js';
 export * from './rate-counter.js';
 export * from './redis.js';
+export * from './redis-writes.js';
 export * from './redis-url.js';
 export * from './dispatch.js';
 export * from './queue-ops.js';
