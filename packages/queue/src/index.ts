@@ -11,6 +11,7 @@ export { READABLE_BODY_ENCODINGS } from './body-codec.js';
 export * from './zstd-readers.js';
 export * from './rate-counter.js';
 export * from './redis.js';
+export * from './redis-writes.js';
 export * from './redis-url.js';
 export * from './dispatch.js';
 export * from './queue-ops.js';

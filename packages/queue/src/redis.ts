@@ -1,6 +1,7 @@
 /** Redis connections with the options each role needs. */
 import { Redis, type RedisOptions } from 'ioredis';
 import { parseRedisUrl } from './redis-url.js';
+import { coalesceWrites } from './redis-writes.js';
 
 export type RedisRole = 'listener' | 'delivery' | 'cli';
 
@@ -26,8 +27,10 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     ...extra,
   };
   const target = parseRedisUrl(url);
-  if (target.kind === 'single') return new Redis(target.url, options);
-  return new Redis({
+  // Delivery's runs answer many replies in one turn: their next commands leave in one write (redis-writes.ts).
+  const made = role === 'delivery' ? coalesceWrites : (r: Redis) => r;
+  if (target.kind === 'single') return made(new Redis(target.url, options));
+  return made(new Redis({
     ...options,
     sentinels: target.sentinels,
     name: target.name,
@@ -43,7 +46,7 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
     // As the connection retries (a CLI command gives up at once), asking the Sentinels again each time.
     sentinelRetryStrategy: (times) => options.retryStrategy?.(times) ?? null,
-  });
+  }));
 }
 
 /** Resolves once the connection is ready (a listener connection fails commands until then). */

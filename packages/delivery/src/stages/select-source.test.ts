@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfigText } from '@vmta/config';
 import { isLocalAddress, localSourceAddresses, selectSource, servableVmtas, stableHash, vmtaSources } from './select-source.js';
 
@@ -74,6 +75,24 @@ describe('selectSource', () => {
       expect.objectContaining({ code: 'SOURCE_NONE' }),
     );
     expect(selectSource(config, 'remote', 'x@example.org', { localIps: new Set(['192.0.2.7']) }).ip).toBe('192.0.2.7');
+  });
+
+  it("reads a VMTA's source lines and the host name once per config, not per message; another config or local set reads them again", () => {
+    const hostName = vi.spyOn(os, 'hostname');
+    try {
+      const fresh = loadConfigText('smtp-source-host 127.0.0.2 default.example.com\n<virtual-mta one>\n  smtp-source-host 127.0.0.3 a.example.com\n</virtual-mta>');
+      const local = new Set(['127.0.0.1']);
+      for (let i = 0; i < 5; i++) expect(selectSource(fresh, 'one', `r${i}@example.org`, { localIps: local }).ip).toBe('127.0.0.3');
+      expect(hostName).toHaveBeenCalledTimes(1);
+      // Other local addresses: the filter is made again (a source that is not local is left out).
+      expect(() => selectSource(fresh, 'one', 'x@example.org', { localIps: new Set(['10.0.0.1']) })).toThrow(expect.objectContaining({ code: 'SOURCE_NONE' }));
+      // A reload is a new config: its lines (and the host name) are read again.
+      const reloaded = loadConfigText('smtp-source-host 127.0.0.2 default.example.com\n<virtual-mta one>\n  smtp-source-host 127.0.0.9 b.example.com\n</virtual-mta>');
+      expect(selectSource(reloaded, 'ONE', 'x@example.org', { localIps: local })).toEqual({ ip: '127.0.0.9', hostName: 'b.example.com' });
+      expect(hostName).toHaveBeenCalledTimes(3);
+    } finally {
+      hostName.mockRestore();
+    }
   });
 
   it('falls back to the global host-name when {default} has no smtp-source-host', () => {

@@ -75,11 +75,42 @@ export interface SelectSourceOptions {
   disabled?: ReadonlySet<string>;
 }
 
+/** A VMTA's sources and the local ones among them, for one local address set. */
+interface LocalSources {
+  all: OutboundSource[];
+  skipped: string[];
+  sources: OutboundSource[];
+  localIps: ReadonlySet<string> | undefined;
+}
+
+/** Per config object (a reload brings a new one), VMTA and fallback name: selectSource runs once per message. */
+const sourcesOfConfig = new WeakMap<VmtaConfig, Map<string, LocalSources>>();
+
+/**
+ * vmtaSources and the local filter, kept per config: each message asked for them again, with a
+ * host-name system call (the fallback name) and a pass over the lines. A changed host name is seen
+ * at the next reload.
+ */
+function localSources(config: VmtaConfig, vmtaName: string, options: SelectSourceOptions): LocalSources {
+  let byVmta = sourcesOfConfig.get(config);
+  if (!byVmta) {
+    byVmta = new Map();
+    sourcesOfConfig.set(config, byVmta);
+  }
+  const key = `${vmtaName.toLowerCase()}\n${options.fallbackHostName ?? ''}`;
+  const { localIps } = options;
+  const kept = byVmta.get(key);
+  if (kept && kept.localIps === localIps) return kept;
+  const { sources: all, skipped } = vmtaSources(config, vmtaName, options.fallbackHostName);
+  const sources = localIps === undefined ? all : all.filter((s) => s.ip === undefined || isLocalAddress(s.ip, localIps));
+  const made = { all, skipped, sources, localIps };
+  byVmta.set(key, made);
+  return made;
+}
+
 /** The source for one recipient of a VMTA: the same one on every retry. Throws SOURCE_NONE / SOURCE_UNKNOWN_VMTA. */
 export function selectSource(config: VmtaConfig, vmtaName: string, recipient: string, options: SelectSourceOptions = {}): OutboundSource {
-  const { sources: all, skipped } = vmtaSources(config, vmtaName, options.fallbackHostName);
-  const { localIps } = options;
-  const sources = localIps === undefined ? all : all.filter((s) => s.ip === undefined || isLocalAddress(s.ip, localIps));
+  const { all, skipped, sources } = localSources(config, vmtaName, options);
   if (sources.length === 0) {
     const why = all.length > 0 ? `none of ${all.map((s) => s.ip).join(', ')} is local` : `only ranges: ${skipped.join(', ')}`;
     throw new SmtpClientError('SOURCE_NONE', `virtual-mta "${vmtaName}" has no bindable smtp-source-host (${why})`);
