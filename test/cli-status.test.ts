@@ -108,12 +108,15 @@ describe('vmta show status, show vmtas and delete against a running vmta start',
     expect(processes).toHaveLength(1);
     const p = processes[0]!;
     expect(p).toMatchObject({ role: 'all', pid: child.pid, alive: true, listeners: [`127.0.0.1:${port}`] });
+    // It says it reads zstd bodies, so listeners write zstd (the default body-compression).
+    expect(p.bodyEncodings).toEqual(['raw', 'deflate', 'zstd']);
     expect(p.id).toMatch(new RegExp(`:${child.pid}:[0-9a-f]+$`));
     expect(p.vmtas).toEqual(expect.arrayContaining(['mta1', 'mta2']));
     const human = await vmta('show', 'status');
     expect(human.status).toBe(0);
     const lines = human.stdout.split('\n');
     expect(lines[0]).toMatch(/^queues: \d+ {3}processes: 1 alive$/);
+    expect(lines).toContain('zstd bodies: every alive delivery process reads them (listeners set to zstd write zstd)');
     expect(lines.find((l) => l.startsWith('PROCESS'))).toMatch(/^PROCESS\s+ROLE\s+HOST\s+PID\s+ALIVE\s+UPTIME\s+LAST SEEN\s+VMTAS\s+LISTENERS$/);
     expect(lines.find((l) => l.startsWith(String(p.id)))).toMatch(new RegExp(`\\sall\\s.*\\s${child.pid}\\s+yes\\s`));
   });

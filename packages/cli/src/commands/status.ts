@@ -22,6 +22,14 @@ export async function showStatus(args: string[]): Promise<number> {
   });
 }
 
+/** Whether listeners set to body-compression zstd (the default) write zstd now. Pure. */
+export function zstdLine(status: Pick<ClusterStatus, 'zstdReaders'>): string {
+  const z = status.zstdReaders;
+  if (z.allowed) return 'zstd bodies: every alive delivery process reads them (listeners set to zstd write zstd)';
+  if (z.notReading.length === 0) return 'zstd bodies: no delivery process alive to read them (listeners write deflate)';
+  return `zstd bodies: listeners write deflate: ${z.notReading.join(', ')} do not read zstd`;
+}
+
 /** The human form of the status. Pure. */
 export function statusText(status: ClusterStatus, now: number): string[] {
   const counts = (label: string, t: Totals) => [label, ...[t.received, t.delivered, t.bounced, t.deferred].map(String)];
@@ -41,6 +49,7 @@ export function statusText(status: ClusterStatus, now: number): string[] {
     '',
   ];
   if (status.processes.length === 0) return [...lines, 'no vmta process is registered (none running, or all older than this version)'];
+  lines.push(zstdLine(status), '');
   const rows = status.processes.map((p) => [
     p.id,
     p.role,

@@ -177,6 +177,8 @@ describe('cluster view from Redis', () => {
         listeners: [],
       },
     ]);
+    // Not alive, and its record does not say it reads zstd: nothing to read zstd bodies now.
+    expect(status.zstdReaders).toEqual({ allowed: false, notReading: [] });
     await reg.deregister();
   });
 

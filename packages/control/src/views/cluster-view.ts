@@ -1,5 +1,5 @@
 /** The cluster seen from Redis: every queue with its stats, the totals, the per-minute history, the processes. Shared by the CLI and the HTTP server. */
-import { epochMinute, listProcesses, MxRollupMap, MINUTE_FIELDS, MINUTE_MS, queueCount, queueNames, REPORT_TOTALS, type ProcessRow, type QueueStats } from '@vmta/queue';
+import { epochMinute, listProcesses, MxRollupMap, MINUTE_FIELDS, MINUTE_MS, queueCount, queueNames, REPORT_TOTALS, type ProcessRow, type QueueStats, zstdReadersOf, type ZstdReadersView } from '@vmta/queue';
 import type { Cluster } from '../cluster.js';
 import { splitQueueName } from '../queue-ref.js';
 
@@ -120,6 +120,8 @@ export interface ProcessView {
   version?: string;
   /** The configuration file it runs (a path on its host). */
   config?: string;
+  /** The body encodings it reads (absent: a version that does not say, taken to read raw and deflate). */
+  bodyEncodings?: string[];
 }
 
 /** What `vmta show status --json` prints and GET /status serves (the HTTP server adds its version and uptime). */
@@ -131,6 +133,8 @@ export interface ClusterStatus {
   /** Average of the last five complete minutes. */
   perMinute5: Totals;
   processes: ProcessView[];
+  /** Whether listeners set to zstd (the default) may write it: every alive delivery process reads zstd. */
+  zstdReaders: ZstdReadersView;
 }
 
 function sumOf(rows: readonly Totals[]): Totals {
@@ -167,6 +171,7 @@ export function processView(p: ProcessRow, now: number): ProcessView {
     vmtas: p.vmtas,
     listeners: p.listeners,
     ...(p.version ? { version: p.version } : {}),
+    ...(p.bodyEncodings ? { bodyEncodings: p.bodyEncodings } : {}),
     ...(p.config ? { config: p.config } : {}),
   };
 }
@@ -179,7 +184,7 @@ export async function clusterStatus(cluster: Cluster, now = Date.now()): Promise
     clusterHistory(cluster, 6, now),
     listProcesses(redis, keys, { now }),
   ]);
-  return { queues, totals, ...minuteRates(history), processes: processes.map((p) => processView(p, now)) };
+  return { queues, totals, ...minuteRates(history), processes: processes.map((p) => processView(p, now)), zstdReaders: zstdReadersOf(processes) };
 }
 
 /** Whether an alive process delivers mail (and so carries out deletes now rather than when one starts). */
