@@ -266,7 +266,9 @@ describe('management HTTP server', () => {
     try {
       const get = await serve(config('http-access 127.0.0.1 monitor'));
       const body = (await (await get('/status')).json()) as Record<string, unknown>;
-      expect(Object.keys(body).sort()).toEqual(['perMinute', 'perMinute5', 'processes', 'queues', 'totals', 'uptimeSeconds', 'version']);
+      expect(Object.keys(body).sort()).toEqual(['perMinute', 'perMinute5', 'processes', 'queues', 'totals', 'uptimeSeconds', 'version', 'zstdReaders']);
+      // Its record does not say it reads zstd (a version before that): listeners write deflate.
+      expect(body.zstdReaders).toEqual({ allowed: false, notReading: [reg.id] });
       expect(body.perMinute).toEqual({ received: expect.any(Number), delivered: 0, bounced: 0, deferred: 0 });
       expect(body.perMinute5).toEqual({ received: expect.any(Number), delivered: 0, bounced: 0, deferred: 0 });
       expect(body.processes).toEqual([
