@@ -8,6 +8,7 @@
  *   at the AUTH command, before the client sends credentials (the hook is told whether the line carries
  *   an initial response, i.e. the credentials are there already).
  * - The whole-session cap: 421 and close.
+ * - MAIL FROM / RCPT TO: a quoted local part with a space or "@" is parsed (quoted-local-part.ts).
  * - QUIT: smtp-server sends 221, half-closes and keeps the socket until the client closes its side (or
  *   5 s pass), reading and discarding what comes. Once the 221 and our FIN are flushed the session has
  *   nothing left to say or hear, so the socket is closed then (`patchedQuit`): the client's FIN, or the
@@ -27,6 +28,7 @@
  */
 import type { SMTPServer } from 'smtp-server';
 import type { SmtpReplyError } from './policy/index.js';
+import { maskQuotedLocalPart, unmaskAddress } from './quoted-local-part.js';
 
 export type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
 
@@ -80,7 +82,9 @@ type Handler = (command: Buffer, callback: () => void) => void;
 type Send = Connection['send'];
 
 /** smtp-server's own methods (the prototype's), read once from the first connection patched. */
-let original: { send: Send; ehlo: Handler; auth: Handler; quit: Handler; onCommand: Connection['_onCommand'] } | undefined;
+let original:
+  | { send: Send; ehlo: Handler; auth: Handler; quit: Handler; onCommand: Connection['_onCommand']; parseAddress: Connection['_parseAddressCommand'] }
+  | undefined;
 
 /**
  * Installs the hooks on one connection: four own properties, each a function shared by every connection
@@ -89,7 +93,7 @@ let original: { send: Send; ehlo: Handler; auth: Handler; quit: Handler; onComma
 export function patchConnection(conn: Connection, hooks: ConnectionHooks): void {
   if (!original) {
     const proto = Object.getPrototypeOf(conn) as Connection;
-    original = { send: proto.send, ehlo: proto.handler_EHLO, auth: proto.handler_AUTH, quit: proto.handler_QUIT, onCommand: proto._onCommand };
+    original = { send: proto.send, ehlo: proto.handler_EHLO, auth: proto.handler_AUTH, quit: proto.handler_QUIT, onCommand: proto._onCommand, parseAddress: proto._parseAddressCommand };
   }
   const c = conn as Patched;
   c.vmtaHooks = hooks;
@@ -101,6 +105,19 @@ export function patchConnection(conn: Connection, hooks: ConnectionHooks): void 
   c.handler_EHLO = patchedEhlo;
   c.handler_AUTH = patchedAuth;
   c.handler_QUIT = patchedQuit;
+  c._parseAddressCommand = patchedParseAddress;
+}
+
+/** smtp-server's MAIL FROM / RCPT TO parser, taught the quoted local part (quoted-local-part.ts). */
+function patchedParseAddress(this: Patched, name: string, command: Buffer | string): ReturnType<Connection['_parseAddressCommand']> {
+  const masked = maskQuotedLocalPart(command.toString());
+  if (!masked) return original!.parseAddress.call(this, name, command);
+  const parsed = original!.parseAddress.call(this, name, masked.line);
+  if (!parsed) return parsed;
+  const address = unmaskAddress(parsed.address, masked.local);
+  if (address === undefined) return false;
+  parsed.address = address;
+  return parsed;
 }
 
 function patchedOnCommand(this: Patched, command: Buffer, callback?: () => void): void {
