@@ -130,4 +130,57 @@ describe('DKIM end to end', () => {
       await t.cleanup();
     }
   });
+
+  it('converts an 8-bit body to quoted-printable for a next hop without 8BITMIME before signing it (RFC 6152), and sends it 8-bit to one that offers it', { timeout: 90_000 }, async () => {
+    const t = await getTestRedis();
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-e2e-8bit-'));
+    const rsa = writeTestKey(dir, 'rsa', 'rsa');
+    const dns = await startTestDnsServer({ address: '127.0.0.1', zone: { 'rsa1._domainkey.example.com': { TXT: [rsa.txt] } } });
+    const old = await startReceiver({ host: '127.0.0.10', startTls: false, offer8bitmime: false });
+    const modern = await startReceiver({ host: '127.0.0.10', startTls: false });
+    const conf = path.join(dir, 'vmta.conf');
+    writeFileSync(
+      conf,
+      [
+        'host-name mx.e2e.example',
+        'smtp-listener 127.0.0.1:0',
+        'domain-key rsa1,example.com,rsa.pem',
+        '<source 0/0>',
+        '  always-allow-relaying yes',
+        '</source>',
+        '<domain old.test>',
+        `  smtp-hosts [127.0.0.10]:${old.port}`,
+        '</domain>',
+        '<domain *>',
+        `  smtp-hosts [127.0.0.10]:${modern.port}`,
+        '  dkim-sign yes',
+        '</domain>',
+      ].join('\n'),
+    );
+    let vmta: VmtaProcess | undefined;
+    try {
+      vmta = await startVmtaProcess(conf, { env: { REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) } });
+      const c = await RawSmtp.connect(vmta.port);
+      await c.read();
+      await c.command('EHLO client.example');
+      const mail = 'From: a@example.com\r\nSubject: 8-bit\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDéjà vu\r\n';
+      expect((await sendRaw(c, 'a@example.com', ['bob@old.test', 'carol@new.test'], Buffer.from(`${mail}.\r\n`))).code).toBe(250);
+      c.close();
+      await expect.poll(() => old.messages.length + modern.messages.length, { timeout: 60_000 }).toBe(2);
+      const converted = Buffer.from(old.messages[0]!.body, 'utf8');
+      expect(converted.toString()).toContain('Content-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n\r\nD=C3=A9j=C3=A0 vu\r\n');
+      expect(old.commands.find((x) => /^MAIL/i.test(x))).not.toMatch(/BODY=/);
+      expect(modern.messages[0]!.body).toContain('\r\n\r\nDéjà vu\r\n');
+      expect(modern.commands.find((x) => /^MAIL/i.test(x))).toMatch(/BODY=8BITMIME/);
+      for (const bytes of [converted, Buffer.from(modern.messages[0]!.body, 'utf8')]) {
+        expect((await verifyWithMailauth(bytes, dns.server)).map((r) => r.pass)).toEqual([true]);
+      }
+    } finally {
+      vmta?.kill();
+      await old.close();
+      await modern.close();
+      await dns.close();
+      await t.cleanup();
+    }
+  });
 });

@@ -35,6 +35,11 @@ export function offersDsn(conn: SMTPConnection): boolean {
   return ((conn as unknown as Internals)._supportedExtensions ?? []).includes('DSN');
 }
 
+/** The server offered 8BITMIME (RFC 6152) in its EHLO reply. */
+export function offers8bitmime(conn: SMTPConnection): boolean {
+  return ((conn as unknown as Internals)._supportedExtensions ?? []).includes('8BITMIME');
+}
+
 /** The server offered SMTPUTF8 (RFC 6531) in its EHLO reply. */
 export function offersSmtputf8(conn: SMTPConnection): boolean {
   return ((conn as unknown as Internals)._supportedExtensions ?? []).includes('SMTPUTF8');

@@ -168,6 +168,18 @@ describe('transact', () => {
     expect(r.messages).toHaveLength(1);
   });
 
+  it('returns an 8-bit body 554 5.6.3 to a next hop without 8BITMIME (RFC 6152; the caller converts first), and sends 8-bit headers as they are', async () => {
+    const r = await receiver({ offer8bitmime: false });
+    const session = await open(r);
+    const eight = Buffer.from('Subject: x\r\nContent-Transfer-Encoding: base64\r\n\r\nü\r\n');
+    const result = await transact(session, { mailFrom: 'a@sender.test', recipients: ['ok@rcpt.test'], body: eight });
+    expect(result.recipients).toMatchObject([{ recipient: 'ok@rcpt.test', outcome: 'bounced', code: 554, enhancedCode: '5.6.3' }]);
+    expect(r.messages).toHaveLength(0);
+    const headersOnly = await transact(session, { mailFrom: 'a@sender.test', recipients: ['ok@rcpt.test'], body: Buffer.from('Subject: café\r\n\r\nplain\r\n') });
+    expect(headersOnly.recipients).toMatchObject([{ outcome: 'delivered' }]);
+    expect(r.commands.find((c) => /^MAIL/i.test(c))).not.toMatch(/BODY=/);
+  });
+
   it('sends non-ASCII addresses with SMTPUTF8 to a next hop that offers it', async () => {
     const r = await receiver();
     const session = await open(r);

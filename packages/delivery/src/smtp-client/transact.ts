@@ -16,7 +16,8 @@ import type { BounceCategory } from '../bounce-category.js';
 import { SmtpClientError } from './errors.js';
 import { classifyReply, normalizeReplyText, type CategoryPatterns, type Outcome } from '../stages/classify-reply.js';
 import type { SmtpPhase } from '../stages/reply-rules.js';
-import { offersDsn, offersSmtputf8, usePerRecipientDsn, type RecipientDsn } from '../dsn/next-hop-params.js';
+import { bodyHas8bit } from '../stages/mime-downgrade.js';
+import { offers8bitmime, offersDsn, offersSmtputf8, usePerRecipientDsn, type RecipientDsn } from '../dsn/next-hop-params.js';
 import type { SmtpSession, SmtpWireError } from './smtp-session.js';
 
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
@@ -88,6 +89,12 @@ function needsSmtputf8(mailFrom: string, recipient: string): boolean {
   return NON_ASCII.test(mailFrom) || NON_ASCII.test(recipient);
 }
 const SMTPUTF8_NOT_OFFERED = '550 5.6.7 SMTPUTF8 is required for a non-ASCII address, but the next hop does not offer it';
+/**
+ * RFC 6152 §3: no 8-bit data to a server that does not offer 8BITMIME. The caller converts the body first
+ * (downgradeTo7bit); what is still 8-bit here (a base64 part holding 8-bit bytes, or a body converted for
+ * another host of the route) is returned, never sent as it is.
+ */
+const EIGHTBITMIME_NOT_OFFERED = '554 5.6.3 The message body is 8-bit and cannot be converted, and the next hop does not offer 8BITMIME';
 
 type Patterns = Pick<TransactionInput, 'patternList' | 'categoryPatterns'>;
 
@@ -184,6 +191,10 @@ export async function transact(session: SmtpSession, input: TransactionInput): P
       results.set(r, reply(r, 550, SMTPUTF8_NOT_OFFERED, 'rcpt', pats));
       valid.splice(i, 1);
     }
+  }
+  if (valid.length > 0 && !offers8bitmime(session.connection) && bodyHas8bit(input.body)) {
+    for (const r of valid) results.set(r, reply(r, 554, EIGHTBITMIME_NOT_OFFERED, 'data', pats));
+    valid.length = 0;
   }
   if (valid.length === 0) return { recipients: ordered(), sessionUsable: session.usable };
 

@@ -120,7 +120,8 @@ export class DkimSigner {
     const canon = `${policy['dkim-headers-canon']}/${policy['dkim-body-canon']}`;
     const headerList = dkimHeaderList(policy['dkim-headers'], headers.names);
     const id = choices.map((c) => `${c.key.selector}.${c.signingDomain}:${c.key.loaded.fingerprint}:${c.identity ?? ''}`).join(',');
-    const cacheKey = `${message.id}|${vmta.toLowerCase()}|${id}|${canon}|${headerList.join(':')}`;
+    // The body's length tells the message as received from its 7-bit form for a next hop without 8BITMIME.
+    const cacheKey = `${message.id}|${message.body.length}|${vmta.toLowerCase()}|${id}|${canon}|${headerList.join(':')}`;
     let signatures = this.cache.get(cacheKey);
     if (signatures !== undefined) {
       this.cache.delete(cacheKey);

@@ -49,6 +49,8 @@ export interface ReceiverOptions {
   offerDsn?: boolean;
   /** Offer SMTPUTF8 (RFC 6531) in the EHLO reply: default yes, as smtp-server does. */
   offerSmtputf8?: boolean;
+  /** Offer 8BITMIME (RFC 6152); default true. */
+  offer8bitmime?: boolean;
   /** Reply to the final dot this long after the message arrived (it is recorded at once). */
   replyDelayMs?: number;
   /** Offer STARTTLS with this certificate and these TLS versions instead of the self-signed mx.test one. */
@@ -129,6 +131,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     closeTimeout: 1000,
     hideDSN: options.offerDsn === false,
     hideSMTPUTF8: options.offerSmtputf8 === false,
+    hide8BITMIME: options.offer8bitmime === false,
     logger: logger as never,
     onConnect(session, cb) {
       record(session);

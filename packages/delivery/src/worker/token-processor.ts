@@ -19,7 +19,8 @@ import { rollupGone, unrollBatch } from './unroll.js';
 import { ownListenersOf } from '../stages/mail-loop.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
 import { expiredOutcome } from './expiry.js';
-import { transactionDsn } from '../dsn/next-hop-params.js';
+import { offers8bitmime, transactionDsn } from '../dsn/next-hop-params.js';
+import { downgradeTo7bit } from '../stages/mime-downgrade.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
 import { cutOnLeaseLost, holderId, mayConnect, maySend, VmtaLease } from './limits.js';
@@ -362,7 +363,9 @@ async function deliverMessage(
     const verdict = await maySend(deps.limiters, ctx.queue, policy, pending.length, ctx.now());
     if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
   }
-  const body = deps.dkim ? await deps.dkim.sign(message, ctx.vmta, policy, ctx.config) : message.body;
+  // RFC 6152: an 8-bit body goes to a next hop without 8BITMIME converted to quoted-printable, before it is signed.
+  const sendable = offers8bitmime(session.connection) ? message : { ...message, body: downgradeTo7bit(message.body) };
+  const body = deps.dkim ? await deps.dkim.sign(sendable, ctx.vmta, policy, ctx.config) : sendable.body;
   const results: Array<{ recipient: RecipientRecord; result: RecipientOutcome }> = [];
   const hits: PatternHit[] = [];
   /** Delivered to a next hop that does not offer DSN: a NOTIFY=SUCCESS recipient gets "relayed" from us. */
