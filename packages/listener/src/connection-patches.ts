@@ -8,7 +8,8 @@
  *   at the AUTH command, before the client sends credentials (the hook is told whether the line carries
  *   an initial response, i.e. the credentials are there already).
  * - The whole-session cap: 421 and close.
- * - MAIL FROM / RCPT TO: a quoted local part with a space or "@" is parsed (quoted-local-part.ts).
+ * - MAIL FROM / RCPT TO: a quoted local part with a space or "@" is parsed, and a path without its angle
+ *   brackets is taken as Postfix takes it (quoted-local-part.ts).
  * - QUIT: smtp-server sends 221, half-closes and keeps the socket until the client closes its side (or
  *   5 s pass), reading and discarding what comes. Once the 221 and our FIN are flushed the session has
  *   nothing left to say or hear, so the socket is closed then (`patchedQuit`): the client's FIN, or the
@@ -28,7 +29,7 @@
  */
 import type { SMTPServer } from 'smtp-server';
 import type { SmtpReplyError } from './policy/index.js';
-import { maskQuotedLocalPart, unmaskAddress } from './quoted-local-part.js';
+import { bracketBarePath, maskQuotedLocalPart, unmaskAddress } from './quoted-local-part.js';
 
 export type Connection = SMTPServer['connections'] extends Set<infer C> ? C : never;
 
@@ -110,8 +111,9 @@ export function patchConnection(conn: Connection, hooks: ConnectionHooks): void 
 
 /** smtp-server's MAIL FROM / RCPT TO parser, taught the quoted local part (quoted-local-part.ts). */
 function patchedParseAddress(this: Patched, name: string, command: Buffer | string): ReturnType<Connection['_parseAddressCommand']> {
-  const masked = maskQuotedLocalPart(command.toString());
-  if (!masked) return original!.parseAddress.call(this, name, command);
+  const line = bracketBarePath(command.toString());
+  const masked = maskQuotedLocalPart(line);
+  if (!masked) return original!.parseAddress.call(this, name, line);
   const parsed = original!.parseAddress.call(this, name, masked.line);
   if (!parsed) return parsed;
   const address = unmaskAddress(parsed.address, masked.local);

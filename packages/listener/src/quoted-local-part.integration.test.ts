@@ -35,4 +35,19 @@ describe('a quoted local part (RFC 5321 §4.1.2 Quoted-string)', () => {
     expect((await c.command('MAIL FROM:<"q u"@bad..domain>')).code).toBe(501);
     c.close();
   });
+
+  it('takes a path without angle brackets as Postfix does (MAIL FROM:a@example.com)', async () => {
+    const c = await RawSmtp.connect(t.port(), t.host());
+    await c.read();
+    await c.command('EHLO client.example');
+    expect((await c.command('MAIL FROM:bare@client.example SIZE=100')).code).toBe(250);
+    expect((await c.command('RCPT TO: user@ours.example')).code).toBe(250);
+    expect((await c.command('DATA')).code).toBe(354);
+    c.write('Subject: bare\r\n\r\nbody\r\n.\r\n');
+    const r = await c.read();
+    const stored = await t.store.get(/queued as (\S+)/.exec(r.text)![1]!);
+    expect(stored?.mailFrom).toBe('bare@client.example');
+    expect(stored?.recipients.map((x) => x.address)).toEqual(['user@ours.example']);
+    c.close();
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskQuotedLocalPart, unmaskAddress } from './quoted-local-part.js';
+import { bracketBarePath, maskQuotedLocalPart, unmaskAddress } from './quoted-local-part.js';
 
 describe('maskQuotedLocalPart', () => {
   it.each([
@@ -28,5 +28,18 @@ describe('unmaskAddress', () => {
   it('puts the quoted local part back, and refuses an address that is not the stand-in', () => {
     expect(unmaskAddress('vmta.quoted.local.part@example.com', '"q u"')).toBe('"q u"@example.com');
     expect(unmaskAddress('other@example.com', '"q u"')).toBeUndefined();
+  });
+});
+
+describe('bracketBarePath', () => {
+  it.each([
+    ['MAIL FROM:a@example.com', 'MAIL FROM:<a@example.com>'],
+    ['MAIL FROM: a@example.com SIZE=100', 'MAIL FROM: <a@example.com> SIZE=100'],
+    ['rcpt to:b@example.net', 'rcpt to:<b@example.net>'],
+    ['MAIL FROM:<a@example.com>', 'MAIL FROM:<a@example.com>'],
+    ['MAIL FROM:', 'MAIL FROM:'],
+    ['MAIL FROM:nobody', 'MAIL FROM:nobody'],
+  ])('%s', (line, expected) => {
+    expect(bracketBarePath(line)).toBe(expected);
   });
 });

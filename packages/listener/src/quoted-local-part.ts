@@ -22,6 +22,20 @@ export interface MaskedLine {
   local: string;
 }
 
+/** `MAIL FROM:` / `RCPT TO:` followed by an address without its angle brackets (`MAIL FROM:a@b.example`). */
+const BARE_PATH = /^([^:<]*:[ \t]*)([^<>\s"]+@[^<>\s]+)(?=\s|$)/;
+
+/**
+ * The path in angle brackets when the client left them out, as Postfix (strict_rfc821_envelopes = no),
+ * Exim and Sendmail take it: old devices and scripts send `MAIL FROM:user@example.com`. Only a whole
+ * address (local part, "@", domain) is taken; anything else stays as it is (and gets 501).
+ */
+export function bracketBarePath(line: string): string {
+  const m = BARE_PATH.exec(line);
+  if (!m) return line;
+  return `${m[1]!}<${m[2]!}>${line.slice(m[0].length)}`;
+}
+
 /** The line with its quoted local part replaced; undefined when the path has none. */
 export function maskQuotedLocalPart(line: string): MaskedLine | undefined {
   const m = QUOTED_PATH.exec(line);
