@@ -3,6 +3,7 @@
  * (never a stack trace), and a pipe closed early (`vmta schema | head`) ends the command quietly.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +25,16 @@ describe('vmta command-line arguments', { timeout: 60_000 }, () => {
       expect(r.stderr, args.join(' ')).toMatch(/usage: vmta /);
     }
     expect(spawnSync(process.execPath, [main, 'events', 'tail', '--type', 'z'], { cwd: root, encoding: 'utf8', env }).stderr).toContain('unknown record type "z"');
+  });
+
+  it('prints its version for vmta version, --version and -V (PowerMTA: pmta version), exit 0', () => {
+    const version = (JSON.parse(readFileSync(path.join(root, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
+    for (const args of [['version'], ['--version'], ['-V']]) {
+      const r = spawnSync(process.execPath, [main, ...args], { cwd: root, encoding: 'utf8', env });
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(new RegExp(`^vmta ${version.replace(/\./g, '\\.')} \\(node `));
+    }
+    expect(spawnSync(process.execPath, [main, 'version', 'x'], { cwd: root, encoding: 'utf8', env }).status).toBe(2);
   });
 
   it('ends quietly with exit 0 when the reader of its output goes away (vmta schema | head -c 10)', () => {

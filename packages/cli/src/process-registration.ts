@@ -11,7 +11,7 @@ export interface Registered {
   close(): Promise<void>;
 }
 
-function cliVersion(): string | undefined {
+export function cliVersion(): string | undefined {
   try {
     return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version;
   } catch {

@@ -12,6 +12,7 @@ import { sourceCommand } from './commands/sources.js';
 import { startCommand } from './commands/start.js';
 import { suppressCommand } from './commands/suppress.js';
 import { eventsCommand } from './commands/events.js';
+import { versionCommand } from './commands/version.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -41,7 +42,11 @@ const commands: Record<string, { run: Command; help: string }> = {
     help: 'events tail [--from ID|TIME] [--type d,b,s] [--count N] [--follow] [--json]   the event stream (accounting records and suppressions), oldest first',
   },
   schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
+  version: { run: versionCommand, help: 'version   print the version of vmta (also --version)' },
 };
+
+/** Other names a shell user tries first. */
+const aliases: Record<string, string> = { '--version': 'version', '-V': 'version' };
 
 export function usage(): string {
   return ['usage: vmta <command> [options]', '', ...Object.values(commands).map((c) => `  ${c.help}`)].join('\n');
@@ -53,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return name ? EXIT.ok : EXIT.usage;
   }
-  const command = commands[name];
+  const command = commands[aliases[name] ?? name];
   if (!command) {
     process.stderr.write(`vmta: unknown command "${name}"\n${usage()}\n`);
     return EXIT.usage;
