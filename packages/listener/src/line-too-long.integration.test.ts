@@ -38,4 +38,11 @@ describe('a command line over the 16 KB limit', () => {
     expect((await c.command('NOOP')).code).toBe(250);
     c.close();
   });
+
+  it('counts as an unrecognized command: the 10th in a session gets 421 and the connection is closed', async () => {
+    const c = await session();
+    for (let i = 1; i < 10; i++) expect((await c.command('x'.repeat(17_000))).code).toBe(500);
+    expect((await c.command('x'.repeat(17_000))).text).toMatch(/^421 /);
+    await c.closedByServer();
+  });
 });
