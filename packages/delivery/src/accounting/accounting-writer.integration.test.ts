@@ -117,6 +117,22 @@ describe('AccountingWriter', () => {
     expect(parseCsv(read(all)).filter((row) => row[0] === 'type')).toHaveLength(4); // no second d header
   });
 
+  it('feeds a piped <acct-file |program> (PowerMTA bounce handlers) on its input, and starts it again when it exits', async () => {
+    const out = path.join(dir, 'piped.txt');
+    // The handler appends what it reads; `head -n 2` exits after two lines, so the next batch needs a new one.
+    const handler = path.join(dir, 'handler.sh');
+    writeFileSync(handler, `head -n 2 >> '${out}'\n`);
+    writer = await start([`<acct-file |/bin/sh ${handler}>`, '  records b', '  record-fields b rcpt,bounceCat', '</acct-file>'].join('\n'));
+    await add({ type: 'b', rcpt: 'y@b.example', bounceCat: 'bad-mailbox' });
+    expect(await until(() => read(out), (s) => s.length > 0)).toBe('type,rcpt,bounceCat\r\nb,y@b.example,bad-mailbox\r\n');
+    expect(await until(() => redis.xlen(key), (n) => n === 0)).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    await add({ type: 'b', rcpt: 'z@b.example', bounceCat: 'spam-related' });
+    const both = await until(() => read(out), (s) => s.includes('z@b.example'));
+    expect(both.endsWith('type,rcpt,bounceCat\r\nb,z@b.example,spam-related\r\n')).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['handler.sh', 'piped.txt']); // no file named after the pipe
+  });
+
   it('moves the file aside when max-size would be passed and starts the new one with a header', async () => {
     writer = await start(['<acct-file acct.csv>', '  records d', '  record-fields d rcpt,dsnDiag', '  max-size 100', '</acct-file>'].join('\n'));
     for (let i = 0; i < 12; i++) await add({ type: 'd', rcpt: `user${i}@b.example`, dsnDiag: `250 ok ${i}` });

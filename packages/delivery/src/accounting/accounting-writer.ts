@@ -15,11 +15,14 @@
  * destroyed (other hosts may still have it): it keeps the stream from being
  * trimmed below its position until the MAXLEN cap of the writers applies;
  * `XGROUP DESTROY <stream> acct:<path>` once no host has that file any more.
+ *
+ * A name starting with "|" is a program that gets the records on its input (acct-pipe.ts).
  */
 import path from 'node:path';
 import type { Stanza, VmtaConfig } from '@vmta/config';
 import { pino } from 'pino';
 import { AcctFile, type AcctFileLimits } from './acct-file.js';
+import { AcctPipe, isPipeName } from './acct-pipe.js';
 import { GroupConsumer } from './group-consumer.js';
 import { planFile, type FilePlan } from './record-format.js';
 import { deleteAfterMs } from './rotation-policy.js';
@@ -68,7 +71,9 @@ export async function startAccounting(options: StartAccountingOptions): Promise<
 
   const consumers = new StanzaConsumers<FileSettings, StanzaConsumer<FileSettings>>({
     start(name, { plan, limits, file }) {
-      const acctFile = new AcctFile(file, limits, (from, to) => log.info({ event: 'moved', file: from, to }, 'accounting file moved'));
+      // `<acct-file |program>`: PowerMTA's piped accounting, the records go to the program's input.
+      const pipe = isPipeName(name) ? new AcctPipe(name.trimStart().slice(1).trim(), limits, log.child({ file: name })) : undefined;
+      const acctFile = pipe ?? new AcctFile(file, limits, (from, to) => log.info({ event: 'moved', file: from, to }, 'accounting file moved'));
       const c = new GroupConsumer({
         ...members.member(),
         group: accountingGroup(name),
@@ -79,7 +84,7 @@ export async function startAccounting(options: StartAccountingOptions): Promise<
       });
       log.info({ event: 'acct-file', file, group: accountingGroup(name), consumer: members.consumer }, 'writing accounting file');
       // A running file keeps its path; a reload changes what and how it writes.
-      return { update: (s) => c.update(s.plan, s.limits), close: () => c.close() };
+      return { update: (s) => c.update(s.plan, s.limits), close: () => c.close().finally(() => pipe?.close()) };
     },
     stopFailed: (_name, err) => log.error({ event: 'error', err }, 'closing an accounting file failed'),
   });
@@ -98,7 +103,7 @@ export async function startAccounting(options: StartAccountingOptions): Promise<
         log.error({ event: 'bad-setting', file: name, err }, 'accounting file skipped: invalid delete-after');
         continue;
       }
-      wanted.set(name, { plan: planFile(stanza.settings), limits, file: path.resolve(baseDirOf(config), name) });
+      wanted.set(name, { plan: planFile(stanza.settings), limits, file: isPipeName(name) ? name : path.resolve(baseDirOf(config), name) });
     }
     for (const name of consumers.apply(wanted, unreadable).removed) {
       log.info({ event: 'acct-file-removed', file: name }, 'accounting file no longer configured');

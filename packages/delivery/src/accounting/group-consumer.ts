@@ -13,8 +13,11 @@ import { trimAccounted } from './stream-trim.js';
 
 type Entry = StreamEntry;
 
+/** Where the records go: an accounting file, or a program's input (acct-pipe.ts). */
+export type AccountingSink = Pick<AcctFile, 'append' | 'tick' | 'limits'>;
+
 export interface GroupConsumerOptions extends StreamMemberOptions {
-  file: AcctFile;
+  file: AccountingSink;
   plan: FilePlan;
   retryDelayMs: number;
 }
