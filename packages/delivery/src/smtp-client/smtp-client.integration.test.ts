@@ -168,12 +168,16 @@ describe('transact', () => {
     expect(r.messages).toHaveLength(1);
   });
 
-  it('returns an 8-bit body 554 5.6.3 to a next hop without 8BITMIME (RFC 6152; the caller converts first), and sends 8-bit headers as they are', async () => {
+  it('returns an 8-bit body that cannot be converted 554 5.6.3 to a next hop without 8BITMIME (RFC 6152; the caller converts first), defers one that can, and sends 8-bit headers as they are', async () => {
     const r = await receiver({ offer8bitmime: false });
     const session = await open(r);
     const eight = Buffer.from('Subject: x\r\nContent-Transfer-Encoding: base64\r\n\r\nü\r\n');
     const result = await transact(session, { mailFrom: 'a@sender.test', recipients: ['ok@rcpt.test'], body: eight });
     expect(result.recipients).toMatchObject([{ recipient: 'ok@rcpt.test', outcome: 'bounced', code: 554, enhancedCode: '5.6.3' }]);
+    expect(r.messages).toHaveLength(0);
+    // A body that converts (made 8-bit for another host of the route) waits for a later try instead.
+    const convertible = await transact(session, { mailFrom: 'a@sender.test', recipients: ['ok@rcpt.test'], body: Buffer.from('Subject: x\r\n\r\nü\r\n') });
+    expect(convertible.recipients).toMatchObject([{ outcome: 'deferred', code: 451, enhancedCode: '4.6.3' }]);
     expect(r.messages).toHaveLength(0);
     const headersOnly = await transact(session, { mailFrom: 'a@sender.test', recipients: ['ok@rcpt.test'], body: Buffer.from('Subject: café\r\n\r\nplain\r\n') });
     expect(headersOnly.recipients).toMatchObject([{ outcome: 'delivered' }]);

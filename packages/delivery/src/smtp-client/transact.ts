@@ -16,7 +16,7 @@ import type { BounceCategory } from '../bounce-category.js';
 import { SmtpClientError } from './errors.js';
 import { classifyReply, normalizeReplyText, type CategoryPatterns, type Outcome } from '../stages/classify-reply.js';
 import type { SmtpPhase } from '../stages/reply-rules.js';
-import { bodyHas8bit } from '../stages/mime-downgrade.js';
+import { bodyHas8bit, downgradeTo7bit } from '../stages/mime-downgrade.js';
 import { offers8bitmime, offersDsn, offersSmtputf8, usePerRecipientDsn, type RecipientDsn } from '../dsn/next-hop-params.js';
 import type { SmtpSession, SmtpWireError } from './smtp-session.js';
 
@@ -91,10 +91,16 @@ function needsSmtputf8(mailFrom: string, recipient: string): boolean {
 const SMTPUTF8_NOT_OFFERED = '550 5.6.7 SMTPUTF8 is required for a non-ASCII address, but the next hop does not offer it';
 /**
  * RFC 6152 §3: no 8-bit data to a server that does not offer 8BITMIME. The caller converts the body first
- * (downgradeTo7bit); what is still 8-bit here (a base64 part holding 8-bit bytes, or a body converted for
- * another host of the route) is returned, never sent as it is.
+ * (downgradeTo7bit). What is still 8-bit here is never sent as it is: a body that cannot be converted (a
+ * base64 part holding 8-bit bytes) is returned; one that was made for another host of the route (the
+ * next MX after the first one's reply, which offered 8BITMIME) is tried again later.
  */
 const EIGHTBITMIME_NOT_OFFERED = '554 5.6.3 The message body is 8-bit and cannot be converted, and the next hop does not offer 8BITMIME';
+const EIGHTBITMIME_LATER = '451 4.6.3 The message body was made 8-bit for another host of the route, and this one does not offer 8BITMIME';
+
+function eightBitRefusal(body: Buffer): [number, string] {
+  return bodyHas8bit(downgradeTo7bit(body)) ? [554, EIGHTBITMIME_NOT_OFFERED] : [451, EIGHTBITMIME_LATER];
+}
 
 type Patterns = Pick<TransactionInput, 'patternList' | 'categoryPatterns'>;
 
@@ -193,7 +199,8 @@ export async function transact(session: SmtpSession, input: TransactionInput): P
     }
   }
   if (valid.length > 0 && !offers8bitmime(session.connection) && bodyHas8bit(input.body)) {
-    for (const r of valid) results.set(r, reply(r, 554, EIGHTBITMIME_NOT_OFFERED, 'data', pats));
+    const [code, text] = eightBitRefusal(input.body);
+    for (const r of valid) results.set(r, reply(r, code, text, 'data', pats));
     valid.length = 0;
   }
   if (valid.length === 0) return { recipients: ordered(), sessionUsable: session.usable };
