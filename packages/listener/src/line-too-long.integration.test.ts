@@ -17,7 +17,7 @@ async function session(): Promise<RawSmtp> {
 }
 
 /** RFC 5321 4.5.3.1.4 and 4.2.4: "500 Line too long", and the session goes on (smtp-server answered 421 and closed). */
-describe('a command line over the 16 KB limit', () => {
+describe('a command line over the limit (4096 bytes)', () => {
   it('gets 500 5.5.2 in one piece, and the transaction goes on', async () => {
     const c = await session();
     expect((await c.command('MAIL FROM:<sender@client.example>')).code).toBe(250);

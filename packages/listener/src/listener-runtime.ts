@@ -14,7 +14,7 @@ export interface ListenerLimits {
   sessionMaxMs: number;
   /** Largest header block accepted; beyond it 552. */
   maxHeaderBytes: number;
-  /** Longest command line; beyond it smtp-server answers 421 and closes. */
+  /** Longest command line; beyond it 500 5.5.2 (the line is dropped, the session goes on; patched smtp-server). */
   maxCommandLength: number;
   /**
    * Graceful shutdown: how long close() lets sessions in progress finish (a message in DATA gets its 250)
