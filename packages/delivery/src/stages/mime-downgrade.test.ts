@@ -16,6 +16,17 @@ describe('encodeQuotedPrintable', () => {
   });
 });
 
+describe('bodyHas8bit', () => {
+  it.each([
+    ['8-bit in the body', 'Subject: x\r\n\r\nü', true],
+    ['8-bit in the headers only', 'Subject: ü\r\n\r\nplain', false],
+    ['no header section at all', '\r\nü', true],
+    ['no body (no blank line)', 'Subject: ü', false],
+  ])('%s', (_what, text, expected) => {
+    expect(bodyHas8bit(b(text))).toBe(expected);
+  });
+});
+
 describe('downgradeTo7bit', () => {
   it('leaves a 7-bit body alone (the same Buffer), even under 8-bit headers', () => {
     const m = b('Subject: café\r\n\r\nplain\r\n');

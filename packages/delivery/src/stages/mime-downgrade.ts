@@ -7,8 +7,11 @@
  * is (8-bit there cannot be encoded without knowing the charset; Postfix sends it as it is too).
  * Works on latin1 strings: one char per byte, so no byte is changed unless it is encoded.
  */
+import { isAscii } from 'node:buffer';
 
 const CRLF = '\r\n';
+const CRLF_BYTES = Buffer.from(CRLF);
+const BLANK_LINE = Buffer.from('\r\n\r\n');
 const EIGHT_BIT = /[\x80-\xff]/;
 
 /** Where the body starts: after the blank line that ends the header section (the end when there is none). */
@@ -18,10 +21,11 @@ function bodyStart(s: string): number {
   return end < 0 ? s.length : end + 4;
 }
 
-/** True when the message body (not the header section) holds a byte over 127. */
+/** True when the message body (not the header section) holds a byte over 127 (no copy of the message is made). */
 export function bodyHas8bit(message: Buffer): boolean {
-  const s = message.toString('latin1');
-  return EIGHT_BIT.test(s.slice(bodyStart(s)));
+  const start = message.subarray(0, 2).equals(CRLF_BYTES) ? 2 : message.indexOf(BLANK_LINE);
+  if (start < 0) return false;
+  return !isAscii(message.subarray(start === 2 ? 2 : start + 4));
 }
 
 /** The message with its 8-bit body parts encoded quoted-printable (the same Buffer when there are none). */
