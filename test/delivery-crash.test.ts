@@ -181,3 +181,35 @@ describe('kill -9 of a delivery process delivering a rerouted queue', () => {
     }
   });
 });
+
+/** 8-bit mail to a next hop without 8BITMIME: converted at delivery (RFC 6152), and a kill -9 loses none of it. */
+const EIGHT_BIT_TOTAL = 600;
+
+describe('8-bit mail converted for a next hop without 8BITMIME while a delivery process is killed with SIGKILL', () => {
+  it('delivers every message, each as quoted-printable 7-bit', { timeout: 180_000 }, async () => {
+    const bed = await openCrashBed({ receiver: { offer8bitmime: false }, config: (port) => deliveryConfig({ port, maxSmtpOut: MAX_SMTP_OUT }) });
+    const receiver = bed.receiver!;
+    const a = bed.startDelivery();
+    const b = bed.startDelivery();
+    try {
+      await bed.waitStarted(a, b);
+      const feeding = (async () => {
+        for (let i = 0; i < EIGHT_BIT_TOTAL; i++) await bed.store.enqueue(seqMessage(i, [`r${i % 5}@eight${i % 3}.example`], { subject: 'eight-bit', filler: 'Déjà vu ' }));
+      })();
+      await expect.poll(() => receiver.messages.length, { timeout: 30_000 }).toBeGreaterThan(EIGHT_BIT_TOTAL / 10);
+      const mark = bed.kill(a);
+      await feeding;
+      await bed.waitArrived(EIGHT_BIT_TOTAL, { timeoutMs: 120_000, intervalMs: 500 });
+      expect(mark.arrived).toBeLessThan(EIGHT_BIT_TOTAL);
+      for (const m of receiver.messages) {
+        expect(Buffer.from(m.body, 'utf8').every((byte) => byte < 0x80)).toBe(true);
+        expect(m.body).toContain('Content-Transfer-Encoding: quoted-printable');
+        expect(m.body).toMatch(/\r\n\r\nD=C3=A9j=C3=A0 vu message \d+\r\n/);
+      }
+      expect(bed.duplicates(EIGHT_BIT_TOTAL)).toBeLessThanOrEqual(MAX_SMTP_OUT * 3);
+      await bed.expectDrained();
+    } finally {
+      await bed.close();
+    }
+  });
+});
