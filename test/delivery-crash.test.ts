@@ -9,7 +9,24 @@
  * twice only if it was on the wire at the kill (its dot had reached the receiver: RFC 5321 §6.1).
  */
 import { describe, expect, it } from 'vitest';
-import { deliveryConfig, openCrashBed, seqMessage } from './support/crash-bed.js';
+import type { NewMessage } from '@vmta/queue';
+import { deliveryConfig, openCrashBed, seqMessage, type CrashBed, type DeliveryProcess, type KillMark } from './support/crash-bed.js';
+
+/**
+ * Starts a delivery process A next to `other`, feeds `total` messages and kills A (SIGKILL) once a tenth
+ * of them arrived; returns when every message is queued, with what the receiver had at the kill.
+ */
+async function feedAndKill(bed: CrashBed, other: DeliveryProcess, total: number, message: (i: number) => NewMessage): Promise<KillMark> {
+  const a = bed.startDelivery();
+  await bed.waitStarted(a, other);
+  const feeding = (async () => {
+    for (let i = 0; i < total; i++) await bed.store.enqueue(message(i));
+  })();
+  await expect.poll(() => bed.receiver!.messages.length, { timeout: 30_000 }).toBeGreaterThan(total / 10);
+  const mark = bed.kill(a);
+  await feeding;
+  return mark;
+}
 
 const TOTAL = 2000;
 const MAX_SMTP_OUT = 4;
@@ -18,17 +35,9 @@ describe('a delivery process killed with SIGKILL mid-delivery', () => {
   it('loses nothing: the other process delivers every message', { timeout: 180_000 }, async () => {
     const bed = await openCrashBed({ receiver: {}, config: (port) => deliveryConfig({ port, maxSmtpOut: MAX_SMTP_OUT }) });
     const receiver = bed.receiver!;
-    const a = bed.startDelivery();
     const b = bed.startDelivery();
     try {
-      await bed.waitStarted(a, b);
-      const feeding = (async () => {
-        for (let i = 0; i < TOTAL; i++) await bed.store.enqueue(seqMessage(i, [`r${i % 7}@crash${i % 3}.example`], { subject: 'crash test' }));
-      })();
-      await expect.poll(() => receiver.messages.length, { timeout: 30_000 }).toBeGreaterThan(TOTAL / 10);
-      a.child.kill('SIGKILL');
-      const killedAt = receiver.messages.length;
-      await feeding;
+      const killedAt = (await feedAndKill(bed, b, TOTAL, (i) => seqMessage(i, [`r${i % 7}@crash${i % 3}.example`], { subject: 'crash test' }))).arrived;
       await bed.waitArrived(TOTAL, { timeoutMs: 120_000, intervalMs: 500 });
       expect(killedAt).toBeLessThan(TOTAL / 2);
       // duplicates are only possible for messages on the wire when the process died (RFC 5321 §6.1)
@@ -189,16 +198,9 @@ describe('8-bit mail converted for a next hop without 8BITMIME while a delivery 
   it('delivers every message, each as quoted-printable 7-bit', { timeout: 180_000 }, async () => {
     const bed = await openCrashBed({ receiver: { offer8bitmime: false }, config: (port) => deliveryConfig({ port, maxSmtpOut: MAX_SMTP_OUT }) });
     const receiver = bed.receiver!;
-    const a = bed.startDelivery();
     const b = bed.startDelivery();
     try {
-      await bed.waitStarted(a, b);
-      const feeding = (async () => {
-        for (let i = 0; i < EIGHT_BIT_TOTAL; i++) await bed.store.enqueue(seqMessage(i, [`r${i % 5}@eight${i % 3}.example`], { subject: 'eight-bit', filler: 'Déjà vu ' }));
-      })();
-      await expect.poll(() => receiver.messages.length, { timeout: 30_000 }).toBeGreaterThan(EIGHT_BIT_TOTAL / 10);
-      const mark = bed.kill(a);
-      await feeding;
+      const mark = await feedAndKill(bed, b, EIGHT_BIT_TOTAL, (i) => seqMessage(i, [`r${i % 5}@eight${i % 3}.example`], { subject: 'eight-bit', filler: 'Déjà vu ' }));
       await bed.waitArrived(EIGHT_BIT_TOTAL, { timeoutMs: 120_000, intervalMs: 500 });
       expect(mark.arrived).toBeLessThan(EIGHT_BIT_TOTAL);
       for (const m of receiver.messages) {
