@@ -55,6 +55,9 @@ interface Frame {
   also?: AnyStanza[];
 }
 
+
+/** Settings of an <acct-file> that mean nothing when it is a pipe (`<acct-file |program>`). */
+const PIPE_IGNORES = new Set(['max-size', 'move-interval', 'delete-after']);
 export interface BuildResult {
   config: VmtaConfig;
   diagnostics: Diagnostic[];
@@ -237,6 +240,9 @@ class Builder {
     }
     const notYet = value === null ? undefined : notAppliedReason(stanza.scope, def.name);
     if (notYet !== undefined) this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${def.name} ${frame.label}: not applied yet (${notYet}); ignored`);
+    if (stanza.scope === 'acct-file' && stanza.name.trimStart().startsWith('|') && PIPE_IGNORES.has(def.name)) {
+      this.report('warning', 'CONFIG_NOT_APPLIED', origin, `${def.name} ${frame.label}: a piped accounting file is a program's input, nothing is rotated or deleted; ignored`);
+    }
     if (def.type === 'records' && Array.isArray(value)) {
       for (const type of value as string[]) {
         const why = notProducedRecordTypes[type];

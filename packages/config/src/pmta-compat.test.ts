@@ -155,6 +155,15 @@ describe("more of the guide's own examples", () => {
     expect(r.config!.global.settings['http-access']).toEqual([expect.objectContaining({ level: 'monitor', denyLogs: true })]);
   });
 
+  it('takes a piped <acct-file |program> with its records, and warns that rotation settings mean nothing for it', () => {
+    const r = checkConfigText(['<acct-file |/usr/bin/php /opt/pmta/bounce.php>', '  records b', '  max-size 50M', '</acct-file>', '<acct-file acct.csv>', '  max-size 50M', '</acct-file>'].join('\n'));
+    expect(r.errors).toEqual([]);
+    expect(r.config!.acctFiles.map((f) => f.name)).toEqual(['|/usr/bin/php /opt/pmta/bounce.php', 'acct.csv']);
+    expect(r.warnings).toEqual([
+      expect.objectContaining({ line: 3, message: "max-size in <acct-file |/usr/bin/php /opt/pmta/bounce.php>: a piped accounting file is a program's input, nothing is rotated or deleted; ignored" }),
+    ]);
+  });
+
   it('takes a closing tag that repeats the name, as the guide writes </domain-key-list NAME> (§3.3.19)', () => {
     const r = checkConfigText(['<virtual-mta mta1>', '</virtual-mta mta1>', '<domain x.test>', 'max-smtp-out 3', '</domain  X.TEST>'].join('\n'));
     expect(r.errors).toEqual([]);
