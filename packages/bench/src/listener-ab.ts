@@ -9,7 +9,7 @@
  * stays queued in Redis (memory grows by ≈ 2 KB per 10 KB message, ≈ 12 MB per 1,000 of the size mix).
  *
  *   node packages/bench/dist/listener-ab.js --old /work/base/packages/cli/dist/main.js \
- *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix] [--rounds 8] \
+ *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix,fan-out] [--rounds 8] \
  *     [--messages 1000] [--warmup 3000] [--sessions 20] [--mode concurrent|alternate] [--profile-dir DIR]
  *
  * `--profile-dir`: after the rounds, one more window of each load on each listener under a V8 CPU
@@ -28,11 +28,11 @@ import { startCpuProfileWindow } from './cpuprof-window.js';
 import { readRuntime } from './proc-stat.js';
 import { runSenders, type SenderLoad } from './sender-client.js';
 import { FROM, TO, tempDir } from './scenarios/common.js';
-import { SIZE_MIX, sizeClass } from './scenarios/senders-loads.js';
+import { FANOUT, fanoutDomain, SIZE_MIX, sizeClass } from './scenarios/senders-loads.js';
 import { median } from './runs.js';
 import { benchConfig, spawnVmta, type VmtaProcess } from './vmta.js';
 
-const LOADS = ['reused', 'per-connection', 'size-mix'] as const;
+const LOADS = ['reused', 'per-connection', 'size-mix', 'fan-out'] as const;
 type LoadName = (typeof LOADS)[number];
 const HOST = '127.0.0.5';
 
@@ -49,7 +49,8 @@ function loadOf(name: LoadName, port: number, messages: number, sessions: number
     messages,
     connectionPerMessage: name === 'per-connection',
     from: FROM,
-    recipients: () => [TO],
+    // fan-out: each message to FANOUT.recipients recipients over FANOUT.domains domains (the bench's fan-out load).
+    recipients: name === 'fan-out' ? (k) => Array.from({ length: FANOUT.recipients }, (_, j) => `u${j}.m${k}@${fanoutDomain(j % FANOUT.domains)}`) : () => [TO],
     body: name === 'size-mix' ? (k) => mix[sizeClass(k)]! : () => plain,
   };
 }
