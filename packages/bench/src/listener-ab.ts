@@ -61,12 +61,19 @@ interface Side {
   port: number;
 }
 
+/** Wall time (ms) and median dot → 250 (ms) of each measured run, per load and side: the latency the CPU figures came with. */
+const timings = new Map<string, { ms: number[]; dot: number[] }>();
+
 /** Listener CPU seconds per 1,000 messages over one run of `messages` messages. */
 async function measure(side: Side, load: LoadName, messages: number, sessions: number): Promise<number> {
   const before = readRuntime(side.proc.pid)!;
   const r = await runSenders(loadOf(load, side.port, messages, sessions));
   const after = readRuntime(side.proc.pid)!;
   if (r.failures > 0) throw new Error(`${side.name} ${load}: ${r.failures} of ${messages} not accepted (${r.firstError})`);
+  const t = timings.get(`${load} ${side.name}`) ?? { ms: [], dot: [] };
+  t.ms.push(r.ms);
+  t.dot.push(median(r.dotTo250));
+  timings.set(`${load} ${side.name}`, t);
   return ((after - before) * 1000) / messages;
 }
 
@@ -140,6 +147,12 @@ async function main(): Promise<void> {
         `${load}: old ${old.map((x) => x.toFixed(3)).join(' ')}`,
         `${load}: new ${neu.map((x) => x.toFixed(3)).join(' ')}`,
         `${load}: medians old ${median(old).toFixed(3)} new ${median(neu).toFixed(3)}; median pair ratio new/old ${median(ratios).toFixed(3)}; new lower in ${lower} of ${rounds}`,
+      );
+    }
+    for (const load of loads) {
+      const of = (side: 'old' | 'new') => timings.get(`${load} ${side}`)!;
+      lines.push(
+        `${load}: median run wall ms old ${median(of('old').ms).toFixed(0)} new ${median(of('new').ms).toFixed(0)}; median dot → 250 ms old ${median(of('old').dot).toFixed(2)} new ${median(of('new').dot).toFixed(2)} (warm-up included)`,
       );
     }
     if (profileDir) {
