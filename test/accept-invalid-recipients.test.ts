@@ -77,7 +77,8 @@ describe('accept-invalid-recipients', () => {
       expect(listed!['dsnDiag']).toContain('recipient is in suppression list "blocked"');
       expect(stored).toMatchObject({ bounceCat: 'policy-related', dsnStatus: '5.7.1' });
       expect(stored!['dsnDiag']).toContain('recipient is suppressed (complaint)');
-      expect((await records()).filter((r) => r['type'] === 'd').map((r) => r['rcpt'])).toContain('ok@far.example');
+      // Delivery writes the d record after the receiver's 250, so it may come a moment after the message.
+      await expect.poll(async () => (await records()).filter((r) => r['type'] === 'd').map((r) => r['rcpt']), { timeout: 10_000 }).toContain('ok@far.example');
 
       const dsn = receiver.messages.find((m) => m.from === '')!;
       expect(dsn.to).toEqual(['sender@client.example']);

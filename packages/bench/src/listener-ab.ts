@@ -9,7 +9,7 @@
  * stays queued in Redis (memory grows by ≈ 2 KB per 10 KB message, ≈ 12 MB per 1,000 of the size mix).
  *
  *   node packages/bench/dist/listener-ab.js --old /work/base/packages/cli/dist/main.js \
- *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix] [--rounds 8] \
+ *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix,fan-out] [--rounds 8] \
  *     [--messages 1000] [--warmup 3000] [--sessions 20] [--mode concurrent|alternate] [--profile-dir DIR]
  *
  * `--profile-dir`: after the rounds, one more window of each load on each listener under a V8 CPU
@@ -28,11 +28,11 @@ import { startCpuProfileWindow } from './cpuprof-window.js';
 import { readRuntime } from './proc-stat.js';
 import { runSenders, type SenderLoad } from './sender-client.js';
 import { FROM, TO, tempDir } from './scenarios/common.js';
-import { SIZE_MIX, sizeClass } from './scenarios/senders-loads.js';
+import { FANOUT, fanoutDomain, SIZE_MIX, sizeClass } from './scenarios/senders-loads.js';
 import { median } from './runs.js';
 import { benchConfig, spawnVmta, type VmtaProcess } from './vmta.js';
 
-const LOADS = ['reused', 'per-connection', 'size-mix'] as const;
+const LOADS = ['reused', 'per-connection', 'size-mix', 'fan-out'] as const;
 type LoadName = (typeof LOADS)[number];
 const HOST = '127.0.0.5';
 
@@ -49,7 +49,8 @@ function loadOf(name: LoadName, port: number, messages: number, sessions: number
     messages,
     connectionPerMessage: name === 'per-connection',
     from: FROM,
-    recipients: () => [TO],
+    // fan-out: each message to FANOUT.recipients recipients over FANOUT.domains domains (the bench's fan-out load).
+    recipients: name === 'fan-out' ? (k) => Array.from({ length: FANOUT.recipients }, (_, j) => `u${j}.m${k}@${fanoutDomain(j % FANOUT.domains)}`) : () => [TO],
     body: name === 'size-mix' ? (k) => mix[sizeClass(k)]! : () => plain,
   };
 }
@@ -60,12 +61,19 @@ interface Side {
   port: number;
 }
 
+/** Wall time (ms) and median dot → 250 (ms) of each measured run, per load and side: the latency the CPU figures came with. */
+const timings = new Map<string, { ms: number[]; dot: number[] }>();
+
 /** Listener CPU seconds per 1,000 messages over one run of `messages` messages. */
 async function measure(side: Side, load: LoadName, messages: number, sessions: number): Promise<number> {
   const before = readRuntime(side.proc.pid)!;
   const r = await runSenders(loadOf(load, side.port, messages, sessions));
   const after = readRuntime(side.proc.pid)!;
   if (r.failures > 0) throw new Error(`${side.name} ${load}: ${r.failures} of ${messages} not accepted (${r.firstError})`);
+  const t = timings.get(`${load} ${side.name}`) ?? { ms: [], dot: [] };
+  t.ms.push(r.ms);
+  t.dot.push(median(r.dotTo250));
+  timings.set(`${load} ${side.name}`, t);
   return ((after - before) * 1000) / messages;
 }
 
@@ -139,6 +147,12 @@ async function main(): Promise<void> {
         `${load}: old ${old.map((x) => x.toFixed(3)).join(' ')}`,
         `${load}: new ${neu.map((x) => x.toFixed(3)).join(' ')}`,
         `${load}: medians old ${median(old).toFixed(3)} new ${median(neu).toFixed(3)}; median pair ratio new/old ${median(ratios).toFixed(3)}; new lower in ${lower} of ${rounds}`,
+      );
+    }
+    for (const load of loads) {
+      const of = (side: 'old' | 'new') => timings.get(`${load} ${side}`)!;
+      lines.push(
+        `${load}: median run wall ms old ${median(of('old').ms).toFixed(0)} new ${median(of('new').ms).toFixed(0)}; median dot → 250 ms old ${median(of('old').dot).toFixed(2)} new ${median(of('new').dot).toFixed(2)} (warm-up included)`,
       );
     }
     if (profileDir) {

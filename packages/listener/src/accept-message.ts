@@ -4,7 +4,7 @@
  * MessageStore.enqueue returned (one MULTI: all or nothing); throws the SmtpReplyError to answer.
  */
 import { hasQueueRouting, queueDomainFor, queueToTarget, type SourcePolicy, type VmtaConfig, type VmtaSelector } from '@vmta/config';
-import { newMessageId, queueName, type MessageStore, type NewMessage, type NewRecipient } from '@vmta/queue';
+import { newMessageId, queueName, type EnqueueOptions, type MessageStore, type NewMessage, type NewRecipient } from '@vmta/queue';
 import type { Logger } from 'pino';
 import { buildMessage, type BuildInput } from './message-builder.js';
 import type { MessageBytes } from './message-parts.js';
@@ -62,9 +62,8 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
   if (recipients.length === 0) throw replies.queueUnavailable();
   const queueId = newMessageId();
   const receivedAt = Date.now();
-  const built = buildMessage(ctx.config, {
+  const buildInput: BuildInput = {
     message: input.message,
-    ...(input.headerBytes !== undefined ? { headerBytes: input.headerBytes } : {}),
     queueId,
     policy: input.policy,
     selector: ctx.selector,
@@ -73,7 +72,10 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
     envelope: { mailFrom, recipients: recipients.map((r) => r.address) },
     received: input.received,
     now: new Date(receivedAt),
-  });
+  };
+  // Optional fields set, not spread in (`...(x ? { x } : {})`): V8's slower path, several per message.
+  if (input.headerBytes !== undefined) buildInput.headerBytes = input.headerBytes;
+  const built = buildMessage(ctx.config, buildInput);
   if (!built.ok) throw built.error;
 
   // queueId in the two lines that need it, no pino child per message (about 1 µs of CPU each, measured).
@@ -81,25 +83,17 @@ export async function acceptMessage(ctx: AcceptContext, input: AcceptInput): Pro
   let queueDomains: Map<string, string>;
   try {
     queueDomains = await queueDomainsOf(ctx, recipients, built.selection.vmta, receivedAt);
-    await ctx.store.enqueue(
-      {
-        mailFrom,
-        recipients,
-        body: built.body,
-        vmta: built.selection.vmta,
-        ...(built.selection.pool ? { vmtaPool: built.selection.pool } : {}),
-        ...(built.job !== undefined ? { job: built.job } : {}),
-        ...(built.selection.rule !== undefined ? { routePattern: built.selection.rule } : {}),
-        ...(built.priority !== undefined ? { priority: built.priority } : {}),
-        ...(input.envId ? { envId: input.envId } : {}),
-        ...(input.ret ? { ret: input.ret } : {}),
-        source: input.source,
-        receivedAt,
-      },
-      queueId,
-      // The message and its wake marks are durable at EXEC: the reply need not wait for the tokens.
-      { backgroundWake: true, ...(queueDomains.size > 0 ? { queueDomains } : {}) },
-    );
+    const msg: NewMessage = { mailFrom, recipients, body: built.body, vmta: built.selection.vmta, source: input.source, receivedAt };
+    if (built.selection.pool) msg.vmtaPool = built.selection.pool;
+    if (built.job !== undefined) msg.job = built.job;
+    if (built.selection.rule !== undefined) msg.routePattern = built.selection.rule;
+    if (built.priority !== undefined) msg.priority = built.priority;
+    if (input.envId) msg.envId = input.envId;
+    if (input.ret) msg.ret = input.ret;
+    // The message and its wake marks are durable at EXEC: the reply need not wait for the tokens.
+    const options: EnqueueOptions = { backgroundWake: true };
+    if (queueDomains.size > 0) options.queueDomains = queueDomains;
+    await ctx.store.enqueue(msg, queueId, options);
   } catch (err) {
     // heldLeft: written and neither released nor deleted; delivered at its hold's end despite the 451.
     const { code, heldLeft } = err as { code?: string; heldLeft?: boolean };

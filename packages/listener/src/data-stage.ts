@@ -6,7 +6,7 @@ import type { VmtaConfig, VmtaSelector } from '@vmta/config';
 import type { MessageStore, NewRecipient, ReportStore } from '@vmta/queue';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { maxMessageBytes } from './ehlo-features.js';
-import { acceptMessage } from './accept-message.js';
+import { acceptMessage, type AcceptInput } from './accept-message.js';
 import { MessageCollector, type ByteBudget } from './message-collector.js';
 import { joinMessage, type MessageParts } from './message-parts.js';
 import { declaresSmtputf8, receivedProtocol, replies, senderAsSent, SmtpReplyError } from './policy/index.js';
@@ -99,35 +99,35 @@ async function queueCollected(
   const smtputf8 = declaresSmtputf8(from);
   const dsn = session.envelope.dsn;
   const ret = dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : undefined;
-  const { queueId } = await acceptMessage(ctx, {
+  // Optional fields set one by one, not spread in (`...(x ? { x } : {})`): V8's slower path, per message.
+  const received: AcceptInput['received'] = {
+    heloName,
+    clientIp: state.clientIp,
+    protocol: receivedProtocol({ esmtp: session.openingCommand === 'EHLO', tls: !!tls, authenticated: state.authUser !== undefined }),
+  };
+  if (session.clientHostname) received.clientHostname = session.clientHostname;
+  if (tls) received.tls = tls;
+  if (state.authUser !== undefined) received.authUser = state.authUser;
+  if (single) received.recipient = single;
+  // The key order of `source` is what its stored JSON shows: as it was.
+  const source: AcceptInput['source'] = { ip: state.clientIp, listener: state.listener.name, localIp: state.localIp, heloName };
+  if (state.authUser !== undefined) source.authUser = state.authUser;
+  if (tls) source.tls = tls;
+  const input: AcceptInput = {
     message,
     headerBytes,
     policy: state.policy,
     localIp: state.localIp,
     mailFrom: from ? senderAsSent(from.address, smtputf8) : '',
     recipients,
-    received: {
-      heloName,
-      clientIp: state.clientIp,
-      ...(session.clientHostname ? { clientHostname: session.clientHostname } : {}),
-      protocol: receivedProtocol({ esmtp: session.openingCommand === 'EHLO', tls: !!tls, authenticated: state.authUser !== undefined }),
-      ...(tls ? { tls } : {}),
-      ...(state.authUser !== undefined ? { authUser: state.authUser } : {}),
-      ...(single ? { recipient: single } : {}),
-    },
-    source: {
-      ip: state.clientIp,
-      listener: state.listener.name,
-      localIp: state.localIp,
-      heloName,
-      ...(state.authUser !== undefined ? { authUser: state.authUser } : {}),
-      ...(tls ? { tls } : {}),
-    },
-    // RFC 3461 ENVID and RET, decoded from xtext by smtp-server (the line was checked: esmtpParameterError).
-    ...(dsn?.envid ? { envId: dsn.envid } : {}),
-    ...(ret ? { ret } : {}),
+    received,
+    source,
     log: state.log,
-  });
+  };
+  // RFC 3461 ENVID and RET, decoded from xtext by smtp-server (the line was checked: esmtpParameterError).
+  if (dsn?.envid) input.envId = dsn.envid;
+  if (ret) input.ret = ret;
+  const { queueId } = await acceptMessage(ctx, input);
   return queueId;
 }
 

@@ -80,7 +80,8 @@ export function checkRcptTo(
   const decision = relayDecision(config, { address: address.address, authenticated: state.authUser !== undefined, source: state.policy });
   if (!decision.allowed) return decision.error;
   if (apart()) return replies.processorApart();
-  state.recipients.set(key, { address: decision.address.address, domain: decision.address.domain, ...recipientDsn(address) });
+  // Object.assign, not a spread into the literal: V8's slower path, once per RCPT (message-store.ts).
+  state.recipients.set(key, Object.assign({ address: decision.address.address, domain: decision.address.domain }, recipientDsn(address)));
   return undefined;
 }
 
@@ -90,8 +91,8 @@ export function checkRcptTo(
  */
 export function recipientDsn(address: SMTPServerAddress): Pick<NewRecipient, 'notify' | 'orcpt'> {
   const dsn = address.dsn;
-  return {
-    ...(dsn?.notify !== undefined && dsn.notify.length > 0 ? { notify: dsn.notify.map((v) => v.toUpperCase()) } : {}),
-    ...(dsn?.orcpt ? { orcpt: dsn.orcpt } : {}),
-  };
+  const out: Pick<NewRecipient, 'notify' | 'orcpt'> = {};
+  if (dsn?.notify !== undefined && dsn.notify.length > 0) out.notify = dsn.notify.map((v) => v.toUpperCase());
+  if (dsn?.orcpt) out.orcpt = dsn.orcpt;
+  return out;
 }

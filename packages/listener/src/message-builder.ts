@@ -26,6 +26,7 @@ import {
   type ReceivedProtocol,
   type SmtpReplyError,
   type VmtaSelection,
+  type VmtaSelectionInput,
 } from './policy/index.js';
 import { chunksFrom, chunksOf, joinMessage, latin1Prefix, type MessageBytes } from './message-parts.js';
 
@@ -81,14 +82,12 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
   const job = jobOfMessage(fields, input.policy, input.received.authUser);
   if ('error' in job) return { ok: false, error: job.error };
   const vmtaHeader = getHeader(fields, X_VIRTUAL_MTA);
-  const pattern = matchPatternList(config, input.policy['pattern-list'], { ...input.envelope, header: fields });
-  const selection = selectVirtualMta(config, {
-    ...(vmtaHeader === undefined ? {} : { header: vmtaHeader }),
-    ...(pattern ? { pattern } : {}),
-    source: input.policy,
-    localAddress: input.localIp,
-    selector: input.selector,
-  });
+  const pattern = matchPatternList(config, input.policy['pattern-list'], { mailFrom: input.envelope.mailFrom, recipients: input.envelope.recipients, header: fields });
+  // Optional fields set, not spread in (`...(x ? { x } : {})`): V8's slower path, per message.
+  const selectionInput: VmtaSelectionInput = { source: input.policy, localAddress: input.localIp, selector: input.selector };
+  if (vmtaHeader !== undefined) selectionInput.header = vmtaHeader;
+  if (pattern) selectionInput.pattern = pattern;
+  const selection = selectVirtualMta(config, selectionInput);
   if ('error' in selection) return { ok: false, error: selection.error };
 
   const removed: string[] = [];
@@ -98,13 +97,10 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
 
   let added = '';
   if (input.policy['add-received-header'] !== false) {
-    added += buildReceivedHeader({
-      ...input.received,
-      hostName: input.hostName,
-      queueId: input.queueId,
-      date: input.now,
-      hideSource: input.policy['hide-message-source'] === true,
-    });
+    // Object.assign, not `{ ...input.received, … }`: V8's slower path for that spread (message-store.ts).
+    added += buildReceivedHeader(
+      Object.assign({}, input.received, { hostName: input.hostName, queueId: input.queueId, date: input.now, hideSource: input.policy['hide-message-source'] === true }),
+    );
   }
   if (!hasHeader(fields, 'Message-ID')) added += messageIdHeader(input.queueId, input.hostName);
   if (!hasHeader(fields, 'Date')) added += dateHeader(input.now);
@@ -112,5 +108,8 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
   // The one join of the message's bytes in the listener: our fields, the header (as it came, or rebuilt), the rest.
   const parts = newHeader === header ? [encodeHeader(added), ...chunks] : [encodeHeader(added), encodeHeader(newHeader), ...chunksFrom(chunks, bodyOffset)];
   const priority = pattern?.recipientPriority;
-  return { ok: true, body: Buffer.concat(parts), selection, ...(job.job !== undefined ? { job: job.job } : {}), ...(priority !== undefined ? { priority } : {}) };
+  const result: BuildResult & { ok: true } = { ok: true, body: Buffer.concat(parts), selection };
+  if (job.job !== undefined) result.job = job.job;
+  if (priority !== undefined) result.priority = priority;
+  return result;
 }

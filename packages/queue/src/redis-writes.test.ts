@@ -98,19 +98,29 @@ describe.skipIf(!canStartPrivateRedis())('coalesceWrites: the commands of one ev
     }
   });
 
-  it('is what a delivery connection does; a listener connection writes each command at once', async () => {
+  it('is what a delivery connection does per turn and a listener connection per event-loop iteration; a CLI connection writes each command at once', async () => {
     const delivery = createRedis(server.url, 'delivery');
     const listener = createRedis(server.url, 'listener');
+    const cli = createRedis(server.url, 'cli');
     try {
-      await Promise.all([ready(delivery), ready(listener)]);
-      const d = socketWrites(delivery);
-      const l = socketWrites(listener);
-      await Promise.all([delivery.ping(), delivery.ping(), listener.ping(), listener.ping()]);
-      expect(d.calls).toBe(1);
-      expect(l.calls).toBe(2);
+      await Promise.all([ready(delivery), ready(listener), ready(cli)]);
+      const counts = [delivery, listener, cli].map(socketWrites);
+      // Two commands of one turn, then one from a later turn of the same iteration (as another SMTP session's read would be).
+      const sends = (r: Redis): Promise<unknown>[] => {
+        const first = [r.ping(), r.ping()];
+        const later = new Promise((resolve, reject) => process.nextTick(() => void r.ping().then(resolve, reject)));
+        return [...first, later];
+      };
+      await Promise.all([delivery, listener, cli].flatMap(sends));
+      expect(counts.map((c) => c.calls)).toEqual([2, 1, 3]);
+      expect(counts[1]!.chunks).toBe(3);
+      // An awaited command is not held past its iteration.
+      await listener.set('iteration-key', 'v');
+      expect(await listener.get('iteration-key')).toBe('v');
     } finally {
       delivery.disconnect();
       listener.disconnect();
+      cli.disconnect();
     }
   });
 });

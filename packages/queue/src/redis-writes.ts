@@ -8,6 +8,12 @@
  *
  * Unlike ioredis' `enableAutoPipelining` (tried on the listener and dropped: a Pipeline object per
  * turn cost more CPU than Redis saved), this adds a cork and an uncork per turn and nothing per command.
+ *
+ * `'iteration'` (the listener): uncorked at `setImmediate` instead, after every socket the event loop
+ * found readable in this iteration was read. The listener's commands come from separate socket reads
+ * (one SMTP session's RCPT, another's dot), each its own turn: the suppression look-ups and enqueues of
+ * the sessions read in one iteration leave in one `writev`, and their replies mostly come back in one read.
+ * A command waits at most until the end of the iteration's poll phase.
  */
 import type { Redis } from 'ioredis';
 
@@ -15,10 +21,16 @@ const CORKED = Symbol('vmta.redis.corkPerTurn');
 
 type Writable = Redis['stream'] & { [CORKED]?: true };
 
-/** Corks `stream` at its first write of a turn and uncorks it at the turn's end (once per stream). */
-export function corkPerTurn(stream: Writable | undefined): void {
+/** How long writes are held: to the end of the turn (`process.nextTick`) or of the event-loop iteration (`setImmediate`). */
+export type CoalesceSpan = 'turn' | 'iteration';
+
+const later: Record<CoalesceSpan, (fn: () => void) => void> = { turn: (fn) => process.nextTick(fn), iteration: (fn) => void setImmediate(fn) };
+
+/** Corks `stream` at its first write of a turn and uncorks it at the turn's (or iteration's) end (once per stream). */
+export function corkPerTurn(stream: Writable | undefined, span: CoalesceSpan = 'turn'): void {
   if (!stream || stream[CORKED]) return;
   stream[CORKED] = true;
+  const flush = later[span];
   const write = stream.write;
   let corked = false;
   const uncork = (): void => {
@@ -29,7 +41,7 @@ export function corkPerTurn(stream: Writable | undefined): void {
     if (!corked && !stream.writableEnded && !stream.destroyed) {
       corked = true;
       stream.cork();
-      process.nextTick(uncork);
+      flush(uncork);
     }
     return (write as (...a: unknown[]) => boolean).apply(stream, args);
   } as Writable['write'];
@@ -39,10 +51,10 @@ export function corkPerTurn(stream: Writable | undefined): void {
  * Every socket `redis` connects (a reconnect's too), and those of its duplicates (BullMQ's
  * connections are duplicates of the one it is handed), write once per turn. Returns `redis`.
  */
-export function coalesceWrites(redis: Redis): Redis {
-  redis.on('connect', () => corkPerTurn(redis.stream));
-  corkPerTurn(redis.stream);
+export function coalesceWrites(redis: Redis, span: CoalesceSpan = 'turn'): Redis {
+  redis.on('connect', () => corkPerTurn(redis.stream, span));
+  corkPerTurn(redis.stream, span);
   const duplicate = redis.duplicate.bind(redis);
-  redis.duplicate = ((override?: Parameters<Redis['duplicate']>[0]) => coalesceWrites(duplicate(override))) as Redis['duplicate'];
+  redis.duplicate = ((override?: Parameters<Redis['duplicate']>[0]) => coalesceWrites(duplicate(override), span)) as Redis['duplicate'];
   return redis;
 }

@@ -27,8 +27,9 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     ...extra,
   };
   const target = parseRedisUrl(url);
-  // Delivery's runs answer many replies in one turn: their next commands leave in one write (redis-writes.ts).
-  const made = role === 'delivery' ? coalesceWrites : (r: Redis) => r;
+  // Delivery's runs answer many replies in one turn: their next commands leave in one write; the
+  // listener's sessions read in one event-loop iteration send theirs in one write (redis-writes.ts).
+  const made = role === 'delivery' ? (r: Redis) => coalesceWrites(r) : role === 'listener' ? (r: Redis) => coalesceWrites(r, 'iteration') : (r: Redis) => r;
   if (target.kind === 'single') return made(new Redis(target.url, options));
   return made(new Redis({
     ...options,

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageStore, QueueUnavailableError } from '../index.js';
+import { Keys, MessageStore, QueueUnavailableError } from '../index.js';
 import { testMessage } from '../testing/index.js';
+import { enqueue, enqueueDocument } from './enqueue.js';
 
 const DOMAINS = ['one.example', 'two.example', 'three.example', 'four.example'];
 
@@ -85,5 +86,53 @@ describe('the enqueue script', () => {
     // Everything but the stream is as it was before the failed enqueue.
     const keep = (s: Record<string, unknown>) => Object.fromEntries(Object.entries(s).filter(([k]) => k !== store.keys.accounting()));
     expect(keep(withBroken)).toEqual(keep(before));
+  });
+
+  it('takes meta, recipients, queues and records as one JSON argument after the six scalars', () => {
+    const args = enqueue.args(new Keys('p'), {
+      id: 'm1',
+      body: Buffer.from('x'),
+      receivedAt: 1000,
+      recipients: 2,
+      meta: { from: 'a@b', vmta: 'mta1' },
+      rcpts: { '0': '{"i":0}', '1': '{"i":1}' },
+      queues: [{ name: 'b/mta1', mark: '{"q":1}', recipients: 2, bounceAfterMs: 60_000 }],
+      records: [['type', 'r', 'rcpt', 'x@b'], ['type', 'r', 'rcpt', 'y@b']],
+      minuteKey: 'p:min',
+    });
+    const keys = args[0] as number;
+    expect(keys).toBe(16);
+    const argv = args.slice(1 + keys);
+    expect(argv.slice(0, 6)).toEqual(['m1', Buffer.from('x'), 1000, 2, '', 1000]);
+    expect(argv).toHaveLength(7);
+    expect(JSON.parse(argv[6] as string)).toEqual({
+      meta: ['from', 'a@b', 'vmta', 'mta1'],
+      rcpts: ['0', '{"i":0}', '1', '{"i":1}'],
+      queues: [['b/mta1', '{"q":1}', 2, 60_000]],
+      records: [['type', 'r', 'rcpt', 'x@b'], ['type', 'r', 'rcpt', 'y@b']],
+    });
+  });
+
+  it('writes lone surrogates as U+FFFD, as UTF-8 arguments did, and everything else as it is', () => {
+    const doc = { meta: ['k', 'a\ud800b', 'p', '\ud83d\ude00 \\ud800 "/'], rcpts: [], queues: [], records: [['x', '\udc00']] };
+    expect(JSON.parse(enqueueDocument(doc))).toEqual({ ...doc, meta: ['k', 'a\ufffdb', 'p', '\ud83d\ude00 \\ud800 "/'], records: [['x', '\ufffd']] });
+  });
+
+  it('stores values with quotes, backslashes, slashes, line ends, non-ASCII and lone surrogates byte for byte as their UTF-8', async () => {
+    const store = storeNamed('bytes');
+    const helo = 'h\u00e9lo "q" \\ / \r\n \ud83d\ude00 \ud800';
+    const from = '"a\\"b\\\\c/d"@ex\u00e4mple.org';
+    const msg = testMessage(['\u00fc\u00e9@one.example', 'plain@two.example'], { mailFrom: from, envId: 'env\udc00id', source: { ip: '127.0.0.9', listener: 'l', heloName: helo } });
+    const { id } = await store.enqueue(msg);
+    const utf8 = (s: string) => Buffer.from(s, 'utf8');
+    expect(await redis.hgetBuffer(store.keys.messageMeta(id), 'from')).toEqual(utf8(from));
+    expect(await redis.hgetBuffer(store.keys.messageMeta(id), 'envid')).toEqual(utf8('env\ufffdid'));
+    expect(await redis.hgetBuffer(store.keys.messageMeta(id), 'src')).toEqual(utf8(JSON.stringify(msg.source)));
+    const stored = (await store.get(id))!;
+    expect(stored.mailFrom).toBe(from);
+    expect(stored.recipients.map((r) => r.address)).toEqual(['\u00fc\u00e9@one.example', 'plain@two.example']);
+    const records = await redis.xrange(store.keys.accounting(), '-', '+');
+    const fields = Object.fromEntries(records[0]![1].reduce<[string, string][]>((o, v, i, a) => (i % 2 === 0 ? [...o, [v, a[i + 1]!]] : o), []));
+    expect(fields).toMatchObject({ orig: from, rcpt: '\u00fc\u00e9@one.example', srcMta: helo.replace('\ud800', '\ufffd'), envId: 'env\ufffdid' });
   });
 });
