@@ -107,6 +107,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         s.log.info({ event: 'too-many-junk-commands', commands: s.junkCommands - 1 }, 'too many commands without a message');
         return replies.tooManyJunkCommands(rt.hostName);
       }
+      if (/^\s*EXPN\b/i.test(line)) return replies.expnNotImplemented();
       return esmtpParameterError(line, declaresSmtputf8(conn.session.envelope?.mailFrom));
     },
   };
