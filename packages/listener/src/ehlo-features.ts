@@ -3,11 +3,28 @@
  * server; the listener adjusts it per session: SIZE carries the source's max-message-size, AUTH lists only
  * the mechanisms the client may use on this channel right now.
  */
-import type { SourcePolicy } from '@vmta/config';
+import type { SourcePolicy, VmtaConfig } from '@vmta/config';
+
+const usersOf = new WeakMap<VmtaConfig, boolean>();
+
+/** True when some `<smtp-user>` has a password (AUTH can succeed); remembered per loaded configuration. */
+export function hasPasswordUsers(config: VmtaConfig): boolean {
+  let has = usersOf.get(config);
+  if (has === undefined) {
+    has = Object.values(config.users).some((u) => typeof u.settings.password === 'string' && u.settings.password !== '');
+    usersOf.set(config, has);
+  }
+  return has;
+}
 
 export interface EhloContext {
   secure: boolean;
   policy: SourcePolicy;
+  /**
+   * False when the configuration has no `<smtp-user>` with a password: no AUTH can succeed, so none is
+   * advertised (Postfix offers AUTH only with SASL set up; a client that sees it may try and fail).
+   */
+  hasUsers?: boolean;
 }
 
 /** Mechanisms a client may use: none when AUTH is off or needs TLS first; no PLAIN/LOGIN in the clear unless allowed. */
@@ -34,6 +51,7 @@ export function ehloFeatures(features: readonly string[], ctx: EhloContext): str
       // RFC 1870: SIZE without a number means no fixed maximum.
       out.push(max === undefined ? 'SIZE' : `SIZE ${max}`);
     } else if (keyword === 'AUTH') {
+      if (ctx.hasUsers === false) continue;
       const mechanisms = allowedAuthMechanisms(ctx, args);
       if (mechanisms.length > 0) out.push(['AUTH', ...mechanisms].join(' '));
     } else {

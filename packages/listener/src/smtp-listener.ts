@@ -9,7 +9,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, settleAuthAttempt } from './auth-stage.js';
 import { endSession, findConnection, forceClose, greetAtOnce, indexConnections, patchConnection, type Connection, type ConnectionHooks } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
-import { ehloFeatures } from './ehlo-features.js';
+import { ehloFeatures, hasPasswordUsers } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { declaresSmtputf8, esmtpParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
@@ -89,7 +89,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
   const hooks: ConnectionHooks = {
     features: (conn, features, secure) => {
       const policy = stateOf(conn.session.id)?.policy;
-      return policy ? ehloFeatures(features, { secure, policy }) : features;
+      return policy ? ehloFeatures(features, { secure, policy, hasUsers: hasPasswordUsers(rt.config) }) : features;
     },
     beforeAuth: async (conn, method, secure, initialResponse) => {
       const s = stateOf(conn.session.id);
