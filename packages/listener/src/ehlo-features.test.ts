@@ -1,6 +1,6 @@
-import { loadConfigText, sourcePolicy } from '@vmta/config';
+import { hasPasswordUsers, loadConfigText, sourcePolicy } from '@vmta/config';
 import { describe, expect, it } from 'vitest';
-import { ehloFeatures, hasPasswordUsers } from './ehlo-features.js';
+import { ehloFeatures } from './ehlo-features.js';
 
 const FEATURES = ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'AUTH PLAIN LOGIN CRAM-MD5', 'STARTTLS', 'SIZE'];
 const policy = (text: string) => sourcePolicy(loadConfigText(`<source 0/0>\n${text}\n</source>\n`), '192.0.2.1').settings;

@@ -3,19 +3,7 @@
  * server; the listener adjusts it per session: SIZE carries the source's max-message-size, AUTH lists only
  * the mechanisms the client may use on this channel right now.
  */
-import type { SourcePolicy, VmtaConfig } from '@vmta/config';
-
-const usersOf = new WeakMap<VmtaConfig, boolean>();
-
-/** True when some `<smtp-user>` has a password (AUTH can succeed); remembered per loaded configuration. */
-export function hasPasswordUsers(config: VmtaConfig): boolean {
-  let has = usersOf.get(config);
-  if (has === undefined) {
-    has = Object.values(config.users).some((u) => typeof u.settings.password === 'string' && u.settings.password !== '');
-    usersOf.set(config, has);
-  }
-  return has;
-}
+import type { SourcePolicy } from '@vmta/config';
 
 export interface EhloContext {
   secure: boolean;

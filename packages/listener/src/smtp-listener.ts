@@ -4,12 +4,12 @@
  * policy and return the SmtpReplyError to send. smtp-server writes `responseCode + ' ' + message`, and our
  * messages already start with the enhanced status code.
  */
-import type { ListenerConfig } from '@vmta/config';
+import { hasPasswordUsers, type ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, settleAuthAttempt } from './auth-stage.js';
 import { endSession, findConnection, forceClose, greetAtOnce, indexConnections, patchConnection, type Connection, type ConnectionHooks } from './connection-patches.js';
 import { receiveMessage } from './data-stage.js';
-import { ehloFeatures, hasPasswordUsers } from './ehlo-features.js';
+import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { declaresSmtputf8, esmtpParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
