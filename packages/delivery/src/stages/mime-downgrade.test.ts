@@ -99,6 +99,12 @@ describe('fitForNextHop: no line over 998 octets (RFC 5322 §2.1.1)', () => {
     expect(hasLongLine(Buffer.from(`a\r\n${'x'.repeat(998)}\r\nb`))).toBe(false);
     expect(hasLongLine(Buffer.from(`a\n${'x'.repeat(998)}\nb`))).toBe(false);
     expect(hasLongLine(Buffer.from(`a\r\n${'x'.repeat(999)}\r\nb`))).toBe(true);
+    // It searches 1,000 octets at a time: lines that end at the edge of that reach, and the last line.
+    expect(hasLongLine(Buffer.from(`${'x'.repeat(999)}\n`))).toBe(true);
+    expect(hasLongLine(Buffer.from(`${'x'.repeat(996)}\r\nabcd\r\n${'y'.repeat(993)}\n`))).toBe(false);
+    expect(hasLongLine(Buffer.from(`a\r\n${'x'.repeat(998)}\r`))).toBe(false);
+    expect(hasLongLine(Buffer.from(`a\r\n${'x'.repeat(999)}`))).toBe(true);
+    expect(hasLongLine(Buffer.from(`${'x\r\n'.repeat(400)}${'x'.repeat(1000)}\r\n${'x\r\n'.repeat(400)}`))).toBe(true);
   });
 
   it('leaves a message without long lines alone (the same Buffer), 8-bit parts included when the next hop offers 8BITMIME', () => {

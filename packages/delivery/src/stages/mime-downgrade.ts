@@ -41,17 +41,23 @@ export function bodyHas8bit(message: Buffer): boolean {
 /** RFC 5322 §2.1.1: octets on a line, the CRLF not counted. */
 export const MAX_LINE = 998;
 
-/** True when a line of the message (header or body) is longer than 998 octets (no copy is made). */
+/**
+ * True when a line of the message (header or body) is longer than 998 octets (no copy is made). On the path
+ * of every message: one search per 1,000 octets, not one per line (the last LF within reach of the line start).
+ */
 export function hasLongLine(message: Buffer): boolean {
-  if (message.length <= MAX_LINE) return false;
-  for (let start = 0; ; ) {
-    const nl = message.indexOf(10, start);
-    const end = nl < 0 ? message.length : nl;
-    const length = end > start && message[end - 1] === 13 ? end - start - 1 : end - start;
-    if (length > MAX_LINE) return true;
-    if (nl < 0) return false;
+  for (let start = 0; message.length - start > MAX_LINE; ) {
+    // A line of 998 octets ends with its LF at start + 999 (after a CR) at the latest.
+    const nl = message.lastIndexOf(10, start + MAX_LINE + 1);
+    if (nl < start) {
+      // No LF within reach: too long, unless this is the unterminated last line of 998 octets and a CR.
+      return !(message.length - start === MAX_LINE + 1 && message[message.length - 1] === 13);
+    }
+    // 999 octets and a bare LF, when that LF ends the line that starts here (no LF before it within reach).
+    if (nl === start + MAX_LINE + 1 && message[nl - 1] !== 13 && message.lastIndexOf(10, nl - 1) < start) return true;
     start = nl + 1;
   }
+  return false;
 }
 
 function longLineIn(s: string): boolean {
