@@ -88,6 +88,9 @@ describe('vmta show queues, pause, resume, retry', { timeout: 180_000 }, () => {
       expect(r.stderr).toBe(`vmta pause: ${why}\n`);
       expect((await ops.state(queue!)).mode).toBe('normal');
     }
+    const backoff = vmta('set', 'queue', '--mode=backoff', 'later.example/mtal', '--config', conf);
+    expect(backoff.status).toBe(1);
+    expect(backoff.stderr).toContain(`vmta set: mtal is not a virtual MTA of ${conf}: no queue later.example/mtal can hold mail\n`);
     // A queue that held mail is found whatever the configuration says now.
     expect(vmta('pause', 'queue', 'small.example/mta2', '--config', conf).status).toBe(0);
     expect(vmta('resume', 'queue', 'small.example/mta2', '--config', conf).status).toBe(0);

@@ -100,13 +100,7 @@ export async function queueAction(action: QueueModeAction, args: string[]): Prom
   const pattern = queuePattern(arg);
   return withCluster(async (cluster) => {
     const names = await selectQueues(cluster, pattern);
-    // A queue that has held no mail is taken as written (paused ahead of its mail), so a typo must not pass.
-    const unknown = names.length === 1 && names[0] === pattern && !(await matchesKnownQueue(cluster, pattern));
-    const refusal = unknown ? await unknownQueueRefusal(pattern, values.config) : undefined;
-    if (refusal) {
-      process.stderr.write(`vmta ${action}: ${refusal}\n`);
-      return EXIT.configInvalid;
-    }
+    if (await refusedAsUnknown(cluster, pattern, names, values.config, action)) return EXIT.configInvalid;
     for (const name of names) {
       const { queue, mode } = await queueModeActions[action](cluster, name);
       process.stdout.write(`${queue}: ${mode}\n`);
@@ -116,8 +110,21 @@ export async function queueAction(action: QueueModeAction, args: string[]): Prom
   });
 }
 
-async function matchesKnownQueue(cluster: Parameters<typeof selectQueues>[0], pattern: string): Promise<boolean> {
-  return (await matchQueues(cluster, [pattern])).length > 0;
+/**
+ * A queue that has held no mail is taken as written (paused or put into backoff ahead of its mail), so a
+ * typo must not pass: true, with the reason on stderr, when `names` is such a queue that cannot exist.
+ */
+export async function refusedAsUnknown(
+  cluster: Parameters<typeof selectQueues>[0],
+  pattern: string,
+  names: readonly string[],
+  explicitConfig: string | undefined,
+  command: string,
+): Promise<boolean> {
+  if (names.length !== 1 || names[0] !== pattern || (await matchQueues(cluster, [pattern])).length > 0) return false;
+  const refusal = await unknownQueueRefusal(pattern, explicitConfig);
+  if (refusal) process.stderr.write(`vmta ${command}: ${refusal}\n`);
+  return refusal !== undefined;
 }
 
 /**
