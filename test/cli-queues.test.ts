@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -63,6 +65,35 @@ describe('vmta show queues, pause, resume, retry', { timeout: 180_000 }, () => {
     expect(vmta('retry', 'queue', 'small.example/mta2').stdout).toBe('small.example/mta2: normal\n');
     expect(vmta('pause', 'queue', 'nothing/*').status).toBe(1);
     expect(vmta('pause', 'big.example/mta1').status).toBe(2);
+  });
+
+  it('pauses a queue ahead of its mail, but refuses a malformed name or a VMTA the configuration does not have', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-cli-pause-'));
+    const conf = path.join(dir, 'vmta.conf');
+    writeFileSync(conf, '<virtual-mta mta1>\n</virtual-mta>\n<virtual-mta-pool pool1>\n  virtual-mta mta1\n</virtual-mta-pool>\n');
+    const ops = new QueueOps(redis, t.prefix.slice(0, -1));
+    expect(vmta('pause', 'queue', 'later.example/mta1', '--config', conf).stdout).toBe('later.example/mta1: paused\n');
+    expect((await ops.state('later.example/mta1')).mode).toBe('paused');
+    expect(vmta('resume', 'queue', 'later.example/mta1', '--config', conf).status).toBe(0);
+    expect(vmta('pause', 'queue', 'later.example/{default}', '--config', conf).status).toBe(0);
+    expect(vmta('resume', 'queue', 'later.example/{default}', '--config', conf).status).toBe(0);
+    for (const [queue, why] of [
+      ['later.example/mtal', `mtal is not a virtual MTA of ${conf}: no queue later.example/mtal can hold mail`],
+      ['later.example/pool1', 'pool1 is a pool, not a virtual MTA: no queue later.example/pool1 can hold mail'],
+      ['a/b/c', 'a/b/c is not a queue name: give DOMAIN/VMTA, e.g. example.com/mta1'],
+      ['later.example/', 'later.example/ is not a queue name: give DOMAIN/VMTA, e.g. example.com/mta1'],
+    ]) {
+      const r = vmta('pause', 'queue', queue!, '--config', conf);
+      expect(r.status, queue).toBe(1);
+      expect(r.stderr).toBe(`vmta pause: ${why}\n`);
+      expect((await ops.state(queue!)).mode).toBe('normal');
+    }
+    const backoff = vmta('set', 'queue', '--mode=backoff', 'later.example/mtal', '--config', conf);
+    expect(backoff.status).toBe(1);
+    expect(backoff.stderr).toContain(`vmta set: mtal is not a virtual MTA of ${conf}: no queue later.example/mtal can hold mail\n`);
+    // A queue that held mail is found whatever the configuration says now.
+    expect(vmta('pause', 'queue', 'small.example/mta2', '--config', conf).status).toBe(0);
+    expect(vmta('resume', 'queue', 'small.example/mta2', '--config', conf).status).toBe(0);
   });
 
   it('puts a queue into backoff and back with vmta set queue --mode, and shows why', async () => {

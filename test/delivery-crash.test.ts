@@ -215,3 +215,35 @@ describe('8-bit mail converted for a next hop without 8BITMIME while a delivery 
     }
   });
 });
+
+/** Lines over 998 octets (RFC 5322 §2.1.1): encoded at delivery for any next hop, and a kill -9 loses none of it. */
+const LONG_LINE_TOTAL = 600;
+
+describe('mail with lines over 998 octets encoded at delivery while a delivery process is killed with SIGKILL', () => {
+  it('delivers every message, no line over 998, 8-bit short lines untouched to a next hop with 8BITMIME', { timeout: 180_000 }, async () => {
+    const bed = await openCrashBed({ receiver: {}, config: (port) => deliveryConfig({ port, maxSmtpOut: MAX_SMTP_OUT }) });
+    const receiver = bed.receiver!;
+    const b = bed.startDelivery();
+    const long = (i: number): string => `${String(i).padStart(4, '0')}${'L'.repeat(1500)}`;
+    try {
+      const filler = (i: number): string => (i % 2 === 0 ? `${long(i)}\r\n` : 'Déjà vu ');
+      const mark = await feedAndKill(bed, b, LONG_LINE_TOTAL, (i) => seqMessage(i, [`r${i % 5}@long${i % 3}.example`], { subject: 'long lines', filler: filler(i) }));
+      await bed.waitArrived(LONG_LINE_TOTAL, { timeoutMs: 120_000, intervalMs: 500 });
+      expect(mark.arrived).toBeLessThan(LONG_LINE_TOTAL);
+      for (const m of receiver.messages) {
+        expect(Math.max(...Buffer.from(m.body, 'utf8').toString('latin1').split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(998);
+        const seq = Number(/X-Seq: (\d+)/.exec(m.body)![1]);
+        if (seq % 2 === 0) {
+          expect(m.body).toContain('Content-Transfer-Encoding: quoted-printable');
+          expect(m.body.slice(m.body.indexOf('\r\n\r\n') + 4).replace(/=\r\n/g, '')).toBe(`${long(seq)}\r\nmessage ${seq}\r\n`);
+        } else {
+          expect(m.body).toMatch(/\r\n\r\nDéjà vu message \d+\r\n/);
+        }
+      }
+      expect(bed.duplicates(LONG_LINE_TOTAL)).toBeLessThanOrEqual(MAX_SMTP_OUT * 3);
+      await bed.expectDrained();
+    } finally {
+      await bed.close();
+    }
+  });
+});

@@ -64,8 +64,11 @@ describe('reloading the configuration of running processes', () => {
 
       writeFileSync(conf, `${configWith(['alice', 'bob'], port)}\n<domain *>\n  max-smpt-out 3\n</domain>\n`);
       const sent = spawnSync(process.execPath, [cli, 'reload'], { env, encoding: 'utf8' });
-      expect(sent.status).toBe(0);
+      // The operator sees the refusal too, not only the process's log: the errors and exit 1.
+      expect(sent.status).toBe(1);
       expect(sent.stdout).toContain('reload sent to 1 process');
+      expect(sent.stderr).toContain('vmta.conf:12: unknown directive "max-smpt-out"');
+      expect(sent.stderr).toContain(`vmta reload: ${conf} has errors: the processes of this host that run it keep their previous configuration`);
       await expect.poll(() => has('reload-refused'), { timeout: 10_000 }).toBe(1);
       expect(lines.some((l) => l.includes(`vmta.conf:12: unknown directive \\"max-smpt-out\\"`))).toBe(true);
       expect(await authCode(port, 'bob')).toBe(235);

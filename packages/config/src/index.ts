@@ -25,3 +25,4 @@ export * from './policy/classify-reply.js';
 export * from './policy/reply-rules.js';
 export * from './policy/event-stream.js';
 export * from './policy/notice-sender.js';
+export * from './policy/smtp-users.js';

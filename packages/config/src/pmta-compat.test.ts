@@ -164,6 +164,20 @@ describe("more of the guide's own examples", () => {
     ]);
   });
 
+  it('warns at require-auth when no <smtp-user> has a password (every client would get 530)', () => {
+    const source = ['<source 0/0>', '  require-auth yes', '</source>'];
+    expect(checkConfigText(source.join('\n')).warnings).toEqual([
+      expect.objectContaining({ line: 2, message: 'require-auth yes in <source 0/0>, but no <smtp-user> has a password: every client of this source is refused (530) and no AUTH is offered' }),
+    ]);
+    expect(checkConfigText([...source, '<smtp-user a>', '  password x', '</smtp-user>'].join('\n')).warnings).toEqual([]);
+  });
+
+  it('takes a piped <acct-file> whose command holds a shell redirection (the tag ends at the last ">")', () => {
+    const r = checkConfigText(['<acct-file |cat >> /var/log/acct-pipe.csv>', '  records d', '</acct-file>'].join('\n'));
+    expect(r.errors).toEqual([]);
+    expect(r.config!.acctFiles.map((f) => f.name)).toEqual(['|cat >> /var/log/acct-pipe.csv']);
+  });
+
   it('takes a closing tag that repeats the name, as the guide writes </domain-key-list NAME> (§3.3.19)', () => {
     const r = checkConfigText(['<virtual-mta mta1>', '</virtual-mta mta1>', '<domain x.test>', 'max-smtp-out 3', '</domain  X.TEST>'].join('\n'));
     expect(r.errors).toEqual([]);

@@ -49,7 +49,8 @@ export function stripComment(line: string): string {
   return line;
 }
 
-const OPEN = /^<\s*([A-Za-z][\w-]*)(?:\s+([^>]*?))?\s*>$/;
+// The tag ends at the line's last ">": a piped `<acct-file |prog > out.csv>` holds shell redirections.
+const OPEN = /^<\s*([A-Za-z][\w-]*)(?:\s+(.*?))?\s*>$/;
 /** `</domain-key-list NAME>`: the guide's own example repeats the name in the closing tag (§3.3.19). */
 const CLOSE = /^<\/\s*([A-Za-z][\w-]*)(?:\s+([^>]*?))?\s*>$/;
 const DIRECTIVE = /^(\S+)(?:\s+(.*))?$/;

@@ -4,6 +4,7 @@
  */
 import { domainPolicy } from './policy/domain-policy.js';
 import { namedSource } from './policy/source-policy.js';
+import { hasPasswordUsers } from './policy/smtp-users.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Diagnostic, Origin } from './errors.js';
 import { AUTH_SOURCE, type Stanza, type VmtaConfig } from './model.js';
@@ -156,6 +157,7 @@ export function validateReferences(config: VmtaConfig): Diagnostic[] {
   out.push(...validatePatternLists(config, (kind, name) => refExists(config, kind, name)));
   out.push(...validateRollups(config));
   out.push(...validateCatchAll(config));
+  out.push(...validateRequireAuth(config));
   for (const [key, pool] of Object.entries(config.pools)) {
     if (key in config.vmtas) error(pool.origin, `<virtual-mta-pool ${pool.name}> has the name of a <virtual-mta>`);
     if (!pool.settings['virtual-mta']?.length) error(pool.origin, `<virtual-mta-pool ${pool.name}> has no virtual-mta members`);
@@ -205,4 +207,21 @@ function validateRollups(config: VmtaConfig): Diagnostic[] {
     });
   }
   return out;
+}
+
+/** require-auth with no <smtp-user> that has a password: every client of that source gets 530, and no AUTH is offered. */
+function validateRequireAuth(config: VmtaConfig): Diagnostic[] {
+  if (hasPasswordUsers(config)) return [];
+  return allStanzas(config)
+    .filter((s) => s.scope === 'source' && (s.settings as Record<string, unknown>)['require-auth'] === true)
+    .map((s) => {
+      const o = s.origins['require-auth']?.[0] ?? s.origin;
+      return {
+        severity: 'warning' as const,
+        code: 'CONFIG_REFERENCE' as const,
+        file: o.file,
+        line: o.line,
+        message: `require-auth yes in <source ${s.name}>, but no <smtp-user> has a password: every client of this source is refused (530) and no AUTH is offered`,
+      };
+    });
 }

@@ -215,3 +215,21 @@ describe('authSubject', () => {
     expect(authSubject(ip)).toBe(subject);
   });
 });
+
+describe('no <smtp-user> configured', () => {
+  let open: TestListener;
+  beforeAll(async () => {
+    open = await startTestListener(await getTestRedis(), 'smtp-listener 127.0.0.3:0\nrelay-domain ours.example\n');
+  });
+  afterAll(() => open?.close());
+
+  it('advertises no AUTH: no credentials could succeed (as Postfix without SASL)', async () => {
+    const c = await RawSmtp.connect(open.port(), open.host());
+    await c.read();
+    const ehlo = await c.command('EHLO client.example');
+    expect(ehlo.code).toBe(250);
+    expect(ehlo.text).not.toContain('AUTH');
+    expect((await c.command('MAIL FROM:<a@client.example>')).code).toBe(250);
+    c.close();
+  });
+});

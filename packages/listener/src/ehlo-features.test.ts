@@ -1,4 +1,4 @@
-import { loadConfigText, sourcePolicy } from '@vmta/config';
+import { hasPasswordUsers, loadConfigText, sourcePolicy } from '@vmta/config';
 import { describe, expect, it } from 'vitest';
 import { ehloFeatures } from './ehlo-features.js';
 
@@ -18,5 +18,11 @@ describe('ehloFeatures', () => {
     const out = ehloFeatures(FEATURES, { secure, policy: policy(directives) });
     expect(out.filter((f) => f.startsWith('AUTH') || f.startsWith('SIZE'))).toEqual(expected);
     expect(out).toContain('STARTTLS');
+  });
+
+  it('advertises no AUTH when the configuration has no <smtp-user> with a password (none could succeed)', () => {
+    expect(ehloFeatures(FEATURES, { secure: true, policy: policy(''), hasUsers: false })).toEqual(['PIPELINING', '8BITMIME', 'SMTPUTF8', 'STARTTLS', 'SIZE 26214400']);
+    expect(hasPasswordUsers(loadConfigText('smtp-listener 127.0.0.1:25\n'))).toBe(false);
+    expect(hasPasswordUsers(loadConfigText('<smtp-user a>\n  password x\n</smtp-user>\n'))).toBe(true);
   });
 });

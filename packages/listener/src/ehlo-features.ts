@@ -8,6 +8,11 @@ import type { SourcePolicy } from '@vmta/config';
 export interface EhloContext {
   secure: boolean;
   policy: SourcePolicy;
+  /**
+   * False when the configuration has no `<smtp-user>` with a password: no AUTH can succeed, so none is
+   * advertised (Postfix offers AUTH only with SASL set up; a client that sees it may try and fail).
+   */
+  hasUsers?: boolean;
 }
 
 /** Mechanisms a client may use: none when AUTH is off or needs TLS first; no PLAIN/LOGIN in the clear unless allowed. */
@@ -34,6 +39,7 @@ export function ehloFeatures(features: readonly string[], ctx: EhloContext): str
       // RFC 1870: SIZE without a number means no fixed maximum.
       out.push(max === undefined ? 'SIZE' : `SIZE ${max}`);
     } else if (keyword === 'AUTH') {
+      if (ctx.hasUsers === false) continue;
       const mechanisms = allowedAuthMechanisms(ctx, args);
       if (mechanisms.length > 0) out.push(['AUTH', ...mechanisms].join(' '));
     } else {

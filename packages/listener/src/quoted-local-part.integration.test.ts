@@ -27,6 +27,21 @@ describe('a quoted local part (RFC 5321 §4.1.2 Quoted-string)', () => {
     c.close();
   });
 
+  it('takes an empty one (""@example.com), as RFC 5321 and Postfix do, and queues it byte for byte', async () => {
+    const c = await RawSmtp.connect(t.port(), t.host());
+    await c.read();
+    await c.command('EHLO client.example');
+    expect((await c.command('MAIL FROM:<""@client.example>')).text).toBe('250 2.1.0 Accepted');
+    expect((await c.command('RCPT TO:<""@ours.example>')).code).toBe(250);
+    expect((await c.command('DATA')).code).toBe(354);
+    c.write('Subject: empty quoted\r\n\r\nbody\r\n.\r\n');
+    const r = await c.read();
+    const stored = await t.store.get(/queued as (\S+)/.exec(r.text)![1]!);
+    expect(stored?.mailFrom).toBe('""@client.example');
+    expect(stored?.recipients.map((x) => x.address)).toEqual(['""@ours.example']);
+    c.close();
+  });
+
   it('still refuses a broken one with 501', async () => {
     const c = await RawSmtp.connect(t.port(), t.host());
     await c.read();

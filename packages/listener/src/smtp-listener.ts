@@ -4,7 +4,7 @@
  * policy and return the SmtpReplyError to send. smtp-server writes `responseCode + ' ' + message`, and our
  * messages already start with the enhanced status code.
  */
-import type { ListenerConfig } from '@vmta/config';
+import { hasPasswordUsers, type ListenerConfig } from '@vmta/config';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AUTH_METHODS, authSubject, checkCredentials, lockoutRefusal, mechanismRefusal, settleAuthAttempt } from './auth-stage.js';
 import { endSession, findConnection, forceClose, greetAtOnce, indexConnections, patchConnection, type Connection, type ConnectionHooks } from './connection-patches.js';
@@ -89,7 +89,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
   const hooks: ConnectionHooks = {
     features: (conn, features, secure) => {
       const policy = stateOf(conn.session.id)?.policy;
-      return policy ? ehloFeatures(features, { secure, policy }) : features;
+      return policy ? ehloFeatures(features, { secure, policy, hasUsers: hasPasswordUsers(rt.config) }) : features;
     },
     beforeAuth: async (conn, method, secure, initialResponse) => {
       const s = stateOf(conn.session.id);
@@ -107,6 +107,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         s.log.info({ event: 'too-many-junk-commands', commands: s.junkCommands - 1 }, 'too many commands without a message');
         return replies.tooManyJunkCommands(rt.hostName);
       }
+      if (/^\s*EXPN\b/i.test(line)) return replies.expnNotImplemented();
       return esmtpParameterError(line, declaresSmtputf8(conn.session.envelope?.mailFrom));
     },
   };

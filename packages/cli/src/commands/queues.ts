@@ -4,7 +4,9 @@
  * every VMTA; `*` matches any run of characters.
  */
 import { parseArgs } from 'node:util';
-import { domainRows, queueMatcher, queueModeActions, queueRowJson, queueRows, selectQueues, type QueueModeAction } from '@vmta/control';
+import { domainRows, matchQueues, queueMatcher, queueModeActions, queueRowJson, queueRows, selectQueues, type QueueModeAction } from '@vmta/control';
+import { checkConfigFile, DEFAULT_VMTA, findVmtaOrPool } from '@vmta/config';
+import { clusterConfigPath } from '../config-path.js';
 import { EXIT } from '../exit-codes.js';
 import { withCluster } from '../with-cluster.js';
 import { renderTable } from './table.js';
@@ -89,7 +91,7 @@ export async function showTopDomains(args: string[]): Promise<number> {
 }
 
 export async function queueAction(action: QueueModeAction, args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
   const [what, arg] = positionals;
   if (what !== 'queue' || !arg || positionals.length > 2) {
     process.stderr.write(`usage: vmta ${action} queue DOMAIN[/VMTA]   (a domain alone: its queues of every VMTA; patterns like */mta1 allowed)\n`);
@@ -98,6 +100,7 @@ export async function queueAction(action: QueueModeAction, args: string[]): Prom
   const pattern = queuePattern(arg);
   return withCluster(async (cluster) => {
     const names = await selectQueues(cluster, pattern);
+    if (await refusedAsUnknown(cluster, pattern, names, values.config, action)) return EXIT.configInvalid;
     for (const name of names) {
       const { queue, mode } = await queueModeActions[action](cluster, name);
       process.stdout.write(`${queue}: ${mode}\n`);
@@ -105,4 +108,46 @@ export async function queueAction(action: QueueModeAction, args: string[]): Prom
     if (names.length === 0) process.stderr.write(`vmta ${action}: no queue matches ${pattern}\n`);
     return names.length === 0 ? EXIT.configInvalid : EXIT.ok;
   });
+}
+
+/**
+ * A queue that has held no mail is taken as written (paused or put into backoff ahead of its mail), so a
+ * typo must not pass: true, with the reason on stderr, when `names` is such a queue that cannot exist.
+ */
+export async function refusedAsUnknown(
+  cluster: Parameters<typeof selectQueues>[0],
+  pattern: string,
+  names: readonly string[],
+  explicitConfig: string | undefined,
+  command: string,
+): Promise<boolean> {
+  if (names.length !== 1 || names[0] !== pattern || (await matchQueues(cluster, [pattern])).length > 0) return false;
+  const refusal = await unknownQueueRefusal(pattern, explicitConfig);
+  if (refusal) process.stderr.write(`vmta ${command}: ${refusal}\n`);
+  return refusal !== undefined;
+}
+
+/**
+ * Why a queue that has never held mail cannot be one: not DOMAIN/VMTA, or a VMTA the configuration does not
+ * have (PowerMTA's queues are domain/vmta of a configured VMTA). Undefined when it can be, or when the
+ * configuration cannot be read (then it is taken as written, as before).
+ */
+async function unknownQueueRefusal(queue: string, explicitConfig: string | undefined): Promise<string | undefined> {
+  const slash = queue.indexOf('/');
+  if (slash <= 0 || slash === queue.length - 1 || queue.indexOf('/', slash + 1) >= 0) {
+    return `${queue} is not a queue name: give DOMAIN/VMTA, e.g. example.com/mta1`;
+  }
+  const vmta = queue.slice(slash + 1);
+  if (vmta === DEFAULT_VMTA) return undefined;
+  const file = await clusterConfigPath(explicitConfig);
+  let config;
+  try {
+    config = checkConfigFile(file).config;
+  } catch {
+    return undefined;
+  }
+  if (!config) return undefined;
+  const target = findVmtaOrPool(config, vmta);
+  if (target?.kind === 'vmta') return undefined;
+  return `${vmta} is ${target ? 'a pool, not a virtual MTA' : `not a virtual MTA of ${file}`}: no queue ${queue} can hold mail`;
 }

@@ -4,6 +4,7 @@ import { selectQueues, setQueueMode, SETTABLE_MODES, type SettableMode } from '@
 import { pino } from 'pino';
 import { EXIT } from '../exit-codes.js';
 import { noticeConfig } from '../notice-config.js';
+import { refusedAsUnknown } from './queues.js';
 import { withCluster } from '../with-cluster.js';
 
 const USAGE = 'usage: vmta set queue --mode=backoff|normal [--config FILE] DOMAIN/VMTA   (patterns like */mta1 allowed)\n';
@@ -21,6 +22,7 @@ export async function setCommand(args: string[]): Promise<number> {
   const notify = config ? { config, log: pino({ base: null }, pino.destination({ dest: 2, sync: true })) } : undefined;
   return withCluster(async (cluster) => {
     const names = await selectQueues(cluster, pattern);
+    if (await refusedAsUnknown(cluster, pattern, names, values.config, 'set')) return EXIT.configInvalid;
     for (const name of names) {
       const r = await setQueueMode(cluster, name, mode as SettableMode, Date.now(), notify);
       process.stdout.write(`${r.queue}: ${r.mode}${r.changed ? '' : ' (unchanged)'}\n`);

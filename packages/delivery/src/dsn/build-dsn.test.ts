@@ -152,6 +152,16 @@ describe('buildDsn: the report', () => {
     });
   });
 
+  it('puts the reply code and status before an outcome made here, so the smtp Diagnostic-Code is an SMTP reply (RFC 3464 §2.3.6)', async () => {
+    const recipients = [
+      { ...rcpt('bob@example.com', {}, { code: 554, enhancedCode: '5.0.0', response: 'deleted by the operator' }), remoteMta: undefined },
+      { ...rcpt('carol@example.com', {}, { code: 550, enhancedCode: '5.4.7', response: 'message expired: not delivered within bounce-after (60s)' }), remoteMta: undefined },
+    ];
+    const groups = statusGroups(await parse(buildDsn(input({ recipients }))));
+    expect(groups[1]?.['Diagnostic-Code']).toBe('smtp; 554 5.0.0 deleted by the operator');
+    expect(groups[2]?.['Diagnostic-Code']).toBe('smtp; 550 5.4.7 message expired: not delivered within bounce-after (60s)');
+  });
+
   it('leaves out Original-Envelope-Id when the message had no ENVID', async () => {
     expect(statusGroups(await parse(buildDsn(input())))[0]).not.toHaveProperty('Original-Envelope-Id');
   });

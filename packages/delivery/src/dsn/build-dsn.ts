@@ -106,6 +106,17 @@ export function dsnStatus(result: Pick<RecipientOutcome, 'code' | 'enhancedCode'
   return action === 'failed' ? '5.0.0' : action === 'delayed' ? '4.0.0' : '2.0.0';
 }
 
+/**
+ * RFC 3464 §2.3.6: the "smtp" diagnostic type is an SMTP reply. A server's reply goes as it came; an outcome
+ * made here (deleted by the operator, expired, TLS required) gets its reply code and status in front, so it
+ * reads as one too (`smtp; 554 5.0.0 deleted by the operator`), not as bare text.
+ */
+function diagnosticCode(result: Pick<RecipientOutcome, 'code' | 'enhancedCode' | 'response'>, action: DsnAction): string {
+  if (/^[2-5]\d\d(?:[ -]|$)/.test(result.response)) return `smtp; ${result.response}`;
+  const code = result.code >= 200 && result.code < 600 ? result.code : action === 'delayed' ? 451 : 554;
+  return `smtp; ${code} ${dsnStatus(result, action)} ${result.response}`;
+}
+
 function returnedDescription(action: DsnAction, full: boolean): string {
   const what = action === 'failed' || action === 'delayed' ? 'Undelivered Message' : 'Message';
   return full ? what : `${what} Headers`;
@@ -138,7 +149,7 @@ function deliveryStatus(input: BuildDsnInput, reported: readonly DsnRecipient[])
         headerField('Action', input.action),
         headerField('Status', dsnStatus(result, input.action)),
         ...(remoteMta ? [headerField('Remote-MTA', `dns; ${remoteMta}`)] : []),
-        headerField('Diagnostic-Code', `smtp; ${result.response}`),
+        headerField('Diagnostic-Code', diagnosticCode(result, input.action)),
         headerField('Last-Attempt-Date', rfc5322Date(input.now)),
       ].join('\r\n'),
     );

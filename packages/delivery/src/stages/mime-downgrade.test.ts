@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyHas8bit, downgradeTo7bit, encodeQuotedPrintable } from './mime-downgrade.js';
+import { bodyHas8bit, downgradeTo7bit, encodeQuotedPrintable, fitForNextHop, hasLongLine } from './mime-downgrade.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 const down = (s: string): string => downgradeTo7bit(b(s)).toString('latin1');
@@ -87,5 +87,65 @@ describe('downgradeTo7bit', () => {
   it('leaves a base64 part holding 8-bit bytes (broken) as it is', () => {
     const m = 'MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\nü\r\n';
     expect(down(m)).toBe(Buffer.from(m, 'utf8').toString('latin1'));
+  });
+});
+
+describe('fitForNextHop: no line over 998 octets (RFC 5322 §2.1.1)', () => {
+  const fit = (s: string, eightBitOk = true): string => fitForNextHop(Buffer.from(s, 'latin1'), eightBitOk).toString('latin1');
+  const longest = (s: string): number => Math.max(...s.split('\r\n').map((l) => l.length));
+  const unQp = (s: string): string => s.replace(/=\r\n/g, '');
+
+  it('finds a line of 999 octets, not one of 998 (the CRLF not counted, a bare LF ends a line too)', () => {
+    expect(hasLongLine(Buffer.from(`a\r\n${'x'.repeat(998)}\r\nb`))).toBe(false);
+    expect(hasLongLine(Buffer.from(`a\n${'x'.repeat(998)}\nb`))).toBe(false);
+    expect(hasLongLine(Buffer.from(`a\r\n${'x'.repeat(999)}\r\nb`))).toBe(true);
+    // It searches 1,000 octets at a time: lines that end at the edge of that reach, and the last line.
+    expect(hasLongLine(Buffer.from(`${'x'.repeat(999)}\n`))).toBe(true);
+    expect(hasLongLine(Buffer.from(`${'x'.repeat(996)}\r\nabcd\r\n${'y'.repeat(993)}\n`))).toBe(false);
+    expect(hasLongLine(Buffer.from(`a\r\n${'x'.repeat(998)}\r`))).toBe(false);
+    expect(hasLongLine(Buffer.from(`a\r\n${'x'.repeat(999)}`))).toBe(true);
+    expect(hasLongLine(Buffer.from(`${'x\r\n'.repeat(400)}${'x'.repeat(1000)}\r\n${'x\r\n'.repeat(400)}`))).toBe(true);
+  });
+
+  it('leaves a message without long lines alone (the same Buffer), 8-bit parts included when the next hop offers 8BITMIME', () => {
+    const m = Buffer.from('Subject: x\r\n\r\ncafé\r\n');
+    expect(fitForNextHop(m, true)).toBe(m);
+  });
+
+  it('encodes a text part with a long line quoted-printable, and keeps its 8-bit sibling 8-bit with 8BITMIME', () => {
+    const msg = ['Content-Type: multipart/mixed; boundary=b', 'Content-Transfer-Encoding: 8bit', '', '--b', 'Content-Transfer-Encoding: 8bit', '', 'caf\xe9', '--b', '', 'z'.repeat(1200), '--b--', ''].join('\r\n');
+    const out = fit(msg);
+    expect(longest(out)).toBeLessThanOrEqual(998);
+    expect(out).toContain('Content-Transfer-Encoding: 8bit\r\n\r\n--b\r\nContent-Transfer-Encoding: 8bit\r\n\r\ncaf\xe9\r\n--b\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n');
+    expect(unQp(out)).toContain(`${'z'.repeat(1200)}\r\n--b--`);
+    // Without 8BITMIME both parts are encoded and the container says 7bit.
+    const seven = fit(msg, false);
+    expect(seven).toMatch(/^Content-Type: multipart\/mixed; boundary=b\r\nContent-Transfer-Encoding: 7bit\r\n/);
+    expect(seven).toContain('caf=E9');
+  });
+
+  it('gives a quoted-printable line soft breaks, never inside an =XX, and re-wraps a base64 line', () => {
+    const qpLine = 'ab=3D'.repeat(300);
+    const qp = fit(`Content-Transfer-Encoding: quoted-printable\r\n\r\n${qpLine}\r\n`);
+    expect(longest(qp)).toBeLessThanOrEqual(76);
+    expect(unQp(qp)).toBe(`Content-Transfer-Encoding: quoted-printable\r\n\r\n${qpLine}\r\n`);
+    const data = Buffer.alloc(1000, 7).toString('base64');
+    const b64 = fit(`Content-Transfer-Encoding: base64\r\n\r\n${data}\r\n`);
+    expect(longest(b64)).toBe(76);
+    expect(Buffer.from(b64.split('\r\n\r\n')[1]!, 'base64').equals(Buffer.alloc(1000, 7))).toBe(true);
+  });
+
+  it('breaks a long preamble line or a part in another encoding as Postfix does (CRLF and a space)', () => {
+    const out = fit(`Content-Type: multipart/mixed; boundary=b\r\n\r\n${'p'.repeat(1000)}\r\n--b\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n${'u'.repeat(2000)}\r\n--b--\r\n`);
+    expect(out).toContain(`\r\n\r\n${'p'.repeat(998)}\r\n pp\r\n--b\r\n`);
+    expect(out).toContain(`${'u'.repeat(998)}\r\n ${'u'.repeat(997)}\r\n ${'u'.repeat(5)}\r\n--b--`);
+  });
+
+  it('folds a long header line at white space, also in a part, so unfolding gives the value back', () => {
+    const value = Array.from({ length: 300 }, (_, i) => `w${i}`).join('  ');
+    const out = fit(`Subject: ${value}\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nX-Part: ${value}\r\n\r\nbody\r\n--b--\r\n`);
+    expect(longest(out)).toBeLessThanOrEqual(998);
+    expect(out.replace(/\r\n(?=[ \t])/g, '')).toBe(`Subject: ${value}\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nX-Part: ${value}\r\n\r\nbody\r\n--b--\r\n`);
+    expect(out.split('\r\n').every((l) => /[^ \t]/.test(l) || l === '')).toBe(true);
   });
 });

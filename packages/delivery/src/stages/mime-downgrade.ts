@@ -5,6 +5,16 @@
  * Content-Transfer-Encoding says so; multipart bodies and message/rfc822 parts are walked. A message
  * without MIME headers is one text leaf (MIME-Version: 1.0 is added). The header section is left as it
  * is (8-bit there cannot be encoded without knowing the charset; Postfix sends it as it is too).
+ *
+ * RFC 5321 §4.5.3.1.6 / RFC 5322 §2.1.1: no line may be longer than 998 octets (CRLF excluded), whatever
+ * the next hop offers. Postfix breaks longer lines where they are (smtp_line_length_limit), which breaks a
+ * DKIM signature made before and can change the content; here, before signing, a leaf with such a line is
+ * encoded quoted-printable in the same way (a quoted-printable one gets soft breaks, a base64 one is
+ * re-wrapped: the decoded content is unchanged). A header line is folded at its last white space within the
+ * limit (unfolding gives the same value back). Only where no such way exists (a header line with no white
+ * space, a preamble or epilogue line, a part in another encoding) is the line broken as Postfix breaks it:
+ * CRLF and a space inserted after 998 octets.
+ *
  * Works on latin1 strings: one char per byte, so no byte is changed unless it is encoded.
  */
 import { isAscii } from 'node:buffer';
@@ -28,10 +38,57 @@ export function bodyHas8bit(message: Buffer): boolean {
   return !isAscii(message.subarray(start === 2 ? 2 : start + 4));
 }
 
+/** RFC 5322 §2.1.1: octets on a line, the CRLF not counted. */
+export const MAX_LINE = 998;
+
+/**
+ * True when a line of the message (header or body) is longer than 998 octets (no copy is made). On the path
+ * of every message: one search per 1,000 octets, not one per line (the last LF within reach of the line start).
+ */
+export function hasLongLine(message: Buffer): boolean {
+  for (let start = 0; message.length - start > MAX_LINE; ) {
+    // A line of 998 octets ends with its LF at start + 999 (after a CR) at the latest.
+    const nl = message.lastIndexOf(10, start + MAX_LINE + 1);
+    if (nl < start) {
+      // No LF within reach: too long, unless this is the unterminated last line of 998 octets and a CR.
+      return !(message.length - start === MAX_LINE + 1 && message[message.length - 1] === 13);
+    }
+    // 999 octets and a bare LF, when that LF ends the line that starts here (no LF before it within reach).
+    if (nl === start + MAX_LINE + 1 && message[nl - 1] !== 13 && message.lastIndexOf(10, nl - 1) < start) return true;
+    start = nl + 1;
+  }
+  return false;
+}
+
+function longLineIn(s: string): boolean {
+  if (s.length <= MAX_LINE) return false;
+  for (let start = 0; ; ) {
+    const nl = s.indexOf('\n', start);
+    const end = nl < 0 ? s.length : nl;
+    const length = end > start && s.charCodeAt(end - 1) === 13 ? end - start - 1 : end - start;
+    if (length > MAX_LINE) return true;
+    if (nl < 0) return false;
+    start = nl + 1;
+  }
+}
+
+interface Conversion {
+  /** The next hop offers 8BITMIME: 8-bit parts stay as they are unless a line is too long. */
+  eightBitOk: boolean;
+}
+
+/**
+ * The message as it may go to the next hop (the same Buffer when it already may): without 8BITMIME its
+ * 8-bit body parts encoded quoted-printable, and in any case no line over 998 octets.
+ */
+export function fitForNextHop(message: Buffer, eightBitOk: boolean): Buffer {
+  if (!hasLongLine(message) && (eightBitOk || !bodyHas8bit(message))) return message;
+  return Buffer.from(convertEntity(message.toString('latin1'), true, { eightBitOk }), 'latin1');
+}
+
 /** The message with its 8-bit body parts encoded quoted-printable (the same Buffer when there are none). */
 export function downgradeTo7bit(message: Buffer): Buffer {
-  if (!bodyHas8bit(message)) return message;
-  return Buffer.from(convertEntity(message.toString('latin1'), true), 'latin1');
+  return fitForNextHop(message, false);
 }
 
 const headerRe = (name: string): RegExp => new RegExp(`^${name}[ \\t]*:([^\\r\\n]*(?:\\r\\n[ \\t][^\\r\\n]*)*)(?:\\r\\n|$)`, 'im');
@@ -54,32 +111,101 @@ function withEncoding(head: string, value: string): string {
   return re.test(head) ? head.replace(re, line) : head + line;
 }
 
-function convertEntity(s: string, top: boolean): string {
+function convertEntity(s: string, top: boolean, how: Conversion): string {
   const start = bodyStart(s);
   // The header section keeps the CRLF of its last line; the blank line is put back between the two.
   let head = start === s.length ? s : s.slice(0, start - 2);
   let body = s.slice(start);
-  if (!EIGHT_BIT.test(body)) return s;
+  head = foldLongHeaderLines(head);
+  const longLine = longLineIn(body);
+  if (!longLine && (how.eightBitOk || !EIGHT_BIT.test(body))) return start === s.length ? head : head + CRLF + body;
   const type = (headerValue(head, 'content-type') ?? '').toLowerCase();
   const encoding = (headerValue(head, 'content-transfer-encoding') ?? '7bit').toLowerCase();
   const boundary = type.startsWith('multipart/') ? parameter(headerValue(head, 'content-type')!, 'boundary') : undefined;
+  // A container's 7bit is only right when nothing 8-bit is left in it (with 8BITMIME, 8-bit parts stay).
   if (boundary !== undefined) {
-    body = convertMultipart(body, boundary);
-    if (encoding !== '7bit') head = withEncoding(head, '7bit');
+    body = convertMultipart(body, boundary, how);
+    if (encoding !== '7bit' && !how.eightBitOk) head = withEncoding(head, '7bit');
   } else if (type.startsWith('message/rfc822')) {
-    body = convertEntity(body, false);
-    if (encoding !== '7bit') head = withEncoding(head, '7bit');
+    body = convertEntity(body, false, how);
+    if (encoding !== '7bit' && !how.eightBitOk) head = withEncoding(head, '7bit');
   } else if (encoding === '7bit' || encoding === '8bit' || encoding === 'binary') {
     body = encodeQuotedPrintable(body);
     head = withEncoding(head, 'quoted-printable');
     if (top && headerValue(head, 'mime-version') === undefined) head += `MIME-Version: 1.0${CRLF}`;
-  } else {
+  } else if (!longLine) {
     return s; // base64 or quoted-printable holding 8-bit bytes: broken, left to the caller
+  } else if (encoding === 'quoted-printable') {
+    body = mapLongLines(body, softBreak);
+  } else if (encoding === 'base64') {
+    body = mapLongLines(body, (line) => line.replace(/.{76}(?!$)/g, `$&${CRLF}`));
+  } else {
+    body = mapLongLines(body, hardBreak);
   }
   return head + CRLF + body;
 }
 
-function convertMultipart(body: string, boundary: string): string {
+/** The text with each line over 998 octets replaced by `fix(line)`. */
+function mapLongLines(text: string, fix: (line: string) => string): string {
+  if (!longLineIn(text)) return text;
+  return text
+    .split(CRLF)
+    .map((line) => (line.length > MAX_LINE ? fix(line) : line))
+    .join(CRLF);
+}
+
+/** Postfix's smtp_line_length_limit: CRLF and a space after every 998 octets. */
+function hardBreak(line: string): string {
+  let out = line.slice(0, MAX_LINE);
+  for (let i = MAX_LINE; i < line.length; i += MAX_LINE - 1) out += `${CRLF} ${line.slice(i, i + MAX_LINE - 1)}`;
+  return out;
+}
+
+/** A quoted-printable line with soft breaks ("=" CRLF) every 75 chars at most, never inside an "=XX". */
+function softBreak(line: string): string {
+  let out = '';
+  let len = 0;
+  for (let i = 0; i < line.length; ) {
+    const n = line[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(line.slice(i + 1, i + 3)) ? 3 : 1;
+    if (len + n > 75 && i + n < line.length) {
+      out += `=${CRLF}`;
+      len = 0;
+    }
+    out += line.slice(i, i + n);
+    len += n;
+    i += n;
+  }
+  return out;
+}
+
+/**
+ * A header section with every line over 998 octets folded (RFC 5322 §2.2.3): CRLF put before the last
+ * white space within the limit that leaves something other than white space on the line; where there is
+ * none, broken as Postfix breaks it (the value then gets a space).
+ */
+function foldLongHeaderLines(head: string): string {
+  if (!longLineIn(head)) return head;
+  return mapLongLines(head, (line) => {
+    const pieces: string[] = [];
+    let rest = line;
+    while (rest.length > MAX_LINE) {
+      const firstText = rest.search(/[^ \t]/);
+      let cut = -1;
+      for (let i = MAX_LINE; i > firstText && cut < 0; i--) if (rest[i] === ' ' || rest[i] === '\t') cut = i;
+      if (cut > 0) {
+        pieces.push(rest.slice(0, cut));
+        rest = rest.slice(cut);
+      } else {
+        pieces.push(rest.slice(0, MAX_LINE));
+        rest = ` ${rest.slice(MAX_LINE)}`;
+      }
+    }
+    pieces.push(rest);
+    return pieces.join(CRLF);
+  });
+}
+
+function convertMultipart(body: string, boundary: string, how: Conversion): string {
   const open = `--${boundary}`;
   const close = `--${boundary}--`;
   const lines = body.split(CRLF);
@@ -93,18 +219,18 @@ function convertMultipart(body: string, boundary: string): string {
       (part ?? preamble).push(line);
       continue;
     }
-    if (part) pieces.push(convertEntity(part.join(CRLF), false));
-    else if (i > 0) pieces.push(preamble.join(CRLF));
+    if (part) pieces.push(convertEntity(part.join(CRLF), false, how));
+    else if (i > 0) pieces.push(mapLongLines(preamble.join(CRLF), hardBreak));
     pieces.push(line);
     part = [];
     preamble = [];
     if (bare === close) {
-      pieces.push(...lines.slice(i + 1));
+      pieces.push(...lines.slice(i + 1).map((l) => (l.length > MAX_LINE ? hardBreak(l) : l)));
       return pieces.join(CRLF);
     }
   }
-  if (part) pieces.push(convertEntity(part.join(CRLF), false));
-  else pieces.push(preamble.join(CRLF));
+  if (part) pieces.push(convertEntity(part.join(CRLF), false, how));
+  else pieces.push(mapLongLines(preamble.join(CRLF), hardBreak));
   return pieces.join(CRLF);
 }
 

@@ -20,7 +20,7 @@ import { ownListenersOf } from '../stages/mail-loop.js';
 import { splitRecipients, transact } from '../smtp-client/transact.js';
 import { expiredOutcome } from './expiry.js';
 import { offers8bitmime, transactionDsn } from '../dsn/next-hop-params.js';
-import { downgradeTo7bit } from '../stages/mime-downgrade.js';
+import { fitForNextHop } from '../stages/mime-downgrade.js';
 import { wantsNotice } from '../dsn/notify-policy.js';
 import { lingerForMail } from './linger.js';
 import { cutOnLeaseLost, holderId, mayConnect, maySend, VmtaLease } from './limits.js';
@@ -363,8 +363,10 @@ async function deliverMessage(
     const verdict = await maySend(deps.limiters, ctx.queue, policy, pending.length, ctx.now());
     if (!verdict.go) throw new LimitWait(verdict.until, verdict.reason);
   }
-  // RFC 6152: an 8-bit body goes to a next hop without 8BITMIME converted to quoted-printable, before it is signed.
-  const sendable = offers8bitmime(session.connection) ? message : { ...message, body: downgradeTo7bit(message.body) };
+  // Before it is signed (mime-downgrade.ts): an 8-bit body goes to a next hop without 8BITMIME converted to
+  // quoted-printable (RFC 6152), and a part with a line over 998 octets to any next hop (RFC 5322 §2.1.1).
+  const fitted = fitForNextHop(message.body, offers8bitmime(session.connection));
+  const sendable = fitted === message.body ? message : { ...message, body: fitted };
   const body = deps.dkim ? await deps.dkim.sign(sendable, ctx.vmta, policy, ctx.config) : sendable.body;
   const results: Array<{ recipient: RecipientRecord; result: RecipientOutcome }> = [];
   const hits: PatternHit[] = [];

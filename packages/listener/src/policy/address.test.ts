@@ -26,6 +26,8 @@ describe('analyzeAddress', () => {
     ['"a%evil.com"@ours.example', '"a%evil.com"', 'ours.example', 'evil.com', ['percent-hack']],
     ['"a\\"b"@ours.example', '"a\\"b"', 'ours.example', 'ours.example', []],
     ['"ab"@ours.example', '"ab"', 'ours.example', 'ours.example', []],
+    // RFC 5321 §4.1.2: Quoted-string = DQUOTE *QcontentSMTP DQUOTE, so it may be empty.
+    ['""@ours.example', '""', 'ours.example', 'ours.example', []],
     ['user@[192.0.2.1]', 'user', '[192.0.2.1]', '[192.0.2.1]', ['address-literal']],
     ['user@[IPv6:2001:DB8:0:0::1]', 'user', '[ipv6:2001:db8::1]', '[ipv6:2001:db8::1]', ['address-literal']],
     ['@x.example:a%b.example@[192.0.2.1]', 'a%b.example', '[192.0.2.1]', 'b.example', ['source-route', 'percent-hack', 'address-literal']],
@@ -45,7 +47,6 @@ describe('analyzeAddress', () => {
     ['a leading dot', '.a@example.com'],
     ['consecutive dots', 'a..b@example.com'],
     ['an unclosed quote', '"ab@example.com'],
-    ['an empty quoted local part', '""@example.com'],
     ['a CR LF', 'a@example.com\r\nRCPT TO:<b@example.com>'],
     ['two trailing dots', 'a@example.com..'],
     ['an empty label', 'a@example..com'],

@@ -134,8 +134,10 @@ export function analyzeAddress(address: string, options: AnalyzeOptions = {}): A
   let content: string;
   let rest: string;
   if (s.startsWith('"')) {
+    // An empty one (`""@example.com`) is valid: RFC 5321 §4.1.2's Quoted-string is DQUOTE *QcontentSMTP
+    // DQUOTE, and Postfix takes it too (its quote_821_local writes an empty local part as `""`).
     const q = splitQuoted(s);
-    if (!q || q.content.length === 0) throw invalid();
+    if (!q) throw invalid();
     ({ local, content, rest } = q);
     if (content.includes('@')) tricks.add('quoted-at');
   } else {

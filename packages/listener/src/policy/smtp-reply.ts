@@ -23,6 +23,7 @@ export type SmtpReplyCode =
   | 'QUEUE_UNAVAILABLE'
   | 'DATA_TIMEOUT'
   | 'TOO_MANY_JUNK_COMMANDS'
+  | 'EXPN_NOT_IMPLEMENTED'
   | 'SHUTTING_DOWN'
   | 'TOO_MANY_CONNECTIONS'
   | 'AUTH_FAILED'
@@ -185,6 +186,13 @@ export const replies = {
    */
   dataTimeout(hostName: string): SmtpReplyError {
     return new SmtpReplyError('DATA_TIMEOUT', 421, '4.4.2', `${hostName} DATA not completed in time, closing connection`, { command: 'DATA' });
+  },
+  /**
+   * EXPN: a command of RFC 5321 that we do not implement (mailing lists are not expanded here), so §4.2.4's
+   * 502 "command not implemented" (as Sendmail and Exim answer it), not the 500 of a command nobody knows.
+   */
+  expnNotImplemented(): SmtpReplyError {
+    return new SmtpReplyError('EXPN_NOT_IMPLEMENTED', 502, '5.5.1', 'EXPN command not implemented');
   },
   /** Too many commands without progress (policy/junk-commands.ts): RFC 5321 §3.8 421, RFC 3463 X.7.0. */
   tooManyJunkCommands(hostName: string): SmtpReplyError {
