@@ -9,10 +9,11 @@
  * of its threads, as listener-ab reads ours.
  *
  *   node packages/bench/dist/tls-floor.js [--rounds 6] [--messages 1000] [--warmup 2000] [--sessions 20] \
- *     [--loads submission,per-connection] [--context bare|smtp-server] [--secure-options N] \
+ *     [--loads submission,per-connection] [--context bare|smtp-server] [--secure-options N] [--secure-options-b N] \
  *     [--smtp-server] [--compare packages/cli/dist/main.js] [--cpu-prof-dir DIR]
  *
- * `--context smtp-server`: the secure context with smtp-server's defaults (honorCipherOrder,
+ * `--secure-options-b N`: a second bare server with these OpenSSL options (e.g. 16384, SSL_OP_NO_TICKET)
+ * in the same rounds, for a paired comparison. `--context smtp-server`: the secure context with smtp-server's defaults (honorCipherOrder,
  * sessionIdContext) and our listener's versions, as our listener makes it. `--smtp-server`: npm smtp-server
  * (our patched build) with fixed answers and no hooks of ours as a third server. `--compare CLI`: a listener of
  * that build (`vmta start --role listener`, the bench's configuration, a private Redis) driven with the
@@ -175,6 +176,7 @@ async function main(): Promise<void> {
       loads: { type: 'string', default: 'submission,per-connection' },
       context: { type: 'string', default: 'smtp-server' },
       'secure-options': { type: 'string' },
+      'secure-options-b': { type: 'string' },
       compare: { type: 'string' },
       'smtp-server': { type: 'boolean', default: false },
       'cpu-prof-dir': { type: 'string' },
@@ -196,14 +198,14 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   let redis: Awaited<ReturnType<typeof startBenchRedis>> | undefined;
   try {
-    const startChild = async (name: string, kind: 'bare' | 'smtp-server'): Promise<void> => {
+    const startChild = async (name: string, kind: 'bare' | 'smtp-server', secureOptions = v['secure-options']): Promise<void> => {
       const port = await getFreePort(HOST);
       const opts: ServeOptions = {
         port,
         kind,
         certFiles: { rsa: { key: cert.keyPem, cert: cert.certPem }, ec: { key: cert.ecdsa!.keyPem, cert: cert.ecdsa!.certPem } },
         context: v.context as ServeOptions['context'],
-        ...(v['secure-options'] !== undefined ? { secureOptions: Number(v['secure-options']) } : {}),
+        ...(secureOptions !== undefined ? { secureOptions: Number(secureOptions) } : {}),
       };
       const child = fork(fileURLToPath(import.meta.url), ['--serve', JSON.stringify(opts)], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -224,6 +226,7 @@ async function main(): Promise<void> {
       });
     };
     await startChild('floor', 'bare');
+    if (v['secure-options-b'] !== undefined) await startChild('floor-b', 'bare', v['secure-options-b']);
     if (v['smtp-server']) await startChild('smtp-server', 'smtp-server');
     if (v.compare) {
       redis = await startBenchRedis(path.join(tmp.dir, 'redis'), 'always');
