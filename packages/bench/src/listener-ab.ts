@@ -9,8 +9,12 @@
  * stays queued in Redis (memory grows by ≈ 2 KB per 10 KB message, ≈ 12 MB per 1,000 of the size mix).
  *
  *   node packages/bench/dist/listener-ab.js --old /work/base/packages/cli/dist/main.js \
- *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix,fan-out] [--rounds 8] \
+ *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix,fan-out,submission] [--rounds 8] \
  *     [--messages 1000] [--warmup 3000] [--sessions 20] [--mode concurrent|alternate] [--profile-dir DIR]
+ *
+ * `submission`: STARTTLS, EHLO, AUTH PLAIN and one 10 KB message per connection (the bench's submission
+ * load, RSA + ECDSA certificates), on a second listener per side configured as the bench's submission
+ * MTA; its CPU is that listener's alone.
  *
  * `--profile-dir`: after the rounds, one more window of each load on each listener under a V8 CPU
  * profile (the listeners then start with cpuprof-preload.js; `<dir>/<load>-<old|new>-listener.cpuprofile`,
@@ -28,16 +32,20 @@ import { startCpuProfileWindow } from './cpuprof-window.js';
 import { readRuntime } from './proc-stat.js';
 import { runSenders, type SenderLoad } from './sender-client.js';
 import { FROM, TO, tempDir } from './scenarios/common.js';
+import { SUBMISSION_USERS } from './scenarios/senders-env.js';
 import { FANOUT, fanoutDomain, SIZE_MIX, sizeClass } from './scenarios/senders-loads.js';
+import { makeCert } from './tls-cert.js';
 import { median } from './runs.js';
 import { benchConfig, spawnVmta, type VmtaProcess } from './vmta.js';
 
-const LOADS = ['reused', 'per-connection', 'size-mix', 'fan-out'] as const;
+const LOADS = ['reused', 'per-connection', 'size-mix', 'fan-out', 'submission'] as const;
 type LoadName = (typeof LOADS)[number];
 const HOST = '127.0.0.5';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const log = (line: string) => process.stderr.write(`[listener-ab ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+const SUBMISSION_USER = Object.keys(SUBMISSION_USERS)[0]!;
 
 function loadOf(name: LoadName, port: number, messages: number, sessions: number): SenderLoad {
   const plain = Buffer.from(messageWithHeaders(sourceLikePayload(10240), FROM, TO, 'ab'));
@@ -47,7 +55,9 @@ function loadOf(name: LoadName, port: number, messages: number, sessions: number
     port,
     sessions,
     messages,
-    connectionPerMessage: name === 'per-connection',
+    connectionPerMessage: name === 'per-connection' || name === 'submission',
+    // submission: STARTTLS, EHLO, AUTH PLAIN per connection, as the bench's submission load (ECDSA certificate negotiated).
+    ...(name === 'submission' ? { submission: { user: SUBMISSION_USER, password: SUBMISSION_USERS[SUBMISSION_USER]!, serverKey: 'ec' } } : {}),
     from: FROM,
     // fan-out: each message to FANOUT.recipients recipients over FANOUT.domains domains (the bench's fan-out load).
     recipients: name === 'fan-out' ? (k) => Array.from({ length: FANOUT.recipients }, (_, j) => `u${j}.m${k}@${fanoutDomain(j % FANOUT.domains)}`) : () => [TO],
@@ -55,20 +65,29 @@ function loadOf(name: LoadName, port: number, messages: number, sessions: number
   };
 }
 
-interface Side {
-  name: 'old' | 'new';
+/** One listener process: the plain loads' (loopback relays without AUTH) or submission's (STARTTLS + AUTH required). */
+interface Listener {
   proc: VmtaProcess;
   port: number;
 }
+
+interface Side {
+  name: 'old' | 'new';
+  plain?: Listener;
+  submission?: Listener;
+}
+
+const listenerFor = (side: Side, load: LoadName): Listener => (load === 'submission' ? side.submission : side.plain)!;
 
 /** Wall time (ms) and median dot → 250 (ms) of each measured run, per load and side: the latency the CPU figures came with. */
 const timings = new Map<string, { ms: number[]; dot: number[] }>();
 
 /** Listener CPU seconds per 1,000 messages over one run of `messages` messages. */
 async function measure(side: Side, load: LoadName, messages: number, sessions: number): Promise<number> {
-  const before = readRuntime(side.proc.pid)!;
-  const r = await runSenders(loadOf(load, side.port, messages, sessions));
-  const after = readRuntime(side.proc.pid)!;
+  const { proc, port } = listenerFor(side, load);
+  const before = readRuntime(proc.pid)!;
+  const r = await runSenders(loadOf(load, port, messages, sessions));
+  const after = readRuntime(proc.pid)!;
   if (r.failures > 0) throw new Error(`${side.name} ${load}: ${r.failures} of ${messages} not accepted (${r.firstError})`);
   const t = timings.get(`${load} ${side.name}`) ?? { ms: [], dot: [] };
   t.ms.push(r.ms);
@@ -82,7 +101,7 @@ async function main(): Promise<void> {
     options: {
       old: { type: 'string' },
       new: { type: 'string', default: path.join(root, 'packages/cli/dist/main.js') },
-      loads: { type: 'string', default: LOADS.join(',') },
+      loads: { type: 'string', default: LOADS.filter((l) => l !== 'submission').join(',') },
       rounds: { type: 'string', default: '8' },
       messages: { type: 'string', default: '1000' },
       warmup: { type: 'string', default: '3000' },
@@ -109,17 +128,26 @@ async function main(): Promise<void> {
   const redis = await startBenchRedis(path.join(tmp.dir, 'redis'), 'always');
   const sides: Side[] = [];
   try {
+    // Submission needs its own listener (AUTH required there, the plain loads relay without it): a second
+    // process per side, with the bench's certificates (RSA 2048 + ECDSA P-256 in one PEM).
+    const kinds = [...(loads.some((l) => l !== 'submission') ? ['plain' as const] : []), ...(loads.includes('submission') ? ['submission' as const] : [])];
+    const cert = kinds.includes('submission') ? makeCert(tmp.dir, 'rsa+ecdsa') : undefined;
     for (const [name, cli] of [['old', v.old], ['new', v.new]] as const) {
-      const port = await getFreePort(HOST);
-      const dir = path.join(tmp.dir, name);
-      const config = path.join(tmp.dir, `${name}.conf`);
-      mkdirSync(dir, { recursive: true });
-      // No delivery runs: the sink is never dialled.
-      writeFileSync(config, benchConfig({ listener: { host: HOST, port }, sink: { host: '127.0.0.4', port: 9 }, maxSmtpOut: 20 }));
-      const nodeFlags = profileDir ? ['--import', fileURLToPath(new URL('./cpuprof-preload.js', import.meta.url))] : [];
-      const proc = await spawnVmta({ cli, config, role: 'listener', redisUrl: redis.url, prefix: `ab-${name}`, dir, nodeFlags, args: ['--http', 'off'] });
-      sides.push({ name, proc, port });
-      log(`${name}: ${cli}, pid ${proc.pid}, port ${port}`);
+      const side: Side = { name };
+      for (const kind of kinds) {
+        const port = await getFreePort(HOST);
+        const dir = path.join(tmp.dir, `${name}-${kind}`);
+        const config = path.join(tmp.dir, `${name}-${kind}.conf`);
+        mkdirSync(dir, { recursive: true });
+        const submission = kind === 'submission' ? { certificateFile: cert!.bothFile, users: SUBMISSION_USERS } : undefined;
+        // No delivery runs: the sink is never dialled.
+        writeFileSync(config, benchConfig({ listener: { host: HOST, port }, sink: { host: '127.0.0.4', port: 9 }, maxSmtpOut: 20, ...(submission ? { submission } : {}) }));
+        const nodeFlags = profileDir ? ['--import', fileURLToPath(new URL('./cpuprof-preload.js', import.meta.url))] : [];
+        const proc = await spawnVmta({ cli, config, role: 'listener', redisUrl: redis.url, prefix: `ab-${name}-${kind}`, dir, nodeFlags, args: ['--http', 'off'] });
+        side[kind] = { proc, port };
+        log(`${name} ${kind}: ${cli}, pid ${proc.pid}, port ${port}`);
+      }
+      sides.push(side);
     }
     const warm = Number(v.warmup);
     for (const load of loads) await Promise.all(sides.map((s) => measure(s, load, Math.max(sessions, Math.round(warm / loads.length)), sessions)));
@@ -158,7 +186,7 @@ async function main(): Promise<void> {
     if (profileDir) {
       for (const load of loads) {
         for (const s of sides) {
-          const rec = startCpuProfileWindow(`${load}-${s.name}`, { listener: s.proc.pid }, profileDir);
+          const rec = startCpuProfileWindow(`${load}-${s.name}`, { listener: listenerFor(s, load).proc.pid }, profileDir);
           await measure(s, load, messages, sessions);
           await rec?.stop();
         }
@@ -169,7 +197,7 @@ async function main(): Promise<void> {
     process.stdout.write(text);
     if (v.out) writeFileSync(v.out, text);
   } finally {
-    for (const s of sides) await s.proc.stop(10_000);
+    for (const s of sides) for (const l of [s.plain, s.submission]) await l?.proc.stop(10_000);
     await redis.stop();
     tmp.remove();
   }
