@@ -1,7 +1,8 @@
 /**
  * End to end: `vmta start --role listener` as a real process on a private Redis (AOF, fsync always).
  * A kill -9 while 20 clients send must not lose or truncate any message that got its 250, nor the
- * routing decided at DATA (<pattern-list>) or the job id taken from X-Job.
+ * routing decided at DATA (<pattern-list>) or the job id taken from X-Job; nor, with zstd bodies, any
+ * body compressed on libuv's thread pool (32 KB and more) while the process died.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createRedis, MessageStore } from '@vmta/queue';
+import { createRedis, MessageStore, READABLE_BODY_ENCODINGS, registerProcess } from '@vmta/queue';
 import { canStartPrivateRedis, startPrivateRedis, type PrivateRedis } from '@vmta/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queueIdOf, RawSmtp } from '@vmta/listener/testing';
@@ -86,8 +87,26 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
     expect(await vmta.exit).toBe(0);
   });
 
-  it('keeps every message that got 250, complete, when the process is killed with SIGKILL while 20 clients send', async () => {
+  /** Bodies of message i of client n: small ones (deflate), or, with zstd, sizes on both sides of the thread-pool cut with dot-stuffed lines. */
+  const small = (n: number, i: number) => `${`payload ${n}/${i} `.repeat(200)}\r\nend\r\n`;
+  const sized = (n: number, i: number) => {
+    const bytes = [5 * 1024, 32 * 1024 - 7, 40 * 1024, 300 * 1024][(n + i) % 4]!;
+    const line = `.line ${n}/${i} of a body that starts some lines with a dot\r\n`;
+    return `${line.repeat(Math.ceil(bytes / line.length))}end\r\n`;
+  };
+
+  it.each([
+    ['deflate bodies', false, small],
+    ['zstd bodies, some compressed off the event loop', true, sized],
+  ] as const)('keeps every message that got 250, complete, when the process is killed with SIGKILL while 20 clients send (%s)', async (_name, zstd, bodyOf) => {
     const redis = await privateRedis();
+    const conn = createRedis(redis.url, 'cli');
+    cleanups.push(() => conn.disconnect());
+    // A delivery process that reads zstd, listed before the listener starts: the listener then stores zstd.
+    if (zstd) {
+      const standIn = await registerProcess(conn, { role: 'delivery', vmtas: [], listeners: [], bodyEncodings: [...READABLE_BODY_ENCODINGS] }, { prefix: 'vmta' });
+      cleanups.push(() => standIn.stop());
+    }
     const vmta = await startVmta(redis.url);
     const acked = new Map<string, { original: Buffer; recipients: string[]; job: string; vmta: string }>();
     let killed = false;
@@ -101,9 +120,10 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
         const tenant = n % 2 === 0 ? 'X-Tenant: acme\r\n' : '';
         const original = Buffer.from(
           `Subject: client ${n} message ${i}\r\n${tenant}Message-ID: <c${n}.${i}@client.example>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n` +
-            `${`payload ${n}/${i} `.repeat(200)}\r\nend\r\n`,
+            bodyOf(n, i),
         );
-        const sent = Buffer.concat([Buffer.from(`X-Job: job-${n}\r\n`), original]);
+        // Dot-stuffed on the wire (RFC 5321 4.5.2); stored with one dot.
+        const sent = Buffer.from(`X-Job: job-${n}\r\n${original.toString('latin1').replaceAll('\r\n.', '\r\n..')}`, 'latin1');
         try {
           let r = await c.command('MAIL FROM:<sender@client.example>');
           for (const to of recipients) r = await c.command(`RCPT TO:<${to}>`);
@@ -127,10 +147,9 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
     await vmta.exit;
     await Promise.all(clients);
 
-    const conn = createRedis(redis.url, 'cli');
-    cleanups.push(() => conn.disconnect());
     const store = new MessageStore(conn, { prefix: 'vmta' });
     expect(acked.size).toBeGreaterThanOrEqual(60);
+    const encodings = new Set<string | null>();
     for (const [id, sent] of acked) {
       const m = await store.get(id);
       expect(m, `message ${id}`).toBeDefined();
@@ -141,6 +160,8 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
       expect(m!.recipients.map((r) => r.queue)).toEqual([`dest.example/${sent.vmta}`, `dest.example/${sent.vmta}`, `sub.dest.example/${sent.vmta}`]);
       expect([m!.vmta, m!.job]).toEqual([sent.vmta, sent.job]);
       expect(body.toString('latin1')).not.toMatch(/^X-Job:/im);
+      encodings.add(await conn.hget(store.keys.messageMeta(id), 'enc'));
     }
+    expect([...encodings].sort()).toEqual([zstd ? 'zstd' : 'deflate']);
   });
 });

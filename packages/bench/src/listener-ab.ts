@@ -10,7 +10,13 @@
  *
  *   node packages/bench/dist/listener-ab.js --old /work/base/packages/cli/dist/main.js \
  *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix,fan-out,submission] [--rounds 8] \
- *     [--messages 1000] [--warmup 3000] [--sessions 20] [--mode concurrent|alternate] [--profile-dir DIR]
+ *     [--messages 1000] [--warmup 3000] [--sessions 20] [--mode concurrent|alternate] [--profile-dir DIR] \
+ *     [--codec zstd|deflate]
+ *
+ * `--codec`: the body compression the listeners store with. A listener stores zstd only while a delivery
+ * process that reads it is alive in the process list (zstd-readers.ts), as in the bench's end-to-end runs;
+ * with `zstd` (the default) this script lists such a stand-in delivery process under each listener's prefix
+ * (a record and its heartbeat, nothing delivers), with `deflate` it lists none and the listeners deflate.
  *
  * `submission`: STARTTLS, EHLO, AUTH PLAIN and one 10 KB message per connection (the bench's submission
  * load, RSA + ECDSA certificates), on a second listener per side configured as the bench's submission
@@ -25,11 +31,13 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { READABLE_BODY_ENCODINGS, registerProcess, type ProcessRegistration } from '@vmta/queue';
 import { getFreePort } from '@vmta/redis-server';
+import { Redis } from 'ioredis';
 import { startBenchRedis } from './bench-redis.js';
 import { messageWithHeaders, sourceLikePayload, textPayload } from './bodies.js';
 import { startCpuProfileWindow } from './cpuprof-window.js';
-import { readRuntime } from './proc-stat.js';
+import { readMainThreadRuntime, readRuntime } from './proc-stat.js';
 import { runSenders, type SenderLoad } from './sender-client.js';
 import { FROM, TO, tempDir } from './scenarios/common.js';
 import { SUBMISSION_USERS } from './scenarios/senders-env.js';
@@ -81,18 +89,25 @@ const listenerFor = (side: Side, load: LoadName): Listener => (load === 'submiss
 
 /** Wall time (ms) and median dot → 250 (ms) of each measured run, per load and side: the latency the CPU figures came with. */
 const timings = new Map<string, { ms: number[]; dot: number[] }>();
+/** Main-thread (event loop) CPU seconds per 1,000 messages of each measured run, per load and side. */
+const mainThread = new Map<string, number[]>();
 
 /** Listener CPU seconds per 1,000 messages over one run of `messages` messages. */
 async function measure(side: Side, load: LoadName, messages: number, sessions: number): Promise<number> {
   const { proc, port } = listenerFor(side, load);
   const before = readRuntime(proc.pid)!;
+  const mainBefore = readMainThreadRuntime(proc.pid)!;
   const r = await runSenders(loadOf(load, port, messages, sessions));
   const after = readRuntime(proc.pid)!;
+  const mainAfter = readMainThreadRuntime(proc.pid)!;
   if (r.failures > 0) throw new Error(`${side.name} ${load}: ${r.failures} of ${messages} not accepted (${r.firstError})`);
   const t = timings.get(`${load} ${side.name}`) ?? { ms: [], dot: [] };
   t.ms.push(r.ms);
   t.dot.push(median(r.dotTo250));
   timings.set(`${load} ${side.name}`, t);
+  const m = mainThread.get(`${load} ${side.name}`) ?? [];
+  m.push(((mainAfter - mainBefore) * 1000) / messages);
+  mainThread.set(`${load} ${side.name}`, m);
   return ((after - before) * 1000) / messages;
 }
 
@@ -108,6 +123,7 @@ async function main(): Promise<void> {
       sessions: { type: 'string', default: '20' },
       'profile-dir': { type: 'string' },
       mode: { type: 'string', default: 'concurrent' },
+      codec: { type: 'string', default: 'zstd' },
       out: { type: 'string' },
     },
   });
@@ -118,6 +134,7 @@ async function main(): Promise<void> {
   });
   if (v.mode !== 'concurrent' && v.mode !== 'alternate') throw new Error(`--mode concurrent|alternate, not ${v.mode}`);
   const concurrent = v.mode === 'concurrent';
+  if (v.codec !== 'zstd' && v.codec !== 'deflate') throw new Error(`--codec zstd|deflate, not ${v.codec}`);
   const rounds = Number(v.rounds);
   const messages = Number(v.messages);
   const sessions = Number(v.sessions);
@@ -127,12 +144,16 @@ async function main(): Promise<void> {
   const tmp = tempDir('listener-ab');
   const redis = await startBenchRedis(path.join(tmp.dir, 'redis'), 'always');
   const sides: Side[] = [];
+  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const standIns: ProcessRegistration[] = [];
   try {
+    if (v.codec === 'zstd') await client.connect();
     // Submission needs its own listener (AUTH required there, the plain loads relay without it): a second
     // process per side, with the bench's certificates (RSA 2048 + ECDSA P-256 in one PEM).
     const kinds = [...(loads.some((l) => l !== 'submission') ? ['plain' as const] : []), ...(loads.includes('submission') ? ['submission' as const] : [])];
     const cert = kinds.includes('submission') ? makeCert(tmp.dir, 'rsa+ecdsa') : undefined;
-    for (const [name, cli] of [['old', v.old], ['new', v.new]] as const) {
+    // Absolute: each listener runs in its own directory.
+    for (const [name, cli] of [['old', path.resolve(v.old)], ['new', path.resolve(v.new)]] as const) {
       const side: Side = { name };
       for (const kind of kinds) {
         const port = await getFreePort(HOST);
@@ -143,7 +164,9 @@ async function main(): Promise<void> {
         // No delivery runs: the sink is never dialled.
         writeFileSync(config, benchConfig({ listener: { host: HOST, port }, sink: { host: '127.0.0.4', port: 9 }, maxSmtpOut: 20, ...(submission ? { submission } : {}) }));
         const nodeFlags = profileDir ? ['--import', fileURLToPath(new URL('./cpuprof-preload.js', import.meta.url))] : [];
-        const proc = await spawnVmta({ cli, config, role: 'listener', redisUrl: redis.url, prefix: `ab-${name}-${kind}`, dir, nodeFlags, args: ['--http', 'off'] });
+        const prefix = `ab-${name}-${kind}`;
+        if (v.codec === 'zstd') standIns.push(await registerProcess(client, { role: 'delivery', vmtas: [], listeners: [], bodyEncodings: [...READABLE_BODY_ENCODINGS] }, { prefix }));
+        const proc = await spawnVmta({ cli, config, role: 'listener', redisUrl: redis.url, prefix, dir, nodeFlags, args: ['--http', 'off'] });
         side[kind] = { proc, port };
         log(`${name} ${kind}: ${cli}, pid ${proc.pid}, port ${port}`);
       }
@@ -166,7 +189,7 @@ async function main(): Promise<void> {
         log(`round ${r + 1} ${load}: old ${results[load]!.old.at(-1)!.toFixed(3)} new ${results[load]!.new.at(-1)!.toFixed(3)} s / 1,000`);
       }
     }
-    const lines = [`listener CPU s per 1,000 messages, ${v.mode} mode, ${rounds} rounds of ${messages} messages, ${sessions} sessions, after ${warm} messages of warm-up; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`];
+    const lines = [`listener CPU s per 1,000 messages, ${v.mode} mode, bodies ${v.codec}, ${rounds} rounds of ${messages} messages, ${sessions} sessions, after ${warm} messages of warm-up; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`];
     for (const load of loads) {
       const { old, new: neu } = results[load]!;
       const lower = neu.filter((x, i) => x < old[i]!).length;
@@ -176,6 +199,13 @@ async function main(): Promise<void> {
         `${load}: new ${neu.map((x) => x.toFixed(3)).join(' ')}`,
         `${load}: medians old ${median(old).toFixed(3)} new ${median(neu).toFixed(3)}; median pair ratio new/old ${median(ratios).toFixed(3)}; new lower in ${lower} of ${rounds}`,
       );
+    }
+    for (const load of loads) {
+      // The event loop alone (work moved to libuv's pool leaves it, not the process): the runs after the warm-up.
+      const main = (side: 'old' | 'new') => mainThread.get(`${load} ${side}`)!.slice(-rounds);
+      const ratios = main('new').map((x, i) => x / main('old')[i]!);
+      const lower = main('new').filter((x, i) => x < main('old')[i]!).length;
+      lines.push(`${load}: main thread medians old ${median(main('old')).toFixed(3)} new ${median(main('new')).toFixed(3)}; median pair ratio new/old ${median(ratios).toFixed(3)}; new lower in ${lower} of ${rounds}`);
     }
     for (const load of loads) {
       const of = (side: 'old' | 'new') => timings.get(`${load} ${side}`)!;
@@ -198,6 +228,8 @@ async function main(): Promise<void> {
     if (v.out) writeFileSync(v.out, text);
   } finally {
     for (const s of sides) for (const l of [s.plain, s.submission]) await l?.proc.stop(10_000);
+    for (const r of standIns) r.stop();
+    client.disconnect();
     await redis.stop();
     tmp.remove();
   }

@@ -82,6 +82,15 @@ export function readRuntime(pid: number): number | undefined {
   }
 }
 
+/** CPU seconds of the process's main thread alone (its JavaScript event loop), from its schedstat. */
+export function readMainThreadRuntime(pid: number): number | undefined {
+  try {
+    return parseSchedstat(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every live process, by pid. */
 export function allProcesses(): ProcStat[] {
   const out: ProcStat[] = [];

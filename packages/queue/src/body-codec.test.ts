@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, deflateOptionsFor, type BodyCompression, encodeBody, encodeBodyOffLoop, HUFFMAN_FROM_RATIO, OFF_LOOP_BYTES, sampleRatioOf, SAMPLE_FROM_BYTES, zlibChunkBytes } from './body-codec.js';
+import { decodeBody, deflateOptionsFor, type BodyCompression, encodeBody, encodeBodyOffLoop, HUFFMAN_FROM_RATIO, OFF_LOOP_BYTES, sampleRatioOf, SAMPLE_FROM_BYTES, zlibChunkBytes, ZSTD_OFF_LOOP_BYTES } from './body-codec.js';
 import { zstdCompressSync } from './body-zstd.js';
 import { BodyEncodingError } from './errors.js';
 
@@ -153,6 +153,9 @@ describe('body codec: the writer\'s choice (body-compression)', () => {
     ['64 KB of base64 (SAMPLE_FROM_BYTES)', base64Part(SAMPLE_FROM_BYTES)],
     ['one byte under OFF_LOOP_BYTES', text(OFF_LOOP_BYTES - 1)],
     ['exactly OFF_LOOP_BYTES', text(OFF_LOOP_BYTES)],
+    ['one byte under ZSTD_OFF_LOOP_BYTES', text(ZSTD_OFF_LOOP_BYTES - 1)],
+    ['exactly ZSTD_OFF_LOOP_BYTES', text(ZSTD_OFF_LOOP_BYTES)],
+    ['50 KB of text (the size mix)', text(50 * 1024)],
     ['2 MB of text and a base64 attachment', mixed(2 * 1024 * 1024)],
     ['random bytes (not worth compressing)', randomBytes(OFF_LOOP_BYTES + 10)],
   ];
@@ -189,6 +192,20 @@ describe('body codec: the writer\'s choice (body-compression)', () => {
     const stored = await encodeBodyOffLoop(text(OFF_LOOP_BYTES * 32), 1024, 'zstd').then((r) => ({ r, ran }));
     expect(stored.ran).toBe(true);
     expect(stored.r.encoding).toBe('zstd');
+  });
+
+  it('compresses a zstd body of ZSTD_OFF_LOOP_BYTES or more off the event loop, and a smaller one on it', async () => {
+    for (const [bytes, offLoop] of [[ZSTD_OFF_LOOP_BYTES - 1, false], [ZSTD_OFF_LOOP_BYTES, true], [50 * 1024, true]] as const) {
+      // Compressed on the loop, the promise settles within this turn's microtasks; on the pool, only once the
+      // event loop has taken the pool's answer (a later turn).
+      let settled = false;
+      const pending = encodeBodyOffLoop(text(bytes), 1024, 'zstd').then((r) => ((settled = true), r));
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      expect(settled).toBe(!offLoop);
+      const stored = await pending;
+      expect(stored.encoding).toBe('zstd');
+      expect(decodeBody(stored.data, 'zstd', bytes).equals(text(bytes))).toBe(true);
+    }
   });
 
   it('writes deflate when no choice is given (the default for a fleet with older workers)', () => {
