@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const vmta = (...args: string[]) =>
   spawnSync(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), ...args], { cwd: root, encoding: 'utf8' });
+const vmtaStdin = (input: string, ...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), ...args], { cwd: root, encoding: 'utf8', input });
 
 describe('vmta check', () => {
   it('accepts the example configuration and prints a one-screen summary', () => {
@@ -45,6 +47,19 @@ describe('vmta check', () => {
     const r = vmta('check', file);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`${file}:2: warning: dkim-query-method in <domain q.example>: not applied yet (`);
+  });
+
+  it('reads the configuration from standard input for "-", naming it <stdin>:LINE', () => {
+    const bad = vmtaStdin('<domain *>\n  max-smpt-out 10\n</domain>\n', 'check', '-');
+    expect(bad.status).toBe(1);
+    expect(bad.stdout.trim().split('\n')).toEqual([
+      '<stdin>:2: unknown directive "max-smpt-out" in <domain *> (did you mean "max-smtp-out"?)',
+      '<stdin>: 1 error',
+    ]);
+    const good = vmtaStdin(readFileSync(path.join(root, 'config/vmta.conf'), 'utf8'), 'check', '-');
+    expect(good.stderr).toBe('');
+    expect(good.status).toBe(0);
+    expect(good.stdout).toContain('<stdin>: OK');
   });
 
   it('exits 1 for a missing file and 2 for a bad command line', () => {

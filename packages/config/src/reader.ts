@@ -33,8 +33,9 @@ export interface ReadResult {
   diagnostics: Diagnostic[];
 }
 
-/** Strips a `#` comment that is not inside double quotes. */
-export function stripComment(line: string): string {
+/** The positions of the `#` that are not inside double quotes. */
+function commentStarts(line: string): number[] {
+  const starts: number[] = [];
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
@@ -43,10 +44,30 @@ export function stripComment(line: string): string {
     } else if (c === '"') {
       quoted = !quoted;
     } else if (c === '#' && !quoted) {
-      return line.slice(0, i);
+      starts.push(i);
     }
   }
-  return line;
+  return starts;
+}
+
+/** A piped accounting stanza tag: its value is a shell command, whose `#` (`--tag '#1'`, `--tag=#1`) is not a comment. */
+const PIPED_ACCT_TAG = /^\s*<\s*acct-file\s+\|/i;
+
+/**
+ * Strips a `#` comment that is not inside double quotes (§3.1: "#" and what follows it to the end of the line).
+ * One exception: in a piped `<acct-file |COMMAND>` tag, a `#` before the tag's closing ">" belongs to the
+ * command; the comment starts at the first `#` after a ">" that can close the tag
+ * (`<acct-file |/usr/bin/handler --tag #1> # note` keeps `--tag #1`).
+ */
+export function stripComment(line: string): string {
+  const starts = commentStarts(line);
+  if (starts.length === 0) return line;
+  if (PIPED_ACCT_TAG.test(line)) {
+    const closed = starts.find((i) => line.slice(0, i).trimEnd().endsWith('>'));
+    if (closed !== undefined) return line.slice(0, closed);
+    if (line.trimEnd().endsWith('>')) return line;
+  }
+  return line.slice(0, starts[0]);
 }
 
 // The tag ends at the line's last ">": a piped `<acct-file |prog > out.csv>` holds shell redirections.

@@ -12,12 +12,18 @@ describe('eventsQuery', () => {
     ['from=1700000000000-0&type=d,b&type=s&limit=5', { from: '1700000000000-0', types: ['d', 'b', 's'], limit: 5 }],
     ['after=1-0&wait=90&limit=5000', { after: '1-0', waitMs: 30_000, limit: 1000 }],
     ['from=2026-12-03T10:00:00Z', { from: '2026-12-03T10:00:00Z', limit: 100 }],
+    ['after=18446744073709551615-18446744073709551615', { after: '18446744073709551615-18446744073709551615', limit: 100 }],
   ])('reads %j', (qs, want) => {
     expect(eventsQuery(new URLSearchParams(qs))).toEqual(want);
   });
   it.each([
     ['from=yesterday', /^from: /],
     ['after=abc', /^after: /],
+    // Past 64 bits: Redis refuses the id, which was a 500.
+    ['after=18446744073709551616-0', /^after: /],
+    ['after=0-99999999999999999999', /^after: /],
+    ['from=99999999999999999999', /^from: /],
+    ['from=99999999999999999999-0', /^from: /],
     ['from=1-0&after=1-0', /not both/],
     ['type=x', /unknown event type x/],
     ['limit=-1', /^limit: /],
@@ -49,6 +55,19 @@ describe('GET /events', () => {
     await Promise.all(servers.map((s) => s.close()));
     redis.disconnect();
     await t.cleanup();
+  });
+
+  it('answers 400, not 500, for a stream id past 64 bits, and reads a date before 1970 from the start', async () => {
+    const operator = await serve('operator');
+    await add('d', 'old@ev.example');
+    for (const q of ['after=99999999999999999999-0', 'from=99999999999999999999', 'from=0-18446744073709551616']) {
+      const res = await operator(`/events?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(((await res.json()) as { error: string }).error, q).toBe('bad-request');
+    }
+    const early = await operator('/events?from=1900-01-01');
+    expect(early.status).toBe(200);
+    expect(((await early.json()) as { events: Array<{ recipient: string }> }).events.map((e) => e.recipient)).toContain('old@ev.example');
   });
 
   it('serves events as JSON to an operator only, pages with the cursor and filters by type', async () => {

@@ -257,8 +257,20 @@ describe('management HTTP server', () => {
     expect((await call('/nowhere')).status).toBe(404);
     const wrong = await call('/queues', 'DELETE');
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('GET');
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
     expect((await call('/status', 'POST')).status).toBe(405);
+  });
+
+  it('answers HEAD like GET, without the body, on the API, /metrics and the monitor page', async () => {
+    const call = await serve(config('http-access 127.0.0.1 admin'));
+    for (const path of ['/status', '/queues', '/metrics', '/']) {
+      const get = await call(path);
+      const head = await call(path, 'HEAD');
+      expect(head.status, path).toBe(200);
+      expect(head.headers.get('content-type'), path).toBe(get.headers.get('content-type'));
+      expect(await head.text(), path).toBe('');
+    }
+    expect((await call('/nowhere', 'HEAD')).status).toBe(404);
   });
 
   it('adds per-minute rates and the registered processes to /status', async () => {

@@ -47,6 +47,7 @@ describe('/reports and the suppression gauges', () => {
     expect(one.headers.get('content-type')).toBe('message/rfc822');
     expect(Buffer.from(await one.arrayBuffer()).equals(raw)).toBe(true);
     expect((await operator('/reports/unparsed/1-0')).status).toBe(404);
+    expect((await operator('/reports/unparsed/99999999999999999999-0')).status).toBe(404); // past 64 bits: was a 500
     expect((await operator('/reports/unparsed?limit=x')).status).toBe(400);
   });
 

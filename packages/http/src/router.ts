@@ -53,8 +53,14 @@ export function createHandler(routes: readonly Route[], ctx: HttpContext) {
       return params ? [{ route, params }] : [];
     });
     if (matching.length === 0) return sendJson(res, 404, { error: 'not-found' });
-    const hit = matching.find((m) => m.route.method === req.method);
-    if (!hit) return sendJson(res, 405, { error: 'method-not-allowed' }, { allow: [...new Set(matching.map((m) => m.route.method))].join(', ') });
+    // HEAD is GET without the body (RFC 9110 §9.3.2; node's response drops the body itself): uptime checks use it.
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const hit = matching.find((m) => m.route.method === method);
+    if (!hit) {
+      const allowed = new Set<string>(matching.map((m) => m.route.method));
+      if (allowed.has('GET')) allowed.add('HEAD');
+      return sendJson(res, 405, { error: 'method-not-allowed' }, { allow: [...allowed].join(', ') });
+    }
     if (!allows(level, hit.route.level)) return deny();
     try {
       await hit.route.handle(ctx, res, hit.params, { ip, level, query: new URLSearchParams((req.url ?? '/').slice(path.length + 1)) });

@@ -68,8 +68,17 @@ export function webhookGroup(name: string): string {
  * or an ISO date/time (the entries logged from then on). Undefined when it is none of these.
  */
 export function streamPosition(from: string): string | undefined {
-  if (/^\d+-\d+$/.test(from)) return from;
-  if (/^\d+$/.test(from)) return `${from}-0`;
+  if (/^\d+-\d+$/.test(from)) return isStreamId(from) ? from : undefined;
+  if (/^\d+$/.test(from)) return isStreamId(`${from}-0`) ? `${from}-0` : undefined;
   const ms = Date.parse(from);
-  return Number.isNaN(ms) ? undefined : `${ms}-0`;
+  // A date before 1970 reads from the start of the stream (Redis refuses a negative id).
+  return Number.isNaN(ms) ? undefined : `${Math.max(0, ms)}-0`;
+}
+
+const MAX_STREAM_ID_PART = 2n ** 64n - 1n;
+
+/** `MS-SEQ` with both parts 64-bit unsigned, as Redis takes it (a larger one is a Redis error, not an empty page). */
+export function isStreamId(id: string): boolean {
+  const m = /^(\d{1,20})-(\d{1,20})$/.exec(id);
+  return m !== null && BigInt(m[1]!) <= MAX_STREAM_ID_PART && BigInt(m[2]!) <= MAX_STREAM_ID_PART;
 }

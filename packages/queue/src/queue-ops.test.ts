@@ -175,6 +175,20 @@ describe('queue operations for delivery', () => {
     expect((await bed.ops.state(q)).mode).toBe('retry');
   });
 
+  it('shows a queue in retry mode as normal once it holds no mail (emptied by a delete), and keeps its retry time', async () => {
+    const q = 'emptied.example/mta1';
+    const { id } = await bed.store.enqueue(message(['a@emptied.example']));
+    const retryAt = Date.now() + 60_000;
+    await bed.ops.enterRetry(q, retryAt);
+    expect(await bed.ops.stats(q)).toMatchObject({ mode: 'retry', queued: 1, retryAt });
+    expect(await bed.ops.deleteWaiting(q, [id], {}, Date.now())).toMatchObject({ deleted: 1 });
+    const stats = await bed.ops.stats(q);
+    expect(stats).toMatchObject({ mode: 'normal', queued: 0, inflight: 0, paused: false });
+    expect(stats.retryAt).toBeUndefined();
+    // The stored state is untouched: mail that comes before the retry time still waits for it.
+    expect(await bed.ops.state(q)).toMatchObject({ mode: 'retry', retryAt });
+  });
+
   it("keeps a paused queue paused when a connection that was already delivering fails or succeeds, or the operator says retry now", async () => {
     const q = 'pausekept.example/mta1';
     await bed.ops.enterRetry(q, Date.now() - 1);

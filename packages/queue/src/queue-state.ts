@@ -65,18 +65,24 @@ export async function readStats(ctx: QueueOpsContext, queue: string, now: number
     .zrange(k.queueAge(queue), '0', '0', 'WITHSCORES')
     .exec()) as [[null, Record<string, string>], [null, number], [null, string[]]];
   const backoff = backoffOf(h, now);
-  const mode = modeOf(h, backoff);
+  const queued = Math.max(0, Number(h.queued ?? 0));
+  const inflight = Math.max(0, Number(h.inflight ?? 0));
+  // A queue with no mail (emptied by `vmta delete`, or drained) is not retrying anything: like `pmta show queues`,
+  // it shows as normal. The stored retry time stays (retire-queue keeps it): mail that arrives before it waits for it.
+  const empty = queued === 0 && inflight === 0 && oldest.length === 0;
+  const stored = modeOf(h, backoff);
+  const mode = stored === 'retry' && empty ? 'normal' : stored;
   return {
     queue,
     mode,
     paused: mode === 'paused',
-    queued: Math.max(0, Number(h.queued ?? 0)),
-    inflight: Math.max(0, Number(h.inflight ?? 0)),
+    queued,
+    inflight,
     deferred: waiting,
     oldestAgeSeconds: oldest.length >= 2 ? Math.max(0, Math.round((now - Number(oldest[1])) / 1000)) : 0,
     delivered: Number(h.delivered ?? 0),
     bounced: Number(h.bounced ?? 0),
-    retryAt: h.retryAt ? Number(h.retryAt) : undefined,
+    retryAt: h.retryAt && mode !== 'normal' ? Number(h.retryAt) : undefined,
     backoff,
   };
 }

@@ -1,6 +1,22 @@
-/** `vmta check FILE`: syntax and references, not host state; `--dns`: the records the world must see (see @vmta/delivery runDnsCheck). */
+/** How diagnostics name a configuration read from standard input (`vmta check -`). */
+export const STDIN_NAME = '<stdin>';
+
+/** FILE, or `-` for standard input (includes then resolve against the working directory). */
+function checkSource(file: string): CheckResult {
+  if (file !== '-') return checkConfigFile(file);
+  let text: string;
+  try {
+    text = readFileSync(0, 'utf8');
+  } catch (err) {
+    return { errors: [{ severity: 'error', code: 'CONFIG_INCLUDE', file: STDIN_NAME, line: 0, message: `cannot read ${STDIN_NAME}: ${(err as Error).message}` }], warnings: [] };
+  }
+  return checkConfigText(text, STDIN_NAME);
+}
+
+/** `vmta check FILE` (`-`: standard input): syntax and references, not host state; `--dns`: the records the world must see (see @vmta/delivery runDnsCheck). */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkConfigFile, formatDiagnostic, summarize } from '@vmta/config';
+import { checkConfigFile, checkConfigText, formatDiagnostic, summarize, type CheckResult } from '@vmta/config';
 import { runDnsCheck, type DnsCheckReport } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
 import { EXIT } from '../exit-codes.js';
@@ -37,10 +53,11 @@ export async function checkCommand(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   const file = parsed.positionals[0] ?? configPath(parsed.values.config);
-  const result = checkConfigFile(file);
+  const result = checkSource(file);
+  const name = file === '-' ? STDIN_NAME : file;
   if (!result.config) {
     for (const d of [...result.errors, ...result.warnings]) process.stdout.write(`${formatDiagnostic(d)}\n`);
-    process.stdout.write(`${file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}\n`);
+    process.stdout.write(`${name}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}\n`);
     return EXIT.configInvalid;
   }
   if (!parsed.values.dns) {

@@ -3,7 +3,7 @@
  * `reports:unparsed` stream): `vmta show unparsed-reports`, GET /reports/unparsed. A list without
  * the bodies (kind, why, envelope, time, size, subject), newest first, and one kept message whole.
  */
-import { ReportStore, type KeptReport } from '@vmta/queue';
+import { isStreamId, ReportStore, type KeptReport } from '@vmta/queue';
 import type { Cluster } from '../cluster.js';
 
 export interface UnparsedReportRow {
@@ -60,6 +60,7 @@ export async function unparsedReports(cluster: Cluster, limit = 50): Promise<Unp
 
 /** One kept message, byte for byte, or undefined when the id is not (or no longer) there. */
 export async function unparsedReportRaw(cluster: Cluster, id: string): Promise<Buffer | undefined> {
-  if (!/^\d+-\d+$/.test(id)) return undefined;
+  // An id past 64 bits cannot be in the stream (and Redis refuses it): none such, not an error.
+  if (!isStreamId(id)) return undefined;
   return (await store(cluster).unparsedOne(id))?.raw;
 }

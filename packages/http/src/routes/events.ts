@@ -5,7 +5,7 @@
  * types, `?limit=N` entries read (1..1000, default 100), `?wait=S` with `after`: wait up to S seconds
  * (at most 30) for a new event (long poll).
  */
-import { EVENT_TYPES, streamPosition } from '@vmta/queue';
+import { EVENT_TYPES, isStreamId, streamPosition } from '@vmta/queue';
 import { readEvents, waitForEvents } from '@vmta/control';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
@@ -27,7 +27,7 @@ export function eventsQuery(q: URLSearchParams): EventsQuery | { error: string }
   const from = q.get('from') ?? undefined;
   const after = q.get('after') ?? undefined;
   if (from !== undefined && streamPosition(from) === undefined) return { error: `from: ${from} is not a stream id (1700000000000-0), a ms time or an ISO date` };
-  if (after !== undefined && !/^\d+-\d+$/.test(after)) return { error: `after: ${after} is not a stream id (the cursor of a previous page)` };
+  if (after !== undefined && !isStreamId(after)) return { error: `after: ${after} is not a stream id (the cursor of a previous page)` };
   if (from !== undefined && after !== undefined) return { error: 'give from or after, not both' };
   const types = q.getAll('type').flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
   const badType = types.find((t) => !EVENT_TYPE_SET.has(t));
