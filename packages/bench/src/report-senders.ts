@@ -198,7 +198,7 @@ export function renderSenders(s: SendersResult & Stamp): string {
     [
       `### ${l!.title} (${warmText(l!)})`,
       '',
-      stampLine({ ranAt: l!.ranAt, loadAvgAtStart: l!.loadAvgAtStart, command: s.command }),
+      stampLine({ ranAt: l!.ranAt, loadAvgAtStart: l!.loadAvgAtStart, command: l!.command ?? s.command }),
       '',
       l!.describe,
       '',

@@ -55,6 +55,8 @@ export interface SenderLoadResult {
   /** Our Redis over each measured vmta run (INFO commandstats): calls per message, and the commands of the first run. */
   redis?: { callsPerMessage: number[]; first: PerMessageStat[] };
   ranAt: string;
+  /** The command of the run this load came from, when it differs from the file's (a load re-run alone). */
+  command?: string;
   loadAvgAtStart: number[];
 }
 
