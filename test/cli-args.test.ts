@@ -3,7 +3,8 @@
  * (never a stack trace), and a pipe closed early (`vmta schema | head`) ends the command quietly.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -42,5 +43,27 @@ describe('vmta command-line arguments', { timeout: 60_000 }, () => {
     const r = spawnSync('bash', ['-c', `"${process.execPath}" "${main}" schema | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`], { cwd: root, encoding: 'utf8', env });
     expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(r.status).toBe(0);
+  });
+
+  it('says which command could not be loaded, with exit 70, when a command module is missing from the install, and runs the other commands', () => {
+    // A copy of the built CLI (its dependencies through a link) without the code of `vmta schema`.
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-cli-'));
+    try {
+      cpSync(path.join(root, 'packages/cli/dist'), path.join(dir, 'dist'), { recursive: true });
+      cpSync(path.join(root, 'packages/cli/package.json'), path.join(dir, 'package.json'));
+      symlinkSync(path.join(root, 'packages/cli/node_modules'), path.join(dir, 'node_modules'), 'dir');
+      rmSync(path.join(dir, 'dist/commands/schema.js'));
+      const copy = path.join(dir, 'dist/main.js');
+      const broken = spawnSync(process.execPath, [copy, 'schema'], { cwd: root, encoding: 'utf8', env });
+      expect(broken.status).toBe(70);
+      expect(broken.stdout).toBe('');
+      expect(broken.stderr).toMatch(/^vmta schema: cannot load the code of this command: .*commands\/schema\.js/);
+      expect(broken.stderr).not.toMatch(/\n\s+at /);
+      const other = spawnSync(process.execPath, [copy, 'version'], { cwd: root, encoding: 'utf8', env });
+      expect(other.status).toBe(0);
+      expect(other.stdout).toMatch(/^vmta /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

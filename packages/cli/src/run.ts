@@ -1,48 +1,64 @@
-/** Command dispatch. Each command lives in its own module under commands/. */
+/**
+ * Command dispatch. Each command lives in its own module under commands/, loaded only when that command
+ * runs: a `vmta start --role listener` process then holds no code of the operator commands (nor of what
+ * they import: control, mailparser, ...) in its heap, which every full GC would mark.
+ */
 import { EXIT } from './exit-codes.js';
-import { checkCommand } from './commands/check.js';
-import { deleteCommand } from './commands/delete.js';
-import { schemaCommand } from './commands/schema.js';
-import { jobAction } from './commands/jobs.js';
-import { queueAction } from './commands/queues.js';
-import { reloadCommand } from './commands/reload.js';
-import { setCommand } from './commands/set.js';
-import { showCommand } from './commands/show.js';
-import { sourceCommand } from './commands/sources.js';
-import { startCommand } from './commands/start.js';
-import { suppressCommand } from './commands/suppress.js';
-import { eventsCommand } from './commands/events.js';
-import { versionCommand } from './commands/version.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
-const commands: Record<string, { run: Command; help: string }> = {
-  check: { run: checkCommand, help: 'check [FILE | --config FILE] [--dns [--json]]   validate a configuration and print a summary; --dns: check PTR, DKIM, SPF, DMARC records' },
-  start: { run: startCommand, help: 'start [--role all|listener|delivery] [--config FILE]   run the MTA' },
-  pause: { run: (a) => (a[0] === 'job' ? jobAction('pause', a) : queueAction('pause', a)), help: 'pause queue DOMAIN[/VMTA] | job ID   hold the mail of a queue (*/mta1 allowed) or of one job' },
-  resume: { run: (a) => (a[0] === 'job' ? jobAction('resume', a) : queueAction('resume', a)), help: 'resume queue DOMAIN[/VMTA] | job ID   release a paused queue or job' },
-  retry: { run: (a) => queueAction('retry', a), help: 'retry queue DOMAIN[/VMTA]   leave retry mode now' },
+/** A command's code, imported on first use. */
+type Loader = () => Promise<Command>;
+
+const check: Loader = async () => (await import('./commands/check.js')).checkCommand;
+const start: Loader = async () => (await import('./commands/start.js')).startCommand;
+/** pause/resume: of a job (`job ID`) or of a queue. */
+const jobOrQueue =
+  (action: 'pause' | 'resume'): Loader =>
+  async () => {
+    const [jobs, queues] = await Promise.all([import('./commands/jobs.js'), import('./commands/queues.js')]);
+    return (a) => (a[0] === 'job' ? jobs.jobAction(action, a) : queues.queueAction(action, a));
+  };
+const sources =
+  (action: 'disable' | 'enable'): Loader =>
+  async () => {
+    const { sourceCommand } = await import('./commands/sources.js');
+    return (a) => sourceCommand(action, a);
+  };
+const retry =
+  (toArgs: (a: string[]) => string[]): Loader =>
+  async () => {
+    const { queueAction } = await import('./commands/queues.js');
+    return (a) => queueAction('retry', toArgs(a));
+  };
+
+const commands: Record<string, { load: Loader; help: string }> = {
+  check: { load: check, help: 'check [FILE | --config FILE] [--dns [--json]]   validate a configuration and print a summary; --dns: check PTR, DKIM, SPF, DMARC records' },
+  start: { load: start, help: 'start [--role all|listener|delivery] [--config FILE]   run the MTA' },
+  pause: { load: jobOrQueue('pause'), help: 'pause queue DOMAIN[/VMTA] | job ID   hold the mail of a queue (*/mta1 allowed) or of one job' },
+  resume: { load: jobOrQueue('resume'), help: 'resume queue DOMAIN[/VMTA] | job ID   release a paused queue or job' },
+  retry: { load: retry((a) => a), help: 'retry queue DOMAIN[/VMTA]   leave retry mode now' },
   // PowerMTA's `pmta schedule domain[/vmta]`: the same as retry queue
-  schedule: { run: (a) => queueAction('retry', a[0] === 'queue' ? a : ['queue', ...a]), help: 'schedule DOMAIN[/VMTA]   the same as retry queue (PowerMTA\'s name)' },
-  set: { run: setCommand, help: 'set queue --mode=backoff|normal DOMAIN/VMTA   put a queue into backoff mode (backoff-* limits) or back to normal' },
-  disable: { run: (a) => sourceCommand('disable', a), help: 'disable source IP [DOMAIN/VMTA]   stop using a source IP for a queue (none: every queue), on every host' },
-  enable: { run: (a) => sourceCommand('enable', a), help: 'enable source IP [DOMAIN/VMTA]   use a disabled source IP again (no queue: for every queue)' },
-  reload: { run: reloadCommand, help: 'reload   every running process re-reads its configuration (SIGHUP does it for one)' },
-  delete: { run: deleteCommand, help: 'delete [--queue Q] [--job ID] [--orig A|/re/] [--rcpt A|/re/] [--older-than T] [--dsn]   delete mail (*/mta1 allowed); --dsn tells the senders' },
+  schedule: { load: retry((a) => (a[0] === 'queue' ? a : ['queue', ...a])), help: 'schedule DOMAIN[/VMTA]   the same as retry queue (PowerMTA\'s name)' },
+  set: { load: async () => (await import('./commands/set.js')).setCommand, help: 'set queue --mode=backoff|normal DOMAIN/VMTA   put a queue into backoff mode (backoff-* limits) or back to normal' },
+  disable: { load: sources('disable'), help: 'disable source IP [DOMAIN/VMTA]   stop using a source IP for a queue (none: every queue), on every host' },
+  enable: { load: sources('enable'), help: 'enable source IP [DOMAIN/VMTA]   use a disabled source IP again (no queue: for every queue)' },
+  reload: { load: async () => (await import('./commands/reload.js')).reloadCommand, help: 'reload   every running process re-reads its configuration (SIGHUP does it for one)' },
+  delete: { load: async () => (await import('./commands/delete.js')).deleteCommand, help: 'delete [--queue Q] [--job ID] [--orig A|/re/] [--rcpt A|/re/] [--older-than T] [--dsn]   delete mail (*/mta1 allowed); --dsn tells the senders' },
   show: {
-    run: showCommand,
+    load: async () => (await import('./commands/show.js')).showCommand,
     help: 'show settings DOMAIN/VMTA | queues | topdomains | status | vmtas | disabled-sources [--json]   effective policy of a queue; queues, recipient domains, processes and rates, VMTAs, disabled source IPs of the cluster',
   },
   suppress: {
-    run: suppressCommand,
+    load: async () => (await import('./commands/suppress.js')).suppressCommand,
     help: 'suppress add|remove|show|export|import [--tenant T]   the suppression store: refused recipients per tenant (user:NAME, source:NAME; * = all)',
   },
   events: {
-    run: eventsCommand,
+    load: async () => (await import('./commands/events.js')).eventsCommand,
     help: 'events tail [--from ID|TIME] [--type d,b,s] [--count N] [--follow] [--json]   the event stream (accounting records and suppressions), oldest first',
   },
-  schema: { run: schemaCommand, help: 'schema   print the configuration JSON Schema' },
-  version: { run: versionCommand, help: 'version   print the version of vmta (also --version)' },
+  schema: { load: async () => (await import('./commands/schema.js')).schemaCommand, help: 'schema   print the configuration JSON Schema' },
+  version: { load: async () => (await import('./commands/version.js')).versionCommand, help: 'version   print the version of vmta (also --version)' },
 };
 
 /** Other names a shell user tries first. */
@@ -63,8 +79,16 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`vmta: unknown command "${name}"\n${usage()}\n`);
     return EXIT.usage;
   }
+  let runCommand: Command;
   try {
-    return await command.run(rest);
+    runCommand = await command.load();
+  } catch (err) {
+    // A broken install (a file missing from dist/, a dependency not installed): say which command and why.
+    process.stderr.write(`vmta ${name}: cannot load the code of this command: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.software;
+  }
+  try {
+    return await runCommand(rest);
   } catch (err) {
     // node:util parseArgs refuses an unknown option, a missing value or a stray argument: the operator's input.
     if (!isParseArgsError(err)) throw err;

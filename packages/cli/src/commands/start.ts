@@ -7,13 +7,14 @@ import { ListenerStartError, startListener, type RunningListener } from '@vmta/l
 import { startRedisServer } from '@vmta/redis-server';
 import { newProcessId } from '@vmta/queue';
 import { pino } from 'pino';
-import { startHttpManagement, type RunningHttpManagement } from '@vmta/http';
-import { startAccounting, startDelivery, startWebhooks, type RunningAccounting, type RunningDelivery, type RunningWebhooks } from '@vmta/delivery';
+// Types only: delivery, management HTTP and dev-certs are imported where they start (below), so a process
+// loads only the code of the roles it runs (a listener holds no delivery code in its heap).
+import type { RunningHttpManagement } from '@vmta/http';
+import type { RunningAccounting, RunningDelivery, RunningWebhooks } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
 import { registerThisProcess, type Registered } from '../process-registration.js';
 import { watchReload } from '../reload.js';
 import { EMBEDDED_URL_FILE } from '../redis-target.js';
-import { ensureDevCertificates } from '../dev-certs.js';
 import { EXIT } from '../exit-codes.js';
 import { redisUrlProblem } from '../redis-url-check.js';
 import { lowerPriority, NICE_MAX, parseNice } from '../priority.js';
@@ -105,6 +106,7 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   const config = checked.config;
   if (parsed.values['dev-certs']) {
+    const { ensureDevCertificates } = await import('../dev-certs.js');
     for (const f of await ensureDevCertificates(config, process.cwd())) {
       log.warn({ event: 'dev-certificate', file: f }, 'generated a self-signed development certificate');
     }
@@ -152,6 +154,7 @@ export async function startCommand(args: string[]): Promise<number> {
   if (role === 'all' || role === 'delivery') {
     // Token runs record this process as their slot holder; its heartbeat (registered below) keeps the slots.
     const holder = { processId, lastBeatAt: () => registered?.lastBeatAt() };
+    const { startAccounting, startDelivery, startWebhooks } = await import('@vmta/delivery');
     delivery = await startDelivery({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, holder, ...(concurrency ? { concurrency } : {}) });
     if (config.acctFiles.length > 0) accounting = await startAccounting({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
     webhooks = await startWebhooks({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
@@ -160,6 +163,7 @@ export async function startCommand(args: string[]): Promise<number> {
   let http: RunningHttpManagement | undefined;
   const httpAt = httpBinding(parsed.values.http, config.global.settings['http-mgmt-port'] ?? 0);
   if (httpAt) {
+    const { startHttpManagement } = await import('@vmta/http');
     try {
       http = await startHttpManagement({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX, port: httpAt.port, host: httpAt.host, onReload: () => reloadHook() });
     } catch (err) {
