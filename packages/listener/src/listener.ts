@@ -12,7 +12,8 @@ import { ListenerStartError } from './errors.js';
 import { DEFAULT_LIMITS, ListenerRuntime, type ListenerLimits } from './listener-runtime.js';
 import { planListeners, socketOf } from './listener-set.js';
 import { loadTlsCertificate, type TlsCredentials } from './tls-certificate.js';
-import { startInjectServer, type InjectServerOptions, type RunningInjectServer } from './inject/inject-server.js';
+// The injection API is imported where it is started (http-inject-port set): its code and MailComposer stay out of other listeners.
+import type { InjectServerOptions, RunningInjectServer } from './inject/inject-server.js';
 
 export type { BoundListener } from './bound-server.js';
 
@@ -127,7 +128,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
     }
     const injectPort = options.config.global.settings['http-inject-port'];
     const injectAt = options.inject ?? (typeof injectPort === 'number' && injectPort > 0 ? { port: injectPort } : undefined);
-    if (injectAt) inject = await startInjectServer(rt, injectAt);
+    if (injectAt) inject = await (await import('./inject/inject-server.js')).startInjectServer(rt, injectAt);
   } catch (err) {
     active.forEach((bs) => bs.destroy());
     zstdReaders.stop();

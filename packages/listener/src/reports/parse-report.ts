@@ -7,7 +7,9 @@
  */
 import { classifyReply, type CategoryPatterns } from '@vmta/config';
 import type { FeedbackRecord, RemoteBounceRecord, RemoteStatusRecord } from '@vmta/queue';
-import { simpleParser, type Attachment, type ParsedMail } from 'mailparser';
+// mailparser (with its HTML and charset code) is imported by the first report that arrives (parseReport):
+// a listener that never gets one does not hold it in its heap.
+import type { Attachment, ParsedMail } from 'mailparser';
 import { bareAddress, fieldGroups, headerBlock, headerValue, ownTrace, type Field, type OwnTrace } from './fields.js';
 import { nonStandardBounce } from './non-standard.js';
 
@@ -174,6 +176,7 @@ function dsn(mail: ParsedMail, input: ReportInput): ReportResult {
 
 /** Reads one message that arrived at a processor address of `kind`. */
 export async function parseReport(kind: 'fbl' | 'bounce', input: ReportInput): Promise<ReportResult> {
+  const { simpleParser } = await import('mailparser');
   let mail: ParsedMail;
   try {
     mail = await simpleParser(input.raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepDeliveryStatus: true });
