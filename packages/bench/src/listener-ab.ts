@@ -11,7 +11,7 @@
  *   node packages/bench/dist/listener-ab.js --old /work/base/packages/cli/dist/main.js \
  *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix,fan-out,submission] [--rounds 8] \
  *     [--messages 1000] [--warmup 3000] [--sessions 20] [--mode concurrent|alternate] [--profile-dir DIR] \
- *     [--codec zstd|deflate]
+ *     [--codec zstd|deflate] [--gc-dir DIR]
  *
  * `--codec`: the body compression the listeners store with. A listener stores zstd only while a delivery
  * process that reads it is alive in the process list (zstd-readers.ts), as in the bench's end-to-end runs;
@@ -25,6 +25,9 @@
  * `--profile-dir`: after the rounds, one more window of each load on each listener under a V8 CPU
  * profile (the listeners then start with cpuprof-preload.js; `<dir>/<load>-<old|new>-listener.cpuprofile`,
  * read with profile-inclusive.js). Run it under `flock /tmp/bench.lock`.
+ *
+ * `--gc-dir`: the listeners start with gc-preload.js and record every collection into DIR; the report adds
+ * each side's GC milliseconds per 1,000 messages over the measured rounds (scavenges and mark-compacts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -37,6 +40,7 @@ import { Redis } from 'ioredis';
 import { startBenchRedis } from './bench-redis.js';
 import { messageWithHeaders, sourceLikePayload, textPayload } from './bodies.js';
 import { startCpuProfileWindow } from './cpuprof-window.js';
+import { gcNodeFlags, gcWindow, readGcEntries } from './gc-window.js';
 import { readMainThreadRuntime, readRuntime } from './proc-stat.js';
 import { runSenders, type SenderLoad } from './sender-client.js';
 import { FROM, TO, tempDir } from './scenarios/common.js';
@@ -91,13 +95,17 @@ const listenerFor = (side: Side, load: LoadName): Listener => (load === 'submiss
 const timings = new Map<string, { ms: number[]; dot: number[] }>();
 /** Main-thread (event loop) CPU seconds per 1,000 messages of each measured run, per load and side. */
 const mainThread = new Map<string, number[]>();
+/** Wall-clock window ([from, to), ms since the epoch) of each run, per load and side: what --gc-dir sums over. */
+const windows = new Map<string, Array<[number, number]>>();
 
 /** Listener CPU seconds per 1,000 messages over one run of `messages` messages. */
 async function measure(side: Side, load: LoadName, messages: number, sessions: number): Promise<number> {
   const { proc, port } = listenerFor(side, load);
   const before = readRuntime(proc.pid)!;
   const mainBefore = readMainThreadRuntime(proc.pid)!;
+  const from = Date.now();
   const r = await runSenders(loadOf(load, port, messages, sessions));
+  windows.set(`${load} ${side.name}`, [...(windows.get(`${load} ${side.name}`) ?? []), [from, Date.now()]]);
   const after = readRuntime(proc.pid)!;
   const mainAfter = readMainThreadRuntime(proc.pid)!;
   if (r.failures > 0) throw new Error(`${side.name} ${load}: ${r.failures} of ${messages} not accepted (${r.firstError})`);
@@ -122,6 +130,7 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '3000' },
       sessions: { type: 'string', default: '20' },
       'profile-dir': { type: 'string' },
+      'gc-dir': { type: 'string' },
       mode: { type: 'string', default: 'concurrent' },
       codec: { type: 'string', default: 'zstd' },
       out: { type: 'string' },
@@ -140,6 +149,11 @@ async function main(): Promise<void> {
   const sessions = Number(v.sessions);
   const profileDir = v['profile-dir'] ? path.resolve(v['profile-dir']) : undefined;
   if (profileDir) process.env.BENCH_CPUPROF_WINDOW = profileDir;
+  const gcDir = v['gc-dir'] ? path.resolve(v['gc-dir']) : undefined;
+  if (gcDir) {
+    mkdirSync(gcDir, { recursive: true });
+    process.env.BENCH_GC_DIR = gcDir;
+  }
 
   const tmp = tempDir('listener-ab');
   const redis = await startBenchRedis(path.join(tmp.dir, 'redis'), 'always');
@@ -163,7 +177,7 @@ async function main(): Promise<void> {
         const submission = kind === 'submission' ? { certificateFile: cert!.bothFile, users: SUBMISSION_USERS } : undefined;
         // No delivery runs: the sink is never dialled.
         writeFileSync(config, benchConfig({ listener: { host: HOST, port }, sink: { host: '127.0.0.4', port: 9 }, maxSmtpOut: 20, ...(submission ? { submission } : {}) }));
-        const nodeFlags = profileDir ? ['--import', fileURLToPath(new URL('./cpuprof-preload.js', import.meta.url))] : [];
+        const nodeFlags = [...(profileDir ? ['--import', fileURLToPath(new URL('./cpuprof-preload.js', import.meta.url))] : []), ...gcNodeFlags(gcDir)];
         const prefix = `ab-${name}-${kind}`;
         if (v.codec === 'zstd') standIns.push(await registerProcess(client, { role: 'delivery', vmtas: [], listeners: [], bodyEncodings: [...READABLE_BODY_ENCODINGS] }, { prefix }));
         const proc = await spawnVmta({ cli, config, role: 'listener', redisUrl: redis.url, prefix, dir, nodeFlags, args: ['--http', 'off'] });
@@ -213,6 +227,11 @@ async function main(): Promise<void> {
         `${load}: median run wall ms old ${median(of('old').ms).toFixed(0)} new ${median(of('new').ms).toFixed(0)}; median dot → 250 ms old ${median(of('old').dot).toFixed(2)} new ${median(of('new').dot).toFixed(2)} (warm-up included)`,
       );
     }
+    if (gcDir) {
+      // The preload writes every 100 ms.
+      await new Promise((r) => setTimeout(r, 300));
+      for (const load of loads) lines.push(gcLine(load, sides, gcDir, rounds, messages));
+    }
     if (profileDir) {
       for (const load of loads) {
         for (const s of sides) {
@@ -233,6 +252,26 @@ async function main(): Promise<void> {
     await redis.stop();
     tmp.remove();
   }
+}
+
+/** GC ms per 1,000 messages of each side over the measured rounds (the last `rounds` runs: after the warm-up). */
+function gcLine(load: LoadName, sides: Side[], dir: string, rounds: number, messages: number): string {
+  const per = (side: Side) => {
+    const entries = readGcEntries(dir, listenerFor(side, load).proc.pid);
+    return windows
+      .get(`${load} ${side.name}`)!
+      .slice(-rounds)
+      .map(([from, to]) => gcWindow(entries, from, to));
+  };
+  const [old, neu] = [per(sides.find((s) => s.name === 'old')!), per(sides.find((s) => s.name === 'new')!)];
+  const ms = (runs: ReturnType<typeof per>, kind?: string) => runs.map((g) => ((kind ? (g.msByKind[kind] ?? 0) : g.totalMs) * 1000) / messages);
+  const ratios = ms(neu).map((x, i) => x / ms(old)[i]!);
+  const lower = ms(neu).filter((x, i) => x < ms(old)[i]!).length;
+  const med = (runs: ReturnType<typeof per>, kind?: string) => median(ms(runs, kind)).toFixed(1);
+  return (
+    `${load}: GC ms / 1,000 medians old ${med(old)} new ${med(neu)}; median pair ratio new/old ${median(ratios).toFixed(3)}; new lower in ${lower} of ${rounds}` +
+    ` (scavenge old ${med(old, 'scavenge')} new ${med(neu, 'scavenge')}, mark-compact old ${med(old, 'mark-compact')} new ${med(neu, 'mark-compact')})`
+  );
 }
 
 main().then(
