@@ -27,6 +27,7 @@ const NOT_ON_THE_LISTENER_PATH: Array<[string, RegExp]> = [
   ['dev-certs', /\/packages\/cli\/dist\/dev-certs\.js$|\/selfsigned@/],
   ['mailparser', /\/mailparser@/],
   ['injection API', /\/packages\/listener\/dist\/inject\//],
+  ['embedded redis-server (REDIS_URL is set)', /\/packages\/redis-server\//],
 ];
 
 describe.skipIf(!canStartPrivateRedis())('modules of a listener-only process', () => {

@@ -4,11 +4,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
 import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
-import { startRedisServer } from '@vmta/redis-server';
 import { newProcessId } from '@vmta/queue';
 import { pino } from 'pino';
-// Types only: delivery, management HTTP and dev-certs are imported where they start (below), so a process
-// loads only the code of the roles it runs (a listener holds no delivery code in its heap).
+// Types only: delivery, management HTTP, dev-certs and the embedded redis-server are imported where they
+// start (below), so a process loads only the code of the roles it runs (a listener holds no delivery code).
 import type { RunningHttpManagement } from '@vmta/http';
 import type { RunningAccounting, RunningDelivery, RunningWebhooks } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
@@ -124,6 +123,7 @@ export async function startCommand(args: string[]): Promise<number> {
   if (!redisUrl) {
     const dir = path.resolve(parsed.values['data-dir']!, 'redis');
     mkdirSync(dir, { recursive: true });
+    const { startRedisServer } = await import('@vmta/redis-server');
     const server = await startRedisServer({ dir, appendOnly: true, appendFsync: 'always', logger: log });
     redisUrl = server.url;
     stopRedis = () => server.stop();
