@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpAccessLevel } from '@vmta/config';
 import { accessLevel, allows } from './access.js';
+import { QueryCountError } from './errors.js';
 import { CSRF_HEADER, guardRequest } from './request-guard.js';
 import { sendJson } from './respond.js';
 import type { HttpContext, Route } from './route.js';
@@ -65,6 +66,7 @@ export function createHandler(routes: readonly Route[], ctx: HttpContext) {
     try {
       await hit.route.handle(ctx, res, hit.params, { ip, level, query: new URLSearchParams((req.url ?? '/').slice(path.length + 1)) });
     } catch (err) {
+      if (err instanceof QueryCountError && !res.headersSent) return sendJson(res, 400, { error: 'bad-request', message: err.message });
       ctx.log.error({ event: 'http-error', path, err: (err as Error).message }, 'http request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
       else res.destroy();

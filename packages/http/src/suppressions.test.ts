@@ -44,6 +44,12 @@ describe('/suppressions', () => {
 
     const entries = (await (await operator('/suppressions/entries?tenant=source:feeder')).json()) as { entries: Array<{ address: string }> };
     expect(entries.entries.map((e) => e.address)).toEqual(['h1@http.example', 'h2@http.example']);
+    // Counts by the shared rule (query-count.ts): a bad limit is a 400 naming it, not a silent 100.
+    expect((await (await operator('/suppressions/entries?tenant=source:feeder&limit=1')).json()) as { entries: unknown[] }).toMatchObject({ entries: [{ address: 'h1@http.example' }] });
+    for (const bad of ['x', '-1', '2.5']) {
+      const r = await operator(`/suppressions/entries?tenant=source:feeder&limit=${bad}`);
+      expect([r.status, ((await r.json()) as { message: string }).message]).toEqual([400, expect.stringMatching(/^limit: a whole number from 1 to 10000/)]);
+    }
     const csv = await (await operator('/suppressions/export?tenant=source:feeder')).text();
     expect(csv.split('\n')[0]).toBe('address,reason,added,expires,queue,reply');
     expect(csv.trim().split('\n')).toHaveLength(3);
