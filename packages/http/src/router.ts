@@ -64,7 +64,7 @@ export function createHandler(routes: readonly Route[], ctx: HttpContext) {
     }
     if (!allows(level, hit.route.level)) return deny();
     try {
-      await hit.route.handle(ctx, res, hit.params, { ip, level, query: new URLSearchParams((req.url ?? '/').slice(path.length + 1)) });
+      await hit.route.handle(ctx, res, hit.params, { ip, level, query: new URLSearchParams((req.url ?? '/').slice(path.length + 1)), head: req.method === 'HEAD' });
     } catch (err) {
       if (err instanceof QueryCountError && !res.headersSent) return sendJson(res, 400, { error: 'bad-request', message: err.message });
       ctx.log.error({ event: 'http-error', path, err: (err as Error).message }, 'http request failed');

@@ -59,4 +59,26 @@ describe('/suppressions', () => {
     expect(await rm.json()).toEqual({ tenant: 'source:feeder', requested: 1, changed: 1 });
     expect(await store.lookup('source:feeder', 'h1@http.example')).toBeUndefined();
   });
+
+  it('answers HEAD on /suppressions/export with the headers GET sends, without reading the store', async () => {
+    const operator = await serve('operator');
+    for (const tenant of ['source:head', 'source:get']) expect((await operator(`/suppressions/add?tenant=${tenant}&address=a@head.example&address=b@head.example`, 'POST')).status).toBe(200);
+    // Every command Redis runs, as it runs it: the export reads the store with HSCAN.
+    const monitor = await redis.monitor();
+    const scanned: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'hscan') scanned.push(args[1]!);
+    });
+    try {
+      const head = await operator('/suppressions/export?tenant=source:head', 'HEAD');
+      expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([200, 'text/csv; charset=utf-8', '']);
+      const get = await operator('/suppressions/export?tenant=source:get');
+      expect((await get.text()).trim().split('\n')).toHaveLength(3);
+      // Redis reports commands in the order it ran them: once GET's scan is seen, a scan by HEAD would have been.
+      await expect.poll(() => scanned.some((k) => k.includes('{s:source:get}'))).toBe(true);
+      expect(scanned.filter((k) => k.includes('{s:source:head}'))).toEqual([]);
+    } finally {
+      monitor.disconnect();
+    }
+  });
 });

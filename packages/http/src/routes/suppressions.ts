@@ -40,8 +40,10 @@ export const suppressionRoutes: Route[] = [
     method: 'GET',
     match: exact('/suppressions/export'),
     level: 'operator',
-    async handle(ctx, res, _params, { query }) {
+    async handle(ctx, res, _params, { query, head }) {
       res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
+      // HEAD: the headers say what GET would send; the store (maybe millions of entries) is not read.
+      if (head) return void res.end();
       await suppressExport(ctx.cluster, query.get('tenant') ?? undefined, (chunk) =>
         new Promise<void>((resolve) => (res.write(chunk) ? resolve() : res.once('drain', resolve))),
       );
