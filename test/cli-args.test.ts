@@ -28,6 +28,28 @@ describe('vmta command-line arguments', { timeout: 60_000 }, () => {
     expect(spawnSync(process.execPath, [main, 'events', 'tail', '--type', 'z'], { cwd: root, encoding: 'utf8', env }).stderr).toContain('unknown record type "z"');
   });
 
+  it('refuses a malformed queue name or a bad /re/ with exit 2 and the reason, before asking Redis (was exit 1, or a change recorded for a queue that cannot exist)', () => {
+    const notQueue = (q: string) => `${q} is not a queue name: give DOMAIN/VMTA, e.g. example.com/mta1`;
+    for (const [args, why] of [
+      [['pause', 'queue', 'a/b/c'], 'vmta pause: a/b/c is not a queue name: give DOMAIN/VMTA or a DOMAIN, e.g. example.com/mta1'],
+      [['retry', 'queue', 'bad name/mta1'], 'vmta retry: "bad name/mta1" is not a queue name: it holds white space or a control character'],
+      [['set', 'queue', '--mode=backoff', 'example.com/'], `vmta set: ${notQueue('example.com/')}`],
+      [['show', 'settings', 'a/b/c'], `vmta show settings: ${notQueue('a/b/c')}`],
+      [['show', 'messages', '--queue', 'bob@example.com/mta1'], 'vmta show messages: bob@example.com/mta1 is not a queue name: bob@example.com is an address'],
+      [['show', 'queues', '/mta1'], 'vmta show queues: /mta1 is not a queue name'],
+      [['disable', 'source', '192.0.2.1', 'a/b/c'], `vmta disable source: ${notQueue('a/b/c')}`],
+      [['delete', '--queue', 'example.com'], `vmta delete: ${notQueue('example.com')}`],
+      [['delete', '--rcpt', '/(/'], 'vmta delete: not a regular expression: /(/ (Invalid regular expression: /(/: Unterminated group)'],
+      [['delete', '--queue', '*/mta1', '--orig', '/[a-/i'], 'vmta delete: not a regular expression: /[a-/i'],
+    ] as const) {
+      const r = spawnSync(process.execPath, [main, ...args], { cwd: root, encoding: 'utf8', env });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout, args.join(' ')).toBe('');
+      expect(r.stderr, args.join(' ')).toContain(why);
+      expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('prints its version for vmta version, --version and -V (PowerMTA: pmta version), exit 0', () => {
     const version = (JSON.parse(readFileSync(path.join(root, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
     for (const args of [['version'], ['--version'], ['-V']]) {

@@ -8,7 +8,11 @@
  * stalledInterval = 45 s), so the last message arrives within 15 s of the kill; a message arrives
  * twice only if it was on the wire at the kill (its dot had reached the receiver: RFC 5321 §6.1).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startTestDnsServer, verifyWithMailauth, writeTestKey } from '@vmta/delivery/testing';
 import type { NewMessage } from '@vmta/queue';
 import { deliveryConfig, openCrashBed, seqMessage, type CrashBed, type DeliveryProcess, type KillMark } from './support/crash-bed.js';
 
@@ -244,6 +248,43 @@ describe('mail with lines over 998 octets encoded at delivery while a delivery p
       await bed.expectDrained();
     } finally {
       await bed.close();
+    }
+  });
+});
+
+/** NUL bytes (RFC 6152 §2: never sent, not even with 8BITMIME): encoded or dropped before signing, and a kill -9 loses none of it. */
+const NUL_TOTAL = 600;
+
+describe('mail holding NUL bytes, signed at delivery, while a delivery process is killed with SIGKILL', () => {
+  it('delivers every message without a NUL, its part quoted-printable, with a signature mailauth verifies', { timeout: 180_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-crash-nul-'));
+    const key = writeTestKey(dir, 'rsa', 'rsa');
+    const dns = await startTestDnsServer({ address: '127.0.0.1', zone: { 'rsa1._domainkey.example.com': { TXT: [key.txt] } } });
+    const bed = await openCrashBed({
+      receiver: {},
+      config: (port) => deliveryConfig({ port, maxSmtpOut: MAX_SMTP_OUT, top: [`domain-key rsa1,example.com,${key.file}`], domain: ['  dkim-sign yes'] }),
+    });
+    const receiver = bed.receiver!;
+    const b = bed.startDelivery();
+    const body = (i: number): Buffer => Buffer.from(`From: a@example.com\r\nSubject: nul\x00 ${i}\r\nX-Seq: ${i}\r\n\r\nbefore\x00after ${i}\r\n`, 'latin1');
+    try {
+      const mark = await feedAndKill(bed, b, NUL_TOTAL, (i) => seqMessage(i, [`r${i % 5}@nul${i % 3}.example`], { subject: 'nul', over: { body: body(i) } }));
+      await bed.waitArrived(NUL_TOTAL, { timeoutMs: 120_000, intervalMs: 500 });
+      expect(mark.arrived).toBeLessThan(NUL_TOTAL);
+      for (const m of receiver.messages) {
+        const seq = Number(/X-Seq: (\d+)/.exec(m.body)![1]);
+        expect(m.body).not.toContain('\x00');
+        expect(m.body).toContain(`\r\nSubject: nul ${seq}\r\n`);
+        expect(m.body).toContain(`Content-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n\r\nbefore=00after ${seq}\r\n`);
+      }
+      for (const m of receiver.messages.slice(0, 3).concat(receiver.messages.slice(-3))) {
+        expect((await verifyWithMailauth(Buffer.from(m.body, 'utf8'), dns.server)).map((r) => r.pass)).toEqual([true]);
+      }
+      expect(bed.duplicates(NUL_TOTAL)).toBeLessThanOrEqual(MAX_SMTP_OUT * 3);
+      await bed.expectDrained();
+    } finally {
+      await bed.close();
+      await dns.close();
     }
   });
 });

@@ -20,6 +20,45 @@ async function greeted(vmta: VmtaProcess): Promise<RawSmtp> {
   return c;
 }
 
+/**
+ * Sends each message (latin1 text, from a@example.com) to its recipient through `vmta start`, which signs everything with
+ * an rsa1._domainkey.example.com key; checks that python3-dkim and mailauth verify each message as received; returns
+ * what the receiver got for each recipient (decoded as UTF-8).
+ */
+async function deliveredSigned(name: string, messages: Record<string, string>): Promise<Record<string, string>> {
+  const t = await getTestRedis();
+  const dir = mkdtempSync(path.join(tmpdir(), `vmta-e2e-${name}-`));
+  const rsa = writeTestKey(dir, 'rsa', 'rsa');
+  const dns = await startTestDnsServer({ address: '127.0.0.1', zone: { 'rsa1._domainkey.example.com': { TXT: [rsa.txt] } } });
+  const receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
+  const conf = path.join(dir, 'vmta.conf');
+  writeFileSync(
+    conf,
+    ['host-name mx.e2e.example', 'smtp-listener 127.0.0.1:0', 'domain-key rsa1,example.com,rsa.pem', '<source 0/0>', '  always-allow-relaying yes', '</source>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '  dkim-sign yes', '</domain>'].join('\n'),
+  );
+  let vmta: VmtaProcess | undefined;
+  try {
+    vmta = await startVmtaProcess(conf, { env: { REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) } });
+    const c = await greeted(vmta);
+    for (const [rcpt, text] of Object.entries(messages)) expect((await sendRaw(c, 'a@example.com', [rcpt], Buffer.from(`${text}.\r\n`, 'latin1'))).code).toBe(250);
+    c.close();
+    await expect.poll(() => receiver.messages.length, { timeout: 60_000 }).toBe(Object.keys(messages).length);
+    const out: Record<string, string> = {};
+    for (const m of receiver.messages) {
+      const bytes = Buffer.from(m.body, 'utf8');
+      expect((await verifyWithPython(bytes, dns.server, dir)).map((r) => r.pass)).toEqual([true]);
+      expect((await verifyWithMailauth(bytes, dns.server)).map((r) => r.pass)).toEqual([true]);
+      out[m.to[0]!] = m.body;
+    }
+    return out;
+  } finally {
+    vmta?.kill();
+    await receiver.close();
+    await dns.close();
+    await t.cleanup();
+  }
+}
+
 describe('DKIM end to end', () => {
   it('signs at delivery after our header edits: dual rsa/ed25519 with parent-domain keys, relaxed and simple, a * key, and dkim-sign no', { timeout: 90_000 }, async () => {
     const t = await getTestRedis();
@@ -189,16 +228,6 @@ describe('DKIM end to end', () => {
   });
 
   it('encodes a part with a line over 998 octets quoted-printable and folds a long header line before signing (RFC 5322 §2.1.1), so python3-dkim verifies it', { timeout: 90_000 }, async () => {
-    const t = await getTestRedis();
-    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-e2e-long-'));
-    const rsa = writeTestKey(dir, 'rsa', 'rsa');
-    const dns = await startTestDnsServer({ address: '127.0.0.1', zone: { 'rsa1._domainkey.example.com': { TXT: [rsa.txt] } } });
-    const receiver = await startReceiver({ host: '127.0.0.10', startTls: false });
-    const conf = path.join(dir, 'vmta.conf');
-    writeFileSync(
-      conf,
-      ['host-name mx.e2e.example', 'smtp-listener 127.0.0.1:0', 'domain-key rsa1,example.com,rsa.pem', '<source 0/0>', '  always-allow-relaying yes', '</source>', '<domain *>', `  smtp-hosts [127.0.0.10]:${receiver.port}`, '  dkim-sign yes', '</domain>'].join('\n'),
-    );
     const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
     const plain = `From: a@example.com\r\nSubject: ${words}\r\nX-Token: ${'t'.repeat(1500)}\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n${'x'.repeat(3000)}\r\nshort line\r\n`;
     const html = `<p>${'y'.repeat(2500)}</p>`;
@@ -220,36 +249,47 @@ describe('DKIM end to end', () => {
       '--b1--',
       '',
     ].join('\r\n');
-    let vmta: VmtaProcess | undefined;
-    try {
-      vmta = await startVmtaProcess(conf, { env: { REDIS_URL: t.url, VMTA_PREFIX: t.prefix.slice(0, -1) } });
-      const c = await greeted(vmta);
-      expect((await sendRaw(c, 'a@example.com', ['plain@far.test'], `${plain}.\r\n`)).code).toBe(250);
-      expect((await sendRaw(c, 'a@example.com', ['multi@far.test'], Buffer.from(`${multipart}.\r\n`))).code).toBe(250);
-      c.close();
-      await expect.poll(() => receiver.messages.length, { timeout: 60_000 }).toBe(2);
-      for (const m of receiver.messages) {
-        const bytes = Buffer.from(m.body, 'utf8');
-        expect(Math.max(...bytes.toString('latin1').split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(998);
-        expect((await verifyWithPython(bytes, dns.server, dir)).map((r) => r.pass)).toEqual([true]);
-        expect((await verifyWithMailauth(bytes, dns.server)).map((r) => r.pass)).toEqual([true]);
-      }
-      const byRcpt = (rcpt: string) => receiver.messages.find((m) => m.to.includes(rcpt))!.body;
-      const p = byRcpt('plain@far.test');
-      // Folded at white space: unfolding gives the subject back; X-Token's value, without white space, is broken as Postfix does.
-      expect(/\r\nSubject: ([^]*?)\r\n(?=[^ \t])/.exec(p)![1]!.replace(/\r\n/g, '')).toBe(words);
-      expect(p).toContain(`\r\nX-Token:\r\n ${'t'.repeat(997)}\r\n ${'t'.repeat(503)}\r\n`);
-      expect(p).toContain('Content-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n\r\n');
-      expect(p.slice(p.indexOf('\r\n\r\n') + 4).replace(/=\r\n/g, '')).toBe(`${'x'.repeat(3000)}\r\nshort line\r\n`);
-      const mp = byRcpt('multi@far.test');
-      expect(mp).toContain('\r\n\r\nDéjà vu, a short 8-bit line that stays as it is\r\n--b1\r\n');
-      expect(mp).toContain('Content-Type: text/html; charset=us-ascii\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n');
-      expect(mp.replace(/=\r\n/g, '')).toContain(`${html.replace('=', '=3D')}\r\n--b1--`);
-    } finally {
-      vmta?.kill();
-      await receiver.close();
-      await dns.close();
-      await t.cleanup();
-    }
+    const got = await deliveredSigned('long', { 'plain@far.test': plain, 'multi@far.test': Buffer.from(multipart).toString('latin1') });
+    for (const body of Object.values(got)) expect(Math.max(...Buffer.from(body, 'utf8').toString('latin1').split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(998);
+    const p = got['plain@far.test']!;
+    // Folded at white space: unfolding gives the subject back; X-Token's value, without white space, is broken as Postfix does.
+    expect(/\r\nSubject: ([^]*?)\r\n(?=[^ \t])/.exec(p)![1]!.replace(/\r\n/g, '')).toBe(words);
+    expect(p).toContain(`\r\nX-Token:\r\n ${'t'.repeat(997)}\r\n ${'t'.repeat(503)}\r\n`);
+    expect(p).toContain('Content-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n\r\n');
+    expect(p.slice(p.indexOf('\r\n\r\n') + 4).replace(/=\r\n/g, '')).toBe(`${'x'.repeat(3000)}\r\nshort line\r\n`);
+    const mp = got['multi@far.test']!;
+    expect(mp).toContain('\r\n\r\nDéjà vu, a short 8-bit line that stays as it is\r\n--b1\r\n');
+    expect(mp).toContain('Content-Type: text/html; charset=us-ascii\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n');
+    expect(mp.replace(/=\r\n/g, '')).toContain(`${html.replace('=', '=3D')}\r\n--b1--`);
+  });
+
+  it('encodes a part holding a NUL quoted-printable and drops a NUL from a header before signing, so python3-dkim and mailauth verify what arrives', { timeout: 90_000 }, async () => {
+    const plain = 'From: a@example.com\r\nSubject: nul\x00 in a header\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nbefore\x00after\r\n';
+    const multipart = [
+      'From: a@example.com',
+      'Date: Mon, 1 Jan 2024 00:00:00 +0000',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      'a clean part',
+      '--b1',
+      'Content-Type: application/octet-stream',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      'bin\x00ary\x00',
+      '--b1--',
+      '',
+    ].join('\r\n');
+    const got = await deliveredSigned('nul', { 'plain@far.test': plain, 'multi@far.test': multipart });
+    for (const body of Object.values(got)) expect(body).not.toContain('\x00');
+    const p = got['plain@far.test']!;
+    expect(p).toContain('\r\nSubject: nul in a header\r\n');
+    expect(p).toContain('Content-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n\r\nbefore=00after\r\n');
+    const mp = got['multi@far.test']!;
+    expect(mp).toContain('\r\n\r\na clean part\r\n--b1\r\n');
+    expect(mp).toContain('Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nbin=00ary=00\r\n--b1--');
   });
 });

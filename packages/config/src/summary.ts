@@ -35,8 +35,8 @@ export function summarize(config: VmtaConfig): string {
     `  bodies stored    ${bodyCompressionLine(config.global.settings['body-compression'] ?? 'zstd')}`,
     `  warnings         ${config.warnings.length}`,
   ];
-  for (const w of config.warnings.slice(0, 20)) lines.push(`    ${formatDiagnostic(w)}`);
-  if (config.warnings.length > 20) lines.push(`    ... ${config.warnings.length - 20} more`);
+  // Every one: an operator fixing a file (or a script grepping for file:line) needs the whole list.
+  for (const w of config.warnings) lines.push(`    ${formatDiagnostic(w)}`);
   return lines.join('\n');
 }
 

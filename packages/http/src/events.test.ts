@@ -4,6 +4,7 @@ import { createRedis, Keys } from '@vmta/queue';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpManagement, type RunningHttpManagement } from './index.js';
+import { QueryCountError } from './errors.js';
 import { eventsQuery } from './routes/events.js';
 
 describe('eventsQuery', () => {
@@ -26,10 +27,13 @@ describe('eventsQuery', () => {
     ['from=99999999999999999999-0', /^from: /],
     ['from=1-0&after=1-0', /not both/],
     ['type=x', /unknown event type x/],
-    ['limit=-1', /^limit: /],
     ['wait=5', /with after/],
   ])('refuses %j', (qs, message) => {
     expect((eventsQuery(new URLSearchParams(qs)) as { error: string }).error).toMatch(message);
+  });
+
+  it.each(['limit=-1', 'limit=5&limit=6', 'wait=1.5&after=1-0'])('throws for the bad count in %j (the router answers 400)', (qs) => {
+    expect(() => eventsQuery(new URLSearchParams(qs))).toThrow(QueryCountError);
   });
 });
 

@@ -4,19 +4,6 @@ import { getTestRedis, type TestRedis } from '@vmta/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpManagement, type RunningHttpManagement } from './index.js';
-import { messagesLimit } from './routes/jobs.js';
-
-it.each([
-  [null, 100],
-  ['', 100],
-  ['5', 5],
-  ['0', 1],
-  ['20000', 10_000],
-  ['-1', undefined],
-  ['x', undefined],
-])('messages limit %j → %j', (raw, limit) => {
-  expect(messagesLimit(raw)).toBe(limit);
-});
 
 const config = (...lines: string[]): VmtaConfig => loadConfigText(['host-name mta.example.com', ...lines].join('\n'));
 

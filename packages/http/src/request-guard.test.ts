@@ -15,6 +15,9 @@ describe('hostOf', () => {
     ['mta.example.net.:80', 'mta.example.net'],
     ['bad host', undefined],
     ['[nothex]:1', undefined],
+    ['127.0.0.1:65535', '127.0.0.1'],
+    ['127.0.0.1:65536', undefined],
+    ['[::1]:99999', undefined],
   ])('reads %j as %j', (header, host) => {
     expect(hostOf(header)).toBe(host);
   });
@@ -35,6 +38,10 @@ describe('guardRequest', () => {
     ['a script POST with X-Vmta-Request', post({ csrfHeader: true }), { ok: true }],
     ['a script POST with an API key', post({ authorization: `Bearer ${KEY}` }), { ok: true, keyLevel: 'operator' }],
     ['a wrong API key', get({ authorization: 'Bearer wrong-key-0123456789abcdef' }), { ok: false, status: 401, error: 'bad-api-key' }],
+    ['two Host fields (RFC 9112 §3.2)', get({ hostFields: 2 }), { ok: false, status: 400, error: 'duplicate-host' }],
+    ['an absolute-form authority stands for Host', get({ authority: 'rebind.attacker.example' }), { ok: false, status: 403, error: 'host-not-allowed' }],
+    ['a malformed absolute-form authority', get({ authority: 'a b' }), { ok: false, status: 400, error: 'bad-host' }],
+    ['OPTIONS is safe: no CSRF header needed (the router answers 405)', get({ method: 'OPTIONS' }), { ok: true }],
     ['an API key does not make a foreign Host acceptable', get({ host: 'evil.example', authorization: `Bearer ${KEY}` }), { ok: false, status: 403, error: 'host-not-allowed' }],
   ])('%s', (_name, req, expected) => {
     expect(guardRequest(req, settings)).toMatchObject(expected);

@@ -3,7 +3,8 @@
  * is not enough on its own:
  * - DNS rebinding: a page on attacker.example whose name later resolves to this server is "same origin"
  *   for the browser. The Host header tells: only an IP literal, `localhost` or a name of this host is
- *   accepted (never a name the operator did not give us).
+ *   accepted (never a name the operator did not give us). One Host field with a valid value, or a 400
+ *   (RFC 9112 §3.2); an absolute-form target's authority stands for it (§3.2.2).
  * - CSRF: a page on another origin, opened by an operator whose browser is on an allowed address, can
  *   POST here. A state-changing request needs a same-origin `Origin`, or (no Origin: a script) the
  *   `X-Vmta-Request` header, which a browser cannot send cross-site without a CORS preflight we never
@@ -18,7 +19,12 @@ export const CSRF_HEADER = 'x-vmta-request';
 
 export interface GuardRequest {
   method: string;
+  /** The Host header (the first, when there are several). */
   host?: string;
+  /** How many Host fields the request has (1 when absent from the object: a unit test's shorthand). */
+  hostFields?: number;
+  /** The authority of an absolute-form request target (request-target.ts). */
+  authority?: string;
   origin?: string;
   secFetchSite?: string;
   authorization?: string;
@@ -39,10 +45,11 @@ export type GuardVerdict =
 /** The host part of a Host header (`[::1]:8080` → `::1`, `Name:80` → `name`), or undefined when malformed. */
 export function hostOf(header: string): string | undefined {
   const h = header.trim().toLowerCase();
-  const v6 = /^\[([0-9a-f:.]+)\](?::\d{1,5})?$/.exec(h);
+  const v6 = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/.exec(h);
+  const m = v6 ?? /^([a-z0-9.-]+)(?::(\d{1,5}))?$/.exec(h);
+  if (!m || (m[2] !== undefined && Number(m[2]) > 65535)) return undefined;
   if (v6) return isIP(v6[1]!) === 6 ? v6[1] : undefined;
-  const m = /^([a-z0-9.-]+)(?::\d{1,5})?$/.exec(h);
-  return m ? m[1]!.replace(/\.$/, '') : undefined;
+  return m[1]!.replace(/\.$/, '');
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -59,8 +66,11 @@ function keyLevel(authorization: string, keys: readonly HttpApiKey[]): HttpApiKe
 
 export function guardRequest(req: GuardRequest, settings: GuardSettings): GuardVerdict {
   if (req.host === undefined) return { ok: false, status: 400, error: 'host-required', reason: 'no Host header' };
-  const host = hostOf(req.host);
-  if (host === undefined) return { ok: false, status: 400, error: 'bad-host', reason: 'malformed Host header' };
+  if ((req.hostFields ?? 1) > 1) return { ok: false, status: 400, error: 'duplicate-host', reason: `${req.hostFields} Host headers` };
+  if (hostOf(req.host) === undefined) return { ok: false, status: 400, error: 'bad-host', reason: 'malformed Host header' };
+  const authority = req.authority ?? req.host;
+  const host = hostOf(authority);
+  if (host === undefined) return { ok: false, status: 400, error: 'bad-host', reason: 'malformed authority in the request target' };
   if (isIP(host) === 0 && host !== 'localhost' && !settings.hostNames.has(host)) {
     return { ok: false, status: 403, error: 'host-not-allowed', reason: `Host ${host} is not a name of this server` };
   }
@@ -70,12 +80,13 @@ export function guardRequest(req: GuardRequest, settings: GuardSettings): GuardV
     if (level === undefined) return { ok: false, status: 401, error: 'bad-api-key', reason: 'Authorization does not carry a known http-api-key' };
   }
   const ok: GuardVerdict = level === undefined ? { ok: true } : { ok: true, keyLevel: level };
-  if (req.method === 'GET' || req.method === 'HEAD') return ok;
+  // Safe methods (RFC 9110 §9.2.1): OPTIONS changes nothing either (the router answers it 405 with Allow).
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return ok;
   // State-changing from here on.
   const site = req.secFetchSite?.toLowerCase();
   if (site === 'cross-site' || site === 'same-site') return { ok: false, status: 403, error: 'cross-origin', reason: `Sec-Fetch-Site: ${site}` };
   if (req.origin !== undefined) {
-    const same = [`http://${req.host.trim().toLowerCase()}`, `https://${req.host.trim().toLowerCase()}`];
+    const same = [`http://${authority.trim().toLowerCase()}`, `https://${authority.trim().toLowerCase()}`];
     if (!same.includes(req.origin.trim().toLowerCase())) return { ok: false, status: 403, error: 'cross-origin', reason: `Origin ${req.origin} is not this server` };
     return ok;
   }

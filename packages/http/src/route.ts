@@ -35,6 +35,8 @@ export interface Client {
   level: HttpAccessLevel;
   /** The request's query string (`?minutes=60`, `?dsn=1`). */
   query: URLSearchParams;
+  /** A HEAD request: the headers are all that is sent, so a route that streams need not read what it would send. */
+  head: boolean;
 }
 
 /** A route whose path is exactly `path`. */

@@ -7,7 +7,9 @@ import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpAccessLevel } from '@vmta/config';
 import { accessLevel, allows } from './access.js';
+import { QueryCountError } from './errors.js';
 import { CSRF_HEADER, guardRequest } from './request-guard.js';
+import { readTarget } from './request-target.js';
 import { sendJson } from './respond.js';
 import type { HttpContext, Route } from './route.js';
 
@@ -22,13 +24,17 @@ export function createHandler(routes: readonly Route[], ctx: HttpContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     req.resume(); // no route reads a body
     const ip = req.socket.remoteAddress ?? '';
-    const path = (req.url ?? '/').split('?')[0]!;
+    const target = readTarget(req.url ?? '/');
+    if (!target) return sendJson(res, 400, { error: 'bad-target', reason: 'the request target is neither /path nor http://host/path' });
+    const path = target.path;
     const settings = ctx.config().global.settings;
     const hostName = settings['host-name'];
     const verdict = guardRequest(
       {
         method: req.method ?? 'GET',
         host: header(req, 'host'),
+        hostFields: req.headersDistinct['host']?.length ?? 0,
+        ...(target.authority !== undefined ? { authority: target.authority } : {}),
         origin: header(req, 'origin'),
         secFetchSite: header(req, 'sec-fetch-site'),
         authorization: header(req, 'authorization'),
@@ -48,6 +54,8 @@ export function createHandler(routes: readonly Route[], ctx: HttpContext) {
     };
     // A client without access learns nothing, not even which paths exist.
     if (level === 'none') return deny();
+    // `OPTIONS *` asks about the server as a whole; we answer no CORS preflight, so OPTIONS is never allowed.
+    if (path === '*') return req.method === 'OPTIONS' ? sendJson(res, 405, { error: 'method-not-allowed' }, { allow: 'GET, HEAD, POST' }) : sendJson(res, 400, { error: 'bad-target', reason: '* is only for OPTIONS' });
     const matching = routes.flatMap((route) => {
       const params = route.match(path);
       return params ? [{ route, params }] : [];
@@ -63,8 +71,9 @@ export function createHandler(routes: readonly Route[], ctx: HttpContext) {
     }
     if (!allows(level, hit.route.level)) return deny();
     try {
-      await hit.route.handle(ctx, res, hit.params, { ip, level, query: new URLSearchParams((req.url ?? '/').slice(path.length + 1)) });
+      await hit.route.handle(ctx, res, hit.params, { ip, level, query: new URLSearchParams(target.query), head: req.method === 'HEAD' });
     } catch (err) {
+      if (err instanceof QueryCountError && !res.headersSent) return sendJson(res, 400, { error: 'bad-request', message: err.message });
       ctx.log.error({ event: 'http-error', path, err: (err as Error).message }, 'http request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
       else res.destroy();

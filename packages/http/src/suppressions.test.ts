@@ -44,6 +44,12 @@ describe('/suppressions', () => {
 
     const entries = (await (await operator('/suppressions/entries?tenant=source:feeder')).json()) as { entries: Array<{ address: string }> };
     expect(entries.entries.map((e) => e.address)).toEqual(['h1@http.example', 'h2@http.example']);
+    // Counts by the shared rule (query-count.ts): a bad limit is a 400 naming it, not a silent 100.
+    expect((await (await operator('/suppressions/entries?tenant=source:feeder&limit=1')).json()) as { entries: unknown[] }).toMatchObject({ entries: [{ address: 'h1@http.example' }] });
+    for (const bad of ['x', '-1', '2.5']) {
+      const r = await operator(`/suppressions/entries?tenant=source:feeder&limit=${bad}`);
+      expect([r.status, ((await r.json()) as { message: string }).message]).toEqual([400, expect.stringMatching(/^limit: a whole number from 1 to 10000/)]);
+    }
     const csv = await (await operator('/suppressions/export?tenant=source:feeder')).text();
     expect(csv.split('\n')[0]).toBe('address,reason,added,expires,queue,reply');
     expect(csv.trim().split('\n')).toHaveLength(3);
@@ -52,5 +58,27 @@ describe('/suppressions', () => {
     const rm = await operator('/suppressions/remove?tenant=source:feeder&address=h1@http.example', 'POST');
     expect(await rm.json()).toEqual({ tenant: 'source:feeder', requested: 1, changed: 1 });
     expect(await store.lookup('source:feeder', 'h1@http.example')).toBeUndefined();
+  });
+
+  it('answers HEAD on /suppressions/export with the headers GET sends, without reading the store', async () => {
+    const operator = await serve('operator');
+    for (const tenant of ['source:head', 'source:get']) expect((await operator(`/suppressions/add?tenant=${tenant}&address=a@head.example&address=b@head.example`, 'POST')).status).toBe(200);
+    // Every command Redis runs, as it runs it: the export reads the store with HSCAN.
+    const monitor = await redis.monitor();
+    const scanned: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'hscan') scanned.push(args[1]!);
+    });
+    try {
+      const head = await operator('/suppressions/export?tenant=source:head', 'HEAD');
+      expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([200, 'text/csv; charset=utf-8', '']);
+      const get = await operator('/suppressions/export?tenant=source:get');
+      expect((await get.text()).trim().split('\n')).toHaveLength(3);
+      // Redis reports commands in the order it ran them: once GET's scan is seen, a scan by HEAD would have been.
+      await expect.poll(() => scanned.some((k) => k.includes('{s:source:get}'))).toBe(true);
+      expect(scanned.filter((k) => k.includes('{s:source:head}'))).toEqual([]);
+    } finally {
+      monitor.disconnect();
+    }
   });
 });

@@ -8,7 +8,9 @@
 import { parseArgs } from 'node:util';
 import { parseTimeInterval } from '@vmta/config';
 import { deleteMessages, deleteQueue, deliveryRunning, matchQueues, type Cluster } from '@vmta/control';
+import { addressMatcher } from '@vmta/queue';
 import { EXIT } from '../exit-codes.js';
+import { queueNameProblem } from '../queue-arg.js';
 import { withCluster } from '../with-cluster.js';
 
 const USAGE = [
@@ -34,6 +36,10 @@ export async function deleteCommand(args: string[]): Promise<number> {
   try {
     values = parseArgs({ args, options: OPTIONS }).values;
     if (values['older-than'] !== undefined) olderThanMs = parseTimeInterval(values['older-than']);
+    // A bad name or /re/ is the operator's input: refused before Redis is asked (FilterPatternError for a /re/).
+    for (const p of [values.orig, values.rcpt]) if (p !== undefined) addressMatcher(p);
+    const problem = (values.queue ?? []).map((q) => queueNameProblem(q)).find((p) => p !== undefined);
+    if (problem) throw new Error(problem);
   } catch (err) {
     process.stderr.write(`vmta delete: ${(err as Error).message}\n${USAGE}\n`);
     return EXIT.usage;
@@ -41,7 +47,7 @@ export async function deleteCommand(args: string[]): Promise<number> {
   const patterns = values.queue ?? [];
   const job = values.job ?? values.jobId;
   const filtered = job !== undefined || values.orig !== undefined || values.rcpt !== undefined || olderThanMs !== undefined;
-  if ((!filtered && patterns.length === 0) || patterns.some((p) => !p.includes('/'))) {
+  if (!filtered && patterns.length === 0) {
     process.stderr.write(`${USAGE}\n`);
     return EXIT.usage;
   }
@@ -85,14 +91,8 @@ async function deleteFiltered(
   olderThanMs: number | undefined,
   dsn: boolean,
 ): Promise<number | undefined> {
-  let result;
-  try {
-    result = await deleteMessages(cluster, { queues: patterns, filter, ...(olderThanMs !== undefined ? { olderThanMs } : {}), dsn });
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'FILTER_PATTERN_INVALID') throw err;
-    process.stderr.write(`vmta delete: ${(err as Error).message}\n`);
-    return undefined;
-  }
+  // --orig and --rcpt were compiled before (deleteCommand): no FilterPatternError here.
+  const result = await deleteMessages(cluster, { queues: patterns, filter, ...(olderThanMs !== undefined ? { olderThanMs } : {}), dsn });
   for (const { queue } of result.requests) process.stdout.write(`${queue}: matching mail to delete${dsn ? ', senders get a DSN' : ' (no DSN)'}\n`);
   if (result.requests.length === 0) process.stdout.write('no queue holds mail to look at\n');
   return result.requests.length;

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { messagesView } from '@vmta/control';
 import { EXIT } from '../exit-codes.js';
+import { queueNameProblem } from '../queue-arg.js';
 import { withCluster } from '../with-cluster.js';
 import { formatDuration, renderTable } from './table.js';
 
@@ -16,8 +17,9 @@ export async function showMessages(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   const limit = Number(values.limit);
-  if (!values.queue?.includes('/') || !Number.isInteger(limit) || limit < 1) {
-    process.stderr.write(`${USAGE}\n`);
+  const problem = values.queue === undefined ? undefined : queueNameProblem(values.queue);
+  if (!values.queue || problem || !Number.isInteger(limit) || limit < 1) {
+    process.stderr.write(`${problem ? `vmta show messages: ${problem}\n` : ''}${USAGE}\n`);
     return EXIT.usage;
   }
   const queue = values.queue;

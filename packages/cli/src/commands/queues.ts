@@ -8,6 +8,7 @@ import { domainRows, matchQueues, queueMatcher, queueModeActions, queueRowJson, 
 import { checkConfigFile, DEFAULT_VMTA, findVmtaOrPool } from '@vmta/config';
 import { clusterConfigPath } from '../config-path.js';
 import { EXIT } from '../exit-codes.js';
+import { queueNameProblem } from '../queue-arg.js';
 import { withCluster } from '../with-cluster.js';
 import { renderTable } from './table.js';
 
@@ -34,6 +35,11 @@ export async function showQueues(args: string[]): Promise<number> {
   if (max === undefined || positionals.length > 1) {
     if (positionals.length > 1) process.stderr.write('vmta show queues: give at most one DOMAIN[/VMTA]\n');
     process.stderr.write('usage: vmta show queues [--json] [--domain D] [--vmta V] [--maxitems N] [DOMAIN[/VMTA]]\n');
+    return EXIT.usage;
+  }
+  const problem = positionals[0] === undefined ? undefined : queueNameProblem(positionals[0], { domainAlone: true });
+  if (problem) {
+    process.stderr.write(`vmta show queues: ${problem}\n`);
     return EXIT.usage;
   }
   const named = positionals[0] === undefined ? undefined : queueMatcher(queuePattern(positionals[0]));
@@ -97,6 +103,11 @@ export async function queueAction(action: QueueModeAction, args: string[]): Prom
     process.stderr.write(`usage: vmta ${action} queue DOMAIN[/VMTA]   (a domain alone: its queues of every VMTA; patterns like */mta1 allowed)\n`);
     return EXIT.usage;
   }
+  const problem = queueNameProblem(arg, { domainAlone: true });
+  if (problem) {
+    process.stderr.write(`vmta ${action}: ${problem}\n`);
+    return EXIT.usage;
+  }
   const pattern = queuePattern(arg);
   return withCluster(async (cluster) => {
     const names = await selectQueues(cluster, pattern);
@@ -128,16 +139,12 @@ export async function refusedAsUnknown(
 }
 
 /**
- * Why a queue that has never held mail cannot be one: not DOMAIN/VMTA, or a VMTA the configuration does not
- * have (PowerMTA's queues are domain/vmta of a configured VMTA). Undefined when it can be, or when the
- * configuration cannot be read (then it is taken as written, as before).
+ * Why a queue that has never held mail cannot be one: a VMTA the configuration does not have (PowerMTA's queues
+ * are domain/vmta of a configured VMTA; a malformed name was refused before, queue-arg.ts). Undefined when it
+ * can be, or when the configuration cannot be read (then it is taken as written, as before).
  */
 async function unknownQueueRefusal(queue: string, explicitConfig: string | undefined): Promise<string | undefined> {
-  const slash = queue.indexOf('/');
-  if (slash <= 0 || slash === queue.length - 1 || queue.indexOf('/', slash + 1) >= 0) {
-    return `${queue} is not a queue name: give DOMAIN/VMTA, e.g. example.com/mta1`;
-  }
-  const vmta = queue.slice(slash + 1);
+  const vmta = queue.slice(queue.indexOf('/') + 1);
   if (vmta === DEFAULT_VMTA) return undefined;
   const file = await clusterConfigPath(explicitConfig);
   let config;

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { selectQueues, setQueueMode, SETTABLE_MODES, type SettableMode } from '@vmta/control';
 import { pino } from 'pino';
 import { EXIT } from '../exit-codes.js';
+import { queueNameProblem } from '../queue-arg.js';
 import { noticeConfig } from '../notice-config.js';
 import { refusedAsUnknown } from './queues.js';
 import { withCluster } from '../with-cluster.js';
@@ -15,6 +16,11 @@ export async function setCommand(args: string[]): Promise<number> {
   const mode = values.mode?.toLowerCase();
   if (what !== 'queue' || !pattern || !pattern.includes('/') || !SETTABLE_MODES.includes(mode as SettableMode)) {
     process.stderr.write(USAGE);
+    return EXIT.usage;
+  }
+  const problem = queueNameProblem(pattern);
+  if (problem) {
+    process.stderr.write(`vmta set: ${problem}\n${USAGE}`);
     return EXIT.usage;
   }
   // The notices' log lines go to stderr; stdout says what happened.

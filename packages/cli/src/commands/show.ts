@@ -10,6 +10,7 @@ import { showVmtas } from './vmtas.js';
 import { showDisabledSources } from './sources.js';
 import { showUnparsedReports } from './unparsed-reports.js';
 import { EXIT } from '../exit-codes.js';
+import { queueNameProblem } from '../queue-arg.js';
 
 const USAGE = [
   'usage: vmta show settings DOMAIN/VMTA [--json] [--config FILE]',
@@ -52,6 +53,12 @@ async function showSettings(args: string[]): Promise<number> {
   const slash = queue?.lastIndexOf('/') ?? -1;
   if (!queue || parsed.positionals.length !== 1 || slash <= 0) {
     process.stderr.write(`vmta show settings: give one queue as DOMAIN/VMTA, e.g. example.com/mta1\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  // DOMAIN/ is the queue of the default VMTA.
+  const problem = queueNameProblem(slash === queue.length - 1 ? `${queue}${DEFAULT_VMTA}` : queue);
+  if (problem) {
+    process.stderr.write(`vmta show settings: ${problem}\n${USAGE}\n`);
     return EXIT.usage;
   }
   const domain = queue.slice(0, slash);

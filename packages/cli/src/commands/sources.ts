@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { disabledSourceRows, disableSource, enableSource, SourceArgumentError, type DisabledSourceRow } from '@vmta/control';
 import { pino } from 'pino';
 import { EXIT } from '../exit-codes.js';
+import { queueNameProblem } from '../queue-arg.js';
 import { noticeConfig } from '../notice-config.js';
 import { renderTable } from './table.js';
 import { withCluster } from '../with-cluster.js';
@@ -23,6 +24,11 @@ export async function sourceCommand(change: 'disable' | 'enable', args: string[]
   const [what, ip, queue, ...extra] = parsed.positionals;
   if (what !== 'source' || !ip || extra.length > 0) {
     process.stderr.write(`${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const problem = queue === undefined ? undefined : queueNameProblem(queue);
+  if (problem) {
+    process.stderr.write(`vmta ${change} source: ${problem}\n${USAGE}\n`);
     return EXIT.usage;
   }
   const config = await noticeConfig(parsed.values.config, `${change} source`);

@@ -149,3 +149,24 @@ describe('fitForNextHop: no line over 998 octets (RFC 5322 §2.1.1)', () => {
     expect(out.split('\r\n').every((l) => /[^ \t]/.test(l) || l === '')).toBe(true);
   });
 });
+
+describe('fitForNextHop: no NUL is sent (RFC 6152 §2: 8BITMIME allows no NUL)', () => {
+  const fit = (s: string, eightBitOk = true): string => fitForNextHop(Buffer.from(s, 'latin1'), eightBitOk).toString('latin1');
+
+  it.each([
+    ['a NUL in the body of a message without MIME headers makes it quoted-printable', 'Subject: x\r\n\r\na\x00b\r\n', 'Subject: x\r\nContent-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n\r\na=00b\r\n'],
+    ['a NUL in a header is dropped, the body left alone', 'Subject: a\x00b\r\nX: \x00\r\n\r\nplain\r\n', 'Subject: ab\r\nX: \r\n\r\nplain\r\n'],
+    ['only the part holding a NUL is encoded', 'Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nclean é\r\n--b\r\nContent-Transfer-Encoding: binary\r\n\r\nx\x00\r\n--b--\r\n', 'Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nclean é\r\n--b\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nx=00\r\n--b--\r\n'],
+    ['a quoted-printable part gets =00 in place', 'Content-Transfer-Encoding: quoted-printable\r\n\r\na=3D\x00\r\n', 'Content-Transfer-Encoding: quoted-printable\r\n\r\na=3D=00\r\n'],
+    ['a base64 part loses the NUL (not in its alphabet, a decoder skips it)', 'Content-Transfer-Encoding: base64\r\n\r\nYWJj\x00\r\n', 'Content-Transfer-Encoding: base64\r\n\r\nYWJj\r\n'],
+    ['a NUL in a preamble or an epilogue is dropped', 'Content-Type: multipart/mixed; boundary=b\r\n\r\npre\x00\r\n--b\r\n\r\nok\r\n--b--\r\nepi\x00\r\n', 'Content-Type: multipart/mixed; boundary=b\r\n\r\npre\r\n--b\r\n\r\nok\r\n--b--\r\nepi\r\n'],
+  ])('%s', (_what, input, expected) => {
+    expect(fit(input)).toBe(expected);
+    expect(fit(input, false)).not.toContain('\x00');
+  });
+
+  it('leaves a message without NUL, 8-bit or long lines as the same Buffer', () => {
+    const m = Buffer.from('Subject: x\r\n\r\nplain\r\n');
+    expect(fitForNextHop(m, false)).toBe(m);
+  });
+});

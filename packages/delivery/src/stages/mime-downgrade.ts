@@ -15,6 +15,12 @@
  * space, a preamble or epilogue line, a part in another encoding) is the line broken as Postfix breaks it:
  * CRLF and a space inserted after 998 octets.
  *
+ * A NUL may not be sent in any case (RFC 5321 §4.5.2 / RFC 6152 §2: 8BITMIME allows 8-bit bytes but no NUL; only
+ * BINARYMIME does): a leaf whose body holds one is encoded quoted-printable in the same way (=00; a quoted-printable
+ * leaf gets =00 in place, from any other encoding the NUL is dropped), and a NUL in a header section, a preamble or
+ * an epilogue is dropped. So the bytes signed are the bytes sent: a next hop or a verifier that strips or rejects
+ * NUL cannot break the signature.
+ *
  * Works on latin1 strings: one char per byte, so no byte is changed unless it is encoded.
  */
 import { isAscii } from 'node:buffer';
@@ -23,6 +29,8 @@ const CRLF = '\r\n';
 const CRLF_BYTES = Buffer.from(CRLF);
 const BLANK_LINE = Buffer.from('\r\n\r\n');
 const EIGHT_BIT = /[\x80-\xff]/;
+const NUL = /\x00/;
+const NULS = /\x00/g;
 
 /** Where the body starts: after the blank line that ends the header section (the end when there is none). */
 function bodyStart(s: string): number {
@@ -82,7 +90,7 @@ interface Conversion {
  * 8-bit body parts encoded quoted-printable, and in any case no line over 998 octets.
  */
 export function fitForNextHop(message: Buffer, eightBitOk: boolean): Buffer {
-  if (!hasLongLine(message) && (eightBitOk || !bodyHas8bit(message))) return message;
+  if (!hasLongLine(message) && (eightBitOk || !bodyHas8bit(message)) && !message.includes(0)) return message;
   return Buffer.from(convertEntity(message.toString('latin1'), true, { eightBitOk }), 'latin1');
 }
 
@@ -116,9 +124,10 @@ function convertEntity(s: string, top: boolean, how: Conversion): string {
   // The header section keeps the CRLF of its last line; the blank line is put back between the two.
   let head = start === s.length ? s : s.slice(0, start - 2);
   let body = s.slice(start);
-  head = foldLongHeaderLines(head);
+  head = foldLongHeaderLines(head.replace(NULS, ''));
   const longLine = longLineIn(body);
-  if (!longLine && (how.eightBitOk || !EIGHT_BIT.test(body))) return start === s.length ? head : head + CRLF + body;
+  const nul = NUL.test(body);
+  if (!longLine && !nul && (how.eightBitOk || !EIGHT_BIT.test(body))) return start === s.length ? head : head + CRLF + body;
   const type = (headerValue(head, 'content-type') ?? '').toLowerCase();
   const encoding = (headerValue(head, 'content-transfer-encoding') ?? '7bit').toLowerCase();
   const boundary = type.startsWith('multipart/') ? parameter(headerValue(head, 'content-type')!, 'boundary') : undefined;
@@ -133,14 +142,14 @@ function convertEntity(s: string, top: boolean, how: Conversion): string {
     body = encodeQuotedPrintable(body);
     head = withEncoding(head, 'quoted-printable');
     if (top && headerValue(head, 'mime-version') === undefined) head += `MIME-Version: 1.0${CRLF}`;
-  } else if (!longLine) {
+  } else if (!longLine && !nul) {
     return s; // base64 or quoted-printable holding 8-bit bytes: broken, left to the caller
   } else if (encoding === 'quoted-printable') {
-    body = mapLongLines(body, softBreak);
+    body = mapLongLines(body.replace(NULS, '=00'), softBreak);
   } else if (encoding === 'base64') {
-    body = mapLongLines(body, (line) => line.replace(/.{76}(?!$)/g, `$&${CRLF}`));
+    body = mapLongLines(body.replace(NULS, ''), (line) => line.replace(/.{76}(?!$)/g, `$&${CRLF}`));
   } else {
-    body = mapLongLines(body, hardBreak);
+    body = mapLongLines(body.replace(NULS, ''), hardBreak);
   }
   return head + CRLF + body;
 }
@@ -220,17 +229,17 @@ function convertMultipart(body: string, boundary: string, how: Conversion): stri
       continue;
     }
     if (part) pieces.push(convertEntity(part.join(CRLF), false, how));
-    else if (i > 0) pieces.push(mapLongLines(preamble.join(CRLF), hardBreak));
+    else if (i > 0) pieces.push(mapLongLines(preamble.join(CRLF).replace(NULS, ''), hardBreak));
     pieces.push(line);
     part = [];
     preamble = [];
     if (bare === close) {
-      pieces.push(...lines.slice(i + 1).map((l) => (l.length > MAX_LINE ? hardBreak(l) : l)));
+      pieces.push(...lines.slice(i + 1).map((l) => l.replace(NULS, '')).map((l) => (l.length > MAX_LINE ? hardBreak(l) : l)));
       return pieces.join(CRLF);
     }
   }
   if (part) pieces.push(convertEntity(part.join(CRLF), false, how));
-  else pieces.push(mapLongLines(preamble.join(CRLF), hardBreak));
+  else pieces.push(mapLongLines(preamble.join(CRLF).replace(NULS, ''), hardBreak));
   return pieces.join(CRLF);
 }
 

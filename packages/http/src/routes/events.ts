@@ -7,6 +7,7 @@
  */
 import { EVENT_TYPES, isStreamId, streamPosition } from '@vmta/queue';
 import { readEvents, waitForEvents } from '@vmta/control';
+import { queryCount } from '../query-count.js';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
 
@@ -22,7 +23,7 @@ export interface EventsQuery {
   waitMs?: number;
 }
 
-/** The query of GET /events, or the message of a 400. Pure. */
+/** The query of GET /events, or the message of a 400 (a bad count throws QueryCountError). Pure. */
 export function eventsQuery(q: URLSearchParams): EventsQuery | { error: string } {
   const from = q.get('from') ?? undefined;
   const after = q.get('after') ?? undefined;
@@ -32,17 +33,15 @@ export function eventsQuery(q: URLSearchParams): EventsQuery | { error: string }
   const types = q.getAll('type').flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
   const badType = types.find((t) => !EVENT_TYPE_SET.has(t));
   if (badType !== undefined) return { error: `type: unknown event type ${badType} (${[...EVENT_TYPE_SET].join(', ')})` };
-  const limitText = q.get('limit');
-  if (limitText !== null && !/^\d+$/.test(limitText)) return { error: `limit: a whole number from 1 to ${MAX_EVENTS_LIMIT}` };
-  const limit = limitText === null ? 100 : Math.min(MAX_EVENTS_LIMIT, Math.max(1, Number(limitText)));
-  const waitText = q.get('wait');
-  if (waitText !== null && (!/^\d+$/.test(waitText) || after === undefined)) return { error: `wait: whole seconds (at most ${MAX_EVENTS_WAIT_S}), with after` };
+  const limit = queryCount(q, 'limit', { min: 1, max: MAX_EVENTS_LIMIT, default: 100 });
+  const wait = queryCount(q, 'wait', { min: 0, max: MAX_EVENTS_WAIT_S });
+  if (wait !== undefined && after === undefined) return { error: `wait: whole seconds (at most ${MAX_EVENTS_WAIT_S}), with after` };
   return {
     ...(from !== undefined ? { from } : {}),
     ...(after !== undefined ? { after } : {}),
     ...(types.length > 0 ? { types } : {}),
     limit,
-    ...(waitText !== null ? { waitMs: Math.min(MAX_EVENTS_WAIT_S, Number(waitText)) * 1000 } : {}),
+    ...(wait !== undefined ? { waitMs: wait * 1000 } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { parseTimeInterval } from '@vmta/config';
 import { deleteMessages, jobModeActions, jobsView, messagesView, splitQueueName, type JobModeAction } from '@vmta/control';
+import { queryCount } from '../query-count.js';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
 import { decode, queryFlag } from './queues.js';
@@ -13,12 +14,8 @@ import { decode, queryFlag } from './queues.js';
 const JOB_ACTION_PATH = /^\/jobs\/([^/]+)\/(pause|resume)$/;
 const MESSAGES_PATH = /^\/queues\/(.+)\/messages$/;
 
-/** `?limit=N`: 1..10000, 100 when absent; undefined when not a whole number. Pure. */
-export function messagesLimit(raw: string | null): number | undefined {
-  if (raw === null || raw === '') return 100;
-  if (!/^\d+$/.test(raw)) return undefined;
-  return Math.max(1, Math.min(10_000, Number(raw)));
-}
+/** `?limit=N` of GET /queues/Q/messages. */
+const MESSAGES_LIMIT = { min: 1, max: 10_000, default: 100 };
 
 const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
 
@@ -58,9 +55,9 @@ export const jobRoutes: Route[] = [
     level: 'operator',
     async handle(ctx, res, [encoded], client) {
       const queue = decode(encoded!);
-      const limit = messagesLimit(client.query.get('limit'));
+      const limit = queryCount(client.query, 'limit', MESSAGES_LIMIT);
       const { domain, vmta } = queue?.includes('/') ? splitQueueName(queue) : { domain: '', vmta: '' };
-      if (!queue || !domain || !vmta || limit === undefined) {
+      if (!queue || !domain || !vmta) {
         sendJson(res, 400, { error: 'bad-request', message: 'expected /queues/DOMAIN%2FVMTA/messages[?limit=N]' });
         return;
       }

@@ -5,6 +5,7 @@
  */
 import { reportCounts, unparsedReportRaw, unparsedReports } from '@vmta/control';
 import { ReportStore } from '@vmta/queue';
+import { queryCount } from '../query-count.js';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
 
@@ -25,9 +26,7 @@ export const reportRoutes: Route[] = [
     match: exact('/reports/unparsed'),
     level: 'operator',
     async handle(ctx, res, _params, { query }) {
-      const text = query.get('limit');
-      if (text !== null && !/^\d+$/.test(text)) return sendJson(res, 400, { error: 'bad-request', message: 'limit: a whole number from 1 to 1000' });
-      sendJson(res, 200, await unparsedReports(ctx.cluster, Math.min(1000, Math.max(1, Number(text ?? 50)))));
+      sendJson(res, 200, await unparsedReports(ctx.cluster, queryCount(query, 'limit', { min: 1, max: 1000, default: 50 })));
     },
   },
   {

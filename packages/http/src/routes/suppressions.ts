@@ -7,6 +7,7 @@
  */
 import { parseTimeInterval } from '@vmta/config';
 import { suppressAdd, suppressCounts, suppressExport, suppressRemove, suppressShow } from '@vmta/control';
+import { queryCount } from '../query-count.js';
 import { sendJson } from '../respond.js';
 import { exact, type Route } from '../route.js';
 
@@ -31,16 +32,18 @@ export const suppressionRoutes: Route[] = [
     match: exact('/suppressions/entries'),
     level: 'operator',
     async handle(ctx, res, _params, { query }) {
-      const limit = Number(query.get('limit') ?? 100);
-      sendJson(res, 200, await suppressShow(ctx.cluster, query.get('tenant') ?? undefined, Number.isInteger(limit) && limit > 0 ? Math.min(limit, 10_000) : 100));
+      const limit = queryCount(query, 'limit', { min: 1, max: 10_000, default: 100 });
+      sendJson(res, 200, await suppressShow(ctx.cluster, query.get('tenant') ?? undefined, limit));
     },
   },
   {
     method: 'GET',
     match: exact('/suppressions/export'),
     level: 'operator',
-    async handle(ctx, res, _params, { query }) {
+    async handle(ctx, res, _params, { query, head }) {
       res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
+      // HEAD: the headers say what GET would send; the store (maybe millions of entries) is not read.
+      if (head) return void res.end();
       await suppressExport(ctx.cluster, query.get('tenant') ?? undefined, (chunk) =>
         new Promise<void>((resolve) => (res.write(chunk) ? resolve() : res.once('drain', resolve))),
       );
