@@ -3,11 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
-import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
 import { newProcessId } from '@vmta/queue';
 import { pino } from 'pino';
-// Types only: delivery, management HTTP, dev-certs and the embedded redis-server are imported where they
-// start (below), so a process loads only the code of the roles it runs (a listener holds no delivery code).
+// Types only: the listener, delivery, management HTTP, dev-certs and the embedded redis-server are imported
+// where they start (below), so a process loads only the code of the roles it runs (a listener holds no
+// delivery code, a delivery process no SMTP server).
+import type { RunningListener } from '@vmta/listener';
 import type { RunningHttpManagement } from '@vmta/http';
 import type { RunningAccounting, RunningDelivery, RunningWebhooks } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
@@ -137,6 +138,7 @@ export async function startCommand(args: string[]): Promise<number> {
   });
   let listener: RunningListener | undefined;
   if (role === 'all' || role === 'listener') {
+    const { ListenerStartError, startListener } = await import('@vmta/listener');
     try {
       listener = await startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
     } catch (err) {
