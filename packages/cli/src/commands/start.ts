@@ -138,11 +138,13 @@ export async function startCommand(args: string[]): Promise<number> {
   });
   let listener: RunningListener | undefined;
   if (role === 'all' || role === 'listener') {
-    const { ListenerStartError, startListener } = await import('@vmta/listener');
+    let listenerCode: typeof import('@vmta/listener') | undefined;
     try {
-      listener = await startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+      // Inside the try: an install that cannot load it is logged and stops the embedded Redis like any failed start.
+      listenerCode = await import('@vmta/listener');
+      listener = await listenerCode.startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
     } catch (err) {
-      const listenerError = err instanceof ListenerStartError;
+      const listenerError = listenerCode !== undefined && err instanceof listenerCode.ListenerStartError;
       log.error({ event: 'listener-start-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start the listener');
       await stopRedis?.();
       return listenerError ? EXIT.configInvalid : EXIT.software;
