@@ -3,7 +3,7 @@
  * delivery, management HTTP, control, dev-certs, mailparser (reports) or injection API. Code loaded and never
  * run stays in the heap, where every full GC marks it (issue 13: 30.7 -> 16.6 MB of idle heap). A module
  * hook records every module the real process resolves; an eager import added back anywhere on the listener's
- * path fails this test.
+ * path fails this test. A `--role delivery` process, the other way round, loads no listener or SMTP server.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { createRedis, MessageStore } from '@vmta/queue';
 import { queueIdOf, RawSmtp, sendRaw } from '@vmta/listener/testing';
 import { canStartPrivateRedis, startPrivateRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
+import { startDeliveryProcess } from './support/delivery-process.js';
 import { startVmtaProcess } from './support/vmta-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,8 +31,12 @@ const NOT_ON_THE_LISTENER_PATH: Array<[string, RegExp]> = [
   ['embedded redis-server (REDIS_URL is set)', /\/packages\/redis-server\//],
 ];
 
-describe.skipIf(!canStartPrivateRedis())('modules of a listener-only process', () => {
-  it('loads no delivery, management HTTP, control, dev-certs, mailparser or injection code, and still queues a message', async () => {
+/** What a process given the hook resolved, each module once. */
+const loadedModules = (log: string): string[] => [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))];
+const hookEnv = (log: string) => ({ NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${register}`, VMTA_TEST_MODULE_LOG: log });
+
+describe.skipIf(!canStartPrivateRedis())('modules a vmta start process loads', () => {
+  it('a listener-only process loads no delivery, management HTTP, control, dev-certs, mailparser or injection code, and still queues a message', async () => {
     const redis = await startPrivateRedis();
     const dir = mkdtempSync(path.join(tmpdir(), 'vmta-modules-'));
     const conn = createRedis(redis.url, 'cli');
@@ -41,7 +46,7 @@ describe.skipIf(!canStartPrivateRedis())('modules of a listener-only process', (
       const log = path.join(dir, 'modules.txt');
       const vmta = await startVmtaProcess(config, {
         args: ['--role', 'listener'],
-        env: { REDIS_URL: redis.url, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${register}`, VMTA_TEST_MODULE_LOG: log },
+        env: { REDIS_URL: redis.url, ...hookEnv(log) },
       });
       try {
         const c = await RawSmtp.connect(vmta.port);
@@ -59,7 +64,7 @@ describe.skipIf(!canStartPrivateRedis())('modules of a listener-only process', (
       } finally {
         vmta.kill();
       }
-      const loaded = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))];
+      const loaded = loadedModules(log);
       // The hook saw the listener's own code: an empty or broken record cannot pass the checks below.
       expect(loaded.some((u) => u.endsWith('/packages/listener/dist/listener.js'))).toBe(true);
       expect(loaded.some((u) => u.endsWith('/packages/cli/dist/commands/start.js'))).toBe(true);
@@ -67,6 +72,34 @@ describe.skipIf(!canStartPrivateRedis())('modules of a listener-only process', (
       expect(unwanted).toEqual([]);
     } finally {
       conn.disconnect();
+      await redis.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a delivery-only process loads no listener or SMTP server code', async () => {
+    const redis = await startPrivateRedis();
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-modules-'));
+    try {
+      const config = path.join(dir, 'vmta.conf');
+      writeFileSync(config, 'host-name mx.modules.example\n');
+      const log = path.join(dir, 'modules.txt');
+      const delivery = startDeliveryProcess(config, redis.url, 'vmta', hookEnv(log));
+      const exited = new Promise<number | null>((resolve) => delivery.child.once('exit', (code) => resolve(code)));
+      try {
+        while (!/"event":"started"/.test(delivery.output())) {
+          if (delivery.child.exitCode !== null) throw new Error(`delivery exited: ${delivery.output()}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        delivery.child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        if (delivery.child.exitCode === null && delivery.child.signalCode === null) delivery.child.kill('SIGKILL');
+      }
+      const loaded = loadedModules(log);
+      expect(loaded.some((u) => /\/packages\/delivery\/dist\//.test(u))).toBe(true);
+      expect(loaded.filter((u) => /\/packages\/listener\/|\/smtp-server@/.test(u))).toEqual([]);
+    } finally {
       await redis.dispose();
       rmSync(dir, { recursive: true, force: true });
     }

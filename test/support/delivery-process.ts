@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export function startDeliveryProcess(conf: string, redisUrl: string, prefix: string): { child: ChildProcess; output: () => string } {
+export function startDeliveryProcess(conf: string, redisUrl: string, prefix: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [path.join(root, 'packages/cli/dist/main.js'), 'start', '--role', 'delivery', '--config', conf], {
-    env: { ...process.env, REDIS_URL: redisUrl, VMTA_PREFIX: prefix },
+    env: { ...process.env, ...env, REDIS_URL: redisUrl, VMTA_PREFIX: prefix },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -3,11 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
-import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
 import { newProcessId } from '@vmta/queue';
 import { pino } from 'pino';
-// Types only: delivery, management HTTP, dev-certs and the embedded redis-server are imported where they
-// start (below), so a process loads only the code of the roles it runs (a listener holds no delivery code).
+// Types only: the listener, delivery, management HTTP, dev-certs and the embedded redis-server are imported
+// where they start (below), so a process loads only the code of the roles it runs (a listener holds no
+// delivery code, a delivery process no SMTP server).
+import type { RunningListener } from '@vmta/listener';
 import type { RunningHttpManagement } from '@vmta/http';
 import type { RunningAccounting, RunningDelivery, RunningWebhooks } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
@@ -137,10 +138,13 @@ export async function startCommand(args: string[]): Promise<number> {
   });
   let listener: RunningListener | undefined;
   if (role === 'all' || role === 'listener') {
+    let listenerCode: typeof import('@vmta/listener') | undefined;
     try {
-      listener = await startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+      // Inside the try: an install that cannot load it is logged and stops the embedded Redis like any failed start.
+      listenerCode = await import('@vmta/listener');
+      listener = await listenerCode.startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
     } catch (err) {
-      const listenerError = err instanceof ListenerStartError;
+      const listenerError = listenerCode !== undefined && err instanceof listenerCode.ListenerStartError;
       log.error({ event: 'listener-start-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start the listener');
       await stopRedis?.();
       return listenerError ? EXIT.configInvalid : EXIT.software;
