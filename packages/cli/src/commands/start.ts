@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigFile, formatDiagnostic } from '@vmta/config';
-import { ListenerStartError, startListener, type RunningListener } from '@vmta/listener';
+import { ListenerStartError, startListener, startListenerPrimary, type ListenerPrimary, type RunningListener } from '@vmta/listener';
 import { startRedisServer } from '@vmta/redis-server';
 import { newProcessId } from '@vmta/queue';
 import { pino } from 'pino';
@@ -17,6 +17,8 @@ import { ensureDevCertificates } from '../dev-certs.js';
 import { EXIT } from '../exit-codes.js';
 import { redisUrlProblem } from '../redis-url-check.js';
 import { lowerPriority, NICE_MAX, parseNice } from '../priority.js';
+import { forkListenerChild, parseListenerProcesses } from '../listener-cluster.js';
+import os from 'node:os';
 
 const ROLES = ['all', 'listener', 'delivery'] as const;
 /** Default bound of a SIGTERM/SIGINT shutdown (listener drain 10 s, then the deliveries on the wire); --shutdown-timeout. */
@@ -55,6 +57,7 @@ export async function startCommand(args: string[]): Promise<number> {
         concurrency: { type: 'string' },
         nice: { type: 'string' },
         http: { type: 'string' },
+        'listener-processes': { type: 'string' },
       },
     });
   } catch (err) {
@@ -70,6 +73,11 @@ export async function startCommand(args: string[]): Promise<number> {
   const nice = parsed.values.nice === undefined ? (role === 'delivery' ? DELIVERY_NICE : 0) : parseNice(parsed.values.nice);
   if (nice === undefined) {
     process.stderr.write(`vmta start: --nice must be a whole number from 0 to ${NICE_MAX}\n`);
+    return EXIT.usage;
+  }
+  const listenerProcesses = parseListenerProcesses(parsed.values['listener-processes'] ?? process.env.VMTA_LISTENER_PROCESSES ?? '1', os.availableParallelism());
+  if (listenerProcesses === undefined) {
+    process.stderr.write('vmta start: --listener-processes (VMTA_LISTENER_PROCESSES) must be auto or a whole number from 1 to 64\n');
     return EXIT.usage;
   }
   const shutdownMs = Number(parsed.values['shutdown-timeout']) * 1000;
@@ -133,10 +141,21 @@ export async function startCommand(args: string[]): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  let listener: RunningListener | undefined;
+  let listener: RunningListener | ListenerPrimary | undefined;
   if (role === 'all' || role === 'listener') {
     try {
-      listener = await startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+      // More than one listener process: this one owns the sockets and hands connections to its children.
+      const url = redisUrl;
+      listener =
+        listenerProcesses > 1
+          ? await startListenerPrimary({
+              config,
+              processes: listenerProcesses,
+              logger: rootLog,
+              closeBoundMs: shutdownMs,
+              fork: (slot) => forkListenerChild({ file: path.resolve(file), redisUrl: url, prefix: process.env.VMTA_PREFIX, slot, inject: slot === 0 }),
+            })
+          : await startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
     } catch (err) {
       const listenerError = err instanceof ListenerStartError;
       log.error({ event: 'listener-start-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start the listener');
@@ -193,7 +212,7 @@ export async function startCommand(args: string[]): Promise<number> {
     listeners: (listener?.addresses ?? []).map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)),
   });
   registered = await registerThisProcess(redisUrl, role, serves(), log, processId, path.resolve(file));
-  log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, httpPort: http?.port, processId: registered?.id }, 'vmta started');
+  log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, ...(listener && 'childPids' in listener ? { listenerProcesses, listenerChildPids: listener.childPids } : {}), httpPort: http?.port, processId: registered?.id }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');
   // The bound of the whole shutdown: past it (a remote that does not answer, Redis gone) the process
