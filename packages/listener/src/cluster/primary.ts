@@ -61,6 +61,12 @@ interface Child {
   exited: Promise<void>;
   /** Reloads asked of this child and not answered yet, by number. */
   reloads: Map<number, (ok: boolean) => void>;
+  /**
+   * This process's side of the sockets handed to the child, until the child says they closed. Node closes
+   * it once the child acknowledged the handle; a child killed before that would leave the client waiting
+   * for a greeting that never comes, so its exit destroys what is left here.
+   */
+  sockets: Map<number, net.Socket>;
 }
 
 const QUICK_DEATH_MS = 5_000;
@@ -92,10 +98,12 @@ export async function startListenerPrimary(o: ListenerPrimaryOptions): Promise<L
     const c = children.get(slot)!;
     const id = ++nextId;
     const counts = book.admit(id, authSubject(socket.remoteAddress ?? ''), slot);
+    c.sockets.set(id, socket);
     send(c, { t: 'conn', id, identity: b.identity, ...counts }, socket, (err) => {
       if (!err) return;
       // The child died (or the client left) before it got the socket.
       book.release(id);
+      c.sockets.delete(id);
       socket.destroy();
     });
   };
@@ -110,10 +118,13 @@ export async function startListenerPrimary(o: ListenerPrimaryOptions): Promise<L
 
   const spawn = (slot: number): Child => {
     const proc = o.fork(slot);
-    const c: Child = { slot, proc, ready: false, startedAt: Date.now(), exited: new Promise((r) => proc.once('exit', () => r())), reloads: new Map() };
+    const c: Child = { slot, proc, ready: false, startedAt: Date.now(), exited: new Promise((r) => proc.once('exit', () => r())), reloads: new Map(), sockets: new Map() };
     children.set(slot, c);
     proc.on('message', (m: ChildMessage) => {
-      if (m.t === 'closed') book.release(m.id);
+      if (m.t === 'closed') {
+        book.release(m.id);
+        c.sockets.delete(m.id);
+      }
       else if (m.t === 'ready') {
         c.ready = true;
         log.info({ event: 'listener-child-ready', slot, childPid: proc.pid }, 'listener child ready');
@@ -127,6 +138,8 @@ export async function startListenerPrimary(o: ListenerPrimaryOptions): Promise<L
     proc.once('exit', (code, signal) => {
       c.ready = false;
       const lost = book.dropSlot(slot);
+      c.sockets.forEach((socket) => socket.destroy());
+      c.sockets.clear();
       c.reloads.forEach((r) => r(false));
       if (children.get(slot) === c) children.delete(slot);
       if (closing) return;
