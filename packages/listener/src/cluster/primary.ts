@@ -19,7 +19,8 @@ import type { Logger } from 'pino';
 import { authSubject } from '../auth-stage.js';
 import type { BoundListener } from '../bound-server.js';
 import { ListenerStartError } from '../errors.js';
-import { listenerIdentity, planListeners } from '../listener-set.js';
+import { listenerIdentity, planListeners, socketOf } from '../listener-set.js';
+import { loadTlsCertificate } from '../tls-certificate.js';
 import type { ListenerReloadResult } from '../listener.js';
 import { ConnectionBook, pickChild } from './connection-book.js';
 import type { ChildMessage, PrimaryMessage } from './messages.js';
@@ -243,12 +244,32 @@ export async function startListenerPrimary(o: ListenerPrimaryOptions): Promise<L
       next.set(l, current);
       result.unchanged.push(current.address);
     }
+    // As in one process (listener.ts): a listener whose certificate cannot be loaded leaves the one it
+    // replaces on the same socket running (the children do the same), rather than nothing.
+    const add: ListenerConfig[] = [];
+    const keepOld = new Set<string>();
+    for (const l of plan.add) {
+      try {
+        if (l.tlsCertificate) loadTlsCertificate(l.tlsCertificate, process.cwd());
+        else if (l.immediateTls) throw new ListenerStartError(`listener ${l.name} has immediate-tls but no TLS certificate`);
+        add.push(l);
+      } catch (err) {
+        keepOld.add(socketOf(l));
+        result.failed.push({ name: l.name, error: (err as Error).message });
+        log.error({ event: 'listen-failed', listener: l.name, err: (err as Error).message }, 'cannot start a listener of the new configuration');
+      }
+    }
+    const stay: Bound[] = [];
     for (const b of plan.remove) {
+      if (keepOld.has(socketOf(b.listener))) {
+        stay.push(b);
+        continue;
+      }
       b.server.close();
       result.removed.push(b.address);
       log.info({ event: 'listener-removed', ...b.address }, 'listener removed: no new connections, sessions in progress go on in the children');
     }
-    for (const l of plan.add) {
+    for (const l of add) {
       try {
         const b = await bind(l);
         next.set(l, b);
@@ -259,7 +280,7 @@ export async function startListenerPrimary(o: ListenerPrimaryOptions): Promise<L
         log.error({ event: 'listen-failed', listener: l.name, err: (err as Error).message }, 'cannot listen on a listener of the new configuration');
       }
     }
-    bound = config.listeners.flatMap((l) => next.get(l) ?? []);
+    bound = [...config.listeners.flatMap((l) => next.get(l) ?? []), ...stay];
     return result;
   };
 
