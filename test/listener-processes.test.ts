@@ -172,7 +172,7 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --listener-processes 2', ()
     const { url, store } = await privateRedisUrl();
     // --dev-certs makes cert.pem (self-signed) before the listeners start.
     const vmta = await startCluster(() => {
-      return `${BASE}smtp-server-tls-certificate cert.pem\nsmtp-listener 127.0.0.1:0\n<smtp-listener 127.0.0.2:0>\n  immediate-tls yes\n</smtp-listener>\n<source 0/0>\n  log-connections yes\n</source>\n`;
+      return `${BASE}smtp-server-tls-certificate cert.pem\nsmtp-listener 127.0.0.1:0\n<smtp-listener 127.0.0.2:0>\n  immediate-tls yes\n</smtp-listener>\n<source 0/0>\n  log-connections yes\n  allow-starttls yes\n  max-smtp-in-per-ip 2\n</source>\n`;
     }, url);
     expect(vmta.childPids).toHaveLength(2);
     const ids: string[] = [];
@@ -189,6 +189,29 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --listener-processes 2', ()
       }
       a.close();
       b.close();
+    }
+    // A session that went through STARTTLS frees its place too (smtp-server drops the raw socket's
+    // listeners at STARTTLS): one after the other, more than max-smtp-in-per-ip of them get in.
+    for (let i = 0; i < 4; i++) {
+      await expect
+        .poll(
+          async () => {
+            const c = await RawSmtp.connect(vmta.ports.get('127.0.0.1:0')!);
+            try {
+              const code = (await c.read()).code;
+              if (code !== 220) return code;
+              await c.command('EHLO client.example');
+              if ((await c.command('STARTTLS')).code !== 220) return 'no STARTTLS';
+              await c.startTls();
+              await c.command('EHLO client.example');
+              return (await c.command('QUIT')).code === 221 ? 220 : 'no 221';
+            } finally {
+              c.close();
+            }
+          },
+          { timeout: 10_000 },
+        )
+        .toBe(220);
     }
     await expectAllQueued(store, ids);
     await expect.poll(() => new Set(vmta.events('connect').map((e) => e.pid)).size, { timeout: 5_000 }).toBe(2);

@@ -58,9 +58,10 @@ export interface RunningListener {
   readonly injectPort: number | undefined;
   /**
    * Serves a connection the primary of a multi-process listener accepted on the listener of this identity
-   * (listenerIdentity), with the listener's counts before it. False when no listener has that identity.
+   * (listenerIdentity), with the listener's counts before it; `closed` is called once when its session or
+   * socket ends. False when no listener has that identity.
    */
-  adopt(identity: string, socket: Socket, counts: HandedCounts): boolean;
+  adopt(identity: string, socket: Socket, counts: HandedCounts, closed: () => void): boolean;
   /** Graceful shutdown: 421 to new sessions, sessions finish what they do (up to closeTimeoutMs), then closes Redis. */
   close(): Promise<void>;
 }
@@ -237,10 +238,10 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
     get injectPort() {
       return inject?.port;
     },
-    adopt(identity, socket, counts) {
+    adopt(identity, socket, counts, closed) {
       const bs = active.find((b) => b.identity === identity) ?? [...retiring].find((b) => b.identity === identity);
       if (!bs) return false;
-      rt.handed?.put(socket, counts);
+      rt.handed?.put(socket, counts, closed);
       bs.adopt(socket);
       return true;
     },

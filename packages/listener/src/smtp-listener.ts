@@ -143,13 +143,13 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
 
     onConnect(session, cb) {
       const conn = findConnection(server, session.id);
+      // A child of a multi-process listener counts the sessions of every child (the primary's book).
+      const handed = rt.handed?.take(session.id, session.remoteAddress, session.remotePort);
       // New sessions during a drain get 421, never 220 (the listening socket stays open so they get an answer).
       if (control.draining) {
         control.opened(session.id, conn, false);
         return cb(shuttingDown(rt.hostName));
       }
-      // A child of a multi-process listener counts the sessions of every child (the primary's book).
-      const handed = rt.handed?.take(session.remoteAddress, session.remotePort);
       if ((handed ? handed.total : rt.sessions.size) >= rt.maxSessions) {
         control.opened(session.id, conn, false);
         return cb(tooManySessions(rt.hostName));
@@ -257,6 +257,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
 
     onClose(session) {
       control.closed(session.id);
+      rt.handed?.sessionClosed(session.id);
       const state = stateOf(session.id);
       if (!state) return;
       clearTimeout(state.capTimer);

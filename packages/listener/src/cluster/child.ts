@@ -50,8 +50,9 @@ export async function runListenerChild(o: ListenerChildOptions): Promise<void> {
     }
     if (m.t === 'conn') {
       if (!socket) return;
-      socket.once('close', () => tell({ t: 'closed', id: m.id }));
-      if (!listener.adopt(m.identity, socket, { total: m.total, fromClient: m.fromClient })) {
+      const closed = () => tell({ t: 'closed', id: m.id });
+      if (!listener.adopt(m.identity, socket, { total: m.total, fromClient: m.fromClient }, closed)) {
+        closed();
         log.warn({ event: 'listener-child-unknown-listener', identity: m.identity }, 'a connection for a listener this child does not have: closed');
         socket.destroy();
       }
