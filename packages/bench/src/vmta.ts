@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { track } from './children.js';
-import { readProcStat } from './proc-stat.js';
+import { readProcStat, treeCpu } from './proc-stat.js';
 
 export interface BenchConfigOptions {
   listener?: { host: string; port: number };
@@ -117,7 +117,9 @@ function waitForEvent(logFile: string, match: (ev: Record<string, unknown>) => b
 export async function spawnVmta(o: SpawnVmtaOptions): Promise<VmtaProcess> {
   const logFile = path.join(o.dir, `${o.name ?? o.role}.log`);
   const fd = openSync(logFile, 'a');
-  const child = track(spawn(process.execPath, [...(o.nodeFlags ?? []), o.cli, 'start', '--role', o.role, '--config', o.config, '--data-dir', path.join(o.dir, 'data'), ...(process.env.BENCH_VMTA_ARGS ? process.env.BENCH_VMTA_ARGS.split(' ') : []), ...(o.args ?? [])], {
+  // BENCH_VMTA_LISTENER_PROCESSES=N|auto: `vmta start --listener-processes` of every listener the bench starts.
+  const listenerProcesses = o.role === 'listener' && process.env.BENCH_VMTA_LISTENER_PROCESSES ? ['--listener-processes', process.env.BENCH_VMTA_LISTENER_PROCESSES] : [];
+  const child = track(spawn(process.execPath, [...(o.nodeFlags ?? []), o.cli, 'start', '--role', o.role, '--config', o.config, '--data-dir', path.join(o.dir, 'data'), ...listenerProcesses, ...(process.env.BENCH_VMTA_ARGS ? process.env.BENCH_VMTA_ARGS.split(' ') : []), ...(o.args ?? [])], {
     cwd: o.dir,
     env: { ...process.env, REDIS_URL: o.redisUrl, VMTA_PREFIX: o.prefix, NODE_OPTIONS: '' },
     stdio: ['ignore', fd, fd],
@@ -141,7 +143,8 @@ export async function spawnVmta(o: SpawnVmtaOptions): Promise<VmtaProcess> {
     role: o.role,
     pid: child.pid!,
     logFile,
-    cpu: () => readProcStat(child.pid!)?.cpu ?? 0,
+    // The whole process tree: a listener with --listener-processes N does its work in its children.
+    cpu: () => treeCpu(child.pid!).total,
     nice: () => readProcStat(child.pid!)?.nice,
     stop,
     exited: () => child.exitCode !== null || child.signalCode !== null,

@@ -6,7 +6,7 @@
  *   or of DATA finishes it (a message gets its 250 once Redis has it) and gets 421 at its next command;
  *   new connections get 421, never 220. What is left when the bound is reached is cut (forceClose).
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { ListenerConfig } from '@vmta/config';
 import type { Logger } from 'pino';
 import type { SMTPServer } from 'smtp-server';
@@ -81,6 +81,8 @@ export class BoundServer implements ServerControl {
   }
 
   listen(): Promise<BoundListener> {
+    // A child of a multi-process listener binds nothing: the primary owns the socket and hands connections in.
+    if (this.rt.handed) return Promise.resolve(this.address);
     const { address, port } = this.listener.address;
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(new ListenerStartError(`cannot listen on ${address}:${port}: ${err.message}`, { cause: err }));
@@ -91,6 +93,11 @@ export class BoundServer implements ServerControl {
         resolve(this.address);
       });
     });
+  }
+
+  /** A connection accepted by the primary of a multi-process listener: served as if accepted here. */
+  adopt(socket: Socket): void {
+    this.server.server.emit('connection', socket);
   }
 
   /** A reload kept this listener: new sessions get the new listener settings and certificate. */

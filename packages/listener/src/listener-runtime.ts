@@ -6,6 +6,7 @@ import { AddressLists } from './address-lists.js';
 import type { Logger } from 'pino';
 import { ByteBudget } from './message-collector.js';
 import type { SmtpSessionState } from './session-state.js';
+import type { HandedSockets } from './cluster/handed-sockets.js';
 
 export interface ListenerLimits {
   /** smtp-server socketTimeout: idle time before 421 and close. */
@@ -57,6 +58,11 @@ export class ListenerRuntime {
   suppressions?: SuppressionStore;
   /** Where the feedback loop and bounce processors write; absent: mail to their addresses gets 451. */
   reports?: ReportStore;
+  /**
+   * Set in a child of a multi-process listener (cluster/): sockets come from the primary with the counts of
+   * the whole listener, and nothing is bound here. Absent in a single process.
+   */
+  handed?: HandedSockets;
 
   constructor(
     config: VmtaConfig,

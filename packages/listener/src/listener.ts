@@ -14,6 +14,9 @@ import { planListeners, socketOf } from './listener-set.js';
 import { loadTlsCertificate, type TlsCredentials } from './tls-certificate.js';
 // The injection API is imported where it is started (http-inject-port set): its code and MailComposer stay out of other listeners.
 import type { InjectServerOptions, RunningInjectServer } from './inject/inject-server.js';
+import { HandedSockets } from './cluster/handed-sockets.js';
+import type { HandedCounts } from './cluster/connection-book.js';
+import type { Socket } from 'node:net';
 
 export type { BoundListener } from './bound-server.js';
 
@@ -26,8 +29,13 @@ export interface StartListenerOptions {
   limits?: Partial<ListenerLimits>;
   /** Base for relative certificate paths; default the process cwd. */
   cwd?: string;
-  /** Serves the HTTP injection API here, whatever `http-inject-port` says (port 0: a free port). */
-  inject?: InjectServerOptions;
+  /** Serves the HTTP injection API here, whatever `http-inject-port` says (port 0: a free port); false: not at all. */
+  inject?: InjectServerOptions | false;
+  /**
+   * A child of a multi-process listener (cluster/child.ts): nothing is bound, connections come in through
+   * adopt() with the counts of the whole listener.
+   */
+  adopt?: boolean;
 }
 
 export interface ListenerReloadResult {
@@ -49,6 +57,12 @@ export interface RunningListener {
   reload(config: VmtaConfig): Promise<ListenerReloadResult>;
   /** The HTTP injection API's port, when it is served (`http-inject-port`). */
   readonly injectPort: number | undefined;
+  /**
+   * Serves a connection the primary of a multi-process listener accepted on the listener of this identity
+   * (listenerIdentity), with the listener's counts before it; `closed` is called once when its session or
+   * socket ends. False when no listener has that identity.
+   */
+  adopt(identity: string, socket: Socket, counts: HandedCounts, closed: () => void): boolean;
   /** Graceful shutdown: 421 to new sessions, sessions finish what they do (up to closeTimeoutMs), then closes Redis. */
   close(): Promise<void>;
 }
@@ -106,6 +120,7 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
   const rt: ListenerRuntime = new ListenerRuntime(options.config, store, new RateCounter(redis, prefix), log, limits, rootLog);
   rt.suppressions = new SuppressionStore(redis, prefix);
   rt.reports = new ReportStore(redis, prefix);
+  if (options.adopt) rt.handed = new HandedSockets();
   await rt.addressLists.setConfig(options.config);
   // The first clients should not meet a connection still being opened (no offline queue: their
   // commands would fail, a 451 or an AUTH refused as "cannot count"). A Redis that is down does
@@ -124,10 +139,11 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
       const bs = new BoundServer(rt, l, tlsAtStart[i], log);
       active.push(bs);
       const bound = await bs.listen();
-      log.info({ event: 'listening', listener: l.name, address: bound.address, port: bound.port, immediateTls: l.immediateTls }, 'listening');
+      // A child of a multi-process listener binds nothing: its primary logs `listening`.
+      if (!options.adopt) log.info({ event: 'listening', listener: l.name, address: bound.address, port: bound.port, immediateTls: l.immediateTls }, 'listening');
     }
     const injectPort = options.config.global.settings['http-inject-port'];
-    const injectAt = options.inject ?? (typeof injectPort === 'number' && injectPort > 0 ? { port: injectPort } : undefined);
+    const injectAt = options.inject === false ? undefined : options.inject ?? (typeof injectPort === 'number' && injectPort > 0 ? { port: injectPort } : undefined);
     if (injectAt) inject = await (await import('./inject/inject-server.js')).startInjectServer(rt, injectAt);
   } catch (err) {
     active.forEach((bs) => bs.destroy());
@@ -222,6 +238,13 @@ export async function startListener(options: StartListenerOptions): Promise<Runn
     },
     get injectPort() {
       return inject?.port;
+    },
+    adopt(identity, socket, counts, closed) {
+      const bs = active.find((b) => b.identity === identity) ?? [...retiring].find((b) => b.identity === identity);
+      if (!bs) return false;
+      rt.handed?.put(socket, counts, closed);
+      bs.adopt(socket);
+      return true;
     },
     reload(config) {
       // Refused whole, before anything changes: a WAIT policy that cannot be used (RedisUrlError,

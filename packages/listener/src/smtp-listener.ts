@@ -143,25 +143,28 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
 
     onConnect(session, cb) {
       const conn = findConnection(server, session.id);
+      // A child of a multi-process listener counts the sessions of every child (the primary's book).
+      const handed = rt.handed?.take(session.id, session.remoteAddress, session.remotePort);
       // New sessions during a drain get 421, never 220 (the listening socket stays open so they get an answer).
       if (control.draining) {
         control.opened(session.id, conn, false);
         return cb(shuttingDown(rt.hostName));
       }
-      if (rt.sessions.size >= rt.maxSessions) {
+      if ((handed ? handed.total : rt.sessions.size) >= rt.maxSessions) {
         control.opened(session.id, conn, false);
         return cb(tooManySessions(rt.hostName));
       }
       const state = new SmtpSessionState(rt.config, log, session.id, control.listener, session.remoteAddress, session.localAddress);
       const client = authSubject(state.clientIp);
-      const fromClient = rt.sessionsPerClient.get(client) ?? 0;
+      const own = rt.sessionsPerClient.get(client) ?? 0;
+      const fromClient = handed ? handed.fromClient : own;
       const perClient = countLimit(state.policy['max-smtp-in-per-ip']);
       if (perClient !== undefined && fromClient >= perClient) {
         control.opened(session.id, conn, false);
         state.log.info({ event: 'too-many-from-client', sessions: fromClient }, 'refused: max-smtp-in-per-ip');
         return cb(tooManyFromClient(rt.hostName));
       }
-      rt.sessionsPerClient.set(client, fromClient + 1);
+      rt.sessionsPerClient.set(client, own + 1);
       rt.sessions.set(session.id, state);
       const disabled: string[] = [];
       if (!tls || !state.policy['allow-starttls']) disabled.push('STARTTLS');
@@ -254,6 +257,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
 
     onClose(session) {
       control.closed(session.id);
+      rt.handed?.sessionClosed(session.id);
       const state = stateOf(session.id);
       if (!state) return;
       clearTimeout(state.capTimer);

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 // Types only: the listener, delivery, management HTTP, dev-certs and the embedded redis-server are imported
 // where they start (below), so a process loads only the code of the roles it runs (a listener holds no
 // delivery code, a delivery process no SMTP server).
-import type { RunningListener } from '@vmta/listener';
+import type { ListenerPrimary, RunningListener } from '@vmta/listener';
 import type { RunningHttpManagement } from '@vmta/http';
 import type { RunningAccounting, RunningDelivery, RunningWebhooks } from '@vmta/delivery';
 import { configPath } from '../config-path.js';
@@ -18,6 +18,8 @@ import { EMBEDDED_URL_FILE } from '../redis-target.js';
 import { EXIT } from '../exit-codes.js';
 import { redisUrlProblem } from '../redis-url-check.js';
 import { lowerPriority, NICE_MAX, parseNice } from '../priority.js';
+import { forkListenerChild, parseListenerProcesses } from '../listener-cluster.js';
+import os from 'node:os';
 
 const ROLES = ['all', 'listener', 'delivery'] as const;
 /** Default bound of a SIGTERM/SIGINT shutdown (listener drain 10 s, then the deliveries on the wire); --shutdown-timeout. */
@@ -56,6 +58,7 @@ export async function startCommand(args: string[]): Promise<number> {
         concurrency: { type: 'string' },
         nice: { type: 'string' },
         http: { type: 'string' },
+        'listener-processes': { type: 'string' },
       },
     });
   } catch (err) {
@@ -71,6 +74,11 @@ export async function startCommand(args: string[]): Promise<number> {
   const nice = parsed.values.nice === undefined ? (role === 'delivery' ? DELIVERY_NICE : 0) : parseNice(parsed.values.nice);
   if (nice === undefined) {
     process.stderr.write(`vmta start: --nice must be a whole number from 0 to ${NICE_MAX}\n`);
+    return EXIT.usage;
+  }
+  const listenerProcesses = parseListenerProcesses(parsed.values['listener-processes'] ?? process.env.VMTA_LISTENER_PROCESSES ?? '1', os.availableParallelism());
+  if (listenerProcesses === undefined) {
+    process.stderr.write('vmta start: --listener-processes (VMTA_LISTENER_PROCESSES) must be auto or a whole number from 1 to 64\n');
     return EXIT.usage;
   }
   const shutdownMs = Number(parsed.values['shutdown-timeout']) * 1000;
@@ -136,13 +144,24 @@ export async function startCommand(args: string[]): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  let listener: RunningListener | undefined;
+  let listener: RunningListener | ListenerPrimary | undefined;
   if (role === 'all' || role === 'listener') {
     let listenerCode: typeof import('@vmta/listener') | undefined;
     try {
       // Inside the try: an install that cannot load it is logged and stops the embedded Redis like any failed start.
       listenerCode = await import('@vmta/listener');
-      listener = await listenerCode.startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
+      // More than one listener process: this one owns the sockets and hands connections to its children.
+      const url = redisUrl;
+      listener =
+        listenerProcesses > 1
+          ? await listenerCode.startListenerPrimary({
+              config,
+              processes: listenerProcesses,
+              logger: rootLog,
+              closeBoundMs: shutdownMs,
+              fork: (slot) => forkListenerChild({ file: path.resolve(file), redisUrl: url, prefix: process.env.VMTA_PREFIX, slot, inject: slot === 0 }),
+            })
+          : await listenerCode.startListener({ config, redisUrl, logger: rootLog, prefix: process.env.VMTA_PREFIX });
     } catch (err) {
       const listenerError = listenerCode !== undefined && err instanceof listenerCode.ListenerStartError;
       log.error({ event: 'listener-start-failed', code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start the listener');
@@ -201,7 +220,7 @@ export async function startCommand(args: string[]): Promise<number> {
     listeners: (listener?.addresses ?? []).map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)),
   });
   registered = await registerThisProcess(redisUrl, role, serves(), log, processId, path.resolve(file));
-  log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, httpPort: http?.port, processId: registered?.id }, 'vmta started');
+  log.info({ event: 'started', role, config: file, redis: redisUrl, listeners: listener?.addresses, ...(listener && 'childPids' in listener ? { listenerProcesses, listenerChildPids: listener.childPids } : {}), httpPort: http?.port, processId: registered?.id }, 'vmta started');
   const signal = await stopSignal;
   log.info({ event: 'stopping', signal }, 'stopping');
   // The bound of the whole shutdown: past it (a remote that does not answer, Redis gone) the process
