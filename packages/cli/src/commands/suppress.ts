@@ -79,6 +79,7 @@ export async function suppressCommand(args: string[]): Promise<number> {
         return EXIT.ok;
       });
     case 'show':
+      if (values.limit !== undefined && !/^[1-9]\d*$/.test(values.limit)) return usageError(`--limit: a positive whole number, not ${JSON.stringify(values.limit)}`);
       return withCluster(async (cluster) => {
         if (tenant === undefined) {
           const counts = await suppressCounts(cluster);
@@ -87,8 +88,7 @@ export async function suppressCommand(args: string[]): Promise<number> {
           else for (const c of counts) process.stdout.write(`${c.tenant}\t${c.entries}\n`);
           return EXIT.ok;
         }
-        const limit = values.limit !== undefined ? Number(values.limit) : 100;
-        const shown = await suppressShow(cluster, tenant, Number.isInteger(limit) && limit > 0 ? limit : 100);
+        const shown = await suppressShow(cluster, tenant, values.limit !== undefined ? Number(values.limit) : 100);
         if (values.json) process.stdout.write(`${JSON.stringify(shown)}\n`);
         else {
           for (const s of shown.entries) {
