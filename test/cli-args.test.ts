@@ -28,7 +28,7 @@ describe('vmta command-line arguments', { timeout: 60_000 }, () => {
     expect(spawnSync(process.execPath, [main, 'events', 'tail', '--type', 'z'], { cwd: root, encoding: 'utf8', env }).stderr).toContain('unknown record type "z"');
   });
 
-  it('refuses a malformed queue name or a bad /re/ with exit 2 and the reason, before asking Redis (was exit 1, or a change recorded for a queue that cannot exist)', () => {
+  it('refuses a malformed queue name, a bad /re/ or a bad --limit with exit 2 and the reason, before asking Redis (was exit 1, or a change recorded for a queue that cannot exist)', () => {
     const notQueue = (q: string) => `${q} is not a queue name: give DOMAIN/VMTA, e.g. example.com/mta1`;
     for (const [args, why] of [
       [['pause', 'queue', 'a/b/c'], 'vmta pause: a/b/c is not a queue name: give DOMAIN/VMTA or a DOMAIN, e.g. example.com/mta1'],
@@ -41,6 +41,8 @@ describe('vmta command-line arguments', { timeout: 60_000 }, () => {
       [['delete', '--queue', 'example.com'], `vmta delete: ${notQueue('example.com')}`],
       [['delete', '--rcpt', '/(/'], 'vmta delete: not a regular expression: /(/ (Invalid regular expression: /(/: Unterminated group)'],
       [['delete', '--queue', '*/mta1', '--orig', '/[a-/i'], 'vmta delete: not a regular expression: /[a-/i'],
+      [['suppress', 'show', '--tenant', 'user:a', '--limit', 'x'], 'vmta suppress: --limit: a positive whole number, not "x"'],
+      [['suppress', 'show', '--limit', '0'], 'vmta suppress: --limit: a positive whole number, not "0"'],
     ] as const) {
       const r = spawnSync(process.execPath, [main, ...args], { cwd: root, encoding: 'utf8', env });
       expect(r.status, args.join(' ')).toBe(2);

@@ -29,6 +29,9 @@ describe('a REDIS_URL that cannot be read', () => {
   it.each([
     ['redis-sentinel://s1:26379', 'vmta: REDIS_URL: redis-sentinel:// needs the master name: redis-sentinel://h1:26379,h2:26379/mymaster'],
     ['redis://h?wait-replicas=two', 'vmta: REDIS_URL: wait-replicas must be a whole number, not "two"'],
+    // Read by ioredis as a host name ("unreachable", exit 69) or refused with a bare TypeError (exit 70) before.
+    ['garbage', 'vmta: REDIS_URL: "garbage" is not a Redis URL: give redis://[user:password@]host[:port][/db], rediss://... (TLS), redis-sentinel://hosts/master or a Unix socket path'],
+    ['redis://:s3cret@h:99999', 'vmta: REDIS_URL: "redis://***@h:99999" is not a URL (a port past 65535, a space or a bad character?): give redis://[user:password@]host[:port][/db], rediss://... (TLS), redis-sentinel://hosts/master or a Unix socket path'],
   ])('vmta show queues with %s: one line, exit 2', (url, line) => {
     const r = vmta({ REDIS_URL: url }, 'show', 'queues');
     expect(r.status).toBe(2);

@@ -4,6 +4,8 @@
  * something reads the stream.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRedis, Keys } from '@vmta/queue';
@@ -29,6 +31,17 @@ describe('vmta events tail', () => {
   afterAll(async () => {
     redis.disconnect();
     await t.cleanup();
+  });
+
+  it('says on stderr why nothing shows: the stream read, empty, and whether the configuration writes it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-events-'));
+    const conf = path.join(dir, 'vmta.conf');
+    writeFileSync(conf, 'host-name mx.example.com\n');
+    const r = vmta('events', 'tail', '--config', conf);
+    expect([r.status, r.stdout]).toEqual([0, '']);
+    expect(r.stderr).toBe(`vmta events: no events yet: the stream ${key} is empty; ${conf} writes none (records are written only when an <acct-file>, a <webhook> or event-stream yes reads them)\n`);
+    writeFileSync(conf, 'host-name mx.example.com\nevent-stream yes\n');
+    expect(vmta('events', 'tail', '--config', conf, '--json').stderr).toBe(`vmta events: no events yet: the stream ${key} is empty; ${conf} writes it as mail is received and delivered\n`);
   });
 
   it('shows events from an id or a time, of the types asked, and suppressions as s events', async () => {

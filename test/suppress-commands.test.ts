@@ -61,11 +61,28 @@ describe('vmta suppress', () => {
     const r = vmta('import', file);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('*: 3 added, 0 already there (updated)\n');
-    expect(r.stderr).toContain('skipped 1 invalid: not-an-address');
+    expect(r.stderr).toBe(`vmta suppress: ${file}:4: "not-an-address" is not an address, skipped\n`);
     expect(await store.lookup('user:anyone', 'c@import.example')).toMatchObject({ reason: 'manual' });
     const counts = vmta('show');
     expect(counts.stdout).toContain('*\t3\n');
     expect(vmta('add').status).toBe(2);
+  });
+
+  it("imports another tool's CSV export (BOM, CRLF, header row, quoted fields), naming the line of each bad row", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmta-supp-csv-'));
+    const file = path.join(dir, 'esp.csv');
+    writeFileSync(file, '\uFEFFemail,reason,created_at\r\nAnn@CSV.example,"hard bounce, 5.1.1",2024-01-01\r\nnobody,complaint,2024-01-02\r\n"ben@csv.example","said ""stop""",2024-01-03\r\n,manual,2024-01-04\r\n');
+    const r = vmta('import', file, '--tenant', 'user:esp');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('user:esp: 2 added, 0 already there (updated)\n');
+    expect(r.stderr).toBe(`vmta suppress: ${file}:3: "nobody" (column email) is not an address, skipped\nvmta suppress: ${file}:5: no address in column email, skipped\n`);
+    expect(await store.lookup('user:esp', 'ann@csv.example')).toMatchObject({ reason: 'manual' });
+    expect(await store.lookup('user:esp', 'ben@csv.example')).toBeDefined();
+
+    writeFileSync(file, 'name,phone\nAnn,123\n');
+    const bad = vmta('import', file);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`vmta suppress: ${file}: line 1: the header row (name,phone) has no address column: name one email, address or recipient\n`);
   });
 
   it('imports its own export into another tenant', async () => {

@@ -31,7 +31,8 @@ export function summarize(config: VmtaConfig): string {
     )}`,
     `  pools            ${pools.length}: ${list(pools.map((p) => `${p.name} [${(p.settings['virtual-mta'] ?? []).join(' ')}]`))}`,
     `  domain stanzas   ${config.domains.length + nestedDomains}: ${config.domains.length} top level, ${nestedDomains} inside VMTAs and pools${expandedNote(config)}`,
-    `  pattern lists    ${Object.keys(config.patternLists).length}, accounting files ${config.acctFiles.length}`,
+    // Both kinds: <pattern-list> (routing by sender/recipient) and <smtp-pattern-list> (reply patterns).
+    `  pattern lists    ${Object.keys(config.routingLists).length} <pattern-list>, ${Object.keys(config.patternLists).length} <smtp-pattern-list>, accounting files ${config.acctFiles.length}`,
     `  bodies stored    ${bodyCompressionLine(config.global.settings['body-compression'] ?? 'zstd')}`,
     `  warnings         ${config.warnings.length}`,
   ];

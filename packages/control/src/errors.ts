@@ -11,3 +11,9 @@ export class InvalidArgumentError extends Error {
   override readonly name = 'InvalidArgumentError';
   readonly code = 'INVALID_ARGUMENT';
 }
+
+/** A suppression import file that cannot be read as a list or a CSV with an address column. */
+export class SuppressImportError extends Error {
+  override readonly name = 'SuppressImportError';
+  readonly code = 'SUPPRESS_IMPORT';
+}

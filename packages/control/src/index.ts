@@ -16,6 +16,7 @@ export * from './views/cluster-view.js';
 export * from './views/vmta-view.js';
 export * from './views/domain-view.js';
 export * from './actions/suppress.js';
+export * from './actions/suppress-import.js';
 export * from './actions/job-mode.js';
 export * from './actions/delete-messages.js';
 export * from './views/jobs-view.js';

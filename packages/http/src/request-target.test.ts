@@ -1,4 +1,4 @@
-/** The request target over real sockets (absolute-form, `OPTIONS *`), and the Host rules of RFC 9112 §3.2. */
+/** The request target over real sockets (absolute-form, `OPTIONS *`), the Host rules of RFC 9112 §3.2, a half-closed client. */
 import { connect } from 'node:net';
 import { loadConfigText } from '@vmta/config';
 import { getTestRedis, type TestRedis } from '@vmta/testing';
@@ -58,6 +58,16 @@ describe('the management HTTP server as a raw client sees it', () => {
     expect(await ask(['GET /whoami HTTP/1.1', 'Host: 127.0.0.1', 'Host: rebind.attacker.example'])).toEqual(['HTTP/1.1 400 Bad Request']);
     expect(await ask(['GET /whoami HTTP/1.1', 'Host: 127.0.0.1:99999'])).toEqual(['HTTP/1.1 400 Bad Request']);
     expect(await ask(['GET /whoami HTTP/1.1', 'Host: 127.0.0.1:65535'])).toEqual(['HTTP/1.1 200 OK']);
+  });
+
+  it('answers a client that shuts its side after the request (HTTP/1.0 through nc), also on a route that awaits Redis', async () => {
+    for (const path of ['/whoami', '/status', '/queues']) {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.end(`GET ${path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`);
+      let text = '';
+      for await (const chunk of socket) text += String(chunk);
+      expect(text.split('\r\n')[0], path).toBe('HTTP/1.1 200 OK');
+    }
   });
 
   it('answers OPTIONS 405 with the Allow of the path, and OPTIONS * with the methods of the server', async () => {

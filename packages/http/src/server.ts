@@ -70,6 +70,10 @@ export async function startHttpManagement(options: HttpManagementOptions): Promi
     onReload: options.onReload,
   });
   const server = createServer((req, res) => void handler(req, res));
+  // A client that sends its request and then shuts its side (`printf 'GET /status ...' | nc`, HTTP/1.0 scripts)
+  // still gets the answer: without this, node ends the socket at the client's FIN and a route that awaits Redis
+  // has nowhere to write. node:http's own switch (socketOnEnd), there since node 0.x, though undocumented.
+  (server as typeof server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const shutdown = async () => {
     await cluster.close().catch(() => undefined);
     redis.disconnect();

@@ -18,8 +18,8 @@ async function listener(text: string, limits = {}): Promise<TestListener> {
   return t;
 }
 
-async function connect(t: TestListener): Promise<RawSmtp> {
-  const c = await RawSmtp.connect(t.port(), t.host());
+async function connect(t: TestListener, localAddress?: string): Promise<RawSmtp> {
+  const c = await RawSmtp.connect(t.port(), t.host(), localAddress !== undefined ? { localAddress } : {});
   open.push(c);
   return c;
 }
@@ -156,6 +156,18 @@ describe('safe defaults and shared limits', () => {
       if (!r.startsWith('220')) await new Promise((res) => setTimeout(res, 50));
     }
     expect(r).toMatch(/^220 /);
+  });
+});
+
+describe('smtp-service (PowerMTA §3.3.7.59)', () => {
+  it('greets a client of a source with smtp-service no with 521 5.7.1 and closes; a source with yes is served', async () => {
+    const t = await listener('host-name mx.test.example\nsmtp-listener 127.0.0.17:0\n<source 127.0.0.1>\n  smtp-service yes\n</source>\n<source 0/0>\n  smtp-service no\n</source>\n');
+    const refused = await connect(t, '127.0.0.18');
+    expect((await refused.read()).text).toBe('521 5.7.1 mx.test.example does not accept mail from you');
+    await refused.closedByServer();
+    const served = await connect(t, '127.0.0.1');
+    expect((await served.read()).code).toBe(220);
+    expect((await served.command('EHLO client.example')).code).toBe(250);
   });
 });
 

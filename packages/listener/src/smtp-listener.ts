@@ -43,6 +43,11 @@ function tooManyFromClient(hostName: string): SmtpReplyError {
   return new SmtpReplyError('TOO_MANY_CONNECTIONS_FROM_CLIENT', 421, '4.7.0', `${hostName} Too many connections from your address, try again later`);
 }
 
+/** smtp-service no (PowerMTA §3.3.7.59): RFC 7504's 521, the host does not accept mail (from this client). */
+function serviceRefused(hostName: string): SmtpReplyError {
+  return new SmtpReplyError('SMTP_SERVICE_REFUSED', 521, '5.7.1', `${hostName} does not accept mail from you`);
+}
+
 /** RFC 5321 §3.8: a server that shuts down answers 421; 4.3.2 = system not accepting network messages. */
 export function shuttingDown(hostName: string): SmtpReplyError {
   return new SmtpReplyError('SHUTTING_DOWN', 421, '4.3.2', `${hostName} Service shutting down, try again later`);
@@ -155,6 +160,11 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
         return cb(tooManySessions(rt.hostName));
       }
       const state = new SmtpSessionState(rt.config, log, session.id, control.listener, session.remoteAddress, session.localAddress);
+      if (state.policy['smtp-service'] === false) {
+        control.opened(session.id, conn, false);
+        state.log.info({ event: 'smtp-service-refused' }, 'refused: smtp-service no');
+        return cb(serviceRefused(rt.hostName));
+      }
       const client = authSubject(state.clientIp);
       const own = rt.sessionsPerClient.get(client) ?? 0;
       const fromClient = handed ? handed.fromClient : own;

@@ -6,6 +6,9 @@ describe('parseRedisUrl', () => {
     ['redis://127.0.0.1:6379', { kind: 'single', url: 'redis://127.0.0.1:6379', waitInUrl: {} }],
     ['redis://h:1/2?wait-replicas=1&wait-timeout=250', { kind: 'single', url: 'redis://h:1/2', waitInUrl: { replicas: 1, timeoutMs: 250 } }],
     ['redis://h:1?family=6&wait-replicas=2', { kind: 'single', url: 'redis://h:1?family=6', waitInUrl: { replicas: 2 } }],
+    ['rediss://u:p@h/3', { kind: 'single', url: 'rediss://u:p@h/3', waitInUrl: {} }],
+    ['/run/redis.sock', { kind: 'single', url: '/run/redis.sock', waitInUrl: {} }],
+    ['redis://[::1]:6379/', { kind: 'single', url: 'redis://[::1]:6379/', waitInUrl: {} }],
     [
       'redis-sentinel://10.0.0.1:26379,10.0.0.2,[::1]:26380/mymaster',
       {
@@ -51,6 +54,13 @@ describe('parseRedisUrl', () => {
     ['redis-sentinel://s1/m?wait-replicas=one', /wait-replicas must be a whole number/],
     ['redis://h?wait-replicas=1&wait-timeout=0', /wait forever/],
     ['redis-sentinel://s1/m?wait-timeout=0', /wait forever/],
+    ['garbage', /^REDIS_URL: "garbage" is not a Redis URL: give redis:\/\//],
+    ['http://redis.internal:6379', /is not a Redis URL/],
+    ['127.0.0.1:6379', /is not a Redis URL/],
+    ['redis://h:99999', /^REDIS_URL: "redis:\/\/h:99999" is not a URL/],
+    ['redis://:s3cret@h o st', /^REDIS_URL: "redis:\/\/\*\*\*@h o st" is not a URL/],
+    ['redis://', /names no host/],
+    ['redis://h:6379/zero', /the path is the database number/],
   ])('refuses %s', (url, message) => {
     expect(() => parseRedisUrl(url)).toThrow(message);
   });

@@ -122,9 +122,31 @@ function parseSentinel(url: string): RedisTarget {
   };
 }
 
+const FORMS = 'give redis://[user:password@]host[:port][/db], rediss://... (TLS), redis-sentinel://hosts/master or a Unix socket path';
+
+/**
+ * One server's URL as ioredis would take it, else RedisUrlError: ioredis reads `garbage` or `http://x` as a
+ * host name (then "Connection is closed") and throws a bare TypeError for `redis://h:99999`. The password
+ * is never repeated in the message.
+ */
+function checkSingle(url: string): void {
+  if (url.startsWith('/')) return; // a Unix socket path: /run/redis.sock[?db=2]
+  const shown = JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'));
+  if (!/^rediss?:\/\//i.test(url)) throw new RedisUrlError(`REDIS_URL: ${shown} is not a Redis URL: ${FORMS}`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new RedisUrlError(`REDIS_URL: ${shown} is not a URL (a port past 65535, a space or a bad character?): ${FORMS}`);
+  }
+  if (parsed.hostname === '') throw new RedisUrlError(`REDIS_URL: ${shown} names no host: ${FORMS}`);
+  if (!/^\/?(\d+)?$/.test(parsed.pathname)) throw new RedisUrlError(`REDIS_URL: ${shown}: the path is the database number (redis://host:6379/2)`);
+}
+
 /** Reads REDIS_URL; throws RedisUrlError naming what is wrong. */
 export function parseRedisUrl(url: string): RedisTarget {
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) return parseSentinel(url);
+  checkSingle(url);
   const q = url.indexOf('?');
   if (q < 0) return { kind: 'single', url, waitInUrl: {} };
   const params = new URLSearchParams(url.slice(q + 1));

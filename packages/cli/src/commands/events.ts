@@ -1,14 +1,62 @@
 /**
  * `vmta events tail [--from ID|TIME] [--type d,b,...] [--count N] [--follow] [--json]`: the event
  * stream (readEvents in @vmta/control), oldest first; --follow waits for new events until ^C.
+ * When nothing shows, stderr says why: which stream was read, whether it holds anything, and whether
+ * the configuration writes it at all (records are written only when something reads them).
  */
 import { parseArgs } from 'node:util';
-import { readEvents, type EventsPage } from '@vmta/control';
+import { checkConfigFile, eventStreamWanted } from '@vmta/config';
+import { eventStreamState, readEvents, type EventsPage } from '@vmta/control';
 import { EVENT_TYPES, type VmtaEvent } from '@vmta/queue';
+import { clusterConfigPath } from '../config-path.js';
 import { EXIT } from '../exit-codes.js';
 import { withCluster } from '../with-cluster.js';
 
-const USAGE = 'usage: vmta events tail [--from ID|TIME] [--type d,b,f,rb,s,...] [--count N] [--follow] [--json]';
+const USAGE = 'usage: vmta events tail [--from ID|TIME] [--type d,b,f,rb,s,...] [--count N] [--follow] [--json] [--config FILE]';
+
+const WRITERS = 'records are written only when an <acct-file>, a <webhook> or event-stream yes reads them';
+
+/** The stream as read: its key, entries and newest entry id (none when empty). */
+export interface StreamSeen {
+  key: string;
+  length: number;
+  lastId?: string;
+}
+
+/**
+ * Why a read showed no event (one line for stderr). `writes`: whether the configuration writes the stream
+ * (undefined when it could not be read, with `file` then naming what was tried). Pure.
+ */
+export function nothingShownReason(
+  state: StreamSeen,
+  asked: { from?: string; types?: readonly string[]; count: number },
+  config: { file: string; writes?: boolean },
+): string {
+  const at = (id: string) => `${id}, ${new Date(Number(id.split('-')[0])).toISOString()}`;
+  if (state.length === 0) {
+    const why =
+      config.writes === false
+        ? `${config.file} writes none (${WRITERS})`
+        : config.writes === true
+          ? `${config.file} writes it as mail is received and delivered`
+          : `${WRITERS}; ${config.file} could not be read to tell`;
+    return `no events yet: the stream ${state.key} is empty; ${why}`;
+  }
+  const last = `the last of its ${state.length} entries is ${at(state.lastId!)}`;
+  if (asked.from !== undefined) return `no event${asked.types ? ` of type ${asked.types.join(',')}` : ''} from ${asked.from} on in ${state.key} (${last})`;
+  return `no event of type ${asked.types?.join(',') ?? '?'} among the last ${asked.count} entries of ${state.key} (${last}); more with --count or --from`;
+}
+
+/** Whether the configuration the cluster runs on writes the event stream (undefined: it could not be read). */
+async function configWrites(explicit: string | undefined): Promise<{ file: string; writes?: boolean }> {
+  const file = await clusterConfigPath(explicit);
+  try {
+    const { config } = checkConfigFile(file);
+    return config ? { file, writes: eventStreamWanted(config) } : { file };
+  } catch {
+    return { file };
+  }
+}
 
 function usageError(message: string): number {
   process.stderr.write(`vmta events: ${message}\n${USAGE}\n`);
@@ -25,7 +73,7 @@ export async function eventsCommand(args: string[]): Promise<number> {
   if (what !== 'tail') return usageError(`unknown action ${JSON.stringify(what ?? '')}`);
   let values;
   try {
-    ({ values } = parseArgs({ args: rest, options: { from: { type: 'string' }, type: { type: 'string' }, count: { type: 'string' }, follow: { type: 'boolean' }, json: { type: 'boolean' } } }));
+    ({ values } = parseArgs({ args: rest, options: { from: { type: 'string' }, type: { type: 'string' }, count: { type: 'string' }, follow: { type: 'boolean' }, json: { type: 'boolean' }, config: { type: 'string' } } }));
   } catch (err) {
     return usageError((err as Error).message);
   }
@@ -46,6 +94,13 @@ export async function eventsCommand(args: string[]): Promise<number> {
       throw err;
     }
     show(page);
+    if (page.events.length === 0) {
+      const asked = { ...(values.from !== undefined ? { from: values.from } : {}), ...(types ? { types } : {}), count };
+      const [state, newest] = await Promise.all([eventStreamState(cluster), readEvents(cluster, { count: 1 })]);
+      const seen = { key: cluster.keys.accounting(), length: state.length, ...(newest.events[0] ? { lastId: newest.events[0].id } : {}) };
+      const reason = nothingShownReason(seen, asked, await configWrites(values.config));
+      process.stderr.write(`vmta events: ${reason}${values.follow ? '; waiting for new events (^C to stop)' : ''}\n`);
+    }
     let stop = !values.follow;
     process.once('SIGINT', () => (stop = true));
     while (!stop) {

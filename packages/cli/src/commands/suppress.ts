@@ -6,13 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseTimeInterval } from '@vmta/config';
-import { parseSuppressAddresses, suppressAdd, suppressCounts, suppressExport, suppressRemove, suppressShow } from '@vmta/control';
+import { parseSuppressImport, suppressAdd, suppressCounts, suppressExport, suppressRemove, suppressShow, SuppressImportError, type SuppressImport } from '@vmta/control';
 import { EXIT } from '../exit-codes.js';
 import { withCluster } from '../with-cluster.js';
 
 const USAGE = [
   'usage: vmta suppress add ADDRESS... [--tenant T] [--reason R] [--expire 30d]',
-  '       vmta suppress import FILE [--tenant T] [--reason R] [--expire 30d]   (one address a line, or an export)',
+  '       vmta suppress import FILE [--tenant T] [--reason R] [--expire 30d]   (one address a line, or CSV with a header row naming an email/address/recipient column)',
   '       vmta suppress remove ADDRESS... [--tenant T]',
   '       vmta suppress show [--tenant T] [--limit N] [--json]   (no --tenant: the stores and their sizes)',
   '       vmta suppress export [--tenant T]   (CSV on stdout)',
@@ -25,6 +25,8 @@ const OPTIONS = {
   limit: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
+
+const MAX_PROBLEMS_SHOWN = 50;
 
 function usageError(message: string): number {
   process.stderr.write(`vmta suppress: ${message}\n${USAGE}\n`);
@@ -50,15 +52,19 @@ export async function suppressCommand(args: string[]): Promise<number> {
   switch (what) {
     case 'add':
     case 'import': {
-      let text: string;
+      const file = positionals[0] ?? '';
+      let parsed: SuppressImport;
       try {
-        text = what === 'import' ? await readFile(positionals[0] ?? '', 'utf8') : positionals.join('\n');
+        parsed = parseSuppressImport(what === 'import' ? await readFile(file, 'utf8') : positionals.join('\n'));
       } catch (err) {
+        if (err instanceof SuppressImportError) return usageError(`${file}: ${err.message}`);
         return usageError((err as Error).message);
       }
-      const { addresses, invalid } = parseSuppressAddresses(text);
-      if (invalid.length > 0) process.stderr.write(`vmta suppress: skipped ${invalid.length} invalid: ${invalid.slice(0, 5).join(' ')}${invalid.length > 5 ? ' ...' : ''}\n`);
-      if (addresses.length === 0) return usageError('no address given');
+      const { addresses, problems } = parsed;
+      // Every bad row by its line (an import), up to a screenful; the good rows are still added.
+      for (const p of problems.slice(0, MAX_PROBLEMS_SHOWN)) process.stderr.write(`vmta suppress: ${what === 'import' ? `${file}:${p.line}: ` : ''}${p.message}, skipped\n`);
+      if (problems.length > MAX_PROBLEMS_SHOWN) process.stderr.write(`vmta suppress: ${problems.length - MAX_PROBLEMS_SHOWN} more skipped (${problems.length} in all)\n`);
+      if (addresses.length === 0) return usageError(what === 'import' ? `${file}: no address to import` : 'no address given');
       return withCluster(async (cluster) => {
         const r = await suppressAdd(cluster, tenant, addresses, { ...(values.reason ? { reason: values.reason } : {}), ttlMs });
         process.stdout.write(`${r.tenant}: ${r.changed} added, ${r.requested - r.changed} already there (updated)\n`);
@@ -73,6 +79,7 @@ export async function suppressCommand(args: string[]): Promise<number> {
         return EXIT.ok;
       });
     case 'show':
+      if (values.limit !== undefined && !/^[1-9]\d*$/.test(values.limit)) return usageError(`--limit: a positive whole number, not ${JSON.stringify(values.limit)}`);
       return withCluster(async (cluster) => {
         if (tenant === undefined) {
           const counts = await suppressCounts(cluster);
@@ -81,8 +88,7 @@ export async function suppressCommand(args: string[]): Promise<number> {
           else for (const c of counts) process.stdout.write(`${c.tenant}\t${c.entries}\n`);
           return EXIT.ok;
         }
-        const limit = values.limit !== undefined ? Number(values.limit) : 100;
-        const shown = await suppressShow(cluster, tenant, Number.isInteger(limit) && limit > 0 ? limit : 100);
+        const shown = await suppressShow(cluster, tenant, values.limit !== undefined ? Number(values.limit) : 100);
         if (values.json) process.stdout.write(`${JSON.stringify(shown)}\n`);
         else {
           for (const s of shown.entries) {

@@ -165,6 +165,7 @@ export const configSchema = {
     source: scope(
       'Inbound policy for clients by IP (most specific CIDR wins), by name, or {auth}.',
       {
+        'smtp-service': d('boolean', 'SMTP service for clients of this source: with no, a connection is greeted 521 and closed (PowerMTA §3.3.7.59; to serve only some sources, say no in <source 0/0>).', { 'x-default': 'yes' }),
         'always-allow-relaying': d('boolean', 'Clients may relay without AUTH (internal feeders only).', { 'x-default': 'no' }),
         'require-auth': d('boolean', 'No MAIL FROM before successful AUTH.', { 'x-default': 'no' }),
         'allow-auth': d('boolean', 'AUTH is offered.', { 'x-default': 'yes' }),

@@ -33,51 +33,8 @@ export interface SuppressShow {
   truncated: boolean;
 }
 
-/** local@domain, the local part plain or quoted (RFC 5321 Quoted-string: `"john smith"@example.com`). */
-const ADDRESS_RE = /^(?:"(?:[^"\\\r\n]|\\.)+"|[^\s@"]+)@[^\s@",;]+$/;
-/** One item of a list line: a quoted local part with its domain, or a run without separators. */
-const ITEM_RE = /"(?:[^"\\\r\n]|\\.)*"@[^\s,;]*|[^\s,;]+/g;
-
 function storeOf(cluster: Cluster): SuppressionStore {
   return new SuppressionStore(cluster.redis, cluster.keys.prefix);
-}
-
-/** The fields of one CSV line (RFC 4180 quoting: `"a ""b"""`). */
-function csvFields(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') fields.push(field), (field = '');
-    else field += c;
-  }
-  fields.push(field);
-  return fields;
-}
-
-/** The addresses of a list or an import file: one per line or comma separated; # comments; a CSV export's first column. */
-export function parseSuppressAddresses(text: string): { addresses: string[]; invalid: string[] } {
-  const seen = new Set<string>();
-  const invalid: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const body = line.replace(/#.*$/, '').trim();
-    if (body === '' || body.startsWith('address,')) continue;
-    // A row of `vmta suppress export` (address,reason,added,expires,queue,reply): its first field only.
-    const fields = csvFields(body);
-    const items = fields.length >= 4 && !fields[1]!.includes('@') ? [fields[0]!.trim()] : (body.match(ITEM_RE) ?? []);
-    for (const item of items) {
-      if (item === '') continue;
-      if (ADDRESS_RE.test(item)) seen.add(item.toLowerCase());
-      else invalid.push(item);
-    }
-  }
-  return { addresses: [...seen], invalid };
 }
 
 export async function suppressAdd(cluster: Cluster, tenant: string | undefined, addresses: readonly string[], options: SuppressAddOptions = {}): Promise<SuppressChange> {

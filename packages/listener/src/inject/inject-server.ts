@@ -189,6 +189,10 @@ export async function startInjectServer(rt: ListenerRuntime, options: InjectServ
   // http-inject-tls-certificate: HTTPS only on the port (read at start, like the SMTP certificates).
   const certificate = rt.config.global.settings['http-inject-tls-certificate'];
   const server: Server = certificate ? createHttpsServer(loadTlsCertificate(certificate), onRequest) : createServer(onRequest);
+  // A client that sends its request and then shuts its side (HTTP/1.0 scripts, `nc`) must still get its 202: without
+  // this node ends the socket at the client's FIN, and a message queued meanwhile goes unanswered (the client then
+  // sends it again). node:http's own switch (socketOnEnd), there since node 0.x, though undocumented.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => resolve());

@@ -4,6 +4,7 @@
  * 400 naming the field, suppression, size, and the vmta/job fields refused when the source does not
  * process them. Delivery, DKIM and kill -9: test/inject-delivery.test.ts, test/inject-crash.test.ts.
  */
+import { connect } from 'node:net';
 import { createRedis, SuppressionStore } from '@vmta/queue';
 import { getTestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,6 +217,20 @@ describe('POST /api/inject/raw', () => {
     const text = stored.body.toString('latin1');
     expect(text).toMatch(/^Received: /);
     expect(text).toContain('From: s@sender.example\r\nTo: a@dest.example\r\nSubject: raw one\r\nX-Tenant: acme\r\n\r\nraw body\r\n');
+  });
+
+  it('answers 202 to a client that shuts its side after the request (HTTP/1.0 through nc): the message it queued is not left unanswered', async () => {
+    const message = 'From: s@sender.example\r\nTo: h@dest.example\r\nSubject: half-closed\r\n\r\nbody\r\n';
+    const socket = connect(t.listener.injectPort!, '127.0.0.1');
+    socket.end(
+      `POST /api/inject/raw?mail_from=s@sender.example&rcpt_to=h@dest.example HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer key-alice-123\r\n` +
+        `Content-Type: message/rfc822\r\nContent-Length: ${message.length}\r\n\r\n${message}`,
+    );
+    let text = '';
+    for await (const chunk of socket) text += String(chunk);
+    expect(text.split('\r\n')[0]).toBe('HTTP/1.1 202 Accepted');
+    const [{ id }] = (JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { messages: Array<{ id: string }> }).messages as [{ id: string }];
+    expect((await t.store.get(id))!.body.toString('latin1')).toContain('Subject: half-closed');
   });
 
   it('400 naming mail_from or rcpt_to when the envelope is missing', async () => {

@@ -123,11 +123,13 @@ export class RawSmtp {
     w.forEach((f) => f());
   }
 
-  static connect(port: number, host = '127.0.0.1', options: { tls?: boolean } = {}): Promise<RawSmtp> {
+  /** `localAddress`: the client's own address (another 127.x.x.x: another <source>). */
+  static connect(port: number, host = '127.0.0.1', options: { tls?: boolean; localAddress?: string } = {}): Promise<RawSmtp> {
     return new Promise((resolve, reject) => {
+      const from = options.localAddress !== undefined ? { localAddress: options.localAddress } : {};
       const socket = options.tls
-        ? tls.connect({ port, host, rejectUnauthorized: false, servername: 'localhost' }, () => resolve(new RawSmtp(socket)))
-        : net.connect({ port, host }, () => resolve(new RawSmtp(socket)));
+        ? tls.connect({ port, host, rejectUnauthorized: false, servername: 'localhost', ...from }, () => resolve(new RawSmtp(socket)))
+        : net.connect({ port, host, ...from }, () => resolve(new RawSmtp(socket)));
       socket.once('error', reject);
     });
   }
