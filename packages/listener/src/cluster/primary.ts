@@ -140,6 +140,7 @@ export async function startListenerPrimary(o: ListenerPrimaryOptions): Promise<L
       c.ready = false;
       const lost = book.dropSlot(slot);
       c.sockets.forEach((socket) => socket.destroy());
+      closeUnacknowledgedHandle(proc);
       c.sockets.clear();
       c.reloads.forEach((r) => r(false));
       if (children.get(slot) === c) children.delete(slot);
@@ -318,3 +319,19 @@ export async function startListenerPrimary(o: ListenerPrimaryOptions): Promise<L
     },
   };
 }
+
+/**
+ * The handle Node sent to a child and still waits for it to acknowledge. Node detached it from our
+ * net.Socket when it sent it, so destroying that socket does not close it, and when more handles are
+ * queued behind it Node never closes it either (a channel that ends with handles queued is never fully
+ * disconnected): the client would wait for a greeting forever. Node keeps it in `_pendingMessage`.
+ */
+function closeUnacknowledgedHandle(proc: ChildProcess): void {
+  const pending = (proc as unknown as { _pendingMessage?: { handle?: { close?: () => void } } | null })._pendingMessage;
+  try {
+    pending?.handle?.close?.();
+  } catch {
+    /* already closed */
+  }
+}
+
