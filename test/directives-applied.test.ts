@@ -68,6 +68,8 @@ const APPLIED: { [S in ScopeName]?: Record<string, string> } = {
     'max-rcpt-per-message': `${LISTENER}/envelope-stage.ts`,
     'add-received-header': `${LISTENER}/message-builder.ts`,
     'hide-message-source': `${LISTENER}/message-builder.ts`,
+    'remove-received-headers': `${LISTENER}/message-builder.ts`,
+    'smtp-service': `${LISTENER}/smtp-listener.ts`,
     'log-connections': `${LISTENER}/smtp-listener.ts`,
     'log-commands': `${LISTENER}/smtp-listener.ts`,
     'relay-debug': `${LISTENER}/policy/relay.ts`,
