@@ -1,7 +1,8 @@
 /**
  * End to end: `vmta start --role listener` as a real process on a private Redis (AOF, fsync always).
  * A kill -9 while 20 clients send must not lose or truncate any message that got its 250, nor the
- * routing decided at DATA (<pattern-list>) or the job id taken from X-Job; nor, with zstd bodies, any
+ * routing decided at DATA (<pattern-list>) or the job id taken from X-Job, nor queue a Received field the
+ * message came with (remove-received-headers); nor, with zstd bodies, any
  * body compressed on libuv's thread pool (32 KB and more) while the process died.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,6 +32,7 @@ total-max-smtp-in 100
 <source 0/0>
   pattern-list tenants
   process-x-job yes
+  remove-received-headers yes
 </source>
 `;
 
@@ -123,7 +125,8 @@ describe.skipIf(!canStartPrivateRedis())('vmta start --role listener', () => {
             bodyOf(n, i),
         );
         // Dot-stuffed on the wire (RFC 5321 4.5.2); stored with one dot.
-        const sent = Buffer.from(`X-Job: job-${n}\r\n${original.toString('latin1').replaceAll('\r\n.', '\r\n..')}`, 'latin1');
+        // X-Job and the Received field it came with are removed (process-x-job, remove-received-headers): what is queued is our Received and the original.
+        const sent = Buffer.from(`X-Job: job-${n}\r\nReceived: from c${n}.client.example\r\n\tby relay.client.example; Mon, 1 Jan 2024 00:00:00 +0000\r\n${original.toString('latin1').replaceAll('\r\n.', '\r\n..')}`, 'latin1');
         try {
           let r = await c.command('MAIL FROM:<sender@client.example>');
           for (const to of recipients) r = await c.command(`RCPT TO:<${to}>`);

@@ -18,6 +18,7 @@ relay-domain [*.]example
 <source retain>
   retain-x-virtual-mta yes
   hide-message-source yes
+  remove-received-headers yes
 </source>
 <virtual-mta mta1>
   smtp-source-host 127.0.0.1 mta1.test.example
@@ -114,12 +115,14 @@ describe('DATA', () => {
     c.close();
   });
 
-  it('keeps X-Virtual-MTA with retain-x-virtual-mta and hides the client in Received with hide-message-source', async () => {
+  it('keeps X-Virtual-MTA with retain-x-virtual-mta, hides the client in Received with hide-message-source, drops the Received fields it came with (remove-received-headers)', async () => {
     const c = await open(1);
-    const m = await stored(c, 'X-Virtual-MTA: mta1\r\nSubject: r\r\n\r\nbody\r\n.\r\n');
+    const m = await stored(c, 'Received: from hidden.example ([198.51.100.7])\r\n\tby relay.example; Mon, 1 Jan 2026 00:00:00 +0000\r\nX-Virtual-MTA: mta1\r\nSubject: r\r\n\r\nbody\r\n.\r\n');
     const body = m.body.toString();
     expect(body).toContain('X-Virtual-MTA: mta1\r\n');
     expect(body).toMatch(/^Received: by mx\.test\.example with ESMTP/);
+    expect(body.match(/^Received:/gm)).toHaveLength(1);
+    expect(body).not.toMatch(/hidden\.example|relay\.example|198\.51\.100\.7/);
     expect(body).not.toContain('127.0.0.1');
     c.close();
   });

@@ -95,6 +95,23 @@ describe('buildMessage from the collector\'s header end', () => {
     expect(text).not.toMatch(/^X-Job:/m);
   });
 
+  it.each([
+    ['no', 2],
+    ['yes', 0],
+  ])('remove-received-headers %s: the Received fields the message came with (folded ones whole) are kept or removed, ours is added', (setting, kept) => {
+    const c = loadConfigText(`smtp-listener 127.0.0.1:0\n<source 0/0>\n  remove-received-headers ${setting}\n</source>\n`);
+    const p = sessionPolicy(c, '192.0.2.1', c.listeners[0]!);
+    const { message, headerBytes } = collected('Received: from a\r\n\tby b; Mon, 1 Jan 2026 00:00:00 +0000\r\nSubject: s\r\nreceived: from c\r\n\r\nReceived: in the body\r\n');
+    const r = buildMessage(c, { ...input(message, headerBytes), policy: p, selector: new VmtaSelector(c) });
+    const text = r.ok ? r.body.toString('latin1') : '';
+    const header = text.slice(0, text.indexOf('\r\n\r\n') + 2);
+    expect(header.match(/^Received: from /gim)?.length).toBe(kept + 1);
+    expect(header).toMatch(/^Received: from client\.example \(\[192\.0\.2\.1\]\) by mx\.example with ESMTP id q1;/);
+    // The folded line goes with its field.
+    expect(header.includes('\tby b;')).toBe(kept > 0);
+    expect(text).toMatch(/\r\n\r\nReceived: in the body\r\n$/);
+  });
+
   it('refuses a message with max-message-hops Received fields as a loop', () => {
     const { message, headerBytes } = collected('Received: a\r\nreceived : b\r\nRECEIVED:c\r\n\r\nbody\r\n');
     const r = buildMessage(config, input(message, headerBytes));

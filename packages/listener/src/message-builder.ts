@@ -1,7 +1,8 @@
 /**
  * The message as it is queued (pure): the VMTA chosen from the X-Virtual-MTA header, the source's
  * <pattern-list> or the source default, that header removed unless retain-x-virtual-mta; the job id
- * (X-Job with process-x-job, removed unless retain-x-job, or the jobid-header); our Received field prepended (add-received-header), and
+ * (X-Job with process-x-job, removed unless retain-x-job, or the jobid-header); the Received fields it came with removed
+ * (remove-received-headers, after the max-message-hops count); our Received field prepended (add-received-header), and
  * Message-ID and Date added when missing. Everything else stays byte-identical. A message that already
  * carries max-message-hops Received headers is refused as a mail loop.
  */
@@ -93,6 +94,7 @@ export function buildMessage(config: VmtaConfig, input: BuildInput): BuildResult
   const removed: string[] = [];
   if (input.policy['retain-x-virtual-mta'] !== true && vmtaHeader !== undefined) removed.push(X_VIRTUAL_MTA);
   if (job.removeXJob) removed.push(X_JOB);
+  if (input.policy['remove-received-headers'] === true) removed.push('Received');
   const newHeader = removed.length > 0 ? removeHeaders(fields, removed) : header;
 
   let added = '';

@@ -192,6 +192,7 @@ export const configSchema = {
         'max-smtp-in-per-ip': d('limit', 'Inbound SMTP sessions of one client IP (an IPv6 client by its /64) per listener process; beyond it 421 4.7.0. Not a PowerMTA directive.', { 'x-default': '100' }),
         'add-received-header': d('boolean', 'Prepend our Received header.', { 'x-default': 'yes' }),
         'hide-message-source': d('boolean', "Omit the client's address from the Received header.", { 'x-default': 'no' }),
+        'remove-received-headers': d('boolean', 'Remove every Received header a message arrives with before ours is added (add-received-header), so the path before us does not show. Not in the PowerMTA 5 guide; common in PowerMTA install scripts. The mail-loop count (max-message-hops) is taken first.', { 'x-default': 'no' }),
         'log-connections': d('boolean', 'Log each connection.', { 'x-default': 'no' }),
         'log-commands': d('boolean', 'Log each SMTP command.', { 'x-default': 'no' }),
         'relay-debug': d('boolean', 'Answer denied recipients with 451 4.7.1 instead of 550 5.7.1.', { 'x-default': 'no' }),
