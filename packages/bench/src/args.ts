@@ -101,6 +101,7 @@ environment: BENCH_VMTA_ARGS="--concurrency 20" adds arguments to every \`vmta s
   BENCH_BODY_COMPRESSION=zstd|deflate|none writes body-compression into our configuration (default: none written: zstd);
   BENCH_VMTA_LISTENER_PROCESSES=N|auto runs every listener of ours with --listener-processes N (its CPU is metered over its process tree);
   BENCH_VMTA_NODE_FLAGS="..." extra node flags for our listener and delivery processes in the senders scenario (trials);
+  BENCH_VMTA_NODE=/path/to/node runs our processes on that Node binary instead of the bench's own (trials);
   redis-cost: BENCH_REDIS_COST_PATHS=one,many,fan,trickle-one,trickle-many runs only those paths,
   BENCH_REDIS_COST_MESSAGES=N messages of the one and many paths (default 400, 100 with --quick);
   senders submission: BENCH_SUBMISSION_CERT=rsa gives every MTA the RSA certificate alone (default rsa+ecdsa:

@@ -11,7 +11,10 @@
  *   node packages/bench/dist/listener-ab.js --old /work/base/packages/cli/dist/main.js \
  *     [--new packages/cli/dist/main.js] [--loads reused,per-connection,size-mix,fan-out,submission] [--rounds 8] \
  *     [--messages 1000] [--warmup 3000] [--sessions 20] [--mode concurrent|alternate] [--profile-dir DIR] \
- *     [--codec zstd|deflate] [--gc-dir DIR]
+ *     [--codec zstd|deflate] [--gc-dir DIR] [--old-node BIN] [--new-node BIN]
+ *
+ * `--old-node` / `--new-node`: the Node binary each side's listener runs on (default: this script's), e.g.
+ * the same build on two Node releases.
  *
  * `--codec`: the body compression the listeners store with. A listener stores zstd only while a delivery
  * process that reads it is alive in the process list (zstd-readers.ts), as in the bench's end-to-end runs;
@@ -124,6 +127,10 @@ async function main(): Promise<void> {
     options: {
       old: { type: 'string' },
       new: { type: 'string', default: path.join(root, 'packages/cli/dist/main.js') },
+      'old-node': { type: 'string' },
+      'new-node': { type: 'string' },
+      'old-flags': { type: 'string' },
+      'new-flags': { type: 'string' },
       loads: { type: 'string', default: LOADS.filter((l) => l !== 'submission').join(',') },
       rounds: { type: 'string', default: '8' },
       messages: { type: 'string', default: '1000' },
@@ -177,12 +184,14 @@ async function main(): Promise<void> {
         const submission = kind === 'submission' ? { certificateFile: cert!.bothFile, users: SUBMISSION_USERS } : undefined;
         // No delivery runs: the sink is never dialled.
         writeFileSync(config, benchConfig({ listener: { host: HOST, port }, sink: { host: '127.0.0.4', port: 9 }, maxSmtpOut: 20, ...(submission ? { submission } : {}) }));
-        const nodeFlags = [...(profileDir ? ['--import', fileURLToPath(new URL('./cpuprof-preload.js', import.meta.url))] : []), ...gcNodeFlags(gcDir)];
+        const sideFlags = (name === 'old' ? v['old-flags'] : v['new-flags'])?.split(' ').filter(Boolean) ?? [];
+        const nodeFlags = [...sideFlags, ...(profileDir ? ['--import', fileURLToPath(new URL('./cpuprof-preload.js', import.meta.url))] : []), ...gcNodeFlags(gcDir)];
         const prefix = `ab-${name}-${kind}`;
         if (v.codec === 'zstd') standIns.push(await registerProcess(client, { role: 'delivery', vmtas: [], listeners: [], bodyEncodings: [...READABLE_BODY_ENCODINGS] }, { prefix }));
-        const proc = await spawnVmta({ cli, config, role: 'listener', redisUrl: redis.url, prefix, dir, nodeFlags, args: ['--http', 'off'] });
+        const node = name === 'old' ? v['old-node'] : v['new-node'];
+        const proc = await spawnVmta({ cli, config, role: 'listener', redisUrl: redis.url, prefix, dir, nodeFlags, args: ['--http', 'off'], ...(node ? { node } : {}) });
         side[kind] = { proc, port };
-        log(`${name} ${kind}: ${cli}, pid ${proc.pid}, port ${port}`);
+        log(`${name} ${kind}: ${node ?? process.execPath} ${cli}, pid ${proc.pid}, port ${port}`);
       }
       sides.push(side);
     }

@@ -89,6 +89,8 @@ export interface SpawnVmtaOptions {
   /** Arguments of `vmta start` after BENCH_VMTA_ARGS (so they win), e.g. ['--nice', '0']. */
   args?: string[];
   name?: string;
+  /** The Node binary our process runs on: default BENCH_VMTA_NODE, else the bench's own. */
+  node?: string;
 }
 
 function waitForEvent(logFile: string, match: (ev: Record<string, unknown>) => boolean, child: ChildProcess, timeoutMs: number): Promise<Record<string, unknown>> {
@@ -119,7 +121,7 @@ export async function spawnVmta(o: SpawnVmtaOptions): Promise<VmtaProcess> {
   const fd = openSync(logFile, 'a');
   // BENCH_VMTA_LISTENER_PROCESSES=N|auto: `vmta start --listener-processes` of every listener the bench starts.
   const listenerProcesses = o.role === 'listener' && process.env.BENCH_VMTA_LISTENER_PROCESSES ? ['--listener-processes', process.env.BENCH_VMTA_LISTENER_PROCESSES] : [];
-  const child = track(spawn(process.execPath, [...(o.nodeFlags ?? []), o.cli, 'start', '--role', o.role, '--config', o.config, '--data-dir', path.join(o.dir, 'data'), ...listenerProcesses, ...(process.env.BENCH_VMTA_ARGS ? process.env.BENCH_VMTA_ARGS.split(' ') : []), ...(o.args ?? [])], {
+  const child = track(spawn(o.node ?? (process.env.BENCH_VMTA_NODE || process.execPath), [...(o.nodeFlags ?? []), o.cli, 'start', '--role', o.role, '--config', o.config, '--data-dir', path.join(o.dir, 'data'), ...listenerProcesses, ...(process.env.BENCH_VMTA_ARGS ? process.env.BENCH_VMTA_ARGS.split(' ') : []), ...(o.args ?? [])], {
     cwd: o.dir,
     env: { ...process.env, REDIS_URL: o.redisUrl, VMTA_PREFIX: o.prefix, NODE_OPTIONS: '' },
     stdio: ['ignore', fd, fd],
