@@ -5,7 +5,7 @@
  */
 import { getTestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { b64, RawSmtp, startTestListener, type Reply, type TestListener } from './testing/smtp-test-kit.js';
+import { b64, CLEAR_AUTH_ALICE, RawSmtp, startTestListener, type Reply, type TestListener } from './testing/smtp-test-kit.js';
 
 let t: TestListener;
 
@@ -15,13 +15,7 @@ host-name mx.test.example
 postmaster ops@ours.example
 smtp-listener 127.0.0.1:0
 relay-domain ours.example
-<smtp-user alice>
-  password s3cret
-</smtp-user>
-<source 0/0>
-  allow-unencrypted-plain-auth yes
-</source>
-`);
+${CLEAR_AUTH_ALICE}`);
 });
 afterAll(() => t?.close());
 

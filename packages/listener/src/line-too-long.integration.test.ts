@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawSmtp } from './testing/smtp-test-kit.js';
+import { b64, CLEAR_AUTH_ALICE, RawSmtp } from './testing/smtp-test-kit.js';
 import { sharedTestListener } from './testing/shared-listener.js';
 
 const t = sharedTestListener(beforeAll, afterAll, `
@@ -7,7 +7,7 @@ host-name mx.test.example
 postmaster ops@ours.example
 smtp-listener 127.0.0.1:0
 relay-domain ours.example
-`);
+${CLEAR_AUTH_ALICE}`);
 
 async function session(): Promise<RawSmtp> {
   const c = await RawSmtp.connect(t.port(), t.host());
@@ -16,7 +16,19 @@ async function session(): Promise<RawSmtp> {
   return c;
 }
 
-/** RFC 5321 4.5.3.1.4 and 4.2.4: "500 Line too long", and the session goes on (smtp-server answered 421 and closed). */
+/** Writes `bytes` bytes of `fill` without a line end, in 64 KB writes, each after the last one was flushed. */
+async function writeUnended(c: RawSmtp, bytes: number, fill = 'x'): Promise<void> {
+  const piece = Buffer.from(fill.repeat(64 * 1024), 'latin1');
+  for (let sent = 0; sent < bytes; sent += piece.length) {
+    await new Promise<void>((resolve, reject) => c.socket.write(piece, (err) => (err ? reject(err) : resolve())));
+  }
+}
+
+/**
+ * RFC 5321 4.5.3.1.4 and 4.2.4: "500 Line too long", and the session goes on (smtp-server answered 421 and closed).
+ * The reply comes once the line passes the limit, not when it ends (a client that never ends it gets it too),
+ * and the rest of the line is dropped as it arrives: nothing of it is buffered.
+ */
 describe('a command line over the limit (4096 bytes)', () => {
   it('gets 500 5.5.2 in one piece, and the transaction goes on', async () => {
     const c = await session();
@@ -44,5 +56,43 @@ describe('a command line over the limit (4096 bytes)', () => {
     for (let i = 1; i < 10; i++) expect((await c.command('x'.repeat(17_000))).code).toBe(500);
     expect((await c.command('x'.repeat(17_000))).text).toMatch(/^421 /);
     await c.closedByServer();
+  });
+
+  it('is answered as soon as it passes the limit, before it ends, and the rest of it is dropped up to its end', async () => {
+    const c = await session();
+    c.write('MAIL FROM:<');
+    await writeUnended(c, 8 * 1024);
+    expect((await c.read()).text).toBe('500 5.5.2 Error: line too long');
+    // megabytes more of the same line: no other reply, and its end is not taken for a command
+    await writeUnended(c, 4 * 1024 * 1024, 'MAIL FROM:<a@b.example>');
+    c.write('@client.example>\r\n');
+    expect((await c.command('MAIL FROM:<sender@client.example>')).text).toBe('250 2.1.0 Accepted');
+    expect(c.pending).toBe('');
+    c.close();
+  });
+
+  it('in an AUTH exchange gets 500 5.5.6 (RFC 4954) before it ends, and ends the exchange', async () => {
+    const c = await session();
+    expect((await c.command('AUTH LOGIN')).code).toBe(334);
+    await writeUnended(c, 64 * 1024, 'QUFB');
+    expect((await c.read()).text).toBe('500 5.5.6 Authentication Exchange line is too long');
+    await writeUnended(c, 256 * 1024, 'QUFB');
+    c.write('\r\n');
+    // the next line is a command again, not the username of the exchange that was ended
+    expect((await c.command('NOOP')).code).toBe(250);
+    expect((await c.command('AUTH LOGIN')).code).toBe(334);
+    expect((await c.command(b64('alice'))).code).toBe(334);
+    expect((await c.command(b64('s3cret'))).text).toMatch(/^235 /);
+    c.close();
+  });
+
+  it('as an AUTH command with an initial response gets 500 5.5.6, and a later AUTH works', async () => {
+    const c = await session();
+    c.write('AUTH PLAIN ');
+    await writeUnended(c, 64 * 1024, 'QUFB');
+    expect((await c.read()).text).toBe('500 5.5.6 Authentication Exchange line is too long');
+    c.write('\r\n');
+    expect((await c.command(`AUTH PLAIN ${b64('\0alice\0s3cret')}`)).text).toMatch(/^235 /);
+    c.close();
   });
 });

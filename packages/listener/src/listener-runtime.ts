@@ -15,7 +15,10 @@ export interface ListenerLimits {
   sessionMaxMs: number;
   /** Largest header block accepted; beyond it 552. */
   maxHeaderBytes: number;
-  /** Longest command line; beyond it 500 5.5.2 (the line is dropped, the session goes on; patched smtp-server). */
+  /**
+   * Longest command line; past it 500 5.5.2 at once, before the line ends (5.5.6 in an AUTH exchange); the rest
+   * of the line is dropped up to its end and the session goes on (patched smtp-server).
+   */
   maxCommandLength: number;
   /**
    * Graceful shutdown: how long close() lets sessions in progress finish (a message in DATA gets its 250)

@@ -210,6 +210,16 @@ export async function authPlainOnce(l: TestListener, user: string, password: str
   }
 }
 
+/** Config lines: the user `alice` / `s3cret`, who may AUTH in the clear from any client. */
+export const CLEAR_AUTH_ALICE = `
+<smtp-user alice>
+  password s3cret
+</smtp-user>
+<source 0/0>
+  allow-unencrypted-plain-auth yes
+</source>
+`;
+
 /** A listener whose users may AUTH in the clear, `alice` / `s3cret`, and `smtp-max-auth-failure-rate RATE`. */
 export const authLockoutConfig = (addr: string, rate: string) => `
 smtp-listener ${addr}:0
