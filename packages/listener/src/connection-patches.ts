@@ -27,6 +27,7 @@
  *   in front of the command dispatcher refuses the next command while draining, and the drain itself
  *   (bound-server.ts) decides which session is idle and when to force the rest.
  */
+import { isUtf8 } from 'node:buffer';
 import type { SMTPServer } from 'smtp-server';
 import type { SmtpReplyError } from './policy/index.js';
 import { bracketBarePath, maskQuotedLocalPart, unmaskAddress } from './quoted-local-part.js';
@@ -44,9 +45,11 @@ export interface ConnectionHooks {
   beforeAuth(conn: Connection, method: string, secure: boolean, initialResponse: boolean): Promise<SmtpReplyError | undefined>;
   /**
    * A reply instead of running the command line: a 421 ends the session, any other reply (a 501 for
-   * bad DSN parameters) answers the command and the session goes on; undefined runs it.
+   * bad DSN parameters) answers the command and the session goes on; undefined runs it. `utf8`: the
+   * line's bytes are valid UTF-8 (`line` is their decoding, where invalid bytes became U+FFFD); a line
+   * of an AUTH exchange is always given as valid (smtp-server answers what it cannot decode).
    */
-  beforeCommand(conn: Connection, line: string): SmtpReplyError | undefined;
+  beforeCommand(conn: Connection, line: string, utf8: boolean): SmtpReplyError | undefined;
 }
 
 /** Connections by session id, kept by indexConnections: a look-up per session and per DATA costs O(1), not O(sessions). */
@@ -124,7 +127,8 @@ function patchedParseAddress(this: Patched, name: string, command: Buffer | stri
 
 function patchedOnCommand(this: Patched, command: Buffer, callback?: () => void): void {
   // Never while a TLS handshake runs: anything buffered then is plaintext that smtp-server discards without a reply.
-  const refusal = this._upgrading ? undefined : this.vmtaHooks.beforeCommand(this, command.toString());
+  const utf8 = this._nextHandler !== false || isUtf8(command);
+  const refusal = this._upgrading ? undefined : this.vmtaHooks.beforeCommand(this, command.toString(), utf8);
   if (!refusal) return original!.onCommand.call(this, command, callback);
   // A 421 makes smtp-server close the connection; the parser is not resumed.
   patchedSend.call(this, refusal.responseCode, refusal.message);

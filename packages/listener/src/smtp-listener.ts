@@ -104,10 +104,11 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       const credentialsSent = method === 'PLAIN' && initialResponse;
       return mechanismRefusal(s, secure, method) ?? (credentialsSent ? undefined : await lockoutRefusal(rt.rates, s));
     },
-    beforeCommand: (conn, line) => {
+    beforeCommand: (conn, line, utf8) => {
       const s = stateOf(conn.session.id);
       if (s?.policy['log-commands']) s.log.info({ event: 'command', command: loggableCommand(line) }, 'smtp command');
       if (control.draining) return shuttingDown(rt.hostName);
+      if (!utf8) return replies.badUtf8();
       if (s && isJunkCommand(line) && ++s.junkCommands > rt.limits.maxJunkCommands) {
         s.log.info({ event: 'too-many-junk-commands', commands: s.junkCommands - 1 }, 'too many commands without a message');
         return replies.tooManyJunkCommands(rt.hostName);

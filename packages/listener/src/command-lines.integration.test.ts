@@ -1,5 +1,11 @@
+/**
+ * Hostile command lines, on real sockets and real Redis: lines over the limit (below) and lines with bytes a
+ * client should not send. Bytes that are not UTF-8 get "500 5.5.2 Error: bad UTF-8 syntax" (the line would be
+ * read with them replaced by U+FFFD: an address taken with 250 would not be the one sent), NUL bytes a syntax
+ * error; the session goes on.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { b64, CLEAR_AUTH_ALICE, RawSmtp } from './testing/smtp-test-kit.js';
+import { b64, CLEAR_AUTH_ALICE, ehloSession, RawSmtp, utf8 } from './testing/smtp-test-kit.js';
 import { sharedTestListener } from './testing/shared-listener.js';
 
 const t = sharedTestListener(beforeAll, afterAll, `
@@ -9,12 +15,7 @@ smtp-listener 127.0.0.1:0
 relay-domain ours.example
 ${CLEAR_AUTH_ALICE}`);
 
-async function session(): Promise<RawSmtp> {
-  const c = await RawSmtp.connect(t.port(), t.host());
-  expect((await c.read()).code).toBe(220);
-  expect((await c.command('EHLO client.example')).code).toBe(250);
-  return c;
-}
+const session = () => ehloSession(t);
 
 /** Writes `bytes` bytes of `fill` without a line end, in 64 KB writes, each after the last one was flushed. */
 async function writeUnended(c: RawSmtp, bytes: number, fill = 'x'): Promise<void> {
@@ -93,6 +94,55 @@ describe('a command line over the limit (4096 bytes)', () => {
     expect((await c.read()).text).toBe('500 5.5.6 Authentication Exchange line is too long');
     c.write('\r\n');
     expect((await c.command(`AUTH PLAIN ${b64('\0alice\0s3cret')}`)).text).toMatch(/^235 /);
+    c.close();
+  });
+});
+
+describe('a command line that is not UTF-8', () => {
+  it('is refused 500 5.5.2 whole, in a transaction that declared SMTPUTF8 too, and the transaction goes on', async () => {
+    const c = await session();
+    expect((await c.command(utf8('MAIL FROM:<sénder@client.example> SMTPUTF8'))).code).toBe(250);
+    for (const line of ['RCPT TO:<j\xfcrgen@ours.example>', 'RCPT TO:<u\xff\xfe@ours.example>', 'RCPT TO:<user@ours.example> ORCPT=utf-8;\xc3']) {
+      expect((await c.command(line)).text, JSON.stringify(line)).toBe('500 5.5.2 Error: bad UTF-8 syntax');
+    }
+    expect((await c.command(utf8('RCPT TO:<jürgen@ours.example>'))).code).toBe(250);
+    expect((await c.command('DATA')).code).toBe(354);
+    c.write('Subject: bytes\r\n\r\nbody\r\n.\r\n');
+    const r = await c.read();
+    expect(r.text).toMatch(/^250 2\.0\.0 OK queued as /);
+    const stored = await t.store.get(/queued as (\S+)/.exec(r.text)![1]!);
+    expect(stored?.mailFrom).toBe('sénder@client.example');
+    expect(stored?.recipients.map((x) => x.address)).toEqual(['jürgen@ours.example']);
+    c.close();
+  });
+
+  it('is refused as EHLO and as an unknown command, and a later EHLO works', async () => {
+    const c = await RawSmtp.connect(t.port(), t.host());
+    expect((await c.read()).code).toBe(220);
+    expect((await c.command('EHLO \xff\xfe.example')).text).toBe('500 5.5.2 Error: bad UTF-8 syntax');
+    expect((await c.command('\xff\xfe\xfd')).text).toBe('500 5.5.2 Error: bad UTF-8 syntax');
+    expect((await c.command('EHLO client.example')).code).toBe(250);
+    expect((await c.command('MAIL FROM:<s@client.example>')).code).toBe(250);
+    c.close();
+  });
+
+  it('inside an AUTH exchange is answered by the exchange (501 5.5.2), which ends, and AUTH works after it', async () => {
+    const c = await session();
+    expect((await c.command('AUTH LOGIN')).code).toBe(334);
+    expect((await c.command('\xff\xfe')).text).toMatch(/^501 5\.5\.2 /);
+    expect((await c.command(`AUTH PLAIN ${b64('\0alice\0s3cret')}`)).text).toMatch(/^235 /);
+    c.close();
+  });
+});
+
+describe('NUL bytes in a command line', () => {
+  it('make it a syntax error and the session goes on', async () => {
+    const c = await session();
+    expect((await c.command('NO\0OP')).text).toBe('500 5.5.2 Error: command not recognized');
+    expect((await c.command('MAIL FROM:<s\0x@client.example>')).text).toMatch(/^501 5\.1\.7 /);
+    expect((await c.command('MAIL FROM:<s@client.example>')).code).toBe(250);
+    expect((await c.command('RCPT TO:<u\0@ours.example>')).text).toMatch(/^501 5\.1\.3 /);
+    expect((await c.command('RCPT TO:<u@ours.example>')).code).toBe(250);
     c.close();
   });
 });
