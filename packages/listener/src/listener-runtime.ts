@@ -33,6 +33,8 @@ export interface ListenerLimits {
   maxDataBytes: number;
   /** NOOP, RSET, VRFY, EXPN, HELP, ETRN a session may send since its last accepted message; beyond it 421 4.7.0. */
   maxJunkCommands: number;
+  /** Protocol errors (500-504, 555; policy/junk-commands.ts) a session may get since its last accepted message; then 421 4.7.0. */
+  maxCommandErrors: number;
   /** How often address-files are checked for changes (ms). */
   addressFilePollMs: number;
 }
@@ -46,6 +48,7 @@ export const DEFAULT_LIMITS: ListenerLimits = {
   maxDataBytes: 512 * 1024 * 1024,
   addressFilePollMs: 1000,
   maxJunkCommands: 100,
+  maxCommandErrors: 20,
 };
 
 export class ListenerRuntime {

@@ -24,6 +24,7 @@ export type SmtpReplyCode =
   | 'QUEUE_UNAVAILABLE'
   | 'DATA_TIMEOUT'
   | 'TOO_MANY_JUNK_COMMANDS'
+  | 'TOO_MANY_ERRORS'
   | 'EXPN_NOT_IMPLEMENTED'
   | 'COMMAND_NOT_UTF8'
   | 'SHUTTING_DOWN'
@@ -206,6 +207,10 @@ export const replies = {
   /** Too many commands without progress (policy/junk-commands.ts): RFC 5321 §3.8 421, RFC 3463 X.7.0. */
   tooManyJunkCommands(hostName: string): SmtpReplyError {
     return new SmtpReplyError('TOO_MANY_JUNK_COMMANDS', 421, '4.7.0', `${hostName} Too many commands without a message, closing connection`);
+  },
+  /** Too many protocol errors without a message (policy/junk-commands.ts isCommandError): Postfix's reply. */
+  tooManyErrors(hostName: string): SmtpReplyError {
+    return new SmtpReplyError('TOO_MANY_ERRORS', 421, '4.7.0', `${hostName} Error: too many errors`);
   },
   /** RFC 4954 §6: 535 5.7.8. */
   authFailed(): SmtpReplyError {
