@@ -122,8 +122,25 @@ export function parseInjectRequest(body: Buffer): InjectRequest {
   return request;
 }
 
-/** `{{key}}` replaced by the recipient's value; unknown keys stay as written. */
-export function substitute(template: string, values: Readonly<Record<string, string>> | undefined): string {
+/**
+ * `{{key}}` replaced by the recipient's value; unknown keys stay as written. A result longer than
+ * `maxLength` characters (a message bigger than the source allows: each character is at least a byte)
+ * throws InjectError 413 as soon as the replacements reach it, so a small request whose placeholders and
+ * values multiply (a million `{{a}}` and a 400-byte `a`) never builds the string.
+ */
+export function substitute(
+  template: string,
+  values: Readonly<Record<string, string>> | undefined,
+  maxLength = Number.POSITIVE_INFINITY,
+  field?: string,
+): string {
   if (!values) return template;
-  return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (whole, key: string) => (Object.prototype.hasOwnProperty.call(values, key) ? values[key]! : whole));
+  let length = template.length;
+  return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (whole, key: string) => {
+    if (!Object.prototype.hasOwnProperty.call(values, key)) return whole;
+    const value = values[key]!;
+    length += value.length - whole.length;
+    if (length > maxLength) throw new InjectError(413, 'message-too-big', `${field ?? 'template'}: the substitutions make it exceed ${maxLength} bytes`, field);
+    return value;
+  });
 }

@@ -154,21 +154,22 @@ export async function startInjectServer(rt: ListenerRuntime, options: InjectServ
         throw new InjectError(403, 'job-not-allowed', 'job: the source of this user does not set process-x-job', 'job');
       }
       const index = new Map(request.recipients.map((r, i) => [r, i]));
-      for (const composed of await composeMessages(request)) {
-        const envelope = {
-          mailFrom: request.from,
-          fromField: 'from',
-          recipients: composed.recipients.map((r) => ({ address: r.email, field: `recipients[${index.get(r)}].email` })),
-        };
-        try {
+      // A message is composed when the last one is queued, so a refusal of its composition (413) can come after others were queued too.
+      try {
+        for await (const composed of composeMessages(request, max ?? DEFAULT_MAX_BODY)) {
+          const envelope = {
+            mailFrom: request.from,
+            fromField: 'from',
+            recipients: composed.recipients.map((r) => ({ address: r.email, field: `recipients[${index.get(r)}].email` })),
+          };
           messages.push(await injectMessage(rt, client, envelope, composed.message));
-        } catch (err) {
-          if (err instanceof InjectError) {
-            err.queued = [...messages];
-            err.field ??= JSON_FIELD_OF_CODE[err.code];
-          }
-          throw err;
         }
+      } catch (err) {
+        if (err instanceof InjectError) {
+          err.queued = [...messages];
+          err.field ??= JSON_FIELD_OF_CODE[err.code];
+        }
+        throw err;
       }
     }
     client.log.info({ event: 'inject-accepted', messages: messages.map((m) => m.id) }, 'injection queued');

@@ -195,6 +195,18 @@ describe('POST /api/inject', () => {
     expect(all.body.error).toMatchObject({ code: 'recipient-suppressed', field: 'recipients[0].email' });
   });
 
+  it('413 naming the field when substitutions make a message pass max-message-size, listing the messages queued before it', async () => {
+    const r = await inject({
+      from: 's@sender.example',
+      recipients: [{ email: 'a@dest.example', substitutions: { a: 'small' } }, { email: 'b@dest.example', substitutions: { a: 'x'.repeat(400) } }],
+      text: '{{a}}'.repeat(100),
+    });
+    expect(r.status).toBe(413);
+    expect(r.body.error).toMatchObject({ code: 'message-too-big', field: 'text' });
+    expect(r.body.messages?.map((m) => m.recipients)).toEqual([['a@dest.example']]);
+    expect((await t.store.get(r.body.messages![0]!.id))?.recipients.map((x) => x.address)).toEqual(['a@dest.example']);
+  });
+
   it('413 over the source\'s max-message-size, as for SMTP', async () => {
     const r = await inject({ from: 's@sender.example', recipients: [{ email: 'a@dest.example' }], text: 'x'.repeat(30_000) });
     expect(r.status).toBe(413);
