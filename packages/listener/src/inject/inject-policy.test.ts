@@ -48,6 +48,14 @@ describe('parseInjectRequest names the field', () => {
   });
 });
 
+describe('parseInjectRequest on bytes that are not UTF-8', () => {
+  it('refuses the body 400 invalid-json (an address would be queued with U+FFFD in it)', () => {
+    const body = Buffer.concat([Buffer.from('{"from":"s@x.example","recipients":[{"email":"a'), Buffer.from([0xff]), Buffer.from('@b.example"}],"text":"t"}')]);
+    expect(() => parseInjectRequest(body)).toThrow(expect.objectContaining({ status: 400, code: 'invalid-json' }));
+    expect(parseInjectRequest(Buffer.from('{"from":"s@x.example","recipients":[{"email":"jürgen@b.example"}],"text":"t"}')).recipients[0]!.email).toBe('jürgen@b.example');
+  });
+});
+
 describe('substitute', () => {
   it.each([
     ['Hi {{name}}', { name: 'Ann' }, 'Hi Ann'],

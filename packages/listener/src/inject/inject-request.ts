@@ -3,6 +3,7 @@
  * reported as a 400 naming the field (`recipients[1].email`). The same schema is in
  * docs/inject-openapi.yaml.
  */
+import { isUtf8 } from 'node:buffer';
 import { Ajv, type ErrorObject } from 'ajv';
 import { InjectError } from './inject-error.js';
 
@@ -104,6 +105,8 @@ function problem(error: ErrorObject): string {
 
 /** The checked request, or throws InjectError 400 naming the field. */
 export function parseInjectRequest(body: Buffer): InjectRequest {
+  // JSON is UTF-8 (RFC 8259 §8.1): other bytes would be read as U+FFFD, and an address queued that was never sent.
+  if (!isUtf8(body)) throw new InjectError(400, 'invalid-json', 'the body is not UTF-8 (RFC 8259)');
   let data: unknown;
   try {
     data = JSON.parse(body.toString('utf8'));

@@ -64,7 +64,18 @@ export function crlfMessage(message: Buffer): Buffer {
   return message.includes(13) ? message : Buffer.from(message.toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
 }
 
+/** Whether every percent-encoded query value decodes to UTF-8 (URLSearchParams reads other bytes as U+FFFD). */
+function queryIsUtf8(url: URL): boolean {
+  try {
+    for (const part of url.search.slice(1).split('&')) decodeURIComponent(part.replace(/\+/g, ' '));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function rawEnvelope(url: URL): { mailFrom: string; recipients: Array<{ address: string; field: string }>; fromField: string } {
+  if (!queryIsUtf8(url)) throw new InjectError(400, 'invalid-field', 'query: a percent-encoded value is not UTF-8', 'query');
   const mailFrom = url.searchParams.get('mail_from');
   if (mailFrom === null) throw new InjectError(400, 'invalid-field', 'mail_from: required (query parameter; "" for the null sender)', 'mail_from');
   const rcpts = url.searchParams.getAll('rcpt_to').filter((r) => r !== '');

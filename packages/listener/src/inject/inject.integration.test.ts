@@ -245,6 +245,15 @@ describe('POST /api/inject/raw', () => {
     expect((await t.store.get(id))!.body.toString('latin1')).toContain('Subject: half-closed');
   });
 
+  it('400 naming the query when a percent-encoded envelope value is not UTF-8 (it was read with U+FFFD and queued)', async () => {
+    const r = await post('/api/inject/raw?mail_from=s@sender.example&rcpt_to=a%FF@dest.example', 'Subject: x\r\n\r\nb\r\n', undefined, 'message/rfc822');
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'invalid-field', field: 'query' });
+    const ok = await post('/api/inject/raw?mail_from=s@sender.example&rcpt_to=j%C3%BCrgen@dest.example', 'Subject: x\r\n\r\nb\r\n', undefined, 'message/rfc822');
+    expect(ok.status).toBe(202);
+    expect(ok.body.messages![0]!.recipients).toEqual(['jürgen@dest.example']);
+  });
+
   it('400 naming mail_from or rcpt_to when the envelope is missing', async () => {
     const a = await post('/api/inject/raw?rcpt_to=a@dest.example', 'Subject: x\r\n\r\nb\r\n', undefined, 'message/rfc822');
     expect([a.status, a.body.error!.field]).toEqual([400, 'mail_from']);
