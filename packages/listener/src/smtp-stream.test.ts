@@ -188,4 +188,12 @@ describe.each(Object.entries(builds))('the patched SMTPStream (%s build)', (_bui
     // The second chunk's bytes reach the data stream in the memory they arrived in.
     expect(got.emitted.some((b) => b.length > 1000 && b.buffer === chunks[1]!.buffer && b.byteOffset === chunks[1]!.byteOffset)).toBe(true);
   });
+
+  it('emits a chunk full of escape dots in one piece, not one piece per dot (a message of "..\\r\\n" lines)', async () => {
+    const dots = Buffer.from('..\r\n'.repeat(10_000));
+    const got = await feed(Stream, [dots, dots, Buffer.from('.\r\n')]);
+    expect(got.ended).toBe(true);
+    expect(got.content.toString('latin1')).toBe('.\r\n'.repeat(20_000));
+    expect(got.emitted.length).toBeLessThanOrEqual(4);
+  });
 });
