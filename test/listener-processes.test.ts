@@ -15,6 +15,7 @@ import { createRedis, MessageStore } from '@vmta/queue';
 import { canStartPrivateRedis, startPrivateRedis } from '@vmta/testing';
 import { b64, queueIdOf, RawSmtp } from '@vmta/listener/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { alive } from './support/alive.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'packages/cli/dist/main.js');
@@ -74,15 +75,6 @@ async function privateRedisUrl(): Promise<{ url: string; store: MessageStore }> 
   const conn = createRedis(redis.url, 'cli');
   cleanups.push(() => conn.disconnect());
   return { url: redis.url, store: new MessageStore(conn, { prefix: 'vmta' }) };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** One message on an open session; the queue id when it got 250. */

@@ -5,17 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canStartPrivateRedis } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
+import { alive } from './support/alive.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!canStartPrivateRedis())('vmta start without REDIS_URL', () => {
   it('starts a private redis-server with AOF under the data dir, says so, and stops it on SIGTERM', async () => {

@@ -179,4 +179,8 @@ describe('configuration errors name file, line and directive', () => {
       'vmta.conf:2: cannot read /nonexistent/vmta-extra.conf: no such file',
     ]);
   });
+
+  it('refuses an include of a device (reading /dev/zero never ended) at the include line', () => {
+    expect(errorsOf('\ninclude /dev/zero\n')).toEqual(['vmta.conf:2: include /dev/zero: /dev/zero is not a regular file (a device, FIFO or socket)']);
+  });
 });

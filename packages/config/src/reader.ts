@@ -220,8 +220,9 @@ function expand(
         err(`include ${target}: ${shown} includes itself`);
         continue;
       }
-      if (isDirectory(match)) {
-        err(`include ${target}: ${shown} is a directory`);
+      const kind = fileKind(match);
+      if (kind !== 'file') {
+        err(`include ${target}: ${shown} is ${kind}`);
         continue;
       }
       out.push(...readOne(match, shown, chain, diagnostics, files, ev.origin));
@@ -230,10 +231,16 @@ function expand(
   return out;
 }
 
-function isDirectory(p: string): boolean {
+/**
+ * What an include names: a regular file (or nothing: readOne reports it), else what it is. A device or a
+ * FIFO is refused: reading /dev/zero or a FIFO nobody writes to never ends.
+ */
+function fileKind(p: string): 'file' | 'a directory' | 'not a regular file (a device, FIFO or socket)' {
   try {
-    return statSync(p).isDirectory();
+    const st = statSync(p);
+    if (st.isDirectory()) return 'a directory';
+    return st.isFile() ? 'file' : 'not a regular file (a device, FIFO or socket)';
   } catch {
-    return false;
+    return 'file';
   }
 }

@@ -18,6 +18,15 @@ describe('hostOf', () => {
     ['127.0.0.1:65535', '127.0.0.1'],
     ['127.0.0.1:65536', undefined],
     ['[::1]:99999', undefined],
+    ['127.0.0.1:', '127.0.0.1'],
+    ['[::1]:', '::1'],
+    ['localhost:', 'localhost'],
+    ['127.0.0.1:008080', '127.0.0.1'],
+    ['127.0.0.1:0065536', undefined],
+    [`127.0.0.1:${'9'.repeat(400)}`, undefined],
+    ['127.0.0.1::80', undefined],
+    ['127.0.0.1:80:', undefined],
+    ['127.0.0.1:-1', undefined],
   ])('reads %j as %j', (header, host) => {
     expect(hostOf(header)).toBe(host);
   });

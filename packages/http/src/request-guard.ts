@@ -42,11 +42,15 @@ export type GuardVerdict =
   | { ok: true; keyLevel?: Exclude<HttpAccessLevel, 'none'> }
   | { ok: false; status: 400 | 401 | 403; error: string; reason: string };
 
-/** The host part of a Host header (`[::1]:8080` → `::1`, `Name:80` → `name`), or undefined when malformed. */
+/**
+ * The host part of a Host header (`[::1]:8080` → `::1`, `Name:80` → `name`), or undefined when malformed.
+ * The port is RFC 3986's `*DIGIT`: it may be empty (`127.0.0.1:`, the default port) or carry leading
+ * zeros, and its value is at most 65535.
+ */
 export function hostOf(header: string): string | undefined {
   const h = header.trim().toLowerCase();
-  const v6 = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/.exec(h);
-  const m = v6 ?? /^([a-z0-9.-]+)(?::(\d{1,5}))?$/.exec(h);
+  const v6 = /^\[([0-9a-f:.]+)\](?::(\d*))?$/.exec(h);
+  const m = v6 ?? /^([a-z0-9.-]+)(?::(\d*))?$/.exec(h);
   if (!m || (m[2] !== undefined && Number(m[2]) > 65535)) return undefined;
   if (v6) return isIP(v6[1]!) === 6 ? v6[1] : undefined;
   return m[1]!.replace(/\.$/, '');

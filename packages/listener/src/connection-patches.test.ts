@@ -70,6 +70,7 @@ describe('patchConnection', () => {
       features: (conn, features) => (asked.push(`features ${conn.session.id}`), [...features, 'X-TEST']),
       beforeAuth: async () => undefined,
       beforeCommand: (conn, line) => (asked.push(`${line} ${conn.session.id}`), undefined),
+      failed: () => undefined,
     };
     const { server, port } = await patchedServer(hooks);
     const [a, b] = [await greeted(port), await greeted(port)];
@@ -91,7 +92,7 @@ describe('patchConnection', () => {
 
   it('ends the session once its 221 to QUIT is flushed, without waiting for the client to close its side', async () => {
     const closed: string[] = [];
-    const hooks: ConnectionHooks = { features: (_c, f) => f, beforeAuth: async () => undefined, beforeCommand: () => undefined };
+    const hooks: ConnectionHooks = { features: (_c, f) => f, beforeAuth: async () => undefined, beforeCommand: () => undefined, failed: () => undefined };
     const { server, port } = await patchedServer(hooks, (id) => closed.push(id));
     // allowHalfOpen: the client reads the server's FIN and keeps its own side open, as a client that never closes.
     const client = createConnection({ port, host: '127.0.0.1', allowHalfOpen: true });
@@ -112,7 +113,7 @@ describe('patchConnection', () => {
 
   it('after STARTTLS as well: the client reads its 221 over TLS, then the session ends', async () => {
     const closed: string[] = [];
-    const hooks: ConnectionHooks = { features: (_c, f) => f, beforeAuth: async () => undefined, beforeCommand: () => undefined };
+    const hooks: ConnectionHooks = { features: (_c, f) => f, beforeAuth: async () => undefined, beforeCommand: () => undefined, failed: () => undefined };
     const pem = await generate([{ name: 'commonName', value: 'mx.example' }], { keyType: 'ec', algorithm: 'sha256', notAfterDate: new Date(Date.now() + 86_400_000) });
     const { server, port } = await patchedServer(hooks, (id) => closed.push(id), { key: pem.private, cert: pem.cert });
     const c = await RawSmtp.connect(port);

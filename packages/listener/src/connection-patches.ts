@@ -27,6 +27,7 @@
  *   in front of the command dispatcher refuses the next command while draining, and the drain itself
  *   (bound-server.ts) decides which session is idle and when to force the rest.
  */
+import { isUtf8 } from 'node:buffer';
 import type { SMTPServer } from 'smtp-server';
 import type { SmtpReplyError } from './policy/index.js';
 import { bracketBarePath, maskQuotedLocalPart, unmaskAddress } from './quoted-local-part.js';
@@ -44,9 +45,13 @@ export interface ConnectionHooks {
   beforeAuth(conn: Connection, method: string, secure: boolean, initialResponse: boolean): Promise<SmtpReplyError | undefined>;
   /**
    * A reply instead of running the command line: a 421 ends the session, any other reply (a 501 for
-   * bad DSN parameters) answers the command and the session goes on; undefined runs it.
+   * bad DSN parameters) answers the command and the session goes on; undefined runs it. `utf8`: the
+   * line's bytes are valid UTF-8 (`line` is their decoding, where invalid bytes became U+FFFD); a line
+   * of an AUTH exchange is always given as valid (smtp-server answers what it cannot decode).
    */
-  beforeCommand(conn: Connection, line: string): SmtpReplyError | undefined;
+  beforeCommand(conn: Connection, line: string, utf8: boolean): SmtpReplyError | undefined;
+  /** Told of every reply with a code of 500 or more the connection sends (smtp-server's and ours). */
+  failed(conn: Connection, code: number): void;
 }
 
 /** Connections by session id, kept by indexConnections: a look-up per session and per DATA costs O(1), not O(sessions). */
@@ -124,7 +129,8 @@ function patchedParseAddress(this: Patched, name: string, command: Buffer | stri
 
 function patchedOnCommand(this: Patched, command: Buffer, callback?: () => void): void {
   // Never while a TLS handshake runs: anything buffered then is plaintext that smtp-server discards without a reply.
-  const refusal = this._upgrading ? undefined : this.vmtaHooks.beforeCommand(this, command.toString());
+  const utf8 = this._nextHandler !== false || isUtf8(command);
+  const refusal = this._upgrading ? undefined : this.vmtaHooks.beforeCommand(this, command.toString(), utf8);
   if (!refusal) return original!.onCommand.call(this, command, callback);
   // A 421 makes smtp-server close the connection; the parser is not resumed.
   patchedSend.call(this, refusal.responseCode, refusal.message);
@@ -132,14 +138,18 @@ function patchedOnCommand(this: Patched, command: Buffer, callback?: () => void)
 }
 
 /**
- * smtp-server's 501 replies inside an AUTH exchange (its sasl.js, texts found nowhere else) with the enhanced
- * codes of RFC 4954 §4 instead of its 5.5.4 for every 501: a response it cannot decode 5.5.2, a client's "*"
- * cancelling the exchange 5.7.0 (as Postfix answers it).
+ * smtp-server replies (by code and text, texts found nowhere else) whose enhanced code it chooses from the
+ * reply code alone, with the right one. Its 501 replies inside an AUTH exchange (sasl.js): the codes of
+ * RFC 4954 §4 instead of its 5.5.4 for every 501, a response it cannot decode 5.5.2, a client's "*"
+ * cancelling the exchange 5.7.0 (as Postfix answers it). Its 421 for a client cut off for its junk: 4.7.0
+ * (policy, as Postfix's "too many errors") instead of 4.4.2, which says the connection failed.
  */
-const SASL_REPLY_CODES = new Map<string, string>([
-  ['Authentication aborted', '5.7.0'],
-  ['Error: invalid userdata', '5.5.2'],
-  ['Error: missing username', '5.5.2'],
+const REPLY_CODES = new Map<string, string>([
+  ['501 Authentication aborted', '5.7.0'],
+  ['501 Error: invalid userdata', '5.5.2'],
+  ['501 Error: missing username', '5.5.2'],
+  ['421 Error: too many unrecognized commands', '4.7.0'],
+  ['421 Error: too many unauthenticated commands', '4.7.0'],
 ]);
 
 /** A reply text that starts with its own enhanced status code (RFC 3463), e.g. "5.7.1 Relaying denied". */
@@ -156,12 +166,13 @@ function patchedSend(this: Patched, code: number, data?: string | string[], cont
     const [greeting, ...features] = data;
     data = [greeting!, ...this.vmtaHooks.features(this, features, this.secure)];
   }
-  if (code === 501 && typeof data === 'string') {
-    const sasl = SASL_REPLY_CODES.get(data);
-    if (sasl) data = `${sasl} ${data}`;
+  if ((code === 501 || code === 421) && typeof data === 'string') {
+    const enhanced = REPLY_CODES.get(`${code} ${data}`);
+    if (enhanced) data = `${enhanced} ${data}`;
   }
   const first = Array.isArray(data) ? data[0] : data;
   if (typeof first === 'string' && OWN_ENHANCED_CODE.test(first)) context = false;
+  if (code >= 500) this.vmtaHooks.failed(this, code);
   (original!.send as (this: Connection, ...a: unknown[]) => void).call(this, code, data, context);
 }
 

@@ -5,7 +5,7 @@
  */
 import { getTestRedis } from '@vmta/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { b64, RawSmtp, startTestListener, type Reply, type TestListener } from './testing/smtp-test-kit.js';
+import { b64, CLEAR_AUTH_ALICE, RawSmtp, startTestListener, utf8, type Reply, type TestListener } from './testing/smtp-test-kit.js';
 
 let t: TestListener;
 
@@ -15,13 +15,7 @@ host-name mx.test.example
 postmaster ops@ours.example
 smtp-listener 127.0.0.1:0
 relay-domain ours.example
-<smtp-user alice>
-  password s3cret
-</smtp-user>
-<source 0/0>
-  allow-unencrypted-plain-auth yes
-</source>
-`);
+${CLEAR_AUTH_ALICE}`);
 });
 afterAll(() => t?.close());
 
@@ -50,11 +44,11 @@ describe('enhanced status codes', () => {
       ['MAIL FROM:<sender@client.example> RET=BOGUS', '501 5.5.4'],
       ['MAIL FROM:<sender@client.example> FOO=bar', '555 5.5.4'],
       ['MAIL FROM:<sender@client.example> REQUIRETLS', '555 5.5.4'],
-      ['MAIL FROM:<sénder@client.example>', '553 5.6.7'],
+      [utf8('MAIL FROM:<sénder@client.example>'), '553 5.6.7'],
       ['MAIL FROM:<sender@client.example>', '250 2.1.0'],
       ['RCPT TO:<not an address>', '501 5.1.3'],
       ['RCPT TO:<user@elsewhere.example>', '550 5.7.1'],
-      ['RCPT TO:<jürgen@ours.example>', '553 5.6.7'],
+      [utf8('RCPT TO:<jürgen@ours.example>'), '553 5.6.7'],
       ['RCPT TO:<user@ours.example> MT-PRIORITY=2', '555 5.5.4'],
       ['RCPT TO:<user@ours.example>', '250 2.1.5'],
       ['NOOP', '250 2.0.0'],
@@ -77,12 +71,12 @@ describe('enhanced status codes', () => {
     const c = await RawSmtp.connect(t.port(), t.host());
     await c.read();
     await c.command('EHLO client.example');
-    expect((await c.command('MAIL FROM:<sénder@client.example> SMTPUTF8')).text).toMatch(/^250 2\.1\.0 /);
-    expect((await c.command('RCPT TO:<jürgen@ours.example>')).text).toMatch(/^250 2\.1\.5 /);
+    expect((await c.command(utf8('MAIL FROM:<sénder@client.example> SMTPUTF8'))).text).toMatch(/^250 2\.1\.0 /);
+    expect((await c.command(utf8('RCPT TO:<jürgen@ours.example>'))).text).toMatch(/^250 2\.1\.5 /);
     expect((await c.command('RCPT TO:<anna@ours.example> SMTPUTF8')).text).toMatch(/^555 5\.5\.4 /);
     expect((await c.command('RSET')).code).toBe(250);
     expect((await c.command('MAIL FROM:<sender@client.example>')).code).toBe(250);
-    expect((await c.command('RCPT TO:<jürgen@ours.example>')).text).toMatch(/^553 5\.6\.7 /);
+    expect((await c.command(utf8('RCPT TO:<jürgen@ours.example>'))).text).toMatch(/^553 5\.6\.7 /);
     await c.command('QUIT');
     c.close();
   });

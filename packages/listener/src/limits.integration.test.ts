@@ -72,6 +72,39 @@ describe('connection limits', () => {
   });
 });
 
+describe('protocol errors', () => {
+  it('closes a session at the next command once it got too many (421 4.7.0); refused addresses do not count and an accepted message restarts the count', async () => {
+    const t = await listener('smtp-listener 127.0.0.18:0\nrelay-domain [*.]example\n', { maxCommandErrors: 3 });
+    const c = await connect(t);
+    expect((await c.read()).code).toBe(220);
+    expect((await c.command('EHLO client.example')).code).toBe(250);
+    expect((await c.command('RCPT TO:<rcpt@dest.example>')).text).toMatch(/^503 5\.5\.1 /);
+    expect((await c.command('FROB')).text).toMatch(/^500 5\.5\.2 /);
+    expect((await c.command('MAIL FROM:<sender@client.example>')).code).toBe(250);
+    for (let i = 0; i < 5; i++) expect((await c.command('RCPT TO:<rcpt@elsewhere.test>')).text).toMatch(/^550 5\.7\.1 /);
+    expect((await c.command('RCPT TO:<rcpt@dest.example>')).code).toBe(250);
+    expect((await c.command('DATA')).code).toBe(354);
+    expect(queueIdOf(await c.command('Subject: x\r\n\r\nhi\r\n.'))).toBeDefined();
+    expect((await c.command('MAIL FROM:<sender@client.example> FOO=bar')).text).toMatch(/^555 5\.5\.4 /);
+    expect((await c.command('MAIL FROM:<sender@client.example>')).code).toBe(250);
+    expect((await c.command('MAIL FROM:<sender@client.example>')).text).toMatch(/^503 5\.5\.1 /);
+    expect((await c.command('RCPT TO:<rcpt@dest.example> NOTIFY=BOGUS')).text).toMatch(/^501 5\.5\.4 /);
+    expect((await c.command('RCPT TO:<rcpt@dest.example>')).text).toMatch(/^421 4\.7\.0 \S+ Error: too many errors$/);
+    await c.closedByServer();
+  });
+
+  it('cuts a pipelined flood of them off at the default limit (20)', async () => {
+    const t = await listener('smtp-listener 127.0.0.19:0\n');
+    const c = await connect(t);
+    expect((await c.read()).code).toBe(220);
+    c.write('EHLO client.example\r\n' + 'RCPT TO:<rcpt@dest.example>\r\n'.repeat(5000));
+    expect((await c.read()).code).toBe(250);
+    for (let i = 0; i < 20; i++) expect((await c.read()).code).toBe(503);
+    expect((await c.read()).text).toMatch(/^421 4\.7\.0 .*too many errors/);
+    await c.closedByServer();
+  });
+});
+
 describe('listener addresses', () => {
   it('listens on every address for 0/0', async () => {
     const t = await listener('smtp-listener 0/0:0\n');

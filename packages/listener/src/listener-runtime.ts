@@ -15,7 +15,10 @@ export interface ListenerLimits {
   sessionMaxMs: number;
   /** Largest header block accepted; beyond it 552. */
   maxHeaderBytes: number;
-  /** Longest command line; beyond it 500 5.5.2 (the line is dropped, the session goes on; patched smtp-server). */
+  /**
+   * Longest command line; past it 500 5.5.2 at once, before the line ends (5.5.6 in an AUTH exchange); the rest
+   * of the line is dropped up to its end and the session goes on (patched smtp-server).
+   */
   maxCommandLength: number;
   /**
    * Graceful shutdown: how long close() lets sessions in progress finish (a message in DATA gets its 250)
@@ -30,6 +33,8 @@ export interface ListenerLimits {
   maxDataBytes: number;
   /** NOOP, RSET, VRFY, EXPN, HELP, ETRN a session may send since its last accepted message; beyond it 421 4.7.0. */
   maxJunkCommands: number;
+  /** Protocol errors (500-504, 555; policy/junk-commands.ts) a session may get since its last accepted message; then 421 4.7.0. */
+  maxCommandErrors: number;
   /** How often address-files are checked for changes (ms). */
   addressFilePollMs: number;
 }
@@ -43,6 +48,7 @@ export const DEFAULT_LIMITS: ListenerLimits = {
   maxDataBytes: 512 * 1024 * 1024,
   addressFilePollMs: 1000,
   maxJunkCommands: 100,
+  maxCommandErrors: 20,
 };
 
 export class ListenerRuntime {

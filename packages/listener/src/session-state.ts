@@ -46,6 +46,8 @@ export interface SessionState {
   reportKind?: ProcessorKind;
   /** NOOP, RSET, VRFY, ... since the last accepted message (policy/junk-commands.ts). */
   junkCommands: number;
+  /** Protocol errors (isCommandError) since the last accepted message. */
+  commandErrors: number;
   /** Ends the session when it exceeds the whole-session cap. */
   capTimer?: NodeJS.Timeout;
 }
@@ -59,6 +61,7 @@ export function newSessionState(
     policy: sessionPolicy(config, input.clientIp, input.listener),
     recipients: new Map(),
     junkCommands: 0,
+    commandErrors: 0,
   };
 }
 
@@ -73,6 +76,7 @@ export class SmtpSessionState implements SessionState {
   readonly recipients = new Map<string, NewRecipient>();
   reportKind?: ProcessorKind;
   junkCommands = 0;
+  commandErrors = 0;
   capTimer?: NodeJS.Timeout;
   private child: Logger | undefined;
   private logAuthUser: string | undefined;

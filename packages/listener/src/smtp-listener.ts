@@ -12,7 +12,7 @@ import { receiveMessage } from './data-stage.js';
 import { ehloFeatures } from './ehlo-features.js';
 import { checkMailFrom, checkRcptTo, countLimit } from './envelope-stage.js';
 import type { ListenerRuntime } from './listener-runtime.js';
-import { declaresSmtputf8, esmtpParameterError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
+import { declaresSmtputf8, esmtpParameterError, isCommandError, isJunkCommand, replies, SmtpReplyError } from './policy/index.js';
 import { skipDroppedLevels, smtpServerLogger } from './server-logger.js';
 import { pooledSessionIds } from './session-id.js';
 import { checkSuppression } from './suppression-stage.js';
@@ -104,16 +104,25 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       const credentialsSent = method === 'PLAIN' && initialResponse;
       return mechanismRefusal(s, secure, method) ?? (credentialsSent ? undefined : await lockoutRefusal(rt.rates, s));
     },
-    beforeCommand: (conn, line) => {
+    beforeCommand: (conn, line, utf8) => {
       const s = stateOf(conn.session.id);
       if (s?.policy['log-commands']) s.log.info({ event: 'command', command: loggableCommand(line) }, 'smtp command');
       if (control.draining) return shuttingDown(rt.hostName);
+      if (s && s.commandErrors >= rt.limits.maxCommandErrors) {
+        s.log.info({ event: 'too-many-errors', errors: s.commandErrors }, 'too many protocol errors without a message');
+        return replies.tooManyErrors(rt.hostName);
+      }
+      if (!utf8) return replies.badUtf8();
       if (s && isJunkCommand(line) && ++s.junkCommands > rt.limits.maxJunkCommands) {
         s.log.info({ event: 'too-many-junk-commands', commands: s.junkCommands - 1 }, 'too many commands without a message');
         return replies.tooManyJunkCommands(rt.hostName);
       }
       if (/^\s*EXPN\b/i.test(line)) return replies.expnNotImplemented();
       return esmtpParameterError(line, declaresSmtputf8(conn.session.envelope?.mailFrom));
+    },
+    failed: (conn, code) => {
+      const s = isCommandError(code) ? stateOf(conn.session.id) : undefined;
+      if (s) s.commandErrors++;
     },
   };
 
@@ -254,6 +263,7 @@ export function createSmtpServer(rt: ListenerRuntime, control: ServerControl, tl
       ).then(
         (message) => {
           state.junkCommands = 0;
+          state.commandErrors = 0;
           cb(null, message);
         },
         (err: unknown) => {

@@ -8,11 +8,10 @@
  * escape dots it removes and what it hands back to command mode, over random streams of dots, CR, LF and
  * other bytes cut into random chunks (the published stream gave the same answers on these seeds).
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { PassThrough, Writable } from 'node:stream';
 import { seededRandom } from '@vmta/testing';
 import { describe, expect, it } from 'vitest';
+import { smtpStreamBuilds } from './testing/smtp-stream-builds.js';
 
 interface SmtpStream extends Writable {
   oncommand: (line: Buffer, next?: () => void) => void;
@@ -22,13 +21,7 @@ interface SmtpStream extends Writable {
 }
 type SmtpStreamClass = new () => SmtpStream;
 
-const require = createRequire(import.meta.url);
-const cjsFile = path.join(path.dirname(require.resolve('smtp-server')), 'smtp-stream.js');
-const esmFile = cjsFile.replace(`${path.sep}cjs${path.sep}`, `${path.sep}esm${path.sep}`);
-const builds: Record<string, SmtpStreamClass> = {
-  esm: ((await import(esmFile)) as { SMTPStream: SmtpStreamClass }).SMTPStream,
-  cjs: (require(cjsFile) as { SMTPStream: SmtpStreamClass }).SMTPStream,
-};
+const builds = await smtpStreamBuilds<SmtpStreamClass>();
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -194,5 +187,13 @@ describe.each(Object.entries(builds))('the patched SMTPStream (%s build)', (_bui
     expect(got.content.equals(Buffer.concat([chunks[0]!, chunks[1]!, Buffer.from('\r\n')]))).toBe(true);
     // The second chunk's bytes reach the data stream in the memory they arrived in.
     expect(got.emitted.some((b) => b.length > 1000 && b.buffer === chunks[1]!.buffer && b.byteOffset === chunks[1]!.byteOffset)).toBe(true);
+  });
+
+  it('emits a chunk full of escape dots in one piece, not one piece per dot (a message of "..\\r\\n" lines)', async () => {
+    const dots = Buffer.from('..\r\n'.repeat(10_000));
+    const got = await feed(Stream, [dots, dots, Buffer.from('.\r\n')]);
+    expect(got.ended).toBe(true);
+    expect(got.content.toString('latin1')).toBe('.\r\n'.repeat(20_000));
+    expect(got.emitted.length).toBeLessThanOrEqual(4);
   });
 });

@@ -1,7 +1,7 @@
 /** The pure parts of HTTP injection, by table: status of SMTP refusals, field paths, substitutions, recipient groups. */
 import { describe, expect, it } from 'vitest';
 import { replies } from '../policy/index.js';
-import { recipientGroups } from './compose.js';
+import { composeMessages, recipientGroups } from './compose.js';
 import { fromReply, statusOfReply } from './inject-error.js';
 import { parseInjectRequest, substitute } from './inject-request.js';
 import { crlfMessage } from './inject-server.js';
@@ -48,6 +48,14 @@ describe('parseInjectRequest names the field', () => {
   });
 });
 
+describe('parseInjectRequest on bytes that are not UTF-8', () => {
+  it('refuses the body 400 invalid-json (an address would be queued with U+FFFD in it)', () => {
+    const body = Buffer.concat([Buffer.from('{"from":"s@x.example","recipients":[{"email":"a'), Buffer.from([0xff]), Buffer.from('@b.example"}],"text":"t"}')]);
+    expect(() => parseInjectRequest(body)).toThrow(expect.objectContaining({ status: 400, code: 'invalid-json' }));
+    expect(parseInjectRequest(Buffer.from('{"from":"s@x.example","recipients":[{"email":"jürgen@b.example"}],"text":"t"}')).recipients[0]!.email).toBe('jürgen@b.example');
+  });
+});
+
 describe('substitute', () => {
   it.each([
     ['Hi {{name}}', { name: 'Ann' }, 'Hi Ann'],
@@ -57,6 +65,33 @@ describe('substitute', () => {
     ['{{toString}}', {}, '{{toString}}'],
   ])('%s with %j → %s', (template, values, out) => {
     expect(substitute(template, values)).toBe(out);
+  });
+});
+
+describe('substitutions that multiply', () => {
+  it('are refused 413 naming the field once the result passes the limit, before it is built (a million {{a}} of 400 bytes)', () => {
+    let error: { status?: number; code?: string; field?: string } | undefined;
+    try {
+      substitute('{{a}}'.repeat(1_000_000), { a: 'x'.repeat(400) }, 20_000, 'text');
+    } catch (err) {
+      error = err as typeof error;
+    }
+    expect(error).toMatchObject({ status: 413, code: 'message-too-big', field: 'text' });
+    expect(substitute('{{a}}'.repeat(50), { a: 'x'.repeat(400) }, 20_000, 'text')).toHaveLength(20_000);
+  });
+
+  it('are composed one message at a time: the first is there before the next is built (and refused)', async () => {
+    const messages = composeMessages(
+      {
+        from: 's@sender.example',
+        recipients: [{ email: 'a@dest.example', substitutions: { a: 'small' } }, { email: 'b@dest.example', substitutions: { a: 'x'.repeat(400) } }],
+        text: '{{a}}'.repeat(100),
+      },
+      20_000,
+    );
+    const first = await messages.next();
+    expect(first.done ? undefined : first.value.recipients.map((r) => r.email)).toEqual(['a@dest.example']);
+    await expect(messages.next()).rejects.toMatchObject({ status: 413, field: 'text' });
   });
 });
 

@@ -3,6 +3,7 @@
  * reported as a 400 naming the field (`recipients[1].email`). The same schema is in
  * docs/inject-openapi.yaml.
  */
+import { isUtf8 } from 'node:buffer';
 import { Ajv, type ErrorObject } from 'ajv';
 import { InjectError } from './inject-error.js';
 
@@ -104,6 +105,8 @@ function problem(error: ErrorObject): string {
 
 /** The checked request, or throws InjectError 400 naming the field. */
 export function parseInjectRequest(body: Buffer): InjectRequest {
+  // JSON is UTF-8 (RFC 8259 §8.1): other bytes would be read as U+FFFD, and an address queued that was never sent.
+  if (!isUtf8(body)) throw new InjectError(400, 'invalid-json', 'the body is not UTF-8 (RFC 8259)');
   let data: unknown;
   try {
     data = JSON.parse(body.toString('utf8'));
@@ -122,8 +125,25 @@ export function parseInjectRequest(body: Buffer): InjectRequest {
   return request;
 }
 
-/** `{{key}}` replaced by the recipient's value; unknown keys stay as written. */
-export function substitute(template: string, values: Readonly<Record<string, string>> | undefined): string {
+/**
+ * `{{key}}` replaced by the recipient's value; unknown keys stay as written. A result longer than
+ * `maxLength` characters (a message bigger than the source allows: each character is at least a byte)
+ * throws InjectError 413 as soon as the replacements reach it, so a small request whose placeholders and
+ * values multiply (a million `{{a}}` and a 400-byte `a`) never builds the string.
+ */
+export function substitute(
+  template: string,
+  values: Readonly<Record<string, string>> | undefined,
+  maxLength = Number.POSITIVE_INFINITY,
+  field?: string,
+): string {
   if (!values) return template;
-  return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (whole, key: string) => (Object.prototype.hasOwnProperty.call(values, key) ? values[key]! : whole));
+  let length = template.length;
+  return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (whole, key: string) => {
+    if (!Object.prototype.hasOwnProperty.call(values, key)) return whole;
+    const value = values[key]!;
+    length += value.length - whole.length;
+    if (length > maxLength) throw new InjectError(413, 'message-too-big', `${field ?? 'template'}: the substitutions make it exceed ${maxLength} bytes`, field);
+    return value;
+  });
 }

@@ -64,7 +64,18 @@ export function crlfMessage(message: Buffer): Buffer {
   return message.includes(13) ? message : Buffer.from(message.toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
 }
 
+/** Whether every percent-encoded query value decodes to UTF-8 (URLSearchParams reads other bytes as U+FFFD). */
+function queryIsUtf8(url: URL): boolean {
+  try {
+    for (const part of url.search.slice(1).split('&')) decodeURIComponent(part.replace(/\+/g, ' '));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function rawEnvelope(url: URL): { mailFrom: string; recipients: Array<{ address: string; field: string }>; fromField: string } {
+  if (!queryIsUtf8(url)) throw new InjectError(400, 'invalid-field', 'query: a percent-encoded value is not UTF-8', 'query');
   const mailFrom = url.searchParams.get('mail_from');
   if (mailFrom === null) throw new InjectError(400, 'invalid-field', 'mail_from: required (query parameter; "" for the null sender)', 'mail_from');
   const rcpts = url.searchParams.getAll('rcpt_to').filter((r) => r !== '');
@@ -154,21 +165,22 @@ export async function startInjectServer(rt: ListenerRuntime, options: InjectServ
         throw new InjectError(403, 'job-not-allowed', 'job: the source of this user does not set process-x-job', 'job');
       }
       const index = new Map(request.recipients.map((r, i) => [r, i]));
-      for (const composed of await composeMessages(request)) {
-        const envelope = {
-          mailFrom: request.from,
-          fromField: 'from',
-          recipients: composed.recipients.map((r) => ({ address: r.email, field: `recipients[${index.get(r)}].email` })),
-        };
-        try {
+      // A message is composed when the last one is queued, so a refusal of its composition (413) can come after others were queued too.
+      try {
+        for await (const composed of composeMessages(request, max ?? DEFAULT_MAX_BODY)) {
+          const envelope = {
+            mailFrom: request.from,
+            fromField: 'from',
+            recipients: composed.recipients.map((r) => ({ address: r.email, field: `recipients[${index.get(r)}].email` })),
+          };
           messages.push(await injectMessage(rt, client, envelope, composed.message));
-        } catch (err) {
-          if (err instanceof InjectError) {
-            err.queued = [...messages];
-            err.field ??= JSON_FIELD_OF_CODE[err.code];
-          }
-          throw err;
         }
+      } catch (err) {
+        if (err instanceof InjectError) {
+          err.queued = [...messages];
+          err.field ??= JSON_FIELD_OF_CODE[err.code];
+        }
+        throw err;
       }
     }
     client.log.info({ event: 'inject-accepted', messages: messages.map((m) => m.id) }, 'injection queued');

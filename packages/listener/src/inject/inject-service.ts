@@ -67,6 +67,7 @@ function newState(rt: ListenerRuntime, client: InjectClient): SessionState {
     authUser: client.user,
     recipients: new Map(),
     junkCommands: 0,
+    commandErrors: 0,
   };
 }
 

@@ -195,6 +195,18 @@ describe('POST /api/inject', () => {
     expect(all.body.error).toMatchObject({ code: 'recipient-suppressed', field: 'recipients[0].email' });
   });
 
+  it('413 naming the field when substitutions make a message pass max-message-size, listing the messages queued before it', async () => {
+    const r = await inject({
+      from: 's@sender.example',
+      recipients: [{ email: 'a@dest.example', substitutions: { a: 'small' } }, { email: 'b@dest.example', substitutions: { a: 'x'.repeat(400) } }],
+      text: '{{a}}'.repeat(100),
+    });
+    expect(r.status).toBe(413);
+    expect(r.body.error).toMatchObject({ code: 'message-too-big', field: 'text' });
+    expect(r.body.messages?.map((m) => m.recipients)).toEqual([['a@dest.example']]);
+    expect((await t.store.get(r.body.messages![0]!.id))?.recipients.map((x) => x.address)).toEqual(['a@dest.example']);
+  });
+
   it('413 over the source\'s max-message-size, as for SMTP', async () => {
     const r = await inject({ from: 's@sender.example', recipients: [{ email: 'a@dest.example' }], text: 'x'.repeat(30_000) });
     expect(r.status).toBe(413);
@@ -231,6 +243,15 @@ describe('POST /api/inject/raw', () => {
     expect(text.split('\r\n')[0]).toBe('HTTP/1.1 202 Accepted');
     const [{ id }] = (JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { messages: Array<{ id: string }> }).messages as [{ id: string }];
     expect((await t.store.get(id))!.body.toString('latin1')).toContain('Subject: half-closed');
+  });
+
+  it('400 naming the query when a percent-encoded envelope value is not UTF-8 (it was read with U+FFFD and queued)', async () => {
+    const r = await post('/api/inject/raw?mail_from=s@sender.example&rcpt_to=a%FF@dest.example', 'Subject: x\r\n\r\nb\r\n', undefined, 'message/rfc822');
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'invalid-field', field: 'query' });
+    const ok = await post('/api/inject/raw?mail_from=s@sender.example&rcpt_to=j%C3%BCrgen@dest.example', 'Subject: x\r\n\r\nb\r\n', undefined, 'message/rfc822');
+    expect(ok.status).toBe(202);
+    expect(ok.body.messages![0]!.recipients).toEqual(['jürgen@dest.example']);
   });
 
   it('400 naming mail_from or rcpt_to when the envelope is missing', async () => {

@@ -24,7 +24,9 @@ export type SmtpReplyCode =
   | 'QUEUE_UNAVAILABLE'
   | 'DATA_TIMEOUT'
   | 'TOO_MANY_JUNK_COMMANDS'
+  | 'TOO_MANY_ERRORS'
   | 'EXPN_NOT_IMPLEMENTED'
+  | 'COMMAND_NOT_UTF8'
   | 'SHUTTING_DOWN'
   | 'TOO_MANY_CONNECTIONS'
   | 'AUTH_FAILED'
@@ -195,9 +197,20 @@ export const replies = {
   expnNotImplemented(): SmtpReplyError {
     return new SmtpReplyError('EXPN_NOT_IMPLEMENTED', 502, '5.5.1', 'EXPN command not implemented');
   },
+  /**
+   * A command line whose bytes are not UTF-8 (RFC 3629): its address or name could only be read with the
+   * bytes replaced, so it is refused whole (Postfix smtpd with smtputf8_enable answers the same); the session goes on.
+   */
+  badUtf8(): SmtpReplyError {
+    return new SmtpReplyError('COMMAND_NOT_UTF8', 500, '5.5.2', 'Error: bad UTF-8 syntax');
+  },
   /** Too many commands without progress (policy/junk-commands.ts): RFC 5321 §3.8 421, RFC 3463 X.7.0. */
   tooManyJunkCommands(hostName: string): SmtpReplyError {
     return new SmtpReplyError('TOO_MANY_JUNK_COMMANDS', 421, '4.7.0', `${hostName} Too many commands without a message, closing connection`);
+  },
+  /** Too many protocol errors without a message (policy/junk-commands.ts isCommandError): Postfix's reply. */
+  tooManyErrors(hostName: string): SmtpReplyError {
+    return new SmtpReplyError('TOO_MANY_ERRORS', 421, '4.7.0', `${hostName} Error: too many errors`);
   },
   /** RFC 4954 §6: 535 5.7.8. */
   authFailed(): SmtpReplyError {

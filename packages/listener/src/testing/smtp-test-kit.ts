@@ -196,7 +196,22 @@ export class RawSmtp {
   }
 }
 
+/** A new connection to `t`'s first listener, greeted (220) and past `EHLO client.example` (250); throws on another reply. */
+export async function ehloSession(t: Pick<TestListener, 'port' | 'host'>): Promise<RawSmtp> {
+  const c = await RawSmtp.connect(t.port(), t.host());
+  for (const [reply, code] of [[await c.read(), 220], [await c.command('EHLO client.example'), 250]] as const) {
+    if (reply.code !== code) {
+      c.close();
+      throw new Error(`expected ${code}, got ${reply.text}`);
+    }
+  }
+  return c;
+}
+
 export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** `s` as UTF-8 bytes for RawSmtp's command/write (they send each char as one byte: 'é' alone is not UTF-8). */
+export const utf8 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 
 /** One AUTH PLAIN (credentials on the AUTH line) on a new connection, without TLS; the reply line. */
 export async function authPlainOnce(l: TestListener, user: string, password: string): Promise<string> {
@@ -209,6 +224,16 @@ export async function authPlainOnce(l: TestListener, user: string, password: str
     c.close();
   }
 }
+
+/** Config lines: the user `alice` / `s3cret`, who may AUTH in the clear from any client. */
+export const CLEAR_AUTH_ALICE = `
+<smtp-user alice>
+  password s3cret
+</smtp-user>
+<source 0/0>
+  allow-unencrypted-plain-auth yes
+</source>
+`;
 
 /** A listener whose users may AUTH in the clear, `alice` / `s3cret`, and `smtp-max-auth-failure-rate RATE`. */
 export const authLockoutConfig = (addr: string, rate: string) => `
