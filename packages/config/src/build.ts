@@ -3,6 +3,7 @@
  * which stanzas nest where and what each directive's value type is, all
  * through the schema. Collects every error instead of stopping at the first.
  */
+import { findOrAdd, placesOf, setValue, type AnyStanza } from './build-values.js';
 import type { Diagnostic, DiagnosticCode, Origin } from './errors.js';
 import { AUTH_SOURCE, type DomainStanza, type ProcessorStanza, type PatternListRule, type PatternListStanza, type SourceStanza, type Stanza, type VmtaConfig } from './model.js';
 import type { ReadEvent } from './reader.js';
@@ -14,10 +15,8 @@ import {
   nestedScopes,
   pmtaScopesOf,
   scopeNames,
-  scopesWithDirective,
   stanzaArgKind,
   unsupportedReason,
-  type DirectiveDef,
 } from './schema/access.js';
 import { obsoleteReason } from './schema/obsolete.js';
 import { notAppliedPatternActions, notAppliedReason, notAppliedReplyActions, notProducedRecordTypes } from './schema/not-applied.js';
@@ -39,7 +38,6 @@ import {
   type ValueTypeName,
 } from './values/index.js';
 
-type AnyStanza = Stanza<ScopeName> & { domains?: DomainStanza[]; rules?: PatternListRule[] };
 
 interface Frame {
   tag: string;
@@ -480,32 +478,3 @@ class Builder {
 
 /** `{name}`: a queue of PowerMTA's own, never a recipient domain. */
 const RESERVED_QUEUE = /^\{[\w.-]+\}$/;
-
-function findOrAdd<T>(list: T[], same: (s: T) => boolean, make: () => T): T {
-  const found = list.find(same);
-  if (found) return found;
-  const made = make();
-  list.push(made);
-  return made;
-}
-
-function setValue(stanza: AnyStanza, def: DirectiveDef, value: unknown, origin: Origin): void {
-  const settings = stanza.settings as Record<string, unknown>;
-  if (def.repeatable && value !== null) {
-    const current = settings[def.name];
-    const list = Array.isArray(current) ? current : [];
-    const origins = Array.isArray(current) ? (stanza.origins[def.name] ?? []) : [];
-    settings[def.name] = [...list, value];
-    stanza.origins[def.name] = [...origins, origin];
-    return;
-  }
-  settings[def.name] = value;
-  stanza.origins[def.name] = [origin];
-}
-
-/** The stanzas other than `scope` where directive `name` is valid ("<virtual-mta> or <domain>"), or undefined. */
-function placesOf(name: string, scope: ScopeName): string | undefined {
-  const elsewhere = scopesWithDirective(name).filter((s) => s !== scope);
-  if (elsewhere.length === 0) return undefined;
-  return elsewhere.map((s) => (s === 'global' ? 'the top level' : `<${s}>`)).join(' or ');
-}
