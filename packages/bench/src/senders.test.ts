@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sizeClass, SIZE_MIX } from './scenarios/senders-loads.js';
+import { warmupFor } from './args.js';
+import type { Context } from './scenarios/common.js';
+import { senderLoads, sizeClass, SIZE_MIX, SLOW_WARM_DOMAIN } from './scenarios/senders-loads.js';
+import type { BenchCert } from './tls-cert.js';
 import { mtaOrder } from './scenarios/senders-env.js';
 
 describe('the senders scenario', () => {
@@ -14,5 +17,21 @@ describe('the senders scenario', () => {
   it('lets each MTA go first in turn', () => {
     expect([0, 1, 2].map((i) => mtaOrder(i)[0])).toEqual(['postfix', 'haraka', 'vmta']);
     expect(mtaOrder(1)).toEqual(['haraka', 'vmta', 'postfix']);
+  });
+
+  it('warms the slow-sink load through a fast sink of its own, with as many messages as the other loads', () => {
+    const ctx = { tools: { smtpSource: '/bin/false' } } as unknown as Context;
+    const cert = { setup: 'rsa+ecdsa' } as BenchCert;
+    const loads = senderLoads(ctx, { quick: false, sessions: 20, size: 10_240, manyDomains: 1000, slowDelaySeconds: 1 }, cert);
+    const slow = loads.find((l) => l.name === 'slow-sink')!;
+    expect(slow.setup.sinkArgs).toEqual(['-w', '1']);
+    expect(slow.setup.warmRoute).toBe(SLOW_WARM_DOMAIN);
+    expect(slow.messages).toBe(1000);
+    expect(warmupFor({ quick: false }, slow.warmMessages ?? slow.messages)).toBe(1000);
+    expect(slow.describe).toContain(SLOW_WARM_DOMAIN);
+    // The other loads keep their warm-up at most their own count.
+    const fan = loads.find((l) => l.name === 'fanout')!;
+    expect(fan.warmMessages).toBeUndefined();
+    expect(warmupFor({ quick: false }, fan.warmMessages ?? fan.messages)).toBe(300);
   });
 });

@@ -38,10 +38,11 @@ export function combineSinks(sinks: Sink[]): Sink {
   };
 }
 
-export async function startSinks(bin: string, host: string, n: number, extraArgs: string[] = []): Promise<SinkSet> {
+/** `n` sinks run with `extraArgs`, then `plain` more without them (e.g. a fast sink beside a slow one). */
+export async function startSinks(bin: string, host: string, n: number, extraArgs: string[] = [], plain = 0): Promise<SinkSet> {
   const each: Sink[] = [];
   try {
-    for (let i = 0; i < n; i++) each.push(await startSink(bin, host, await getFreePort(host), extraArgs));
+    for (let i = 0; i < n + plain; i++) each.push(await startSink(bin, host, await getFreePort(host), i < n ? extraArgs : []));
   } catch (err) {
     await Promise.all(each.map((s) => s.stop()));
     throw err;

@@ -38,6 +38,11 @@ export interface EnvSetup {
   sinks: number;
   routeDomains?: string[];
   sinkArgs?: string[];
+  /**
+   * A recipient domain routed to one more sink, started without `sinkArgs`: the warm-up of a load whose
+   * sinks are slow goes there, so it warms the MTA without taking minutes (the slow-sink load).
+   */
+  warmRoute?: string;
   /** STARTTLS + AUTH required, with this certificate. */
   submission?: BenchCert;
   maxSmtpOut: number;
@@ -72,9 +77,10 @@ export function loadMeter(): Meter {
 
 export async function withMta<T>(ctx: Context, haraka: string, mta: Mta, setup: EnvSetup, fn: (env: MtaEnv) => Promise<T>): Promise<T> {
   const tmp = tempDir(`senders-${mta}`);
-  const sinks = await startSinks(ctx.tools.smtpSink, ADDR.sink, setup.sinks, setup.sinkArgs);
+  const sinks = await startSinks(ctx.tools.smtpSink, ADDR.sink, setup.sinks, setup.sinkArgs, setup.warmRoute ? 1 : 0);
   const routes: Record<string, HostPort> = {};
-  (setup.routeDomains ?? []).forEach((d, i) => (routes[d] = sinks.each[i % sinks.each.length]!));
+  (setup.routeDomains ?? []).forEach((d, i) => (routes[d] = sinks.each[i % setup.sinks]!));
+  if (setup.warmRoute) routes[setup.warmRoute] = sinks.each[setup.sinks]!;
   const hasRoutes = Object.keys(routes).length > 0;
   const sinkMeter: Meter = { name: 'smtp-sink', read: sinks.all.cpu };
   const stops: Array<() => Promise<void>> = [() => sinks.all.stop()];

@@ -24,12 +24,14 @@ export interface LoadDef {
   sessions: number;
   /** Measured runs of each MTA; 0: `--runs`. */
   runs: number;
-  setup: Pick<EnvSetup, 'sinks' | 'routeDomains' | 'sinkArgs' | 'submission'>;
+  setup: Pick<EnvSetup, 'sinks' | 'routeDomains' | 'sinkArgs' | 'submission' | 'warmRoute'>;
   /** Sink deliveries per message (one per recipient domain, each domain its own sink). */
   deliveriesPerMessage: number;
   send(t: Target): Promise<SourceResult>;
   /** The same load shape with `messages` messages, for the warm-up before the measured run (many-domains: to other domains). */
   warm(t: Target, messages: number): Promise<SourceResult>;
+  /** The warm-up's size when it may exceed the measured count (default: `--warmup`, at most `messages`). */
+  warmMessages?: number;
   /** Time limit of one run (ms). */
   timeoutMs?: number;
   /** The client-side latency probe at half of the accepted rate (new connection per message). */
@@ -54,6 +56,9 @@ export async function asSourceResult(p: Promise<SenderResult>, what: string): Pr
     connectTo220: r.connectTo220,
   };
 }
+
+/** The slow-sink load's warm-up domain, routed to a sink without the wait. */
+export const SLOW_WARM_DOMAIN = 'warm.bench.test';
 
 export const FANOUT = { recipients: 50, domains: 10 } as const;
 export const fanoutDomain = (i: number) => `d${i}.fan.bench.test`;
@@ -91,7 +96,8 @@ export function senderLoads(ctx: Context, c: LoadCounts, cert: BenchCert): LoadD
   const mixBodies = SIZE_MIX.map((s, i) => Buffer.from(messageWithHeaders(textPayload(s.bytes, 7 + i), FROM, TO, `mix${i}`)));
   const reused: SourceLoad = { messages: q(3000), sessions, size: c.size, from: FROM, to: TO };
   const perConn: SourceLoad = { ...reused, messages: q(2000), reuse: false };
-  const slow: SourceLoad = { ...reused, messages: q(300) };
+  const slow: SourceLoad = { ...reused, messages: q(1000) };
+  const slowWarm = q(1000);
   const subMessages = q(1000);
   const fanMessages = q(300);
   const mixMessages = q(2000);
@@ -186,14 +192,15 @@ export function senderLoads(ctx: Context, c: LoadCounts, cert: BenchCert): LoadD
     {
       name: 'slow-sink',
       title: `Slow receiver: smtp-sink -w ${c.slowDelaySeconds}`,
-      describe: `\`smtp-source ${sourceArgs(slow, '<host>', 0).slice(0, -1).join(' ')}\` into MTAs whose sink waits ${c.slowDelaySeconds} s before its reply to DATA (\`smtp-sink -w ${c.slowDelaySeconds}\`): with 20 connections at most about ${Math.round(20 / c.slowDelaySeconds)} msg/s reach it, so the queue builds up in the MTA. Haraka has no per-destination limit: its outbound concurrency_max is set to the same 20.`,
+      describe: `\`smtp-source ${sourceArgs(slow, '<host>', 0).slice(0, -1).join(' ')}\` into MTAs whose sink waits ${c.slowDelaySeconds} s before its reply to DATA (\`smtp-sink -w ${c.slowDelaySeconds}\`): with 20 connections at most about ${Math.round(20 / c.slowDelaySeconds)} msg/s reach it, so the queue builds up in the MTA, and end to end is the sink's rate for every MTA. Haraka has no per-destination limit: its outbound concurrency_max is set to the same 20. The warm-up (${n(slowWarm)} messages of the same shape) goes to another domain, \`${SLOW_WARM_DOMAIN}\`, routed to a sink without the wait, so that every MTA is as warm as in the other loads without minutes at the slow sink.`,
       messages: slow.messages,
       sessions,
       runs: 0,
-      setup: { sinks: 1, sinkArgs: ['-w', String(c.slowDelaySeconds)] },
+      setup: { sinks: 1, sinkArgs: ['-w', String(c.slowDelaySeconds)], warmRoute: SLOW_WARM_DOMAIN },
       deliveriesPerMessage: 1,
       send: smtpSource(slow),
-      warm: (t, m) => smtpSource({ ...slow, messages: m })(t),
+      warm: (t, m) => smtpSource({ ...slow, messages: m, to: `warm@${SLOW_WARM_DOMAIN}` })(t),
+      warmMessages: slowWarm,
       timeoutMs: 60_000 + slow.messages * 1000,
       direct: false,
     },

@@ -89,7 +89,7 @@ async function runLoad(ctx: Context, opts: BenchOptions, haraka: string, load: L
     messages: load.messages,
     sessions: load.sessions,
     deliveriesPerMessage: load.deliveriesPerMessage,
-    warmup: warmupFor(opts, load.messages),
+    warmup: warmupFor(opts, load.warmMessages ?? load.messages),
     runs: {},
     order: [],
     ranAt: new Date().toISOString(),
