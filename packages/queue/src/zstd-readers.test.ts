@@ -72,4 +72,23 @@ describe('ZstdReaders against a real process list', () => {
     expect((await readers.refresh()).allowed).toBe(false);
     expect(await bed.redis.zcard(keys.processIndex())).toBe(1);
   });
+
+  it('looks again soon while zstd is held back: a delivery process registered after the start lets zstd in long before the period', async () => {
+    const bed2 = { redis: bed.redis, prefix: `${bed.prefix}late:` };
+    const keys = new Keys(bed2.prefix);
+    // A period far longer than the test: only the retries can see the late registration.
+    const readers = new ZstdReaders(bed2.redis, keys, { refreshMs: 600_000 });
+    readers.start();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(readers.allowed).toBe(false);
+      const late = await registerProcess(bed2.redis, { role: 'delivery', host: 'late-host', pid: 1, vmtas: [], listeners: [], bodyEncodings: [...READABLE_BODY_ENCODINGS] }, { prefix: bed2.prefix });
+      registrations.push(late);
+      const until = Date.now() + 20_000;
+      while (!readers.allowed && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(readers.allowed).toBe(true);
+    } finally {
+      readers.stop();
+    }
+  });
 });

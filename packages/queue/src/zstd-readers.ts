@@ -7,7 +7,7 @@
  * So a rolling upgrade needs no order: bodies turn zstd once the last old delivery process is gone.
  *
  * One read of the process list (ZRANGE + MGET, no writes) every ZSTD_READERS_REFRESH_MS per listener
- * process, on an unref'd timer; nothing per message.
+ * process, on an unref'd timer (sooner while zstd is held back: ZSTD_READERS_RETRY_MS); nothing per message.
  */
 import type { Redis } from 'ioredis';
 import type { BodyCompression } from './body-codec.js';
@@ -15,6 +15,12 @@ import type { Keys } from './keys.js';
 import { listProcesses, type ProcessRow } from './process-registry.js';
 
 export const ZSTD_READERS_REFRESH_MS = 5_000;
+/**
+ * While zstd is held back, the next read comes sooner, from this delay doubling up to the refresh
+ * period: a listener started before the delivery processes (the usual order of a fresh start) stores
+ * zstd within about a second of the first one's registration, not up to a whole period later.
+ */
+export const ZSTD_READERS_RETRY_MS = 250;
 
 export interface ZstdReadersView {
   /** true: every alive delivery process reads zstd, and there is at least one. */
@@ -42,6 +48,7 @@ export function effectiveBodyCompression(wanted: BodyCompression, zstdAllowed: b
 export class ZstdReaders {
   private view: ZstdReadersView = { allowed: false, notReading: [] };
   private timer: NodeJS.Timeout | undefined;
+  private running = false;
   private inFlight: Promise<ZstdReadersView> | undefined;
 
   constructor(
@@ -67,15 +74,28 @@ export class ZstdReaders {
   }
 
   start(): void {
-    if (this.timer) return;
-    void this.refresh().catch(() => undefined);
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.options.refreshMs ?? ZSTD_READERS_REFRESH_MS);
-    this.timer.unref();
+    if (this.running) return;
+    this.running = true;
+    this.tick(ZSTD_READERS_RETRY_MS);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Reads now, then again after the period, or sooner (`retryMs`, doubling) while zstd is held back. */
+  private tick(retryMs: number): void {
+    void this.refresh()
+      .catch(() => undefined)
+      .then(() => {
+        if (!this.running) return;
+        const period = this.options.refreshMs ?? ZSTD_READERS_REFRESH_MS;
+        const allowed = this.view.allowed;
+        this.timer = setTimeout(() => this.tick(allowed ? ZSTD_READERS_RETRY_MS : retryMs * 2), allowed ? period : Math.min(retryMs, period));
+        this.timer.unref();
+      });
   }
 
   private async read(): Promise<ZstdReadersView> {
