@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sharedQueueTestbed } from './testing/index.js';
 import { effectiveBodyCompression, Keys, READABLE_BODY_ENCODINGS, registerProcess, ZstdReaders, zstdReadersOf, type ProcessRegistration, type ZstdReadersView } from './index.js';
 
@@ -91,4 +91,15 @@ describe('ZstdReaders against a real process list', () => {
       readers.stop();
     }
   });
+
+  it('reads nothing more once stopped, even when the stop comes while a read is in flight', async () => {
+    const readers = new ZstdReaders(bed.redis, new Keys(`${bed.prefix}stopped:`), { refreshMs: 600_000 });
+    const reads = vi.spyOn(readers, 'refresh');
+    readers.start();
+    readers.stop();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(readers.allowed).toBe(false);
+  });
 });
+

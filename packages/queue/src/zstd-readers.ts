@@ -48,6 +48,8 @@ export function effectiveBodyCompression(wanted: BodyCompression, zstdAllowed: b
 export class ZstdReaders {
   private view: ZstdReadersView = { allowed: false, notReading: [] };
   private timer: NodeJS.Timeout | undefined;
+  /** Bumped by start and stop: a read still in flight from before a stop schedules nothing. */
+  private generation = 0;
   private running = false;
   private inFlight: Promise<ZstdReadersView> | undefined;
 
@@ -76,24 +78,25 @@ export class ZstdReaders {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.tick(ZSTD_READERS_RETRY_MS);
+    this.tick(ZSTD_READERS_RETRY_MS, ++this.generation);
   }
 
   stop(): void {
     this.running = false;
+    this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   /** Reads now, then again after the period, or sooner (`retryMs`, doubling) while zstd is held back. */
-  private tick(retryMs: number): void {
+  private tick(retryMs: number, generation: number): void {
     void this.refresh()
       .catch(() => undefined)
       .then(() => {
-        if (!this.running) return;
+        if (generation !== this.generation) return;
         const period = this.options.refreshMs ?? ZSTD_READERS_REFRESH_MS;
         const allowed = this.view.allowed;
-        this.timer = setTimeout(() => this.tick(allowed ? ZSTD_READERS_RETRY_MS : retryMs * 2), allowed ? period : Math.min(retryMs, period));
+        this.timer = setTimeout(() => this.tick(allowed ? ZSTD_READERS_RETRY_MS : retryMs * 2, generation), allowed ? period : Math.min(retryMs, period));
         this.timer.unref();
       });
   }
